@@ -1,0 +1,1 @@
+//! mtproto-runtime: sans-IO MTProto 2.0.

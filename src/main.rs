@@ -1,0 +1,5 @@
+//! `tl`: the command-line front-end.
+
+fn main() {
+    println!("tl");
+}

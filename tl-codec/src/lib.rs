@@ -1,0 +1,1 @@
+//! tl-codec: TL encoding traits, primitives and errors.

@@ -1,0 +1,1 @@
+//! tl-derive: derive macros for TL encoding.
