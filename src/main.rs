@@ -1,5 +1,64 @@
-//! `tl`: the command-line front-end.
+//! `tl`: the command-line front-end. Thin: each subcommand lives in `cmd/` and calls into the
+//! library crates.
 
-fn main() {
-    println!("tl");
+mod cmd;
+mod embedded;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A toolchain for Telegram's Type Language (TL) schemas.
+#[derive(Debug, Parser)]
+#[command(name = "tl", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and validate schemas (default: the embedded layer).
+    Check(cmd::check::Args),
+    /// Convert a schema (TL or JSON) to the official JSON form.
+    Json(cmd::json::Args),
+    /// Print a schema (TL or JSON) as canonical TL text.
+    Fmt(cmd::fmt::Args),
+    /// List the embedded schemas.
+    Layers(cmd::layers::Args),
+    /// Generate Rust bindings.
+    Gen(cmd::gen::Args),
+    /// Decode TL bytes to JSON using a schema.
+    Decode(cmd::decode::Args),
+    /// Encode JSON to TL bytes using a schema.
+    Encode(cmd::encode::Args),
+    /// Semantic diff of two layers with a wire-compatibility verdict.
+    Diff(cmd::diff::Args),
+    /// The life of one definition across layers.
+    History(cmd::history::Args),
+    /// One line per layer: what changed against the previous one.
+    Log(cmd::log::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage = e.use_stderr();
+            let _ = e.print();
+            // clap's --help/--version are not errors; everything else is a usage error (2).
+            return if usage { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Check(a) => cmd::check::run(a),
+        Command::Json(a) => cmd::json::run(a),
+        Command::Fmt(a) => cmd::fmt::run(a),
+        Command::Layers(a) => cmd::layers::run(a),
+        Command::Gen(a) => cmd::gen::run(a),
+        Command::Decode(a) => cmd::decode::run(a),
+        Command::Encode(a) => cmd::encode::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
+        Command::History(a) => cmd::history::run(a),
+        Command::Log(a) => cmd::log::run(a),
+    }
 }

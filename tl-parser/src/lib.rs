@@ -9,3 +9,73 @@ pub mod model;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
+
+/// The result of parsing one source: the model (as much as could be recovered) and every
+/// diagnostic found.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed<'a> {
+    /// The schema model.
+    pub schema: Schema<'a>,
+    /// Diagnostics in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed<'_> {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The two source forms a schema can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// TL text (`.tl`).
+    Tl,
+    /// The official JSON form (`{"constructors":[...],"methods":[...]}`).
+    Json,
+}
+
+/// Guesses the form of `src`: JSON when the first non-blank character is `{`.
+pub fn detect_format(src: &str) -> SourceFormat {
+    match src.trim_start_matches('\u{feff}').trim_start().as_bytes().first() {
+        Some(b'{') => SourceFormat::Json,
+        _ => SourceFormat::Tl,
+    }
+}
+
+/// Parses TL text. Missing ids are computed; no validation beyond syntax.
+pub fn parse_tl(src: &str) -> Parsed<'_> {
+    let _ = src;
+    Parsed::default()
+}
+
+/// Parses the official JSON form.
+pub fn parse_json(src: &str) -> Parsed<'_> {
+    let _ = src;
+    Parsed::default()
+}
+
+/// Parses `src` in the form [`detect_format`] finds.
+pub fn parse(src: &str) -> Parsed<'_> {
+    match detect_format(src) {
+        SourceFormat::Tl => parse_tl(src),
+        SourceFormat::Json => parse_json(src),
+    }
+}
+
+/// Semantic checks of a parsed schema: ids against CRC32 (with Telegram's known exceptions),
+/// flag references, unknown types.
+pub fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
+    let _ = schema;
+    Vec::new()
+}
+
+/// Parses and validates: diagnostics from both, in source order.
+pub fn check(src: &str) -> Parsed<'_> {
+    let mut parsed = parse(src);
+    let more = validate(&parsed.schema);
+    parsed.diagnostics.extend(more);
+    parsed.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    parsed
+}
