@@ -3,6 +3,7 @@
 
 mod cmd;
 mod embedded;
+mod source;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
