@@ -2,7 +2,10 @@
 //! library crates.
 
 mod cmd;
+mod convert;
 mod embedded;
+mod report;
+mod shim;
 mod source;
 
 use clap::{Parser, Subcommand};

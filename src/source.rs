@@ -1,6 +1,8 @@
-//! Loading schema sources: files from disk, or the embedded default.
+//! Loading schema sources: files from disk (directories expanded), stdin, or the embedded default.
 
 use crate::embedded;
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
 
 /// One schema source held in memory, ready to parse.
 #[derive(Debug, Clone)]
@@ -14,8 +16,8 @@ pub struct SourceText {
 }
 
 impl SourceText {
-    /// Reads a file. Invalid UTF-8 does not fail the read: it is replaced with U+FFFD and
-    /// remembered, so the caller can report it as a diagnostic at the right place.
+    /// Reads a file, or stdin for `-`. Invalid UTF-8 does not fail the read: it is replaced with
+    /// U+FFFD and remembered, so the caller can report it as a diagnostic at the right place.
     pub fn read(path: &str) -> Result<SourceText, String> {
         let bytes = if path == "-" {
             let mut buf = Vec::new();
@@ -23,33 +25,201 @@ impl SourceText {
                 .map_err(|e| format!("<stdin>: {e}"))?;
             buf
         } else {
+            // A directory would read as an OS error whose text varies by platform; say it plainly.
+            if Path::new(path).is_dir() {
+                return Err(format!("{path}: is a directory"));
+            }
             std::fs::read(path).map_err(|e| format!("{path}: {e}"))?
         };
         let path = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
-        Ok(match String::from_utf8(bytes) {
+        Ok(SourceText::from_bytes(path, bytes))
+    }
+
+    /// Wraps bytes already in memory (see [`SourceText::read`] for invalid UTF-8).
+    pub fn from_bytes(path: String, bytes: Vec<u8>) -> SourceText {
+        match String::from_utf8(bytes) {
             Ok(text) => SourceText { path, text, invalid_utf8_at: None },
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 SourceText { path, text, invalid_utf8_at: Some(at) }
             }
-        })
-    }
-
-    /// The schemas compiled into the binary.
-    pub fn embedded_default() -> Vec<SourceText> {
-        embedded::DEFAULT
-            .iter()
-            .map(|e| SourceText { path: e.name.to_string(), text: e.text.to_string(), invalid_utf8_at: None })
-            .collect()
-    }
-
-    /// `paths` read from disk, or the embedded default when `paths` is empty.
-    pub fn read_all_or_default(paths: &[String]) -> Result<Vec<SourceText>, String> {
-        if paths.is_empty() {
-            Ok(SourceText::embedded_default())
-        } else {
-            paths.iter().map(|p| SourceText::read(p)).collect()
         }
+    }
+
+    /// One of the schemas compiled into the binary.
+    pub fn embedded(e: &embedded::Embedded) -> SourceText {
+        SourceText { path: e.name.to_string(), text: e.text.to_string(), invalid_utf8_at: None }
+    }
+}
+
+/// Where one input comes from, before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file path, or `-` for stdin.
+    Path(String),
+    /// One of [`embedded::DEFAULT`], by index.
+    Embedded(usize),
+    /// A path that could not be listed (an unreadable directory): the message says why.
+    Unreadable(String, String),
+}
+
+impl Input {
+    /// The name shown for this input.
+    pub fn name(&self) -> &str {
+        match self {
+            Input::Path(p) | Input::Unreadable(p, _) => {
+                if p == "-" {
+                    "<stdin>"
+                } else {
+                    p
+                }
+            }
+            Input::Embedded(i) => embedded::DEFAULT.get(*i).map_or("<embedded>", |e| e.name),
+        }
+    }
+
+    /// Reads the input.
+    pub fn load(&self) -> Result<SourceText, String> {
+        match self {
+            Input::Path(p) => SourceText::read(p),
+            Input::Embedded(i) => embedded::DEFAULT
+                .get(*i)
+                .map(SourceText::embedded)
+                .ok_or_else(|| format!("<embedded #{i}>: no such embedded schema")),
+            Input::Unreadable(p, why) => Err(format!("{p}: {why}")),
+        }
+    }
+}
+
+/// The inputs named on the command line: each directory replaced by every `.tl`/`.json` file
+/// under it (recursively, in natural order so `layer-2` comes before `layer-10`); the embedded
+/// default when `paths` is empty. Files named explicitly are kept whatever their extension.
+pub fn expand(paths: &[String]) -> Vec<Input> {
+    if paths.is_empty() {
+        return (0..embedded::DEFAULT.len()).map(Input::Embedded).collect();
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p != "-" && Path::new(p).is_dir() {
+            let mut found = Vec::new();
+            walk(Path::new(p), 0, &mut found, &mut out);
+            found.sort_by(|a, b| natural_cmp(a, b));
+            out.extend(found.into_iter().map(|f| Input::Path(f.to_string_lossy().into_owned())));
+        } else {
+            out.push(Input::Path(p.clone()));
+        }
+    }
+    out
+}
+
+/// Deep enough for any real tree; stops runaway recursion through odd mounts.
+const MAX_DEPTH: usize = 64;
+
+/// Collects schema files under `dir`. Symlinked directories are not followed (no cycles);
+/// unreadable directories become [`Input::Unreadable`] entries so they are reported, not lost.
+fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>, errors: &mut Vec<Input>) {
+    let name = || dir.to_string_lossy().into_owned();
+    if depth > MAX_DEPTH {
+        errors.push(Input::Unreadable(name(), "directory tree too deep".into()));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(Input::Unreadable(name(), e.to_string()));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            walk(&path, depth + 1, found, errors);
+        } else if is_schema_file(&path) && (ft.is_file() || path.is_file()) {
+            found.push(path);
+        }
+    }
+}
+
+fn is_schema_file(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("tl" | "json"))
+}
+
+/// Compares paths so that runs of digits compare as numbers (`layer-9.tl` < `layer-10.tl`).
+pub fn natural_cmp(a: &Path, b: &Path) -> Ordering {
+    let (a, b) = (a.to_string_lossy(), b.to_string_lossy());
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let m = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (x_digits, x_rest) = x.split_at(n);
+                let (y_digits, y_rest) = y.split_at(m);
+                // Compare numerically without parsing (no overflow): strip leading zeros, then
+                // a longer run is bigger, then lexicographic.
+                let (sx, sy) = (trim_zeros(x_digits), trim_zeros(y_digits));
+                let ord = sx.len().cmp(&sy.len()).then_with(|| sx.cmp(sy)).then_with(|| n.cmp(&m));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                x = x_rest;
+                y = y_rest;
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&c| c == b'0').count();
+    &digits[zeros..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order() {
+        let mut v: Vec<PathBuf> =
+            ["a/layer-10.tl", "a/layer-9.tl", "a/layer-100.tl", "a/alt/x.tl", "a/layer-009a.tl"]
+                .iter()
+                .map(PathBuf::from)
+                .collect();
+        v.sort_by(|a, b| natural_cmp(a, b));
+        let names: Vec<_> = v.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        assert_eq!(
+            names,
+            ["a/alt/x.tl", "a/layer-9.tl", "a/layer-009a.tl", "a/layer-10.tl", "a/layer-100.tl"]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_offset() {
+        let s = SourceText::from_bytes("x".into(), b"ab\n\xffcd".to_vec());
+        assert_eq!(s.invalid_utf8_at, Some(3));
+        assert!(s.text.starts_with("ab\n"));
+    }
+
+    #[test]
+    fn empty_paths_mean_embedded() {
+        assert_eq!(expand(&[]).len(), embedded::DEFAULT.len());
+    }
+
+    #[test]
+    fn missing_file_is_an_error_not_a_panic() {
+        let e = SourceText::read("/nonexistent/definitely/not/here.tl").unwrap_err();
+        assert!(e.contains("here.tl"));
     }
 }

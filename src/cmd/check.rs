@@ -1,14 +1,107 @@
-//! `tl check`.
+//! `tl check`: parse and validate schemas, many files in parallel, report in input order.
 
+use crate::report::{self, ColorChoice, FileReport, OutputFormat, RenderOptions};
+use crate::source::{self, Input};
+use serde::Serialize;
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Arguments of `tl check`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Treat warnings as errors (exit 1 when there are any).
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format: diagnostics for people on stderr, or one JSON object on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// When to color diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Schema files (`.tl` or JSON), directories (every `.tl`/`.json` under them), or `-` for
+    /// stdin. Default: the embedded schemas.
+    pub files: Vec<String>,
+}
+
+/// The `--format json` document.
+#[derive(Serialize)]
+struct JsonRun<'a> {
+    files: &'a [FileReport],
+    errors: usize,
+    warnings: usize,
+}
 
 /// Runs `tl check`.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("tl check: not implemented yet");
-    ExitCode::from(2)
+    let inputs = source::expand(&args.files);
+    let opts = RenderOptions { human: args.format == OutputFormat::Human, color: args.color.for_stderr() };
+    let reports = check_all(&inputs, opts);
+    let errors: usize = reports.iter().map(FileReport::errors).sum();
+    let warnings: usize = reports.iter().map(FileReport::warnings).sum();
+
+    match args.format {
+        OutputFormat::Human => {
+            let mut err = std::io::stderr().lock();
+            for r in &reports {
+                let _ = err.write_all(r.human.as_bytes());
+            }
+            let _ = writeln!(err, "{}", report::summary(reports.len(), errors, warnings));
+        }
+        OutputFormat::Json => {
+            let run = JsonRun { files: &reports, errors, warnings };
+            let mut out = std::io::stdout().lock();
+            // Serializing our own plain structs cannot fail; a closed stdout is not worth a panic.
+            let _ = serde_json::to_writer(&mut out, &run);
+            let _ = writeln!(out);
+        }
+    }
+    if errors > 0 || (args.strict && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Checks every input on all cores; the result is in input order whatever order workers finish.
+pub fn check_all(inputs: &[Input], opts: RenderOptions) -> Vec<FileReport> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.len()).max(1);
+    if workers == 1 {
+        return inputs.iter().map(|i| check_one(i, opts)).collect();
+    }
+    // Workers pull the next index from a shared counter: files differ a lot in size, so a
+    // static split would leave cores idle.
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<FileReport>>> = inputs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { break };
+                let r = check_one(input, opts);
+                if let Some(Ok(mut slot)) = slots.get(i).map(|s| s.lock()) {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .zip(inputs)
+        .map(|(slot, input)| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| report::unreadable(input.name(), "internal error: no result".into(), opts))
+        })
+        .collect()
+}
+
+/// Checks one input. The parser promises never to panic; should it break that promise, the
+/// file gets an error diagnostic and the other files are still checked.
+fn check_one(input: &Input, opts: RenderOptions) -> FileReport {
+    std::panic::catch_unwind(|| report::check_input(input, opts)).unwrap_or_else(|_| {
+        report::unreadable(input.name(), "internal error: the parser panicked on this file".into(), opts)
+    })
 }

@@ -1,0 +1,62 @@
+//! The shared flow of the converting commands (`json`, `fmt`): read one schema, check it, show
+//! its diagnostics, and write a result to stdout or a file.
+
+use crate::report::{self, ColorChoice, RenderOptions};
+use crate::source::SourceText;
+use std::io::Write;
+use std::process::ExitCode;
+use tl_parser::Parsed;
+
+/// Reads and checks `file` (`-` for stdin), prints its diagnostics to stderr, and on success
+/// hands the parsed schema and the source text to `f`. Errors in the input (unreadable, not
+/// UTF-8, any error diagnostic) print and return exit code 1.
+pub fn with_checked<R>(
+    file: &str,
+    color: ColorChoice,
+    f: impl FnOnce(&Parsed<'_>, &SourceText) -> R,
+) -> Result<R, ExitCode> {
+    let opts = RenderOptions { human: true, color: color.for_stderr() };
+    let src = match SourceText::read(file) {
+        Ok(src) => src,
+        Err(message) => {
+            let name = if file == "-" { "<stdin>" } else { file };
+            eprint!("{}", report::unreadable(name, message, opts).human);
+            return Err(ExitCode::from(1));
+        }
+    };
+    if let Some(at) = src.invalid_utf8_at {
+        let diag = report::invalid_utf8_diagnostic(&src, at);
+        eprint!("{}", report::build_report(&src, None, None, (0, 0, 0), &[diag], opts).human);
+        return Err(ExitCode::from(1));
+    }
+    let parsed = tl_parser::check(&src.text);
+    if !parsed.diagnostics.is_empty() {
+        let format = Some(tl_parser::detect_format(&src.text));
+        let r = report::build_report(&src, format, parsed.schema.layer, (0, 0, 0), &parsed.diagnostics, opts);
+        eprint!("{}", r.human);
+    }
+    if parsed.has_errors() {
+        return Err(ExitCode::from(1));
+    }
+    Ok(f(&parsed, &src))
+}
+
+/// Writes `text` to `path`, or to stdout when `path` is `None` or `-`.
+pub fn write_output(path: Option<&str>, text: &str) -> ExitCode {
+    let result = match path {
+        None | Some("-") => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+        Some(p) => std::fs::write(p, text),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that went away (`tl json big.tl | head`) is not worth an error message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.unwrap_or("<stdout>"));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,487 @@
+//! Checking one source and reporting on it: the per-file summary, diagnostics rendered for a
+//! human (rustc style, optionally colored) or as JSON.
+
+use crate::source::{Input, SourceText};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use tl_parser::model::Span;
+use tl_parser::{Diagnostic, Parsed, Severity, SourceFormat};
+
+/// `--color`: when to emit ANSI colors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Color when stderr is a terminal and `NO_COLOR` is unset.
+    #[default]
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether diagnostics written to stderr should be colored.
+    pub fn for_stderr(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+            }
+        }
+    }
+}
+
+/// `--format` of `check` and `layers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Text for people.
+    #[default]
+    Human,
+    /// One JSON object per run on stdout.
+    Json,
+}
+
+/// A 1-based line and column (columns count characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LineCol {
+    /// Line number, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+/// Byte offsets of line starts, so many diagnostics in a big file resolve in O(log n) each.
+pub struct LineIndex<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `src`.
+    pub fn new(src: &'a str) -> LineIndex<'a> {
+        let mut starts = vec![0];
+        starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { src, starts }
+    }
+
+    /// Clamps `offset` into the text and back to a char boundary, so odd spans never panic.
+    fn clamp(&self, offset: usize) -> usize {
+        let mut o = offset.min(self.src.len());
+        while !self.src.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    }
+
+    /// The 0-based line holding `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// The line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let o = self.clamp(offset);
+        let line = self.line_of(o);
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let column = self.src.get(start..o).map_or(0, |s| s.chars().count()) + 1;
+        LineCol { line: line + 1, column }
+    }
+
+    /// The text of 0-based line `line`, without its line break.
+    fn line_text(&self, line: usize) -> &'a str {
+        let start = self.starts.get(line).copied().unwrap_or(self.src.len());
+        let end = self.starts.get(line + 1).map_or(self.src.len(), |&e| e.saturating_sub(1));
+        let text = self.src.get(start..end.max(start)).unwrap_or("");
+        text.strip_suffix('\r').unwrap_or(text)
+    }
+}
+
+/// What checking one input found.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The path as shown.
+    pub path: String,
+    /// `"tl"` or `"json"`; `None` when the input could not be read or decoded.
+    pub format: Option<&'static str>,
+    /// The layer the file announces, if any.
+    pub layer: Option<u32>,
+    /// Number of constructors.
+    pub constructors: usize,
+    /// Number of functions.
+    pub functions: usize,
+    /// Number of distinct boxed types the constructors build.
+    pub types: usize,
+    /// Every diagnostic, in source order.
+    pub diagnostics: Vec<DiagnosticReport>,
+    /// Diagnostics rendered for people (empty unless asked for).
+    #[serde(skip)]
+    pub human: String,
+}
+
+impl FileReport {
+    /// Number of error diagnostics.
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == "error").count()
+    }
+
+    /// Number of warning diagnostics.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == "warning").count()
+    }
+}
+
+/// One diagnostic as `--format json` prints it. Positions are `null` for problems that have no
+/// place in a file (an unreadable path).
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosticReport {
+    /// `"error"` or `"warning"`.
+    pub severity: &'static str,
+    /// The stable short code.
+    pub code: &'static str,
+    /// The headline.
+    pub message: String,
+    /// Start line (1-based).
+    pub line: Option<usize>,
+    /// Start column (1-based, characters).
+    pub column: Option<usize>,
+    /// End line.
+    pub end_line: Option<usize>,
+    /// End column (one past the last character).
+    pub end_column: Option<usize>,
+    /// Text under the caret.
+    pub label: Option<String>,
+    /// `= note:` lines.
+    pub notes: Vec<String>,
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// Counts for a parsed schema: (constructors, functions, distinct boxed types).
+pub fn counts(parsed: &Parsed<'_>) -> (usize, usize, usize) {
+    let constructors = parsed.schema.constructors().count();
+    let functions = parsed.schema.functions().count();
+    let types: HashSet<&str> = parsed.schema.constructors().map(|d| d.ty.name.as_ref()).collect();
+    (constructors, functions, types.len())
+}
+
+/// The diagnostic for a file that is not valid UTF-8: we stop there, because parsing bytes that
+/// are not text only buries this one useful message under noise.
+pub fn invalid_utf8_diagnostic(src: &SourceText, at: usize) -> Diagnostic {
+    let end = src.text.get(at..).and_then(|s| s.chars().next()).map_or(at, |c| at + c.len_utf8());
+    Diagnostic::error("utf8", "file is not valid UTF-8", Span::new(at, end))
+        .with_label("invalid byte sequence here")
+        .with_note("TL schemas are UTF-8 text; nothing after this point was checked")
+}
+
+/// How to render a report.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// Render the human form into [`FileReport::human`].
+    pub human: bool,
+    /// Use ANSI colors in the human form.
+    pub color: bool,
+}
+
+/// Loads, parses and validates `input`, and reports on it. Never panics on bad input: unreadable
+/// paths and invalid UTF-8 become error diagnostics.
+pub fn check_input(input: &Input, opts: RenderOptions) -> FileReport {
+    match input.load() {
+        Ok(src) => check_source(&src, opts),
+        Err(message) => unreadable(input.name(), message, opts),
+    }
+}
+
+/// The report for an input that could not be read at all.
+pub fn unreadable(path: &str, message: String, opts: RenderOptions) -> FileReport {
+    // The message already starts with the path (from `SourceText::read`); keep only the reason.
+    let reason =
+        message.strip_prefix(path).and_then(|m| m.strip_prefix(": ")).unwrap_or(&message).to_string();
+    let diag = DiagnosticReport {
+        severity: "error",
+        code: "io",
+        message: reason.clone(),
+        line: None,
+        column: None,
+        end_line: None,
+        end_column: None,
+        label: None,
+        notes: Vec::new(),
+    };
+    let human = if opts.human {
+        let st = Styles::new(opts.color);
+        format!(
+            "{}{path}: {}{}error[io]{}{}: {reason}{}\n",
+            st.bold, st.reset, st.error, st.reset, st.bold, st.reset
+        )
+    } else {
+        String::new()
+    };
+    FileReport {
+        path: path.to_string(),
+        format: None,
+        layer: None,
+        constructors: 0,
+        functions: 0,
+        types: 0,
+        diagnostics: vec![diag],
+        human,
+    }
+}
+
+/// Parses and validates a loaded source and reports on it.
+pub fn check_source(src: &SourceText, opts: RenderOptions) -> FileReport {
+    if let Some(at) = src.invalid_utf8_at {
+        let diags = [invalid_utf8_diagnostic(src, at)];
+        return build_report(src, None, None, (0, 0, 0), &diags, opts);
+    }
+    let parsed = tl_parser::check(&src.text);
+    let format = tl_parser::detect_format(&src.text);
+    build_report(src, Some(format), parsed.schema.layer, counts(&parsed), &parsed.diagnostics, opts)
+}
+
+/// Assembles a report from parts (also used by `json`/`fmt` to show their diagnostics).
+pub fn build_report(
+    src: &SourceText,
+    format: Option<SourceFormat>,
+    layer: Option<u32>,
+    (constructors, functions, types): (usize, usize, usize),
+    diagnostics: &[Diagnostic],
+    opts: RenderOptions,
+) -> FileReport {
+    let index = LineIndex::new(&src.text);
+    let diagnostics_out = diagnostics
+        .iter()
+        .map(|d| {
+            let start = index.line_col(d.span.start as usize);
+            let end = index.line_col(d.span.end.max(d.span.start) as usize);
+            DiagnosticReport {
+                severity: severity_name(d.severity),
+                code: d.code,
+                message: d.message.clone(),
+                line: Some(start.line),
+                column: Some(start.column),
+                end_line: Some(end.line),
+                end_column: Some(end.column),
+                label: d.label.clone(),
+                notes: d.notes.clone(),
+            }
+        })
+        .collect();
+    let human = if opts.human {
+        let mut out = String::new();
+        for d in diagnostics {
+            render_diagnostic(&mut out, &src.path, &index, d, opts.color);
+        }
+        out
+    } else {
+        String::new()
+    };
+    FileReport {
+        path: src.path.clone(),
+        format: format.map(|f| match f {
+            SourceFormat::Tl => "tl",
+            SourceFormat::Json => "json",
+        }),
+        layer,
+        constructors,
+        functions,
+        types,
+        diagnostics: diagnostics_out,
+        human,
+    }
+}
+
+/// ANSI escapes, or empty strings when color is off.
+struct Styles {
+    bold: String,
+    error: String,
+    warning: String,
+    gutter: String,
+    reset: String,
+}
+
+impl Styles {
+    fn new(color: bool) -> Styles {
+        use anstyle::{AnsiColor, Style};
+        let s = |style: Style| if color { style.render().to_string() } else { String::new() };
+        Styles {
+            bold: s(Style::new().bold()),
+            error: s(Style::new().bold().fg_color(Some(AnsiColor::BrightRed.into()))),
+            warning: s(Style::new().bold().fg_color(Some(AnsiColor::BrightYellow.into()))),
+            gutter: s(Style::new().bold().fg_color(Some(AnsiColor::BrightBlue.into()))),
+            reset: if color { anstyle::Reset.render().to_string() } else { String::new() },
+        }
+    }
+}
+
+/// Longest source excerpt shown; one-line JSON files would otherwise print megabytes.
+const MAX_EXCERPT: usize = 100;
+
+/// Renders one diagnostic rustc-style:
+///
+/// ```text
+/// path:3:14: error[syntax]: expected `;`
+///   |
+/// 3 | foo#1234 a:int Foo
+///   |              ^^^ label
+///   = note: ...
+/// ```
+pub fn render_diagnostic(out: &mut String, path: &str, index: &LineIndex<'_>, d: &Diagnostic, color: bool) {
+    use std::fmt::Write;
+    let st = Styles::new(color);
+    let start_off = index.clamp(d.span.start as usize);
+    let end_off = index.clamp((d.span.end as usize).max(start_off));
+    let start = index.line_col(start_off);
+    let (sev, sev_style) = match d.severity {
+        Severity::Error => ("error", &st.error),
+        Severity::Warning => ("warning", &st.warning),
+    };
+    let _ = writeln!(
+        out,
+        "{}{path}:{}:{}: {}{sev_style}{sev}[{}]{}{}: {}{}",
+        st.bold,
+        start.line,
+        start.column,
+        st.reset,
+        d.code,
+        st.reset,
+        st.bold,
+        clean(&d.message),
+        st.reset
+    );
+
+    let line_no = start.line.to_string();
+    let pad = " ".repeat(line_no.len());
+    let text = index.line_text(start.line - 1);
+    let chars: Vec<char> = text.chars().collect();
+    // Underline from the start to the span's end, or to the end of the line if it runs on.
+    let caret_from = start.column - 1;
+    let end = index.line_col(end_off);
+    let caret_to = if end.line == start.line { end.column - 1 } else { chars.len() };
+    let caret_len = caret_to.saturating_sub(caret_from).max(1);
+
+    // Window long lines around the caret.
+    let (win_start, win_end) = if chars.len() <= MAX_EXCERPT {
+        (0, chars.len())
+    } else {
+        let s = caret_from.saturating_sub(MAX_EXCERPT / 3).min(chars.len().saturating_sub(MAX_EXCERPT));
+        (s, (s + MAX_EXCERPT).min(chars.len()))
+    };
+    let lead = if win_start > 0 { "..." } else { "" };
+    let trail = if win_end < chars.len() { "..." } else { "" };
+    let shown: String = chars.get(win_start..win_end).unwrap_or(&[]).iter().map(|&c| printable(c)).collect();
+    let caret_col = caret_from.saturating_sub(win_start) + lead.len();
+    let caret_len = caret_len.min((win_end + lead.len()).saturating_sub(caret_from.max(win_start)).max(1));
+
+    let _ = writeln!(out, "{}{pad} |{}", st.gutter, st.reset);
+    let _ = writeln!(out, "{}{line_no} |{} {lead}{shown}{trail}", st.gutter, st.reset);
+    let label = d.label.as_deref().map(|l| format!(" {}", clean(l))).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}{pad} |{} {}{sev_style}{}{label}{}",
+        st.gutter,
+        st.reset,
+        " ".repeat(caret_col),
+        "^".repeat(caret_len),
+        st.reset
+    );
+    for note in &d.notes {
+        let _ =
+            writeln!(out, "{}{pad} ={} {}note{}: {}", st.gutter, st.reset, st.bold, st.reset, clean(note));
+    }
+}
+
+/// Source text is echoed to a terminal: tabs become one space (keeps carets aligned) and other
+/// control characters are replaced, so a hostile file cannot send escape sequences.
+fn printable(c: char) -> char {
+    match c {
+        '\t' => ' ',
+        c if c.is_control() => '\u{fffd}',
+        c => c,
+    }
+}
+
+/// Messages may quote source text: same treatment as [`printable`], keeping line breaks out.
+fn clean(s: &str) -> String {
+    s.chars().map(printable).collect()
+}
+
+/// The summary line: `N files, E errors, W warnings`.
+pub fn summary(files: usize, errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    format!("{}, {}, {}", plural(files, "file"), plural(errors, "error"), plural(warnings, "warning"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(src: &str, d: &Diagnostic) -> String {
+        let mut out = String::new();
+        render_diagnostic(&mut out, "f.tl", &LineIndex::new(src), d, false);
+        out
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        let idx = LineIndex::new("ab\nпривет x\n");
+        assert_eq!(idx.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(idx.line_col(3), LineCol { line: 2, column: 1 });
+        assert_eq!(idx.line_col("ab\nпривет ".len()), LineCol { line: 2, column: 8 });
+        // Past the end and inside a char: clamped, no panic.
+        assert_eq!(idx.line_col(1000).line, 3);
+        assert_eq!(idx.line_col(4), LineCol { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn renders_caret_under_span() {
+        let src = "a#1 = A;\nfoo x:int Foo;\n";
+        let d = Diagnostic::error("syntax", "expected `=`", Span::new(19, 22)).with_label("here");
+        let out = render(src, &d);
+        assert_eq!(
+            out,
+            "f.tl:2:11: error[syntax]: expected `=`\n  |\n2 | foo x:int Foo;\n  |           ^^^ here\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let src = format!("{}BAD{}", "x".repeat(5000), "y".repeat(5000));
+        let d = Diagnostic::warning("w", "m", Span::new(5000, 5003));
+        let out = render(&src, &d);
+        assert!(out.lines().all(|l| l.chars().count() < 2 * MAX_EXCERPT), "{out}");
+        let src_line = out.lines().nth(2).unwrap();
+        let caret_line = out.lines().nth(3).unwrap();
+        let at = caret_line.find('^').unwrap();
+        assert_eq!(&src_line[at..at + 3], "BAD");
+    }
+
+    #[test]
+    fn odd_spans_do_not_panic() {
+        let src = "é\n";
+        for (s, e) in [(0, 0), (1, 1), (5, 2), (100, 200), (u32::MAX, u32::MAX)] {
+            let d = Diagnostic::error("x", "y", Span { start: s, end: e });
+            let _ = render(src, &d);
+            let _ = render("", &d);
+        }
+    }
+
+    #[test]
+    fn control_chars_are_not_echoed() {
+        let d = Diagnostic::error("x", "y", Span::new(0, 1));
+        assert!(!render("\u{1b}[31mred", &d).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn summary_pluralizes() {
+        assert_eq!(summary(1, 0, 2), "1 file, 0 errors, 2 warnings");
+        assert_eq!(summary(3, 1, 1), "3 files, 1 error, 1 warning");
+    }
+}
