@@ -1,1 +1,11 @@
-//! tl-codegen: schema model to Rust code.
+//! tl-codegen: from a parsed TL schema ([`tl_parser::Schema`]) to Rust.
+//!
+//! - [`dynamic`]: decode any TL bytes to JSON and encode JSON back, straight from the schema.
+//! - [`ident`]: TL names to Rust identifiers and module paths.
+//! - [`graph`]: which constructors make up which boxed type, reachability for `--only`, and
+//!   which enum variants to box.
+
+#[cfg(feature = "dynamic")]
+pub mod dynamic;
+pub mod graph;
+pub mod ident;

@@ -4,11 +4,20 @@
 //! Architecture invariant: nothing in this crate panics on any input; every problem becomes a
 //! [`Diagnostic`].
 
+mod canon;
 pub mod diagnostic;
+mod json;
 pub mod model;
+pub mod render;
+mod text;
+mod validate;
+pub mod write;
 
+pub use canon::{canonical_declaration, crc_id};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
+pub use validate::KNOWN_ID_EXCEPTIONS;
+pub use write::{to_json, to_json_value, to_tl};
 
 /// The result of parsing one source: the model (as much as could be recovered) and every
 /// diagnostic found.
@@ -46,14 +55,18 @@ pub fn detect_format(src: &str) -> SourceFormat {
 
 /// Parses TL text. Missing ids are computed; no validation beyond syntax.
 pub fn parse_tl(src: &str) -> Parsed<'_> {
-    let _ = src;
-    Parsed::default()
+    text::parse_tl(src)
+}
+
+/// Parses a single declaration such as `vector#1cb5c415 {t:Type} # [ t ] = Vector t` (the `;`
+/// is optional). Its id is computed when not written. The first syntax error is returned.
+pub fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> {
+    text::parse_definition(src)
 }
 
 /// Parses the official JSON form.
 pub fn parse_json(src: &str) -> Parsed<'_> {
-    let _ = src;
-    Parsed::default()
+    json::parse_json(src)
 }
 
 /// Parses `src` in the form [`detect_format`] finds.
@@ -67,8 +80,7 @@ pub fn parse(src: &str) -> Parsed<'_> {
 /// Semantic checks of a parsed schema: ids against CRC32 (with Telegram's known exceptions),
 /// flag references, unknown types.
 pub fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
-    let _ = schema;
-    Vec::new()
+    validate::validate(schema)
 }
 
 /// Parses and validates: diagnostics from both, in source order.

@@ -223,3 +223,107 @@ impl<'a> TypeRef<'a> {
         self.name == "true" && self.args.is_empty() && !self.percent && !self.bang
     }
 }
+
+/// Turns a borrowed `Cow` into an owned one (for models that must outlive their source).
+fn own(c: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(c.into_owned())
+}
+
+impl Schema<'_> {
+    /// A copy that owns all its strings, independent of the source text.
+    pub fn into_owned(self) -> Schema<'static> {
+        Schema {
+            layer: self.layer,
+            definitions: self.definitions.into_iter().map(Definition::into_owned).collect(),
+            type_docs: self.type_docs.into_iter().map(TypeDoc::into_owned).collect(),
+        }
+    }
+}
+
+impl Doc<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> Doc<'static> {
+        Doc { tags: self.tags.into_iter().map(|(t, v)| (own(t), own(v))).collect() }
+    }
+}
+
+impl TypeDoc<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> TypeDoc<'static> {
+        TypeDoc { name: own(self.name), doc: self.doc.into_owned(), span: self.span }
+    }
+}
+
+impl Definition<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> Definition<'static> {
+        Definition {
+            name: own(self.name),
+            explicit_id: self.explicit_id,
+            id: self.id,
+            generics: self.generics.into_iter().map(GenericParam::into_owned).collect(),
+            params: self.params.into_iter().map(Param::into_owned).collect(),
+            ty: self.ty.into_owned(),
+            category: self.category,
+            section_layer: self.section_layer,
+            doc: self.doc.into_owned(),
+            span: self.span,
+            name_span: self.name_span,
+        }
+    }
+}
+
+impl GenericParam<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> GenericParam<'static> {
+        GenericParam { name: own(self.name), kind: own(self.kind), span: self.span }
+    }
+}
+
+impl Param<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> Param<'static> {
+        Param { name: self.name.map(own), kind: self.kind.into_owned(), span: self.span }
+    }
+
+    /// True for the `?` of builtin declarations (`int ? = Int;`), which the parser keeps as an
+    /// anonymous parameter of type `?` because it is part of the hashed declaration.
+    pub fn is_builtin_marker(&self) -> bool {
+        matches!(&self.kind, ParamKind::Typed { ty, flag: None } if ty.name == "?")
+    }
+}
+
+impl ParamKind<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> ParamKind<'static> {
+        match self {
+            ParamKind::Nat => ParamKind::Nat,
+            ParamKind::Typed { ty, flag } => {
+                ParamKind::Typed { ty: ty.into_owned(), flag: flag.map(FlagRef::into_owned) }
+            }
+            ParamKind::Repeat { count, params } => {
+                ParamKind::Repeat { count, params: params.into_iter().map(Param::into_owned).collect() }
+            }
+        }
+    }
+}
+
+impl FlagRef<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> FlagRef<'static> {
+        FlagRef { field: own(self.field), bit: self.bit, span: self.span }
+    }
+}
+
+impl TypeRef<'_> {
+    /// A copy that owns all its strings.
+    pub fn into_owned(self) -> TypeRef<'static> {
+        TypeRef {
+            name: own(self.name),
+            percent: self.percent,
+            bang: self.bang,
+            args: self.args.into_iter().map(TypeRef::into_owned).collect(),
+            span: self.span,
+        }
+    }
+}

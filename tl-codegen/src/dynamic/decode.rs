@@ -1,0 +1,300 @@
+//! TL bytes to JSON, driven by the schema.
+
+use super::{
+    base64_engine, flag_fields, param_key, parse_type_expr, DecodeError, DecodeErrorKind, Registry,
+    BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
+};
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use std::io::Read as _;
+use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
+
+type Result<T> = std::result::Result<T, DecodeError>;
+
+/// Entry point of [`Registry::decode`].
+pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Result<Value> {
+    let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0 };
+    let value = match ty {
+        None => d.any_object(false)?,
+        Some(text) => {
+            let Some(ty) = parse_type_expr(text) else {
+                return Err(d.err(DecodeErrorKind::UnknownType(text.to_string())));
+            };
+            d.value(&ty, &[])?
+        }
+    };
+    if d.pos < d.buf.len() {
+        return Err(d.err(DecodeErrorKind::TrailingBytes { count: d.buf.len() - d.pos }));
+    }
+    Ok(value)
+}
+
+/// A cursor over one buffer (the input, or an inflated `gzip_packed` payload).
+struct Decoder<'r, 's, 'b> {
+    reg: &'r Registry<'s>,
+    buf: &'b [u8],
+    pos: usize,
+    depth: u32,
+}
+
+impl<'s, 'b> Decoder<'_, 's, 'b> {
+    fn err(&self, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError { offset: self.pos, kind }
+    }
+
+    fn err_at(&self, offset: usize, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError { offset, kind }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'b [u8]> {
+        let buf = self.buf;
+        let rest = buf.get(self.pos..).unwrap_or(&[]);
+        match rest.get(..n) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            None => Err(self.err(DecodeErrorKind::UnexpectedEnd { needed: n - rest.len() })),
+        }
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        self.array::<4>().map(u32::from_le_bytes)
+    }
+
+    fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    /// TL `bytes`/`string`: 1-byte length (< 254) or 0xfe + 3-byte length, padded to 4.
+    fn bytes(&mut self) -> Result<&'b [u8]> {
+        let start = self.pos;
+        let first = self.take(1)?[0];
+        let (len, header) = if first == 254 {
+            let l = self.take(3)?;
+            (usize::from(l[0]) | usize::from(l[1]) << 8 | usize::from(l[2]) << 16, 4)
+        } else if first == 255 {
+            return Err(self.err_at(start, DecodeErrorKind::LengthOutOfRange { len: 255 }));
+        } else {
+            (usize::from(first), 1)
+        };
+        let padded = (header + len).div_ceil(4) * 4 - header;
+        if padded > self.remaining() {
+            return Err(self.err_at(start, DecodeErrorKind::LengthOutOfRange { len: len as u64 }));
+        }
+        let body = self.take(padded)?;
+        Ok(body.get(..len).unwrap_or(body))
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        if self.depth >= self.reg.limits.max_depth {
+            return Err(self.err(DecodeErrorKind::TooDeep));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// One value of type `ty`; `generics` are the `{X:Type}` params of the enclosing definition.
+    fn value(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
+        let name = ty.name.as_ref();
+        Ok(match name {
+            "#" => Value::from(self.u32()?),
+            "int" => Value::from(self.array::<4>().map(i32::from_le_bytes)?),
+            "long" => Value::String(self.array::<8>().map(i64::from_le_bytes)?.to_string()),
+            "double" => double_to_json(self.array::<8>().map(f64::from_le_bytes)?),
+            "string" => Value::String(String::from_utf8_lossy(self.bytes()?).into_owned()),
+            "bytes" => Value::String(base64_engine().encode(self.bytes()?)),
+            "int128" => Value::String(base64_engine().encode(self.take(16)?)),
+            "int256" => Value::String(base64_engine().encode(self.take(32)?)),
+            "true" => Value::Bool(true),
+            "Bool" if !ty.percent => {
+                let at = self.pos;
+                match self.u32()? {
+                    BOOL_TRUE_ID => Value::Bool(true),
+                    BOOL_FALSE_ID => Value::Bool(false),
+                    id => return Err(self.err_at(at, DecodeErrorKind::BadBool { id })),
+                }
+            }
+            "Vector" | "vector" => {
+                let Some(elem) = ty.args.first() else {
+                    return Err(self.err(DecodeErrorKind::UnknownType(name.to_string())));
+                };
+                if name == "Vector" && !ty.percent {
+                    let at = self.pos;
+                    match self.u32()? {
+                        VECTOR_ID => {}
+                        GZIP_PACKED_ID => return self.gunzip(at, |d| d.vector(elem, generics)),
+                        id => return Err(self.err_at(at, DecodeErrorKind::BadVectorId { id })),
+                    }
+                }
+                self.vector(elem, generics)?
+            }
+            "Object" => self.any_object(ty.bang)?,
+            _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(true)?,
+            _ if ty.is_bare() => {
+                let def = if ty.percent {
+                    match self.reg.constructors_of(name) {
+                        [only] => Some(*only),
+                        _ => self.reg.constructor(name),
+                    }
+                } else {
+                    self.reg.constructor(name)
+                };
+                match def {
+                    Some(def) => self.object(def)?,
+                    None => return Err(self.err(DecodeErrorKind::UnknownType(name.to_string()))),
+                }
+            }
+            _ => self.boxed(name)?,
+        })
+    }
+
+    fn vector(&mut self, elem: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
+        let at = self.pos;
+        let count = self.u32()? as usize;
+        // Every element takes at least one byte on the wire except the zero-sized `true`, so a
+        // count larger than the remaining input cannot be honest; capacity never exceeds it.
+        if count > self.remaining() && elem.name != "true" || count > self.remaining().max(4096) {
+            return Err(self.err_at(at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
+        }
+        self.enter()?;
+        let mut out = Vec::with_capacity(count.min(self.remaining() / 4 + 1));
+        for _ in 0..count {
+            out.push(self.value(elem, generics)?);
+        }
+        self.depth -= 1;
+        Ok(Value::Array(out))
+    }
+
+    /// A boxed value of type `ty_name`: its id must name one of that type's constructors.
+    fn boxed(&mut self, ty_name: &str) -> Result<Value> {
+        let at = self.pos;
+        let id = self.u32()?;
+        if id == GZIP_PACKED_ID {
+            let ty_name = ty_name.to_string();
+            return self.gunzip(at, |d| d.boxed(&ty_name));
+        }
+        let Some(def) = self.reg.constructor_by_id(id) else {
+            if self.reg.constructors_of(ty_name).is_empty() {
+                return Err(self.err_at(at, DecodeErrorKind::UnknownType(ty_name.to_string())));
+            }
+            return Err(self.err_at(at, DecodeErrorKind::UnknownConstructor { id }));
+        };
+        if def.ty.name != ty_name {
+            return Err(self.err_at(
+                at,
+                DecodeErrorKind::UnexpectedConstructor {
+                    id,
+                    name: def.name.to_string(),
+                    expected: ty_name.to_string(),
+                },
+            ));
+        }
+        self.object(def)
+    }
+
+    /// Any boxed object: a constructor, or (preferred when `function_first`, for `!X`) a
+    /// function call.
+    fn any_object(&mut self, function_first: bool) -> Result<Value> {
+        let at = self.pos;
+        let id = self.u32()?;
+        if id == GZIP_PACKED_ID {
+            return self.gunzip(at, |d| d.any_object(function_first));
+        }
+        let (first, second) = if function_first {
+            (self.reg.function_by_id(id), self.reg.constructor_by_id(id))
+        } else {
+            (self.reg.constructor_by_id(id), self.reg.function_by_id(id))
+        };
+        match first.or(second) {
+            Some(def) => self.object(def),
+            None => Err(self.err_at(at, DecodeErrorKind::UnknownConstructor { id })),
+        }
+    }
+
+    /// The fields of `def` (its id already read, or bare), as an object with `"@type"`.
+    fn object(&mut self, def: &Definition<'_>) -> Result<Value> {
+        self.enter()?;
+        let flag_fields = flag_fields(def);
+        let mut flag_values: Vec<(&str, u32)> = Vec::new();
+        let mut map = Map::new();
+        map.insert(TYPE_KEY.to_string(), Value::String(def.name.to_string()));
+        for (index, param) in def.params.iter().enumerate() {
+            let name = param.name.as_deref();
+            match &param.kind {
+                ParamKind::Nat => {
+                    let v = self.u32()?;
+                    match name {
+                        Some(n) if flag_fields.contains(&n) => flag_values.push((n, v)),
+                        _ => {
+                            map.insert(param_key(name, index), Value::from(v));
+                        }
+                    }
+                }
+                ParamKind::Typed { ty, flag } => {
+                    if let Some(flag) = flag {
+                        let word = flag_values.iter().find(|(n, _)| *n == flag.field).map_or(0, |(_, v)| *v);
+                        let set = flag.bit < 32 && word & (1 << flag.bit) != 0;
+                        if ty.is_true() {
+                            map.insert(param_key(name, index), Value::Bool(set));
+                            continue;
+                        }
+                        if !set {
+                            continue;
+                        }
+                    }
+                    let v = self.value(ty, &def.generics)?;
+                    map.insert(param_key(name, index), v);
+                }
+                ParamKind::Repeat { .. } => {
+                    return Err(self.err(DecodeErrorKind::UnknownType(format!("repetition in {}", def.name))));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Object(map))
+    }
+
+    /// Inflates the `gzip_packed` payload at the cursor (id at `at` already read) and decodes
+    /// it with `inner`, which must consume all of it.
+    fn gunzip(&mut self, at: usize, inner: impl FnOnce(&mut Decoder<'_, 's, '_>) -> Result<Value>) -> Result<Value> {
+        self.enter()?;
+        let packed = self.bytes()?;
+        let limit = self.reg.limits.max_inflated;
+        let mut out = Vec::new();
+        let read = flate2::read::GzDecoder::new(packed)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| self.err_at(at, DecodeErrorKind::BadGzip(e.to_string())))?;
+        if read > limit {
+            return Err(self.err_at(at, DecodeErrorKind::GzipTooLarge));
+        }
+        let mut d = Decoder { reg: self.reg, buf: &out, pos: 0, depth: self.depth };
+        let wrap = |e: DecodeError| DecodeError { offset: at, kind: DecodeErrorKind::InGzip(Box::new(e)) };
+        let v = inner(&mut d).map_err(wrap)?;
+        if d.pos < out.len() {
+            return Err(wrap(d.err(DecodeErrorKind::TrailingBytes { count: out.len() - d.pos })));
+        }
+        self.depth -= 1;
+        Ok(v)
+    }
+}
+
+/// JSON cannot hold non-finite numbers; they become strings.
+fn double_to_json(v: f64) -> Value {
+    if v.is_finite() {
+        Value::from(v)
+    } else if v.is_nan() {
+        Value::String("NaN".into())
+    } else if v > 0.0 {
+        Value::String("Infinity".into())
+    } else {
+        Value::String("-Infinity".into())
+    }
+}

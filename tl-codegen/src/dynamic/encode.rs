@@ -1,0 +1,322 @@
+//! JSON to TL bytes, driven by the schema. The value is walked twice through one code path:
+//! once counting bytes, once writing into a buffer of exactly that size.
+
+use super::{
+    base64_engine, flag_fields, param_key, parse_type_expr, EncodeError, Registry, BOOL_FALSE_ID,
+    BOOL_TRUE_ID, TYPE_KEY, VECTOR_ID,
+};
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
+
+type Result<T> = std::result::Result<T, EncodeError>;
+
+/// Entry point of [`Registry::encode`].
+pub(super) fn encode(reg: &Registry<'_>, value: &Value, ty: Option<&str>) -> Result<Vec<u8>> {
+    let parsed = match ty {
+        None => None,
+        Some(text) => Some(parse_type_expr(text).ok_or_else(|| EncodeError {
+            path: "$".into(),
+            message: format!("`{text}` is not a type expression"),
+        })?),
+    };
+    let mut counter = Encoder { reg, out: Counter(0), path: vec![PathPart::Root] };
+    counter.top(value, parsed.as_ref())?;
+    let mut writer = Encoder { reg, out: Vec::with_capacity(counter.out.0), path: vec![PathPart::Root] };
+    writer.top(value, parsed.as_ref())?;
+    debug_assert_eq!(writer.out.len(), counter.out.0);
+    Ok(writer.out)
+}
+
+#[cfg(test)]
+impl Encoder<'static, 'static, Vec<u8>> {
+    /// A bare writer for tests that need raw TL primitives.
+    pub(super) fn for_test() -> Self {
+        static EMPTY: std::sync::OnceLock<Registry<'static>> = std::sync::OnceLock::new();
+        Encoder { reg: EMPTY.get_or_init(Registry::default), out: Vec::new(), path: vec![PathPart::Root] }
+    }
+}
+
+/// Where bytes go: counted, or written.
+pub(super) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+struct Counter(usize);
+
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+enum PathPart {
+    Root,
+    Key(String),
+    Index(usize),
+}
+
+pub(super) struct Encoder<'r, 's, S> {
+    reg: &'r Registry<'s>,
+    pub(super) out: S,
+    path: Vec<PathPart>,
+}
+
+impl<'s, S: Sink> Encoder<'_, 's, S> {
+    fn err(&self, message: impl Into<String>) -> EncodeError {
+        let mut path = String::new();
+        for part in &self.path {
+            match part {
+                PathPart::Root => path.push('$'),
+                PathPart::Key(k) => {
+                    path.push('.');
+                    path.push_str(k);
+                }
+                PathPart::Index(i) => path.push_str(&format!("[{i}]")),
+            }
+        }
+        EncodeError { path, message: message.into() }
+    }
+
+    fn top(&mut self, value: &Value, ty: Option<&TypeRef<'_>>) -> Result<()> {
+        match ty {
+            Some(ty) => self.value(value, ty, &[]),
+            None => self.any_object(value, false),
+        }
+    }
+
+    fn u32(&mut self, v: u32) {
+        self.out.put(&v.to_le_bytes());
+    }
+
+    pub(super) fn bytes(&mut self, data: &[u8]) -> Result<()> {
+        let len = data.len();
+        let header = if len < 254 {
+            self.out.put(&[len as u8]);
+            1
+        } else if len < 1 << 24 {
+            self.out.put(&[254, len as u8, (len >> 8) as u8, (len >> 16) as u8]);
+            4
+        } else {
+            return Err(self.err(format!("{len} bytes is longer than TL allows (16 MiB)")));
+        };
+        self.out.put(data);
+        let pad = (4 - (header + len) % 4) % 4;
+        self.out.put(&[0u8; 3][..pad]);
+        Ok(())
+    }
+
+    fn value(&mut self, value: &Value, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<()> {
+        let name = ty.name.as_ref();
+        // serde_json caps parsed input at 128 levels; values built in code get the same bound.
+        if self.path.len() > 2 * 128 {
+            return Err(self.err("nested too deep"));
+        }
+        match name {
+            "#" => {
+                let v = value.as_u64().and_then(|v| u32::try_from(v).ok());
+                let v = v.ok_or_else(|| self.err("expected a number from 0 to 4294967295 (`#`)"))?;
+                self.u32(v);
+            }
+            "int" => {
+                let v = value.as_i64().and_then(|v| i32::try_from(v).ok());
+                let v = v.ok_or_else(|| self.err("expected a 32-bit integer (`int`)"))?;
+                self.out.put(&v.to_le_bytes());
+            }
+            "long" => {
+                let v = match value {
+                    Value::String(s) => s.parse::<i64>().ok(),
+                    Value::Number(n) => n.as_i64(),
+                    _ => None,
+                };
+                let v = v.ok_or_else(|| self.err("expected a 64-bit integer, as a string or a number (`long`)"))?;
+                self.out.put(&v.to_le_bytes());
+            }
+            "double" => {
+                let v = match value {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => match s.as_str() {
+                        "NaN" => Some(f64::NAN),
+                        "Infinity" => Some(f64::INFINITY),
+                        "-Infinity" => Some(f64::NEG_INFINITY),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let v = v.ok_or_else(|| self.err("expected a number (`double`)"))?;
+                self.out.put(&v.to_le_bytes());
+            }
+            "string" => {
+                let s = value.as_str().ok_or_else(|| self.err("expected a string"))?;
+                self.bytes(s.as_bytes())?;
+            }
+            "bytes" => {
+                let data = self.base64(value)?;
+                self.bytes(&data)?;
+            }
+            "int128" | "int256" => {
+                let want = if name == "int128" { 16 } else { 32 };
+                let data = self.base64(value)?;
+                if data.len() != want {
+                    return Err(self.err(format!("expected {want} bytes of base64 (`{name}`), got {}", data.len())));
+                }
+                self.out.put(&data);
+            }
+            "true" => {
+                if value != &Value::Bool(true) {
+                    return Err(self.err("expected true (`true`)"));
+                }
+            }
+            "Bool" if !ty.percent => {
+                let v = value.as_bool().ok_or_else(|| self.err("expected a boolean (`Bool`)"))?;
+                self.u32(if v { BOOL_TRUE_ID } else { BOOL_FALSE_ID });
+            }
+            "Vector" | "vector" => {
+                let Some(elem) = ty.args.first() else {
+                    return Err(self.err(format!("`{name}` without an element type")));
+                };
+                let items = value.as_array().ok_or_else(|| self.err("expected an array (`Vector`)"))?;
+                if name == "Vector" && !ty.percent {
+                    self.u32(VECTOR_ID);
+                }
+                let count = u32::try_from(items.len()).map_err(|_| self.err("too many elements"))?;
+                self.u32(count);
+                for (i, item) in items.iter().enumerate() {
+                    self.path.push(PathPart::Index(i));
+                    self.value(item, elem, generics)?;
+                    self.path.pop();
+                }
+            }
+            "Object" => self.any_object(value, ty.bang)?,
+            _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(value, true)?,
+            _ if ty.is_bare() => {
+                let def = if ty.percent {
+                    match self.reg.constructors_of(name) {
+                        [only] => Some(*only),
+                        _ => self.reg.constructor(name),
+                    }
+                } else {
+                    self.reg.constructor(name)
+                };
+                let def = def.ok_or_else(|| self.err(format!("type `{name}` is not defined by the schemas")))?;
+                let map = self.object_map(value)?;
+                if let Some(t) = map.get(TYPE_KEY) {
+                    if t.as_str() != Some(def.name.as_ref()) {
+                        return Err(self.err(format!("expected \"@type\": \"{}\" (bare `{name}`)", def.name)));
+                    }
+                }
+                self.fields(map, def)?;
+            }
+            _ => {
+                if self.reg.constructors_of(name).is_empty() {
+                    return Err(self.err(format!("type `{name}` is not defined by the schemas")));
+                }
+                let map = self.object_map(value)?;
+                let tname = self.type_name(map)?;
+                let def = match self.reg.constructor(tname) {
+                    Some(def) if def.ty.name == name => def,
+                    Some(_) => return Err(self.err(format!("`{tname}` is not a constructor of `{name}`"))),
+                    None => return Err(self.err(format!("unknown constructor `{tname}`"))),
+                };
+                self.u32(def.id);
+                self.fields(map, def)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn base64(&self, value: &Value) -> Result<Vec<u8>> {
+        let s = value.as_str().ok_or_else(|| self.err("expected a base64 string"))?;
+        base64_engine().decode(s).map_err(|e| self.err(format!("bad base64: {e}")))
+    }
+
+    fn object_map<'v>(&self, value: &'v Value) -> Result<&'v Map<String, Value>> {
+        value.as_object().ok_or_else(|| self.err("expected an object"))
+    }
+
+    fn type_name<'v>(&self, map: &'v Map<String, Value>) -> Result<&'v str> {
+        map.get(TYPE_KEY).and_then(Value::as_str).ok_or_else(|| self.err("missing \"@type\""))
+    }
+
+    /// Any boxed object or function call, named by its `"@type"`.
+    fn any_object(&mut self, value: &Value, function_first: bool) -> Result<()> {
+        let map = self.object_map(value)?;
+        let tname = self.type_name(map)?;
+        let (first, second) = if function_first {
+            (self.reg.function(tname), self.reg.constructor(tname))
+        } else {
+            (self.reg.constructor(tname), self.reg.function(tname))
+        };
+        let def = first.or(second).ok_or_else(|| self.err(format!("unknown constructor `{tname}`")))?;
+        self.u32(def.id);
+        self.fields(map, def)
+    }
+
+    /// The params of `def` from `map`; flags words are computed from the optional fields.
+    fn fields(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
+        let flags = flag_fields(def);
+        for key in map.keys() {
+            if key != TYPE_KEY && !def.params.iter().enumerate().any(|(i, p)| param_key(p.name.as_deref(), i) == *key)
+            {
+                self.path.push(PathPart::Key(key.clone()));
+                return Err(self.err(format!("`{}` has no field `{key}`", def.name)));
+            }
+        }
+        for (index, param) in def.params.iter().enumerate() {
+            let key = param_key(param.name.as_deref(), index);
+            let value = map.get(&key);
+            self.path.push(PathPart::Key(key));
+            match &param.kind {
+                ParamKind::Nat => match param.name.as_deref() {
+                    Some(n) if flags.contains(&n) => {
+                        let word = flags_word(def, n, map);
+                        self.u32(word);
+                    }
+                    _ => {
+                        let v = value.ok_or_else(|| self.err("missing field"))?;
+                        self.value(v, &TypeRef::simple("#"), &def.generics)?;
+                    }
+                },
+                ParamKind::Typed { ty, flag } => match (flag, value) {
+                    (Some(_), _) if ty.is_true() => {
+                        if !matches!(value, None | Some(Value::Bool(_)) | Some(Value::Null)) {
+                            return Err(self.err("expected a boolean (`true` flag)"));
+                        }
+                    }
+                    (Some(_), None | Some(Value::Null)) => {}
+                    (_, Some(v)) => self.value(v, ty, &def.generics)?,
+                    (None, None) => return Err(self.err("missing field")),
+                },
+                ParamKind::Repeat { .. } => return Err(self.err("repetitions are not supported")),
+            }
+            self.path.pop();
+        }
+        Ok(())
+    }
+}
+
+/// The flags word `field` of `def`: the bits of the optional params present in `map`.
+fn flags_word(def: &Definition<'_>, field: &str, map: &Map<String, Value>) -> u32 {
+    let mut word = 0u32;
+    for (index, param) in def.params.iter().enumerate() {
+        let ParamKind::Typed { ty, flag: Some(flag) } = &param.kind else { continue };
+        if flag.field != field || flag.bit >= 32 {
+            continue;
+        }
+        let present = match map.get(&param_key(param.name.as_deref(), index)) {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) if ty.is_true() => *b,
+            Some(_) => true,
+        };
+        if present {
+            word |= 1 << flag.bit;
+        }
+    }
+    word
+}

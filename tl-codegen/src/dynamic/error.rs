@@ -1,0 +1,114 @@
+//! Errors of the dynamic codec: decode errors carry the byte offset, encode errors the JSON path.
+
+use std::fmt;
+
+/// Why decoding failed, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// Byte offset in the outermost input. For a failure inside a `gzip_packed` payload this is
+    /// the offset of the `gzip_packed` object; `kind` is then [`DecodeErrorKind::InGzip`].
+    pub offset: usize,
+    /// What went wrong.
+    pub kind: DecodeErrorKind,
+}
+
+/// The kinds of [`DecodeError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeErrorKind {
+    /// The input ended; `needed` more bytes were required.
+    UnexpectedEnd {
+        /// Bytes missing.
+        needed: usize,
+    },
+    /// A constructor id that no loaded schema defines.
+    UnknownConstructor {
+        /// The id read.
+        id: u32,
+    },
+    /// A known constructor in a position that expects another type.
+    UnexpectedConstructor {
+        /// The id read.
+        id: u32,
+        /// Its TL name.
+        name: String,
+        /// The type the position expects.
+        expected: String,
+    },
+    /// A `Bool` position holding neither `boolTrue` nor `boolFalse`.
+    BadBool {
+        /// The id read.
+        id: u32,
+    },
+    /// A boxed `Vector` position not starting with the vector id.
+    BadVectorId {
+        /// The id read.
+        id: u32,
+    },
+    /// A length or count that the rest of the input cannot hold.
+    LengthOutOfRange {
+        /// The length or count read.
+        len: u64,
+    },
+    /// Objects nested deeper than [`Limits::max_depth`](super::Limits::max_depth).
+    TooDeep,
+    /// A `gzip_packed` payload that is not valid gzip.
+    BadGzip(String),
+    /// A `gzip_packed` payload inflating past [`Limits::max_inflated`](super::Limits::max_inflated).
+    GzipTooLarge,
+    /// A failure inside an inflated `gzip_packed` payload (offset relative to the payload).
+    InGzip(Box<DecodeError>),
+    /// Bytes left over after the top-level value.
+    TrailingBytes {
+        /// How many.
+        count: usize,
+    },
+    /// A type the schemas do not define (or the dynamic codec cannot represent).
+    UnknownType(String),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use DecodeErrorKind::*;
+        match &self.kind {
+            UnexpectedEnd { needed } => {
+                write!(f, "unexpected end of input at byte {}: {needed} more byte(s) needed", self.offset)
+            }
+            UnknownConstructor { id } => write!(f, "unknown constructor id {id:#010x} at byte {}", self.offset),
+            UnexpectedConstructor { id, name, expected } => write!(
+                f,
+                "constructor {name} ({id:#010x}) at byte {} is not of the expected type {expected}",
+                self.offset
+            ),
+            BadBool { id } => write!(f, "expected a Bool at byte {}, found id {id:#010x}", self.offset),
+            BadVectorId { id } => write!(f, "expected a Vector at byte {}, found id {id:#010x}", self.offset),
+            LengthOutOfRange { len } => {
+                write!(f, "length {len} at byte {} is larger than the rest of the input", self.offset)
+            }
+            TooDeep => write!(f, "objects nested too deep at byte {}", self.offset),
+            BadGzip(e) => write!(f, "bad gzip_packed payload at byte {}: {e}", self.offset),
+            GzipTooLarge => write!(f, "gzip_packed payload at byte {} inflates past the size limit", self.offset),
+            InGzip(inner) => write!(f, "inside gzip_packed at byte {}: {inner}", self.offset),
+            TrailingBytes { count } => write!(f, "{count} trailing byte(s) at byte {}", self.offset),
+            UnknownType(t) => write!(f, "type {t} at byte {} is not defined by the schemas", self.offset),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Why a JSON value could not be encoded, and where in the JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodeError {
+    /// A JSON path to the offending value, e.g. `$.messages[3].entities[0].offset`.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for EncodeError {}

@@ -1,0 +1,220 @@
+//! The dynamic codec: TL bytes to JSON and back, straight from parsed schemas, no generated code.
+//!
+//! JSON follows the TDLib-style convention shared with the generated bindings' serde support:
+//! - every object carries `"@type"` with its TL name (`"messages.sendMessage"`);
+//! - `int`, `#` and `double` are JSON numbers; `long` is a JSON string (numbers are accepted on
+//!   input); `bytes`, `int128` and `int256` are base64 (standard alphabet, padded);
+//! - `Bool` and `true` flags are JSON booleans (a clear `true` flag is written as `false`);
+//! - flags words never appear: they are computed from the optional fields on encode;
+//! - absent optional fields are omitted; vectors are arrays;
+//! - `Object` and `!X` positions hold any boxed object (or function call), with its `"@type"`.
+//!
+//! Non-finite doubles, which JSON cannot hold, are written as the strings `"NaN"`, `"Infinity"`
+//! and `"-Infinity"`. A TL `string` that is not valid UTF-8 is decoded lossily (U+FFFD).
+//!
+//! Decoding never panics: nesting depth is bounded by [`Limits::max_depth`], vector counts and
+//! lengths are checked against the remaining input before anything is allocated, and
+//! `gzip_packed` (`0x3072cfa1`) payloads are inflated up to [`Limits::max_inflated`].
+
+mod decode;
+mod encode;
+mod error;
+
+pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+
+use std::collections::HashMap;
+use tl_parser::{Category, Definition, ParamKind, Schema, TypeRef};
+
+/// The boxed `Vector` constructor id.
+pub const VECTOR_ID: u32 = 0x1cb5c415;
+/// `gzip_packed#3072cfa1 packed_data:bytes = Object`.
+pub const GZIP_PACKED_ID: u32 = 0x3072cfa1;
+/// `boolTrue#997275b5 = Bool`.
+pub const BOOL_TRUE_ID: u32 = 0x997275b5;
+/// `boolFalse#bc799737 = Bool`.
+pub const BOOL_FALSE_ID: u32 = 0xbc799737;
+
+/// The key holding an object's TL name.
+pub const TYPE_KEY: &str = "@type";
+
+/// Names the wire format handles itself; schema lines declaring them (`int ? = Int;`,
+/// `vector {t:Type} # [ t ] = Vector t;`, `int128 4*[ int ] = Int128;`) are not objects.
+const BUILTIN_NAMES: &[&str] = &["int", "long", "double", "string", "bytes", "int128", "int256", "vector"];
+
+/// Bounds on what one decode may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How deep objects and vectors may nest.
+    pub max_depth: u32,
+    /// The largest size a single `gzip_packed` payload may inflate to.
+    pub max_inflated: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_depth: 64, max_inflated: 16 << 20 }
+    }
+}
+
+/// An index over one or more schemas (e.g. `api.tl` and `mtproto.tl`): constructors and
+/// functions by id and name, constructors by boxed type. The first definition of a name wins.
+#[derive(Debug, Default)]
+pub struct Registry<'s> {
+    constructors_by_id: HashMap<u32, &'s Definition<'s>>,
+    functions_by_id: HashMap<u32, &'s Definition<'s>>,
+    constructors_by_name: HashMap<&'s str, &'s Definition<'s>>,
+    functions_by_name: HashMap<&'s str, &'s Definition<'s>>,
+    types: HashMap<&'s str, Vec<&'s Definition<'s>>>,
+    limits: Limits,
+}
+
+impl<'s> Registry<'s> {
+    /// Indexes `schemas`, in order.
+    pub fn new<'a: 's>(schemas: impl IntoIterator<Item = &'s Schema<'a>>) -> Registry<'s> {
+        let mut reg = Registry::default();
+        for schema in schemas {
+            for def in &schema.definitions {
+                reg.add(def);
+            }
+        }
+        reg
+    }
+
+    fn add(&mut self, def: &'s Definition<'s>) {
+        if BUILTIN_NAMES.contains(&def.name.as_ref()) {
+            return;
+        }
+        match def.category {
+            Category::Type => {
+                if self.constructors_by_name.contains_key(def.name.as_ref()) {
+                    return;
+                }
+                self.constructors_by_name.insert(&def.name, def);
+                self.constructors_by_id.entry(def.id).or_insert(def);
+                self.types.entry(&def.ty.name).or_default().push(def);
+            }
+            Category::Function => {
+                if self.functions_by_name.contains_key(def.name.as_ref()) {
+                    return;
+                }
+                self.functions_by_name.insert(&def.name, def);
+                self.functions_by_id.entry(def.id).or_insert(def);
+            }
+        }
+    }
+
+    /// Replaces the decode limits.
+    pub fn with_limits(mut self, limits: Limits) -> Registry<'s> {
+        self.limits = limits;
+        self
+    }
+
+    /// The decode limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The constructor with wire id `id`.
+    pub fn constructor_by_id(&self, id: u32) -> Option<&'s Definition<'s>> {
+        self.constructors_by_id.get(&id).copied()
+    }
+
+    /// The function with wire id `id`.
+    pub fn function_by_id(&self, id: u32) -> Option<&'s Definition<'s>> {
+        self.functions_by_id.get(&id).copied()
+    }
+
+    /// The constructor named `name` (`message`, `messages.messages`).
+    pub fn constructor(&self, name: &str) -> Option<&'s Definition<'s>> {
+        self.constructors_by_name.get(name).copied()
+    }
+
+    /// The function named `name` (`messages.sendMessage`).
+    pub fn function(&self, name: &str) -> Option<&'s Definition<'s>> {
+        self.functions_by_name.get(name).copied()
+    }
+
+    /// The constructors of boxed type `name` (`Message`), in schema order.
+    pub fn constructors_of(&self, name: &str) -> &[&'s Definition<'s>] {
+        self.types.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Decodes one value of type `ty` (a TL type expression such as `messages.Messages`,
+    /// `Vector<long>`, `%message` or `message`) from the whole of `bytes`. With `ty = None`
+    /// the input is any boxed object or function call.
+    pub fn decode(&self, bytes: &[u8], ty: Option<&str>) -> Result<serde_json::Value, DecodeError> {
+        decode::decode(self, bytes, ty)
+    }
+
+    /// Encodes a JSON value of type `ty` (see [`Registry::decode`]; `None`: any boxed object
+    /// or function call named by its `"@type"`). The output is sized exactly before writing.
+    pub fn encode(&self, value: &serde_json::Value, ty: Option<&str>) -> Result<Vec<u8>, EncodeError> {
+        encode::encode(self, value, ty)
+    }
+}
+
+/// Parses a type expression given on the command line: `Vector<long>`, `%Message`,
+/// `messages.Messages`, `Vector<Vector<int>>`.
+pub fn parse_type_expr(text: &str) -> Option<TypeRef<'_>> {
+    fn go<'t>(s: &'t str) -> Option<(TypeRef<'t>, &'t str)> {
+        let s = s.trim_start();
+        let (percent, s) = match s.strip_prefix('%') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let (bang, s) = match s.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).unwrap_or(s.len());
+        if end == 0 {
+            return None;
+        }
+        let mut ty = TypeRef::simple(&s[..end]);
+        ty.percent = percent;
+        ty.bang = bang;
+        let mut rest = s[end..].trim_start();
+        if let Some(inner) = rest.strip_prefix('<') {
+            let (arg, after) = go(inner)?;
+            ty.args.push(arg);
+            rest = after.trim_start().strip_prefix('>')?;
+        }
+        Some((ty, rest))
+    }
+    let (ty, rest) = go(text)?;
+    rest.trim().is_empty().then_some(ty)
+}
+
+/// The names of the `#` params of `def` that other params use as flags words.
+fn flag_fields<'d>(def: &'d Definition<'_>) -> Vec<&'d str> {
+    let mut out = Vec::new();
+    for p in &def.params {
+        if let ParamKind::Typed { flag: Some(f), .. } = &p.kind {
+            if !out.contains(&f.field.as_ref()) {
+                out.push(f.field.as_ref());
+            }
+        }
+    }
+    out
+}
+
+/// The JSON key of the `index`-th param of a definition (anonymous params get `_N`).
+fn param_key(name: Option<&str>, index: usize) -> String {
+    match name {
+        Some(n) => n.to_string(),
+        None => format!("_{index}"),
+    }
+}
+
+/// The base64 engine of the JSON convention: standard alphabet, padded on output, padding
+/// optional on input.
+fn base64_engine() -> base64::engine::GeneralPurpose {
+    use base64::engine::{general_purpose::GeneralPurposeConfig, DecodePaddingMode};
+    base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,187 @@
+use super::*;
+use serde_json::json;
+use std::io::Write as _;
+
+const SCHEMA: &str = r#"
+boolFalse#bc799737 = Bool;
+boolTrue#997275b5 = Bool;
+vector#1cb5c415 {t:Type} # [ t ] = Vector t;
+peerUser#59511722 user_id:long = Peer;
+peerChat#36c6019a chat_id:long = Peer;
+point#1 x:int y:double = Point;
+entity#2 offset:int length:int = Entity;
+msg#3 flags:# out:flags.1?true silent:flags.2?true id:int peer:Peer text:string ents:flags.3?Vector<Entity> flags2:# pinned:flags2.0?true data:flags2.1?bytes big:int128 huge:int256 ok:Bool = Msg;
+grid#4 rows:Vector<Vector<int>> pts:vector<point> = Grid;
+tree#5 children:Vector<Tree> = Tree;
+---functions---
+getMsg#10 peer:Peer id:long = Msg;
+invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X;
+"#;
+
+fn with_registry(f: impl FnOnce(&Registry<'_>)) {
+    let parsed = tl_parser::parse_tl(SCHEMA);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let reg = Registry::new([&parsed.schema]);
+    f(&reg);
+}
+
+fn msg_json() -> serde_json::Value {
+    json!({
+        "@type": "msg", "out": true, "silent": false, "id": -7,
+        "peer": {"@type": "peerUser", "user_id": "-9000000000"},
+        "text": "héllo",
+        "ents": [{"@type": "entity", "offset": 0, "length": 5}],
+        "pinned": false, "data": "AAEC",
+        "big": "AAAAAAAAAAAAAAAAAAAAAA==",
+        "huge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "ok": true,
+    })
+}
+
+#[test]
+fn round_trips_flags_vectors_and_wide_ints() {
+    with_registry(|reg| {
+        let v = msg_json();
+        let bytes = reg.encode(&v, None).unwrap();
+        // id, flags (bits 1 and 3), id, peer id + long, string, vector id + count + entity.
+        assert_eq!(&bytes[..8], &[3, 0, 0, 0, 0b1010, 0, 0, 0]);
+        assert_eq!(reg.decode(&bytes, None).unwrap(), v);
+        assert_eq!(reg.decode(&bytes, Some("Msg")).unwrap(), v);
+    });
+}
+
+#[test]
+fn long_accepts_numbers_and_prints_strings() {
+    with_registry(|reg| {
+        let bytes = reg.encode(&json!({"@type": "peerChat", "chat_id": 42}), None).unwrap();
+        assert_eq!(bytes, [0x9a, 0x01, 0xc6, 0x36, 42, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(reg.decode(&bytes, None).unwrap(), json!({"@type": "peerChat", "chat_id": "42"}));
+    });
+}
+
+#[test]
+fn nested_vectors_bare_types_and_recursion() {
+    with_registry(|reg| {
+        let g = json!({"@type": "grid", "rows": [[1, 2], [], [3]],
+            "pts": [{"@type": "point", "x": 1, "y": 0.5}]});
+        let bytes = reg.encode(&g, Some("Grid")).unwrap();
+        assert_eq!(reg.decode(&bytes, Some("Grid")).unwrap(), g);
+        let t = json!({"@type": "tree", "children": [{"@type": "tree", "children": []}]});
+        let bytes = reg.encode(&t, None).unwrap();
+        assert_eq!(reg.decode(&bytes, None).unwrap(), t);
+        let v = json!([["1", "2"]]);
+        let bytes = reg.encode(&v, Some("Vector<Vector<long>>")).unwrap();
+        assert_eq!(reg.decode(&bytes, Some("Vector<Vector<long>>")).unwrap(), v);
+    });
+}
+
+#[test]
+fn generic_query_nests_a_function_call() {
+    with_registry(|reg| {
+        let v = json!({"@type": "invokeWithLayer", "layer": 230,
+            "query": {"@type": "getMsg", "peer": {"@type": "peerChat", "chat_id": "1"}, "id": "5"}});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!(&bytes[..4], &0xda9b0d0du32.to_le_bytes());
+        assert_eq!(reg.decode(&bytes, None).unwrap(), v);
+    });
+}
+
+#[test]
+fn gzip_packed_is_inflated() {
+    with_registry(|reg| {
+        let inner = reg.encode(&json!({"@type": "peerChat", "chat_id": "3"}), None).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&inner).unwrap();
+        let packed = gz.finish().unwrap();
+        let mut bytes = GZIP_PACKED_ID.to_le_bytes().to_vec();
+        let mut e = encode::Encoder::for_test();
+        e.bytes(&packed).unwrap();
+        bytes.extend_from_slice(&e.out);
+        assert_eq!(reg.decode(&bytes, Some("Peer")).unwrap(), json!({"@type": "peerChat", "chat_id": "3"}));
+        let small = reg_with_limit(reg, 4);
+        let err = small.decode(&bytes, Some("Peer")).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::GzipTooLarge);
+    });
+}
+
+fn reg_with_limit<'s>(reg: &Registry<'s>, max_inflated: usize) -> Registry<'s> {
+    Registry {
+        constructors_by_id: reg.constructors_by_id.clone(),
+        functions_by_id: reg.functions_by_id.clone(),
+        constructors_by_name: reg.constructors_by_name.clone(),
+        functions_by_name: reg.functions_by_name.clone(),
+        types: reg.types.clone(),
+        limits: Limits { max_inflated, ..Limits::default() },
+    }
+}
+
+#[test]
+fn unknown_constructor_reports_id_and_offset() {
+    with_registry(|reg| {
+        let mut bytes = reg.encode(&msg_json(), None).unwrap();
+        // The peer's id sits after msg id, flags, id: offset 12.
+        bytes[12..16].copy_from_slice(&0xdeadbeefu32.to_le_bytes());
+        let err = reg.decode(&bytes, None).unwrap_err();
+        assert_eq!(err, DecodeError { offset: 12, kind: DecodeErrorKind::UnknownConstructor { id: 0xdeadbeef } });
+        assert!(err.to_string().contains("0xdeadbeef"), "{err}");
+    });
+}
+
+#[test]
+fn every_prefix_fails_without_panicking() {
+    with_registry(|reg| {
+        let bytes = reg.encode(&msg_json(), None).unwrap();
+        for n in 0..bytes.len() {
+            assert!(reg.decode(&bytes[..n], None).is_err(), "prefix {n}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(matches!(reg.decode(&long, None).unwrap_err().kind, DecodeErrorKind::TrailingBytes { count: 1 }));
+    });
+}
+
+#[test]
+fn hostile_counts_and_depth_are_rejected() {
+    with_registry(|reg| {
+        let mut bytes = 5u32.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&VECTOR_ID.to_le_bytes());
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        let err = reg.decode(&bytes, None).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::LengthOutOfRange { .. }), "{err}");
+        // tree { children: [tree { children: [...] }] } nested 10,000 deep.
+        let mut deep = Vec::new();
+        for _ in 0..10_000 {
+            deep.extend_from_slice(&5u32.to_le_bytes());
+            deep.extend_from_slice(&VECTOR_ID.to_le_bytes());
+            deep.extend_from_slice(&1u32.to_le_bytes());
+        }
+        assert_eq!(reg.decode(&deep, None).unwrap_err().kind, DecodeErrorKind::TooDeep);
+        // A 16 MiB string claimed by 4 bytes.
+        let err = reg.decode(&[254, 255, 255, 255], Some("string")).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::LengthOutOfRange { .. }), "{err}");
+    });
+}
+
+#[test]
+fn encode_errors_name_the_json_path() {
+    with_registry(|reg| {
+        let mut v = msg_json();
+        v["ents"][0]["offset"] = json!("x");
+        let err = reg.encode(&v, None).unwrap_err();
+        assert_eq!(err.path, "$.ents[0].offset");
+        let mut v = msg_json();
+        v["peer"]["@type"] = json!("point");
+        assert!(reg.encode(&v, None).is_err());
+        v["peer"] = json!({"@type": "peerUser", "user_id": "1", "extra": 1});
+        assert_eq!(reg.encode(&v, None).unwrap_err().path, "$.peer.extra");
+    });
+}
+
+#[test]
+fn type_expressions_parse() {
+    let t = parse_type_expr("Vector< Vector<%point> >").unwrap();
+    assert_eq!(t.name, "Vector");
+    assert!(t.args[0].args[0].percent);
+    assert!(parse_type_expr("Vector<int").is_none());
+    assert!(parse_type_expr("").is_none());
+}

@@ -1,0 +1,390 @@
+//! The type graph of a schema: which constructors make up which boxed type, what a param's
+//! type resolves to, what a set of names reaches (for `--only`), and which enum variants to
+//! box so that enums stay small and recursive types have a finite size.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use tl_parser::{Category, Definition, ParamKind, Schema, TypeRef};
+
+/// Names the wire format handles itself; their schema lines (`int ? = Int;`,
+/// `vector {t:Type} # [ t ] = Vector t;`) are not generated.
+pub const BUILTIN_NAMES: &[&str] = &["int", "long", "double", "string", "bytes", "int128", "int256", "vector"];
+
+/// Boxed types the generator maps to Rust primitives instead of enums.
+const PRIMITIVE_BOXED: &[&str] = &["Bool", "Vector"];
+
+/// What a param's type resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `#`: a plain 32-bit nat.
+    Nat,
+    /// `int`.
+    Int,
+    /// `long`.
+    Long,
+    /// `double`.
+    Double,
+    /// `string`.
+    String,
+    /// `bytes`.
+    Bytes,
+    /// `int128`.
+    Int128,
+    /// `int256`.
+    Int256,
+    /// Boxed `Bool`.
+    Bool,
+    /// `true` (zero bytes; as a flag, a `bool`).
+    True,
+    /// `Vector<T>` (boxed, with the vector id) or `vector<T>` / `%Vector<T>` (bare).
+    Vector {
+        /// Written with the vector id.
+        boxed: bool,
+        /// Element type.
+        elem: Box<Ty>,
+    },
+    /// A boxed user type, by index into [`TypeGraph::types`].
+    Boxed(usize),
+    /// A bare constructor (`%T` of a one-constructor type, or a lowercase constructor name), by
+    /// index into [`TypeGraph::constructors`].
+    Bare(usize),
+    /// `Object`: any boxed object.
+    Object,
+    /// `!X` / `X` for a `{X:Type}` generic param: any function call (or object).
+    Generic(String),
+}
+
+/// A boxed type and its constructors.
+#[derive(Debug, Clone)]
+pub struct BoxedType {
+    /// The TL name (`messages.Messages`).
+    pub name: String,
+    /// Indices into [`TypeGraph::constructors`], in schema order.
+    pub constructors: Vec<usize>,
+}
+
+/// An index of a (multi-file) schema for code generation.
+#[derive(Debug, Clone)]
+pub struct TypeGraph<'s> {
+    /// Constructors, deduplicated by name (first wins), builtins left out.
+    pub constructors: Vec<&'s Definition<'s>>,
+    /// Functions, deduplicated by name.
+    pub functions: Vec<&'s Definition<'s>>,
+    /// Boxed types in order of first appearance.
+    pub types: Vec<BoxedType>,
+    type_index: HashMap<String, usize>,
+    ctor_index: HashMap<String, usize>,
+    fn_index: HashMap<String, usize>,
+}
+
+/// A subset of the graph to generate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Constructor indices.
+    pub constructors: BTreeSet<usize>,
+    /// Function indices.
+    pub functions: BTreeSet<usize>,
+    /// Boxed type indices.
+    pub types: BTreeSet<usize>,
+}
+
+impl<'s> TypeGraph<'s> {
+    /// Indexes `schemas` in order.
+    pub fn new<'a: 's>(schemas: impl IntoIterator<Item = &'s Schema<'a>>) -> TypeGraph<'s> {
+        let mut g = TypeGraph {
+            constructors: Vec::new(),
+            functions: Vec::new(),
+            types: Vec::new(),
+            type_index: HashMap::new(),
+            ctor_index: HashMap::new(),
+            fn_index: HashMap::new(),
+        };
+        for schema in schemas {
+            for def in &schema.definitions {
+                let def: &'s Definition<'s> = def;
+                if BUILTIN_NAMES.contains(&def.name.as_ref()) || def.params.iter().any(has_repeat) {
+                    continue;
+                }
+                match def.category {
+                    Category::Type => {
+                        if g.ctor_index.contains_key(def.name.as_ref()) {
+                            continue;
+                        }
+                        let ci = g.constructors.len();
+                        g.ctor_index.insert(def.name.to_string(), ci);
+                        g.constructors.push(def);
+                        let tname = def.ty.name.to_string();
+                        let ti = match g.type_index.get(&tname) {
+                            Some(&ti) => ti,
+                            None => {
+                                g.type_index.insert(tname.clone(), g.types.len());
+                                g.types.push(BoxedType { name: tname, constructors: Vec::new() });
+                                g.types.len() - 1
+                            }
+                        };
+                        g.types[ti].constructors.push(ci);
+                    }
+                    Category::Function => {
+                        if g.fn_index.contains_key(def.name.as_ref()) {
+                            continue;
+                        }
+                        g.fn_index.insert(def.name.to_string(), g.functions.len());
+                        g.functions.push(def);
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    /// The boxed type named `name`.
+    pub fn type_named(&self, name: &str) -> Option<usize> {
+        self.type_index.get(name).copied()
+    }
+
+    /// The constructor named `name`.
+    pub fn constructor_named(&self, name: &str) -> Option<usize> {
+        self.ctor_index.get(name).copied()
+    }
+
+    /// The function named `name`.
+    pub fn function_named(&self, name: &str) -> Option<usize> {
+        self.fn_index.get(name).copied()
+    }
+
+    /// True for `Bool`, which maps to `bool` rather than an enum.
+    pub fn is_primitive_type(&self, ti: usize) -> bool {
+        PRIMITIVE_BOXED.contains(&self.types[ti].name.as_str())
+    }
+
+    /// Resolves a type reference inside `def`.
+    pub fn resolve(&self, ty: &TypeRef<'_>, def: &Definition<'_>) -> Result<Ty, String> {
+        let name = ty.name.as_ref();
+        Ok(match name {
+            "#" => Ty::Nat,
+            "int" => Ty::Int,
+            "long" => Ty::Long,
+            "double" => Ty::Double,
+            "string" => Ty::String,
+            "bytes" => Ty::Bytes,
+            "int128" => Ty::Int128,
+            "int256" => Ty::Int256,
+            "true" => Ty::True,
+            "Bool" if !ty.percent => Ty::Bool,
+            "Vector" | "vector" => {
+                let elem = ty.args.first().ok_or_else(|| format!("`{name}` without an element type"))?;
+                Ty::Vector { boxed: name == "Vector" && !ty.percent, elem: Box::new(self.resolve(elem, def)?) }
+            }
+            "Object" => Ty::Object,
+            _ if ty.bang || def.generics.iter().any(|g| g.name == name) => Ty::Generic(name.to_string()),
+            _ if ty.is_bare() => {
+                if ty.percent {
+                    if let Some(ti) = self.type_named(name) {
+                        if let [only] = self.types[ti].constructors[..] {
+                            return Ok(Ty::Bare(only));
+                        }
+                        return Err(format!("`%{name}` names a type with more than one constructor"));
+                    }
+                }
+                Ty::Bare(self.constructor_named(name).ok_or_else(|| format!("unknown constructor `{name}`"))?)
+            }
+            _ => Ty::Boxed(self.type_named(name).ok_or_else(|| format!("unknown type `{name}`"))?),
+        })
+    }
+
+    /// Everything `names` (constructors, functions or boxed types) reach through their params
+    /// (and, for functions, their return types). Unknown names are an error.
+    pub fn reachable(&self, names: &[&str]) -> Result<Selection, String> {
+        let mut sel = Selection::default();
+        let mut work: Vec<(Category, usize)> = Vec::new();
+        for &name in names {
+            let mut found = false;
+            if let Some(ci) = self.constructor_named(name) {
+                work.push((Category::Type, ci));
+                found = true;
+            }
+            if let Some(fi) = self.function_named(name) {
+                work.push((Category::Function, fi));
+                found = true;
+            }
+            if let Some(ti) = self.type_named(name) {
+                sel.types.insert(ti);
+                work.extend(self.types[ti].constructors.iter().map(|&c| (Category::Type, c)));
+                found = true;
+            }
+            if !found {
+                return Err(format!("`{name}` is not a constructor, function or type of the schema"));
+            }
+        }
+        while let Some((cat, i)) = work.pop() {
+            let def = match cat {
+                Category::Type => {
+                    if !sel.constructors.insert(i) {
+                        continue;
+                    }
+                    let def = self.constructors[i];
+                    if let Some(ti) = self.type_named(&def.ty.name) {
+                        sel.types.insert(ti);
+                    }
+                    def
+                }
+                Category::Function => {
+                    if !sel.functions.insert(i) {
+                        continue;
+                    }
+                    self.functions[i]
+                }
+            };
+            let mut refs: Vec<&TypeRef<'_>> = Vec::new();
+            for p in &def.params {
+                if let ParamKind::Typed { ty, .. } = &p.kind {
+                    refs.push(ty);
+                }
+            }
+            if cat == Category::Function {
+                refs.push(&def.ty);
+            }
+            for r in refs {
+                let Ok(ty) = self.resolve(r, def) else { continue };
+                self.visit(&ty, &mut sel, &mut work);
+            }
+        }
+        Ok(sel)
+    }
+
+    fn visit(&self, ty: &Ty, sel: &mut Selection, work: &mut Vec<(Category, usize)>) {
+        match ty {
+            Ty::Vector { elem, .. } => self.visit(elem, sel, work),
+            Ty::Boxed(ti) => {
+                if sel.types.insert(*ti) {
+                    work.extend(self.types[*ti].constructors.iter().map(|&c| (Category::Type, c)));
+                }
+            }
+            Ty::Bare(ci) => work.push((Category::Type, *ci)),
+            _ => {}
+        }
+    }
+
+    /// Everything.
+    pub fn everything(&self) -> Selection {
+        Selection {
+            constructors: (0..self.constructors.len()).collect(),
+            functions: (0..self.functions.len()).collect(),
+            types: (0..self.types.len()).collect(),
+        }
+    }
+
+    /// The constructors to keep behind a `Box` in their enum: those whose struct is larger than
+    /// `max_inline` bytes (estimated for 64-bit targets), and those that contain their own
+    /// type without indirection (recursive types would otherwise have infinite size).
+    pub fn boxed_variants(&self, max_inline: usize) -> HashSet<usize> {
+        let mut boxed = self.recursive();
+        // Then size; sizes depend on which variants are boxed, so iterate to a fixpoint.
+        loop {
+            let mut memo = HashMap::new();
+            let before = boxed.len();
+            for ci in 0..self.constructors.len() {
+                let ti = self.type_named(&self.constructors[ci].ty.name);
+                let multi = ti.is_some_and(|ti| self.types[ti].constructors.len() > 1);
+                if multi && !boxed.contains(&ci) && self.struct_size(ci, &boxed, &mut memo) > max_inline {
+                    boxed.insert(ci);
+                }
+            }
+            if boxed.len() == before {
+                return boxed;
+            }
+        }
+    }
+
+    /// The constructors that contain themselves through inline fields (not behind a `Vec`):
+    /// they must be boxed wherever they are held.
+    pub fn recursive(&self) -> HashSet<usize> {
+        (0..self.constructors.len()).filter(|&ci| self.reaches_inline(ci, ci, &mut HashSet::new())).collect()
+    }
+
+    /// True when constructor `from` contains `target` inline (not behind a `Vec` or `Box`).
+    fn reaches_inline(&self, from: usize, target: usize, seen: &mut HashSet<usize>) -> bool {
+        let def = self.constructors[from];
+        for p in &def.params {
+            let ParamKind::Typed { ty, .. } = &p.kind else { continue };
+            let Ok(ty) = self.resolve(ty, def) else { continue };
+            let next: Vec<usize> = match ty {
+                Ty::Boxed(ti) if !self.is_primitive_type(ti) => self.types[ti].constructors.clone(),
+                Ty::Bare(ci) => vec![ci],
+                _ => continue,
+            };
+            for ci in next {
+                if ci == target {
+                    return true;
+                }
+                if seen.insert(ci) && self.reaches_inline(ci, target, seen) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Estimated `size_of` of a constructor's struct (borrowed mode, 64-bit).
+    pub fn struct_size(&self, ci: usize, boxed: &HashSet<usize>, memo: &mut HashMap<usize, usize>) -> usize {
+        if let Some(&s) = memo.get(&ci) {
+            return s;
+        }
+        memo.insert(ci, 8); // provisional, breaks cycles
+        let def = self.constructors[ci];
+        let mut size = 0usize;
+        let mut align = 1usize;
+        for p in &def.params {
+            let ParamKind::Typed { ty, flag } = &p.kind else { continue };
+            let Ok(ty) = self.resolve(ty, def) else { continue };
+            let (s, a) = self.field_size(&ty, flag.is_some(), boxed, memo);
+            size = size.next_multiple_of(a) + s;
+            align = align.max(a);
+        }
+        let size = size.next_multiple_of(align);
+        memo.insert(ci, size);
+        size
+    }
+
+    fn field_size(
+        &self,
+        ty: &Ty,
+        optional: bool,
+        boxed: &HashSet<usize>,
+        memo: &mut HashMap<usize, usize>,
+    ) -> (usize, usize) {
+        // (size, align, has a niche so that Option costs nothing)
+        let (s, a, niche) = match ty {
+            Ty::True | Ty::Bool => (1, 1, true),
+            Ty::Nat | Ty::Int => (4, 4, false),
+            Ty::Long | Ty::Double => (8, 8, false),
+            Ty::Int128 => (16, 1, false),
+            Ty::Int256 => (32, 1, false),
+            Ty::String | Ty::Bytes | Ty::Object => (16, 8, true),
+            Ty::Vector { .. } => (24, 8, true),
+            Ty::Generic(_) => (8, 8, true),
+            Ty::Boxed(ti) => {
+                let ctors = &self.types[*ti].constructors;
+                let max = ctors
+                    .iter()
+                    .map(|&c| if boxed.contains(&c) { 8 } else { self.struct_size(c, boxed, memo) })
+                    .max()
+                    .unwrap_or(0);
+                if ctors.len() == 1 {
+                    (max, 8, false)
+                } else {
+                    (max + 8, 8, true)
+                }
+            }
+            Ty::Bare(ci) => (self.struct_size(*ci, boxed, memo), 8, false),
+        };
+        if optional && !matches!(ty, Ty::True) && !niche {
+            (s + a.max(1), a)
+        } else {
+            (s, a)
+        }
+    }
+}
+
+fn has_repeat(p: &tl_parser::Param<'_>) -> bool {
+    matches!(p.kind, ParamKind::Repeat { .. })
+}

@@ -1,0 +1,192 @@
+//! The canonical form of a declaration that Telegram hashes into constructor ids.
+//!
+//! Rules (from /mtproto/TL-combinators and checked against every staged layer): drop the `#id`
+//! and the `;`, drop `x:flags.N?true` params, `bytes` becomes `string` as a parameter's own type
+//! (not inside `Vector<bytes>`), type arguments are space-separated (`Vector<int>` →
+//! `Vector int`), `{X:Type}` loses its braces (and is implied by `!X` where old layers omit it),
+//! tokens are separated by single spaces.
+
+use crate::model::{Definition, Param, ParamKind, TypeRef};
+
+/// The canonical declaration of `def`, the string whose CRC32 is its id:
+/// `vector t:Type # [ t ] = Vector t`.
+pub fn canonical_declaration(def: &Definition<'_>) -> String {
+    let mut out = String::with_capacity(64);
+    canonical_into(def, &mut out);
+    out
+}
+
+/// The CRC32 of [`canonical_declaration`]: the id Telegram would assign to `def`.
+pub fn crc_id(def: &Definition<'_>) -> u32 {
+    let mut buf = String::with_capacity(128);
+    crc_id_with(def, &mut buf)
+}
+
+/// [`crc_id`] reusing `buf` as scratch space (hot path of the parser and validator).
+pub(crate) fn crc_id_with(def: &Definition<'_>, buf: &mut String) -> u32 {
+    buf.clear();
+    canonical_into(def, buf);
+    crc32fast::hash(buf.as_bytes())
+}
+
+/// Appends the canonical declaration of `def` to `out`.
+pub(crate) fn canonical_into(def: &Definition<'_>, out: &mut String) {
+    out.push_str(&def.name);
+    for g in &def.generics {
+        out.push(' ');
+        out.push_str(&g.name);
+        out.push(':');
+        out.push_str(&g.kind);
+    }
+    // Old layers write `query:!X = X` without `{X:Type}`; the hashed form still has `X:Type`.
+    for p in &def.params {
+        if let ParamKind::Typed { ty, .. } = &p.kind {
+            if ty.bang && !def.generics.iter().any(|g| g.name == ty.name) {
+                out.push(' ');
+                out.push_str(&ty.name);
+                out.push_str(":Type");
+            }
+        }
+    }
+    for p in &def.params {
+        param_into(p, out);
+    }
+    out.push_str(" =");
+    type_into(&def.ty, false, out);
+}
+
+fn param_into(p: &Param<'_>, out: &mut String) {
+    match &p.kind {
+        ParamKind::Nat => {
+            out.push(' ');
+            if let Some(n) = &p.name {
+                out.push_str(n);
+                out.push(':');
+            }
+            out.push('#');
+        }
+        ParamKind::Typed { ty, flag } => {
+            // A `true` flag occupies no bytes and, by Telegram's rule, no place in the hash.
+            if flag.is_some() && ty.is_true() {
+                return;
+            }
+            out.push(' ');
+            if let Some(n) = &p.name {
+                out.push_str(n);
+                out.push(':');
+            }
+            if let Some(f) = flag {
+                out.push_str(&f.field);
+                out.push('.');
+                push_u32(f.bit, out);
+                out.push('?');
+            }
+            type_body(ty, true, out);
+        }
+        ParamKind::Repeat { count, params } => {
+            out.push(' ');
+            if let Some(p) = &p.name {
+                out.push_str(p);
+                out.push(':');
+            }
+            if let Some(c) = count {
+                push_u32(*c, out);
+                out.push('*');
+            }
+            out.push('[');
+            for inner in params {
+                param_into(inner, out);
+            }
+            out.push_str(" ]");
+        }
+    }
+}
+
+/// ` ty` (with a leading space).
+fn type_into(ty: &TypeRef<'_>, in_param: bool, out: &mut String) {
+    out.push(' ');
+    type_body(ty, in_param, out);
+}
+
+fn type_body(ty: &TypeRef<'_>, in_param: bool, out: &mut String) {
+    if ty.percent {
+        out.push('%');
+    }
+    if ty.bang {
+        out.push('!');
+    }
+    if in_param && ty.name == "bytes" {
+        out.push_str("string");
+    } else {
+        out.push_str(&ty.name);
+    }
+    // Only a parameter's own type is renamed: `Vector<bytes>` hashes as `Vector bytes`.
+    for a in &ty.args {
+        type_into(a, false, out);
+    }
+}
+
+fn push_u32(v: u32, out: &mut String) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_definition;
+
+    use super::*;
+
+    fn canon(src: &str) -> String {
+        canonical_declaration(&parse_definition(src).expect("parses"))
+    }
+
+    #[test]
+    fn vector_matches_its_known_id() {
+        let d = parse_definition("vector#1cb5c415 {t:Type} # [ t ] = Vector t;").unwrap();
+        assert_eq!(canonical_declaration(&d), "vector t:Type # [ t ] = Vector t");
+        assert_eq!(crc_id(&d), 0x1cb5c415);
+    }
+
+    #[test]
+    fn flags_true_dropped_top_level_bytes_become_string() {
+        assert_eq!(
+            canon("a#1 flags:# b:flags.0?true c:flags.1?bytes d:Vector<bytes> = A"),
+            "a flags:# c:flags.1?string d:Vector bytes = A"
+        );
+    }
+
+    #[test]
+    fn builtin_ids() {
+        assert_eq!(crc_id(&parse_definition("int ? = Int;").unwrap()), 0xa8509bda);
+        assert_eq!(crc_id(&parse_definition("long ? = Long;").unwrap()), 0x22076cba);
+        assert_eq!(crc_id(&parse_definition("string ? = String;").unwrap()), 0xb5286e24);
+    }
+
+    #[test]
+    fn generics_and_bang() {
+        let d = parse_definition("invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X;").unwrap();
+        assert_eq!(canonical_declaration(&d), "invokeWithLayer X:Type layer:int query:!X = X");
+        assert_eq!(crc_id(&d), 0xda9b0d0d);
+    }
+
+    #[test]
+    fn push_u32_edges() {
+        let mut s = String::new();
+        push_u32(0, &mut s);
+        push_u32(u32::MAX, &mut s);
+        assert_eq!(s, "04294967295");
+    }
+}

@@ -1,0 +1,348 @@
+//! The official JSON front-end (`{"constructors":[...],"methods":[...]}`), as published by
+//! Telegram and mirrored by webogram and MadelineProto. Strings borrow from the source unless
+//! they contain escapes; type strings are parsed with the TL text grammar.
+//!
+//! Read beyond the official keys (and written by [`crate::write::to_json`] so that the JSON
+//! form keeps what TL text carries): top-level `"layer"` and `"type_docs"`, per definition
+//! `"layer"` (section layer) and `"doc"` (`[["tag","text"],...]`). Unknown keys are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::*;
+use crate::text::{is_path, parse_param_type, parse_result_type};
+use crate::Parsed;
+
+/// A JSON string: borrowed from the source when it has no escapes (serde's own `Cow` support
+/// does not reach through `Option` and tuples).
+struct BStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for BStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<BStr<'a>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<BStr<'de>, E> {
+                Ok(BStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<BStr<'de>, E> {
+                Ok(BStr(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[derive(Deserialize)]
+struct JSchema<'a> {
+    #[serde(borrow, default)]
+    constructors: Vec<JDef<'a>>,
+    #[serde(borrow, default)]
+    methods: Vec<JDef<'a>>,
+    #[serde(default)]
+    layer: Option<JNum>,
+    #[serde(borrow, default)]
+    type_docs: Vec<JTypeDoc<'a>>,
+}
+
+#[derive(Deserialize)]
+struct JDef<'a> {
+    id: JNum,
+    #[serde(borrow, default)]
+    predicate: Option<BStr<'a>>,
+    #[serde(borrow, default)]
+    method: Option<BStr<'a>>,
+    #[serde(borrow, default)]
+    params: Vec<JParam<'a>>,
+    #[serde(borrow, rename = "type")]
+    ty: BStr<'a>,
+    #[serde(default)]
+    layer: Option<JNum>,
+    #[serde(borrow, default)]
+    doc: Vec<(BStr<'a>, BStr<'a>)>,
+}
+
+#[derive(Deserialize)]
+struct JParam<'a> {
+    #[serde(borrow)]
+    name: BStr<'a>,
+    #[serde(borrow, rename = "type")]
+    ty: BStr<'a>,
+}
+
+#[derive(Deserialize)]
+struct JTypeDoc<'a> {
+    #[serde(borrow)]
+    name: BStr<'a>,
+    #[serde(borrow, default)]
+    doc: Vec<(BStr<'a>, BStr<'a>)>,
+}
+
+/// An id or layer written as a number or a decimal string, signed or unsigned.
+#[derive(Debug, Clone, Copy)]
+enum JNum {
+    Ok(u32),
+    /// Not a 32-bit value; the text is reported by the caller.
+    Bad,
+}
+
+impl<'de> Deserialize<'de> for JNum {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JNum, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = JNum;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a 32-bit number or a decimal string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JNum, E> {
+                Ok(num_from_i64(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JNum, E> {
+                Ok(u32::try_from(v).map_or(JNum::Bad, JNum::Ok))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<JNum, E> {
+                Ok(JNum::Bad)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<JNum, E> {
+                Ok(v.trim().parse::<i64>().map_or(JNum::Bad, num_from_i64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn num_from_i64(v: i64) -> JNum {
+    if (i32::MIN as i64..=u32::MAX as i64).contains(&v) {
+        JNum::Ok(v as u32)
+    } else {
+        JNum::Bad
+    }
+}
+
+fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>) -> Doc<'a> {
+    Doc { tags: tags.into_iter().map(|(t, v)| (t.0, v.0)).collect() }
+}
+
+/// Byte offset of a borrowed string inside `src`, if it is one.
+fn offset_in(src: &str, s: &str) -> Option<usize> {
+    let base = src.as_ptr() as usize;
+    let p = s.as_ptr() as usize;
+    (p >= base && p + s.len() <= base + src.len()).then(|| p - base)
+}
+
+/// Byte offset of serde_json's 1-based line/column in `src`.
+fn line_col_offset(src: &str, line: usize, col: usize) -> usize {
+    let mut off = 0;
+    for _ in 1..line {
+        match src[off..].find('\n') {
+            Some(i) => off += i + 1,
+            None => return src.len(),
+        }
+    }
+    let mut at = (off + col.saturating_sub(1)).min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Parses the official JSON form.
+pub(crate) fn parse_json(src: &str) -> Parsed<'_> {
+    let mut out = Parsed::default();
+    let body = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let js: JSchema<'_> = match serde_json::from_str(body) {
+        Ok(js) => js,
+        Err(e) => {
+            let at = line_col_offset(src, e.line(), e.column())
+                + (src.len() - body.len()) * usize::from(e.line() == 1);
+            let at = at.min(src.len());
+            let end = src[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let what = match e.classify() {
+                serde_json::error::Category::Eof => "truncated JSON schema",
+                serde_json::error::Category::Syntax => "invalid JSON",
+                serde_json::error::Category::Data => "JSON is not a TL schema",
+                serde_json::error::Category::Io => "unreadable JSON",
+            };
+            // serde_json's message ends with "at line L column C"; the span carries that.
+            let msg = e.to_string();
+            let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m).to_string();
+            out.diagnostics.push(Diagnostic::error("json", format!("{what}: {msg}"), Span::new(at, end)));
+            return out;
+        }
+    };
+    let mut cx = Cx { src, out };
+    if let Some(n) = js.layer {
+        cx.out.schema.layer = cx.num(n, "layer", Span::DUMMY);
+    }
+    for (defs, cat) in [(js.constructors, Category::Type), (js.methods, Category::Function)] {
+        for jd in defs {
+            if let Some(def) = cx.definition(jd, cat) {
+                cx.out.schema.definitions.push(def);
+            }
+        }
+    }
+    for td in js.type_docs {
+        let span = cx.span_of(&td.name.0);
+        cx.out.schema.type_docs.push(TypeDoc { name: td.name.0, doc: doc(td.doc), span });
+    }
+    cx.out
+}
+
+struct Cx<'a> {
+    src: &'a str,
+    out: Parsed<'a>,
+}
+
+impl<'a> Cx<'a> {
+    fn span_of(&self, s: &str) -> Span {
+        offset_in(self.src, s).map_or(Span::DUMMY, |o| Span::new(o, o + s.len()))
+    }
+
+    fn num(&mut self, n: JNum, what: &str, span: Span) -> Option<u32> {
+        match n {
+            JNum::Ok(v) => Some(v),
+            JNum::Bad => {
+                self.out.diagnostics.push(Diagnostic::error(
+                    "json",
+                    format!("{what} is not a 32-bit number"),
+                    span,
+                ));
+                None
+            }
+        }
+    }
+
+    fn definition(&mut self, jd: JDef<'a>, cat: Category) -> Option<Definition<'a>> {
+        let name = match (jd.predicate, jd.method, cat) {
+            (Some(n), _, Category::Type) | (_, Some(n), Category::Function) => n.0,
+            _ => {
+                let key = if cat == Category::Type { "predicate" } else { "method" };
+                let span = self.span_of(&jd.ty.0);
+                self.out.diagnostics.push(Diagnostic::error(
+                    "json",
+                    format!("definition without a `{key}` name"),
+                    span,
+                ));
+                return None;
+            }
+        };
+        let name_span = self.span_of(&name);
+        if !is_path(&name) {
+            self.out.diagnostics.push(Diagnostic::error(
+                "json",
+                format!("`{name}` is not a valid definition name"),
+                name_span,
+            ));
+            return None;
+        }
+        let id = self.num(jd.id, &format!("the id of `{name}`"), name_span)?;
+        let section_layer = jd.layer.and_then(|n| self.num(n, "layer", name_span));
+        let mut params = Vec::with_capacity(jd.params.len());
+        for jp in jd.params {
+            let span = self.span_of(&jp.name.0);
+            let kind = self.param_text(jp.ty.0)?;
+            params.push(Param { name: Some(jp.name.0), kind, span });
+        }
+        let ty = self.result_text(jd.ty.0)?;
+        let mut generics: Vec<GenericParam<'a>> = Vec::new();
+        // JSON does not list `{X:Type}`; every `!X` implies one.
+        for p in &params {
+            if let ParamKind::Typed { ty, .. } = &p.kind {
+                if ty.bang && ty.args.is_empty() && !generics.iter().any(|g| g.name == ty.name) {
+                    let kind = Cow::Borrowed("Type");
+                    generics.push(GenericParam { name: ty.name.clone(), kind, span: ty.span });
+                }
+            }
+        }
+        // `vector#1cb5c415 = Vector t` in JSON stands for `{t:Type} # [ t ] = Vector t`.
+        if name == "vector" && params.is_empty() && ty.name == "Vector" && ty.args.len() == 1 {
+            let t = &ty.args[0];
+            if t.args.is_empty()
+                && !t.percent
+                && !t.bang
+                && t.name.starts_with(|c: char| c.is_ascii_lowercase())
+            {
+                let var = TypeRef { span: t.span, ..TypeRef::simple(t.name.clone()) };
+                generics.push(GenericParam {
+                    name: t.name.clone(),
+                    kind: Cow::Borrowed("Type"),
+                    span: t.span,
+                });
+                params.push(Param { name: None, kind: ParamKind::Nat, span: t.span });
+                let inner =
+                    Param { name: None, kind: ParamKind::Typed { ty: var, flag: None }, span: t.span };
+                params.push(Param {
+                    name: None,
+                    kind: ParamKind::Repeat { count: None, params: vec![inner] },
+                    span: t.span,
+                });
+            }
+        }
+        Some(Definition {
+            name,
+            explicit_id: Some(id),
+            id,
+            generics,
+            params,
+            ty,
+            category: cat,
+            section_layer,
+            doc: doc(jd.doc),
+            span: name_span,
+            name_span,
+        })
+    }
+
+    fn param_text(&mut self, text: Cow<'a, str>) -> Option<ParamKind<'a>> {
+        match text {
+            Cow::Borrowed(s) => {
+                let (prefix, off) = self.locate(s);
+                parse_param_type(prefix, off).map_err(|d| self.out.diagnostics.push(d)).ok()
+            }
+            Cow::Owned(s) => match parse_param_type(&s, 0) {
+                Ok(v) => Some(v.into_owned()),
+                Err(d) => self.owned_error(d, &s),
+            },
+        }
+    }
+
+    fn result_text(&mut self, text: Cow<'a, str>) -> Option<TypeRef<'a>> {
+        match text {
+            Cow::Borrowed(s) => {
+                let (prefix, off) = self.locate(s);
+                parse_result_type(prefix, off).map_err(|d| self.out.diagnostics.push(d)).ok()
+            }
+            Cow::Owned(s) => match parse_result_type(&s, 0) {
+                Ok(v) => Some(v.into_owned()),
+                Err(d) => self.owned_error(d, &s),
+            },
+        }
+    }
+
+    /// The source up to the end of borrowed string `s` and the offset of `s` in it, so that
+    /// spans parsed from it are absolute.
+    fn locate(&self, s: &'a str) -> (&'a str, usize) {
+        match offset_in(self.src, s) {
+            Some(o) => (&self.src[..o + s.len()], o),
+            None => (s, 0),
+        }
+    }
+
+    /// An error inside an unescaped copy of a string: its offsets mean nothing in the source.
+    fn owned_error<T>(&mut self, mut d: Diagnostic, text: &str) -> Option<T> {
+        d.span = Span::DUMMY;
+        d.message = format!("{} (in type `{text}`)", d.message);
+        self.out.diagnostics.push(d);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,192 @@
+//! rustc-like text for diagnostics: a headline with the position, the source line with a
+//! gutter, a `^^^` underline with the label, and `= note:` lines.
+
+use std::fmt::Write as _;
+
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// Longest stretch of a source line shown; longer lines (minified JSON, binary garbage) are
+/// cut to a window around the span.
+const MAX_SHOWN: usize = 120;
+
+/// 1-based line and column (in chars) of byte offset `byte` in `src`. Offsets past the end
+/// or inside a multi-byte char are moved back to the nearest char start.
+pub fn line_col(src: &str, byte: usize) -> (usize, usize) {
+    let at = floor_boundary(src, byte);
+    let before = &src.as_bytes()[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let col = src[line_start..at].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_boundary(src: &str, byte: usize) -> usize {
+    let mut at = byte.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str, out: &mut String) {
+        if self.on {
+            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+        } else {
+            out.push_str(text);
+        }
+    }
+}
+
+/// Renders `d` (whose span points into `src`, read from `path`) as text; ANSI colors when
+/// `color`. Never panics, whatever the span.
+pub fn render(d: &Diagnostic, path: &str, src: &str, color: bool) -> String {
+    let st = Style { on: color };
+    let (sev, sev_color) = match d.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+    };
+    let start = floor_boundary(src, d.span.start as usize);
+    let end = floor_boundary(src, (d.span.end as usize).max(start));
+    let (line, col) = line_col(src, start);
+    let mut out = String::new();
+    let _ = write!(out, "{path}:{line}:{col}: ");
+    st.paint(sev_color, &format!("{sev}[{}]", d.code), &mut out);
+    st.paint("1", &format!(": {}", d.message), &mut out);
+    out.push('\n');
+
+    let line_start = src.as_bytes()[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_end = src.as_bytes()[start..].iter().position(|&b| b == b'\n').map_or(src.len(), |i| start + i);
+    let text = src[line_start..line_end].trim_end_matches('\r');
+    let text_end = line_start + text.len();
+    // Columns of the underline, in chars of the shown line.
+    let s2 = start.min(text_end);
+    let e2 = end.min(text_end).max(s2);
+    let under_from = src[line_start..s2].chars().count();
+    let under_to = under_from + src[s2..e2].chars().count();
+    let width = (under_to - under_from).max(1);
+    let chars: Vec<char> = text.chars().collect();
+    let (win_from, win_to) = window(chars.len(), under_from, width);
+    let mut shown = String::new();
+    if win_from > 0 {
+        shown.push('…');
+    }
+    for &c in &chars[win_from..win_to] {
+        shown.push(if c == '\t' {
+            ' '
+        } else if c.is_control() {
+            '\u{fffd}'
+        } else {
+            c
+        });
+    }
+    if win_to < chars.len() {
+        shown.push('…');
+    }
+    let caret_col = under_from - win_from + usize::from(win_from > 0);
+    let width = width.min(win_to.saturating_sub(under_from).max(1));
+
+    let num = line.to_string();
+    let pad = " ".repeat(num.len());
+    let gutter = |out: &mut String, lhs: &str| {
+        st.paint("1;34", &format!("{lhs} |"), out);
+    };
+    gutter(&mut out, &pad);
+    out.push('\n');
+    gutter(&mut out, &num);
+    if !shown.is_empty() {
+        out.push(' ');
+        out.push_str(&shown);
+    }
+    out.push('\n');
+    gutter(&mut out, &pad);
+    out.push(' ');
+    out.push_str(&" ".repeat(caret_col));
+    let mut marks = "^".repeat(width);
+    if let Some(label) = &d.label {
+        marks.push(' ');
+        marks.push_str(label);
+    }
+    st.paint(sev_color, &marks, &mut out);
+    out.push('\n');
+    for note in &d.notes {
+        st.paint("1;34", &format!("{pad} ="), &mut out);
+        let _ = writeln!(out, " note: {note}");
+    }
+    out
+}
+
+/// The shown char range `[from, to)` of a line of `len` chars so that the underline at `at`
+/// (of `width`) is visible.
+fn window(len: usize, at: usize, width: usize) -> (usize, usize) {
+    if len <= MAX_SHOWN {
+        return (0, len);
+    }
+    let from = at.saturating_sub(MAX_SHOWN / 3);
+    let to = (from + MAX_SHOWN).max(at + width.min(MAX_SHOWN / 2)).min(len);
+    (from.min(to), to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+
+    #[test]
+    fn line_col_counts_chars() {
+        let src = "ab\nцdé\n";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 3), (2, 1));
+        assert_eq!(line_col(src, 5), (2, 2));
+        // Inside `é` (2 bytes): moved back to its start.
+        assert_eq!(line_col(src, 7), (2, 3));
+        assert_eq!(line_col(src, 1000), (3, 1));
+        assert_eq!(line_col("", 5), (1, 1));
+    }
+
+    #[test]
+    fn renders_caret_and_notes() {
+        let src = "a#1 = A;\nbad line here\n";
+        let d =
+            Diagnostic::error("syntax", "expected `=`", Span::new(13, 17)).with_label("here").with_note("n");
+        assert_eq!(
+            render(&d, "x.tl", src, false),
+            "x.tl:2:5: error[syntax]: expected `=`\n  |\n2 | bad line here\n  |     ^^^^ here\n  = note: n\n"
+        );
+    }
+
+    #[test]
+    fn never_panics_on_odd_spans() {
+        let src = "é\u{0}\r\n\tx";
+        for s in 0..12u32 {
+            for e in 0..12u32 {
+                let d = Diagnostic::warning("w", "m", Span { start: s, end: e });
+                let _ = render(&d, "p", src, true);
+                let _ = render(&d, "p", src, false);
+            }
+        }
+        let d = Diagnostic::warning("w", "m", Span { start: u32::MAX, end: 0 });
+        assert!(render(&d, "p", "", false).starts_with("p:1:1: warning[w]: m\n"));
+    }
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let src = "x".repeat(10_000) + "BAD" + &"y".repeat(10_000);
+        let d = Diagnostic::error("syntax", "m", Span::new(10_000, 10_003));
+        let r = render(&d, "p", &src, false);
+        assert!(r.lines().nth(2).unwrap().chars().count() < 200);
+        assert!(r.contains("BAD"));
+        assert!(r.contains("^^^"));
+    }
+
+    #[test]
+    fn colors_when_asked() {
+        let d = Diagnostic::error("c", "m", Span::new(0, 1));
+        assert!(render(&d, "p", "x", true).contains("\x1b[1;31m"));
+        assert!(!render(&d, "p", "x", false).contains('\x1b'));
+    }
+}

@@ -1,0 +1,762 @@
+//! The TL text front-end: a line-aware driver (comments, doc comments, section markers, error
+//! recovery) around a nom parser for single declarations. Everything borrows from the source.
+
+use std::borrow::Cow;
+
+use nom::bytes::complete::take_while1;
+use nom::character::complete::{digit1, hex_digit1};
+use nom::IResult;
+
+use crate::canon::crc_id_with;
+use crate::diagnostic::Diagnostic;
+use crate::model::*;
+use crate::Parsed;
+
+/// After this many syntax errors the rest of the file is not worth reporting (binary garbage).
+const MAX_SYNTAX_ERRORS: usize = 200;
+/// Deepest `Vector<Vector<...>>` nesting accepted; real schemas use 2.
+const MAX_TYPE_DEPTH: u32 = 32;
+/// Deepest `[ [ ... ] ]` nesting accepted; real schemas use 1.
+const MAX_REPEAT_DEPTH: u32 = 4;
+
+/// A syntax error inside one declaration.
+#[derive(Debug)]
+struct SynErr {
+    /// What to show.
+    diag: Diagnostic,
+    /// Byte offset of the offending token: where recovery starts looking.
+    at: usize,
+}
+
+type Res<'a, T> = Result<(&'a str, T), SynErr>;
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+fn ident(r: &str) -> Option<(&str, &str)> {
+    if !r.as_bytes().first().is_some_and(|&b| is_ident_start(b)) {
+        return None;
+    }
+    let res: IResult<&str, &str> = take_while1(is_ident_char)(r);
+    res.ok()
+}
+
+/// `ident(.ident)*`, e.g. `messages.sendMessage`.
+fn path(r: &str) -> Option<(&str, &str)> {
+    let (mut rest, _) = ident(r)?;
+    while let Some(after_dot) = rest.strip_prefix('.') {
+        match ident(after_dot) {
+            Some((r2, _)) => rest = r2,
+            None => break,
+        }
+    }
+    Some((rest, &r[..r.len() - rest.len()]))
+}
+
+/// Skips blanks, line breaks and comments between tokens of one declaration.
+fn ws(mut r: &str) -> &str {
+    loop {
+        r = r.trim_start_matches([' ', '\t', '\r', '\n', '\u{c}']);
+        if let Some(c) = r.strip_prefix("//") {
+            r = c.find('\n').map_or("", |i| &c[i..]);
+        } else if let Some(c) = r.strip_prefix("/*") {
+            r = c.find("*/").map_or("", |i| &c[i + 2..]);
+        } else {
+            return r;
+        }
+    }
+}
+
+/// Skips blanks on the current line only.
+fn ws_inline(r: &str) -> &str {
+    r.trim_start_matches([' ', '\t'])
+}
+
+/// One declaration parser over a whole source; positions are offsets into `src`.
+struct Decl<'a> {
+    src: &'a str,
+}
+
+impl<'a> Decl<'a> {
+    fn pos(&self, r: &str) -> usize {
+        self.src.len() - r.len()
+    }
+
+    fn span(&self, from: &str, to: &str) -> Span {
+        Span::new(self.pos(from), self.pos(to))
+    }
+
+    /// The span and a short description of the token starting at `r`.
+    fn token(&self, r: &'a str) -> (Span, String) {
+        let start = self.pos(r);
+        match r.chars().next() {
+            None => (Span::new(start, start), "end of file".to_string()),
+            Some(c) if is_ident_char(c) => {
+                let len = r.find(|c: char| !is_ident_char(c)).unwrap_or(r.len());
+                (Span::new(start, start + len), format!("`{}`", &r[..len]))
+            }
+            Some(c) if c.is_control() => {
+                (Span::new(start, start + c.len_utf8()), format!("character {:?}", c))
+            }
+            Some(c) => (Span::new(start, start + c.len_utf8()), format!("`{c}`")),
+        }
+    }
+
+    /// "expected X, found Y" at the token starting at `r`.
+    fn expected(&self, r: &'a str, what: &str) -> SynErr {
+        let (span, found) = self.token(r);
+        SynErr {
+            diag: Diagnostic::error("syntax", format!("expected {what}, found {found}"), span),
+            at: span.start as usize,
+        }
+    }
+
+    fn error(&self, r: &'a str, span: Span, msg: String) -> SynErr {
+        SynErr { diag: Diagnostic::error("syntax", msg, span), at: self.pos(r) }
+    }
+
+    /// `name[#id] params... = Result;` starting at `r` (no leading blanks). With `lenient_end`
+    /// the `;` may be missing at end of input (single declarations given to the derive).
+    fn definition(&self, r: &'a str, category: Category, lenient_end: bool) -> Res<'a, Definition<'a>> {
+        let start = r;
+        let (r1, name) = path(r).ok_or_else(|| self.expected(r, "a definition name"))?;
+        let (r2, explicit_id) = self.id(r1)?;
+        let name_span = self.span(start, r2);
+        if r2.as_bytes().first().is_some_and(|&b| b == b'.' || is_ident_start(b) || b == b'#') {
+            let (span, found) = self.token(r2);
+            return Err(self.error(
+                r2,
+                span,
+                format!("expected a space after the definition name, found {found}"),
+            ));
+        }
+        let mut generics = Vec::new();
+        let mut params = Vec::new();
+        let mut r = r2;
+        loop {
+            r = ws(r);
+            let Some(&b) = r.as_bytes().first() else {
+                return Err(self.expected(r, "`=` and a result type"));
+            };
+            match b {
+                b'=' => {
+                    r = &r[1..];
+                    break;
+                }
+                b';' => {
+                    let span = self.span(r, &r[1..]);
+                    return Err(self
+                        .error(r, span, "expected `=` before `;`".to_string())
+                        .with_label("a declaration needs `= ResultType` before its end"));
+                }
+                b'{' => {
+                    let (r3, g) = self.generic(r)?;
+                    generics.push(g);
+                    r = r3;
+                }
+                _ => {
+                    let (r3, p) = self.param(r, 0)?;
+                    params.push(p);
+                    r = r3;
+                }
+            }
+        }
+        let r = ws(r);
+        let (mut r, mut ty) = self.type_ref(r, 0).map_err(|_| self.expected(r, "a result type after `=`"))?;
+        // `= Vector t`: space-separated arguments, on the same line only so that a missing `;`
+        // does not swallow the next declaration.
+        loop {
+            let r3 = ws_inline(r);
+            if !r3.as_bytes().first().is_some_and(|&b| is_ident_start(b) || b == b'%') {
+                break;
+            }
+            let (r4, arg) = self.type_ref(r3, 1)?;
+            ty.args.push(arg);
+            ty.span.end = self.pos(r4) as u32;
+            r = r4;
+        }
+        let after_ty = r;
+        let r = ws(r);
+        let end = match r.as_bytes().first() {
+            Some(b';') => &r[1..],
+            None if lenient_end => r,
+            _ => {
+                let (_, found) = self.token(r);
+                let at = self.pos(after_ty);
+                return Err(SynErr {
+                    diag: Diagnostic::error(
+                        "syntax",
+                        format!("expected `;` after the result type, found {found}"),
+                        Span::new(at, at),
+                    )
+                    .with_label("add `;` here"),
+                    at: self.pos(r),
+                });
+            }
+        };
+        let def = Definition {
+            name: Cow::Borrowed(name),
+            explicit_id,
+            id: explicit_id.unwrap_or(0),
+            generics,
+            params,
+            ty,
+            category,
+            section_layer: None,
+            doc: Doc::default(),
+            span: self.span(start, end),
+            name_span,
+        };
+        Ok((end, def))
+    }
+
+    /// `#1cb5c415` right after the name.
+    fn id(&self, r: &'a str) -> Res<'a, Option<u32>> {
+        let Some(after) = r.strip_prefix('#') else {
+            return Ok((r, None));
+        };
+        let res: IResult<&str, &str> = hex_digit1(after);
+        let Ok((rest, hex)) = res else {
+            return Err(self.expected(after, "a hexadecimal constructor id after `#`"));
+        };
+        if hex.len() > 8 {
+            let span = self.span(r, rest);
+            return Err(self.error(
+                r,
+                span,
+                format!("constructor id `#{hex}` is longer than 8 hexadecimal digits"),
+            ));
+        }
+        let id = u32::from_str_radix(hex, 16).unwrap_or(0);
+        Ok((rest, Some(id)))
+    }
+
+    /// `{X:Type}`.
+    fn generic(&self, r: &'a str) -> Res<'a, GenericParam<'a>> {
+        let start = r;
+        let r1 = ws(&r[1..]);
+        let (r1, name) = ident(r1).ok_or_else(|| self.expected(r1, "a generic parameter name after `{`"))?;
+        let r1 = ws(r1);
+        let r1 = r1.strip_prefix(':').ok_or_else(|| self.expected(r1, "`:` after the generic name"))?;
+        let r1 = ws(r1);
+        let (r1, kind) = if let Some(rest) = r1.strip_prefix('#') {
+            (rest, &r1[..1])
+        } else {
+            ident(r1).ok_or_else(|| self.expected(r1, "`Type` or `#` as the kind of a generic"))?
+        };
+        let r1 = ws(r1);
+        let r1 = r1.strip_prefix('}').ok_or_else(|| self.expected(r1, "`}` to close `{`"))?;
+        Ok((
+            r1,
+            GenericParam { name: Cow::Borrowed(name), kind: Cow::Borrowed(kind), span: self.span(start, r1) },
+        ))
+    }
+
+    /// One parameter: `name:Type`, `name:#`, `name:flags.N?Type`, `#`, `[ t ]`, `N*[ t ]`, `?`,
+    /// or an anonymous type (`long long`).
+    fn param(&self, r: &'a str, depth: u32) -> Res<'a, Param<'a>> {
+        let start = r;
+        let b = r.as_bytes().first().copied().unwrap_or(0);
+        match b {
+            b'#' => Ok((&r[1..], Param { name: None, kind: ParamKind::Nat, span: self.span(r, &r[1..]) })),
+            b'?' => {
+                let rest = &r[1..];
+                let mut ty = TypeRef::simple(&r[..1]);
+                ty.span = self.span(r, rest);
+                let kind = ParamKind::Typed { ty, flag: None };
+                Ok((rest, Param { name: None, kind, span: self.span(r, rest) }))
+            }
+            b'[' | b'0'..=b'9' => {
+                let (rest, kind) = self.repeat(r, depth)?;
+                Ok((rest, Param { name: None, kind, span: self.span(start, rest) }))
+            }
+            b'%' | b'!' => {
+                let (rest, ty) = self.type_ref(r, 0)?;
+                let kind = ParamKind::Typed { ty, flag: None };
+                Ok((rest, Param { name: None, kind, span: self.span(start, rest) }))
+            }
+            _ if is_ident_start(b) => {
+                let (after_name, name) = ident(r).ok_or_else(|| self.expected(r, "a parameter"))?;
+                let Some(r1) = after_name.strip_prefix(':') else {
+                    // An anonymous parameter of a (bare) type: `long long = Int128`.
+                    let (rest, ty) = self.type_ref(r, 0)?;
+                    let kind = ParamKind::Typed { ty, flag: None };
+                    return Ok((rest, Param { name: None, kind, span: self.span(start, rest) }));
+                };
+                let name = Some(Cow::Borrowed(name));
+                let (rest, kind) = self.param_type(r1, name.as_deref().unwrap_or(""), depth)?;
+                Ok((rest, Param { name, kind, span: self.span(start, rest) }))
+            }
+            _ => {
+                let (span, found) = self.token(r);
+                let mut e = self.error(r, span, format!("unexpected {found} in the parameter list"));
+                if b == b'<' || b == b'>' {
+                    e.diag = e.diag.with_note("type arguments go right after a type name: `Vector<int>`");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// What follows `name:`.
+    fn param_type(&self, r: &'a str, name: &str, depth: u32) -> Res<'a, ParamKind<'a>> {
+        match r.as_bytes().first() {
+            Some(b'#') => return Ok((&r[1..], ParamKind::Nat)),
+            Some(b'[' | b'0'..=b'9') => return self.repeat(r, depth),
+            _ => {}
+        }
+        let (r, flag) = match self.flag_ref(r) {
+            Some((rest, flag)) => (rest, Some(flag)),
+            None => (r, None),
+        };
+        let (rest, ty) =
+            self.type_ref(r, 0).map_err(|_| self.expected(r, &format!("a type for parameter `{name}`")))?;
+        Ok((rest, ParamKind::Typed { ty, flag }))
+    }
+
+    /// `flags.3?`, or `None` when `r` does not start with one.
+    fn flag_ref(&self, r: &'a str) -> Option<(&'a str, FlagRef<'a>)> {
+        let (r1, field) = ident(r)?;
+        let r2 = r1.strip_prefix('.')?;
+        let res: IResult<&str, &str> = digit1(r2);
+        let (r3, digits) = res.ok()?;
+        let r4 = r3.strip_prefix('?')?;
+        // Out-of-range bits are kept (saturated) so that validation can name them.
+        let bit = digits.parse::<u32>().unwrap_or(u32::MAX);
+        Some((r4, FlagRef { field: Cow::Borrowed(field), bit, span: self.span(r, r3) }))
+    }
+
+    /// `[ params ]` or `N*[ params ]`.
+    fn repeat(&self, r: &'a str, depth: u32) -> Res<'a, ParamKind<'a>> {
+        let (r, count) = if r.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            let res: IResult<&str, &str> = digit1(r);
+            let (r1, digits) = res.map_err(|_| self.expected(r, "a count"))?;
+            let r1 = ws(r1);
+            let r1 = r1.strip_prefix('*').ok_or_else(|| self.expected(r1, "`*` after a repetition count"))?;
+            let count = digits.parse::<u32>().map_err(|_| {
+                let span = self.span(r, &r[digits.len()..]);
+                self.error(r, span, format!("repetition count `{digits}` is too large"))
+            })?;
+            (ws(r1), Some(count))
+        } else {
+            (r, None)
+        };
+        let Some(mut r) = r.strip_prefix('[') else {
+            return Err(self.expected(r, "`[` to start a repetition"));
+        };
+        if depth >= MAX_REPEAT_DEPTH {
+            let (span, _) = self.token(r);
+            return Err(self.error(r, span, "repetitions `[ ... ]` nested too deeply".to_string()));
+        }
+        let mut params = Vec::new();
+        loop {
+            r = ws(r);
+            match r.as_bytes().first() {
+                Some(b']') => return Ok((&r[1..], ParamKind::Repeat { count, params })),
+                None | Some(b';' | b'=') => return Err(self.expected(r, "`]` to close `[`")),
+                _ => {
+                    let (r1, p) = self.param(r, depth + 1)?;
+                    params.push(p);
+                    r = r1;
+                }
+            }
+        }
+    }
+
+    /// `%T`, `!X`, `ns.Type`, `Vector<T>`.
+    fn type_ref(&self, r: &'a str, depth: u32) -> Res<'a, TypeRef<'a>> {
+        let start = r;
+        let (r, percent) = match r.strip_prefix('%') {
+            Some(rest) => (rest, true),
+            None => (r, false),
+        };
+        let (r, bang) = match r.strip_prefix('!') {
+            Some(rest) => (rest, true),
+            None => (r, false),
+        };
+        let (mut r, name) = path(r).ok_or_else(|| self.expected(r, "a type name"))?;
+        let mut args = Vec::new();
+        if let Some(mut inner) = r.strip_prefix('<') {
+            if depth >= MAX_TYPE_DEPTH {
+                let span = self.span(r, inner);
+                return Err(self.error(r, span, "type arguments nested too deeply".to_string()));
+            }
+            loop {
+                inner = ws(inner);
+                let (r1, arg) = self.type_ref(inner, depth + 1)?;
+                args.push(arg);
+                let r1 = ws(r1);
+                if let Some(r2) = r1.strip_prefix(',') {
+                    inner = r2;
+                } else if let Some(r2) = r1.strip_prefix('>') {
+                    r = r2;
+                    break;
+                } else {
+                    return Err(self.expected(r1, "`>` to close the type arguments"));
+                }
+            }
+        }
+        Ok((r, TypeRef { name: Cow::Borrowed(name), percent, bang, args, span: self.span(start, r) }))
+    }
+}
+
+impl SynErr {
+    fn with_label(mut self, label: &str) -> SynErr {
+        self.diag = self.diag.with_label(label);
+        self
+    }
+}
+
+/// Where a doc continuation line (`//-`) goes.
+#[derive(Clone, Copy, PartialEq)]
+enum DocTarget {
+    None,
+    Pending,
+    TypeDoc(usize),
+}
+
+/// The whole-file driver.
+struct Driver<'a> {
+    src: &'a str,
+    pos: usize,
+    category: Category,
+    section_layer: Option<u32>,
+    pending_doc: Doc<'a>,
+    doc_target: DocTarget,
+    syntax_errors: usize,
+    crc_buf: String,
+    out: Parsed<'a>,
+}
+
+impl<'a> Driver<'a> {
+    fn rest(&self) -> &'a str {
+        self.src.get(self.pos..).unwrap_or("")
+    }
+
+    /// Offset of the end of the line containing `from` (the `\n` itself, or the end).
+    fn line_end(&self, from: usize) -> usize {
+        let bytes = self.src.as_bytes();
+        match bytes.get(from..) {
+            Some(tail) => tail.iter().position(|&b| b == b'\n').map_or(self.src.len(), |i| from + i),
+            None => self.src.len(),
+        }
+    }
+
+    fn run(mut self) -> Parsed<'a> {
+        if self.src.starts_with('\u{feff}') {
+            self.pos = 3;
+        }
+        loop {
+            let rest = self.rest();
+            let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{c}']);
+            self.pos = self.src.len() - trimmed.len();
+            let Some(&b) = trimmed.as_bytes().first() else { break };
+            if trimmed.starts_with("//") {
+                self.line_comment();
+            } else if trimmed.starts_with("/*") {
+                self.block_comment();
+            } else if trimmed.starts_with("---") {
+                self.section_marker();
+            } else if trimmed.starts_with("===") {
+                self.layer_section();
+            } else if b == b'#' {
+                let end = self.line_end(self.pos);
+                self.out.diagnostics.push(
+                    Diagnostic::warning(
+                        "hash-comment",
+                        "line starts with `#`; TL has no `#` comments, the line is ignored",
+                        Span::new(self.pos, end),
+                    )
+                    .with_note("write `//` to comment out a declaration"),
+                );
+                self.pos = end;
+            } else if is_ident_start(b) {
+                self.declaration();
+            } else {
+                let d = Decl { src: self.src };
+                let e = d.expected(trimmed, "a declaration, a comment or a section marker");
+                self.syntax_error(e, self.pos);
+            }
+            if self.syntax_errors >= MAX_SYNTAX_ERRORS {
+                let at = self.pos.min(self.src.len());
+                self.out.diagnostics.push(Diagnostic::error(
+                    "syntax",
+                    format!("too many syntax errors ({MAX_SYNTAX_ERRORS}); the rest of the file is skipped"),
+                    Span::new(at, at),
+                ));
+                break;
+            }
+        }
+        self.out
+    }
+
+    fn declaration(&mut self) {
+        let d = Decl { src: self.src };
+        let start = self.pos;
+        match d.definition(self.rest(), self.category, false) {
+            Ok((rest, mut def)) => {
+                def.section_layer = self.section_layer;
+                def.doc = std::mem::take(&mut self.pending_doc);
+                self.doc_target = DocTarget::None;
+                if def.explicit_id.is_none() {
+                    def.id = crc_id_with(&def, &mut self.crc_buf);
+                }
+                self.out.schema.definitions.push(def);
+                self.pos = self.src.len() - rest.len();
+            }
+            Err(e) => self.syntax_error(e, start),
+        }
+    }
+
+    /// Records `e` and moves past the broken declaration that began at `start`.
+    fn syntax_error(&mut self, e: SynErr, start: usize) {
+        self.syntax_errors += 1;
+        let at = e.at.clamp(start, self.src.len());
+        self.out.diagnostics.push(e.diag);
+        let bytes = self.src.as_bytes();
+        let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let first_on_line = bytes[line_start..at].iter().all(|b| b.is_ascii_whitespace());
+        if line_start > start && first_on_line {
+            // The offending token opens a later line: most likely a new declaration after a
+            // missing `;`. Resume right there.
+            self.pos = line_start;
+            return;
+        }
+        let tail = &bytes[at..];
+        let stop = tail.iter().position(|&b| b == b';' || b == b'\n').map_or(bytes.len(), |i| at + i + 1);
+        self.pos = stop.max(start + 1);
+        while !self.src.is_char_boundary(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn line_comment(&mut self) {
+        let start = self.pos;
+        let end = self.line_end(start);
+        self.pos = end;
+        let body = self.src[start + 2..end].trim_end_matches('\r');
+        let span = Span::new(start, start + 2 + body.len());
+        if let Some(tags) = body.strip_prefix('@') {
+            self.doc_line(tags, start + 3, span);
+        } else if let Some(cont) = body.strip_prefix('-') {
+            self.doc_continuation(cont.trim());
+        } else if let Some(n) = layer_marker(body) {
+            self.out.schema.layer = Some(n);
+            self.section_layer = Some(n);
+        }
+    }
+
+    /// `//@tag text @tag2 text2`; `tags` starts right after the first `@` at offset `at`.
+    fn doc_line(&mut self, tags: &'a str, _at: usize, span: Span) {
+        let mut parsed: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+        for piece in split_tags(tags) {
+            let (tag, text) = piece.split_once([' ', '\t']).unwrap_or((piece, ""));
+            parsed.push((Cow::Borrowed(tag), Cow::Borrowed(text.trim())));
+        }
+        if parsed.first().is_some_and(|(t, _)| t == "class") {
+            let mut it = parsed.into_iter();
+            let name = it.next().map(|(_, v)| v).unwrap_or_default();
+            let doc = Doc { tags: it.collect() };
+            self.out.schema.type_docs.push(TypeDoc { name, doc, span });
+            self.doc_target = DocTarget::TypeDoc(self.out.schema.type_docs.len() - 1);
+        } else {
+            self.pending_doc.tags.extend(parsed);
+            self.doc_target = DocTarget::Pending;
+        }
+    }
+
+    fn doc_continuation(&mut self, text: &'a str) {
+        let doc = match self.doc_target {
+            DocTarget::None => return,
+            DocTarget::Pending => &mut self.pending_doc,
+            DocTarget::TypeDoc(i) => match self.out.schema.type_docs.get_mut(i) {
+                Some(td) => &mut td.doc,
+                None => return,
+            },
+        };
+        if let Some((_, last)) = doc.tags.last_mut() {
+            let joined = if last.is_empty() { text.to_string() } else { format!("{last} {text}") };
+            *last = Cow::Owned(joined);
+        }
+    }
+
+    fn block_comment(&mut self) {
+        let start = self.pos;
+        match self.src[start + 2..].find("*/") {
+            Some(i) => self.pos = start + 2 + i + 2,
+            None => {
+                self.syntax_errors += 1;
+                self.out.diagnostics.push(
+                    Diagnostic::error("syntax", "unterminated block comment", Span::new(start, start + 2))
+                        .with_label("this `/*` is never closed by `*/`"),
+                );
+                self.pos = self.src.len();
+            }
+        }
+    }
+
+    /// `---types---`, `---functions---` (inner blanks allowed: `--- functions ---`).
+    fn section_marker(&mut self) {
+        let start = self.pos;
+        let rest = &self.src[start + 3..];
+        let inner = ws_inline(rest);
+        let parsed = ident(inner).and_then(|(after, word)| {
+            let after = ws_inline(after);
+            after.strip_prefix("---").map(|r| (r, word))
+        });
+        match parsed {
+            Some((r, word)) if word == "types" || word == "functions" => {
+                self.category = if word == "types" { Category::Type } else { Category::Function };
+                self.pos = self.src.len() - r.len();
+            }
+            _ => {
+                let end = self.line_end(start);
+                let span = Span::new(start, start + self.src[start..end].trim_end().len());
+                self.syntax_errors += 1;
+                self.out.diagnostics.push(
+                    Diagnostic::error("syntax", "unknown section marker", span)
+                        .with_label("expected `---types---` or `---functions---`"),
+                );
+                self.pos = end;
+            }
+        }
+    }
+
+    /// `===N===` (secret-chat schemas): definitions after it belong to layer N.
+    fn layer_section(&mut self) {
+        let start = self.pos;
+        let rest = &self.src[start + 3..];
+        let res: IResult<&str, &str> = digit1(rest);
+        let parsed = res.ok().and_then(|(r, digits)| {
+            let r = r.strip_prefix("===")?;
+            Some((r, digits.parse::<u32>().ok()?))
+        });
+        match parsed {
+            Some((r, n)) => {
+                self.section_layer = Some(n);
+                self.pos = self.src.len() - r.len();
+            }
+            None => {
+                let end = self.line_end(start);
+                let span = Span::new(start, start + self.src[start..end].trim_end().len());
+                self.syntax_errors += 1;
+                self.out.diagnostics.push(
+                    Diagnostic::error("syntax", "malformed layer section marker", span)
+                        .with_label("expected `===N===` with a layer number"),
+                );
+                self.pos = end;
+            }
+        }
+    }
+}
+
+/// `LAYER 123` / `layer 123` alone in a comment body.
+fn layer_marker(body: &str) -> Option<u32> {
+    let t = body.trim();
+    let word = t.get(..5)?;
+    if !word.eq_ignore_ascii_case("layer") {
+        return None;
+    }
+    let num = t[5..].strip_prefix([' ', '\t'])?.trim_start();
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    num.parse().ok()
+}
+
+/// Splits `tag text @tag2 text2` (already past the first `@`) at ` @word` boundaries.
+fn split_tags(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let cur = rest?;
+        let bytes = cur.as_bytes();
+        let mut i = 0;
+        while let Some(off) = bytes.get(i..).and_then(|t| t.windows(2).position(|w| w == b" @")) {
+            let at = i + off;
+            if bytes.get(at + 2).is_some_and(|&b| is_ident_start(b)) {
+                rest = Some(&cur[at + 2..]);
+                return Some(cur[..at].trim_end());
+            }
+            i = at + 2;
+        }
+        rest = None;
+        Some(cur)
+    })
+}
+
+/// Parses a whole TL text file.
+pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
+    Driver {
+        src,
+        pos: 0,
+        category: Category::Type,
+        section_layer: None,
+        pending_doc: Doc::default(),
+        doc_target: DocTarget::None,
+        syntax_errors: 0,
+        crc_buf: String::with_capacity(256),
+        out: Parsed::default(),
+    }
+    .run()
+}
+
+/// Parses one declaration (the `;` is optional); blanks and comments around it are allowed.
+pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> {
+    let d = Decl { src };
+    let r = ws(src.strip_prefix('\u{feff}').unwrap_or(src));
+    let (rest, mut def) = d.definition(r, Category::Type, true).map_err(|e| e.diag)?;
+    let rest = ws(rest);
+    if !rest.is_empty() {
+        let e = d.expected(rest, "end of input after the declaration");
+        return Err(e.diag);
+    }
+    if def.explicit_id.is_none() {
+        def.id = crc_id_with(&def, &mut String::new());
+    }
+    Ok(def)
+}
+
+/// Parses a parameter type such as `flags.0?Vector<int>`, `#` or `!X` as written in the JSON
+/// form's `"type"` fields: the text is `src[start..]`, and spans are offsets into `src` (so a
+/// caller passing the JSON source up to the end of the string gets absolute spans).
+pub(crate) fn parse_param_type(src: &str, start: usize) -> Result<ParamKind<'_>, Diagnostic> {
+    let d = Decl { src };
+    let r = src.get(start..).unwrap_or("");
+    let (rest, kind) = d.param_type(r, "", 0).map_err(|e| e.diag)?;
+    if !rest.is_empty() {
+        return Err(d.expected(rest, "end of the type").diag);
+    }
+    Ok(kind)
+}
+
+/// Parses a result type such as `Vector t` or `messages.Messages` (a definition's JSON
+/// `"type"`), positioned like [`parse_param_type`].
+pub(crate) fn parse_result_type(src: &str, start: usize) -> Result<TypeRef<'_>, Diagnostic> {
+    let d = Decl { src };
+    let r = src.get(start..).unwrap_or("");
+    let (mut r, mut ty) = d.type_ref(r, 0).map_err(|e| e.diag)?;
+    loop {
+        let r3 = ws_inline(r);
+        if r3.is_empty() {
+            return Ok(ty);
+        }
+        let (r4, arg) = d.type_ref(r3, 1).map_err(|e| e.diag)?;
+        ty.args.push(arg);
+        ty.span.end = d.pos(r4) as u32;
+        r = r4;
+    }
+}
+
+/// Checks that `s` is a definition name (`ns.name`).
+pub(crate) fn is_path(s: &str) -> bool {
+    path(s).is_some_and(|(rest, _)| rest.is_empty())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,265 @@
+use super::*;
+use crate::{parse_definition, parse_tl};
+
+fn one(src: &str) -> Definition<'_> {
+    let p = parse_tl(src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.definitions.len(), 1, "{src}");
+    p.schema.definitions.into_iter().next().unwrap()
+}
+
+fn ty(p: &Param<'_>) -> String {
+    match &p.kind {
+        ParamKind::Typed { ty, flag } => {
+            let f = flag.as_ref().map(|f| format!("{}.{}?", f.field, f.bit)).unwrap_or_default();
+            format!("{f}{}", show(ty))
+        }
+        ParamKind::Nat => "#".into(),
+        ParamKind::Repeat { count, params } => {
+            format!("{:?}*[{}]", count, params.iter().map(ty).collect::<Vec<_>>().join(" "))
+        }
+    }
+}
+
+fn show(t: &TypeRef<'_>) -> String {
+    let mut s = String::new();
+    if t.percent {
+        s.push('%');
+    }
+    if t.bang {
+        s.push('!');
+    }
+    s.push_str(&t.name);
+    if !t.args.is_empty() {
+        s.push('<');
+        s.push_str(&t.args.iter().map(show).collect::<Vec<_>>().join(","));
+        s.push('>');
+    }
+    s
+}
+
+#[test]
+fn plain_constructor_borrows_and_has_spans() {
+    let src = "user#d3bc4b7a id:long first_name:string = User;";
+    let d = one(src);
+    assert_eq!(d.name, "user");
+    assert!(matches!(d.name, Cow::Borrowed(_)));
+    assert_eq!(d.explicit_id, Some(0xd3bc4b7a));
+    assert_eq!(d.id, 0xd3bc4b7a);
+    assert_eq!(d.params.len(), 2);
+    assert_eq!(d.params[1].span.slice(src), "first_name:string");
+    assert_eq!(d.name_span.slice(src), "user#d3bc4b7a");
+    assert_eq!(d.span.slice(src), src);
+    assert_eq!(d.ty.span.slice(src), "User");
+    assert_eq!(d.category, Category::Type);
+}
+
+#[test]
+fn generics_and_bang() {
+    let d = one("invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X;");
+    assert_eq!(d.generics.len(), 1);
+    assert_eq!((d.generics[0].name.as_ref(), d.generics[0].kind.as_ref()), ("X", "Type"));
+    assert_eq!(ty(&d.params[1]), "!X");
+    // Without the `{X:Type}` (old layers).
+    let d = one("invokeAfterMsg#cb9f372d msg_id:long query:!X = X;");
+    assert!(d.generics.is_empty());
+    assert_eq!(ty(&d.params[1]), "!X");
+}
+
+#[test]
+fn vector_constructor() {
+    let d = one("vector#1cb5c415 {t:Type} # [ t ] = Vector t;");
+    assert_eq!(d.params.len(), 2);
+    assert_eq!(d.params[0].kind, ParamKind::Nat);
+    assert_eq!(ty(&d.params[1]), "None*[t]");
+    assert_eq!(show(&d.ty), "Vector<t>");
+    let d = one("vector {t:Type} # [ t ] = Vector t;");
+    assert_eq!(d.id, 0x1cb5c415);
+}
+
+#[test]
+fn nested_vectors_bare_types_percent() {
+    let d = one("a#1 x:Vector<Vector<int>> y:vector<%Message> z:%Foo w:message = A;");
+    let got: Vec<String> = d.params.iter().map(ty).collect();
+    assert_eq!(got, ["Vector<Vector<int>>", "vector<%Message>", "%Foo", "message"]);
+    assert!(matches!(&d.params[2].kind, ParamKind::Typed { ty, .. } if ty.is_bare()));
+}
+
+#[test]
+fn flags() {
+    let d = one(
+        "a#1 flags:# b:flags.0?true c:flags.31?Vector<int> flags2:# d:flags2.3?string e:flags.1?ns.T = A;",
+    );
+    let got: Vec<String> = d.params.iter().map(ty).collect();
+    assert_eq!(got, ["#", "flags.0?true", "flags.31?Vector<int>", "#", "flags2.3?string", "flags.1?ns.T"]);
+    // `flags:int` is an ordinary int.
+    let d = one("a#1 flags:int = A;");
+    assert_eq!(ty(&d.params[0]), "int");
+}
+
+#[test]
+fn definitions_without_id() {
+    for (src, n) in [
+        ("int ? = Int;", 1),
+        ("int ?= Int;", 1),
+        ("int128 4*[ int ] = Int128;", 1),
+        ("int128 long long = Int128;", 2),
+        ("int32 = Int32;", 0),
+    ] {
+        let d = one(src);
+        assert_eq!(d.explicit_id, None);
+        assert_eq!(d.params.len(), n, "{src}");
+        assert_ne!(d.id, 0);
+    }
+    assert!(one("int ? = Int;").params[0].is_builtin_marker());
+    assert_eq!(one("int ?= Int;").id, 0xa8509bda);
+    assert_eq!(ty(&one("int128 4*[ int ] = Int128;").params[0]), "Some(4)*[int]");
+}
+
+#[test]
+fn ids_without_padding() {
+    let d = one("decryptedMessageMediaEmpty#89f5c4a = DecryptedMessageMedia;");
+    assert_eq!(d.explicit_id, Some(0x089f5c4a));
+}
+
+#[test]
+fn sections_switch_many_times() {
+    let p = parse_tl("a = A;\n---functions---\nf = A;\n---types---\nb = A;\n--- functions ---\ng = A;");
+    assert!(p.diagnostics.is_empty());
+    let cats: Vec<Category> = p.schema.definitions.iter().map(|d| d.category).collect();
+    assert_eq!(cats, [Category::Type, Category::Function, Category::Type, Category::Function]);
+}
+
+#[test]
+fn comments_everywhere() {
+    let src =
+        "// header\n//a#1 = A;\nb#2 = B; // trailing\n/* block\n c#3 = C; */\nd#4 x:int // inside\n = D;\n\
+               ///////////\n";
+    let p = parse_tl(src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let names: Vec<&str> = p.schema.definitions.iter().map(|d| d.name.as_ref()).collect();
+    assert_eq!(names, ["b", "d"]);
+}
+
+#[test]
+fn layers() {
+    let p = parse_tl("// LAYER 5\na = A;\n// layer 7\nb = B;\n===9===\nc = C;\n// LAYER 230");
+    let l: Vec<Option<u32>> = p.schema.definitions.iter().map(|d| d.section_layer).collect();
+    assert_eq!(l, [Some(5), Some(7), Some(9)]);
+    assert_eq!(p.schema.layer, Some(230));
+    // A trailing `// LAYER` after a declaration counts too; `// LAYER x` text does not.
+    let p = parse_tl("a = A;// LAYER 216\n// LAYER 3 is great\n");
+    assert_eq!(p.schema.layer, Some(216));
+}
+
+#[test]
+fn td_api_docs() {
+    let src = "//@class AuthenticationCodeType @description Provides information\n//-about codes\n\n\
+               //@description A code @length Length of the code\n//@pattern A pattern\n//-continued here\n\
+               authenticationCodeTypeSms length:int32 pattern:string = AuthenticationCodeType;\nplain = P;\n";
+    let p = parse_tl(src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.type_docs.len(), 1);
+    let td = &p.schema.type_docs[0];
+    assert_eq!(td.name, "AuthenticationCodeType");
+    assert_eq!(td.doc.get("description"), Some("Provides information about codes"));
+    let d = &p.schema.definitions[0];
+    assert_eq!(d.doc.get("description"), Some("A code"));
+    assert_eq!(d.doc.get("length"), Some("Length of the code"));
+    assert_eq!(d.doc.get("pattern"), Some("A pattern continued here"));
+    assert!(p.schema.definitions[1].doc.is_empty());
+}
+
+#[test]
+fn duplicate_names_with_distinct_ids() {
+    let p = parse_tl("a#1 = A;\na#2 = A;");
+    assert_eq!(p.schema.definitions.len(), 2);
+}
+
+#[test]
+fn encodings_bom_crlf_no_final_newline_unicode() {
+    let src = "\u{feff}// Ünïcödé комментарий 🎉\r\na#1 x:int = A;\r\n// LAYER 3\r\nb#2 = B;";
+    let p = parse_tl(src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.definitions.len(), 2);
+    assert_eq!(p.schema.layer, Some(3));
+}
+
+#[test]
+fn hash_line_is_a_warning_not_an_error() {
+    let p = parse_tl("#contest.saveDeveloperInfo#9a5f6e95 vk_id:int = Bool;\na = A;");
+    assert_eq!(p.diagnostics.len(), 1);
+    assert_eq!(p.diagnostics[0].code, "hash-comment");
+    assert_eq!(p.schema.definitions.len(), 1);
+}
+
+#[test]
+fn two_declarations_on_one_line() {
+    let p = parse_tl("test.dummyFunction = secret.Bool;int ? = Int;\nauth.x#1 = A;---types---\n");
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.definitions.len(), 3);
+}
+
+fn errors(src: &str) -> Vec<(String, String)> {
+    parse_tl(src).diagnostics.iter().map(|d| (d.message.clone(), d.span.slice(src).to_string())).collect()
+}
+
+#[test]
+fn missing_equals() {
+    assert_eq!(errors("a#1 x:int;\nb = B;"), [("expected `=` before `;`".to_string(), ";".to_string())]);
+}
+
+#[test]
+fn missing_semicolon_resumes_at_next_line() {
+    let src = "a#1 x:int = A\nb#2 = B;\n";
+    let p = parse_tl(src);
+    assert_eq!(p.diagnostics.len(), 1);
+    assert!(p.diagnostics[0].message.starts_with("expected `;` after the result type, found `b`"));
+    assert_eq!(p.diagnostics[0].span.start, 13);
+    assert_eq!(p.schema.definitions.len(), 1);
+    assert_eq!(p.schema.definitions[0].name, "b");
+}
+
+#[test]
+fn many_errors_in_one_run() {
+    let src = "a#zz = A;\nb#1 x: = B;\nc#1 x:Vector<int = C;\nd#123456789 = D;\ne = ;\nok = Ok;\n{X:Type}\n";
+    let p = parse_tl(src);
+    assert_eq!(p.diagnostics.len(), 6, "{:#?}", p.diagnostics);
+    assert!(p.diagnostics.iter().all(|d| d.code == "syntax" && d.is_error()));
+    assert_eq!(p.schema.definitions.len(), 1);
+}
+
+#[test]
+fn bad_sections_and_comments() {
+    let p = parse_tl("---typez---\n===x===\na = A;\n/* never closed");
+    let msgs: Vec<&str> = p.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        ["unknown section marker", "malformed layer section marker", "unterminated block comment"]
+    );
+    assert_eq!(p.schema.definitions.len(), 1);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep = format!("a x:{}int{} = A;", "Vector<".repeat(100_000), ">".repeat(100_000));
+    assert!(parse_tl(&deep).has_errors());
+    let deep = format!("a {}t{} = A;", "[ ".repeat(10_000), " ]".repeat(10_000));
+    assert!(parse_tl(&deep).has_errors());
+}
+
+#[test]
+fn garbage_is_bounded() {
+    let garbage: String = (0..100_000u32).map(|i| char::from(b"@$\n;{<"[(i % 6) as usize])).collect();
+    let p = parse_tl(&garbage);
+    assert!(p.diagnostics.len() <= MAX_SYNTAX_ERRORS + 1);
+}
+
+#[test]
+fn single_definition_api() {
+    let d = parse_definition("  foo a:int b:string = Foo  ").unwrap();
+    assert_eq!(d.params.len(), 2);
+    assert!(parse_definition("foo a:int = Foo; bar = Bar;").is_err());
+    assert!(parse_definition("foo a:int").is_err());
+    assert!(parse_definition("").is_err());
+}

@@ -1,0 +1,312 @@
+//! Writers: canonical TL text and the official JSON form. Both parse back to the same model
+//! (modulo spans; JSON cannot carry anonymous parameters such as `# [ t ]` or the `?` of
+//! builtins, nor which ids were computed rather than written).
+
+use std::fmt::Write as _;
+
+use crate::model::*;
+
+/// Canonical TL text: `---types---`/`---functions---` sections, `// LAYER N` markers (or
+/// `===N===` when the schema announces no layer), ids as 8 hex digits, td_api doc comments.
+pub fn to_tl(schema: &Schema<'_>) -> String {
+    let mut out = String::with_capacity(schema.definitions.len() * 96 + 64);
+    let anchors: Vec<usize> = schema
+        .type_docs
+        .iter()
+        .map(|td| {
+            schema
+                .definitions
+                .iter()
+                .position(|d| d.category == Category::Type && d.ty.name == td.name)
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    let mut next_doc = 0;
+    let mut category = Category::Type;
+    let mut layer_marker: Option<u32> = None;
+    let comments = schema.layer.is_some();
+    for (i, def) in schema.definitions.iter().enumerate() {
+        if def.category != category {
+            category = def.category;
+            out.push_str(match category {
+                Category::Type => "\n---types---\n\n",
+                Category::Function => "\n---functions---\n\n",
+            });
+        }
+        if def.section_layer.is_some() && def.section_layer != layer_marker {
+            layer_marker = def.section_layer;
+            let n = def.section_layer.unwrap_or(0);
+            if comments {
+                let _ = writeln!(out, "// LAYER {n}");
+            } else {
+                let _ = writeln!(out, "==={n}===");
+            }
+        }
+        while next_doc < anchors.len() && anchors[next_doc] <= i {
+            type_doc(&schema.type_docs[next_doc], &mut out);
+            next_doc += 1;
+        }
+        if !def.doc.is_empty() {
+            out.push('\n');
+            for (tag, text) in &def.doc.tags {
+                doc_tag(tag, text, &mut out);
+                out.push('\n');
+            }
+        }
+        declaration(def, &mut out);
+        out.push('\n');
+    }
+    for td in &schema.type_docs[next_doc..] {
+        type_doc(td, &mut out);
+    }
+    if let Some(n) = schema.layer {
+        if layer_marker != Some(n) {
+            let _ = writeln!(out, "\n// LAYER {n}");
+        }
+    }
+    out
+}
+
+fn type_doc(td: &TypeDoc<'_>, out: &mut String) {
+    // Every tag of a type doc stays on the `//@class` line: a following `//@` line would
+    // start the doc of the next definition.
+    out.push_str("\n//@class ");
+    out.push_str(&one_line(&td.name));
+    for (tag, text) in &td.doc.tags {
+        out.push_str(" @");
+        out.push_str(tag);
+        if !text.is_empty() {
+            out.push(' ');
+            out.push_str(&one_line(text));
+        }
+    }
+    out.push('\n');
+}
+
+fn doc_tag(tag: &str, text: &str, out: &mut String) {
+    out.push_str("//@");
+    out.push_str(tag);
+    if !text.is_empty() {
+        out.push(' ');
+        out.push_str(&one_line(text));
+    }
+}
+
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(['\n', '\r']) {
+        std::borrow::Cow::Owned(s.replace(['\n', '\r'], " "))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// One declaration in canonical TL: `name#0123abcd {X:Type} a:int = T;`.
+pub fn declaration_to_tl(def: &Definition<'_>) -> String {
+    let mut out = String::with_capacity(96);
+    declaration(def, &mut out);
+    out
+}
+
+fn declaration(def: &Definition<'_>, out: &mut String) {
+    out.push_str(&def.name);
+    if let Some(id) = def.explicit_id {
+        let _ = write!(out, "#{id:08x}");
+    }
+    for g in &def.generics {
+        out.push_str(" {");
+        out.push_str(&g.name);
+        out.push(':');
+        out.push_str(&g.kind);
+        out.push('}');
+    }
+    for p in &def.params {
+        out.push(' ');
+        param(p, out);
+    }
+    out.push_str(" = ");
+    result_type(def, out);
+    out.push(';');
+}
+
+fn param(p: &Param<'_>, out: &mut String) {
+    if let Some(n) = &p.name {
+        out.push_str(n);
+        out.push(':');
+    }
+    param_kind(&p.kind, out);
+}
+
+fn param_kind(kind: &ParamKind<'_>, out: &mut String) {
+    match kind {
+        ParamKind::Nat => out.push('#'),
+        ParamKind::Typed { ty, flag } => {
+            if let Some(f) = flag {
+                let _ = write!(out, "{}.{}?", f.field, f.bit);
+            }
+            type_ref(ty, out);
+        }
+        ParamKind::Repeat { count, params } => {
+            if let Some(c) = count {
+                let _ = write!(out, "{c}*");
+            }
+            out.push('[');
+            for p in params {
+                out.push(' ');
+                param(p, out);
+            }
+            out.push_str(" ]");
+        }
+    }
+}
+
+fn type_ref(ty: &TypeRef<'_>, out: &mut String) {
+    if ty.percent {
+        out.push('%');
+    }
+    if ty.bang {
+        out.push('!');
+    }
+    out.push_str(&ty.name);
+    if !ty.args.is_empty() {
+        out.push('<');
+        for (i, a) in ty.args.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            type_ref(a, out);
+        }
+        out.push('>');
+    }
+}
+
+/// `Vector t` when every argument is a generic variable of `def` (how TL writes the vector
+/// constructor), else `Vector<T>`.
+fn result_type(def: &Definition<'_>, out: &mut String) {
+    let ty = &def.ty;
+    let space_form = !ty.args.is_empty()
+        && ty.args.iter().all(|a| {
+            a.args.is_empty() && !a.percent && !a.bang && def.generics.iter().any(|g| g.name == a.name)
+        });
+    if !space_form {
+        type_ref(ty, out);
+        return;
+    }
+    type_ref(&TypeRef { args: Vec::new(), ..ty.clone() }, out);
+    for a in &ty.args {
+        out.push(' ');
+        out.push_str(&a.name);
+    }
+}
+
+/// The official JSON form, one definition per line, ids as signed decimal strings. A schema
+/// layer, section layers and docs go in extra keys that official readers ignore.
+pub fn to_json(schema: &Schema<'_>) -> String {
+    let mut out = String::with_capacity(schema.definitions.len() * 160 + 64);
+    out.push_str("{\n");
+    for (key, cat) in [("constructors", Category::Type), ("methods", Category::Function)] {
+        let _ = write!(out, "  \"{key}\": [");
+        let mut first = true;
+        for def in schema.definitions.iter().filter(|d| d.category == cat) {
+            out.push_str(if first { "\n    " } else { ",\n    " });
+            first = false;
+            json_def(def, &mut out);
+        }
+        out.push_str(if first { "]" } else { "\n  ]" });
+        if cat == Category::Type {
+            out.push_str(",\n");
+        }
+    }
+    if let Some(n) = schema.layer {
+        let _ = write!(out, ",\n  \"layer\": {n}");
+    }
+    if !schema.type_docs.is_empty() {
+        out.push_str(",\n  \"type_docs\": [");
+        for (i, td) in schema.type_docs.iter().enumerate() {
+            out.push_str(if i == 0 { "\n    {\"name\": " } else { ",\n    {\"name\": " });
+            json_str(&td.name, &mut out);
+            out.push_str(", \"doc\": ");
+            json_doc(&td.doc, &mut out);
+            out.push('}');
+        }
+        out.push_str("\n  ]");
+    }
+    out.push_str("\n}\n");
+    out
+}
+
+/// [`to_json`] as a `serde_json::Value`.
+pub fn to_json_value(schema: &Schema<'_>) -> serde_json::Value {
+    serde_json::from_str(&to_json(schema)).unwrap_or(serde_json::Value::Null)
+}
+
+fn json_def(def: &Definition<'_>, out: &mut String) {
+    let _ = write!(out, "{{\"id\": \"{}\", ", def.id as i32);
+    out.push_str(if def.category == Category::Type { "\"predicate\": " } else { "\"method\": " });
+    json_str(&def.name, out);
+    out.push_str(", \"params\": [");
+    let mut first = true;
+    let mut buf = String::new();
+    for p in &def.params {
+        // Anonymous parameters (`# [ t ]`, `long long`) have no JSON form.
+        let Some(name) = &p.name else { continue };
+        if !first {
+            out.push_str(", ");
+        }
+        first = false;
+        out.push_str("{\"name\": ");
+        json_str(name, out);
+        out.push_str(", \"type\": ");
+        buf.clear();
+        param_kind(&p.kind, &mut buf);
+        json_str(&buf, out);
+        out.push('}');
+    }
+    out.push_str("], \"type\": ");
+    buf.clear();
+    result_type(def, &mut buf);
+    json_str(&buf, out);
+    if let Some(n) = def.section_layer {
+        let _ = write!(out, ", \"layer\": {n}");
+    }
+    if !def.doc.is_empty() {
+        out.push_str(", \"doc\": ");
+        json_doc(&def.doc, out);
+    }
+    out.push('}');
+}
+
+fn json_doc(doc: &Doc<'_>, out: &mut String) {
+    out.push('[');
+    for (i, (tag, text)) in doc.tags.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('[');
+        json_str(tag, out);
+        out.push_str(", ");
+        json_str(text, out);
+        out.push(']');
+    }
+    out.push(']');
+}
+
+fn json_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests;
