@@ -327,3 +327,55 @@ impl TypeRef<'_> {
         }
     }
 }
+
+impl Schema<'_> {
+    /// Sets every span to [`Span::DUMMY`], so that models of the same schema read from
+    /// different sources (TL text, JSON, written back) compare equal.
+    pub fn clear_spans(&mut self) {
+        for d in &mut self.definitions {
+            d.clear_spans();
+        }
+        for td in &mut self.type_docs {
+            td.span = Span::DUMMY;
+        }
+    }
+}
+
+impl Definition<'_> {
+    /// Sets every span of this definition to [`Span::DUMMY`].
+    pub fn clear_spans(&mut self) {
+        self.span = Span::DUMMY;
+        self.name_span = Span::DUMMY;
+        for g in &mut self.generics {
+            g.span = Span::DUMMY;
+        }
+        clear_param_spans(&mut self.params);
+        self.ty.clear_spans();
+    }
+}
+
+fn clear_param_spans(params: &mut [Param<'_>]) {
+    for p in params {
+        p.span = Span::DUMMY;
+        match &mut p.kind {
+            ParamKind::Nat => {}
+            ParamKind::Typed { ty, flag } => {
+                ty.clear_spans();
+                if let Some(f) = flag {
+                    f.span = Span::DUMMY;
+                }
+            }
+            ParamKind::Repeat { params, .. } => clear_param_spans(params),
+        }
+    }
+}
+
+impl TypeRef<'_> {
+    /// Sets every span of this type reference to [`Span::DUMMY`].
+    pub fn clear_spans(&mut self) {
+        self.span = Span::DUMMY;
+        for a in &mut self.args {
+            a.clear_spans();
+        }
+    }
+}
