@@ -3,6 +3,7 @@
 
 mod cmd;
 mod convert;
+mod diff;
 mod embedded;
 mod report;
 mod shim;

@@ -1,14 +1,79 @@
-//! `tl diff`.
+//! `tl diff`: the semantic diff of two schemas with a wire-compatibility verdict per change.
 
+use crate::diff::layers::{parse_sources, resolve};
+use crate::diff::style::{ColorChoice, Style};
+use crate::diff::{human, markdown};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// `--format` of `tl diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Grouped by namespace, for a terminal.
+    #[default]
+    Human,
+    /// One JSON object: `added`, `removed`, `changed`, `summary`.
+    Json,
+    /// A changelog section.
+    Markdown,
+}
 
 /// Arguments of `tl diff`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The old schema: a file (TL or JSON), or a layer number found in --schemas.
+    pub old: String,
+    /// The new schema: a file (TL or JSON), or a layer number found in --schemas.
+    pub new: String,
+    /// Where layer numbers are looked up (`DIR/layer-N.tl` or `.json`); without it the
+    /// embedded schema is the only layer.
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// When to color human output.
+    #[arg(long, value_enum, default_value_t)]
+    pub color: ColorChoice,
+    /// Exit with 1 when any change is breaking (like `git diff --exit-code`).
+    #[arg(long)]
+    pub exit_code: bool,
+}
 
 /// Runs `tl diff`.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("tl diff: not implemented yet");
-    ExitCode::from(2)
+    let dir = args.schemas.as_deref();
+    let sides = resolve(&args.old, dir).and_then(|old| Ok((old, resolve(&args.new, dir)?)));
+    let (old, new) = match sides {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let parsed = parse_sources(&old.sources).and_then(|o| Ok((o, parse_sources(&new.sources)?)));
+    let (old_defs, new_defs) = match parsed {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let mut report = crate::diff::diff(&old_defs, &new_defs);
+    report.from = Some(old.label);
+    report.to = Some(new.label);
+    let text = match args.format {
+        Format::Human => human::render(&report, Style { color: args.color.for_stdout() }),
+        Format::Markdown => markdown::render(&report),
+        Format::Json => match serde_json::to_string_pretty(&report) {
+            Ok(j) => j + "\n",
+            Err(e) => return fail(&format!("cannot write JSON: {e}")),
+        },
+    };
+    print!("{text}");
+    if args.exit_code && report.summary.breaking > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reports an unreadable or invalid input: exit code 1.
+pub fn fail(message: &str) -> ExitCode {
+    eprintln!("tl: error: {message}");
+    ExitCode::from(1)
 }

@@ -1,14 +1,50 @@
-//! `tl history`.
+//! `tl history`: one definition's life across every layer of a directory.
 
+use crate::diff::layers::{load_dir, scan};
+use crate::diff::style::{ColorChoice, HumanOrJson, Style};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `tl history`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The definition's name (`messages.sendMessage`); renames are followed by id.
+    pub name: String,
+    /// The directory of `layer-N.tl` / `layer-N.json` files.
+    #[arg(long, value_name = "DIR")]
+    pub schemas: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: HumanOrJson,
+    /// When to color human output.
+    #[arg(long, value_enum, default_value_t)]
+    pub color: ColorChoice,
+}
 
-/// Runs `tl history`.
+/// Runs `tl history`. Exits with 1 when the name is in no layer.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("tl history: not implemented yet");
-    ExitCode::from(2)
+    let files = match scan(&args.schemas) {
+        Ok(f) => f,
+        Err(e) => return super::diff::fail(&e),
+    };
+    let mut texts = Vec::new();
+    let layers = match load_dir(&files, &mut texts) {
+        Ok(l) => l,
+        Err(e) => return super::diff::fail(&e),
+    };
+    let h = crate::diff::history::history(&args.name, &layers);
+    match args.format {
+        HumanOrJson::Human => {
+            print!("{}", crate::diff::history::render(&h, Style { color: args.color.for_stdout() }))
+        }
+        HumanOrJson::Json => match serde_json::to_string_pretty(&h) {
+            Ok(j) => println!("{j}"),
+            Err(e) => return super::diff::fail(&format!("cannot write JSON: {e}")),
+        },
+    }
+    if h.events.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

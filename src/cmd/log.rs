@@ -1,14 +1,42 @@
-//! `tl log`.
+//! `tl log`: one line per layer of a directory, against the previous layer present.
 
+use crate::diff::layers::{load_dir, scan};
+use crate::diff::style::{ColorChoice, HumanOrJson, Style};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `tl log`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The directory of `layer-N.tl` / `layer-N.json` files.
+    #[arg(long, value_name = "DIR")]
+    pub schemas: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: HumanOrJson,
+    /// When to color human output.
+    #[arg(long, value_enum, default_value_t)]
+    pub color: ColorChoice,
+}
 
 /// Runs `tl log`.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("tl log: not implemented yet");
-    ExitCode::from(2)
+    let files = match scan(&args.schemas) {
+        Ok(f) => f,
+        Err(e) => return super::diff::fail(&e),
+    };
+    let mut texts = Vec::new();
+    let layers = match load_dir(&files, &mut texts) {
+        Ok(l) => l,
+        Err(e) => return super::diff::fail(&e),
+    };
+    let lines = crate::diff::log::log(&layers);
+    match args.format {
+        HumanOrJson::Human => print!("{}", crate::diff::log::render(&lines, Style { color: args.color.for_stdout() })),
+        HumanOrJson::Json => match serde_json::to_string_pretty(&lines) {
+            Ok(j) => println!("{j}"),
+            Err(e) => return super::diff::fail(&format!("cannot write JSON: {e}")),
+        },
+    }
+    ExitCode::SUCCESS
 }

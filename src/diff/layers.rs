@@ -1,0 +1,269 @@
+//! Finding and loading the schemas the diff commands compare: files named on the command line,
+//! layer numbers looked up in a `--schemas` directory (`layer-N.tl` or `layer-N.json`) or the
+//! embedded default, and whole directories parsed on two threads.
+
+use crate::source::SourceText;
+use std::path::{Path, PathBuf};
+use tl_parser::{Definition, Diagnostic};
+
+/// One `layer-N` file of a schema directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerFile {
+    /// `N`.
+    pub layer: u32,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// `N` when `file_name` is `layer-N.tl` or `layer-N.json`, with whether it is TL.
+fn layer_of(file_name: &str) -> Option<(u32, bool)> {
+    let rest = file_name.strip_prefix("layer-")?;
+    let (num, tl) = if let Some(n) = rest.strip_suffix(".tl") {
+        (n, true)
+    } else {
+        (rest.strip_suffix(".json")?, false)
+    };
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((num.parse().ok()?, tl))
+}
+
+/// The layer files directly in `dir`, sorted by layer; `.tl` wins over `.json` for one `N`.
+pub fn scan(dir: &Path) -> Result<Vec<LayerFile>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut found: Vec<(u32, bool, PathBuf)> = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some((layer, tl)) = name.to_str().and_then(layer_of) else { continue };
+        let path = entry.path();
+        if path.is_file() {
+            found.push((layer, tl, path));
+        }
+    }
+    // TL first within a layer, then keep the first of each layer.
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    found.dedup_by_key(|f| f.0);
+    if found.is_empty() {
+        return Err(format!("{}: no layer-N.tl or layer-N.json files", dir.display()));
+    }
+    Ok(found.into_iter().map(|(layer, _, path)| LayerFile { layer, path }).collect())
+}
+
+/// Layer numbers as compact ranges: `1-22, 24, 25-29`.
+pub fn ranges(layers: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < layers.len() {
+        let start = layers[i];
+        let mut end = start;
+        while i + 1 < layers.len() && layers[i + 1] == end.saturating_add(1) {
+            i += 1;
+            end = layers[i];
+        }
+        parts.push(if start == end { start.to_string() } else { format!("{start}-{end}") });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
+/// One side of `tl diff`, read: what to call it and its files (several for the embedded
+/// default, whose `api.tl` and `mtproto.tl` make one layer).
+#[derive(Debug)]
+pub struct Side {
+    /// `layer N (path)` or the path.
+    pub label: String,
+    /// The text of each file.
+    pub sources: Vec<SourceText>,
+}
+
+/// Reads what `arg` names: an existing file, else a layer number in `dir` (or in the embedded
+/// default when there is no `dir`).
+pub fn resolve(arg: &str, dir: Option<&Path>) -> Result<Side, String> {
+    if arg == "-" || Path::new(arg).is_file() {
+        return Ok(Side { label: arg.to_string(), sources: vec![SourceText::read(arg)?] });
+    }
+    let Ok(layer) = arg.parse::<u32>() else {
+        return Err(format!("{arg}: no such file, and not a layer number"));
+    };
+    match dir {
+        Some(dir) => {
+            let files = scan(dir)?;
+            match files.iter().find(|f| f.layer == layer) {
+                Some(f) => {
+                    let path = f.path.to_string_lossy().into_owned();
+                    Ok(Side { label: format!("layer {layer} ({path})"), sources: vec![SourceText::read(&path)?] })
+                }
+                None => {
+                    let all: Vec<u32> = files.iter().map(|f| f.layer).collect();
+                    Err(format!(
+                        "layer {layer} is not in {}; available: {}",
+                        dir.display(),
+                        ranges(&all)
+                    ))
+                }
+            }
+        }
+        None => {
+            let sources: Vec<SourceText> = crate::embedded::DEFAULT.iter().map(SourceText::embedded).collect();
+            let embedded = sources.iter().find_map(|s| tl_parser::parse(&s.text).schema.layer);
+            if embedded == Some(layer) {
+                Ok(Side { label: format!("layer {layer} (embedded)"), sources })
+            } else {
+                let have = embedded.map_or("none".to_string(), |l| format!("{l} (embedded)"));
+                Err(format!("layer {layer} is not available without --schemas DIR; available: {have}"))
+            }
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// How many errors of one file a failure message shows.
+const SHOWN_ERRORS: usize = 3;
+
+fn describe_errors(src: &SourceText, diagnostics: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    let mut lines: Vec<String> = errors
+        .iter()
+        .take(SHOWN_ERRORS)
+        .map(|d| {
+            let (line, col) = line_col(&src.text, d.span.start as usize);
+            format!("{}:{line}:{col}: error: {}", src.path, d.message)
+        })
+        .collect();
+    if errors.len() > SHOWN_ERRORS {
+        lines.push(format!("{}: … and {} more errors", src.path, errors.len() - SHOWN_ERRORS));
+    }
+    lines.join("\n")
+}
+
+/// Parses every source and puts their definitions together, or says why it cannot (invalid
+/// UTF-8, syntax errors: a partial model would show its missing half as removed).
+pub fn parse_sources(sources: &[SourceText]) -> Result<Vec<Definition<'_>>, String> {
+    let mut defs = Vec::new();
+    for src in sources {
+        if let Some(at) = src.invalid_utf8_at {
+            let (line, col) = line_col(&src.text, at);
+            return Err(format!("{}:{line}:{col}: error: invalid UTF-8", src.path));
+        }
+        let parsed = tl_parser::parse(&src.text);
+        if parsed.has_errors() {
+            return Err(describe_errors(src, &parsed.diagnostics));
+        }
+        defs.extend(parsed.schema.definitions);
+    }
+    Ok(defs)
+}
+
+/// How many threads read and parse a directory: the machine this runs on is shared.
+const THREADS: usize = 2;
+
+/// Runs `f` on every item on [`THREADS`] threads, results in item order. Items are dealt
+/// round-robin because layer files grow over time and halves would be unbalanced.
+fn par_map<'i, T: Sync, R: Send>(items: &'i [T], f: impl Fn(&'i T) -> R + Sync) -> Vec<R> {
+    let mut slots: Vec<Option<R>> = Vec::with_capacity(items.len());
+    slots.resize_with(items.len(), || None);
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                s.spawn(move || {
+                    items.iter().enumerate().skip(t).step_by(THREADS).map(|(i, x)| (i, f(x))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            // A panicking worker is a bug; re-raise it on this thread.
+            for (i, r) in h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) {
+                if let Some(slot) = slots.get_mut(i) {
+                    *slot = Some(r);
+                }
+            }
+        }
+    });
+    slots.into_iter().flatten().collect()
+}
+
+/// Reads every file of `files` on two threads.
+pub fn read_all(files: &[LayerFile]) -> Vec<Result<SourceText, String>> {
+    par_map(files, |f| SourceText::read(&f.path.to_string_lossy()))
+}
+
+/// Parses every source on two threads (each file once).
+pub fn parse_all(sources: &[SourceText]) -> Vec<Result<Vec<Definition<'_>>, String>> {
+    par_map(sources, |s| parse_sources(std::slice::from_ref(s)))
+}
+
+/// A whole directory, read and parsed: each layer with its definitions, in layer order.
+/// Fails (with every problem found) when a file cannot be read or parsed.
+pub fn load_dir<'t>(
+    files: &[LayerFile],
+    texts: &'t mut Vec<SourceText>,
+) -> Result<Vec<(u32, Vec<Definition<'t>>)>, String> {
+    let mut problems = Vec::new();
+    for r in read_all(files) {
+        match r {
+            Ok(t) => texts.push(t),
+            Err(e) => problems.push(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let texts: &'t Vec<SourceText> = texts;
+    let mut out = Vec::with_capacity(files.len());
+    for (f, r) in files.iter().zip(parse_all(texts)) {
+        match r {
+            Ok(defs) => out.push((f.layer, defs)),
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layer_names() {
+        assert_eq!(layer_of("layer-12.tl"), Some((12, true)));
+        assert_eq!(layer_of("layer-7.json"), Some((7, false)));
+        assert_eq!(layer_of("layer-.tl"), None);
+        assert_eq!(layer_of("layer-1a.tl"), None);
+        assert_eq!(layer_of("layer--1.tl"), None);
+        assert_eq!(layer_of("layer-99999999999999.tl"), None);
+        assert_eq!(layer_of("api.tl"), None);
+    }
+
+    #[test]
+    fn compact_ranges() {
+        assert_eq!(ranges(&[1, 2, 3, 5, 7, 8]), "1-3, 5, 7-8");
+        assert_eq!(ranges(&[]), "");
+        assert_eq!(ranges(&[u32::MAX]), u32::MAX.to_string());
+    }
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("ab", 99), (1, 3));
+    }
+
+    #[test]
+    fn par_map_keeps_order() {
+        let v: Vec<u32> = (0..17).collect();
+        assert_eq!(par_map(&v, |x| x * 2), v.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert!(par_map(&[] as &[u32], |x| *x).is_empty());
+    }
+}
