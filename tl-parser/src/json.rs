@@ -162,7 +162,7 @@ pub(crate) fn parse_json(src: &str) -> Parsed<'_> {
         Err(e) => {
             let at = line_col_offset(src, e.line(), e.column())
                 + (src.len() - body.len()) * usize::from(e.line() == 1);
-            let at = at.min(src.len());
+            let at = if e.is_eof() { src.len() } else { at.min(src.len()) };
             let end = src[at..].chars().next().map_or(at, |c| at + c.len_utf8());
             let what = match e.classify() {
                 serde_json::error::Category::Eof => "truncated JSON schema",

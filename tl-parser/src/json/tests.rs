@@ -1,1 +1,101 @@
+use super::*;
 
+fn defs(src: &str) -> Vec<Definition<'_>> {
+    let p = parse_json(src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    p.schema.definitions
+}
+
+#[test]
+fn official_form_borrows_and_parses_types() {
+    let src = r##"{"constructors":[{"id":"-1132882121","predicate":"boolFalse","params":[],"type":"Bool"},
+        {"id":"481674261","predicate":"vector","params":[],"type":"Vector t"}],
+        "methods":[{"id":"3667594509","method":"invokeWithLayer","params":[{"name":"layer","type":"int"},
+        {"name":"query","type":"!X"}],"type":"X"},
+        {"id":1,"method":"m.f","params":[{"name":"flags","type":"#"},{"name":"a","type":"flags.0?Vector<int>"},
+        {"name":"b","type":"flags.1?true"}],"type":"Vector<User>"}]}"##;
+    let d = defs(src);
+    assert_eq!(d.len(), 4);
+    assert_eq!(d[0].id, 0xbc799737);
+    assert!(matches!(d[0].name, Cow::Borrowed(_)));
+    assert_eq!(d[0].name_span.slice(src), "boolFalse");
+    // `vector` gets its TL shape back.
+    assert_eq!(crate::canonical_declaration(&d[1]), "vector t:Type # [ t ] = Vector t");
+    assert_eq!(d[2].category, Category::Function);
+    assert_eq!(d[2].id, 0xda9b0d0d);
+    assert_eq!(d[2].generics.len(), 1, "`!X` implies {{X:Type}}");
+    assert_eq!(crate::crc_id(&d[2]), 0xda9b0d0d);
+    let ParamKind::Typed { ty, flag: Some(f) } = &d[3].params[1].kind else { panic!() };
+    assert_eq!((f.field.as_ref(), f.bit, ty.name.as_ref()), ("flags", 0, "Vector"));
+    assert_eq!(ty.span.slice(src), "Vector<int>");
+    assert_eq!(d[3].params[0].kind, ParamKind::Nat);
+}
+
+#[test]
+fn ids_signed_unsigned_strings_numbers() {
+    for id in [r#""-1132882121""#, r#""3162085175""#, "-1132882121", "3162085175"] {
+        let src = format!(
+            r#"{{"constructors":[{{"id":{id},"predicate":"boolFalse","params":[],"type":"Bool"}}]}}"#
+        );
+        assert_eq!(defs(&src)[0].id, 0xbc799737, "{id}");
+    }
+    let p = parse_json(r#"{"constructors":[{"id":"99999999999","predicate":"a","params":[],"type":"A"}]}"#);
+    assert!(p.has_errors());
+    assert!(p.schema.definitions.is_empty());
+}
+
+#[test]
+fn extra_keys_are_ignored_or_used() {
+    let src = r#"{"layer": 75, "x": [1,2], "constructors":[{"id":"1","predicate":"a","params":[],"type":"A",
+        "extra":{"y":null}}], "methods": []}"#;
+    let p = parse_json(src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.layer, Some(75));
+}
+
+#[test]
+fn escapes_allocate_but_still_parse() {
+    let src = r#"{"constructors":[{"id":"1","predicate":"a\u0062","params":[{"name":"x","type":"Vector\u003cint>"}],"type":"A"}]}"#;
+    let d = defs(src);
+    assert_eq!(d[0].name, "ab");
+    let ParamKind::Typed { ty, .. } = &d[0].params[0].kind else { panic!() };
+    assert_eq!(ty.args[0].name, "int");
+}
+
+#[test]
+fn truncated_and_invalid_json_report_a_position() {
+    let src = r#"{"constructors":[{"id":"1","predicate":"a","#;
+    let p = parse_json(src);
+    assert_eq!(p.diagnostics.len(), 1);
+    assert!(p.diagnostics[0].message.starts_with("truncated JSON schema"), "{}", p.diagnostics[0].message);
+    assert_eq!(p.diagnostics[0].span.start as usize, src.len());
+    let p = parse_json("{\n  \"constructors\": [}\n");
+    assert!(p.diagnostics[0].message.starts_with("invalid JSON"));
+    assert_eq!(
+        crate::render::line_col("{\n  \"constructors\": [}\n", p.diagnostics[0].span.start as usize),
+        (2, 20)
+    );
+    let p = parse_json(r#"{"constructors": [{"id": "1"}]}"#);
+    assert!(p.diagnostics[0].message.starts_with("JSON is not a TL schema"));
+}
+
+#[test]
+fn bad_type_strings_are_diagnostics() {
+    let src = r#"{"constructors":[{"id":"1","predicate":"a","params":[{"name":"x","type":"Vector<int"}],"type":"A"},
+        {"id":"2","predicate":"b","params":[],"type":"B"}]}"#;
+    let p = parse_json(src);
+    assert_eq!(p.diagnostics.len(), 1);
+    assert_eq!(p.schema.definitions.len(), 1);
+    let p = parse_json(r#"{"constructors":[{"id":"1","predicate":"a b","params":[],"type":"A"}]}"#);
+    assert!(p.has_errors());
+    let p = parse_json(r#"{"methods":[{"id":"1","predicate":"a","params":[],"type":"A"}]}"#);
+    assert!(p.has_errors());
+}
+
+#[test]
+fn bom_and_non_json() {
+    assert!(parse_json("\u{feff}{\"constructors\":[]}").diagnostics.is_empty());
+    assert!(parse_json("").has_errors());
+    assert!(parse_json("[1,2]").has_errors());
+    assert!(parse_json("\u{0}\u{1}binary").has_errors());
+}

@@ -1,1 +1,85 @@
+use super::*;
+use crate::{parse_json, parse_tl};
 
+fn same(a: &Schema<'_>, b: &Schema<'_>) -> bool {
+    let (mut a, mut b) = (a.clone(), b.clone());
+    a.clear_spans();
+    b.clear_spans();
+    a == b
+}
+
+const SRC: &str = "// LAYER 5\nint ? = Int;\nvector#1cb5c415 {t:Type} # [ t ] = Vector t;\n\
+    int128 4*[ int ] = Int128;\n\
+    a#1 flags:# b:flags.0?true c:flags.1?Vector<Vector<%B>> d:!X = A;\n---functions---\n\
+    f#00000abc {X:Type} query:!X = X;\n---types---\n// LAYER 6\nb#2 x:bytes = B;\n";
+
+#[test]
+fn tl_is_canonical_and_round_trips() {
+    let p = parse_tl(SRC);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let out = to_tl(&p.schema);
+    assert_eq!(
+        out,
+        "// LAYER 5\nint ? = Int;\nvector#1cb5c415 {t:Type} # [ t ] = Vector t;\nint128 4*[ int ] = Int128;\n\
+         a#00000001 flags:# b:flags.0?true c:flags.1?Vector<Vector<%B>> d:!X = A;\n\n---functions---\n\n\
+         f#00000abc {X:Type} query:!X = X;\n\n---types---\n\n// LAYER 6\nb#00000002 x:bytes = B;\n"
+    );
+    assert!(same(&parse_tl(&out).schema, &p.schema));
+}
+
+#[test]
+fn docs_survive_tl() {
+    let src = "//@class T @description A type\n//@description Ctor @x The x\nt x:int32 = T;\n\
+               //@description F\nf = T;\n//@class Orphan @description No constructor\n";
+    let p = parse_tl(src);
+    let out = to_tl(&p.schema);
+    let again = parse_tl(&out);
+    assert!(again.diagnostics.is_empty());
+    assert!(same(&again.schema, &p.schema), "{out}");
+}
+
+#[test]
+fn layer_sections_without_layer_use_equals_markers() {
+    let p = parse_tl("===8===\na = A;\n===17===\nb = B;\n");
+    let out = to_tl(&p.schema);
+    assert!(out.contains("===17===\n"));
+    assert!(same(&parse_tl(&out).schema, &p.schema));
+}
+
+#[test]
+fn json_is_official_and_lossless() {
+    let p = parse_tl(SRC);
+    let json1 = to_json(&p.schema);
+    let v: serde_json::Value = serde_json::from_str(&json1).unwrap();
+    assert_eq!(v["constructors"][1]["predicate"], "vector");
+    assert_eq!(v["constructors"][1]["params"], serde_json::json!([]));
+    assert_eq!(v["constructors"][1]["type"], "Vector t");
+    assert_eq!(v["constructors"][1]["id"], "481674261");
+    assert_eq!(v["constructors"][3]["params"][2]["type"], "flags.1?Vector<Vector<%B>>");
+    assert_eq!(v["methods"][0]["method"], "f");
+    assert_eq!(v["layer"], 6);
+    assert_eq!(to_json_value(&p.schema), v);
+    let back = parse_json(&json1);
+    assert!(back.diagnostics.is_empty(), "{:?}", back.diagnostics);
+    let tl2 = to_tl(&back.schema);
+    let json2 = to_json(&parse_tl(&tl2).schema);
+    assert_eq!(json1, json2);
+}
+
+#[test]
+fn json_keeps_docs_and_escapes() {
+    let src = "//@class T @description \"quoted\" \\ back\n//@description Ctor\nt#1 = T;\n";
+    let p = parse_tl(src);
+    let json = to_json(&p.schema);
+    let back = parse_json(&json);
+    assert!(back.diagnostics.is_empty(), "{:?}", back.diagnostics);
+    assert!(same(&back.schema, &p.schema), "{json}");
+}
+
+#[test]
+fn empty_schema() {
+    let s = Schema::default();
+    assert_eq!(to_tl(&s), "");
+    assert_eq!(to_json(&s), "{\n  \"constructors\": [],\n  \"methods\": []\n}\n");
+    assert!(parse_json(&to_json(&s)).diagnostics.is_empty());
+}
