@@ -247,7 +247,7 @@ impl<'a> Cx<'a> {
         let mut params = Vec::with_capacity(jd.params.len());
         for jp in jd.params {
             let span = self.span_of(&jp.name.0);
-            let kind = self.param_text(jp.ty.0)?;
+            let kind = self.param_text(jp.ty.0, &jp.name.0)?;
             params.push(Param { name: Some(jp.name.0), kind, span });
         }
         let ty = self.result_text(jd.ty.0)?;
@@ -300,13 +300,13 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn param_text(&mut self, text: Cow<'a, str>) -> Option<ParamKind<'a>> {
+    fn param_text(&mut self, text: Cow<'a, str>, name: &str) -> Option<ParamKind<'a>> {
         match text {
             Cow::Borrowed(s) => {
                 let (prefix, off) = self.locate(s);
-                parse_param_type(prefix, off).map_err(|d| self.out.diagnostics.push(d)).ok()
+                parse_param_type(prefix, off, name).map_err(|d| self.out.diagnostics.push(d)).ok()
             }
-            Cow::Owned(s) => match parse_param_type(&s, 0) {
+            Cow::Owned(s) => match parse_param_type(&s, 0, name) {
                 Ok(v) => Some(v.into_owned()),
                 Err(d) => self.owned_error(d, &s),
             },

@@ -18,6 +18,7 @@ const MAX_SYNTAX_ERRORS: usize = 200;
 const MAX_TYPE_DEPTH: u32 = 32;
 /// Deepest `[ [ ... ] ]` nesting accepted; real schemas use 1.
 const MAX_REPEAT_DEPTH: u32 = 4;
+const EOF: &str = "end of file";
 
 /// A syntax error inside one declaration.
 #[derive(Debug)]
@@ -81,6 +82,8 @@ fn ws_inline(r: &str) -> &str {
 /// One declaration parser over a whole source; positions are offsets into `src`.
 struct Decl<'a> {
     src: &'a str,
+    /// How the end of `src` is called in messages.
+    eof: &'static str,
 }
 
 impl<'a> Decl<'a> {
@@ -96,10 +99,14 @@ impl<'a> Decl<'a> {
     fn token(&self, r: &'a str) -> (Span, String) {
         let start = self.pos(r);
         match r.chars().next() {
-            None => (Span::new(start, start), "end of file".to_string()),
+            None => (Span::new(start, start), self.eof.to_string()),
             Some(c) if is_ident_char(c) => {
                 let len = r.find(|c: char| !is_ident_char(c)).unwrap_or(r.len());
                 (Span::new(start, start + len), format!("`{}`", &r[..len]))
+            }
+            Some(c) if c.is_whitespace() => {
+                let what = if c == '\n' || c == '\r' { "a line break" } else { "whitespace" };
+                (Span::new(start, start), what.to_string())
             }
             Some(c) if c.is_control() => {
                 (Span::new(start, start + c.len_utf8()), format!("character {:?}", c))
@@ -168,7 +175,14 @@ impl<'a> Decl<'a> {
             }
         }
         let r = ws(r);
-        let (mut r, mut ty) = self.type_ref(r, 0).map_err(|_| self.expected(r, "a result type after `=`"))?;
+        let at = self.pos(r);
+        let (mut r, mut ty) = self.type_ref(r, 0).map_err(|e| {
+            if e.at == at {
+                self.expected(r, "a result type after `=`")
+            } else {
+                e
+            }
+        })?;
         // `= Vector t`: space-separated arguments, on the same line only so that a missing `;`
         // does not swallow the next declaration.
         loop {
@@ -315,8 +329,15 @@ impl<'a> Decl<'a> {
             Some((rest, flag)) => (rest, Some(flag)),
             None => (r, None),
         };
-        let (rest, ty) =
-            self.type_ref(r, 0).map_err(|_| self.expected(r, &format!("a type for parameter `{name}`")))?;
+        let at = self.pos(r);
+        let (rest, ty) = self.type_ref(r, 0).map_err(|e| {
+            // Only a type that does not even start is "missing"; deeper errors say more.
+            if e.at == at {
+                self.expected(r, &format!("a type for parameter `{name}`"))
+            } else {
+                e
+            }
+        })?;
         Ok((rest, ParamKind::Typed { ty, flag }))
     }
 
@@ -479,7 +500,7 @@ impl<'a> Driver<'a> {
             } else if is_ident_start(b) {
                 self.declaration();
             } else {
-                let d = Decl { src: self.src };
+                let d = Decl { src: self.src, eof: EOF };
                 let e = d.expected(trimmed, "a declaration, a comment or a section marker");
                 self.syntax_error(e, self.pos);
             }
@@ -497,7 +518,7 @@ impl<'a> Driver<'a> {
     }
 
     fn declaration(&mut self) {
-        let d = Decl { src: self.src };
+        let d = Decl { src: self.src, eof: EOF };
         let start = self.pos;
         match d.definition(self.rest(), self.category, false) {
             Ok((rest, mut def)) => {
@@ -708,7 +729,7 @@ pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
 
 /// Parses one declaration (the `;` is optional); blanks and comments around it are allowed.
 pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> {
-    let d = Decl { src };
+    let d = Decl { src, eof: "end of input" };
     let r = ws(src.strip_prefix('\u{feff}').unwrap_or(src));
     let (rest, mut def) = d.definition(r, Category::Type, true).map_err(|e| e.diag)?;
     let rest = ws(rest);
@@ -725,10 +746,14 @@ pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> 
 /// Parses a parameter type such as `flags.0?Vector<int>`, `#` or `!X` as written in the JSON
 /// form's `"type"` fields: the text is `src[start..]`, and spans are offsets into `src` (so a
 /// caller passing the JSON source up to the end of the string gets absolute spans).
-pub(crate) fn parse_param_type(src: &str, start: usize) -> Result<ParamKind<'_>, Diagnostic> {
-    let d = Decl { src };
+pub(crate) fn parse_param_type<'a>(
+    src: &'a str,
+    start: usize,
+    name: &str,
+) -> Result<ParamKind<'a>, Diagnostic> {
+    let d = Decl { src, eof: "the end of the type" };
     let r = src.get(start..).unwrap_or("");
-    let (rest, kind) = d.param_type(r, "", 0).map_err(|e| e.diag)?;
+    let (rest, kind) = d.param_type(r, name, 0).map_err(|e| e.diag)?;
     if !rest.is_empty() {
         return Err(d.expected(rest, "end of the type").diag);
     }
@@ -738,7 +763,7 @@ pub(crate) fn parse_param_type(src: &str, start: usize) -> Result<ParamKind<'_>,
 /// Parses a result type such as `Vector t` or `messages.Messages` (a definition's JSON
 /// `"type"`), positioned like [`parse_param_type`].
 pub(crate) fn parse_result_type(src: &str, start: usize) -> Result<TypeRef<'_>, Diagnostic> {
-    let d = Decl { src };
+    let d = Decl { src, eof: "the end of the type" };
     let r = src.get(start..).unwrap_or("");
     let (mut r, mut ty) = d.type_ref(r, 0).map_err(|e| e.diag)?;
     loop {
