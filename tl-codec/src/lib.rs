@@ -1,1 +1,105 @@
-//! tl-codec: TL encoding traits, primitives and errors.
+//! tl-codec: exact, zero-copy encoding of Rust types in Telegram's Type Language (TL).
+//!
+//! * [`Encode`] computes the exact size first ([`Encode::encoded_len`]) and then writes into
+//!   any [`Output`]: a `Vec<u8>` (one exact allocation, see [`to_bytes`]), a fixed slice
+//!   ([`encode_to_slice`]) or a [`SizeCounter`].
+//! * [`Decode<'a>`](Decode) reads from a [`Reader<'a>`](Reader) and may borrow from its input:
+//!   `&'a [u8]`, [`TlStr<'a>`](TlStr), [`RawObject<'a>`](RawObject) cost no allocation.
+//! * [`EncodeBare`]/[`DecodeBare`]/[`Identifiable`] give the bare (id-less) form of types with
+//!   constructor ids, so enums dispatch on an id read by someone else.
+//! * Bad input is an [`Error`] with a byte offset, never a panic; vector counts cannot allocate
+//!   more than the input could hold, and nesting is bounded ([`DEFAULT_MAX_DEPTH`]).
+//!
+//! | TL | Rust |
+//! | --- | --- |
+//! | `int`, `long`, `double` | `i32`/`u32`, `i64`/`u64`, `f64` |
+//! | `int128`, `int256` | `[u8; 16]`, `[u8; 32]` (or borrowed `&[u8; N]`) |
+//! | `Bool` | `bool` |
+//! | `flags.N?true` | `bool` field with `#[tl(bit = N)]` (derive) |
+//! | `flags.N?T` | `Option<T>` field with `#[tl(bit = N)]` (derive) |
+//! | `string` | [`TlStr<'a>`](TlStr) / [`TlString`] (any bytes), `&'a str` / `String` (UTF-8 only) |
+//! | `bytes` | `&'a [u8]`, `Vec<u8>` |
+//! | `Vector<T>` / `vector<T>` | `Vec<T>` / `Vec<T>` with `#[tl(bare)]` |
+//! | `%T` | [`Bare<T>`] or `#[tl(bare)]` |
+//! | `Object`, `!X` | [`RawObject<'a>`](RawObject) |
+//!
+//! With the `derive` feature, `#[derive(Encode, Decode)]` (from `tl-derive`) implements these
+//! traits for structs and enums; see that crate for the attributes.
+//!
+//! `no_std` with `alloc`.
+
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+// Lets this crate's own tests use derived code, which names `::tl_codec`.
+extern crate self as tl_codec;
+
+mod bytes;
+mod error;
+mod object;
+mod output;
+mod primitives;
+mod reader;
+mod traits;
+mod vector;
+
+use alloc::vec::Vec;
+
+pub use bytes::{bytes_encoded_len, encode_bytes, TlStr, TlString, MAX_BYTES_LEN};
+pub use error::{BufferTooSmall, Error, ErrorKind, Result};
+pub use object::RawObject;
+pub use output::{Output, SizeCounter, SliceOutput};
+pub use primitives::{BOOL_FALSE_ID, BOOL_TRUE_ID};
+pub use reader::{Reader, DEFAULT_MAX_DEPTH};
+pub use traits::{Decode, DecodeBare, Encode, EncodeBare, FlagsWord, Function, Identifiable};
+pub use vector::{Bare, VECTOR_ID};
+
+#[cfg(feature = "derive")]
+pub use tl_derive::{Decode, Encode};
+
+/// Encodes `value` into a new vector of exactly the right capacity (one allocation).
+pub fn to_bytes<T: Encode + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.encoded_len());
+    value.encode(&mut out);
+    out
+}
+
+/// Appends the encoding of `value` to `out`, reserving exactly what it needs. Clear `out`
+/// first to reuse one buffer for many messages without allocating.
+pub fn write_into<T: Encode + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    out.reserve(value.encoded_len());
+    value.encode(out);
+}
+
+/// Encodes `value` at the start of `buf` and returns the number of bytes written; nothing is
+/// written when `buf` is too short.
+pub fn encode_to_slice<T: Encode + ?Sized>(
+    value: &T,
+    buf: &mut [u8],
+) -> core::result::Result<usize, BufferTooSmall> {
+    let needed = value.encoded_len();
+    if needed > buf.len() {
+        return Err(BufferTooSmall { needed, available: buf.len() });
+    }
+    let mut out = SliceOutput::new(buf);
+    value.encode(&mut out);
+    Ok(out.written())
+}
+
+/// Decodes a `T` that must use all of `input` ([`ErrorKind::TrailingBytes`] otherwise).
+pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
+    let mut r = Reader::new(input);
+    let value = T::decode(&mut r)?;
+    match r.remaining() {
+        0 => Ok(value),
+        count => Err(r.error(ErrorKind::TrailingBytes { count })),
+    }
+}
+
+/// Decodes a `T` from the start of `input` and returns it with the bytes after it.
+pub fn from_bytes_prefix<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<(T, &'a [u8])> {
+    let mut r = Reader::new(input);
+    let value = T::decode(&mut r)?;
+    Ok((value, r.rest()))
+}

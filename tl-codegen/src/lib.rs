@@ -7,5 +7,6 @@
 
 #[cfg(feature = "dynamic")]
 pub mod dynamic;
+pub mod emit;
 pub mod graph;
 pub mod ident;

@@ -1,0 +1,123 @@
+//! Decoding errors: what went wrong and at which byte offset.
+
+use core::fmt;
+
+/// A decoding failure: the byte offset into the input where the offending item starts, and
+/// what was wrong with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Error {
+    offset: usize,
+    kind: ErrorKind,
+}
+
+/// What went wrong while decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input ended before the item did; `needed` bytes were required from the offset.
+    UnexpectedEnd {
+        /// Bytes the item needed from the error offset.
+        needed: usize,
+    },
+    /// A constructor id that the type being decoded does not have.
+    UnknownConstructor {
+        /// The id found in the input.
+        id: u32,
+    },
+    /// A boxed `Bool` whose id is neither `boolTrue` nor `boolFalse`.
+    BadBool {
+        /// The id found in the input.
+        id: u32,
+    },
+    /// A length or element count that cannot be right: negative, the reserved `0xff` string
+    /// prefix, or more elements than the remaining input could hold.
+    LengthOutOfRange {
+        /// The length or count found in the input.
+        len: usize,
+    },
+    /// Nesting deeper than the reader's limit (see [`Reader::with_max_depth`](crate::Reader)).
+    TooDeep {
+        /// The limit in force.
+        limit: u32,
+    },
+    /// A flags word with bits set that the type does not define (only reported when the reader
+    /// was built with [`Reader::reject_unknown_flags`](crate::Reader::reject_unknown_flags)).
+    InvalidFlags {
+        /// The flags word found in the input.
+        flags: u32,
+    },
+    /// Bytes left over after a value that should have used the whole input.
+    TrailingBytes {
+        /// How many bytes were left.
+        count: usize,
+    },
+    /// A string decoded as Rust `&str`/`String` was not UTF-8 (TL strings are byte strings:
+    /// use [`TlStr`](crate::TlStr) or [`TlString`](crate::TlString) to accept any bytes).
+    InvalidUtf8,
+    /// A custom codec (`#[tl(with = ...)]`) rejected the value.
+    Custom(&'static str),
+}
+
+impl Error {
+    /// An error of `kind` at byte `offset`.
+    #[cold]
+    pub fn new(kind: ErrorKind, offset: usize) -> Error {
+        Error { offset, kind }
+    }
+
+    /// The byte offset into the input where the offending item starts.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ErrorKind::UnexpectedEnd { needed } => {
+                write!(f, "unexpected end of input ({needed} bytes needed)")
+            }
+            ErrorKind::UnknownConstructor { id } => write!(f, "unknown constructor id {id:#010x}"),
+            ErrorKind::BadBool { id } => write!(f, "bad Bool id {id:#010x}"),
+            ErrorKind::LengthOutOfRange { len } => write!(f, "length {len} out of range"),
+            ErrorKind::TooDeep { limit } => write!(f, "nesting deeper than {limit}"),
+            ErrorKind::InvalidFlags { flags } => write!(f, "unknown bits in flags {flags:#010x}"),
+            ErrorKind::TrailingBytes { count } => write!(f, "{count} trailing bytes"),
+            ErrorKind::InvalidUtf8 => f.write_str("string is not valid UTF-8"),
+            ErrorKind::Custom(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.kind, self.offset)
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// The result of decoding.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// [`encode_to_slice`](crate::encode_to_slice) was given a buffer shorter than the encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferTooSmall {
+    /// The exact encoded size.
+    pub needed: usize,
+    /// The buffer's length.
+    pub available: usize,
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "buffer of {} bytes is too small for {} bytes", self.available, self.needed)
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}

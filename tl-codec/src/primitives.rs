@@ -1,0 +1,194 @@
+//! Fixed-size TL primitives: `int`, `long`, `double`, `int128`, `int256`, `Bool`, and the
+//! pointer wrappers that encode as what they point to.
+
+use alloc::boxed::Box;
+
+use crate::error::{ErrorKind, Result};
+use crate::output::Output;
+use crate::reader::Reader;
+use crate::traits::{Decode, DecodeBare, Encode, EncodeBare, Identifiable};
+
+/// `boolTrue#997275b5 = Bool`.
+pub const BOOL_TRUE_ID: u32 = 0x9972_75b5;
+/// `boolFalse#bc799737 = Bool`.
+pub const BOOL_FALSE_ID: u32 = 0xbc79_9737;
+
+macro_rules! int_codec {
+    ($($ty:ty => $size:literal, $read:ident, $put:ident, $wire:ty;)*) => {$(
+        impl Encode for $ty {
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                $size
+            }
+
+            #[inline]
+            fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+                out.$put(*self as $wire);
+            }
+        }
+
+        impl<'a> Decode<'a> for $ty {
+            const MIN_SIZE: usize = $size;
+
+            #[inline]
+            fn decode(r: &mut Reader<'a>) -> Result<Self> {
+                r.$read().map(|v| v as $ty)
+            }
+        }
+    )*};
+}
+
+int_codec! {
+    i32 => 4, read_u32, put_u32, u32;
+    u32 => 4, read_u32, put_u32, u32;
+    i64 => 8, read_u64, put_u64, u64;
+    u64 => 8, read_u64, put_u64, u64;
+}
+
+impl Encode for f64 {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        8
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        out.put_u64(self.to_bits());
+    }
+}
+
+impl<'a> Decode<'a> for f64 {
+    const MIN_SIZE: usize = 8;
+
+    #[inline]
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        r.read_u64().map(f64::from_bits)
+    }
+}
+
+/// `int128` and `int256` are opaque byte strings on the wire (nonces, hashes), so they are
+/// arrays rather than integers.
+macro_rules! array_codec {
+    ($($n:literal),*) => {$(
+        impl Encode for [u8; $n] {
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                $n
+            }
+
+            #[inline]
+            fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+                out.put(self);
+            }
+        }
+
+        impl<'a> Decode<'a> for [u8; $n] {
+            const MIN_SIZE: usize = $n;
+
+            #[inline]
+            fn decode(r: &mut Reader<'a>) -> Result<Self> {
+                r.read_array::<$n>().copied()
+            }
+        }
+
+        impl<'a: 'b, 'b> Decode<'a> for &'b [u8; $n] {
+            const MIN_SIZE: usize = $n;
+
+            #[inline]
+            fn decode(r: &mut Reader<'a>) -> Result<Self> {
+                r.read_array::<$n>()
+            }
+        }
+    )*};
+}
+
+array_codec!(16, 32);
+
+/// Boxed `Bool`. `true` flags (`flags.N?true`) are plain `bool` fields handled by the
+/// derive, not this impl.
+impl Encode for bool {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        4
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        out.put_u32(if *self { BOOL_TRUE_ID } else { BOOL_FALSE_ID });
+    }
+}
+
+impl<'a> Decode<'a> for bool {
+    const MIN_SIZE: usize = 4;
+
+    #[inline]
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        match r.read_u32()? {
+            BOOL_TRUE_ID => Ok(true),
+            BOOL_FALSE_ID => Ok(false),
+            id => Err(crate::Error::new(ErrorKind::BadBool { id }, r.position().saturating_sub(4))),
+        }
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for &T {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        (**self).encode(out);
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for Box<T> {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        (**self).encode(out);
+    }
+}
+
+/// Boxes are how recursive TL types (rich text, page blocks) are spelled in Rust.
+impl<'a, T: Decode<'a>> Decode<'a> for Box<T> {
+    const MIN_SIZE: usize = T::MIN_SIZE;
+
+    #[inline]
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        T::decode(r).map(Box::new)
+    }
+}
+
+impl<T: EncodeBare + ?Sized> EncodeBare for Box<T> {
+    #[inline]
+    fn constructor_id(&self) -> u32 {
+        (**self).constructor_id()
+    }
+
+    #[inline]
+    fn encoded_len_bare(&self) -> usize {
+        (**self).encoded_len_bare()
+    }
+
+    #[inline]
+    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
+        (**self).encode_bare(out);
+    }
+}
+
+impl<'a, T: DecodeBare<'a>> DecodeBare<'a> for Box<T> {
+    #[inline]
+    fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self> {
+        T::decode_bare(id, r).map(Box::new)
+    }
+}
+
+impl<T: Identifiable> Identifiable for Box<T> {
+    const CONSTRUCTOR_ID: u32 = T::CONSTRUCTOR_ID;
+}

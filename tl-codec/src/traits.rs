@@ -1,0 +1,84 @@
+//! The codec traits that derived and generated types implement.
+//!
+//! A TL value sits either *boxed* (its constructor id first, then its fields) or *bare* (fields
+//! only, the id implied by the position). [`Encode`]/[`Decode`] are a type's usual, as-written
+//! form: boxed for constructor types and enums, the natural bare form for primitives.
+//! [`EncodeBare`]/[`DecodeBare`] are the fields-only form of types that have constructor ids.
+
+use crate::error::Result;
+use crate::output::Output;
+use crate::reader::Reader;
+
+/// Types with an exact TL encoding.
+pub trait Encode {
+    /// The exact number of bytes [`Encode::encode`] writes. Must agree with it: callers
+    /// allocate exactly this much.
+    fn encoded_len(&self) -> usize;
+
+    /// Writes the encoding into `out`.
+    fn encode<O: Output + ?Sized>(&self, out: &mut O);
+}
+
+/// Types that decode from input living for `'a`, possibly borrowing from it.
+pub trait Decode<'a>: Sized {
+    /// A lower bound on the encoded size, used to refuse vector counts that the remaining
+    /// input could not hold before allocating for them. `0` means unknown (treated as 1).
+    const MIN_SIZE: usize = 0;
+
+    /// Reads one value.
+    fn decode(r: &mut Reader<'a>) -> Result<Self>;
+}
+
+/// Types with constructor ids, written without the id (`%T`, bare `vector`, or after a caller
+/// that writes the id itself).
+pub trait EncodeBare {
+    /// The constructor id [`Encode`] writes before the bare form.
+    fn constructor_id(&self) -> u32;
+
+    /// The exact size of the bare form.
+    fn encoded_len_bare(&self) -> usize;
+
+    /// Writes the bare form (no constructor id).
+    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O);
+}
+
+/// Types with constructor ids, read after the id has been consumed: enums dispatch on it,
+/// single-constructor types check it.
+pub trait DecodeBare<'a>: Sized {
+    /// Reads the fields of constructor `id`, which the caller has already read (or, for a bare
+    /// position, knows: pass [`Identifiable::CONSTRUCTOR_ID`]).
+    fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self>;
+}
+
+/// Types with exactly one constructor, whose id is known statically.
+pub trait Identifiable {
+    /// The constructor id (CRC32 of the canonical declaration unless given explicitly).
+    const CONSTRUCTOR_ID: u32;
+}
+
+/// RPC functions: the request encodes with [`Encode`]; the answer is a `Return`.
+pub trait Function: Encode {
+    /// What the server answers with. Unbounded so that answers may borrow from the response
+    /// buffer (`Return: Decode<'a>` for the buffer's `'a`).
+    type Return;
+}
+
+/// The Rust type of a `flags:#` field. The word itself is never trusted when encoding: it is
+/// recomputed from the optional fields. On decoding, the value read is handed to `from_wire`.
+pub trait FlagsWord {
+    /// Builds the field from the flags word read.
+    fn from_wire(flags: u32) -> Self;
+}
+
+impl FlagsWord for u32 {
+    #[inline]
+    fn from_wire(flags: u32) -> u32 {
+        flags
+    }
+}
+
+/// `()` drops the word: optional fields carry all the information.
+impl FlagsWord for () {
+    #[inline]
+    fn from_wire(_: u32) {}
+}

@@ -1,0 +1,131 @@
+//! Boxed `Vector<T>` (id `0x1cb5c415`) as `Vec<T>`, bare `vector<T>` through
+//! [`EncodeBare`]/[`DecodeBare`] (`#[tl(bare)]`), and [`Bare<T>`] for bare elements.
+
+use alloc::vec::Vec;
+
+use crate::error::Result;
+use crate::output::Output;
+use crate::reader::Reader;
+use crate::traits::{Decode, DecodeBare, Encode, EncodeBare, Identifiable};
+
+/// `vector#1cb5c415 {t:Type} # [ t ] = Vector t`.
+pub const VECTOR_ID: u32 = 0x1cb5_c415;
+
+impl<T: Encode> Encode for [T] {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        4 + self.encoded_len_bare()
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        out.put_u32(VECTOR_ID);
+        self.encode_bare(out);
+    }
+}
+
+impl<T: Encode> EncodeBare for [T] {
+    #[inline]
+    fn constructor_id(&self) -> u32 {
+        VECTOR_ID
+    }
+
+    #[inline]
+    fn encoded_len_bare(&self) -> usize {
+        self.iter().fold(4, |n, item| n + item.encoded_len())
+    }
+
+    #[inline]
+    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
+        out.put_u32(self.len() as u32);
+        for item in self {
+            item.encode(out);
+        }
+    }
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        self.as_slice().encoded_len()
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        self.as_slice().encode(out);
+    }
+}
+
+impl<T: Encode> EncodeBare for Vec<T> {
+    #[inline]
+    fn constructor_id(&self) -> u32 {
+        VECTOR_ID
+    }
+
+    #[inline]
+    fn encoded_len_bare(&self) -> usize {
+        self.as_slice().encoded_len_bare()
+    }
+
+    #[inline]
+    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
+        self.as_slice().encode_bare(out);
+    }
+}
+
+impl<T> Identifiable for Vec<T> {
+    const CONSTRUCTOR_ID: u32 = VECTOR_ID;
+}
+
+impl<'a, T: Decode<'a>> Decode<'a> for Vec<T> {
+    const MIN_SIZE: usize = 8;
+
+    #[inline]
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        let id = r.read_u32()?;
+        Self::decode_bare(id, r)
+    }
+}
+
+impl<'a, T: Decode<'a>> DecodeBare<'a> for Vec<T> {
+    #[inline]
+    fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self> {
+        if id != VECTOR_ID {
+            return Err(r.unknown_constructor(id));
+        }
+        // The count is checked against the remaining input before anything is allocated.
+        let count = r.read_count(T::MIN_SIZE)?;
+        let mut items = Vec::with_capacity(count);
+        for _ in 0..count {
+            items.push(T::decode(r)?);
+        }
+        Ok(items)
+    }
+}
+
+/// A value written bare (`%T`): without its constructor id. Mostly for vector elements,
+/// `Vec<Bare<T>>` being `Vector<%T>`; for fields, `#[tl(bare)]` does the same.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bare<T>(pub T);
+
+impl<T: EncodeBare> Encode for Bare<T> {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        self.0.encoded_len_bare()
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        self.0.encode_bare(out);
+    }
+}
+
+impl<'a, T: DecodeBare<'a> + Decode<'a> + Identifiable> Decode<'a> for Bare<T> {
+    // The boxed form's lower bound includes the 4-byte id that the bare form lacks.
+    const MIN_SIZE: usize = T::MIN_SIZE.saturating_sub(4);
+
+    #[inline]
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        T::decode_bare(T::CONSTRUCTOR_ID, r).map(Bare)
+    }
+}

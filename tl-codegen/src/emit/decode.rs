@@ -1,0 +1,206 @@
+//! Emits `Decode`, `DecodeBare` and `Identifiable` impls.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::check::{resolve_flags, EmitError};
+use super::fields::{binding, construct, flags_local, id_literal};
+use super::generics::{header, input_lifetime_ident, lifetime, Bound};
+use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
+
+fn value_decode(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
+    match codec {
+        Codec::Boxed => quote!(<#ty as #k::Decode<#tl>>::decode(__r)?),
+        Codec::Bare => quote! {
+            <#ty as #k::DecodeBare<#tl>>::decode_bare(<#ty as #k::Identifiable>::CONSTRUCTOR_ID, __r)?
+        },
+        Codec::With(path) => quote!(#path::decode(__r)?),
+    }
+}
+
+fn value_min_size(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
+    match codec {
+        Codec::Boxed => quote!(<#ty as #k::Decode<#tl>>::MIN_SIZE),
+        // The boxed lower bound counts the id that the bare form lacks.
+        Codec::Bare => quote!(<#ty as #k::Decode<#tl>>::MIN_SIZE.saturating_sub(4)),
+        Codec::With(_) => quote!(0usize),
+    }
+}
+
+/// `let` statements reading the constructor's fields (no id) into `__fN`.
+fn fields_decode(
+    k: &TokenStream,
+    tl: &TokenStream,
+    ctor: &Constructor,
+) -> Result<TokenStream, Vec<EmitError>> {
+    let owners = resolve_flags(ctor)?;
+    let mut stmts = Vec::new();
+    for (i, f) in ctor.fields.iter().enumerate() {
+        let b = binding(i);
+        let ty = &f.ty;
+        match &f.role {
+            Role::Value(codec) => {
+                let dec = value_decode(k, tl, ty, codec);
+                stmts.push(quote!(let #b = #dec;));
+            }
+            Role::Flags => {
+                let local = flags_local(i);
+                let known = ctor
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| owners[*j] == Some(i))
+                    .filter_map(|(_, g)| match g.role {
+                        Role::Optional { bit, .. } | Role::TrueFlag { bit, .. } => 1u32.checked_shl(bit),
+                        _ => None,
+                    })
+                    .fold(0u32, |a, b| a | b);
+                stmts.push(quote! {
+                    let #local: u32 = #k::Reader::read_u32(__r)?;
+                    #k::Reader::check_flags(__r, #local, #known)?;
+                    let #b = <#ty as #k::FlagsWord>::from_wire(#local);
+                });
+            }
+            Role::Optional { bit, codec, .. } => {
+                let local = flags_local(owners[i].unwrap_or_default());
+                let dec = value_decode(k, tl, ty, codec);
+                stmts.push(quote! {
+                    let #b = if #local & (1u32 << #bit) != 0 {
+                        ::core::option::Option::Some(#dec)
+                    } else {
+                        ::core::option::Option::None
+                    };
+                });
+            }
+            Role::TrueFlag { bit, .. } => {
+                let local = flags_local(owners[i].unwrap_or_default());
+                stmts.push(quote!(let #b = #local & (1u32 << #bit) != 0;));
+            }
+        }
+    }
+    Ok(quote!(#(#stmts)*))
+}
+
+fn fields_min_size(k: &TokenStream, tl: &TokenStream, ctor: &Constructor) -> TokenStream {
+    let terms = ctor.fields.iter().filter_map(|f| match &f.role {
+        Role::Value(codec) => Some(value_min_size(k, tl, &f.ty, codec)),
+        Role::Flags => Some(quote!(4usize)),
+        Role::Optional { .. } | Role::TrueFlag { .. } => None,
+    });
+    quote!(0usize #(+ #terms)*)
+}
+
+/// `Decode` (and `DecodeBare` + `Identifiable` for structs with ids, `DecodeBare` for enums).
+pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
+    let k = &def.krate;
+    let name = &def.ident;
+    let tl = lifetime(&input_lifetime_ident());
+    let h = header(&def.generics, Bound::Decode, k);
+    let (params, args, wh) = (&h.params, &h.args, &h.where_clause);
+    let mut out = TokenStream::new();
+    match &def.shape {
+        Shape::Struct(ctor) => {
+            let body = fields_decode(k, &tl, ctor)?;
+            let value = construct(&quote!(Self), ctor);
+            let min = fields_min_size(k, &tl, ctor);
+            match ctor.id {
+                None => out.extend(quote! {
+                    #[automatically_derived]
+                    impl #params #k::Decode<#tl> for #name #args #wh {
+                        const MIN_SIZE: usize = #min;
+
+                        #[inline]
+                        fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
+                            #k::Reader::enter(__r)?;
+                            #body
+                            #k::Reader::leave(__r);
+                            ::core::result::Result::Ok(#value)
+                        }
+                    }
+                }),
+                Some(id) => {
+                    let id = id_literal(id);
+                    let plain = header(&def.generics, Bound::Plain, k);
+                    let (pp, pa, pw) = (&plain.params, &plain.args, &plain.where_clause);
+                    out.extend(quote! {
+                        #[automatically_derived]
+                        impl #pp #k::Identifiable for #name #pa #pw {
+                            const CONSTRUCTOR_ID: u32 = #id;
+                        }
+
+                        #[automatically_derived]
+                        impl #params #k::Decode<#tl> for #name #args #wh {
+                            const MIN_SIZE: usize = 4usize + #min;
+
+                            #[inline]
+                            fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
+                                let __id = #k::Reader::read_u32(__r)?;
+                                <Self as #k::DecodeBare<#tl>>::decode_bare(__id, __r)
+                            }
+                        }
+
+                        #[automatically_derived]
+                        impl #params #k::DecodeBare<#tl> for #name #args #wh {
+                            #[inline]
+                            fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
+                                if __id != #id {
+                                    return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id));
+                                }
+                                #k::Reader::enter(__r)?;
+                                #body
+                                #k::Reader::leave(__r);
+                                ::core::result::Result::Ok(#value)
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        Shape::Enum(variants) => {
+            let mut arms = Vec::new();
+            for v in variants {
+                let vname = &v.ident;
+                match &v.kind {
+                    VariantKind::Inline(ctor) => {
+                        let id = id_literal(ctor.id.unwrap_or_default());
+                        let body = fields_decode(k, &tl, ctor)?;
+                        let value = construct(&quote!(Self::#vname), ctor);
+                        arms.push(quote!(#id => { #body #value }));
+                    }
+                    VariantKind::Delegate { ty } => arms.push(quote! {
+                        __id if __id == <#ty as #k::Identifiable>::CONSTRUCTOR_ID => {
+                            Self::#vname(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?)
+                        }
+                    }),
+                }
+            }
+            out.extend(quote! {
+                #[automatically_derived]
+                impl #params #k::Decode<#tl> for #name #args #wh {
+                    const MIN_SIZE: usize = 4usize;
+
+                    #[inline]
+                    fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
+                        let __id = #k::Reader::read_u32(__r)?;
+                        <Self as #k::DecodeBare<#tl>>::decode_bare(__id, __r)
+                    }
+                }
+
+                #[automatically_derived]
+                impl #params #k::DecodeBare<#tl> for #name #args #wh {
+                    #[inline]
+                    fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
+                        #k::Reader::enter(__r)?;
+                        let __value = match __id {
+                            #(#arms)*
+                            _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),
+                        };
+                        #k::Reader::leave(__r);
+                        ::core::result::Result::Ok(__value)
+                    }
+                }
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,69 @@
+//! Pieces shared by the encoder and decoder emitters: field bindings, patterns, id literals.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::ir::{Constructor, Role, Style};
+
+/// The local name of field `i` (`__f0`, ...), in patterns and decoders alike.
+pub(crate) fn binding(i: usize) -> Ident {
+    format_ident!("__f{}", i)
+}
+
+/// The local name of the flags word computed from or read into field `i`.
+pub(crate) fn flags_local(i: usize) -> Ident {
+    format_ident!("__flags{}", i)
+}
+
+/// A hex `u32` literal, for readable generated code.
+pub(crate) fn id_literal(id: u32) -> TokenStream {
+    let lit = format!("{id:#010x}").parse::<Literal>().unwrap_or_else(|_| Literal::u32_unsuffixed(id));
+    quote!(#lit)
+}
+
+/// `path { a: __f0, flags: _ }`, `path(__f0, _)` or `path`: binds each field by reference to
+/// its `__fN` name. Flags fields are not bound: their values are never read when encoding.
+pub(crate) fn pattern(path: &TokenStream, ctor: &Constructor) -> TokenStream {
+    let bind = |i: usize, role: &Role| match role {
+        Role::Flags => quote!(_),
+        _ => {
+            let b = binding(i);
+            quote!(#b)
+        }
+    };
+    match ctor.style {
+        Style::Unit => quote!(#path),
+        Style::Tuple => {
+            let items = ctor.fields.iter().enumerate().map(|(i, f)| bind(i, &f.role));
+            quote!(#path(#(#items),*))
+        }
+        Style::Named => {
+            let items = ctor.fields.iter().enumerate().map(|(i, f)| {
+                let name = f.ident.clone().unwrap_or_else(|| Ident::new("__unnamed", Span::call_site()));
+                let b = bind(i, &f.role);
+                quote!(#name: #b)
+            });
+            quote!(#path { #(#items),* })
+        }
+    }
+}
+
+/// `path { a: __f0, ... }`, `path(__f0, ...)` or `path`: builds the value from the decoded
+/// locals.
+pub(crate) fn construct(path: &TokenStream, ctor: &Constructor) -> TokenStream {
+    match ctor.style {
+        Style::Unit => quote!(#path),
+        Style::Tuple => {
+            let items = (0..ctor.fields.len()).map(binding);
+            quote!(#path(#(#items),*))
+        }
+        Style::Named => {
+            let items = ctor.fields.iter().enumerate().map(|(i, f)| {
+                let name = f.ident.clone().unwrap_or_else(|| Ident::new("__unnamed", Span::call_site()));
+                let b = binding(i);
+                quote!(#name: #b)
+            });
+            quote!(#path { #(#items),* })
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The intermediate representation both front-ends build: the derive from `syn`, the schema
+//! generator from the parsed schema. Types and paths are plain token streams so that building
+//! the IR needs no `syn`.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+/// One Rust type to implement the codec traits for.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// The type's name.
+    pub ident: Ident,
+    /// Its generic parameters.
+    pub generics: Generics,
+    /// Struct (one constructor, or none for a bare struct) or enum (a boxed type).
+    pub shape: Shape,
+    /// For RPC functions: the return type, which makes the emitter implement `Function`.
+    pub returns: Option<TokenStream>,
+    /// The path of the codec crate in the generated code (`::tl_codec` unless re-exported).
+    pub krate: TokenStream,
+}
+
+impl TypeDef {
+    /// A type with no generics, no return type, using `::tl_codec`.
+    pub fn new(ident: Ident, shape: Shape) -> TypeDef {
+        TypeDef { ident, generics: Generics::default(), shape, returns: None, krate: quote!(::tl_codec) }
+    }
+}
+
+/// Struct or enum.
+#[derive(Debug, Clone)]
+pub enum Shape {
+    /// A struct: one constructor (its `id` is `None` for a bare-only struct with no id).
+    Struct(Constructor),
+    /// An enum: a boxed type whose variants are its constructors.
+    Enum(Vec<Variant>),
+}
+
+/// One enum variant.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The variant's name.
+    pub ident: Ident,
+    /// How it is encoded.
+    pub kind: VariantKind,
+    /// Where errors about it point.
+    pub span: Span,
+}
+
+/// The two ways a variant maps to a constructor.
+#[derive(Debug, Clone)]
+pub enum VariantKind {
+    /// The variant's own fields are the constructor's (`#[tl(id = ...)] A { x: i32 }`);
+    /// `id` must be set.
+    Inline(Constructor),
+    /// A one-field tuple variant wrapping a type with its own id (`User(UserFull)`): the id and
+    /// fields are the wrapped type's (`Identifiable`, `EncodeBare`, `DecodeBare`).
+    Delegate {
+        /// The wrapped type.
+        ty: TokenStream,
+    },
+}
+
+/// One constructor: its id and fields in wire order.
+#[derive(Debug, Clone)]
+pub struct Constructor {
+    /// The constructor id; `None` only for bare structs.
+    pub id: Option<u32>,
+    /// How the fields are spelled in Rust.
+    pub style: Style,
+    /// The fields in wire order.
+    pub fields: Vec<Field>,
+}
+
+/// Named, tuple or unit fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `{ a: T }`.
+    Named,
+    /// `(T)`.
+    Tuple,
+    /// No fields.
+    Unit,
+}
+
+/// One field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The field's name (for `Style::Named`); tuple fields go by position.
+    pub ident: Option<Ident>,
+    /// The value type: for `Role::Optional`, the type inside the `Option`.
+    pub ty: TokenStream,
+    /// What the field is on the wire.
+    pub role: Role,
+    /// Where errors about it point.
+    pub span: Span,
+}
+
+/// What a field is on the wire.
+#[derive(Debug, Clone)]
+pub enum Role {
+    /// An ordinary value.
+    Value(Codec),
+    /// A `name:#` flags word (the field's Rust type implements `FlagsWord`). Recomputed from
+    /// the optional fields when encoding.
+    Flags,
+    /// `flags.N?T`: an `Option<T>` present when the bit is set.
+    Optional {
+        /// The flags field's name; `None` means the constructor's only flags field.
+        flags: Option<String>,
+        /// The bit.
+        bit: u32,
+        /// How the value inside is encoded.
+        codec: Codec,
+    },
+    /// `flags.N?true`: a `bool` that is just the bit.
+    TrueFlag {
+        /// The flags field's name; `None` means the constructor's only flags field.
+        flags: Option<String>,
+        /// The bit.
+        bit: u32,
+    },
+}
+
+/// How a value is encoded.
+#[derive(Debug, Clone)]
+pub enum Codec {
+    /// The type's own `Encode`/`Decode` (boxed for types with ids).
+    Boxed,
+    /// `%T` / `vector`: `EncodeBare`, and `DecodeBare` with the type's `Identifiable` id.
+    Bare,
+    /// A module with `encoded_len(&T) -> usize`, `encode(&T, &mut O)` and
+    /// `decode(&mut Reader) -> Result<T>`.
+    With(TokenStream),
+}
+
+/// Generic parameters, kept as tokens.
+#[derive(Debug, Clone, Default)]
+pub struct Generics {
+    /// The parameters in declaration order.
+    pub params: Vec<GenericParam>,
+    /// Extra `where` predicates, each without a trailing comma.
+    pub where_predicates: Vec<TokenStream>,
+}
+
+/// One generic parameter.
+#[derive(Debug, Clone)]
+pub enum GenericParam {
+    /// `'a: 'b` — `name` without the tick, `bounds` after the colon (possibly empty).
+    Lifetime {
+        /// The name without the tick.
+        name: Ident,
+        /// The bounds, e.g. `'b + 'c`.
+        bounds: TokenStream,
+    },
+    /// `T: Bound`.
+    Type {
+        /// The name.
+        name: Ident,
+        /// The declared bounds (possibly empty).
+        bounds: TokenStream,
+    },
+    /// `const N: usize`.
+    Const {
+        /// The name.
+        name: Ident,
+        /// The type.
+        ty: TokenStream,
+    },
+}

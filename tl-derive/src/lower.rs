@@ -1,0 +1,207 @@
+//! Lowers a `syn` derive input to the emitter's IR, resolving attributes and ids.
+
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
+use tl_codegen::emit::{
+    Codec, Constructor, Field, GenericParam, Generics, Role, Shape, Style, TypeDef, Variant, VariantKind,
+};
+
+use crate::attrs::{field_attrs, item_attrs, ItemAttrs, ItemKind};
+use crate::decl::decl_id;
+
+pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
+    let kind = match input.data {
+        Data::Struct(_) => ItemKind::Struct,
+        Data::Enum(_) => ItemKind::Enum,
+        Data::Union(_) => return Err(syn::Error::new(input.ident.span(), "TL types cannot be unions")),
+    };
+    let attrs = item_attrs(&input.attrs, kind)?;
+    let shape = match &input.data {
+        Data::Struct(s) => Shape::Struct(constructor(&s.fields, resolve_id(&attrs)?)?),
+        Data::Enum(e) => {
+            let mut variants = Vec::with_capacity(e.variants.len());
+            for v in &e.variants {
+                let vattrs = item_attrs(&v.attrs, ItemKind::Variant)?;
+                let id = resolve_id(&vattrs)?;
+                let kind = match (&v.fields, id) {
+                    (Fields::Unnamed(f), None) if f.unnamed.len() == 1 && !has_tl_attr(&f.unnamed[0].attrs) => {
+                        VariantKind::Delegate { ty: f.unnamed[0].ty.to_token_stream() }
+                    }
+                    (_, None) => {
+                        return Err(syn::Error::new(
+                            v.ident.span(),
+                            "enum variant needs a constructor id: `#[tl(id = 0x...)]` or `#[tl(decl = \"...\")]` \
+                             (or wrap one type that has an id: `Variant(Type)`)",
+                        ))
+                    }
+                    (fields, Some(id)) => VariantKind::Inline(constructor(fields, Some(id))?),
+                };
+                variants.push(Variant { ident: v.ident.clone(), kind, span: v.ident.span() });
+            }
+            Shape::Enum(variants)
+        }
+        Data::Union(_) => unreachable!("rejected above"),
+    };
+    Ok(TypeDef {
+        ident: input.ident.clone(),
+        generics: generics(&input.generics),
+        shape,
+        returns: attrs.returns.map(|t| t.to_token_stream()),
+        krate: attrs.krate.map_or_else(|| quote!(::tl_codec), |p| p.to_token_stream()),
+    })
+}
+
+fn has_tl_attr(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("tl"))
+}
+
+/// The id from `id` and/or `decl`, checked against each other.
+fn resolve_id(attrs: &ItemAttrs) -> syn::Result<Option<u32>> {
+    let explicit = attrs.id.as_ref().map(|(id, _)| *id);
+    match (&attrs.decl, &attrs.id) {
+        (None, _) => Ok(explicit),
+        (Some(decl), None) => decl_id(decl, None).map(Some),
+        (Some(decl), Some((id, lit))) => {
+            let computed = decl_id(decl, explicit)?;
+            if computed != *id {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!("id {id:#010x} does not match the declaration, whose id is {computed:#010x}"),
+                ));
+            }
+            Ok(Some(computed))
+        }
+    }
+}
+
+fn constructor(fields: &Fields, id: Option<u32>) -> syn::Result<Constructor> {
+    let style = match fields {
+        Fields::Named(_) => Style::Named,
+        Fields::Unnamed(_) => Style::Tuple,
+        Fields::Unit => Style::Unit,
+    };
+    let mut out = Vec::with_capacity(fields.len());
+    let mut errors: Option<syn::Error> = None;
+    for f in fields {
+        match field(f) {
+            Ok(field) => out.push(field),
+            Err(e) => match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            },
+        }
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(Constructor { id, style, fields: out }),
+    }
+}
+
+fn field(f: &syn::Field) -> syn::Result<Field> {
+    let a = field_attrs(&f.attrs)?;
+    let span = f.ident.as_ref().map_or_else(|| f.ty.span(), |i| i.span());
+    let codec = match (&a.bare, &a.with) {
+        (Some(_), Some(with)) => {
+            return Err(syn::Error::new(with.span(), "`bare` and `with` cannot be combined"));
+        }
+        (Some(_), None) => Codec::Bare,
+        (None, Some(with)) => Codec::With(with.to_token_stream()),
+        (None, None) => Codec::Boxed,
+    };
+    let ty = f.ty.to_token_stream();
+    let role = match (a.flags_word, &a.flags_ref, a.bit) {
+        (Some(span), _, _) if a.bit.is_some() || a.flags_ref.is_some() || !matches!(codec, Codec::Boxed) => {
+            return Err(syn::Error::new(span, "a `flags` word takes no `bit`, `bare` or `with`"));
+        }
+        (Some(_), _, _) => Role::Flags,
+        (None, Some(r), None) => {
+            return Err(syn::Error::new(r.span(), "an optional field needs its bit: `bit = N`"));
+        }
+        (None, flags_ref, Some((bit, bit_span))) => {
+            let flags = flags_ref.as_ref().map(|s| s.value());
+            if is_bool(&f.ty) {
+                if !matches!(codec, Codec::Boxed) {
+                    return Err(syn::Error::new(
+                        bit_span,
+                        "a `true` flag (`bool` with `bit`) has no value to encode",
+                    ));
+                }
+                Role::TrueFlag { flags, bit }
+            } else if let Some(inner) = option_inner(&f.ty) {
+                let span = flags_ref.as_ref().map_or(bit_span, |s| s.span());
+                return Ok(Field {
+                    ident: f.ident.clone(),
+                    ty: inner.to_token_stream(),
+                    role: Role::Optional { flags, bit, codec },
+                    span,
+                });
+            } else {
+                return Err(syn::Error::new(
+                    f.ty.span(),
+                    "a field with `bit` must be `Option<T>` (`flags.N?T`) or `bool` (`flags.N?true`)",
+                ));
+            }
+        }
+        (None, None, None) => Role::Value(codec),
+    };
+    let span = match &role {
+        Role::TrueFlag { .. } => a.flags_ref.as_ref().map_or(a.bit.map_or(span, |b| b.1), |s| s.span()),
+        _ => span,
+    };
+    Ok(Field { ident: f.ident.clone(), ty, role, span })
+}
+
+fn is_bool(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("bool"))
+}
+
+/// `T` in `Option<T>`, `std::option::Option<T>` or `core::option::Option<T>`.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let segs: Vec<_> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let ok = matches!(
+        segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["Option"] | ["std" | "core", "option", "Option"]
+    );
+    if !ok {
+        return None;
+    }
+    match &p.path.segments.last()?.arguments {
+        PathArguments::AngleBracketed(args) if args.args.len() == 1 => match args.args.first()? {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn generics(g: &syn::Generics) -> Generics {
+    let params = g
+        .params
+        .iter()
+        .map(|p| match p {
+            syn::GenericParam::Lifetime(l) => {
+                let bounds = &l.bounds;
+                GenericParam::Lifetime { name: l.lifetime.ident.clone(), bounds: quote!(#bounds) }
+            }
+            syn::GenericParam::Type(t) => {
+                let bounds = &t.bounds;
+                GenericParam::Type { name: t.ident.clone(), bounds: quote!(#bounds) }
+            }
+            syn::GenericParam::Const(c) => {
+                GenericParam::Const { name: c.ident.clone(), ty: c.ty.to_token_stream() }
+            }
+        })
+        .collect();
+    let where_predicates = g
+        .where_clause
+        .as_ref()
+        .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect::<Vec<TokenStream>>())
+        .unwrap_or_default();
+    Generics { params, where_predicates }
+}

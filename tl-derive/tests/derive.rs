@@ -1,0 +1,333 @@
+//! Round trips and byte-exact encodings of derived types.
+
+use tl_codec::{
+    from_bytes, to_bytes, Bare, Decode, DecodeBare, Encode, EncodeBare, ErrorKind, Function, Identifiable,
+    RawObject, Reader, TlStr,
+};
+use tl_derive::{Decode, Encode};
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(decl = "inputPeerUser user_id:long access_hash:long = InputPeer")]
+struct InputPeerUser {
+    user_id: i64,
+    access_hash: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+enum InputPeer {
+    #[tl(id = 0x7f3b18ea)]
+    Empty,
+    #[tl(id = 0x7da07ec9)]
+    PeerSelf,
+    #[tl(id = 0x35a95cb9)]
+    Chat {
+        chat_id: i64,
+    },
+    User(InputPeerUser),
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+enum Entity {
+    #[tl(decl = "messageEntityBold offset:int length:int = MessageEntity")]
+    Bold { offset: i32, length: i32 },
+    #[tl(decl = "messageEntityTextUrl offset:int length:int url:string = MessageEntity")]
+    TextUrl { offset: i32, length: i32, url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(decl = "messages.sendMessage flags:# no_webpage:flags.1?true silent:flags.5?true peer:InputPeer \
+             reply_to_msg_id:flags.0?int message:string random_id:long entities:flags.3?Vector<MessageEntity> \
+             schedule_date:flags.10?int = Updates")]
+#[tl(returns = u32)]
+struct SendMessage<'a> {
+    #[tl(flags)]
+    flags: u32,
+    #[tl(bit = 1)]
+    no_webpage: bool,
+    #[tl(bit = 5)]
+    silent: bool,
+    peer: InputPeer,
+    #[tl(bit = 0)]
+    reply_to_msg_id: Option<i32>,
+    message: TlStr<'a>,
+    random_id: i64,
+    #[tl(bit = 3)]
+    entities: Option<Vec<Entity>>,
+    #[tl(bit = 10)]
+    schedule_date: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(id = 0x11223344)]
+struct TwoFlags<'a> {
+    #[tl(flags)]
+    flags: (),
+    #[tl(flags = "flags", bit = 31)]
+    a: Option<&'a [u8]>,
+    #[tl(flags)]
+    flags2: u32,
+    #[tl(flags = "flags2", bit = 0)]
+    b: bool,
+    #[tl(flags = "flags", bit = 2)]
+    c: Option<i64>,
+}
+
+/// Bare struct: no id.
+#[derive(Debug, Clone, Copy, PartialEq, Encode, Decode)]
+struct Point(i32, i32);
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(id = 0xaabbccdd)]
+struct Bares {
+    #[tl(bare)]
+    ints: Vec<i32>,
+    #[tl(bare)]
+    user: InputPeerUser,
+    points: Vec<Point>,
+    bare_users: Vec<Bare<InputPeerUser>>,
+}
+
+mod doubled {
+    use tl_codec::{Decode, Encode, Output, Reader, Result};
+
+    pub fn encoded_len(_: &i32) -> usize {
+        4
+    }
+
+    pub fn encode<O: Output + ?Sized>(v: &i32, out: &mut O) {
+        (v * 2).encode(out);
+    }
+
+    pub fn decode(r: &mut Reader<'_>) -> Result<i32> {
+        i32::decode(r).map(|v| v / 2)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(id = 0x01020304)]
+struct WithCodec {
+    #[tl(with = doubled)]
+    x: i32,
+    #[tl(flags)]
+    f: (),
+    #[tl(bit = 0, with = "doubled")]
+    y: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(id = 0x0badf00d)]
+struct Generic<'a, T> {
+    items: Vec<T>,
+    name: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+enum Tree {
+    #[tl(id = 0x1)]
+    Leaf(i32),
+    #[tl(id = 0x2)]
+    Node(Vec<Tree>),
+    #[tl(id = 0x3)]
+    Boxed(Box<Tree>),
+}
+
+fn round_trip<'a, T>(value: &T, buf: &'a mut Vec<u8>) -> T
+where
+    T: Encode + Decode<'a> + PartialEq + std::fmt::Debug,
+{
+    *buf = to_bytes(value);
+    assert_eq!(buf.len(), value.encoded_len());
+    let back: T = from_bytes(buf).unwrap();
+    assert_eq!(&back, value);
+    back
+}
+
+#[test]
+fn ids_from_declarations() {
+    assert_eq!(InputPeerUser::CONSTRUCTOR_ID, 0xdde8a54c);
+    let e = Entity::Bold { offset: 0, length: 1 };
+    assert_eq!(e.constructor_id(), 0xbd610bc9);
+    let e = Entity::TextUrl { offset: 0, length: 1, url: String::new() };
+    assert_eq!(e.constructor_id(), 0x76a6d327);
+    fn returns<F: Function<Return = u32>>(_: &F) {}
+    let m = send_message();
+    returns(&m);
+}
+
+fn send_message() -> SendMessage<'static> {
+    SendMessage {
+        flags: 0xdead,
+        no_webpage: true,
+        silent: false,
+        peer: InputPeer::User(InputPeerUser { user_id: 7, access_hash: -1 }),
+        reply_to_msg_id: None,
+        message: TlStr::new("hello"),
+        random_id: 42,
+        entities: Some(vec![
+            Entity::Bold { offset: 0, length: 5 },
+            Entity::TextUrl { offset: 1, length: 2, url: "https://t.me".into() },
+        ]),
+        schedule_date: Some(9),
+    }
+}
+
+#[test]
+fn send_message_bytes_and_round_trip() {
+    let m = send_message();
+    let bytes = to_bytes(&m);
+    let id = SendMessage::CONSTRUCTOR_ID.to_le_bytes();
+    assert_eq!(&bytes[..4], &id);
+    // The flags word is recomputed: bits 1, 3 and 10, not the 0xdead in the struct.
+    assert_eq!(&bytes[4..8], &(1u32 << 1 | 1 << 3 | 1 << 10).to_le_bytes());
+    assert_eq!(&bytes[8..12], &0xdde8a54cu32.to_le_bytes());
+    let back: SendMessage<'_> = from_bytes(&bytes).unwrap();
+    assert_eq!(back.flags, 1 << 1 | 1 << 3 | 1 << 10);
+    assert_eq!(back.message.as_str(), Some("hello"));
+    assert_eq!(back, SendMessage { flags: back.flags, ..m });
+}
+
+#[test]
+fn two_flag_words() {
+    let v = TwoFlags { flags: (), a: Some(b"xyz"), flags2: 0, b: true, c: None };
+    let bytes = to_bytes(&v);
+    assert_eq!(
+        bytes,
+        [
+            0x44, 0x33, 0x22, 0x11, // id
+            0, 0, 0, 0x80, // flags: bit 31
+            3, b'x', b'y', b'z', // a
+            1, 0, 0, 0, // flags2: bit 0
+        ]
+    );
+    let back: TwoFlags<'_> = from_bytes(&bytes).unwrap();
+    assert_eq!(back, TwoFlags { flags2: 1, ..v });
+    let mut buf = Vec::new();
+    round_trip(&TwoFlags { flags: (), a: None, flags2: 0, b: false, c: Some(-5) }, &mut buf);
+}
+
+#[test]
+fn bare_fields_and_elements() {
+    let v = Bares {
+        ints: vec![1, 2],
+        user: InputPeerUser { user_id: 1, access_hash: 2 },
+        points: vec![Point(1, 2)],
+        bare_users: vec![Bare(InputPeerUser { user_id: 3, access_hash: 4 })],
+    };
+    let bytes = to_bytes(&v);
+    // id, bare vector (count 2, 1, 2), bare user (two longs), boxed vector of bare points,
+    // boxed vector of bare users.
+    assert_eq!(bytes.len(), 4 + (4 + 8) + 16 + (8 + 8) + (8 + 16));
+    assert_eq!(&bytes[4..8], &2u32.to_le_bytes());
+    let mut buf = Vec::new();
+    round_trip(&v, &mut buf);
+}
+
+#[test]
+fn custom_codec() {
+    let v = WithCodec { x: 21, f: (), y: Some(4) };
+    let bytes = to_bytes(&v);
+    assert_eq!(&bytes[4..8], &42i32.to_le_bytes());
+    assert_eq!(&bytes[12..], &8i32.to_le_bytes());
+    let mut buf = Vec::new();
+    round_trip(&v, &mut buf);
+}
+
+#[test]
+fn generics_and_lifetimes() {
+    let v = Generic { items: vec![1i64, 2, 3], name: "n" };
+    let mut buf = Vec::new();
+    round_trip(&v, &mut buf);
+    let nested = Generic { items: vec![Generic { items: vec![Point(1, 1)], name: "inner" }], name: "outer" };
+    round_trip(&nested, &mut buf);
+}
+
+#[test]
+fn enums_dispatch_and_reject_unknown_ids() {
+    let mut buf = Vec::new();
+    for p in [InputPeer::Empty, InputPeer::PeerSelf, InputPeer::Chat { chat_id: 5 }] {
+        round_trip(&p, &mut buf);
+    }
+    let err = from_bytes::<InputPeer>(&[1, 2, 3, 4]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0x04030201 });
+    assert_eq!(err.offset(), 0);
+    // The bare reader takes an id read elsewhere.
+    let mut r = Reader::new(&[9, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(InputPeer::decode_bare(0x35a95cb9, &mut r), Ok(InputPeer::Chat { chat_id: 9 }));
+}
+
+#[test]
+fn raw_object_decodes_later() {
+    let peer = InputPeer::Chat { chat_id: 77 };
+    let bytes = to_bytes(&peer);
+    let raw: RawObject<'_> = from_bytes(&bytes).unwrap();
+    assert_eq!(raw.id, 0x35a95cb9);
+    assert_eq!(raw.decode::<InputPeer>(), Ok(peer.clone()));
+    assert_eq!(to_bytes(&raw), bytes);
+}
+
+#[test]
+fn recursion_is_bounded() {
+    let mut t = Tree::Leaf(1);
+    for _ in 0..10 {
+        t = Tree::Node(vec![t, Tree::Boxed(Box::new(Tree::Leaf(2)))]);
+    }
+    let mut buf = Vec::new();
+    round_trip(&t, &mut buf);
+
+    // 100 000 nested `Boxed` ids: refused at the depth limit, no stack overflow.
+    let mut deep = Vec::new();
+    for _ in 0..100_000 {
+        deep.extend_from_slice(&3u32.to_le_bytes());
+    }
+    deep.extend_from_slice(&1u32.to_le_bytes());
+    deep.extend_from_slice(&0u32.to_le_bytes());
+    let err = from_bytes::<Tree>(&deep).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooDeep { limit: tl_codec::DEFAULT_MAX_DEPTH });
+    let mut r = Reader::new(&deep).with_max_depth(3);
+    assert_eq!(Tree::decode(&mut r).unwrap_err().kind(), ErrorKind::TooDeep { limit: 3 });
+}
+
+#[test]
+fn strict_flags() {
+    let mut bytes = to_bytes(&WithCodec { x: 1, f: (), y: None });
+    bytes[8] = 0x02;
+    assert!(from_bytes::<WithCodec>(&bytes).is_ok());
+    let mut r = Reader::new(&bytes).reject_unknown_flags(true);
+    let err = WithCodec::decode(&mut r).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidFlags { flags: 2 });
+    assert_eq!(err.offset(), 8);
+}
+
+#[test]
+fn every_prefix_fails_cleanly() {
+    let bytes = to_bytes(&send_message());
+    for n in 0..bytes.len() {
+        assert!(from_bytes::<SendMessage<'_>>(&bytes[..n]).is_err(), "prefix {n}");
+    }
+    let mut extended = bytes.clone();
+    extended.push(0);
+    assert_eq!(
+        from_bytes::<SendMessage<'_>>(&extended).unwrap_err().kind(),
+        ErrorKind::TrailingBytes { count: 1 }
+    );
+}
+
+#[test]
+fn hostile_vector_count() {
+    // A boxed vector of `Tree` announcing 2^31-1 elements in 8 bytes of input.
+    let mut bytes = 2u32.to_le_bytes().to_vec();
+    bytes.extend_from_slice(&0x1cb5c415u32.to_le_bytes());
+    bytes.extend_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    bytes.extend_from_slice(&[0; 8]);
+    let err = from_bytes::<Tree>(&bytes).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LengthOutOfRange { len: 0x7fff_ffff });
+    assert_eq!(err.offset(), 8);
+}
+
+#[test]
+fn min_sizes() {
+    assert_eq!(<InputPeerUser as Decode<'_>>::MIN_SIZE, 20);
+    assert_eq!(<SendMessage<'_> as Decode<'_>>::MIN_SIZE, 4 + 4 + 4 + 4 + 8);
+    assert_eq!(<Point as Decode<'_>>::MIN_SIZE, 8);
+    assert_eq!(<Bare<InputPeerUser> as Decode<'_>>::MIN_SIZE, 16);
+}
