@@ -1,14 +1,120 @@
-//! `tl decode`.
+//! `tl decode`: TL bytes (hex) to JSON, straight from the schemas (no generated code).
 
+use crate::source::{self, SourceText};
+use std::io::Read;
 use std::process::ExitCode;
+use tl_codegen::dynamic::Registry;
+use tl_parser::Schema;
 
 /// Arguments of `tl decode`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A schema to decode with (repeatable); default: the embedded layer and mtproto.tl.
+    #[arg(long = "schema", value_name = "FILE")]
+    pub schemas: Vec<String>,
+    /// The type of the value (`messages.Messages`, `Vector<long>`, `%message`); default: any
+    /// boxed object or function call.
+    #[arg(long = "type", value_name = "T")]
+    pub ty: Option<String>,
+    /// The bytes as hex (whitespace allowed), or `-` to read hex from stdin.
+    pub input: String,
+}
 
 /// Runs `tl decode`.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("tl decode: not implemented yet");
-    ExitCode::from(2)
+    let hex = match read_arg(&args.input) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    let bytes = match parse_hex(&hex) {
+        Ok(b) => b,
+        Err(e) => return fail(&e),
+    };
+    let sources = match load_sources(&args.schemas) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let schemas = match parse_all(&sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let registry = Registry::new(&schemas);
+    match registry.decode(&bytes, args.ty.as_deref()) {
+        Ok(value) => {
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+/// Prints `error: message` and returns exit code 1.
+pub(crate) fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(1)
+}
+
+/// The argument itself, or stdin for `-`.
+pub(crate) fn read_arg(arg: &str) -> Result<String, String> {
+    if arg != "-" {
+        return Ok(arg.to_string());
+    }
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).map_err(|e| format!("<stdin>: {e}"))?;
+    Ok(text)
+}
+
+/// Hex digits to bytes; whitespace is ignored.
+fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let digits = digits.strip_prefix(b"0x").unwrap_or(&digits);
+    if digits.len() % 2 != 0 {
+        return Err(format!("odd number of hex digits ({})", digits.len()));
+    }
+    digits
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            let s = std::str::from_utf8(pair).map_err(|_| format!("not hex at digit {}", 2 * i))?;
+            u8::from_str_radix(s, 16).map_err(|_| format!("not hex at digit {}: `{s}`", 2 * i))
+        })
+        .collect()
+}
+
+/// The schemas named on the command line, or the embedded default.
+pub(crate) fn load_sources(paths: &[String]) -> Result<Vec<SourceText>, String> {
+    source::expand(paths).iter().map(source::Input::load).collect()
+}
+
+/// Parses every source; errors are printed (`path: error: message`) and fail with exit code 1.
+pub(crate) fn parse_all(sources: &[SourceText]) -> Result<Vec<Schema<'_>>, ExitCode> {
+    let mut out = Vec::with_capacity(sources.len());
+    let mut failed = false;
+    for src in sources {
+        let parsed = tl_parser::parse(&src.text);
+        for d in parsed.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{}: error: {}", src.path, d.message);
+            failed = true;
+        }
+        out.push(parsed.schema);
+    }
+    if failed {
+        Err(ExitCode::from(1))
+    } else {
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_hex;
+
+    #[test]
+    fn hex() {
+        assert_eq!(parse_hex("0a ff\n10"), Ok(vec![0x0a, 0xff, 0x10]));
+        assert_eq!(parse_hex("0x0A"), Ok(vec![10]));
+        assert!(parse_hex("abc").is_err());
+        assert!(parse_hex("zz").is_err());
+    }
 }

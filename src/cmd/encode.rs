@@ -1,14 +1,51 @@
-//! `tl encode`.
+//! `tl encode`: JSON to TL bytes (hex), straight from the schemas (no generated code).
 
+use super::decode::{fail, load_sources, parse_all, read_arg};
+use std::fmt::Write as _;
 use std::process::ExitCode;
+use tl_codegen::dynamic::Registry;
 
 /// Arguments of `tl encode`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A schema to encode with (repeatable); default: the embedded layer and mtproto.tl.
+    #[arg(long = "schema", value_name = "FILE")]
+    pub schemas: Vec<String>,
+    /// The type of the value (`Vector<long>`, `%message`); default: any boxed object or
+    /// function call named by its `"@type"`.
+    #[arg(long = "type", value_name = "T")]
+    pub ty: Option<String>,
+    /// The value as JSON, or `-` to read it from stdin.
+    pub input: String,
+}
 
 /// Runs `tl encode`.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("tl encode: not implemented yet");
-    ExitCode::from(2)
+    let text = match read_arg(&args.input) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return fail(&format!("bad JSON: {e}")),
+    };
+    let sources = match load_sources(&args.schemas) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let schemas = match parse_all(&sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match Registry::new(&schemas).encode(&value, args.ty.as_deref()) {
+        Ok(bytes) => {
+            let mut hex = String::with_capacity(bytes.len() * 2);
+            for b in &bytes {
+                let _ = write!(hex, "{b:02x}");
+            }
+            println!("{hex}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
 }

@@ -1,14 +1,53 @@
-//! `tl gen`.
+//! `tl gen`: Rust bindings for a schema (default: the embedded layer and mtproto.tl).
 
+use super::decode::{fail, load_sources, parse_all};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use tl_codegen::{Generator, Options};
 
 /// Arguments of `tl gen`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Schemas to generate from; default: the embedded layer and mtproto.tl.
+    pub schemas: Vec<String>,
+    /// The output directory; `mod.rs` is written there (mount it with `mod <dir>;`).
+    #[arg(short, long, value_name = "DIR", default_value = "tl_api")]
+    pub output: PathBuf,
+    /// Only these constructors, functions or types (comma-separated) and what they reach.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub only: Option<Vec<String>>,
+    /// Derive serde `Serialize`/`Deserialize` (the JSON of `tl decode`).
+    #[arg(long)]
+    pub serde: bool,
+    /// Owned types (no lifetimes) instead of zero-copy borrowed ones.
+    #[arg(long)]
+    pub owned: bool,
+}
 
 /// Runs `tl gen`.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("tl gen: not implemented yet");
-    ExitCode::from(2)
+    let sources = match load_sources(&args.schemas) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let schemas = match parse_all(&sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let options = Options { only: args.only, serde: args.serde, owned: args.owned, ..Options::default() };
+    let files = match Generator::new(&schemas, options).generate() {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.output) {
+        return fail(&format!("{}: {e}", args.output.display()));
+    }
+    for f in &files {
+        let path = args.output.join(&f.path);
+        if let Err(e) = std::fs::write(&path, &f.text) {
+            return fail(&format!("{}: {e}", path.display()));
+        }
+    }
+    eprintln!("wrote {} file(s) to {}", files.len(), args.output.display());
+    ExitCode::SUCCESS
 }

@@ -7,7 +7,8 @@ use tl_parser::{Category, Definition, ParamKind, Schema, TypeRef};
 
 /// Names the wire format handles itself; their schema lines (`int ? = Int;`,
 /// `vector {t:Type} # [ t ] = Vector t;`) are not generated.
-pub const BUILTIN_NAMES: &[&str] = &["int", "long", "double", "string", "bytes", "int128", "int256", "vector"];
+pub const BUILTIN_NAMES: &[&str] =
+    &["int", "long", "double", "string", "bytes", "int128", "int256", "vector"];
 
 /// Boxed types the generator maps to Rust primitives instead of enums.
 const PRIMITIVE_BOXED: &[&str] = &["Bool", "Vector"];
@@ -172,7 +173,10 @@ impl<'s> TypeGraph<'s> {
             "Bool" if !ty.percent => Ty::Bool,
             "Vector" | "vector" => {
                 let elem = ty.args.first().ok_or_else(|| format!("`{name}` without an element type"))?;
-                Ty::Vector { boxed: name == "Vector" && !ty.percent, elem: Box::new(self.resolve(elem, def)?) }
+                Ty::Vector {
+                    boxed: name == "Vector" && !ty.percent,
+                    elem: Box::new(self.resolve(elem, def)?),
+                }
             }
             "Object" => Ty::Object,
             _ if ty.bang || def.generics.iter().any(|g| g.name == name) => Ty::Generic(name.to_string()),
@@ -254,10 +258,8 @@ impl<'s> TypeGraph<'s> {
     fn visit(&self, ty: &Ty, sel: &mut Selection, work: &mut Vec<(Category, usize)>) {
         match ty {
             Ty::Vector { elem, .. } => self.visit(elem, sel, work),
-            Ty::Boxed(ti) => {
-                if sel.types.insert(*ti) {
-                    work.extend(self.types[*ti].constructors.iter().map(|&c| (Category::Type, c)));
-                }
+            Ty::Boxed(ti) if sel.types.insert(*ti) => {
+                work.extend(self.types[*ti].constructors.iter().map(|&c| (Category::Type, c)));
             }
             Ty::Bare(ci) => work.push((Category::Type, *ci)),
             _ => {}

@@ -1,0 +1,67 @@
+//! Generates the full embedded layer with `tl_codegen::Builder`, plus a test-only dispatch
+//! table (constructor/function id → decode with the generated type and re-encode).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+const SCHEMAS: [&str; 2] = ["../../schemas/api.tl", "../../schemas/mtproto.tl"];
+
+fn main() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let mut builder = tl_codegen::Builder::new();
+    for s in SCHEMAS {
+        builder = builder.schema(s);
+    }
+    builder.compile().expect("generating the layer");
+
+    let texts: Vec<String> = SCHEMAS.iter().map(|p| std::fs::read_to_string(p).expect("schema")).collect();
+    let schemas: Vec<_> = texts.iter().map(|t| tl_parser::parse(t).schema).collect();
+    let gen = tl_codegen::Generator::new(&schemas, tl_codegen::Options::default());
+    let names = gen.names();
+    let graph = gen.graph();
+    let path = |module: &str, (ns, name): &(Vec<String>, String)| {
+        let mut p = format!("crate::api::{module}::");
+        for n in ns {
+            p.push_str(n);
+            p.push_str("::");
+        }
+        p.push_str(name);
+        p
+    };
+    let mut code = String::from(
+        "/// Decodes `bytes` as the generated type of constructor `id` (or function `id` when\n\
+         /// `function`) and encodes it again. `None` for ids with no generated type.\n\
+         pub fn roundtrip(id: u32, function: bool, bytes: &[u8]) -> Option<Result<Vec<u8>, tl_codec::Error>> {\n\
+         use tl_codec::{Decode, Encode};\n\
+         fn rt<'a, T: Decode<'a> + Encode>(bytes: &'a [u8]) -> Result<Vec<u8>, tl_codec::Error> {\n\
+             let mut r = tl_codec::Reader::new(bytes);\n\
+             let v = T::decode(&mut r)?;\n\
+             if !r.is_empty() { return Err(r.error(tl_codec::ErrorKind::TrailingBytes { count: r.remaining() })); }\n\
+             let mut out = Vec::with_capacity(v.encoded_len());\n\
+             v.encode(&mut out);\n\
+             Ok(out)\n\
+         }\n\
+         Some(match (function, id) {\n",
+    );
+    for (ci, def) in graph.constructors.iter().enumerate() {
+        let _ = writeln!(
+            code,
+            "(false, {:#010x}) => rt::<{}>(bytes),",
+            def.id,
+            path("types", &names.constructors[ci])
+        );
+    }
+    for (fi, def) in graph.functions.iter().enumerate() {
+        // Generic functions (`invokeWithLayer {X:Type} query:!X`) are tested with `ping`.
+        let generic = if def.generics.is_empty() { "" } else { "<crate::api::functions::Ping>" };
+        let _ = writeln!(
+            code,
+            "(true, {:#010x}) => rt::<{}{generic}>(bytes),",
+            def.id,
+            path("functions", &names.functions[fi])
+        );
+    }
+    code.push_str("_ => return None,\n})\n}\n");
+    std::fs::write(out.join("dispatch.rs"), code).expect("writing dispatch.rs");
+    println!("cargo:rerun-if-changed=build.rs");
+}

@@ -1,0 +1,314 @@
+//! One generated item per constructor, boxed type and function: the Rust definition, its doc
+//! comment, and the codec impls from [`crate::emit`].
+
+use super::decl::declaration;
+use super::rust_types::Lifetimes;
+use super::{Names, Options};
+use crate::emit::{
+    self, Codec, Constructor, Field, GenericParam, Generics, Role, Shape, Style, TypeDef, Variant,
+};
+use crate::graph::{Selection, Ty, TypeGraph};
+use crate::ident;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use std::collections::HashSet;
+use tl_parser::{Definition, ParamKind};
+
+/// Everything item generation needs, computed once.
+pub(crate) struct Ctx<'g, 's> {
+    pub graph: &'g TypeGraph<'s>,
+    pub options: &'g Options,
+    pub names: Names,
+    pub lifetimes: Lifetimes,
+    pub boxed: HashSet<usize>,
+    pub recursive: HashSet<usize>,
+    pub krate: TokenStream,
+}
+
+/// One struct field: its Rust name and type, and its IR for the emitter.
+struct FieldSpec {
+    ident: Ident,
+    rust_ty: TokenStream,
+    ir: Field,
+}
+
+impl<'g, 's> Ctx<'g, 's> {
+    pub fn new(graph: &'g TypeGraph<'s>, options: &'g Options, _sel: &Selection) -> Ctx<'g, 's> {
+        Ctx {
+            graph,
+            options,
+            names: Names::new(graph),
+            lifetimes: Lifetimes::compute(graph, options.owned),
+            boxed: graph.boxed_variants(options.max_inline_variant),
+            recursive: graph.recursive(),
+            krate: options.codec_path.parse().unwrap_or_else(|_| quote!(::tl_codec)),
+        }
+    }
+
+    fn lifetime() -> TokenStream {
+        quote!('a)
+    }
+
+    fn attrs(&self, tl_name: &str) -> Result<TokenStream, String> {
+        let mut out = TokenStream::new();
+        for (pattern, attr) in &self.options.type_attributes {
+            if pattern == "." || pattern == tl_name {
+                let ts: TokenStream =
+                    attr.parse().map_err(|e| format!("bad type attribute `{attr}`: {e}"))?;
+                out.extend(ts);
+            }
+        }
+        Ok(out)
+    }
+
+    fn doc(def: &Definition<'_>) -> TokenStream {
+        let decl = format!(" `{}`", declaration(def));
+        let mut doc = quote!(#[doc = #decl]);
+        if let Some(text) = def.doc.get("description") {
+            let text = format!(" {text}");
+            doc = quote!(#[doc = #text] #[doc = ""] #doc);
+        }
+        doc
+    }
+
+    /// The fields of `def` (constructor or function), seen from `depth`.
+    fn fields(&self, def: &Definition<'_>, depth: usize) -> Result<Vec<FieldSpec>, String> {
+        let lt = Self::lifetime();
+        let flag_fields: Vec<&str> = def
+            .params
+            .iter()
+            .filter_map(|p| match &p.kind {
+                ParamKind::Typed { flag: Some(f), .. } => Some(f.field.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (i, p) in def.params.iter().enumerate() {
+            let ident = match &p.name {
+                Some(n) => ident::field(n),
+                None => Ident::new(&format!("_{i}"), Span::call_site()),
+            };
+            let (rust_ty, ty, role) = match &p.kind {
+                ParamKind::Nat => {
+                    if p.name.as_deref().is_some_and(|n| flag_fields.contains(&n)) {
+                        (quote!(()), quote!(()), Role::Flags)
+                    } else {
+                        (quote!(u32), quote!(u32), Role::Value(Codec::Boxed))
+                    }
+                }
+                ParamKind::Typed { ty, flag } => {
+                    let t = self.graph.resolve(ty, def).map_err(|e| format!("{}: {e}", def.name))?;
+                    match flag {
+                        Some(f) if t == Ty::True => (
+                            quote!(bool),
+                            quote!(bool),
+                            Role::TrueFlag { flags: Some(f.field.to_string()), bit: f.bit },
+                        ),
+                        Some(f) => {
+                            let inner = self.rust_ty(&t, depth, &lt);
+                            let role = Role::Optional {
+                                flags: Some(f.field.to_string()),
+                                bit: f.bit,
+                                codec: self.codec(&t),
+                            };
+                            (quote!(::core::option::Option<#inner>), inner, role)
+                        }
+                        None if t == Ty::True => {
+                            return Err(format!(
+                                "{}: a `true` param outside flags is not supported",
+                                def.name
+                            ))
+                        }
+                        None => {
+                            let rt = self.rust_ty(&t, depth, &lt);
+                            (rt.clone(), rt, Role::Value(self.codec(&t)))
+                        }
+                    }
+                }
+                ParamKind::Repeat { .. } => {
+                    return Err(format!("{}: repetitions are not supported", def.name))
+                }
+            };
+            out.push(FieldSpec {
+                ident: ident.clone(),
+                rust_ty,
+                ir: Field { ident: Some(ident), ty, role, span: Span::call_site() },
+            });
+        }
+        Ok(out)
+    }
+
+    fn struct_item(
+        &self,
+        def: &Definition<'_>,
+        name: &str,
+        depth: usize,
+        borrows: bool,
+        returns: Option<TokenStream>,
+    ) -> Result<TokenStream, String> {
+        let ident = ident::ident(name);
+        let fields = self.fields(def, depth)?;
+        let mut generics = Generics::default();
+        if borrows {
+            generics
+                .params
+                .push(GenericParam::Lifetime { name: Ident::new("a", Span::call_site()), bounds: quote!() });
+        }
+        for g in &def.generics {
+            let name = ident::ident(&g.name);
+            generics.params.push(GenericParam::Type { name, bounds: quote!() });
+        }
+        let k = &self.krate;
+        if returns.is_some() {
+            for g in &def.generics {
+                let name = ident::ident(&g.name);
+                generics.where_predicates.push(quote!(#name: #k::Function));
+            }
+        }
+        let params: Vec<TokenStream> = generics
+            .params
+            .iter()
+            .map(|p| match p {
+                GenericParam::Lifetime { .. } => quote!('a),
+                GenericParam::Type { name, .. } => quote!(#name),
+                GenericParam::Const { name, ty } => quote!(const #name: #ty),
+            })
+            .collect();
+        let gen = if params.is_empty() { quote!() } else { quote!(<#(#params),*>) };
+        let style = if fields.is_empty() { Style::Unit } else { Style::Named };
+        let body = if fields.is_empty() {
+            quote!(;)
+        } else {
+            let f = fields.iter().map(|f| {
+                let (id, ty) = (&f.ident, &f.rust_ty);
+                quote!(pub #id: #ty,)
+            });
+            quote!({ #(#f)* })
+        };
+        let doc = Self::doc(def);
+        let attrs = self.attrs(&def.name)?;
+        let typedef = TypeDef {
+            ident: ident.clone(),
+            generics,
+            shape: Shape::Struct(Constructor {
+                id: Some(def.id),
+                style,
+                fields: fields.into_iter().map(|f| f.ir).collect(),
+            }),
+            returns,
+            krate: self.krate.clone(),
+        };
+        let impls = emit_impls(&typedef, &def.name)?;
+        Ok(quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq)]
+            #attrs
+            pub struct #ident #gen #body
+            #impls
+        })
+    }
+
+    /// The struct of constructor `ci`.
+    pub fn constructor(&self, ci: usize) -> Result<(Vec<String>, TokenStream), String> {
+        let def = self.graph.constructors[ci];
+        let (ns, name) = &self.names.constructors[ci];
+        let item = self.struct_item(def, name, 1 + ns.len(), self.lifetimes.ctors[ci], None)?;
+        Ok((ns.clone(), item))
+    }
+
+    /// The struct of function `fi`, with its `Function` impl.
+    pub fn function(&self, fi: usize) -> Result<(Vec<String>, TokenStream), String> {
+        let def = self.graph.functions[fi];
+        let (ns, name) = &self.names.functions[fi];
+        let depth = 1 + ns.len();
+        let ret = self.graph.resolve(&def.ty, def).map_err(|e| format!("{}: {e}", def.name))?;
+        let k = &self.krate;
+        let returns = match &ret {
+            Ty::Generic(x) => {
+                let x = ident::ident(x);
+                quote!(<#x as #k::Function>::Return)
+            }
+            // Answers are decoded from a response buffer the request knows nothing about; the
+            // `'static` form decodes from any buffer that outlives the answer.
+            _ => self.rust_ty(&ret, depth, &quote!('static)),
+        };
+        let item = self.struct_item(def, name, depth, self.lifetimes.functions[fi], Some(returns))?;
+        Ok((ns.clone(), item))
+    }
+
+    /// The enum (or alias) of boxed type `ti`; `None` for types mapped to Rust primitives.
+    pub fn boxed_type(&self, ti: usize) -> Result<Option<(Vec<String>, TokenStream)>, String> {
+        if self.graph.is_primitive_type(ti) {
+            return Ok(None);
+        }
+        let t = &self.graph.types[ti];
+        let (ns, name) = &self.names.types[ti];
+        let depth = 1 + ns.len();
+        let ident = ident::ident(name);
+        let borrows = self.lifetimes.types[ti];
+        let gen = if borrows { quote!(<'a>) } else { quote!() };
+        let lt = Self::lifetime();
+        let decls: Vec<String> = t
+            .constructors
+            .iter()
+            .map(|&ci| format!(" - `{}`", declaration(self.graph.constructors[ci])))
+            .collect();
+        let title = format!(" `{}`: one of", t.name);
+        if let [only] = t.constructors[..] {
+            let (cns, cname) = &self.names.constructors[only];
+            let path = self.path(depth, "types", cns, cname);
+            let doc =
+                format!(" `{}`, which has one constructor:{}", t.name, decls[0].trim_start_matches(" -"));
+            return Ok(Some((ns.clone(), quote!(#[doc = #doc] pub type #ident #gen = #path #gen;))));
+        }
+        let mut variants = Vec::new();
+        let mut ir = Vec::new();
+        for (pos, &ci) in t.constructors.iter().enumerate() {
+            let vname = ident::ident(&self.names.variants[ti][pos]);
+            let (cns, cname) = &self.names.constructors[ci];
+            let path = self.path(depth, "types", cns, cname);
+            let ty = if self.lifetimes.ctors[ci] { quote!(#path<#lt>) } else { path };
+            let ty = if self.boxed.contains(&ci) { quote!(::std::boxed::Box<#ty>) } else { ty };
+            let vdoc = decls[pos].trim_start_matches(" -").to_string();
+            variants.push(quote!(#[doc = #vdoc] #vname(#ty),));
+            ir.push(Variant {
+                ident: vname,
+                kind: emit::VariantKind::Delegate { ty },
+                span: Span::call_site(),
+            });
+        }
+        let mut generics = Generics::default();
+        if borrows {
+            generics
+                .params
+                .push(GenericParam::Lifetime { name: Ident::new("a", Span::call_site()), bounds: quote!() });
+        }
+        let typedef = TypeDef {
+            ident: ident.clone(),
+            generics,
+            shape: Shape::Enum(ir),
+            returns: None,
+            krate: self.krate.clone(),
+        };
+        let impls = emit_impls(&typedef, &t.name)?;
+        let attrs = self.attrs(&t.name)?;
+        Ok(Some((
+            ns.clone(),
+            quote! {
+                #[doc = #title]
+                #(#[doc = #decls])*
+                #[derive(Debug, Clone, PartialEq)]
+                #attrs
+                pub enum #ident #gen { #(#variants)* }
+                #impls
+            },
+        )))
+    }
+}
+
+fn emit_impls(def: &TypeDef, tl_name: &str) -> Result<TokenStream, String> {
+    emit::emit(def).map_err(|errs| {
+        let msgs: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
+        format!("{tl_name}: {}", msgs.join("; "))
+    })
+}

@@ -1,0 +1,214 @@
+//! The bindings generator: a parsed schema to a Rust module tree on top of `tl-codec`.
+//!
+//! Layout of the output (rooted at `mod.rs`, or one file for `include!`):
+//! - `LAYER`: the schema's layer;
+//! - `types`: a struct per constructor (`types::messages::Messages`);
+//! - `enums`: an enum per boxed type with several constructors, one variant per constructor
+//!   (large or recursive variants behind a `Box` so the enum stays small), and a type alias to
+//!   the struct for boxed types with one constructor;
+//! - `functions`: a struct per function, implementing `tl_codec::Function` with its `Return`.
+//!
+//! Each namespace is a module inside those three. Every item's doc comment is its TL
+//! declaration. The codec impls come from [`crate::emit`], the same code the derive uses.
+
+mod builder;
+mod decl;
+mod items;
+mod names;
+mod rust_types;
+
+use crate::graph::{Selection, TypeGraph};
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::{BTreeMap, HashSet};
+use tl_parser::Schema;
+
+pub use builder::Builder;
+pub use names::Names;
+
+/// What to generate and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Only these constructors, functions or types and everything they reach (`--only`).
+    pub only: Option<Vec<String>>,
+    /// Derive `serde::Serialize`/`Deserialize` in the JSON convention of the dynamic codec.
+    pub serde: bool,
+    /// Owned types (`TlString`, `Vec<u8>`) with no lifetimes instead of borrowed ones.
+    pub owned: bool,
+    /// The path of the codec crate in the generated code.
+    pub codec_path: String,
+    /// Extra attributes for generated structs and enums: `(TL name, or "." for every item,
+    /// attribute text such as `#[derive(Hash)]`)`.
+    pub type_attributes: Vec<(String, String)>,
+    /// Enum variants whose struct is larger than this many bytes are boxed.
+    pub max_inline_variant: usize,
+    /// One file (for `include!`) instead of a `mod.rs` with `types.rs`, `enums.rs`,
+    /// `functions.rs` beside it.
+    pub single_file: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            only: None,
+            serde: false,
+            owned: false,
+            codec_path: "::tl_codec".into(),
+            type_attributes: Vec::new(),
+            max_inline_variant: 64,
+            single_file: false,
+        }
+    }
+}
+
+/// One generated file: a path relative to the output directory, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// `mod.rs`, `types.rs`, ...
+    pub path: String,
+    /// Formatted Rust source.
+    pub text: String,
+}
+
+/// The three item categories, each a top-level module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Module {
+    Types,
+    Enums,
+    Functions,
+}
+
+impl Module {
+    fn name(self) -> &'static str {
+        match self {
+            Module::Types => "types",
+            Module::Enums => "enums",
+            Module::Functions => "functions",
+        }
+    }
+}
+
+/// Generates bindings from one or more parsed schemas.
+pub struct Generator<'s> {
+    graph: TypeGraph<'s>,
+    layer: Option<u32>,
+    options: Options,
+}
+
+impl<'s> Generator<'s> {
+    /// A generator over `schemas` (e.g. `api.tl` and `mtproto.tl`), in order.
+    pub fn new<'a: 's>(schemas: &'s [Schema<'a>], options: Options) -> Generator<'s> {
+        let layer = schemas.iter().filter_map(|s| s.layer).max();
+        Generator { graph: TypeGraph::new(schemas), layer, options }
+    }
+
+    /// The type graph the generator works from.
+    pub fn graph(&self) -> &TypeGraph<'s> {
+        &self.graph
+    }
+
+    /// The Rust names of every item, for code that refers to generated items (tests, tools).
+    pub fn names(&self) -> Names {
+        Names::new(&self.graph)
+    }
+
+    /// The selected part of the schema.
+    pub fn selection(&self) -> Result<Selection, String> {
+        match &self.options.only {
+            Some(names) => {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                self.graph.reachable(&names)
+            }
+            None => Ok(self.graph.everything()),
+        }
+    }
+
+    /// Generates the files.
+    pub fn generate(&self) -> Result<Vec<GeneratedFile>, String> {
+        let sel = self.selection()?;
+        let ctx = items::Ctx::new(&self.graph, &self.options, &sel);
+        // Per module, per namespace path, the items.
+        let mut modules: BTreeMap<Module, BTreeMap<Vec<String>, Vec<TokenStream>>> = BTreeMap::new();
+        for &ci in &sel.constructors {
+            let (ns, item) = ctx.constructor(ci)?;
+            modules.entry(Module::Types).or_default().entry(ns).or_default().push(item);
+        }
+        for &ti in &sel.types {
+            if let Some((ns, item)) = ctx.boxed_type(ti)? {
+                modules.entry(Module::Enums).or_default().entry(ns).or_default().push(item);
+            }
+        }
+        for &fi in &sel.functions {
+            let (ns, item) = ctx.function(fi)?;
+            modules.entry(Module::Functions).or_default().entry(ns).or_default().push(item);
+        }
+        let layer = self.layer.unwrap_or(0) as i32;
+        let header = format!(
+            " Generated by tl-codegen from a TL schema (layer {layer}); do not edit.\n\n Mount with `mod \
+             <name>;` in a crate that depends on `tl-codec`."
+        );
+        let allow = quote!(#[allow(clippy::all, clippy::pedantic, non_camel_case_types, unused_imports)]);
+        let mut files = Vec::new();
+        let mut root_items = vec![quote! {
+            /// The layer of the schema these bindings were generated from.
+            pub const LAYER: i32 = #layer;
+        }];
+        for m in [Module::Types, Module::Enums, Module::Functions] {
+            let ident = crate::ident::ident(m.name());
+            let body = module_body(modules.remove(&m).unwrap_or_default());
+            let doc = match m {
+                Module::Types => " One struct per constructor.",
+                Module::Enums => " One enum per boxed type (a type alias for one-constructor types).",
+                Module::Functions => " One struct per function, with its `Return` type.",
+            };
+            if self.options.single_file {
+                root_items.push(quote!(#[doc = #doc] #allow pub mod #ident { #body }));
+            } else {
+                root_items.push(quote!(#[doc = #doc] #allow pub mod #ident;));
+                let file: TokenStream = quote!(#![doc = #doc] #body);
+                files.push(GeneratedFile { path: format!("{}.rs", m.name()), text: format_tokens(file)? });
+            }
+        }
+        let root = quote!(#![doc = #header] #(#root_items)*);
+        let root = if self.options.single_file {
+            // An `include!`d file cannot hold inner attributes.
+            let items = root_items;
+            quote!(#(#items)*)
+        } else {
+            root
+        };
+        let name = if self.options.single_file { "tl_api.rs" } else { "mod.rs" };
+        files.insert(0, GeneratedFile { path: name.into(), text: format_tokens(root)? });
+        Ok(files)
+    }
+}
+
+/// Nests items by namespace: `[]` at the top, `["messages"]` in `pub mod messages`.
+fn module_body(by_ns: BTreeMap<Vec<String>, Vec<TokenStream>>) -> TokenStream {
+    let mut top = TokenStream::new();
+    let mut nested: BTreeMap<String, BTreeMap<Vec<String>, Vec<TokenStream>>> = BTreeMap::new();
+    for (ns, items) in by_ns {
+        match ns.split_first() {
+            None => top.extend(items),
+            Some((first, rest)) => {
+                nested.entry(first.clone()).or_default().insert(rest.to_vec(), items);
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    for (name, inner) in nested {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let ident = crate::ident::ident(&name);
+        let body = module_body(inner);
+        top.extend(quote!(pub mod #ident { #body }));
+    }
+    top
+}
+
+fn format_tokens(tokens: TokenStream) -> Result<String, String> {
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("internal error: generated code does not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}

@@ -1,0 +1,155 @@
+//! TL types to Rust types, and which generated items need the input lifetime `'a`.
+
+use super::items::Ctx;
+use crate::emit::Codec;
+use crate::graph::{Ty, TypeGraph};
+use proc_macro2::TokenStream;
+use quote::quote;
+use tl_parser::ParamKind;
+
+/// Which constructors, boxed types and functions hold borrowed data (and so take `'a`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lifetimes {
+    pub ctors: Vec<bool>,
+    pub types: Vec<bool>,
+    pub functions: Vec<bool>,
+}
+
+impl Lifetimes {
+    /// Fixpoint over the graph: a constructor borrows when one of its fields does; a boxed
+    /// type when one of its constructors does.
+    pub fn compute(graph: &TypeGraph<'_>, owned: bool) -> Lifetimes {
+        let mut lt = Lifetimes {
+            ctors: vec![false; graph.constructors.len()],
+            types: vec![false; graph.types.len()],
+            functions: vec![false; graph.functions.len()],
+        };
+        if owned {
+            return lt;
+        }
+        loop {
+            let mut changed = false;
+            for (ci, def) in graph.constructors.iter().enumerate() {
+                if !lt.ctors[ci] && lt.params_borrow(graph, def) {
+                    lt.ctors[ci] = true;
+                    changed = true;
+                }
+            }
+            for (ti, t) in graph.types.iter().enumerate() {
+                if !lt.types[ti] && t.constructors.iter().any(|&c| lt.ctors[c]) {
+                    lt.types[ti] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for (fi, def) in graph.functions.iter().enumerate() {
+            lt.functions[fi] = lt.params_borrow(graph, def);
+        }
+        lt
+    }
+
+    fn params_borrow(&self, graph: &TypeGraph<'_>, def: &tl_parser::Definition<'_>) -> bool {
+        def.params.iter().any(|p| match &p.kind {
+            ParamKind::Typed { ty, .. } => graph.resolve(ty, def).is_ok_and(|t| self.borrows(&t)),
+            _ => false,
+        })
+    }
+
+    /// True when a value of `ty` borrows from the input.
+    pub fn borrows(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::String | Ty::Bytes | Ty::Object => true,
+            Ty::Vector { elem, .. } => self.borrows(elem),
+            Ty::Boxed(ti) => self.types[*ti],
+            Ty::Bare(ci) => self.ctors[*ci],
+            _ => false,
+        }
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// `super::super::` for an item `depth` modules below the generated root.
+    pub fn root(&self, depth: usize) -> TokenStream {
+        let supers = (0..depth).map(|_| quote!(super::));
+        quote!(#(#supers)*)
+    }
+
+    /// The Rust type of a value of `ty`, seen from `depth` modules below the root, with `lt`
+    /// as the input lifetime (`'a`, or `'static` in return types).
+    pub fn rust_ty(&self, ty: &Ty, depth: usize, lt: &TokenStream) -> TokenStream {
+        let k = &self.krate;
+        match ty {
+            Ty::Nat => quote!(u32),
+            Ty::Int => quote!(i32),
+            Ty::Long => quote!(i64),
+            Ty::Double => quote!(f64),
+            Ty::Int128 => quote!([u8; 16]),
+            Ty::Int256 => quote!([u8; 32]),
+            Ty::Bool | Ty::True => quote!(bool),
+            Ty::String if self.options.owned => quote!(#k::TlString),
+            Ty::String => quote!(#k::TlStr<#lt>),
+            Ty::Bytes if self.options.owned => quote!(::std::vec::Vec<u8>),
+            Ty::Bytes => quote!(&#lt [u8]),
+            Ty::Object if self.options.owned => quote!(#k::RawObject<'static>),
+            Ty::Object => quote!(#k::RawObject<#lt>),
+            Ty::Vector { elem, .. } => {
+                let inner = self.rust_ty(elem, depth, lt);
+                let inner = match **elem {
+                    Ty::Bare(_) | Ty::Vector { boxed: false, .. } => quote!(#k::Bare<#inner>),
+                    _ => inner,
+                };
+                quote!(::std::vec::Vec<#inner>)
+            }
+            Ty::Boxed(ti) => {
+                let t = &self.graph.types[*ti];
+                if let [only] = t.constructors[..] {
+                    return self.ctor_ty(only, depth, lt);
+                }
+                let (ns, name) = &self.names.types[*ti];
+                let path = self.path(depth, "enums", ns, name);
+                if self.lifetimes.types[*ti] {
+                    quote!(#path<#lt>)
+                } else {
+                    path
+                }
+            }
+            Ty::Bare(ci) => self.ctor_ty(*ci, depth, lt),
+            Ty::Generic(name) => {
+                let id = crate::ident::ident(name);
+                quote!(#id)
+            }
+        }
+    }
+
+    /// The struct of constructor `ci`, behind a `Box` when it is recursive.
+    fn ctor_ty(&self, ci: usize, depth: usize, lt: &TokenStream) -> TokenStream {
+        let (ns, name) = &self.names.constructors[ci];
+        let path = self.path(depth, "types", ns, name);
+        let ty = if self.lifetimes.ctors[ci] { quote!(#path<#lt>) } else { path };
+        if self.recursive.contains(&ci) {
+            quote!(::std::boxed::Box<#ty>)
+        } else {
+            ty
+        }
+    }
+
+    /// `root::module::ns::Name`.
+    pub fn path(&self, depth: usize, module: &str, ns: &[String], name: &str) -> TokenStream {
+        let root = self.root(depth);
+        let m = crate::ident::ident(module);
+        let ns = ns.iter().map(|n| crate::ident::ident(n));
+        let name = crate::ident::ident(name);
+        quote!(#root #m :: #(#ns ::)* #name)
+    }
+
+    /// How a field of `ty` is written.
+    pub fn codec(&self, ty: &Ty) -> Codec {
+        match ty {
+            Ty::Vector { boxed: false, .. } | Ty::Bare(_) => Codec::Bare,
+            _ => Codec::Boxed,
+        }
+    }
+}
