@@ -12,6 +12,7 @@
 pub mod auth_key;
 pub mod crypto;
 pub mod encrypted;
+pub mod handshake;
 pub mod plain;
 pub mod random;
 
