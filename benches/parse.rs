@@ -1,9 +1,84 @@
-//! Placeholder until this bench is written.
-use criterion::{criterion_group, criterion_main, Criterion};
+//! Schema parsing speed: tl-parser (parse + validate) beside grammers-tl-parser (parse only,
+//! it has no validation) on the same text, the latest embedded `api.tl`; and, when `TL_CORPUS`
+//! is set, tl-parser over the whole corpus.
+//!
+//! Run: `cargo bench --manifest-path benches/Cargo.toml --bench parse`
 
-fn placeholder(c: &mut Criterion) {
-    c.bench_function("placeholder", |b| b.iter(|| 1 + 1));
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const API_TL: &str = include_str!("../schemas/api.tl");
+
+fn latest_layer(c: &mut Criterion) {
+    let mut g = c.benchmark_group("api.tl");
+    g.throughput(Throughput::Bytes(API_TL.len() as u64));
+    g.bench_function("tl-parser parse+validate", |b| {
+        b.iter(|| {
+            let parsed = tl_parser::check(black_box(API_TL));
+            black_box(parsed.schema.definitions.len() + parsed.diagnostics.len())
+        })
+    });
+    g.bench_function("tl-parser parse", |b| {
+        b.iter(|| black_box(tl_parser::parse(black_box(API_TL)).schema.definitions.len()))
+    });
+    g.bench_function("grammers-tl-parser parse", |b| {
+        b.iter(|| {
+            // Consume the iterator: grammers parses lazily, definition by definition.
+            let n = grammers_tl_parser::parse_tl_file(black_box(API_TL)).filter(Result::is_ok).count();
+            black_box(n)
+        })
+    });
+    g.finish();
 }
 
-criterion_group!(benches, placeholder);
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("tl" | "json")) {
+            out.push(p);
+        }
+    }
+}
+
+/// The whole corpus in memory, when `TL_CORPUS` points at it.
+fn corpus_texts() -> Option<Vec<String>> {
+    let root = PathBuf::from(std::env::var_os("TL_CORPUS")?);
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let texts: Vec<String> = files
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    (!texts.is_empty()).then_some(texts)
+}
+
+fn corpus(c: &mut Criterion) {
+    let Some(texts) = corpus_texts() else {
+        eprintln!("TL_CORPUS not set (or empty): skipping the corpus group");
+        return;
+    };
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mut g = c.benchmark_group("corpus");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function(BenchmarkId::new("tl-parser parse+validate", format!("{} files", texts.len())), |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for t in &texts {
+                let parsed = tl_parser::check(black_box(t));
+                n += parsed.schema.definitions.len();
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, latest_layer, corpus);
 criterion_main!(benches);

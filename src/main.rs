@@ -6,7 +6,6 @@ mod convert;
 mod diff;
 mod embedded;
 mod report;
-mod shim;
 mod source;
 
 use clap::{Parser, Subcommand};

@@ -52,7 +52,8 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// Byte offsets of line starts, so many diagnostics in a big file resolve in O(log n) each.
+/// Byte offsets of line starts, so many diagnostics in a big file resolve in O(log n) each
+/// (`tl_parser::render::line_col` rescans from the start of the file for every call).
 pub struct LineIndex<'a> {
     src: &'a str,
     starts: Vec<usize>,
@@ -87,14 +88,6 @@ impl<'a> LineIndex<'a> {
         let start = self.starts.get(line).copied().unwrap_or(0);
         let column = self.src.get(start..o).map_or(0, |s| s.chars().count()) + 1;
         LineCol { line: line + 1, column }
-    }
-
-    /// The text of 0-based line `line`, without its line break.
-    fn line_text(&self, line: usize) -> &'a str {
-        let start = self.starts.get(line).copied().unwrap_or(self.src.len());
-        let end = self.starts.get(line + 1).map_or(self.src.len(), |&e| e.saturating_sub(1));
-        let text = self.src.get(start..end.max(start)).unwrap_or("");
-        text.strip_suffix('\r').unwrap_or(text)
     }
 }
 
@@ -214,15 +207,7 @@ pub fn unreadable(path: &str, message: String, opts: RenderOptions) -> FileRepor
         label: None,
         notes: Vec::new(),
     };
-    let human = if opts.human {
-        let st = Styles::new(opts.color);
-        format!(
-            "{}{path}: {}{}error[io]{}{}: {reason}{}\n",
-            st.bold, st.reset, st.error, st.reset, st.bold, st.reset
-        )
-    } else {
-        String::new()
-    };
+    let human = if opts.human { headline_only(path, "io", &reason, opts.color) } else { String::new() };
     FileReport {
         path: path.to_string(),
         format: None,
@@ -275,11 +260,7 @@ pub fn build_report(
         })
         .collect();
     let human = if opts.human {
-        let mut out = String::new();
-        for d in diagnostics {
-            render_diagnostic(&mut out, &src.path, &index, d, opts.color);
-        }
-        out
+        diagnostics.iter().map(|d| tl_parser::render::render(d, &src.path, &src.text, opts.color)).collect()
     } else {
         String::new()
     };
@@ -298,119 +279,14 @@ pub fn build_report(
     }
 }
 
-/// ANSI escapes, or empty strings when color is off.
-struct Styles {
-    bold: String,
-    error: String,
-    warning: String,
-    gutter: String,
-    reset: String,
-}
-
-impl Styles {
-    fn new(color: bool) -> Styles {
-        use anstyle::{AnsiColor, Style};
-        let s = |style: Style| if color { style.render().to_string() } else { String::new() };
-        Styles {
-            bold: s(Style::new().bold()),
-            error: s(Style::new().bold().fg_color(Some(AnsiColor::BrightRed.into()))),
-            warning: s(Style::new().bold().fg_color(Some(AnsiColor::BrightYellow.into()))),
-            gutter: s(Style::new().bold().fg_color(Some(AnsiColor::BrightBlue.into()))),
-            reset: if color { anstyle::Reset.render().to_string() } else { String::new() },
-        }
-    }
-}
-
-/// Longest source excerpt shown; one-line JSON files would otherwise print megabytes.
-const MAX_EXCERPT: usize = 100;
-
-/// Renders one diagnostic rustc-style:
-///
-/// ```text
-/// path:3:14: error[syntax]: expected `;`
-///   |
-/// 3 | foo#1234 a:int Foo
-///   |              ^^^ label
-///   = note: ...
-/// ```
-pub fn render_diagnostic(out: &mut String, path: &str, index: &LineIndex<'_>, d: &Diagnostic, color: bool) {
-    use std::fmt::Write;
-    let st = Styles::new(color);
-    let start_off = index.clamp(d.span.start as usize);
-    let end_off = index.clamp((d.span.end as usize).max(start_off));
-    let start = index.line_col(start_off);
-    let (sev, sev_style) = match d.severity {
-        Severity::Error => ("error", &st.error),
-        Severity::Warning => ("warning", &st.warning),
-    };
-    let _ = writeln!(
-        out,
-        "{}{path}:{}:{}: {}{sev_style}{sev}[{}]{}{}: {}{}",
-        st.bold,
-        start.line,
-        start.column,
-        st.reset,
-        d.code,
-        st.reset,
-        st.bold,
-        clean(&d.message),
-        st.reset
-    );
-
-    let line_no = start.line.to_string();
-    let pad = " ".repeat(line_no.len());
-    let text = index.line_text(start.line - 1);
-    let chars: Vec<char> = text.chars().collect();
-    // Underline from the start to the span's end, or to the end of the line if it runs on.
-    let caret_from = start.column - 1;
-    let end = index.line_col(end_off);
-    let caret_to = if end.line == start.line { end.column - 1 } else { chars.len() };
-    let caret_len = caret_to.saturating_sub(caret_from).max(1);
-
-    // Window long lines around the caret.
-    let (win_start, win_end) = if chars.len() <= MAX_EXCERPT {
-        (0, chars.len())
+/// The headline of a problem that has no place in a file, styled like the parser's renderer.
+fn headline_only(path: &str, code: &str, message: &str, color: bool) -> String {
+    let message: String = message.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+    if color {
+        format!("{path}: \x1b[1;31merror[{code}]\x1b[0m\x1b[1m: {message}\x1b[0m\n")
     } else {
-        let s = caret_from.saturating_sub(MAX_EXCERPT / 3).min(chars.len().saturating_sub(MAX_EXCERPT));
-        (s, (s + MAX_EXCERPT).min(chars.len()))
-    };
-    let lead = if win_start > 0 { "..." } else { "" };
-    let trail = if win_end < chars.len() { "..." } else { "" };
-    let shown: String = chars.get(win_start..win_end).unwrap_or(&[]).iter().map(|&c| printable(c)).collect();
-    let caret_col = caret_from.saturating_sub(win_start) + lead.len();
-    let caret_len = caret_len.min((win_end + lead.len()).saturating_sub(caret_from.max(win_start)).max(1));
-
-    let _ = writeln!(out, "{}{pad} |{}", st.gutter, st.reset);
-    let _ = writeln!(out, "{}{line_no} |{} {lead}{shown}{trail}", st.gutter, st.reset);
-    let label = d.label.as_deref().map(|l| format!(" {}", clean(l))).unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "{}{pad} |{} {}{sev_style}{}{label}{}",
-        st.gutter,
-        st.reset,
-        " ".repeat(caret_col),
-        "^".repeat(caret_len),
-        st.reset
-    );
-    for note in &d.notes {
-        let _ =
-            writeln!(out, "{}{pad} ={} {}note{}: {}", st.gutter, st.reset, st.bold, st.reset, clean(note));
+        format!("{path}: error[{code}]: {message}\n")
     }
-}
-
-/// Source text is echoed to a terminal: tabs become one space (keeps carets aligned) and other
-/// control characters are replaced, so a hostile file cannot send escape sequences.
-fn printable(c: char) -> char {
-    match c {
-        '\t' => ' ',
-        c if c.is_control() => '\u{fffd}',
-        c => c,
-    }
-}
-
-/// Messages may quote source text: same treatment as [`printable`], keeping line breaks out.
-fn clean(s: &str) -> String {
-    s.chars().map(printable).collect()
 }
 
 /// The summary line: `N files, E errors, W warnings`.
@@ -422,12 +298,6 @@ pub fn summary(files: usize, errors: usize, warnings: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn render(src: &str, d: &Diagnostic) -> String {
-        let mut out = String::new();
-        render_diagnostic(&mut out, "f.tl", &LineIndex::new(src), d, false);
-        out
-    }
 
     #[test]
     fn line_col_counts_chars() {
@@ -441,42 +311,9 @@ mod tests {
     }
 
     #[test]
-    fn renders_caret_under_span() {
-        let src = "a#1 = A;\nfoo x:int Foo;\n";
-        let d = Diagnostic::error("syntax", "expected `=`", Span::new(19, 22)).with_label("here");
-        let out = render(src, &d);
-        assert_eq!(
-            out,
-            "f.tl:2:11: error[syntax]: expected `=`\n  |\n2 | foo x:int Foo;\n  |           ^^^ here\n"
-        );
-    }
-
-    #[test]
-    fn long_lines_are_windowed() {
-        let src = format!("{}BAD{}", "x".repeat(5000), "y".repeat(5000));
-        let d = Diagnostic::warning("w", "m", Span::new(5000, 5003));
-        let out = render(&src, &d);
-        assert!(out.lines().all(|l| l.chars().count() < 2 * MAX_EXCERPT), "{out}");
-        let src_line = out.lines().nth(2).unwrap();
-        let caret_line = out.lines().nth(3).unwrap();
-        let at = caret_line.find('^').unwrap();
-        assert_eq!(&src_line[at..at + 3], "BAD");
-    }
-
-    #[test]
-    fn odd_spans_do_not_panic() {
-        let src = "é\n";
-        for (s, e) in [(0, 0), (1, 1), (5, 2), (100, 200), (u32::MAX, u32::MAX)] {
-            let d = Diagnostic::error("x", "y", Span { start: s, end: e });
-            let _ = render(src, &d);
-            let _ = render("", &d);
-        }
-    }
-
-    #[test]
-    fn control_chars_are_not_echoed() {
-        let d = Diagnostic::error("x", "y", Span::new(0, 1));
-        assert!(!render("\u{1b}[31mred", &d).contains('\u{1b}'));
+    fn io_headline_has_no_escapes_when_plain() {
+        assert_eq!(headline_only("p", "io", "gone\u{1b}", false), "p: error[io]: gone\u{fffd}\n");
+        assert!(headline_only("p", "io", "gone", true).contains("\x1b[1;31m"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub struct Args {
 /// Runs `tl fmt`.
 pub fn run(args: Args) -> ExitCode {
     let result = convert::with_checked(&args.file, args.color, |parsed, src| {
-        let text = crate::shim::write::to_tl(&parsed.schema);
+        let text = tl_parser::write::to_tl(&parsed.schema);
         let canonical = text == src.text;
         (text, canonical, src.path.clone())
     });

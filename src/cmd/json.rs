@@ -19,9 +19,8 @@ pub struct Args {
 
 /// Runs `tl json`.
 pub fn run(args: Args) -> ExitCode {
-    match convert::with_checked(&args.file, args.color, |parsed, _| {
-        crate::shim::write::to_json(&parsed.schema)
-    }) {
+    match convert::with_checked(&args.file, args.color, |parsed, _| tl_parser::write::to_json(&parsed.schema))
+    {
         Ok(json) => convert::write_output(args.output.as_deref(), &json),
         Err(code) => code,
     }

@@ -1,0 +1,371 @@
+//! The `tl` binary end to end: exit codes, diagnostics (insta snapshots), conversions, stdin.
+//! Every test works on small files it writes into its own temporary directory.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What one run of the binary did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `tl args...` in `dir`, feeding `stdin` if given. Colors are off unless a test asks.
+fn tl_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tl");
+    if let Some(bytes) = stdin {
+        // The child may exit before reading everything (e.g. usage errors): ignore a broken pipe.
+        let _ = child.stdin.take().expect("stdin").write_all(bytes);
+    }
+    let out = child.wait_with_output().expect("wait for tl");
+    let code = out.status.code().expect("tl was killed by a signal (a crash?)");
+    let run = Run {
+        code,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "tl panicked on {args:?}:\n{}", run.stderr);
+    run
+}
+
+/// A temp dir with `files` written into it.
+fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, content).expect("write");
+    }
+    dir
+}
+
+/// Runs `tl args...` in a fresh dir holding `files`.
+fn tl(files: &[(&str, &[u8])], args: &[&str]) -> Run {
+    let dir = dir_with(files);
+    tl_in(dir.path(), args, None)
+}
+
+/// A small schema with correct ids that checks clean.
+const GOOD: &str = "\
+// LAYER 7
+boolFalse#bc799737 = Bool;
+boolTrue#997275b5 = Bool;
+vector#1cb5c415 {t:Type} # [ t ] = Vector t;
+pong#347773c5 msg_id:long ping_id:long = Pong;
+message#ae9e7ad4 flags:# out:flags.1?true text:flags.2?string = Message;
+---functions---
+ping#7abe77ec ping_id:long = Pong;
+";
+
+/// Unknown type: a warning, not an error.
+const WARN: &str = "\
+boolTrue#997275b5 = Bool;
+user id:long photo:UserPhoto = User;
+";
+
+const SYNTAX: &str = "\
+boolTrue#997275b5 = Bool;
+user#12345678 id:long name:string User;
+chat#abc id:long = Chat
+";
+
+const BAD_ID: &str = "\
+boolFalse#bc799737 = Bool;
+boolTrue#00000001 = Bool;
+";
+
+const BAD_FLAGS: &str = "\
+boolTrue#997275b5 = Bool;
+msg flags:# a:flags.40?true b:nope.1?int c:flags.2?string = Msg;
+msg2 x:flags.1?int flags:# = Msg;
+";
+
+const NON_ASCII_COMMENT: &str = "\
+// Привет, мир — 日本語 🎉 comment that must not error
+boolFalse#bc799737 = Bool; // trailing: ünïcödé
+boolTrue#997275b5 = Bool;
+";
+
+const TRUNCATED_JSON: &str =
+    r#"{"constructors":[{"id":"-1132882121","predicate":"boolFalse","params":[],"type":"Bool"},{"id":"#;
+
+/// Bytes that are not UTF-8 (a PNG header and noise).
+const GARBAGE: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\xfd\x00\x01";
+
+fn b(s: &str) -> &[u8] {
+    s.as_bytes()
+}
+
+#[test]
+fn ok_schema_exits_0() {
+    let r = tl(&[("good.tl", b(GOOD))], &["check", "good.tl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "1 file, 0 errors, 0 warnings\n");
+}
+
+#[test]
+fn warnings_exit_0_unless_strict() {
+    let files = [("warn.tl", b(WARN))];
+    let r = tl(&files, &["check", "warn.tl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning["), "{}", r.stderr);
+    assert!(r.stderr.ends_with("1 file, 0 errors, 1 warning\n"), "{}", r.stderr);
+    let r = tl(&files, &["check", "--strict", "warn.tl"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
+
+#[test]
+fn errors_exit_1() {
+    let r = tl(&[("bad.tl", b(SYNTAX))], &["check", "bad.tl"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("bad.tl:2:"), "{}", r.stderr);
+    assert!(r.stderr.contains("error["), "{}", r.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["check", "--bogus"][..],
+        &["check", "--format", "xml"],
+        &["check", "--color", "sometimes"],
+        &["json"],
+        &["fmt"],
+        &["fmt", "--check", "-o", "x.tl", "a.tl"],
+        &["no-such-command"],
+        &[],
+    ] {
+        let r = tl(&[], args);
+        assert_eq!(r.code, 2, "tl {args:?}: {}", r.stderr);
+    }
+    assert_eq!(tl(&[], &["--help"]).code, 0);
+    assert_eq!(tl(&[], &["--version"]).code, 0);
+}
+
+#[test]
+fn missing_file_exits_1_and_names_it() {
+    for cmd in ["check", "json", "fmt"] {
+        let r = tl(&[], &[cmd, "nope.tl"]);
+        assert_eq!(r.code, 1, "{cmd}: {}", r.stderr);
+        assert!(r.stderr.contains("nope.tl: error[io]"), "{cmd}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_directory_as_file_is_an_error_for_json_and_fmt() {
+    let dir = dir_with(&[("sub/a.tl", b(GOOD))]);
+    for cmd in ["json", "fmt"] {
+        let r = tl_in(dir.path(), &[cmd, "sub"], None);
+        assert_eq!(r.code, 1, "{cmd}: {}", r.stderr);
+        assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn binary_garbage_is_an_error_not_a_panic() {
+    for cmd in ["check", "json", "fmt"] {
+        let r = tl(&[("g.tl", GARBAGE)], &[cmd, "g.tl"]);
+        assert_eq!(r.code, 1, "{cmd}: {}", r.stderr);
+        assert!(r.stderr.contains("error[utf8]"), "{}", r.stderr);
+    }
+    // Valid UTF-8 noise: whatever the parser says, it is an error and no panic.
+    let noise: String =
+        (0..4000u32).map(|i| char::from_u32((i * 7919) % 0x2000 + 1).unwrap_or('x')).collect();
+    let r = tl(&[("n.tl", noise.as_bytes())], &["check", "n.tl"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
+
+#[test]
+fn non_ascii_comments_are_fine() {
+    let r = tl(&[("c.tl", b(NON_ASCII_COMMENT))], &["check", "c.tl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "1 file, 0 errors, 0 warnings\n");
+}
+
+#[test]
+fn directories_are_walked_in_natural_order() {
+    let dir = dir_with(&[
+        ("s/layer-10.tl", b(GOOD)),
+        ("s/layer-9.tl", b(GOOD)),
+        ("s/alt/x.json", b(TRUNCATED_JSON)),
+        ("s/readme.md", b"not a schema"),
+    ]);
+    let r = tl_in(dir.path(), &["check", "--format", "json", "s"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json output");
+    let paths: Vec<&str> =
+        v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["s/alt/x.json", "s/layer-9.tl", "s/layer-10.tl"]);
+}
+
+#[test]
+fn many_files_keep_input_order() {
+    let names: Vec<String> = (0..40).map(|i| format!("f{i}.tl")).collect();
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), if i % 3 == 0 { b(SYNTAX) } else { b(GOOD) }))
+        .collect();
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(names.iter().map(String::as_str));
+    let r = tl(&files, &args);
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(got, names.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn embedded_default_checks_clean() {
+    let r = tl(&[], &["check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.lines().last().is_some_and(|l| l.starts_with("2 files, 0 errors")), "{}", r.stderr);
+}
+
+#[test]
+fn json_format_shape() {
+    let r = tl(
+        &[("good.tl", b(GOOD)), ("warn.tl", b(WARN))],
+        &["check", "--format", "json", "good.tl", "warn.tl"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let good = &v["files"][0];
+    assert_eq!(good["format"], "tl");
+    assert_eq!(good["layer"], 7);
+    assert_eq!(good["constructors"], 5);
+    assert_eq!(good["functions"], 1);
+    assert_eq!(good["types"], 4);
+    assert_eq!(v["errors"], 0);
+    assert_eq!(v["warnings"], 1);
+    let d = &v["files"][1]["diagnostics"][0];
+    for key in ["severity", "code", "message", "line", "column", "end_line", "end_column", "label", "notes"] {
+        assert!(d.get(key).is_some(), "missing {key} in {d}");
+    }
+    assert_eq!(d["line"], 2);
+}
+
+#[test]
+fn color_always_and_never() {
+    let files = [("bad.tl", b(SYNTAX))];
+    let r = tl(&files, &["check", "--color", "always", "bad.tl"]);
+    assert!(r.stderr.contains('\u{1b}'), "{}", r.stderr);
+    let r = tl(&files, &["check", "--color", "never", "bad.tl"]);
+    assert!(!r.stderr.contains('\u{1b}'));
+    // Not a terminal: auto means no color.
+    let r = tl(&files, &["check", "bad.tl"]);
+    assert!(!r.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn stdin_is_dash() {
+    let dir = dir_with(&[]);
+    let r = tl_in(dir.path(), &["check", "-"], Some(b(GOOD)));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = tl_in(dir.path(), &["check", "-"], Some(b(SYNTAX)));
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("<stdin>:2:"), "{}", r.stderr);
+    let r = tl_in(dir.path(), &["json", "-"], Some(b(GOOD)));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json out");
+    assert!(v["constructors"].is_array());
+    let r = tl_in(dir.path(), &["fmt", "-"], Some(b(GOOD)));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("ping#7abe77ec"), "{}", r.stdout);
+}
+
+#[test]
+fn json_then_fmt_round_trip() {
+    let dir = dir_with(&[("a.tl", b(GOOD))]);
+    let run = |args: &[&str]| {
+        let r = tl_in(dir.path(), args, None);
+        assert_eq!(r.code, 0, "tl {args:?}: {}", r.stderr);
+        r
+    };
+    run(&["json", "a.tl", "-o", "a.json"]);
+    let json1 = std::fs::read_to_string(dir.path().join("a.json")).unwrap();
+    let from_tl = run(&["fmt", "a.tl"]).stdout;
+    let from_json = run(&["fmt", "a.json", "-o", "b.tl"]);
+    assert_eq!(from_json.stdout, "");
+    let b_tl = std::fs::read_to_string(dir.path().join("b.tl")).unwrap();
+    // Every id is explicit in GOOD, so nothing is added on the way through JSON.
+    assert_eq!(b_tl, from_tl, "fmt of the JSON differs from fmt of the TL");
+    // Canonical text is a fixed point, and converts back to the same JSON.
+    assert_eq!(run(&["fmt", "--check", "b.tl"]).code, 0);
+    assert_eq!(run(&["json", "b.tl"]).stdout, json1);
+    for name in ["boolFalse", "pong", "ping", "message"] {
+        assert!(json1.contains(&format!("\"{name}\"")), "{name} missing from {json1}");
+    }
+}
+
+#[test]
+fn fmt_check_flags_non_canonical() {
+    let messy = "boolFalse#bc799737   =  Bool;\n\n\nboolTrue#997275b5=Bool;";
+    let r = tl(&[("m.tl", b(messy))], &["fmt", "--check", "m.tl"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("m.tl: not in canonical form"), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn json_and_fmt_refuse_broken_input() {
+    for cmd in ["json", "fmt"] {
+        let r = tl(&[("bad.tl", b(SYNTAX))], &[cmd, "bad.tl"]);
+        assert_eq!(r.code, 1);
+        assert_eq!(r.stdout, "", "{cmd} wrote output for a broken schema");
+        assert!(r.stderr.contains("bad.tl:2:"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn layers_lists_the_embedded_schemas() {
+    let r = tl(&[], &["layers"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("<embedded>/api.tl"), "{}", r.stdout);
+    let r = tl(&[], &["layers", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v[0]["layer"], 230);
+    assert!(v[0]["constructors"].as_u64().unwrap() > 1000);
+    assert!(v[0]["functions"].as_u64().unwrap() > 500);
+}
+
+/// Human diagnostics of a set of broken schemas, pinned.
+#[test]
+fn snapshots_human() {
+    let cases: &[(&str, &[u8])] = &[
+        ("syntax.tl", b(SYNTAX)),
+        ("bad_id.tl", b(BAD_ID)),
+        ("bad_flags.tl", b(BAD_FLAGS)),
+        ("unknown_type.tl", b(WARN)),
+        ("truncated.json", b(TRUNCATED_JSON)),
+        ("garbage.tl", GARBAGE),
+        ("non_ascii_comment.tl", b(NON_ASCII_COMMENT)),
+    ];
+    let dir = dir_with(cases);
+    for (name, _) in cases {
+        let r = tl_in(dir.path(), &["check", "--color", "never", name], None);
+        let snap = name.replace('.', "_");
+        insta::assert_snapshot!(snap, format!("exit: {}\n{}", r.code, r.stderr));
+    }
+}
+
+/// `--format json` of a broken schema, pinned.
+#[test]
+fn snapshot_json_format() {
+    let dir = dir_with(&[("bad_flags.tl", b(BAD_FLAGS)), ("syntax.tl", b(SYNTAX))]);
+    let r = tl_in(dir.path(), &["check", "--format", "json", "bad_flags.tl", "syntax.tl"], None);
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    insta::assert_snapshot!("json_format", serde_json::to_string_pretty(&v).unwrap());
+}
