@@ -2,9 +2,9 @@
 //! recovery) around a nom parser for single declarations. Everything borrows from the source.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
-use nom::bytes::complete::take_while1;
-use nom::character::complete::{digit1, hex_digit1};
+use nom::character::complete::digit1;
 use nom::IResult;
 
 use crate::canon::crc_id_with;
@@ -39,13 +39,14 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// `[A-Za-z_][A-Za-z0-9_]*`.
+/// `[A-Za-z_][A-Za-z0-9_]*`. A byte loop: this is the hottest function of the parser.
 fn ident(r: &str) -> Option<(&str, &str)> {
-    if !r.as_bytes().first().is_some_and(|&b| is_ident_start(b)) {
+    let b = r.as_bytes();
+    if !b.first().is_some_and(|&c| is_ident_start(c)) {
         return None;
     }
-    let res: IResult<&str, &str> = take_while1(is_ident_char)(r);
-    res.ok()
+    let n = b.iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'_')).unwrap_or(b.len());
+    Some((&r[n..], &r[..n]))
 }
 
 /// `ident(.ident)*`, e.g. `messages.sendMessage`.
@@ -61,17 +62,29 @@ fn path(r: &str) -> Option<(&str, &str)> {
 }
 
 /// Skips blanks, line breaks and comments between tokens of one declaration.
-fn ws(mut r: &str) -> &str {
+fn ws(r: &str) -> &str {
+    let b = r.as_bytes();
+    let mut i = skip_blanks(b, 0);
     loop {
-        r = r.trim_start_matches([' ', '\t', '\r', '\n', '\u{c}']);
-        if let Some(c) = r.strip_prefix("//") {
-            r = c.find('\n').map_or("", |i| &c[i..]);
-        } else if let Some(c) = r.strip_prefix("/*") {
-            r = c.find("*/").map_or("", |i| &c[i + 2..]);
+        let tail = &b[i..];
+        if tail.starts_with(b"//") {
+            i = tail.iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
+        } else if tail.starts_with(b"/*") {
+            i = tail.windows(2).position(|w| w == b"*/").map_or(b.len(), |n| i + n + 2);
         } else {
-            return r;
+            // Only ASCII bytes were skipped, so `i` is a char boundary.
+            return &r[i..];
         }
+        i = skip_blanks(b, i);
     }
+}
+
+/// The first index at or after `i` that is not a blank or line break.
+fn skip_blanks(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n' | 0x0c) {
+        i += 1;
+    }
+    i
 }
 
 /// Skips blanks on the current line only.
@@ -84,6 +97,9 @@ struct Decl<'a> {
     src: &'a str,
     /// How the end of `src` is called in messages.
     eof: &'static str,
+    /// Reused buffer for a definition's parameters, so that each definition gets one
+    /// exactly-sized allocation instead of a chain of regrowths.
+    scratch: Cell<Vec<Param<'a>>>,
 }
 
 impl<'a> Decl<'a> {
@@ -144,36 +160,13 @@ impl<'a> Decl<'a> {
             ));
         }
         let mut generics = Vec::new();
-        let mut params = Vec::new();
-        let mut r = r2;
-        loop {
-            r = ws(r);
-            let Some(&b) = r.as_bytes().first() else {
-                return Err(self.expected(r, "`=` and a result type"));
-            };
-            match b {
-                b'=' => {
-                    r = &r[1..];
-                    break;
-                }
-                b';' => {
-                    let span = self.span(r, &r[1..]);
-                    return Err(self
-                        .error(r, span, "expected `=` before `;`".to_string())
-                        .with_label("a declaration needs `= ResultType` before its end"));
-                }
-                b'{' => {
-                    let (r3, g) = self.generic(r)?;
-                    generics.push(g);
-                    r = r3;
-                }
-                _ => {
-                    let (r3, p) = self.param(r, 0)?;
-                    params.push(p);
-                    r = r3;
-                }
-            }
-        }
+        let mut params = self.scratch.take();
+        params.clear();
+        let res = self.params_into(r2, &mut generics, &mut params);
+        let exact: Vec<Param<'a>> = params.drain(..).collect();
+        self.scratch.set(params);
+        let r = res?;
+        let params = exact;
         let r = ws(r);
         let at = self.pos(r);
         let (mut r, mut ty) = self.type_ref(r, 0).map_err(|e| {
@@ -230,15 +223,50 @@ impl<'a> Decl<'a> {
         Ok((end, def))
     }
 
+    /// The generics and parameters of a definition, up to and including the `=`.
+    fn params_into(
+        &self,
+        mut r: &'a str,
+        generics: &mut Vec<GenericParam<'a>>,
+        params: &mut Vec<Param<'a>>,
+    ) -> Result<&'a str, SynErr> {
+        loop {
+            r = ws(r);
+            let Some(&b) = r.as_bytes().first() else {
+                return Err(self.expected(r, "`=` and a result type"));
+            };
+            match b {
+                b'=' => return Ok(&r[1..]),
+                b';' => {
+                    let span = self.span(r, &r[1..]);
+                    return Err(self
+                        .error(r, span, "expected `=` before `;`".to_string())
+                        .with_label("a declaration needs `= ResultType` before its end"));
+                }
+                b'{' => {
+                    let (r3, g) = self.generic(r)?;
+                    generics.push(g);
+                    r = r3;
+                }
+                _ => {
+                    let (r3, p) = self.param(r, 0)?;
+                    params.push(p);
+                    r = r3;
+                }
+            }
+        }
+    }
+
     /// `#1cb5c415` right after the name.
     fn id(&self, r: &'a str) -> Res<'a, Option<u32>> {
         let Some(after) = r.strip_prefix('#') else {
             return Ok((r, None));
         };
-        let res: IResult<&str, &str> = hex_digit1(after);
-        let Ok((rest, hex)) = res else {
+        let n = after.bytes().position(|c| !c.is_ascii_hexdigit()).unwrap_or(after.len());
+        if n == 0 {
             return Err(self.expected(after, "a hexadecimal constructor id after `#`"));
-        };
+        }
+        let (hex, rest) = after.split_at(n);
         if hex.len() > 8 {
             let span = self.span(r, rest);
             return Err(self.error(
@@ -445,6 +473,7 @@ enum DocTarget {
 /// The whole-file driver.
 struct Driver<'a> {
     src: &'a str,
+    decl: Decl<'a>,
     pos: usize,
     category: Category,
     section_layer: Option<u32>,
@@ -474,9 +503,8 @@ impl<'a> Driver<'a> {
             self.pos = 3;
         }
         loop {
-            let rest = self.rest();
-            let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{c}']);
-            self.pos = self.src.len() - trimmed.len();
+            self.pos = skip_blanks(self.src.as_bytes(), self.pos);
+            let trimmed = self.rest();
             let Some(&b) = trimmed.as_bytes().first() else { break };
             if trimmed.starts_with("//") {
                 self.line_comment();
@@ -500,7 +528,7 @@ impl<'a> Driver<'a> {
             } else if is_ident_start(b) {
                 self.declaration();
             } else {
-                let d = Decl { src: self.src, eof: EOF };
+                let d = Decl { src: self.src, eof: EOF, scratch: Cell::default() };
                 let e = d.expected(trimmed, "a declaration, a comment or a section marker");
                 self.syntax_error(e, self.pos);
             }
@@ -518,9 +546,8 @@ impl<'a> Driver<'a> {
     }
 
     fn declaration(&mut self) {
-        let d = Decl { src: self.src, eof: EOF };
         let start = self.pos;
-        match d.definition(self.rest(), self.category, false) {
+        match self.decl.definition(self.rest(), self.category, false) {
             Ok((rest, mut def)) => {
                 def.section_layer = self.section_layer;
                 def.doc = std::mem::take(&mut self.pending_doc);
@@ -713,8 +740,13 @@ fn split_tags(s: &str) -> impl Iterator<Item = &str> {
 
 /// Parses a whole TL text file.
 pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
+    let mut out = Parsed::default();
+    // Every declaration ends with `;`: an upper bound that saves regrowing a large vector.
+    let semicolons = src.bytes().filter(|&b| b == b';').count();
+    out.schema.definitions.reserve(semicolons);
     Driver {
         src,
+        decl: Decl { src, eof: EOF, scratch: Cell::default() },
         pos: 0,
         category: Category::Type,
         section_layer: None,
@@ -722,14 +754,14 @@ pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
         doc_target: DocTarget::None,
         syntax_errors: 0,
         crc_buf: String::with_capacity(256),
-        out: Parsed::default(),
+        out,
     }
     .run()
 }
 
 /// Parses one declaration (the `;` is optional); blanks and comments around it are allowed.
 pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> {
-    let d = Decl { src, eof: "end of input" };
+    let d = Decl { src, eof: "end of input", scratch: Cell::default() };
     let r = ws(src.strip_prefix('\u{feff}').unwrap_or(src));
     let (rest, mut def) = d.definition(r, Category::Type, true).map_err(|e| e.diag)?;
     let rest = ws(rest);
@@ -751,7 +783,7 @@ pub(crate) fn parse_param_type<'a>(
     start: usize,
     name: &str,
 ) -> Result<ParamKind<'a>, Diagnostic> {
-    let d = Decl { src, eof: "the end of the type" };
+    let d = Decl { src, eof: "the end of the type", scratch: Cell::default() };
     let r = src.get(start..).unwrap_or("");
     let (rest, kind) = d.param_type(r, name, 0).map_err(|e| e.diag)?;
     if !rest.is_empty() {
@@ -763,7 +795,7 @@ pub(crate) fn parse_param_type<'a>(
 /// Parses a result type such as `Vector t` or `messages.Messages` (a definition's JSON
 /// `"type"`), positioned like [`parse_param_type`].
 pub(crate) fn parse_result_type(src: &str, start: usize) -> Result<TypeRef<'_>, Diagnostic> {
-    let d = Decl { src, eof: "the end of the type" };
+    let d = Decl { src, eof: "the end of the type", scratch: Cell::default() };
     let r = src.get(start..).unwrap_or("");
     let (mut r, mut ty) = d.type_ref(r, 0).map_err(|e| e.diag)?;
     loop {

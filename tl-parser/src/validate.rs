@@ -59,13 +59,14 @@ type FastSet<T> = HashSet<T, BuildHasherDefault<Fnv>>;
 /// Runs every check over `schema`.
 pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut known: FastSet<&str> = FastSet::default();
+    let n = schema.definitions.len();
+    let mut known: FastSet<&str> = FastSet::with_capacity_and_hasher(2 * n + 32, Default::default());
     known.extend(BUILTIN_TYPES.iter().copied());
     for d in schema.constructors() {
         known.insert(&d.ty.name);
         known.insert(&d.name);
     }
-    let mut seen: FastSet<(&str, u32)> = FastSet::default();
+    let mut seen: FastSet<(&str, u32)> = FastSet::with_capacity_and_hasher(n, Default::default());
     let mut buf = String::with_capacity(256);
     let mut locals: Vec<&str> = Vec::new();
     for def in &schema.definitions {
