@@ -163,7 +163,8 @@ impl<'a> Decl<'a> {
         let mut params = self.scratch.take();
         params.clear();
         let res = self.params_into(r2, &mut generics, &mut params);
-        let exact: Vec<Param<'a>> = params.drain(..).collect();
+        let mut exact = Vec::with_capacity(params.len());
+        exact.append(&mut params);
         self.scratch.set(params);
         let r = res?;
         let params = exact;
