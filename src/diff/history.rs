@@ -5,7 +5,7 @@ use super::compare::{compare, kind_of};
 use super::engine::{context_of, removed_compat};
 use super::human::describe;
 use super::matching::match_definitions;
-use super::report::{Event, EventKind, History};
+use super::report::{Change, Event, EventKind, History};
 use super::style::{code, Style};
 use super::text::{declaration, hex, same_declaration};
 use std::fmt::Write;
@@ -122,7 +122,7 @@ pub fn render(h: &History, style: Style) -> String {
                 let _ = writeln!(out, "{}: {}", style.verdict(c.verdict), c.reason);
             }
         }
-        for ch in &e.changes {
+        for ch in e.changes.iter().filter(|c| !matches!(c, Change::IdChanged { .. })) {
             let _ = writeln!(out, "             {} {}", style.paint(code::DIM, "\u{b7}"), describe(ch, &plain));
         }
         if e.event == EventKind::Changed {

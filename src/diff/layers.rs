@@ -167,7 +167,7 @@ const THREADS: usize = 2;
 
 /// Runs `f` on every item on [`THREADS`] threads, results in item order. Items are dealt
 /// round-robin because layer files grow over time and halves would be unbalanced.
-fn par_map<'i, T: Sync, R: Send>(items: &'i [T], f: impl Fn(&'i T) -> R + Sync) -> Vec<R> {
+pub fn par_map<'i, T: Sync, R: Send>(items: &'i [T], f: impl Fn(&'i T) -> R + Sync) -> Vec<R> {
     let mut slots: Vec<Option<R>> = Vec::with_capacity(items.len());
     slots.resize_with(items.len(), || None);
     std::thread::scope(|s| {

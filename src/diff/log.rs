@@ -1,22 +1,22 @@
 //! `tl log`: every layer of a directory against the previous one present, in one line each.
 
 use super::engine::diff;
+use super::layers::par_map;
 use super::report::LogLine;
 use super::style::{code, Style};
 use std::fmt::Write;
 use tl_parser::Definition;
 
-/// One [`LogLine`] per layer; the first layer counts everything as added.
+/// One [`LogLine`] per layer; the first layer counts everything as added. The diffs are
+/// independent, so they run on the same two threads as parsing.
 pub fn log(layers: &[(u32, Vec<Definition<'_>>)]) -> Vec<LogLine> {
-    let mut out = Vec::with_capacity(layers.len());
-    let mut previous: Option<&(u32, Vec<Definition<'_>>)> = None;
-    for cur in layers {
+    let steps: Vec<usize> = (0..layers.len()).collect();
+    par_map(&steps, |&k| {
+        let previous = k.checked_sub(1).and_then(|p| layers.get(p));
         let old: &[Definition<'_>] = previous.map_or(&[], |p| p.1.as_slice());
-        let d = diff(old, &cur.1);
-        out.push(LogLine { layer: cur.0, previous: previous.map(|p| p.0), summary: d.summary });
-        previous = Some(cur);
-    }
-    out
+        let cur = &layers[k];
+        LogLine { layer: cur.0, previous: previous.map(|p| p.0), summary: diff(old, &cur.1).summary }
+    })
 }
 
 /// `layer N: +A −R ~C (B breaking)` per line.

@@ -1,4 +1,4 @@
-//! Pairing the definitions of two schemas: by (name, id), then by name, then by id (renames).
+//! Pairing the definitions of two schemas: by (name, id), then by id (renames), then by name.
 //! Every pass is a hash lookup per definition, so matching is linear in the schema sizes even
 //! with many duplicate names (secret-chat layers repeat names with distinct ids).
 
@@ -59,9 +59,12 @@ impl<K: Hash + Eq> Buckets<K> {
 /// Pairs `old` with `new` definitions.
 ///
 /// 1. same category, name and id: the same definition;
-/// 2. same category and name: the definition changed;
-/// 3. same category and id, different name: a rename (only explicit ids survive a rename,
-///    since the name is part of the CRC32).
+/// 2. same category and id, different name: a rename. Only a deliberately kept explicit id
+///    survives a rename (the name is part of the CRC32), so an id is stronger evidence than a
+///    name: tdlib's secret layer 144 renamed `documentAttributeVideo66#0ef02ce6` to
+///    `documentAttributeVideo` and the old `documentAttributeVideo#5910cccb` to
+///    `documentAttributeVideo23`; pairing by name first would call that one breaking change;
+/// 3. same category and name: the definition changed.
 pub fn match_definitions(old: &[Definition<'_>], new: &[Definition<'_>]) -> Matching {
     let mut old_to_new = vec![None; old.len()];
     let mut new_to_old = vec![None; new.len()];
@@ -81,13 +84,11 @@ pub fn match_definitions(old: &[Definition<'_>], new: &[Definition<'_>]) -> Matc
 
     let left = unmatched_old(&old_to_new);
     if !left.is_empty() {
-        let mut by_name = Buckets::new(
-            old.len(),
-            left.iter().filter_map(|&i| old.get(i).map(|d| (i, (d.category, d.name.as_ref())))),
-        );
+        let mut by_id =
+            Buckets::new(old.len(), left.iter().filter_map(|&i| old.get(i).map(|d| (i, (d.category, d.id)))));
         for (j, d) in new.iter().enumerate() {
             if new_to_old[j].is_none() {
-                if let Some(i) = by_name.take(&(d.category, d.name.as_ref())) {
+                if let Some(i) = by_id.take(&(d.category, d.id)) {
                     link(&mut old_to_new, &mut new_to_old, i, j);
                 }
             }
@@ -96,11 +97,13 @@ pub fn match_definitions(old: &[Definition<'_>], new: &[Definition<'_>]) -> Matc
 
     let left = unmatched_old(&old_to_new);
     if !left.is_empty() {
-        let mut by_id =
-            Buckets::new(old.len(), left.iter().filter_map(|&i| old.get(i).map(|d| (i, (d.category, d.id)))));
+        let mut by_name = Buckets::new(
+            old.len(),
+            left.iter().filter_map(|&i| old.get(i).map(|d| (i, (d.category, d.name.as_ref())))),
+        );
         for (j, d) in new.iter().enumerate() {
             if new_to_old[j].is_none() {
-                if let Some(i) = by_id.take(&(d.category, d.id)) {
+                if let Some(i) = by_name.take(&(d.category, d.name.as_ref())) {
                     link(&mut old_to_new, &mut new_to_old, i, j);
                 }
             }
@@ -136,6 +139,14 @@ mod tests {
         assert_eq!(m.pairs, vec![(2, 0), (0, 1), (1, 2)]);
         assert_eq!(m.removed, Vec::<usize>::new());
         assert_eq!(m.added, vec![3]);
+    }
+
+    #[test]
+    fn ids_win_over_names_when_names_swap() {
+        let old = vec![def("video", 5, "A"), def("video66", 6, "A")];
+        let new = vec![def("video23", 5, "A"), def("video", 6, "A")];
+        let m = match_definitions(&old, &new);
+        assert_eq!(m.pairs, vec![(0, 0), (1, 1)]);
     }
 
     #[test]

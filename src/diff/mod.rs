@@ -3,10 +3,13 @@
 //!
 //! # Matching
 //!
-//! Definitions are paired by (category, name, id), then by (category, name), then by
-//! (category, id): the last pass finds renames, which only explicit ids survive since the
-//! name is part of the CRC32. Pairing by (name, id) first keeps secret-chat layers, where one
-//! name carries several ids, from pairing the wrong versions. Boxed types (the result types
+//! Definitions are paired by (category, name, id), then by (category, id), then by
+//! (category, name). The id pass finds renames: only a deliberately kept explicit id survives
+//! a rename, since the name is part of the CRC32, so a shared id is stronger evidence than a
+//! shared name (when tdlib swapped the names of two secret-chat constructors, pairing by name
+//! first would have reported one breaking change instead of two renames). Pairing by
+//! (name, id) first keeps secret-chat layers, where one name carries several ids, from pairing
+//! the wrong versions. Boxed types (the result types
 //! of constructors) are compared as sets: a type only the old side has and one only the new
 //! side has, with the same constructors (by name, else by id), are one renamed type.
 //!
