@@ -19,20 +19,18 @@ impl SourceText {
     /// Reads a file, or stdin for `-`. Invalid UTF-8 does not fail the read: it is replaced with
     /// U+FFFD and remembered, so the caller can report it as a diagnostic at the right place.
     pub fn read(path: &str) -> Result<SourceText, String> {
+        let shown = if path == "-" { "<stdin>" } else { path };
         let bytes = if path == "-" {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-                .map_err(|e| format!("<stdin>: {e}"))?;
-            buf
+            read_limited(std::io::stdin().lock())
         } else {
             // A directory would read as an OS error whose text varies by platform; say it plainly.
             if Path::new(path).is_dir() {
                 return Err(format!("{path}: is a directory"));
             }
-            std::fs::read(path).map_err(|e| format!("{path}: {e}"))?
-        };
-        let path = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
-        Ok(SourceText::from_bytes(path, bytes))
+            std::fs::File::open(path).and_then(read_limited)
+        }
+        .map_err(|e| format!("{shown}: {e}"))?;
+        Ok(SourceText::from_bytes(shown.to_string(), bytes))
     }
 
     /// Wraps bytes already in memory (see [`SourceText::read`] for invalid UTF-8).
@@ -51,6 +49,23 @@ impl SourceText {
     pub fn embedded(e: &embedded::Embedded) -> SourceText {
         SourceText { path: e.name.to_string(), text: e.text.to_string(), invalid_utf8_at: None }
     }
+}
+
+/// The largest source read. Real schemas are about 1 MiB; the cap keeps `/dev/zero` or a stray
+/// disk image from eating memory, and keeps offsets well inside the parser's `u32` spans.
+pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// Reads everything from `r`, failing past [`MAX_SOURCE_BYTES`].
+fn read_limited(r: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::io::Read::read_to_end(&mut r.take(MAX_SOURCE_BYTES + 1), &mut buf)?;
+    if buf.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB: not a schema",
+            MAX_SOURCE_BYTES >> 20
+        )));
+    }
+    Ok(buf)
 }
 
 /// Where one input comes from, before it is read.
@@ -103,7 +118,12 @@ pub fn expand(paths: &[String]) -> Vec<Input> {
     for p in paths {
         if p != "-" && Path::new(p).is_dir() {
             let mut found = Vec::new();
+            let errors_before = out.len();
             walk(Path::new(p), 0, &mut found, &mut out);
+            if found.is_empty() && out.len() == errors_before {
+                // Most likely a wrong path; checking nothing must not look like success.
+                out.push(Input::Unreadable(p.clone(), "no .tl or .json files in this directory".into()));
+            }
             found.sort_by(|a, b| natural_cmp(a, b));
             out.extend(found.into_iter().map(|f| Input::Path(f.to_string_lossy().into_owned())));
         } else {
@@ -210,6 +230,21 @@ mod tests {
         let s = SourceText::from_bytes("x".into(), b"ab\n\xffcd".to_vec());
         assert_eq!(s.invalid_utf8_at, Some(3));
         assert!(s.text.starts_with("ab\n"));
+    }
+
+    #[test]
+    fn empty_directory_is_reported() {
+        let dir = std::env::temp_dir().join(format!("tl-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inputs = expand(&[dir.to_string_lossy().into_owned()]);
+        let _ = std::fs::remove_dir(&dir);
+        assert!(matches!(inputs.as_slice(), [Input::Unreadable(_, why)] if why.contains("no .tl")));
+    }
+
+    #[test]
+    fn oversized_input_is_refused() {
+        let e = read_limited(std::io::Read::take(std::io::repeat(0), MAX_SOURCE_BYTES + 10)).unwrap_err();
+        assert!(e.to_string().contains("not a schema"));
     }
 
     #[test]

@@ -210,6 +210,14 @@ fn directories_are_walked_in_natural_order() {
 }
 
 #[test]
+fn an_empty_directory_is_an_error() {
+    let dir = dir_with(&[("empty/readme.md", b"nothing here")]);
+    let r = tl_in(dir.path(), &["check", "empty"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("empty: error[io]: no .tl or .json files"), "{}", r.stderr);
+}
+
+#[test]
 fn many_files_keep_input_order() {
     let names: Vec<String> = (0..40).map(|i| format!("f{i}.tl")).collect();
     let files: Vec<(&str, &[u8])> = names
