@@ -15,6 +15,7 @@ pub mod encrypted;
 pub mod handshake;
 pub mod plain;
 pub mod random;
+pub mod transport;
 
 #[cfg(test)]
 mod test_util;
