@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
-use crate::text::{is_path, parse_param_type, parse_result_type};
+use crate::text::{is_ident, is_path, parse_param_type, parse_result_type};
 use crate::Parsed;
 
 /// A JSON string: borrowed from the source when it has no escapes (serde's own `Cow` support
@@ -126,8 +126,43 @@ fn num_from_i64(v: i64) -> JNum {
     }
 }
 
-fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>) -> Doc<'a> {
-    Doc { tags: tags.into_iter().map(|(t, v)| (t.0, v.0)).collect() }
+/// Doc tags as TL doc comments can carry them: one-line, trimmed text. `None` when a tag or
+/// text could not be written back as a `//@tag text` comment.
+fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>) -> Result<Doc<'a>, String> {
+    let mut out = Vec::with_capacity(tags.len());
+    for (t, v) in tags {
+        let tag = t.0;
+        if !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!("doc tag `{tag}` is not an identifier"));
+        }
+        let text = one_line_trimmed(v.0);
+        if splits_as_tag(&text) {
+            return Err(format!("doc text of `{tag}` contains ` @word`, which starts a new tag"));
+        }
+        out.push((tag, text));
+    }
+    Ok(Doc { tags: out })
+}
+
+fn one_line_trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        return Cow::Owned(text.replace(['\n', '\r'], " ").trim().to_string());
+    }
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    }
+}
+
+/// True when ` text` holds ` @x`, which a TL doc comment would read as a new tag.
+fn splits_as_tag(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'@'
+            && (i == 0 || b[i - 1] == b' ')
+            && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'_')
+    })
 }
 
 /// Byte offset of a borrowed string inside `src`, if it is one.
@@ -190,7 +225,16 @@ pub(crate) fn parse_json(src: &str) -> Parsed<'_> {
     }
     for td in js.type_docs {
         let span = cx.span_of(&td.name.0);
-        cx.out.schema.type_docs.push(TypeDoc { name: td.name.0, doc: doc(td.doc), span });
+        let name = one_line_trimmed(td.name.0);
+        let checked = if splits_as_tag(&name) {
+            Err(format!("type doc name `{name}` contains ` @word`"))
+        } else {
+            doc(td.doc)
+        };
+        match checked {
+            Ok(doc) => cx.out.schema.type_docs.push(TypeDoc { name, doc, span }),
+            Err(msg) => cx.out.diagnostics.push(Diagnostic::error("json", msg, span)),
+        }
     }
     cx.out
 }
@@ -243,10 +287,37 @@ impl<'a> Cx<'a> {
             return None;
         }
         let id = self.num(jd.id, &format!("the id of `{name}`"), name_span)?;
-        let section_layer = jd.layer.and_then(|n| self.num(n, "layer", name_span));
+        // Like `// LAYER N` markers in TL text, a section layer holds until the next one.
+        let section_layer = match jd.layer {
+            Some(n) => self.num(n, "layer", name_span),
+            None => self.out.schema.definitions.last().and_then(|d| d.section_layer),
+        };
+        let doc = match doc(jd.doc) {
+            Ok(doc) if doc.tags.first().is_some_and(|(t, _)| t == "class") => {
+                self.out.diagnostics.push(Diagnostic::error(
+                    "json",
+                    "a definition's doc cannot start with `class` (that is a type doc)",
+                    name_span,
+                ));
+                return None;
+            }
+            Ok(doc) => doc,
+            Err(msg) => {
+                self.out.diagnostics.push(Diagnostic::error("json", msg, name_span));
+                return None;
+            }
+        };
         let mut params = Vec::with_capacity(jd.params.len());
         for jp in jd.params {
             let span = self.span_of(&jp.name.0);
+            if !is_ident(&jp.name.0) {
+                self.out.diagnostics.push(Diagnostic::error(
+                    "json",
+                    format!("parameter name `{}` of `{name}` is not an identifier", jp.name.0),
+                    span,
+                ));
+                return None;
+            }
             let kind = self.param_text(jp.ty.0, &jp.name.0)?;
             params.push(Param { name: Some(jp.name.0), kind, span });
         }
@@ -294,7 +365,7 @@ impl<'a> Cx<'a> {
             ty,
             category: cat,
             section_layer,
-            doc: doc(jd.doc),
+            doc,
             span: name_span,
             name_span,
         })

@@ -629,6 +629,9 @@ impl<'a> Driver<'a> {
                 None => return,
             },
         };
+        if text.is_empty() {
+            return;
+        }
         if let Some((_, last)) = doc.tags.last_mut() {
             let joined = if last.is_empty() { text.to_string() } else { format!("{last} {text}") };
             *last = Cow::Owned(joined);
@@ -809,6 +812,11 @@ pub(crate) fn parse_result_type(src: &str, start: usize) -> Result<TypeRef<'_>, 
         ty.span.end = d.pos(r4) as u32;
         r = r4;
     }
+}
+
+/// Checks that `s` is an identifier (a parameter name).
+pub(crate) fn is_ident(s: &str) -> bool {
+    ident(s).is_some_and(|(rest, _)| rest.is_empty())
 }
 
 /// Checks that `s` is a definition name (`ns.name`).

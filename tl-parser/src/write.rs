@@ -48,10 +48,24 @@ pub fn to_tl(schema: &Schema<'_>) -> String {
         }
         if !def.doc.is_empty() {
             out.push('\n');
-            for (tag, text) in &def.doc.tags {
-                doc_tag(tag, text, &mut out);
-                out.push('\n');
+            for (i, (tag, text)) in def.doc.tags.iter().enumerate() {
+                // A line starting with `//@class` would be a type doc: such a tag stays on
+                // the line before (`//@description ... @class ...`).
+                if i > 0 && tag != "class" {
+                    out.push('\n');
+                }
+                if i > 0 && tag == "class" {
+                    out.push_str(" @");
+                    out.push_str(tag);
+                    if !text.is_empty() {
+                        out.push(' ');
+                        out.push_str(&one_line(text));
+                    }
+                } else {
+                    doc_tag(tag, text, &mut out);
+                }
             }
+            out.push('\n');
         }
         declaration(def, &mut out);
         out.push('\n');
