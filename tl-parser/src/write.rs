@@ -97,12 +97,36 @@ fn type_doc(td: &TypeDoc<'_>, out: &mut String) {
     out.push('\n');
 }
 
+/// `//@tag text` on its own line. Text holding ` @word` (which would start a new tag) goes on
+/// `//-` continuation lines, which readers join back with a space.
 fn doc_tag(tag: &str, text: &str, out: &mut String) {
     out.push_str("//@");
     out.push_str(tag);
-    if !text.is_empty() {
-        out.push(' ');
-        out.push_str(&one_line(text));
+    let text = one_line(text);
+    let b = text.as_bytes();
+    let mut from = 0;
+    for i in 0..b.len() {
+        let starts_tag = b[i] == b'@'
+            && (i == 0 || b[i - 1] == b' ')
+            && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'_');
+        if starts_tag {
+            push_doc_part(&text[from..i], from == 0, out);
+            from = i;
+        }
+    }
+    push_doc_part(&text[from..], from == 0, out);
+}
+
+fn push_doc_part(part: &str, first: bool, out: &mut String) {
+    let part = part.trim();
+    if first {
+        if !part.is_empty() {
+            out.push(' ');
+            out.push_str(part);
+        }
+    } else {
+        out.push_str("\n//-");
+        out.push_str(part);
     }
 }
 

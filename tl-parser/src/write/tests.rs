@@ -83,3 +83,16 @@ fn empty_schema() {
     assert_eq!(to_json(&s), "{\n  \"constructors\": [],\n  \"methods\": []\n}\n");
     assert!(parse_json(&to_json(&s)).diagnostics.is_empty());
 }
+
+#[test]
+fn doc_text_with_at_words_uses_continuations() {
+    let src = "//@description Mention @username here\n//-@also this\nt = T;\n";
+    let p = parse_tl(src);
+    assert_eq!(p.schema.definitions[0].doc.tags.len(), 2);
+    let mut s = p.schema.clone();
+    s.definitions[0].doc.tags[1].1 = "x @y z".into();
+    let out = to_tl(&s);
+    assert_eq!(p.schema.definitions[0].doc.get("username"), Some("here @also this"));
+    assert!(out.contains("//@description Mention\n//@username x\n//-@y z\n"), "{out}");
+    assert!(same(&parse_tl(&out).schema, &s), "{out}");
+}
