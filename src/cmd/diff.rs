@@ -72,8 +72,10 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// Reports an unreadable or invalid input: exit code 1.
+/// Reports an unreadable or invalid input (one problem per line): exit code 1.
 pub fn fail(message: &str) -> ExitCode {
-    eprintln!("tl: error: {message}");
+    for line in message.lines() {
+        eprintln!("tl: error: {line}");
+    }
     ExitCode::from(1)
 }

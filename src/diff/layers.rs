@@ -135,7 +135,7 @@ fn describe_errors(src: &SourceText, diagnostics: &[Diagnostic]) -> String {
         .take(SHOWN_ERRORS)
         .map(|d| {
             let (line, col) = line_col(&src.text, d.span.start as usize);
-            format!("{}:{line}:{col}: error: {}", src.path, d.message)
+            format!("{}:{line}:{col}: {}", src.path, d.message)
         })
         .collect();
     if errors.len() > SHOWN_ERRORS {
@@ -151,7 +151,7 @@ pub fn parse_sources(sources: &[SourceText]) -> Result<Vec<Definition<'_>>, Stri
     for src in sources {
         if let Some(at) = src.invalid_utf8_at {
             let (line, col) = line_col(&src.text, at);
-            return Err(format!("{}:{line}:{col}: error: invalid UTF-8", src.path));
+            return Err(format!("{}:{line}:{col}: invalid UTF-8", src.path));
         }
         let parsed = tl_parser::parse(&src.text);
         if parsed.has_errors() {

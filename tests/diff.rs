@@ -1,0 +1,335 @@
+//! `tl diff`, `tl history` and `tl log` end to end, through the binary: snapshots of the
+//! crafted pair in tests/fixtures/diff/, the JSON report read back into the report types,
+//! exit codes, and (`#[ignore]`, reading `TL_CORPUS`) facts checked by hand in real layers.
+
+// The report types, shared with the binary by path: the JSON it prints must deserialize into
+// exactly these and serialize back unchanged.
+#[path = "../src/diff/report.rs"]
+#[allow(dead_code)]
+mod report;
+
+use report::{Change, Diff, EventKind, History, Kind, LogLine, Verdict};
+use std::path::PathBuf;
+use std::process::Command;
+
+const OLD: &str = "tests/fixtures/diff/old.tl";
+const NEW: &str = "tests/fixtures/diff/new.tl";
+const LAYERS: &str = "tests/fixtures/diff/layers";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `tl` from the package root (so paths in the output are relative and stable).
+fn tl(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_tl"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run tl");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(args: &[&str]) -> String {
+    let r = tl(args);
+    assert_eq!(r.code, 0, "tl {args:?} failed:\n{}", r.stderr);
+    r.stdout
+}
+
+fn json_diff(args: &[&str]) -> Diff {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&ok(&all)).expect("diff JSON")
+}
+
+#[test]
+fn human_output_of_crafted_pair() {
+    insta::assert_snapshot!("human", ok(&["diff", OLD, NEW, "--color", "never"]));
+}
+
+#[test]
+fn markdown_output_of_crafted_pair() {
+    insta::assert_snapshot!("markdown", ok(&["diff", OLD, NEW, "--format", "markdown"]));
+}
+
+#[test]
+fn crafted_pair_covers_every_change_and_verdict() {
+    let d = json_diff(&["diff", OLD, NEW]);
+    let mut verdicts: Vec<Verdict> = d
+        .added
+        .iter()
+        .chain(&d.removed)
+        .map(|e| e.compat.verdict)
+        .chain(d.changed.iter().map(|c| c.compat.verdict))
+        .collect();
+    verdicts.sort();
+    verdicts.dedup();
+    assert_eq!(verdicts, vec![Verdict::Compatible, Verdict::IdChanging, Verdict::Breaking]);
+
+    let changes: Vec<&Change> = d.changed.iter().flat_map(|c| &c.changes).collect();
+    let has = |f: fn(&Change) -> bool| changes.iter().any(|c| f(c));
+    assert!(has(|c| matches!(c, Change::Renamed { .. })));
+    assert!(has(|c| matches!(c, Change::IdChanged { .. })));
+    assert!(has(|c| matches!(c, Change::IdKept { .. })));
+    assert!(has(|c| matches!(c, Change::ResultChanged { .. })));
+    assert!(has(|c| matches!(c, Change::GenericsChanged { .. })));
+    assert!(has(|c| matches!(c, Change::ParamAdded { .. })));
+    assert!(has(|c| matches!(c, Change::ParamRemoved { .. })));
+    assert!(has(|c| matches!(c, Change::ParamRenamed { .. })));
+    assert!(has(|c| matches!(c, Change::ParamRetyped { .. })));
+    assert!(has(|c| matches!(c, Change::FlagMoved { .. })));
+    assert!(has(|c| matches!(c, Change::MadeOptional { .. })));
+    assert!(has(|c| matches!(c, Change::MadeRequired { .. })));
+    assert!(has(|c| matches!(c, Change::ParamMoved { .. })));
+    for kind in [Kind::Constructor, Kind::Function, Kind::Type] {
+        assert!(d.added.iter().any(|e| e.kind == kind), "no {kind:?} added");
+        assert!(d.removed.iter().any(|e| e.kind == kind), "no {kind:?} removed");
+        assert!(d.changed.iter().any(|c| c.kind == kind), "no {kind:?} changed");
+    }
+
+    // Spot checks of the verdict rules.
+    let changed = |name: &str| d.changed.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{name}"));
+    assert_eq!(changed("peer").compat.verdict, Verdict::Compatible, "new flags.N?true");
+    assert_eq!(changed("chat").compat.verdict, Verdict::IdChanging);
+    assert_eq!(changed("messages.msg").compat.verdict, Verdict::Breaking, "flag bit reused");
+    assert_eq!(changed("video23").old_name.as_deref(), Some("video"));
+    assert_eq!(changed("video").old_name.as_deref(), Some("video66"));
+    let status = changed("users.status");
+    assert_eq!(status.compat.verdict, Verdict::Breaking);
+    assert!(status.compat.reason.contains("no longer matches the CRC32"), "{}", status.compat.reason);
+    assert_eq!(d.summary.breaking, d.changed.iter().filter(|c| c.compat.verdict == Verdict::Breaking).count());
+}
+
+#[test]
+fn json_round_trips_through_serde() {
+    let text = ok(&["diff", OLD, NEW, "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let typed: Diff = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), value);
+    assert_eq!(serde_json::to_string_pretty(&typed).unwrap() + "\n", text);
+
+    let text = ok(&["history", "item", "--schemas", LAYERS, "--format", "json"]);
+    let typed: History = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_string_pretty(&typed).unwrap() + "\n", text);
+
+    let text = ok(&["log", "--schemas", LAYERS, "--format", "json"]);
+    let typed: Vec<LogLine> = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_string_pretty(&typed).unwrap() + "\n", text);
+}
+
+#[test]
+fn a_schema_against_itself_reports_nothing() {
+    for (a, b) in [(OLD, OLD), (NEW, NEW), ("230", "230")] {
+        let d = json_diff(&["diff", a, b]);
+        assert!(d.added.is_empty() && d.removed.is_empty() && d.changed.is_empty(), "{a}: {d:?}");
+        let text = ok(&["diff", a, b, "--color", "never"]);
+        assert!(text.ends_with("\n\n+0 \u{2212}0 ~0 (0 breaking)\n"), "{text}");
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert_eq!(tl(&["diff", a, b, "--exit-code"]).code, 0);
+    }
+    let d = json_diff(&["diff", "9", "9", "--schemas", LAYERS]);
+    assert_eq!(d.summary, report::Summary::default());
+}
+
+#[test]
+fn exit_code_flag_reports_breaking_changes() {
+    assert_eq!(tl(&["diff", OLD, NEW, "--exit-code"]).code, 1);
+    assert_eq!(tl(&["diff", OLD, NEW]).code, 0);
+    // Only compatible and id-changing changes between these layers.
+    assert_eq!(tl(&["diff", "1", "10", "--schemas", LAYERS, "--exit-code"]).code, 0);
+}
+
+#[test]
+fn layer_numbers_resolve_in_a_directory() {
+    let d = json_diff(&["diff", "9", "10", "--schemas", LAYERS]);
+    assert_eq!(d.from.as_deref(), Some("layer 9 (tests/fixtures/diff/layers/layer-9.tl)"));
+    assert_eq!(d.changed.len(), 1);
+    assert_eq!(d.changed[0].old_name.as_deref(), Some("item"));
+    // layer-2 is JSON.
+    let d = json_diff(&["diff", "1", "2", "--schemas", LAYERS]);
+    assert_eq!(d.added.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["extra"]);
+    assert!(d.changed.is_empty() && d.removed.is_empty(), "{d:?}");
+}
+
+#[test]
+fn errors_and_usage() {
+    let r = tl(&["diff", "5", "9", "--schemas", LAYERS]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("layer 5 is not in") && r.stderr.contains("available: 1-2, 9-12"), "{}", r.stderr);
+
+    let r = tl(&["diff", "5", "230"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("available: 230 (embedded)"), "{}", r.stderr);
+
+    let r = tl(&["diff", "no/such/file.tl", NEW]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("no/such/file.tl"), "{}", r.stderr);
+
+    let r = tl(&["diff", OLD, "tests/fixtures/diff/layers/notes.txt"]);
+    assert_eq!(r.code, 1, "an invalid schema: {}", r.stdout);
+    assert!(r.stderr.starts_with("tl: error: tests/fixtures/diff/layers/notes.txt:"), "{}", r.stderr);
+
+    assert_eq!(tl(&["diff", OLD]).code, 2);
+    assert_eq!(tl(&["diff", OLD, NEW, "--format", "yaml"]).code, 2);
+    assert_eq!(tl(&["log"]).code, 2);
+    assert_eq!(tl(&["history", "x"]).code, 2);
+    assert_eq!(tl(&["log", "--schemas", "tests/fixtures/diff"]).code, 1, "no layer files");
+    assert_eq!(tl(&["log", "--schemas", "no/such/dir"]).code, 1);
+}
+
+#[test]
+fn colors_only_when_asked() {
+    assert!(ok(&["diff", OLD, NEW, "--color", "always"]).contains("\x1b["));
+    // stdout is a pipe here, so `auto` means no color.
+    assert!(!ok(&["diff", OLD, NEW]).contains('\x1b'));
+    assert!(!ok(&["log", "--schemas", LAYERS]).contains('\x1b'));
+}
+
+#[test]
+fn history_follows_changes_renames_and_readds() {
+    let text = ok(&["history", "item", "--schemas", LAYERS, "--format", "json"]);
+    let h: History = serde_json::from_str(&text).unwrap();
+    assert_eq!(h.layers, vec![1, 2, 9, 10, 11, 12]);
+    let steps: Vec<(u32, EventKind, &str)> = h.events.iter().map(|e| (e.layer, e.event, e.name.as_str())).collect();
+    assert_eq!(
+        steps,
+        vec![
+            (1, EventKind::Added, "item"),
+            (9, EventKind::Changed, "item"),
+            (10, EventKind::Changed, "thing"),
+            (11, EventKind::Removed, "thing"),
+            (12, EventKind::Readded, "thing"),
+        ]
+    );
+    assert_eq!(h.events[1].compat.as_ref().map(|c| c.verdict), Some(Verdict::IdChanging));
+    assert_eq!(h.events[2].old_name.as_deref(), Some("item"));
+    assert_eq!(h.events[2].compat.as_ref().map(|c| c.verdict), Some(Verdict::Compatible));
+    insta::assert_snapshot!("history_human", ok(&["history", "item", "--schemas", LAYERS, "--color", "never"]));
+
+    let r = tl(&["history", "nothing.here", "--schemas", LAYERS]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("not found in 6 layers"), "{}", r.stdout);
+}
+
+#[test]
+fn log_has_one_line_per_layer() {
+    insta::assert_snapshot!("log_human", ok(&["log", "--schemas", LAYERS, "--color", "never"]));
+    let lines: Vec<LogLine> =
+        serde_json::from_str(&ok(&["log", "--schemas", LAYERS, "--format", "json"])).unwrap();
+    let layers: Vec<(u32, Option<u32>)> = lines.iter().map(|l| (l.layer, l.previous)).collect();
+    assert_eq!(layers, vec![(1, None), (2, Some(1)), (9, Some(2)), (10, Some(9)), (11, Some(10)), (12, Some(11))]);
+}
+
+// ---- corpus (TL_CORPUS) ----
+
+/// The corpus root; a missing corpus is a failure, not a skip.
+fn corpus() -> PathBuf {
+    let dir = std::env::var_os("TL_CORPUS").map(PathBuf::from).expect("TL_CORPUS is not set");
+    assert!(dir.join("api").is_dir(), "TL_CORPUS={} has no api/ directory", dir.display());
+    dir
+}
+
+fn corpus_path(rel: &str) -> String {
+    corpus().join(rel).to_string_lossy().into_owned()
+}
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
+fn corpus_send_message_history() {
+    let api = corpus_path("api");
+    let h: History =
+        serde_json::from_str(&ok(&["history", "messages.sendMessage", "--schemas", &api, "--format", "json"]))
+            .unwrap();
+    let first = &h.events[0];
+    assert_eq!((first.layer, first.event, first.id.as_str()), (1, EventKind::Added, "4cde0aab"));
+    // layer-27.tl: `messages.sendMessage#9add8f26 flags:# peer:InputPeer reply_to_msg_id:flags.0?int ...`
+    // (layer-25.tl had `#1ca852a1 peer:InputPeer reply_to_msg_id:int ...`).
+    let l27 = h.events.iter().find(|e| e.layer == 27).expect("a change at layer 27");
+    assert_eq!(l27.event, EventKind::Changed);
+    assert!(l27.changes.contains(&Change::IdChanged { from: "1ca852a1".into(), to: "9add8f26".into() }));
+    assert!(l27.changes.iter().any(|c| matches!(c, Change::ParamAdded { param, ty, .. } if param == "flags" && ty == "#")));
+    assert!(l27.changes.iter().any(|c| matches!(c, Change::MadeOptional { param, .. } if param == "reply_to_msg_id")));
+    assert_eq!(l27.compat.as_ref().map(|c| c.verdict), Some(Verdict::IdChanging));
+    assert!(h.events.iter().all(|e| e.layer < 27 || e.event != EventKind::Added));
+    // layer-40.tl keeps #fa88427a and adds `no_webpage:flags.1?true broadcast:flags.4?true`.
+    let l40 = h.events.iter().find(|e| e.layer == 40).expect("a change at layer 40");
+    assert_eq!(l40.compat.as_ref().map(|c| c.verdict), Some(Verdict::Compatible));
+    assert!(l40.changes.iter().any(|c| matches!(c, Change::ParamAdded { param, .. } if param == "no_webpage")));
+    // layer-36.tl: the result became Updates, with a new id.
+    let l36 = h.events.iter().find(|e| e.layer == 36).expect("a change at layer 36");
+    assert!(l36.changes.contains(&Change::ResultChanged { from: "messages.SentMessage".into(), to: "Updates".into() }));
+    // Never removed from layer 1 to the end.
+    assert!(h.events.iter().all(|e| e.event != EventKind::Removed));
+}
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
+fn corpus_constructor_id_changed_name_kept() {
+    // layer-25.tl `config#3e6f732a ...`, layer-27.tl `config#68bac247 ... forwarded_count_max:int ...`.
+    let api = corpus_path("api");
+    let d = json_diff(&["diff", "25", "27", "--schemas", &api]);
+    let config = d.changed.iter().find(|c| c.name == "config").expect("config changed");
+    assert_eq!((config.kind, config.old_name.as_deref()), (Kind::Constructor, None));
+    assert_eq!((config.old_id.as_deref(), config.id.as_deref()), (Some("3e6f732a"), Some("68bac247")));
+    assert_eq!(config.compat.verdict, Verdict::IdChanging);
+}
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
+fn corpus_rename_keeps_id() {
+    // tdlib's secret schema, layer 143 → 144: `decryptedMessageMediaPhoto23#32798a8c` became
+    // `decryptedMessageMediaPhoto8#32798a8c`, and two names swapped:
+    // `documentAttributeVideo66#ef02ce6` → `documentAttributeVideo#ef02ce6`,
+    // `documentAttributeVideo#5910cccb` → `documentAttributeVideo23#5910cccb`.
+    let old = corpus_path("secret/tdlib-secret_api-layer-143.tl");
+    let new = corpus_path("secret/tdlib-secret_api-layer-144.tl");
+    let d = json_diff(&["diff", &old, &new]);
+    let renamed = |name: &str, from: &str, id: &str| {
+        let c = d.changed.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{name} not changed"));
+        assert_eq!(c.old_name.as_deref(), Some(from));
+        assert_eq!(c.id.as_deref(), Some(id));
+        assert_eq!(c.compat.verdict, Verdict::Compatible, "{c:?}");
+    };
+    renamed("decryptedMessageMediaPhoto8", "decryptedMessageMediaPhoto23", "32798a8c");
+    renamed("documentAttributeVideo", "documentAttributeVideo66", "0ef02ce6");
+    renamed("documentAttributeVideo23", "documentAttributeVideo", "5910cccb");
+    assert_eq!(d.summary.breaking, 0);
+}
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
+fn corpus_duplicate_names_do_not_crash() {
+    // madelineproto's secret schema declares `decryptedMessage` under four ids.
+    for file in ["secret/madelineproto-TL_secret.tl", "secret/telethon-secret.tl", "secret/stek29-end-to-end.tl"] {
+        let path = corpus_path(file);
+        let d = json_diff(&["diff", &path, &path]);
+        assert_eq!(d.summary, report::Summary::default(), "{file}");
+    }
+    let a = corpus_path("secret/madelineproto-TL_secret.tl");
+    let b = corpus_path("secret/stek29-end-to-end.tl");
+    json_diff(&["diff", &a, &b]);
+}
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
+fn corpus_log_covers_every_layer() {
+    let api = corpus_path("api");
+    let lines: Vec<LogLine> = serde_json::from_str(&ok(&["log", "--schemas", &api, "--format", "json"])).unwrap();
+    assert_eq!(lines.len(), 217);
+    assert_eq!((lines[0].layer, lines[0].previous), (1, None));
+    for w in lines.windows(2) {
+        assert!(w[0].layer < w[1].layer);
+        assert_eq!(w[1].previous, Some(w[0].layer));
+    }
+    // Layer 26 is missing from the corpus: 27 is compared with 25.
+    assert!(lines.iter().any(|l| l.layer == 27 && l.previous == Some(25)));
+    let d = json_diff(&["diff", "230", "230", "--schemas", &api]);
+    assert_eq!(d.summary, report::Summary::default());
+}
