@@ -3,11 +3,13 @@
 
 mod ige;
 mod kdf;
+mod v1;
 
 #[doc(hidden)]
 pub use ige::serial_chain_limit;
 pub use ige::{ige_decrypt, ige_decrypt_with, ige_encrypt, ige_encrypt_with, NotBlockAligned};
 pub use kdf::{aes_key_iv, msg_key, msg_key_large, quick_ack_token, Side};
+pub use v1::{aes_key_iv_v1, msg_key_v1};
 
 use sha1::{Digest, Sha1};
 use sha2::Sha256;

@@ -3,7 +3,9 @@
 //! Every check of the security guidelines is made: nonce echoes, the SHA-1 of the DH answer, a
 //! safe 2048-bit dh_prime, g and its quadratic-residue condition, g_a/g_b ranges with the 2^1984
 //! margins, and every new_nonce_hash. Randomness is injected, so known values replay exactly.
+//! [`bind_temp_auth_key`] builds the PFS binding of a temporary key.
 
+mod bind;
 mod client;
 mod dh;
 pub(crate) mod factorize;
@@ -16,6 +18,9 @@ mod tl;
 
 use core::fmt;
 
+#[cfg(feature = "server")]
+pub use bind::verify_bind_temp_auth_key;
+pub use bind::{bind_temp_auth_key, Binding};
 pub use client::{ClientConfig, ClientHandshake, Step};
 pub use dh::{check_dh_params, check_generator, check_public_value, is_probable_prime, DhError};
 pub use factorize::factorize;
@@ -73,6 +78,8 @@ pub enum HandshakeError {
     Over,
     /// (Server side) the request names an RSA key we do not hold or cannot be decrypted.
     BadEncryptedData,
+    /// (Server side) an auth.bindTempAuthKey request does not check out.
+    BadBinding,
 }
 
 impl fmt::Display for HandshakeError {
@@ -93,6 +100,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::TooManyRetries => f.write_str("too many dh_gen_retry answers"),
             HandshakeError::Over => f.write_str("the exchange is over"),
             HandshakeError::BadEncryptedData => f.write_str("encrypted_data cannot be decrypted"),
+            HandshakeError::BadBinding => f.write_str("auth.bindTempAuthKey does not check out"),
         }
     }
 }

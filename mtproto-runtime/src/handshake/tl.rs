@@ -22,6 +22,8 @@ pub const SET_CLIENT_DH_PARAMS: u32 = 0xf5045f1f;
 pub const DH_GEN_OK: u32 = 0x3bcbf734;
 pub const DH_GEN_RETRY: u32 = 0x46dc1fb9;
 pub const DH_GEN_FAIL: u32 = 0xa69dae02;
+pub const BIND_AUTH_KEY_INNER: u32 = 0x75a3f765;
+pub const AUTH_BIND_TEMP_AUTH_KEY: u32 = 0xcdd42a05;
 
 /// Malformed TL data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
