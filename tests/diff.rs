@@ -104,7 +104,10 @@ fn crafted_pair_covers_every_change_and_verdict() {
     let status = changed("users.status");
     assert_eq!(status.compat.verdict, Verdict::Breaking);
     assert!(status.compat.reason.contains("no longer matches the CRC32"), "{}", status.compat.reason);
-    assert_eq!(d.summary.breaking, d.changed.iter().filter(|c| c.compat.verdict == Verdict::Breaking).count());
+    assert_eq!(
+        d.summary.breaking,
+        d.changed.iter().filter(|c| c.compat.verdict == Verdict::Breaking).count()
+    );
 }
 
 #[test]
@@ -162,7 +165,11 @@ fn layer_numbers_resolve_in_a_directory() {
 fn errors_and_usage() {
     let r = tl(&["diff", "5", "9", "--schemas", LAYERS]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("layer 5 is not in") && r.stderr.contains("available: 1-2, 9-12"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("layer 5 is not in") && r.stderr.contains("available: 1-2, 9-12"),
+        "{}",
+        r.stderr
+    );
 
     let r = tl(&["diff", "5", "230"]);
     assert_eq!(r.code, 1);
@@ -197,7 +204,8 @@ fn history_follows_changes_renames_and_readds() {
     let text = ok(&["history", "item", "--schemas", LAYERS, "--format", "json"]);
     let h: History = serde_json::from_str(&text).unwrap();
     assert_eq!(h.layers, vec![1, 2, 9, 10, 11, 12]);
-    let steps: Vec<(u32, EventKind, &str)> = h.events.iter().map(|e| (e.layer, e.event, e.name.as_str())).collect();
+    let steps: Vec<(u32, EventKind, &str)> =
+        h.events.iter().map(|e| (e.layer, e.event, e.name.as_str())).collect();
     assert_eq!(
         steps,
         vec![
@@ -211,7 +219,10 @@ fn history_follows_changes_renames_and_readds() {
     assert_eq!(h.events[1].compat.as_ref().map(|c| c.verdict), Some(Verdict::IdChanging));
     assert_eq!(h.events[2].old_name.as_deref(), Some("item"));
     assert_eq!(h.events[2].compat.as_ref().map(|c| c.verdict), Some(Verdict::Compatible));
-    insta::assert_snapshot!("history_human", ok(&["history", "item", "--schemas", LAYERS, "--color", "never"]));
+    insta::assert_snapshot!(
+        "history_human",
+        ok(&["history", "item", "--schemas", LAYERS, "--color", "never"])
+    );
 
     let r = tl(&["history", "nothing.here", "--schemas", LAYERS]);
     assert_eq!(r.code, 1);
@@ -224,7 +235,10 @@ fn log_has_one_line_per_layer() {
     let lines: Vec<LogLine> =
         serde_json::from_str(&ok(&["log", "--schemas", LAYERS, "--format", "json"])).unwrap();
     let layers: Vec<(u32, Option<u32>)> = lines.iter().map(|l| (l.layer, l.previous)).collect();
-    assert_eq!(layers, vec![(1, None), (2, Some(1)), (9, Some(2)), (10, Some(9)), (11, Some(10)), (12, Some(11))]);
+    assert_eq!(
+        layers,
+        vec![(1, None), (2, Some(1)), (9, Some(2)), (10, Some(9)), (11, Some(10)), (12, Some(11))]
+    );
 }
 
 // ---- corpus (TL_CORPUS) ----
@@ -244,9 +258,15 @@ fn corpus_path(rel: &str) -> String {
 #[ignore = "reads TL_CORPUS"]
 fn corpus_send_message_history() {
     let api = corpus_path("api");
-    let h: History =
-        serde_json::from_str(&ok(&["history", "messages.sendMessage", "--schemas", &api, "--format", "json"]))
-            .unwrap();
+    let h: History = serde_json::from_str(&ok(&[
+        "history",
+        "messages.sendMessage",
+        "--schemas",
+        &api,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
     let first = &h.events[0];
     assert_eq!((first.layer, first.event, first.id.as_str()), (1, EventKind::Added, "4cde0aab"));
     // layer-27.tl: `messages.sendMessage#9add8f26 flags:# peer:InputPeer reply_to_msg_id:flags.0?int ...`
@@ -254,17 +274,28 @@ fn corpus_send_message_history() {
     let l27 = h.events.iter().find(|e| e.layer == 27).expect("a change at layer 27");
     assert_eq!(l27.event, EventKind::Changed);
     assert!(l27.changes.contains(&Change::IdChanged { from: "1ca852a1".into(), to: "9add8f26".into() }));
-    assert!(l27.changes.iter().any(|c| matches!(c, Change::ParamAdded { param, ty, .. } if param == "flags" && ty == "#")));
-    assert!(l27.changes.iter().any(|c| matches!(c, Change::MadeOptional { param, .. } if param == "reply_to_msg_id")));
+    assert!(l27
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::ParamAdded { param, ty, .. } if param == "flags" && ty == "#")));
+    assert!(l27
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::MadeOptional { param, .. } if param == "reply_to_msg_id")));
     assert_eq!(l27.compat.as_ref().map(|c| c.verdict), Some(Verdict::IdChanging));
     assert!(h.events.iter().all(|e| e.layer < 27 || e.event != EventKind::Added));
     // layer-40.tl keeps #fa88427a and adds `no_webpage:flags.1?true broadcast:flags.4?true`.
     let l40 = h.events.iter().find(|e| e.layer == 40).expect("a change at layer 40");
     assert_eq!(l40.compat.as_ref().map(|c| c.verdict), Some(Verdict::Compatible));
-    assert!(l40.changes.iter().any(|c| matches!(c, Change::ParamAdded { param, .. } if param == "no_webpage")));
+    assert!(l40
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::ParamAdded { param, .. } if param == "no_webpage")));
     // layer-36.tl: the result became Updates, with a new id.
     let l36 = h.events.iter().find(|e| e.layer == 36).expect("a change at layer 36");
-    assert!(l36.changes.contains(&Change::ResultChanged { from: "messages.SentMessage".into(), to: "Updates".into() }));
+    assert!(l36
+        .changes
+        .contains(&Change::ResultChanged { from: "messages.SentMessage".into(), to: "Updates".into() }));
     // Never removed from layer 1 to the end.
     assert!(h.events.iter().all(|e| e.event != EventKind::Removed));
 }
@@ -307,7 +338,9 @@ fn corpus_rename_keeps_id() {
 #[ignore = "reads TL_CORPUS"]
 fn corpus_duplicate_names_do_not_crash() {
     // madelineproto's secret schema declares `decryptedMessage` under four ids.
-    for file in ["secret/madelineproto-TL_secret.tl", "secret/telethon-secret.tl", "secret/stek29-end-to-end.tl"] {
+    for file in
+        ["secret/madelineproto-TL_secret.tl", "secret/telethon-secret.tl", "secret/stek29-end-to-end.tl"]
+    {
         let path = corpus_path(file);
         let d = json_diff(&["diff", &path, &path]);
         assert_eq!(d.summary, report::Summary::default(), "{file}");
@@ -321,7 +354,8 @@ fn corpus_duplicate_names_do_not_crash() {
 #[ignore = "reads TL_CORPUS"]
 fn corpus_log_covers_every_layer() {
     let api = corpus_path("api");
-    let lines: Vec<LogLine> = serde_json::from_str(&ok(&["log", "--schemas", &api, "--format", "json"])).unwrap();
+    let lines: Vec<LogLine> =
+        serde_json::from_str(&ok(&["log", "--schemas", &api, "--format", "json"])).unwrap();
     assert_eq!(lines.len(), 217);
     assert_eq!((lines[0].layer, lines[0].previous), (1, None));
     for w in lines.windows(2) {

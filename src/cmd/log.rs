@@ -32,7 +32,9 @@ pub fn run(args: Args) -> ExitCode {
     };
     let lines = crate::diff::log::log(&layers);
     match args.format {
-        HumanOrJson::Human => print!("{}", crate::diff::log::render(&lines, Style { color: args.color.for_stdout() })),
+        HumanOrJson::Human => {
+            print!("{}", crate::diff::log::render(&lines, Style { color: args.color.for_stdout() }))
+        }
         HumanOrJson::Json => match serde_json::to_string_pretty(&lines) {
             Ok(j) => println!("{j}"),
             Err(e) => return super::diff::fail(&format!("cannot write JSON: {e}")),

@@ -2,8 +2,8 @@
 
 use super::report::{Change, Changed, Compat, Kind, Verdict};
 use super::text::{
-    flag_of, flag_text, generics_text, hex, is_true_flag, param_type_text, same_declaration,
-    same_flag, same_type, type_text,
+    flag_of, flag_text, generics_text, hex, is_true_flag, param_type_text, same_declaration, same_flag,
+    same_type, type_text,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -72,7 +72,10 @@ pub fn compare(old: &Definition<'_>, new: &Definition<'_>, ctx: &Context<'_>) ->
         items.push(if equivalent(&old.ty, &new.ty, ctx, 0) {
             Item::ok(change, format!("result type `{old_ty}` became `{new_ty}`, the same on the wire"))
         } else if new.category == Category::Function {
-            Item::bad(change, format!("the same method id now returns `{new_ty}`, old callers decode `{old_ty}`"))
+            Item::bad(
+                change,
+                format!("the same method id now returns `{new_ty}`, old callers decode `{old_ty}`"),
+            )
         } else {
             Item::bad(change, format!("the same constructor id now builds `{new_ty}` instead of `{old_ty}`"))
         });
@@ -114,7 +117,13 @@ pub fn compare(old: &Definition<'_>, new: &Definition<'_>, ctx: &Context<'_>) ->
     })
 }
 
-fn verdict(old: &Definition<'_>, new: &Definition<'_>, items: &[Item], kept: bool, ctx: &Context<'_>) -> Compat {
+fn verdict(
+    old: &Definition<'_>,
+    new: &Definition<'_>,
+    items: &[Item],
+    kept: bool,
+    ctx: &Context<'_>,
+) -> Compat {
     let what = match new.category {
         Category::Type => "constructor",
         Category::Function => "method",
@@ -123,7 +132,10 @@ fn verdict(old: &Definition<'_>, new: &Definition<'_>, items: &[Item], kept: boo
         if let Some(owner) = ctx.old_ids.get(&new.id).filter(|o| **o != old.name) {
             return Compat {
                 verdict: Verdict::Breaking,
-                reason: format!("new id #{} is `{owner}`'s in the old layer: old decoders read it as that", hex(new.id)),
+                reason: format!(
+                    "new id #{} is `{owner}`'s in the old layer: old decoders read it as that",
+                    hex(new.id)
+                ),
             };
         }
         return Compat {
@@ -283,7 +295,10 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], ctx: &Context<'_>, items: &
             ),
             Some(f) => Item::bad(
                 change,
-                format!("{} now means something else; old decoders still read it as `{name}:{ty}`", flag_text(f)),
+                format!(
+                    "{} now means something else; old decoders still read it as `{name}:{ty}`",
+                    flag_text(f)
+                ),
             ),
             None => Item::bad(change, format!("`{name}:{ty}` is gone but old decoders still read it")),
         });
@@ -325,14 +340,20 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], ctx: &Context<'_>, items: &
                     change,
                     format!("new `{name}:{ty}`: old decoders skip {} and misread what follows", flag_text(f)),
                 ),
-                None => Item::bad(change, format!("new `{name}:{ty}` under the same id: old decoders misalign")),
+                None => {
+                    Item::bad(change, format!("new `{name}:{ty}` under the same id: old decoders misalign"))
+                }
             });
             continue;
         };
         let Some(o) = old.get(i) else { continue };
         if renamed[i] {
             items.push(Item::ok(
-                Change::ParamRenamed { from: old_keys[i].to_string(), to: name.to_string(), ty: param_type_text(n) },
+                Change::ParamRenamed {
+                    from: old_keys[i].to_string(),
+                    to: name.to_string(),
+                    ty: param_type_text(n),
+                },
                 format!("parameter `{}` renamed to `{name}`, same type and place", old_keys[i]),
             ));
         }
@@ -352,18 +373,28 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], ctx: &Context<'_>, items: &
             )),
             (Some(f), None) => items.push(Item::bad(
                 Change::MadeRequired { param: name.to_string(), flag: flag_text(f) },
-                format!("`{name}` is now always sent; old decoders read it only when {} is set", flag_text(f)),
+                format!(
+                    "`{name}` is now always sent; old decoders read it only when {} is set",
+                    flag_text(f)
+                ),
             )),
             (Some(a), Some(b)) if !same_flag(Some(a), Some(b)) => items.push(Item::bad(
                 Change::FlagMoved { param: name.to_string(), from: flag_text(a), to: flag_text(b) },
-                format!("`{name}` moved from {} to {}; old decoders look at the old bit", flag_text(a), flag_text(b)),
+                format!(
+                    "`{name}` moved from {} to {}; old decoders look at the old bit",
+                    flag_text(a),
+                    flag_text(b)
+                ),
             )),
             _ => {}
         }
         if moved.contains_key(&j) {
             let change = Change::ParamMoved { param: name.to_string(), from: i, to: j };
             items.push(if wire_moved.contains(&j) {
-                Item::bad(change, format!("`{name}` moved ({i} \u{2192} {j}); old decoders read the old order"))
+                Item::bad(
+                    change,
+                    format!("`{name}` moved ({i} \u{2192} {j}); old decoders read the old order"),
+                )
             } else {
                 Item::ok(change, format!("`{name}` moved but occupies no bytes"))
             });
@@ -458,7 +489,9 @@ mod tests {
     fn renamed_param_is_compatible() {
         let c = run("a#1 x:int y:long = A", "a#1 z:int y:long = A").unwrap();
         assert_eq!(c.compat.verdict, Verdict::Compatible);
-        assert!(matches!(&c.changes[..], [Change::ParamRenamed { from, to, .. }] if from == "x" && to == "z"));
+        assert!(
+            matches!(&c.changes[..], [Change::ParamRenamed { from, to, .. }] if from == "x" && to == "z")
+        );
     }
 
     #[test]

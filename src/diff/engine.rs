@@ -48,10 +48,8 @@ fn diff_types<'s>(old: &'s [Definition<'s>], new: &'s [Definition<'s>]) -> TypeD
 
     let mut renames: HashMap<&str, &str> = HashMap::new();
     if !gone.is_empty() && !fresh.is_empty() {
-        let by_names: HashMap<Vec<&str>, &str> = fresh
-            .iter()
-            .map(|t| (sorted(new_types[t].iter().map(|d| d.name.as_ref())), *t))
-            .collect();
+        let by_names: HashMap<Vec<&str>, &str> =
+            fresh.iter().map(|t| (sorted(new_types[t].iter().map(|d| d.name.as_ref())), *t)).collect();
         let by_ids: HashMap<Vec<u32>, &str> =
             fresh.iter().map(|t| (sorted(new_types[t].iter().map(|d| d.id)), *t)).collect();
         let mut taken: Vec<&str> = Vec::new();
@@ -81,7 +79,8 @@ fn diff_types<'s>(old: &'s [Definition<'s>], new: &'s [Definition<'s>]) -> TypeD
     }
     for t in &gone {
         if let Some(n) = out.renames.get(t) {
-            let same_ids = sorted(old_types[t].iter().map(|d| d.id)) == sorted(new_types[n].iter().map(|d| d.id));
+            let same_ids =
+                sorted(old_types[t].iter().map(|d| d.id)) == sorted(new_types[n].iter().map(|d| d.id));
             let compat = if same_ids {
                 Compat {
                     verdict: Verdict::Compatible,
@@ -130,8 +129,12 @@ pub fn added_compat(def: &Definition<'_>) -> Compat {
 /// The verdict of a definition only the old side has.
 pub fn removed_compat(def: &Definition<'_>) -> Compat {
     let reason = match def.category {
-        Category::Type => format!("peers on the old layer may still send #{}; the new layer does not know it", hex(def.id)),
-        Category::Function => format!("callers on the old layer get #{} rejected as an unknown method", hex(def.id)),
+        Category::Type => {
+            format!("peers on the old layer may still send #{}; the new layer does not know it", hex(def.id))
+        }
+        Category::Function => {
+            format!("callers on the old layer get #{} rejected as an unknown method", hex(def.id))
+        }
     };
     Compat { verdict: Verdict::IdChanging, reason }
 }
@@ -165,7 +168,7 @@ pub fn namespace(name: &str) -> &str {
     name.rsplit_once('.').map_or("", |(ns, _)| ns)
 }
 
-fn sort_key<'e>(kind: Kind, name: &'e str) -> (&'e str, &'e str, Kind) {
+fn sort_key(kind: Kind, name: &str) -> (&str, &str, Kind) {
     (namespace(name), name, kind)
 }
 
@@ -184,11 +187,8 @@ pub fn diff_matched<'s>(old: &'s [Definition<'s>], new: &'s [Definition<'s>], ma
         matching.added.iter().filter_map(|&j| new.get(j)).map(|d| entry(d, added_compat(d))).collect();
     let mut removed: Vec<Entry> =
         matching.removed.iter().filter_map(|&i| old.get(i)).map(|d| entry(d, removed_compat(d))).collect();
-    let mut changed: Vec<Changed> = matching
-        .pairs
-        .iter()
-        .filter_map(|&(i, j)| compare(old.get(i)?, new.get(j)?, &ctx))
-        .collect();
+    let mut changed: Vec<Changed> =
+        matching.pairs.iter().filter_map(|&(i, j)| compare(old.get(i)?, new.get(j)?, &ctx)).collect();
     added.extend(types.added);
     removed.extend(types.removed);
     changed.extend(types.changed);

@@ -123,7 +123,8 @@ pub fn render(h: &History, style: Style) -> String {
             }
         }
         for ch in e.changes.iter().filter(|c| !matches!(c, Change::IdChanged { .. })) {
-            let _ = writeln!(out, "             {} {}", style.paint(code::DIM, "\u{b7}"), describe(ch, &plain));
+            let _ =
+                writeln!(out, "             {} {}", style.paint(code::DIM, "\u{b7}"), describe(ch, &plain));
         }
         if e.event == EventKind::Changed {
             let _ = writeln!(out, "             {} {}", style.paint(code::DIM, "="), e.declaration);

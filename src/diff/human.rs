@@ -11,14 +11,22 @@ use std::fmt::Write;
 pub fn describe(c: &Change, quote: &dyn Fn(&str) -> String) -> String {
     match c {
         Change::Renamed { from, .. } => format!("renamed from {}", quote(from)),
-        Change::IdChanged { from, to } => format!("id {} \u{2192} {}", quote(&format!("#{from}")), quote(&format!("#{to}"))),
+        Change::IdChanged { from, to } => {
+            format!("id {} \u{2192} {}", quote(&format!("#{from}")), quote(&format!("#{to}")))
+        }
         Change::IdKept { id, crc } => {
-            format!("kept id {} although the CRC32 is now {}", quote(&format!("#{id}")), quote(&format!("#{crc}")))
+            format!(
+                "kept id {} although the CRC32 is now {}",
+                quote(&format!("#{id}")),
+                quote(&format!("#{crc}"))
+            )
         }
         Change::ResultChanged { from, to } => format!("result {} \u{2192} {}", quote(from), quote(to)),
         Change::GenericsChanged { from, to } => format!("generics {} \u{2192} {}", quote(from), quote(to)),
         Change::ParamAdded { param, ty, .. } => format!("added param {}", quote(&format!("{param}:{ty}"))),
-        Change::ParamRemoved { param, ty, .. } => format!("removed param {}", quote(&format!("{param}:{ty}"))),
+        Change::ParamRemoved { param, ty, .. } => {
+            format!("removed param {}", quote(&format!("{param}:{ty}")))
+        }
         Change::ParamRenamed { from, to, .. } => format!("param {} renamed to {}", quote(from), quote(to)),
         Change::ParamRetyped { param, from, to } => {
             format!("param {} retyped {} \u{2192} {}", quote(param), quote(from), quote(to))
@@ -26,7 +34,9 @@ pub fn describe(c: &Change, quote: &dyn Fn(&str) -> String) -> String {
         Change::FlagMoved { param, from, to } => {
             format!("param {} moved from {} to {}", quote(param), quote(from), quote(to))
         }
-        Change::MadeOptional { param, flag } => format!("param {} made optional ({})", quote(param), quote(flag)),
+        Change::MadeOptional { param, flag } => {
+            format!("param {} made optional ({})", quote(param), quote(flag))
+        }
         Change::MadeRequired { param, flag } => {
             format!("param {} made required (was {})", quote(param), quote(flag))
         }
@@ -89,7 +99,8 @@ pub fn render(diff: &Diff, style: Style) -> String {
             let _ = writeln!(out, "      {}: {}", style.verdict(e.compat.verdict), e.compat.reason);
         }
         for e in &g.removed {
-            let _ = writeln!(out, "  {} {} {}", style.paint(code::RED, "\u{2212}"), e.kind.word(), e.declaration);
+            let _ =
+                writeln!(out, "  {} {} {}", style.paint(code::RED, "\u{2212}"), e.kind.word(), e.declaration);
             let _ = writeln!(out, "      {}: {}", style.verdict(e.compat.verdict), e.compat.reason);
         }
         for c in &g.changed {

@@ -18,11 +18,8 @@ pub struct LayerFile {
 /// `N` when `file_name` is `layer-N.tl` or `layer-N.json`, with whether it is TL.
 fn layer_of(file_name: &str) -> Option<(u32, bool)> {
     let rest = file_name.strip_prefix("layer-")?;
-    let (num, tl) = if let Some(n) = rest.strip_suffix(".tl") {
-        (n, true)
-    } else {
-        (rest.strip_suffix(".json")?, false)
-    };
+    let (num, tl) =
+        if let Some(n) = rest.strip_suffix(".tl") { (n, true) } else { (rest.strip_suffix(".json")?, false) };
     if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -92,20 +89,20 @@ pub fn resolve(arg: &str, dir: Option<&Path>) -> Result<Side, String> {
             match files.iter().find(|f| f.layer == layer) {
                 Some(f) => {
                     let path = f.path.to_string_lossy().into_owned();
-                    Ok(Side { label: format!("layer {layer} ({path})"), sources: vec![SourceText::read(&path)?] })
+                    Ok(Side {
+                        label: format!("layer {layer} ({path})"),
+                        sources: vec![SourceText::read(&path)?],
+                    })
                 }
                 None => {
                     let all: Vec<u32> = files.iter().map(|f| f.layer).collect();
-                    Err(format!(
-                        "layer {layer} is not in {}; available: {}",
-                        dir.display(),
-                        ranges(&all)
-                    ))
+                    Err(format!("layer {layer} is not in {}; available: {}", dir.display(), ranges(&all)))
                 }
             }
         }
         None => {
-            let sources: Vec<SourceText> = crate::embedded::DEFAULT.iter().map(SourceText::embedded).collect();
+            let sources: Vec<SourceText> =
+                crate::embedded::DEFAULT.iter().map(SourceText::embedded).collect();
             let embedded = sources.iter().find_map(|s| tl_parser::parse(&s.text).schema.layer);
             if embedded == Some(layer) {
                 Ok(Side { label: format!("layer {layer} (embedded)"), sources })
@@ -175,7 +172,13 @@ pub fn par_map<'i, T: Sync, R: Send>(items: &'i [T], f: impl Fn(&'i T) -> R + Sy
         let handles: Vec<_> = (0..THREADS)
             .map(|t| {
                 s.spawn(move || {
-                    items.iter().enumerate().skip(t).step_by(THREADS).map(|(i, x)| (i, f(x))).collect::<Vec<_>>()
+                    items
+                        .iter()
+                        .enumerate()
+                        .skip(t)
+                        .step_by(THREADS)
+                        .map(|(i, x)| (i, f(x)))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();

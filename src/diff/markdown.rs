@@ -62,8 +62,13 @@ pub fn render(diff: &Diff) -> String {
                 Some(old) => format!("{} (was {})", code(&c.name), code(old)),
                 None => code(&c.name),
             };
-            let _ =
-                writeln!(out, "- Changed {} {name} \u{2014} {}: {}", c.kind.word(), verdict(c.compat.verdict), c.compat.reason);
+            let _ = writeln!(
+                out,
+                "- Changed {} {name} \u{2014} {}: {}",
+                c.kind.word(),
+                verdict(c.compat.verdict),
+                c.compat.reason
+            );
             for ch in &c.changes {
                 if matches!(ch, Change::Renamed { .. }) && c.old_name.is_some() {
                     continue; // on the entry's line already

@@ -69,8 +69,10 @@ pub fn match_definitions(old: &[Definition<'_>], new: &[Definition<'_>]) -> Matc
     let mut old_to_new = vec![None; old.len()];
     let mut new_to_old = vec![None; new.len()];
 
-    let mut exact =
-        Buckets::new(old.len(), old.iter().enumerate().map(|(i, d)| (i, (d.category, d.name.as_ref(), d.id))));
+    let mut exact = Buckets::new(
+        old.len(),
+        old.iter().enumerate().map(|(i, d)| (i, (d.category, d.name.as_ref(), d.id))),
+    );
     for (j, d) in new.iter().enumerate() {
         if let Some(i) = exact.take(&(d.category, d.name.as_ref(), d.id)) {
             link(&mut old_to_new, &mut new_to_old, i, j);
