@@ -3,8 +3,9 @@
 //! like any RPC; its `encrypted_message` is `bind_auth_key_inner` encrypted with the permanent key
 //! in MTProto 1.0 style.
 
-use super::tl::{self, Reader, Writer};
-use super::HandshakeError;
+use super::tl::{self, Writer};
+#[cfg(feature = "server")]
+use super::{tl::Reader, HandshakeError};
 use crate::auth_key::AuthKey;
 use crate::crypto::{aes_key_iv_v1, ige_encrypt, msg_key_v1, Side};
 use crate::random::Random;
