@@ -164,3 +164,46 @@ fn samples_tampered_answers_are_refused() {
     gen[last] ^= 1;
     assert_eq!(hs.handle(&gen).unwrap_err(), super::HandshakeError::BadNewNonceHash);
 }
+
+#[test]
+#[ignore = "reads the shared vectors through TL_CORPUS"]
+fn samples_dh_gen_retry_then_fail() {
+    let v = vectors();
+    let h = |k: &str| hex(v[k].as_str().unwrap());
+    let script = Script(VecDeque::from([
+        (h("nonce"), false),
+        (h("new_nonce"), false),
+        (h("step4_rsa_pad_random_padding_bytes"), false),
+        ([0x11u8; 32].to_vec(), true),
+        (h("step7_b"), false),
+        (h("step7_padding"), false),
+        // The retry draws a new b and padding; the page's values again give the same key.
+        (h("step7_b"), false),
+        (h("step7_padding"), false),
+    ]));
+    let (mut hs, _) = ClientHandshake::new(ClientConfig::new(2), script);
+    hs.handle(&h("step2_resPQ_body")).unwrap();
+    hs.handle(&h("step6_server_DH_params_ok_body")).unwrap();
+    let gen =
+        |id: u32, hash: &str| [id.to_le_bytes().to_vec(), h("nonce"), h("server_nonce"), h(hash)].concat();
+
+    // dh_gen_retry with new_nonce_hash2: a new set_client_DH_params whose retry_id is the
+    // previous key's auth_key_aux_hash.
+    let Ok(Step::Send(retry)) = hs.handle(&gen(super::tl::DH_GEN_RETRY, "new_nonce_hash2")) else {
+        panic!("dh_gen_retry refused")
+    };
+    let first = h("step7_set_client_DH_params_body");
+    assert_eq!(retry.len(), first.len());
+    let (tmp_key, tmp_iv) =
+        dh::tmp_aes_key_iv(&h("server_nonce").try_into().unwrap(), &h("new_nonce").try_into().unwrap());
+    let mut data = retry[4 + 32 + 4..].to_vec();
+    ige_decrypt(&mut data, &tmp_key, &tmp_iv).unwrap();
+    let retry_id = &data[20 + 4 + 32..20 + 4 + 32 + 8];
+    assert_eq!(retry_id, h("auth_key_aux_hash"));
+
+    // dh_gen_fail with new_nonce_hash3 ends the exchange with DhGenFail.
+    assert_eq!(
+        hs.handle(&gen(super::tl::DH_GEN_FAIL, "new_nonce_hash3")).unwrap_err(),
+        super::HandshakeError::DhGenFail
+    );
+}
