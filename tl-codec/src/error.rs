@@ -1,13 +1,27 @@
 //! Decoding errors: what went wrong and at which byte offset.
 
+use alloc::boxed::Box;
 use core::fmt;
 
 /// A decoding failure: the byte offset into the input where the offending item starts, and
 /// what was wrong with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Error {
+///
+/// Boxed so that it is one pointer wide: every read returns a `Result`, and a small error
+/// lets `Result<u32>`, `Result<&[u8]>` and the like travel in registers. The allocation
+/// happens only on failure.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     offset: usize,
     kind: ErrorKind,
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error").field("offset", &self.0.offset).field("kind", &self.0.kind).finish()
+    }
 }
 
 /// What went wrong while decoding.
@@ -61,18 +75,19 @@ pub enum ErrorKind {
 impl Error {
     /// An error of `kind` at byte `offset`.
     #[cold]
+    #[inline(never)]
     pub fn new(kind: ErrorKind, offset: usize) -> Error {
-        Error { offset, kind }
+        Error(Box::new(Inner { offset, kind }))
     }
 
     /// The byte offset into the input where the offending item starts.
     pub fn offset(&self) -> usize {
-        self.offset
+        self.0.offset
     }
 
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 }
 
@@ -96,7 +111,7 @@ impl fmt::Display for ErrorKind {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}", self.kind, self.offset)
+        write!(f, "{} at byte {}", self.0.kind, self.0.offset)
     }
 }
 

@@ -12,8 +12,10 @@ pub const DEFAULT_MAX_DEPTH: u32 = 64;
 /// After an error the position and depth are unspecified: a failed decode is not resumable.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
+    // The unread input. Reads shrink this slice rather than bump an index: one length check
+    // per read, and the offset is still known as `total - rest.len()`.
+    rest: &'a [u8],
+    total: usize,
     depth: u32,
     max_depth: u32,
     reject_unknown_flags: bool,
@@ -23,7 +25,13 @@ impl<'a> Reader<'a> {
     /// A reader at the start of `data` with the default limits.
     #[inline]
     pub fn new(data: &'a [u8]) -> Reader<'a> {
-        Reader { data, pos: 0, depth: 0, max_depth: DEFAULT_MAX_DEPTH, reject_unknown_flags: false }
+        Reader {
+            rest: data,
+            total: data.len(),
+            depth: 0,
+            max_depth: DEFAULT_MAX_DEPTH,
+            reject_unknown_flags: false,
+        }
     }
 
     /// Sets how many constructors may nest inside each other before decoding fails with
@@ -46,13 +54,13 @@ impl<'a> Reader<'a> {
     /// The byte offset of the next read.
     #[inline]
     pub fn position(&self) -> usize {
-        self.pos
+        self.total - self.rest.len()
     }
 
     /// How many bytes are left.
     #[inline]
     pub fn remaining(&self) -> usize {
-        self.data.len().saturating_sub(self.pos)
+        self.rest.len()
     }
 
     /// True when every byte has been read.
@@ -64,7 +72,7 @@ impl<'a> Reader<'a> {
     /// The unread bytes, without consuming them.
     #[inline]
     pub fn rest(&self) -> &'a [u8] {
-        self.data.get(self.pos..).unwrap_or_default()
+        self.rest
     }
 
     /// The current nesting depth.
@@ -72,31 +80,34 @@ impl<'a> Reader<'a> {
         self.depth
     }
 
+    // The error helpers are inlined so that only `Error::new` (cold, out of line, taking plain
+    // integers) is called: a reader whose address escaped into a call could not be kept in
+    // registers, which costs more than the whole decode of a small object.
+
     /// An error of `kind` at the current position.
-    #[cold]
+    #[inline(always)]
     pub fn error(&self, kind: ErrorKind) -> Error {
-        Error::new(kind, self.pos)
+        Error::new(kind, self.position())
     }
 
     /// The error for a constructor id just read that the type does not have; the offset points
     /// at the id.
-    #[cold]
+    #[inline(always)]
     pub fn unknown_constructor(&self, id: u32) -> Error {
-        Error::new(ErrorKind::UnknownConstructor { id }, self.pos.saturating_sub(4))
+        Error::new(ErrorKind::UnknownConstructor { id }, self.position().saturating_sub(4))
     }
 
-    #[cold]
+    #[inline(always)]
     fn eof(&self, needed: usize) -> Error {
-        Error::new(ErrorKind::UnexpectedEnd { needed }, self.pos)
+        Error::new(ErrorKind::UnexpectedEnd { needed }, self.position())
     }
 
     /// Consumes exactly `n` bytes.
     #[inline]
     pub fn read_raw(&mut self, n: usize) -> Result<&'a [u8]> {
-        let rest = self.rest();
-        match rest.get(..n) {
-            Some(bytes) => {
-                self.pos += n;
+        match self.rest.split_at_checked(n) {
+            Some((bytes, tail)) => {
+                self.rest = tail;
                 Ok(bytes)
             }
             None => Err(self.eof(n)),
@@ -106,9 +117,9 @@ impl<'a> Reader<'a> {
     /// Consumes exactly `N` bytes as an array reference.
     #[inline]
     pub fn read_array<const N: usize>(&mut self) -> Result<&'a [u8; N]> {
-        match self.rest().first_chunk::<N>() {
-            Some(bytes) => {
-                self.pos += N;
+        match self.rest.split_first_chunk::<N>() {
+            Some((bytes, tail)) => {
+                self.rest = tail;
                 Ok(bytes)
             }
             None => Err(self.eof(N)),
@@ -130,7 +141,7 @@ impl<'a> Reader<'a> {
     /// Looks at the next `u32` (usually a constructor id) without consuming it.
     #[inline]
     pub fn peek_u32(&self) -> Result<u32> {
-        match self.rest().first_chunk::<4>() {
+        match self.rest.first_chunk::<4>() {
             Some(b) => Ok(u32::from_le_bytes(*b)),
             None => Err(self.eof(4)),
         }
@@ -141,8 +152,7 @@ impl<'a> Reader<'a> {
     /// skipped, not checked; a `0xfe` header with a short length is accepted.
     #[inline]
     pub fn read_tl_bytes(&mut self) -> Result<&'a [u8]> {
-        let rest = self.rest();
-        let (header, len) = match rest.first_chunk::<4>() {
+        let (header, len) = match self.rest.first_chunk::<4>() {
             Some(&[254, a, b, c]) => (4, usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16),
             Some(&[255, ..]) => return Err(self.error(ErrorKind::LengthOutOfRange { len: 255 })),
             Some(&[n, ..]) => (1, usize::from(n)),
@@ -150,12 +160,13 @@ impl<'a> Reader<'a> {
             None => return Err(self.eof(4)),
         };
         let padded = (header + len + 3) & !3;
-        match rest.get(header..header + len) {
-            Some(bytes) if padded <= rest.len() => {
-                self.pos += padded;
-                Ok(bytes)
+        match self.rest.split_at_checked(padded) {
+            Some((item, tail)) => {
+                self.rest = tail;
+                // `header + len <= padded`, so this always succeeds.
+                Ok(item.get(header..header + len).unwrap_or_default())
             }
-            _ => Err(self.eof(padded)),
+            None => Err(self.eof(padded)),
         }
     }
 
@@ -164,7 +175,7 @@ impl<'a> Reader<'a> {
     /// that allocating `count` elements up front is justified by the input's length.
     #[inline]
     pub fn read_count(&mut self, min_element_size: usize) -> Result<usize> {
-        let at = self.pos;
+        let at = self.position();
         let count = self.read_u32()? as usize;
         if count > self.remaining() / min_element_size.max(1) {
             return Err(Error::new(ErrorKind::LengthOutOfRange { len: count }, at));
@@ -191,10 +202,10 @@ impl<'a> Reader<'a> {
 
     /// Checks a flags word just read against the bits a type defines, when the reader was
     /// asked to reject unknown bits.
-    #[inline]
+    #[inline(always)]
     pub fn check_flags(&self, flags: u32, known: u32) -> Result<()> {
         if self.reject_unknown_flags && flags & !known != 0 {
-            return Err(Error::new(ErrorKind::InvalidFlags { flags }, self.pos.saturating_sub(4)));
+            return Err(Error::new(ErrorKind::InvalidFlags { flags }, self.position().saturating_sub(4)));
         }
         Ok(())
     }
