@@ -231,6 +231,11 @@ pub fn check_source(src: &SourceText, opts: RenderOptions) -> FileReport {
     build_report(src, Some(format), parsed.schema.layer, counts(&parsed), &parsed.diagnostics, opts)
 }
 
+/// Most diagnostics rendered per file for people. Past a few hundred nobody reads them, and the
+/// renderer finds each line by rescanning the file, so an adversarial file with tens of
+/// thousands of warnings would otherwise take seconds. Counts and JSON output stay complete.
+const MAX_RENDERED: usize = 200;
+
 /// Assembles a report from parts (also used by `json`/`fmt` to show their diagnostics).
 pub fn build_report(
     src: &SourceText,
@@ -260,7 +265,18 @@ pub fn build_report(
         })
         .collect();
     let human = if opts.human {
-        diagnostics.iter().map(|d| tl_parser::render::render(d, &src.path, &src.text, opts.color)).collect()
+        let mut out: String = diagnostics
+            .iter()
+            .take(MAX_RENDERED)
+            .map(|d| tl_parser::render::render(d, &src.path, &src.text, opts.color))
+            .collect();
+        if let Some(more) = diagnostics.len().checked_sub(MAX_RENDERED).filter(|&n| n > 0) {
+            out.push_str(&format!(
+                "{}: note: {more} more diagnostics not shown (`--format json` lists them all)\n",
+                src.path
+            ));
+        }
+        out
     } else {
         String::new()
     };
@@ -314,6 +330,21 @@ mod tests {
     fn io_headline_has_no_escapes_when_plain() {
         assert_eq!(headline_only("p", "io", "gone\u{1b}", false), "p: error[io]: gone\u{fffd}\n");
         assert!(headline_only("p", "io", "gone", true).contains("\x1b[1;31m"));
+    }
+
+    #[test]
+    fn human_output_is_capped_but_counts_are_not() {
+        let text: String = (0..300).map(|i| format!("a{i} x:Bad = A;\n")).collect();
+        let src = SourceText { path: "f.tl".into(), text, invalid_utf8_at: None };
+        let diags: Vec<Diagnostic> =
+            (0..300).map(|i| Diagnostic::warning("w", "m", Span::new(i * 15, i * 15 + 2))).collect();
+        let r =
+            build_report(&src, None, None, (0, 0, 0), &diags, RenderOptions { human: true, color: false });
+        assert_eq!(r.warnings(), 300);
+        assert_eq!(r.human.matches("warning[w]").count(), MAX_RENDERED);
+        assert!(r
+            .human
+            .ends_with("f.tl: note: 100 more diagnostics not shown (`--format json` lists them all)\n"));
     }
 
     #[test]
