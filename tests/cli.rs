@@ -318,6 +318,24 @@ fn json_then_fmt_round_trip() {
 }
 
 #[test]
+fn unwritable_output_exits_1() {
+    for cmd in ["json", "fmt"] {
+        let r = tl(&[("a.tl", b(GOOD))], &[cmd, "a.tl", "-o", "no/such/dir/out"]);
+        assert_eq!(r.code, 1, "{cmd}: {}", r.stderr);
+        assert!(r.stderr.contains("cannot write no/such/dir/out"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn strict_json_format_exits_1_on_warnings() {
+    let r = tl(&[("warn.tl", b(WARN))], &["check", "--strict", "--format", "json", "warn.tl"]);
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!((v["errors"].as_u64(), v["warnings"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(r.stderr, "1 file, 0 errors, 1 warning\n");
+}
+
+#[test]
 fn fmt_check_flags_non_canonical() {
     let messy = "boolFalse#bc799737   =  Bool;\n\n\nboolTrue#997275b5=Bool;";
     let r = tl(&[("m.tl", b(messy))], &["fmt", "--check", "m.tl"]);
