@@ -1,7 +1,8 @@
 //! Semantic checks of a parsed schema: ids against the CRC32 of the canonical declaration,
 //! flag references, references to unknown types, duplicates.
 
-use std::collections::HashSet;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::canon::{canonical_declaration, crc_id_with};
@@ -31,45 +32,106 @@ pub const KNOWN_ID_EXCEPTIONS: &[(&str, u32)] = &[
 ];
 
 /// Type names every schema may use without declaring them.
-const BUILTIN_TYPES: &[&str] = &[
-    "int", "long", "double", "string", "bytes", "int128", "int256", "true", "Bool", "Vector", "vector",
-    "Object", "#", "Type", "?",
-];
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "int"
+            | "long"
+            | "double"
+            | "string"
+            | "bytes"
+            | "int128"
+            | "int256"
+            | "true"
+            | "Bool"
+            | "Vector"
+            | "vector"
+            | "Object"
+            | "#"
+            | "Type"
+            | "?"
+    )
+}
 
-/// FNV-1a: the sets here hold a few thousand short names, where SipHash is needlessly slow.
+/// The names a type reference may use: builtins, boxed types (result types of constructors)
+/// and, for bare references such as `%message` or `vector<future_salt>`, constructor names.
+struct Known<'s> {
+    schema: &'s Schema<'s>,
+    types: FastSet<&'s str>,
+    /// Built on first need: most schemas never refer to a constructor by name.
+    ctors: OnceCell<FastSet<&'s str>>,
+}
+
+impl Known<'_> {
+    fn contains(&self, name: &str) -> bool {
+        is_builtin(name)
+            || self.types.contains(name)
+            || self
+                .ctors
+                .get_or_init(|| self.schema.constructors().map(|d| d.name.as_ref()).collect())
+                .contains(name)
+    }
+}
+
+/// A word-at-a-time multiplicative hash (the rustc "Fx" scheme): the set here holds a few
+/// thousand short names, where SipHash's DoS resistance buys nothing and costs most of the
+/// validation time.
 #[derive(Default)]
-struct Fnv(u64);
+struct Fx(u64);
 
-impl Hasher for Fnv {
+const FX_K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_K);
+    }
+}
+
+impl Hasher for Fx {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
-        self.0 = h;
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
     }
 }
 
-type FastSet<T> = HashSet<T, BuildHasherDefault<Fnv>>;
+type FastSet<T> = HashSet<T, BuildHasherDefault<Fx>>;
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Runs every check over `schema`.
 pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let n = schema.definitions.len();
-    let mut known: FastSet<&str> = FastSet::with_capacity_and_hasher(2 * n + 32, Default::default());
-    known.extend(BUILTIN_TYPES.iter().copied());
-    for d in schema.constructors() {
-        known.insert(&d.ty.name);
-        known.insert(&d.name);
-    }
-    let mut seen: FastSet<(&str, u32)> = FastSet::with_capacity_and_hasher(n, Default::default());
+    let mut types: FastSet<&str> = FastSet::with_capacity_and_hasher(n + 32, Default::default());
+    types.extend(schema.constructors().map(|d| d.ty.name.as_ref()));
+    let known = Known { schema, types, ctors: OnceCell::new() };
+    // Ids are nearly unique, so duplicates are looked for by id first and by name only on a
+    // clash (the value is the first definition with that id).
+    let mut by_id: FastMap<u32, usize> = FastMap::with_capacity_and_hasher(n, Default::default());
     let mut buf = String::with_capacity(256);
     let mut locals: Vec<&str> = Vec::new();
-    for def in &schema.definitions {
+    for (i, def) in schema.definitions.iter().enumerate() {
         check_id(def, &mut buf, &mut out);
         check_flags(def, &mut out);
         locals.clear();
@@ -80,7 +142,10 @@ pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
             check_param_types(p, &known, &locals, &mut out);
         }
         check_type(&def.ty, &known, &locals, &mut out);
-        if !seen.insert((&def.name, def.id)) {
+        let first = *by_id.entry(def.id).or_insert(i);
+        let duplicate =
+            first != i && schema.definitions[first..i].iter().any(|d| d.id == def.id && d.name == def.name);
+        if duplicate {
             out.push(
                 Diagnostic::warning(
                     "duplicate",
@@ -163,7 +228,7 @@ fn collect_bang_vars<'s>(params: &'s [Param<'_>], locals: &mut Vec<&'s str>) {
     }
 }
 
-fn check_param_types(p: &Param<'_>, known: &FastSet<&str>, locals: &[&str], out: &mut Vec<Diagnostic>) {
+fn check_param_types(p: &Param<'_>, known: &Known<'_>, locals: &[&str], out: &mut Vec<Diagnostic>) {
     match &p.kind {
         ParamKind::Nat => {}
         ParamKind::Typed { ty, .. } => check_type(ty, known, locals, out),
@@ -175,7 +240,7 @@ fn check_param_types(p: &Param<'_>, known: &FastSet<&str>, locals: &[&str], out:
     }
 }
 
-fn check_type(ty: &TypeRef<'_>, known: &FastSet<&str>, locals: &[&str], out: &mut Vec<Diagnostic>) {
+fn check_type(ty: &TypeRef<'_>, known: &Known<'_>, locals: &[&str], out: &mut Vec<Diagnostic>) {
     let name = ty.name.as_ref();
     if !known.contains(name) && !locals.contains(&name) {
         out.push(

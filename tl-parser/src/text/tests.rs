@@ -263,3 +263,15 @@ fn single_definition_api() {
     assert!(parse_definition("foo a:int").is_err());
     assert!(parse_definition("").is_err());
 }
+
+#[test]
+fn number_helpers() {
+    assert_eq!(parse_decimal("0"), Some(0));
+    assert_eq!(parse_decimal("4294967295"), Some(u32::MAX));
+    assert_eq!(parse_decimal("4294967296"), None);
+    assert_eq!(parse_decimal("99999999999999"), None);
+    let d = one("a#DeadBeef = A;");
+    assert_eq!(d.explicit_id, Some(0xdeadbeef));
+    let d = one("a#0 flags:# x:flags.4294967295?int = A;");
+    assert!(matches!(&d.params[1].kind, ParamKind::Typed { flag: Some(f), .. } if f.bit == u32::MAX));
+}
