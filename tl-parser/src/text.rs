@@ -547,7 +547,7 @@ impl<'a> Driver<'a> {
             } else {
                 let d = Decl { src: self.src, eof: EOF, scratch: Cell::default() };
                 let e = d.expected(trimmed, "a declaration, a comment or a section marker");
-                self.syntax_error(e, self.pos);
+                self.syntax_error(*e, self.pos);
             }
             if self.syntax_errors >= MAX_SYNTAX_ERRORS {
                 let at = self.pos.min(self.src.len());
@@ -575,12 +575,12 @@ impl<'a> Driver<'a> {
                 self.out.schema.definitions.push(def);
                 self.pos = self.src.len() - rest.len();
             }
-            Err(e) => self.syntax_error(e, start),
+            Err(e) => self.syntax_error(*e, start),
         }
     }
 
     /// Records `e` and moves past the broken declaration that began at `start`.
-    fn syntax_error(&mut self, e: SynErr, start: usize) {
+    fn syntax_error(&mut self, e: SynErrInner, start: usize) {
         self.syntax_errors += 1;
         let at = e.at.clamp(start, self.src.len());
         self.out.diagnostics.push(e.diag);
