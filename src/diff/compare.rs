@@ -65,11 +65,20 @@ pub fn compare(old: &Definition<'_>, new: &Definition<'_>, ctx: &Context<'_>) ->
     if old.id != new.id {
         items.push(Item::ok(Change::IdChanged { from: hex(old.id), to: hex(new.id) }, ""));
     }
+    let wire = Wire {
+        ctx,
+        generics: old
+            .generics
+            .iter()
+            .zip(&new.generics)
+            .map(|(a, b)| (a.name.as_ref(), b.name.as_ref()))
+            .collect(),
+    };
     let old_ty = type_text(&old.ty);
     let new_ty = type_text(&new.ty);
     if old_ty != new_ty {
         let change = Change::ResultChanged { from: old_ty.clone(), to: new_ty.clone() };
-        items.push(if equivalent(&old.ty, &new.ty, ctx, 0) {
+        items.push(if wire.same_type(&old.ty, &new.ty, 0) {
             Item::ok(change, format!("result type `{old_ty}` became `{new_ty}`, the same on the wire"))
         } else if new.category == Category::Function {
             Item::bad(
@@ -82,12 +91,12 @@ pub fn compare(old: &Definition<'_>, new: &Definition<'_>, ctx: &Context<'_>) ->
     }
     let (old_g, new_g) = (generics_text(&old.generics), generics_text(&new.generics));
     if old_g != new_g {
-        items.push(Item::bad(
+        items.push(Item::ok(
             Change::GenericsChanged { from: old_g, to: new_g },
-            "the generic parameters changed under the same id",
+            "generic parameters changed; they are not on the wire",
         ));
     }
-    param_items(&old.params, &new.params, ctx, &mut items);
+    param_items(&old.params, &new.params, &wire, &mut items);
 
     let kept = old.id == new.id
         && new.explicit_id == Some(new.id)
@@ -163,33 +172,46 @@ fn verdict(
     Compat { verdict: Verdict::Compatible, reason }
 }
 
-/// True when a value written as `new` is read correctly as `old`: the same type, a renamed
-/// boxed type with the same constructors, or `string`/`bytes` (one wire form).
-pub fn equivalent(old: &TypeRef<'_>, new: &TypeRef<'_>, ctx: &Context<'_>, depth: usize) -> bool {
-    if depth > 32 {
-        return false;
+/// Decides whether a value written by the new side is read correctly by the old side.
+struct Wire<'c> {
+    ctx: &'c Context<'c>,
+    /// Generic parameters paired by position (old name, new name): `{X:Type}` → `{Q:Type}`
+    /// renames a type variable, nothing on the wire.
+    generics: Vec<(&'c str, &'c str)>,
+}
+
+impl Wire<'_> {
+    /// True when a value written as `new` is read correctly as `old`: the same type, a renamed
+    /// boxed type with the same constructors, a renamed type variable, or `string`/`bytes`
+    /// (one wire form).
+    fn same_type(&self, old: &TypeRef<'_>, new: &TypeRef<'_>, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        let (o, n) = (old.name.as_ref(), new.name.as_ref());
+        let names = o == n
+            || self.ctx.type_renames.get(o).is_some_and(|r| *r == n)
+            || self.generics.iter().any(|&(a, b)| a == o && b == n)
+            || (is_string_like(o) && is_string_like(n));
+        names
+            && old.percent == new.percent
+            && old.bang == new.bang
+            && old.args.len() == new.args.len()
+            && old.args.iter().zip(&new.args).all(|(a, b)| self.same_type(a, b, depth + 1))
     }
-    let names = old.name == new.name
-        || ctx.type_renames.get(old.name.as_ref()).is_some_and(|n| *n == new.name)
-        || (is_string_like(&old.name) && is_string_like(&new.name));
-    names
-        && old.percent == new.percent
-        && old.bang == new.bang
-        && old.args.len() == new.args.len()
-        && old.args.iter().zip(&new.args).all(|(a, b)| equivalent(a, b, ctx, depth + 1))
+
+    /// The wire shape of a parameter, flag aside, is equal on both sides.
+    fn same_param(&self, old: &Param<'_>, new: &Param<'_>) -> bool {
+        match (&old.kind, &new.kind) {
+            (ParamKind::Nat, ParamKind::Nat) => true,
+            (ParamKind::Typed { ty: a, .. }, ParamKind::Typed { ty: b, .. }) => self.same_type(a, b, 0),
+            _ => param_type_text(old) == param_type_text(new),
+        }
+    }
 }
 
 fn is_string_like(name: &str) -> bool {
     name == "string" || name == "bytes"
-}
-
-/// The wire shape of a parameter, flag aside, is equal on both sides (modulo type renames).
-fn equivalent_param(old: &Param<'_>, new: &Param<'_>, ctx: &Context<'_>) -> bool {
-    match (&old.kind, &new.kind) {
-        (ParamKind::Nat, ParamKind::Nat) => true,
-        (ParamKind::Typed { ty: a, .. }, ParamKind::Typed { ty: b, .. }) => equivalent(a, b, ctx, 0),
-        _ => param_type_text(old) == param_type_text(new),
-    }
 }
 
 /// The type of a parameter without its flag condition.
@@ -235,7 +257,7 @@ fn wire_positions(params: &[Param<'_>]) -> Vec<usize> {
 /// Past this many removed × added parameters, renames are not looked for (hostile input).
 const MAX_RENAME_PAIRS: usize = 1 << 14;
 
-fn param_items(old: &[Param<'_>], new: &[Param<'_>], ctx: &Context<'_>, items: &mut Vec<Item>) {
+fn param_items(old: &[Param<'_>], new: &[Param<'_>], wire: &Wire<'_>, items: &mut Vec<Item>) {
     let old_keys: Vec<Cow<'_, str>> = old.iter().enumerate().map(|(i, p)| key(p, i)).collect();
     let new_keys: Vec<Cow<'_, str>> = new.iter().enumerate().map(|(i, p)| key(p, i)).collect();
     let mut new_at: HashMap<&str, usize> = HashMap::with_capacity(new.len());
@@ -309,13 +331,13 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], ctx: &Context<'_>, items: &
     let common: Vec<(usize, usize)> =
         old_to_new.iter().enumerate().filter_map(|(i, j)| j.map(|j| (i, j))).collect();
     let moved = out_of_order(&common.iter().map(|&(_, j)| j).collect::<Vec<_>>());
-    let wire: Vec<(usize, usize)> = common
+    let carried: Vec<(usize, usize)> = common
         .iter()
         .copied()
         .filter(|&(i, j)| !(old.get(i).is_some_and(is_true_flag) && new.get(j).is_some_and(is_true_flag)))
         .collect();
-    let wire_moved = out_of_order(&wire.iter().map(|&(_, j)| j).collect::<Vec<_>>());
-    let wire_moved: HashSet<usize> = wire_moved.iter().map(|&k| wire[k].1).collect();
+    let wire_moved = out_of_order(&carried.iter().map(|&(_, j)| j).collect::<Vec<_>>());
+    let wire_moved: HashSet<usize> = wire_moved.iter().map(|&k| carried[k].1).collect();
     let moved: HashMap<usize, usize> = moved.iter().map(|&k| (common[k].1, common[k].0)).collect();
     let mut new_to_old = vec![None; new.len()];
     for &(i, j) in &common {
@@ -328,9 +350,16 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], ctx: &Context<'_>, items: &
             let ty = param_type_text(n);
             let change = Change::ParamAdded { param: name.to_string(), ty: ty.clone(), index: j };
             items.push(match flag_of(n) {
-                Some(f) if is_true_flag(n) && !old_bits.contains(&(f.field.as_ref(), f.bit)) => Item::ok(
+                // A bit costs no bytes. If the bit was free, old decoders ignore it; if old
+                // parameters use it and keep it, it only gets a name; if they lost it, their
+                // own removal or move is the breaking change.
+                Some(f) if is_true_flag(n) => Item::ok(
                     change,
-                    format!("new `{name}:{ty}` is a bit old decoders ignore (outside the CRC32)"),
+                    if old_bits.contains(&(f.field.as_ref(), f.bit)) {
+                        format!("new `{name}:{ty}` names a bit the old layer already sets")
+                    } else {
+                        format!("new `{name}:{ty}` is a bit old decoders ignore (outside the CRC32)")
+                    },
                 ),
                 Some(f) if old_bits.contains(&(f.field.as_ref(), f.bit)) => Item::bad(
                     change,
@@ -360,7 +389,7 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], ctx: &Context<'_>, items: &
         let (ot, nt) = (bare_type_text(o), bare_type_text(n));
         if ot != nt {
             let change = Change::ParamRetyped { param: name.to_string(), from: ot.clone(), to: nt.clone() };
-            items.push(if equivalent_param(o, n, ctx) {
+            items.push(if wire.same_param(o, n) {
                 Item::ok(change, format!("`{name}`: `{ot}` and `{nt}` are the same on the wire"))
             } else {
                 Item::bad(change, format!("`{name}` is now `{nt}` (was `{ot}`) under the same id"))
@@ -475,6 +504,24 @@ mod tests {
         let c = run("a#1 x:int = A", "a#2 x:long y:int = A").unwrap();
         assert_eq!(c.compat.verdict, Verdict::IdChanging);
         assert!(matches!(c.changes[0], Change::IdChanged { .. }));
+    }
+
+    #[test]
+    fn true_flag_on_a_used_bit_is_compatible_unless_the_bit_changed_meaning() {
+        // layer 40 `user`: `bot:flags.14?true` beside the existing `bot_info_version:flags.14?int`.
+        let c = run("u#1 flags:# v:flags.14?int = U", "u#1 flags:# bot:flags.14?true v:flags.14?int = U")
+            .unwrap();
+        assert_eq!(c.compat.verdict, Verdict::Compatible, "{c:?}");
+        let c = run("u#1 flags:# v:flags.14?int = U", "u#1 flags:# bot:flags.14?true = U").unwrap();
+        assert_eq!(c.compat.verdict, Verdict::Breaking, "{c:?}");
+    }
+
+    #[test]
+    fn generics_are_not_on_the_wire() {
+        let c = run("i#1 query:!X = X", "i#1 {X:Type} query:!X = X").unwrap();
+        assert_eq!(c.compat.verdict, Verdict::Compatible, "{c:?}");
+        let c = run("i#1 {X:Type} query:!X = X", "i#1 {Q:Type} query:!Q = Q").unwrap();
+        assert_eq!(c.compat.verdict, Verdict::Compatible, "{c:?}");
     }
 
     #[test]

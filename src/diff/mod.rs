@@ -20,10 +20,12 @@
 //!
 //! * **compatible** — nothing is misread or rejected. A new definition is compatible: only a
 //!   peer that knows the new layer produces it. A change is compatible when the id stays and
-//!   an old decoder reads the new bytes correctly: a new `flags.N?true` (a bit on a free flag,
-//!   outside the CRC32), a dropped optional parameter whose bit nothing else uses (the new side
-//!   never sets it), a parameter or definition renamed in place, `string`↔`bytes`, a boxed
-//!   type renamed with the same constructors, a reorder of zero-byte `true` flags.
+//!   an old decoder reads the new bytes correctly: a new `flags.N?true` (a bit outside the
+//!   CRC32: on a free flag old decoders ignore it, on a bit old parameters keep using it only
+//!   names it), a dropped optional parameter whose bit nothing else uses (the new side never
+//!   sets it), a parameter or definition renamed in place, `string`↔`bytes`, a boxed type
+//!   renamed with the same constructors, `{X:Type}` generics renamed or written out (type
+//!   variables are not on the wire), a reorder of zero-byte `true` flags.
 //! * **id-changing** — some id is unknown to the other side, so decoding fails loudly,
 //!   never silently. Every changed id is this (the usual case for a new parameter: a peer on
 //!   the old layer meets an unknown constructor). So is every **removal**: a peer on the old
