@@ -22,7 +22,9 @@ fn words(name: &str) -> Vec<&str> {
             let prev = chars[i - 1].1;
             let next_lower = chars.get(i + 1).is_some_and(|(_, n)| n.is_ascii_lowercase());
             let boundary = c.is_ascii_uppercase()
-                && (prev.is_ascii_lowercase() || prev.is_ascii_digit() || prev.is_ascii_uppercase() && next_lower);
+                && (prev.is_ascii_lowercase()
+                    || prev.is_ascii_digit()
+                    || prev.is_ascii_uppercase() && next_lower);
             if boundary {
                 out.push(&part[start..at]);
                 start = at;
@@ -65,10 +67,10 @@ pub fn snake(name: &str) -> String {
 }
 
 const STRICT: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static",
-    "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
-    "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become",
+    "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
 

@@ -263,7 +263,11 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
 
     /// Inflates the `gzip_packed` payload at the cursor (id at `at` already read) and decodes
     /// it with `inner`, which must consume all of it.
-    fn gunzip(&mut self, at: usize, inner: impl FnOnce(&mut Decoder<'_, 's, '_>) -> Result<Value>) -> Result<Value> {
+    fn gunzip(
+        &mut self,
+        at: usize,
+        inner: impl FnOnce(&mut Decoder<'_, 's, '_>) -> Result<Value>,
+    ) -> Result<Value> {
         self.enter()?;
         let packed = self.bytes()?;
         let limit = self.reg.limits.max_inflated;

@@ -135,7 +135,8 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                     Value::Number(n) => n.as_i64(),
                     _ => None,
                 };
-                let v = v.ok_or_else(|| self.err("expected a 64-bit integer, as a string or a number (`long`)"))?;
+                let v =
+                    v.ok_or_else(|| self.err("expected a 64-bit integer, as a string or a number (`long`)"))?;
                 self.out.put(&v.to_le_bytes());
             }
             "double" => {
@@ -164,7 +165,9 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 let want = if name == "int128" { 16 } else { 32 };
                 let data = self.base64(value)?;
                 if data.len() != want {
-                    return Err(self.err(format!("expected {want} bytes of base64 (`{name}`), got {}", data.len())));
+                    return Err(
+                        self.err(format!("expected {want} bytes of base64 (`{name}`), got {}", data.len()))
+                    );
                 }
                 self.out.put(&data);
             }
@@ -204,7 +207,8 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 } else {
                     self.reg.constructor(name)
                 };
-                let def = def.ok_or_else(|| self.err(format!("type `{name}` is not defined by the schemas")))?;
+                let def =
+                    def.ok_or_else(|| self.err(format!("type `{name}` is not defined by the schemas")))?;
                 let map = self.object_map(value)?;
                 if let Some(t) = map.get(TYPE_KEY) {
                     if t.as_str() != Some(def.name.as_ref()) {
@@ -262,7 +266,8 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
     fn fields(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
         let flags = flag_fields(def);
         for key in map.keys() {
-            if key != TYPE_KEY && !def.params.iter().enumerate().any(|(i, p)| param_key(p.name.as_deref(), i) == *key)
+            if key != TYPE_KEY
+                && !def.params.iter().enumerate().any(|(i, p)| param_key(p.name.as_deref(), i) == *key)
             {
                 self.path.push(PathPart::Key(key.clone()));
                 return Err(self.err(format!("`{}` has no field `{key}`", def.name)));

@@ -73,7 +73,9 @@ impl fmt::Display for DecodeError {
             UnexpectedEnd { needed } => {
                 write!(f, "unexpected end of input at byte {}: {needed} more byte(s) needed", self.offset)
             }
-            UnknownConstructor { id } => write!(f, "unknown constructor id {id:#010x} at byte {}", self.offset),
+            UnknownConstructor { id } => {
+                write!(f, "unknown constructor id {id:#010x} at byte {}", self.offset)
+            }
             UnexpectedConstructor { id, name, expected } => write!(
                 f,
                 "constructor {name} ({id:#010x}) at byte {} is not of the expected type {expected}",
@@ -86,7 +88,9 @@ impl fmt::Display for DecodeError {
             }
             TooDeep => write!(f, "objects nested too deep at byte {}", self.offset),
             BadGzip(e) => write!(f, "bad gzip_packed payload at byte {}: {e}", self.offset),
-            GzipTooLarge => write!(f, "gzip_packed payload at byte {} inflates past the size limit", self.offset),
+            GzipTooLarge => {
+                write!(f, "gzip_packed payload at byte {} inflates past the size limit", self.offset)
+            }
             InGzip(inner) => write!(f, "inside gzip_packed at byte {}: {inner}", self.offset),
             TrailingBytes { count } => write!(f, "{count} trailing byte(s) at byte {}", self.offset),
             UnknownType(t) => write!(f, "type {t} at byte {} is not defined by the schemas", self.offset),

@@ -122,7 +122,10 @@ fn unknown_constructor_reports_id_and_offset() {
         // The peer's id sits after msg id, flags, id: offset 12.
         bytes[12..16].copy_from_slice(&0xdeadbeefu32.to_le_bytes());
         let err = reg.decode(&bytes, None).unwrap_err();
-        assert_eq!(err, DecodeError { offset: 12, kind: DecodeErrorKind::UnknownConstructor { id: 0xdeadbeef } });
+        assert_eq!(
+            err,
+            DecodeError { offset: 12, kind: DecodeErrorKind::UnknownConstructor { id: 0xdeadbeef } }
+        );
         assert!(err.to_string().contains("0xdeadbeef"), "{err}");
     });
 }
@@ -136,7 +139,10 @@ fn every_prefix_fails_without_panicking() {
         }
         let mut long = bytes.clone();
         long.push(0);
-        assert!(matches!(reg.decode(&long, None).unwrap_err().kind, DecodeErrorKind::TrailingBytes { count: 1 }));
+        assert!(matches!(
+            reg.decode(&long, None).unwrap_err().kind,
+            DecodeErrorKind::TrailingBytes { count: 1 }
+        ));
     });
 }
 

@@ -55,10 +55,15 @@ fn fields_decode(
                         _ => None,
                     })
                     .fold(0u32, |a, b| a | b);
+                let keep = if f.is_computed_flags() {
+                    quote!()
+                } else {
+                    quote!(let #b = <#ty as #k::FlagsWord>::from_wire(#local);)
+                };
                 stmts.push(quote! {
                     let #local: u32 = #k::Reader::read_u32(__r)?;
                     #k::Reader::check_flags(__r, #local, #known)?;
-                    let #b = <#ty as #k::FlagsWord>::from_wire(#local);
+                    #keep
                 });
             }
             Role::Optional { bit, codec, .. } => {

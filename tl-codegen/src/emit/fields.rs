@@ -38,11 +38,12 @@ pub(crate) fn pattern(path: &TokenStream, ctor: &Constructor) -> TokenStream {
             quote!(#path(#(#items),*))
         }
         Style::Named => {
-            let items = ctor.fields.iter().enumerate().map(|(i, f)| {
-                let name = f.ident.clone().unwrap_or_else(|| Ident::new("__unnamed", Span::call_site()));
-                let b = bind(i, &f.role);
-                quote!(#name: #b)
-            });
+            let items =
+                ctor.fields.iter().enumerate().filter(|(_, f)| !f.is_computed_flags()).map(|(i, f)| {
+                    let name = f.ident.clone().unwrap_or_else(|| Ident::new("__unnamed", Span::call_site()));
+                    let b = bind(i, &f.role);
+                    quote!(#name: #b)
+                });
             quote!(#path { #(#items),* })
         }
     }
@@ -58,11 +59,12 @@ pub(crate) fn construct(path: &TokenStream, ctor: &Constructor) -> TokenStream {
             quote!(#path(#(#items),*))
         }
         Style::Named => {
-            let items = ctor.fields.iter().enumerate().map(|(i, f)| {
-                let name = f.ident.clone().unwrap_or_else(|| Ident::new("__unnamed", Span::call_site()));
-                let b = binding(i);
-                quote!(#name: #b)
-            });
+            let items =
+                ctor.fields.iter().enumerate().filter(|(_, f)| !f.is_computed_flags()).map(|(i, f)| {
+                    let name = f.ident.clone().unwrap_or_else(|| Ident::new("__unnamed", Span::call_site()));
+                    let b = binding(i);
+                    quote!(#name: #b)
+                });
             quote!(#path { #(#items),* })
         }
     }

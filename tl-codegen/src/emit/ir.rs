@@ -96,6 +96,15 @@ pub struct Field {
     pub span: Span,
 }
 
+impl Field {
+    /// A `Role::Flags` field with an empty `ty` is computed only: the word is written from the
+    /// optional fields and read to decide them, but the Rust struct has no such field (the
+    /// generated bindings use this; named fields only).
+    pub fn is_computed_flags(&self) -> bool {
+        matches!(self.role, Role::Flags) && self.ty.is_empty()
+    }
+}
+
 /// What a field is on the wire.
 #[derive(Debug, Clone)]
 pub enum Role {

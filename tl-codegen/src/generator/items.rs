@@ -23,6 +23,8 @@ pub(crate) struct Ctx<'g, 's> {
     pub boxed: HashSet<usize>,
     pub recursive: HashSet<usize>,
     pub krate: TokenStream,
+    /// False when a generated item is named like a prelude type, so paths must be absolute.
+    pub prelude: bool,
 }
 
 /// One struct field: its Rust name and type, and its IR for the emitter.
@@ -30,6 +32,10 @@ struct FieldSpec {
     ident: Ident,
     rust_ty: TokenStream,
     ir: Field,
+    /// The JSON key: the TL param name.
+    key: String,
+    /// A `{X:Type}` generic param (serialized with serde's own traits).
+    generic: bool,
 }
 
 impl<'g, 's> Ctx<'g, 's> {
@@ -42,6 +48,18 @@ impl<'g, 's> Ctx<'g, 's> {
             boxed: graph.boxed_variants(options.max_inline_variant),
             recursive: graph.recursive(),
             krate: options.codec_path.parse().unwrap_or_else(|_| quote!(::tl_codec)),
+            prelude: !Names::new(graph).any_named(&["Option", "Vec", "Box"]),
+        }
+    }
+
+    /// `Option<T>`, `Vec<T>` or `Box<T>`: the prelude name when no generated item shadows it.
+    pub fn std_ty(&self, name: &str, inner: &TokenStream) -> TokenStream {
+        let id = ident::ident(name);
+        match (self.prelude, name) {
+            (true, _) => quote!(#id<#inner>),
+            (false, "Option") => quote!(::core::option::Option<#inner>),
+            (false, "Box") => quote!(::std::boxed::Box<#inner>),
+            (false, _) => quote!(::std::vec::Vec<#inner>),
         }
     }
 
@@ -91,7 +109,8 @@ impl<'g, 's> Ctx<'g, 's> {
             let (rust_ty, ty, role) = match &p.kind {
                 ParamKind::Nat => {
                     if p.name.as_deref().is_some_and(|n| flag_fields.contains(&n)) {
-                        (quote!(()), quote!(()), Role::Flags)
+                        // Computed-only: the word is derived from the optional fields.
+                        (quote!(), quote!(), Role::Flags)
                     } else {
                         (quote!(u32), quote!(u32), Role::Value(Codec::Boxed))
                     }
@@ -111,7 +130,7 @@ impl<'g, 's> Ctx<'g, 's> {
                                 bit: f.bit,
                                 codec: self.codec(&t),
                             };
-                            (quote!(::core::option::Option<#inner>), inner, role)
+                            (self.std_ty("Option", &inner), inner, role)
                         }
                         None if t == Ty::True => {
                             return Err(format!(
@@ -129,10 +148,14 @@ impl<'g, 's> Ctx<'g, 's> {
                     return Err(format!("{}: repetitions are not supported", def.name))
                 }
             };
+            let generic = matches!(&p.kind, ParamKind::Typed { ty, .. }
+                if matches!(self.graph.resolve(ty, def), Ok(Ty::Generic(_))));
             out.push(FieldSpec {
                 ident: ident.clone(),
                 rust_ty,
                 ir: Field { ident: Some(ident), ty, role, span: Span::call_site() },
+                key: p.name.as_deref().map_or_else(|| format!("_{i}"), str::to_string),
+                generic,
             });
         }
         Ok(out)
@@ -175,11 +198,12 @@ impl<'g, 's> Ctx<'g, 's> {
             })
             .collect();
         let gen = if params.is_empty() { quote!() } else { quote!(<#(#params),*>) };
+        let stored = fields.iter().filter(|f| !f.ir.is_computed_flags()).count();
         let style = if fields.is_empty() { Style::Unit } else { Style::Named };
-        let body = if fields.is_empty() {
+        let body = if stored == 0 && fields.is_empty() {
             quote!(;)
         } else {
-            let f = fields.iter().map(|f| {
+            let f = fields.iter().filter(|f| !f.ir.is_computed_flags()).map(|f| {
                 let (id, ty) = (&f.ident, &f.rust_ty);
                 quote!(pub #id: #ty,)
             });
@@ -187,6 +211,11 @@ impl<'g, 's> Ctx<'g, 's> {
         };
         let doc = Self::doc(def);
         let attrs = self.attrs(&def.name)?;
+        let serde = if self.options.serde {
+            self.serde_struct(def, &ident, &fields, depth, borrows)
+        } else {
+            quote!()
+        };
         let typedef = TypeDef {
             ident: ident.clone(),
             generics,
@@ -205,7 +234,134 @@ impl<'g, 's> Ctx<'g, 's> {
             #attrs
             pub struct #ident #gen #body
             #impls
+            #serde
         })
+    }
+
+    /// `(impl params, type args)` for serde impls of an item with optional `'a` and the
+    /// generics of `def`, each type param bounded by `bound`.
+    fn serde_generics(
+        &self,
+        borrows: bool,
+        def: &Definition<'_>,
+        bound: &TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let mut params = Vec::new();
+        let mut args = Vec::new();
+        if borrows {
+            params.push(quote!('a));
+            args.push(quote!('a));
+        }
+        for g in &def.generics {
+            let id = ident::ident(&g.name);
+            params.push(quote!(#id: #bound));
+            args.push(quote!(#id));
+        }
+        if params.is_empty() {
+            (quote!(), quote!())
+        } else {
+            (quote!(<#(#params),*>), quote!(<#(#args),*>))
+        }
+    }
+
+    /// `ToJson` + `Serialize` (and with `--owned`, `FromJsonMap`, `FromJson`, `Deserialize`).
+    fn serde_struct(
+        &self,
+        def: &Definition<'_>,
+        ident: &Ident,
+        fields: &[FieldSpec],
+        depth: usize,
+        borrows: bool,
+    ) -> TokenStream {
+        let root = self.root(depth);
+        let j = quote!(#root tl_json);
+        let tl_name = def.name.as_ref();
+        let (params, args) = self.serde_generics(borrows, def, &quote!(serde::Serialize));
+        let entries = fields.iter().filter(|f| !f.ir.is_computed_flags()).map(|f| {
+            let (id, key) = (&f.ident, &f.key);
+            match (&f.ir.role, f.generic) {
+                (_, true) => quote!(m.serialize_entry(#key, &self.#id)?;),
+                (Role::Optional { .. }, _) => {
+                    quote!(if let Some(v) = &self.#id { m.serialize_entry(#key, &#j::J(v))?; })
+                }
+                _ => quote!(m.serialize_entry(#key, &#j::J(&self.#id))?;),
+            }
+        });
+        let mut out = quote! {
+            impl #params #j::ToJson for #ident #args {
+                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap;
+                    let mut m = s.serialize_map(None)?;
+                    m.serialize_entry("@type", #tl_name)?;
+                    #(#entries)*
+                    m.end()
+                }
+            }
+            impl #params serde::Serialize for #ident #args {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    #j::ToJson::to_json(self, s)
+                }
+            }
+        };
+        if !self.options.owned {
+            return out;
+        }
+        let (params, args) = self.serde_generics(false, def, &quote!(serde::de::DeserializeOwned));
+        let params_inner = def.generics.iter().map(|g| {
+            let id = ident::ident(&g.name);
+            quote!(#id: serde::de::DeserializeOwned)
+        });
+        let stored: Vec<&FieldSpec> = fields.iter().filter(|f| !f.ir.is_computed_flags()).collect();
+        let locals: Vec<Ident> =
+            (0..stored.len()).map(|i| Ident::new(&format!("__v{i}"), Span::call_site())).collect();
+        let decls = stored.iter().zip(&locals).map(|(f, l)| {
+            let ty = if f.generic { f.rust_ty.clone() } else { f.ir.ty.clone() };
+            quote!(let mut #l: Option<#ty> = None;)
+        });
+        let arms = stored.iter().zip(&locals).map(|(f, l)| {
+            let (key, ty) = (&f.key, &f.ir.ty);
+            if f.generic {
+                quote!(#key => #l = Some(map.next_value()?),)
+            } else {
+                quote!(#key => #l = Some(map.next_value::<#j::JD<#ty>>()?.0),)
+            }
+        });
+        let inits = stored.iter().zip(&locals).map(|(f, l)| {
+            let (id, key) = (&f.ident, &f.key);
+            match f.ir.role {
+                Role::Optional { .. } => quote!(#id: #l,),
+                Role::TrueFlag { .. } => quote!(#id: #l.unwrap_or(false),),
+                _ => quote!(#id: #l.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#key))?,),
+            }
+        });
+        let value = if fields.is_empty() { quote!(Self) } else { quote!(Self { #(#inits)* }) };
+        out.extend(quote! {
+            impl #params #j::FromJsonMap for #ident #args {
+                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                    #(#decls)*
+                    while let Some(key) = map.next_key::<String>()? {
+                        match key.as_str() {
+                            "@type" => #j::check_type(&map.next_value::<String>()?, #tl_name)?,
+                            #(#arms)*
+                            _ => return Err(<A::Error as serde::de::Error>::custom(format_args!(
+                                "`{}` has no field `{key}`", #tl_name))),
+                        }
+                    }
+                    Ok(#value)
+                }
+            }
+            impl #params #j::FromJson for #ident #args {
+                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+            impl<'de, #(#params_inner),*> serde::Deserialize<'de> for #ident #args {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+        });
+        out
     }
 
     /// The struct of constructor `ci`.
@@ -268,7 +424,7 @@ impl<'g, 's> Ctx<'g, 's> {
             let (cns, cname) = &self.names.constructors[ci];
             let path = self.path(depth, "types", cns, cname);
             let ty = if self.lifetimes.ctors[ci] { quote!(#path<#lt>) } else { path };
-            let ty = if self.boxed.contains(&ci) { quote!(::std::boxed::Box<#ty>) } else { ty };
+            let ty = if self.boxed.contains(&ci) { self.std_ty("Box", &ty) } else { ty };
             let vdoc = decls[pos].trim_start_matches(" -").to_string();
             variants.push(quote!(#[doc = #vdoc] #vname(#ty),));
             ir.push(Variant {
@@ -292,6 +448,7 @@ impl<'g, 's> Ctx<'g, 's> {
         };
         let impls = emit_impls(&typedef, &t.name)?;
         let attrs = self.attrs(&t.name)?;
+        let serde = if self.options.serde { self.serde_enum(ti, &ident, borrows, depth) } else { quote!() };
         Ok(Some((
             ns.clone(),
             quote! {
@@ -301,8 +458,74 @@ impl<'g, 's> Ctx<'g, 's> {
                 #attrs
                 pub enum #ident #gen { #(#variants)* }
                 #impls
+                #serde
             },
         )))
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// Serde impls of the enum of boxed type `ti`: each variant is its constructor's object.
+    fn serde_enum(&self, ti: usize, ident: &Ident, borrows: bool, depth: usize) -> TokenStream {
+        let root = self.root(depth);
+        let j = quote!(#root tl_json);
+        let t = &self.graph.types[ti];
+        let gen = if borrows { quote!(<'a>) } else { quote!() };
+        let vnames: Vec<Ident> = self.names.variants[ti].iter().map(|v| ident::ident(v)).collect();
+        let mut out = quote! {
+            impl #gen #j::ToJson for #ident #gen {
+                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    match self { #(Self::#vnames(v) => #j::ToJson::to_json(v, s),)* }
+                }
+            }
+            impl #gen serde::Serialize for #ident #gen {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    #j::ToJson::to_json(self, s)
+                }
+            }
+        };
+        if !self.options.owned {
+            return out;
+        }
+        let arms = t.constructors.iter().zip(&vnames).map(|(&ci, v)| {
+            let def = self.graph.constructors[ci];
+            let (cns, cname) = &self.names.constructors[ci];
+            let path = self.path(depth, "types", cns, cname);
+            let name = def.name.as_ref();
+            let read = quote!(<#path as #j::FromJsonMap>::from_json_map(map)?);
+            if self.boxed.contains(&ci) {
+                quote!(#name => Self::#v(Box::new(#read)),)
+            } else {
+                quote!(#name => Self::#v(#read),)
+            }
+        });
+        let tname = t.name.as_str();
+        out.extend(quote! {
+            impl #j::FromJsonMap for #ident {
+                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                    if map.next_key::<String>()?.as_deref() != Some("@type") {
+                        return Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first"));
+                    }
+                    let t = map.next_value::<String>()?;
+                    Ok(match t.as_str() {
+                        #(#arms)*
+                        _ => return Err(<A::Error as serde::de::Error>::custom(format_args!(
+                            "`{t}` is not a constructor of `{}`", #tname))),
+                    })
+                }
+            }
+            impl #j::FromJson for #ident {
+                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+            impl<'de> serde::Deserialize<'de> for #ident {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+        });
+        out
     }
 }
 

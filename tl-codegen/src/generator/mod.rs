@@ -16,6 +16,7 @@ mod decl;
 mod items;
 mod names;
 mod rust_types;
+mod serde_support;
 
 use crate::graph::{Selection, TypeGraph};
 use proc_macro2::TokenStream;
@@ -153,6 +154,10 @@ impl<'s> Generator<'s> {
             /// The layer of the schema these bindings were generated from.
             pub const LAYER: i32 = #layer;
         }];
+        if self.options.serde {
+            let support = serde_support::support_module(&ctx.krate, self.options.owned);
+            root_items.push(quote!(#allow pub mod tl_json { #support }));
+        }
         for m in [Module::Types, Module::Enums, Module::Functions] {
             let ident = crate::ident::ident(m.name());
             let body = module_body(modules.remove(&m).unwrap_or_default());

@@ -68,4 +68,13 @@ impl Names {
             .collect();
         Names { constructors, functions, types, variants }
     }
+
+    /// True when an item of any category is named one of `names`.
+    pub fn any_named(&self, names: &[&str]) -> bool {
+        self.constructors
+            .iter()
+            .chain(&self.functions)
+            .chain(&self.types)
+            .any(|(_, n)| names.contains(&n.as_str()))
+    }
 }

@@ -91,7 +91,7 @@ impl Ctx<'_, '_> {
             Ty::Bool | Ty::True => quote!(bool),
             Ty::String if self.options.owned => quote!(#k::TlString),
             Ty::String => quote!(#k::TlStr<#lt>),
-            Ty::Bytes if self.options.owned => quote!(::std::vec::Vec<u8>),
+            Ty::Bytes if self.options.owned => self.std_ty("Vec", &quote!(u8)),
             Ty::Bytes => quote!(&#lt [u8]),
             Ty::Object if self.options.owned => quote!(#k::RawObject<'static>),
             Ty::Object => quote!(#k::RawObject<#lt>),
@@ -101,7 +101,7 @@ impl Ctx<'_, '_> {
                     Ty::Bare(_) | Ty::Vector { boxed: false, .. } => quote!(#k::Bare<#inner>),
                     _ => inner,
                 };
-                quote!(::std::vec::Vec<#inner>)
+                self.std_ty("Vec", &inner)
             }
             Ty::Boxed(ti) => {
                 let t = &self.graph.types[*ti];
@@ -130,7 +130,7 @@ impl Ctx<'_, '_> {
         let path = self.path(depth, "types", ns, name);
         let ty = if self.lifetimes.ctors[ci] { quote!(#path<#lt>) } else { path };
         if self.recursive.contains(&ci) {
-            quote!(::std::boxed::Box<#ty>)
+            self.std_ty("Box", &ty)
         } else {
             ty
         }

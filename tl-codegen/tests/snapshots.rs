@@ -1,0 +1,76 @@
+//! Snapshots of generated code for a small schema that covers the shapes the generator must
+//! handle: flags, flags2, `true` flags, `{X:Type}` generics with `!X`, vectors of vectors, bare
+//! types, int128/int256, recursive types, namespaces and one-constructor types.
+
+use tl_codegen::{Generator, Options};
+
+const SCHEMA: &str = r#"
+// LAYER 7
+boolFalse#bc799737 = Bool;
+boolTrue#997275b5 = Bool;
+vector#1cb5c415 {t:Type} # [ t ] = Vector t;
+
+peerUser#59511722 user_id:long = Peer;
+peerChat#36c6019a chat_id:long = Peer;
+
+textPlain#744694e0 text:string = RichText;
+textBold#6724abc4 text:RichText = RichText;
+textConcat#7e6260d7 texts:Vector<RichText> = RichText;
+
+futureSalt#0949d9dc valid_since:int valid_until:int salt:long = FutureSalt;
+futureSalts#ae500895 req_msg_id:long now:int salts:vector<futureSalt> = FutureSalts;
+
+message#94345242 flags:# out:flags.1?true silent:flags.13?true id:int from_id:flags.8?Peer message:string grid:flags.2?Vector<Vector<int>> flags2:# offline:flags2.1?true via_business_bot_id:flags2.0?long nonce:int128 key:int256 ok:Bool data:bytes = Message;
+messageEmpty#90a6ca84 flags:# id:int peer_id:flags.0?Peer = Message;
+
+messages.chats#64ff9fd5 chats:Vector<Peer> = messages.Chats;
+
+---functions---
+
+invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X;
+messages.getChats#49e9528f id:Vector<long> = messages.Chats;
+messages.sendMessage#fe05dc9a flags:# silent:flags.5?true peer:Peer message:string random_id:long = Message;
+help.getFutureSalts#b921bd04 num:int = FutureSalts;
+"#;
+
+fn generate(options: Options) -> String {
+    let parsed = tl_parser::parse(SCHEMA);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let schemas = [parsed.schema];
+    let files = Generator::new(&schemas, options).generate().expect("generate");
+    files.iter().map(|f| format!("// ===== {} =====\n{}", f.path, f.text)).collect()
+}
+
+#[test]
+fn borrowed() {
+    insta::assert_snapshot!(generate(Options::default()));
+}
+
+#[test]
+fn owned() {
+    insta::assert_snapshot!(generate(Options { owned: true, ..Options::default() }));
+}
+
+#[test]
+fn serde_owned() {
+    insta::assert_snapshot!(generate(Options { owned: true, serde: true, ..Options::default() }));
+}
+
+#[test]
+fn only_reaches_what_is_named() {
+    let out = generate(Options { only: Some(vec!["messages.getChats".into()]), ..Options::default() });
+    assert!(out.contains("pub struct GetChats"));
+    assert!(out.contains("pub enum Peer"));
+    assert!(!out.contains("pub struct Message<"));
+    assert!(!out.contains("SendMessage"));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn unknown_only_name_is_an_error() {
+    let parsed = tl_parser::parse(SCHEMA);
+    let schemas = [parsed.schema];
+    let options = Options { only: Some(vec!["nope".into()]), ..Options::default() };
+    let err = Generator::new(&schemas, options).generate().unwrap_err();
+    assert!(err.contains("nope"), "{err}");
+}
