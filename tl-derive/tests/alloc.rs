@@ -1,0 +1,136 @@
+//! Counts allocations: decoding a borrowed type without vectors allocates nothing, and hostile
+//! input never makes the decoder allocate more than the input justifies.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use tl_codec::{from_bytes, to_bytes, RawObject, TlStr, VECTOR_ID};
+use tl_derive::{Decode, Encode};
+
+struct Counting;
+
+thread_local! {
+    // Per thread, so that the test harness's own threads do not disturb the counts.
+    static COUNT: Cell<usize> = const { Cell::new(0) };
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // `try_with`: thread-local storage may be gone while a thread shuts down.
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        let _ = LARGEST.try_with(|l| l.set(l.get().max(layout.size())));
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// (number of allocations, largest allocation) made by `f`.
+fn measure<R>(f: impl FnOnce() -> R) -> (usize, usize, R) {
+    COUNT.with(|c| c.set(0));
+    LARGEST.with(|l| l.set(0));
+    let r = f();
+    (COUNT.with(Cell::get), LARGEST.with(Cell::get), r)
+}
+
+#[derive(Debug, PartialEq, Encode, Decode)]
+enum Peer {
+    #[tl(id = 0x59511722)]
+    User { user_id: i64 },
+    #[tl(id = 0x36c6019a)]
+    Chat { chat_id: i64 },
+}
+
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(decl = "message flags:# out:flags.1?true id:int from_id:flags.8?Peer peer_id:Peer message:string \
+             media:flags.9?bytes hash:int256 extra:flags.3?Object = Message")]
+struct Message<'a> {
+    #[tl(flags)]
+    flags: u32,
+    #[tl(bit = 1)]
+    out: bool,
+    id: i32,
+    #[tl(bit = 8)]
+    from_id: Option<Peer>,
+    peer_id: Peer,
+    message: TlStr<'a>,
+    #[tl(bit = 9)]
+    media: Option<&'a [u8]>,
+    hash: &'a [u8; 32],
+    #[tl(bit = 3)]
+    extra: Option<RawObject<'a>>,
+}
+
+#[derive(Debug, PartialEq, Encode, Decode)]
+enum Tree {
+    #[tl(id = 0x1)]
+    Leaf,
+    #[tl(id = 0x2)]
+    Node(Vec<Tree>),
+}
+
+#[test]
+fn borrowed_decode_allocates_nothing() {
+    let hash = [7u8; 32];
+    let media = vec![1u8; 4096];
+    let msg = Message {
+        flags: 0,
+        out: true,
+        id: 5,
+        from_id: Some(Peer::User { user_id: 1 }),
+        peer_id: Peer::Chat { chat_id: 2 },
+        message: TlStr::new("a borrowed message, with enough text to matter"),
+        media: Some(&media),
+        hash: &hash,
+        extra: Some(RawObject { id: 0x1234, body: &[1, 2, 3, 4] }),
+    };
+    let bytes = to_bytes(&msg);
+    let (count, _, decoded) = measure(|| from_bytes::<Message<'_>>(&bytes));
+    let decoded = decoded.unwrap();
+    assert_eq!(count, 0, "decoding a borrowed type allocated");
+    assert_eq!(decoded.message, msg.message);
+    assert_eq!(decoded.media, msg.media);
+    // Encoding allocates exactly once: the output.
+    let (count, largest, out) = measure(|| to_bytes(&decoded));
+    assert_eq!((count, largest), (1, bytes.len()));
+    assert_eq!(out, bytes);
+}
+
+#[test]
+fn hostile_counts_allocate_nothing_large() {
+    // Vector of trees claiming 2^31-1 elements, and one claiming as many as the input could
+    // hold if elements were one byte: both refused without allocating.
+    for count in [0x7fff_ffffu32, 1000] {
+        let mut bytes = 2u32.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&VECTOR_ID.to_le_bytes());
+        bytes.extend_from_slice(&count.to_le_bytes());
+        bytes.extend_from_slice(&[1, 0, 0, 0].repeat(8));
+        let (n, largest, r) = measure(|| from_bytes::<Tree>(&bytes));
+        assert!(r.is_err());
+        // Only the boxed error itself.
+        assert!(n <= 1 && largest <= 64, "{n} allocations, largest {largest}");
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_with_small_allocations() {
+    // Node([Node([Node([...])])]) one million levels deep, in 12 MB.
+    let mut bytes = Vec::new();
+    for _ in 0..1_000_000 {
+        bytes.extend_from_slice(&2u32.to_le_bytes());
+        bytes.extend_from_slice(&VECTOR_ID.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+    }
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    let (n, largest, r) = measure(|| from_bytes::<Tree>(&bytes));
+    assert!(r.is_err());
+    // One single-element vector per level reached, up to the depth limit, and the error.
+    assert!(n <= tl_codec::DEFAULT_MAX_DEPTH as usize + 1, "{n} allocations");
+    assert!(largest <= 64, "largest allocation {largest}");
+}
