@@ -1,6 +1,7 @@
 //! `tl history`: one definition's life across every layer of a directory.
 
-use crate::diff::layers::{load_dir, scan};
+use crate::diff::history::Tracker;
+use crate::diff::layers::{scan, walk};
 use crate::diff::style::{ColorChoice, HumanOrJson, Style};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,12 +28,17 @@ pub fn run(args: Args) -> ExitCode {
         Ok(f) => f,
         Err(e) => return super::diff::fail(&e),
     };
-    let mut texts = Vec::new();
-    let layers = match load_dir(&files, &mut texts) {
-        Ok(l) => l,
-        Err(e) => return super::diff::fail(&e),
-    };
-    let h = crate::diff::history::history(&args.name, &layers);
+    let mut tracker = Tracker::new(&args.name);
+    let walked = walk(&files, |layers, first| {
+        for k in first..layers.len() {
+            let prev = k.checked_sub(1).and_then(|p| layers.get(p)).map(|p| p.1.as_slice());
+            tracker.step(prev, layers[k].0, &layers[k].1);
+        }
+    });
+    if let Err(e) = walked {
+        return super::diff::fail(&e);
+    }
+    let h = tracker.finish();
     match args.format {
         HumanOrJson::Human => {
             print!("{}", crate::diff::history::render(&h, Style { color: args.color.for_stdout() }))

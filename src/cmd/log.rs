@@ -1,6 +1,6 @@
 //! `tl log`: one line per layer of a directory, against the previous layer present.
 
-use crate::diff::layers::{load_dir, scan};
+use crate::diff::layers::{scan, walk};
 use crate::diff::style::{ColorChoice, HumanOrJson, Style};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,12 +25,10 @@ pub fn run(args: Args) -> ExitCode {
         Ok(f) => f,
         Err(e) => return super::diff::fail(&e),
     };
-    let mut texts = Vec::new();
-    let layers = match load_dir(&files, &mut texts) {
-        Ok(l) => l,
-        Err(e) => return super::diff::fail(&e),
-    };
-    let lines = crate::diff::log::log(&layers);
+    let mut lines = Vec::with_capacity(files.len());
+    if let Err(e) = walk(&files, |layers, first| crate::diff::log::log_window(layers, first, &mut lines)) {
+        return super::diff::fail(&e);
+    }
     match args.format {
         HumanOrJson::Human => {
             print!("{}", crate::diff::log::render(&lines, Style { color: args.color.for_stdout() }))

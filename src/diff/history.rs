@@ -11,82 +11,118 @@ use super::text::{declaration, hex, same_declaration};
 use std::fmt::Write;
 use tl_parser::Definition;
 
-/// The life of `name` across `layers` (each layer with its definitions, in order).
-pub fn history(name: &str, layers: &[(u32, Vec<Definition<'_>>)]) -> History {
-    let mut events = Vec::new();
-    // The definition followed, as (position in `layers`, index in that layer).
-    let mut tracked: Option<(usize, usize)> = None;
-    let mut last_name = name.to_string();
-    let mut seen = false;
-    for (k, (layer, defs)) in layers.iter().enumerate() {
-        let prev = tracked.and_then(|(pk, i)| Some((layers.get(pk)?.1.as_slice(), i)));
-        match prev {
-            Some((prev_defs, i)) => {
-                let Some(old) = prev_defs.get(i) else { break };
-                let m = match_definitions(prev_defs, defs);
-                match m.old_to_new.get(i).copied().flatten().and_then(|j| Some((j, defs.get(j)?))) {
-                    Some((j, new)) => {
-                        if !same_declaration(old, new) {
-                            let ctx = context_of(prev_defs, defs);
-                            if let Some(c) = compare(old, new, &ctx) {
-                                events.push(Event {
-                                    layer: *layer,
-                                    event: EventKind::Changed,
-                                    kind: c.kind,
-                                    name: c.name,
-                                    id: hex(new.id),
-                                    declaration: declaration(new),
-                                    old_name: c.old_name,
-                                    changes: c.changes,
-                                    compat: Some(c.compat),
-                                });
-                            }
-                        }
-                        last_name = new.name.to_string();
-                        tracked = Some((k, j));
-                    }
-                    None => {
-                        events.push(Event {
-                            layer: *layer,
-                            event: EventKind::Removed,
-                            kind: kind_of(old),
-                            name: old.name.to_string(),
-                            id: hex(old.id),
-                            declaration: declaration(old),
-                            old_name: None,
-                            changes: Vec::new(),
-                            compat: Some(removed_compat(old)),
-                        });
-                        tracked = None;
-                    }
-                }
-            }
-            None => {
-                let found = defs
-                    .iter()
-                    .position(|d| d.name == last_name.as_str())
-                    .or_else(|| defs.iter().position(|d| d.name == name));
-                if let Some(j) = found {
-                    let d = &defs[j];
-                    events.push(Event {
-                        layer: *layer,
-                        event: if seen { EventKind::Readded } else { EventKind::Added },
-                        kind: kind_of(d),
-                        name: d.name.to_string(),
-                        id: hex(d.id),
-                        declaration: declaration(d),
-                        old_name: None,
-                        changes: Vec::new(),
-                        compat: None,
-                    });
-                    seen = true;
-                    last_name = d.name.to_string();
-                    tracked = Some((k, j));
-                }
-            }
+/// Follows one definition layer by layer; feed it consecutive layers with [`Tracker::step`].
+#[derive(Debug)]
+pub struct Tracker {
+    name: String,
+    /// The followed definition's index in the previous layer, while it exists.
+    tracked: Option<usize>,
+    /// Its latest name (renames are followed), looked for again after a removal.
+    last_name: String,
+    seen: bool,
+    layers: Vec<u32>,
+    events: Vec<Event>,
+}
+
+impl Tracker {
+    /// Starts following `name`.
+    pub fn new(name: &str) -> Tracker {
+        Tracker {
+            name: name.to_string(),
+            tracked: None,
+            last_name: name.to_string(),
+            seen: false,
+            layers: Vec::new(),
+            events: Vec::new(),
         }
     }
-    History { name: name.to_string(), layers: layers.iter().map(|(l, _)| *l).collect(), events }
+
+    /// Moves to the next layer: `prev` is the layer given to the previous call (`None` on the
+    /// first), `defs` the definitions of `layer`.
+    pub fn step(&mut self, prev: Option<&[Definition<'_>]>, layer: u32, defs: &[Definition<'_>]) {
+        self.layers.push(layer);
+        let followed = prev.zip(self.tracked).and_then(|(p, i)| Some((p, i, p.get(i)?)));
+        let Some((prev_defs, i, old)) = followed else {
+            self.look_for(layer, defs);
+            return;
+        };
+        let m = match_definitions(prev_defs, defs);
+        let Some((j, new)) = m.old_to_new.get(i).copied().flatten().and_then(|j| Some((j, defs.get(j)?)))
+        else {
+            self.events.push(Event {
+                layer,
+                event: EventKind::Removed,
+                kind: kind_of(old),
+                name: old.name.to_string(),
+                id: hex(old.id),
+                declaration: declaration(old),
+                old_name: None,
+                changes: Vec::new(),
+                compat: Some(removed_compat(old)),
+            });
+            self.tracked = None;
+            return;
+        };
+        if !same_declaration(old, new) {
+            let ctx = context_of(prev_defs, defs);
+            if let Some(c) = compare(old, new, &ctx) {
+                self.events.push(Event {
+                    layer,
+                    event: EventKind::Changed,
+                    kind: c.kind,
+                    name: c.name,
+                    id: hex(new.id),
+                    declaration: declaration(new),
+                    old_name: c.old_name,
+                    changes: c.changes,
+                    compat: Some(c.compat),
+                });
+            }
+        }
+        self.last_name = new.name.to_string();
+        self.tracked = Some(j);
+    }
+
+    /// Not followed at the moment: look for it by its latest name, then the name asked for.
+    fn look_for(&mut self, layer: u32, defs: &[Definition<'_>]) {
+        let found = defs
+            .iter()
+            .position(|d| d.name == self.last_name.as_str())
+            .or_else(|| defs.iter().position(|d| d.name == self.name.as_str()));
+        self.tracked = found;
+        let Some(d) = found.and_then(|j| defs.get(j)) else { return };
+        self.events.push(Event {
+            layer,
+            event: if self.seen { EventKind::Readded } else { EventKind::Added },
+            kind: kind_of(d),
+            name: d.name.to_string(),
+            id: hex(d.id),
+            declaration: declaration(d),
+            old_name: None,
+            changes: Vec::new(),
+            compat: None,
+        });
+        self.seen = true;
+        self.last_name = d.name.to_string();
+    }
+
+    /// The history so far.
+    pub fn finish(self) -> History {
+        History { name: self.name, layers: self.layers, events: self.events }
+    }
+}
+
+/// The life of `name` across `layers` (each layer with its definitions, in order), all in
+/// memory; the command streams layers through [`Tracker`] instead.
+#[cfg(test)]
+pub fn history(name: &str, layers: &[(u32, Vec<Definition<'_>>)]) -> History {
+    let mut t = Tracker::new(name);
+    let mut prev: Option<&[Definition<'_>]> = None;
+    for (layer, defs) in layers {
+        t.step(prev, *layer, defs);
+        prev = Some(defs);
+    }
+    t.finish()
 }
 
 /// Renders a history for a terminal.

@@ -154,7 +154,11 @@ pub fn parse_sources(sources: &[SourceText]) -> Result<Vec<Definition<'_>>, Stri
         if parsed.has_errors() {
             return Err(describe_errors(src, &parsed.diagnostics));
         }
-        defs.extend(parsed.schema.definitions);
+        if defs.is_empty() {
+            defs = parsed.schema.definitions; // the usual single file: no copy
+        } else {
+            defs.extend(parsed.schema.definitions);
+        }
     }
     Ok(defs)
 }
@@ -204,35 +208,49 @@ pub fn parse_all(sources: &[SourceText]) -> Vec<Result<Vec<Definition<'_>>, Stri
     par_map(sources, |s| parse_sources(std::slice::from_ref(s)))
 }
 
-/// A whole directory, read and parsed: each layer with its definitions, in layer order.
-/// Fails (with every problem found) when a file cannot be read or parsed.
-pub fn load_dir<'t>(
+/// How many layers [`walk`] holds at once: enough files to keep both threads busy, few
+/// enough that memory stays at a few layers' models instead of the whole directory's.
+const WINDOW: usize = 16;
+
+/// Reads and parses the layers of `files` window by window (each file on one of two threads)
+/// and hands each window to `visit` in order, as `(layer, definitions)` with the index of the
+/// first layer not visited before: from the second window on, the previous window's last
+/// layer is parsed again and comes first, so every layer can be compared with the one before.
+/// Stops at the first window with an unreadable or invalid file, reporting all its problems.
+pub fn walk(
     files: &[LayerFile],
-    texts: &'t mut Vec<SourceText>,
-) -> Result<Vec<(u32, Vec<Definition<'t>>)>, String> {
-    let mut problems = Vec::new();
-    for r in read_all(files) {
-        match r {
-            Ok(t) => texts.push(t),
-            Err(e) => problems.push(e),
+    mut visit: impl FnMut(&[(u32, Vec<Definition<'_>>)], usize),
+) -> Result<(), String> {
+    let mut start = 0;
+    while start < files.len() {
+        let from = start.saturating_sub(1);
+        let end = start.saturating_add(WINDOW).min(files.len());
+        let chunk = files.get(from..end).unwrap_or(&[]);
+        let mut problems = Vec::new();
+        let mut texts = Vec::with_capacity(chunk.len());
+        for r in read_all(chunk) {
+            match r {
+                Ok(t) => texts.push(t),
+                Err(e) => problems.push(e),
+            }
         }
-    }
-    if !problems.is_empty() {
-        return Err(problems.join("\n"));
-    }
-    let texts: &'t Vec<SourceText> = texts;
-    let mut out = Vec::with_capacity(files.len());
-    for (f, r) in files.iter().zip(parse_all(texts)) {
-        match r {
-            Ok(defs) => out.push((f.layer, defs)),
-            Err(e) => problems.push(e),
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
         }
+        let mut layers = Vec::with_capacity(chunk.len());
+        for (f, r) in chunk.iter().zip(parse_all(&texts)) {
+            match r {
+                Ok(defs) => layers.push((f.layer, defs)),
+                Err(e) => problems.push(e),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
+        visit(&layers, start - from);
+        start = end;
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems.join("\n"))
-    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -261,6 +279,28 @@ mod tests {
     fn line_and_column() {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("ab", 99), (1, 3));
+    }
+
+    #[test]
+    fn walk_overlaps_windows_by_one_layer() {
+        let dir = std::env::temp_dir().join(format!("tl-diff-walk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let n = WINDOW * 2 + 3;
+        for l in 1..=n {
+            std::fs::write(dir.join(format!("layer-{l}.tl")), format!("a{l}#{l:x} = A;\n")).unwrap();
+        }
+        let files = scan(&dir).unwrap();
+        let mut seen = Vec::new();
+        walk(&files, |layers, first| {
+            for k in first..layers.len() {
+                let prev = k.checked_sub(1).map(|p| layers[p].0);
+                seen.push((prev, layers[k].0, layers[k].1.len()));
+            }
+        })
+        .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let expected: Vec<_> = (1..=n as u32).map(|l| ((l > 1).then(|| l - 1), l, 1)).collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]

@@ -7,16 +7,25 @@ use super::style::{code, Style};
 use std::fmt::Write;
 use tl_parser::Definition;
 
-/// One [`LogLine`] per layer; the first layer counts everything as added. The diffs are
-/// independent, so they run on the same two threads as parsing.
+/// One [`LogLine`] per layer, all in memory; the command streams windows through
+/// [`log_window`] instead.
+#[cfg(test)]
 pub fn log(layers: &[(u32, Vec<Definition<'_>>)]) -> Vec<LogLine> {
-    let steps: Vec<usize> = (0..layers.len()).collect();
-    par_map(&steps, |&k| {
+    let mut out = Vec::with_capacity(layers.len());
+    log_window(layers, 0, &mut out);
+    out
+}
+
+/// The lines of `layers[first..]`, each against the layer before it (which `layers[0]` has
+/// when `first` is 1). The diffs are independent, so they run on two threads.
+pub fn log_window(layers: &[(u32, Vec<Definition<'_>>)], first: usize, out: &mut Vec<LogLine>) {
+    let steps: Vec<usize> = (first..layers.len()).collect();
+    out.extend(par_map(&steps, |&k| {
         let previous = k.checked_sub(1).and_then(|p| layers.get(p));
         let old: &[Definition<'_>] = previous.map_or(&[], |p| p.1.as_slice());
         let cur = &layers[k];
         LogLine { layer: cur.0, previous: previous.map(|p| p.0), summary: diff(old, &cur.1).summary }
-    })
+    }));
 }
 
 /// `layer N: +A −R ~C (B breaking)` per line.
