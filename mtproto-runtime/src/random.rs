@@ -12,7 +12,7 @@ const POOL: usize = 512;
 
 /// The operating system's CSPRNG, drawn in blocks.
 ///
-/// Small requests (message padding, nonces) are served from a pool refilled [`POOL`] bytes at a
+/// Small requests (message padding, nonces) are served from a pool refilled 512 bytes at a
 /// time: a system call per message costs more than encrypting a 1 KiB message. Every byte is still
 /// OS randomness and is handed out once.
 #[derive(Clone)]
