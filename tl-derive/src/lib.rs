@@ -33,7 +33,8 @@
 //!   always recomputes it from the optional fields.
 //! - `#[tl(bit = N)]` / `#[tl(flags = "flags2", bit = N)]`: `flags.N?T` on an `Option<T>`, or a
 //!   `flags.N?true` flag on a `bool`. `flags` names the flags field; it may be left out when
-//!   there is only one.
+//!   there is only one. Fields may share a bit (Telegram does, for values that come
+//!   together): keep them all `Some` or all `None`, since the bit is set when any is present.
 //! - `#[tl(bare)]`: the bare form (`%T`, bare `vector`).
 //! - `#[tl(with = path)]`: a module with `encoded_len(&T) -> usize`,
 //!   `encode<O: Output + ?Sized>(&T, &mut O)` and `decode(&mut Reader<'a>) -> Result<T>`.

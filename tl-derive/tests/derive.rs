@@ -331,3 +331,53 @@ fn min_sizes() {
     assert_eq!(<Point as Decode<'_>>::MIN_SIZE, 8);
     assert_eq!(<Bare<InputPeerUser> as Decode<'_>>::MIN_SIZE, 16);
 }
+
+/// A small deterministic generator, so that failures reproduce.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn mutated_and_random_input_never_panics() {
+    let mut rng = Lcg(0x5eed);
+    let mut tree = Tree::Leaf(1);
+    for i in 0..6 {
+        tree = Tree::Node(vec![tree, Tree::Boxed(Box::new(Tree::Leaf(i)))]);
+    }
+    let samples = [
+        to_bytes(&send_message()),
+        to_bytes(&tree),
+        to_bytes(&TwoFlags { flags: (), a: Some(&[1; 300]), flags2: 0, b: true, c: Some(1) }),
+    ];
+    for sample in &samples {
+        for _ in 0..3000 {
+            let mut bytes = sample.clone();
+            for _ in 0..1 + rng.next() % 4 {
+                let i = (rng.next() as usize) % bytes.len();
+                bytes[i] = match rng.next() % 4 {
+                    0 => 0xff,
+                    1 => 0xfe,
+                    2 => 0,
+                    _ => rng.next() as u8,
+                };
+            }
+            let cut = bytes.len() - (rng.next() as usize % 8).min(bytes.len());
+            let bytes = &bytes[..cut];
+            let _ = from_bytes::<SendMessage<'_>>(bytes);
+            let _ = from_bytes::<Tree>(bytes);
+            let _ = from_bytes::<TwoFlags<'_>>(bytes);
+            let _ = from_bytes::<Vec<Entity>>(bytes);
+        }
+    }
+    for len in 0..200 {
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let _ = from_bytes::<SendMessage<'_>>(&bytes);
+        let _ = from_bytes::<Tree>(&bytes);
+        let _ = from_bytes::<Generic<'_, Point>>(&bytes);
+    }
+}

@@ -45,3 +45,133 @@ pub fn emit(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     out.extend(decode_impls(def)?);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Ident, Span};
+    use quote::quote;
+
+    use super::*;
+
+    fn ident(s: &str) -> Ident {
+        Ident::new(s, Span::call_site())
+    }
+
+    fn field(name: &str, ty: TokenStream, role: Role) -> Field {
+        Field { ident: Some(ident(name)), ty, role, span: Span::call_site() }
+    }
+
+    fn ctor(id: Option<u32>, fields: Vec<Field>) -> Constructor {
+        Constructor { id, style: if fields.is_empty() { Style::Unit } else { Style::Named }, fields }
+    }
+
+    fn flat(ts: &TokenStream) -> String {
+        ts.to_string().split_whitespace().collect()
+    }
+
+    #[test]
+    fn struct_with_flags_and_lifetime() {
+        let mut def = TypeDef::new(
+            ident("Msg"),
+            Shape::Struct(ctor(
+                Some(0xdeadbeef),
+                vec![
+                    field("flags", quote!(()), Role::Flags),
+                    field("silent", quote!(bool), Role::TrueFlag { flags: None, bit: 5 }),
+                    field(
+                        "text",
+                        quote!(&'a [u8]),
+                        Role::Optional { flags: None, bit: 1, codec: Codec::Boxed },
+                    ),
+                ],
+            )),
+        );
+        def.generics.params.push(GenericParam::Lifetime { name: ident("a"), bounds: TokenStream::new() });
+        let out = flat(&emit(&def).unwrap());
+        assert!(out.contains("impl<'a>::tl_codec::EncodeBarefor Msg<'a>".replace(' ', "").as_str()), "{out}");
+        assert!(out.contains("impl<'__tl,'a>::tl_codec::Decode<'__tl>forMsg<'a>where'__tl:'a"), "{out}");
+        assert!(out.contains("0xdeadbeef"));
+        // The flags word is computed from the two conditional fields.
+        assert!(
+            out.contains(
+                "ifOption::is_some(__f2){1u32<<1u32}".replace("Option", "::core::option::Option").as_str()
+            ),
+            "{out}"
+        );
+        assert!(out.contains("if*__f1{1u32<<5u32}"), "{out}");
+        // And the decoder checks the known bits (1 and 5) when asked to.
+        assert!(out.contains(&format!("check_flags(__r,__flags0,{}u32)", (1u32 << 1) | (1 << 5))), "{out}");
+    }
+
+    #[test]
+    fn enum_with_delegate_variant() {
+        let def = TypeDef::new(
+            ident("Peer"),
+            Shape::Enum(vec![
+                Variant {
+                    ident: ident("Empty"),
+                    kind: VariantKind::Inline(ctor(Some(1), vec![])),
+                    span: Span::call_site(),
+                },
+                Variant {
+                    ident: ident("User"),
+                    kind: VariantKind::Delegate { ty: quote!(UserPeer) },
+                    span: Span::call_site(),
+                },
+            ]),
+        );
+        let out = flat(&emit(&def).unwrap());
+        assert!(out.contains("__idif__id==<UserPeeras::tl_codec::Identifiable>::CONSTRUCTOR_ID"), "{out}");
+        assert!(out.contains("unknown_constructor"));
+    }
+
+    #[test]
+    fn checks_report_every_problem() {
+        let def = TypeDef::new(
+            ident("Bad"),
+            Shape::Enum(vec![
+                Variant {
+                    ident: ident("A"),
+                    kind: VariantKind::Inline(ctor(None, vec![])),
+                    span: Span::call_site(),
+                },
+                Variant {
+                    ident: ident("B"),
+                    kind: VariantKind::Inline(ctor(Some(7), vec![])),
+                    span: Span::call_site(),
+                },
+                Variant {
+                    ident: ident("C"),
+                    kind: VariantKind::Inline(ctor(
+                        Some(7),
+                        vec![field(
+                            "x",
+                            quote!(i32),
+                            Role::Optional { flags: None, bit: 40, codec: Codec::Boxed },
+                        )],
+                    )),
+                    span: Span::call_site(),
+                },
+            ]),
+        );
+        let errors = check(&def).unwrap_err();
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(errors.len(), 4, "{messages:?}");
+        assert!(messages[0].contains("needs a constructor id"));
+        assert!(messages[1].contains("already used by variant `B`"));
+        assert!(messages[2].contains("does not fit"));
+        assert!(messages[3].contains("without a `#[tl(flags)]` field"));
+        assert!(emit(&TypeDef::new(ident("Empty"), Shape::Enum(vec![]))).is_err());
+    }
+
+    #[test]
+    fn bare_struct_has_no_id_impls() {
+        let def = TypeDef::new(
+            ident("P"),
+            Shape::Struct(ctor(None, vec![field("x", quote!(i32), Role::Value(Codec::Bare))])),
+        );
+        let out = flat(&emit(&def).unwrap());
+        assert!(!out.contains("EncodeBarefor") && !out.contains("Identifiablefor"), "{out}");
+        assert!(out.contains("<i32as::tl_codec::EncodeBare>::encode_bare(__f0,__out)"), "{out}");
+    }
+}
