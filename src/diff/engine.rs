@@ -5,7 +5,7 @@ use super::compare::{compare, kind_of, Context};
 use super::matching::{match_definitions, Matching};
 use super::report::{Change, Changed, Compat, Diff, Entry, Kind, Summary, Verdict};
 use super::text::{declaration, hex};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tl_parser::{Category, Definition};
 
 /// The boxed types of a schema: each result type of a constructor with its constructors, in
@@ -52,21 +52,22 @@ fn diff_types<'s>(old: &'s [Definition<'s>], new: &'s [Definition<'s>]) -> TypeD
             fresh.iter().map(|t| (sorted(new_types[t].iter().map(|d| d.name.as_ref())), *t)).collect();
         let by_ids: HashMap<Vec<u32>, &str> =
             fresh.iter().map(|t| (sorted(new_types[t].iter().map(|d| d.id)), *t)).collect();
-        let mut taken: Vec<&str> = Vec::new();
+        let mut taken: HashSet<&str> = HashSet::new();
         for t in &gone {
             let names = sorted(old_types[t].iter().map(|d| d.name.as_ref()));
             let ids = sorted(old_types[t].iter().map(|d| d.id));
             let hit = by_names.get(&names).or_else(|| by_ids.get(&ids)).copied();
             if let Some(n) = hit.filter(|n| !taken.contains(n)) {
-                taken.push(n);
+                taken.insert(n);
                 renames.insert(*t, n);
             }
         }
     }
 
+    let targets: HashSet<&str> = renames.values().copied().collect();
     let mut out = TypeDiff { added: Vec::new(), removed: Vec::new(), changed: Vec::new(), renames };
     for t in &fresh {
-        if out.renames.values().any(|n| n == t) {
+        if targets.contains(t) {
             continue;
         }
         out.added.push(Entry {
@@ -246,6 +247,23 @@ mod tests {
         assert!(d.added.is_empty() && d.removed.is_empty(), "{d:?}");
         assert!(d.changed.iter().all(|c| c.compat.verdict == Verdict::Compatible), "{d:#?}");
         assert!(d.changed.iter().any(|c| c.kind == Kind::Type && c.old_name.as_deref() == Some("A")));
+    }
+
+    #[test]
+    fn hostile_sizes_stay_fast() {
+        // Many definitions under one name, and one definition whose every parameter changes:
+        // nothing quadratic (this would take minutes if it were).
+        let old: Vec<_> = (0..20_000).map(|i| def("same", i, "T")).collect();
+        let new: Vec<_> = (10_000..30_000).map(|i| def("same", i, "T")).collect();
+        let d = diff(&old, &new);
+        assert_eq!(d.changed.len(), 10_000);
+        let params =
+            |prefix: &str| (0..3_000).map(|i| format!("{prefix}{i}:int")).collect::<Vec<_>>().join(" ");
+        let (a, b) = (format!("a#1 {} = A", params("x")), format!("a#1 {} = A", params("y")));
+        let started = std::time::Instant::now();
+        let d = diff(&[parse_def(&a)], &[parse_def(&b)]);
+        assert_eq!(d.changed[0].changes.len(), 6_000);
+        assert!(started.elapsed().as_secs() < 20);
     }
 
     #[test]
