@@ -245,7 +245,8 @@ pub fn build_report(
     diagnostics: &[Diagnostic],
     opts: RenderOptions,
 ) -> FileReport {
-    let index = LineIndex::new(&src.text);
+    // Most files have no diagnostics: skip indexing their lines.
+    let index = LineIndex::new(if diagnostics.is_empty() { "" } else { &src.text });
     let diagnostics_out = diagnostics
         .iter()
         .map(|d| {
