@@ -314,6 +314,30 @@ fn corpus_constructor_id_changed_name_kept() {
 
 #[test]
 #[ignore = "reads TL_CORPUS"]
+fn corpus_flag_bits_under_a_kept_id() {
+    let api = corpus_path("api");
+    // layer-116.tl `phoneCallAccepted#997c454a flags:# video:flags.5?true ...`, layer-117.tl
+    // `phoneCallAccepted#997c454a flags:# video:flags.6?true ...`: same id, the bit moved, so
+    // an old decoder reads `video` from the wrong bit.
+    let d = json_diff(&["diff", "116", "117", "--schemas", &api]);
+    let call = d.changed.iter().find(|c| c.name == "phoneCallAccepted").expect("phoneCallAccepted changed");
+    assert_eq!(call.id.as_deref(), Some("997c454a"));
+    assert_eq!(
+        call.changes,
+        vec![Change::FlagMoved { param: "video".into(), from: "flags.5".into(), to: "flags.6".into() }]
+    );
+    assert_eq!(call.compat.verdict, Verdict::Breaking);
+    // layer-38.tl → layer-40.tl: `user#22e49072` gains `bot:flags.14?true` beside the existing
+    // `bot_info_version:flags.14?int`, and seven bits nothing used: compatible.
+    let d = json_diff(&["diff", "38", "40", "--schemas", &api]);
+    let user = d.changed.iter().find(|c| c.name == "user").expect("user changed");
+    assert_eq!((user.old_id.as_deref(), user.id.as_deref()), (Some("22e49072"), Some("22e49072")));
+    assert_eq!(user.changes.len(), 8);
+    assert_eq!(user.compat.verdict, Verdict::Compatible, "{:?}", user.compat);
+}
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
 fn corpus_rename_keeps_id() {
     // tdlib's secret schema, layer 143 → 144: `decryptedMessageMediaPhoto23#32798a8c` became
     // `decryptedMessageMediaPhoto8#32798a8c`, and two names swapped:
