@@ -101,15 +101,28 @@ pub fn resolve(arg: &str, dir: Option<&Path>) -> Result<Side, String> {
             }
         }
         None => {
-            let sources: Vec<SourceText> =
-                crate::embedded::DEFAULT.iter().map(SourceText::embedded).collect();
-            let embedded = sources.iter().find_map(|s| tl_parser::parse(&s.text).schema.layer);
-            if embedded == Some(layer) {
-                Ok(Side { label: format!("layer {layer} (embedded)"), sources })
-            } else {
-                let have = embedded.map_or("none".to_string(), |l| format!("{l} (embedded)"));
-                Err(format!("layer {layer} is not available without --schemas DIR; available: {have}"))
+            // Only the embedded files that announce a layer are that layer: `mtproto.tl` is the
+            // service schema, not part of any API layer a user would compare with.
+            let mut layered: Vec<(u32, SourceText)> = crate::embedded::DEFAULT
+                .iter()
+                .map(SourceText::embedded)
+                .filter_map(|s| Some((tl_parser::parse(&s.text).schema.layer?, s)))
+                .collect();
+            let have: Vec<u32> = layered.iter().map(|(l, _)| *l).collect();
+            layered.retain(|(l, _)| *l == layer);
+            if layered.is_empty() {
+                let have = if have.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("{} (embedded)", ranges(&have))
+                };
+                return Err(format!(
+                    "layer {layer} is not available without --schemas DIR; available: {have}"
+                ));
             }
+            let names: Vec<&str> = layered.iter().map(|(_, s)| s.path.as_str()).collect();
+            let label = format!("layer {layer} ({})", names.join(", "));
+            Ok(Side { label, sources: layered.into_iter().map(|(_, s)| s).collect() })
         }
     }
 }
