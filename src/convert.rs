@@ -20,20 +20,20 @@ pub fn with_checked<R>(
         Ok(src) => src,
         Err(message) => {
             let name = if file == "-" { "<stdin>" } else { file };
-            eprint!("{}", report::unreadable(name, message, opts).human);
+            report::to_stderr(&report::unreadable(name, message, opts).human);
             return Err(ExitCode::from(1));
         }
     };
     if let Some(at) = src.invalid_utf8_at {
         let diag = report::invalid_utf8_diagnostic(&src, at);
-        eprint!("{}", report::build_report(&src, None, None, (0, 0, 0), &[diag], opts).human);
+        report::to_stderr(&report::build_report(&src, None, None, (0, 0, 0), &[diag], opts).human);
         return Err(ExitCode::from(1));
     }
     let parsed = tl_parser::check(&src.text);
     if !parsed.diagnostics.is_empty() {
         let format = Some(tl_parser::detect_format(&src.text));
         let r = report::build_report(&src, format, parsed.schema.layer, (0, 0, 0), &parsed.diagnostics, opts);
-        eprint!("{}", r.human);
+        report::to_stderr(&r.human);
     }
     if parsed.has_errors() {
         return Err(ExitCode::from(1));
@@ -55,7 +55,7 @@ pub fn write_output(path: Option<&str>, text: &str) -> ExitCode {
         // A reader that went away (`tl json big.tl | head`) is not worth an error message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", path.unwrap_or("<stdout>"));
+            report::to_stderr(&format!("error: cannot write {}: {e}\n", path.unwrap_or("<stdout>")));
             ExitCode::from(1)
         }
     }

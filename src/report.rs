@@ -306,6 +306,13 @@ fn headline_only(path: &str, code: &str, message: &str, color: bool) -> String {
     }
 }
 
+/// Writes to stderr, ignoring failures: `eprint!` panics when stderr is a closed pipe
+/// (`tl check 2>&1 | head -1`), and a message nobody can read is no reason to crash.
+pub fn to_stderr(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// The summary line: `N files, E errors, W warnings`.
 pub fn summary(files: usize, errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };

@@ -55,7 +55,7 @@ pub fn run(args: Args) -> ExitCode {
             // Serializing our own plain structs cannot fail; a closed stdout is not worth a panic.
             let _ = serde_json::to_writer(&mut out, &run);
             let _ = writeln!(out);
-            eprintln!("{}", report::summary(reports.len(), errors, warnings));
+            report::to_stderr(&format!("{}\n", report::summary(reports.len(), errors, warnings)));
         }
     }
     if errors > 0 || (args.strict && warnings > 0) {

@@ -32,7 +32,9 @@ pub fn run(args: Args) -> ExitCode {
             if canonical {
                 ExitCode::SUCCESS
             } else {
-                eprintln!("{path}: not in canonical form (run `tl fmt` to rewrite it)");
+                crate::report::to_stderr(&format!(
+                    "{path}: not in canonical form (run `tl fmt` to rewrite it)\n"
+                ));
                 ExitCode::from(1)
             }
         }

@@ -51,7 +51,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("error: cannot write to stdout: {e}");
+            report::to_stderr(&format!("error: cannot write to stdout: {e}\n"));
             ExitCode::from(1)
         }
         _ => ExitCode::SUCCESS,
