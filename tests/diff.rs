@@ -390,4 +390,7 @@ fn corpus_log_covers_every_layer() {
     assert!(lines.iter().any(|l| l.layer == 27 && l.previous == Some(25)));
     let d = json_diff(&["diff", "230", "230", "--schemas", &api]);
     assert_eq!(d.summary, report::Summary::default());
+    // The embedded api.tl is the corpus's layer 230 (both from grammers-tl-types 0.11.0).
+    let d = json_diff(&["diff", &corpus_path("api/layer-230.tl"), "230"]);
+    assert_eq!(d.summary, report::Summary::default());
 }
