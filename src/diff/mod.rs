@@ -11,7 +11,9 @@
 //! (name, id) first keeps secret-chat layers, where one name carries several ids, from pairing
 //! the wrong versions. Boxed types (the result types
 //! of constructors) are compared as sets: a type only the old side has and one only the new
-//! side has, with the same constructors (by name, else by id), are one renamed type.
+//! side has, with the same constructors (by name, else by id), are one renamed type. A type
+//! gaining or losing constructors is reported through those constructors only, so each wire
+//! id is counted once in the summary.
 //!
 //! # Verdicts
 //!
