@@ -132,8 +132,9 @@ fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>) -> Result<Doc<'a>, String> {
     let mut out = Vec::with_capacity(tags.len());
     for (t, v) in tags {
         let tag = t.0;
-        if !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(format!("doc tag `{tag}` is not an identifier"));
+        // What a `//@tag` can hold: anything up to the first blank.
+        if tag.contains([' ', '\t', '\n', '\r']) {
+            return Err(format!("doc tag `{tag}` contains whitespace"));
         }
         let text = one_line_trimmed(v.0);
         if splits_as_tag(&text) {
