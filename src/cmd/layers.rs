@@ -23,6 +23,7 @@ struct Entry {
     functions: usize,
     types: usize,
     bytes: usize,
+    origin: &'static str,
 }
 
 /// Runs `tl layers`.
@@ -39,6 +40,7 @@ pub fn run(args: Args) -> ExitCode {
                 functions,
                 types,
                 bytes: e.text.len(),
+                origin: e.origin,
             }
         })
         .collect();
@@ -62,15 +64,15 @@ fn write_table(out: &mut impl Write, entries: &[Entry]) -> std::io::Result<()> {
     let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0).max(4);
     writeln!(
         out,
-        "{:<width$}  {:>5}  {:>12}  {:>9}  {:>5}  {:>7}",
+        "{:<width$}  {:>5}  {:>12}  {:>9}  {:>5}  {:>7}  origin",
         "name", "layer", "constructors", "functions", "types", "bytes"
     )?;
     for e in entries {
         let layer = e.layer.map_or_else(|| "-".to_string(), |l| l.to_string());
         writeln!(
             out,
-            "{:<width$}  {:>5}  {:>12}  {:>9}  {:>5}  {:>7}",
-            e.name, layer, e.constructors, e.functions, e.types, e.bytes
+            "{:<width$}  {:>5}  {:>12}  {:>9}  {:>5}  {:>7}  {}",
+            e.name, layer, e.constructors, e.functions, e.types, e.bytes, e.origin
         )?;
     }
     Ok(())
