@@ -3,6 +3,22 @@
 //!
 //! Architecture invariant: nothing in this crate panics on any input; every problem becomes a
 //! [`Diagnostic`].
+//!
+//! - [`parse_tl`]: TL text (every dialect in Telegram's published schemas: tdesktop, tdlib's
+//!   td_api with `//@` docs, secret-chat `===N===` sections, builtins such as `int ? = Int;`),
+//!   zero-copy, recovering after each syntax error so that one run reports them all.
+//! - [`parse_json`]: the official JSON form, borrowing every string without escapes.
+//! - [`validate`]: ids against the CRC32 of [`canonical_declaration`] (minus
+//!   [`KNOWN_ID_EXCEPTIONS`]), flag references, unknown types, duplicates.
+//! - [`write`](mod@write): canonical TL and official JSON; [`render`]: rustc-like diagnostic text.
+//!
+//! ```
+//! let parsed = tl_parser::check("vector#1cb5c415 {t:Type} # [ t ] = Vector t;\nboolTrue#997275b5 = Bool;");
+//! assert!(parsed.diagnostics.is_empty());
+//! assert_eq!(parsed.schema.definitions[1].id, 0x997275b5);
+//! let json = tl_parser::to_json(&parsed.schema);
+//! assert_eq!(tl_parser::parse_json(&json).schema.definitions.len(), 2);
+//! ```
 
 mod canon;
 pub mod diagnostic;
