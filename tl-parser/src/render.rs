@@ -69,22 +69,16 @@ pub fn render(d: &Diagnostic, path: &str, src: &str, color: bool) -> String {
     let under_from = src[line_start..s2].chars().count();
     let under_to = under_from + src[s2..e2].chars().count();
     let width = (under_to - under_from).max(1);
-    let chars: Vec<char> = text.chars().collect();
-    let (win_from, win_to) = window(chars.len(), under_from, width);
+    let n_chars = text.chars().count();
+    let (win_from, win_to) = window(n_chars, under_from, width);
     let mut shown = String::new();
     if win_from > 0 {
         shown.push('…');
     }
-    for &c in &chars[win_from..win_to] {
-        shown.push(if c == '\t' {
-            ' '
-        } else if c.is_control() {
-            '\u{fffd}'
-        } else {
-            c
-        });
+    for c in text.chars().skip(win_from).take(win_to - win_from) {
+        shown.push(shown_char(c));
     }
-    if win_to < chars.len() {
+    if win_to < n_chars {
         shown.push('…');
     }
     let caret_col = under_from - win_from + usize::from(win_from > 0);
@@ -118,6 +112,18 @@ pub fn render(d: &Diagnostic, path: &str, src: &str, color: bool) -> String {
         let _ = writeln!(out, " note: {note}");
     }
     out
+}
+
+/// Tabs become one space (so that carets line up) and control characters a replacement mark
+/// (so that binary garbage cannot drive the terminal).
+fn shown_char(c: char) -> char {
+    if c == '\t' {
+        ' '
+    } else if c.is_control() {
+        '\u{fffd}'
+    } else {
+        c
+    }
 }
 
 /// The shown char range `[from, to)` of a line of `len` chars so that the underline at `at`

@@ -782,7 +782,8 @@ pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
         .chunks(255)
         .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b';'))))
         .sum();
-    out.schema.definitions.reserve(semicolons);
+    // Capped so that a file of bare `;` cannot reserve far more than its size justifies.
+    out.schema.definitions.reserve(semicolons.min(src.len() / 32 + 16));
     Driver {
         src,
         decl: Decl { src, eof: EOF, scratch: Cell::default() },
