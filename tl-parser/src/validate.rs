@@ -68,7 +68,12 @@ impl Known<'_> {
             || self.types.contains(name)
             || self
                 .ctors
-                .get_or_init(|| self.schema.constructors().map(|d| d.name.as_ref()).collect())
+                .get_or_init(|| {
+                    let n = self.schema.definitions.len();
+                    let mut set = FastSet::with_capacity_and_hasher(n, Default::default());
+                    set.extend(self.schema.constructors().map(|d| d.name.as_ref()));
+                    set
+                })
                 .contains(name)
     }
 }
