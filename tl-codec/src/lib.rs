@@ -59,6 +59,7 @@ pub use vector::{Bare, VECTOR_ID};
 pub use tl_derive::{Decode, Encode};
 
 /// Encodes `value` into a new vector of exactly the right capacity (one allocation).
+#[inline]
 pub fn to_bytes<T: Encode + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.encoded_len());
     value.encode(&mut out);
@@ -67,6 +68,7 @@ pub fn to_bytes<T: Encode + ?Sized>(value: &T) -> Vec<u8> {
 
 /// Appends the encoding of `value` to `out`, reserving exactly what it needs. Clear `out`
 /// first to reuse one buffer for many messages without allocating.
+#[inline]
 pub fn write_into<T: Encode + ?Sized>(value: &T, out: &mut Vec<u8>) {
     out.reserve(value.encoded_len());
     value.encode(out);
@@ -74,6 +76,7 @@ pub fn write_into<T: Encode + ?Sized>(value: &T, out: &mut Vec<u8>) {
 
 /// Encodes `value` at the start of `buf` and returns the number of bytes written; nothing is
 /// written when `buf` is too short.
+#[inline]
 pub fn encode_to_slice<T: Encode + ?Sized>(
     value: &T,
     buf: &mut [u8],
@@ -88,6 +91,7 @@ pub fn encode_to_slice<T: Encode + ?Sized>(
 }
 
 /// Decodes a `T` that must use all of `input` ([`ErrorKind::TrailingBytes`] otherwise).
+#[inline]
 pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
     let mut r = Reader::new(input);
     let value = T::decode(&mut r)?;
@@ -98,6 +102,7 @@ pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
 }
 
 /// Decodes a `T` from the start of `input` and returns it with the bytes after it.
+#[inline]
 pub fn from_bytes_prefix<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<(T, &'a [u8])> {
     let mut r = Reader::new(input);
     let value = T::decode(&mut r)?;
