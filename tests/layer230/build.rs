@@ -13,6 +13,7 @@ fn main() {
         builder = builder.schema(s);
     }
     builder.compile().expect("generating the layer");
+    serde_subset(&out);
 
     let texts: Vec<String> = SCHEMAS.iter().map(|p| std::fs::read_to_string(p).expect("schema")).collect();
     let schemas: Vec<_> = texts.iter().map(|t| tl_parser::parse(t).schema).collect();
@@ -64,4 +65,84 @@ fn main() {
     code.push_str("_ => return None,\n})\n}\n");
     std::fs::write(out.join("dispatch.rs"), code).expect("writing dispatch.rs");
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// Definitions generated a second time, owned and with `--serde`, tree-shaken to keep the build
+/// small, for the test that generated serde and the dynamic codec write the same JSON.
+const SERDE_ONLY: [&str; 8] = [
+    "invokeWithLayer",
+    "help.getConfig",
+    "ping",
+    "auth.sendCode",
+    "req_DH_params",
+    "help.getNearestDc",
+    "msgs_ack",
+    "future_salts",
+];
+
+fn serde_subset(out: &std::path::Path) {
+    let mut builder =
+        tl_codegen::Builder::new().owned(true).serde(true).only(SERDE_ONLY).file_name("tl_api_serde.rs");
+    for s in SCHEMAS {
+        builder = builder.schema(s);
+    }
+    builder.compile().expect("generating the serde subset");
+
+    let texts: Vec<String> = SCHEMAS.iter().map(|p| std::fs::read_to_string(p).expect("schema")).collect();
+    let schemas: Vec<_> = texts.iter().map(|t| tl_parser::parse(t).schema).collect();
+    let options = tl_codegen::Options {
+        only: Some(SERDE_ONLY.iter().map(|s| s.to_string()).collect()),
+        ..tl_codegen::Options::default()
+    };
+    let gen = tl_codegen::Generator::new(&schemas, options);
+    let sel = gen.selection().expect("selection");
+    let names = gen.names();
+    let graph = gen.graph();
+    let path = |module: &str, (ns, name): &(Vec<String>, String)| {
+        let mut p = format!("crate::serde_api::{module}::");
+        for n in ns {
+            p.push_str(n);
+            p.push_str("::");
+        }
+        p.push_str(name);
+        p
+    };
+    let mut code = String::from(
+        "/// Decodes `bytes` with the owned serde type of constructor/function `id`, checks its JSON\n\
+         /// against `json`, reads `json` back through serde and checks its encoding against `bytes`.\n\
+         pub fn check(id: u32, function: bool, bytes: &[u8], json: &serde_json::Value) -> Option<Result<(), String>> {\n\
+         fn ck<T>(bytes: &[u8], json: &serde_json::Value) -> Result<(), String>\n\
+         where T: for<'a> tl_codec::Decode<'a> + tl_codec::Encode + serde::Serialize + serde::de::DeserializeOwned {\n\
+             let v = T::decode(&mut tl_codec::Reader::new(bytes)).map_err(|e| format!(\"decode: {e}\"))?;\n\
+             let j = serde_json::to_value(&v).map_err(|e| format!(\"to JSON: {e}\"))?;\n\
+             if &j != json { return Err(format!(\"serde JSON differs:\\n{j}\\nvs\\n{json}\")); }\n\
+             let back: T = serde_json::from_value(json.clone()).map_err(|e| format!(\"from JSON: {e}\"))?;\n\
+             let mut out = Vec::new();\n\
+             back.encode(&mut out);\n\
+             if out != bytes { return Err(\"serde value encodes differently\".into()); }\n\
+             Ok(())\n\
+         }\n\
+         Some(match (function, id) {\n",
+    );
+    for &ci in &sel.constructors {
+        let def = graph.constructors[ci];
+        let _ = writeln!(
+            code,
+            "(false, {:#010x}) => ck::<{}>(bytes, json),",
+            def.id,
+            path("types", &names.constructors[ci])
+        );
+    }
+    for &fi in &sel.functions {
+        let def = graph.functions[fi];
+        let generic = if def.generics.is_empty() { "" } else { "<crate::serde_api::functions::Ping>" };
+        let _ = writeln!(
+            code,
+            "(true, {:#010x}) => ck::<{}{generic}>(bytes, json),",
+            def.id,
+            path("functions", &names.functions[fi])
+        );
+    }
+    code.push_str("_ => return None,\n})\n}\n");
+    std::fs::write(out.join("serde_dispatch.rs"), code).expect("writing serde_dispatch.rs");
 }

@@ -10,3 +10,14 @@ pub mod api {
 pub mod dispatch {
     include!(concat!(env!("OUT_DIR"), "/dispatch.rs"));
 }
+
+/// The serde subset: owned types with `--serde`, tree-shaken with `--only`.
+#[allow(missing_docs)]
+pub mod serde_api {
+    include!(concat!(env!("OUT_DIR"), "/tl_api_serde.rs"));
+}
+
+/// Test support: generated serde against the dynamic codec's JSON, by id.
+pub mod serde_dispatch {
+    include!(concat!(env!("OUT_DIR"), "/serde_dispatch.rs"));
+}

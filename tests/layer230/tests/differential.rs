@@ -191,6 +191,7 @@ fn generated_and_dynamic_codecs_agree_on_every_definition() {
     let schemas = schemas();
     let reg = Registry::new(&schemas);
     let mut checked = 0;
+    let mut serde_checked = 0;
     let mut seen = std::collections::HashSet::new();
     for schema in &schemas {
         for def in &schema.definitions {
@@ -217,12 +218,17 @@ fn generated_and_dynamic_codecs_agree_on_every_definition() {
                 let back = if function { reg.decode(&again, None) } else { reg.decode(&again, ty) };
                 let back = back.unwrap_or_else(|e| panic!("{}: dynamic decode: {e}", def.name));
                 assert_eq!(back, value, "{}: dynamic decode differs", def.name);
+                if let Some(result) = tl_layer230::serde_dispatch::check(def.id, function, &bytes, &back) {
+                    result.unwrap_or_else(|e| panic!("{}: generated serde: {e}", def.name));
+                    serde_checked += 1;
+                }
             }
             checked += 1;
         }
     }
     assert!(checked > 1500, "only {checked} definitions checked");
-    eprintln!("{checked} definitions checked");
+    assert!(serde_checked > 300, "only {serde_checked} serde checks");
+    eprintln!("{checked} definitions checked, {serde_checked} values through generated serde");
 }
 
 #[test]

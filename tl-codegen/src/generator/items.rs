@@ -216,6 +216,8 @@ impl<'g, 's> Ctx<'g, 's> {
         } else {
             quote!()
         };
+        let reborrow =
+            if borrows && def.generics.is_empty() { self.reborrow(&ident, depth) } else { quote!() };
         let typedef = TypeDef {
             ident: ident.clone(),
             generics,
@@ -235,7 +237,19 @@ impl<'g, 's> Ctx<'g, 's> {
             pub struct #ident #gen #body
             #impls
             #serde
+            #reborrow
         })
+    }
+
+    /// `Reborrow` for a borrowing item, so that `Owned<Item<'static>>` works.
+    fn reborrow(&self, ident: &Ident, depth: usize) -> TokenStream {
+        let root = self.root(depth);
+        quote! {
+            // SAFETY: generated types are covariant in `'a`.
+            unsafe impl<'a> #root Reborrow for #ident<'a> {
+                type At<'b> = #ident<'b>;
+            }
+        }
     }
 
     /// `(impl params, type args)` for serde impls of an item with optional `'a` and the
@@ -409,7 +423,7 @@ impl<'g, 's> Ctx<'g, 's> {
             .iter()
             .map(|&ci| format!(" - `{}`", declaration(self.graph.constructors[ci])))
             .collect();
-        let title = format!(" `{}`: one of", t.name);
+        let title = format!(" The boxed type `{}`: one variant per constructor.", t.name);
         if let [only] = t.constructors[..] {
             let (cns, cname) = &self.names.constructors[only];
             let path = self.path(depth, "types", cns, cname);
@@ -449,16 +463,17 @@ impl<'g, 's> Ctx<'g, 's> {
         let impls = emit_impls(&typedef, &t.name)?;
         let attrs = self.attrs(&t.name)?;
         let serde = if self.options.serde { self.serde_enum(ti, &ident, borrows, depth) } else { quote!() };
+        let reborrow = if borrows { self.reborrow(&ident, depth) } else { quote!() };
         Ok(Some((
             ns.clone(),
             quote! {
                 #[doc = #title]
-                #(#[doc = #decls])*
                 #[derive(Debug, Clone, PartialEq)]
                 #attrs
                 pub enum #ident #gen { #(#variants)* }
                 #impls
                 #serde
+                #reborrow
             },
         )))
     }

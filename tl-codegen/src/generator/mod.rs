@@ -15,6 +15,7 @@ mod builder;
 mod decl;
 mod items;
 mod names;
+mod owned_support;
 mod rust_types;
 mod serde_support;
 
@@ -154,6 +155,9 @@ impl<'s> Generator<'s> {
             /// The layer of the schema these bindings were generated from.
             pub const LAYER: i32 = #layer;
         }];
+        if !self.options.owned {
+            root_items.push(owned_support::support_items(&ctx.krate));
+        }
         if self.options.serde {
             let support = serde_support::support_module(&ctx.krate, self.options.owned);
             root_items.push(quote!(#allow pub mod tl_json { #support }));

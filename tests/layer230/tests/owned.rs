@@ -1,0 +1,38 @@
+//! `Owned<T>`: a zero-copy decode kept as a `'static` value together with its bytes.
+
+use tl_codec::{Encode, TlStr};
+use tl_layer230::api::{enums, types, Owned};
+
+fn encode<T: Encode>(v: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.encoded_len());
+    v.encode(&mut out);
+    out
+}
+
+#[test]
+fn owned_value_outlives_the_original_buffer_and_crosses_threads() {
+    let text = String::from("FLOOD_WAIT_3");
+    let bytes = encode(&types::RpcError { error_code: 420, error_message: TlStr::from(text.as_str()) });
+    drop(text);
+    let owned: Owned<types::RpcError<'static>> = Owned::decode(bytes.clone()).expect("decode");
+    let handle = std::thread::spawn(move || {
+        assert_eq!(owned.get().error_code, 420);
+        assert_eq!(owned.get().error_message, "FLOOD_WAIT_3");
+        assert_eq!(owned.bytes().len(), 20);
+        owned
+    });
+    let owned = handle.join().expect("thread");
+    assert_eq!(encode(owned.get()), bytes);
+}
+
+#[test]
+fn owned_enum_and_errors() {
+    let text = enums::RichText::TextPlain(types::TextPlain { text: TlStr::from("hello") });
+    let bytes = encode(&text);
+    let owned = Owned::<enums::RichText<'static>>::decode(bytes.clone()).expect("decode");
+    assert_eq!(owned.get(), &text);
+    let mut longer = bytes;
+    longer.push(0);
+    assert!(Owned::<enums::RichText<'static>>::decode(longer).is_err());
+    assert!(Owned::<types::RpcError<'static>>::decode(vec![1, 2, 3]).is_err());
+}

@@ -1,0 +1,98 @@
+//! `Owned<T>`: the cheap `'static` form of a borrowed generated type. The decoded value and the
+//! buffer it borrows from travel together, so nothing is copied: turning a zero-copy decode
+//! into a `'static` value costs one move of the input `Vec<u8>` into the holder.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The support items at the root of a borrowed (non-`--owned`) generated tree.
+pub fn support_items(codec: &TokenStream) -> TokenStream {
+    let k = codec;
+    quote! {
+        /// Generated borrowed types, named at every lifetime. Implemented by the generator for
+        /// its own types only.
+        ///
+        /// # Safety
+        /// `At<'b>` must be covariant in `'b` (true of every generated type: it holds only
+        /// `&'b [u8]`, `TlStr<'b>`, `RawObject<'b>`, and other generated types, in `Vec`,
+        /// `Box` and `Option`).
+        pub unsafe trait Reborrow {
+            /// The type borrowing for `'b`.
+            type At<'b>: #k::Decode<'b>;
+        }
+
+        /// A decoded value that owns the bytes it borrows from: a `'static` value made from a
+        /// zero-copy decode without copying anything. `Owned<types::Message<'static>>`.
+        pub struct Owned<T: Reborrow> {
+            value: ::core::mem::ManuallyDrop<T::At<'static>>,
+            // A raw pointer, not a `Box`, so that moving the holder does not assert unique
+            // access to bytes the value still borrows.
+            buf: *mut [u8],
+        }
+
+        impl<T: Reborrow> Owned<T> {
+            /// Decodes one boxed value that must use all of `bytes`, and keeps `bytes`.
+            pub fn decode(bytes: Vec<u8>) -> #k::Result<Owned<T>> {
+                let buf: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
+                // SAFETY: `buf` stays allocated and unchanged until `drop`, which drops the
+                // value first; the `'static` borrow is never handed out (see `get`).
+                let data: &'static [u8] = unsafe { &*buf };
+                let mut r = #k::Reader::new(data);
+                let result = <T::At<'static> as #k::Decode<'static>>::decode(&mut r).and_then(|v| {
+                    if r.is_empty() {
+                        Ok(v)
+                    } else {
+                        Err(r.error(#k::ErrorKind::TrailingBytes { count: r.remaining() }))
+                    }
+                });
+                match result {
+                    Ok(value) => Ok(Owned { value: ::core::mem::ManuallyDrop::new(value), buf }),
+                    Err(e) => {
+                        // SAFETY: nothing borrows from `buf` any more.
+                        drop(unsafe { Box::from_raw(buf) });
+                        Err(e)
+                    }
+                }
+            }
+
+            /// The value, borrowing for as long as the holder is borrowed.
+            pub fn get(&self) -> &T::At<'_> {
+                let value: &T::At<'static> = &self.value;
+                // SAFETY: `Reborrow` guarantees covariance, so shortening `'static` to the
+                // holder's borrow is the same upcast the compiler does for concrete types.
+                unsafe { &*(value as *const T::At<'static>).cast::<T::At<'_>>() }
+            }
+
+            /// The bytes the value was decoded from.
+            pub fn bytes(&self) -> &[u8] {
+                // SAFETY: `buf` is live until `drop`.
+                unsafe { &*self.buf }
+            }
+        }
+
+        impl<T: Reborrow> Drop for Owned<T> {
+            fn drop(&mut self) {
+                // SAFETY: the value goes first, then the bytes it borrowed from; neither is
+                // used again.
+                unsafe {
+                    ::core::mem::ManuallyDrop::drop(&mut self.value);
+                    drop(Box::from_raw(self.buf));
+                }
+            }
+        }
+
+        // SAFETY: the holder owns its bytes exclusively; it is as thread-safe as the value.
+        unsafe impl<T: Reborrow> Send for Owned<T> where T::At<'static>: Send {}
+        // SAFETY: shared access only reads the bytes and the value.
+        unsafe impl<T: Reborrow> Sync for Owned<T> where T::At<'static>: Sync {}
+
+        impl<T: Reborrow> ::core::fmt::Debug for Owned<T>
+        where
+            for<'b> T::At<'b>: ::core::fmt::Debug,
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                self.get().fmt(f)
+            }
+        }
+    }
+}
