@@ -39,7 +39,10 @@ pub struct File<'a> {
 pub enum Item<'a> {
     File(File<'a>),
     #[tl(decl = "share.folder name:string items:Vector<share.Item> = share.Item")]
-    Folder { name: TlStr<'a>, items: Vec<Item<'a>> },
+    Folder {
+        name: TlStr<'a>,
+        items: Vec<Item<'a>>,
+    },
 }
 
 /// A request, answered with the list of items.
@@ -92,7 +95,11 @@ fn main() {
     let bytes = to_bytes(&request);
     assert_eq!(bytes.len(), request.encoded_len());
     println!("share.upload#{:08x}: {} bytes", Upload::CONSTRUCTOR_ID, bytes.len());
-    println!("share.file#{:08x}, share.folder#{:08x}", File::CONSTRUCTOR_ID, request.items[1].constructor_id());
+    println!(
+        "share.file#{:08x}, share.folder#{:08x}",
+        File::CONSTRUCTOR_ID,
+        request.items[1].constructor_id()
+    );
 
     // Decoding borrows names and data from `bytes`.
     let back: Upload<'_> = from_bytes(&bytes).expect("round trip");
