@@ -103,17 +103,16 @@ impl fmt::Display for DecryptError {
 
 impl std::error::Error for DecryptError {}
 
-/// Exact size of the encrypted message for a body of `body_len` bytes and `padding` bytes of padding.
-fn padded_plaintext_len(body_len: usize, extra_blocks: usize) -> usize {
-    let min = INNER_HEADER_LEN + body_len + MIN_PADDING;
-    min.next_multiple_of(16) + 16 * extra_blocks
+/// Exact size of the plaintext (header, body, padding) for a body of `body_len` bytes.
+fn padded_plaintext_len(body_len: usize) -> usize {
+    (INNER_HEADER_LEN + body_len + MIN_PADDING).next_multiple_of(16)
 }
 
 /// Encrypts one message from `sender` and appends it to `out`.
 ///
-/// The padding is random: the minimum that aligns to 16 plus 0..=3 random extra blocks, which keeps
-/// it within 12..=75 bytes (the spec allows up to 1024). Returns the quick-ack token the peer will
-/// answer with if a quick ack is requested for this message.
+/// The padding is 12..=27 random bytes, the least that aligns the plaintext to 16 (the spec allows
+/// up to 1024). Returns the quick-ack token the peer will answer with if a quick ack is requested
+/// for this message.
 pub fn encrypt_message(
     key: &AuthKey,
     sender: Side,
@@ -128,13 +127,10 @@ pub fn encrypt_message(
     if body.len() > MAX_BODY {
         return Err(EncryptError::TooLong);
     }
-    // One draw for both the padding bytes and the number of extra blocks: the random source may
-    // be a system call, and it is the largest fixed cost of a small message.
-    let mut random = [0u8; 16 + 12 + 3 * 16];
-    rng.fill(&mut random);
-    let extra_blocks = usize::from(random[random.len() - 1] & 3);
-    let plain_len = padded_plaintext_len(body.len(), extra_blocks);
+    let plain_len = padded_plaintext_len(body.len());
     let pad_len = plain_len - INNER_HEADER_LEN - body.len();
+    let mut random = [0u8; MIN_PADDING + 15];
+    rng.fill(&mut random[..pad_len]);
 
     let start = out.len();
     out.reserve(OUTER_LEN + plain_len);
