@@ -322,9 +322,11 @@ impl<'a> Cx<'a> {
             let kind = self.param_text(jp.ty.0, &jp.name.0)?;
             params.push(Param { name: Some(jp.name.0), kind, span });
         }
+        // `Vector t` (no `<`) names type variables; `Vector<int>` names types.
+        let space_args = !jd.ty.0.contains('<');
         let ty = self.result_text(jd.ty.0)?;
         let mut generics: Vec<GenericParam<'a>> = Vec::new();
-        // JSON does not list `{X:Type}`; every `!X` implies one.
+        // JSON does not list `{X:Type}`; every `!X` and every `t` of `Vector t` implies one.
         for p in &params {
             if let ParamKind::Typed { ty, .. } = &p.kind {
                 if ty.bang && ty.args.is_empty() && !generics.iter().any(|g| g.name == ty.name) {
@@ -333,20 +335,20 @@ impl<'a> Cx<'a> {
                 }
             }
         }
+        if space_args {
+            for a in &ty.args {
+                let plain = a.args.is_empty() && !a.percent && !a.bang;
+                if plain && !generics.iter().any(|g| g.name == a.name) {
+                    let kind = Cow::Borrowed("Type");
+                    generics.push(GenericParam { name: a.name.clone(), kind, span: a.span });
+                }
+            }
+        }
         // `vector#1cb5c415 = Vector t` in JSON stands for `{t:Type} # [ t ] = Vector t`.
-        if name == "vector" && params.is_empty() && ty.name == "Vector" && ty.args.len() == 1 {
+        if name == "vector" && params.is_empty() && space_args && ty.args.len() == 1 {
             let t = &ty.args[0];
-            if t.args.is_empty()
-                && !t.percent
-                && !t.bang
-                && t.name.starts_with(|c: char| c.is_ascii_lowercase())
-            {
+            if t.args.is_empty() && !t.percent && !t.bang {
                 let var = TypeRef { span: t.span, ..TypeRef::simple(t.name.clone()) };
-                generics.push(GenericParam {
-                    name: t.name.clone(),
-                    kind: Cow::Borrowed("Type"),
-                    span: t.span,
-                });
                 params.push(Param { name: None, kind: ParamKind::Nat, span: t.span });
                 let inner =
                     Param { name: None, kind: ParamKind::Typed { ty: var, flag: None }, span: t.span };

@@ -14,7 +14,10 @@ fn mutated_embedded_schemas_never_panic() {
     // debug builds, plus a few whole-file runs.
     let mut rng = Rng::new(0x7e57);
     let api = API.as_bytes();
-    for i in 0..3000 {
+    // TL_MUTATIONS=N runs more (e.g. in release, to hunt for bugs); the default keeps the
+    // debug test run short.
+    let runs = std::env::var("TL_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
+    for i in 0..runs {
         let src: &[u8] = if i % 500 == 0 {
             api
         } else if i % 7 == 0 {
@@ -34,7 +37,8 @@ fn mutated_json_never_panics() {
     let schema = tl_parser::parse_tl(MTPROTO).schema;
     let json = tl_parser::to_json(&schema);
     let mut rng = Rng::new(0x15_0a);
-    for _ in 0..2000 {
+    let runs = std::env::var("TL_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    for _ in 0..runs {
         let m = mutate(json.as_bytes(), &mut rng);
         exercise(&m);
     }

@@ -72,8 +72,23 @@ pub fn exercise(bytes: &[u8]) {
     }
     let _ = tl_parser::parse_tl(&text);
     let _ = tl_parser::parse_json(&text);
-    if !parsed.has_errors() {
-        let _ = tl_parser::to_tl(&parsed.schema);
-        let _ = tl_parser::to_json(&parsed.schema);
+    if parsed.has_errors() {
+        return;
     }
+    // Whatever parses cleanly is written back to text that parses cleanly to the same model,
+    // and its JSON is stable through TL.
+    let tl = tl_parser::to_tl(&parsed.schema);
+    let again = tl_parser::parse(&tl);
+    assert!(!again.has_errors(), "to_tl output has errors: {:?}\n{tl}", again.diagnostics);
+    let (mut a, mut b) = (parsed.schema.clone(), again.schema);
+    if tl_parser::detect_format(&text) == tl_parser::SourceFormat::Tl {
+        a.clear_spans();
+        b.clear_spans();
+        assert!(a == b, "to_tl does not round-trip:\n{tl}");
+    }
+    let json1 = tl_parser::to_json(&parsed.schema);
+    let p2 = tl_parser::parse_json(&json1);
+    assert!(!p2.has_errors(), "to_json output has errors: {:?}\n{json1}", p2.diagnostics);
+    let json2 = tl_parser::to_json(&tl_parser::parse_tl(&tl_parser::to_tl(&p2.schema)).schema);
+    assert_eq!(json1, json2, "TL→JSON→TL→JSON differs");
 }
