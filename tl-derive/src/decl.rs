@@ -2,6 +2,8 @@
 //! the schema parser, so the derive and the schema tools agree on the canonical form.
 
 use syn::LitStr;
+use tl_codegen::emit::{Constructor, Role};
+use tl_parser::ParamKind;
 
 /// The id of `decl`: the CRC32 of its canonical form. A `#id` written in the declaration must
 /// match it unless `explicit` (the `id` attribute) confirms the written one (Telegram has a
@@ -26,6 +28,80 @@ pub fn decl_id(decl: &LitStr, explicit: Option<u32>) -> syn::Result<u32> {
         (Some(w), _) => Ok(w),
         (None, _) => Ok(crc),
     }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// What one declared parameter must be in Rust.
+enum Expect {
+    Flags,
+    TrueFlag(u32),
+    Optional(u32),
+    Value,
+}
+
+/// Checks the fields against the declaration's parameters, in order: a flags word for each
+/// `#`, a `bool` with the same bit for each `flags.N?true`, an `Option` with the same bit for
+/// each `flags.N?T`, a plain field otherwise. Declarations with repetitions (`# [ t ]`) are
+/// not compared. Names may differ: Rust and TL spell them differently.
+pub fn check_fields(decl: &LitStr, ctor: &Constructor) -> syn::Result<()> {
+    let src = decl.value();
+    let Ok(def) = tl_parser::parse_definition(&src) else { return Ok(()) };
+    let mut expected = Vec::with_capacity(def.params.len());
+    for p in &def.params {
+        let (text, e) = match &p.kind {
+            ParamKind::Repeat { .. } => return Ok(()),
+            ParamKind::Nat => (p.span.slice(&src), Expect::Flags),
+            ParamKind::Typed { ty, flag: Some(f) } if ty.is_true() => {
+                (p.span.slice(&src), Expect::TrueFlag(f.bit))
+            }
+            ParamKind::Typed { flag: Some(f), .. } => (p.span.slice(&src), Expect::Optional(f.bit)),
+            ParamKind::Typed { flag: None, .. } => (p.span.slice(&src), Expect::Value),
+        };
+        expected.push((text, e));
+    }
+    if expected.len() != ctor.fields.len() {
+        return Err(syn::Error::new(
+            decl.span(),
+            format!(
+                "the declaration has {} parameters but the type has {} fields",
+                expected.len(),
+                ctor.fields.len()
+            ),
+        ));
+    }
+    let mut errors: Option<syn::Error> = None;
+    for ((text, want), field) in expected.iter().zip(&ctor.fields) {
+        let ok = match (want, &field.role) {
+            (Expect::Flags, Role::Flags) | (Expect::Value, Role::Value(_)) => true,
+            (Expect::TrueFlag(b), Role::TrueFlag { bit, .. })
+            | (Expect::Optional(b), Role::Optional { bit, .. }) => b == bit,
+            _ => false,
+        };
+        if !ok {
+            let hint = match want {
+                Expect::Flags => "a `#[tl(flags)]` field".to_string(),
+                Expect::TrueFlag(b) => format!("a `bool` with `#[tl(bit = {b})]`"),
+                Expect::Optional(b) => format!("an `Option` with `#[tl(bit = {b})]`"),
+                Expect::Value => "a field without `flags` or `bit`".to_string(),
+            };
+            let e = syn::Error::new(
+                field.span,
+                format!("this field does not match `{text}` in the declaration: expected {hint}"),
+            );
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
+        }
+    }
+    errors.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

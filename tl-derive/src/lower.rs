@@ -9,7 +9,7 @@ use tl_codegen::emit::{
 };
 
 use crate::attrs::{field_attrs, item_attrs, ItemAttrs, ItemKind};
-use crate::decl::decl_id;
+use crate::decl::{check_fields, decl_id};
 
 pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
     let kind = match input.data {
@@ -19,7 +19,13 @@ pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
     };
     let attrs = item_attrs(&input.attrs, kind)?;
     let shape = match &input.data {
-        Data::Struct(s) => Shape::Struct(constructor(&s.fields, resolve_id(&attrs)?)?),
+        Data::Struct(s) => {
+            let ctor = constructor(&s.fields, resolve_id(&attrs)?)?;
+            if let Some(decl) = &attrs.decl {
+                check_fields(decl, &ctor)?;
+            }
+            Shape::Struct(ctor)
+        }
         Data::Enum(e) => {
             let mut variants = Vec::with_capacity(e.variants.len());
             for v in &e.variants {
@@ -36,7 +42,13 @@ pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
                              (or wrap one type that has an id: `Variant(Type)`)",
                         ))
                     }
-                    (fields, Some(id)) => VariantKind::Inline(constructor(fields, Some(id))?),
+                    (fields, Some(id)) => {
+                        let ctor = constructor(fields, Some(id))?;
+                        if let Some(decl) = &vattrs.decl {
+                            check_fields(decl, &ctor)?;
+                        }
+                        VariantKind::Inline(ctor)
+                    }
                 };
                 variants.push(Variant { ident: v.ident.clone(), kind, span: v.ident.span() });
             }
