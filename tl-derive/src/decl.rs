@@ -70,9 +70,9 @@ pub fn check_fields(decl: &LitStr, ctor: &Constructor) -> syn::Result<()> {
         return Err(syn::Error::new(
             decl.span(),
             format!(
-                "the declaration has {} parameters but the type has {} fields",
-                expected.len(),
-                ctor.fields.len()
+                "the declaration has {} but the type has {}",
+                plural(expected.len(), "parameter"),
+                plural(ctor.fields.len(), "field")
             ),
         ));
     }
