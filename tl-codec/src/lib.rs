@@ -27,6 +27,23 @@
 //! traits for structs and enums; see that crate for the attributes.
 //!
 //! `no_std` with `alloc`.
+//!
+//! ```
+//! use tl_codec::{from_bytes, to_bytes, ErrorKind, TlStr};
+//!
+//! let bytes = to_bytes(&vec![TlStr::new("hi"), TlStr::from_bytes(b"\xff")]);
+//! assert_eq!(bytes, [0x15, 0xc4, 0xb5, 0x1c, 2, 0, 0, 0, 2, b'h', b'i', 0, 1, 0xff, 0, 0]);
+//! let back: Vec<TlStr<'_>> = from_bytes(&bytes).unwrap(); // borrows from `bytes`
+//! assert_eq!(back[0].as_str(), Some("hi"));
+//! assert_eq!(back[1].as_str(), None); // not UTF-8, still decoded
+//!
+//! // Cut short: the count (at byte 4) promises more strings than the 2 bytes left could hold,
+//! // so it is refused before anything is allocated.
+//! let err = from_bytes::<Vec<TlStr<'_>>>(&bytes[..10]).unwrap_err();
+//! assert_eq!((err.offset(), err.kind()), (4, ErrorKind::LengthOutOfRange { len: 2 }));
+//! let err = from_bytes::<TlStr<'_>>(&bytes[8..11]).unwrap_err();
+//! assert_eq!((err.offset(), err.kind()), (0, ErrorKind::UnexpectedEnd { needed: 4 }));
+//! ```
 
 #![no_std]
 #![warn(missing_docs)]

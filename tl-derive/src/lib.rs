@@ -1,11 +1,12 @@
 //! tl-derive: `#[derive(Encode, Decode)]` gives any Rust type an exact, zero-copy TL encoding
 //! through the `tl-codec` traits. Use it through `tl-codec`'s `derive` feature:
 //!
-//! ```ignore
-//! use tl_codec::{Decode, Encode, TlStr};
+//! ```
+//! use tl_codec::{from_bytes, to_bytes, TlStr};
+//! use tl_derive::{Decode, Encode}; // or `tl_codec::{Decode, Encode}` with its `derive` feature
 //!
-//! #[derive(Encode, Decode)]
-//! #[tl(decl = "user#abcd1234 flags:# bot:flags.0?true id:long name:flags.1?string = User")]
+//! #[derive(Debug, PartialEq, Encode, Decode)]
+//! #[tl(decl = "user flags:# bot:flags.0?true id:long name:flags.1?string = User")]
 //! struct User<'a> {
 //!     #[tl(flags)]
 //!     flags: (),
@@ -15,6 +16,11 @@
 //!     #[tl(bit = 1)]
 //!     name: Option<TlStr<'a>>,
 //! }
+//!
+//! let user = User { flags: (), bot: true, id: 7, name: Some(TlStr::new("ana")) };
+//! let bytes = to_bytes(&user);
+//! assert_eq!(&bytes[4..8], &[1 | 2, 0, 0, 0]); // the flags word, computed
+//! assert_eq!(from_bytes::<User<'_>>(&bytes).unwrap(), user);
 //! ```
 //!
 //! # Container attributes
