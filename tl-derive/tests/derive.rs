@@ -381,3 +381,36 @@ fn mutated_and_random_input_never_panics() {
         let _ = from_bytes::<Generic<'_, Point>>(&bytes);
     }
 }
+
+mod reexport {
+    pub use tl_codec as codec;
+}
+
+/// `crate = path` for projects that re-export tl-codec under another name.
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(id = 0x5, crate = crate::reexport::codec)]
+struct Reexported {
+    x: i32,
+}
+
+/// Type parameters with bounds, defaults and where clauses keep them.
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(id = 0x6)]
+struct Bounded<T: Clone = i32, const N: usize = 2>
+where
+    T: std::fmt::Debug,
+{
+    items: Vec<T>,
+    #[tl(flags)]
+    flags: (),
+    #[tl(bit = 0)]
+    extra: Option<Box<T>>,
+}
+
+#[test]
+fn crate_path_and_bounds() {
+    let mut buf = Vec::new();
+    round_trip(&Reexported { x: 1 }, &mut buf);
+    round_trip(&Bounded::<i64, 3> { items: vec![1, 2], flags: (), extra: Some(Box::new(3)) }, &mut buf);
+    round_trip(&Bounded::<i32> { items: vec![], flags: (), extra: None }, &mut buf);
+}
