@@ -3,7 +3,7 @@
 //!
 //! Run: cargo bench --manifest-path benches/Cargo.toml --bench crypto
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
-use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{black_box, criterion_group, BatchSize, Criterion, Throughput};
 use mtproto_runtime::crypto::{ige_decrypt, ige_encrypt, serial_chain_limit};
 use mtproto_runtime::encrypted::{decrypt_message, encrypt_message, MessageHeader};
 use mtproto_runtime::{crypto::Side, AuthKey, OsRandom};
@@ -66,14 +66,6 @@ fn message(c: &mut Criterion) {
             encrypt_message(&ours, Side::Client, &header, black_box(&body), &mut rng, &mut out)
         })
     });
-    // The same with a free random source, to show what the OS random call costs.
-    let mut zeros = |buf: &mut [u8]| buf.fill(0);
-    g.bench_function("ours/encrypt-no-os-random", |b| {
-        b.iter(|| {
-            out.clear();
-            encrypt_message(&ours, Side::Client, &header, black_box(&body), &mut zeros, &mut out)
-        })
-    });
     g.bench_function("grammers/encrypt", |b| {
         b.iter_batched_ref(
             || {
@@ -108,5 +100,102 @@ fn message(c: &mut Criterion) {
     g.finish();
 }
 
+/// Best-of-N batch times: on a shared machine, preemption inflates criterion's means and
+/// medians, while the fastest of many short batches stays close to the undisturbed figure. Printed
+/// after the criterion run as a second, robust view of the same operations.
+fn best_of_batches() {
+    fn best_ns(iters: u32, mut f: impl FnMut()) -> f64 {
+        let mut best = f64::MAX;
+        for _ in 0..300 {
+            let t = std::time::Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            best = best.min(t.elapsed().as_nanos() as f64 / f64::from(iters));
+        }
+        best
+    }
+    let mibs = |bytes: usize, ns: f64| bytes as f64 / ns * 1e9 / f64::from(1u32 << 20);
+    println!("\nbest-of-300-batches view (robust to preemption):");
+    for (name, size, iters) in [("1KiB", 1024usize, 200u32), ("1MiB", 1 << 20, 1)] {
+        let mut buf = vec![0x5au8; size];
+        let cipher = aes::Aes256::new(&KEY.into());
+        let rows: [(&str, f64); 5] = [
+            ("ours encrypt", best_ns(iters, || ige_encrypt(black_box(&mut buf), &KEY, &IV).unwrap())),
+            ("ours decrypt", best_ns(iters, || ige_decrypt(black_box(&mut buf), &KEY, &IV).unwrap())),
+            (
+                "grammers encrypt",
+                best_ns(iters, || grammers_crypto::aes::ige_encrypt(black_box(&mut buf), &KEY, &IV)),
+            ),
+            (
+                "grammers decrypt",
+                best_ns(iters, || grammers_crypto::aes::ige_decrypt(black_box(&mut buf), &KEY, &IV)),
+            ),
+            (
+                "serial AES-256 chain limit",
+                best_ns(iters, || serial_chain_limit(&cipher, black_box(&mut buf))),
+            ),
+        ];
+        for (label, ns) in rows {
+            println!("  ige/{name} {label:<28} {:>10.0} ns {:>8.0} MiB/s", ns, mibs(size, ns));
+        }
+    }
+    let key_bytes: [u8; 256] = core::array::from_fn(|i| (i * 7 + 1) as u8);
+    let ours = AuthKey::from_bytes(key_bytes);
+    let theirs = grammers_crypto::AuthKey::from_bytes(key_bytes);
+    let header = MessageHeader { salt: 1, session_id: 2, msg_id: 3 << 32, seq_no: 1 };
+    let body = vec![0x11u8; 1024];
+    let mut rng = OsRandom::new();
+    let mut out = Vec::with_capacity(2048);
+    let mut sealed = Vec::new();
+    encrypt_message(&ours, Side::Server, &header, &body, &mut rng, &mut sealed).unwrap();
+    let mut scratch = sealed.clone();
+    let copy = best_ns(200, || scratch.copy_from_slice(black_box(&sealed)));
+    let mut deque = grammers_crypto::DequeBuffer::with_capacity(2048, 32);
+    let rows = [
+        (
+            "ours encrypt",
+            best_ns(200, || {
+                out.clear();
+                encrypt_message(&ours, Side::Client, &header, black_box(&body), &mut rng, &mut out).unwrap();
+            }),
+        ),
+        (
+            "ours decrypt",
+            best_ns(200, || {
+                scratch.copy_from_slice(&sealed);
+                black_box(decrypt_message(&ours, Side::Server, 2, &mut scratch).unwrap().body.len());
+            }) - copy,
+        ),
+        (
+            "grammers encrypt",
+            best_ns(200, || {
+                deque.clear();
+                deque.extend(&[0u8; 32]);
+                deque.extend(black_box(&body));
+                grammers_crypto::encrypt_data_v2(&mut deque, &theirs);
+            }),
+        ),
+        (
+            "grammers decrypt",
+            best_ns(200, || {
+                scratch.copy_from_slice(&sealed);
+                black_box(grammers_crypto::decrypt_data_v2(&mut scratch, &theirs).unwrap().len());
+            }) - copy,
+        ),
+    ];
+    for (label, ns) in rows {
+        println!("  message/1KiB {label:<22} {ns:>10.0} ns");
+    }
+}
+
 criterion_group!(benches, ige, message);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // Only in a real bench run, not when `cargo test --benches` smoke-runs the target.
+    if std::env::args().any(|a| a == "--bench") {
+        best_of_batches();
+    }
+}
