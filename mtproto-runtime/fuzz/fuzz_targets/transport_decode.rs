@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
     }
     transports.push(Transport::server_obfuscated(None).with_max_frame(1 << 16));
     transports.push(Transport::server_obfuscated(Some([7; 16])).with_max_frame(1 << 16));
+    transports.push(Transport::server_any(None).with_max_frame(1 << 16));
     for mut t in transports {
         for part in [&rest[..cut], &rest[cut..]] {
             t.feed(part);

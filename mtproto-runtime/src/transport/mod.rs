@@ -164,6 +164,8 @@ pub struct Transport {
     /// Client: the init header to send first. Server: the secret to read the header with.
     pending_init: Option<[u8; 64]>,
     awaiting_init: Option<Option<[u8; 16]>>,
+    /// A server that learns the transport from the client's first bytes.
+    detecting: bool,
     header_done: bool,
     dc: Option<i16>,
     recv: Vec<u8>,
@@ -194,6 +196,7 @@ impl Transport {
             obfuscation: None,
             pending_init: None,
             awaiting_init: None,
+            detecting: false,
             header_done: false,
             dc: None,
             recv: Vec::new(),
@@ -247,6 +250,37 @@ impl Transport {
         let mut t = Self::new(None, Role::Server);
         t.awaiting_init = Some(secret);
         t
+    }
+
+    /// A server that accepts any transport, recognised the way Telegram's servers do: 0xef is
+    /// abridged, 0xeeeeeeee intermediate, 0xdddddddd padded intermediate, a first frame whose
+    /// second word is 0 (sequence number 0) is full, and anything else is an obfuscated2 header
+    /// (whose second word the client never lets be 0), read with `secret` if given.
+    pub fn server_any(secret: Option<[u8; 16]>) -> Self {
+        let mut t = Self::new(None, Role::Server);
+        t.detecting = true;
+        t.awaiting_init = Some(secret);
+        t
+    }
+
+    /// Settles a detecting server's transport once enough bytes are in.
+    fn detect(&mut self) {
+        let buf = &self.recv[self.start..];
+        let kind = match buf {
+            [0xef, ..] => Kind::Abridged,
+            [0xee, 0xee, 0xee, 0xee, ..] => Kind::Intermediate,
+            [0xdd, 0xdd, 0xdd, 0xdd, ..] => Kind::PaddedIntermediate,
+            [_, _, _, _, 0, 0, 0, 0, ..] => Kind::Full,
+            [_, _, _, _, _, _, _, _, ..] => {
+                // Obfuscated: the header is consumed once 64 bytes are in.
+                self.detecting = false;
+                return;
+            }
+            _ => return,
+        };
+        self.detecting = false;
+        self.awaiting_init = None;
+        self.kind = Some(kind);
     }
 
     /// Draws padding and headers from `rng` instead of the OS.
@@ -334,7 +368,10 @@ impl Transport {
         }
         let mut from = self.recv.len();
         self.recv.extend_from_slice(bytes);
-        if let Some(secret) = self.awaiting_init {
+        if self.detecting {
+            self.detect();
+        }
+        if let (Some(secret), false) = (self.awaiting_init, self.detecting) {
             let Some(init) = self.recv.get(..64) else { return };
             let mut header = [0u8; 64];
             header.copy_from_slice(init);

@@ -232,6 +232,7 @@ fn garbage_never_panics() {
                 Transport::client(kind).with_max_frame(1 << 12),
                 Transport::server(kind).with_max_frame(1 << 12),
                 Transport::server_obfuscated(None),
+                Transport::server_any(None).with_max_frame(1 << 12),
             ] {
                 let cut = if len == 0 { 0 } else { round % len };
                 t.feed(&data[..cut]);
@@ -239,6 +240,40 @@ fn garbage_never_panics() {
                 t.feed(&data[cut..]);
                 while let Ok(Some(_)) = t.next_frame() {}
             }
+        }
+    }
+}
+
+#[test]
+fn server_detects_every_transport() {
+    for kind in KINDS {
+        for obfuscated in [false, true] {
+            if obfuscated && kind == Kind::Full {
+                continue;
+            }
+            let mut client = if obfuscated {
+                Transport::client_obfuscated(kind, None, Some([4; 16])).unwrap()
+            } else {
+                Transport::client(kind)
+            };
+            let mut wire = Vec::new();
+            for p in packets() {
+                client.pack(&p, false, &mut wire).unwrap();
+            }
+            // Byte by byte, so detection sees the shortest possible prefixes.
+            let mut server = Transport::server_any(Some([4; 16]));
+            let mut got = Vec::new();
+            for b in &wire {
+                server.feed(std::slice::from_ref(b));
+                got.extend(drain(&mut server).into_iter().map(|(p, _)| p));
+            }
+            assert_eq!(got, packets(), "{kind:?} obfuscated={obfuscated}");
+            assert_eq!(server.kind(), Some(kind));
+            // And the answers flow back.
+            let mut down = Vec::new();
+            server.pack(&packets()[2], false, &mut down).unwrap();
+            client.feed(&down);
+            assert_eq!(drain(&mut client), vec![(packets()[2].clone(), false)]);
         }
     }
 }
