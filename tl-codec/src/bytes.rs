@@ -32,7 +32,7 @@ pub const fn bytes_encoded_len(len: usize) -> usize {
 /// # Panics
 /// When `data` is longer than [`MAX_BYTES_LEN`] (16 MiB − 1), which TL cannot represent;
 /// this is a bug in the caller, never a property of decoded input (decoded values are shorter).
-#[inline]
+#[inline(always)]
 pub fn encode_bytes<O: Output + ?Sized>(data: &[u8], out: &mut O) {
     let len = data.len();
     let header = if len <= 253 {
@@ -44,8 +44,14 @@ pub fn encode_bytes<O: Output + ?Sized>(data: &[u8], out: &mut O) {
         4
     };
     out.put(data);
-    const PADDING: [u8; 3] = [0; 3];
-    out.put(&PADDING[..(4 - (header + len) % 4) % 4]);
+    // Fixed-size writes: a variable-length slice of zeros becomes a `memset` call, which
+    // costs more than the string itself for short strings.
+    match (header + len) % 4 {
+        1 => out.put(&[0; 3]),
+        2 => out.put(&[0; 2]),
+        3 => out.put(&[0; 1]),
+        _ => {}
+    }
 }
 
 /// A TL `string` borrowed from the input: the exact bytes, readable as `&str` when they are
