@@ -32,6 +32,9 @@ pub struct ClientConfig {
     pub temp_key_expires_in: Option<i32>,
     /// How many dh_gen_retry answers are followed before giving up.
     pub max_retries: u32,
+    /// DH primes (big-endian) already proven safe, e.g. [`Finished::dh_prime`] of an earlier
+    /// exchange; they skip the primality tests. Telegram's prime is always trusted.
+    pub trusted_primes: Vec<Vec<u8>>,
 }
 
 impl ClientConfig {
@@ -42,6 +45,7 @@ impl ClientConfig {
             keys: vec![RsaPublicKey::production(), RsaPublicKey::test()],
             temp_key_expires_in: None,
             max_retries: 5,
+            trusted_primes: Vec::new(),
         }
     }
 }
@@ -210,7 +214,11 @@ impl<R: Random> ClientHandshake<R> {
         }
         check_nonces(&nonce, &server_nonce, &inner.nonce, &inner.server_nonce)?;
         let dh_prime = BigUint::from_bytes_be(inner.dh_prime);
-        dh::check_dh_params(&dh_prime, inner.g, &mut self.rng)?;
+        if self.config.trusted_primes.iter().any(|p| p.as_slice() == inner.dh_prime) {
+            dh::check_trusted_dh_params(&dh_prime, inner.g)?;
+        } else {
+            dh::check_dh_params(&dh_prime, inner.g, &mut self.rng)?;
+        }
         let g_a = BigUint::from_bytes_be(inner.g_a);
         dh::check_public_value(&g_a, &dh_prime)?;
         let mut ctx = Box::new(DhContext {
@@ -281,6 +289,7 @@ impl<R: Random> ClientHandshake<R> {
         match gen.n {
             1 => {
                 let finished = Finished {
+                    dh_prime: ctx.dh_prime.to_bytes_be(),
                     server_salt: dh::initial_salt(&ctx.new_nonce, &ctx.server_nonce),
                     server_time: ctx.server_time,
                     expires_in: self.config.temp_key_expires_in,

@@ -77,6 +77,14 @@ fn check_dh_params_rounds(p: &BigUint, g: i32, rounds: usize, rng: &mut dyn Rand
     Ok(())
 }
 
+/// [`check_dh_params`] for a prime already proven safe: size and generator only.
+pub fn check_trusted_dh_params(p: &BigUint, g: i32) -> Result<(), DhError> {
+    if p.bits() != 2048 {
+        return Err(DhError::PrimeSize);
+    }
+    check_generator(p, g)
+}
+
 /// The quadratic-residue conditions under which g generates a cyclic subgroup of prime order
 /// (p - 1) / 2 for a safe prime p.
 pub fn check_generator(p: &BigUint, g: i32) -> Result<(), DhError> {
@@ -186,24 +194,24 @@ pub fn initial_salt(new_nonce: &[u8; 32], server_nonce: &[u8; 16]) -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::random::OsRandom;
 
     /// RFC 7919 ffdhe2048, a 2048-bit safe prime other than Telegram's (p % 8 == 7, p % 3 == 2).
+    pub(crate) const FFDHE2048_HEX: [&str; 8] = [
+        "ffffffffffffffffadf85458a2bb4a9aafdc5620273d3cf1d8b9c583ce2d3695",
+        "a9e13641146433fbcc939dce249b3ef97d2fe363630c75d8f681b202aec4617a",
+        "d3df1ed5d5fd65612433f51f5f066ed0856365553ded1af3b557135e7f57c935",
+        "984f0c70e0e68b77e2a689daf3efe8721df158a136ade73530acca4f483a797a",
+        "bc0ab182b324fb61d108a94bb2c8e3fbb96adab760d7f4681d4f42a3de394df4",
+        "ae56ede76372bb190b07a7c8ee0a6d709e02fce1cdf7e2ecc03404cd28342f61",
+        "9172fe9ce98583ff8e4f1232eef28183c3fe3b1b4c6fad733bb5fcbc2ec22005",
+        "c58ef1837d1683b2c6f34a26c1b2effa886b423861285c97ffffffffffffffff",
+    ];
+
     fn ffdhe2048() -> BigUint {
-        let hex = [
-            "ffffffffffffffffadf85458a2bb4a9aafdc5620273d3cf1d8b9c583ce2d3695",
-            "a9e13641146433fbcc939dce249b3ef97d2fe363630c75d8f681b202aec4617a",
-            "d3df1ed5d5fd65612433f51f5f066ed0856365553ded1af3b557135e7f57c935",
-            "984f0c70e0e68b77e2a689daf3efe8721df158a136ade73530acca4f483a797a",
-            "bc0ab182b324fb61d108a94bb2c8e3fbb96adab760d7f4681d4f42a3de394df4",
-            "ae56ede76372bb190b07a7c8ee0a6d709e02fce1cdf7e2ecc03404cd28342f61",
-            "9172fe9ce98583ff8e4f1232eef28183c3fe3b1b4c6fad733bb5fcbc2ec22005",
-            "c58ef1837d1683b2c6f34a26c1b2effa886b423861285c97ffffffffffffffff",
-        ]
-        .concat();
-        BigUint::parse_bytes(hex.as_bytes(), 16).unwrap()
+        BigUint::parse_bytes(FFDHE2048_HEX.concat().as_bytes(), 16).unwrap()
     }
 
     #[test]

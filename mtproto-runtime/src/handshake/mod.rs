@@ -7,7 +7,7 @@
 
 mod bind;
 mod client;
-mod dh;
+pub(crate) mod dh;
 pub(crate) mod factorize;
 mod rsa;
 #[cfg(test)]
@@ -22,7 +22,9 @@ use core::fmt;
 pub use bind::verify_bind_temp_auth_key;
 pub use bind::{bind_temp_auth_key, Binding};
 pub use client::{ClientConfig, ClientHandshake, Step};
-pub use dh::{check_dh_params, check_generator, check_public_value, is_probable_prime, DhError};
+pub use dh::{
+    check_dh_params, check_generator, check_public_value, check_trusted_dh_params, is_probable_prime, DhError,
+};
 pub use factorize::factorize;
 #[cfg(feature = "server")]
 pub use rsa::RsaPrivateKey;
@@ -43,6 +45,8 @@ pub struct Finished {
     pub server_time: i32,
     /// `Some` for a temporary (PFS) key: its lifetime in seconds as requested.
     pub expires_in: Option<i32>,
+    /// The DH prime that was checked (big-endian), to pass as a trusted prime next time.
+    pub dh_prime: Vec<u8>,
 }
 
 /// Why an exchange failed. Every failure ends it; the caller starts a new one.

@@ -252,6 +252,7 @@ impl<R: Random> ServerHandshake<R> {
         }
         .write(&mut w);
         let finished = Finished {
+            dh_prime: prime.to_bytes_be(),
             server_salt: dh::initial_salt(&ctx.new_nonce, &ctx.server_nonce),
             server_time: self.config.server_time,
             expires_in: ctx.expires_in,
@@ -321,6 +322,44 @@ mod tests {
         let (client, server) = run(Some(86400));
         assert_eq!(client, server);
         assert_eq!(client.expires_in, Some(86400));
+    }
+
+    #[test]
+    fn other_prime_checked_then_trusted() {
+        // RFC 7919 ffdhe2048 with g = 2: the client runs the primality tests the first time
+        // and skips them once the prime is trusted.
+        let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
+        let ffdhe =
+            BigUint::parse_bytes(crate::handshake::dh::tests::FFDHE2048_HEX.concat().as_bytes(), 16).unwrap();
+        let mut client_config = ClientConfig::new(2);
+        client_config.keys = vec![key.public().clone()];
+        client_config.trusted_primes = vec![ffdhe.to_bytes_be()];
+        let mut server_config = ServerConfig::new(vec![key], 0);
+        server_config.dh_prime = ffdhe.clone();
+        server_config.g = 2;
+        // A random source that fails the test if the client draws Miller-Rabin bases from it
+        // (256 + 8 bytes per base).
+        let mut os = OsRandom::new();
+        let no_primality_tests = move |buf: &mut [u8]| {
+            assert_ne!(buf.len(), 264, "a trusted prime must not be re-tested");
+            os.fill(buf)
+        };
+        let (mut client, mut to_server) = ClientHandshake::new(client_config, no_primality_tests);
+        let mut server = ServerHandshake::new(server_config, OsRandom::new());
+        let done = loop {
+            match server.handle(&to_server).unwrap() {
+                ServerStep::Send(answer) => match client.handle(&answer).unwrap() {
+                    Step::Send(next) => to_server = next,
+                    Step::Done(_) => unreachable!(),
+                },
+                ServerStep::Done { reply, finished } => {
+                    let Step::Done(client_done) = client.handle(&reply).unwrap() else { unreachable!() };
+                    assert_eq!(*client_done, *finished);
+                    break client_done;
+                }
+            }
+        };
+        assert_eq!(done.dh_prime, ffdhe.to_bytes_be());
     }
 
     #[test]
