@@ -414,3 +414,20 @@ fn crate_path_and_bounds() {
     round_trip(&Bounded::<i64, 3> { items: vec![1, 2], flags: (), extra: Some(Box::new(3)) }, &mut buf);
     round_trip(&Bounded::<i32> { items: vec![], flags: (), extra: None }, &mut buf);
 }
+
+/// Large constructors are boxed to keep enums small; a boxed wrapped type still delegates.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+enum BoxedPeer {
+    #[tl(id = 0x7f3b18ea)]
+    Empty,
+    User(Box<InputPeerUser>),
+}
+
+#[test]
+fn boxed_delegate_variant() {
+    let mut buf = Vec::new();
+    let v = BoxedPeer::User(Box::new(InputPeerUser { user_id: 1, access_hash: 2 }));
+    round_trip(&v, &mut buf);
+    assert_eq!(buf, to_bytes(&InputPeerUser { user_id: 1, access_hash: 2 }));
+    round_trip(&BoxedPeer::Empty, &mut buf);
+}
