@@ -4,7 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use mtproto_runtime::handshake::{
-    ClientConfig, ClientHandshake, RsaPrivateKey, ServerConfig, ServerHandshake, ServerStep, Step, TEST_SERVER_KEY_PEM,
+    ClientConfig, ClientHandshake, RsaPrivateKey, ServerConfig, ServerHandshake, ServerStep, Step,
+    TEST_SERVER_KEY_PEM,
 };
 use mtproto_runtime::OsRandom;
 
