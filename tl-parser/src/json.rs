@@ -126,18 +126,20 @@ fn num_from_i64(v: i64) -> JNum {
     }
 }
 
-/// Doc tags as TL doc comments can carry them: one-line, trimmed text. `None` when a tag or
-/// text could not be written back as a `//@tag text` comment.
-fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>) -> Result<Doc<'a>, String> {
+/// Doc tags as TL doc comments can carry them: one-line, trimmed text. An error when a tag
+/// could not be written back as a `//@tag text` comment. `inline` docs (a type doc, all on its
+/// `//@class` line) cannot hold ` @word` in a text, except in the last one.
+fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>, inline: bool) -> Result<Doc<'a>, String> {
     let mut out = Vec::with_capacity(tags.len());
-    for (t, v) in tags {
+    let n = tags.len();
+    for (i, (t, v)) in tags.into_iter().enumerate() {
         let tag = t.0;
         // What a `//@tag` can hold: anything up to the first blank.
-        if tag.contains([' ', '\t', '\n', '\r']) {
+        if tag.contains([' ', '\t', '\n']) {
             return Err(format!("doc tag `{tag}` contains whitespace"));
         }
         let text = one_line_trimmed(v.0);
-        if splits_as_tag(&text) {
+        if inline && i + 1 < n && splits_as_tag(&text) {
             return Err(format!("doc text of `{tag}` contains ` @word`, which starts a new tag"));
         }
         out.push((tag, text));
@@ -146,8 +148,8 @@ fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>) -> Result<Doc<'a>, String> {
 }
 
 fn one_line_trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
-    if text.contains(['\n', '\r']) {
-        return Cow::Owned(text.replace(['\n', '\r'], " ").trim().to_string());
+    if text.contains('\n') {
+        return Cow::Owned(text.replace('\n', " ").trim().to_string());
     }
     match text {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
@@ -230,7 +232,7 @@ pub(crate) fn parse_json(src: &str) -> Parsed<'_> {
         let checked = if splits_as_tag(&name) {
             Err(format!("type doc name `{name}` contains ` @word`"))
         } else {
-            doc(td.doc)
+            doc(td.doc, true)
         };
         match checked {
             Ok(doc) => cx.out.schema.type_docs.push(TypeDoc { name, doc, span }),
@@ -293,7 +295,7 @@ impl<'a> Cx<'a> {
             Some(n) => self.num(n, "layer", name_span),
             None => self.out.schema.definitions.last().and_then(|d| d.section_layer),
         };
-        let doc = match doc(jd.doc) {
+        let doc = match doc(jd.doc, false) {
             Ok(doc) if doc.tags.first().is_some_and(|(t, _)| t == "class") => {
                 self.out.diagnostics.push(Diagnostic::error(
                     "json",
@@ -329,7 +331,10 @@ impl<'a> Cx<'a> {
         // JSON does not list `{X:Type}`; every `!X` and every `t` of `Vector t` implies one.
         for p in &params {
             if let ParamKind::Typed { ty, .. } = &p.kind {
-                if ty.bang && ty.args.is_empty() && !generics.iter().any(|g| g.name == ty.name) {
+                // Only a plain name can be declared as `{X:Type}` in TL text.
+                let declarable = !ty.name.contains('.');
+                if ty.bang && declarable && ty.args.is_empty() && !generics.iter().any(|g| g.name == ty.name)
+                {
                     let kind = Cow::Borrowed("Type");
                     generics.push(GenericParam { name: ty.name.clone(), kind, span: ty.span });
                 }
@@ -337,7 +342,7 @@ impl<'a> Cx<'a> {
         }
         if space_args {
             for a in &ty.args {
-                let plain = a.args.is_empty() && !a.percent && !a.bang;
+                let plain = a.args.is_empty() && !a.percent && !a.bang && !a.name.contains('.');
                 if plain && !generics.iter().any(|g| g.name == a.name) {
                     let kind = Cow::Borrowed("Type");
                     generics.push(GenericParam { name: a.name.clone(), kind, span: a.span });

@@ -83,13 +83,16 @@ pub fn to_tl(schema: &Schema<'_>) -> String {
 
 fn type_doc(td: &TypeDoc<'_>, out: &mut String) {
     // Every tag of a type doc stays on the `//@class` line: a following `//@` line would
-    // start the doc of the next definition.
+    // start the doc of the next definition. Only the last tag can go on over `//-` lines.
     out.push_str("\n//@class ");
     out.push_str(&one_line(&td.name));
-    for (tag, text) in &td.doc.tags {
+    let n = td.doc.tags.len();
+    for (i, (tag, text)) in td.doc.tags.iter().enumerate() {
         out.push_str(" @");
         out.push_str(tag);
-        if !text.is_empty() {
+        if i + 1 == n {
+            doc_text(text, out);
+        } else if !text.is_empty() {
             out.push(' ');
             out.push_str(&one_line(text));
         }
@@ -97,11 +100,16 @@ fn type_doc(td: &TypeDoc<'_>, out: &mut String) {
     out.push('\n');
 }
 
-/// `//@tag text` on its own line. Text holding ` @word` (which would start a new tag) goes on
-/// `//-` continuation lines, which readers join back with a space.
+/// `//@tag text` on its own line.
 fn doc_tag(tag: &str, text: &str, out: &mut String) {
     out.push_str("//@");
     out.push_str(tag);
+    doc_text(text, out);
+}
+
+/// ` text` after a tag. Text holding ` @word` (which would start a new tag) goes on `//-`
+/// continuation lines, which readers join back with a space.
+fn doc_text(text: &str, out: &mut String) {
     let text = one_line(text);
     let b = text.as_bytes();
     let mut from = 0;
@@ -130,9 +138,11 @@ fn push_doc_part(part: &str, first: bool, out: &mut String) {
     }
 }
 
+/// Doc text on one comment line. Only `\n` ends a line for the reader; a lone `\r` inside
+/// the text is kept, as the reader keeps it.
 fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains(['\n', '\r']) {
-        std::borrow::Cow::Owned(s.replace(['\n', '\r'], " "))
+    if s.contains('\n') {
+        std::borrow::Cow::Owned(s.replace('\n', " "))
     } else {
         std::borrow::Cow::Borrowed(s)
     }

@@ -240,10 +240,18 @@ fn corpus_mutations_never_panic() {
         "secret/tdlib-secret_api-layer-144.tl",
     ];
     let mut rng = common::Rng::new(0xc0_4b05);
+    let runs = std::env::var("TL_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     for p in picks {
         let src = std::fs::read(dir.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
-        for _ in 0..60 {
-            let m = common::mutate(&src, &mut rng);
+        for i in 0..runs {
+            // Mostly windows of the file (fast, and every part gets hit), sometimes all of it.
+            let m = if i % 50 == 0 {
+                common::mutate(&src, &mut rng)
+            } else {
+                let start = rng.below(src.len());
+                let end = (start + 1 + rng.below(8192)).min(src.len());
+                common::mutate(&src[start..end], &mut rng)
+            };
             common::exercise(&m);
         }
     }

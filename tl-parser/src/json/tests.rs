@@ -99,3 +99,17 @@ fn bom_and_non_json() {
     assert!(parse_json("[1,2]").has_errors());
     assert!(parse_json("\u{0}\u{1}binary").has_errors());
 }
+
+#[test]
+fn type_variables_are_inferred_only_where_tl_can_declare_them() {
+    let src = r#"{"constructors":[{"id":"1","predicate":"a","params":[{"name":"q","type":"!ns.X"}],"type":"ns.X"},
+        {"id":"2","predicate":"b","params":[],"type":"Pair a ns.b"},
+        {"id":"3","predicate":"c","params":[],"type":"Vector<int>"}]}"#;
+    let d = defs(src);
+    assert!(d[0].generics.is_empty());
+    let names: Vec<&str> = d[1].generics.iter().map(|g| g.name.as_ref()).collect();
+    assert_eq!(names, ["a"]);
+    assert!(d[2].generics.is_empty());
+    let tl = crate::to_tl(&parse_json(src).schema);
+    assert!(!crate::parse_tl(&tl).has_errors(), "{tl}");
+}

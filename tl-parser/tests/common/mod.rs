@@ -84,11 +84,34 @@ pub fn exercise(bytes: &[u8]) {
     if tl_parser::detect_format(&text) == tl_parser::SourceFormat::Tl {
         a.clear_spans();
         b.clear_spans();
-        assert!(a == b, "to_tl does not round-trip:\n{tl}");
+        if a != b {
+            let i = a.definitions.iter().zip(&b.definitions).position(|(x, y)| x != y);
+            let first = i.map(|i| {
+                format!(
+                    "{:?}\n{:?}\n{:?}\n{:?}",
+                    a.definitions[i].doc,
+                    b.definitions[i].doc,
+                    a.definitions[i].params,
+                    b.definitions[i].params
+                )
+            });
+            let docs =
+                (a.type_docs != b.type_docs).then(|| format!("{:#?}\n{:#?}", a.type_docs, b.type_docs));
+            panic!(
+                "to_tl does not round-trip: layer {:?}/{:?}, {}/{} defs, first diff {first:?}, type docs {docs:?}\ninput:\n{text}",
+                a.layer,
+                b.layer,
+                a.definitions.len(),
+                b.definitions.len()
+            );
+        }
     }
     let json1 = tl_parser::to_json(&parsed.schema);
     let p2 = tl_parser::parse_json(&json1);
     assert!(!p2.has_errors(), "to_json output has errors: {:?}\n{json1}", p2.diagnostics);
-    let json2 = tl_parser::to_json(&tl_parser::parse_tl(&tl_parser::to_tl(&p2.schema)).schema);
+    let tl2 = tl_parser::to_tl(&p2.schema);
+    let p3 = tl_parser::parse_tl(&tl2);
+    assert!(!p3.has_errors(), "TL from JSON has errors: {:?}\n{tl2}", p3.diagnostics);
+    let json2 = tl_parser::to_json(&p3.schema);
     assert_eq!(json1, json2, "TL→JSON→TL→JSON differs");
 }
