@@ -18,7 +18,7 @@ type Ctr = ctr::Ctr128BE<aes::Aes256>;
 
 /// A CSPRNG seeded from the operating system: AES-256-CTR with fast key erasure.
 ///
-/// Each refill runs the cipher over a zeroed block of [`POOL`] bytes, keeps the first 32 as the
+/// Each refill runs the cipher over a zeroed block of 512 bytes, keeps the first 32 as the
 /// next key (so earlier output cannot be recomputed from the state) and hands the rest out once,
 /// wiping it as it goes. It is re-seeded from the OS every MiB. This keeps a system call (and
 /// the kernel's per-byte cost) off the path of every message: padding and nonces come from
