@@ -105,8 +105,12 @@ pub fn check(def: &TypeDef) -> Result<(), Vec<EmitError>> {
             }
             let mut seen: Vec<(u32, &proc_macro2::Ident)> = Vec::new();
             for v in variants {
-                let VariantKind::Inline(ctor) = &v.kind else { continue };
-                match ctor.id {
+                let (id, ctor) = match &v.kind {
+                    VariantKind::Inline(ctor) => (ctor.id, Some(ctor)),
+                    VariantKind::DelegateWithId { id, .. } => (Some(*id), None),
+                    VariantKind::Delegate { .. } => continue,
+                };
+                match id {
                     None => errors.push(EmitError::new(
                         v.span,
                         "enum variant needs a constructor id: `#[tl(id = 0x...)]` or `#[tl(decl = \"...\")]` \
@@ -122,6 +126,7 @@ pub fn check(def: &TypeDef) -> Result<(), Vec<EmitError>> {
                         seen.push((id, &v.ident));
                     }
                 }
+                let Some(ctor) = ctor else { continue };
                 if let Err(e) = resolve_flags(ctor) {
                     errors.extend(e);
                 }

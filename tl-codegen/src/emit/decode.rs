@@ -172,6 +172,12 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         let value = construct(&quote!(Self::#vname), ctor);
                         arms.push(quote!(#id => { #body #value }));
                     }
+                    VariantKind::DelegateWithId { ty, id } => {
+                        let id = id_literal(*id);
+                        arms.push(quote! {
+                            #id => Self::#vname(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?),
+                        });
+                    }
                     VariantKind::Delegate { ty } => arms.push(quote! {
                         __id if __id == <#ty as #k::Identifiable>::CONSTRUCTOR_ID => {
                             Self::#vname(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?)

@@ -163,7 +163,7 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         boxed_arms.push(quote!(#pat => { #k::Output::put_u32(__out, #id); #enc }));
                         enc_arms.push(quote!(#pat => { #enc }));
                     }
-                    VariantKind::Delegate { ty } => {
+                    VariantKind::Delegate { ty } | VariantKind::DelegateWithId { ty, .. } => {
                         id_arms.push(
                             quote!(Self::#vname(__f0) => <#ty as #k::EncodeBare>::constructor_id(__f0),),
                         );

@@ -59,6 +59,16 @@ pub enum VariantKind {
         /// The wrapped type.
         ty: TokenStream,
     },
+    /// [`VariantKind::Delegate`] when the front-end knows the wrapped type's id (the schema
+    /// generator does): decoding then dispatches on a literal, which compiles to a jump table,
+    /// where `Delegate` compares against `Identifiable::CONSTRUCTOR_ID` (the derive cannot see
+    /// other types' ids).
+    DelegateWithId {
+        /// The wrapped type.
+        ty: TokenStream,
+        /// Its constructor id.
+        id: u32,
+    },
 }
 
 /// One constructor: its id and fields in wire order.

@@ -126,6 +126,20 @@ mod tests {
     }
 
     #[test]
+    fn delegate_with_known_id_dispatches_on_a_literal() {
+        let def = TypeDef::new(
+            ident("Peer"),
+            Shape::Enum(vec![Variant {
+                ident: ident("User"),
+                kind: VariantKind::DelegateWithId { ty: quote!(Box<UserPeer>), id: 0xdde8a54c },
+                span: Span::call_site(),
+            }]),
+        );
+        let out = flat(&emit(&def).unwrap());
+        assert!(out.contains("0xdde8a54c=>Self::User(<Box<UserPeer>as::tl_codec::DecodeBare<'__tl>>::decode_bare(__id,__r)?)"), "{out}");
+    }
+
+    #[test]
     fn checks_report_every_problem() {
         let def = TypeDef::new(
             ident("Bad"),
