@@ -118,6 +118,17 @@ pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
     }
 }
 
+/// Decodes the answer to the RPC function `F` (its [`Function::Return`]), which must use all
+/// of `response`.
+#[inline]
+pub fn decode_response<'a, F>(response: &'a [u8]) -> Result<F::Return>
+where
+    F: Function,
+    F::Return: Decode<'a>,
+{
+    from_bytes(response)
+}
+
 /// Decodes a `T` from the start of `input` and returns it with the bytes after it.
 #[inline]
 pub fn from_bytes_prefix<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<(T, &'a [u8])> {

@@ -152,6 +152,7 @@ fn ids_from_declarations() {
     fn returns<F: Function<Return = u32>>(_: &F) {}
     let m = send_message();
     returns(&m);
+    assert_eq!(tl_codec::decode_response::<SendMessage<'_>>(&[7, 0, 0, 0]), Ok(7));
 }
 
 fn send_message() -> SendMessage<'static> {
