@@ -275,7 +275,8 @@ impl<'s> TypeGraph<'s> {
         }
     }
 
-    /// The constructors to keep behind a `Box` in their enum: those whose struct is larger than
+    /// The constructors to keep behind a `Box` wherever they are held (as an enum variant, or
+    /// as the field type of a one-constructor type): those whose struct is larger than
     /// `max_inline` bytes (estimated for 64-bit targets), and those that contain their own
     /// type without indirection (recursive types would otherwise have infinite size).
     pub fn boxed_variants(&self, max_inline: usize) -> HashSet<usize> {
@@ -285,9 +286,7 @@ impl<'s> TypeGraph<'s> {
             let mut memo = HashMap::new();
             let before = boxed.len();
             for ci in 0..self.constructors.len() {
-                let ti = self.type_named(&self.constructors[ci].ty.name);
-                let multi = ti.is_some_and(|ti| self.types[ti].constructors.len() > 1);
-                if multi && !boxed.contains(&ci) && self.struct_size(ci, &boxed, &mut memo) > max_inline {
+                if !boxed.contains(&ci) && self.struct_size(ci, &boxed, &mut memo) > max_inline {
                     boxed.insert(ci);
                 }
             }
@@ -372,11 +371,12 @@ impl<'s> TypeGraph<'s> {
                     .max()
                     .unwrap_or(0);
                 if ctors.len() == 1 {
-                    (max, 8, false)
+                    (max, 8, ctors.iter().any(|c| boxed.contains(c)))
                 } else {
                     (max + 8, 8, true)
                 }
             }
+            Ty::Bare(ci) if boxed.contains(ci) => (8, 8, true),
             Ty::Bare(ci) => (self.struct_size(*ci, boxed, memo), 8, false),
         };
         if optional && !matches!(ty, Ty::True) && !niche {

@@ -21,7 +21,6 @@ pub(crate) struct Ctx<'g, 's> {
     pub names: Names,
     pub lifetimes: Lifetimes,
     pub boxed: HashSet<usize>,
-    pub recursive: HashSet<usize>,
     pub krate: TokenStream,
     /// False when a generated item is named like a prelude type, so paths must be absolute.
     pub prelude: bool,
@@ -46,7 +45,6 @@ impl<'g, 's> Ctx<'g, 's> {
             names: Names::new(graph),
             lifetimes: Lifetimes::compute(graph, options.owned),
             boxed: graph.boxed_variants(options.max_inline_variant),
-            recursive: graph.recursive(),
             krate: options.codec_path.parse().unwrap_or_else(|_| quote!(::tl_codec)),
             prelude: !Names::new(graph).any_named(&["Option", "Vec", "Box"]),
         }

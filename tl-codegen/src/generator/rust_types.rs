@@ -124,12 +124,12 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// The struct of constructor `ci`, behind a `Box` when it is recursive.
+    /// The struct of constructor `ci`, behind a `Box` when it is recursive or large.
     fn ctor_ty(&self, ci: usize, depth: usize, lt: &TokenStream) -> TokenStream {
         let (ns, name) = &self.names.constructors[ci];
         let path = self.path(depth, "types", ns, name);
         let ty = if self.lifetimes.ctors[ci] { quote!(#path<#lt>) } else { path };
-        if self.recursive.contains(&ci) {
+        if self.boxed.contains(&ci) {
             self.std_ty("Box", &ty)
         } else {
             ty

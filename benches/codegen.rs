@@ -1,0 +1,235 @@
+//! Generated bindings (tl-codegen) beside grammers-tl-types 0.11.0 (same layer 230) on three
+//! messages: `messages.sendMessage` (100-char text, a few optionals), `messages.messages`
+//! (100 messages with entities, 20 users, 3 chats) and `upload.saveFilePart` (512 KiB).
+//! Inputs are built as JSON and encoded by the dynamic codec, so neither side made them.
+//! Also prints the in-memory size of a decoded `Message` on both sides.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use grammers_tl_types as gt;
+use gt::{Deserializable, Serializable};
+use serde_json::{json, Value};
+use tl_codec::{Decode, Encode, Reader};
+
+#[allow(dead_code, missing_docs)]
+mod api {
+    include!(concat!(env!("OUT_DIR"), "/tl_bench_api.rs"));
+}
+
+const API: &str = include_str!("../schemas/api.tl");
+const MTPROTO: &str = include_str!("../schemas/mtproto.tl");
+
+fn text(n: usize, seed: usize) -> String {
+    const WORDS: [&str; 8] = ["hello", "world", "telegram", "type", "language", "zero", "copy", "rust"];
+    let mut s = String::new();
+    let mut i = seed;
+    while s.len() < n {
+        s.push_str(WORDS[i % WORDS.len()]);
+        s.push(' ');
+        i = i.wrapping_mul(31).wrapping_add(7);
+    }
+    s.truncate(n);
+    s
+}
+
+fn send_message() -> Value {
+    json!({
+        "@type": "messages.sendMessage", "silent": true, "clear_draft": true,
+        "peer": {"@type": "inputPeerUser", "user_id": "123456789", "access_hash": "-5555555555555"},
+        "reply_to": {"@type": "inputReplyToMessage", "reply_to_msg_id": 4242},
+        "message": text(100, 1), "random_id": "8070450532247928832",
+        "entities": [{"@type": "messageEntityBold", "offset": 0, "length": 5},
+                     {"@type": "messageEntityUrl", "offset": 10, "length": 20}],
+    })
+}
+
+fn messages() -> Value {
+    let msgs: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({
+                "@type": "message", "out": i % 3 == 0, "id": 10_000 + i,
+                "from_id": {"@type": "peerUser", "user_id": (1000 + i % 20).to_string()},
+                "peer_id": {"@type": "peerUser", "user_id": "777000"},
+                "date": 1_700_000_000 + i, "message": text(200, i as usize),
+                "entities": [{"@type": "messageEntityBold", "offset": 0, "length": 5},
+                             {"@type": "messageEntityUrl", "offset": 12, "length": 24},
+                             {"@type": "messageEntityItalic", "offset": 40, "length": 8}],
+                "views": 100 + i, "forwards": i,
+            })
+        })
+        .collect();
+    let users: Vec<Value> = (0..20)
+        .map(|i| {
+            json!({
+                "@type": "user", "id": (1000 + i).to_string(), "access_hash": "987654321987654321",
+                "first_name": format!("User{i}"), "last_name": "Example", "username": format!("user_{i}"),
+                "phone": "15550000000",
+                "photo": {"@type": "userProfilePhoto", "photo_id": "5000000000", "dc_id": 2},
+                "status": {"@type": "userStatusOffline", "was_online": 1_700_000_000},
+            })
+        })
+        .collect();
+    let chats: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({
+                "@type": "chat", "id": (900 + i).to_string(), "title": format!("Chat number {i}"),
+                "photo": {"@type": "chatPhotoEmpty"}, "participants_count": 12, "date": 1_600_000_000,
+                "version": 3,
+            })
+        })
+        .collect();
+    json!({"@type": "messages.messages", "messages": msgs, "topics": [], "chats": chats, "users": users})
+}
+
+fn save_file_part() -> Value {
+    let data: Vec<u8> = (0..512 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    json!({"@type": "upload.saveFilePart", "file_id": "1234567890123", "file_part": 7,
+           "bytes": base64(&data)})
+}
+
+fn base64(data: &[u8]) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len() / 3 * 4 + 4);
+    for c in data.chunks(3) {
+        let n = u32::from(c[0]) << 16
+            | u32::from(*c.get(1).unwrap_or(&0)) << 8
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            out.push(if i <= c.len() { B64[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+fn ours<'a, T: Decode<'a>>(bytes: &'a [u8]) -> T {
+    T::decode(&mut Reader::new(bytes)).expect("tl decode")
+}
+
+fn bench(c: &mut Criterion) {
+    let schemas: Vec<_> = [API, MTPROTO].iter().map(|t| tl_parser::parse(t).schema).collect();
+    let reg = tl_codegen::dynamic::Registry::new(&schemas);
+    let inputs = [
+        ("sendMessage", reg.encode(&send_message(), None).expect("sendMessage")),
+        ("messages", reg.encode(&messages(), None).expect("messages")),
+        ("saveFilePart", reg.encode(&save_file_part(), None).expect("saveFilePart")),
+    ];
+    for (name, bytes) in &inputs {
+        eprintln!("{name}: {} bytes", bytes.len());
+    }
+    eprintln!(
+        "size_of: tl enums::Message {} B (boxed types::Message {} B); grammers enums::Message {} B (types::Message {} B)",
+        std::mem::size_of::<api::enums::Message<'static>>(),
+        std::mem::size_of::<api::types::Message<'static>>(),
+        std::mem::size_of::<gt::enums::Message>(),
+        std::mem::size_of::<gt::types::Message>(),
+    );
+
+    let (send, msgs, part) = (&inputs[0].1, &inputs[1].1, &inputs[2].1);
+    // Both sides must round-trip the inputs exactly.
+    let s: api::functions::messages::SendMessage<'_> = ours(send);
+    assert_eq!(&s.encode_to_vec_for_bench(), send);
+    // grammers reads functions without their constructor id (and writes them with it).
+    assert_eq!(
+        &gt::functions::messages::SendMessage::from_bytes(&send[4..]).expect("grammers").to_bytes(),
+        send
+    );
+    let m: api::enums::messages::Messages<'_> = ours(msgs);
+    assert_eq!(&m.encode_to_vec_for_bench(), msgs);
+    assert_eq!(&gt::enums::messages::Messages::from_bytes(msgs).expect("grammers").to_bytes(), msgs);
+
+    let mut g = c.benchmark_group("decode");
+    for (name, bytes) in &inputs {
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        match *name {
+            "sendMessage" => {
+                g.bench_function("sendMessage/tl", |b| {
+                    b.iter(|| ours::<api::functions::messages::SendMessage<'_>>(black_box(bytes)))
+                });
+                g.bench_function("sendMessage/grammers", |b| {
+                    b.iter(|| {
+                        gt::functions::messages::SendMessage::from_bytes(black_box(&bytes[4..]))
+                            .expect("grammers")
+                    })
+                });
+            }
+            "messages" => {
+                g.bench_function("messages/tl", |b| {
+                    b.iter(|| ours::<api::enums::messages::Messages<'_>>(black_box(bytes)))
+                });
+                g.bench_function("messages/grammers", |b| {
+                    b.iter(|| gt::enums::messages::Messages::from_bytes(black_box(bytes)).expect("grammers"))
+                });
+            }
+            _ => {
+                g.bench_function("saveFilePart/tl", |b| {
+                    b.iter(|| ours::<api::functions::upload::SaveFilePart<'_>>(black_box(bytes)))
+                });
+                g.bench_function("saveFilePart/grammers", |b| {
+                    b.iter(|| {
+                        gt::functions::upload::SaveFilePart::from_bytes(black_box(&bytes[4..]))
+                            .expect("grammers")
+                    })
+                });
+            }
+        }
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("encode");
+    let mut buf = Vec::with_capacity(1 << 20);
+    let gs = gt::functions::messages::SendMessage::from_bytes(&send[4..]).expect("grammers");
+    let gm = gt::enums::messages::Messages::from_bytes(msgs).expect("grammers");
+    let gp = gt::functions::upload::SaveFilePart::from_bytes(&part[4..]).expect("grammers");
+    let p: api::functions::upload::SaveFilePart<'_> = ours(part);
+    g.bench_function("sendMessage/tl", |b| b.iter(|| encode_reuse(black_box(&s), &mut buf)));
+    g.bench_function("sendMessage/grammers", |b| {
+        b.iter(|| {
+            buf.clear();
+            black_box(&gs).serialize(&mut buf);
+        })
+    });
+    g.bench_function("messages/tl", |b| b.iter(|| encode_reuse(black_box(&m), &mut buf)));
+    g.bench_function("messages/tl-exact-new-buffer", |b| b.iter(|| encode_exact(black_box(&m))));
+    g.bench_function("messages/grammers-new-buffer", |b| b.iter(|| black_box(&gm).to_bytes()));
+    g.bench_function("messages/grammers", |b| {
+        b.iter(|| {
+            buf.clear();
+            black_box(&gm).serialize(&mut buf);
+        })
+    });
+    g.bench_function("saveFilePart/tl", |b| b.iter(|| encode_reuse(black_box(&p), &mut buf)));
+    g.bench_function("saveFilePart/grammers", |b| {
+        b.iter(|| {
+            buf.clear();
+            black_box(&gp).serialize(&mut buf);
+        })
+    });
+    g.finish();
+}
+
+/// Into the reused buffer, as grammers does: its capacity already suffices, so no size pass.
+fn encode_reuse<T: Encode>(v: &T, buf: &mut Vec<u8>) {
+    buf.clear();
+    v.encode(buf);
+}
+
+/// Exact size first, then one write: what a fresh buffer costs.
+fn encode_exact<T: Encode>(v: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.encoded_len());
+    v.encode(&mut out);
+    out
+}
+
+trait EncodeToVec {
+    fn encode_to_vec_for_bench(&self) -> Vec<u8>;
+}
+
+impl<T: Encode> EncodeToVec for T {
+    fn encode_to_vec_for_bench(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode(&mut out);
+        out
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
