@@ -22,7 +22,6 @@ fn main() {
     let cpu0 = cpu_seconds();
     for _ in 0..7 {
         let t = Instant::now();
-        defs = 0;
         let run = |chunk: &[String]| -> usize {
             chunk
                 .iter()
