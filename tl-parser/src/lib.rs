@@ -20,6 +20,8 @@
 //! assert_eq!(tl_parser::parse_json(&json).schema.definitions.len(), 2);
 //! ```
 
+#![warn(missing_docs)]
+
 mod canon;
 pub mod diagnostic;
 mod json;
