@@ -6,6 +6,8 @@
 //! `Vector int`), `{X:Type}` loses its braces (and is implied by `!X` where old layers omit it),
 //! tokens are separated by single spaces.
 
+use std::collections::HashSet;
+
 use crate::model::{Definition, Param, ParamKind, TypeRef};
 
 /// The canonical declaration of `def`, the string whose CRC32 is its id:
@@ -38,15 +40,24 @@ pub(crate) fn canonical_into(def: &Definition<'_>, out: &mut String) {
         out.push(':');
         out.push_str(&g.kind);
     }
-    // Old layers write `query:!X = X` without `{X:Type}`; the hashed form still has `X:Type`.
+    // Old layers write `query:!X = X` without `{X:Type}`; the hashed form still has `X:Type`,
+    // once per variable. `!X` is rare (the invoke* functions), so the sets cost nothing on
+    // real schemas and keep crafted ones from going quadratic.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut declared: Option<HashSet<&str>> = None;
     for p in &def.params {
-        if let ParamKind::Typed { ty, .. } = &p.kind {
-            if ty.bang && !def.generics.iter().any(|g| g.name == ty.name) {
-                out.push(' ');
-                out.push_str(&ty.name);
-                out.push_str(":Type");
-            }
+        let ParamKind::Typed { ty, .. } = &p.kind else { continue };
+        if !ty.bang {
+            continue;
         }
+        let name = ty.name.as_ref();
+        let declared = declared.get_or_insert_with(|| def.generics.iter().map(|g| g.name.as_ref()).collect());
+        if declared.contains(name) || !seen.insert(name) {
+            continue;
+        }
+        out.push(' ');
+        out.push_str(name);
+        out.push_str(":Type");
     }
     for p in &def.params {
         param_into(p, out);
@@ -180,6 +191,12 @@ mod tests {
         let d = parse_definition("invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X;").unwrap();
         assert_eq!(canonical_declaration(&d), "invokeWithLayer X:Type layer:int query:!X = X");
         assert_eq!(crc_id(&d), 0xda9b0d0d);
+    }
+
+    #[test]
+    fn implied_generic_once_per_variable() {
+        assert_eq!(canon("a q:!X r:!X s:!Y = X"), "a X:Type Y:Type q:!X r:!X s:!Y = X");
+        assert_eq!(canon("a {X:Type} q:!X = X"), "a X:Type q:!X = X");
     }
 
     #[test]

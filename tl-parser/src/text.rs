@@ -649,8 +649,12 @@ impl<'a> Driver<'a> {
             return;
         }
         if let Some((_, last)) = doc.tags.last_mut() {
-            let joined = if last.is_empty() { text.to_string() } else { format!("{last} {text}") };
-            *last = Cow::Owned(joined);
+            // Appending in place keeps many continuation lines linear.
+            let joined = last.to_mut();
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(text);
         }
     }
 

@@ -134,13 +134,17 @@ pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
     // Ids are nearly unique, so duplicates are looked for by id first and by name only on a
     // clash (the value is the first definition with that id).
     let mut by_id: FastMap<u32, usize> = FastMap::with_capacity_and_hasher(n, Default::default());
+    let mut clashed: FastSet<u32> = FastSet::default();
+    let mut pairs: FastSet<(&str, u32)> = FastSet::default();
     let mut buf = String::with_capacity(256);
-    let mut locals: Vec<&str> = Vec::new();
+    let mut locals = Locals::default();
     for (i, def) in schema.definitions.iter().enumerate() {
         check_id(def, &mut buf, &mut out);
         check_flags(def, &mut out);
         locals.clear();
-        locals.extend(def.generics.iter().map(|g| g.name.as_ref()));
+        for g in &def.generics {
+            locals.push(&g.name);
+        }
         // `query:!X = X` without `{X:Type}` (old layers): `!X` declares X.
         collect_bang_vars(&def.params, &mut locals);
         for p in &def.params {
@@ -148,8 +152,14 @@ pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
         }
         check_type(&def.ty, &known, &locals, &mut out);
         let first = *by_id.entry(def.id).or_insert(i);
-        let duplicate =
-            first != i && schema.definitions[first..i].iter().any(|d| d.id == def.id && d.name == def.name);
+        let duplicate = first != i && {
+            // A clash of ids: from now on this id's names are tracked exactly.
+            if clashed.insert(def.id) {
+                let f = &schema.definitions[first];
+                pairs.insert((f.name.as_ref(), f.id));
+            }
+            !pairs.insert((def.name.as_ref(), def.id))
+        };
         if duplicate {
             out.push(
                 Diagnostic::warning(
@@ -182,9 +192,30 @@ fn check_id(def: &Definition<'_>, buf: &mut String, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_flags(def: &Definition<'_>, out: &mut Vec<Diagnostic>) {
+    // First and last position of each parameter name, for definitions long enough that
+    // scanning for every flag would be quadratic.
+    let index: Option<FastMap<&str, (usize, usize)>> = (def.params.len() > 32).then(|| {
+        let mut m = FastMap::default();
+        for (i, q) in def.params.iter().enumerate() {
+            if let Some(n) = &q.name {
+                m.entry(n.as_ref()).and_modify(|e: &mut (usize, usize)| e.1 = i).or_insert((i, i));
+            }
+        }
+        m
+    });
     for (i, p) in def.params.iter().enumerate() {
         let ParamKind::Typed { flag: Some(f), .. } = &p.kind else { continue };
-        let earlier = def.params[..i].iter().find(|q| q.name.as_deref() == Some(f.field.as_ref()));
+        let field = f.field.as_ref();
+        let (earlier, later) = match &index {
+            Some(m) => match m.get(field) {
+                Some(&(first, last)) => ((first < i).then(|| &def.params[first]), last >= i),
+                None => (None, false),
+            },
+            None => (
+                def.params[..i].iter().find(|q| q.name.as_deref() == Some(field)),
+                def.params[i..].iter().any(|q| q.name.as_deref() == Some(field)),
+            ),
+        };
         match earlier {
             Some(q) if q.kind == ParamKind::Nat => {}
             Some(_) => out.push(
@@ -196,7 +227,6 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<Diagnostic>) {
                 .with_label("not declared as `name:#`"),
             ),
             None => {
-                let later = def.params[i..].iter().any(|q| q.name.as_deref() == Some(f.field.as_ref()));
                 let note = if later {
                     format!("`{}` is declared after the parameters that use it", f.field)
                 } else {
@@ -223,7 +253,35 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn collect_bang_vars<'s>(params: &'s [Param<'_>], locals: &mut Vec<&'s str>) {
+/// Type variables of one definition: a list, or a set once there are many (crafted input).
+#[derive(Default)]
+struct Locals<'s> {
+    list: Vec<&'s str>,
+    set: FastSet<&'s str>,
+}
+
+impl<'s> Locals<'s> {
+    fn clear(&mut self) {
+        self.list.clear();
+        if !self.set.is_empty() {
+            self.set = FastSet::default();
+        }
+    }
+
+    fn push(&mut self, name: &'s str) {
+        if self.list.len() < 16 {
+            self.list.push(name);
+        } else {
+            self.set.insert(name);
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.list.contains(&name) || (!self.set.is_empty() && self.set.contains(name))
+    }
+}
+
+fn collect_bang_vars<'s>(params: &'s [Param<'_>], locals: &mut Locals<'s>) {
     for p in params {
         match &p.kind {
             ParamKind::Typed { ty, .. } if ty.bang => locals.push(&ty.name),
@@ -233,7 +291,7 @@ fn collect_bang_vars<'s>(params: &'s [Param<'_>], locals: &mut Vec<&'s str>) {
     }
 }
 
-fn check_param_types(p: &Param<'_>, known: &Known<'_>, locals: &[&str], out: &mut Vec<Diagnostic>) {
+fn check_param_types(p: &Param<'_>, known: &Known<'_>, locals: &Locals<'_>, out: &mut Vec<Diagnostic>) {
     match &p.kind {
         ParamKind::Nat => {}
         ParamKind::Typed { ty, .. } => check_type(ty, known, locals, out),
@@ -245,9 +303,9 @@ fn check_param_types(p: &Param<'_>, known: &Known<'_>, locals: &[&str], out: &mu
     }
 }
 
-fn check_type(ty: &TypeRef<'_>, known: &Known<'_>, locals: &[&str], out: &mut Vec<Diagnostic>) {
+fn check_type(ty: &TypeRef<'_>, known: &Known<'_>, locals: &Locals<'_>, out: &mut Vec<Diagnostic>) {
     let name = ty.name.as_ref();
-    if !known.contains(name) && !locals.contains(&name) {
+    if !known.contains(name) && !locals.contains(name) {
         out.push(
             Diagnostic::warning("unknown-type", format!("unknown type `{name}`"), ty.span)
                 .with_label("no constructor of this type or with this name"),
@@ -306,6 +364,20 @@ mod tests {
         assert_eq!(c, vec![("unknown-type", Severity::Warning), ("unknown-type", Severity::Warning)]);
         // `!X` declares X even without `{X:Type}`.
         assert_eq!(codes("invokeAfterMsg#cb9f372d msg_id:long query:!X = X;"), vec![]);
+    }
+
+    #[test]
+    fn crafted_schemas_stay_linear() {
+        let t = std::time::Instant::now();
+        let same_id: String = (0..20_000).map(|i| format!("a{i}#1 = A;\n")).collect();
+        assert_eq!(check(&same_id).diagnostics.len(), 20_000, "one id mismatch each, no duplicates");
+        let flags: String = (0..20_000).map(|i| format!(" x{i}:flags.1?int")).collect();
+        let src = format!("a flags:#{flags} = A;");
+        assert!(check(&src).diagnostics.is_empty());
+        let bangs: String = (0..20_000).map(|i| format!(" q{i}:!X{i}")).collect();
+        let src = format!("a{bangs} = X0;");
+        assert!(check(&src).diagnostics.is_empty());
+        assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
     }
 
     #[test]

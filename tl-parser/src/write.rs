@@ -2,6 +2,7 @@
 //! (modulo spans; JSON cannot carry anonymous parameters such as `# [ t ]` or the `?` of
 //! builtins, nor which ids were computed rather than written).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::model::*;
@@ -10,16 +11,17 @@ use crate::model::*;
 /// `===N===` when the schema announces no layer), ids as 8 hex digits, td_api doc comments.
 pub fn to_tl(schema: &Schema<'_>) -> String {
     let mut out = String::with_capacity(schema.definitions.len() * 96 + 64);
+    // Each type doc goes right before the first constructor of its type.
+    let mut first_ctor: HashMap<&str, usize> = HashMap::new();
+    for (i, d) in schema.definitions.iter().enumerate() {
+        if d.category == Category::Type {
+            first_ctor.entry(d.ty.name.as_ref()).or_insert(i);
+        }
+    }
     let anchors: Vec<usize> = schema
         .type_docs
         .iter()
-        .map(|td| {
-            schema
-                .definitions
-                .iter()
-                .position(|d| d.category == Category::Type && d.ty.name == td.name)
-                .unwrap_or(usize::MAX)
-        })
+        .map(|td| first_ctor.get(td.name.as_ref()).copied().unwrap_or(usize::MAX))
         .collect();
     let mut next_doc = 0;
     let mut category = Category::Type;

@@ -275,3 +275,12 @@ fn number_helpers() {
     let d = one("a#0 flags:# x:flags.4294967295?int = A;");
     assert!(matches!(&d.params[1].kind, ParamKind::Typed { flag: Some(f), .. } if f.bit == u32::MAX));
 }
+
+#[test]
+fn many_continuation_lines_stay_linear() {
+    let t = std::time::Instant::now();
+    let src = format!("//@description start\n{}a = A;\n", "//-more words here\n".repeat(100_000));
+    let p = parse_tl(&src);
+    assert_eq!(p.schema.definitions[0].doc.get("description").map(str::len), Some(5 + 100_000 * 16));
+    assert!(t.elapsed().as_secs() < 20);
+}

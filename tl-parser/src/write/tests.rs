@@ -96,3 +96,12 @@ fn doc_text_with_at_words_uses_continuations() {
     assert!(out.contains("//@description Mention\n//@username x\n//-@y z\n"), "{out}");
     assert!(same(&parse_tl(&out).schema, &s), "{out}");
 }
+
+#[test]
+fn many_type_docs_stay_linear() {
+    let src: String = (0..20_000).map(|i| format!("//@class T{i} @description d\nt{i} = T{i};\n")).collect();
+    let p = parse_tl(&src);
+    assert_eq!(p.schema.type_docs.len(), 20_000);
+    let out = to_tl(&p.schema);
+    assert!(same(&parse_tl(&out).schema, &p.schema));
+}
