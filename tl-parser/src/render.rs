@@ -42,9 +42,56 @@ impl Style {
     }
 }
 
+/// Where the lines of a source start, so that rendering many diagnostics of one file does not
+/// rescan it from the start for each ([`render`] alone is linear in the offset).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    /// Byte offset of the first byte of each line.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the lines of `src`.
+    pub fn new(src: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line and the byte offset where it starts, for byte offset `byte`.
+    fn line_of(&self, byte: usize) -> (usize, usize) {
+        let i = self.starts.partition_point(|&s| s <= byte).max(1);
+        (i, self.starts[i - 1])
+    }
+
+    /// Same as [`line_col`], in logarithmic time for the line.
+    pub fn line_col(&self, src: &str, byte: usize) -> (usize, usize) {
+        let at = floor_boundary(src, byte);
+        let (line, start) = self.line_of(at);
+        (line, src.get(start..at).map_or(0, |t| t.chars().count()) + 1)
+    }
+}
+
 /// Renders `d` (whose span points into `src`, read from `path`) as text; ANSI colors when
 /// `color`. Never panics, whatever the span.
 pub fn render(d: &Diagnostic, path: &str, src: &str, color: bool) -> String {
+    let start = floor_boundary(src, d.span.start as usize);
+    let before = &src.as_bytes()[..start];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    render_at(d, path, src, line, line_start, color)
+}
+
+/// [`render`] with the lines of `src` indexed once by the caller (`index` must be
+/// `LineIndex::new(src)`; another index gives wrong positions, never a panic).
+pub fn render_indexed(d: &Diagnostic, path: &str, src: &str, index: &LineIndex, color: bool) -> String {
+    let start = floor_boundary(src, d.span.start as usize);
+    let (line, line_start) = index.line_of(start);
+    let line_start = floor_boundary(src, line_start.min(start));
+    render_at(d, path, src, line, line_start, color)
+}
+
+fn render_at(d: &Diagnostic, path: &str, src: &str, line: usize, line_start: usize, color: bool) -> String {
     let st = Style { on: color };
     let (sev, sev_color) = match d.severity {
         Severity::Error => ("error", "1;31"),
@@ -52,14 +99,13 @@ pub fn render(d: &Diagnostic, path: &str, src: &str, color: bool) -> String {
     };
     let start = floor_boundary(src, d.span.start as usize);
     let end = floor_boundary(src, (d.span.end as usize).max(start));
-    let (line, col) = line_col(src, start);
+    let col = src[line_start..start].chars().count() + 1;
     let mut out = String::new();
     let _ = write!(out, "{path}:{line}:{col}: ");
     st.paint(sev_color, &format!("{sev}[{}]", d.code), &mut out);
     st.paint("1", &format!(": {}", d.message), &mut out);
     out.push('\n');
 
-    let line_start = src.as_bytes()[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let line_end = src.as_bytes()[start..].iter().position(|&b| b == b'\n').map_or(src.len(), |i| start + i);
     let text = src[line_start..line_end].trim_end_matches('\r');
     let text_end = line_start + text.len();
@@ -177,6 +223,21 @@ mod tests {
         }
         let d = Diagnostic::warning("w", "m", Span { start: u32::MAX, end: 0 });
         assert!(render(&d, "p", "", false).starts_with("p:1:1: warning[w]: m\n"));
+    }
+
+    #[test]
+    fn indexed_rendering_matches() {
+        let src = "a\nbé\r\n\nccc ddd\n";
+        let index = LineIndex::new(src);
+        for s in 0..src.len() as u32 + 3 {
+            let d = Diagnostic::error("c", "m", Span { start: s, end: s + 2 }).with_label("l");
+            assert_eq!(render_indexed(&d, "p", src, &index, false), render(&d, "p", src, false), "{s}");
+            assert_eq!(index.line_col(src, s as usize), line_col(src, s as usize));
+        }
+        // A wrong index gives wrong positions, not a panic.
+        let other = LineIndex::new("x\n\n\n\n\n\n\n\n\n\n\n\n");
+        let d = Diagnostic::error("c", "m", Span { start: 3, end: 4 });
+        let _ = render_indexed(&d, "p", src, &other, false);
     }
 
     #[test]
