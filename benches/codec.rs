@@ -6,9 +6,9 @@
 //! making the encodings byte-identical (checked before measuring).
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 
 mod ours {
     use tl_codec::{Decode, Encode, TlStr};
@@ -340,9 +340,85 @@ fn codec(c: &mut Criterion) {
     g.finish();
 }
 
+/// On a shared machine preemption inflates criterion's estimates, and differently from one
+/// case to the next; the fastest of many short batches is close to the undisturbed cost. This
+/// prints that view of the same operations, with tl-proto's time over ours (> 1: we are faster).
+fn best_of_batches() {
+    /// Batches of the two alternate, so that both see the same machine state.
+    fn best_ns<A, B>(iters: u32, mut ours: impl FnMut() -> A, mut proto: impl FnMut() -> B) -> (f64, f64) {
+        fn batch<R>(iters: u32, f: &mut impl FnMut() -> R) -> f64 {
+            let t = Instant::now();
+            for _ in 0..iters {
+                black_box(f());
+            }
+            t.elapsed().as_nanos() as f64 / f64::from(iters)
+        }
+        (0..200).fold((f64::MAX, f64::MAX), |(a, b), _| {
+            (a.min(batch(iters, &mut ours)), b.min(batch(iters, &mut proto)))
+        })
+    }
+    fn row(name: &str, (ours, proto): (f64, f64)) {
+        println!("{name:<28} {ours:>12.1} {proto:>12.1} {:>8.2}x", proto / ours);
+    }
+
+    let (os, ps) = (ours_send(), proto_send());
+    let (om, pm) = (ours_messages(), proto_messages());
+    let (sb, mb) = (tl_codec::to_bytes(&os), tl_codec::to_bytes(&om));
+    let data: Vec<u8> = (0..512 * 1024).map(|i| (i * 31 % 251) as u8).collect();
+    let (ob, pb) = (ours::Blob { id: 7, data: &data }, proto::Blob { id: 7, data: &data });
+    let bb = tl_codec::to_bytes(&ob);
+
+    println!("\nbest of 200 batches, ns per operation (robust to preemption):");
+    println!("{:<28} {:>12} {:>12} {:>9}", "case", "tl-codec", "tl-proto", "speedup");
+    row(
+        "send_message encode",
+        best_ns(2000, || tl_codec::to_bytes(black_box(&os)), || tl_proto::serialize(black_box(&ps))),
+    );
+    row(
+        "send_message decode",
+        best_ns(
+            2000,
+            || tl_codec::from_bytes::<ours::SendMessage<'_>>(black_box(&sb)).unwrap(),
+            || tl_proto::deserialize::<proto::SendMessage<'_>>(black_box(&sb)).unwrap(),
+        ),
+    );
+    row(
+        "messages_100 encode",
+        best_ns(20, || tl_codec::to_bytes(black_box(&om)), || tl_proto::serialize(black_box(&pm))),
+    );
+    row(
+        "messages_100 decode",
+        best_ns(
+            20,
+            || tl_codec::from_bytes::<ours::Messages<'_>>(black_box(&mb)).unwrap(),
+            || tl_proto::deserialize::<proto::Messages<'_>>(black_box(&mb)).unwrap(),
+        ),
+    );
+    row(
+        "bytes_field 512KiB encode",
+        best_ns(2, || tl_codec::to_bytes(black_box(&ob)), || tl_proto::serialize(black_box(&pb))),
+    );
+    row(
+        "bytes_field 512KiB decode",
+        best_ns(
+            2000,
+            || tl_codec::from_bytes::<ours::Blob<'_>>(black_box(&bb)).unwrap(),
+            || tl_proto::deserialize::<proto::Blob<'_>>(black_box(&bb)).unwrap(),
+        ),
+    );
+}
+
 criterion_group! {
     name = benches;
     config = config();
     targets = codec
 }
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // Only in a real bench run, not when `cargo test --benches` smoke-runs the target.
+    if std::env::args().any(|a| a == "--bench") {
+        best_of_batches();
+    }
+}

@@ -44,14 +44,7 @@ pub fn encode_bytes<O: Output + ?Sized>(data: &[u8], out: &mut O) {
         4
     };
     out.put(data);
-    // Fixed-size writes: a variable-length slice of zeros becomes a `memset` call, which
-    // costs more than the string itself for short strings.
-    match (header + len) % 4 {
-        1 => out.put(&[0; 3]),
-        2 => out.put(&[0; 2]),
-        3 => out.put(&[0; 1]),
-        _ => {}
-    }
+    out.put_padding((4 - (header + len) % 4) % 4);
 }
 
 /// A TL `string` borrowed from the input: the exact bytes, readable as `&str` when they are

@@ -20,12 +20,38 @@ pub trait Output {
     fn put_u64(&mut self, v: u64) {
         self.put(&v.to_le_bytes());
     }
+
+    /// Appends `n` (at most 3) zero bytes of string padding.
+    #[inline]
+    fn put_padding(&mut self, n: usize) {
+        match n {
+            1 => self.put(&[0]),
+            2 => self.put(&[0; 2]),
+            3 => self.put(&[0; 3]),
+            _ => {}
+        }
+    }
 }
 
 impl Output for Vec<u8> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
+    }
+
+    // Single pushes: a zero-filled slice of variable length would be compiled into a
+    // `memcpy`/`memset` call, which costs more than a short string's own bytes.
+    #[inline]
+    fn put_padding(&mut self, n: usize) {
+        if n >= 1 {
+            self.push(0);
+        }
+        if n >= 2 {
+            self.push(0);
+        }
+        if n >= 3 {
+            self.push(0);
+        }
     }
 }
 
@@ -43,6 +69,11 @@ impl<O: Output + ?Sized> Output for &mut O {
     #[inline]
     fn put_u64(&mut self, v: u64) {
         (**self).put_u64(v);
+    }
+
+    #[inline]
+    fn put_padding(&mut self, n: usize) {
+        (**self).put_padding(n);
     }
 }
 
