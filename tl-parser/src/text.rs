@@ -608,7 +608,7 @@ impl<'a> Driver<'a> {
         let body = self.src[start + 2..end].trim_end_matches('\r');
         let span = Span::new(start, start + 2 + body.len());
         if let Some(tags) = body.strip_prefix('@') {
-            self.doc_line(tags, start + 3, span);
+            self.doc_line(tags, span);
         } else if let Some(cont) = body.strip_prefix('-') {
             self.doc_continuation(cont.trim());
         } else if let Some(n) = layer_marker(body) {
@@ -617,8 +617,8 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// `//@tag text @tag2 text2`; `tags` starts right after the first `@` at offset `at`.
-    fn doc_line(&mut self, tags: &'a str, _at: usize, span: Span) {
+    /// `//@tag text @tag2 text2`; `tags` starts right after the first `@`.
+    fn doc_line(&mut self, tags: &'a str, span: Span) {
         let mut parsed: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
         for piece in split_tags(tags) {
             let (tag, text) = piece.split_once([' ', '\t']).unwrap_or((piece, ""));
