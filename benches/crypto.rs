@@ -120,7 +120,7 @@ fn best_of_batches() {
     for (name, size, iters) in [("1KiB", 1024usize, 200u32), ("1MiB", 1 << 20, 1)] {
         let mut buf = vec![0x5au8; size];
         let cipher = aes::Aes256::new(&KEY.into());
-        let rows: [(&str, f64); 5] = [
+        let rows: [(&str, f64); 7] = [
             ("ours encrypt", best_ns(iters, || ige_encrypt(black_box(&mut buf), &KEY, &IV).unwrap())),
             ("ours decrypt", best_ns(iters, || ige_decrypt(black_box(&mut buf), &KEY, &IV).unwrap())),
             (
@@ -130,6 +130,20 @@ fn best_of_batches() {
             (
                 "grammers decrypt",
                 best_ns(iters, || grammers_crypto::aes::ige_decrypt(black_box(&mut buf), &KEY, &IV)),
+            ),
+            (
+                "ige crate encrypt",
+                best_ns(iters, || {
+                    let (blocks, _) = aes::Block::slice_as_chunks_mut(black_box(&mut buf));
+                    ige::Encryptor::<aes::Aes256>::new(&KEY.into(), &IV.into()).encrypt_blocks(blocks);
+                }),
+            ),
+            (
+                "ige crate decrypt",
+                best_ns(iters, || {
+                    let (blocks, _) = aes::Block::slice_as_chunks_mut(black_box(&mut buf));
+                    ige::Decryptor::<aes::Aes256>::new(&KEY.into(), &IV.into()).decrypt_blocks(blocks);
+                }),
             ),
             (
                 "serial AES-256 chain limit",
