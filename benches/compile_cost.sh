@@ -6,6 +6,7 @@
 # resident set size (the largest process, i.e. rustc).
 #
 # Usage: bash benches/compile_cost.sh [WORK_DIR]      (needs /usr/bin/time; uses -j2)
+#        TL_BIN=path/to/tl to use an already built `tl` instead of building it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-${TMPDIR:-/tmp}/tl-compile-cost}
@@ -15,7 +16,11 @@ mkdir -p "$work"
 export CARGO_TARGET_DIR="$work/target"
 
 echo "== generating the bindings with tl gen"
-cargo run -q --release --manifest-path "$root/Cargo.toml" --bin tl -- gen -o "$work/ours/src/api" 2>&1 | tail -1
+if [ -n "${TL_BIN:-}" ]; then
+  "$TL_BIN" gen -o "$work/ours/src/api" 2>&1 | tail -1
+else
+  cargo run -q --release --manifest-path "$root/Cargo.toml" --bin tl -- gen -o "$work/ours/src/api" 2>&1 | tail -1
+fi
 
 cat > "$work/ours/Cargo.toml" <<TOML
 [package]

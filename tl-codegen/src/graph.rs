@@ -74,6 +74,9 @@ pub struct TypeGraph<'s> {
     pub types: Vec<BoxedType>,
     type_index: HashMap<String, usize>,
     ctor_index: HashMap<String, usize>,
+    /// Constructors by [`loose_name`], for old layers that spell a bare reference differently
+    /// from the constructor (`vector<futureSalt>` for `future_salt`).
+    ctor_loose: HashMap<String, usize>,
     fn_index: HashMap<String, usize>,
 }
 
@@ -97,6 +100,7 @@ impl<'s> TypeGraph<'s> {
             types: Vec::new(),
             type_index: HashMap::new(),
             ctor_index: HashMap::new(),
+            ctor_loose: HashMap::new(),
             fn_index: HashMap::new(),
         };
         for schema in schemas {
@@ -112,6 +116,7 @@ impl<'s> TypeGraph<'s> {
                         }
                         let ci = g.constructors.len();
                         g.ctor_index.insert(def.name.to_string(), ci);
+                        g.ctor_loose.entry(loose_name(&def.name)).or_insert(ci);
                         g.constructors.push(def);
                         let tname = def.ty.name.to_string();
                         let ti = match g.type_index.get(&tname) {
@@ -142,9 +147,9 @@ impl<'s> TypeGraph<'s> {
         self.type_index.get(name).copied()
     }
 
-    /// The constructor named `name`.
+    /// The constructor named `name` (or, failing that, spelled like it: see [`loose_name`]).
     pub fn constructor_named(&self, name: &str) -> Option<usize> {
-        self.ctor_index.get(name).copied()
+        self.ctor_index.get(name).or_else(|| self.ctor_loose.get(&loose_name(name))).copied()
     }
 
     /// The function named `name`.
@@ -179,7 +184,7 @@ impl<'s> TypeGraph<'s> {
                 }
             }
             "Object" => Ty::Object,
-            _ if ty.bang || def.generics.iter().any(|g| g.name == name) => Ty::Generic(name.to_string()),
+            _ if ty.bang || generic_names(def).iter().any(|g| g == name) => Ty::Generic(name.to_string()),
             _ if ty.is_bare() => {
                 if ty.percent {
                     if let Some(ti) = self.type_named(name) {
@@ -385,6 +390,24 @@ impl<'s> TypeGraph<'s> {
             (s, a)
         }
     }
+}
+
+/// A name with case and underscores ignored: `futureSalt` and `future_salt` are the same.
+pub fn loose_name(name: &str) -> String {
+    name.chars().filter(|&c| c != '_').map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// The `{X:Type}` generic params of `def`, plus those old layers imply by `query:!X` alone.
+pub fn generic_names(def: &Definition<'_>) -> Vec<String> {
+    let mut out: Vec<String> = def.generics.iter().map(|g| g.name.to_string()).collect();
+    for p in &def.params {
+        if let ParamKind::Typed { ty, .. } = &p.kind {
+            if ty.bang && !out.iter().any(|g| *g == ty.name) {
+                out.push(ty.name.to_string());
+            }
+        }
+    }
+    out
 }
 
 fn has_repeat(p: &tl_parser::Param<'_>) -> bool {

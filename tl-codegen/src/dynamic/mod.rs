@@ -63,6 +63,7 @@ pub struct Registry<'s> {
     constructors_by_id: HashMap<u32, &'s Definition<'s>>,
     functions_by_id: HashMap<u32, &'s Definition<'s>>,
     constructors_by_name: HashMap<&'s str, &'s Definition<'s>>,
+    constructors_loose: HashMap<String, &'s Definition<'s>>,
     functions_by_name: HashMap<&'s str, &'s Definition<'s>>,
     types: HashMap<&'s str, Vec<&'s Definition<'s>>>,
     limits: Limits,
@@ -90,6 +91,7 @@ impl<'s> Registry<'s> {
                     return;
                 }
                 self.constructors_by_name.insert(&def.name, def);
+                self.constructors_loose.entry(crate::graph::loose_name(&def.name)).or_insert(def);
                 self.constructors_by_id.entry(def.id).or_insert(def);
                 self.types.entry(&def.ty.name).or_default().push(def);
             }
@@ -124,9 +126,14 @@ impl<'s> Registry<'s> {
         self.functions_by_id.get(&id).copied()
     }
 
-    /// The constructor named `name` (`message`, `messages.messages`).
+    /// The constructor named `name` (`message`, `messages.messages`); failing that, one
+    /// spelled like it with case and underscores ignored (old layers write
+    /// `vector<futureSalt>` for `future_salt`).
     pub fn constructor(&self, name: &str) -> Option<&'s Definition<'s>> {
-        self.constructors_by_name.get(name).copied()
+        self.constructors_by_name
+            .get(name)
+            .or_else(|| self.constructors_loose.get(&crate::graph::loose_name(name)))
+            .copied()
     }
 
     /// The function named `name` (`messages.sendMessage`).

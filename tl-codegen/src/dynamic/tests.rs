@@ -109,6 +109,7 @@ fn reg_with_limit<'s>(reg: &Registry<'s>, max_inflated: usize) -> Registry<'s> {
         constructors_by_id: reg.constructors_by_id.clone(),
         functions_by_id: reg.functions_by_id.clone(),
         constructors_by_name: reg.constructors_by_name.clone(),
+        constructors_loose: reg.constructors_loose.clone(),
         functions_by_name: reg.functions_by_name.clone(),
         types: reg.types.clone(),
         limits: Limits { max_inflated, ..Limits::default() },

@@ -175,14 +175,15 @@ impl<'g, 's> Ctx<'g, 's> {
                 .params
                 .push(GenericParam::Lifetime { name: Ident::new("a", Span::call_site()), bounds: quote!() });
         }
-        for g in &def.generics {
-            let name = ident::ident(&g.name);
+        let generic_names = crate::graph::generic_names(def);
+        for g in &generic_names {
+            let name = ident::ident(g);
             generics.params.push(GenericParam::Type { name, bounds: quote!() });
         }
         let k = &self.krate;
         if returns.is_some() {
-            for g in &def.generics {
-                let name = ident::ident(&g.name);
+            for g in &generic_names {
+                let name = ident::ident(g);
                 generics.where_predicates.push(quote!(#name: #k::Function));
             }
         }
@@ -215,7 +216,7 @@ impl<'g, 's> Ctx<'g, 's> {
             quote!()
         };
         let reborrow =
-            if borrows && def.generics.is_empty() { self.reborrow(&ident, depth) } else { quote!() };
+            if borrows && generic_names.is_empty() { self.reborrow(&ident, depth) } else { quote!() };
         let typedef = TypeDef {
             ident: ident.clone(),
             generics,
@@ -264,8 +265,8 @@ impl<'g, 's> Ctx<'g, 's> {
             params.push(quote!('a));
             args.push(quote!('a));
         }
-        for g in &def.generics {
-            let id = ident::ident(&g.name);
+        for g in crate::graph::generic_names(def) {
+            let id = ident::ident(&g);
             params.push(quote!(#id: #bound));
             args.push(quote!(#id));
         }
@@ -319,8 +320,8 @@ impl<'g, 's> Ctx<'g, 's> {
             return out;
         }
         let (params, args) = self.serde_generics(false, def, &quote!(serde::de::DeserializeOwned));
-        let params_inner = def.generics.iter().map(|g| {
-            let id = ident::ident(&g.name);
+        let params_inner = crate::graph::generic_names(def).into_iter().map(|g| {
+            let id = ident::ident(&g);
             quote!(#id: serde::de::DeserializeOwned)
         });
         let stored: Vec<&FieldSpec> = fields.iter().filter(|f| !f.ir.is_computed_flags()).collect();
