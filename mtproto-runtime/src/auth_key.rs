@@ -43,6 +43,13 @@ impl core::fmt::Debug for AuthKey {
     }
 }
 
+impl Drop for AuthKey {
+    // The key outlives nothing it protects: wipe it so freed memory does not keep it.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
+}
+
 impl PartialEq for AuthKey {
     fn eq(&self, other: &Self) -> bool {
         crate::crypto::ct_eq(&self.bytes, &other.bytes)

@@ -65,6 +65,13 @@ impl OsRandom {
     }
 }
 
+impl Drop for OsRandom {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+        zeroize::Zeroize::zeroize(&mut self.pool);
+    }
+}
+
 impl core::fmt::Debug for OsRandom {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("OsRandom")
