@@ -72,6 +72,13 @@ impl Builder {
         self
     }
 
+    /// Structs larger than this many bytes are kept behind a `Box` in enums and fields
+    /// (default 64): smaller values, one allocation more per boxed object on decode.
+    pub fn max_inline_variant(mut self, bytes: usize) -> Builder {
+        self.options.max_inline_variant = bytes;
+        self
+    }
+
     /// The path of the codec crate in generated code (default `::tl_codec`).
     pub fn codec_path(mut self, path: impl Into<String>) -> Builder {
         self.options.codec_path = path.into();
