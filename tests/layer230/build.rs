@@ -81,12 +81,14 @@ const SERDE_ONLY: [&str; 8] = [
 ];
 
 fn serde_subset(out: &std::path::Path) {
-    let mut builder =
-        tl_codegen::Builder::new().owned(true).serde(true).only(SERDE_ONLY).file_name("tl_api_serde.rs");
-    for s in SCHEMAS {
-        builder = builder.schema(s);
+    for (owned, file) in [(true, "tl_api_serde.rs"), (false, "tl_api_serde_borrowed.rs")] {
+        let mut builder =
+            tl_codegen::Builder::new().owned(owned).serde(true).only(SERDE_ONLY).file_name(file);
+        for s in SCHEMAS {
+            builder = builder.schema(s);
+        }
+        builder.compile().expect("generating the serde subset");
     }
-    builder.compile().expect("generating the serde subset");
 
     let texts: Vec<String> = SCHEMAS.iter().map(|p| std::fs::read_to_string(p).expect("schema")).collect();
     let schemas: Vec<_> = texts.iter().map(|t| tl_parser::parse(t).schema).collect();
@@ -98,8 +100,8 @@ fn serde_subset(out: &std::path::Path) {
     let sel = gen.selection().expect("selection");
     let names = gen.names();
     let graph = gen.graph();
-    let path = |module: &str, (ns, name): &(Vec<String>, String)| {
-        let mut p = format!("crate::serde_api::{module}::");
+    let path = |root: &str, module: &str, (ns, name): &(Vec<String>, String)| {
+        let mut p = format!("crate::{root}::{module}::");
         for n in ns {
             p.push_str(n);
             p.push_str("::");
@@ -108,10 +110,7 @@ fn serde_subset(out: &std::path::Path) {
         p
     };
     let mut code = String::from(
-        "/// Decodes `bytes` with the owned serde type of constructor/function `id`, checks its JSON\n\
-         /// against `json`, reads `json` back through serde and checks its encoding against `bytes`.\n\
-         pub fn check(id: u32, function: bool, bytes: &[u8], json: &serde_json::Value) -> Option<Result<(), String>> {\n\
-         fn ck<T>(bytes: &[u8], json: &serde_json::Value) -> Result<(), String>\n\
+        "fn ck<T>(bytes: &[u8], json: &serde_json::Value) -> Result<(), String>\n\
          where T: for<'a> tl_codec::Decode<'a> + tl_codec::Encode + serde::Serialize + serde::de::DeserializeOwned {\n\
              let v = T::decode(&mut tl_codec::Reader::new(bytes)).map_err(|e| format!(\"decode: {e}\"))?;\n\
              let j = serde_json::to_value(&v).map_err(|e| format!(\"to JSON: {e}\"))?;\n\
@@ -122,27 +121,39 @@ fn serde_subset(out: &std::path::Path) {
              if out != bytes { return Err(\"serde value encodes differently\".into()); }\n\
              Ok(())\n\
          }\n\
-         Some(match (function, id) {\n",
+         fn ckb<'a, T: tl_codec::Decode<'a> + serde::Serialize>(bytes: &'a [u8], json: &serde_json::Value) -> Result<(), String> {\n\
+             let v = T::decode(&mut tl_codec::Reader::new(bytes)).map_err(|e| format!(\"decode: {e}\"))?;\n\
+             let j = serde_json::to_value(&v).map_err(|e| format!(\"to JSON: {e}\"))?;\n\
+             if &j != json { return Err(format!(\"borrowed serde JSON differs:\\n{j}\\nvs\\n{json}\")); }\n\
+             Ok(())\n\
+         }\n",
     );
-    for &ci in &sel.constructors {
-        let def = graph.constructors[ci];
+    for (fname, root, checker, doc) in [
+        ("check", "serde_api", "ck", "the owned serde type (JSON out, JSON back in, same bytes)"),
+        ("check_borrowed", "serde_borrowed_api", "ckb", "the borrowed serde type (JSON out)"),
+    ] {
         let _ = writeln!(
             code,
-            "(false, {:#010x}) => ck::<{}>(bytes, json),",
-            def.id,
-            path("types", &names.constructors[ci])
+            "/// Checks `bytes` of constructor/function `id` against `json` through {doc}.\n\
+             pub fn {fname}(id: u32, function: bool, bytes: &[u8], json: &serde_json::Value) -> Option<Result<(), String>> {{\n\
+             Some(match (function, id) {{"
         );
+        for &ci in &sel.constructors {
+            let def = graph.constructors[ci];
+            let t = path(root, "types", &names.constructors[ci]);
+            let _ = writeln!(code, "(false, {:#010x}) => {checker}::<{t}>(bytes, json),", def.id);
+        }
+        for &fi in &sel.functions {
+            let def = graph.functions[fi];
+            let generic = if def.generics.is_empty() {
+                String::new()
+            } else {
+                format!("<crate::{root}::functions::Ping>")
+            };
+            let t = path(root, "functions", &names.functions[fi]);
+            let _ = writeln!(code, "(true, {:#010x}) => {checker}::<{t}{generic}>(bytes, json),", def.id);
+        }
+        code.push_str("_ => return None,\n})\n}\n");
     }
-    for &fi in &sel.functions {
-        let def = graph.functions[fi];
-        let generic = if def.generics.is_empty() { "" } else { "<crate::serde_api::functions::Ping>" };
-        let _ = writeln!(
-            code,
-            "(true, {:#010x}) => ck::<{}{generic}>(bytes, json),",
-            def.id,
-            path("functions", &names.functions[fi])
-        );
-    }
-    code.push_str("_ => return None,\n})\n}\n");
     std::fs::write(out.join("serde_dispatch.rs"), code).expect("writing serde_dispatch.rs");
 }

@@ -17,6 +17,12 @@ pub mod serde_api {
     include!(concat!(env!("OUT_DIR"), "/tl_api_serde.rs"));
 }
 
+/// The serde subset again, borrowed (`Serialize` only).
+#[allow(missing_docs)]
+pub mod serde_borrowed_api {
+    include!(concat!(env!("OUT_DIR"), "/tl_api_serde_borrowed.rs"));
+}
+
 /// Test support: generated serde against the dynamic codec's JSON, by id.
 pub mod serde_dispatch {
     include!(concat!(env!("OUT_DIR"), "/serde_dispatch.rs"));

@@ -222,6 +222,11 @@ fn generated_and_dynamic_codecs_agree_on_every_definition() {
                     result.unwrap_or_else(|e| panic!("{}: generated serde: {e}", def.name));
                     serde_checked += 1;
                 }
+                if let Some(result) =
+                    tl_layer230::serde_dispatch::check_borrowed(def.id, function, &bytes, &back)
+                {
+                    result.unwrap_or_else(|e| panic!("{}: generated borrowed serde: {e}", def.name));
+                }
             }
             checked += 1;
         }

@@ -18,7 +18,7 @@ fn owned_value_outlives_the_original_buffer_and_crosses_threads() {
     let handle = std::thread::spawn(move || {
         assert_eq!(owned.get().error_code, 420);
         assert_eq!(owned.get().error_message, "FLOOD_WAIT_3");
-        assert_eq!(owned.bytes().len(), 20);
+        assert_eq!(owned.bytes().len(), 24);
         owned
     });
     let owned = handle.join().expect("thread");
