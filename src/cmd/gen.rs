@@ -16,10 +16,12 @@ pub struct Args {
     /// Only these constructors, functions or types (comma-separated) and what they reach.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub only: Option<Vec<String>>,
-    /// Derive serde `Serialize`/`Deserialize` (the JSON of `tl decode`).
+    /// Serde `Serialize` (and with --owned `Deserialize`) in the JSON of `tl decode`; the crate
+    /// mounting the output then also depends on `serde`.
     #[arg(long)]
     pub serde: bool,
-    /// Owned types (no lifetimes) instead of zero-copy borrowed ones.
+    /// Owned types (no lifetimes) instead of zero-copy borrowed ones (which come with an
+    /// `Owned<T>` holder for `'static` values).
     #[arg(long)]
     pub owned: bool,
 }
