@@ -442,7 +442,8 @@ impl<'g, 's> Ctx<'g, 's> {
             variants.push(quote!(#[doc = #vdoc] #vname(#ty),));
             ir.push(Variant {
                 ident: vname,
-                kind: emit::VariantKind::Delegate { ty },
+                // The id is known here, so the decoder can match on literals (a jump table).
+                kind: emit::VariantKind::DelegateWithId { ty, id: self.graph.constructors[ci].id },
                 span: Span::call_site(),
             });
         }
