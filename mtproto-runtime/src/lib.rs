@@ -24,6 +24,7 @@ pub mod encrypted;
 pub mod handshake;
 pub mod plain;
 pub mod random;
+pub mod schema;
 pub mod transport;
 
 #[cfg(test)]
