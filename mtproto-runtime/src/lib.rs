@@ -25,6 +25,7 @@ pub mod handshake;
 pub mod plain;
 pub mod random;
 pub mod schema;
+pub mod session;
 pub mod transport;
 
 #[cfg(test)]

@@ -1,0 +1,181 @@
+//! Time: an injectable clock, msg_id generation and the received-id checks.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Where the session reads the time from; tests inject a fixed or stepped clock.
+pub trait Clock: Send {
+    /// Time since the Unix epoch.
+    fn now(&self) -> Duration;
+}
+
+/// The system clock (the one place the crate reads `SystemTime`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Duration {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+    }
+}
+
+impl<F: Fn() -> Duration + Send> Clock for F {
+    fn now(&self) -> Duration {
+        self()
+    }
+}
+
+/// The msg_id of a time: Unix seconds in the high half, the fraction of the second in the low half.
+pub fn msg_id_at(t: Duration) -> i64 {
+    let frac = ((t.subsec_nanos() as u64) << 32) / 1_000_000_000;
+    ((t.as_secs() << 32) | frac) as i64
+}
+
+/// Generates strictly increasing msg_ids with a chosen remainder modulo 4 (0 for clients, 1 for
+/// server answers), corrected by the offset between the server's clock and ours.
+#[derive(Debug, Clone)]
+pub struct MsgIds {
+    /// Server time minus local time, in seconds.
+    offset: i64,
+    last: i64,
+    remainder: i64,
+}
+
+impl MsgIds {
+    /// A generator for ids with `id % 4 == remainder`.
+    pub fn new(remainder: i64) -> Self {
+        MsgIds { offset: 0, last: 0, remainder: remainder & 3 }
+    }
+
+    /// Server time minus local time, in seconds.
+    pub fn offset(&self) -> i64 {
+        self.offset
+    }
+
+    /// Takes the clock offset from a trusted server msg_id received at local time `now`.
+    /// The last id is kept, so ids stay increasing even when the offset moves back.
+    pub fn sync(&mut self, server_msg_id: i64, now: Duration) {
+        self.offset = (server_msg_id >> 32) - now.as_secs() as i64;
+    }
+
+    /// Sets the offset directly (e.g. from the handshake's server_time).
+    pub fn set_offset(&mut self, offset: i64) {
+        self.offset = offset;
+    }
+
+    /// The next id at local time `now`.
+    pub fn next(&mut self, now: Duration) -> i64 {
+        let corrected = (now.as_secs() as i64).saturating_add(self.offset).max(0) as u64;
+        let id = msg_id_at(Duration::new(corrected, now.subsec_nanos()));
+        let mut id = (id & !3) | self.remainder;
+        if id <= self.last {
+            id = ((self.last + 4) & !3) | self.remainder;
+        }
+        self.last = id;
+        id
+    }
+}
+
+/// Why a received msg_id was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdError {
+    /// Wrong remainder modulo 4 for the sender (server ids are odd, client ids multiples of 4).
+    Parity,
+    /// Already received, or older than every id still remembered.
+    Replay,
+    /// More than 30 s ahead of or 300 s behind the synchronized time.
+    TimeWindow,
+}
+
+/// The received-id checks: parity, replay and time windows.
+#[derive(Debug, Clone)]
+pub struct ReplayWindow {
+    kept: VecDeque<i64>,
+    capacity: usize,
+}
+
+/// How far ahead of our corrected time a received id may be.
+const MAX_AHEAD: i64 = 30;
+/// How far behind our corrected time a received id may be.
+const MAX_BEHIND: i64 = 300;
+
+impl ReplayWindow {
+    /// A window remembering the last `capacity` ids.
+    pub fn new(capacity: usize) -> Self {
+        ReplayWindow { kept: VecDeque::with_capacity(capacity), capacity: capacity.max(1) }
+    }
+
+    /// Checks `id` from a peer whose ids are `remainder` modulo 4 (`None`: any odd id), at
+    /// server-corrected time `now_secs` (`None` before the clock is synced), and remembers it.
+    pub fn check(&mut self, id: i64, odd: bool, now_secs: Option<i64>) -> Result<(), IdError> {
+        let ok_parity = if odd { id & 1 == 1 } else { id & 3 == 0 };
+        if !ok_parity {
+            return Err(IdError::Parity);
+        }
+        if let Some(now) = now_secs {
+            let t = id >> 32;
+            if t > now + MAX_AHEAD || t < now - MAX_BEHIND {
+                return Err(IdError::TimeWindow);
+            }
+        }
+        if self.kept.len() == self.capacity && self.kept.front().is_some_and(|&oldest| id <= oldest) {
+            return Err(IdError::Replay);
+        }
+        // Kept sorted: ids mostly arrive in order, so the insertion point is near the back.
+        let at = match self.kept.binary_search(&id) {
+            Ok(_) => return Err(IdError::Replay),
+            Err(at) => at,
+        };
+        self.kept.insert(at, id);
+        if self.kept.len() > self.capacity {
+            self.kept.pop_front();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_time_based_monotonic_and_aligned() {
+        let mut ids = MsgIds::new(0);
+        let t = Duration::new(1_700_000_000, 500_000_000);
+        let a = ids.next(t);
+        let b = ids.next(t);
+        assert_eq!(a >> 32, 1_700_000_000);
+        assert_eq!(a % 4, 0);
+        assert!(b > a && b % 4 == 0);
+        ids.sync(1_700_000_100i64 << 32 | 1, t);
+        assert_eq!(ids.offset(), 100);
+        assert_eq!(ids.next(t) >> 32, 1_700_000_100);
+        // Moving the clock back never makes ids go back.
+        ids.set_offset(-1000);
+        let c = ids.next(t);
+        assert!(c > b && c % 4 == 0);
+        let mut server = MsgIds::new(1);
+        assert_eq!(server.next(t) % 4, 1);
+    }
+
+    #[test]
+    fn replay_window_rejects_repeats_old_ids_and_bad_parity() {
+        let mut w = ReplayWindow::new(3);
+        let base = 1_700_000_000i64 << 32;
+        assert_eq!(w.check(base + 2, true, None), Err(IdError::Parity));
+        for i in [1, 5, 9] {
+            assert_eq!(w.check(base + i, true, None), Ok(()));
+        }
+        assert_eq!(w.check(base + 5, true, None), Err(IdError::Replay));
+        assert_eq!(w.check(base + 13, true, None), Ok(()));
+        // base+1 fell out of the window: anything at or below the oldest kept is refused.
+        assert_eq!(w.check(base + 1, true, None), Err(IdError::Replay));
+        assert_eq!(w.check(base + 3, true, None), Err(IdError::Replay));
+        let now = Some(1_700_000_000);
+        assert_eq!(w.check((1_700_000_031i64 << 32) | 1, true, now), Err(IdError::TimeWindow));
+        assert_eq!(w.check((1_699_999_600i64 << 32) | 1, true, now), Err(IdError::TimeWindow));
+        assert_eq!(w.check((1_700_000_020i64 << 32) | 1, true, now), Ok(()));
+        assert_eq!(w.check(base + 4, false, None), Err(IdError::Replay));
+        assert_eq!(w.check(base + 6, false, None), Err(IdError::Parity));
+    }
+}

@@ -1,0 +1,670 @@
+//! The MTProto session, sans-IO: msg_ids, seq_nos, salts, acks, containers, gzip, RPC routing.
+//!
+//! A [`Session`] turns requests into encrypted messages ([`Session::flush`]) and received
+//! encrypted messages into [`Event`]s ([`Session::receive`], [`Session::poll_event`]). It never
+//! touches a socket; the time comes from an injected [`Clock`]. The client side is [`Session`];
+//! the test server's side is [`server::ServerSession`] (feature `server`).
+//!
+//! Every received message is checked before anything in it is trusted: the envelope checks of
+//! [`decrypt_message`] (auth_key_id, msg_key, length, padding, session_id), then the msg_id's
+//! parity, the replay window and, once the clock is synced, the time window. A failing message is
+//! dropped and reported as a [`SessionError`]; the session lives on.
+
+mod clock;
+#[cfg(feature = "server")]
+pub mod server;
+pub mod wire;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+
+use tl_codec::{Decode, Function};
+
+pub use clock::{msg_id_at, Clock, IdError, MsgIds, ReplayWindow, SystemClock};
+pub use wire::GzipError;
+
+use crate::crypto::Side;
+use crate::encrypted::{decrypt_message, encrypt_message, DecryptError, MessageHeader};
+use crate::random::Random;
+use crate::schema::{functions, types};
+use crate::AuthKey;
+
+/// A message id, as returned by [`Session::invoke`] to match the completion.
+pub type MsgId = i64;
+
+/// How many received msg_ids the replay window remembers.
+const REPLAY_WINDOW: usize = 512;
+/// Most ids one msgs_ack carries.
+const MAX_ACKS: usize = 8192;
+
+/// Tunables of a session.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Cap on an inflated gzip_packed object.
+    pub max_inflated: usize,
+    /// Requests at least this long are sent gzip_packed when that makes them shorter.
+    pub gzip_threshold: usize,
+    /// Most messages per container.
+    pub max_container_messages: usize,
+    /// Most bytes per container body.
+    pub max_container_bytes: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            max_inflated: 16 << 20,
+            gzip_threshold: 512,
+            max_container_messages: wire::MAX_CONTAINER_MESSAGES,
+            max_container_bytes: wire::MAX_CONTAINER_BYTES,
+        }
+    }
+}
+
+/// An RPC error answered by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcError {
+    /// error_code (e.g. 420, 400).
+    pub code: i32,
+    /// error_message (e.g. `FLOOD_WAIT_30`).
+    pub message: String,
+}
+
+impl RpcError {
+    /// The seconds of a `FLOOD_WAIT_N` (or `FLOOD_PREMIUM_WAIT_N`, `SLOWMODE_WAIT_N`) error.
+    pub fn flood_wait(&self) -> Option<u32> {
+        let (head, n) = self.message.rsplit_once('_')?;
+        if head.ends_with("WAIT") {
+            n.parse().ok()
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for RpcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rpc error {}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for RpcError {}
+
+/// Why a request did not get a result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// The server answered rpc_error.
+    Rpc(RpcError),
+    /// The server refused the message with a bad_msg_notification code the session cannot fix.
+    BadMessage {
+        /// The notification's error_code.
+        code: i32,
+    },
+    /// The server dropped the answer (rpc_drop_answer) or the session gave up the request.
+    Dropped,
+    /// The result was gzip_packed and could not be inflated.
+    Gzip(GzipError),
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::Rpc(e) => e.fmt(f),
+            RequestError::BadMessage { code } => write!(f, "bad_msg_notification code {code}"),
+            RequestError::Dropped => f.write_str("request dropped"),
+            RequestError::Gzip(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// A result that did not decode as the function's `Return` type; the raw bytes are kept (an
+/// unknown constructor from a newer layer, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    /// The codec's error.
+    pub error: tl_codec::Error,
+    /// The undecoded result.
+    pub raw: Vec<u8>,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "undecodable result ({} bytes): {}", self.raw.len(), self.error)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes a completed request's raw result into `F::Return`.
+pub fn decode_result<'a, F>(raw: &'a [u8]) -> Result<F::Return, DecodeError>
+where
+    F: Function,
+    F::Return: Decode<'a>,
+{
+    tl_codec::decode_response::<F>(raw).map_err(|error| DecodeError { error, raw: raw.to_vec() })
+}
+
+/// What the session tells its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A request finished: its id (as returned by [`Session::invoke`]) and its raw result.
+    Completed {
+        /// The id [`Session::invoke`] returned.
+        request: MsgId,
+        /// The result object's bytes (inflated), or why there is none.
+        result: Result<Vec<u8>, RequestError>,
+    },
+    /// A message that answers no request (updates).
+    Unsolicited(Vec<u8>),
+    /// The server created a new session; updates may have been missed.
+    NewSession {
+        /// The first msg_id the new session covers.
+        first_msg_id: i64,
+    },
+}
+
+/// Why a received message was dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionError {
+    /// An envelope check failed.
+    Decrypt(DecryptError),
+    /// A msg_id check failed.
+    MsgId(IdError),
+    /// A service message was malformed.
+    Malformed(tl_codec::Error),
+    /// A gzip_packed message could not be inflated.
+    Gzip(GzipError),
+    /// A container inside a container.
+    NestedContainer,
+    /// The message could not be encrypted (too long).
+    TooLong,
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::Decrypt(e) => write!(f, "message dropped: {e}"),
+            SessionError::MsgId(e) => write!(f, "message dropped: msg_id {e:?}"),
+            SessionError::Malformed(e) => write!(f, "malformed service message: {e}"),
+            SessionError::Gzip(e) => e.fmt(f),
+            SessionError::NestedContainer => f.write_str("container inside a container"),
+            SessionError::TooLong => f.write_str("message too long"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+impl From<tl_codec::Error> for SessionError {
+    fn from(e: tl_codec::Error) -> Self {
+        SessionError::Malformed(e)
+    }
+}
+
+/// A request sent and not yet answered.
+#[derive(Debug, Clone)]
+struct Pending {
+    /// The id handed to the caller, kept across resends.
+    request: MsgId,
+    /// The container it was last sent in.
+    container: Option<i64>,
+    body: Vec<u8>,
+}
+
+/// A message waiting to be sent.
+#[derive(Debug, Clone)]
+struct Queued {
+    request: MsgId,
+    body: Vec<u8>,
+    /// Content-related messages expect an answer and are resent until answered.
+    content_related: bool,
+}
+
+/// A content-related message just sent: (request, msg_id, container, body).
+type Sent = (MsgId, i64, Option<i64>, Vec<u8>);
+
+/// State shared by both sides: ids, seq_no, received-id checks, outgoing queue.
+#[derive(Debug)]
+struct Core {
+    key: AuthKey,
+    /// Who we are (decides the KDF side and the id parities).
+    side: Side,
+    session_id: i64,
+    salt: i64,
+    ids: MsgIds,
+    synced: bool,
+    /// Content-related messages sent so far.
+    seq: i32,
+    window: ReplayWindow,
+    acks: Vec<i64>,
+    queue: VecDeque<Queued>,
+    config: SessionConfig,
+}
+
+impl Core {
+    fn new(key: AuthKey, side: Side, session_id: i64, salt: i64, config: SessionConfig) -> Self {
+        Core {
+            key,
+            side,
+            session_id,
+            salt,
+            ids: MsgIds::new(if side == Side::Client { 0 } else { 1 }),
+            synced: false,
+            seq: 0,
+            window: ReplayWindow::new(REPLAY_WINDOW),
+            acks: Vec::new(),
+            queue: VecDeque::new(),
+            config,
+        }
+    }
+
+    fn seq_no(&mut self, content_related: bool) -> i32 {
+        if content_related {
+            let s = self.seq.wrapping_mul(2) | 1;
+            self.seq = self.seq.wrapping_add(1);
+            s
+        } else {
+            self.seq.wrapping_mul(2)
+        }
+    }
+
+    fn peer_odd(&self) -> bool {
+        self.side == Side::Client
+    }
+
+    /// Decrypts and checks one message; returns its header and body (moved out of `frame`).
+    fn open<'f>(
+        &mut self,
+        frame: &'f mut [u8],
+        now: std::time::Duration,
+    ) -> Result<(MessageHeader, &'f [u8]), SessionError> {
+        let peer = if self.side == Side::Client { Side::Server } else { Side::Client };
+        let msg = decrypt_message(&self.key, peer, self.session_id, frame).map_err(SessionError::Decrypt)?;
+        let now_secs = self.synced.then(|| now.as_secs() as i64 + self.ids.offset());
+        self.window.check(msg.header.msg_id, self.peer_odd(), now_secs).map_err(SessionError::MsgId)?;
+        if !self.synced && self.side == Side::Client {
+            // The first authentic message tells us the server's time.
+            self.ids.sync(msg.header.msg_id, now);
+            self.synced = true;
+        }
+        Ok((msg.header, msg.body))
+    }
+
+    /// Checks an id inside a container, like the container's own.
+    fn check_inner(&mut self, id: i64, now: std::time::Duration) -> Result<(), SessionError> {
+        let now_secs = self.synced.then(|| now.as_secs() as i64 + self.ids.offset());
+        self.window.check(id, self.peer_odd(), now_secs).map_err(SessionError::MsgId)
+    }
+
+    fn note_received(&mut self, msg_id: i64, seq_no: i32) {
+        if seq_no & 1 == 1 && self.acks.len() < MAX_ACKS {
+            self.acks.push(msg_id);
+        }
+    }
+
+    fn has_output(&self) -> bool {
+        !self.queue.is_empty() || !self.acks.is_empty()
+    }
+
+    /// Packs what is queued (and pending acks) into one encrypted message appended to `out`.
+    /// Returns the (request, msg_id, container, body) of each content-related message sent.
+    fn flush(
+        &mut self,
+        now: std::time::Duration,
+        rng: &mut dyn Random,
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<Sent>, SessionError> {
+        let mut parts: Vec<(MsgId, i64, i32, Vec<u8>, bool)> = Vec::new();
+        let mut size = wire::CONTAINER_HEADER;
+        if !self.acks.is_empty() {
+            let ids = std::mem::take(&mut self.acks);
+            let body = tl_codec::to_bytes(&types::MsgsAck { msg_ids: ids });
+            size += wire::MESSAGE_HEADER + body.len();
+            let id = self.ids.next(now);
+            let seq = self.seq_no(false);
+            parts.push((0, id, seq, body, false));
+        }
+        while let Some(q) = self.queue.front() {
+            let add = wire::MESSAGE_HEADER + q.body.len();
+            let full = parts.len() >= self.config.max_container_messages
+                || size + add > self.config.max_container_bytes;
+            if full && !parts.is_empty() {
+                break;
+            }
+            let Some(q) = self.queue.pop_front() else { break };
+            size += add;
+            let id = self.ids.next(now);
+            let seq = self.seq_no(q.content_related);
+            parts.push((q.request, id, seq, q.body, q.content_related));
+        }
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let salt = self.salt;
+        let (container, header, body) = if parts.len() == 1 {
+            let (_, id, seq, body, _) = &parts[0];
+            (
+                None,
+                MessageHeader { salt, session_id: self.session_id, msg_id: *id, seq_no: *seq },
+                body.clone(),
+            )
+        } else {
+            let inner: Vec<wire::Inner<'_>> = parts
+                .iter()
+                .map(|(_, id, seq, body, _)| wire::Inner { msg_id: *id, seq_no: *seq, body })
+                .collect();
+            let mut body = Vec::with_capacity(size);
+            wire::write_container(&inner, &mut body);
+            // The container's id must be above every id inside it.
+            let id = self.ids.next(now);
+            let seq = self.seq_no(false);
+            (Some(id), MessageHeader { salt, session_id: self.session_id, msg_id: id, seq_no: seq }, body)
+        };
+        encrypt_message(&self.key, self.side, &header, &body, rng, out).map_err(|_| SessionError::TooLong)?;
+        Ok(parts
+            .into_iter()
+            .filter(|p| p.4)
+            .map(|(request, id, _, body, _)| (request, id, container, body))
+            .collect())
+    }
+}
+
+/// The client side of an MTProto session.
+#[derive(Debug)]
+pub struct Session<C: Clock> {
+    core: Core,
+    clock: C,
+    /// Sent requests awaiting an answer, by their current msg_id.
+    pending: HashMap<i64, Pending>,
+    /// Future salts, as (valid_since, valid_until, salt).
+    salts: Vec<(i32, i32, i64)>,
+    events: VecDeque<Event>,
+    next_local: MsgId,
+}
+
+impl<C: Clock> Session<C> {
+    /// A session over `key` with the initial `salt` (from the handshake) and a random `session_id`.
+    pub fn new(key: AuthKey, salt: i64, session_id: i64, clock: C) -> Self {
+        Self::with_config(key, salt, session_id, clock, SessionConfig::default())
+    }
+
+    /// [`Session::new`] with tunables.
+    pub fn with_config(key: AuthKey, salt: i64, session_id: i64, clock: C, config: SessionConfig) -> Self {
+        Session {
+            core: Core::new(key, Side::Client, session_id, salt, config),
+            clock,
+            pending: HashMap::new(),
+            salts: Vec::new(),
+            events: VecDeque::new(),
+            next_local: 0,
+        }
+    }
+
+    /// Sets the server-minus-local clock offset (e.g. from the handshake's server_time).
+    pub fn set_time_offset(&mut self, offset_secs: i64) {
+        self.core.ids.set_offset(offset_secs);
+        self.core.synced = true;
+    }
+
+    /// The session id.
+    pub fn session_id(&self) -> i64 {
+        self.core.session_id
+    }
+
+    /// The salt in use.
+    pub fn salt(&self) -> i64 {
+        self.core.salt
+    }
+
+    /// Requests sent or queued and not yet answered.
+    pub fn pending(&self) -> usize {
+        self.pending.len() + self.core.queue.iter().filter(|q| q.content_related).count()
+    }
+
+    /// Queues the function `f`; returns the id its [`Event::Completed`] will carry.
+    pub fn invoke<F: Function>(&mut self, f: &F) -> MsgId {
+        let body = tl_codec::to_bytes(f);
+        self.invoke_raw(body)
+    }
+
+    /// Queues an already-encoded request (one boxed function).
+    pub fn invoke_raw(&mut self, mut body: Vec<u8>) -> MsgId {
+        if body.len() >= self.core.config.gzip_threshold {
+            let packed = wire::gzip(&body);
+            if packed.len() < body.len() {
+                body = packed;
+            }
+        }
+        // Requests are named before they get a msg_id (assigned at flush); these local ids are
+        // negative so they never look like a real msg_id.
+        self.next_local -= 1;
+        let request = self.next_local;
+        self.core.queue.push_back(Queued { request, body, content_related: true });
+        request
+    }
+
+    /// Queues a ping; its pong completes the returned request.
+    pub fn ping(&mut self, ping_id: i64) -> MsgId {
+        self.invoke(&functions::Ping { ping_id })
+    }
+
+    /// Whether [`Session::flush`] has anything to send.
+    pub fn wants_flush(&self) -> bool {
+        self.core.has_output()
+    }
+
+    /// Appends one encrypted message holding what is queued to `out` (a container when there is
+    /// more than one message, cut at the container limits: call again while
+    /// [`Session::wants_flush`]). Returns whether anything was written.
+    pub fn flush(&mut self, rng: &mut dyn Random, out: &mut Vec<u8>) -> Result<bool, SessionError> {
+        let now = self.clock.now();
+        self.rotate_salt(now);
+        if !self.core.has_output() {
+            return Ok(false);
+        }
+        for (request, id, container, body) in self.core.flush(now, rng, out)? {
+            self.pending.insert(id, Pending { request, container, body });
+        }
+        Ok(true)
+    }
+
+    /// Switches to a future salt once the current time is inside its validity.
+    fn rotate_salt(&mut self, now: std::time::Duration) {
+        let t = now.as_secs() as i64 + self.core.ids.offset();
+        self.salts.retain(|&(_, until, _)| i64::from(until) > t);
+        if let Some(&(_, _, salt)) = self.salts.iter().find(|&&(since, _, _)| i64::from(since) <= t) {
+            self.core.salt = salt;
+        }
+    }
+
+    /// After a reconnect: every request sent and not answered goes out again with a new msg_id.
+    pub fn resend_pending(&mut self) {
+        let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
+        all.sort_by_key(|(id, _)| *id);
+        for (_, p) in all.into_iter().rev() {
+            self.core.queue.push_front(Queued { request: p.request, body: p.body, content_related: true });
+        }
+    }
+
+    /// Requeues the requests sent as `msg_id` or inside the container `msg_id`.
+    fn resend(&mut self, msg_id: i64) -> bool {
+        let ids: Vec<i64> = self
+            .pending
+            .iter()
+            .filter(|(&id, p)| id == msg_id || p.container == Some(msg_id))
+            .map(|(&id, _)| id)
+            .collect();
+        let mut sorted = ids;
+        sorted.sort_unstable();
+        let found = !sorted.is_empty();
+        for id in sorted.into_iter().rev() {
+            if let Some(p) = self.pending.remove(&id) {
+                self.core.queue.push_front(Queued {
+                    request: p.request,
+                    body: p.body,
+                    content_related: true,
+                });
+            }
+        }
+        found
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Decrypts, checks and handles one received encrypted message (in place). A message that
+    /// fails a check is dropped with an error and changes nothing.
+    pub fn receive(&mut self, frame: &mut [u8]) -> Result<(), SessionError> {
+        let now = self.clock.now();
+        let (header, body) = self.core.open(frame, now)?;
+        self.handle(header.msg_id, header.seq_no, body, now, true)
+    }
+
+    fn handle(
+        &mut self,
+        msg_id: i64,
+        seq_no: i32,
+        body: &[u8],
+        now: std::time::Duration,
+        top: bool,
+    ) -> Result<(), SessionError> {
+        match wire::constructor(body) {
+            Some(wire::MSG_CONTAINER) => {
+                if !top {
+                    return Err(SessionError::NestedContainer);
+                }
+                let inner = wire::read_container(body)?;
+                for m in inner {
+                    self.core.check_inner(m.msg_id, now)?;
+                    // One bad message inside does not drop its valid neighbours.
+                    if let Err(e) = self.handle(m.msg_id, m.seq_no, m.body, now, false) {
+                        if matches!(e, SessionError::NestedContainer) {
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Some(wire::GZIP_PACKED) => {
+                let inflated =
+                    wire::gunzip(body, self.core.config.max_inflated).map_err(SessionError::Gzip)?;
+                if wire::constructor(&inflated) == Some(wire::MSG_CONTAINER) {
+                    return Err(SessionError::NestedContainer);
+                }
+                self.handle(msg_id, seq_no, &inflated, now, false)
+            }
+            Some(id) => {
+                self.core.note_received(msg_id, seq_no);
+                self.service(id, msg_id, body, now)
+            }
+            None => Err(SessionError::Malformed(
+                tl_codec::Reader::new(body).error(tl_codec::ErrorKind::UnexpectedEnd { needed: 4 }),
+            )),
+        }
+    }
+
+    fn complete(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {
+        if let Some(p) = self.pending.remove(&req_msg_id) {
+            self.events.push_back(Event::Completed { request: p.request, result });
+        }
+    }
+
+    fn service(
+        &mut self,
+        id: u32,
+        msg_id: i64,
+        body: &[u8],
+        now: std::time::Duration,
+    ) -> Result<(), SessionError> {
+        use tl_codec::{from_bytes, Identifiable};
+        match id {
+            wire::RPC_RESULT => {
+                let (req, result) = wire::read_rpc_result(body)?;
+                let result = match wire::constructor(result) {
+                    Some(wire::GZIP_PACKED) => {
+                        wire::gunzip(result, self.core.config.max_inflated).map_err(RequestError::Gzip)
+                    }
+                    _ => Ok(result.to_vec()),
+                };
+                let result = result.and_then(|r| match wire::constructor(&r) {
+                    Some(wire::RPC_ERROR) => match from_bytes::<types::RpcError<'_>>(&r) {
+                        Ok(e) => Err(RequestError::Rpc(RpcError {
+                            code: e.error_code,
+                            message: e.error_message.to_str_lossy().into_owned(),
+                        })),
+                        Err(_) => Ok(r),
+                    },
+                    _ => Ok(r),
+                });
+                self.complete(req, result);
+            }
+            types::Pong::CONSTRUCTOR_ID => {
+                let pong: types::Pong = from_bytes(body)?;
+                self.complete(pong.msg_id, Ok(body.to_vec()));
+            }
+            types::BadServerSalt::CONSTRUCTOR_ID => {
+                let bad: types::BadServerSalt = from_bytes(body)?;
+                self.core.salt = bad.new_server_salt;
+                self.resend(bad.bad_msg_id);
+            }
+            types::BadMsgNotification::CONSTRUCTOR_ID => {
+                let bad: types::BadMsgNotification = from_bytes(body)?;
+                match bad.error_code {
+                    // msg_id too low / too high: our clock is off; take the server's time.
+                    16 | 17 => {
+                        self.core.ids.sync(msg_id, now);
+                        self.core.synced = true;
+                        self.resend(bad.bad_msg_id);
+                    }
+                    // seq_no too low: skip ahead; too high: nothing sane to do but resend.
+                    32 => {
+                        self.core.seq = self.core.seq.wrapping_add(64);
+                        self.resend(bad.bad_msg_id);
+                    }
+                    33 => {
+                        self.resend(bad.bad_msg_id);
+                    }
+                    code => {
+                        let ids: Vec<i64> = self
+                            .pending
+                            .iter()
+                            .filter(|(&id, p)| id == bad.bad_msg_id || p.container == Some(bad.bad_msg_id))
+                            .map(|(&id, _)| id)
+                            .collect();
+                        for id in ids {
+                            self.complete(id, Err(RequestError::BadMessage { code }));
+                        }
+                    }
+                }
+            }
+            types::NewSessionCreated::CONSTRUCTOR_ID => {
+                let new: types::NewSessionCreated = from_bytes(body)?;
+                self.core.salt = new.server_salt;
+                // Requests older than the new session were lost with the old one.
+                let lost: Vec<i64> =
+                    self.pending.keys().copied().filter(|&id| id < new.first_msg_id).collect();
+                for id in lost {
+                    self.resend(id);
+                }
+                self.events.push_back(Event::NewSession { first_msg_id: new.first_msg_id });
+            }
+            types::FutureSalts::CONSTRUCTOR_ID => {
+                let fs: types::FutureSalts = from_bytes(body)?;
+                self.salts = fs.salts.iter().map(|s| (s.0.valid_since, s.0.valid_until, s.0.salt)).collect();
+                self.complete(fs.req_msg_id, Ok(body.to_vec()));
+            }
+            types::MsgsAck::CONSTRUCTOR_ID
+            | types::MsgDetailedInfo::CONSTRUCTOR_ID
+            | types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {}
+            _ => self.events.push_back(Event::Unsolicited(body.to_vec())),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(all(test, feature = "server"))]
+mod tests;

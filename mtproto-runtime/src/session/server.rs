@@ -1,0 +1,209 @@
+//! The test server's side of a session (feature `server`): enough to answer a client over
+//! loopback — pings, requests handed to the owner, forced bad_server_salt, containers, gzip.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tl_codec::{from_bytes, Identifiable};
+
+use super::{wire, Clock, Core, Queued, SessionConfig, SessionError};
+use crate::crypto::Side;
+use crate::encrypted::decrypt_message;
+use crate::random::Random;
+use crate::schema::{functions, types};
+use crate::AuthKey;
+
+/// A request the server's owner should answer with [`ServerSession::respond`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The request's msg_id (what the answer's rpc_result names).
+    pub msg_id: i64,
+    /// The request (one boxed function, inflated).
+    pub body: Vec<u8>,
+}
+
+/// The server side of one client's session.
+#[derive(Debug)]
+pub struct ServerSession<C: Clock> {
+    core: Core,
+    clock: C,
+    known: bool,
+    requests: VecDeque<Request>,
+    /// Results at least this long are sent gzip_packed.
+    pub gzip_results: usize,
+}
+
+impl<C: Clock> ServerSession<C> {
+    /// A server session over `key` that accepts `salt`; the session id is learnt from the first
+    /// message.
+    pub fn new(key: AuthKey, salt: i64, clock: C) -> Self {
+        let mut core = Core::new(key, Side::Server, 0, salt, SessionConfig::default());
+        // The server's clock is the reference.
+        core.synced = true;
+        ServerSession { core, clock, known: false, requests: VecDeque::new(), gzip_results: 512 }
+    }
+
+    /// The salt clients must use.
+    pub fn salt(&self) -> i64 {
+        self.core.salt
+    }
+
+    /// Changes the accepted salt: the client's next message gets bad_server_salt.
+    pub fn change_salt(&mut self, salt: i64) {
+        self.core.salt = salt;
+    }
+
+    /// The next request to answer.
+    pub fn poll_request(&mut self) -> Option<Request> {
+        self.requests.pop_front()
+    }
+
+    /// Queues the answer `result` (one boxed object) to the request `req_msg_id`.
+    pub fn respond(&mut self, req_msg_id: i64, result: &[u8]) {
+        let packed;
+        let result = if result.len() >= self.gzip_results {
+            packed = wire::gzip(result);
+            &packed[..]
+        } else {
+            result
+        };
+        let mut body = Vec::with_capacity(12 + result.len());
+        wire::write_rpc_result(req_msg_id, result, &mut body);
+        self.push(body);
+    }
+
+    /// Queues an rpc_error answer to `req_msg_id`.
+    pub fn respond_error(&mut self, req_msg_id: i64, code: i32, message: &str) {
+        let e = types::RpcError { error_code: code, error_message: tl_codec::TlStr::new(message) };
+        self.respond(req_msg_id, &tl_codec::to_bytes(&e));
+    }
+
+    /// Queues a message that answers nothing (an update).
+    pub fn send_unsolicited(&mut self, body: Vec<u8>) {
+        self.push(body);
+    }
+
+    fn push(&mut self, body: Vec<u8>) {
+        self.core.queue.push_back(Queued { request: 0, body, content_related: true });
+    }
+
+    /// Whether [`ServerSession::flush`] has anything to send.
+    pub fn wants_flush(&self) -> bool {
+        self.core.has_output()
+    }
+
+    /// Appends one encrypted message holding what is queued (a container when more than one).
+    pub fn flush(&mut self, rng: &mut dyn Random, out: &mut Vec<u8>) -> Result<bool, SessionError> {
+        if !self.core.has_output() {
+            return Ok(false);
+        }
+        self.core.flush(self.clock.now(), rng, out)?;
+        Ok(true)
+    }
+
+    /// Decrypts, checks and handles one message from the client.
+    pub fn receive(&mut self, frame: &mut [u8]) -> Result<(), SessionError> {
+        let now = self.clock.now();
+        let greet = !self.known;
+        if greet {
+            self.learn_session(frame)?;
+        }
+        let (header, body) = self.core.open(frame, now)?;
+        if greet {
+            self.greet(header.msg_id, body);
+        }
+        if header.salt != self.core.salt {
+            let bad = types::BadServerSalt {
+                bad_msg_id: header.msg_id,
+                bad_msg_seqno: header.seq_no,
+                error_code: 48,
+                new_server_salt: self.core.salt,
+            };
+            self.core.queue.push_back(Queued {
+                request: 0,
+                body: tl_codec::to_bytes(&bad),
+                content_related: false,
+            });
+            return Ok(());
+        }
+        self.handle(header.msg_id, header.seq_no, body, now, true)
+    }
+
+    /// Tells the client its session is new; `first_msg_id` is the first (innermost) id received.
+    fn greet(&mut self, header_msg_id: i64, body: &[u8]) {
+        let first_msg_id = match wire::constructor(body) {
+            Some(wire::MSG_CONTAINER) => wire::read_container(body)
+                .ok()
+                .and_then(|m| m.iter().map(|m| m.msg_id).min())
+                .unwrap_or(header_msg_id),
+            _ => header_msg_id,
+        };
+        let created = types::NewSessionCreated {
+            first_msg_id,
+            unique_id: self.core.session_id ^ 0x5eed,
+            server_salt: self.core.salt,
+        };
+        self.core.queue.push_back(Queued {
+            request: 0,
+            body: tl_codec::to_bytes(&created),
+            content_related: true,
+        });
+    }
+
+    /// Reads the session id of the first message from a decrypted copy.
+    fn learn_session(&mut self, frame: &[u8]) -> Result<(), SessionError> {
+        let mut copy = frame.to_vec();
+        let session = match decrypt_message(&self.core.key, Side::Client, 0, &mut copy) {
+            Ok(m) => m.header.session_id,
+            Err(crate::encrypted::DecryptError::WrongSession) => {
+                let b = copy.get(32..40).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]);
+                i64::from_le_bytes(b)
+            }
+            Err(e) => return Err(SessionError::Decrypt(e)),
+        };
+        self.core.session_id = session;
+        self.known = true;
+        Ok(())
+    }
+
+    fn handle(
+        &mut self,
+        msg_id: i64,
+        seq_no: i32,
+        body: &[u8],
+        now: Duration,
+        top: bool,
+    ) -> Result<(), SessionError> {
+        match wire::constructor(body) {
+            Some(wire::MSG_CONTAINER) if top => {
+                for m in wire::read_container(body)? {
+                    self.core.check_inner(m.msg_id, now)?;
+                    self.handle(m.msg_id, m.seq_no, m.body, now, false)?;
+                }
+                Ok(())
+            }
+            Some(wire::MSG_CONTAINER) => Err(SessionError::NestedContainer),
+            Some(wire::GZIP_PACKED) => {
+                let inflated =
+                    wire::gunzip(body, self.core.config.max_inflated).map_err(SessionError::Gzip)?;
+                self.handle(msg_id, seq_no, &inflated, now, false)
+            }
+            Some(functions::Ping::CONSTRUCTOR_ID) => {
+                self.core.note_received(msg_id, seq_no);
+                let ping: functions::Ping = from_bytes(body)?;
+                let pong = types::Pong { msg_id, ping_id: ping.ping_id };
+                self.push(tl_codec::to_bytes(&pong));
+                Ok(())
+            }
+            Some(types::MsgsAck::CONSTRUCTOR_ID) => Ok(()),
+            Some(_) => {
+                self.core.note_received(msg_id, seq_no);
+                self.requests.push_back(Request { msg_id, body: body.to_vec() });
+                Ok(())
+            }
+            None => Err(SessionError::Malformed(
+                tl_codec::Reader::new(body).error(tl_codec::ErrorKind::UnexpectedEnd { needed: 4 }),
+            )),
+        }
+    }
+}

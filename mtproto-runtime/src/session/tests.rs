@@ -1,0 +1,304 @@
+//! Client against server session, in memory, with a stepped clock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::server::ServerSession;
+use super::*;
+use crate::OsRandom;
+
+const T0: u64 = 1_700_000_000;
+
+#[derive(Clone)]
+struct TestClock(Arc<AtomicU64>);
+
+impl Clock for TestClock {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
+}
+
+impl TestClock {
+    fn advance(&self, ms: u64) {
+        self.0.fetch_add(ms * 1_000_000, Ordering::Relaxed);
+    }
+}
+
+struct Pair {
+    client: Session<TestClock>,
+    server: ServerSession<TestClock>,
+    clock: TestClock,
+    rng: OsRandom,
+}
+
+fn pair() -> Pair {
+    let clock = TestClock(Arc::new(AtomicU64::new(T0 * 1_000_000_000)));
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let server = ServerSession::new(key.clone(), 77, clock.clone());
+    let client = Session::new(key, 77, 0x1234, clock.clone());
+    Pair { client, server, clock, rng: OsRandom::new() }
+}
+
+impl Pair {
+    /// Client → server: returns the frames sent.
+    fn up(&mut self) -> Vec<Vec<u8>> {
+        let mut frames = Vec::new();
+        while self.client.wants_flush() {
+            let mut out = Vec::new();
+            self.client.flush(&mut self.rng, &mut out).unwrap();
+            frames.push(out);
+        }
+        for f in &frames {
+            self.server.receive(&mut f.clone()).unwrap();
+        }
+        frames
+    }
+
+    /// Server → client: returns the frames sent.
+    fn down(&mut self) -> Vec<Vec<u8>> {
+        let mut frames = Vec::new();
+        while self.server.wants_flush() {
+            let mut out = Vec::new();
+            self.server.flush(&mut self.rng, &mut out).unwrap();
+            frames.push(out);
+        }
+        for f in &frames {
+            self.client.receive(&mut f.clone()).unwrap();
+        }
+        frames
+    }
+
+    /// Echoes every request back as its own result.
+    fn echo(&mut self) {
+        while let Some(r) = self.server.poll_request() {
+            self.server.respond(r.msg_id, &r.body);
+        }
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        std::iter::from_fn(|| self.client.poll_event()).collect()
+    }
+}
+
+fn completed(events: &[Event]) -> Vec<(MsgId, Result<Vec<u8>, RequestError>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Completed { request, result } => Some((*request, result.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn ping_gets_its_pong_and_new_session_is_reported() {
+    let mut p = pair();
+    let req = p.client.ping(99);
+    p.up();
+    p.down();
+    let events = p.events();
+    assert!(events.contains(&Event::NewSession { first_msg_id: events_first(&events) }));
+    let done = completed(&events);
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].0, req);
+    let pong = decode_result::<functions::Ping>(done[0].1.as_ref().unwrap()).unwrap();
+    assert_eq!(pong.ping_id, 99);
+    assert_eq!(p.client.pending(), 0);
+}
+
+fn events_first(events: &[Event]) -> i64 {
+    events
+        .iter()
+        .find_map(|e| match e {
+            Event::NewSession { first_msg_id } => Some(*first_msg_id),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn containers_gzip_and_acks() {
+    let mut p = pair();
+    // Large requests go gzip_packed; the results come back gzip_packed too.
+    let big = functions::GetFutureSalts { num: 1 };
+    let reqs: Vec<MsgId> = (0..5).map(|_| p.client.invoke(&big)).collect();
+    let large = p.client.invoke_raw({
+        let mut b = 0x1234_5678u32.to_le_bytes().to_vec();
+        b.extend(std::iter::repeat_n(0u8, 4096));
+        b
+    });
+    let frames = p.up();
+    assert_eq!(frames.len(), 1, "one container");
+    assert!(frames[0].len() < 1024, "the 4 KiB request was compressed");
+    p.echo();
+    p.down();
+    let events = p.events();
+    let done = completed(&events);
+    assert_eq!(done.len(), 6, "{events:?}");
+    for r in reqs.iter().chain([&large]) {
+        assert!(done.iter().any(|(id, res)| id == r && res.is_ok()));
+    }
+    let large_result = done.iter().find(|(id, _)| *id == large).unwrap().1.clone().unwrap();
+    assert_eq!(large_result.len(), 4100);
+    // The server's content-related messages are acknowledged in the next flush.
+    assert!(p.client.wants_flush());
+}
+
+#[test]
+fn container_limits_split_the_queue() {
+    let clock = TestClock(Arc::new(AtomicU64::new(T0 * 1_000_000_000)));
+    let key = AuthKey::from_bytes([1; 256]);
+    let config = SessionConfig { max_container_messages: 4, ..SessionConfig::default() };
+    let mut client = Session::with_config(key, 1, 2, clock, config);
+    for i in 0..10 {
+        client.ping(i);
+    }
+    let mut rng = OsRandom::new();
+    let mut n = 0;
+    while client.wants_flush() {
+        client.flush(&mut rng, &mut Vec::new()).unwrap();
+        n += 1;
+    }
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn bad_server_salt_resends_with_the_new_salt() {
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    p.down();
+    p.events();
+    p.server.change_salt(555);
+    let req = p.client.ping(2);
+    p.up();
+    p.down(); // bad_server_salt
+    assert_eq!(p.client.salt(), 555);
+    assert!(completed(&p.events()).is_empty());
+    p.up(); // resent
+    p.down();
+    let done = completed(&p.events());
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].0, req);
+}
+
+#[test]
+fn rpc_error_is_typed_and_flood_wait_parsed() {
+    let mut p = pair();
+    let req = p.client.invoke(&functions::GetFutureSalts { num: 1 });
+    p.up();
+    let r = p.server.poll_request().unwrap();
+    p.server.respond_error(r.msg_id, 420, "FLOOD_WAIT_31");
+    p.down();
+    let done = completed(&p.events());
+    let Err(RequestError::Rpc(e)) = &done[0].1 else { panic!("{done:?}") };
+    assert_eq!((done[0].0, e.code, e.flood_wait()), (req, 420, Some(31)));
+    assert_eq!(RpcError { code: 400, message: "PEER_ID_INVALID".into() }.flood_wait(), None);
+}
+
+#[test]
+fn unknown_result_keeps_raw_bytes_and_session_lives() {
+    let mut p = pair();
+    p.client.invoke(&functions::GetFutureSalts { num: 1 });
+    p.up();
+    // The server answers with an rpc_result holding an object of no known constructor.
+    let r = p.server.poll_request().unwrap();
+    p.server.respond(r.msg_id, &[0xde, 0xad, 0xbe, 0xef]);
+    p.down();
+    let done = completed(&p.events());
+    let raw = done[0].1.clone().unwrap();
+    let err = decode_result::<functions::GetFutureSalts>(&raw).unwrap_err();
+    assert_eq!(err.raw, raw);
+    p.client.ping(6);
+    p.up();
+    p.down();
+    assert_eq!(completed(&p.events()).len(), 1);
+}
+
+#[test]
+fn tampered_replayed_and_stale_messages_are_dropped() {
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    let frames = {
+        let mut out = Vec::new();
+        p.server.flush(&mut p.rng, &mut out).unwrap();
+        out
+    };
+    for i in 0..frames.len() {
+        let mut t = frames.clone();
+        t[i] ^= 0x40;
+        assert!(p.client.receive(&mut t).is_err(), "byte {i}");
+    }
+    p.client.receive(&mut frames.clone()).unwrap();
+    assert_eq!(p.client.receive(&mut frames.clone()), Err(SessionError::MsgId(IdError::Replay)));
+    // A message from 10 minutes ago is outside the time window.
+    p.client.ping(2);
+    p.up();
+    let mut old = Vec::new();
+    p.server.flush(&mut p.rng, &mut old).unwrap();
+    p.clock.advance(600_000);
+    assert_eq!(p.client.receive(&mut old), Err(SessionError::MsgId(IdError::TimeWindow)));
+    // Truncated and garbage frames fail without panicking.
+    for n in 0..64 {
+        assert!(p.client.receive(&mut vec![7u8; n * 4]).is_err());
+    }
+}
+
+#[test]
+fn clock_is_corrected_by_bad_msg_16() {
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    p.down();
+    p.events();
+    let (_, server_id) = (0, ((T0 as i64 + 3600) << 32) | 1);
+    // Hand-built: the server says our msg_id was too low; its own msg_id carries its time.
+    let pending_id = {
+        p.client.ping(2);
+        let mut out = Vec::new();
+        p.client.flush(&mut p.rng, &mut out).unwrap();
+        *p.client.pending.keys().max().unwrap()
+    };
+    let bad = types::BadMsgNotification { bad_msg_id: pending_id, bad_msg_seqno: 3, error_code: 16 };
+    p.client.core.synced = false; // The server's clock jumped: accept its time.
+    p.client
+        .service(
+            <types::BadMsgNotification as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+            server_id,
+            &tl_codec::to_bytes(&bad),
+            p.clock.now(),
+        )
+        .unwrap();
+    assert_eq!(p.client.core.ids.offset(), 3600);
+    assert_eq!(p.client.pending(), 1, "requeued");
+}
+
+#[test]
+fn gzip_bomb_is_refused() {
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    p.down();
+    p.events();
+    let bomb = wire::gzip(&vec![0u8; 32 << 20]);
+    p.server.send_unsolicited(bomb);
+    let mut out = Vec::new();
+    p.server.flush(&mut p.rng, &mut out).unwrap();
+    assert_eq!(p.client.receive(&mut out), Err(SessionError::Gzip(GzipError::TooLarge { limit: 16 << 20 })));
+}
+
+#[test]
+fn resend_after_reconnect() {
+    let mut p = pair();
+    let req = p.client.ping(1);
+    let mut lost = Vec::new();
+    p.client.flush(&mut p.rng, &mut lost).unwrap();
+    p.client.resend_pending();
+    p.up();
+    p.down();
+    let done = completed(&p.events());
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].0, req);
+}
