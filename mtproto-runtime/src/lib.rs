@@ -22,6 +22,8 @@ pub mod auth_key;
 pub mod crypto;
 pub mod encrypted;
 pub mod handshake;
+#[cfg(feature = "tokio")]
+pub mod net;
 pub mod plain;
 pub mod random;
 pub mod schema;
