@@ -1,0 +1,138 @@
+//! Connects to an MTProto server, runs the auth-key exchange, sends `ping` and prints one JSON
+//! object: `{"auth_key_id": "...", "server_salt": "...", "pong": true, "rtt_ms": ...}`.
+//!
+//! ```text
+//! cargo run -p mtproto-runtime --example ping --features tokio -- --addr HOST:PORT \
+//!     --transport abridged|intermediate|padded|full|obfuscated [--rsa-key PEM] [--secret HEX]
+//! ```
+//!
+//! `--rsa-key` is a file holding an `RSA PUBLIC KEY` PEM (with feature `server`, an
+//! `RSA PRIVATE KEY` PEM is accepted too, e.g. the test server's). `obfuscated` is obfuscated2
+//! over intermediate framing, or padded intermediate when the secret starts with `dd`.
+//! Any failure exits non-zero with the reason on stderr.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use mtproto_runtime::handshake::RsaPublicKey;
+use mtproto_runtime::net::{connect, ConnectOptions};
+use mtproto_runtime::schema::functions;
+use mtproto_runtime::session::decode_result;
+use mtproto_runtime::transport::{proxy_secret_key, Kind};
+
+struct Args {
+    addr: String,
+    transport: String,
+    rsa_key: Option<String>,
+    secret: Option<Vec<u8>>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let (mut addr, mut transport, mut rsa_key, mut secret) = (None, None, None, None);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--addr" => addr = Some(value()?),
+            "--transport" => transport = Some(value()?),
+            "--rsa-key" => rsa_key = Some(value()?),
+            "--secret" => secret = Some(hex(&value()?)?),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(Args {
+        addr: addr.ok_or("--addr HOST:PORT is required")?,
+        transport: transport.unwrap_or_else(|| "intermediate".into()),
+        rsa_key,
+        secret,
+    })
+}
+
+fn hex(s: &str) -> Result<Vec<u8>, String> {
+    if s.len() % 2 != 0 {
+        return Err("--secret: odd number of hex digits".into());
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2).unwrap_or(""), 16).map_err(|e| format!("--secret: {e}")))
+        .collect()
+}
+
+fn load_key(path: &str) -> Result<RsaPublicKey, String> {
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("--rsa-key {path}: {e}"))?;
+    match RsaPublicKey::from_pem(&pem) {
+        Ok(k) => Ok(k),
+        #[cfg(feature = "server")]
+        Err(_) if pem.contains("PRIVATE KEY") => mtproto_runtime::handshake::RsaPrivateKey::from_pem(&pem)
+            .map(|k| k.public().clone())
+            .map_err(|e| format!("--rsa-key {path}: {e:?}")),
+        Err(e) => Err(format!("--rsa-key {path}: {e:?}")),
+    }
+}
+
+async fn run(args: Args) -> Result<String, String> {
+    let mut options = match args.transport.as_str() {
+        "abridged" => ConnectOptions::new(Kind::Abridged),
+        "intermediate" => ConnectOptions::new(Kind::Intermediate),
+        "padded" => ConnectOptions::new(Kind::PaddedIntermediate),
+        "full" => ConnectOptions::new(Kind::Full),
+        "obfuscated" => {
+            let padded = args.secret.as_ref().is_some_and(|s| s.len() == 17 && s[0] == 0xdd);
+            let mut o =
+                ConnectOptions::new(if padded { Kind::PaddedIntermediate } else { Kind::Intermediate });
+            o.obfuscated = true;
+            o.dc = Some(2);
+            if let Some(s) = &args.secret {
+                o.secret = Some(proxy_secret_key(s).map_err(|e| format!("--secret: {e}"))?);
+            }
+            o
+        }
+        other => return Err(format!("unknown transport {other}")),
+    };
+    if args.secret.is_some() && !options.obfuscated {
+        return Err("--secret needs --transport obfuscated".into());
+    }
+    if let Some(path) = &args.rsa_key {
+        options.handshake.keys.push(load_key(path)?);
+    }
+    let (client, _updates) = connect(args.addr.as_str(), options).await.map_err(|e| e.to_string())?;
+    let ping_id = 0x70696e67;
+    let start = Instant::now();
+    let raw = client.invoke(&functions::Ping { ping_id }).await.map_err(|e| e.to_string())?;
+    let rtt = start.elapsed();
+    let pong = decode_result::<functions::Ping>(&raw).map_err(|e| e.to_string())?;
+    if pong.ping_id != ping_id {
+        return Err(format!("pong carries ping_id {} instead of {ping_id}", pong.ping_id));
+    }
+    Ok(format!(
+        "{{\"auth_key_id\": \"{:016x}\", \"server_salt\": \"{:016x}\", \"pong\": true, \"rtt_ms\": {:.3}}}",
+        client.auth_key_id(),
+        client.server_salt() as u64,
+        rtt.as_secs_f64() * 1000.0
+    ))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("ping: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match tokio::time::timeout(Duration::from_secs(60), run(args)).await {
+        Ok(Ok(json)) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("ping: {e}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("ping: timed out after 60 s");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! A loopback MTProto test server for the `ping` example and manual tests: listens on
+//! 127.0.0.1 (`--port N`, default an ephemeral port), accepts every transport (obfuscated ones
+//! keyed by `--secret HEX` if given), uses the built-in test RSA key and prints its address.
+//! `--key-out PATH` writes that key's PEM for `ping --rsa-key PATH`; `--once` serves a single
+//! connection and exits.
+
+use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
+use mtproto_runtime::net::{serve_connection, ServeOptions};
+use mtproto_runtime::transport::proxy_secret_key;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (mut port, mut secret, mut once, mut bad_salt_once) = (0u16, None, false, false);
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--port" => port = args.next().ok_or("--port N")?.parse()?,
+            "--secret" => {
+                let hex = args.next().ok_or("--secret HEX")?;
+                let bytes: Result<Vec<u8>, _> =
+                    (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)).collect();
+                secret = Some(proxy_secret_key(&bytes?).map_err(|e| e.to_string())?);
+            }
+            "--key-out" => std::fs::write(args.next().ok_or("--key-out PATH")?, TEST_SERVER_KEY_PEM)?,
+            "--once" => once = true,
+            "--bad-salt-once" => bad_salt_once = true,
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("{}", listener.local_addr()?);
+    let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).map_err(|e| format!("{e:?}"))?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let options = ServeOptions { key: key.clone(), secret, bad_salt_once };
+        if once {
+            let _ = serve_connection(stream, options).await;
+            return Ok(());
+        }
+        tokio::spawn(serve_connection(stream, options));
+    }
+}
