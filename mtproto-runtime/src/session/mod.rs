@@ -620,12 +620,13 @@ impl<C: Clock> Session<C> {
                         self.core.synced = true;
                         self.resend(bad.bad_msg_id);
                     }
-                    // seq_no too low: skip ahead; too high: nothing sane to do but resend.
+                    // seq_no too low: skip ahead.
                     32 => {
                         self.core.seq = self.core.seq.wrapping_add(64);
                         self.resend(bad.bad_msg_id);
                     }
-                    33 => {
+                    // seq_no too high, or too old to tell whether it arrived: send it again.
+                    20 | 33 => {
                         self.resend(bad.bad_msg_id);
                     }
                     code => {

@@ -302,3 +302,34 @@ fn resend_after_reconnect() {
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].0, req);
 }
+
+#[test]
+fn unfixable_bad_msg_codes_fail_the_request() {
+    use tl_codec::Identifiable;
+    let mut p = pair();
+    let req = p.client.ping(1);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    let sent = *p.client.pending.keys().next().unwrap();
+    let notify = |code| {
+        tl_codec::to_bytes(&types::BadMsgNotification {
+            bad_msg_id: sent,
+            bad_msg_seqno: 1,
+            error_code: code,
+        })
+    };
+    let id = types::BadMsgNotification::CONSTRUCTOR_ID;
+    // 20: too old to tell; resent, still pending.
+    p.client.service(id, (T0 as i64) << 32 | 1, &notify(20), p.clock.now()).unwrap();
+    assert_eq!(p.client.pending(), 1);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    let resent = *p.client.pending.keys().next().unwrap();
+    assert!(resent > sent);
+    let notify = tl_codec::to_bytes(&types::BadMsgNotification {
+        bad_msg_id: resent,
+        bad_msg_seqno: 1,
+        error_code: 64,
+    });
+    p.client.service(id, (T0 as i64) << 32 | 5, &notify, p.clock.now()).unwrap();
+    let done = completed(&p.events());
+    assert_eq!(done, vec![(req, Err(RequestError::BadMessage { code: 64 }))]);
+}
