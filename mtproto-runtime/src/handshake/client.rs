@@ -10,14 +10,12 @@ use num_bigint::BigUint;
 use super::dh::{self, DhError};
 use super::factorize::factorize;
 use super::rsa::{RsaPadError, RsaPublicKey};
-use super::tl::{
-    self, ClientDhInnerData, DhGen, NoncesAndData, PqInnerData, ReqDhParams, ResPq, ServerDhInnerData,
-    ServerDhParams, TlError, Writer,
-};
+use super::tl::TlError;
 use super::{Finished, HandshakeError};
 use crate::auth_key::AuthKey;
 use crate::crypto::{ct_eq, ige_decrypt, ige_encrypt, sha1};
 use crate::random::Random;
+use crate::schema::{enums, functions, types};
 
 /// What the client needs to know to run the exchange.
 #[derive(Debug, Clone)]
@@ -112,9 +110,8 @@ impl<R: Random> ClientHandshake<R> {
     pub fn new(config: ClientConfig, mut rng: R) -> (Self, Vec<u8>) {
         let mut nonce = [0u8; 16];
         rng.fill(&mut nonce);
-        let mut w = Writer::default();
-        w.id(tl::REQ_PQ_MULTI).raw(&nonce);
-        (ClientHandshake { config, rng, state: State::AwaitResPq { nonce } }, w.buf)
+        let body = tl_codec::to_bytes(&functions::ReqPqMulti { nonce });
+        (ClientHandshake { config, rng, state: State::AwaitResPq { nonce } }, body)
     }
 
     /// Handles one server answer (a bare TL body). Any error ends the exchange; start a new one.
@@ -133,7 +130,7 @@ impl<R: Random> ClientHandshake<R> {
     }
 
     fn on_res_pq(&mut self, nonce: [u8; 16], body: &[u8]) -> Result<(State, Step), HandshakeError> {
-        let res = ResPq::read(body)?;
+        let res: Box<types::ResPq<'_>> = tl_codec::from_bytes(body)?;
         if res.nonce != nonce {
             return Err(HandshakeError::NonceMismatch);
         }
@@ -141,7 +138,7 @@ impl<R: Random> ClientHandshake<R> {
             .config
             .keys
             .iter()
-            .find(|k| res.fingerprints.contains(&k.fingerprint()))
+            .find(|k| res.server_public_key_fingerprints.contains(&k.fingerprint()))
             .ok_or(HandshakeError::NoKnownKey)?;
         if res.pq.len() > 8 || res.pq.first() == Some(&0) {
             return Err(HandshakeError::BadPq);
@@ -152,31 +149,39 @@ impl<R: Random> ClientHandshake<R> {
 
         let mut new_nonce = [0u8; 32];
         self.rng.fill(&mut new_nonce);
-        let inner = PqInnerData {
-            pq: res.pq,
-            p: &p,
-            q: &q,
-            nonce,
-            server_nonce: res.server_nonce,
-            new_nonce,
-            dc: self.config.dc,
-            expires_in: self.config.temp_key_expires_in,
+        let (server_nonce, dc) = (res.server_nonce, self.config.dc);
+        let inner = match self.config.temp_key_expires_in {
+            Some(expires_in) => tl_codec::to_bytes(&types::PQInnerDataTempDc {
+                pq: res.pq,
+                p: &p,
+                q: &q,
+                nonce,
+                server_nonce,
+                new_nonce,
+                dc,
+                expires_in,
+            }),
+            None => tl_codec::to_bytes(&types::PQInnerDataDc {
+                pq: res.pq,
+                p: &p,
+                q: &q,
+                nonce,
+                server_nonce,
+                new_nonce,
+                dc,
+            }),
         };
-        let mut w = Writer::default();
-        inner.write(&mut w);
-        let encrypted = key.rsa_pad(&w.buf, &mut self.rng)?;
-        let mut out = Writer::default();
-        ReqDhParams {
+        let encrypted = key.rsa_pad(&inner, &mut self.rng)?;
+        let out = tl_codec::to_bytes(&functions::ReqDhParams {
             nonce,
-            server_nonce: res.server_nonce,
+            server_nonce,
             p: &p,
             q: &q,
-            fingerprint: key.fingerprint(),
+            public_key_fingerprint: key.fingerprint(),
             encrypted_data: &encrypted,
-        }
-        .write(&mut out);
-        let next = State::AwaitServerDh { nonce, server_nonce: res.server_nonce, new_nonce };
-        Ok((next, Step::Send(out.buf)))
+        });
+        let next = State::AwaitServerDh { nonce, server_nonce, new_nonce };
+        Ok((next, Step::Send(out)))
     }
 
     fn on_server_dh(
@@ -186,11 +191,11 @@ impl<R: Random> ClientHandshake<R> {
         new_nonce: [u8; 32],
         body: &[u8],
     ) -> Result<(State, Step), HandshakeError> {
-        let answer = match ServerDhParams::read(body)? {
-            ServerDhParams::Ok(v) => v,
-            ServerDhParams::Fail { nonce: n, server_nonce: sn, new_nonce_hash } => {
-                check_nonces(&nonce, &server_nonce, &n, &sn)?;
-                if !ct_eq(&new_nonce_hash, &dh::new_nonce_fail_hash(&new_nonce)) {
+        let answer = match tl_codec::from_bytes::<enums::ServerDhParams<'_>>(body)? {
+            enums::ServerDhParams::Ok(v) => v,
+            enums::ServerDhParams::Fail(f) => {
+                check_nonces(&nonce, &server_nonce, &f.nonce, &f.server_nonce)?;
+                if !ct_eq(&f.new_nonce_hash, &dh::new_nonce_fail_hash(&new_nonce)) {
                     return Err(HandshakeError::BadNewNonceHash);
                 }
                 return Err(HandshakeError::ServerDhParamsFail);
@@ -198,14 +203,18 @@ impl<R: Random> ClientHandshake<R> {
         };
         check_nonces(&nonce, &server_nonce, &answer.nonce, &answer.server_nonce)?;
         // server_DH_inner_data is ~600 bytes; the bound keeps a hostile answer from costing more.
-        if answer.data.len() % 16 != 0 || answer.data.len() > 4096 || answer.data.len() < 32 {
+        if answer.encrypted_answer.len() % 16 != 0
+            || answer.encrypted_answer.len() > 4096
+            || answer.encrypted_answer.len() < 32
+        {
             return Err(HandshakeError::BadEncryptedAnswer);
         }
         let (tmp_key, tmp_iv) = dh::tmp_aes_key_iv(&server_nonce, &new_nonce);
-        let mut plain = answer.data.to_vec();
+        let mut plain = answer.encrypted_answer.to_vec();
         ige_decrypt(&mut plain, &tmp_key, &tmp_iv).map_err(|_| HandshakeError::BadEncryptedAnswer)?;
         let (hash, rest) = plain.split_at(20);
-        let (inner, len) = ServerDhInnerData::read(rest)?;
+        let (inner, tail) = tl_codec::from_bytes_prefix::<types::ServerDhInnerData<'_>>(rest)?;
+        let len = rest.len() - tail.len();
         if !ct_eq(hash, &sha1(&[&rest[..len]])) {
             return Err(HandshakeError::AnswerHash);
         }
@@ -257,13 +266,16 @@ impl<R: Random> ClientHandshake<R> {
         ctx.auth_key = AuthKey::from_bytes(super::rsa::to_256(&ctx.g_a.modpow(&b, &ctx.dh_prime)));
 
         let g_b = g_b.to_bytes_be();
-        let mut data = Writer::default();
-        ClientDhInnerData { nonce: ctx.nonce, server_nonce: ctx.server_nonce, retry_id, g_b: &g_b }
-            .write(&mut data);
-        let hash = sha1(&[&data.buf]);
-        let mut with_hash = Vec::with_capacity(20 + data.buf.len() + 15);
+        let data = tl_codec::to_bytes(&types::ClientDhInnerData {
+            nonce: ctx.nonce,
+            server_nonce: ctx.server_nonce,
+            retry_id,
+            g_b: &g_b,
+        });
+        let hash = sha1(&[&data]);
+        let mut with_hash = Vec::with_capacity(20 + data.len() + 15);
         with_hash.extend_from_slice(&hash);
-        with_hash.extend_from_slice(&data.buf);
+        with_hash.extend_from_slice(&data);
         let pad = (16 - with_hash.len() % 16) % 16;
         let mut padding = [0u8; 16];
         self.rng.fill(&mut padding[..pad]);
@@ -271,22 +283,28 @@ impl<R: Random> ClientHandshake<R> {
         ige_encrypt(&mut with_hash, &ctx.tmp_key, &ctx.tmp_iv)
             .map_err(|_| HandshakeError::BadEncryptedAnswer)?;
 
-        let mut out = Writer::default();
-        tl::write_set_client_dh_params(
-            &NoncesAndData { nonce: ctx.nonce, server_nonce: ctx.server_nonce, data: &with_hash },
-            &mut out,
-        );
-        Ok(out.buf)
+        Ok(tl_codec::to_bytes(&functions::SetClientDhParams {
+            nonce: ctx.nonce,
+            server_nonce: ctx.server_nonce,
+            encrypted_data: &with_hash,
+        }))
     }
 
     fn on_dh_gen(&mut self, mut ctx: Box<DhContext>, body: &[u8]) -> Result<(State, Step), HandshakeError> {
-        let gen = DhGen::read(body)?;
-        check_nonces(&ctx.nonce, &ctx.server_nonce, &gen.nonce, &gen.server_nonce)?;
-        let expected = dh::new_nonce_hash(&ctx.new_nonce, gen.n, ctx.auth_key.aux_hash());
-        if !ct_eq(&expected, &gen.new_nonce_hash) {
+        let (n, got_nonce, got_server_nonce, hash) = match tl_codec::from_bytes::<
+            enums::SetClientDhParamsAnswer,
+        >(body)?
+        {
+            enums::SetClientDhParamsAnswer::DhGenOk(g) => (1, g.nonce, g.server_nonce, g.new_nonce_hash1),
+            enums::SetClientDhParamsAnswer::DhGenRetry(g) => (2, g.nonce, g.server_nonce, g.new_nonce_hash2),
+            enums::SetClientDhParamsAnswer::DhGenFail(g) => (3, g.nonce, g.server_nonce, g.new_nonce_hash3),
+        };
+        check_nonces(&ctx.nonce, &ctx.server_nonce, &got_nonce, &got_server_nonce)?;
+        let expected = dh::new_nonce_hash(&ctx.new_nonce, n, ctx.auth_key.aux_hash());
+        if !ct_eq(&expected, &hash) {
             return Err(HandshakeError::BadNewNonceHash);
         }
-        match gen.n {
+        match n {
             1 => {
                 let finished = Finished {
                     dh_prime: ctx.dh_prime.to_bytes_be(),
@@ -333,6 +351,12 @@ fn check_nonces(
     Ok(())
 }
 
+impl From<tl_codec::Error> for HandshakeError {
+    fn from(e: tl_codec::Error) -> Self {
+        HandshakeError::Malformed(e.to_string())
+    }
+}
+
 impl From<TlError> for HandshakeError {
     fn from(e: TlError) -> Self {
         HandshakeError::Malformed(e.to_string())
@@ -375,7 +399,7 @@ pub(crate) mod tests {
             rng.fill(&mut body);
             let (mut hs, _) = ClientHandshake::new(ClientConfig::new(2), &mut rng);
             if len >= 4 {
-                body[..4].copy_from_slice(&tl::RES_PQ.to_le_bytes());
+                body[..4].copy_from_slice(&super::super::tl::RES_PQ.to_le_bytes());
             }
             assert!(hs.handle(&body).is_err());
             assert!(matches!(hs.handle(&body), Err(HandshakeError::Over)));
