@@ -6,14 +6,12 @@ use num_bigint::BigUint;
 use super::dh;
 use super::factorize::is_prime;
 use super::rsa::{to_256, RsaPrivateKey};
-use super::tl::{
-    self, ClientDhInnerData, DhGen, NoncesAndData, PqInnerData, ReqDhParams, ResPq, ServerDhInnerData,
-    ServerDhParams, Writer,
-};
+
 use super::{Finished, HandshakeError};
 use crate::auth_key::AuthKey;
 use crate::crypto::{ct_eq, ige_decrypt, ige_encrypt, sha1};
 use crate::random::Random;
+use crate::schema::{enums, functions, types};
 
 /// A 2048-bit RSA key generated for this crate's tests and test servers. Never use it for
 /// anything real: the private half is published here.
@@ -143,9 +141,11 @@ impl<R: Random> ServerHandshake<R> {
     }
 
     fn on_req_pq(&mut self, body: &[u8]) -> Result<(State, ServerStep), HandshakeError> {
-        let mut r = tl::Reader::new(body);
-        r.id(&[tl::REQ_PQ_MULTI, tl::REQ_PQ])?;
-        let nonce: [u8; 16] = r.array()?;
+        // req_pq_multi, or the legacy req_pq that servers still accept.
+        let nonce = match tl_codec::from_bytes::<functions::ReqPqMulti>(body) {
+            Ok(req) => req.nonce,
+            Err(_) => tl_codec::from_bytes::<functions::ReqPq>(body)?.nonce,
+        };
         let mut server_nonce = [0u8; 16];
         self.rng.fill(&mut server_nonce);
         let p = self.random_prime();
@@ -155,10 +155,10 @@ impl<R: Random> ServerHandshake<R> {
         }
         let (p, q) = (p.min(q), p.max(q));
         let pq = (p * q).to_be_bytes();
-        let fingerprints = self.config.keys.iter().map(|k| k.public().fingerprint()).collect();
-        let mut w = Writer::default();
-        ResPq { nonce, server_nonce, pq: &pq, fingerprints }.write(&mut w);
-        Ok((State::AwaitReqDh { nonce, server_nonce, p, q }, ServerStep::Send(w.buf)))
+        let server_public_key_fingerprints =
+            self.config.keys.iter().map(|k| k.public().fingerprint()).collect();
+        let res = types::ResPq { nonce, server_nonce, pq: &pq, server_public_key_fingerprints };
+        Ok((State::AwaitReqDh { nonce, server_nonce, p, q }, ServerStep::Send(tl_codec::to_bytes(&res))))
     }
 
     fn on_req_dh(
@@ -169,7 +169,7 @@ impl<R: Random> ServerHandshake<R> {
         q: u64,
         body: &[u8],
     ) -> Result<(State, ServerStep), HandshakeError> {
-        let req = ReqDhParams::read(body)?;
+        let req: functions::ReqDhParams<'_> = tl_codec::from_bytes(body)?;
         check_nonces(&nonce, &server_nonce, &req.nonce, &req.server_nonce)?;
         if !same_number(req.p, p) || !same_number(req.q, q) {
             return Err(HandshakeError::BadPq);
@@ -178,10 +178,32 @@ impl<R: Random> ServerHandshake<R> {
             .config
             .keys
             .iter()
-            .find(|k| k.public().fingerprint() == req.fingerprint)
+            .find(|k| k.public().fingerprint() == req.public_key_fingerprint)
             .ok_or(HandshakeError::NoKnownKey)?;
         let data = key.rsa_unpad(req.encrypted_data).ok_or(HandshakeError::BadEncryptedData)?;
-        let inner = PqInnerData::read(&data)?;
+        // The RSA padding follows the object: read a prefix. Only the forms naming the DC are valid.
+        let (inner, _) = tl_codec::from_bytes_prefix::<enums::PQInnerData<'_>>(&data)?;
+        let inner = match inner {
+            enums::PQInnerData::Dc(d) => PqInner {
+                pq: d.pq,
+                p: d.p,
+                q: d.q,
+                nonce: d.nonce,
+                server_nonce: d.server_nonce,
+                new_nonce: d.new_nonce,
+                expires_in: None,
+            },
+            enums::PQInnerData::TempDc(d) => PqInner {
+                pq: d.pq,
+                p: d.p,
+                q: d.q,
+                nonce: d.nonce,
+                server_nonce: d.server_nonce,
+                new_nonce: d.new_nonce,
+                expires_in: Some(d.expires_in),
+            },
+            _ => return Err(HandshakeError::Malformed("p_q_inner_data without a dc".into())),
+        };
         check_nonces(&nonce, &server_nonce, &inner.nonce, &inner.server_nonce)?;
         if !same_number(inner.p, p) || !same_number(inner.q, q) || !same_number(inner.pq, p * q) {
             return Err(HandshakeError::BadPq);
@@ -200,41 +222,46 @@ impl<R: Random> ServerHandshake<R> {
         };
         let prime_bytes = prime.to_bytes_be();
         let g_a_bytes = to_256(&g_a);
-        let mut answer = Writer::default();
-        ServerDhInnerData {
+        let answer = tl_codec::to_bytes(&types::ServerDhInnerData {
             nonce,
             server_nonce,
             g: self.config.g,
             dh_prime: &prime_bytes,
             g_a: &g_a_bytes,
             server_time: self.config.server_time,
-        }
-        .write(&mut answer);
-        let mut with_hash = sha1(&[&answer.buf]).to_vec();
-        with_hash.extend_from_slice(&answer.buf);
+        });
+        let mut with_hash = sha1(&[&answer]).to_vec();
+        with_hash.extend_from_slice(&answer);
         let pad = (16 - with_hash.len() % 16) % 16;
         let mut padding = [0u8; 16];
         self.rng.fill(&mut padding[..pad]);
         with_hash.extend_from_slice(&padding[..pad]);
         let (tmp_key, tmp_iv) = dh::tmp_aes_key_iv(&server_nonce, &new_nonce);
         ige_encrypt(&mut with_hash, &tmp_key, &tmp_iv).map_err(|_| HandshakeError::BadEncryptedAnswer)?;
-        let mut w = Writer::default();
-        ServerDhParams::Ok(NoncesAndData { nonce, server_nonce, data: &with_hash }).write(&mut w);
+        let reply = tl_codec::to_bytes(&types::ServerDhParamsOk {
+            nonce,
+            server_nonce,
+            encrypted_answer: &with_hash,
+        });
         let ctx = AwaitSetDh { nonce, server_nonce, new_nonce, a, expires_in: inner.expires_in };
-        Ok((State::AwaitSetDh(Box::new(ctx)), ServerStep::Send(w.buf)))
+        Ok((State::AwaitSetDh(Box::new(ctx)), ServerStep::Send(reply)))
     }
 
     fn on_set_dh(&mut self, ctx: AwaitSetDh, body: &[u8]) -> Result<(State, ServerStep), HandshakeError> {
-        let req = tl::read_set_client_dh_params(body)?;
+        let req: functions::SetClientDhParams<'_> = tl_codec::from_bytes(body)?;
         check_nonces(&ctx.nonce, &ctx.server_nonce, &req.nonce, &req.server_nonce)?;
-        if req.data.len() % 16 != 0 || req.data.len() > 4096 || req.data.len() < 32 {
+        if req.encrypted_data.len() % 16 != 0
+            || req.encrypted_data.len() > 4096
+            || req.encrypted_data.len() < 32
+        {
             return Err(HandshakeError::BadEncryptedAnswer);
         }
         let (tmp_key, tmp_iv) = dh::tmp_aes_key_iv(&ctx.server_nonce, &ctx.new_nonce);
-        let mut plain = req.data.to_vec();
+        let mut plain = req.encrypted_data.to_vec();
         ige_decrypt(&mut plain, &tmp_key, &tmp_iv).map_err(|_| HandshakeError::BadEncryptedAnswer)?;
         let (hash, rest) = plain.split_at(20);
-        let (inner, len) = ClientDhInnerData::read(rest)?;
+        let (inner, tail) = tl_codec::from_bytes_prefix::<types::ClientDhInnerData<'_>>(rest)?;
+        let len = rest.len() - tail.len();
         if !ct_eq(hash, &sha1(&[&rest[..len]])) {
             return Err(HandshakeError::AnswerHash);
         }
@@ -243,14 +270,11 @@ impl<R: Random> ServerHandshake<R> {
         let g_b = BigUint::from_bytes_be(inner.g_b);
         dh::check_public_value(&g_b, prime)?;
         let auth_key = AuthKey::from_bytes(to_256(&g_b.modpow(&ctx.a, prime)));
-        let mut w = Writer::default();
-        DhGen {
-            n: 1,
+        let reply = tl_codec::to_bytes(&types::DhGenOk {
             nonce: ctx.nonce,
             server_nonce: ctx.server_nonce,
-            new_nonce_hash: dh::new_nonce_hash(&ctx.new_nonce, 1, auth_key.aux_hash()),
-        }
-        .write(&mut w);
+            new_nonce_hash1: dh::new_nonce_hash(&ctx.new_nonce, 1, auth_key.aux_hash()),
+        });
         let finished = Finished {
             dh_prime: prime.to_bytes_be(),
             server_salt: dh::initial_salt(&ctx.new_nonce, &ctx.server_nonce),
@@ -258,8 +282,19 @@ impl<R: Random> ServerHandshake<R> {
             expires_in: ctx.expires_in,
             auth_key,
         };
-        Ok((State::Over, ServerStep::Done { reply: w.buf, finished: Box::new(finished) }))
+        Ok((State::Over, ServerStep::Done { reply, finished: Box::new(finished) }))
     }
+}
+
+/// The fields of p_q_inner_data_dc / _temp_dc the server checks.
+struct PqInner<'a> {
+    pq: &'a [u8],
+    p: &'a [u8],
+    q: &'a [u8],
+    nonce: [u8; 16],
+    server_nonce: [u8; 16],
+    new_nonce: [u8; 32],
+    expires_in: Option<i32>,
 }
 
 /// Whether a TL big-endian number equals `v`.
