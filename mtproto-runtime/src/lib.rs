@@ -21,8 +21,8 @@
 //! - `net` (feature `tokio`): a TCP adapter — connect, handshake, concurrent invokes, updates —
 //!   and, with `server` too, a loopback test server.
 //!
-//! The handshake still serializes its few TL objects with a small private module; moving it to
-//! the generated [`schema`] types is pending.
+//! The handshake's client and server read and write the generated [`schema`] types; a small
+//! private module still serializes the PFS binding's objects and the RSA fingerprint input.
 
 pub mod auth_key;
 pub mod crypto;

@@ -1,9 +1,10 @@
 //! The handful of mtproto.tl objects the auth-key exchange needs, written by hand.
 //!
-//! TEMPORARY: the client side already uses the types tl-codegen generates from
-//! `schemas/mtproto.tl` ([`crate::schema`]); the server side, PFS binding and the sample-vector
-//! test still use this module until they move too. Its readers and writers unused by the client
-//! are therefore dead in some feature sets.
+//! The client and server of the exchange now use the types tl-codegen generates from
+//! `schemas/mtproto.tl` ([`crate::schema`]). What is left here serves the PFS binding
+//! (`auth.bindTempAuthKey` belongs to the API layer, not mtproto.tl), the RSA fingerprint's
+//! `n:bytes e:bytes` and the sample-vector test; the rest is kept for those tests and is dead in
+//! some feature sets.
 #![allow(dead_code)]
 
 use core::fmt;
