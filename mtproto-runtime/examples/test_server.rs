@@ -17,8 +17,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--port" => port = args.next().ok_or("--port N")?.parse()?,
             "--secret" => {
                 let hex = args.next().ok_or("--secret HEX")?;
-                let bytes: Result<Vec<u8>, _> =
-                    (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)).collect();
+                if hex.len() % 2 != 0 {
+                    return Err("--secret: odd number of hex digits".into());
+                }
+                let bytes: Result<Vec<u8>, _> = (0..hex.len() / 2)
+                    .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("-"), 16))
+                    .collect();
                 secret = Some(proxy_secret_key(&bytes?).map_err(|e| e.to_string())?);
             }
             "--key-out" => std::fs::write(args.next().ok_or("--key-out PATH")?, TEST_SERVER_KEY_PEM)?,
