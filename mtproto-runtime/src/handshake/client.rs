@@ -11,7 +11,7 @@ use super::dh::{self, DhError};
 use super::factorize::factorize;
 use super::rsa::{RsaPadError, RsaPublicKey};
 use super::tl::TlError;
-use super::{Finished, HandshakeError};
+use super::{check_nonces, Finished, HandshakeError};
 use crate::auth_key::AuthKey;
 use crate::crypto::{ct_eq, ige_decrypt, ige_encrypt, sha1};
 use crate::random::Random;
@@ -334,21 +334,6 @@ fn be_min(v: u64) -> Vec<u8> {
     let bytes = v.to_be_bytes();
     let skip = bytes.iter().take_while(|&&b| b == 0).count();
     bytes[skip..].to_vec()
-}
-
-fn check_nonces(
-    nonce: &[u8; 16],
-    server_nonce: &[u8; 16],
-    got_nonce: &[u8; 16],
-    got_server_nonce: &[u8; 16],
-) -> Result<(), HandshakeError> {
-    if nonce != got_nonce {
-        return Err(HandshakeError::NonceMismatch);
-    }
-    if server_nonce != got_server_nonce {
-        return Err(HandshakeError::ServerNonceMismatch);
-    }
-    Ok(())
 }
 
 impl From<tl_codec::Error> for HandshakeError {

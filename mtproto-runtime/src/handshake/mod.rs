@@ -86,6 +86,22 @@ pub enum HandshakeError {
     BadBinding,
 }
 
+/// Both sides echo the nonces of the exchange in every message: a mismatch ends the handshake.
+pub(crate) fn check_nonces(
+    nonce: &[u8; 16],
+    server_nonce: &[u8; 16],
+    got_nonce: &[u8; 16],
+    got_server_nonce: &[u8; 16],
+) -> Result<(), HandshakeError> {
+    if nonce != got_nonce {
+        return Err(HandshakeError::NonceMismatch);
+    }
+    if server_nonce != got_server_nonce {
+        return Err(HandshakeError::ServerNonceMismatch);
+    }
+    Ok(())
+}
+
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -7,7 +7,7 @@ use super::dh;
 use super::factorize::is_prime;
 use super::rsa::{to_256, RsaPrivateKey};
 
-use super::{Finished, HandshakeError};
+use super::{check_nonces, Finished, HandshakeError};
 use crate::auth_key::AuthKey;
 use crate::crypto::{ct_eq, ige_decrypt, ige_encrypt, sha1};
 use crate::random::Random;
@@ -300,21 +300,6 @@ struct PqInner<'a> {
 /// Whether a TL big-endian number equals `v`.
 fn same_number(bytes: &[u8], v: u64) -> bool {
     bytes.len() <= 8 && bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b)) == v
-}
-
-fn check_nonces(
-    nonce: &[u8; 16],
-    server_nonce: &[u8; 16],
-    got_nonce: &[u8; 16],
-    got_server_nonce: &[u8; 16],
-) -> Result<(), HandshakeError> {
-    if nonce != got_nonce {
-        return Err(HandshakeError::NonceMismatch);
-    }
-    if server_nonce != got_server_nonce {
-        return Err(HandshakeError::ServerNonceMismatch);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
