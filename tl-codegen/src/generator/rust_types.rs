@@ -152,4 +152,10 @@ impl Ctx<'_, '_> {
             _ => Codec::Boxed,
         }
     }
+
+    /// How param `index` of `def`, of type `ty`, is written (see [`Ctx::codec`]).
+    pub fn param_codec(&self, def: &tl_parser::Definition<'_>, index: usize, ty: &Ty) -> Codec {
+        let _ = (def, index);
+        self.codec(ty)
+    }
 }

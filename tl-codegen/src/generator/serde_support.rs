@@ -7,8 +7,12 @@
 //! cannot deserialize `bytes`, which need base64 decoding). Deserializing an enum needs its
 //! `"@type"` first, which is how the dynamic codec and TDLib write it.
 
-use proc_macro2::TokenStream;
+use super::items::{Ctx, FieldSpec};
+use crate::emit::Role;
+use crate::ident;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
+use tl_parser::Definition;
 
 /// The `tl_json` module at the root of the generated tree: the traits the per-type impls use
 /// and their impls for the wire primitives.
@@ -345,5 +349,196 @@ pub fn support_module(codec: &TokenStream, owned: bool) -> TokenStream {
         }
 
         #de
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// `(impl params, type args)` for serde impls of an item with optional `'a` and the
+    /// generics of `def`, each type param bounded by `bound`.
+    fn serde_generics(
+        &self,
+        borrows: bool,
+        def: &Definition<'_>,
+        bound: &TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let mut params = Vec::new();
+        let mut args = Vec::new();
+        if borrows {
+            params.push(quote!('a));
+            args.push(quote!('a));
+        }
+        for g in crate::graph::generic_names(def) {
+            let id = ident::ident(&g);
+            params.push(quote!(#id: #bound));
+            args.push(quote!(#id));
+        }
+        if params.is_empty() {
+            (quote!(), quote!())
+        } else {
+            (quote!(<#(#params),*>), quote!(<#(#args),*>))
+        }
+    }
+
+    /// `ToJson` + `Serialize` (and with `--owned`, `FromJsonMap`, `FromJson`, `Deserialize`).
+    pub(super) fn serde_struct(
+        &self,
+        def: &Definition<'_>,
+        ident: &Ident,
+        fields: &[FieldSpec],
+        depth: usize,
+        borrows: bool,
+    ) -> TokenStream {
+        let root = self.root(depth);
+        let j = quote!(#root tl_json);
+        let tl_name = def.name.as_ref();
+        let (params, args) = self.serde_generics(borrows, def, &quote!(serde::Serialize));
+        let entries = fields.iter().filter(|f| !f.ir.is_computed_flags()).map(|f| {
+            let (id, key) = (&f.ident, &f.key);
+            match (&f.ir.role, f.generic) {
+                (_, true) => quote!(m.serialize_entry(#key, &self.#id)?;),
+                (Role::Optional { .. }, _) => {
+                    quote!(if let Some(v) = &self.#id { m.serialize_entry(#key, &#j::J(v))?; })
+                }
+                _ => quote!(m.serialize_entry(#key, &#j::J(&self.#id))?;),
+            }
+        });
+        let mut out = quote! {
+            impl #params #j::ToJson for #ident #args {
+                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap;
+                    let mut m = s.serialize_map(None)?;
+                    m.serialize_entry("@type", #tl_name)?;
+                    #(#entries)*
+                    m.end()
+                }
+            }
+            impl #params serde::Serialize for #ident #args {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    #j::ToJson::to_json(self, s)
+                }
+            }
+        };
+        if !self.options.owned {
+            return out;
+        }
+        let (params, args) = self.serde_generics(false, def, &quote!(serde::de::DeserializeOwned));
+        let params_inner = crate::graph::generic_names(def).into_iter().map(|g| {
+            let id = ident::ident(&g);
+            quote!(#id: serde::de::DeserializeOwned)
+        });
+        let stored: Vec<&FieldSpec> = fields.iter().filter(|f| !f.ir.is_computed_flags()).collect();
+        let locals: Vec<Ident> =
+            (0..stored.len()).map(|i| Ident::new(&format!("__v{i}"), Span::call_site())).collect();
+        let decls = stored.iter().zip(&locals).map(|(f, l)| {
+            let ty = if f.generic { f.rust_ty.clone() } else { f.ir.ty.clone() };
+            quote!(let mut #l: Option<#ty> = None;)
+        });
+        let arms = stored.iter().zip(&locals).map(|(f, l)| {
+            let (key, ty) = (&f.key, &f.ir.ty);
+            if f.generic {
+                quote!(#key => #l = Some(map.next_value()?),)
+            } else {
+                quote!(#key => #l = Some(map.next_value::<#j::JD<#ty>>()?.0),)
+            }
+        });
+        let inits = stored.iter().zip(&locals).map(|(f, l)| {
+            let (id, key) = (&f.ident, &f.key);
+            match f.ir.role {
+                Role::Optional { .. } => quote!(#id: #l,),
+                Role::TrueFlag { .. } => quote!(#id: #l.unwrap_or(false),),
+                _ => quote!(#id: #l.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#key))?,),
+            }
+        });
+        let value = if fields.is_empty() { quote!(Self) } else { quote!(Self { #(#inits)* }) };
+        out.extend(quote! {
+            impl #params #j::FromJsonMap for #ident #args {
+                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                    #(#decls)*
+                    while let Some(key) = map.next_key::<String>()? {
+                        match key.as_str() {
+                            "@type" => #j::check_type(&map.next_value::<String>()?, #tl_name)?,
+                            #(#arms)*
+                            _ => return Err(<A::Error as serde::de::Error>::custom(format_args!(
+                                "`{}` has no field `{key}`", #tl_name))),
+                        }
+                    }
+                    Ok(#value)
+                }
+            }
+            impl #params #j::FromJson for #ident #args {
+                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+            impl<'de, #(#params_inner),*> serde::Deserialize<'de> for #ident #args {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+        });
+        out
+    }
+
+    /// Serde impls of the enum of boxed type `ti`: each variant is its constructor's object.
+    pub(super) fn serde_enum(&self, ti: usize, ident: &Ident, borrows: bool, depth: usize) -> TokenStream {
+        let root = self.root(depth);
+        let j = quote!(#root tl_json);
+        let t = &self.graph.types[ti];
+        let gen = if borrows { quote!(<'a>) } else { quote!() };
+        let vnames: Vec<Ident> = self.names.variants[ti].iter().map(|v| ident::ident(v)).collect();
+        let mut out = quote! {
+            impl #gen #j::ToJson for #ident #gen {
+                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    match self { #(Self::#vnames(v) => #j::ToJson::to_json(v, s),)* }
+                }
+            }
+            impl #gen serde::Serialize for #ident #gen {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    #j::ToJson::to_json(self, s)
+                }
+            }
+        };
+        if !self.options.owned {
+            return out;
+        }
+        let arms = t.constructors.iter().zip(&vnames).map(|(&ci, v)| {
+            let def = self.graph.constructors[ci];
+            let (cns, cname) = &self.names.constructors[ci];
+            let path = self.path(depth, "types", cns, cname);
+            let name = def.name.as_ref();
+            let read = quote!(<#path as #j::FromJsonMap>::from_json_map(map)?);
+            if self.boxed.contains(&ci) {
+                quote!(#name => Self::#v(Box::new(#read)),)
+            } else {
+                quote!(#name => Self::#v(#read),)
+            }
+        });
+        let tname = t.name.as_str();
+        out.extend(quote! {
+            impl #j::FromJsonMap for #ident {
+                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                    if map.next_key::<String>()?.as_deref() != Some("@type") {
+                        return Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first"));
+                    }
+                    let t = map.next_value::<String>()?;
+                    Ok(match t.as_str() {
+                        #(#arms)*
+                        _ => return Err(<A::Error as serde::de::Error>::custom(format_args!(
+                            "`{t}` is not a constructor of `{}`", #tname))),
+                    })
+                }
+            }
+            impl #j::FromJson for #ident {
+                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+            impl<'de> serde::Deserialize<'de> for #ident {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(d)
+                }
+            }
+        });
+        out
     }
 }
