@@ -54,6 +54,7 @@ extern crate self as tl_codec;
 
 mod bytes;
 mod error;
+mod int512;
 mod object;
 mod output;
 mod primitives;
@@ -65,7 +66,7 @@ use alloc::vec::Vec;
 
 pub use bytes::{bytes_encoded_len, encode_bytes, TlStr, TlString, MAX_BYTES_LEN};
 pub use error::{BufferTooSmall, Error, ErrorKind, Result};
-pub use object::RawObject;
+pub use object::{sized_object, RawObject, RawObjectBuf};
 pub use output::{Output, SizeCounter, SliceOutput};
 pub use primitives::{BOOL_FALSE_ID, BOOL_TRUE_ID};
 pub use reader::{Reader, DEFAULT_MAX_DEPTH};
