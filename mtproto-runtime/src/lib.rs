@@ -21,8 +21,9 @@
 //! - `net` (feature `tokio`): a TCP adapter — connect, handshake, concurrent invokes, updates —
 //!   and, with `server` too, a loopback test server.
 //!
-//! The handshake's client and server read and write the generated [`schema`] types; a small
-//! private module still serializes the PFS binding's objects and the RSA fingerprint input.
+//! The handshake's client and server read and write the generated [`schema`] types; the PFS
+//! binding uses `auth.bindTempAuthKey` from [`schema::api`], tree-shaken out of `schemas/api.tl`
+//! by the same generator, and the RSA fingerprint input is two tl-codec `bytes`.
 
 pub mod auth_key;
 pub mod crypto;

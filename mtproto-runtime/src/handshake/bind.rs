@@ -3,15 +3,18 @@
 //! like any RPC; its `encrypted_message` is `bind_auth_key_inner` encrypted with the permanent key
 //! in MTProto 1.0 style.
 
-use super::tl::{self, Writer};
 #[cfg(feature = "server")]
-use super::{tl::Reader, HandshakeError};
+use super::HandshakeError;
 use crate::auth_key::AuthKey;
 use crate::crypto::{aes_key_iv_v1, ige_encrypt, msg_key_v1, Side};
 use crate::random::Random;
+use crate::schema::api::functions::auth::BindTempAuthKey;
+use crate::schema::types::BindAuthKeyInner;
 
 /// random:int128 + msg_id + seqno + msg_len + bind_auth_key_inner (40 bytes).
-const INNER_PLAINTEXT_LEN: usize = 16 + 8 + 4 + 4 + 40;
+const INNER_PLAINTEXT_LEN: usize = 16 + 8 + 4 + 4 + INNER_LEN;
+/// bind_auth_key_inner, boxed: constructor, four longs and an int.
+const INNER_LEN: usize = 4 + 4 * 8 + 4;
 
 /// What the binding asserts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +29,18 @@ pub struct Binding {
     pub temp_session_id: i64,
     /// Unix time the temporary key expires.
     pub expires_at: i32,
+}
+
+impl Binding {
+    fn inner(&self) -> BindAuthKeyInner {
+        BindAuthKeyInner {
+            nonce: self.nonce,
+            temp_auth_key_id: self.temp_auth_key_id as i64,
+            perm_auth_key_id: self.perm_auth_key_id as i64,
+            temp_session_id: self.temp_session_id,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 /// Builds the body of `auth.bindTempAuthKey` to send over the temporary key as the message with
@@ -47,33 +62,32 @@ pub fn bind_temp_auth_key(
         temp_session_id,
         expires_at,
     };
-    let mut plain = Writer::default();
+    // The MTProto 1.0 plaintext: random, msg_id, seqno 0, length, then the object.
     let mut random = [0u8; 16 + 8];
     rng.fill(&mut random);
-    plain.raw(&random[..16]).long(msg_id).int(0).int(40);
-    plain
-        .id(tl::BIND_AUTH_KEY_INNER)
-        .long(binding.nonce)
-        .long(binding.temp_auth_key_id as i64)
-        .long(binding.perm_auth_key_id as i64)
-        .long(temp_session_id)
-        .int(expires_at);
-    let msg_key = msg_key_v1(&plain.buf);
-    plain.raw(&random[16..16 + (16 - INNER_PLAINTEXT_LEN % 16)]);
+    let mut plain = Vec::with_capacity(INNER_PLAINTEXT_LEN.next_multiple_of(16));
+    plain.extend_from_slice(&random[..16]);
+    plain.extend_from_slice(&msg_id.to_le_bytes());
+    plain.extend_from_slice(&0i32.to_le_bytes());
+    plain.extend_from_slice(&(INNER_LEN as i32).to_le_bytes());
+    tl_codec::write_into(&binding.inner(), &mut plain);
+    let msg_key = msg_key_v1(&plain);
+    plain.extend_from_slice(&random[16..16 + (16 - INNER_PLAINTEXT_LEN % 16)]);
     let (key, iv) = aes_key_iv_v1(perm, Side::Client, &msg_key);
-    let mut data = plain.buf;
     // 80 bytes: a whole number of blocks by construction.
-    let _ = ige_encrypt(&mut data, &key, &iv);
-    let mut encrypted = Writer::default();
-    encrypted.long(perm.id() as i64).raw(&msg_key).raw(&data);
+    let _ = ige_encrypt(&mut plain, &key, &iv);
+    let mut encrypted = Vec::with_capacity(8 + 16 + plain.len());
+    encrypted.extend_from_slice(&perm.id().to_le_bytes());
+    encrypted.extend_from_slice(&msg_key);
+    encrypted.extend_from_slice(&plain);
 
-    let mut body = Writer::default();
-    body.id(tl::AUTH_BIND_TEMP_AUTH_KEY)
-        .long(perm.id() as i64)
-        .long(binding.nonce)
-        .int(expires_at)
-        .bytes(&encrypted.buf);
-    (body.buf, binding)
+    let body = tl_codec::to_bytes(&BindTempAuthKey {
+        perm_auth_key_id: perm.id() as i64,
+        nonce: binding.nonce,
+        expires_at,
+        encrypted_message: &encrypted,
+    });
+    (body, binding)
 }
 
 /// Server side: checks an `auth.bindTempAuthKey` body received over the temporary key
@@ -87,13 +101,11 @@ pub fn verify_bind_temp_auth_key(
     msg_id: i64,
     perm_key: impl Fn(u64) -> Option<AuthKey>,
 ) -> Result<Binding, HandshakeError> {
-    let mut r = Reader::new(body);
-    r.id(&[tl::AUTH_BIND_TEMP_AUTH_KEY])?;
-    let perm_auth_key_id = r.long()? as u64;
-    let nonce = r.long()?;
-    let expires_at = r.int()?;
-    let encrypted = r.bytes()?;
+    let bad = |_| HandshakeError::BadBinding;
+    let request: BindTempAuthKey<'_> = tl_codec::from_bytes(body).map_err(bad)?;
+    let perm_auth_key_id = request.perm_auth_key_id as u64;
     let perm = perm_key(perm_auth_key_id).ok_or(HandshakeError::BadBinding)?;
+    let encrypted = request.encrypted_message;
     let (id, rest) = encrypted.split_at_checked(8).ok_or(HandshakeError::BadBinding)?;
     let (msg_key, data) = rest.split_at_checked(16).ok_or(HandshakeError::BadBinding)?;
     if id != perm.id().to_le_bytes() || data.len() != INNER_PLAINTEXT_LEN.next_multiple_of(16) {
@@ -104,21 +116,30 @@ pub fn verify_bind_temp_auth_key(
     let (key, iv) = aes_key_iv_v1(&perm, Side::Client, &msg_key_arr);
     let mut plain = data.to_vec();
     crate::crypto::ige_decrypt(&mut plain, &key, &iv).map_err(|_| HandshakeError::BadBinding)?;
-    if !crate::crypto::ct_eq(&msg_key_v1(&plain[..INNER_PLAINTEXT_LEN]), msg_key) {
+    let checked = plain.get(..INNER_PLAINTEXT_LEN).ok_or(HandshakeError::BadBinding)?;
+    if !crate::crypto::ct_eq(&msg_key_v1(checked), msg_key) {
         return Err(HandshakeError::BadBinding);
     }
-    let mut r = Reader::new(&plain[16..]);
-    let (inner_msg_id, seq_no, len) = (r.long()?, r.int()?, r.int()?);
-    r.id(&[tl::BIND_AUTH_KEY_INNER])?;
+    let mut r = tl_codec::Reader::new(checked.get(16..).ok_or(HandshakeError::BadBinding)?);
+    let inner_msg_id = i64::from_le_bytes(*r.read_array().map_err(bad)?);
+    let seq_no = i32::from_le_bytes(*r.read_array().map_err(bad)?);
+    let len = i32::from_le_bytes(*r.read_array().map_err(bad)?);
+    let inner: BindAuthKeyInner = tl_codec::from_bytes(r.rest()).map_err(bad)?;
     let binding = Binding {
-        nonce: r.long()?,
-        temp_auth_key_id: r.long()? as u64,
-        perm_auth_key_id: r.long()? as u64,
-        temp_session_id: r.long()?,
-        expires_at: r.int()?,
+        nonce: inner.nonce,
+        temp_auth_key_id: inner.temp_auth_key_id as u64,
+        perm_auth_key_id: inner.perm_auth_key_id as u64,
+        temp_session_id: inner.temp_session_id,
+        expires_at: inner.expires_at,
     };
-    let expected = Binding { nonce, temp_auth_key_id, perm_auth_key_id, temp_session_id, expires_at };
-    if inner_msg_id != msg_id || seq_no != 0 || len != 40 || binding != expected {
+    let expected = Binding {
+        nonce: request.nonce,
+        temp_auth_key_id,
+        perm_auth_key_id,
+        temp_session_id,
+        expires_at: request.expires_at,
+    };
+    if inner_msg_id != msg_id || seq_no != 0 || len != INNER_LEN as i32 || binding != expected {
         return Err(HandshakeError::BadBinding);
     }
     Ok(binding)

@@ -10,7 +10,6 @@ use num_bigint::BigUint;
 use super::dh::{self, DhError};
 use super::factorize::factorize;
 use super::rsa::{RsaPadError, RsaPublicKey};
-use super::tl::TlError;
 use super::{check_nonces, Finished, HandshakeError};
 use crate::auth_key::AuthKey;
 use crate::crypto::{ct_eq, ige_decrypt, ige_encrypt, sha1};
@@ -342,12 +341,6 @@ impl From<tl_codec::Error> for HandshakeError {
     }
 }
 
-impl From<TlError> for HandshakeError {
-    fn from(e: TlError) -> Self {
-        HandshakeError::Malformed(e.to_string())
-    }
-}
-
 impl From<RsaPadError> for HandshakeError {
     fn from(e: RsaPadError) -> Self {
         HandshakeError::Rsa(e)
@@ -384,7 +377,9 @@ pub(crate) mod tests {
             rng.fill(&mut body);
             let (mut hs, _) = ClientHandshake::new(ClientConfig::new(2), &mut rng);
             if len >= 4 {
-                body[..4].copy_from_slice(&super::super::tl::RES_PQ.to_le_bytes());
+                body[..4].copy_from_slice(
+                    &<types::ResPq<'_> as tl_codec::Identifiable>::CONSTRUCTOR_ID.to_le_bytes(),
+                );
             }
             assert!(hs.handle(&body).is_err());
             assert!(matches!(hs.handle(&body), Err(HandshakeError::Over)));

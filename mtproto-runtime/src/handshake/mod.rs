@@ -14,7 +14,6 @@ mod rsa;
 mod samples;
 #[cfg(feature = "server")]
 mod server;
-mod tl;
 
 use core::fmt;
 

@@ -6,7 +6,6 @@ use core::fmt;
 use base64::Engine;
 use num_bigint::BigUint;
 
-use super::tl::Writer;
 use crate::crypto::{ige_encrypt, sha1, sha256};
 use crate::random::Random;
 
@@ -89,9 +88,9 @@ impl RsaPublicKey {
         if n.bits() != 2048 || e < BigUint::from(3u8) || e >= n {
             return Err(KeyError::UnsupportedKey);
         }
-        let mut w = Writer::default();
-        w.bytes(&n.to_bytes_be()).bytes(&e.to_bytes_be());
-        let hash = sha1(&[&w.buf]);
+        // SHA-1 of the TL serialization of `rsa_public_key n:bytes e:bytes`.
+        let (n_bytes, e_bytes) = (n.to_bytes_be(), e.to_bytes_be());
+        let hash = sha1(&[&tl_codec::to_bytes(&&n_bytes[..]), &tl_codec::to_bytes(&&e_bytes[..])]);
         let mut low = [0u8; 8];
         low.copy_from_slice(&hash[12..20]);
         Ok(RsaPublicKey { n, e, fingerprint: i64::from_le_bytes(low) })

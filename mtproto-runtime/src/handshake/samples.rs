@@ -6,11 +6,13 @@
 
 use std::collections::VecDeque;
 
+use tl_codec::Identifiable;
+
 use super::client::{ClientConfig, ClientHandshake, Step};
 use super::dh;
-use super::tl::{PqInnerData, ServerDhInnerData, Writer};
 use crate::crypto::ige_decrypt;
 use crate::random::Random;
+use crate::schema::types;
 use crate::test_util::hex;
 
 fn vectors() -> serde_json::Value {
@@ -71,8 +73,7 @@ fn samples_auth_key_step_by_step() {
     let Ok(Step::Send(req_dh)) = hs.handle(&h("step2_resPQ_body")) else { panic!("resPQ refused") };
     let p = super::factorize(v["pq"].as_u64().unwrap()).unwrap();
     assert_eq!((p.0, p.1), (v["p"].as_u64().unwrap(), v["q"].as_u64().unwrap()));
-    let mut inner = Writer::default();
-    PqInnerData {
+    let inner = types::PQInnerDataDc {
         pq: &h("pq_bytes"),
         p: &(p.0 as u32).to_be_bytes(),
         q: &(p.1 as u32).to_be_bytes(),
@@ -80,10 +81,8 @@ fn samples_auth_key_step_by_step() {
         server_nonce: arr16("server_nonce"),
         new_nonce: arr32("new_nonce"),
         dc,
-        expires_in: None,
-    }
-    .write(&mut inner);
-    assert_eq!(inner.buf, h("step4_p_q_inner_data_dc"));
+    };
+    assert_eq!(tl_codec::to_bytes(&inner), h("step4_p_q_inner_data_dc"));
     let expected = h("step5_req_DH_params_body");
     assert_eq!(req_dh.len(), expected.len());
     let framing = expected.len() - 256;
@@ -96,7 +95,9 @@ fn samples_auth_key_step_by_step() {
     let mut answer = h("step6_encrypted_answer");
     ige_decrypt(&mut answer, &tmp_key, &tmp_iv).unwrap();
     assert_eq!(answer, h("step6_answer_with_hash"));
-    let (inner, len) = ServerDhInnerData::read(&answer[20..]).unwrap();
+    let (inner, padding) =
+        tl_codec::from_bytes_prefix::<types::ServerDhInnerData<'_>>(&answer[20..]).unwrap();
+    let len = answer.len() - 20 - padding.len();
     assert_eq!(answer[20..20 + len], h("step6_server_DH_inner_data"));
     assert_eq!(inner.g as i64, v["g"].as_i64().unwrap());
     assert_eq!(inner.server_time as i64, v["server_time"].as_i64().unwrap());
@@ -189,7 +190,7 @@ fn samples_dh_gen_retry_then_fail() {
 
     // dh_gen_retry with new_nonce_hash2: a new set_client_DH_params whose retry_id is the
     // previous key's auth_key_aux_hash.
-    let Ok(Step::Send(retry)) = hs.handle(&gen(super::tl::DH_GEN_RETRY, "new_nonce_hash2")) else {
+    let Ok(Step::Send(retry)) = hs.handle(&gen(types::DhGenRetry::CONSTRUCTOR_ID, "new_nonce_hash2")) else {
         panic!("dh_gen_retry refused")
     };
     let first = h("step7_set_client_DH_params_body");
@@ -203,7 +204,7 @@ fn samples_dh_gen_retry_then_fail() {
 
     // dh_gen_fail with new_nonce_hash3 ends the exchange with DhGenFail.
     assert_eq!(
-        hs.handle(&gen(super::tl::DH_GEN_FAIL, "new_nonce_hash3")).unwrap_err(),
+        hs.handle(&gen(types::DhGenFail::CONSTRUCTOR_ID, "new_nonce_hash3")).unwrap_err(),
         super::HandshakeError::DhGenFail
     );
 }
