@@ -6,9 +6,36 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use tl_parser::{Category, Definition, ParamKind, Schema, TypeRef};
 
 /// Names the wire format handles itself; their schema lines (`int ? = Int;`,
-/// `vector {t:Type} # [ t ] = Vector t;`) are not generated.
-pub const BUILTIN_NAMES: &[&str] =
-    &["int", "long", "double", "string", "bytes", "int128", "int256", "vector"];
+/// `vector {t:Type} # [ t ] = Vector t;`, TDLib's `int32 = Int32;`) are not generated.
+pub const BUILTIN_NAMES: &[&str] = &[
+    "int",
+    "long",
+    "double",
+    "string",
+    "bytes",
+    "int128",
+    "int256",
+    "int512",
+    "vector",
+    "int32",
+    "int53",
+    "int64",
+    "secureString",
+    "secureBytes",
+];
+
+/// The wire primitive behind one of TDLib's spellings (`int32`, `int53`, `int64`,
+/// `secureString`, `secureBytes`, declared as `int32 = Int32;` in `td_api.tl` and
+/// `e2e_api.tl`), or `name` itself. TDLib stores `int53` as a 64-bit `long`.
+pub fn primitive_alias(name: &str) -> &str {
+    match name {
+        "int32" => "int",
+        "int53" | "int64" => "long",
+        "secureString" => "string",
+        "secureBytes" => "bytes",
+        _ => name,
+    }
+}
 
 /// Boxed types the generator maps to Rust primitives instead of enums.
 const PRIMITIVE_BOXED: &[&str] = &["Bool", "Vector"];
@@ -32,6 +59,8 @@ pub enum Ty {
     Int128,
     /// `int256`.
     Int256,
+    /// `int512` (TDLib's e2e schema).
+    Int512,
     /// Boxed `Bool`.
     Bool,
     /// `true` (zero bytes; as a flag, a `bool`).
@@ -164,7 +193,7 @@ impl<'s> TypeGraph<'s> {
 
     /// Resolves a type reference inside `def`.
     pub fn resolve(&self, ty: &TypeRef<'_>, def: &Definition<'_>) -> Result<Ty, String> {
-        let name = ty.name.as_ref();
+        let name = primitive_alias(ty.name.as_ref());
         Ok(match name {
             "#" => Ty::Nat,
             "int" => Ty::Int,
@@ -174,6 +203,7 @@ impl<'s> TypeGraph<'s> {
             "bytes" => Ty::Bytes,
             "int128" => Ty::Int128,
             "int256" => Ty::Int256,
+            "int512" => Ty::Int512,
             "true" => Ty::True,
             "Bool" if !ty.percent => Ty::Bool,
             "Vector" | "vector" => {
@@ -365,6 +395,7 @@ impl<'s> TypeGraph<'s> {
             Ty::Long | Ty::Double => (8, 8, false),
             Ty::Int128 => (16, 1, false),
             Ty::Int256 => (32, 1, false),
+            Ty::Int512 => (64, 1, false),
             Ty::String | Ty::Bytes | Ty::Object => (16, 8, true),
             Ty::Vector { .. } => (24, 8, true),
             Ty::Generic(_) => (8, 8, true),
@@ -412,4 +443,32 @@ pub fn generic_names(def: &Definition<'_>) -> Vec<String> {
 
 fn has_repeat(p: &tl_parser::Param<'_>) -> bool {
     matches!(p.kind, ParamKind::Repeat { .. })
+}
+
+/// The two params of a sized object: `bytes:int body:Object` (MTProto's `message`, whose
+/// body is exactly `bytes` bytes long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizedPart {
+    /// The `bytes:int` length.
+    Length,
+    /// The `Object` after it.
+    Body,
+}
+
+/// Whether param `index` of `def` is the length or the body of a sized object: an `Object`
+/// (not optional) right after a non-optional `int` named `bytes`.
+pub fn sized_object_part(def: &Definition<'_>, index: usize) -> Option<SizedPart> {
+    let typed = |i: usize| match def.params.get(i).map(|p| (&p.kind, p.name.as_deref())) {
+        Some((ParamKind::Typed { ty, flag: None }, name)) => Some((ty.name.as_ref(), name)),
+        _ => None,
+    };
+    let is_length = |i: usize| typed(i) == Some(("int", Some("bytes")));
+    let is_object = |i: usize| typed(i).is_some_and(|(t, _)| t == "Object");
+    if is_length(index) && is_object(index + 1) {
+        Some(SizedPart::Length)
+    } else if index > 0 && is_object(index) && is_length(index - 1) {
+        Some(SizedPart::Body)
+    } else {
+        None
+    }
 }

@@ -74,3 +74,40 @@ fn unknown_only_name_is_an_error() {
     let err = Generator::new(&schemas, options).generate().unwrap_err();
     assert!(err.contains("nope"), "{err}");
 }
+
+/// MTProto's service objects and TDLib's `int512`: where an `Object` ends.
+const SERVICE: &str = r#"
+vector#1cb5c415 {t:Type} # [ t ] = Vector t;
+int32 = Int32;
+int64 = Int64;
+int512 16*[ int ] = Int512;
+rpc_result#f35c6d01 req_msg_id:long result:Object = RpcResult;
+message msg_id:long seqno:int bytes:int body:Object = Message;
+msg_container#73f1f8dc messages:vector<%Message> = MessageContainer;
+e2e.chain.groupBroadcastNonceCommit#d1512ae7 signature:int512 user_id:int64 chain_height:int32 nonce_hash:int256 = e2e.chain.GroupBroadcast;
+"#;
+
+fn generate_service(options: Options) -> String {
+    let parsed = tl_parser::parse(SERVICE);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let schemas = [parsed.schema];
+    let files =
+        Generator::new(&schemas, Options { single_file: true, ..options }).generate().expect("generate");
+    files.iter().map(|f| f.text.as_str()).collect()
+}
+
+#[test]
+fn sized_objects_and_int512() {
+    let out = generate_service(Options::default());
+    // `message`'s body is exactly `bytes` long; `rpc_result`'s result is the rest.
+    assert!(out.contains("::tl_codec::sized_object::length::decode(__r)?"), "{out}");
+    assert!(out.contains("::tl_codec::sized_object::body::decode(__r)?"), "{out}");
+    assert!(out.contains("<::tl_codec::RawObject<'a> as ::tl_codec::Decode<"), "{out}");
+    assert!(out.contains("pub signature: [u8; 64],"), "{out}");
+    assert!(out.contains("pub user_id: i64,\n") && out.contains("pub chain_height: i32,"), "{out}");
+    // TDLib's `int32 = Int32;` lines are primitives, not structs.
+    assert!(!out.contains("pub struct Int32"), "{out}");
+    insta::assert_snapshot!(out);
+    let owned = generate_service(Options { owned: true, ..Options::default() });
+    assert!(owned.contains("pub body: ::tl_codec::RawObjectBuf,"), "{owned}");
+}

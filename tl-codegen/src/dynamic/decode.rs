@@ -4,6 +4,7 @@ use super::{
     base64_engine, flag_fields, param_key, parse_type_expr, DecodeError, DecodeErrorKind, Registry,
     BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
 };
+use crate::graph::{primitive_alias, sized_object_part, SizedPart};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use std::io::Read as _;
@@ -102,7 +103,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
 
     /// One value of type `ty`; `generics` are the `{X:Type}` params of the enclosing definition.
     fn value(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
-        let name = ty.name.as_ref();
+        let name = primitive_alias(ty.name.as_ref());
         Ok(match name {
             "#" => Value::from(self.u32()?),
             "int" => Value::from(self.array::<4>().map(i32::from_le_bytes)?),
@@ -112,6 +113,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             "bytes" => Value::String(base64_engine().encode(self.bytes()?)),
             "int128" => Value::String(base64_engine().encode(self.take(16)?)),
             "int256" => Value::String(base64_engine().encode(self.take(32)?)),
+            "int512" => Value::String(base64_engine().encode(self.take(64)?)),
             "true" => Value::Bool(true),
             "Bool" if !ty.percent => {
                 let at = self.pos;
@@ -249,7 +251,12 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                             continue;
                         }
                     }
-                    let v = self.value(ty, &def.generics)?;
+                    let v = if sized_object_part(def, index) == Some(SizedPart::Body) {
+                        let len = map.get(&param_key(def.params[index - 1].name.as_deref(), index - 1));
+                        self.sized_object(len.and_then(Value::as_i64).unwrap_or(0))?
+                    } else {
+                        self.value(ty, &def.generics)?
+                    };
                     map.insert(param_key(name, index), v);
                 }
                 ParamKind::Repeat { .. } => {
@@ -259,6 +266,26 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         }
         self.depth -= 1;
         Ok(Value::Object(map))
+    }
+
+    /// The object after a `bytes:int` that gave its length `len` (just read): exactly `len`
+    /// bytes, decoded on a cursor that ends there so it cannot read past them.
+    fn sized_object(&mut self, len: i64) -> Result<Value> {
+        let len_at = self.pos.saturating_sub(4);
+        let end = usize::try_from(len)
+            .ok()
+            .filter(|&n| n >= 4 && n <= self.remaining())
+            .and_then(|n| self.pos.checked_add(n));
+        let Some(buf) = end.and_then(|end| self.buf.get(..end)) else {
+            return Err(self.err_at(len_at, DecodeErrorKind::LengthOutOfRange { len: len as u64 }));
+        };
+        let mut d = Decoder { reg: self.reg, buf, pos: self.pos, depth: self.depth };
+        let v = d.any_object(false)?;
+        if d.pos < buf.len() {
+            return Err(d.err(DecodeErrorKind::TrailingBytes { count: buf.len() - d.pos }));
+        }
+        self.pos = d.pos;
+        Ok(v)
     }
 
     /// Inflates the `gzip_packed` payload at the cursor (id at `at` already read) and decodes

@@ -5,6 +5,7 @@ use super::{
     base64_engine, flag_fields, param_key, parse_type_expr, EncodeError, Registry, BOOL_FALSE_ID,
     BOOL_TRUE_ID, TYPE_KEY, VECTOR_ID,
 };
+use crate::graph::{primitive_alias, sized_object_part, SizedPart};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
@@ -113,7 +114,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
     }
 
     fn value(&mut self, value: &Value, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<()> {
-        let name = ty.name.as_ref();
+        let name = primitive_alias(ty.name.as_ref());
         // serde_json caps parsed input at 128 levels; values built in code get the same bound.
         if self.path.len() > 2 * 128 {
             return Err(self.err("nested too deep"));
@@ -161,8 +162,12 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 let data = self.base64(value)?;
                 self.bytes(&data)?;
             }
-            "int128" | "int256" => {
-                let want = if name == "int128" { 16 } else { 32 };
+            "int128" | "int256" | "int512" => {
+                let want = match name {
+                    "int128" => 16,
+                    "int256" => 32,
+                    _ => 64,
+                };
                 let data = self.base64(value)?;
                 if data.len() != want {
                     return Err(
@@ -288,6 +293,18 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                         self.value(v, &TypeRef::simple("#"), &def.generics)?;
                     }
                 },
+                ParamKind::Typed { .. } if sized_object_part(def, index) == Some(SizedPart::Length) => {
+                    let body_key = param_key(def.params[index + 1].name.as_deref(), index + 1);
+                    let len = self.sized_length(map.get(&body_key), &body_key)?;
+                    match value {
+                        None | Some(Value::Null) => {}
+                        Some(v) if v.as_i64() == Some(i64::from(len)) => {}
+                        Some(v) => {
+                            return Err(self.err(format!("is {v} but `{body_key}` encodes to {len} bytes")));
+                        }
+                    }
+                    self.out.put(&len.to_le_bytes());
+                }
                 ParamKind::Typed { ty, flag } => match (flag, value) {
                     (Some(_), _) if ty.is_true() => {
                         if !matches!(value, None | Some(Value::Bool(_)) | Some(Value::Null)) {
@@ -303,6 +320,28 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
             self.path.pop();
         }
         Ok(())
+    }
+}
+
+impl<S: Sink> Encoder<'_, '_, S> {
+    /// The encoded size of the object in `body` (the field named `body_key`), for the length
+    /// before it. Errors in the object name its own path.
+    fn sized_length(&mut self, body: Option<&Value>, body_key: &str) -> Result<i32> {
+        let Some(body) = body else {
+            self.path.pop();
+            self.path.push(PathPart::Key(body_key.to_string()));
+            return Err(self.err("missing field"));
+        };
+        let mut path = std::mem::take(&mut self.path);
+        path.pop();
+        path.push(PathPart::Key(body_key.to_string()));
+        let mut counter = Encoder { reg: self.reg, out: Counter(0), path };
+        let counted = counter.any_object(body, false);
+        self.path = counter.path;
+        counted?;
+        self.path.pop();
+        self.path.push(PathPart::Key(param_key(Some("bytes"), 0)));
+        i32::try_from(counter.out.0).map_err(|_| self.err("object too large"))
     }
 }
 

@@ -7,7 +7,16 @@
 //! - `Bool` and `true` flags are JSON booleans (a clear `true` flag is written as `false`);
 //! - flags words never appear: they are computed from the optional fields on encode;
 //! - absent optional fields are omitted; vectors are arrays;
-//! - `Object` and `!X` positions hold any boxed object (or function call), with its `"@type"`.
+//! - `Object` and `!X` positions hold any boxed object (or function call), with its `"@type"`;
+//!   an `Object` right after `bytes:int` (MTProto's `message`, the items of `msg_container`)
+//!   must be exactly that long on decode, and on encode `bytes` may be left out (it is
+//!   computed; if given, it must match);
+//! - `int512` (TDLib's e2e schema) is base64 too, and TDLib's `int32`, `int53`/`int64`,
+//!   `secureString`, `secureBytes` are `int`, `long`, `string`, `bytes`.
+//!
+//! MTProto's service objects that `mtproto.tl` leaves to hand-written code (`rpc_result`,
+//! `msg_container` with its `message` items) are known even when the schemas do not declare
+//! them ([`MTPROTO_SERVICE`]); definitions from the schemas win.
 //!
 //! Non-finite doubles, which JSON cannot hold, are written as the strings `"NaN"`, `"Infinity"`
 //! and `"-Infinity"`. A TL `string` that is not valid UTF-8 is decoded lossily (U+FFFD).
@@ -39,7 +48,30 @@ pub const TYPE_KEY: &str = "@type";
 
 /// Names the wire format handles itself; schema lines declaring them (`int ? = Int;`,
 /// `vector {t:Type} # [ t ] = Vector t;`, `int128 4*[ int ] = Int128;`) are not objects.
-const BUILTIN_NAMES: &[&str] = &["int", "long", "double", "string", "bytes", "int128", "int256", "vector"];
+use crate::graph::BUILTIN_NAMES;
+
+/// The MTProto service definitions that `mtproto.tl` comments out ("parsed manually"), used
+/// when the schemas do not define them. The container item's type is renamed so that it does
+/// not meet the API's `Message`.
+pub const MTPROTO_SERVICE: &str = "
+rpc_result#f35c6d01 req_msg_id:long result:Object = RpcResult;
+message msg_id:long seqno:int bytes:int body:Object = MTProtoMessage;
+msg_container#73f1f8dc messages:vector<%MTProtoMessage> = MessageContainer;
+";
+
+/// The registry of [`MTPROTO_SERVICE`], built once.
+fn service() -> &'static Registry<'static> {
+    static SCHEMA: std::sync::OnceLock<Schema<'static>> = std::sync::OnceLock::new();
+    static REGISTRY: std::sync::OnceLock<Registry<'static>> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let schema = SCHEMA.get_or_init(|| tl_parser::parse(MTPROTO_SERVICE).schema);
+        let mut reg = Registry::default();
+        for def in &schema.definitions {
+            reg.add(def);
+        }
+        reg
+    })
+}
 
 /// Bounds on what one decode may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,9 +148,10 @@ impl<'s> Registry<'s> {
         self.limits
     }
 
-    /// The constructor with wire id `id`.
+    /// The constructor with wire id `id` (or an MTProto service constructor, see
+    /// [`MTPROTO_SERVICE`]).
     pub fn constructor_by_id(&self, id: u32) -> Option<&'s Definition<'s>> {
-        self.constructors_by_id.get(&id).copied()
+        self.constructors_by_id.get(&id).or_else(|| service().constructors_by_id.get(&id)).copied()
     }
 
     /// The function with wire id `id`.
@@ -133,6 +166,7 @@ impl<'s> Registry<'s> {
         self.constructors_by_name
             .get(name)
             .or_else(|| self.constructors_loose.get(&crate::graph::loose_name(name)))
+            .or_else(|| service().constructors_by_name.get(name))
             .copied()
     }
 
@@ -143,7 +177,10 @@ impl<'s> Registry<'s> {
 
     /// The constructors of boxed type `name` (`Message`), in schema order.
     pub fn constructors_of(&self, name: &str) -> &[&'s Definition<'s>] {
-        self.types.get(name).map_or(&[], Vec::as_slice)
+        match self.types.get(name) {
+            Some(defs) => defs,
+            None => service().types.get(name).map_or(&[], Vec::as_slice),
+        }
     }
 
     /// Decodes one value of type `ty` (a TL type expression such as `messages.Messages`,

@@ -192,3 +192,100 @@ fn type_expressions_parse() {
     assert!(parse_type_expr("Vector<int").is_none());
     assert!(parse_type_expr("").is_none());
 }
+
+const MTPROTO: &str = include_str!("../../../schemas/mtproto.tl");
+
+/// A `msg_container` as a server sends it: an ack and an `rpc_result` carrying an `rpc_error`.
+fn container_bytes() -> Vec<u8> {
+    fn message(out: &mut Vec<u8>, msg_id: u64, seqno: u32, body: &[u8]) {
+        out.extend_from_slice(&msg_id.to_le_bytes());
+        out.extend_from_slice(&seqno.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(body);
+    }
+    let mut ack = 0x62d6b459u32.to_le_bytes().to_vec();
+    ack.extend_from_slice(&VECTOR_ID.to_le_bytes());
+    ack.extend_from_slice(&1u32.to_le_bytes());
+    ack.extend_from_slice(&7u64.to_le_bytes());
+    let mut result = 0xf35c6d01u32.to_le_bytes().to_vec();
+    result.extend_from_slice(&9u64.to_le_bytes());
+    result.extend_from_slice(&0x2144ca19u32.to_le_bytes());
+    result.extend_from_slice(&420u32.to_le_bytes());
+    result.extend_from_slice(b"\x0cFLOOD_WAIT_3\0\0\0");
+    let mut out = 0x73f1f8dcu32.to_le_bytes().to_vec();
+    out.extend_from_slice(&2u32.to_le_bytes());
+    message(&mut out, 0x6000_0000_0000_0001, 1, &ack);
+    message(&mut out, 0x6000_0000_0000_0005, 3, &result);
+    out
+}
+
+fn with_mtproto(f: impl FnOnce(&Registry<'_>)) {
+    let parsed = tl_parser::parse(MTPROTO);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    f(&Registry::new([&parsed.schema]));
+}
+
+#[test]
+fn container_messages_are_sized_and_round_trip() {
+    with_mtproto(|reg| {
+        let bytes = container_bytes();
+        let v = reg.decode(&bytes, None).unwrap();
+        let want = json!({"@type": "msg_container", "messages": [
+            {"@type": "message", "msg_id": "6917529027641081857", "seqno": 1, "bytes": 20,
+             "body": {"@type": "msgs_ack", "msg_ids": ["7"]}},
+            {"@type": "message", "msg_id": "6917529027641081861", "seqno": 3, "bytes": 36,
+             "body": {"@type": "rpc_result", "req_msg_id": "9",
+                      "result": {"@type": "rpc_error", "error_code": 420, "error_message": "FLOOD_WAIT_3"}}},
+        ]});
+        assert_eq!(v, want);
+        assert_eq!(reg.encode(&v, None).unwrap(), bytes);
+        // `bytes` may be left out (computed), but not contradict the body.
+        let mut no_len = want.clone();
+        for m in no_len["messages"].as_array_mut().unwrap() {
+            m.as_object_mut().unwrap().remove("bytes");
+        }
+        assert_eq!(reg.encode(&no_len, None).unwrap(), bytes);
+        let mut wrong = want.clone();
+        wrong["messages"][1]["bytes"] = json!(32);
+        assert_eq!(reg.encode(&wrong, None).unwrap_err().path, "$.messages[1].bytes");
+        let mut bad_body = want;
+        bad_body["messages"][0]["body"]["msg_ids"] = json!(["x"]);
+        assert_eq!(reg.encode(&bad_body, None).unwrap_err().path, "$.messages[0].body.msg_ids[0]");
+    });
+}
+
+#[test]
+fn container_lengths_that_lie_are_errors() {
+    with_mtproto(|reg| {
+        let good = container_bytes();
+        // The first message's `bytes` sits after the container id, count, msg_id and seqno;
+        // its body (20 bytes) ends at 44.
+        for (len, want_offset) in [(24u32, 44), (16, 36), (3, 20), (u32::MAX, 20), (10_000, 20)] {
+            let mut bytes = good.clone();
+            bytes[20..24].copy_from_slice(&len.to_le_bytes());
+            let err = reg.decode(&bytes, None).unwrap_err();
+            assert_eq!(err.offset, want_offset, "len {len}: {err}");
+        }
+    });
+}
+
+#[test]
+fn int512_and_tdlib_aliases() {
+    let schema = "int32 = Int32;\nint53 = Int53;\nint64 = Int64;\nint512 16*[ int ] = Int512;\n\
+        secureBytes = SecureBytes;\n\
+        e2e.personalOnServer signature:int512 signed_at:int32 big:int53 id:int64 key:secureBytes = e2e.PersonalOnServer;";
+    let parsed = tl_parser::parse(schema);
+    let reg = Registry::new([&parsed.schema]);
+    let sig: Vec<u8> = (0..64).collect();
+    let v = json!({"@type": "e2e.personalOnServer",
+        "signature": base64::Engine::encode(&base64_engine(), &sig),
+        "signed_at": -5, "big": "9007199254740993", "id": "-1", "key": "AQID"});
+    let bytes = reg.encode(&v, Some("%e2e.personalOnServer")).unwrap();
+    assert_eq!(bytes.len(), 64 + 4 + 8 + 8 + 4);
+    assert_eq!(&bytes[..64], &sig[..]);
+    assert_eq!(reg.decode(&bytes, Some("%e2e.personalOnServer")).unwrap(), v);
+    let mut short = v.clone();
+    short["signature"] = json!("AAAA");
+    assert!(reg.encode(&short, Some("%e2e.personalOnServer")).is_err());
+    assert!(reg.decode(&bytes[..63], Some("%e2e.personalOnServer")).is_err());
+}

@@ -1,8 +1,23 @@
 //! TL types to Rust types, and which generated items need the input lifetime `'a`.
+//!
+//! `Object` positions become [`tl_codec::RawObject`] (`RawObjectBuf` with `--owned`): the id
+//! and the undecoded bytes, to be decoded once the caller knows the type. TL objects do not
+//! carry their length, so where one ends is decided by position:
+//! - an `Object` right after an `int` param named `bytes` (MTProto's
+//!   `message msg_id:long seqno:int bytes:int body:Object`, the items of `msg_container`) is
+//!   exactly `bytes` bytes long ([`tl_codec::sized_object`]); on encode the length is computed
+//!   from the object, whatever the `bytes` field holds;
+//! - any other `Object` takes the rest of the input: right for the last field of the outermost
+//!   object (`rpc_result`'s `result`, or a container item's body decoded on its own), and when
+//!   anything follows, decoding fails instead of misreading it;
+//! - `!X` / `X` of a `{X:Type}` function (`invokeWithLayer layer:int query:!X`) is a generic
+//!   parameter typed by the caller (any `Function`), so it decodes exactly;
+//! - `gzip_packed` is not unpacked by generated code: an `Object` holding one is a `RawObject`
+//!   with id `0x3072cfa1`, left to the caller (the dynamic codec inflates it).
 
 use super::items::Ctx;
 use crate::emit::Codec;
-use crate::graph::{Ty, TypeGraph};
+use crate::graph::{sized_object_part, SizedPart, Ty, TypeGraph};
 use proc_macro2::TokenStream;
 use quote::quote;
 use tl_parser::ParamKind;
@@ -88,12 +103,13 @@ impl Ctx<'_, '_> {
             Ty::Double => quote!(f64),
             Ty::Int128 => quote!([u8; 16]),
             Ty::Int256 => quote!([u8; 32]),
+            Ty::Int512 => quote!([u8; 64]),
             Ty::Bool | Ty::True => quote!(bool),
             Ty::String if self.options.owned => quote!(#k::TlString),
             Ty::String => quote!(#k::TlStr<#lt>),
             Ty::Bytes if self.options.owned => self.std_ty("Vec", &quote!(u8)),
             Ty::Bytes => quote!(&#lt [u8]),
-            Ty::Object if self.options.owned => quote!(#k::RawObject<'static>),
+            Ty::Object if self.options.owned => quote!(#k::RawObjectBuf),
             Ty::Object => quote!(#k::RawObject<#lt>),
             Ty::Vector { elem, .. } => {
                 let inner = self.rust_ty(elem, depth, lt);
@@ -153,9 +169,14 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// How param `index` of `def`, of type `ty`, is written (see [`Ctx::codec`]).
+    /// How param `index` of `def`, of type `ty`, is written: [`Ctx::codec`], except for the
+    /// length and body of a sized object (see the module docs).
     pub fn param_codec(&self, def: &tl_parser::Definition<'_>, index: usize, ty: &Ty) -> Codec {
-        let _ = (def, index);
-        self.codec(ty)
+        let k = &self.krate;
+        match sized_object_part(def, index) {
+            Some(SizedPart::Length) => Codec::With(quote!(#k::sized_object::length)),
+            Some(SizedPart::Body) => Codec::With(quote!(#k::sized_object::body)),
+            None => self.codec(ty),
+        }
     }
 }

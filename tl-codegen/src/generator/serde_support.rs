@@ -1,11 +1,20 @@
 //! `--serde`: JSON in the convention of the dynamic codec ([`crate::dynamic`]), written as plain
 //! impls rather than `#[derive]`s because the convention is not serde's default: `"@type"`
-//! tags on every object, `long` as strings, `bytes`/int128/int256 as base64, flags words left
-//! out, `true` flags as booleans, absent optionals omitted.
+//! tags on every object, `long` as strings (numbers accepted), `bytes`/int128/int256/int512 as
+//! base64, flags words left out, `true` flags as booleans, absent optionals omitted.
 //!
-//! Every generated type gets `Serialize`; with `--owned` also `Deserialize` (borrowed types
-//! cannot deserialize `bytes`, which need base64 decoding). Deserializing an enum needs its
-//! `"@type"` first, which is how the dynamic codec and TDLib write it.
+//! Every generated type gets `Serialize`. Reading JSON goes through `tl_json::FromJson<'a>`,
+//! which takes a `tl_json::Arena`: base64 `bytes` and escaped strings have no bytes in the
+//! JSON input to borrow, so borrowed (`'a`) values borrow decoded bytes from the arena
+//! (`tl_json::from_json(&arena, deserializer)`). On top of that:
+//! - `--owned` types implement `serde::Deserialize` directly (their arena is dropped at once);
+//! - borrowed types get `serde::Deserialize` for `Owned<T>`: the value is read into an arena,
+//!   encoded, and decoded again as an `Owned` holder (one extra encode and decode).
+//!
+//! Deserializing an enum needs its `"@type"` first, which is how the dynamic codec and TDLib
+//! write it (and where `serde_json::Value` sorts it). An `Object` is `{"@id", "@body"}`: the
+//! generated code has no registry to name its type (the dynamic codec writes the object).
+//! A sized object's `bytes` length may be left out (encoding computes it).
 
 use super::items::{Ctx, FieldSpec};
 use crate::emit::Role;
@@ -18,193 +27,7 @@ use tl_parser::Definition;
 /// and their impls for the wire primitives.
 pub fn support_module(codec: &TokenStream, owned: bool) -> TokenStream {
     let k = codec;
-    let de = if owned {
-        quote! {
-            /// Values readable from the JSON convention.
-            pub trait FromJson: Sized {
-                /// Reads one value.
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
-            }
-
-            /// Adapts a [`FromJson`] type to `serde::Deserialize`.
-            pub struct JD<T>(pub T);
-
-            impl<'de, T: FromJson> serde::Deserialize<'de> for JD<T> {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    T::from_json(d).map(JD)
-                }
-            }
-
-            macro_rules! plain_de {
-                ($($t:ty),*) => {$(
-                    impl FromJson for $t {
-                        fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                            <$t as serde::Deserialize>::deserialize(d)
-                        }
-                    }
-                )*};
-            }
-            plain_de!(i32, u32, bool);
-
-            struct NumberVisitor;
-
-            impl serde::de::Visitor<'_> for NumberVisitor {
-                type Value = f64;
-                fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.write_str("a number, or \"NaN\", \"Infinity\", \"-Infinity\"")
-                }
-                fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
-                    Ok(v)
-                }
-                fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
-                    Ok(v as f64)
-                }
-                fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
-                    Ok(v as f64)
-                }
-                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
-                    match v {
-                        "NaN" => Ok(f64::NAN),
-                        "Infinity" => Ok(f64::INFINITY),
-                        "-Infinity" => Ok(f64::NEG_INFINITY),
-                        _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
-                    }
-                }
-            }
-
-            impl FromJson for f64 {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    d.deserialize_any(NumberVisitor)
-                }
-            }
-
-            struct LongVisitor;
-
-            impl serde::de::Visitor<'_> for LongVisitor {
-                type Value = i64;
-                fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.write_str("a 64-bit integer as a string or a number")
-                }
-                fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
-                    Ok(v)
-                }
-                fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
-                    i64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
-                }
-                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
-                    v.parse().map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
-                }
-            }
-
-            impl FromJson for i64 {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    d.deserialize_any(LongVisitor)
-                }
-            }
-
-            fn base64_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                from_base64(&s).ok_or_else(|| <D::Error as serde::de::Error>::custom("bad base64"))
-            }
-
-            impl FromJson for Vec<u8> {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    base64_de(d)
-                }
-            }
-
-            impl<const N: usize> FromJson for [u8; N] {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    let v = base64_de(d)?;
-                    <[u8; N]>::try_from(v.as_slice())
-                        .map_err(|_| <D::Error as serde::de::Error>::invalid_length(v.len(), &"16 or 32 bytes"))
-                }
-            }
-
-            impl FromJson for #k::TlString {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    <String as serde::Deserialize>::deserialize(d).map(#k::TlString::from)
-                }
-            }
-
-            impl<T: FromJson> FromJson for Vec<T> {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    let v = <Vec<JD<T>> as serde::Deserialize>::deserialize(d)?;
-                    Ok(v.into_iter().map(|x| x.0).collect())
-                }
-            }
-
-            impl<T: FromJson> FromJson for Box<T> {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    T::from_json(d).map(Box::new)
-                }
-            }
-
-            impl<T: FromJson> FromJson for #k::Bare<T> {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    T::from_json(d).map(#k::Bare)
-                }
-            }
-
-            /// Objects read from a JSON map whose `"@type"` may already have been consumed (by an
-            /// enum choosing the variant).
-            pub trait FromJsonMap: Sized {
-                /// Reads the remaining entries.
-                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
-            }
-
-            /// A visitor for any [`FromJsonMap`] type.
-            pub struct MapVisitor<T>(pub core::marker::PhantomData<T>);
-
-            impl<'de, T: FromJsonMap> serde::de::Visitor<'de> for MapVisitor<T> {
-                type Value = T;
-                fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.write_str("a TL object with \"@type\"")
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-                    T::from_json_map(map)
-                }
-            }
-
-            /// Reads a map with [`FromJsonMap`].
-            pub fn from_json_map<'de, T: FromJsonMap, D: serde::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-                d.deserialize_map(MapVisitor(core::marker::PhantomData))
-            }
-
-            /// Checks the `"@type"` of an object against the expected TL name.
-            pub fn check_type<E: serde::de::Error>(found: &str, expected: &'static str) -> Result<(), E> {
-                if found == expected {
-                    Ok(())
-                } else {
-                    Err(E::custom(format_args!("expected \"@type\": \"{expected}\", found \"{found}\"")))
-                }
-            }
-
-            fn from_base64(s: &str) -> Option<Vec<u8>> {
-                let mut out = Vec::with_capacity(s.len() / 4 * 3);
-                let (mut acc, mut bits) = (0u32, 0u32);
-                for c in s.bytes().filter(|&c| c != b'=') {
-                    let v = match c {
-                        b'A'..=b'Z' => c - b'A',
-                        b'a'..=b'z' => c - b'a' + 26,
-                        b'0'..=b'9' => c - b'0' + 52,
-                        b'+' => 62,
-                        b'/' => 63,
-                        _ => return None,
-                    };
-                    acc = acc << 6 | u32::from(v);
-                    bits += 6;
-                    if bits >= 8 {
-                        bits -= 8;
-                        out.push((acc >> bits) as u8);
-                    }
-                }
-                Some(out)
-            }
-        }
-    } else {
-        quote!()
-    };
+    let de = de_items(k, owned);
     let bytes_impls = if owned {
         quote! {
             impl ToJson for Vec<u8> {
@@ -301,6 +124,9 @@ pub fn support_module(codec: &TokenStream, owned: bool) -> TokenStream {
             }
         }
 
+        /// Generated code cannot name the type of an `Object`, so it is written as its id and
+        /// base64 body: `{"@id": 4064843393, "@body": "..."}` (the dynamic codec, which has the
+        /// schema, writes the object itself).
         impl ToJson for #k::RawObject<'_> {
             fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
@@ -308,6 +134,12 @@ pub fn support_module(codec: &TokenStream, owned: bool) -> TokenStream {
                 m.serialize_entry("@id", &self.id)?;
                 m.serialize_entry("@body", &base64(self.body))?;
                 m.end()
+            }
+        }
+
+        impl ToJson for #k::RawObjectBuf {
+            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.as_raw().to_json(s)
             }
         }
 
@@ -379,7 +211,7 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// `ToJson` + `Serialize` (and with `--owned`, `FromJsonMap`, `FromJson`, `Deserialize`).
+    /// `ToJson`, `Serialize`, `FromJsonMap`, `FromJson` (and with `--owned`, `Deserialize`).
     pub(super) fn serde_struct(
         &self,
         def: &Definition<'_>,
@@ -418,14 +250,17 @@ impl Ctx<'_, '_> {
                 }
             }
         };
-        if !self.options.owned {
-            return out;
-        }
-        let (params, args) = self.serde_generics(false, def, &quote!(serde::de::DeserializeOwned));
-        let params_inner = crate::graph::generic_names(def).into_iter().map(|g| {
-            let id = ident::ident(&g);
-            quote!(#id: serde::de::DeserializeOwned)
-        });
+        let (params, args) = self.serde_generics(borrows, def, &quote!(#j::FromJson<'a>));
+        // `'a` is the arena's lifetime, so it is always declared.
+        let params = if borrows {
+            params
+        } else {
+            let inner = crate::graph::generic_names(def).into_iter().map(|g| {
+                let id = ident::ident(&g);
+                quote!(#id: #j::FromJson<'a>)
+            });
+            quote!(<'a, #(#inner),*>)
+        };
         let stored: Vec<&FieldSpec> = fields.iter().filter(|f| !f.ir.is_computed_flags()).collect();
         let locals: Vec<Ident> =
             (0..stored.len()).map(|i| Ident::new(&format!("__v{i}"), Span::call_site())).collect();
@@ -434,25 +269,37 @@ impl Ctx<'_, '_> {
             quote!(let mut #l: Option<#ty> = None;)
         });
         let arms = stored.iter().zip(&locals).map(|(f, l)| {
-            let (key, ty) = (&f.key, &f.ir.ty);
-            if f.generic {
-                quote!(#key => #l = Some(map.next_value()?),)
-            } else {
-                quote!(#key => #l = Some(map.next_value::<#j::JD<#ty>>()?.0),)
+            let key = &f.key;
+            let ty = if f.generic { f.rust_ty.clone() } else { f.ir.ty.clone() };
+            match f.ir.role {
+                // `null` is an absent optional, as in the dynamic codec.
+                Role::Optional { .. } | Role::TrueFlag { .. } => {
+                    quote!(#key => #l = map.next_value_seed(#j::seed::<Option<#ty>>(arena))?,)
+                }
+                _ => quote!(#key => #l = Some(map.next_value_seed(#j::seed::<#ty>(arena))?),),
             }
         });
-        let inits = stored.iter().zip(&locals).map(|(f, l)| {
+        let inits = stored.iter().zip(&locals).enumerate().map(|(i, (f, l))| {
             let (id, key) = (&f.ident, &f.key);
+            let index = def.params.iter().position(|p| p.name.as_deref() == Some(key.as_str())).unwrap_or(i);
             match f.ir.role {
                 Role::Optional { .. } => quote!(#id: #l,),
                 Role::TrueFlag { .. } => quote!(#id: #l.unwrap_or(false),),
+                // Encoding computes a sized object's length, so JSON may leave it out.
+                _ if crate::graph::sized_object_part(def, index) == Some(crate::graph::SizedPart::Length) => {
+                    quote!(#id: #l.unwrap_or(0),)
+                }
                 _ => quote!(#id: #l.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#key))?,),
             }
         });
         let value = if fields.is_empty() { quote!(Self) } else { quote!(Self { #(#inits)* }) };
         out.extend(quote! {
-            impl #params #j::FromJsonMap for #ident #args {
-                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+            impl #params #j::FromJsonMap<'a> for #ident #args {
+                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(
+                    arena: &'a #j::Arena,
+                    mut map: A,
+                ) -> Result<Self, A::Error> {
+                    let _ = arena;
                     #(#decls)*
                     while let Some(key) = map.next_key::<String>()? {
                         match key.as_str() {
@@ -465,17 +312,25 @@ impl Ctx<'_, '_> {
                     Ok(#value)
                 }
             }
-            impl #params #j::FromJson for #ident #args {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    #j::from_json_map(d)
-                }
-            }
-            impl<'de, #(#params_inner),*> serde::Deserialize<'de> for #ident #args {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    #j::from_json_map(d)
+            impl #params #j::FromJson<'a> for #ident #args {
+                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(arena, d)
                 }
             }
         });
+        if self.options.owned {
+            let params_inner = crate::graph::generic_names(def).into_iter().map(|g| {
+                let id = ident::ident(&g);
+                quote!(#id: for<'a> #j::FromJson<'a>)
+            });
+            out.extend(quote! {
+                impl<'de, #(#params_inner),*> serde::Deserialize<'de> for #ident #args {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        #j::from_json_map(&#j::Arena::new(), d)
+                    }
+                }
+            });
+        }
         out
     }
 
@@ -498,25 +353,26 @@ impl Ctx<'_, '_> {
                 }
             }
         };
-        if !self.options.owned {
-            return out;
-        }
         let arms = t.constructors.iter().zip(&vnames).map(|(&ci, v)| {
             let def = self.graph.constructors[ci];
             let (cns, cname) = &self.names.constructors[ci];
             let path = self.path(depth, "types", cns, cname);
             let name = def.name.as_ref();
-            let read = quote!(<#path as #j::FromJsonMap>::from_json_map(map)?);
+            let read = quote!(<#path as #j::FromJsonMap<'a>>::from_json_map(arena, map)?);
             if self.boxed.contains(&ci) {
-                quote!(#name => Self::#v(Box::new(#read)),)
+                let boxed = self.std_ty("Box", &quote!(_));
+                quote!(#name => Self::#v(<#boxed>::new(#read)),)
             } else {
                 quote!(#name => Self::#v(#read),)
             }
         });
         let tname = t.name.as_str();
         out.extend(quote! {
-            impl #j::FromJsonMap for #ident {
-                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+            impl<'a> #j::FromJsonMap<'a> for #ident #gen {
+                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(
+                    arena: &'a #j::Arena,
+                    mut map: A,
+                ) -> Result<Self, A::Error> {
                     if map.next_key::<String>()?.as_deref() != Some("@type") {
                         return Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first"));
                     }
@@ -528,17 +384,387 @@ impl Ctx<'_, '_> {
                     })
                 }
             }
-            impl #j::FromJson for #ident {
-                fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    #j::from_json_map(d)
-                }
-            }
-            impl<'de> serde::Deserialize<'de> for #ident {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    #j::from_json_map(d)
+            impl<'a> #j::FromJson<'a> for #ident #gen {
+                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> Result<Self, D::Error> {
+                    #j::from_json_map(arena, d)
                 }
             }
         });
+        if self.options.owned {
+            out.extend(quote! {
+                impl<'de> serde::Deserialize<'de> for #ident {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        #j::from_json_map(&#j::Arena::new(), d)
+                    }
+                }
+            });
+        }
         out
+    }
+}
+
+/// The reading half of `tl_json`: the arena, `FromJson`/`FromJsonMap` and their impls for the
+/// wire primitives (borrowed or owned ones, after `owned`), and `Deserialize` for `Owned<T>`.
+fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
+    let storage = if owned {
+        quote! {
+            impl<'a> FromJson<'a> for Vec<u8> {
+                fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    base64_de(d)
+                }
+            }
+
+            impl<'a> FromJson<'a> for #k::TlString {
+                fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    <String as serde::Deserialize>::deserialize(d).map(#k::TlString::from)
+                }
+            }
+
+            impl<'a> FromJson<'a> for #k::RawObjectBuf {
+                fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    let (id, body) = raw_object_de(d)?;
+                    Ok(#k::RawObjectBuf { id, body })
+                }
+            }
+        }
+    } else {
+        quote! {
+            impl<'a> FromJson<'a> for &'a [u8] {
+                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    base64_de(d).map(|v| arena.alloc(v))
+                }
+            }
+
+            impl<'a> FromJson<'a> for #k::TlStr<'a> {
+                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    let s = <String as serde::Deserialize>::deserialize(d)?;
+                    Ok(#k::TlStr::from_bytes(arena.alloc(s.into_bytes())))
+                }
+            }
+
+            impl<'a> FromJson<'a> for #k::RawObject<'a> {
+                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    let (id, body) = raw_object_de(d)?;
+                    Ok(#k::RawObject { id, body: arena.alloc(body) })
+                }
+            }
+
+            /// Reads a borrowed value into an arena, encodes it and keeps the bytes with the
+            /// value decoded from them.
+            impl<'de, T> serde::Deserialize<'de> for super::Owned<T>
+            where
+                T: super::Reborrow,
+                for<'a> T::At<'a>: FromJson<'a> + #k::Encode,
+            {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let arena = Arena::new();
+                    let value = <T::At<'_> as FromJson<'_>>::from_json(&arena, d)?;
+                    let bytes = #k::to_bytes(&value);
+                    drop(value);
+                    super::Owned::decode(bytes).map_err(<D::Error as serde::de::Error>::custom)
+                }
+            }
+        }
+    };
+    quote! {
+        /// Backing storage for borrowed values read from JSON: base64 `bytes` and strings are
+        /// decoded into it, and the values borrow from it. Freed all at once when dropped.
+        #[derive(Default)]
+        pub struct Arena {
+            // Raw pointers rather than `Box`es, so that growing the list does not move (and
+            // so assert unique access to) allocations that values still borrow.
+            chunks: core::cell::RefCell<Vec<*mut [u8]>>,
+        }
+
+        impl Arena {
+            /// An empty arena.
+            pub fn new() -> Arena {
+                Arena::default()
+            }
+
+            /// Keeps `data` until the arena is dropped.
+            pub fn alloc(&self, data: Vec<u8>) -> &[u8] {
+                if data.is_empty() {
+                    return &[];
+                }
+                let ptr: *mut [u8] = Box::into_raw(data.into_boxed_slice());
+                self.chunks.borrow_mut().push(ptr);
+                // SAFETY: the allocation lives, unchanged, until `drop`, which needs `&mut self`
+                // and so waits for every borrow of `self`.
+                unsafe { &*ptr }
+            }
+        }
+
+        impl Drop for Arena {
+            fn drop(&mut self) {
+                for ptr in self.chunks.get_mut().drain(..) {
+                    // SAFETY: made by `Box::into_raw` in `alloc`, freed once, no borrow left.
+                    drop(unsafe { Box::from_raw(ptr) });
+                }
+            }
+        }
+
+        /// Values readable from the JSON convention, borrowing from `arena` for `'a` where
+        /// they hold bytes.
+        pub trait FromJson<'a>: Sized {
+            /// Reads one value.
+            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error>;
+        }
+
+        /// Reads a `T` from JSON, borrowing decoded bytes from `arena`:
+        /// `tl_json::from_json::<types::Message<'_>, _>(&arena, &mut serde_json::Deserializer::from_str(text))`.
+        pub fn from_json<'a, 'de, T: FromJson<'a>, D: serde::Deserializer<'de>>(
+            arena: &'a Arena,
+            d: D,
+        ) -> Result<T, D::Error> {
+            T::from_json(arena, d)
+        }
+
+        /// A [`FromJson`] type as a `serde::de::DeserializeSeed`.
+        pub struct Seed<'a, T>(pub &'a Arena, pub core::marker::PhantomData<T>);
+
+        /// The seed reading a `T` into `arena`.
+        pub fn seed<T>(arena: &Arena) -> Seed<'_, T> {
+            Seed(arena, core::marker::PhantomData)
+        }
+
+        impl<'de, 'a, T: FromJson<'a>> serde::de::DeserializeSeed<'de> for Seed<'a, T> {
+            type Value = T;
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+                T::from_json(self.0, d)
+            }
+        }
+
+        macro_rules! plain_de {
+            ($($t:ty),*) => {$(
+                impl<'a> FromJson<'a> for $t {
+                    fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                        <$t as serde::Deserialize>::deserialize(d)
+                    }
+                }
+            )*};
+        }
+        plain_de!(i32, u32, bool);
+
+        struct NumberVisitor;
+
+        impl serde::de::Visitor<'_> for NumberVisitor {
+            type Value = f64;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a number, or \"NaN\", \"Infinity\", \"-Infinity\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+                match v {
+                    "NaN" => Ok(f64::NAN),
+                    "Infinity" => Ok(f64::INFINITY),
+                    "-Infinity" => Ok(f64::NEG_INFINITY),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+
+        impl<'a> FromJson<'a> for f64 {
+            fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(NumberVisitor)
+            }
+        }
+
+        struct LongVisitor;
+
+        impl serde::de::Visitor<'_> for LongVisitor {
+            type Value = i64;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a 64-bit integer as a string or a number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+                Ok(v)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+                i64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
+                v.parse().map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+        }
+
+        impl<'a> FromJson<'a> for i64 {
+            fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(LongVisitor)
+            }
+        }
+
+        fn base64_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+            let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+            from_base64(&s).ok_or_else(|| <D::Error as serde::de::Error>::custom("bad base64"))
+        }
+
+        impl<'a, const N: usize> FromJson<'a> for [u8; N] {
+            fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                let v = base64_de(d)?;
+                <[u8; N]>::try_from(v.as_slice()).map_err(|_| {
+                    <D::Error as serde::de::Error>::invalid_length(v.len(), &format!("{N} bytes").as_str())
+                })
+            }
+        }
+
+        /// `{"@id": N, "@body": "base64"}`, in any order.
+        fn raw_object_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(u32, Vec<u8>), D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = (u32, Vec<u8>);
+                fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    f.write_str("an object as {\"@id\": id, \"@body\": base64}")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let (mut id, mut body) = (None, None);
+                    while let Some(key) = map.next_key::<String>()? {
+                        match key.as_str() {
+                            "@id" => id = Some(map.next_value::<u32>()?),
+                            "@body" => body = Some(map.next_value_seed(Base64Seed)?),
+                            _ => return Err(<A::Error as serde::de::Error>::unknown_field(&key, &["@id", "@body"])),
+                        }
+                    }
+                    let id = id.ok_or_else(|| <A::Error as serde::de::Error>::missing_field("@id"))?;
+                    Ok((id, body.unwrap_or_default()))
+                }
+            }
+            d.deserialize_map(V)
+        }
+
+        struct Base64Seed;
+
+        impl<'de> serde::de::DeserializeSeed<'de> for Base64Seed {
+            type Value = Vec<u8>;
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<u8>, D::Error> {
+                base64_de(d)
+            }
+        }
+
+        #storage
+
+        /// `null` reads as `None`, like an absent field.
+        impl<'a, T: FromJson<'a>> FromJson<'a> for Option<T> {
+            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                struct V<'a, T>(&'a Arena, core::marker::PhantomData<T>);
+                impl<'de, 'a, T: FromJson<'a>> serde::de::Visitor<'de> for V<'a, T> {
+                    type Value = Option<T>;
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                        f.write_str("a value or null")
+                    }
+                    fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+                        Ok(None)
+                    }
+                    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+                        Ok(None)
+                    }
+                    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+                        T::from_json(self.0, d).map(Some)
+                    }
+                }
+                d.deserialize_option(V(arena, core::marker::PhantomData))
+            }
+        }
+
+        impl<'a, T: FromJson<'a>> FromJson<'a> for Vec<T> {
+            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                struct V<'a, T>(&'a Arena, core::marker::PhantomData<T>);
+                impl<'de, 'a, T: FromJson<'a>> serde::de::Visitor<'de> for V<'a, T> {
+                    type Value = Vec<T>;
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                        f.write_str("an array")
+                    }
+                    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                        // The hint comes from the input: capped, so it cannot ask for more
+                        // memory than a short document justifies.
+                        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                        while let Some(v) = seq.next_element_seed(seed::<T>(self.0))? {
+                            out.push(v);
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_seq(V(arena, core::marker::PhantomData))
+            }
+        }
+
+        impl<'a, T: FromJson<'a>> FromJson<'a> for Box<T> {
+            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                T::from_json(arena, d).map(Box::new)
+            }
+        }
+
+        impl<'a, T: FromJson<'a>> FromJson<'a> for #k::Bare<T> {
+            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                T::from_json(arena, d).map(#k::Bare)
+            }
+        }
+
+        /// Objects read from a JSON map whose `"@type"` may already have been consumed (by an
+        /// enum choosing the variant).
+        pub trait FromJsonMap<'a>: Sized {
+            /// Reads the remaining entries.
+            fn from_json_map<'de, A: serde::de::MapAccess<'de>>(arena: &'a Arena, map: A) -> Result<Self, A::Error>;
+        }
+
+        /// A visitor for any [`FromJsonMap`] type.
+        pub struct MapVisitor<'a, T>(pub &'a Arena, pub core::marker::PhantomData<T>);
+
+        impl<'de, 'a, T: FromJsonMap<'a>> serde::de::Visitor<'de> for MapVisitor<'a, T> {
+            type Value = T;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a TL object with \"@type\"")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::from_json_map(self.0, map)
+            }
+        }
+
+        /// Reads a map with [`FromJsonMap`].
+        pub fn from_json_map<'a, 'de, T: FromJsonMap<'a>, D: serde::Deserializer<'de>>(
+            arena: &'a Arena,
+            d: D,
+        ) -> Result<T, D::Error> {
+            d.deserialize_map(MapVisitor(arena, core::marker::PhantomData))
+        }
+
+        /// Checks the `"@type"` of an object against the expected TL name.
+        pub fn check_type<E: serde::de::Error>(found: &str, expected: &'static str) -> Result<(), E> {
+            if found == expected {
+                Ok(())
+            } else {
+                Err(E::custom(format_args!("expected \"@type\": \"{expected}\", found \"{found}\"")))
+            }
+        }
+
+        fn from_base64(s: &str) -> Option<Vec<u8>> {
+            let mut out = Vec::with_capacity(s.len() / 4 * 3);
+            let (mut acc, mut bits) = (0u32, 0u32);
+            for c in s.bytes().filter(|&c| c != b'=') {
+                let v = match c {
+                    b'A'..=b'Z' => c - b'A',
+                    b'a'..=b'z' => c - b'a' + 26,
+                    b'0'..=b'9' => c - b'0' + 52,
+                    b'+' => 62,
+                    b'/' => 63,
+                    _ => return None,
+                };
+                acc = acc << 6 | u32::from(v);
+                bits += 6;
+                if bits >= 8 {
+                    bits -= 8;
+                    out.push((acc >> bits) as u8);
+                }
+            }
+            Some(out)
+        }
     }
 }
