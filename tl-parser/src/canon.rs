@@ -26,13 +26,52 @@ pub fn crc_id(def: &Definition<'_>) -> u32 {
 
 /// [`crc_id`] reusing `buf` as scratch space (hot path of the parser and validator).
 pub(crate) fn crc_id_with(def: &Definition<'_>, buf: &mut String) -> u32 {
+    crc_id_src(def, None, buf)
+}
+
+/// [`crc_id_with`] for a definition parsed from the TL text `src` (its spans index `src`),
+/// which lets most parameters be copied from the source in one piece.
+pub(crate) fn crc_id_src(def: &Definition<'_>, src: Option<&str>, buf: &mut String) -> u32 {
     buf.clear();
-    canonical_into(def, buf);
+    canonical_src(def, src, buf);
     crc32fast::hash(buf.as_bytes())
 }
 
 /// Appends the canonical declaration of `def` to `out`.
 pub(crate) fn canonical_into(def: &Definition<'_>, out: &mut String) {
+    canonical_src(def, None, out)
+}
+
+/// The length of `p`'s canonical form (without the leading space) when it is a single token
+/// with no type arguments, which the text parser reads without anything in between: `x:int`,
+/// `flags:#`, `x:flags.3?%T`. When the source text under `p.span` has exactly this length, it
+/// *is* the canonical form: the parser reads these tokens back to back, so only a zero-padded
+/// bit, a blank or a comment could sit between them, and each would make the text longer.
+fn plain_len(p: &Param<'_>) -> Option<usize> {
+    let name = p.name.as_ref().map_or(0, |n| n.len() + 1);
+    match &p.kind {
+        ParamKind::Nat => Some(name + 1),
+        ParamKind::Typed { ty, flag } => {
+            // A bit of `u32::MAX` may stand for a longer number, saturated by the parser.
+            if !ty.args.is_empty() || ty.name == "bytes" || flag.as_ref().is_some_and(|f| f.bit == u32::MAX) {
+                return None;
+            }
+            let flag = flag.as_ref().map_or(0, |f| f.field.len() + 2 + decimal_len(f.bit));
+            Some(name + flag + usize::from(ty.percent) + usize::from(ty.bang) + ty.name.len())
+        }
+        ParamKind::Repeat { .. } => None,
+    }
+}
+
+fn decimal_len(v: u32) -> usize {
+    match v {
+        0..=9 => 1,
+        10..=99 => 2,
+        _ => v.to_string().len(),
+    }
+}
+
+fn canonical_src(def: &Definition<'_>, src: Option<&str>, out: &mut String) {
     out.push_str(&def.name);
     for g in &def.generics {
         out.push(' ');
@@ -59,11 +98,62 @@ pub(crate) fn canonical_into(def: &Definition<'_>, out: &mut String) {
         out.push_str(name);
         out.push_str(":Type");
     }
-    for p in &def.params {
-        param_into(p, out);
+    match src {
+        Some(src) => params_from_source(&def.params, src, out),
+        None => {
+            for p in &def.params {
+                param_into(p, out);
+            }
+        }
     }
     out.push_str(" =");
     type_into(&def.ty, false, out);
+}
+
+/// The parameters of a definition parsed from `src`: each run of plain parameters (see
+/// [`plain_len`]) separated by single spaces is its own canonical form, copied in one piece.
+fn params_from_source(params: &[Param<'_>], src: &str, out: &mut String) {
+    let bytes = src.as_bytes();
+    // The byte range of the current run.
+    let mut run: Option<(usize, usize)> = None;
+    for p in params {
+        match (plain_range(p, src), run) {
+            (Some((start, end)), Some((run_start, run_end)))
+                if start == run_end + 1 && bytes.get(run_end) == Some(&b' ') =>
+            {
+                run = Some((run_start, end));
+            }
+            (plain, _) => {
+                push_run(run, src, out);
+                run = plain;
+                if plain.is_none() {
+                    param_into(p, out);
+                }
+            }
+        }
+    }
+    push_run(run, src, out);
+}
+
+fn push_run(run: Option<(usize, usize)>, src: &str, out: &mut String) {
+    if let Some(text) = run.and_then(|(start, end)| src.get(start..end)) {
+        out.push(' ');
+        out.push_str(text);
+    }
+}
+
+/// Where the source text of `p` is its canonical form, if it is (see [`plain_len`]).
+fn plain_range(p: &Param<'_>, src: &str) -> Option<(usize, usize)> {
+    if let ParamKind::Typed { ty, flag: Some(_) } = &p.kind {
+        // Dropped from the hash: the slow path knows.
+        if ty.is_true() {
+            return None;
+        }
+    }
+    let (start, end) = (p.span.start as usize, p.span.end as usize);
+    // `get` also checks that the range is in `src` and on character boundaries.
+    let text = src.get(start..end)?;
+    (Some(text.len()) == plain_len(p)).then_some((start, end))
 }
 
 fn param_into(p: &Param<'_>, out: &mut String) {
@@ -197,6 +287,24 @@ mod tests {
     fn implied_generic_once_per_variable() {
         assert_eq!(canon("a q:!X r:!X s:!Y = X"), "a X:Type Y:Type q:!X r:!X s:!Y = X");
         assert_eq!(canon("a {X:Type} q:!X = X"), "a X:Type q:!X = X");
+    }
+
+    #[test]
+    fn source_copies_agree_with_the_model() {
+        for src in [
+            "a#1 flags:# b:flags.03?int c:flags.1?true d:flags.2?bytes e:bytes f:Vector<bytes> = A;",
+            "a x:flags.4294967296?int y:%Message z:!X w:long/*c*/ = X;",
+            "vector {t:Type} # [ t ] = Vector t;",
+            "b flags:#\n  x:flags.10?Vector< int > // trailing\n  y:int = B;",
+            "int128 4*[ int ] = Int128;",
+            "int ? = Int;",
+            "c flags:#x:flags.0?int y:int\tz:int  w:int\nv:int u:flags.1?true t:int = C;",
+        ] {
+            let d = parse_definition(src).expect("parses");
+            let mut buf = String::new();
+            assert_eq!(crc_id_src(&d, Some(src), &mut buf), crc_id(&d), "{src}");
+            assert_eq!(buf, canonical_declaration(&d), "{src}");
+        }
     }
 
     #[test]

@@ -103,9 +103,16 @@ pub fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
 
 /// Parses and validates: diagnostics from both, in source order.
 pub fn check(src: &str) -> Parsed<'_> {
-    let mut parsed = parse(src);
-    let more = validate(&parsed.schema);
-    parsed.diagnostics.extend(more);
+    let mut parsed = match detect_format(src) {
+        // Validated definition by definition while each is still in cache.
+        SourceFormat::Tl => text::check_tl(src),
+        SourceFormat::Json => {
+            let mut parsed = parse_json(src);
+            let more = validate(&parsed.schema);
+            parsed.diagnostics.extend(more);
+            parsed
+        }
+    };
     parsed.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     parsed
 }

@@ -7,9 +7,10 @@ use std::cell::Cell;
 use nom::character::complete::digit1;
 use nom::IResult;
 
-use crate::canon::crc_id_with;
+use crate::canon::crc_id_src;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
+use crate::validate::Validator;
 use crate::Parsed;
 
 /// After this many syntax errors the rest of the file is not worth reporting (binary garbage).
@@ -498,6 +499,8 @@ struct Driver<'a> {
     doc_target: DocTarget,
     syntax_errors: usize,
     crc_buf: String,
+    /// Semantic checks run on each definition as it is parsed (for [`crate::check`]).
+    validator: Option<Validator<'a>>,
     out: Parsed<'a>,
 }
 
@@ -559,6 +562,10 @@ impl<'a> Driver<'a> {
                 break;
             }
         }
+        if let Some(v) = self.validator.take() {
+            let more = v.finish(&self.out.schema);
+            self.out.diagnostics.extend(more);
+        }
         self.out
     }
 
@@ -570,7 +577,10 @@ impl<'a> Driver<'a> {
                 def.doc = std::mem::take(&mut self.pending_doc);
                 self.doc_target = DocTarget::None;
                 if def.explicit_id.is_none() {
-                    def.id = crc_id_with(&def, &mut self.crc_buf);
+                    def.id = crc_id_src(&def, Some(self.src), &mut self.crc_buf);
+                }
+                if let Some(v) = &mut self.validator {
+                    v.definition_in(&def, Some(self.src));
                 }
                 self.out.schema.definitions.push(def);
                 self.pos = self.src.len() - rest.len();
@@ -779,6 +789,16 @@ fn split_tags(s: &str) -> impl Iterator<Item = &str> {
 
 /// Parses a whole TL text file.
 pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
+    parse_tl_with(src, false)
+}
+
+/// Parses and validates a whole TL text file in one pass: the diagnostics of the parse, then
+/// those of [`crate::validate`], exactly as running the two in turn would give.
+pub(crate) fn check_tl(src: &str) -> Parsed<'_> {
+    parse_tl_with(src, true)
+}
+
+fn parse_tl_with(src: &str, validate: bool) -> Parsed<'_> {
     let mut out = Parsed::default();
     // Every declaration ends with `;`: an upper bound that saves regrowing a large vector.
     let semicolons: usize = src
@@ -787,7 +807,8 @@ pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
         .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b';'))))
         .sum();
     // Capped so that a file of bare `;` cannot reserve far more than its size justifies.
-    out.schema.definitions.reserve(semicolons.min(src.len() / 32 + 16));
+    let expected = semicolons.min(src.len() / 32 + 16);
+    out.schema.definitions.reserve(expected);
     Driver {
         src,
         decl: Decl { src, eof: EOF, scratch: Cell::default() },
@@ -798,6 +819,7 @@ pub(crate) fn parse_tl(src: &str) -> Parsed<'_> {
         doc_target: DocTarget::None,
         syntax_errors: 0,
         crc_buf: String::with_capacity(256),
+        validator: validate.then(|| Validator::new(expected)),
         out,
     }
     .run()
@@ -814,7 +836,7 @@ pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> 
         return Err(e.diag);
     }
     if def.explicit_id.is_none() {
-        def.id = crc_id_with(&def, &mut String::new());
+        def.id = crc_id_src(&def, Some(src), &mut String::new());
     }
     Ok(def)
 }

@@ -1,11 +1,12 @@
 //! Semantic checks of a parsed schema: ids against the CRC32 of the canonical declaration,
 //! flag references, references to unknown types, duplicates.
 
-use std::cell::OnceCell;
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::canon::{canonical_declaration, crc_id_with};
+use crate::canon::{canonical_declaration, crc_id_src};
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 
@@ -33,52 +34,19 @@ pub const KNOWN_ID_EXCEPTIONS: &[(&str, u32)] = &[
 
 /// Type names every schema may use without declaring them.
 fn is_builtin(name: &str) -> bool {
-    matches!(
-        name,
-        "int"
-            | "long"
-            | "double"
-            | "string"
-            | "bytes"
-            | "int128"
-            | "int256"
-            | "true"
-            | "Bool"
-            | "Vector"
-            | "vector"
-            | "Object"
-            | "#"
-            | "Type"
-            | "?"
-    )
-}
-
-/// The names a type reference may use: builtins, boxed types (result types of constructors)
-/// and, for bare references such as `%message` or `vector<future_salt>`, constructor names.
-struct Known<'s> {
-    schema: &'s Schema<'s>,
-    types: FastSet<&'s str>,
-    /// Built on first need: most schemas never refer to a constructor by name.
-    ctors: OnceCell<FastSet<&'s str>>,
-}
-
-impl Known<'_> {
-    fn contains(&self, name: &str) -> bool {
-        is_builtin(name)
-            || self.types.contains(name)
-            || self
-                .ctors
-                .get_or_init(|| {
-                    let n = self.schema.definitions.len();
-                    let mut set = FastSet::with_capacity_and_hasher(n, Default::default());
-                    set.extend(self.schema.constructors().map(|d| d.name.as_ref()));
-                    set
-                })
-                .contains(name)
+    // Dispatch on the length first: most references are one of these, and each length has at
+    // most three candidates.
+    match name.len() {
+        1 => name == "#" || name == "?",
+        3 => name == "int",
+        4 => matches!(name, "long" | "true" | "Bool" | "Type"),
+        5 => name == "bytes",
+        6 => matches!(name, "double" | "string" | "Vector" | "vector" | "Object" | "int128" | "int256"),
+        _ => false,
     }
 }
 
-/// A word-at-a-time multiplicative hash (the rustc "Fx" scheme): the set here holds a few
+/// A word-at-a-time multiplicative hash (the rustc "Fx" scheme): the sets here hold a few
 /// thousand short names, where SipHash's DoS resistance buys nothing and costs most of the
 /// validation time.
 #[derive(Default)]
@@ -103,11 +71,12 @@ impl Hasher for Fx {
             w.copy_from_slice(c);
             self.add(u64::from_le_bytes(w));
         }
+        // The tail byte by byte: a variable-length `copy_from_slice` would be a `memcpy` call
+        // per name, more than the rest of the hash.
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
+            let w = rest.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            self.add(w);
         }
     }
     fn write_u8(&mut self, i: u8) {
@@ -126,61 +95,177 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Runs every check over `schema`.
 pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let n = schema.definitions.len();
-    let mut types: FastSet<&str> = FastSet::with_capacity_and_hasher(n + 32, Default::default());
-    types.extend(schema.constructors().map(|d| d.ty.name.as_ref()));
-    let known = Known { schema, types, ctors: OnceCell::new() };
-    // Ids are nearly unique, so duplicates are looked for by id first and by name only on a
-    // clash (the value is the first definition with that id).
-    let mut by_id: FastMap<u32, usize> = FastMap::with_capacity_and_hasher(n, Default::default());
-    let mut clashed: FastSet<u32> = FastSet::default();
-    let mut pairs: FastSet<(&str, u32)> = FastSet::default();
-    let mut buf = String::with_capacity(256);
-    let mut locals = Locals::default();
-    for (i, def) in schema.definitions.iter().enumerate() {
-        check_id(def, &mut buf, &mut out);
-        check_flags(def, &mut out);
-        locals.clear();
-        for g in &def.generics {
-            locals.push(&g.name);
-        }
-        // `query:!X = X` without `{X:Type}` (old layers): `!X` declares X.
-        collect_bang_vars(&def.params, &mut locals);
-        for p in &def.params {
-            check_param_types(p, &known, &locals, &mut out);
-        }
-        check_type(&def.ty, &known, &locals, &mut out);
-        let first = *by_id.entry(def.id).or_insert(i);
-        let duplicate = first != i && {
-            // A clash of ids: from now on this id's names are tracked exactly.
-            if clashed.insert(def.id) {
-                let f = &schema.definitions[first];
-                pairs.insert((f.name.as_ref(), f.id));
-            }
-            !pairs.insert((def.name.as_ref(), def.id))
-        };
-        if duplicate {
-            out.push(
-                Diagnostic::warning(
-                    "duplicate",
-                    format!("`{}#{:08x}` is defined more than once", def.name, def.id),
-                    def.name_span,
-                )
-                .with_label("duplicate definition"),
-            );
-        }
+    let mut v = Validator::new(schema.definitions.len());
+    for def in &schema.definitions {
+        v.definition(def);
     }
-    out
+    v.finish(schema)
 }
 
-fn check_id(def: &Definition<'_>, buf: &mut String, out: &mut Vec<Diagnostic>) {
+/// The checks, one definition at a time, so that the TL parser can run them on each
+/// definition while it is still in cache (see [`crate::check`]); [`validate`] feeds it a
+/// finished schema. Diagnostics come out of [`Validator::finish`] in the same order either way:
+/// definition by definition, and within one: id, flags, unknown types, duplicate.
+pub(crate) struct Validator<'v> {
+    /// Definitions seen so far.
+    count: u32,
+    /// Result types of the constructors seen so far.
+    types: FastSet<Cow<'v, str>>,
+    /// References not yet known when their definition was checked (a type whose constructors
+    /// come later, or an unknown one), with the index of their definition.
+    pending: Vec<(u32, Cow<'v, str>, Span)>,
+    /// Id and flag diagnostics, with the index of their definition.
+    early: Vec<(u32, Diagnostic)>,
+    /// Duplicate-definition diagnostics, with the index of their definition.
+    duplicates: Vec<(u32, Diagnostic)>,
+    /// Ids are nearly unique, so duplicates are looked for by id first and by name only on a
+    /// clash (the value is the name of the first definition with that id).
+    by_id: FastMap<u32, Cow<'v, str>>,
+    clashed: FastSet<u32>,
+    pairs: FastSet<(Cow<'v, str>, u32)>,
+    buf: String,
+    locals: Locals<'v>,
+}
+
+impl<'v> Validator<'v> {
+    /// A validator expecting about `n` definitions.
+    pub(crate) fn new(n: usize) -> Validator<'v> {
+        Validator {
+            count: 0,
+            types: FastSet::with_capacity_and_hasher(n / 2 + 32, Default::default()),
+            pending: Vec::new(),
+            early: Vec::new(),
+            duplicates: Vec::new(),
+            by_id: FastMap::with_capacity_and_hasher(n, Default::default()),
+            clashed: FastSet::default(),
+            pairs: FastSet::default(),
+            buf: String::with_capacity(256),
+            locals: Locals::default(),
+        }
+    }
+
+    /// Checks the next definition.
+    pub(crate) fn definition(&mut self, def: &Definition<'v>) {
+        self.definition_in(def, None)
+    }
+
+    /// Checks the next definition, parsed from the TL text `src` (its spans index `src`).
+    pub(crate) fn definition_in(&mut self, def: &Definition<'v>, src: Option<&str>) {
+        let i = self.count;
+        self.count = self.count.saturating_add(1);
+        let before = self.early.len();
+        check_id(def, src, &mut self.buf, &mut self.early, i);
+        check_flags(def, &mut self.early, i);
+        debug_assert!(self.early[before..].iter().all(|(j, _)| *j == i));
+        if def.category == Category::Type && !self.types.contains(def.ty.name.as_ref()) {
+            self.types.insert(def.ty.name.clone());
+        }
+        self.locals.clear();
+        for g in &def.generics {
+            self.locals.push(g.name.clone());
+        }
+        // `query:!X = X` without `{X:Type}` (old layers): `!X` declares X.
+        collect_bang_vars(&def.params, &mut self.locals);
+        let mut refs =
+            TypeRefs { types: &self.types, locals: &self.locals, pending: &mut self.pending, def: i };
+        for p in &def.params {
+            refs.param(p);
+        }
+        refs.ty(&def.ty);
+        match self.by_id.entry(def.id) {
+            Entry::Vacant(e) => {
+                e.insert(def.name.clone());
+            }
+            Entry::Occupied(e) => {
+                // A clash of ids: from now on this id's names are tracked exactly.
+                if self.clashed.insert(def.id) {
+                    self.pairs.insert((e.get().clone(), def.id));
+                }
+                if !self.pairs.insert((def.name.clone(), def.id)) {
+                    self.duplicates.push((
+                        i,
+                        Diagnostic::warning(
+                            "duplicate",
+                            format!("`{}#{:08x}` is defined more than once", def.name, def.id),
+                            def.name_span,
+                        )
+                        .with_label("duplicate definition"),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Resolves the pending type references against the whole schema (`schema` holds the
+    /// definitions given to [`Validator::definition`], in order) and returns every diagnostic.
+    pub(crate) fn finish(self, schema: &Schema<'_>) -> Vec<Diagnostic> {
+        // Built on first need: most schemas never refer to a constructor by name.
+        let mut ctors: Option<FastSet<&str>> = None;
+        let mut unknown: Vec<(u32, Diagnostic)> = Vec::new();
+        for (i, name, span) in &self.pending {
+            if self.types.contains(name.as_ref()) {
+                continue;
+            }
+            let ctors = ctors.get_or_insert_with(|| {
+                let n = schema.definitions.len();
+                let mut set = FastSet::with_capacity_and_hasher(n, Default::default());
+                set.extend(schema.constructors().map(|d| d.name.as_ref()));
+                set
+            });
+            if ctors.contains(name.as_ref()) {
+                continue;
+            }
+            unknown.push((
+                *i,
+                Diagnostic::warning("unknown-type", format!("unknown type `{name}`"), *span)
+                    .with_label("no constructor of this type or with this name"),
+            ));
+        }
+        if self.early.is_empty() && unknown.is_empty() && self.duplicates.is_empty() {
+            return Vec::new();
+        }
+        // Merge the three lists (each in definition order) definition by definition.
+        let mut out = Vec::with_capacity(self.early.len() + unknown.len() + self.duplicates.len());
+        let mut early = self.early.into_iter().peekable();
+        let mut unknown = unknown.into_iter().peekable();
+        let mut dups = self.duplicates.into_iter().peekable();
+        loop {
+            let next =
+                [early.peek(), unknown.peek(), dups.peek()].into_iter().flatten().map(|(i, _)| *i).min();
+            let Some(i) = next else { break };
+            out.extend(early.by_ref().map_while_def(i));
+            out.extend(unknown.by_ref().map_while_def(i));
+            out.extend(dups.by_ref().map_while_def(i));
+        }
+        out
+    }
+}
+
+/// Takes the leading items of one definition from a list sorted by definition.
+trait MapWhileDef: Iterator<Item = (u32, Diagnostic)> + Sized {
+    fn map_while_def(&mut self, i: u32) -> impl Iterator<Item = Diagnostic> + '_;
+}
+
+impl<I: Iterator<Item = (u32, Diagnostic)>> MapWhileDef for std::iter::Peekable<I> {
+    fn map_while_def(&mut self, i: u32) -> impl Iterator<Item = Diagnostic> + '_ {
+        std::iter::from_fn(move || self.next_if(|(j, _)| *j == i).map(|(_, d)| d))
+    }
+}
+
+fn check_id(
+    def: &Definition<'_>,
+    src: Option<&str>,
+    buf: &mut String,
+    out: &mut Vec<(u32, Diagnostic)>,
+    i: u32,
+) {
     let Some(explicit) = def.explicit_id else { return };
-    let expected = crc_id_with(def, buf);
+    let expected = crc_id_src(def, src, buf);
     if explicit == expected || KNOWN_ID_EXCEPTIONS.contains(&(def.name.as_ref(), explicit)) {
         return;
     }
-    out.push(
+    out.push((
+        i,
         Diagnostic::warning(
             "id-mismatch",
             format!("id #{explicit:08x} of `{}` is not the CRC32 of its declaration", def.name),
@@ -188,10 +273,10 @@ fn check_id(def: &Definition<'_>, buf: &mut String, out: &mut Vec<Diagnostic>) {
         )
         .with_label(format!("expected #{expected:08x}"))
         .with_note(format!("canonical declaration: `{}`", canonical_declaration(def))),
-    );
+    ));
 }
 
-fn check_flags(def: &Definition<'_>, out: &mut Vec<Diagnostic>) {
+fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
     // First and last position of each parameter name, for definitions long enough that
     // scanning for every flag would be quadratic.
     let index: Option<FastMap<&str, (usize, usize)>> = (def.params.len() > 32).then(|| {
@@ -203,52 +288,55 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<Diagnostic>) {
         }
         m
     });
-    for (i, p) in def.params.iter().enumerate() {
+    for (k, p) in def.params.iter().enumerate() {
         let ParamKind::Typed { flag: Some(f), .. } = &p.kind else { continue };
         let field = f.field.as_ref();
         let (earlier, later) = match &index {
             Some(m) => match m.get(field) {
-                Some(&(first, last)) => ((first < i).then(|| &def.params[first]), last >= i),
+                Some(&(first, last)) => ((first < k).then(|| &def.params[first]), last >= k),
                 None => (None, false),
             },
             None => (
-                def.params[..i].iter().find(|q| q.name.as_deref() == Some(field)),
-                def.params[i..].iter().any(|q| q.name.as_deref() == Some(field)),
+                def.params[..k].iter().find(|q| q.name.as_deref() == Some(field)),
+                def.params[k..].iter().any(|q| q.name.as_deref() == Some(field)),
             ),
         };
         match earlier {
             Some(q) if q.kind == ParamKind::Nat => {}
-            Some(_) => out.push(
+            Some(_) => out.push((
+                i,
                 Diagnostic::error(
                     "flag-field",
                     format!("`{}` is not a `#` parameter, so it cannot hold flags", f.field),
                     f.span,
                 )
                 .with_label("not declared as `name:#`"),
-            ),
+            )),
             None => {
                 let note = if later {
                     format!("`{}` is declared after the parameters that use it", f.field)
                 } else {
                     format!("declare `{}:#` before this parameter", f.field)
                 };
-                out.push(
+                out.push((
+                    i,
                     Diagnostic::error("flag-field", format!("unknown flags field `{}`", f.field), f.span)
                         .with_label("no earlier `#` parameter has this name")
                         .with_note(note),
-                );
+                ));
             }
         }
         if f.bit > 31 {
             let bit = if f.bit == u32::MAX { "out of range".to_string() } else { f.bit.to_string() };
-            out.push(
+            out.push((
+                i,
                 Diagnostic::error(
                     "flag-bit",
                     format!("flag bit {bit} does not fit a 32-bit `#` field"),
                     f.span,
                 )
                 .with_label("bits are numbered 0 to 31"),
-            );
+            ));
         }
     }
 }
@@ -256,8 +344,8 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<Diagnostic>) {
 /// Type variables of one definition: a list, or a set once there are many (crafted input).
 #[derive(Default)]
 struct Locals<'s> {
-    list: Vec<&'s str>,
-    set: FastSet<&'s str>,
+    list: Vec<Cow<'s, str>>,
+    set: FastSet<Cow<'s, str>>,
 }
 
 impl<'s> Locals<'s> {
@@ -268,7 +356,7 @@ impl<'s> Locals<'s> {
         }
     }
 
-    fn push(&mut self, name: &'s str) {
+    fn push(&mut self, name: Cow<'s, str>) {
         if self.list.len() < 16 {
             self.list.push(name);
         } else {
@@ -277,42 +365,49 @@ impl<'s> Locals<'s> {
     }
 
     fn contains(&self, name: &str) -> bool {
-        self.list.contains(&name) || (!self.set.is_empty() && self.set.contains(name))
+        self.list.iter().any(|l| l == name) || (!self.set.is_empty() && self.set.contains(name))
     }
 }
 
-fn collect_bang_vars<'s>(params: &'s [Param<'_>], locals: &mut Locals<'s>) {
+fn collect_bang_vars<'s>(params: &[Param<'s>], locals: &mut Locals<'s>) {
     for p in params {
         match &p.kind {
-            ParamKind::Typed { ty, .. } if ty.bang => locals.push(&ty.name),
+            ParamKind::Typed { ty, .. } if ty.bang => locals.push(ty.name.clone()),
             ParamKind::Repeat { params, .. } => collect_bang_vars(params, locals),
             _ => {}
         }
     }
 }
 
-fn check_param_types(p: &Param<'_>, known: &Known<'_>, locals: &Locals<'_>, out: &mut Vec<Diagnostic>) {
-    match &p.kind {
-        ParamKind::Nat => {}
-        ParamKind::Typed { ty, .. } => check_type(ty, known, locals, out),
-        ParamKind::Repeat { params, .. } => {
-            for inner in params {
-                check_param_types(inner, known, locals, out);
+/// The walk over one definition's type references.
+struct TypeRefs<'r, 'v> {
+    types: &'r FastSet<Cow<'v, str>>,
+    locals: &'r Locals<'v>,
+    pending: &'r mut Vec<(u32, Cow<'v, str>, Span)>,
+    def: u32,
+}
+
+impl<'v> TypeRefs<'_, 'v> {
+    fn param(&mut self, p: &Param<'v>) {
+        match &p.kind {
+            ParamKind::Nat => {}
+            ParamKind::Typed { ty, .. } => self.ty(ty),
+            ParamKind::Repeat { params, .. } => {
+                for inner in params {
+                    self.param(inner);
+                }
             }
         }
     }
-}
 
-fn check_type(ty: &TypeRef<'_>, known: &Known<'_>, locals: &Locals<'_>, out: &mut Vec<Diagnostic>) {
-    let name = ty.name.as_ref();
-    if !known.contains(name) && !locals.contains(name) {
-        out.push(
-            Diagnostic::warning("unknown-type", format!("unknown type `{name}`"), ty.span)
-                .with_label("no constructor of this type or with this name"),
-        );
-    }
-    for a in &ty.args {
-        check_type(a, known, locals, out);
+    fn ty(&mut self, ty: &TypeRef<'v>) {
+        let name = ty.name.as_ref();
+        if !is_builtin(name) && !self.types.contains(name) && !self.locals.contains(name) {
+            self.pending.push((self.def, ty.name.clone(), ty.span));
+        }
+        for a in &ty.args {
+            self.ty(a);
+        }
     }
 }
 

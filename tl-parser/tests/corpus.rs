@@ -120,6 +120,14 @@ fn corpus_parses_cleanly_and_completely() {
             failures.push(tl_parser::render::render(d, &name, &src, false));
         }
         defs += parsed.schema.definitions.len();
+        // `check` validates while parsing; the corpus has warnings of every kind to compare.
+        let mut separate = tl_parser::parse(&src);
+        let more = tl_parser::validate(&separate.schema);
+        separate.diagnostics.extend(more);
+        separate.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        if separate.diagnostics != parsed.diagnostics {
+            failures.push(format!("{name}: check differs from parse + validate"));
+        }
         if name.ends_with(".tl") {
             let want = scan_declarations(&src);
             let got = model_declarations(&parsed.schema);

@@ -72,6 +72,13 @@ pub fn exercise(bytes: &[u8]) {
     }
     let _ = tl_parser::parse_tl(&text);
     let _ = tl_parser::parse_json(&text);
+    // `check` validates while parsing: it must say exactly what parsing, then validating does.
+    let mut separate = tl_parser::parse(&text);
+    let more = tl_parser::validate(&separate.schema);
+    separate.diagnostics.extend(more);
+    separate.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    assert_eq!(separate.diagnostics, parsed.diagnostics, "check differs from parse + validate");
+    assert!(separate.schema == parsed.schema, "check's model differs from parse's");
     if parsed.has_errors() {
         return;
     }
