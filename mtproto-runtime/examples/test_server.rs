@@ -5,7 +5,7 @@
 //! connection and exits.
 
 use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
-use mtproto_runtime::net::{serve_connection, ServeOptions};
+use mtproto_runtime::net::{serve_connection, ServeOptions, ServerState};
 use mtproto_runtime::transport::proxy_secret_key;
 
 #[tokio::main(flavor = "current_thread")]
@@ -34,9 +34,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("{}", listener.local_addr()?);
     let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).map_err(|e| format!("{e:?}"))?;
+    // One state for every connection, so clients can reconnect with the keys they made.
+    let state = ServerState::default();
     loop {
         let (stream, _) = listener.accept().await?;
-        let options = ServeOptions { key: key.clone(), secret, bad_salt_once };
+        let options = ServeOptions { key: key.clone(), secret, bad_salt_once, state: state.clone() };
         if once {
             let _ = serve_connection(stream, options).await;
             return Ok(());

@@ -217,6 +217,9 @@ struct Pending {
 #[derive(Debug, Clone)]
 struct Queued {
     request: MsgId,
+    /// The msg_id chosen when queued, for a body that names its own message (PFS binding);
+    /// `None`: assigned at flush.
+    msg_id: Option<i64>,
     body: Vec<u8>,
     /// Content-related messages expect an answer and are resent until answered.
     content_related: bool,
@@ -335,7 +338,10 @@ impl Core {
             }
             let Some(q) = self.queue.pop_front() else { break };
             size += add;
-            let id = self.ids.next(now);
+            let id = match q.msg_id {
+                Some(id) => id,
+                None => self.ids.next(now),
+            };
             let seq = self.seq_no(q.content_related);
             parts.push((q.request, id, seq, q.body, q.content_related));
         }
@@ -441,8 +447,30 @@ impl<C: Clock> Session<C> {
         // negative so they never look like a real msg_id.
         self.next_local -= 1;
         let request = self.next_local;
-        self.core.queue.push_back(Queued { request, body, content_related: true });
+        self.core.queue.push_back(Queued { request, msg_id: None, body, content_related: true });
         request
+    }
+
+    /// Queues a request whose body must name the msg_id it is sent with (`auth.bindTempAuthKey`
+    /// puts it inside its encrypted part): `build` gets the msg_id, chosen now. A resend (after
+    /// bad_server_salt, say) goes out under a new msg_id, so the server refuses the stale body;
+    /// the caller builds a new one then. Never gzip_packed.
+    pub fn invoke_with_msg_id(&mut self, build: impl FnOnce(i64) -> Vec<u8>) -> MsgId {
+        let msg_id = self.core.ids.next(self.clock.now());
+        let body = build(msg_id);
+        self.next_local -= 1;
+        let request = self.next_local;
+        self.core.queue.push_back(Queued { request, msg_id: Some(msg_id), body, content_related: true });
+        request
+    }
+
+    /// Forgets the request `request` (queued or sent): it is not resent and its answer, if one
+    /// comes, completes nothing. Returns whether it was known.
+    pub fn cancel(&mut self, request: MsgId) -> bool {
+        let before = self.core.queue.len() + self.pending.len();
+        self.core.queue.retain(|q| q.request != request || !q.content_related);
+        self.pending.retain(|_, p| p.request != request);
+        self.core.queue.len() + self.pending.len() != before
     }
 
     /// Queues a ping; its pong completes the returned request.
@@ -484,7 +512,12 @@ impl<C: Clock> Session<C> {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
         all.sort_by_key(|(id, _)| *id);
         for (_, p) in all.into_iter().rev() {
-            self.core.queue.push_front(Queued { request: p.request, body: p.body, content_related: true });
+            self.core.queue.push_front(Queued {
+                request: p.request,
+                msg_id: None,
+                body: p.body,
+                content_related: true,
+            });
         }
     }
 
@@ -503,6 +536,7 @@ impl<C: Clock> Session<C> {
             if let Some(p) = self.pending.remove(&id) {
                 self.core.queue.push_front(Queued {
                     request: p.request,
+                    msg_id: None,
                     body: p.body,
                     content_related: true,
                 });

@@ -29,6 +29,8 @@ pub struct ServerSession<C: Clock> {
     clock: C,
     known: bool,
     requests: VecDeque<Request>,
+    pings: u64,
+    disconnect_delay: Option<i32>,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
 }
@@ -40,12 +42,36 @@ impl<C: Clock> ServerSession<C> {
         let mut core = Core::new(key, Side::Server, 0, salt, SessionConfig::default());
         // The server's clock is the reference.
         core.synced = true;
-        ServerSession { core, clock, known: false, requests: VecDeque::new(), gzip_results: 512 }
+        ServerSession {
+            core,
+            clock,
+            known: false,
+            requests: VecDeque::new(),
+            pings: 0,
+            disconnect_delay: None,
+            gzip_results: 512,
+        }
     }
 
     /// The salt clients must use.
     pub fn salt(&self) -> i64 {
         self.core.salt
+    }
+
+    /// The client's session id (0 until its first message).
+    pub fn session_id(&self) -> i64 {
+        self.core.session_id
+    }
+
+    /// Keep-alive pings (ping and ping_delay_disconnect) answered so far.
+    pub fn pings(&self) -> u64 {
+        self.pings
+    }
+
+    /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
+    /// if no other ping comes within that many seconds.
+    pub fn disconnect_delay(&self) -> Option<i32> {
+        self.disconnect_delay
     }
 
     /// Changes the accepted salt: the client's next message gets bad_server_salt.
@@ -84,7 +110,7 @@ impl<C: Clock> ServerSession<C> {
     }
 
     fn push(&mut self, body: Vec<u8>) {
-        self.core.queue.push_back(Queued { request: 0, body, content_related: true });
+        self.core.queue.push_back(Queued { request: 0, msg_id: None, body, content_related: true });
     }
 
     /// Whether [`ServerSession::flush`] has anything to send.
@@ -121,6 +147,7 @@ impl<C: Clock> ServerSession<C> {
             };
             self.core.queue.push_back(Queued {
                 request: 0,
+                msg_id: None,
                 body: tl_codec::to_bytes(&bad),
                 content_related: false,
             });
@@ -145,6 +172,7 @@ impl<C: Clock> ServerSession<C> {
         };
         self.core.queue.push_back(Queued {
             request: 0,
+            msg_id: None,
             body: tl_codec::to_bytes(&created),
             content_related: true,
         });
@@ -192,6 +220,16 @@ impl<C: Clock> ServerSession<C> {
                 self.core.note_received(msg_id, seq_no);
                 let ping: functions::Ping = from_bytes(body)?;
                 let pong = types::Pong { msg_id, ping_id: ping.ping_id };
+                self.pings += 1;
+                self.push(tl_codec::to_bytes(&pong));
+                Ok(())
+            }
+            Some(functions::PingDelayDisconnect::CONSTRUCTOR_ID) => {
+                self.core.note_received(msg_id, seq_no);
+                let ping: functions::PingDelayDisconnect = from_bytes(body)?;
+                let pong = types::Pong { msg_id, ping_id: ping.ping_id };
+                self.pings += 1;
+                self.disconnect_delay = Some(ping.disconnect_delay);
                 self.push(tl_codec::to_bytes(&pong));
                 Ok(())
             }

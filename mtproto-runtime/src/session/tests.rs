@@ -333,3 +333,57 @@ fn unfixable_bad_msg_codes_fail_the_request() {
     let done = completed(&p.events());
     assert_eq!(done, vec![(req, Err(RequestError::BadMessage { code: 64 }))]);
 }
+
+#[test]
+fn a_body_naming_its_msg_id_goes_out_under_that_id() {
+    let mut p = pair();
+    let mut named = 0;
+    let req = p.client.invoke_with_msg_id(|id| {
+        named = id;
+        let mut body = 0x0bad_cafeu32.to_le_bytes().to_vec();
+        body.extend_from_slice(&id.to_le_bytes());
+        body
+    });
+    assert_eq!(named % 4, 0);
+    p.up();
+    let r = p.server.poll_request().unwrap();
+    assert_eq!(r.msg_id, named);
+    assert_eq!(r.body[4..], named.to_le_bytes());
+    p.server.respond(r.msg_id, &[1, 2, 3, 4]);
+    p.down();
+    assert!(p.events().contains(&Event::Completed { request: req, result: Ok(vec![1, 2, 3, 4]) }));
+}
+
+#[test]
+fn cancelled_requests_are_neither_sent_nor_resent() {
+    let mut p = pair();
+    let queued = p.client.ping(1);
+    assert!(p.client.cancel(queued));
+    assert!(!p.client.cancel(queued));
+    assert_eq!(p.client.pending(), 0);
+    let sent = p.client.ping(2);
+    p.up();
+    assert_eq!(p.client.pending(), 1);
+    assert!(p.client.cancel(sent));
+    p.client.resend_pending();
+    assert!(!p.client.wants_flush() || p.client.pending() == 0);
+    // The pong of the cancelled ping completes nothing.
+    p.down();
+    assert!(!p.events().iter().any(|e| matches!(e, Event::Completed { .. })));
+}
+
+#[test]
+fn ping_delay_disconnect_is_answered_with_a_pong() {
+    let mut p = pair();
+    let req = p.client.invoke(&functions::PingDelayDisconnect { ping_id: 9, disconnect_delay: 75 });
+    p.up();
+    assert_eq!((p.server.pings(), p.server.disconnect_delay()), (1, Some(75)));
+    assert_eq!(p.server.session_id(), 0x1234);
+    p.down();
+    let done = p.events().into_iter().find_map(|e| match e {
+        Event::Completed { request, result } if request == req => Some(result),
+        _ => None,
+    });
+    let pong = done.expect("completed").unwrap();
+    assert_eq!(decode_result::<functions::PingDelayDisconnect>(&pong).unwrap().ping_id, 9);
+}

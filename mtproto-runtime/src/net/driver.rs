@@ -1,0 +1,279 @@
+//! The session task: queues requests, writes what the session flushes, feeds what arrives,
+//! pings to keep the connection alive, and reconnects when it is lost.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+use super::{open, Cmd, ConnectOptions, Error, Reply, Shared, State, Update, READ_CHUNK};
+use crate::schema::functions;
+use crate::session::{Event, MsgId, Session, SystemClock};
+use crate::transport::{Frame, Transport, TransportError};
+use crate::OsRandom;
+
+/// How a connection ended.
+enum Ended {
+    /// Every client handle is gone: nothing more to do.
+    ClientGone,
+    /// Lost in a way a new connection may cure.
+    Lost(Error),
+    /// Lost in a way a new connection with the same key cannot cure.
+    Fatal(Error),
+}
+
+/// Whether a transport error is worth a reconnect.
+fn classify(e: TransportError) -> Ended {
+    match e {
+        // -429: too many connections or requests; a later connection is welcome.
+        TransportError::Server(-429) => Ended::Lost(Error::Transport(e)),
+        // -404 (the server does not know the key), -444 (wrong DC) and the like: the same key
+        // to the same address gets the same answer.
+        TransportError::Server(_) => Ended::Fatal(Error::Transport(e)),
+        // A garbled stream: a fresh one starts clean.
+        _ => Ended::Lost(Error::Transport(e)),
+    }
+}
+
+/// The session task's state, kept across connections.
+pub(super) struct Driver {
+    addrs: Vec<SocketAddr>,
+    options: ConnectOptions,
+    session: Session<SystemClock>,
+    cmds: mpsc::UnboundedReceiver<Cmd>,
+    updates: mpsc::UnboundedSender<Update>,
+    shared: Arc<Shared>,
+    /// Requests in flight, by the id the session gave them.
+    waiting: HashMap<MsgId, Reply>,
+    /// The keep-alive ping in flight, if any.
+    keep_alive: Option<MsgId>,
+    next_ping_id: i64,
+    rng: OsRandom,
+}
+
+impl Driver {
+    pub(super) fn new(
+        addrs: Vec<SocketAddr>,
+        options: ConnectOptions,
+        session: Session<SystemClock>,
+        cmds: mpsc::UnboundedReceiver<Cmd>,
+        updates: mpsc::UnboundedSender<Update>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Driver {
+            addrs,
+            options,
+            session,
+            cmds,
+            updates,
+            shared,
+            waiting: HashMap::new(),
+            keep_alive: None,
+            next_ping_id: 0,
+            rng: OsRandom::new(),
+        }
+    }
+
+    /// Serves connections until the clients are gone or it gives up.
+    pub(super) async fn run(mut self, mut stream: TcpStream, mut transport: Transport) {
+        // Connections in a row that brought nothing authentic (failed attempts).
+        let mut failed = 0u32;
+        loop {
+            let (ended, healthy) = self.serve(stream, &mut transport).await;
+            if healthy {
+                failed = 0;
+            }
+            let mut reason = match ended {
+                Ended::ClientGone => return,
+                Ended::Fatal(e) => return self.close(e.to_string(), 0),
+                Ended::Lost(e) => e.to_string(),
+            };
+            if self.options.reconnect.max_attempts == 0 {
+                return self.close(reason, 0);
+            }
+            self.shared.set(State::Reconnecting);
+            let _ = self.updates.send(Update::Disconnected { reason: reason.clone() });
+            let mut attempts = 0;
+            (stream, transport) = loop {
+                if failed >= self.options.reconnect.max_attempts {
+                    return self.close(reason, attempts);
+                }
+                failed += 1;
+                attempts += 1;
+                tokio::time::sleep(self.options.reconnect.delay(attempts)).await;
+                match open(&self.addrs, &self.options).await {
+                    Ok(connection) => break connection,
+                    Err(e) => reason = e.to_string(),
+                }
+            };
+            // The old keep-alive ping is moot; every request in flight goes out again.
+            if let Some(ping) = self.keep_alive.take() {
+                self.session.cancel(ping);
+            }
+            self.session.resend_pending();
+            self.probe();
+            self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
+            self.shared.set(State::Connected);
+            let _ = self.updates.send(Update::Reconnected { attempts });
+        }
+    }
+
+    /// Fails every request in flight or queued, refuses later ones, and says so.
+    fn close(mut self, reason: String, attempts: u32) {
+        self.shared.set(State::Closed);
+        self.cmds.close();
+        let lost = || Error::ConnectionLost { reason: reason.clone(), attempts };
+        for (_, reply) in self.waiting.drain() {
+            let _ = reply.send(Err(lost()));
+        }
+        while let Ok(cmd) = self.cmds.try_recv() {
+            let _ = cmd.reply().send(Err(lost()));
+        }
+        let _ = self.updates.send(Update::Closed { reason });
+    }
+
+    fn queue(&mut self, cmd: Cmd) {
+        let (request, reply) = match cmd {
+            Cmd::Invoke(body, reply) => (self.session.invoke_raw(body), reply),
+            Cmd::InvokeWithMsgId(build, reply) => (self.session.invoke_with_msg_id(build), reply),
+        };
+        self.waiting.insert(request, reply);
+    }
+
+    /// Pings at once on a new connection: its answer shows the server still knows the key and
+    /// session (an unknown key gets -404), even when no request is in flight.
+    fn probe(&mut self) {
+        if self.options.keep_alive.is_some() {
+            self.send_keep_alive();
+        } else {
+            self.next_ping_id = self.next_ping_id.wrapping_add(1);
+            self.keep_alive = Some(self.session.ping(self.next_ping_id));
+        }
+    }
+
+    fn send_keep_alive(&mut self) {
+        let Some(ka) = &self.options.keep_alive else { return };
+        self.next_ping_id = self.next_ping_id.wrapping_add(1);
+        let ping = functions::PingDelayDisconnect {
+            ping_id: self.next_ping_id,
+            disconnect_delay: ka.disconnect_delay,
+        };
+        let request = self.session.invoke(&ping);
+        // Only the latest ping matters; an older one still unanswered is dropped.
+        if let Some(old) = self.keep_alive.replace(request) {
+            self.session.cancel(old);
+        }
+    }
+
+    fn dispatch(&mut self) {
+        while let Some(event) = self.session.poll_event() {
+            match event {
+                Event::Completed { request, result } => {
+                    if self.keep_alive == Some(request) {
+                        self.keep_alive = None;
+                    }
+                    if let Some(reply) = self.waiting.remove(&request) {
+                        let _ = reply.send(result.map_err(Error::Request));
+                    }
+                }
+                Event::Unsolicited(body) => {
+                    let _ = self.updates.send(Update::Message(body));
+                }
+                Event::NewSession { first_msg_id } => {
+                    let _ = self.updates.send(Update::NewSession { first_msg_id });
+                }
+            }
+        }
+    }
+
+    /// Runs one connection until it ends; also says whether anything authentic arrived on it.
+    async fn serve(&mut self, stream: TcpStream, t: &mut Transport) -> (Ended, bool) {
+        let (mut rd, mut wr) = stream.into_split();
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut healthy = false;
+        let mut ticks = self.options.keep_alive.as_ref().map(|ka| {
+            let mut i = tokio::time::interval_at(Instant::now() + ka.interval, ka.interval);
+            i.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            i
+        });
+        // Set when a keep-alive ping goes out (the probe of a new connection too); anything
+        // authentic arriving clears it.
+        let mut deadline: Option<Instant> = match (&self.options.keep_alive, self.keep_alive) {
+            (Some(ka), Some(_)) => Some(Instant::now() + ka.pong_timeout),
+            _ => None,
+        };
+        loop {
+            while self.session.wants_flush() {
+                let mut msg = Vec::new();
+                let mut out = Vec::new();
+                if let Err(e) = self.session.flush(&mut self.rng, &mut msg) {
+                    return (Ended::Fatal(Error::Session(e)), healthy);
+                }
+                if let Err(e) = t.pack(&msg, false, &mut out) {
+                    return (Ended::Fatal(Error::Transport(e)), healthy);
+                }
+                if let Err(e) = wr.write_all(&out).await {
+                    return (Ended::Lost(Error::Io(e)), healthy);
+                }
+            }
+            tokio::select! {
+                cmd = self.cmds.recv() => match cmd {
+                    Some(cmd) => self.queue(cmd),
+                    None => return (Ended::ClientGone, healthy),
+                },
+                n = rd.read(&mut buf) => {
+                    let n = match n {
+                        Ok(0) => return (Ended::Lost(Error::Closed), healthy),
+                        Err(e) => return (Ended::Lost(Error::Io(e)), healthy),
+                        Ok(n) => n,
+                    };
+                    t.feed(&buf[..n]);
+                    loop {
+                        let mut data = match t.next_frame() {
+                            Ok(Some(Frame::Payload { data, .. })) => data.to_vec(),
+                            Ok(Some(Frame::QuickAck(_))) => continue,
+                            Ok(None) => break,
+                            Err(e) => return (classify(e), healthy),
+                        };
+                        // A message failing a check is dropped; the session lives on.
+                        if self.session.receive(&mut data).is_ok() {
+                            healthy = true;
+                            deadline = None;
+                        }
+                    }
+                    self.dispatch();
+                }
+                () = tick(&mut ticks) => {
+                    self.send_keep_alive();
+                    if deadline.is_none() {
+                        deadline = self.options.keep_alive.as_ref().map(|ka| Instant::now() + ka.pong_timeout);
+                    }
+                }
+                () = sleep_until(deadline) => return (Ended::Lost(Error::KeepAliveTimeout), healthy),
+            }
+        }
+    }
+}
+
+/// The next keep-alive tick, or never without keep-alive.
+async fn tick(ticks: &mut Option<Interval>) {
+    match ticks {
+        Some(i) => {
+            i.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

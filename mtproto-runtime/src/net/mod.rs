@@ -1,0 +1,543 @@
+//! A tokio TCP adapter (feature `tokio`): connect with a chosen transport, run the auth-key
+//! exchange (and, for PFS, bind the temporary key to the permanent one), then drive a
+//! [`Session`] from one task. [`Client::invoke`] may be called from many tasks at once; each
+//! awaits its own answer. Messages that answer no request, and the connection's own news
+//! (reconnects, a new server session, giving up), go to the [`Update`] channel.
+//!
+//! The connection heals itself: a failed or closed socket, a framing error or a keep-alive ping
+//! left unanswered is followed by a reconnect to the same address with the same transport
+//! options, auth key and session, under bounded exponential backoff ([`Reconnect`]); requests in
+//! flight are resent and get their answers. All protocol logic stays in the sans-IO core; this
+//! module only moves bytes and keeps time.
+
+mod driver;
+#[cfg(feature = "server")]
+mod server;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::handshake::{bind_temp_auth_key, ClientConfig, ClientHandshake, Finished, HandshakeError, Step};
+use crate::schema::api::functions::auth::BindTempAuthKey;
+use crate::session::{decode_result, Clock, MsgIds, RequestError, Session, SessionError, SystemClock};
+use crate::transport::{Frame, Kind, Transport, TransportError};
+use crate::{plain, AuthKey, OsRandom};
+
+#[cfg(feature = "server")]
+pub use server::{serve_connection, ServeOptions, ServerState};
+
+/// Size of one socket read.
+const READ_CHUNK: usize = 64 << 10;
+/// How often a binding refused as ENCRYPTED_MESSAGE_INVALID is rebuilt and sent again: a resend
+/// (after bad_server_salt, say) changes the msg_id the binding names, which spoils it.
+const BIND_ATTEMPTS: u32 = 3;
+
+/// Why a connection or a request failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The socket failed.
+    Io(std::io::Error),
+    /// The byte stream could not be framed (or the server sent a transport error such as -404).
+    Transport(TransportError),
+    /// The auth-key exchange failed.
+    Handshake(HandshakeError),
+    /// A handshake answer was not an unencrypted message.
+    Plain(String),
+    /// The server answered the request with an error.
+    Request(RequestError),
+    /// A request could not be put into a message (too long to encrypt).
+    Session(SessionError),
+    /// The server refused to bind the temporary key to the permanent one (PFS).
+    Bind(String),
+    /// No pong came within the keep-alive timeout: the connection is taken for dead.
+    KeepAliveTimeout,
+    /// The connection was lost and not re-established: reconnecting is off, the failure is not
+    /// one a reconnect cures, or every attempt failed. Requests in flight end with this.
+    ConnectionLost {
+        /// Why the last connection (or connection attempt) failed.
+        reason: String,
+        /// Reconnect attempts made before giving up.
+        attempts: u32,
+    },
+    /// The client is closed (it gave up earlier, or its task ended).
+    Closed,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "i/o: {e}"),
+            Error::Transport(e) => write!(f, "transport: {e}"),
+            Error::Handshake(e) => write!(f, "handshake: {e}"),
+            Error::Plain(e) => write!(f, "handshake message: {e}"),
+            Error::Request(e) => e.fmt(f),
+            Error::Session(e) => write!(f, "session: {e}"),
+            Error::Bind(e) => write!(f, "auth.bindTempAuthKey: {e}"),
+            Error::KeepAliveTimeout => f.write_str("no pong within the keep-alive timeout"),
+            Error::ConnectionLost { reason, attempts } => {
+                write!(f, "connection lost ({reason}); gave up after {attempts} reconnect attempt(s)")
+            }
+            Error::Closed => f.write_str("connection closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(e)
+    }
+}
+
+/// When and how often to reconnect after the connection is lost.
+///
+/// Attempt `n` (from 1) waits `min(initial_delay * 2^(n-2), max_delay)` first; the first attempt
+/// goes at once. A connection that dies before anything authentic arrived counts as a failed
+/// attempt, so a server that accepts and drops at once still exhausts the budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconnect {
+    /// Attempts in a row before giving up; 0 turns reconnecting off.
+    pub max_attempts: u32,
+    /// The wait before the second attempt; it doubles from there.
+    pub initial_delay: Duration,
+    /// The longest wait between attempts.
+    pub max_delay: Duration,
+}
+
+impl Reconnect {
+    /// No reconnecting: the first lost connection closes the client.
+    pub fn never() -> Self {
+        Reconnect { max_attempts: 0, ..Reconnect::default() }
+    }
+
+    /// The wait before attempt `attempt` (1-based).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        match attempt {
+            0 | 1 => Duration::ZERO,
+            n => {
+                let factor = 1u32.checked_shl(n - 2).unwrap_or(u32::MAX);
+                self.initial_delay.saturating_mul(factor).min(self.max_delay)
+            }
+        }
+    }
+}
+
+impl Default for Reconnect {
+    /// 10 attempts, 0.5 s doubling up to 30 s.
+    fn default() -> Self {
+        Reconnect {
+            max_attempts: 10,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Keep-alive pings: `ping_delay_disconnect` every `interval`, as Telegram's own clients send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeepAlive {
+    /// Time between pings.
+    pub interval: Duration,
+    /// The disconnect_delay sent with each ping, in seconds: the server closes the connection
+    /// if no further ping comes in that time.
+    pub disconnect_delay: i32,
+    /// If nothing authentic arrives this long after a ping, the connection is dead: reconnect.
+    pub pong_timeout: Duration,
+}
+
+impl Default for KeepAlive {
+    /// Every 60 s with disconnect_delay 75 s; 15 s for the pong.
+    fn default() -> Self {
+        KeepAlive {
+            interval: Duration::from_secs(60),
+            disconnect_delay: 75,
+            pong_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// The framing.
+    pub kind: Kind,
+    /// Wrap the framing in obfuscated2.
+    pub obfuscated: bool,
+    /// The MTProxy secret keying obfuscated2.
+    pub secret: Option<[u8; 16]>,
+    /// The dc id put in the obfuscated2 header.
+    pub dc: Option<i16>,
+    /// The auth-key exchange's parameters (keys, dc). With `temp_key_expires_in` set (PFS), a
+    /// permanent and a temporary key are created, the session runs on the temporary one and
+    /// `auth.bindTempAuthKey` binds them before [`connect`] returns.
+    pub handshake: ClientConfig,
+    /// Reconnecting after the connection is lost ([`Reconnect::never`] to turn it off).
+    pub reconnect: Reconnect,
+    /// Keep-alive pings; `None` sends none.
+    pub keep_alive: Option<KeepAlive>,
+    /// How long one TCP connect may take.
+    pub connect_timeout: Duration,
+}
+
+impl ConnectOptions {
+    /// Plain `kind` framing, DC 2, the built-in keys, default reconnect and keep-alive.
+    pub fn new(kind: Kind) -> Self {
+        ConnectOptions {
+            kind,
+            obfuscated: false,
+            secret: None,
+            dc: None,
+            handshake: ClientConfig::new(2),
+            reconnect: Reconnect::default(),
+            keep_alive: Some(KeepAlive::default()),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+
+    fn transport(&self) -> Result<Transport, TransportError> {
+        if self.obfuscated {
+            Transport::client_obfuscated(self.kind, self.dc, self.secret)
+        } else {
+            Ok(Transport::client(self.kind))
+        }
+    }
+}
+
+/// What arrives on the updates channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// A message that answers no request (an update from the server).
+    Message(Vec<u8>),
+    /// The server created a new session (first connection, or after a reconnect the server did
+    /// not keep the session): updates may have been missed.
+    NewSession {
+        /// The first msg_id the new session covers.
+        first_msg_id: i64,
+    },
+    /// The connection was lost; reconnecting.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// Connected again; requests in flight were sent again.
+    Reconnected {
+        /// Attempts it took.
+        attempts: u32,
+    },
+    /// The client gave up; every request in flight failed and later ones fail at once.
+    Closed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The state of a client's connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Connected.
+    Connected,
+    /// Lost; reconnecting.
+    Reconnecting,
+    /// Given up or ended.
+    Closed,
+}
+
+/// The state shared between the clients and the session task.
+#[derive(Debug)]
+struct Shared {
+    state: AtomicU8,
+    reconnects: AtomicU64,
+}
+
+impl Shared {
+    fn set(&self, state: State) {
+        self.state.store(state as u8, Ordering::Release);
+    }
+}
+
+/// What a connection established: fixed for the client's life.
+#[derive(Debug)]
+struct Keys {
+    /// The key the session runs on (the temporary one under PFS).
+    auth_key: AuthKey,
+    /// The permanent key under PFS.
+    perm_key: Option<AuthKey>,
+    /// When the temporary key expires (server time), under PFS.
+    expires_at: Option<i32>,
+    session_id: i64,
+    server_salt: i64,
+}
+
+/// Builds a body from the msg_id it will be sent with.
+type BuildBody = Box<dyn FnOnce(i64) -> Vec<u8> + Send>;
+
+/// Where a request's answer goes.
+type Reply = oneshot::Sender<Result<Vec<u8>, Error>>;
+
+/// A request handed to the session task.
+enum Cmd {
+    Invoke(Vec<u8>, Reply),
+    InvokeWithMsgId(BuildBody, Reply),
+}
+
+impl Cmd {
+    fn reply(self) -> Reply {
+        match self {
+            Cmd::Invoke(_, r) | Cmd::InvokeWithMsgId(_, r) => r,
+        }
+    }
+}
+
+/// A connected client; clone it to invoke from many tasks.
+#[derive(Debug, Clone)]
+pub struct Client {
+    cmds: mpsc::UnboundedSender<Cmd>,
+    shared: Arc<Shared>,
+    keys: Arc<Keys>,
+}
+
+impl Client {
+    /// Sends `f` and waits for its raw result (decode it with
+    /// [`decode_result`]).
+    pub async fn invoke<F: tl_codec::Function>(&self, f: &F) -> Result<Vec<u8>, Error> {
+        self.invoke_raw(tl_codec::to_bytes(f)).await
+    }
+
+    /// Sends an encoded request and waits for its raw result.
+    pub async fn invoke_raw(&self, body: Vec<u8>) -> Result<Vec<u8>, Error> {
+        self.send(|reply| Cmd::Invoke(body, reply)).await
+    }
+
+    /// Sends a request whose body must name the msg_id it goes out with (`auth.bindTempAuthKey`):
+    /// `build` gets that msg_id. See [`Session::invoke_with_msg_id`].
+    pub async fn invoke_with_msg_id(
+        &self,
+        build: impl FnOnce(i64) -> Vec<u8> + Send + 'static,
+    ) -> Result<Vec<u8>, Error> {
+        self.send(|reply| Cmd::InvokeWithMsgId(Box::new(build), reply)).await
+    }
+
+    async fn send(&self, cmd: impl FnOnce(Reply) -> Cmd) -> Result<Vec<u8>, Error> {
+        let (tx, rx) = oneshot::channel();
+        self.cmds.send(cmd(tx)).map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Binds this session's (temporary) key to the permanent key `perm` until `expires_at`
+    /// (server Unix time) with `auth.bindTempAuthKey`. [`connect`] does this itself under PFS;
+    /// call it again to bind to another permanent key.
+    pub async fn bind_temp_auth_key(&self, perm: &AuthKey, expires_at: i32) -> Result<(), Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (perm, temp, session_id) = (perm.clone(), self.keys.auth_key.clone(), self.keys.session_id);
+            let build = move |msg_id| {
+                bind_temp_auth_key(&perm, &temp, session_id, expires_at, msg_id, &mut OsRandom::new()).0
+            };
+            match self.invoke_with_msg_id(build).await {
+                Ok(raw) => {
+                    return match decode_result::<BindTempAuthKey<'_>>(&raw) {
+                        Ok(true) => Ok(()),
+                        Ok(false) => Err(Error::Bind("the server answered boolFalse".into())),
+                        Err(e) => Err(Error::Bind(e.to_string())),
+                    }
+                }
+                Err(Error::Request(RequestError::Rpc(e)))
+                    if e.message == "ENCRYPTED_MESSAGE_INVALID" && attempt < BIND_ATTEMPTS =>
+                {
+                    continue
+                }
+                Err(Error::Request(e)) => return Err(Error::Bind(e.to_string())),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The id of the key the session runs on (the temporary key under PFS).
+    pub fn auth_key_id(&self) -> u64 {
+        self.keys.auth_key.id()
+    }
+
+    /// The key the session runs on (the temporary key under PFS). Keep a permanent key to
+    /// reuse it: it is the account's login.
+    pub fn auth_key(&self) -> &AuthKey {
+        &self.keys.auth_key
+    }
+
+    /// The permanent key, under PFS.
+    pub fn perm_auth_key(&self) -> Option<&AuthKey> {
+        self.keys.perm_key.as_ref()
+    }
+
+    /// When the temporary key expires (server Unix time), under PFS.
+    pub fn temp_key_expires_at(&self) -> Option<i32> {
+        self.keys.expires_at
+    }
+
+    /// The session id (kept across reconnects).
+    pub fn session_id(&self) -> i64 {
+        self.keys.session_id
+    }
+
+    /// The first server salt of the exchange.
+    pub fn server_salt(&self) -> i64 {
+        self.keys.server_salt
+    }
+
+    /// The connection's state now.
+    pub fn state(&self) -> State {
+        match self.shared.state.load(Ordering::Acquire) {
+            0 => State::Connected,
+            1 => State::Reconnecting,
+            _ => State::Closed,
+        }
+    }
+
+    /// Successful reconnects so far.
+    pub fn reconnects(&self) -> u64 {
+        self.shared.reconnects.load(Ordering::Relaxed)
+    }
+}
+
+/// Resolves `addr` once, connects, runs the auth-key exchange (two under PFS, then the binding)
+/// and starts the session task. Returns the client and the [`Update`] channel. Reconnects go to
+/// the addresses resolved here.
+pub async fn connect(
+    addr: impl ToSocketAddrs,
+    options: ConnectOptions,
+) -> Result<(Client, mpsc::UnboundedReceiver<Update>), Error> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr).await?.collect();
+    let (mut stream, mut transport) = open(&addrs, &options).await?;
+    let (perm, finished) = match options.handshake.temp_key_expires_in {
+        Some(_) => {
+            let mut config = options.handshake.clone();
+            config.temp_key_expires_in = None;
+            let perm = client_handshake(&mut stream, &mut transport, config).await?;
+            let mut config = options.handshake.clone();
+            config.trusted_primes.push(perm.dh_prime.clone());
+            let temp = client_handshake(&mut stream, &mut transport, config).await?;
+            (Some(perm), temp)
+        }
+        None => (None, client_handshake(&mut stream, &mut transport, options.handshake.clone()).await?),
+    };
+    let mut session_id = [0u8; 8];
+    crate::Random::fill(&mut OsRandom::new(), &mut session_id);
+    let session_id = i64::from_le_bytes(session_id);
+    let clock = SystemClock;
+    let offset = i64::from(finished.server_time) - clock.now().as_secs() as i64;
+    let mut session = Session::new(finished.auth_key.clone(), finished.server_salt, session_id, clock);
+    session.set_time_offset(offset);
+    let expires_at = finished.expires_in.map(|e| finished.server_time.saturating_add(e));
+    let keys = Keys {
+        auth_key: finished.auth_key,
+        perm_key: perm.map(|p| p.auth_key),
+        expires_at,
+        session_id,
+        server_salt: finished.server_salt,
+    };
+    let shared =
+        Arc::new(Shared { state: AtomicU8::new(State::Connected as u8), reconnects: AtomicU64::new(0) });
+    let (cmds, cmd_rx) = mpsc::unbounded_channel();
+    let (updates_tx, updates) = mpsc::unbounded_channel();
+    let driver = driver::Driver::new(addrs, options, session, cmd_rx, updates_tx, shared.clone());
+    tokio::spawn(driver.run(stream, transport));
+    let client = Client { cmds, shared, keys: Arc::new(keys) };
+    if let (Some(perm), Some(expires_at)) = (client.keys.perm_key.clone(), expires_at) {
+        client.bind_temp_auth_key(&perm, expires_at).await?;
+    }
+    Ok((client, updates))
+}
+
+/// Opens a TCP connection to the first of `addrs` that answers, with a fresh transport.
+async fn open(addrs: &[SocketAddr], options: &ConnectOptions) -> Result<(TcpStream, Transport), Error> {
+    let stream = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addrs))
+        .await
+        .map_err(|_| Error::Io(std::io::ErrorKind::TimedOut.into()))??;
+    stream.set_nodelay(true)?;
+    Ok((stream, options.transport()?))
+}
+
+/// Reads until the transport yields one payload.
+async fn read_payload<S: AsyncRead + Unpin>(stream: &mut S, t: &mut Transport) -> Result<Vec<u8>, Error> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        loop {
+            match t.next_frame()? {
+                Some(Frame::Payload { data, .. }) => return Ok(data.to_vec()),
+                Some(Frame::QuickAck(_)) => continue,
+                None => break,
+            }
+        }
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Err(Error::Closed);
+        }
+        t.feed(&buf[..n]);
+    }
+}
+
+async fn send_plain<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    t: &mut Transport,
+    msg_id: i64,
+    body: &[u8],
+) -> Result<(), Error> {
+    let mut env = Vec::with_capacity(20 + body.len());
+    plain::pack(msg_id, body, &mut env);
+    let mut out = Vec::new();
+    t.pack(&env, false, &mut out)?;
+    stream.write_all(&out).await?;
+    Ok(())
+}
+
+/// Runs the client side of the auth-key exchange over `stream`.
+pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    t: &mut Transport,
+    config: ClientConfig,
+) -> Result<Finished, Error> {
+    let (mut hs, mut body) = ClientHandshake::new(config, OsRandom::new());
+    let mut ids = MsgIds::new(0);
+    loop {
+        send_plain(stream, t, ids.next(SystemClock.now()), &body).await?;
+        let frame = read_payload(stream, t).await?;
+        let answer = plain::unpack(&frame).map_err(|e| Error::Plain(e.to_string()))?;
+        match hs.handle(answer.body).map_err(Error::Handshake)? {
+            Step::Send(next) => body = next,
+            Step::Done(done) => return Ok(*done),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_bounded() {
+        let r = Reconnect {
+            max_attempts: 40,
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+        };
+        let delays: Vec<u64> = (1..=7).map(|n| r.delay(n).as_millis() as u64).collect();
+        assert_eq!(delays, [0, 100, 200, 400, 800, 1600, 2000]);
+        assert_eq!(r.delay(40), Duration::from_secs(2));
+        assert_eq!(r.delay(u32::MAX), Duration::from_secs(2));
+        assert_eq!(Reconnect::never().max_attempts, 0);
+    }
+}

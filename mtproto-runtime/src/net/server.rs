@@ -1,0 +1,248 @@
+//! A loopback test server over tokio (features `tokio` and `server`): the handshake (as many as
+//! the client asks for on one connection, permanent and temporary keys), keys remembered across
+//! connections so clients can reconnect, the session, and `auth.bindTempAuthKey` checked.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tl_codec::Identifiable;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use super::{read_payload, send_plain, Error};
+use crate::handshake::{
+    verify_bind_temp_auth_key, Finished, RsaPrivateKey, ServerConfig, ServerHandshake, ServerStep,
+};
+use crate::schema::api::functions::auth::BindTempAuthKey;
+use crate::schema::{functions, types};
+use crate::session::server::ServerSession;
+use crate::session::{Clock, MsgIds, SystemClock};
+use crate::transport::Transport;
+use crate::{plain, AuthKey, OsRandom};
+
+/// A key the server made.
+#[derive(Debug, Clone)]
+struct StoredKey {
+    key: AuthKey,
+    salt: i64,
+    temp: bool,
+    /// Whether a session has run on it (bad_salt_once applies to the first only).
+    used: bool,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    keys: HashMap<u64, StoredKey>,
+    /// temp auth_key_id → perm auth_key_id.
+    bindings: HashMap<u64, u64>,
+    connections: u64,
+    bindings_refused: u64,
+    pings: u64,
+    requests: u64,
+}
+
+/// What the test server remembers across connections: the keys it made (so a client may
+/// reconnect with its key), the PFS bindings, and counters for tests to watch. Clone it to
+/// share it between connections and with the test.
+#[derive(Debug, Clone, Default)]
+pub struct ServerState(Arc<Mutex<Inner>>);
+
+impl ServerState {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere leaves plain data behind, still usable.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The permanent key id a temporary key was bound to.
+    pub fn binding(&self, temp_auth_key_id: u64) -> Option<u64> {
+        self.lock().bindings.get(&temp_auth_key_id).copied()
+    }
+
+    /// auth.bindTempAuthKey requests refused so far.
+    pub fn bindings_refused(&self) -> u64 {
+        self.lock().bindings_refused
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.lock().connections
+    }
+
+    /// Keep-alive pings (ping and ping_delay_disconnect) answered so far.
+    pub fn pings(&self) -> u64 {
+        self.lock().pings
+    }
+
+    /// Requests (other than pings) received so far.
+    pub fn requests(&self) -> u64 {
+        self.lock().requests
+    }
+
+    fn store(&self, finished: &Finished) {
+        let stored = StoredKey {
+            key: finished.auth_key.clone(),
+            salt: finished.server_salt,
+            temp: finished.expires_in.is_some(),
+            used: false,
+        };
+        self.lock().keys.insert(finished.auth_key.id(), stored);
+    }
+
+    /// The key `id`, marking it used; also whether this is its first use.
+    fn take_key(&self, id: u64) -> Option<(StoredKey, bool)> {
+        let mut inner = self.lock();
+        let stored = inner.keys.get_mut(&id)?;
+        let first = !stored.used;
+        stored.used = true;
+        Some((stored.clone(), first))
+    }
+
+    fn perm_key(&self, id: u64) -> Option<AuthKey> {
+        self.lock().keys.get(&id).filter(|k| !k.temp).map(|k| k.key.clone())
+    }
+}
+
+/// What the test server does.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The server's RSA key.
+    pub key: RsaPrivateKey,
+    /// The MTProxy secret expected on obfuscated connections.
+    pub secret: Option<[u8; 16]>,
+    /// Change the salt right after the exchange, so the first request on a new key gets
+    /// bad_server_salt.
+    pub bad_salt_once: bool,
+    /// Keys, bindings and counters shared by every connection served with these options.
+    pub state: ServerState,
+}
+
+impl ServeOptions {
+    /// Serves with `key`, no secret, a fresh state.
+    pub fn new(key: RsaPrivateKey) -> Self {
+        ServeOptions { key, secret: None, bad_salt_once: false, state: ServerState::default() }
+    }
+}
+
+/// The session running on a connection, with the key it runs on.
+struct Running {
+    key_id: u64,
+    temp: bool,
+    session: ServerSession<SystemClock>,
+}
+
+/// Serves one connection: any transport; unencrypted messages run auth-key exchanges (any
+/// number, permanent or temporary); encrypted ones run the session on a key made on this or an
+/// earlier connection (an unknown key gets the transport error -404 and the connection closes).
+/// Pings and ping_delay_disconnect are answered with pong, get_future_salts with future_salts,
+/// auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400 ENCRYPTED_MESSAGE_INVALID), an
+/// http_wait comes back as an update, any other request is echoed as its own result (gzip_packed
+/// when large). Returns when the client disconnects.
+pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
+    stream.set_nodelay(true)?;
+    options.state.lock().connections += 1;
+    let mut t = Transport::server_any(options.secret);
+    let mut ids = MsgIds::new(1);
+    let mut exchange: Option<ServerHandshake<OsRandom>> = None;
+    let mut running: Option<Running> = None;
+    let mut rng = OsRandom::new();
+    loop {
+        let mut frame = read_payload(&mut stream, &mut t).await?;
+        let key_id = frame.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+        if key_id == Some(0) {
+            let request = plain::unpack(&frame).map_err(|e| Error::Plain(e.to_string()))?;
+            let hs = exchange.get_or_insert_with(|| {
+                let now = SystemClock.now().as_secs() as i32;
+                ServerHandshake::new(ServerConfig::new(vec![options.key.clone()], now), OsRandom::new())
+            });
+            match hs.handle(request.body).map_err(Error::Handshake)? {
+                ServerStep::Send(reply) => {
+                    send_plain(&mut stream, &mut t, ids.next(SystemClock.now()), &reply).await?
+                }
+                ServerStep::Done { reply, finished } => {
+                    options.state.store(&finished);
+                    exchange = None;
+                    send_plain(&mut stream, &mut t, ids.next(SystemClock.now()), &reply).await?;
+                }
+            }
+            continue;
+        }
+        let Some(key_id) = key_id else { continue };
+        if running.as_ref().map(|r| r.key_id) != Some(key_id) {
+            let Some((stored, first)) = options.state.take_key(key_id) else {
+                // What Telegram answers to an unknown key.
+                let mut out = Vec::new();
+                t.pack(&(-404i32).to_le_bytes(), false, &mut out)?;
+                stream.write_all(&out).await?;
+                return Ok(());
+            };
+            let mut session = ServerSession::new(stored.key, stored.salt, SystemClock);
+            if options.bad_salt_once && first {
+                session.change_salt(stored.salt ^ 0x0bad_5a17);
+            }
+            running = Some(Running { key_id, temp: stored.temp, session });
+        }
+        let Some(run) = running.as_mut() else { continue };
+        let session = &mut run.session;
+        let pings = session.pings();
+        // A message failing a check is dropped, as a real server does.
+        let _ = session.receive(&mut frame);
+        options.state.lock().pings += session.pings() - pings;
+        while let Some(r) = session.poll_request() {
+            options.state.lock().requests += 1;
+            let id = tl_codec::Reader::new(&r.body).read_u32().ok();
+            if tl_codec::from_bytes::<functions::GetFutureSalts>(&r.body).is_ok() {
+                let t = SystemClock.now().as_secs() as i32;
+                let salts = (0..2)
+                    .map(|i| {
+                        tl_codec::Bare(types::FutureSalt {
+                            valid_since: t + i * 1800,
+                            valid_until: t + (i + 1) * 1800,
+                            salt: session.salt(),
+                        })
+                    })
+                    .collect();
+                let fs = types::FutureSalts { req_msg_id: r.msg_id, now: t, salts };
+                session.send_unsolicited(tl_codec::to_bytes(&fs));
+            } else if id == Some(BindTempAuthKey::CONSTRUCTOR_ID) {
+                let state = &options.state;
+                let lookup = |id| state.perm_key(id);
+                let refusal = match verify_bind_temp_auth_key(
+                    &r.body,
+                    run.key_id,
+                    session.session_id(),
+                    r.msg_id,
+                    lookup,
+                ) {
+                    Ok(binding) if run.temp => {
+                        state.lock().bindings.insert(run.key_id, binding.perm_auth_key_id);
+                        None
+                    }
+                    // Only a temporary key can be bound.
+                    Ok(_) => Some("TEMP_AUTH_KEY_EMPTY"),
+                    Err(_) => Some("ENCRYPTED_MESSAGE_INVALID"),
+                };
+                match refusal {
+                    None => session.respond(r.msg_id, &tl_codec::BOOL_TRUE_ID.to_le_bytes()),
+                    Some(message) => {
+                        state.lock().bindings_refused += 1;
+                        session.respond_error(r.msg_id, 400, message);
+                    }
+                }
+            } else if id == Some(types::HttpWait::CONSTRUCTOR_ID) {
+                // An http_wait sent as a request is bounced back as an update.
+                session.send_unsolicited(r.body);
+            } else {
+                session.respond(r.msg_id, &r.body);
+            }
+        }
+        let mut out = Vec::new();
+        while session.wants_flush() {
+            let mut msg = Vec::new();
+            session.flush(&mut rng, &mut msg).map_err(Error::Session)?;
+            t.pack(&msg, false, &mut out)?;
+        }
+        if !out.is_empty() {
+            stream.write_all(&out).await?;
+        }
+    }
+}

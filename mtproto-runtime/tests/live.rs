@@ -1,0 +1,411 @@
+//! The tokio client keeping a live connection against the test server over loopback TCP: PFS
+//! binding (accepted, tampered, retried after bad_server_salt), reconnects through a proxy that
+//! cuts or black-holes the link (requests in flight still get their answers), keep-alive pings,
+//! giving up, and an unknown key (-404) that no reconnect cures. No timing assertions: every
+//! wait is bounded by a generous timeout.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mtproto_runtime::handshake::{bind_temp_auth_key, RsaPrivateKey, TEST_SERVER_KEY_PEM};
+use mtproto_runtime::net::{
+    connect, serve_connection, Client, ConnectOptions, Error, KeepAlive, Reconnect, ServeOptions,
+    ServerState, State, Update,
+};
+use mtproto_runtime::schema::functions;
+use mtproto_runtime::session::{decode_result, RequestError};
+use mtproto_runtime::transport::Kind;
+use mtproto_runtime::{AuthKey, OsRandom};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn key() -> RsaPrivateKey {
+    RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap()
+}
+
+/// A test server on an ephemeral port; every connection shares `state`.
+async fn server(state: ServerState, bad_salt_once: bool) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let key = key();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let options =
+                ServeOptions { bad_salt_once, state: state.clone(), ..ServeOptions::new(key.clone()) };
+            tokio::spawn(serve_connection(stream, options));
+        }
+    });
+    addr
+}
+
+fn options(pfs: bool) -> ConnectOptions {
+    let mut o = ConnectOptions::new(Kind::Intermediate);
+    o.handshake.keys.push(key().public().clone());
+    o.handshake.temp_key_expires_in = pfs.then_some(3600);
+    o.reconnect = Reconnect {
+        max_attempts: 5,
+        initial_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(400),
+    };
+    o
+}
+
+async fn ping(client: &Client, id: i64) -> Result<i64, Error> {
+    let raw = client.invoke(&functions::Ping { ping_id: id }).await?;
+    Ok(decode_result::<functions::Ping>(&raw).unwrap().ping_id)
+}
+
+/// Waits for an update matching `want`, skipping others; returns every update seen.
+async fn wait_for(updates: &mut UnboundedReceiver<Update>, want: impl Fn(&Update) -> bool) -> Vec<Update> {
+    let mut seen = Vec::new();
+    loop {
+        let u = updates.recv().await.expect("updates channel open");
+        let done = want(&u);
+        seen.push(u);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// A TCP proxy the test controls: it can black-hole (mute) or cut the links it carries, switch
+/// its upstream, or stop accepting.
+struct Proxy {
+    addr: SocketAddr,
+    inner: Arc<Mutex<ProxyInner>>,
+    accept: JoinHandle<()>,
+}
+
+struct ProxyInner {
+    upstream: SocketAddr,
+    links: Vec<Link>,
+}
+
+struct Link {
+    muted: Arc<AtomicBool>,
+    pumps: [JoinHandle<()>; 2],
+}
+
+impl Proxy {
+    async fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let inner = Arc::new(Mutex::new(ProxyInner { upstream, links: Vec::new() }));
+        let shared = inner.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let upstream = shared.lock().unwrap().upstream;
+                let Ok(server) = TcpStream::connect(upstream).await else { continue };
+                let (cr, cw) = client.into_split();
+                let (sr, sw) = server.into_split();
+                let muted = Arc::new(AtomicBool::new(false));
+                let pumps =
+                    [tokio::spawn(pump(cr, sw, muted.clone())), tokio::spawn(pump(sr, cw, muted.clone()))];
+                shared.lock().unwrap().links.push(Link { muted, pumps });
+            }
+        });
+        Proxy { addr, inner, accept }
+    }
+
+    /// Links open now swallow everything both ways; new links are not affected.
+    fn mute(&self) {
+        for link in &self.inner.lock().unwrap().links {
+            link.muted.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Closes every link open now.
+    fn cut(&self) {
+        for link in self.inner.lock().unwrap().links.drain(..) {
+            link.pumps.iter().for_each(JoinHandle::abort);
+        }
+    }
+
+    fn set_upstream(&self, upstream: SocketAddr) {
+        self.inner.lock().unwrap().upstream = upstream;
+    }
+
+    /// Stops accepting (new connections are refused) and cuts every link.
+    async fn shutdown(&mut self) {
+        self.accept.abort();
+        // The listener is gone once the task is.
+        let _ = (&mut self.accept).await;
+        self.cut();
+    }
+}
+
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, muted: Arc<AtomicBool>) {
+    let mut buf = vec![0u8; 16 << 10];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if !muted.load(Ordering::SeqCst) && to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Waits until `cond` holds, polling; the caller's timeout bounds it.
+async fn until(cond: impl Fn() -> bool) {
+    while !cond() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pfs_binding_is_accepted_by_the_server() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let (client, _updates) = connect(addr, options(true)).await.unwrap();
+        let perm = client.perm_auth_key().expect("PFS keeps the permanent key").id();
+        assert_ne!(perm, client.auth_key_id());
+        // connect returned only after the server checked and recorded the binding.
+        assert_eq!(state.binding(client.auth_key_id()), Some(perm));
+        assert_eq!(state.bindings_refused(), 0);
+        assert!(client.temp_key_expires_at().is_some());
+        assert_eq!(ping(&client, 5).await.unwrap(), 5);
+
+        // A permanent-key client binds nothing.
+        let (plain, _) = connect(addr, options(false)).await.unwrap();
+        assert!(plain.perm_auth_key().is_none());
+        assert_eq!(state.binding(plain.auth_key_id()), None);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pfs_binding_is_retried_after_bad_server_salt() {
+    tokio::time::timeout(LIMIT, async {
+        // The first message on the new key gets bad_server_salt: the binding is resent under a
+        // new msg_id, refused as stale, then rebuilt and accepted.
+        let state = ServerState::default();
+        let addr = server(state.clone(), true).await;
+        let (client, _updates) = connect(addr, options(true)).await.unwrap();
+        assert_eq!(state.binding(client.auth_key_id()), client.perm_auth_key().map(AuthKey::id));
+        assert_eq!(state.bindings_refused(), 1);
+        assert_eq!(ping(&client, 6).await.unwrap(), 6);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_binding_is_refused() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let (client, _updates) = connect(addr, options(true)).await.unwrap();
+        let perm = client.perm_auth_key().unwrap().clone();
+        let temp = client.auth_key().clone();
+        let (session_id, expires_at) = (client.session_id(), client.temp_key_expires_at().unwrap());
+        let build = |perm: AuthKey, flip: Option<usize>| {
+            let temp = temp.clone();
+            move |msg_id| {
+                let (mut body, _) =
+                    bind_temp_auth_key(&perm, &temp, session_id, expires_at, msg_id, &mut OsRandom::new());
+                if let Some(i) = flip {
+                    body[i] ^= 0x40;
+                }
+                body
+            }
+        };
+        let refused = |r: Result<Vec<u8>, Error>| match r {
+            Err(Error::Request(RequestError::Rpc(e))) => {
+                e.code == 400 && e.message == "ENCRYPTED_MESSAGE_INVALID"
+            }
+            _ => false,
+        };
+        // The untampered binding, sent again, is accepted.
+        let ok = client.invoke_with_msg_id(build(perm.clone(), None)).await.unwrap();
+        assert!(
+            decode_result::<mtproto_runtime::schema::api::functions::auth::BindTempAuthKey<'_>>(&ok).unwrap()
+        );
+        // A flipped byte in the outer nonce, in expires_at, in the encrypted message's msg_key
+        // and in its ciphertext.
+        for i in [12, 20, 4 + 8 + 8 + 4 + 1 + 8 + 3, 4 + 8 + 8 + 4 + 1 + 8 + 16 + 40] {
+            assert!(refused(client.invoke_with_msg_id(build(perm.clone(), Some(i))).await), "byte {i}");
+        }
+        // A permanent key the server never made.
+        let stranger = AuthKey::from_bytes([7; 256]);
+        assert!(refused(client.invoke_with_msg_id(build(stranger.clone(), None)).await));
+        // A binding naming another msg_id than its own message's.
+        let temp2 = temp.clone();
+        let stale = move |msg_id: i64| {
+            bind_temp_auth_key(&perm, &temp2, session_id, expires_at, msg_id - 4, &mut OsRandom::new()).0
+        };
+        assert!(refused(client.invoke_with_msg_id(stale).await));
+        // Through the client's own binder, a bad binding is an error, and the session lives on.
+        assert!(matches!(client.bind_temp_auth_key(&stranger, expires_at).await, Err(Error::Bind(_))));
+        assert_eq!(ping(&client, 8).await.unwrap(), 8);
+        assert_eq!(state.binding(client.auth_key_id()), client.perm_auth_key().map(AuthKey::id));
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_link_is_reconnected_and_the_pending_invoke_answered() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let proxy = Proxy::start(server(state.clone(), false).await).await;
+        for pfs in [false, true] {
+            let (client, mut updates) = connect(proxy.addr, options(pfs)).await.unwrap();
+            assert_eq!(ping(&client, 1).await.unwrap(), 1);
+            let session = client.session_id();
+            // The request goes into a black hole, then the link is cut under it.
+            proxy.mute();
+            let requests = state.requests();
+            let pending = {
+                let c = client.clone();
+                tokio::spawn(async move { c.invoke_raw(vec![0x44, 0x33, 0x22, 0x11, 1, 2, 3, 4]).await })
+            };
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert!(!pending.is_finished());
+            proxy.cut();
+            assert_eq!(pending.await.unwrap().unwrap(), [0x44, 0x33, 0x22, 0x11, 1, 2, 3, 4]);
+            // The muted copy never reached the server: the answer came from the resend.
+            assert!(state.requests() > requests);
+            assert_eq!(client.reconnects(), 1);
+            assert_eq!(client.state(), State::Connected);
+            assert_eq!(client.session_id(), session);
+            let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+            assert!(seen.iter().any(|u| matches!(u, Update::Disconnected { .. })), "{seen:?}");
+            // Still working afterwards, on the same key.
+            assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        }
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_pings_flow() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(false);
+        o.keep_alive = Some(KeepAlive {
+            interval: Duration::from_millis(50),
+            disconnect_delay: 75,
+            pong_timeout: Duration::from_secs(20),
+        });
+        let (client, _updates) = connect(addr, o).await.unwrap();
+        until(|| state.pings() >= 5).await;
+        // Answered, so the link is never taken for dead.
+        assert_eq!(client.reconnects(), 0);
+        assert_eq!(ping(&client, 3).await.unwrap(), 3);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_is_detected_by_keep_alive_and_replaced() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let proxy = Proxy::start(server(state.clone(), false).await).await;
+        let mut o = options(false);
+        o.keep_alive = Some(KeepAlive {
+            interval: Duration::from_millis(100),
+            disconnect_delay: 75,
+            pong_timeout: Duration::from_millis(300),
+        });
+        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        // The link stays open but carries nothing: only the missing pong tells.
+        proxy.mute();
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        assert!(client.reconnects() >= 1);
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        let reason = seen.iter().find_map(|u| match u {
+            Update::Disconnected { reason } => Some(reason.clone()),
+            _ => None,
+        });
+        assert!(reason.is_some_and(|r| r.contains("keep-alive")), "{seen:?}");
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn giving_up_fails_pending_and_later_invokes() {
+    tokio::time::timeout(LIMIT, async {
+        let mut proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let mut o = options(false);
+        o.reconnect.max_attempts = 3;
+        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        proxy.mute();
+        let pending = {
+            let c = client.clone();
+            tokio::spawn(async move { ping(&c, 2).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Nothing listens any more: every reconnect is refused.
+        proxy.shutdown().await;
+        match pending.await.unwrap() {
+            Err(Error::ConnectionLost { attempts, .. }) => assert_eq!(attempts, 3),
+            other => panic!("expected ConnectionLost, got {other:?}"),
+        }
+        assert_eq!(client.state(), State::Closed);
+        assert!(matches!(ping(&client, 3).await, Err(Error::Closed)));
+        wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_reconnect_off_a_cut_closes_the_client() {
+    tokio::time::timeout(LIMIT, async {
+        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let mut o = options(false);
+        o.reconnect = Reconnect::never();
+        let (client, _updates) = connect(proxy.addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        proxy.mute();
+        let pending = {
+            let c = client.clone();
+            tokio::spawn(async move { ping(&c, 2).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        proxy.cut();
+        assert!(matches!(pending.await.unwrap(), Err(Error::ConnectionLost { attempts: 0, .. })));
+        assert!(matches!(ping(&client, 3).await, Err(Error::Closed)));
+        assert_eq!(client.reconnects(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_key_is_not_retried() {
+    tokio::time::timeout(LIMIT, async {
+        // After the cut the proxy leads to another server, which never made this key: it
+        // answers -404, and reconnecting again would get the same answer.
+        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let stranger = ServerState::default();
+        proxy.set_upstream(server(stranger.clone(), false).await);
+        proxy.cut();
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let Some(Update::Closed { reason }) = seen.last() else { unreachable!() };
+        assert!(reason.contains("-404"), "{reason}");
+        assert_eq!(stranger.connections(), 1);
+        assert!(matches!(ping(&client, 2).await, Err(Error::Closed)));
+    })
+    .await
+    .expect("bounded");
+}
