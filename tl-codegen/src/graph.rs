@@ -261,8 +261,13 @@ impl<'s> TypeGraph<'s> {
                         continue;
                     }
                     let def = self.constructors[i];
+                    // A constructor named or reached bare needs its type's alias only when it
+                    // is the type's one constructor; an enum would need every sibling, which
+                    // only a boxed reference (see `visit`) asks for.
                     if let Some(ti) = self.type_named(&def.ty.name) {
-                        sel.types.insert(ti);
+                        if self.types[ti].constructors.len() == 1 {
+                            sel.types.insert(ti);
+                        }
                     }
                     def
                 }

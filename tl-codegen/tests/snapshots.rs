@@ -111,3 +111,14 @@ fn sized_objects_and_int512() {
     let owned = generate_service(Options { owned: true, ..Options::default() });
     assert!(owned.contains("pub body: ::tl_codec::RawObjectBuf,"), "{owned}");
 }
+
+#[test]
+fn only_a_constructor_leaves_out_its_siblings_enum() {
+    let out =
+        generate(Options { only: Some(vec!["peerUser".into(), "futureSalts".into()]), ..Options::default() });
+    assert!(out.contains("pub struct PeerUser"), "{out}");
+    // `Peer` would need `peerChat`, which was not asked for.
+    assert!(!out.contains("pub enum Peer") && !out.contains("PeerChat"), "{out}");
+    // One-constructor types keep their alias.
+    assert!(out.contains("pub type FutureSalt = "), "{out}");
+}

@@ -27,3 +27,16 @@ pub mod serde_borrowed_api {
 pub mod serde_dispatch {
     include!(concat!(env!("OUT_DIR"), "/serde_dispatch.rs"));
 }
+
+/// `service.tl` (MTProto's container items and `rpc_result`, TDLib's `int512`), borrowed, with
+/// serde.
+#[allow(missing_docs)]
+pub mod service {
+    include!(concat!(env!("OUT_DIR"), "/service.rs"));
+}
+
+/// `service.tl` again, owned.
+#[allow(missing_docs)]
+pub mod service_owned {
+    include!(concat!(env!("OUT_DIR"), "/service_owned.rs"));
+}
