@@ -3,19 +3,22 @@
 //!
 //! ```text
 //! cargo run -p mtproto-runtime --example ping --features tokio -- --addr HOST:PORT \
-//!     --transport abridged|intermediate|padded|full|obfuscated [--rsa-key PEM] [--secret HEX]
+//!     --transport abridged|intermediate|padded|full|obfuscated [--rsa-key PEM] [--secret HEX] [--pfs]
 //! ```
 //!
 //! `--rsa-key` is a file holding an `RSA PUBLIC KEY` PEM (with feature `server`, an
 //! `RSA PRIVATE KEY` PEM is accepted too, e.g. the test server's). `obfuscated` is obfuscated2
 //! over intermediate framing, or padded intermediate when the secret starts with `dd`.
+//! `--pfs` creates a permanent and a temporary key and binds them (auth.bindTempAuthKey) before
+//! the ping; the JSON then also names `perm_auth_key_id`. A one-shot probe should report a
+//! failure rather than hide it, so the client neither reconnects nor sends keep-alive pings.
 //! Any failure exits non-zero with the reason on stderr.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use mtproto_runtime::handshake::RsaPublicKey;
-use mtproto_runtime::net::{connect, ConnectOptions};
+use mtproto_runtime::net::{connect, ConnectOptions, Reconnect};
 use mtproto_runtime::schema::functions;
 use mtproto_runtime::session::decode_result;
 use mtproto_runtime::transport::{proxy_secret_key, Kind};
@@ -25,11 +28,12 @@ struct Args {
     transport: String,
     rsa_key: Option<String>,
     secret: Option<Vec<u8>>,
+    pfs: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let (mut addr, mut transport, mut rsa_key, mut secret) = (None, None, None, None);
+    let (mut addr, mut transport, mut rsa_key, mut secret, mut pfs) = (None, None, None, None, false);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -37,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
             "--transport" => transport = Some(value()?),
             "--rsa-key" => rsa_key = Some(value()?),
             "--secret" => secret = Some(hex(&value()?)?),
+            "--pfs" => pfs = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -45,6 +50,7 @@ fn parse_args() -> Result<Args, String> {
         transport: transport.unwrap_or_else(|| "intermediate".into()),
         rsa_key,
         secret,
+        pfs,
     })
 }
 
@@ -95,6 +101,11 @@ async fn run(args: Args) -> Result<String, String> {
     if let Some(path) = &args.rsa_key {
         options.handshake.keys.push(load_key(path)?);
     }
+    if args.pfs {
+        options.handshake.temp_key_expires_in = Some(24 * 3600);
+    }
+    options.reconnect = Reconnect::never();
+    options.keep_alive = None;
     let (client, _updates) = connect(args.addr.as_str(), options).await.map_err(|e| e.to_string())?;
     let ping_id = 0x70696e67;
     let start = Instant::now();
@@ -104,8 +115,12 @@ async fn run(args: Args) -> Result<String, String> {
     if pong.ping_id != ping_id {
         return Err(format!("pong carries ping_id {} instead of {ping_id}", pong.ping_id));
     }
+    let perm = match client.perm_auth_key() {
+        Some(k) => format!(", \"perm_auth_key_id\": \"{:016x}\"", k.id()),
+        None => String::new(),
+    };
     Ok(format!(
-        "{{\"auth_key_id\": \"{:016x}\", \"server_salt\": \"{:016x}\", \"pong\": true, \"rtt_ms\": {:.3}}}",
+        "{{\"auth_key_id\": \"{:016x}\"{perm}, \"server_salt\": \"{:016x}\", \"pong\": true, \"rtt_ms\": {:.3}}}",
         client.auth_key_id(),
         client.server_salt() as u64,
         rtt.as_secs_f64() * 1000.0

@@ -409,3 +409,29 @@ async fn an_unknown_key_is_not_retried() {
     .await
     .expect("bounded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_invoke_is_not_resent() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let proxy = Proxy::start(server(state.clone(), false).await).await;
+        let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let requests = state.requests();
+        proxy.mute();
+        let abandoned = {
+            let c = client.clone();
+            tokio::spawn(async move { c.invoke_raw(vec![0x44, 0x33, 0x22, 0x11]).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        abandoned.abort();
+        let _ = abandoned.await;
+        proxy.cut();
+        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        // This ping goes out after anything resent, so its pong means the server saw it all.
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        assert_eq!(state.requests(), requests);
+    })
+    .await
+    .expect("bounded");
+}

@@ -111,10 +111,19 @@ impl Driver {
                     Err(e) => reason = e.to_string(),
                 }
             };
-            // The old keep-alive ping is moot; every request in flight goes out again.
+            // The old keep-alive ping is moot, and so are requests whose callers stopped
+            // waiting; every other request in flight goes out again.
             if let Some(ping) = self.keep_alive.take() {
                 self.session.cancel(ping);
             }
+            let session = &mut self.session;
+            self.waiting.retain(|&request, reply| {
+                let wanted = !reply.is_closed();
+                if !wanted {
+                    session.cancel(request);
+                }
+                wanted
+            });
             self.session.resend_pending();
             self.probe();
             self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
