@@ -2,6 +2,7 @@
 //! pointer wrappers that encode as what they point to.
 
 use alloc::boxed::Box;
+use core::mem::MaybeUninit;
 
 use crate::error::{ErrorKind, Result};
 use crate::output::Output;
@@ -155,14 +156,29 @@ impl<T: Encode + ?Sized> Encode for Box<T> {
     }
 }
 
-/// Boxes are how recursive TL types (rich text, page blocks) are spelled in Rust.
+/// Boxes are how recursive TL types (rich text, page blocks) are spelled in Rust. The value
+/// is decoded in place in the box ([`Decode::decode_into`]) rather than moved in.
 impl<'a, T: Decode<'a>> Decode<'a> for Box<T> {
     const MIN_SIZE: usize = T::MIN_SIZE;
 
     #[inline]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        T::decode(r).map(Box::new)
+        let mut slot = Box::<T>::new_uninit();
+        let at = slot.as_ptr();
+        let initialized = core::ptr::eq(T::decode_into(r, &mut slot)?, at);
+        init_box(r, slot, initialized)
     }
+}
+
+/// The box once `decode_into` returned a reference to its contents (`initialized`): a `&mut T`
+/// at the box's address can only come from writing that very slot.
+#[inline(always)]
+fn init_box<T>(r: &Reader<'_>, slot: Box<MaybeUninit<T>>, initialized: bool) -> Result<Box<T>> {
+    if !initialized {
+        return Err(r.error(ErrorKind::Custom("decode_into returned another value")));
+    }
+    // SAFETY: initialized, as just checked.
+    Ok(unsafe { slot.assume_init() })
 }
 
 impl<T: EncodeBare + ?Sized> EncodeBare for Box<T> {
@@ -185,7 +201,10 @@ impl<T: EncodeBare + ?Sized> EncodeBare for Box<T> {
 impl<'a, T: DecodeBare<'a>> DecodeBare<'a> for Box<T> {
     #[inline]
     fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self> {
-        T::decode_bare(id, r).map(Box::new)
+        let mut slot = Box::<T>::new_uninit();
+        let at = slot.as_ptr();
+        let initialized = core::ptr::eq(T::decode_bare_into(id, r, &mut slot)?, at);
+        init_box(r, slot, initialized)
     }
 }
 

@@ -5,6 +5,8 @@
 //! form: boxed for constructor types and enums, the natural bare form for primitives.
 //! [`EncodeBare`]/[`DecodeBare`] are the fields-only form of types that have constructor ids.
 
+use core::mem::MaybeUninit;
+
 use crate::error::Result;
 use crate::output::Output;
 use crate::reader::Reader;
@@ -27,6 +29,15 @@ pub trait Decode<'a>: Sized {
 
     /// Reads one value.
     fn decode(r: &mut Reader<'a>) -> Result<Self>;
+
+    /// Reads one value into `slot` and returns it there. Vectors and boxes decode their
+    /// elements with this: a large value (a `message` is hundreds of bytes) returned in a
+    /// `Result` is copied out of it once more than one written in place. Generated enums
+    /// override it; the default moves the result of [`Decode::decode`] in.
+    #[inline]
+    fn decode_into<'s>(r: &mut Reader<'a>, slot: &'s mut MaybeUninit<Self>) -> Result<&'s mut Self> {
+        Ok(slot.write(Self::decode(r)?))
+    }
 }
 
 /// Types with constructor ids, written without the id (`%T`, bare `vector`, or after a caller
@@ -48,6 +59,16 @@ pub trait DecodeBare<'a>: Sized {
     /// Reads the fields of constructor `id`, which the caller has already read (or, for a bare
     /// position, knows: pass [`Identifiable::CONSTRUCTOR_ID`]).
     fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self>;
+
+    /// [`DecodeBare::decode_bare`] into `slot`, for the same reason as [`Decode::decode_into`].
+    #[inline]
+    fn decode_bare_into<'s>(
+        id: u32,
+        r: &mut Reader<'a>,
+        slot: &'s mut MaybeUninit<Self>,
+    ) -> Result<&'s mut Self> {
+        Ok(slot.write(Self::decode_bare(id, r)?))
+    }
 }
 
 /// Types with exactly one constructor, whose id is known statically.

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::output::Output;
 use crate::reader::Reader;
 use crate::traits::{Decode, DecodeBare, Encode, EncodeBare, Identifiable};
@@ -95,9 +95,19 @@ impl<'a, T: Decode<'a>> DecodeBare<'a> for Vec<T> {
         }
         // The count is checked against the remaining input before anything is allocated.
         let count = r.read_count(T::MIN_SIZE)?;
-        let mut items = Vec::with_capacity(count);
+        let mut items: Vec<T> = Vec::with_capacity(count);
         for _ in 0..count {
-            items.push(T::decode(r)?);
+            // Each element is decoded in place in the vector's spare capacity, not moved in.
+            let Some(slot) = items.spare_capacity_mut().first_mut() else { break };
+            let at = slot.as_ptr();
+            let item = T::decode_into(r, slot)?;
+            // A `&mut T` at the slot's address can only come from initializing that slot (a
+            // safe `decode_into` cannot return any other value living there).
+            if !core::ptr::eq(item, at) {
+                return Err(r.error(ErrorKind::Custom("decode_into returned another value")));
+            }
+            // SAFETY: the slot at `len` (within capacity) was initialized, as just checked.
+            unsafe { items.set_len(items.len() + 1) };
         }
         Ok(items)
     }

@@ -185,6 +185,58 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                     }),
                 }
             }
+            // Enums of wrapped structs (the generated bindings) also decode in place: a vector
+            // of them then writes each large variant once, where `decode` would return it in a
+            // `Result` to be moved again. Inline variants would need their fields' code twice.
+            let in_place = variants.iter().all(|v| !matches!(v.kind, VariantKind::Inline(_)));
+            let (into, bare_into) = if in_place {
+                let slot = quote!(&'__s mut ::core::mem::MaybeUninit<Self>);
+                let into_arms = variants.iter().map(|v| {
+                    let vname = &v.ident;
+                    match &v.kind {
+                        VariantKind::DelegateWithId { ty, id } => {
+                            let id = id_literal(*id);
+                            quote! {
+                                #id => __slot.write(Self::#vname(
+                                    <#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?)),
+                            }
+                        }
+                        VariantKind::Delegate { ty } => quote! {
+                            __id if __id == <#ty as #k::Identifiable>::CONSTRUCTOR_ID => {
+                                __slot.write(Self::#vname(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?))
+                            }
+                        },
+                        VariantKind::Inline(_) => quote!(),
+                    }
+                });
+                (
+                    quote! {
+                        #[inline]
+                        fn decode_into<'__s>(__r: &mut #k::Reader<#tl>, __slot: #slot) -> #k::Result<&'__s mut Self> {
+                            let __id = #k::Reader::read_u32(__r)?;
+                            <Self as #k::DecodeBare<#tl>>::decode_bare_into(__id, __r, __slot)
+                        }
+                    },
+                    quote! {
+                        #[inline]
+                        fn decode_bare_into<'__s>(
+                            __id: u32,
+                            __r: &mut #k::Reader<#tl>,
+                            __slot: #slot,
+                        ) -> #k::Result<&'__s mut Self> {
+                            #k::Reader::enter(__r)?;
+                            let __value = match __id {
+                                #(#into_arms)*
+                                _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),
+                            };
+                            #k::Reader::leave(__r);
+                            ::core::result::Result::Ok(__value)
+                        }
+                    },
+                )
+            } else {
+                (quote!(), quote!())
+            };
             out.extend(quote! {
                 #[automatically_derived]
                 impl #params #k::Decode<#tl> for #name #args #wh {
@@ -195,6 +247,8 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         let __id = #k::Reader::read_u32(__r)?;
                         <Self as #k::DecodeBare<#tl>>::decode_bare(__id, __r)
                     }
+
+                    #into
                 }
 
                 #[automatically_derived]
@@ -209,6 +263,8 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         #k::Reader::leave(__r);
                         ::core::result::Result::Ok(__value)
                     }
+
+                    #bare_into
                 }
             });
         }

@@ -44,7 +44,11 @@ impl<'g, 's> Ctx<'g, 's> {
             options,
             names: Names::new(graph),
             lifetimes: Lifetimes::compute(graph, options.owned),
-            boxed: graph.boxed_variants(options.max_inline_variant),
+            boxed: super::boxing::boxed_constructors(
+                graph,
+                options.max_inline_variant,
+                options.max_inline_principal,
+            ),
             krate: options.codec_path.parse().unwrap_or_else(|_| quote!(::tl_codec)),
             prelude: !Names::new(graph).any_named(&["Option", "Vec", "Box"]),
         }

@@ -11,6 +11,7 @@
 //! Each namespace is a module inside those three. Every item's doc comment is its TL
 //! declaration. The codec impls come from [`crate::emit`], the same code the derive uses.
 
+mod boxing;
 mod builder;
 mod decl;
 mod items;
@@ -42,8 +43,13 @@ pub struct Options {
     /// Extra attributes for generated structs and enums: `(TL name, or "." for every item,
     /// attribute text such as `#[derive(Hash)]`)`.
     pub type_attributes: Vec<(String, String)>,
-    /// Enum variants whose struct is larger than this many bytes are boxed.
+    /// Enum variants whose struct is larger than this many bytes are boxed (but see
+    /// `max_inline_principal`).
     pub max_inline_variant: usize,
+    /// A type's principal constructor (named like the type: `message` of `Message`) stays
+    /// inline up to this many bytes: it is most of what answers hold, and a box costs an
+    /// allocation per decoded object. `0` boxes it like any other variant.
+    pub max_inline_principal: usize,
     /// One file (for `include!`) instead of a `mod.rs` with `types.rs`, `enums.rs`,
     /// `functions.rs` beside it.
     pub single_file: bool,
@@ -58,6 +64,8 @@ impl Default for Options {
             codec_path: "::tl_codec".into(),
             type_attributes: Vec::new(),
             max_inline_variant: 64,
+            // A decoded `Message` (the largest principal of the API) fits, at 568 bytes.
+            max_inline_principal: 640,
             single_file: false,
         }
     }
