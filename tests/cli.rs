@@ -395,3 +395,26 @@ fn snapshot_json_format() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     insta::assert_snapshot!("json_format", serde_json::to_string_pretty(&v).unwrap());
 }
+
+/// A `msg_container` (an ack, and an `rpc_result` with an `rpc_error`): each item's body is
+/// exactly its `bytes` long, and `tl encode` gives the same bytes back.
+#[test]
+fn decode_and_encode_a_container() {
+    const HEX: &str = "dcf8f173020000000100000000000060010000001400000059b4d66215c4b51c0100000007000000\
+                       0000000005000000000000600300000024000000016d5cf3090000000000000019ca4421a4010000\
+                       0c464c4f4f445f574149545f33000000";
+    let dir = dir_with(&[]);
+    let run = tl_in(dir.path(), &["decode", HEX], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(v["messages"][0]["bytes"], 20);
+    assert_eq!(v["messages"][1]["body"]["result"]["error_message"], "FLOOD_WAIT_3");
+    let run = tl_in(dir.path(), &["encode", "-"], Some(run.stdout.as_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), HEX);
+    // A length that does not match its body is an error at that length.
+    let bad = HEX.replacen("14000000", "18000000", 1);
+    let run = tl_in(dir.path(), &["decode", &bad], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("at byte 44"), "{}", run.stderr);
+}

@@ -16,8 +16,9 @@ pub struct Args {
     /// Only these constructors, functions or types (comma-separated) and what they reach.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub only: Option<Vec<String>>,
-    /// Serde `Serialize` (and with --owned `Deserialize`) in the JSON of `tl decode`; the crate
-    /// mounting the output then also depends on `serde`.
+    /// Serde support in the JSON of `tl decode`: `Serialize`, and `Deserialize` (owned types
+    /// directly; borrowed ones through `tl_json::Arena` or as `Owned<T>`); the crate mounting
+    /// the output then also depends on `serde`.
     #[arg(long)]
     pub serde: bool,
     /// Owned types (no lifetimes) instead of zero-copy borrowed ones (which come with an
