@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
-const LIMIT: Duration = Duration::from_secs(60);
+const LIMIT: Duration = Duration::from_secs(120);
 
 fn key() -> RsaPrivateKey {
     RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap()
@@ -431,6 +431,43 @@ async fn an_abandoned_invoke_is_not_resent() {
         // This ping goes out after anything resent, so its pong means the server saw it all.
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
         assert_eq!(state.requests(), requests);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_drops_every_new_connection_exhausts_the_budget() {
+    tokio::time::timeout(LIMIT, async {
+        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let mut o = options(false);
+        o.reconnect.max_attempts = 4;
+        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        // Reconnects now reach a listener that hangs up at once: each such connection opens
+        // but brings nothing authentic, so each counts as a failed attempt.
+        let slammer = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        proxy.set_upstream(slammer.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = slammer.accept().await {
+                drop(stream);
+            }
+        });
+        proxy.mute();
+        let pending = {
+            let c = client.clone();
+            tokio::spawn(async move { ping(&c, 2).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        proxy.cut();
+        match pending.await.unwrap() {
+            Err(Error::ConnectionLost { attempts, .. }) => assert_eq!(attempts, 4),
+            other => panic!("expected ConnectionLost, got {other:?}"),
+        }
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let reconnected = seen.iter().filter(|u| matches!(u, Update::Reconnected { .. })).count();
+        assert_eq!((client.reconnects(), reconnected), (4, 4), "{seen:?}");
+        assert!(matches!(ping(&client, 3).await, Err(Error::Closed)));
     })
     .await
     .expect("bounded");

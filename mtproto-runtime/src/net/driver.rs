@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -101,11 +102,13 @@ impl Driver {
             let mut attempts = 0;
             (stream, transport) = loop {
                 if failed >= self.options.reconnect.max_attempts {
-                    return self.close(reason, attempts);
+                    return self.close(reason, failed);
                 }
                 failed += 1;
                 attempts += 1;
-                tokio::time::sleep(self.options.reconnect.delay(attempts)).await;
+                // Counted across outages while no connection proves healthy, so a server that
+                // accepts and drops at once is not hammered.
+                tokio::time::sleep(self.options.reconnect.delay(failed)).await;
                 match open(&self.addrs, &self.options).await {
                     Ok(connection) => break connection,
                     Err(e) => reason = e.to_string(),
@@ -206,7 +209,9 @@ impl Driver {
         let mut buf = vec![0u8; READ_CHUNK];
         let mut healthy = false;
         let mut ticks = self.options.keep_alive.as_ref().map(|ka| {
-            let mut i = tokio::time::interval_at(Instant::now() + ka.interval, ka.interval);
+            // tokio refuses a zero period.
+            let every = ka.interval.max(Duration::from_millis(1));
+            let mut i = tokio::time::interval_at(Instant::now() + every, every);
             i.set_missed_tick_behavior(MissedTickBehavior::Delay);
             i
         });

@@ -63,7 +63,8 @@ pub enum Error {
     ConnectionLost {
         /// Why the last connection (or connection attempt) failed.
         reason: String,
-        /// Reconnect attempts made before giving up.
+        /// Failed reconnect attempts in a row (connections that brought nothing authentic
+        /// count) before giving up; 0 when reconnecting is off or the failure is not retried.
         attempts: u32,
     },
     /// The client is closed (it gave up earlier, or its task ended).
