@@ -6,7 +6,19 @@
 //!   constructor), `enums` (an enum per boxed type, large or recursive variants boxed),
 //!   `functions` (a struct per function with its `Return`), one module per namespace, zero-copy
 //!   `'a` types with a generated `Owned<T>` holder for `'static` values, or `--owned` types;
-//!   optional serde in the dynamic codec's JSON; `--only` tree-shaking via [`graph`].
+//!   optional serde in the dynamic codec's JSON (`Serialize` everywhere; `Deserialize` for
+//!   owned types and `Owned<T>`, and borrowed values read through a `tl_json::Arena` that holds
+//!   base64-decoded bytes); `--only` tree-shaking via [`graph`].
+//! - `Object` positions: generated code keeps them as `RawObject` (`RawObjectBuf` owned). One
+//!   right after `bytes:int` (MTProto's `message`, the items of `msg_container`) is exactly
+//!   `bytes` long, with the length recomputed on encode; any other `Object` takes the rest of
+//!   its input, which is right for the last field of the outermost object (`rpc_result`) and
+//!   an error, never a misread, elsewhere. `!X` of `{X:Type}` functions is a typed generic.
+//!   The dynamic codec decodes `Object`s by schema, sized ones within their length, and knows
+//!   `rpc_result`/`msg_container` even where `mtproto.tl` leaves them out.
+//! - Wire primitives: `int`, `long`, `double`, `string`, `bytes`, `int128`, `int256`,
+//!   `int512` (`[u8; 64]`), and TDLib's `int32`, `int53`/`int64`, `secureString`,
+//!   `secureBytes` as aliases of `int`, `long`, `string`, `bytes`.
 //! - [`emit`]: the codec-impl emitter shared with `#[derive(Encode, Decode)]`.
 //! - [`ident`]: TL names to Rust identifiers and module paths.
 //!

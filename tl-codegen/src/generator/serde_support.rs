@@ -229,23 +229,23 @@ impl Ctx<'_, '_> {
             match (&f.ir.role, f.generic) {
                 (_, true) => quote!(m.serialize_entry(#key, &self.#id)?;),
                 (Role::Optional { .. }, _) => {
-                    quote!(if let Some(v) = &self.#id { m.serialize_entry(#key, &#j::J(v))?; })
+                    quote!(if let ::core::option::Option::Some(v) = &self.#id { m.serialize_entry(#key, &#j::J(v))?; })
                 }
                 _ => quote!(m.serialize_entry(#key, &#j::J(&self.#id))?;),
             }
         });
         let mut out = quote! {
             impl #params #j::ToJson for #ident #args {
-                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                fn to_json<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
                     use serde::ser::SerializeMap;
-                    let mut m = s.serialize_map(None)?;
+                    let mut m = s.serialize_map(::core::option::Option::None)?;
                     m.serialize_entry("@type", #tl_name)?;
                     #(#entries)*
                     m.end()
                 }
             }
             impl #params serde::Serialize for #ident #args {
-                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
                     #j::ToJson::to_json(self, s)
                 }
             }
@@ -266,7 +266,7 @@ impl Ctx<'_, '_> {
             (0..stored.len()).map(|i| Ident::new(&format!("__v{i}"), Span::call_site())).collect();
         let decls = stored.iter().zip(&locals).map(|(f, l)| {
             let ty = if f.generic { f.rust_ty.clone() } else { f.ir.ty.clone() };
-            quote!(let mut #l: Option<#ty> = None;)
+            quote!(let mut #l: ::core::option::Option<#ty> = ::core::option::Option::None;)
         });
         let arms = stored.iter().zip(&locals).map(|(f, l)| {
             let key = &f.key;
@@ -274,9 +274,9 @@ impl Ctx<'_, '_> {
             match f.ir.role {
                 // `null` is an absent optional, as in the dynamic codec.
                 Role::Optional { .. } | Role::TrueFlag { .. } => {
-                    quote!(#key => #l = map.next_value_seed(#j::seed::<Option<#ty>>(arena))?,)
+                    quote!(#key => #l = map.next_value_seed(#j::seed::<::core::option::Option<#ty>>(arena))?,)
                 }
-                _ => quote!(#key => #l = Some(map.next_value_seed(#j::seed::<#ty>(arena))?),),
+                _ => quote!(#key => #l = ::core::option::Option::Some(map.next_value_seed(#j::seed::<#ty>(arena))?),),
             }
         });
         let inits = stored.iter().zip(&locals).enumerate().map(|(i, (f, l))| {
@@ -298,22 +298,22 @@ impl Ctx<'_, '_> {
                 fn from_json_map<'de, A: serde::de::MapAccess<'de>>(
                     arena: &'a #j::Arena,
                     mut map: A,
-                ) -> Result<Self, A::Error> {
+                ) -> ::core::result::Result<Self, A::Error> {
                     let _ = arena;
                     #(#decls)*
-                    while let Some(key) = map.next_key::<String>()? {
+                    while let Some(key) = map.next_key::<::std::string::String>()? {
                         match key.as_str() {
-                            "@type" => #j::check_type(&map.next_value::<String>()?, #tl_name)?,
+                            "@type" => #j::check_type(&map.next_value::<::std::string::String>()?, #tl_name)?,
                             #(#arms)*
-                            _ => return Err(<A::Error as serde::de::Error>::custom(format_args!(
+                            _ => return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(format_args!(
                                 "`{}` has no field `{key}`", #tl_name))),
                         }
                     }
-                    Ok(#value)
+                    ::core::result::Result::Ok(#value)
                 }
             }
             impl #params #j::FromJson<'a> for #ident #args {
-                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> Result<Self, D::Error> {
+                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> ::core::result::Result<Self, D::Error> {
                     #j::from_json_map(arena, d)
                 }
             }
@@ -325,7 +325,7 @@ impl Ctx<'_, '_> {
             });
             out.extend(quote! {
                 impl<'de, #(#params_inner),*> serde::Deserialize<'de> for #ident #args {
-                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
                         #j::from_json_map(&#j::Arena::new(), d)
                     }
                 }
@@ -343,12 +343,12 @@ impl Ctx<'_, '_> {
         let vnames: Vec<Ident> = self.names.variants[ti].iter().map(|v| ident::ident(v)).collect();
         let mut out = quote! {
             impl #gen #j::ToJson for #ident #gen {
-                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                fn to_json<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
                     match self { #(Self::#vnames(v) => #j::ToJson::to_json(v, s),)* }
                 }
             }
             impl #gen serde::Serialize for #ident #gen {
-                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
                     #j::ToJson::to_json(self, s)
                 }
             }
@@ -372,20 +372,20 @@ impl Ctx<'_, '_> {
                 fn from_json_map<'de, A: serde::de::MapAccess<'de>>(
                     arena: &'a #j::Arena,
                     mut map: A,
-                ) -> Result<Self, A::Error> {
-                    if map.next_key::<String>()?.as_deref() != Some("@type") {
-                        return Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first"));
+                ) -> ::core::result::Result<Self, A::Error> {
+                    if map.next_key::<::std::string::String>()?.as_deref() != ::core::option::Option::Some("@type") {
+                        return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first"));
                     }
-                    let t = map.next_value::<String>()?;
-                    Ok(match t.as_str() {
+                    let t = map.next_value::<::std::string::String>()?;
+                    ::core::result::Result::Ok(match t.as_str() {
                         #(#arms)*
-                        _ => return Err(<A::Error as serde::de::Error>::custom(format_args!(
+                        _ => return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(format_args!(
                             "`{t}` is not a constructor of `{}`", #tname))),
                     })
                 }
             }
             impl<'a> #j::FromJson<'a> for #ident #gen {
-                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> Result<Self, D::Error> {
+                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> ::core::result::Result<Self, D::Error> {
                     #j::from_json_map(arena, d)
                 }
             }
@@ -393,7 +393,7 @@ impl Ctx<'_, '_> {
         if self.options.owned {
             out.extend(quote! {
                 impl<'de> serde::Deserialize<'de> for #ident {
-                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
                         #j::from_json_map(&#j::Arena::new(), d)
                     }
                 }
