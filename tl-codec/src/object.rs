@@ -160,11 +160,12 @@ impl<'a> Decode<'a> for RawObjectBuf {
 /// `message msg_id:long seqno:int bytes:int body:Object = Message` (the items of a
 /// `msg_container`): the body is exactly `bytes` bytes, id included.
 ///
-/// The length field uses [`length`](sized_object::length): decoding reads it without consuming it, encoding writes
-/// nothing. The object field uses [`body`](sized_object::body): it reads the length and exactly that many bytes,
-/// and writes the length computed from the object before it. So the length on the wire is
-/// always the object's real length, whatever the length field holds when encoding; after a
-/// decode the field holds the length that was read.
+/// The length field uses [`length`](sized_object::length): decoding reads it without
+/// consuming it, encoding writes nothing. The object field uses [`body`](sized_object::body):
+/// it reads the length and exactly that many bytes, and writes the length computed from the
+/// object before it. So the length on the wire is always the object's real length, whatever
+/// the length field holds when encoding; after a decode the field holds the length that was
+/// read.
 pub mod sized_object {
     use super::RawObject;
     use crate::error::{ErrorKind, Result};
