@@ -1,6 +1,54 @@
 //! The TL declaration of a definition, as shown in generated doc comments.
 
+use crate::graph::{sized_object_part, SizedPart};
+use proc_macro2::TokenStream;
+use quote::quote;
 use tl_parser::{Definition, Param, ParamKind, TypeRef};
+
+/// Doc lines saying where each `Object` param of `def` ends (see `rust_types`), since the
+/// declaration alone does not tell.
+pub fn object_notes(def: &Definition<'_>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (i, p) in def.params.iter().enumerate() {
+        let ParamKind::Typed { ty, .. } = &p.kind else { continue };
+        if ty.name != "Object" {
+            continue;
+        }
+        let name = p.name.as_deref().unwrap_or("_");
+        let note = match sized_object_part(def, i) {
+            Some(SizedPart::Body) => format!(
+                " `{name}` is exactly `bytes` bytes long (`tl_codec::sized_object`); encoding writes the \
+                 object's real length, whatever `bytes` holds."
+            ),
+            _ => format!(
+                " `{name}` is kept undecoded and takes the rest of the input (a TL object does not \
+                 carry its length): decode this from a buffer that ends with it, as an `rpc_result` \
+                 does, then `{name}` with `RawObject::decode` once its type is known."
+            ),
+        };
+        let lines = wrap(&note, 96);
+        out.extend(quote!(#[doc = ""] #(#[doc = #lines])*));
+    }
+    out
+}
+
+/// `text` in lines of at most `width` characters (longer words stay whole), each starting with
+/// the space that doc comments have after `///`.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
 
 /// `name#id {X:Type} params = Type;`, the id always written.
 pub fn declaration(def: &Definition<'_>) -> String {

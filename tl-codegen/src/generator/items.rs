@@ -88,6 +88,7 @@ impl<'g, 's> Ctx<'g, 's> {
             let text = format!(" {text}");
             doc = quote!(#[doc = #text] #[doc = ""] #doc);
         }
+        doc.extend(super::decl::object_notes(def));
         doc
     }
 
