@@ -77,8 +77,32 @@ fn path(r: &str) -> Option<(&str, &str)> {
     Some((rest, &r[..r.len() - rest.len()]))
 }
 
+/// Bytes that may start something [`ws`] skips: blanks, line breaks, `/`.
+static WS_START: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[0x0c] = true;
+    t[b'/' as usize] = true;
+    t
+};
+
 /// Skips blanks, line breaks and comments between tokens of one declaration.
+#[inline]
 fn ws(r: &str) -> &str {
+    // Between tokens there is nothing or a single space nearly always.
+    match r.as_bytes() {
+        [c, ..] if !WS_START[usize::from(*c)] => r,
+        [b' ', c, ..] if !WS_START[usize::from(*c)] => r.get(1..).unwrap_or(r),
+        [] => r,
+        _ => ws_slow(r),
+    }
+}
+
+#[inline(never)]
+fn ws_slow(r: &str) -> &str {
     let b = r.as_bytes();
     let mut i = skip_blanks(b, 0);
     loop {
@@ -161,8 +185,15 @@ impl<'a> Decl<'a> {
     }
 
     /// `name[#id] params... = Result;` starting at `r` (no leading blanks). With `lenient_end`
-    /// the `;` may be missing at end of input (single declarations given to the derive).
-    fn definition(&self, r: &'a str, category: Category, lenient_end: bool) -> Res<'a, Definition<'a>> {
+    /// the `;` may be missing at end of input (single declarations given to the derive). The
+    /// definition is pushed onto `out` (built in place: a `Definition` is large).
+    fn definition(
+        &self,
+        r: &'a str,
+        category: Category,
+        lenient_end: bool,
+        out: &mut Vec<Definition<'a>>,
+    ) -> Result<&'a str, SynErr> {
         let start = r;
         let (r1, name) = path(r).ok_or_else(|| self.expected(r, "a definition name"))?;
         let (r2, explicit_id) = self.id(r1)?;
@@ -224,7 +255,7 @@ impl<'a> Decl<'a> {
                 }));
             }
         };
-        let def = Definition {
+        out.push(Definition {
             name: Cow::Borrowed(name),
             explicit_id,
             id: explicit_id.unwrap_or(0),
@@ -236,8 +267,8 @@ impl<'a> Decl<'a> {
             doc: Doc::default(),
             span: self.span(start, end),
             name_span,
-        };
-        Ok((end, def))
+        });
+        Ok(end)
     }
 
     /// The generics and parameters of a definition, up to and including the `=`.
@@ -266,9 +297,7 @@ impl<'a> Decl<'a> {
                     r = r3;
                 }
                 _ => {
-                    let (r3, p) = self.param(r, 0)?;
-                    params.push(p);
-                    r = r3;
+                    r = self.param(r, 0, params)?;
                 }
             }
         }
@@ -319,27 +348,40 @@ impl<'a> Decl<'a> {
     }
 
     /// One parameter: `name:Type`, `name:#`, `name:flags.N?Type`, `#`, `[ t ]`, `N*[ t ]`, `?`,
-    /// or an anonymous type (`long long`).
-    fn param(&self, r: &'a str, depth: u32) -> Res<'a, Param<'a>> {
+    /// or an anonymous type (`long long`), pushed onto `out` (built in place: a `Param` is
+    /// large, and returning it would copy it twice).
+    fn param(&self, r: &'a str, depth: u32, out: &mut Vec<Param<'a>>) -> Result<&'a str, SynErr> {
         let start = r;
         let b = r.as_bytes().first().copied().unwrap_or(0);
         match b {
-            b'#' => Ok((&r[1..], Param { name: None, kind: ParamKind::Nat, span: self.span(r, &r[1..]) })),
+            b'#' => {
+                out.push(Param { name: None, kind: ParamKind::Nat, span: self.span(r, &r[1..]) });
+                Ok(&r[1..])
+            }
             b'?' => {
                 let rest = &r[1..];
                 let mut ty = TypeRef::simple(&r[..1]);
                 ty.span = self.span(r, rest);
-                let kind = ParamKind::Typed { ty, flag: None };
-                Ok((rest, Param { name: None, kind, span: self.span(r, rest) }))
+                out.push(Param {
+                    name: None,
+                    kind: ParamKind::Typed { ty, flag: None },
+                    span: self.span(r, rest),
+                });
+                Ok(rest)
             }
             b'[' | b'0'..=b'9' => {
                 let (rest, kind) = self.repeat(r, depth)?;
-                Ok((rest, Param { name: None, kind, span: self.span(start, rest) }))
+                out.push(Param { name: None, kind, span: self.span(start, rest) });
+                Ok(rest)
             }
             b'%' | b'!' => {
                 let (rest, ty) = self.type_ref(r, 0)?;
-                let kind = ParamKind::Typed { ty, flag: None };
-                Ok((rest, Param { name: None, kind, span: self.span(start, rest) }))
+                out.push(Param {
+                    name: None,
+                    kind: ParamKind::Typed { ty, flag: None },
+                    span: self.span(start, rest),
+                });
+                Ok(rest)
             }
             _ if is_ident_start(b) => {
                 let (after_name, name) = ident(r).ok_or_else(|| self.expected(r, "a parameter"))?;
@@ -347,11 +389,12 @@ impl<'a> Decl<'a> {
                     // An anonymous parameter of a (bare) type: `long long = Int128`.
                     let (rest, ty) = self.type_ref(r, 0)?;
                     let kind = ParamKind::Typed { ty, flag: None };
-                    return Ok((rest, Param { name: None, kind, span: self.span(start, rest) }));
+                    out.push(Param { name: None, kind, span: self.span(start, rest) });
+                    return Ok(rest);
                 };
-                let name = Some(Cow::Borrowed(name));
-                let (rest, kind) = self.param_type(r1, name.as_deref().unwrap_or(""), depth)?;
-                Ok((rest, Param { name, kind, span: self.span(start, rest) }))
+                let (rest, kind) = self.param_type(r1, name, depth)?;
+                out.push(Param { name: Some(Cow::Borrowed(name)), kind, span: self.span(start, rest) });
+                Ok(rest)
             }
             _ => {
                 let (span, found) = self.token(r);
@@ -391,8 +434,11 @@ impl<'a> Decl<'a> {
     fn flag_ref(&self, r: &'a str) -> Option<(&'a str, FlagRef<'a>)> {
         let (r1, field) = ident(r)?;
         let r2 = r1.strip_prefix('.')?;
-        let res: IResult<&str, &str> = digit1(r2);
-        let (r3, digits) = res.ok()?;
+        let n = r2.bytes().position(|c| !c.is_ascii_digit()).unwrap_or(r2.len());
+        if n == 0 {
+            return None;
+        }
+        let (digits, r3) = r2.split_at(n);
         let r4 = r3.strip_prefix('?')?;
         // Out-of-range bits are kept (saturated) so that validation can name them.
         let bit = parse_decimal(digits).unwrap_or(u32::MAX);
@@ -428,9 +474,7 @@ impl<'a> Decl<'a> {
                 Some(b']') => return Ok((&r[1..], ParamKind::Repeat { count, params })),
                 None | Some(b';' | b'=') => return Err(self.expected(r, "`]` to close `[`")),
                 _ => {
-                    let (r1, p) = self.param(r, depth + 1)?;
-                    params.push(p);
-                    r = r1;
+                    r = self.param(r, depth + 1, &mut params)?;
                 }
             }
         }
@@ -571,18 +615,21 @@ impl<'a> Driver<'a> {
 
     fn declaration(&mut self) {
         let start = self.pos;
-        match self.decl.definition(self.rest(), self.category, false) {
-            Ok((rest, mut def)) => {
-                def.section_layer = self.section_layer;
-                def.doc = std::mem::take(&mut self.pending_doc);
+        let rest = self.rest();
+        let defs = &mut self.out.schema.definitions;
+        match self.decl.definition(rest, self.category, false, defs) {
+            Ok(rest) => {
+                if let Some(def) = defs.last_mut() {
+                    def.section_layer = self.section_layer;
+                    def.doc = std::mem::take(&mut self.pending_doc);
+                    if def.explicit_id.is_none() {
+                        def.id = crc_id_src(def, Some(self.src), &mut self.crc_buf);
+                    }
+                    if let Some(v) = &mut self.validator {
+                        v.definition_in(def, Some(self.src));
+                    }
+                }
                 self.doc_target = DocTarget::None;
-                if def.explicit_id.is_none() {
-                    def.id = crc_id_src(&def, Some(self.src), &mut self.crc_buf);
-                }
-                if let Some(v) = &mut self.validator {
-                    v.definition_in(&def, Some(self.src));
-                }
-                self.out.schema.definitions.push(def);
                 self.pos = self.src.len() - rest.len();
             }
             Err(e) => self.syntax_error(*e, start),
@@ -829,7 +876,11 @@ fn parse_tl_with(src: &str, validate: bool) -> Parsed<'_> {
 pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> {
     let d = Decl { src, eof: "end of input", scratch: Cell::default() };
     let r = ws(src.strip_prefix('\u{feff}').unwrap_or(src));
-    let (rest, mut def) = d.definition(r, Category::Type, true).map_err(|e| e.diag)?;
+    let mut one = Vec::with_capacity(1);
+    let rest = d.definition(r, Category::Type, true, &mut one).map_err(|e| e.diag)?;
+    let Some(mut def) = one.pop() else {
+        return Err(d.expected(r, "a declaration").diag);
+    };
     let rest = ws(rest);
     if !rest.is_empty() {
         let e = d.expected(rest, "end of input after the declaration");
