@@ -192,7 +192,7 @@ async fn pfs_binding_is_retried_after_bad_server_salt() {
         let state = ServerState::default();
         let addr = server(state.clone(), true).await;
         let (client, _updates) = connect(addr, options(true)).await.unwrap();
-        assert_eq!(state.binding(client.auth_key_id()), client.perm_auth_key().map(AuthKey::id));
+        assert_eq!(state.binding(client.auth_key_id()), client.perm_auth_key().as_ref().map(AuthKey::id));
         assert_eq!(state.bindings_refused(), 1);
         assert_eq!(ping(&client, 6).await.unwrap(), 6);
     })
@@ -206,8 +206,8 @@ async fn tampered_binding_is_refused() {
         let state = ServerState::default();
         let addr = server(state.clone(), false).await;
         let (client, _updates) = connect(addr, options(true)).await.unwrap();
-        let perm = client.perm_auth_key().unwrap().clone();
-        let temp = client.auth_key().clone();
+        let perm = client.perm_auth_key().unwrap();
+        let temp = client.auth_key();
         let (session_id, expires_at) = (client.session_id(), client.temp_key_expires_at().unwrap());
         let build = |perm: AuthKey, flip: Option<usize>| {
             let temp = temp.clone();
@@ -248,7 +248,7 @@ async fn tampered_binding_is_refused() {
         // Through the client's own binder, a bad binding is an error, and the session lives on.
         assert!(matches!(client.bind_temp_auth_key(&stranger, expires_at).await, Err(Error::Bind(_))));
         assert_eq!(ping(&client, 8).await.unwrap(), 8);
-        assert_eq!(state.binding(client.auth_key_id()), client.perm_auth_key().map(AuthKey::id));
+        assert_eq!(state.binding(client.auth_key_id()), client.perm_auth_key().as_ref().map(AuthKey::id));
     })
     .await
     .expect("bounded");
@@ -468,6 +468,53 @@ async fn a_server_that_drops_every_new_connection_exhausts_the_budget() {
         let reconnected = seen.iter().filter(|u| matches!(u, Update::Reconnected { .. })).count();
         assert_eq!((client.reconnects(), reconnected), (4, 4), "{seen:?}");
         assert!(matches!(ping(&client, 3).await, Err(Error::Closed)));
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_temporary_key_is_renewed_and_bound_on_the_live_connection() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(true);
+        // A 4 s key is renewed half-way through its life (the margin is capped at half).
+        o.handshake.temp_key_expires_in = Some(4);
+        o.temp_key_renew_before = Duration::from_secs(60);
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        let perm = client.perm_auth_key().unwrap().id();
+        let (first_key, first_session) = (client.auth_key_id(), client.session_id());
+        let first_expiry = client.temp_key_expires_at().unwrap();
+        // Requests keep coming while the key changes under them; every one is answered.
+        let load = {
+            let c = client.clone();
+            tokio::spawn(async move {
+                for i in 0..40 {
+                    assert_eq!(ping(&c, i).await.unwrap(), i);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+        };
+        let mut renewed = Vec::new();
+        while renewed.len() < 2 {
+            if let Update::KeyRenewed { auth_key_id } = updates.recv().await.unwrap() {
+                renewed.push(auth_key_id);
+            }
+        }
+        load.await.unwrap();
+        let now = client.auth_key_id();
+        assert_eq!(now, renewed[1]);
+        assert!(first_key != renewed[0] && renewed[0] != renewed[1]);
+        // Each new temporary key was bound to the same permanent key, in a new session.
+        for id in [first_key, renewed[0], renewed[1]] {
+            assert_eq!(state.binding(id), Some(perm));
+        }
+        assert_ne!(client.session_id(), first_session);
+        assert!(client.temp_key_expires_at().unwrap() > first_expiry);
+        assert_eq!(client.perm_auth_key().unwrap().id(), perm);
+        assert_eq!(ping(&client, 99).await.unwrap(), 99);
+        assert_eq!(client.reconnects(), 0);
     })
     .await
     .expect("bounded");

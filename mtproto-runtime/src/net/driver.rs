@@ -12,11 +12,56 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use super::{open, Cmd, ConnectOptions, Error, Reply, Shared, State, Update, READ_CHUNK};
+use super::{
+    bind_body, bind_outcome, open, Cmd, ConnectOptions, Error, Reply, Shared, State, Update, READ_CHUNK,
+};
+use crate::handshake::{ClientConfig, ClientHandshake, Finished, Step};
 use crate::schema::functions;
-use crate::session::{Event, MsgId, Session, SystemClock};
+use crate::session::{Clock, Event, MsgId, MsgIds, Session, SystemClock};
 use crate::transport::{Frame, Transport, TransportError};
-use crate::OsRandom;
+use crate::{plain, AuthKey, OsRandom, Random};
+
+/// How long a temporary-key renewal waits for the requests in flight on the old key.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// What renewing PFS temporary keys needs.
+pub(super) struct Pfs {
+    perm: AuthKey,
+    /// The lifetime each temporary key is asked for, in seconds.
+    lifetime: i32,
+    renew_before: Duration,
+    /// When the current temporary key is due for renewal.
+    renew_at: Instant,
+    /// The exchange's parameters for a temporary key.
+    config: ClientConfig,
+}
+
+impl Pfs {
+    /// Renewal for temporary keys of `lifetime` seconds bound to `perm`; the first key was just
+    /// made.
+    pub(super) fn new(perm: AuthKey, lifetime: i32, options: &ConnectOptions) -> Self {
+        let renew_before = options.temp_key_renew_before;
+        let config = options.handshake.clone();
+        Pfs { perm, lifetime, renew_before, renew_at: Self::due(lifetime, renew_before), config }
+    }
+
+    /// When a key of `lifetime` seconds made now is renewed: `before` its end, but no earlier
+    /// than half-way, so a short lifetime does not renew in a loop.
+    fn due(lifetime: i32, before: Duration) -> Instant {
+        let life = Duration::from_secs(u64::try_from(lifetime).unwrap_or(0));
+        Instant::now() + (life - before.min(life / 2))
+    }
+}
+
+/// A temporary-key renewal under way.
+enum Renewal {
+    /// New requests wait; the ones in flight on the old key are being answered (until `until`).
+    Draining { until: Instant },
+    /// The exchange for the new key runs in unencrypted messages on the live connection.
+    Exchanging(Box<ClientHandshake<OsRandom>>),
+    /// The session moved onto the new key; its binding is the request in flight.
+    Binding { request: MsgId, attempt: u32, expires_at: i32 },
+}
 
 /// How a connection ended.
 enum Ended {
@@ -55,6 +100,14 @@ pub(super) struct Driver {
     keep_alive: Option<MsgId>,
     next_ping_id: i64,
     rng: OsRandom,
+    /// Under PFS: what renewing the temporary key needs, and the renewal under way.
+    pfs: Option<Pfs>,
+    renewal: Option<Renewal>,
+    /// An unencrypted handshake message to send.
+    plain_out: Option<Vec<u8>>,
+    plain_ids: MsgIds,
+    /// Set by event handling when the connection must end for good.
+    failure: Option<Error>,
 }
 
 impl Driver {
@@ -65,6 +118,7 @@ impl Driver {
         cmds: mpsc::UnboundedReceiver<Cmd>,
         updates: mpsc::UnboundedSender<Update>,
         shared: Arc<Shared>,
+        pfs: Option<Pfs>,
     ) -> Self {
         Driver {
             addrs,
@@ -77,6 +131,11 @@ impl Driver {
             keep_alive: None,
             next_ping_id: 0,
             rng: OsRandom::new(),
+            pfs,
+            renewal: None,
+            plain_out: None,
+            plain_ids: MsgIds::new(0),
+            failure: None,
         }
     }
 
@@ -128,6 +187,11 @@ impl Driver {
                 wanted
             });
             self.session.resend_pending();
+            // An exchange is tied to its connection: start it over on the new one.
+            if matches!(self.renewal, Some(Renewal::Exchanging(_))) {
+                self.renewal = Some(Renewal::Draining { until: Instant::now() });
+            }
+            self.plain_out = None;
             self.probe();
             self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
             self.shared.set(State::Connected);
@@ -189,6 +253,12 @@ impl Driver {
                     if self.keep_alive == Some(request) {
                         self.keep_alive = None;
                     }
+                    if let Some(Renewal::Binding { request: bind, attempt, expires_at }) = self.renewal {
+                        if bind == request {
+                            self.bound(result.map_err(Error::Request), attempt, expires_at);
+                            continue;
+                        }
+                    }
                     if let Some(reply) = self.waiting.remove(&request) {
                         let _ = reply.send(result.map_err(Error::Request));
                     }
@@ -200,6 +270,84 @@ impl Driver {
                     let _ = self.updates.send(Update::NewSession { first_msg_id });
                 }
             }
+        }
+    }
+
+    /// Starts the exchange for a new temporary key once the old key's requests are answered (or
+    /// waited for long enough).
+    fn advance_renewal(&mut self) {
+        let Some(Renewal::Draining { until }) = self.renewal else { return };
+        if self.session.pending() > 0 && Instant::now() < until {
+            return;
+        }
+        let Some(pfs) = &self.pfs else {
+            self.renewal = None;
+            return;
+        };
+        let (hs, body) = ClientHandshake::new(pfs.config.clone(), OsRandom::new());
+        self.plain_out = Some(body);
+        self.renewal = Some(Renewal::Exchanging(Box::new(hs)));
+    }
+
+    /// When the renewal needs a look: the current key's renewal time, or the drain deadline.
+    fn renewal_timer(&self) -> Option<Instant> {
+        match (&self.renewal, &self.pfs) {
+            (None, Some(pfs)) => Some(pfs.renew_at),
+            (Some(Renewal::Draining { until }), _) => Some(*until),
+            _ => None,
+        }
+    }
+
+    /// An unencrypted message: an answer of the renewal's exchange.
+    fn on_plain(&mut self, data: &[u8]) -> Result<(), Error> {
+        // Unencrypted messages mean nothing outside an exchange.
+        let Some(Renewal::Exchanging(hs)) = &mut self.renewal else { return Ok(()) };
+        let answer = plain::unpack(data).map_err(|e| Error::Plain(e.to_string()))?;
+        match hs.handle(answer.body).map_err(Error::Handshake)? {
+            Step::Send(next) => self.plain_out = Some(next),
+            Step::Done(done) => self.switch_key(*done),
+        }
+        Ok(())
+    }
+
+    /// Moves the session onto the new temporary key (a new session) and sends its binding.
+    fn switch_key(&mut self, done: Finished) {
+        let Some(pfs) = &mut self.pfs else { return };
+        let mut id = [0u8; 8];
+        self.rng.fill(&mut id);
+        let session_id = i64::from_le_bytes(id);
+        let expires_at = done.server_time.saturating_add(pfs.lifetime);
+        pfs.renew_at = Pfs::due(pfs.lifetime, pfs.renew_before);
+        self.session.rekey(done.auth_key.clone(), done.server_salt, session_id);
+        {
+            let mut keys = self.shared.keys();
+            keys.auth_key = done.auth_key;
+            keys.session_id = session_id;
+            keys.server_salt = done.server_salt;
+            keys.expires_at = Some(expires_at);
+        }
+        self.send_binding(1, expires_at);
+    }
+
+    fn send_binding(&mut self, attempt: u32, expires_at: i32) {
+        let Some(pfs) = &self.pfs else { return };
+        let keys = self.shared.keys().clone();
+        let build = bind_body(pfs.perm.clone(), keys.auth_key, keys.session_id, expires_at);
+        let request = self.session.invoke_with_msg_id(build);
+        self.renewal = Some(Renewal::Binding { request, attempt, expires_at });
+    }
+
+    /// The answer to the renewal's binding.
+    fn bound(&mut self, answer: Result<Vec<u8>, Error>, attempt: u32, expires_at: i32) {
+        match bind_outcome(answer, attempt) {
+            None => self.send_binding(attempt + 1, expires_at),
+            Some(Ok(())) => {
+                self.renewal = None;
+                let auth_key_id = self.shared.keys().auth_key.id();
+                let _ = self.updates.send(Update::KeyRenewed { auth_key_id });
+            }
+            // An unbound temporary key is no use: stop rather than run on it.
+            Some(Err(e)) => self.failure = Some(e),
         }
     }
 
@@ -222,6 +370,23 @@ impl Driver {
             _ => None,
         };
         loop {
+            if let Some(e) = self.failure.take() {
+                return (Ended::Fatal(e), healthy);
+            }
+            self.advance_renewal();
+            if let Some(body) = self.plain_out.take() {
+                let now = SystemClock.now();
+                self.plain_ids.set_offset(self.session.server_time() - now.as_secs() as i64);
+                let mut env = Vec::with_capacity(20 + body.len());
+                plain::pack(self.plain_ids.next(now), &body, &mut env);
+                let mut out = Vec::new();
+                if let Err(e) = t.pack(&env, false, &mut out) {
+                    return (Ended::Fatal(Error::Transport(e)), healthy);
+                }
+                if let Err(e) = wr.write_all(&out).await {
+                    return (Ended::Lost(Error::Io(e)), healthy);
+                }
+            }
             while self.session.wants_flush() {
                 let mut msg = Vec::new();
                 let mut out = Vec::new();
@@ -235,8 +400,10 @@ impl Driver {
                     return (Ended::Lost(Error::Io(e)), healthy);
                 }
             }
+            let renewal_timer = self.renewal_timer();
             tokio::select! {
-                cmd = self.cmds.recv() => match cmd {
+                // While a temporary key is renewed, new requests wait.
+                cmd = self.cmds.recv(), if self.renewal.is_none() => match cmd {
                     Some(cmd) => self.queue(cmd),
                     None => return (Ended::ClientGone, healthy),
                 },
@@ -254,6 +421,12 @@ impl Driver {
                             Ok(None) => break,
                             Err(e) => return (classify(e), healthy),
                         };
+                        if data.get(..8) == Some(&[0u8; 8][..]) {
+                            if let Err(e) = self.on_plain(&data) {
+                                return (Ended::Fatal(e), healthy);
+                            }
+                            continue;
+                        }
                         // A message failing a check is dropped; the session lives on.
                         if self.session.receive(&mut data).is_ok() {
                             healthy = true;
@@ -262,13 +435,18 @@ impl Driver {
                     }
                     self.dispatch();
                 }
-                () = tick(&mut ticks) => {
+                () = tick(&mut ticks), if self.renewal.is_none() => {
                     self.send_keep_alive();
                     if deadline.is_none() {
                         deadline = self.options.keep_alive.as_ref().map(|ka| Instant::now() + ka.pong_timeout);
                     }
                 }
                 () = sleep_until(deadline) => return (Ended::Lost(Error::KeepAliveTimeout), healthy),
+                () = sleep_until(renewal_timer) => {
+                    if self.renewal.is_none() {
+                        self.renewal = Some(Renewal::Draining { until: Instant::now() + DRAIN_LIMIT });
+                    }
+                }
             }
         }
     }

@@ -17,7 +17,7 @@ mod server;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -192,6 +192,11 @@ pub struct ConnectOptions {
     pub keep_alive: Option<KeepAlive>,
     /// How long one TCP connect may take.
     pub connect_timeout: Duration,
+    /// Under PFS, a new temporary key is made and bound this long before the current one
+    /// expires (at most half its lifetime before), on the live connection: requests wait while
+    /// the ones in flight are answered, the key is exchanged and bound, then the session moves
+    /// onto it ([`Update::KeyRenewed`]).
+    pub temp_key_renew_before: Duration,
 }
 
 impl ConnectOptions {
@@ -206,6 +211,7 @@ impl ConnectOptions {
             reconnect: Reconnect::default(),
             keep_alive: Some(KeepAlive::default()),
             connect_timeout: Duration::from_secs(10),
+            temp_key_renew_before: Duration::from_secs(300),
         }
     }
 
@@ -239,6 +245,11 @@ pub enum Update {
         /// Attempts it took.
         attempts: u32,
     },
+    /// Under PFS, a new temporary key was made and bound; the session moved onto it.
+    KeyRenewed {
+        /// The new temporary key's id.
+        auth_key_id: u64,
+    },
     /// The client gave up; every request in flight failed and later ones fail at once.
     Closed {
         /// Why.
@@ -262,16 +273,23 @@ pub enum State {
 struct Shared {
     state: AtomicU8,
     reconnects: AtomicU64,
+    /// Changed by the session task when it renews a temporary key.
+    keys: Mutex<Keys>,
 }
 
 impl Shared {
     fn set(&self, state: State) {
         self.state.store(state as u8, Ordering::Release);
     }
+
+    fn keys(&self) -> MutexGuard<'_, Keys> {
+        // Plain data: still consistent if a holder panicked.
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
-/// What a connection established: fixed for the client's life.
-#[derive(Debug)]
+/// The keys and session a connection runs on.
+#[derive(Debug, Clone)]
 struct Keys {
     /// The key the session runs on (the temporary one under PFS).
     auth_key: AuthKey,
@@ -308,7 +326,6 @@ impl Cmd {
 pub struct Client {
     cmds: mpsc::UnboundedSender<Cmd>,
     shared: Arc<Shared>,
-    keys: Arc<Keys>,
 }
 
 impl Client {
@@ -345,58 +362,43 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (perm, temp, session_id) = (perm.clone(), self.keys.auth_key.clone(), self.keys.session_id);
-            let build = move |msg_id| {
-                bind_temp_auth_key(&perm, &temp, session_id, expires_at, msg_id, &mut OsRandom::new()).0
-            };
-            match self.invoke_with_msg_id(build).await {
-                Ok(raw) => {
-                    return match decode_result::<BindTempAuthKey<'_>>(&raw) {
-                        Ok(true) => Ok(()),
-                        Ok(false) => Err(Error::Bind("the server answered boolFalse".into())),
-                        Err(e) => Err(Error::Bind(e.to_string())),
-                    }
-                }
-                Err(Error::Request(RequestError::Rpc(e)))
-                    if e.message == "ENCRYPTED_MESSAGE_INVALID" && attempt < BIND_ATTEMPTS =>
-                {
-                    continue
-                }
-                Err(Error::Request(e)) => return Err(Error::Bind(e.to_string())),
-                Err(e) => return Err(e),
+            let keys = self.shared.keys().clone();
+            let build = bind_body(perm.clone(), keys.auth_key, keys.session_id, expires_at);
+            match bind_outcome(self.invoke_with_msg_id(build).await, attempt) {
+                Some(outcome) => return outcome,
+                None => continue,
             }
         }
     }
 
     /// The id of the key the session runs on (the temporary key under PFS).
     pub fn auth_key_id(&self) -> u64 {
-        self.keys.auth_key.id()
+        self.shared.keys().auth_key.id()
     }
 
-    /// The key the session runs on (the temporary key under PFS). Keep a permanent key to
-    /// reuse it: it is the account's login.
-    pub fn auth_key(&self) -> &AuthKey {
-        &self.keys.auth_key
+    /// The key the session runs on (the temporary key under PFS, which changes when renewed).
+    pub fn auth_key(&self) -> AuthKey {
+        self.shared.keys().auth_key.clone()
     }
 
-    /// The permanent key, under PFS.
-    pub fn perm_auth_key(&self) -> Option<&AuthKey> {
-        self.keys.perm_key.as_ref()
+    /// The permanent key, under PFS. Keep it to reuse it: it is the account's login.
+    pub fn perm_auth_key(&self) -> Option<AuthKey> {
+        self.shared.keys().perm_key.clone()
     }
 
     /// When the temporary key expires (server Unix time), under PFS.
     pub fn temp_key_expires_at(&self) -> Option<i32> {
-        self.keys.expires_at
+        self.shared.keys().expires_at
     }
 
-    /// The session id (kept across reconnects).
+    /// The session id (kept across reconnects; a renewed temporary key starts a new session).
     pub fn session_id(&self) -> i64 {
-        self.keys.session_id
+        self.shared.keys().session_id
     }
 
     /// The first server salt of the exchange.
     pub fn server_salt(&self) -> i64 {
-        self.keys.server_salt
+        self.shared.keys().server_salt
     }
 
     /// The connection's state now.
@@ -412,6 +414,31 @@ impl Client {
     pub fn reconnects(&self) -> u64 {
         self.shared.reconnects.load(Ordering::Relaxed)
     }
+}
+
+/// The body of `auth.bindTempAuthKey` binding `temp` (in session `session_id`) to `perm`, for
+/// [`Session::invoke_with_msg_id`].
+fn bind_body(perm: AuthKey, temp: AuthKey, session_id: i64, expires_at: i32) -> impl FnOnce(i64) -> Vec<u8> {
+    move |msg_id| bind_temp_auth_key(&perm, &temp, session_id, expires_at, msg_id, &mut OsRandom::new()).0
+}
+
+/// What the answer to attempt `attempt` of a binding means: done, failed, or `None` to build it
+/// again (a resend changed the msg_id it names; the server calls it ENCRYPTED_MESSAGE_INVALID).
+fn bind_outcome(answer: Result<Vec<u8>, Error>, attempt: u32) -> Option<Result<(), Error>> {
+    Some(match answer {
+        Ok(raw) => match decode_result::<BindTempAuthKey<'_>>(&raw) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::Bind("the server answered boolFalse".into())),
+            Err(e) => Err(Error::Bind(e.to_string())),
+        },
+        Err(Error::Request(RequestError::Rpc(e)))
+            if e.message == "ENCRYPTED_MESSAGE_INVALID" && attempt < BIND_ATTEMPTS =>
+        {
+            return None
+        }
+        Err(Error::Request(e)) => Err(Error::Bind(e.to_string())),
+        Err(e) => Err(e),
+    })
 }
 
 /// Resolves `addr` once, connects, runs the auth-key exchange (two under PFS, then the binding)
@@ -443,21 +470,29 @@ pub async fn connect(
     let mut session = Session::new(finished.auth_key.clone(), finished.server_salt, session_id, clock);
     session.set_time_offset(offset);
     let expires_at = finished.expires_in.map(|e| finished.server_time.saturating_add(e));
+    let perm_key = perm.map(|p| p.auth_key);
     let keys = Keys {
         auth_key: finished.auth_key,
-        perm_key: perm.map(|p| p.auth_key),
+        perm_key: perm_key.clone(),
         expires_at,
         session_id,
         server_salt: finished.server_salt,
     };
-    let shared =
-        Arc::new(Shared { state: AtomicU8::new(State::Connected as u8), reconnects: AtomicU64::new(0) });
+    let shared = Arc::new(Shared {
+        state: AtomicU8::new(State::Connected as u8),
+        reconnects: AtomicU64::new(0),
+        keys: Mutex::new(keys),
+    });
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (updates_tx, updates) = mpsc::unbounded_channel();
-    let driver = driver::Driver::new(addrs, options, session, cmd_rx, updates_tx, shared.clone());
+    let renewal = match (&perm_key, finished.expires_in) {
+        (Some(perm), Some(lifetime)) => Some(driver::Pfs::new(perm.clone(), lifetime, &options)),
+        _ => None,
+    };
+    let driver = driver::Driver::new(addrs, options, session, cmd_rx, updates_tx, shared.clone(), renewal);
     tokio::spawn(driver.run(stream, transport));
-    let client = Client { cmds, shared, keys: Arc::new(keys) };
-    if let (Some(perm), Some(expires_at)) = (client.keys.perm_key.clone(), expires_at) {
+    let client = Client { cmds, shared };
+    if let (Some(perm), Some(expires_at)) = (perm_key, expires_at) {
         client.bind_temp_auth_key(&perm, expires_at).await?;
     }
     Ok((client, updates))

@@ -507,6 +507,24 @@ impl<C: Clock> Session<C> {
         }
     }
 
+    /// The server's Unix time now, as far as the session knows it (local time plus the offset).
+    pub fn server_time(&self) -> i64 {
+        (self.clock.now().as_secs() as i64).saturating_add(self.core.ids.offset())
+    }
+
+    /// Moves onto a new key (a renewed PFS temporary key) as a new session: `session_id`, the
+    /// new key's `salt`, seq_no from zero, no future salts, no acks owed to the old session.
+    /// Requests sent and not answered go out again on the new session.
+    pub fn rekey(&mut self, key: AuthKey, salt: i64, session_id: i64) {
+        self.core.key = key;
+        self.core.salt = salt;
+        self.core.session_id = session_id;
+        self.core.seq = 0;
+        self.core.acks.clear();
+        self.salts.clear();
+        self.resend_pending();
+    }
+
     /// After a reconnect: every request sent and not answered goes out again with a new msg_id.
     pub fn resend_pending(&mut self) {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();

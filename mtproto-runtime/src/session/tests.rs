@@ -387,3 +387,21 @@ fn ping_delay_disconnect_is_answered_with_a_pong() {
     let pong = done.expect("completed").unwrap();
     assert_eq!(decode_result::<functions::PingDelayDisconnect>(&pong).unwrap().ping_id, 9);
 }
+
+#[test]
+fn rekey_moves_unanswered_requests_to_the_new_session() {
+    let mut p = pair();
+    let req = p.client.ping(5);
+    let mut lost = Vec::new();
+    p.client.flush(&mut p.rng, &mut lost).unwrap();
+    // The server made a new key; the request sent under the old one is sent again under it.
+    let key = AuthKey::from_bytes([0x6b; 256]);
+    p.server = ServerSession::new(key.clone(), 99, p.clock.clone());
+    p.client.rekey(key, 99, 0x4321);
+    assert_eq!((p.client.session_id(), p.client.salt()), (0x4321, 99));
+    p.up();
+    assert_eq!(p.server.session_id(), 0x4321);
+    p.down();
+    assert!(p.events().iter().any(|e| matches!(e, Event::Completed { request, result: Ok(_) } if *request == req)));
+    assert!((p.client.server_time() - T0 as i64).abs() < 5);
+}
