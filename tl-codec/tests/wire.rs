@@ -228,6 +228,16 @@ fn outputs() {
     let mut buf = vec![9u8];
     write_into(&v, &mut buf);
     assert_eq!(&buf[1..], to_bytes(&v));
+    // Into spare capacity that suffices (no reallocation), and into some that does not.
+    let mut roomy = Vec::with_capacity(64);
+    roomy.push(9u8);
+    let before = roomy.as_ptr();
+    write_into(&v, &mut roomy);
+    assert_eq!((&roomy[1..], roomy.as_ptr()), (&to_bytes(&v)[..], before));
+    let mut tight = Vec::with_capacity(12);
+    tight.push(9u8);
+    write_into(&v, &mut tight);
+    assert_eq!(&tight[1..], to_bytes(&v));
     let mut slice = [0u8; 20];
     assert_eq!(encode_to_slice(&v, &mut slice), Ok(20));
     assert_eq!(&slice[..], to_bytes(&v));
