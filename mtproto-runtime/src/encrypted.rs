@@ -7,11 +7,8 @@
 
 use core::fmt;
 
-use aes::cipher::KeyInit;
-use aes::{Aes256Dec, Aes256Enc};
-
 use crate::auth_key::AuthKey;
-use crate::crypto::{self, ige_decrypt_with, ige_encrypt_with, Side};
+use crate::crypto::{self, Side};
 use crate::random::Random;
 
 /// auth_key_id + msg_key.
@@ -151,9 +148,8 @@ pub fn encrypt_message(
     msg_key.copy_from_slice(&large[8..24]);
     outer[8..].copy_from_slice(&msg_key);
     let (aes_key, aes_iv) = crypto::aes_key_iv(key, sender, &msg_key);
-    let cipher = Aes256Enc::new(&aes_key.into());
     // Length is a multiple of 16 by construction.
-    ige_encrypt_with(&cipher, plaintext, &aes_iv).map_err(|_| EncryptError::Unaligned)?;
+    crypto::ige_encrypt(plaintext, &aes_key, &aes_iv).map_err(|_| EncryptError::Unaligned)?;
     Ok(crypto::quick_ack_token(&large))
 }
 
@@ -186,8 +182,7 @@ pub fn decrypt_message<'a>(
     let mut msg_key = [0u8; 16];
     msg_key.copy_from_slice(&outer[8..24]);
     let (aes_key, aes_iv) = crypto::aes_key_iv(key, sender, &msg_key);
-    let cipher = Aes256Dec::new(&aes_key.into());
-    ige_decrypt_with(&cipher, plaintext, &aes_iv).map_err(|_| DecryptError::Unaligned)?;
+    crypto::ige_decrypt(plaintext, &aes_key, &aes_iv).map_err(|_| DecryptError::Unaligned)?;
     let large = crypto::msg_key_large(key, sender, plaintext);
     if !crypto::ct_eq(&large[8..24], &msg_key) {
         return Err(DecryptError::BadMsgKey);

@@ -2,6 +2,8 @@
 //! constant-time comparison.
 
 mod ige;
+#[cfg(target_arch = "x86_64")]
+mod ige_ni;
 mod kdf;
 mod v1;
 
