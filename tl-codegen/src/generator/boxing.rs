@@ -5,7 +5,8 @@
 //! for the objects an answer is mostly made of (`message`, `user`, `chat`) that allocation is
 //! a large share of the decoding time. So a type's *principal* constructor, the one named like
 //! the type (`message` of `Message`, `user` of `User`, as opposed to `messageEmpty` or
-//! `messageService`), stays inline as long as its struct is at most
+//! `messageService`; failing that, its only constructor larger than the boxing threshold, as
+//! `inputReplyToMessage` of `InputReplyTo`), stays inline as long as its struct is at most
 //! [`Options::max_inline_principal`](super::Options) bytes; the other constructors then adapt
 //! (a small struct that would hold a now large principal inline is boxed instead).
 
@@ -29,10 +30,23 @@ pub(crate) fn boxed_constructors(
             continue;
         }
         let name = loose_name(&t.name);
-        for &ci in &t.constructors {
-            if !recursive.contains(&ci) && loose_name(&graph.constructors[ci].name) == name {
-                candidates.push((graph.struct_size(ci, &plain, &mut memo), ci));
-            }
+        let named = t.constructors.iter().find(|&&ci| loose_name(&graph.constructors[ci].name) == name);
+        // Without one named like the type, the only large constructor is the principal:
+        // boxing it would only shrink values that are the small ones (`inputReplyToMessage`
+        // beside `inputReplyToStory`).
+        let large: Vec<usize> = t
+            .constructors
+            .iter()
+            .copied()
+            .filter(|&ci| graph.struct_size(ci, &plain, &mut memo) > max_inline)
+            .collect();
+        let principal = match (named, &large[..]) {
+            (Some(&ci), _) => Some(ci),
+            (None, &[ci]) => Some(ci),
+            _ => None,
+        };
+        if let Some(ci) = principal.filter(|ci| !recursive.contains(ci)) {
+            candidates.push((graph.struct_size(ci, &plain, &mut memo), ci));
         }
     }
     // The largest first: they are the objects answers are made of (a message holds a reply
@@ -94,6 +108,8 @@ mod tests {
         small#4 x:int = Small;
         smallBig#5 t:Thing = Small;
         list#6 items:Vector<Thing> = List;
+        pickBig#7 a:long b:long c:long d:long e:long f:long g:long h:long i:long = Pick;
+        pickSmall#8 x:int = Pick;
     ";
 
     fn boxed_names(max_principal: usize) -> Vec<String> {
@@ -110,13 +126,14 @@ mod tests {
     #[test]
     fn principal_stays_inline_within_its_cap() {
         // `thing` (72 B) is `Thing`'s principal; `thingOther` is as large but not principal.
-        // `smallBig` is small only while `thing` is boxed, so it is boxed in turn.
+        // `smallBig` is small only while `thing` is boxed, so it is boxed in turn. `pickBig`,
+        // the only large constructor of `Pick`, is its principal.
         assert_eq!(boxed_names(640), ["smallBig", "thingOther"]);
     }
 
     #[test]
     fn principal_is_boxed_past_its_cap() {
-        assert_eq!(boxed_names(64), ["thing", "thingOther"]);
-        assert_eq!(boxed_names(0), ["thing", "thingOther"]);
+        assert_eq!(boxed_names(64), ["pickBig", "thing", "thingOther"]);
+        assert_eq!(boxed_names(0), ["pickBig", "thing", "thingOther"]);
     }
 }
