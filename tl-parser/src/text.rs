@@ -308,7 +308,19 @@ impl<'a> Decl<'a> {
         let Some(after) = r.strip_prefix('#') else {
             return Ok((r, None));
         };
-        let n = after.bytes().position(|c| !c.is_ascii_hexdigit()).unwrap_or(after.len());
+        // One pass through a table: digits and letters are mixed at random in ids, so testing
+        // ranges byte by byte mispredicts about every other branch.
+        let mut id = 0u32;
+        let mut n = 0;
+        for &c in after.as_bytes() {
+            let v = HEX[usize::from(c)];
+            if v == NOT_HEX {
+                break;
+            }
+            // Only the last 8 digits stay; longer ids are an error below.
+            id = (id << 4) | u32::from(v);
+            n += 1;
+        }
         if n == 0 {
             return Err(self.expected(after, "a hexadecimal constructor id after `#`"));
         }
@@ -321,8 +333,6 @@ impl<'a> Decl<'a> {
                 format!("constructor id `#{hex}` is longer than 8 hexadecimal digits"),
             ));
         }
-        // At most 8 hex digits (checked above): no overflow.
-        let id = hex.bytes().fold(0u32, |acc, c| (acc << 4) | hex_value(c));
         Ok((rest, Some(id)))
     }
 
@@ -785,14 +795,24 @@ impl<'a> Driver<'a> {
     }
 }
 
-fn hex_value(c: u8) -> u32 {
-    match c {
-        b'0'..=b'9' => u32::from(c - b'0'),
-        b'a'..=b'f' => u32::from(c - b'a' + 10),
-        b'A'..=b'F' => u32::from(c - b'A' + 10),
-        _ => 0,
+const NOT_HEX: u8 = 0xff;
+
+/// The value of each hexadecimal digit, [`NOT_HEX`] for other bytes.
+static HEX: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Decimal digits as a `u32`, `None` on overflow (`str::parse` is several times slower on
 /// the one- and two-digit flag bits that fill schemas).
