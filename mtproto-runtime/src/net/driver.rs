@@ -23,6 +23,8 @@ use crate::{plain, AuthKey, OsRandom, Random};
 
 /// How long a temporary-key renewal waits for the requests in flight on the old key.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+/// How long a step of a renewal's exchange may go unanswered without keep-alive settings.
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What renewing PFS temporary keys needs.
 pub(super) struct Pfs {
@@ -37,19 +39,29 @@ pub(super) struct Pfs {
 }
 
 impl Pfs {
-    /// Renewal for temporary keys of `lifetime` seconds bound to `perm`; the first key was just
-    /// made.
-    pub(super) fn new(perm: AuthKey, lifetime: i32, options: &ConnectOptions) -> Self {
+    /// Renewal for temporary keys of `lifetime` seconds bound to `perm`; the first one expires
+    /// at `expires_at` and the server's time is `server_now` (Unix seconds).
+    pub(super) fn new(
+        perm: AuthKey,
+        lifetime: i32,
+        expires_at: i32,
+        server_now: i64,
+        options: &ConnectOptions,
+    ) -> Self {
         let renew_before = options.temp_key_renew_before;
         let config = options.handshake.clone();
-        Pfs { perm, lifetime, renew_before, renew_at: Self::due(lifetime, renew_before), config }
+        let mut pfs = Pfs { perm, lifetime, renew_before, renew_at: Instant::now(), config };
+        pfs.schedule(expires_at, server_now);
+        pfs
     }
 
-    /// When a key of `lifetime` seconds made now is renewed: `before` its end, but no earlier
-    /// than half-way, so a short lifetime does not renew in a loop.
-    fn due(lifetime: i32, before: Duration) -> Instant {
-        let life = Duration::from_secs(u64::try_from(lifetime).unwrap_or(0));
-        Instant::now() + (life - before.min(life / 2))
+    /// Renews a key expiring at `expires_at` (server time; `server_now` is the server's time
+    /// now) `renew_before` its end, but no earlier than half its lifetime before, so a short
+    /// lifetime does not renew in a loop.
+    fn schedule(&mut self, expires_at: i32, server_now: i64) {
+        let life = Duration::from_secs(u64::try_from(self.lifetime).unwrap_or(0));
+        let left = Duration::from_secs(u64::try_from(i64::from(expires_at) - server_now).unwrap_or(0));
+        self.renew_at = Instant::now() + left.saturating_sub(self.renew_before.min(life / 2));
     }
 }
 
@@ -71,6 +83,9 @@ enum Ended {
     Lost(Error),
     /// Lost in a way a new connection with the same key cannot cure.
     Fatal(Error),
+    /// The server does not know the key (-404): fatal, unless it is a PFS temporary key, which
+    /// is replaced (expired, or the server lost it).
+    UnknownKey(Error),
 }
 
 /// Whether a transport error is worth a reconnect.
@@ -78,8 +93,9 @@ fn classify(e: TransportError) -> Ended {
     match e {
         // -429: too many connections or requests; a later connection is welcome.
         TransportError::Server(-429) => Ended::Lost(Error::Transport(e)),
-        // -404 (the server does not know the key), -444 (wrong DC) and the like: the same key
-        // to the same address gets the same answer.
+        TransportError::Server(-404) => Ended::UnknownKey(Error::Transport(e)),
+        // -444 (wrong DC) and the like: the same request to the same address gets the same
+        // answer.
         TransportError::Server(_) => Ended::Fatal(Error::Transport(e)),
         // A garbled stream: a fresh one starts clean.
         _ => Ended::Lost(Error::Transport(e)),
@@ -108,6 +124,9 @@ pub(super) struct Driver {
     plain_ids: MsgIds,
     /// Set by event handling when the connection must end for good.
     failure: Option<Error>,
+    /// The server refused the current (temporary) key: nothing encrypted goes out until the
+    /// renewal has made a new one.
+    key_dead: bool,
 }
 
 impl Driver {
@@ -136,6 +155,7 @@ impl Driver {
             plain_out: None,
             plain_ids: MsgIds::new(0),
             failure: None,
+            key_dead: false,
         }
     }
 
@@ -151,6 +171,12 @@ impl Driver {
             let mut reason = match ended {
                 Ended::ClientGone => return,
                 Ended::Fatal(e) => return self.close(e.to_string(), 0),
+                Ended::UnknownKey(e) if self.pfs.is_some() => {
+                    self.key_dead = true;
+                    self.renewal = Some(Renewal::Draining { until: Instant::now() });
+                    e.to_string()
+                }
+                Ended::UnknownKey(e) => return self.close(e.to_string(), 0),
                 Ended::Lost(e) => e.to_string(),
             };
             if self.options.reconnect.max_attempts == 0 {
@@ -186,13 +212,16 @@ impl Driver {
                 }
                 wanted
             });
-            self.session.resend_pending();
             // An exchange is tied to its connection: start it over on the new one.
             if matches!(self.renewal, Some(Renewal::Exchanging(_))) {
                 self.renewal = Some(Renewal::Draining { until: Instant::now() });
             }
             self.plain_out = None;
-            self.probe();
+            // Under a key the server refused, everything waits for the new key and its binding.
+            if !self.key_dead {
+                self.session.resend_pending();
+                self.probe();
+            }
             self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
             self.shared.set(State::Connected);
             let _ = self.updates.send(Update::Reconnected { attempts });
@@ -317,8 +346,9 @@ impl Driver {
         self.rng.fill(&mut id);
         let session_id = i64::from_le_bytes(id);
         let expires_at = done.server_time.saturating_add(pfs.lifetime);
-        pfs.renew_at = Pfs::due(pfs.lifetime, pfs.renew_before);
+        pfs.schedule(expires_at, self.session.server_time());
         self.session.rekey(done.auth_key.clone(), done.server_salt, session_id);
+        self.key_dead = false;
         {
             let mut keys = self.shared.keys();
             keys.auth_key = done.auth_key;
@@ -343,6 +373,8 @@ impl Driver {
             None => self.send_binding(attempt + 1, expires_at),
             Some(Ok(())) => {
                 self.renewal = None;
+                // What was in flight on the old key goes out on the new session, after the binding.
+                self.session.resend_pending();
                 let auth_key_id = self.shared.keys().auth_key.id();
                 let _ = self.updates.send(Update::KeyRenewed { auth_key_id });
             }
@@ -386,8 +418,11 @@ impl Driver {
                 if let Err(e) = wr.write_all(&out).await {
                     return (Ended::Lost(Error::Io(e)), healthy);
                 }
+                // A step of the exchange unanswered is a dead connection too.
+                let wait = self.options.keep_alive.as_ref().map_or(EXCHANGE_TIMEOUT, |ka| ka.pong_timeout);
+                deadline = Some(Instant::now() + wait);
             }
-            while self.session.wants_flush() {
+            while !self.key_dead && self.session.wants_flush() {
                 let mut msg = Vec::new();
                 let mut out = Vec::new();
                 if let Err(e) = self.session.flush(&mut self.rng, &mut msg) {
@@ -425,6 +460,7 @@ impl Driver {
                             if let Err(e) = self.on_plain(&data) {
                                 return (Ended::Fatal(e), healthy);
                             }
+                            deadline = None;
                             continue;
                         }
                         // A message failing a check is dropped; the session lives on.

@@ -56,7 +56,8 @@ pub enum Error {
     Session(SessionError),
     /// The server refused to bind the temporary key to the permanent one (PFS).
     Bind(String),
-    /// No pong came within the keep-alive timeout: the connection is taken for dead.
+    /// No pong (or, while a temporary key is renewed, no answer of the exchange) came within
+    /// the keep-alive timeout: the connection is taken for dead.
     KeepAliveTimeout,
     /// The connection was lost and not re-established: reconnecting is off, the failure is not
     /// one a reconnect cures, or every attempt failed. Requests in flight end with this.
@@ -156,7 +157,8 @@ pub struct KeepAlive {
     /// The disconnect_delay sent with each ping, in seconds: the server closes the connection
     /// if no further ping comes in that time.
     pub disconnect_delay: i32,
-    /// If nothing authentic arrives this long after a ping, the connection is dead: reconnect.
+    /// If nothing authentic arrives this long after a ping (or a step of a temporary-key
+    /// renewal), the connection is dead: reconnect.
     pub pong_timeout: Duration,
 }
 
@@ -485,8 +487,10 @@ pub async fn connect(
     });
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (updates_tx, updates) = mpsc::unbounded_channel();
-    let renewal = match (&perm_key, finished.expires_in) {
-        (Some(perm), Some(lifetime)) => Some(driver::Pfs::new(perm.clone(), lifetime, &options)),
+    let renewal = match (&perm_key, finished.expires_in, expires_at) {
+        (Some(perm), Some(lifetime), Some(at)) => {
+            Some(driver::Pfs::new(perm.clone(), lifetime, at, session.server_time(), &options))
+        }
         _ => None,
     };
     let driver = driver::Driver::new(addrs, options, session, cmd_rx, updates_tx, shared.clone(), renewal);

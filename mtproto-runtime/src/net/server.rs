@@ -26,6 +26,8 @@ struct StoredKey {
     key: AuthKey,
     salt: i64,
     temp: bool,
+    /// When a temporary key stops being accepted (server Unix time).
+    expires_at: Option<i64>,
     /// Whether a session has run on it (bad_salt_once applies to the first only).
     used: bool,
 }
@@ -83,13 +85,29 @@ impl ServerState {
             key: finished.auth_key.clone(),
             salt: finished.server_salt,
             temp: finished.expires_in.is_some(),
+            expires_at: finished.expires_in.map(|e| i64::from(finished.server_time) + i64::from(e)),
             used: false,
         };
         self.lock().keys.insert(finished.auth_key.id(), stored);
     }
 
+    /// Forgets the key `id` (as a server does with an expired temporary key): its next
+    /// message gets the transport error -404.
+    pub fn forget_key(&self, id: u64) {
+        self.lock().keys.remove(&id);
+    }
+
+    /// Whether the key `id` is known and not expired.
+    fn accepts(&self, id: u64) -> bool {
+        let now = SystemClock.now().as_secs() as i64;
+        self.lock().keys.get(&id).is_some_and(|k| k.expires_at.is_none_or(|t| now < t))
+    }
+
     /// The key `id`, marking it used; also whether this is its first use.
     fn take_key(&self, id: u64) -> Option<(StoredKey, bool)> {
+        if !self.accepts(id) {
+            return None;
+        }
         let mut inner = self.lock();
         let stored = inner.keys.get_mut(&id)?;
         let first = !stored.used;
@@ -167,6 +185,10 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
             continue;
         }
         let Some(key_id) = key_id else { continue };
+        // A key forgotten or expired since the session started is refused like an unknown one.
+        if running.as_ref().is_some_and(|r| r.key_id == key_id && !options.state.accepts(key_id)) {
+            running = None;
+        }
         if running.as_ref().map(|r| r.key_id) != Some(key_id) {
             let Some((stored, first)) = options.state.take_key(key_id) else {
                 // What Telegram answers to an unknown key.

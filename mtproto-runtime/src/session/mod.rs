@@ -514,7 +514,8 @@ impl<C: Clock> Session<C> {
 
     /// Moves onto a new key (a renewed PFS temporary key) as a new session: `session_id`, the
     /// new key's `salt`, seq_no from zero, no future salts, no acks owed to the old session.
-    /// Requests sent and not answered go out again on the new session.
+    /// Requests sent and not answered stay pending: [`Session::resend_pending`] sends them on
+    /// the new session (after its binding, say).
     pub fn rekey(&mut self, key: AuthKey, salt: i64, session_id: i64) {
         self.core.key = key;
         self.core.salt = salt;
@@ -522,7 +523,6 @@ impl<C: Clock> Session<C> {
         self.core.seq = 0;
         self.core.acks.clear();
         self.salts.clear();
-        self.resend_pending();
     }
 
     /// After a reconnect: every request sent and not answered goes out again with a new msg_id.

@@ -399,6 +399,8 @@ fn rekey_moves_unanswered_requests_to_the_new_session() {
     p.server = ServerSession::new(key.clone(), 99, p.clock.clone());
     p.client.rekey(key, 99, 0x4321);
     assert_eq!((p.client.session_id(), p.client.salt()), (0x4321, 99));
+    assert!(!p.client.wants_flush());
+    p.client.resend_pending();
     p.up();
     assert_eq!(p.server.session_id(), 0x4321);
     p.down();
