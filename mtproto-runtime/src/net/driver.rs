@@ -1,5 +1,12 @@
 //! The session task: queues requests, writes what the session flushes, feeds what arrives,
-//! pings to keep the connection alive, and reconnects when it is lost.
+//! pings to keep the connection alive, reconnects when it is lost, and under PFS renews the
+//! temporary key before it expires (or when the server refuses it).
+//!
+//! A renewal goes: *draining* (new requests wait in the channel while the ones in flight are
+//! answered, at most [`DRAIN_LIMIT`]), *exchanging* (the auth-key exchange for a new temporary
+//! key, in unencrypted messages on the live connection), *binding* (the session moves onto the
+//! new key as a new session whose first request is `auth.bindTempAuthKey`; requests still
+//! unanswered on the old key follow once it is bound).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -471,7 +478,9 @@ impl Driver {
                     }
                     self.dispatch();
                 }
-                () = tick(&mut ticks), if self.renewal.is_none() => {
+                // Not during an exchange: under a refused key a ping would be queued ahead of
+                // the new key's binding.
+                () = tick(&mut ticks), if !matches!(self.renewal, Some(Renewal::Exchanging(_))) => {
                     self.send_keep_alive();
                     if deadline.is_none() {
                         deadline = self.options.keep_alive.as_ref().map(|ka| Instant::now() + ka.pong_timeout);

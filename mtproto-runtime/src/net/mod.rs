@@ -7,8 +7,9 @@
 //! The connection heals itself: a failed or closed socket, a framing error or a keep-alive ping
 //! left unanswered is followed by a reconnect to the same address with the same transport
 //! options, auth key and session, under bounded exponential backoff ([`Reconnect`]); requests in
-//! flight are resent and get their answers. All protocol logic stays in the sans-IO core; this
-//! module only moves bytes and keeps time.
+//! flight are resent and get their answers. Under PFS the temporary key is renewed and bound
+//! again before it expires, and replaced if the server refuses it (-404). All protocol logic
+//! stays in the sans-IO core; this module only moves bytes and keeps time.
 
 mod driver;
 #[cfg(feature = "server")]
@@ -197,7 +198,8 @@ pub struct ConnectOptions {
     /// Under PFS, a new temporary key is made and bound this long before the current one
     /// expires (at most half its lifetime before), on the live connection: requests wait while
     /// the ones in flight are answered, the key is exchanged and bound, then the session moves
-    /// onto it ([`Update::KeyRenewed`]).
+    /// onto it ([`Update::KeyRenewed`]). A renewal whose exchange or binding the server refuses
+    /// closes the client: an unbound temporary key is no use.
     pub temp_key_renew_before: Duration,
 }
 
