@@ -404,6 +404,9 @@ fn rekey_moves_unanswered_requests_to_the_new_session() {
     p.up();
     assert_eq!(p.server.session_id(), 0x4321);
     p.down();
-    assert!(p.events().iter().any(|e| matches!(e, Event::Completed { request, result: Ok(_) } if *request == req)));
+    assert!(p
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Completed { request, result: Ok(_) } if *request == req)));
     assert!((p.client.server_time() - T0 as i64).abs() < 5);
 }
