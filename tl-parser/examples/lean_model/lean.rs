@@ -177,6 +177,24 @@ static IDENT: [bool; 256] = {
     t
 };
 
+/// Hexadecimal digit values, `0xff` for other bytes (a table: ids mix digits and letters at
+/// random, which range tests mispredict).
+static HEX: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 fn is_ident(c: u8) -> bool {
     IDENT[usize::from(c)]
 }
@@ -309,8 +327,12 @@ impl<'a> Parser<'a> {
             self.i += 1;
             let mut id = 0u32;
             let from = self.i;
-            while let Some(v) = (self.peek() as char).to_digit(16) {
-                id = (id << 4) | v;
+            loop {
+                let v = HEX[usize::from(self.peek())];
+                if v == 0xff {
+                    break;
+                }
+                id = (id << 4) | u32::from(v);
                 self.i += 1;
             }
             if self.i == from || self.i - from > 8 {

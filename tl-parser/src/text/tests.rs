@@ -284,3 +284,22 @@ fn many_continuation_lines_stay_linear() {
     assert_eq!(p.schema.definitions[0].doc.get("description").map(str::len), Some(5 + 100_000 * 16));
     assert!(t.elapsed().as_secs() < 20);
 }
+
+#[test]
+fn word_at_a_time_identifier_length_matches_the_byte_loop() {
+    let byte_loop =
+        |b: &[u8]| b.iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'_')).unwrap_or(b.len());
+    // Every byte value at every position of words of every length around 8 and 16.
+    for len in 0..20 {
+        for at in 0..len {
+            for c in 0..=255u8 {
+                let mut b = vec![b'a'; len];
+                b[at] = c;
+                assert_eq!(super::ident_len(&b), byte_loop(&b), "{b:?}");
+            }
+        }
+    }
+    for s in ["messages.sendMessage", "Vector<int>", "a_b9Z_", "x", "flags2.3?true", "é", "abcdefgh\u{e9}"] {
+        assert_eq!(super::ident_len(s.as_bytes()), byte_loop(s.as_bytes()), "{s}");
+    }
+}
