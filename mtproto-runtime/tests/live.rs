@@ -554,3 +554,27 @@ async fn a_temporary_key_the_server_forgot_is_replaced_after_a_reconnect() {
     .await
     .expect("bounded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_hanging_up_after_disconnect_delay_is_reconnected() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(false);
+        // Pings come less often than the disconnect_delay they ask for: the server hangs up
+        // after each, and the client comes back.
+        o.keep_alive = Some(KeepAlive {
+            interval: Duration::from_millis(1500),
+            disconnect_delay: 1,
+            pong_timeout: Duration::from_secs(20),
+        });
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        assert!(seen.iter().any(|u| matches!(u, Update::Disconnected { .. })), "{seen:?}");
+        assert_eq!(ping(&client, 4).await.unwrap(), 4);
+        assert!(state.connections() >= 2);
+        assert_eq!(client.state(), State::Connected);
+    })
+    .await
+    .expect("bounded");
+}

@@ -230,6 +230,7 @@ impl ConnectOptions {
 
 /// What arrives on the updates channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Update {
     /// A message that answers no request (an update from the server).
     Message(Vec<u8>),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tl_codec::Identifiable;
 use tokio::io::AsyncWriteExt;
@@ -151,10 +152,11 @@ struct Running {
 /// Serves one connection: any transport; unencrypted messages run auth-key exchanges (any
 /// number, permanent or temporary); encrypted ones run the session on a key made on this or an
 /// earlier connection (an unknown key gets the transport error -404 and the connection closes).
-/// Pings and ping_delay_disconnect are answered with pong, get_future_salts with future_salts,
-/// auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400 ENCRYPTED_MESSAGE_INVALID), an
-/// http_wait comes back as an update, any other request is echoed as its own result (gzip_packed
-/// when large). Returns when the client disconnects.
+/// Pings and ping_delay_disconnect are answered with pong (after ping_delay_disconnect, the
+/// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
+/// with future_salts, auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400
+/// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, any other request is echoed
+/// as its own result (gzip_packed when large). Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     options.state.lock().connections += 1;
@@ -163,8 +165,16 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
     let mut exchange: Option<ServerHandshake<OsRandom>> = None;
     let mut running: Option<Running> = None;
     let mut rng = OsRandom::new();
+    let mut hang_up_at: Option<tokio::time::Instant> = None;
     loop {
-        let mut frame = read_payload(&mut stream, &mut t).await?;
+        let mut frame = match hang_up_at {
+            // ping_delay_disconnect: no ping in time closes the connection.
+            Some(at) => match tokio::time::timeout_at(at, read_payload(&mut stream, &mut t)).await {
+                Ok(frame) => frame?,
+                Err(_) => return Ok(()),
+            },
+            None => read_payload(&mut stream, &mut t).await?,
+        };
         let key_id = frame.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
         if key_id == Some(0) {
             let request = plain::unpack(&frame).map_err(|e| Error::Plain(e.to_string()))?;
@@ -209,6 +219,11 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         // A message failing a check is dropped, as a real server does.
         let _ = session.receive(&mut frame);
         options.state.lock().pings += session.pings() - pings;
+        if session.pings() > pings {
+            hang_up_at = session
+                .disconnect_delay()
+                .map(|d| tokio::time::Instant::now() + Duration::from_secs(u64::try_from(d).unwrap_or(0)));
+        }
         while let Some(r) = session.poll_request() {
             options.state.lock().requests += 1;
             let id = tl_codec::Reader::new(&r.body).read_u32().ok();
