@@ -1,12 +1,17 @@
 //! Schema parsing speed: tl-parser (parse + validate) beside grammers-tl-parser (parse only,
 //! it has no validation) on the same text, the latest embedded `api.tl`; and, when `TL_CORPUS`
-//! is set, tl-parser over the whole corpus.
+//! is set, tl-parser over the whole corpus. Also the lean-model prototype of
+//! `tl-parser/examples/lean_model` (flat arrays instead of the public model), to measure what a
+//! model change would buy.
 //!
 //! Run: `cargo bench --manifest-path benches/Cargo.toml --bench parse`
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+#[path = "../tl-parser/examples/lean_model/lean.rs"]
+mod lean;
 
 const API_TL: &str = include_str!("../schemas/api.tl");
 
@@ -21,6 +26,9 @@ fn latest_layer(c: &mut Criterion) {
     });
     g.bench_function("tl-parser parse", |b| {
         b.iter(|| black_box(tl_parser::parse(black_box(API_TL)).schema.definitions.len()))
+    });
+    g.bench_function("lean-model prototype parse+validate", |b| {
+        b.iter(|| black_box(lean::check(black_box(API_TL)).map_or(0, |s| s.defs.len())))
     });
     g.bench_function("grammers-tl-parser parse", |b| {
         b.iter(|| {

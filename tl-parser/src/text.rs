@@ -56,6 +56,7 @@ static IDENT_BYTE: [bool; 256] = {
 };
 
 /// `[A-Za-z_][A-Za-z0-9_]*`: the hottest function of the parser.
+#[inline]
 fn ident(r: &str) -> Option<(&str, &str)> {
     let b = r.as_bytes();
     if !b.first().is_some_and(|&c| is_ident_start(c)) {
@@ -67,6 +68,7 @@ fn ident(r: &str) -> Option<(&str, &str)> {
 
 /// The length of the run of `[A-Za-z0-9_]` at the start of `b`, eight bytes at a time: a byte
 /// loop mispredicts its exit once per identifier, which costs more than the whole word test.
+#[inline]
 fn ident_len(b: &[u8]) -> usize {
     let mut i = 0;
     while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
