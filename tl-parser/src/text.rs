@@ -101,14 +101,19 @@ fn non_ident_bytes(x: u64) -> u64 {
 
 /// `ident(.ident)*`, e.g. `messages.sendMessage`.
 fn path(r: &str) -> Option<(&str, &str)> {
-    let (mut rest, _) = ident(r)?;
+    let (rest, _) = ident(r)?;
+    Some(path_after(r, rest))
+}
+
+/// [`path`] at `r`, whose first identifier is already read (`rest` follows it).
+fn path_after<'s>(r: &'s str, mut rest: &'s str) -> (&'s str, &'s str) {
     while let Some(after_dot) = rest.strip_prefix('.') {
         match ident(after_dot) {
             Some((r2, _)) => rest = r2,
             None => break,
         }
     }
-    Some((rest, &r[..r.len() - rest.len()]))
+    (rest, &r[..r.len() - rest.len()])
 }
 
 /// Bytes that may start something [`ws`] skips: blanks, line breaks, `/`.
@@ -458,12 +463,19 @@ impl<'a> Decl<'a> {
             Some(b'[' | b'0'..=b'9') => return self.repeat(r, depth),
             _ => {}
         }
-        let (r, flag) = match self.flag_ref(r) {
-            Some((rest, flag)) => (rest, Some(flag)),
-            None => (r, None),
+        // A flag and a type both start with an identifier: it is scanned once.
+        let (r, flag, res) = match ident(r) {
+            Some((after, first)) => match self.flag_after(r, after, first) {
+                Some((rest, flag)) => (rest, Some(flag), self.type_ref(rest, 0)),
+                None => {
+                    let (after_path, name) = path_after(r, after);
+                    (r, None, self.type_args(r, after_path, name, false, false, 0))
+                }
+            },
+            None => (r, None, self.type_ref(r, 0)),
         };
         let at = self.pos(r);
-        let (rest, ty) = self.type_ref(r, 0).map_err(|e| {
+        let (rest, ty) = res.map_err(|e| {
             // Only a type that does not even start is "missing"; deeper errors say more.
             if e.at == at {
                 self.expected(r, &format!("a type for parameter `{name}`"))
@@ -474,9 +486,9 @@ impl<'a> Decl<'a> {
         Ok((rest, ParamKind::Typed { ty, flag }))
     }
 
-    /// `flags.3?`, or `None` when `r` does not start with one.
-    fn flag_ref(&self, r: &'a str) -> Option<(&'a str, FlagRef<'a>)> {
-        let (r1, field) = ident(r)?;
+    /// `flags.3?` at `r`, given its first identifier `field` (`r1` follows it), or `None`
+    /// when `r` does not start with one.
+    fn flag_after(&self, r: &'a str, r1: &'a str, field: &'a str) -> Option<(&'a str, FlagRef<'a>)> {
         let r2 = r1.strip_prefix('.')?;
         let n = r2.bytes().position(|c| !c.is_ascii_digit()).unwrap_or(r2.len());
         if n == 0 {
@@ -535,7 +547,21 @@ impl<'a> Decl<'a> {
             Some(rest) => (rest, true),
             None => (r, false),
         };
-        let (mut r, name) = path(r).ok_or_else(|| self.expected(r, "a type name"))?;
+        let (r, name) = path(r).ok_or_else(|| self.expected(r, "a type name"))?;
+        self.type_args(start, r, name, percent, bang, depth)
+    }
+
+    /// The rest of a type reference that began at `start`, after its `name` (`r` follows it):
+    /// `<...>` arguments, if any.
+    fn type_args(
+        &self,
+        start: &'a str,
+        mut r: &'a str,
+        name: &'a str,
+        percent: bool,
+        bang: bool,
+        depth: u32,
+    ) -> Res<'a, TypeRef<'a>> {
         let mut args = Vec::new();
         if let Some(mut inner) = r.strip_prefix('<') {
             if depth >= MAX_TYPE_DEPTH {
