@@ -16,6 +16,44 @@ pub struct Context<'s> {
     pub type_renames: HashMap<&'s str, &'s str>,
     /// For each id of the old schema, the name of the first old definition carrying it.
     pub old_ids: HashMap<u32, &'s str>,
+    /// Every name the old schema defines: constructor, function and result type names. A type
+    /// reference outside this set (and not a builtin) named nothing in the old layer.
+    pub old_names: HashSet<&'s str>,
+}
+
+/// Names every TL schema may use without defining them.
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "#" | "int"
+            | "long"
+            | "double"
+            | "string"
+            | "bytes"
+            | "true"
+            | "Bool"
+            | "int128"
+            | "int256"
+            | "int512"
+            | "Int"
+            | "Long"
+            | "Double"
+            | "String"
+            | "Bytes"
+            | "True"
+            | "vector"
+            | "Vector"
+            | "Type"
+            | "Object"
+    )
+}
+
+/// `futureSalt` and `future_salt`: the same letters, case and underscores aside, and the same
+/// bare/boxed form (the case of the first letter).
+fn spelled_alike(a: &str, b: &str) -> bool {
+    let letters = |s: &str| s.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect::<String>();
+    let boxed = |s: &str| s.rsplit('.').next().and_then(|n| n.chars().next()).is_some_and(char::is_uppercase);
+    boxed(a) == boxed(b) && letters(a) == letters(b)
 }
 
 /// The id Telegram would compute for a declaration (CRC32 of its canonical form).
@@ -191,6 +229,7 @@ impl Wire<'_> {
         let (o, n) = (old.name.as_ref(), new.name.as_ref());
         let names = o == n
             || self.ctx.type_renames.get(o).is_some_and(|r| *r == n)
+            || self.misspelling_fixed(o, n)
             || self.generics.iter().any(|&(a, b)| a == o && b == n)
             || (is_string_like(o) && is_string_like(n));
         names
@@ -198,6 +237,17 @@ impl Wire<'_> {
             && old.bang == new.bang
             && old.args.len() == new.args.len()
             && old.args.iter().zip(&new.args).all(|(a, b)| self.same_type(a, b, depth + 1))
+    }
+
+    /// The old layer referred to a type by a name it never defined (`vector<futureSalt>` in
+    /// layers 14–52) and the new layer spells it right (`vector<future_salt>`). The old layer
+    /// could only ever have meant that definition, so nothing changes on the wire.
+    fn misspelling_fixed(&self, old: &str, new: &str) -> bool {
+        !self.ctx.old_names.is_empty()
+            && !self.ctx.old_names.contains(old)
+            && !is_builtin(old)
+            && !self.generics.iter().any(|&(a, _)| a == old)
+            && spelled_alike(old, new)
     }
 
     /// The wire shape of a parameter, flag aside, is equal on both sides.
@@ -464,6 +514,24 @@ mod tests {
 
     fn run(old: &str, new: &str) -> Option<Changed> {
         compare(&parse_def(old), &parse_def(new), &Context::default())
+    }
+
+    #[test]
+    fn a_misspelled_undefined_type_fixed_is_compatible() {
+        // Layers 14–52 wrote `vector<futureSalt>`, a name no definition carries; layer 53 names
+        // the constructor `future_salt` itself.
+        let old = [parse_def("future_salt#1 a:int = FutureSalt"), parse_def("s#2 v:vector<futureSalt> = S")];
+        let new = [parse_def("future_salt#1 a:int = FutureSalt"), parse_def("s#2 v:vector<future_salt> = S")];
+        let ctx = crate::diff::engine::context_of(&old, &new);
+        let changed = compare(&old[1], &new[1], &ctx).unwrap();
+        assert_eq!(changed.compat.verdict, Verdict::Compatible, "{:?}", changed.compat);
+        // A defined name changing is still a retype that breaks.
+        let new = [parse_def("future_salt#1 a:int = FutureSalt"), parse_def("s#2 v:vector<FutureSalt> = S")];
+        let old = [parse_def("future_salt#1 a:int = FutureSalt"), parse_def("s#2 v:vector<future_salt> = S")];
+        let ctx = crate::diff::engine::context_of(&old, &new);
+        assert_eq!(compare(&old[1], &new[1], &ctx).unwrap().compat.verdict, Verdict::Breaking);
+        assert!(!spelled_alike("futureSalt", "FutureSalt"));
+        assert!(spelled_alike("ns.futureSalt", "ns.future_salt"));
     }
 
     #[test]

@@ -161,7 +161,12 @@ fn context<'s>(old: &'s [Definition<'s>], renames: HashMap<&'s str, &'s str>) ->
     for d in old {
         old_ids.entry(d.id).or_insert(d.name.as_ref());
     }
-    Context { type_renames: renames, old_ids }
+    let mut old_names = HashSet::with_capacity(old.len() * 2);
+    for d in old {
+        old_names.insert(d.name.as_ref());
+        old_names.insert(d.ty.name.as_ref());
+    }
+    Context { type_renames: renames, old_ids, old_names }
 }
 
 /// The namespace a name sorts under (`""` for the root).
