@@ -695,9 +695,9 @@ impl<'a> Driver<'a> {
                     if def.explicit_id.is_none() {
                         def.id = crc_id_src(def, Some(self.src), &mut self.crc_buf);
                     }
-                    if let Some(v) = &mut self.validator {
-                        v.definition_in(def, Some(self.src));
-                    }
+                }
+                if let Some(v) = &mut self.validator {
+                    v.definition_in(defs, Some(self.src));
                 }
                 self.doc_target = DocTarget::None;
                 self.pos = self.src.len() - rest.len();

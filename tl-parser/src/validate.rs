@@ -98,8 +98,8 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 /// Runs every check over `schema`.
 pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
     let mut v = Validator::new(schema.definitions.len());
-    for def in &schema.definitions {
-        v.definition(def);
+    for i in 1..=schema.definitions.len() {
+        v.definition(&schema.definitions[..i]);
     }
     v.finish(schema)
 }
@@ -109,8 +109,6 @@ pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
 /// finished schema. Diagnostics come out of [`Validator::finish`] in the same order either way:
 /// definition by definition, and within one: id, flags, unknown types, duplicate.
 pub(crate) struct Validator<'v> {
-    /// Definitions seen so far.
-    count: u32,
     /// Result types of the constructors seen so far.
     types: FastSet<Cow<'v, str>>,
     /// References not yet known when their definition was checked (a type whose constructors
@@ -121,8 +119,8 @@ pub(crate) struct Validator<'v> {
     /// Duplicate-definition diagnostics, with the index of their definition.
     duplicates: Vec<(u32, Diagnostic)>,
     /// Ids are nearly unique, so duplicates are looked for by id first and by name only on a
-    /// clash (the value is the name of the first definition with that id).
-    by_id: FastMap<u32, Cow<'v, str>>,
+    /// clash (the value is the index of the first definition with that id).
+    by_id: FastMap<u32, u32>,
     clashed: FastSet<u32>,
     pairs: FastSet<(Cow<'v, str>, u32)>,
     buf: String,
@@ -133,7 +131,6 @@ impl<'v> Validator<'v> {
     /// A validator expecting about `n` definitions.
     pub(crate) fn new(n: usize) -> Validator<'v> {
         Validator {
-            count: 0,
             types: FastSet::with_capacity_and_hasher(n / 2 + 32, Default::default()),
             pending: Vec::new(),
             early: Vec::new(),
@@ -146,15 +143,16 @@ impl<'v> Validator<'v> {
         }
     }
 
-    /// Checks the next definition.
-    pub(crate) fn definition(&mut self, def: &Definition<'v>) {
-        self.definition_in(def, None)
+    /// Checks the last of `defs`, the definitions so far.
+    pub(crate) fn definition(&mut self, defs: &[Definition<'v>]) {
+        self.definition_in(defs, None)
     }
 
-    /// Checks the next definition, parsed from the TL text `src` (its spans index `src`).
-    pub(crate) fn definition_in(&mut self, def: &Definition<'v>, src: Option<&str>) {
-        let i = self.count;
-        self.count = self.count.saturating_add(1);
+    /// Checks the last of `defs`, the definitions so far, parsed from the TL text `src` (their
+    /// spans index `src`).
+    pub(crate) fn definition_in(&mut self, defs: &[Definition<'v>], src: Option<&str>) {
+        let Some((def, _)) = defs.split_last() else { return };
+        let i = u32::try_from(defs.len() - 1).unwrap_or(u32::MAX);
         let before = self.early.len();
         check_id(def, src, &mut self.buf, &mut self.early, i);
         check_flags(def, &mut self.early, i);
@@ -176,12 +174,14 @@ impl<'v> Validator<'v> {
         refs.ty(&def.ty);
         match self.by_id.entry(def.id) {
             Entry::Vacant(e) => {
-                e.insert(def.name.clone());
+                e.insert(i);
             }
             Entry::Occupied(e) => {
                 // A clash of ids: from now on this id's names are tracked exactly.
                 if self.clashed.insert(def.id) {
-                    self.pairs.insert((e.get().clone(), def.id));
+                    if let Some(first) = defs.get(*e.get() as usize) {
+                        self.pairs.insert((first.name.clone(), def.id));
+                    }
                 }
                 if !self.pairs.insert((def.name.clone(), def.id)) {
                     self.duplicates.push((
