@@ -109,7 +109,8 @@ pub fn check_generator(p: &BigUint, g: i32) -> Result<(), DhError> {
 pub fn check_public_value(x: &BigUint, p: &BigUint) -> Result<(), DhError> {
     let margin = BigUint::one() << (2048u32 - 64);
     let one = BigUint::one();
-    if *x <= one || *x >= p - &one || *x <= margin || p <= &margin || *x >= p - &margin {
+    // p is checked first: the subtractions below would underflow (and panic) for a tiny p.
+    if p <= &margin || *x <= one || *x >= p - &one || *x <= margin || *x >= p - &margin {
         return Err(DhError::OutOfRange);
     }
     Ok(())
@@ -270,6 +271,10 @@ pub(crate) mod tests {
         assert!(check_public_value(&(&p - &margin - 1u32), &p).is_ok());
         assert!(check_public_value(&p, &p).is_err());
         assert!(check_public_value(&(&p + 5u32), &p).is_err());
+        // A modulus too small for the margins is refused, never an underflow panic.
+        for tiny in [0u32, 1, 2, 1000] {
+            assert_eq!(check_public_value(&margin, &BigUint::from(tiny)), Err(DhError::OutOfRange));
+        }
     }
 
     #[test]

@@ -122,24 +122,12 @@ impl RsaPublicKey {
         let mut with_padding = [0u8; 192];
         with_padding[..data.len()].copy_from_slice(data);
         rng.fill(&mut with_padding[data.len()..]);
-        let mut reversed = with_padding;
-        reversed.reverse();
         // A padded value at or above n happens with probability below 2^-8 per try for Telegram's
         // keys; the cap only keeps a broken random source from looping forever.
         for _ in 0..64 {
             let mut temp_key = [0u8; 32];
             rng.fill(&mut temp_key);
-            let mut data_with_hash = [0u8; 224];
-            data_with_hash[..192].copy_from_slice(&reversed);
-            data_with_hash[192..].copy_from_slice(&sha256(&[&temp_key, &with_padding]));
-            ige_encrypt(&mut data_with_hash, &temp_key, &[0u8; 32]).map_err(|_| RsaPadError::DataTooLong)?;
-            let key_hash = sha256(&[&data_with_hash]);
-            let mut key_aes_encrypted = [0u8; 256];
-            for (out, (k, h)) in key_aes_encrypted.iter_mut().zip(temp_key.iter().zip(key_hash.iter())) {
-                *out = k ^ h;
-            }
-            key_aes_encrypted[32..].copy_from_slice(&data_with_hash);
-            let m = BigUint::from_bytes_be(&key_aes_encrypted);
+            let m = BigUint::from_bytes_be(&key_aes_encrypted(&with_padding, &temp_key)?);
             if m >= self.n {
                 continue;
             }
@@ -147,6 +135,23 @@ impl RsaPublicKey {
         }
         Err(RsaPadError::NoValidTempKey)
     }
+}
+
+/// key_aes_encrypted of RSA_PAD for one temp_key: `temp_key XOR SHA256(aes_encrypted)` followed
+/// by `aes_encrypted = AES256_IGE(reverse(data_with_padding) + SHA256(temp_key + data_with_padding))`.
+fn key_aes_encrypted(with_padding: &[u8; 192], temp_key: &[u8; 32]) -> Result<[u8; 256], RsaPadError> {
+    let mut data_with_hash = [0u8; 224];
+    data_with_hash[..192].copy_from_slice(with_padding);
+    data_with_hash[..192].reverse();
+    data_with_hash[192..].copy_from_slice(&sha256(&[temp_key, with_padding]));
+    ige_encrypt(&mut data_with_hash, temp_key, &[0u8; 32]).map_err(|_| RsaPadError::DataTooLong)?;
+    let key_hash = sha256(&[&data_with_hash]);
+    let mut out = [0u8; 256];
+    for (o, (k, h)) in out.iter_mut().zip(temp_key.iter().zip(key_hash.iter())) {
+        *o = k ^ h;
+    }
+    out[32..].copy_from_slice(&data_with_hash);
+    Ok(out)
 }
 
 /// Why RSA_PAD failed.
@@ -348,6 +353,43 @@ mod tests {
     fn pad_rejects_long_data() {
         let mut zero = |b: &mut [u8]| b.fill(0);
         assert_eq!(RsaPublicKey::test().rsa_pad(&[0; 145], &mut zero), Err(RsaPadError::DataTooLong));
+    }
+
+    /// RSA_PAD draws a new temp_key while key_aes_encrypted is not below the modulus.
+    #[cfg(feature = "server")]
+    #[test]
+    fn pad_retries_a_temp_key_at_or_above_the_modulus() {
+        let private = RsaPrivateKey::from_pem(super::super::server::TEST_SERVER_KEY_PEM).unwrap();
+        let key = private.public().clone();
+        let data: Vec<u8> = (0..100u8).collect();
+        let mut with_padding = [0x5cu8; 192];
+        with_padding[..100].copy_from_slice(&data);
+        let below =
+            |t: &[u8; 32]| BigUint::from_bytes_be(&key_aes_encrypted(&with_padding, t).unwrap()) < key.n;
+        // The first temp_key is ~uniform in its top byte, so both kinds turn up within a few tries.
+        let candidates: Vec<[u8; 32]> = (0..=255u8).map(|i| [i; 32]).collect();
+        let too_big = *candidates.iter().find(|t| !below(t)).expect("a temp_key at or above n");
+        let good = *candidates.iter().find(|t| below(t)).expect("a temp_key below n");
+
+        // Script: the padding, then the bad temp_key, then the good one.
+        let mut draws = vec![with_padding[100..].to_vec(), too_big.to_vec(), good.to_vec()].into_iter();
+        let mut scripted = |buf: &mut [u8]| buf.copy_from_slice(&draws.next().expect("no more draws"));
+        let enc = key.rsa_pad(&data, &mut scripted).unwrap();
+        assert_eq!(draws.len(), 0, "a second temp_key was drawn");
+        assert_eq!(private.rsa_unpad(&enc).unwrap(), with_padding);
+        let mut alone = vec![with_padding[100..].to_vec(), good.to_vec()].into_iter();
+        let mut scripted = |buf: &mut [u8]| buf.copy_from_slice(&alone.next().unwrap());
+        assert_eq!(key.rsa_pad(&data, &mut scripted).unwrap(), enc, "the good key alone gives the same");
+
+        // A source that only ever offers a too-large value gives up instead of looping.
+        let mut stuck = |buf: &mut [u8]| {
+            if buf.len() == 32 {
+                buf.copy_from_slice(&too_big);
+            } else {
+                buf.copy_from_slice(&with_padding[100..]);
+            }
+        };
+        assert_eq!(key.rsa_pad(&data, &mut stuck), Err(RsaPadError::NoValidTempKey));
     }
 
     #[cfg(feature = "server")]

@@ -514,3 +514,18 @@ async fn sleep_until(deadline: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_error_codes_are_classified() {
+        // -429 (flood) is worth a later connection, -404 (unknown key) replaces a temporary key,
+        // -444 (wrong DC) is final; a garbled stream is retried.
+        assert!(matches!(classify(TransportError::Server(-429)), Ended::Lost(_)));
+        assert!(matches!(classify(TransportError::Server(-404)), Ended::UnknownKey(_)));
+        assert!(matches!(classify(TransportError::Server(-444)), Ended::Fatal(_)));
+        assert!(matches!(classify(TransportError::BadCrc), Ended::Lost(_)));
+    }
+}

@@ -63,6 +63,12 @@ impl MsgIds {
         self.offset = offset;
     }
 
+    /// Whether `id` could be one of ours: our remainder modulo 4, and not above the last id
+    /// handed out. A notification about an id we never sent is not acted on.
+    pub fn issued(&self, id: i64) -> bool {
+        id > 0 && id & 3 == self.remainder && id <= self.last
+    }
+
     /// The next id at local time `now`.
     pub fn next(&mut self, now: Duration) -> i64 {
         let corrected = (now.as_secs() as i64).saturating_add(self.offset).max(0) as u64;
@@ -154,6 +160,8 @@ mod tests {
         ids.set_offset(-1000);
         let c = ids.next(t);
         assert!(c > b && c % 4 == 0);
+        assert!(ids.issued(a) && ids.issued(c));
+        assert!(!ids.issued(c + 4) && !ids.issued(c - 1) && !ids.issued(0));
         let mut server = MsgIds::new(1);
         assert_eq!(server.next(t) % 4, 1);
     }

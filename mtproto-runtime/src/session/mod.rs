@@ -660,11 +660,18 @@ impl<C: Clock> Session<C> {
             }
             types::BadServerSalt::CONSTRUCTOR_ID => {
                 let bad: types::BadServerSalt = from_bytes(body)?;
+                // The guidelines: check that bad_msg_id is a message we sent before acting.
+                if !self.core.ids.issued(bad.bad_msg_id) {
+                    return Ok(());
+                }
                 self.core.salt = bad.new_server_salt;
                 self.resend(bad.bad_msg_id);
             }
             types::BadMsgNotification::CONSTRUCTOR_ID => {
                 let bad: types::BadMsgNotification = from_bytes(body)?;
+                if !self.core.ids.issued(bad.bad_msg_id) {
+                    return Ok(());
+                }
                 match bad.error_code {
                     // msg_id too low / too high: our clock is off; take the server's time.
                     16 | 17 => {

@@ -410,3 +410,137 @@ fn rekey_moves_unanswered_requests_to_the_new_session() {
         .any(|e| matches!(e, Event::Completed { request, result: Ok(_) } if *request == req)));
     assert!((p.client.server_time() - T0 as i64).abs() < 5);
 }
+
+/// Feeds the client a bad_msg_notification about `bad_msg_id`, as if from the server.
+fn notify_bad_msg(p: &mut Pair, bad_msg_id: i64, code: i32, server_msg_id: i64) {
+    use tl_codec::Identifiable;
+    let body =
+        tl_codec::to_bytes(&types::BadMsgNotification { bad_msg_id, bad_msg_seqno: 1, error_code: code });
+    p.client.service(types::BadMsgNotification::CONSTRUCTOR_ID, server_msg_id, &body, p.clock.now()).unwrap();
+}
+
+#[test]
+fn every_bad_msg_code_is_handled() {
+    // 16/17 (clock), 20 (too old), 32/33 (seq_no) are fixed by a resend under a new msg_id; the
+    // others cannot be fixed by the session and fail the request.
+    for (code, resent) in [
+        (16, true),
+        (17, true),
+        (18, false),
+        (19, false),
+        (20, true),
+        (32, true),
+        (33, true),
+        (34, false),
+        (35, false),
+        (48, false),
+        (64, false),
+    ] {
+        let mut p = pair();
+        let req = p.client.ping(1);
+        p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+        let sent = *p.client.pending.keys().next().unwrap();
+        notify_bad_msg(&mut p, sent, code, (T0 as i64) << 32 | 1);
+        let done = completed(&p.events());
+        if resent {
+            assert!(done.is_empty(), "{code}");
+            assert_eq!(p.client.pending(), 1, "{code}");
+            p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+            assert!(*p.client.pending.keys().next().unwrap() > sent, "{code}: new msg_id");
+        } else {
+            assert_eq!(done, vec![(req, Err(RequestError::BadMessage { code }))], "{code}");
+            assert_eq!(p.client.pending(), 0, "{code}");
+        }
+    }
+}
+
+#[test]
+fn notifications_about_ids_we_never_sent_are_ignored() {
+    use tl_codec::Identifiable;
+    let mut p = pair();
+    p.client.ping(1);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    let sent = *p.client.pending.keys().next().unwrap();
+    let server_id = ((T0 as i64 + 3600) << 32) | 1;
+    // An id above every id we handed out, and one with a server's parity.
+    for bogus in [sent + 4, sent + 1] {
+        notify_bad_msg(&mut p, bogus, 17, server_id);
+        notify_bad_msg(&mut p, bogus, 64, server_id);
+        let salt = tl_codec::to_bytes(&types::BadServerSalt {
+            bad_msg_id: bogus,
+            bad_msg_seqno: 1,
+            error_code: 48,
+            new_server_salt: 999,
+        });
+        p.client.service(types::BadServerSalt::CONSTRUCTOR_ID, server_id, &salt, p.clock.now()).unwrap();
+    }
+    assert_eq!(p.client.core.ids.offset(), 0, "clock untouched");
+    assert_eq!(p.client.salt(), 77, "salt untouched");
+    assert!(completed(&p.events()).is_empty());
+    assert_eq!(p.client.pending(), 1);
+    assert!(!p.client.wants_flush(), "nothing requeued");
+}
+
+#[test]
+fn future_salts_are_switched_to_in_their_time() {
+    use tl_codec::Identifiable;
+    let mut p = pair();
+    let t = T0 as i32;
+    let salt = |since: i32, until: i32, salt: i64| {
+        tl_codec::Bare(types::FutureSalt { valid_since: since, valid_until: until, salt })
+    };
+    let fs = types::FutureSalts {
+        req_msg_id: 4,
+        now: t,
+        salts: vec![salt(t - 10, t + 1800, 111), salt(t + 1800, t + 3600, 222)],
+    };
+    let body = tl_codec::to_bytes(&fs);
+    p.client
+        .service(types::FutureSalts::CONSTRUCTOR_ID, (T0 as i64) << 32 | 1, &body, p.clock.now())
+        .unwrap();
+    assert!(!p.client.flush(&mut p.rng, &mut Vec::new()).unwrap());
+    assert_eq!(p.client.salt(), 111);
+    p.clock.advance(1801 * 1000);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    assert_eq!(p.client.salt(), 222);
+    // Past the last one's validity the session keeps the salt it has (bad_server_salt fixes it).
+    p.clock.advance(3600 * 1000);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    assert_eq!(p.client.salt(), 222);
+}
+
+#[test]
+fn content_related_server_messages_are_acked_in_one_msgs_ack() {
+    use crate::encrypted::decrypt_message;
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    let frames = p.down();
+    // The content-related (odd seq_no) messages the server sent, inside containers or not.
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let mut expected = Vec::new();
+    for mut f in frames {
+        let m = decrypt_message(&key, Side::Server, 0x1234, &mut f).unwrap();
+        if wire::constructor(m.body) == Some(wire::MSG_CONTAINER) {
+            for inner in wire::read_container(m.body).unwrap() {
+                if inner.seq_no & 1 == 1 {
+                    expected.push(inner.msg_id);
+                }
+            }
+        } else if m.header.seq_no & 1 == 1 {
+            expected.push(m.header.msg_id);
+        }
+    }
+    assert!(!expected.is_empty());
+    assert!(p.client.wants_flush());
+    let mut out = Vec::new();
+    p.client.flush(&mut p.rng, &mut out).unwrap();
+    assert!(!p.client.wants_flush(), "one message carries every ack");
+    let m = decrypt_message(&key, Side::Client, 0x1234, &mut out).unwrap();
+    assert_eq!(m.header.seq_no & 1, 0, "msgs_ack is not content-related");
+    let ack: types::MsgsAck = tl_codec::from_bytes(m.body).unwrap();
+    let mut got = ack.msg_ids.clone();
+    got.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(got, expected);
+}

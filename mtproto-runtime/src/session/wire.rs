@@ -16,6 +16,8 @@ pub const RPC_ERROR: u32 = 0x2144ca19;
 
 /// Most messages one container may hold.
 pub const MAX_CONTAINER_MESSAGES: usize = 1020;
+/// Most messages a received container may hold (the protocol's limit; ours stay below it).
+pub const MAX_RECEIVED_CONTAINER_MESSAGES: usize = 1024;
 /// Largest container body, in bytes.
 pub const MAX_CONTAINER_BYTES: usize = 1 << 20;
 /// A container's own overhead: constructor and count.
@@ -47,6 +49,9 @@ pub fn read_container(body: &[u8]) -> Result<Vec<Inner<'_>>, tl_codec::Error> {
         return Err(r.unknown_constructor(id));
     }
     let count = r.read_count(MESSAGE_HEADER)?;
+    if count > MAX_RECEIVED_CONTAINER_MESSAGES {
+        return Err(r.error(tl_codec::ErrorKind::LengthOutOfRange { len: count }));
+    }
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
         let msg_id = r.read_u64()? as i64;
@@ -170,6 +175,14 @@ mod tests {
         let mut odd = out.clone();
         odd[20..24].copy_from_slice(&3u32.to_le_bytes());
         assert!(read_container(&odd).is_err());
+        // 1024 empty messages are the most a container may hold; 1025 are refused.
+        for (count, ok) in [(1024usize, true), (1025, false)] {
+            let empty: Vec<Inner<'_>> =
+                (0..count).map(|i| Inner { msg_id: 4 * i as i64, seq_no: 0, body: &[] }).collect();
+            let mut out = Vec::new();
+            write_container(&empty, &mut out);
+            assert_eq!(read_container(&out).is_ok(), ok, "{count}");
+        }
     }
 
     #[test]

@@ -145,14 +145,46 @@ fn server_error_codes_surface() {
         let mut server = Transport::server(kind);
         server.feed(kind.tag());
         let mut down = Vec::new();
-        server.pack(&(-404i32).to_le_bytes(), false, &mut down).unwrap();
+        for code in [-404i32, -429, -444] {
+            server.pack(&code.to_le_bytes(), false, &mut down).unwrap();
+        }
         server.pack(&packets()[0], false, &mut down).unwrap();
         let mut client = Transport::client(kind);
         client.feed(&down);
-        assert_eq!(client.next_frame(), Err(TransportError::Server(-404)), "{kind:?}");
+        for code in [-404i32, -429, -444] {
+            assert_eq!(client.next_frame(), Err(TransportError::Server(code)), "{kind:?}");
+        }
         // The stream goes on after a transport error.
         assert!(matches!(client.next_frame(), Ok(Some(Frame::Payload { .. }))));
     }
+}
+
+#[test]
+fn padded_intermediate_pads_0_to_15_random_bytes() {
+    let mut client = Transport::client(Kind::PaddedIntermediate);
+    let packet = &packets()[4];
+    let mut seen = [false; 16];
+    let mut wire = Vec::new();
+    for _ in 0..400 {
+        let mut out = Vec::new();
+        client.pack(packet, false, &mut out).unwrap();
+        // The tag goes once, before the first frame.
+        let frame = out.strip_prefix(&[0xdd; 4][..]).unwrap_or(&out);
+        let len = u32::from_le_bytes(frame[..4].try_into().unwrap()) as usize;
+        assert_eq!(len, frame.len() - 4);
+        assert_eq!(&frame[4..4 + packet.len()], &packet[..]);
+        let pad = len - packet.len();
+        assert!(pad <= 15, "{pad}");
+        seen[pad] = true;
+        wire.extend_from_slice(&out);
+    }
+    assert!(seen.iter().all(|&s| s), "every padding length occurs: {seen:?}");
+    // The receiver strips whatever padding came.
+    let mut server = Transport::server(Kind::PaddedIntermediate);
+    server.feed(&wire);
+    let got = drain(&mut server);
+    assert_eq!(got.len(), 400);
+    assert!(got.iter().all(|(p, _)| p == packet));
 }
 
 #[test]
