@@ -97,7 +97,8 @@ impl<'a, T: Decode<'a>> DecodeBare<'a> for Vec<T> {
         let count = r.read_count(T::MIN_SIZE)?;
         let mut items: Vec<T> = Vec::with_capacity(count);
         for _ in 0..count {
-            // Each element is decoded in place in the vector's spare capacity, not moved in.
+            // Each element is decoded in place in the spare capacity (never short: capacity ≥
+            // count), not moved in.
             let Some(slot) = items.spare_capacity_mut().first_mut() else { break };
             let at = slot.as_ptr();
             let item = T::decode_into(r, slot)?;

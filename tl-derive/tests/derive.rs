@@ -432,3 +432,39 @@ fn boxed_delegate_variant() {
     assert_eq!(buf, to_bytes(&InputPeerUser { user_id: 1, access_hash: 2 }));
     round_trip(&BoxedPeer::Empty, &mut buf);
 }
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(decl = "inputPeerChat chat_id:long = InputPeer")]
+struct InputPeerChat {
+    chat_id: i64,
+}
+
+/// Only wrapped variants: decoded in place (`decode_into`) inside vectors and boxes.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+enum WrappedPeer {
+    User(InputPeerUser),
+    Chat(Box<InputPeerChat>),
+}
+
+#[test]
+fn in_place_decoding_in_vectors_and_boxes() {
+    let mut buf = Vec::new();
+    let user = WrappedPeer::User(InputPeerUser { user_id: 1, access_hash: 2 });
+    let chat = WrappedPeer::Chat(Box::new(InputPeerChat { chat_id: 3 }));
+    let peers = vec![user.clone(), chat.clone(), user];
+    round_trip(&peers, &mut buf);
+    round_trip(&Box::new(chat), &mut buf);
+    round_trip(&vec![Box::new(peers[1].clone())], &mut buf);
+
+    // Bad input part-way through the vector: an error, and the decoded prefix is dropped.
+    let bytes = to_bytes(&peers);
+    let err = from_bytes::<Vec<WrappedPeer>>(&bytes[..bytes.len() - 3]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnexpectedEnd { needed: 8 });
+    let mut bad = bytes.clone();
+    // The second element's id (after the vector id, count and the first 20-byte element).
+    bad[28..32].copy_from_slice(&0xdead_beef_u32.to_le_bytes());
+    let err = from_bytes::<Vec<WrappedPeer>>(&bad).unwrap_err();
+    assert_eq!((err.kind(), err.offset()), (ErrorKind::UnknownConstructor { id: 0xdead_beef }, 28));
+    let err = from_bytes::<Box<WrappedPeer>>(&bad[28..]).unwrap_err();
+    assert_eq!((err.kind(), err.offset()), (ErrorKind::UnknownConstructor { id: 0xdead_beef }, 0));
+}
