@@ -211,13 +211,18 @@ impl<R: Random> ServerHandshake<R> {
         let new_nonce = inner.new_nonce;
         let prime = &self.config.dh_prime;
         let g = BigUint::from(self.config.g as u32);
+        let mut attempts = 0;
         let (a, g_a) = loop {
             let mut a_bytes = [0u8; 256];
             self.rng.fill(&mut a_bytes);
             let a = BigUint::from_bytes_be(&a_bytes);
             let g_a = g.modpow(&a, prime);
-            if dh::check_public_value(&g_a, prime).is_ok() {
-                break (a, g_a);
+            // Out of range has probability ~2^-64 for a sound g; a misconfigured one (g = 1)
+            // never gets in range, and must end in an error rather than a hang.
+            match dh::check_public_value(&g_a, prime) {
+                Ok(()) => break (a, g_a),
+                Err(e) if attempts >= 8 => return Err(e.into()),
+                Err(_) => attempts += 1,
             }
         };
         let prime_bytes = prime.to_bytes_be();
@@ -305,7 +310,7 @@ fn same_number(bytes: &[u8], v: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handshake::{ClientConfig, ClientHandshake, Step};
+    use crate::handshake::{ClientConfig, ClientHandshake, DhError, Step};
     use crate::random::OsRandom;
 
     fn run(temp: Option<i32>) -> (Finished, Finished) {
@@ -380,6 +385,69 @@ mod tests {
             }
         };
         assert_eq!(done.dh_prime, ffdhe.to_bytes_be());
+    }
+
+    /// Runs an exchange, letting `tamper` change each server answer (step 0: resPQ, 1:
+    /// server_DH_params, 2: dh_gen); returns the first error of either side.
+    fn tampered(server_config: ServerConfig, tamper: impl Fn(usize, &mut Vec<u8>)) -> HandshakeError {
+        let key = server_config.keys[0].clone();
+        let mut config = ClientConfig::new(2);
+        config.keys = vec![key.public().clone()];
+        let (mut client, mut to_server) = ClientHandshake::new(config, OsRandom::new());
+        let mut server = ServerHandshake::new(server_config, OsRandom::new());
+        for step in 0.. {
+            let mut answer = match server.handle(&to_server) {
+                Ok(ServerStep::Send(answer)) => answer,
+                Ok(ServerStep::Done { reply, .. }) => reply,
+                Err(e) => return e,
+            };
+            tamper(step, &mut answer);
+            match client.handle(&answer) {
+                Ok(Step::Send(next)) => to_server = next,
+                Ok(Step::Done(_)) => panic!("the exchange succeeded"),
+                Err(e) => return e,
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn nonces_are_checked_in_every_answer() {
+        let config = || ServerConfig::new(vec![RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap()], 0);
+        // Every answer starts constructor | nonce (16) | server_nonce (16).
+        for step in 0..3 {
+            let e = tampered(config(), |s, a| {
+                if s == step {
+                    a[4] ^= 1;
+                }
+            });
+            assert_eq!(e, HandshakeError::NonceMismatch, "step {step}");
+            if step > 0 {
+                let e = tampered(config(), |s, a| {
+                    if s == step {
+                        a[20] ^= 1;
+                    }
+                });
+                assert_eq!(e, HandshakeError::ServerNonceMismatch, "step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_generator_failing_its_condition_is_refused() {
+        // Telegram's prime is 2 mod 3 and 3 mod 8: g = 3 is fine, g = 2 (needs p % 8 == 7) and
+        // g = 8 (outside 2..=7) are not.
+        let config = |g| {
+            let mut config =
+                ServerConfig::new(vec![RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap()], 0);
+            config.g = g;
+            config
+        };
+        for g in [2, 8, -3] {
+            assert_eq!(tampered(config(g), |_, _| {}), HandshakeError::Dh(DhError::BadGenerator), "g = {g}");
+        }
+        // g = 1 has no g_a in range: the test server gives up instead of looping for ever.
+        assert_eq!(tampered(config(1), |_, _| {}), HandshakeError::Dh(DhError::OutOfRange));
     }
 
     #[test]
