@@ -544,3 +544,75 @@ fn content_related_server_messages_are_acked_in_one_msgs_ack() {
     expected.sort_unstable();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn containers_have_the_highest_id_and_content_related_seq_nos() {
+    use crate::encrypted::decrypt_message;
+    let mut p = pair();
+    for i in 0..3 {
+        p.client.ping(i);
+    }
+    let mut out = Vec::new();
+    p.client.flush(&mut p.rng, &mut out).unwrap();
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let m = decrypt_message(&key, Side::Client, 0x1234, &mut out).unwrap();
+    let inner = wire::read_container(m.body).unwrap();
+    assert_eq!(inner.len(), 3);
+    // Queries are content-related: seq_no 2n + 1 for the n-th; the container is not: even, and
+    // no lower than its contents'.
+    let seqs: Vec<i32> = inner.iter().map(|m| m.seq_no).collect();
+    assert_eq!(seqs, [1, 3, 5]);
+    assert_eq!(m.header.seq_no, 6);
+    assert!(inner.iter().all(|i| i.msg_id < m.header.msg_id && i.msg_id % 4 == 0));
+    assert!(inner.windows(2).all(|w| w[0].msg_id < w[1].msg_id));
+}
+
+#[test]
+fn container_byte_limit_splits_the_queue() {
+    let clock = TestClock(Arc::new(AtomicU64::new(T0 * 1_000_000_000)));
+    let config =
+        SessionConfig { max_container_bytes: 200, gzip_threshold: usize::MAX, ..SessionConfig::default() };
+    let mut client = Session::with_config(AuthKey::from_bytes([1; 256]), 1, 2, clock, config);
+    // 4 requests of 16 + 64 bytes each: two fit in 8 + 2 * 80 = 168 <= 200 bytes, three do not.
+    for _ in 0..4 {
+        client.invoke_raw(vec![0x11; 64]);
+    }
+    let mut rng = OsRandom::new();
+    let mut n = 0;
+    while client.wants_flush() {
+        client.flush(&mut rng, &mut Vec::new()).unwrap();
+        n += 1;
+    }
+    assert_eq!(n, 2);
+    // A single request above the limit still goes out, alone.
+    client.invoke_raw(vec![0x22; 400]);
+    assert!(client.flush(&mut rng, &mut Vec::new()).unwrap());
+    assert!(!client.wants_flush());
+}
+
+#[test]
+fn new_session_created_updates_the_salt_and_resends_what_it_lost() {
+    use tl_codec::Identifiable;
+    let mut p = pair();
+    // The server moved to salt 4242; only new_session_created tells the client.
+    p.server.change_salt(4242);
+    let req = p.client.ping(1);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    let sent = *p.client.pending.keys().next().unwrap();
+    let body = tl_codec::to_bytes(&types::NewSessionCreated {
+        first_msg_id: sent + 4,
+        unique_id: 9,
+        server_salt: 4242,
+    });
+    let server_id = (T0 as i64) << 32 | 1;
+    p.client.service(types::NewSessionCreated::CONSTRUCTOR_ID, server_id, &body, p.clock.now()).unwrap();
+    assert_eq!(p.client.salt(), 4242);
+    assert_eq!(p.events(), vec![Event::NewSession { first_msg_id: sent + 4 }]);
+    // The request predates the new session: it goes out again under a new msg_id, same handle.
+    assert!(p.client.wants_flush());
+    p.up();
+    p.down();
+    let done = completed(&p.events());
+    assert_eq!(done.len(), 1, "answered at once, with no bad_server_salt round");
+    assert_eq!(done[0].0, req);
+}
