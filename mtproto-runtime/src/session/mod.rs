@@ -7,8 +7,9 @@
 //!
 //! Every received message is checked before anything in it is trusted: the envelope checks of
 //! [`decrypt_message`] (auth_key_id, msg_key, length, padding, session_id), then the msg_id's
-//! parity, the replay window and, once the clock is synced, the time window. A failing message is
-//! dropped and reported as a [`SessionError`]; the session lives on.
+//! parity, the replay window and, once the clock is synced, the time window (which
+//! bad_server_salt and bad_msg_notification may miss: they are what corrects the clock). A
+//! failing message is dropped and reported as a [`SessionError`]; the session lives on.
 
 mod clock;
 #[cfg(feature = "server")]
@@ -286,7 +287,16 @@ impl Core {
         let peer = if self.side == Side::Client { Side::Server } else { Side::Client };
         let msg = decrypt_message(&self.key, peer, self.session_id, frame).map_err(SessionError::Decrypt)?;
         let now_secs = self.synced.then(|| now.as_secs() as i64 + self.ids.offset());
-        self.window.check(msg.header.msg_id, self.peer_odd(), now_secs).map_err(SessionError::MsgId)?;
+        let id = msg.header.msg_id;
+        match self.window.check(id, self.peer_odd(), now_secs) {
+            // The guidelines let bad_server_salt and bad_msg_notification through despite a
+            // "wrong" time: they are what fixes a clock that has drifted (codes 16/17), which
+            // would otherwise leave every later message outside the window. Replays still fail.
+            Err(IdError::TimeWindow) if self.side == Side::Client && fixes_the_clock(msg.body) => {
+                self.window.check(id, self.peer_odd(), None).map_err(SessionError::MsgId)?
+            }
+            result => result.map_err(SessionError::MsgId)?,
+        }
         if !self.synced && self.side == Side::Client {
             // The first authentic message tells us the server's time.
             self.ids.sync(msg.header.msg_id, now);
@@ -375,6 +385,15 @@ impl Core {
             .map(|(request, id, _, body, _)| (request, id, container, body))
             .collect())
     }
+}
+
+/// Whether a message is a notification that may arrive with a time outside the window.
+fn fixes_the_clock(body: &[u8]) -> bool {
+    use tl_codec::Identifiable;
+    matches!(
+        wire::constructor(body),
+        Some(types::BadServerSalt::CONSTRUCTOR_ID | types::BadMsgNotification::CONSTRUCTOR_ID)
+    )
 }
 
 /// The client side of an MTProto session.

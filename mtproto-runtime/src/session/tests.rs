@@ -616,3 +616,44 @@ fn new_session_created_updates_the_salt_and_resends_what_it_lost() {
     assert_eq!(done.len(), 1, "answered at once, with no bad_server_salt round");
     assert_eq!(done[0].0, req);
 }
+
+/// Encrypts `body` as a server message with id `msg_id` for the pair's client.
+fn server_message(msg_id: i64, seq_no: i32, body: &[u8]) -> Vec<u8> {
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let header = MessageHeader { salt: 77, session_id: 0x1234, msg_id, seq_no };
+    let mut out = Vec::new();
+    encrypt_message(&key, Side::Server, &header, body, &mut OsRandom::new(), &mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_clock_fix_is_accepted_outside_the_time_window() {
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    p.down();
+    p.events();
+    // Our idea of the server's time goes 1000 s wrong (a local clock change).
+    p.client.set_time_offset(-1000);
+    let req = p.client.ping(2);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    let sent = *p.client.pending.keys().next().unwrap();
+    let server_time = (T0 as i64 + 1) << 32;
+    // An ordinary message at the server's (true) time is outside the window and dropped...
+    let pong = tl_codec::to_bytes(&types::Pong { msg_id: sent, ping_id: 2 });
+    let mut m = server_message(server_time | 1, 1, &pong);
+    assert_eq!(p.client.receive(&mut m), Err(SessionError::MsgId(IdError::TimeWindow)));
+    // ...but the bad_msg_notification 17 that fixes the clock is not, and only once.
+    let bad =
+        tl_codec::to_bytes(&types::BadMsgNotification { bad_msg_id: sent, bad_msg_seqno: 1, error_code: 17 });
+    let m = server_message(server_time | 5, 2, &bad);
+    p.client.receive(&mut m.clone()).unwrap();
+    assert_eq!(p.client.receive(&mut m.clone()), Err(SessionError::MsgId(IdError::Replay)));
+    assert_eq!(p.client.core.ids.offset(), 1);
+    // The request goes out again under a good id and is answered.
+    p.up();
+    p.down();
+    let done = completed(&p.events());
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].0, req);
+}
