@@ -111,6 +111,11 @@ impl ReplayWindow {
         ReplayWindow { kept: VecDeque::with_capacity(capacity), capacity: capacity.max(1) }
     }
 
+    /// Whether `id` is among the ids remembered (received and still in the window).
+    pub fn contains(&self, id: i64) -> bool {
+        self.kept.binary_search(&id).is_ok()
+    }
+
     /// Checks `id` from a peer whose ids are `remainder` modulo 4 (`None`: any odd id), at
     /// server-corrected time `now_secs` (`None` before the clock is synced), and remembers it.
     pub fn check(&mut self, id: i64, odd: bool, now_secs: Option<i64>) -> Result<(), IdError> {
@@ -175,6 +180,7 @@ mod tests {
             assert_eq!(w.check(base + i, true, None), Ok(()));
         }
         assert_eq!(w.check(base + 5, true, None), Err(IdError::Replay));
+        assert!(w.contains(base + 5) && !w.contains(base + 7));
         assert_eq!(w.check(base + 13, true, None), Ok(()));
         // base+1 fell out of the window: anything at or below the oldest kept is refused.
         assert_eq!(w.check(base + 1, true, None), Err(IdError::Replay));

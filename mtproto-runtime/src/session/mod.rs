@@ -317,6 +317,13 @@ impl Core {
         }
     }
 
+    /// Acknowledges `msg_id` again if it was received (msg_detailed_info asks for that).
+    fn ack_if_received(&mut self, msg_id: i64) {
+        if self.window.contains(msg_id) && !self.acks.contains(&msg_id) && self.acks.len() < MAX_ACKS {
+            self.acks.push(msg_id);
+        }
+    }
+
     fn has_output(&self) -> bool {
         !self.queue.is_empty() || !self.acks.is_empty()
     }
@@ -736,9 +743,18 @@ impl<C: Clock> Session<C> {
                 self.salts = fs.salts.iter().map(|s| (s.0.valid_since, s.0.valid_until, s.0.salt)).collect();
                 self.complete(fs.req_msg_id, Ok(body.to_vec()));
             }
-            types::MsgsAck::CONSTRUCTOR_ID
-            | types::MsgDetailedInfo::CONSTRUCTOR_ID
-            | types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {}
+            // The server asks for an acknowledgement of an answer it sent: given if the answer
+            // arrived. (One that did not is not re-requested: the request stays pending and is
+            // resent after a reconnect.)
+            types::MsgDetailedInfo::CONSTRUCTOR_ID => {
+                let info: types::MsgDetailedInfo = from_bytes(body)?;
+                self.core.ack_if_received(info.answer_msg_id);
+            }
+            types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {
+                let info: types::MsgNewDetailedInfo = from_bytes(body)?;
+                self.core.ack_if_received(info.answer_msg_id);
+            }
+            types::MsgsAck::CONSTRUCTOR_ID => {}
             _ => self.events.push_back(Event::Unsolicited(body.to_vec())),
         }
         Ok(())

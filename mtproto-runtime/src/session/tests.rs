@@ -657,3 +657,36 @@ fn a_clock_fix_is_accepted_outside_the_time_window() {
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].0, req);
 }
+
+#[test]
+fn detailed_info_about_a_received_answer_is_acknowledged() {
+    use crate::encrypted::decrypt_message;
+    use tl_codec::Identifiable;
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    let frames = p.down();
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap(); // The usual acks.
+    assert!(!p.client.wants_flush());
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let received = decrypt_message(&key, Side::Server, 0x1234, &mut frames[0].clone()).unwrap().header.msg_id;
+    let server_id = (T0 as i64 + 1) << 32;
+    let never = server_id | 0x101;
+    for answer in [received, never] {
+        let info = types::MsgNewDetailedInfo { answer_msg_id: answer, bytes: 16, status: 0 };
+        let body = tl_codec::to_bytes(&info);
+        p.client
+            .service(types::MsgNewDetailedInfo::CONSTRUCTOR_ID, server_id | 1, &body, p.clock.now())
+            .unwrap();
+        let info = types::MsgDetailedInfo { msg_id: 4, answer_msg_id: answer, bytes: 16, status: 0 };
+        let body = tl_codec::to_bytes(&info);
+        p.client
+            .service(types::MsgDetailedInfo::CONSTRUCTOR_ID, server_id | 5, &body, p.clock.now())
+            .unwrap();
+    }
+    let mut out = Vec::new();
+    p.client.flush(&mut p.rng, &mut out).unwrap();
+    let m = decrypt_message(&key, Side::Client, 0x1234, &mut out).unwrap();
+    let ack: types::MsgsAck = tl_codec::from_bytes(m.body).unwrap();
+    assert_eq!(ack.msg_ids, vec![received], "once, and only for what arrived");
+}
