@@ -125,7 +125,7 @@ impl ReplayWindow {
         }
         if let Some(now) = now_secs {
             let t = id >> 32;
-            if t > now + MAX_AHEAD || t < now - MAX_BEHIND {
+            if t > now.saturating_add(MAX_AHEAD) || t < now.saturating_sub(MAX_BEHIND) {
                 return Err(IdError::TimeWindow);
             }
         }
@@ -191,5 +191,8 @@ mod tests {
         assert_eq!(w.check((1_700_000_020i64 << 32) | 1, true, now), Ok(()));
         assert_eq!(w.check(base + 4, false, None), Err(IdError::Replay));
         assert_eq!(w.check(base + 6, false, None), Err(IdError::Parity));
+        // Extreme clocks are refused, never an overflow.
+        assert_eq!(w.check(base + 17, true, Some(i64::MIN)), Err(IdError::TimeWindow));
+        assert_eq!(w.check(base + 17, true, Some(i64::MAX)), Err(IdError::TimeWindow));
     }
 }

@@ -286,7 +286,7 @@ impl Core {
     ) -> Result<(MessageHeader, &'f [u8]), SessionError> {
         let peer = if self.side == Side::Client { Side::Server } else { Side::Client };
         let msg = decrypt_message(&self.key, peer, self.session_id, frame).map_err(SessionError::Decrypt)?;
-        let now_secs = self.synced.then(|| now.as_secs() as i64 + self.ids.offset());
+        let now_secs = self.synced.then(|| (now.as_secs() as i64).saturating_add(self.ids.offset()));
         let id = msg.header.msg_id;
         match self.window.check(id, self.peer_odd(), now_secs) {
             // The guidelines let bad_server_salt and bad_msg_notification through despite a
@@ -307,7 +307,7 @@ impl Core {
 
     /// Checks an id inside a container, like the container's own.
     fn check_inner(&mut self, id: i64, now: std::time::Duration) -> Result<(), SessionError> {
-        let now_secs = self.synced.then(|| now.as_secs() as i64 + self.ids.offset());
+        let now_secs = self.synced.then(|| (now.as_secs() as i64).saturating_add(self.ids.offset()));
         self.window.check(id, self.peer_odd(), now_secs).map_err(SessionError::MsgId)
     }
 
@@ -526,7 +526,7 @@ impl<C: Clock> Session<C> {
 
     /// Switches to a future salt once the current time is inside its validity.
     fn rotate_salt(&mut self, now: std::time::Duration) {
-        let t = now.as_secs() as i64 + self.core.ids.offset();
+        let t = (now.as_secs() as i64).saturating_add(self.core.ids.offset());
         self.salts.retain(|&(_, until, _)| i64::from(until) > t);
         if let Some(&(_, _, salt)) = self.salts.iter().find(|&&(since, _, _)| i64::from(since) <= t) {
             self.core.salt = salt;

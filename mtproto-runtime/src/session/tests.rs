@@ -690,3 +690,18 @@ fn detailed_info_about_a_received_answer_is_acknowledged() {
     let ack: types::MsgsAck = tl_codec::from_bytes(m.body).unwrap();
     assert_eq!(ack.msg_ids, vec![received], "once, and only for what arrived");
 }
+
+#[test]
+fn extreme_time_offsets_never_overflow() {
+    for offset in [i64::MAX, i64::MIN] {
+        let mut p = pair();
+        p.client.ping(1);
+        p.up();
+        p.client.set_time_offset(offset);
+        let mut out = Vec::new();
+        p.server.flush(&mut p.rng, &mut out).unwrap();
+        assert_eq!(p.client.receive(&mut out), Err(SessionError::MsgId(IdError::TimeWindow)));
+        p.client.ping(2);
+        p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    }
+}
