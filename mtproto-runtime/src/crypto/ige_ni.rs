@@ -87,39 +87,82 @@ unsafe fn store(block: &mut [u8], v: __m128i) {
     _mm_storeu_si128(block.as_mut_ptr().cast(), v)
 }
 
-/// Encrypts `buf` in place (its length a multiple of 16; a trailing partial block is left alone); `iv` as in [`super::ige::ige_encrypt`].
+/// The two directions of the cipher: one middle round and the last round, each ending with an
+/// XOR of its key.
+trait Rounds {
+    unsafe fn round(s: __m128i, key: __m128i) -> __m128i;
+    unsafe fn last(s: __m128i, key: __m128i) -> __m128i;
+}
+
+struct Enc;
+struct Dec;
+
+impl Rounds for Enc {
+    #[inline(always)]
+    unsafe fn round(s: __m128i, key: __m128i) -> __m128i {
+        _mm_aesenc_si128(s, key)
+    }
+    #[inline(always)]
+    unsafe fn last(s: __m128i, key: __m128i) -> __m128i {
+        _mm_aesenclast_si128(s, key)
+    }
+}
+
+impl Rounds for Dec {
+    #[inline(always)]
+    unsafe fn round(s: __m128i, key: __m128i) -> __m128i {
+        _mm_aesdec_si128(s, key)
+    }
+    #[inline(always)]
+    unsafe fn last(s: __m128i, key: __m128i) -> __m128i {
+        _mm_aesdeclast_si128(s, key)
+    }
+}
+
+/// The folded IGE chain, the same in both directions: `out_i = F(in_i ^ out_{i-1}) ^ in_{i-1}`,
+/// where `out_0` is `iv_in` (XORed into the first input) and `in_0` is `iv_out` (XORed into the
+/// first output). Encryption reads plaintext and writes ciphertext; decryption the reverse.
+#[inline(always)]
+unsafe fn chain<R: Rounds>(buf: &mut [u8], keys: &[__m128i; 15], iv_in: __m128i, iv_out: __m128i) {
+    let mut chunks = buf.chunks_exact_mut(16);
+    let Some(mut current) = chunks.next() else { return };
+    let mut prev_input = iv_out;
+    let mut input = load(current);
+    // Round 0 (the key XOR) of the first block, with the IV's half that stands for `out_0`.
+    let mut x = _mm_xor_si128(_mm_xor_si128(input, iv_in), keys[0]);
+    loop {
+        let mut s = x;
+        for k in &keys[1..14] {
+            s = R::round(s, *k);
+        }
+        let last = _mm_xor_si128(keys[14], prev_input);
+        store(current, R::last(s, last));
+        let Some(next_chunk) = chunks.next() else { return };
+        let next = load(next_chunk);
+        x = R::last(s, _mm_xor_si128(last, _mm_xor_si128(next, keys[0])));
+        prev_input = input;
+        input = next;
+        current = next_chunk;
+    }
+}
+
+/// Encrypts `buf` in place (its length a multiple of 16; a trailing partial block is left
+/// alone); `iv` as in [`super::ige::ige_encrypt`].
 ///
 /// # Safety
 /// The CPU must support AES-NI ([`available`]).
 #[target_feature(enable = "aes")]
 pub unsafe fn encrypt(buf: &mut [u8], key: &[u8; 32], iv: &[u8; 32]) {
-    let rk = expand_key(key);
-    let mut chunks = buf.chunks_exact_mut(16);
-    let Some(mut current) = chunks.next() else { return };
-    let mut prev_plain = _mm_loadu_si128(iv[16..].as_ptr().cast());
-    let mut plain = load(current);
-    // Round 0 (the key XOR) of the first block, with the IV's ciphertext half.
-    let mut x = _mm_xor_si128(_mm_xor_si128(plain, _mm_loadu_si128(iv.as_ptr().cast())), rk[0]);
-    loop {
-        let mut s = x;
-        for k in &rk[1..14] {
-            s = _mm_aesenc_si128(s, *k);
-        }
-        let last = _mm_xor_si128(rk[14], prev_plain);
-        store(current, _mm_aesenclast_si128(s, last));
-        let Some(next_chunk) = chunks.next() else { return };
-        let next = load(next_chunk);
-        x = _mm_aesenclast_si128(s, _mm_xor_si128(last, _mm_xor_si128(next, rk[0])));
-        prev_plain = plain;
-        plain = next;
-        current = next_chunk;
-    }
+    let keys = expand_key(key);
+    let (prev_cipher, prev_plain) =
+        (_mm_loadu_si128(iv.as_ptr().cast()), _mm_loadu_si128(iv[16..].as_ptr().cast()));
+    chain::<Enc>(buf, &keys, prev_cipher, prev_plain);
 }
 
 /// Decrypts `buf` in place (length as for [`encrypt`]); `iv` as in [`super::ige::ige_decrypt`].
 ///
-/// The same folding with the roles swapped: `p_i = D(c_i ^ p_{i-1}) ^ c_{i-1}`, and the equivalent
-/// inverse cipher's last round XORs the first encryption round key.
+/// The same chain with the roles swapped: `p_i = D(c_i ^ p_{i-1}) ^ c_{i-1}`, where the
+/// equivalent inverse cipher's last round XORs the first encryption round key.
 ///
 /// # Safety
 /// The CPU must support AES-NI ([`available`]).
@@ -132,25 +175,9 @@ pub unsafe fn decrypt(buf: &mut [u8], key: &[u8; 32], iv: &[u8; 32]) {
         dk[r] = _mm_aesimc_si128(ek[14 - r]);
     }
     dk[14] = ek[0];
-    let mut chunks = buf.chunks_exact_mut(16);
-    let Some(mut current) = chunks.next() else { return };
-    let mut prev_cipher = _mm_loadu_si128(iv.as_ptr().cast());
-    let mut cipher = load(current);
-    let mut x = _mm_xor_si128(_mm_xor_si128(cipher, _mm_loadu_si128(iv[16..].as_ptr().cast())), dk[0]);
-    loop {
-        let mut s = x;
-        for k in &dk[1..14] {
-            s = _mm_aesdec_si128(s, *k);
-        }
-        let last = _mm_xor_si128(dk[14], prev_cipher);
-        store(current, _mm_aesdeclast_si128(s, last));
-        let Some(next_chunk) = chunks.next() else { return };
-        let next = load(next_chunk);
-        x = _mm_aesdeclast_si128(s, _mm_xor_si128(last, _mm_xor_si128(next, dk[0])));
-        prev_cipher = cipher;
-        cipher = next;
-        current = next_chunk;
-    }
+    let (prev_cipher, prev_plain) =
+        (_mm_loadu_si128(iv.as_ptr().cast()), _mm_loadu_si128(iv[16..].as_ptr().cast()));
+    chain::<Dec>(buf, &dk, prev_plain, prev_cipher);
 }
 
 #[cfg(test)]
