@@ -132,16 +132,16 @@ impl From<RawObject<'_>> for RawObjectBuf {
     }
 }
 
+/// Encodes as its borrowed view.
 impl Encode for RawObjectBuf {
     #[inline]
     fn encoded_len(&self) -> usize {
-        4 + self.body.len()
+        self.as_raw().encoded_len()
     }
 
     #[inline]
     fn encode<O: Output + ?Sized>(&self, out: &mut O) {
-        out.put_u32(self.id);
-        out.put(&self.body);
+        self.as_raw().encode(out)
     }
 }
 
