@@ -96,6 +96,14 @@ impl<'a, T: Decode<'a>> DecodeBare<'a> for Vec<T> {
         // The count is checked against the remaining input before anything is allocated.
         let count = r.read_count(T::MIN_SIZE)?;
         let mut items: Vec<T> = Vec::with_capacity(count);
+        if core::mem::size_of::<T>() == 0 {
+            // Every zero-sized slot has the same address as any other zero-sized value, so the
+            // address check below would prove nothing: such values are moved in.
+            for _ in 0..count {
+                items.push(T::decode(r)?);
+            }
+            return Ok(items);
+        }
         for _ in 0..count {
             // Each element is decoded in place in the spare capacity (never short: capacity ≥
             // count), not moved in.

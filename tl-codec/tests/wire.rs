@@ -248,3 +248,34 @@ fn outputs() {
     // One exact allocation.
     assert_eq!(to_bytes(&v).capacity(), 20);
 }
+
+/// A zero-sized type whose `decode_into` hands back some other value instead of writing its
+/// slot: vectors and boxes must not take the slot's address as proof of initialization, since
+/// every zero-sized value shares it.
+mod zero_sized_decode_into {
+    use core::mem::MaybeUninit;
+    use tl_codec::{Decode, Reader, Result};
+
+    #[derive(Debug, PartialEq)]
+    struct Token;
+
+    impl<'a> Decode<'a> for Token {
+        fn decode(r: &mut Reader<'a>) -> Result<Self> {
+            r.read_u32().map(|_| Token)
+        }
+
+        fn decode_into<'s>(r: &mut Reader<'a>, _slot: &'s mut MaybeUninit<Self>) -> Result<&'s mut Self> {
+            r.read_u32()?;
+            Ok(Box::leak(Box::new(Token)))
+        }
+    }
+
+    #[test]
+    fn vectors_and_boxes_of_zero_sized_values_move_them_in() {
+        let bytes = [0x15, 0xc4, 0xb5, 0x1c, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0];
+        let v: Vec<Token> = tl_codec::from_bytes(&bytes).unwrap();
+        assert_eq!(v, [Token, Token]);
+        let b: Box<Token> = tl_codec::from_bytes(&bytes[8..12]).unwrap();
+        assert_eq!(*b, Token);
+    }
+}
