@@ -116,6 +116,12 @@ impl ReplayWindow {
         self.kept.binary_search(&id).is_ok()
     }
 
+    /// Whether `id` is at or below every id remembered in a full window: [`ReplayWindow::check`]
+    /// would refuse it whether or not it was received.
+    pub fn forgotten(&self, id: i64) -> bool {
+        self.kept.len() == self.capacity && self.kept.front().is_some_and(|&oldest| id <= oldest)
+    }
+
     /// Checks `id` from a peer whose ids are `remainder` modulo 4 (`None`: any odd id), at
     /// server-corrected time `now_secs` (`None` before the clock is synced), and remembers it.
     pub fn check(&mut self, id: i64, odd: bool, now_secs: Option<i64>) -> Result<(), IdError> {
@@ -129,7 +135,7 @@ impl ReplayWindow {
                 return Err(IdError::TimeWindow);
             }
         }
-        if self.kept.len() == self.capacity && self.kept.front().is_some_and(|&oldest| id <= oldest) {
+        if self.forgotten(id) {
             return Err(IdError::Replay);
         }
         // Kept sorted: ids mostly arrive in order, so the insertion point is near the back.
@@ -185,6 +191,8 @@ mod tests {
         // base+1 fell out of the window: anything at or below the oldest kept is refused.
         assert_eq!(w.check(base + 1, true, None), Err(IdError::Replay));
         assert_eq!(w.check(base + 3, true, None), Err(IdError::Replay));
+        assert!(w.forgotten(base + 5) && w.forgotten(base + 3) && !w.forgotten(base + 7));
+        assert!(!ReplayWindow::new(3).forgotten(base + 1), "an empty window has forgotten nothing");
         let now = Some(1_700_000_000);
         assert_eq!(w.check((1_700_000_031i64 << 32) | 1, true, now), Err(IdError::TimeWindow));
         assert_eq!(w.check((1_699_999_600i64 << 32) | 1, true, now), Err(IdError::TimeWindow));

@@ -37,6 +37,11 @@ pub type MsgId = i64;
 const REPLAY_WINDOW: usize = 512;
 /// Most ids one msgs_ack carries.
 const MAX_ACKS: usize = 8192;
+/// Most ids one msg_resend_req carries (the spec's limit per vector of ids).
+const MAX_RESEND_IDS: usize = 8192;
+/// How many answer ids already asked for with msg_resend_req are remembered, so that repeated
+/// msg_detailed_info about one answer does not ask again; the oldest are forgotten first.
+const ASKED_MEMORY: usize = 256;
 
 /// Tunables of a session.
 #[derive(Debug, Clone)]
@@ -243,6 +248,10 @@ struct Core {
     seq: i32,
     window: ReplayWindow,
     acks: Vec<i64>,
+    /// Answer ids to ask the peer to resend in the next flush (one msg_resend_req).
+    resend_ids: Vec<i64>,
+    /// Answer ids asked for already (bounded, oldest first).
+    asked: VecDeque<i64>,
     queue: VecDeque<Queued>,
     config: SessionConfig,
 }
@@ -259,6 +268,8 @@ impl Core {
             seq: 0,
             window: ReplayWindow::new(REPLAY_WINDOW),
             acks: Vec::new(),
+            resend_ids: Vec::new(),
+            asked: VecDeque::new(),
             queue: VecDeque::new(),
             config,
         }
@@ -317,15 +328,44 @@ impl Core {
         }
     }
 
-    /// Acknowledges `msg_id` again if it was received (msg_detailed_info asks for that).
-    fn ack_if_received(&mut self, msg_id: i64) {
-        if self.window.contains(msg_id) && !self.acks.contains(&msg_id) && self.acks.len() < MAX_ACKS {
+    /// Acknowledges `msg_id` (again), once per flush.
+    fn ack_again(&mut self, msg_id: i64) {
+        if !self.acks.contains(&msg_id) && self.acks.len() < MAX_ACKS {
             self.acks.push(msg_id);
         }
     }
 
+    /// Answers msg_detailed_info / msg_new_detailed_info about the peer's message `msg_id`:
+    /// acknowledged again if it arrived, else asked for with msg_resend_req, once.
+    fn answer_detailed_info(&mut self, msg_id: i64) {
+        if self.window.contains(msg_id) {
+            self.ack_again(msg_id);
+            return;
+        }
+        // Not one of the peer's ids: nothing we could ask for.
+        let peer_parity = if self.peer_odd() { msg_id & 1 == 1 } else { msg_id & 3 == 0 };
+        if !peer_parity {
+            return;
+        }
+        // Below the replay window a resent copy would be refused as a replay, so asking is
+        // useless; acknowledging it stops the peer from announcing it again. (The request it
+        // answers stays pending and goes out again after a reconnect.)
+        if self.window.forgotten(msg_id) {
+            self.ack_again(msg_id);
+            return;
+        }
+        if self.asked.contains(&msg_id) || self.resend_ids.len() >= MAX_RESEND_IDS {
+            return;
+        }
+        if self.asked.len() >= ASKED_MEMORY {
+            self.asked.pop_front();
+        }
+        self.asked.push_back(msg_id);
+        self.resend_ids.push(msg_id);
+    }
+
     fn has_output(&self) -> bool {
-        !self.queue.is_empty() || !self.acks.is_empty()
+        !self.queue.is_empty() || !self.acks.is_empty() || !self.resend_ids.is_empty()
     }
 
     /// Packs what is queued (and pending acks) into one encrypted message appended to `out`.
@@ -336,6 +376,7 @@ impl Core {
         rng: &mut dyn Random,
         out: &mut Vec<u8>,
     ) -> Result<Vec<Sent>, SessionError> {
+        // (request, msg_id, seq_no, body, awaits an answer tracked as a request)
         let mut parts: Vec<(MsgId, i64, i32, Vec<u8>, bool)> = Vec::new();
         let mut size = wire::CONTAINER_HEADER;
         if !self.acks.is_empty() {
@@ -344,6 +385,18 @@ impl Core {
             size += wire::MESSAGE_HEADER + body.len();
             let id = self.ids.next(now);
             let seq = self.seq_no(false);
+            parts.push((0, id, seq, body, false));
+        }
+        if !self.resend_ids.is_empty() {
+            // Content-related by the spec's definition (everything but acks and containers
+            // needs an acknowledgement; the resent answers are that), yet not tracked as a
+            // request: it has no Return type and is not resent. An answer lost again is
+            // announced again by the peer, or comes with the request's resend after a reconnect.
+            let ids = std::mem::take(&mut self.resend_ids);
+            let body = tl_codec::to_bytes(&types::MsgResendReq { msg_ids: ids });
+            size += wire::MESSAGE_HEADER + body.len();
+            let id = self.ids.next(now);
+            let seq = self.seq_no(true);
             parts.push((0, id, seq, body, false));
         }
         while let Some(q) = self.queue.front() {
@@ -548,6 +601,9 @@ impl<C: Clock> Session<C> {
         self.core.session_id = session_id;
         self.core.seq = 0;
         self.core.acks.clear();
+        // Answers of the old session are not the new one's to resend.
+        self.core.resend_ids.clear();
+        self.core.asked.clear();
         self.salts.clear();
     }
 
@@ -743,16 +799,15 @@ impl<C: Clock> Session<C> {
                 self.salts = fs.salts.iter().map(|s| (s.0.valid_since, s.0.valid_until, s.0.salt)).collect();
                 self.complete(fs.req_msg_id, Ok(body.to_vec()));
             }
-            // The server asks for an acknowledgement of an answer it sent: given if the answer
-            // arrived. (One that did not is not re-requested: the request stays pending and is
-            // resent after a reconnect.)
+            // The server announces an answer it sent: acknowledged if it arrived, else asked
+            // for with msg_resend_req (once); the resent answer is then handled as any other.
             types::MsgDetailedInfo::CONSTRUCTOR_ID => {
                 let info: types::MsgDetailedInfo = from_bytes(body)?;
-                self.core.ack_if_received(info.answer_msg_id);
+                self.core.answer_detailed_info(info.answer_msg_id);
             }
             types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {
                 let info: types::MsgNewDetailedInfo = from_bytes(body)?;
-                self.core.ack_if_received(info.answer_msg_id);
+                self.core.answer_detailed_info(info.answer_msg_id);
             }
             types::MsgsAck::CONSTRUCTOR_ID => {}
             _ => self.events.push_back(Event::Unsolicited(body.to_vec())),

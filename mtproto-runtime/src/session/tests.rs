@@ -684,11 +684,132 @@ fn detailed_info_about_a_received_answer_is_acknowledged() {
             .service(types::MsgDetailedInfo::CONSTRUCTOR_ID, server_id | 5, &body, p.clock.now())
             .unwrap();
     }
+    let sent = flushed(&mut p);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let ack: types::MsgsAck = tl_codec::from_bytes(&sent[0].2).unwrap();
+    assert_eq!(ack.msg_ids, vec![received], "once, and only for what arrived");
+    // What did not arrive is asked for, once, in a content-related message.
+    let ask: types::MsgResendReq = tl_codec::from_bytes(&sent[1].2).unwrap();
+    assert_eq!(ask.msg_ids, vec![never]);
+    assert_eq!(sent[1].1 & 1, 1, "content-related seq_no");
+}
+
+/// Flushes the client once and returns its messages as (msg_id, seq_no, body), unpacking a
+/// container.
+fn flushed(p: &mut Pair) -> Vec<(i64, i32, Vec<u8>)> {
+    use crate::encrypted::decrypt_message;
     let mut out = Vec::new();
     p.client.flush(&mut p.rng, &mut out).unwrap();
+    let key = AuthKey::from_bytes([0x5a; 256]);
     let m = decrypt_message(&key, Side::Client, 0x1234, &mut out).unwrap();
-    let ack: types::MsgsAck = tl_codec::from_bytes(m.body).unwrap();
-    assert_eq!(ack.msg_ids, vec![received], "once, and only for what arrived");
+    match wire::constructor(m.body) {
+        Some(wire::MSG_CONTAINER) => wire::read_container(m.body)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.msg_id, i.seq_no, i.body.to_vec()))
+            .collect(),
+        _ => vec![(m.header.msg_id, m.header.seq_no, m.body.to_vec())],
+    }
+}
+
+/// Feeds the client msg_detailed_info about the answer `answer_msg_id` to its request `msg_id`.
+fn detailed_info(p: &mut Pair, msg_id: i64, answer_msg_id: i64, server_msg_id: i64) {
+    use tl_codec::Identifiable;
+    let body = tl_codec::to_bytes(&types::MsgDetailedInfo { msg_id, answer_msg_id, bytes: 64, status: 0 });
+    p.client.service(types::MsgDetailedInfo::CONSTRUCTOR_ID, server_msg_id, &body, p.clock.now()).unwrap();
+}
+
+/// The ids of the msg_resend_req among `sent`, if there is one.
+fn resend_req(sent: &[(i64, i32, Vec<u8>)]) -> Option<Vec<i64>> {
+    use tl_codec::Identifiable;
+    sent.iter()
+        .find(|m| wire::constructor(&m.2) == Some(types::MsgResendReq::CONSTRUCTOR_ID))
+        .map(|m| tl_codec::from_bytes::<types::MsgResendReq>(&m.2).unwrap().msg_ids)
+}
+
+#[test]
+fn detailed_info_about_an_unseen_answer_asks_for_it_and_the_answer_is_routed() {
+    let mut p = pair();
+    let req = p.client.invoke(&functions::GetFutureSalts { num: 2 });
+    p.up();
+    let request = p.server.poll_request().unwrap();
+    p.down(); // new_session_created only: the answer is "lost".
+    p.events();
+    let answer = ((T0 as i64) << 32) | 0x201;
+    detailed_info(&mut p, request.msg_id, answer, ((T0 as i64) << 32) | 0x205);
+    assert!(p.client.wants_flush());
+    let sent = flushed(&mut p);
+    assert_eq!(resend_req(&sent), Some(vec![answer]), "{sent:?}");
+    let ask = sent.iter().find(|m| resend_req(std::slice::from_ref(m)).is_some()).unwrap();
+    assert_eq!(ask.1 & 1, 1, "content-related seq_no");
+    assert!(!p.client.pending.contains_key(&ask.0), "not tracked as a request");
+    assert_eq!(p.client.pending(), 1, "only the request itself");
+    // The server resends the answer; it completes the request as usual.
+    p.server.respond(request.msg_id, &[1, 2, 3, 4]);
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(vec![1, 2, 3, 4]))]);
+    assert_eq!(p.client.pending(), 0);
+}
+
+#[test]
+fn an_answer_is_asked_for_once_and_asks_in_one_flush_are_batched() {
+    use tl_codec::Identifiable;
+    let mut p = pair();
+    p.client.ping(1);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    let sent = *p.client.pending.keys().next().unwrap();
+    let base = (T0 as i64) << 32;
+    let answers = [base | 0x101, base | 0x105, base | 0x109];
+    for (i, &a) in answers.iter().enumerate() {
+        detailed_info(&mut p, sent, a, base | (0x301 + 4 * i as i64));
+    }
+    // The same answer announced again (plain and "new" detailed info) adds nothing.
+    detailed_info(&mut p, sent, answers[0], base | 0x311);
+    let info = types::MsgNewDetailedInfo { answer_msg_id: answers[2], bytes: 64, status: 0 };
+    let body = tl_codec::to_bytes(&info);
+    p.client.service(types::MsgNewDetailedInfo::CONSTRUCTOR_ID, base | 0x319, &body, p.clock.now()).unwrap();
+    let ids = resend_req(&flushed(&mut p)).unwrap();
+    assert_eq!(ids, answers, "one msg_resend_req, each id once");
+    assert!(!p.client.wants_flush());
+    // Announced again after the ask went out: not asked twice.
+    detailed_info(&mut p, sent, answers[1], base | 0x315);
+    assert!(!p.client.wants_flush(), "asked already");
+    assert_eq!(p.client.pending(), 1);
+}
+
+#[test]
+fn what_cannot_be_asked_for_is_not() {
+    let mut p = pair();
+    let base = (T0 as i64) << 32;
+    // A client-parity id is not the server's to resend.
+    detailed_info(&mut p, 4, base | 0x100, base | 1);
+    assert!(!p.client.wants_flush());
+    // Below a full replay window a resent copy would be refused: acknowledged instead.
+    for i in 0..REPLAY_WINDOW as i64 {
+        p.client.core.window.check(base | (0x1001 + 4 * i), true, None).unwrap();
+    }
+    detailed_info(&mut p, 4, base | 0x801, base | 5);
+    let sent = flushed(&mut p);
+    assert_eq!(resend_req(&sent), None);
+    let ack: types::MsgsAck = tl_codec::from_bytes(&sent[0].2).unwrap();
+    assert_eq!(ack.msg_ids, vec![base | 0x801]);
+}
+
+#[test]
+fn asked_ids_are_remembered_within_a_bound() {
+    let mut p = pair();
+    let base = (T0 as i64 + 1) << 32;
+    let id = |i: usize| base | (1 + 4 * i as i64);
+    for i in 0..=ASKED_MEMORY {
+        detailed_info(&mut p, 4, id(i), base | 0x8000_0001);
+    }
+    assert_eq!(resend_req(&flushed(&mut p)).unwrap().len(), ASKED_MEMORY + 1);
+    assert_eq!(p.client.core.asked.len(), ASKED_MEMORY, "bounded");
+    // The oldest was forgotten and may be asked for again; the newest is remembered.
+    detailed_info(&mut p, 4, id(ASKED_MEMORY), base | 0x8000_0005);
+    assert!(!p.client.wants_flush());
+    detailed_info(&mut p, 4, id(0), base | 0x8000_0009);
+    assert_eq!(resend_req(&flushed(&mut p)), Some(vec![id(0)]));
 }
 
 #[test]
