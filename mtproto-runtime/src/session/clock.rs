@@ -122,6 +122,11 @@ impl ReplayWindow {
         self.kept.len() == self.capacity && self.kept.front().is_some_and(|&oldest| id <= oldest)
     }
 
+    /// The highest id remembered.
+    pub fn newest(&self) -> Option<i64> {
+        self.kept.back().copied()
+    }
+
     /// Checks `id` from a peer whose ids are `remainder` modulo 4 (`None`: any odd id), at
     /// server-corrected time `now_secs` (`None` before the clock is synced), and remembers it.
     pub fn check(&mut self, id: i64, odd: bool, now_secs: Option<i64>) -> Result<(), IdError> {

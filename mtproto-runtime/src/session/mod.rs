@@ -364,6 +364,22 @@ impl Core {
         self.resend_ids.push(msg_id);
     }
 
+    /// The msgs_state_info status byte of the peer's message `msg_id`: 1 nothing known (too
+    /// old, or not the peer's parity), 2 not received (within the ids remembered), 3 not
+    /// received (above them), 4 received. The flags (+8 acked, ...) are not tracked.
+    fn msg_state(&self, msg_id: i64) -> u8 {
+        let peer_parity = if self.peer_odd() { msg_id & 1 == 1 } else { msg_id & 3 == 0 };
+        if self.window.contains(msg_id) {
+            4
+        } else if !peer_parity || self.window.forgotten(msg_id) {
+            1
+        } else if self.window.newest().is_none_or(|newest| msg_id > newest) {
+            3
+        } else {
+            2
+        }
+    }
+
     fn has_output(&self) -> bool {
         !self.queue.is_empty() || !self.acks.is_empty() || !self.resend_ids.is_empty()
     }
@@ -808,6 +824,19 @@ impl<C: Clock> Session<C> {
             types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {
                 let info: types::MsgNewDetailedInfo = from_bytes(body)?;
                 self.core.answer_detailed_info(info.answer_msg_id);
+            }
+            // The server asks what became of its messages: one status byte per id. The answer is
+            // itself the acknowledgement, so it is not content-related.
+            types::MsgsStateReq::CONSTRUCTOR_ID => {
+                let req: types::MsgsStateReq = from_bytes(body)?;
+                let info: Vec<u8> = req.msg_ids.iter().map(|&id| self.core.msg_state(id)).collect();
+                let reply = types::MsgsStateInfo { req_msg_id: msg_id, info: &info };
+                self.core.queue.push_back(Queued {
+                    request: 0,
+                    msg_id: None,
+                    body: tl_codec::to_bytes(&reply),
+                    content_related: false,
+                });
             }
             types::MsgsAck::CONSTRUCTOR_ID => {}
             _ => self.events.push_back(Event::Unsolicited(body.to_vec())),

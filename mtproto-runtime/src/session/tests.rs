@@ -826,3 +826,34 @@ fn extreme_time_offsets_never_overflow() {
         p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
     }
 }
+
+#[test]
+fn msgs_state_req_is_answered_with_one_status_byte_per_id() {
+    use tl_codec::Identifiable;
+    let mut p = pair();
+    let base = (T0 as i64) << 32;
+    for i in [1, 9] {
+        p.client.core.window.check(base | i, true, None).unwrap();
+    }
+    // received, between the received ones, above them, a client's id.
+    let ids = vec![base | 9, base | 5, base | 0x101, base | 4];
+    let body = tl_codec::to_bytes(&types::MsgsStateReq { msg_ids: ids });
+    p.client.service(types::MsgsStateReq::CONSTRUCTOR_ID, base | 0x201, &body, p.clock.now()).unwrap();
+    let sent = flushed(&mut p);
+    assert_eq!(sent.len(), 1);
+    let info: types::MsgsStateInfo<'_> = tl_codec::from_bytes(&sent[0].2).unwrap();
+    assert_eq!((info.req_msg_id, info.info), (base | 0x201, &[4u8, 2, 3, 1][..]));
+    assert_eq!(sent[0].1 & 1, 0, "not content-related");
+    assert_eq!(p.client.pending(), 0);
+    // Below a full window nothing is known.
+    for i in 0..REPLAY_WINDOW as i64 {
+        p.client.core.window.check(base | (0x1001 + 4 * i), true, None).unwrap();
+    }
+    assert_eq!(p.client.core.msg_state(base | 9), 1);
+    // A truncated request is refused without an answer.
+    assert!(p
+        .client
+        .service(types::MsgsStateReq::CONSTRUCTOR_ID, base | 0x205, &body[..body.len() - 4], p.clock.now())
+        .is_err());
+    assert!(!p.client.wants_flush());
+}
