@@ -2,6 +2,7 @@
 //! meaning (`Vector<int>`, never `Vector int`), so equal texts mean equal declarations.
 
 use std::fmt::Write;
+use tl_parser::write;
 use tl_parser::{Definition, FlagRef, GenericParam, Param, ParamKind, TypeRef};
 
 /// An id as 8 lowercase hex digits, the way reports show it.
@@ -9,38 +10,11 @@ pub fn hex(id: u32) -> String {
     format!("{id:08x}")
 }
 
-/// `Vector<InputPeer>`, `%Message`, `!X`.
+/// `Vector<InputPeer>`, `%Message`, `!X` (tl-parser's writer, `…` past its depth bound).
 pub fn type_text(ty: &TypeRef<'_>) -> String {
     let mut out = String::new();
-    type_into(ty, &mut out, 0);
+    write::write_type(ty, &mut out);
     out
-}
-
-/// Nesting beyond this is written as `…`: a hostile schema must not overflow the stack.
-const MAX_DEPTH: usize = 32;
-
-fn type_into(ty: &TypeRef<'_>, out: &mut String, depth: usize) {
-    if depth > MAX_DEPTH {
-        out.push('…');
-        return;
-    }
-    if ty.percent {
-        out.push('%');
-    }
-    if ty.bang {
-        out.push('!');
-    }
-    out.push_str(&ty.name);
-    if !ty.args.is_empty() {
-        out.push('<');
-        for (i, a) in ty.args.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            type_into(a, out, depth + 1);
-        }
-        out.push('>');
-    }
 }
 
 /// `flags.3`.
@@ -51,44 +25,8 @@ pub fn flag_text(flag: &FlagRef<'_>) -> String {
 /// The parameter's type with its condition: `#`, `flags.3?Vector<int>`, `[ a:int b:long ]`.
 pub fn param_type_text(p: &Param<'_>) -> String {
     let mut out = String::new();
-    param_type_into(p, &mut out, 0);
+    write::write_param_type(&p.kind, &mut out);
     out
-}
-
-fn param_type_into(p: &Param<'_>, out: &mut String, depth: usize) {
-    match &p.kind {
-        ParamKind::Nat => out.push('#'),
-        ParamKind::Typed { ty, flag } => {
-            if let Some(f) = flag {
-                let _ = write!(out, "{}.{}?", f.field, f.bit);
-            }
-            type_into(ty, out, depth);
-        }
-        ParamKind::Repeat { count, params } => {
-            if let Some(n) = count {
-                let _ = write!(out, "{n}*");
-            }
-            out.push('[');
-            if depth > MAX_DEPTH {
-                out.push_str(" … ");
-            } else {
-                for inner in params {
-                    out.push(' ');
-                    param_into(inner, out, depth + 1);
-                }
-                out.push(' ');
-            }
-            out.push(']');
-        }
-    }
-}
-
-fn param_into(p: &Param<'_>, out: &mut String, depth: usize) {
-    if let Some(n) = &p.name {
-        out.push_str(n);
-        out.push(':');
-    }
-    param_type_into(p, out, depth);
 }
 
 /// `{X:Type}` for every generic, space separated.
@@ -103,6 +41,9 @@ pub fn generics_text(generics: &[GenericParam<'_>]) -> String {
     out
 }
 
+/// Comparisons nested deeper than this report "different" instead of recursing further.
+const MAX_DEPTH: usize = 32;
+
 /// `name#id {X:Type} p:T ... = R`.
 pub fn declaration(def: &Definition<'_>) -> String {
     let mut out = String::with_capacity(64);
@@ -112,10 +53,10 @@ pub fn declaration(def: &Definition<'_>) -> String {
     }
     for p in &def.params {
         out.push(' ');
-        param_into(p, &mut out, 0);
+        write::write_param(p, &mut out);
     }
     out.push_str(" = ");
-    type_into(&def.ty, &mut out, 0);
+    write::write_type(&def.ty, &mut out);
     out
 }
 

@@ -171,45 +171,73 @@ fn declaration(def: &Definition<'_>, out: &mut String) {
     }
     for p in &def.params {
         out.push(' ');
-        param(p, out);
+        param(p, out, 0);
     }
     out.push_str(" = ");
     result_type(def, out);
     out.push(';');
 }
 
-fn param(p: &Param<'_>, out: &mut String) {
+/// Nesting deeper than any parsed model can hold (the parsers stop at 32 levels) is written as
+/// `…`: the writers stay lossless for every parsed schema, and a hand-built model nested past
+/// this cannot overflow the stack.
+pub const MAX_WRITE_DEPTH: usize = 64;
+
+/// One type reference in TL: `Vector<InputPeer>`, `%Message`, `!X`.
+pub fn write_type(ty: &TypeRef<'_>, out: &mut String) {
+    type_ref(ty, out, 0);
+}
+
+/// One parameter in TL: `peer:InputPeer`, `flags.3?Vector<int>`, `#`, `[ a:int ]`.
+pub fn write_param(p: &Param<'_>, out: &mut String) {
+    param(p, out, 0);
+}
+
+fn param(p: &Param<'_>, out: &mut String, depth: usize) {
     if let Some(n) = &p.name {
         out.push_str(n);
         out.push(':');
     }
-    param_kind(&p.kind, out);
+    param_kind(&p.kind, out, depth);
 }
 
-fn param_kind(kind: &ParamKind<'_>, out: &mut String) {
+/// A parameter's type with its condition, without its name.
+pub fn write_param_type(kind: &ParamKind<'_>, out: &mut String) {
+    param_kind(kind, out, 0);
+}
+
+fn param_kind(kind: &ParamKind<'_>, out: &mut String, depth: usize) {
     match kind {
         ParamKind::Nat => out.push('#'),
         ParamKind::Typed { ty, flag } => {
             if let Some(f) = flag {
                 let _ = write!(out, "{}.{}?", f.field, f.bit);
             }
-            type_ref(ty, out);
+            type_ref(ty, out, depth);
         }
         ParamKind::Repeat { count, params } => {
             if let Some(c) = count {
                 let _ = write!(out, "{c}*");
             }
             out.push('[');
-            for p in params {
-                out.push(' ');
-                param(p, out);
+            if depth >= MAX_WRITE_DEPTH {
+                out.push_str(" …");
+            } else {
+                for p in params {
+                    out.push(' ');
+                    param(p, out, depth + 1);
+                }
             }
             out.push_str(" ]");
         }
     }
 }
 
-fn type_ref(ty: &TypeRef<'_>, out: &mut String) {
+fn type_ref(ty: &TypeRef<'_>, out: &mut String, depth: usize) {
+    if depth > MAX_WRITE_DEPTH {
+        out.push('…');
+        return;
+    }
     if ty.percent {
         out.push('%');
     }
@@ -223,7 +251,7 @@ fn type_ref(ty: &TypeRef<'_>, out: &mut String) {
             if i > 0 {
                 out.push(',');
             }
-            type_ref(a, out);
+            type_ref(a, out, depth + 1);
         }
         out.push('>');
     }
@@ -238,10 +266,10 @@ fn result_type(def: &Definition<'_>, out: &mut String) {
             a.args.is_empty() && !a.percent && !a.bang && def.generics.iter().any(|g| g.name == a.name)
         });
     if !space_form {
-        type_ref(ty, out);
+        type_ref(ty, out, 0);
         return;
     }
-    type_ref(&TypeRef { args: Vec::new(), ..ty.clone() }, out);
+    type_ref(&TypeRef { args: Vec::new(), ..ty.clone() }, out, 0);
     for a in &ty.args {
         out.push(' ');
         out.push_str(&a.name);
@@ -307,7 +335,7 @@ fn json_def(def: &Definition<'_>, out: &mut String) {
         json_str(name, out);
         out.push_str(", \"type\": ");
         buf.clear();
-        param_kind(&p.kind, &mut buf);
+        param_kind(&p.kind, &mut buf, 0);
         json_str(&buf, out);
         out.push('}');
     }

@@ -105,3 +105,28 @@ fn many_type_docs_stay_linear() {
     let out = to_tl(&p.schema);
     assert!(same(&parse_tl(&out).schema, &p.schema));
 }
+
+#[test]
+fn hand_built_nesting_past_the_bound_is_cut_not_overflowed() {
+    let mut ty = TypeRef::simple("int");
+    for _ in 0..10_000 {
+        ty = TypeRef { args: vec![ty], ..TypeRef::simple("Vector") };
+    }
+    let mut out = String::new();
+    super::write_type(&ty, &mut out);
+    assert!(out.contains('…'));
+    assert_eq!(out.matches('<').count(), super::MAX_WRITE_DEPTH + 1);
+    // Dropping a 10 000-deep tree recurses too; unwind it by hand.
+    while let Some(inner) = ty.args.pop() {
+        ty = inner;
+    }
+    // Within the bound, nothing is cut.
+    let mut shallow = TypeRef::simple("int");
+    for _ in 0..32 {
+        shallow = TypeRef { args: vec![shallow], ..TypeRef::simple("Vector") };
+    }
+    let mut out = String::new();
+    super::write_type(&shallow, &mut out);
+    assert!(!out.contains('…'));
+    assert_eq!(out.matches('<').count(), 32);
+}
