@@ -35,16 +35,22 @@ pub const fn bytes_encoded_len(len: usize) -> usize {
 #[inline(always)]
 pub fn encode_bytes<O: Output + ?Sized>(data: &[u8], out: &mut O) {
     let len = data.len();
-    let header = if len <= 253 {
-        out.put(&[len as u8]);
-        1
-    } else {
-        assert!(len <= MAX_BYTES_LEN, "TL bytes of {len} bytes exceed the 16 MiB limit");
-        out.put(&[254, len as u8, (len >> 8) as u8, (len >> 16) as u8]);
-        4
-    };
-    out.put(data);
-    out.put_padding((4 - (header + len) % 4) % 4);
+    assert!(len <= MAX_BYTES_LEN, "TL bytes of {len} bytes exceed the 16 MiB limit");
+    let total = bytes_encoded_len(len);
+    // One capacity check for the header, the bytes and the padding.
+    out.reserve(total);
+    // SAFETY: the header, `len` bytes and the padding are `total` bytes, just reserved.
+    unsafe {
+        let header = if len <= 253 {
+            out.put_reserved(&[len as u8]);
+            1
+        } else {
+            out.put_u32_reserved(254 | (len as u32) << 8);
+            4
+        };
+        out.put_reserved(data);
+        out.put_padding_reserved(total - header - len);
+    }
 }
 
 /// A TL `string` borrowed from the input: the exact bytes, readable as `&str` when they are

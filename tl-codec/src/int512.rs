@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::output::Output;
 use crate::reader::Reader;
-use crate::traits::{Decode, Encode};
+use crate::traits::{Decode, Encode, FixedLen};
 
 /// The wire size of `int512`.
 pub(crate) const INT512_LEN: usize = 64;
@@ -18,6 +18,17 @@ impl Encode for [u8; INT512_LEN] {
     #[inline]
     fn encode<O: Output + ?Sized>(&self, out: &mut O) {
         out.put(self);
+    }
+}
+
+// SAFETY: `encode` writes exactly 64 bytes.
+unsafe impl FixedLen for [u8; INT512_LEN] {
+    const LEN: usize = INT512_LEN;
+
+    #[inline]
+    unsafe fn encode_reserved<O: Output + ?Sized>(&self, out: &mut O) {
+        // SAFETY: forwarded contract.
+        unsafe { out.put_reserved(self) }
     }
 }
 

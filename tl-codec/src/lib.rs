@@ -67,10 +67,10 @@ use alloc::vec::Vec;
 pub use bytes::{bytes_encoded_len, encode_bytes, TlStr, TlString, MAX_BYTES_LEN};
 pub use error::{BufferTooSmall, Error, ErrorKind, Result};
 pub use object::{sized_object, RawObject, RawObjectBuf};
-pub use output::{Output, SizeCounter, SliceOutput};
+pub use output::{Output, Run, SizeCounter, SliceOutput};
 pub use primitives::{BOOL_FALSE_ID, BOOL_TRUE_ID};
 pub use reader::{Reader, DEFAULT_MAX_DEPTH};
-pub use traits::{Decode, DecodeBare, Encode, EncodeBare, FlagsWord, Function, Identifiable};
+pub use traits::{Decode, DecodeBare, Encode, EncodeBare, FixedLen, FlagsWord, Function, Identifiable};
 pub use vector::{Bare, VECTOR_ID};
 
 #[cfg(feature = "derive")]

@@ -7,7 +7,7 @@ use core::mem::MaybeUninit;
 use crate::error::{ErrorKind, Result};
 use crate::output::Output;
 use crate::reader::Reader;
-use crate::traits::{Decode, DecodeBare, Encode, EncodeBare, Identifiable};
+use crate::traits::{Decode, DecodeBare, Encode, EncodeBare, FixedLen, Identifiable};
 
 /// `boolTrue#997275b5 = Bool`.
 pub const BOOL_TRUE_ID: u32 = 0x9972_75b5;
@@ -15,7 +15,7 @@ pub const BOOL_TRUE_ID: u32 = 0x9972_75b5;
 pub const BOOL_FALSE_ID: u32 = 0xbc79_9737;
 
 macro_rules! int_codec {
-    ($($ty:ty => $size:literal, $read:ident, $put:ident, $wire:ty;)*) => {$(
+    ($($ty:ty => $size:literal, $read:ident, $put:ident, $reserved:ident, $wire:ty;)*) => {$(
         impl Encode for $ty {
             #[inline]
             fn encoded_len(&self) -> usize {
@@ -25,6 +25,17 @@ macro_rules! int_codec {
             #[inline]
             fn encode<O: Output + ?Sized>(&self, out: &mut O) {
                 out.$put(*self as $wire);
+            }
+        }
+
+        // SAFETY: `encode` writes exactly `$size` bytes.
+        unsafe impl FixedLen for $ty {
+            const LEN: usize = $size;
+
+            #[inline]
+            unsafe fn encode_reserved<O: Output + ?Sized>(&self, out: &mut O) {
+                // SAFETY: forwarded contract.
+                unsafe { out.$reserved(*self as $wire) }
             }
         }
 
@@ -40,10 +51,10 @@ macro_rules! int_codec {
 }
 
 int_codec! {
-    i32 => 4, read_u32, put_u32, u32;
-    u32 => 4, read_u32, put_u32, u32;
-    i64 => 8, read_u64, put_u64, u64;
-    u64 => 8, read_u64, put_u64, u64;
+    i32 => 4, read_u32, put_u32, put_u32_reserved, u32;
+    u32 => 4, read_u32, put_u32, put_u32_reserved, u32;
+    i64 => 8, read_u64, put_u64, put_u64_reserved, u64;
+    u64 => 8, read_u64, put_u64, put_u64_reserved, u64;
 }
 
 impl Encode for f64 {
@@ -55,6 +66,17 @@ impl Encode for f64 {
     #[inline]
     fn encode<O: Output + ?Sized>(&self, out: &mut O) {
         out.put_u64(self.to_bits());
+    }
+}
+
+// SAFETY: `encode` writes exactly 8 bytes.
+unsafe impl FixedLen for f64 {
+    const LEN: usize = 8;
+
+    #[inline]
+    unsafe fn encode_reserved<O: Output + ?Sized>(&self, out: &mut O) {
+        // SAFETY: forwarded contract.
+        unsafe { out.put_u64_reserved(self.to_bits()) }
     }
 }
 
@@ -80,6 +102,17 @@ macro_rules! array_codec {
             #[inline]
             fn encode<O: Output + ?Sized>(&self, out: &mut O) {
                 out.put(self);
+            }
+        }
+
+        // SAFETY: `encode` writes exactly `$n` bytes.
+        unsafe impl FixedLen for [u8; $n] {
+            const LEN: usize = $n;
+
+            #[inline]
+            unsafe fn encode_reserved<O: Output + ?Sized>(&self, out: &mut O) {
+                // SAFETY: forwarded contract.
+                unsafe { out.put_reserved(self) }
             }
         }
 
@@ -116,6 +149,17 @@ impl Encode for bool {
     #[inline]
     fn encode<O: Output + ?Sized>(&self, out: &mut O) {
         out.put_u32(if *self { BOOL_TRUE_ID } else { BOOL_FALSE_ID });
+    }
+}
+
+// SAFETY: `encode` writes exactly 4 bytes.
+unsafe impl FixedLen for bool {
+    const LEN: usize = 4;
+
+    #[inline]
+    unsafe fn encode_reserved<O: Output + ?Sized>(&self, out: &mut O) {
+        // SAFETY: forwarded contract.
+        unsafe { out.put_u32_reserved(if *self { BOOL_TRUE_ID } else { BOOL_FALSE_ID }) }
     }
 }
 

@@ -21,6 +21,24 @@ pub trait Encode {
     fn encode<O: Output + ?Sized>(&self, out: &mut O);
 }
 
+/// Types whose encoding is always [`FixedLen::LEN`] bytes (`int`, `long`, `double`, `Bool`,
+/// `int128`, `int256`, `int512`). Encoders write runs of such fields after one
+/// [`Output::reserve`] for the whole run.
+///
+/// # Safety
+/// [`Encode::encode`] and [`FixedLen::encode_reserved`] write exactly `LEN` bytes, and
+/// [`Encode::encoded_len`] returns `LEN`: the reserved writes trust it.
+pub unsafe trait FixedLen: Encode {
+    /// The length of every value's encoding.
+    const LEN: usize;
+
+    /// [`Encode::encode`] with the `*_reserved` writes.
+    ///
+    /// # Safety
+    /// As for [`Output::put_reserved`]: the room for these `LEN` bytes was reserved.
+    unsafe fn encode_reserved<O: Output + ?Sized>(&self, out: &mut O);
+}
+
 /// Types that decode from input living for `'a`, possibly borrowing from it.
 pub trait Decode<'a>: Sized {
     /// A lower bound on the encoded size, used to refuse vector counts that the remaining

@@ -41,38 +41,163 @@ fn fields_len(k: &TokenStream, ctor: &Constructor) -> TokenStream {
     quote!(0usize #(+ #terms)*)
 }
 
-/// Statements writing the constructor's fields (no id), flags words recomputed.
-fn fields_encode(k: &TokenStream, ctor: &Constructor) -> Result<TokenStream, Vec<EmitError>> {
+/// True for the field types with a `FixedLen` impl in `tl-codec`, spelled as both front-ends
+/// spell them. A wrong guess cannot write out of bounds: the generated code names
+/// `FixedLen`, so a type without it does not compile, and `FixedLen` is what the sizes come
+/// from.
+fn is_fixed(ty: &TokenStream) -> bool {
+    let s: String = ty.to_string().split_whitespace().collect();
+    matches!(s.as_str(), "i32" | "u32" | "i64" | "u64" | "f64" | "bool" | "[u8;16]" | "[u8;32]" | "[u8;64]")
+}
+
+/// The constructor id an encoder writes before the fields.
+#[derive(Clone, Copy)]
+enum Lead<'t> {
+    /// None: the bare form.
+    Bare,
+    /// Always this id.
+    Id(&'t TokenStream),
+    /// This id when the const generic `__ID` is true (the one body behind both `encode` and
+    /// `encode_bare`).
+    IfBoxed(&'t TokenStream),
+}
+
+/// One fixed-width write of a run.
+enum RunWrite {
+    /// A `u32` local or literal.
+    U32(TokenStream),
+    /// A flags word's placeholder, whose position goes into the named local.
+    Placeholder(TokenStream),
+    /// A `FixedLen` field, by binding and type.
+    Fixed(TokenStream, TokenStream),
+}
+
+/// The local holding the position of flags field `i`'s placeholder.
+fn flags_at(i: usize) -> TokenStream {
+    let at = quote::format_ident!("__at{}", i);
+    quote!(#at)
+}
+
+/// Statements writing the constructor's fields, after the id `lead` asks for.
+///
+/// - A flags word that optional fields depend on is written as a placeholder and patched at
+///   the end ([`tl_codec::Output::patch_u32`]): each `Option` is then looked at once, setting
+///   its bit as it is written, rather than once for the word and again for the field.
+/// - Runs of fixed-width writes (the id, flags words, non-optional `int`/`long`/... fields)
+///   share one reservation ([`tl_codec::Run`]); optional and variable-width fields write on
+///   their own. Only writes that always happen join a run, so the reservation is exact and
+///   an exactly sized buffer never grows.
+fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<TokenStream, Vec<EmitError>> {
     let owners = resolve_flags(ctor)?;
     let mut stmts = Vec::new();
+    // The pending run: statements computing values (flags words) and the writes.
+    let mut pre: Vec<TokenStream> = Vec::new();
+    let mut run: Vec<RunWrite> = Vec::new();
+    let mut patches: Vec<TokenStream> = Vec::new();
+    let mut conditional_id: Option<&TokenStream> = None;
+    match lead {
+        Lead::Bare => {}
+        Lead::Id(id) => run.push(RunWrite::U32(id.clone())),
+        Lead::IfBoxed(id) => conditional_id = Some(id),
+    }
+    let flush = |stmts: &mut Vec<TokenStream>,
+                 pre: &mut Vec<TokenStream>,
+                 run: &mut Vec<RunWrite>,
+                 conditional_id: &mut Option<&TokenStream>| {
+        stmts.append(pre);
+        let cond = conditional_id.take();
+        if run.is_empty() {
+            if let Some(id) = cond {
+                stmts.push(quote!(if __ID { #k::Output::put_u32(__out, #id); }));
+            }
+            return;
+        }
+        if run.len() == 1 && cond.is_none() {
+            stmts.push(match run.remove(0) {
+                RunWrite::U32(v) => quote!(#k::Output::put_u32(__out, #v);),
+                RunWrite::Placeholder(at) => {
+                    quote!(let #at = #k::Output::position(__out); #k::Output::put_u32(__out, 0u32);)
+                }
+                RunWrite::Fixed(b, ty) => quote!(<#ty as #k::Encode>::encode(#b, __out);),
+            });
+            return;
+        }
+        let sizes: Vec<TokenStream> = run
+            .iter()
+            .map(|w| match w {
+                RunWrite::U32(_) | RunWrite::Placeholder(_) => quote!(4usize),
+                RunWrite::Fixed(_, ty) => quote!(<#ty as #k::FixedLen>::LEN),
+            })
+            .collect();
+        let writes = run.drain(..).map(|w| match w {
+            RunWrite::U32(v) => quote!(__run.put_u32(#v);),
+            RunWrite::Placeholder(at) => quote!(let #at = __run.position(); __run.put_u32(0u32);),
+            RunWrite::Fixed(b, ty) => quote!(__run.put_fixed::<#ty>(#b);),
+        });
+        let (id_len, id_write) = match cond {
+            Some(id) => {
+                (quote!(if __ID { 4usize } else { 0usize } +), quote!(if __ID { __run.put_u32(#id); }))
+            }
+            None => (quote!(), quote!()),
+        };
+        stmts.push(quote! {
+            let mut __run = #k::Run::new(__out, #id_len 0usize #(+ #sizes)*);
+            #id_write
+            #(#writes)*
+        });
+    };
     for (i, f) in ctor.fields.iter().enumerate() {
         let b = binding(i);
         match &f.role {
-            Role::Value(codec) => stmts.push(value_encode(k, &f.ty, codec, &quote!(#b))),
+            Role::Value(Codec::Boxed) if is_fixed(&f.ty) => {
+                run.push(RunWrite::Fixed(quote!(#b), f.ty.clone()))
+            }
+            Role::Value(codec) => {
+                flush(&mut stmts, &mut pre, &mut run, &mut conditional_id);
+                stmts.push(value_encode(k, &f.ty, codec, &quote!(#b)));
+            }
             Role::Flags => {
                 let local = flags_local(i);
-                let bits = ctor.fields.iter().enumerate().filter(|(j, _)| owners[*j] == Some(i)).map(|(j, g)| {
+                let owned = |j: &usize| owners[*j] == Some(i);
+                let true_bits = ctor.fields.iter().enumerate().filter(|(j, _)| owned(j)).map(|(j, g)| {
                     let gb = binding(j);
                     match &g.role {
-                        Role::Optional { bit, .. } => {
-                            quote!(| if ::core::option::Option::is_some(#gb) { 1u32 << #bit } else { 0u32 })
-                        }
                         Role::TrueFlag { bit, .. } => quote!(| if *#gb { 1u32 << #bit } else { 0u32 }),
                         _ => quote!(),
                     }
                 });
-                stmts.push(quote! {
-                    let #local: u32 = 0u32 #(#bits)*;
-                    #k::Output::put_u32(__out, #local);
-                });
+                let patched = ctor
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .any(|(j, g)| owned(&j) && matches!(g.role, Role::Optional { .. }));
+                if patched {
+                    let at = flags_at(i);
+                    pre.push(quote!(let mut #local: u32 = 0u32 #(#true_bits)*;));
+                    run.push(RunWrite::Placeholder(at.clone()));
+                    patches.push(quote!(#k::Output::patch_u32(__out, #at, #local);));
+                } else {
+                    pre.push(quote!(let #local: u32 = 0u32 #(#true_bits)*;));
+                    run.push(RunWrite::U32(quote!(#local)));
+                }
             }
-            Role::Optional { codec, .. } => {
+            Role::Optional { codec, bit, .. } => {
+                flush(&mut stmts, &mut pre, &mut run, &mut conditional_id);
                 let enc = value_encode(k, &f.ty, codec, &quote!(__v));
-                stmts.push(quote!(if let ::core::option::Option::Some(__v) = #b { #enc }));
+                let set = match owners[i] {
+                    Some(o) => {
+                        let local = flags_local(o);
+                        quote!(#local |= 1u32 << #bit;)
+                    }
+                    None => quote!(),
+                };
+                stmts.push(quote!(if let ::core::option::Option::Some(__v) = #b { #set #enc }));
             }
             Role::TrueFlag { .. } => {}
         }
     }
+    flush(&mut stmts, &mut pre, &mut run, &mut conditional_id);
+    stmts.extend(patches);
     Ok(quote!(#(#stmts)*))
 }
 
@@ -87,27 +212,46 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
         Shape::Struct(ctor) => {
             let pat = pattern(&quote!(Self), ctor);
             let len = fields_len(k, ctor);
-            let enc = fields_encode(k, ctor)?;
             match ctor.id {
-                None => out.extend(quote! {
-                    #[automatically_derived]
-                    impl #params #k::Encode for #name #args #wh {
-                        #[inline]
-                        fn encoded_len(&self) -> usize {
-                            let #pat = self;
-                            #len
-                        }
+                None => {
+                    let enc = fields_encode(k, ctor, Lead::Bare)?;
+                    out.extend(quote! {
+                        #[automatically_derived]
+                        impl #params #k::Encode for #name #args #wh {
+                            #[inline]
+                            fn encoded_len(&self) -> usize {
+                                let #pat = self;
+                                #len
+                            }
 
-                        #[inline]
-                        fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                            let #pat = self;
-                            #enc
+                            #[inline]
+                            fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
+                                let #pat = self;
+                                #enc
+                            }
                         }
-                    }
-                }),
+                    })
+                }
                 Some(id) => {
                     let id = id_literal(id);
+                    // One body for the boxed and the bare form, so that the id joins the
+                    // first run of fixed-width writes without the fields being emitted twice.
+                    let enc = fields_encode(k, ctor, Lead::IfBoxed(&id))?;
                     out.extend(quote! {
+                        impl #params #name #args #wh {
+                            /// The encoder behind `Encode` (`__ID`: with the constructor id)
+                            /// and `EncodeBare`.
+                            #[doc(hidden)]
+                            #[inline]
+                            fn __tl_encode<__O: #k::Output + ?::core::marker::Sized, const __ID: bool>(
+                                &self,
+                                __out: &mut __O,
+                            ) {
+                                let #pat = self;
+                                #enc
+                            }
+                        }
+
                         #[automatically_derived]
                         impl #params #k::Encode for #name #args #wh {
                             #[inline]
@@ -117,8 +261,7 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                             #[inline]
                             fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                                #k::Output::put_u32(__out, #id);
-                                <Self as #k::EncodeBare>::encode_bare(self, __out);
+                                self.__tl_encode::<__O, true>(__out);
                             }
                         }
 
@@ -137,8 +280,7 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                             #[inline]
                             fn encode_bare<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                                let #pat = self;
-                                #enc
+                                self.__tl_encode::<__O, false>(__out);
                             }
                         }
                     });
@@ -157,13 +299,15 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         let pat = pattern(&quote!(Self::#vname), ctor);
                         let id = id_literal(ctor.id.unwrap_or_default());
                         let len = fields_len(k, ctor);
-                        let enc = fields_encode(k, ctor)?;
+                        let boxed = fields_encode(k, ctor, Lead::Id(&id))?;
+                        let enc = fields_encode(k, ctor, Lead::Bare)?;
                         id_arms.push(quote!(#pat => #id,));
                         len_arms.push(quote!(#pat => #len,));
-                        boxed_arms.push(quote!(#pat => { #k::Output::put_u32(__out, #id); #enc }));
+                        boxed_arms.push(quote!(#pat => { #boxed }));
                         enc_arms.push(quote!(#pat => { #enc }));
                     }
                     VariantKind::Delegate { ty } | VariantKind::DelegateWithId { ty, .. } => {
+                        let delegate_knows_id = matches!(v.kind, VariantKind::DelegateWithId { .. });
                         id_arms.push(
                             quote!(Self::#vname(__f0) => <#ty as #k::EncodeBare>::constructor_id(__f0),),
                         );
@@ -173,10 +317,17 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         enc_arms.push(
                             quote!(Self::#vname(__f0) => <#ty as #k::EncodeBare>::encode_bare(__f0, __out),),
                         );
-                        boxed_arms.push(quote!(Self::#vname(__f0) => {
-                            #k::Output::put_u32(__out, <#ty as #k::EncodeBare>::constructor_id(__f0));
-                            <#ty as #k::EncodeBare>::encode_bare(__f0, __out);
-                        }));
+                        // The schema generator's wrapped types are its own structs, whose boxed
+                        // `Encode` writes id and fields in one go (one run); a derive's may be
+                        // anyone's, so their id goes through `EncodeBare` as documented.
+                        boxed_arms.push(if delegate_knows_id {
+                            quote!(Self::#vname(__f0) => <#ty as #k::Encode>::encode(__f0, __out),)
+                        } else {
+                            quote!(Self::#vname(__f0) => {
+                                #k::Output::put_u32(__out, <#ty as #k::EncodeBare>::constructor_id(__f0));
+                                <#ty as #k::EncodeBare>::encode_bare(__f0, __out);
+                            })
+                        });
                     }
                 }
             }

@@ -91,14 +91,13 @@ mod tests {
         assert!(out.contains("impl<'a>::tl_codec::EncodeBarefor Msg<'a>".replace(' ', "").as_str()), "{out}");
         assert!(out.contains("impl<'__tl,'a>::tl_codec::Decode<'__tl>forMsg<'a>where'__tl:'a"), "{out}");
         assert!(out.contains("0xdeadbeef"));
-        // The flags word is computed from the two conditional fields.
-        assert!(
-            out.contains(
-                "ifOption::is_some(__f2){1u32<<1u32}".replace("Option", "::core::option::Option").as_str()
-            ),
-            "{out}"
-        );
-        assert!(out.contains("if*__f1{1u32<<5u32}"), "{out}");
+        // The flags word starts from the `true` flag, is written as a placeholder beside the
+        // id (one reservation), gains the optional field's bit as that field is written,
+        // and is patched in at the end.
+        assert!(out.contains("letmut__flags0:u32=0u32|if*__f1{1u32<<5u32}else{0u32};"), "{out}");
+        assert!(out.contains("Run::new(__out,if__ID{4usize}else{0usize}+0usize+4usize)"), "{out}");
+        assert!(out.contains("Some(__v)=__f2{__flags0|=1u32<<1u32;"), "{out}");
+        assert!(out.contains("Output::patch_u32(__out,__at0,__flags0);"), "{out}");
         // And the decoder checks the known bits (1 and 5) when asked to.
         assert!(out.contains(&format!("check_flags(__r,__flags0,{}u32)", (1u32 << 1) | (1 << 5))), "{out}");
     }
