@@ -289,13 +289,15 @@ fn many_continuation_lines_stay_linear() {
 fn word_at_a_time_identifier_length_matches_the_byte_loop() {
     let byte_loop =
         |b: &[u8]| b.iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'_')).unwrap_or(b.len());
-    // Every byte value at every position of words of every length around 8 and 16.
-    for len in 0..20 {
+    // Every byte value at every position of words of every length around 8, 16 and 32 (the
+    // SSE2 blocks, the SWAR words and the tail of each).
+    for len in 0..36 {
         for at in 0..len {
             for c in 0..=255u8 {
                 let mut b = vec![b'a'; len];
                 b[at] = c;
                 assert_eq!(super::ident_len(&b), byte_loop(&b), "{b:?}");
+                assert_eq!(super::ident_len_swar(&b), byte_loop(&b), "{b:?}");
             }
         }
     }
