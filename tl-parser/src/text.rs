@@ -443,6 +443,14 @@ impl<'a> Decl<'a> {
     /// or an anonymous type (`long long`), pushed onto `out` (built in place: a `Param` is
     /// large, and returning it would copy it twice).
     fn param(&self, r: &'a str, depth: u32, out: &mut Vec<Param<'a>>) -> Result<&'a str, SynErr> {
+        match self.plain_param(r, out) {
+            Some(rest) => Ok(rest),
+            None => self.param_general(r, depth, out),
+        }
+    }
+
+    /// [`Decl::param`] for every form.
+    fn param_general(&self, r: &'a str, depth: u32, out: &mut Vec<Param<'a>>) -> Result<&'a str, SynErr> {
         let start = r;
         let b = r.as_bytes().first().copied().unwrap_or(0);
         match b {
@@ -497,6 +505,66 @@ impl<'a> Decl<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// The forms that fill real schemas, `name:#`, `name:ns.Type`, `name:flags.N?Type` and
+    /// `name:Vector<ns.Type>`, written without blanks inside, parsed straight into `out`
+    /// (the general path passes each part through several `Result`s, a copy of the large
+    /// value each time). `None`, with nothing pushed, for anything else: the general path
+    /// then reads it, errors included, exactly as if this one did not exist.
+    #[inline]
+    fn plain_param(&self, r: &'a str, out: &mut Vec<Param<'a>>) -> Option<&'a str> {
+        let (after_name, name) = ident(r)?;
+        let r1 = after_name.strip_prefix(':')?;
+        if let Some(rest) = r1.strip_prefix('#') {
+            out.push(Param {
+                name: Some(Cow::Borrowed(name)),
+                kind: ParamKind::Nat,
+                span: self.span(r, rest),
+            });
+            return Some(rest);
+        }
+        let (after_first, first) = ident(r1)?;
+        let (ty_start, flag) = match after_first.strip_prefix('.') {
+            Some(r2) if r2.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
+                let n = r2.bytes().position(|c| !c.is_ascii_digit()).unwrap_or(r2.len());
+                let (digits, r3) = r2.split_at(n);
+                let ty_start = r3.strip_prefix('?')?;
+                let bit = parse_decimal(digits).unwrap_or(u32::MAX);
+                (ty_start, Some(FlagRef { field: Cow::Borrowed(first), bit, span: self.span(r1, r3) }))
+            }
+            _ => (r1, None),
+        };
+        let (after_path, ty_name) =
+            if flag.is_some() { path(ty_start)? } else { path_after(r1, after_first) };
+        let (rest, args) = match after_path.strip_prefix('<') {
+            None => (after_path, Vec::new()),
+            Some(inner) => {
+                let (after_arg, arg_name) = path(inner)?;
+                let rest = after_arg.strip_prefix('>')?;
+                let arg = TypeRef {
+                    name: Cow::Borrowed(arg_name),
+                    percent: false,
+                    bang: false,
+                    args: Vec::new(),
+                    span: self.span(inner, after_arg),
+                };
+                (rest, vec![arg])
+            }
+        };
+        let ty = TypeRef {
+            name: Cow::Borrowed(ty_name),
+            percent: false,
+            bang: false,
+            args,
+            span: self.span(ty_start, rest),
+        };
+        out.push(Param {
+            name: Some(Cow::Borrowed(name)),
+            kind: ParamKind::Typed { ty, flag },
+            span: self.span(r, rest),
+        });
+        Some(rest)
     }
 
     /// What follows `name:`.

@@ -305,3 +305,59 @@ fn word_at_a_time_identifier_length_matches_the_byte_loop() {
         assert_eq!(super::ident_len(s.as_bytes()), byte_loop(s.as_bytes()), "{s}");
     }
 }
+
+#[test]
+fn plain_parameters_read_as_the_general_path_reads_them() {
+    let cases = [
+        "x:int",
+        "flags:#",
+        "x:flags.0?true",
+        "x:flags2.31?Vector<long>",
+        "x:flags.007?ns.T",
+        "x:Vector<ns.T>",
+        "x:messages.Messages",
+        "x:flags.99999999999?int",
+        "x:flags.?int",
+        "x:flags.1int",
+        "x:flags.1?%T",
+        "x:flags.1?!X",
+        "x:Vector< int >",
+        "x:Vector<int",
+        "x:Vector<Vector<int>>",
+        "x:Vector<%T>",
+        "x:a.",
+        "x:a.b.c<d.e>",
+        "x :int",
+        "x:",
+        "x:#y",
+        "x:[ int ]",
+        "x:2*[ int ]",
+        "x",
+        "x:int;",
+        "x:flags.3?X=",
+        "x:Vector<a,b>",
+        "x:Vector<int>>",
+        "x:é",
+        "x:flags.1?",
+        "x:flags.1?<",
+        "x:T<U>=A;",
+    ];
+    let mut taken = 0;
+    for case in cases {
+        for tail in ["", " ", " = A;", "\n"] {
+            let src = format!("{case}{tail}");
+            let d = super::Decl { src: &src, eof: "end", scratch: Default::default() };
+            let (mut plain, mut general) = (Vec::new(), Vec::new());
+            let fast = d.plain_param(&src, &mut plain);
+            let slow = d.param_general(&src, 0, &mut general);
+            if let Some(rest) = fast {
+                let slow = slow.unwrap_or_else(|e| panic!("{src:?}: general path failed: {:?}", e.diag));
+                assert_eq!((rest, &plain), (slow, &general), "{src:?}");
+                taken += 1;
+            } else {
+                assert!(plain.is_empty(), "{src:?}");
+            }
+        }
+    }
+    assert!(taken >= 40, "the plain path took only {taken} cases");
+}
