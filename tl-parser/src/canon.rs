@@ -204,7 +204,7 @@ fn param_into(p: &Param<'_>, out: &mut String) {
 }
 
 /// ` ty` (with a leading space).
-fn type_into(ty: &TypeRef<'_>, in_param: bool, out: &mut String) {
+pub(crate) fn type_into(ty: &TypeRef<'_>, in_param: bool, out: &mut String) {
     out.push(' ');
     type_body(ty, in_param, out);
 }

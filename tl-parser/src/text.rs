@@ -2,12 +2,12 @@
 //! recovery) around a nom parser for single declarations. Everything borrows from the source.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use nom::character::complete::digit1;
 use nom::IResult;
 
-use crate::canon::crc_id_src;
+use crate::canon::{crc_id_src, type_into};
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::validate::Validator;
@@ -222,9 +222,74 @@ struct Decl<'a> {
     /// Reused buffer for a definition's parameters, so that each definition gets one
     /// exactly-sized allocation instead of a chain of regrowths.
     scratch: Cell<Vec<Param<'a>>>,
+    /// Whether [`Decl::definition`] should hash every definition (validation checks written
+    /// ids) or only those without a written id.
+    hash_all: bool,
+    /// The canonical declaration of the definition being read, built from the source as its
+    /// plain parts go by (see [`CanonDraft`]).
+    canon: RefCell<CanonDraft>,
+    /// The CRC32 of the last definition's canonical declaration, when the draft had it.
+    crc: Cell<Option<u32>>,
+}
+
+/// The canonical declaration (see [`crate::canon`]) of one definition, drafted while it is
+/// parsed: plain parameters are their own canonical form, so most of a declaration is copied
+/// from the source in a few pieces instead of being written back from the model afterwards.
+/// Anything else (generics, repetitions, blanks inside a type, ...) abandons the draft, and
+/// the model-based writer takes over.
+#[derive(Default)]
+struct CanonDraft {
+    text: String,
+    /// Source range of canonical text not yet copied into `text`: parameters separated by
+    /// single spaces.
+    run: Option<(usize, usize)>,
+    /// Still drafting: nothing was read that the draft cannot spell.
+    ok: bool,
+}
+
+impl CanonDraft {
+    fn begin(&mut self, name: &str, wanted: bool) {
+        self.text.clear();
+        self.run = None;
+        self.ok = wanted;
+        if wanted {
+            self.text.push_str(name);
+        }
+    }
+
+    /// `src[start..end]` is, as it stands, the canonical form of a parameter (or of its start).
+    fn piece(&mut self, src: &str, start: usize, end: usize) {
+        match self.run {
+            Some((run_start, run_end))
+                if start == run_end + 1 && src.as_bytes().get(run_end) == Some(&b' ') =>
+            {
+                self.run = Some((run_start, end));
+            }
+            _ => {
+                self.flush(src);
+                self.run = Some((start, end));
+            }
+        }
+    }
+
+    fn flush(&mut self, src: &str) {
+        if let Some((start, end)) = self.run.take() {
+            match src.get(start..end) {
+                Some(text) => {
+                    self.text.push(' ');
+                    self.text.push_str(text);
+                }
+                None => self.ok = false,
+            }
+        }
+    }
 }
 
 impl<'a> Decl<'a> {
+    fn new(src: &'a str, eof: &'static str, hash_all: bool) -> Decl<'a> {
+        Decl { src, eof, scratch: Cell::default(), hash_all, canon: RefCell::default(), crc: Cell::new(None) }
+    }
+
     fn pos(&self, r: &str) -> usize {
         self.src.len() - r.len()
     }
@@ -288,6 +353,8 @@ impl<'a> Decl<'a> {
                 format!("expected a space after the definition name, found {found}"),
             ));
         }
+        self.crc.set(None);
+        self.canon.borrow_mut().begin(name, self.hash_all || explicit_id.is_none());
         let mut generics = Vec::new();
         let mut params = self.scratch.take();
         params.clear();
@@ -337,6 +404,16 @@ impl<'a> Decl<'a> {
                 }));
             }
         };
+        let mut canon = self.canon.borrow_mut();
+        if canon.ok {
+            canon.flush(self.src);
+            canon.text.push_str(" =");
+            type_into(&ty, false, &mut canon.text);
+            if canon.ok {
+                self.crc.set(Some(crc32fast::hash(canon.text.as_bytes())));
+            }
+        }
+        drop(canon);
         out.push(Definition {
             name: Cow::Borrowed(name),
             explicit_id,
@@ -374,6 +451,7 @@ impl<'a> Decl<'a> {
                         .with_label("a declaration needs `= ResultType` before its end"));
                 }
                 b'{' => {
+                    self.canon.borrow_mut().ok = false;
                     let (r3, g) = self.generic(r)?;
                     generics.push(g);
                     r = r3;
@@ -445,7 +523,10 @@ impl<'a> Decl<'a> {
     fn param(&self, r: &'a str, depth: u32, out: &mut Vec<Param<'a>>) -> Result<&'a str, SynErr> {
         match self.plain_param(r, out) {
             Some(rest) => Ok(rest),
-            None => self.param_general(r, depth, out),
+            None => {
+                self.canon.borrow_mut().ok = false;
+                self.param_general(r, depth, out)
+            }
         }
     }
 
@@ -517,6 +598,7 @@ impl<'a> Decl<'a> {
         let (after_name, name) = ident(r)?;
         let r1 = after_name.strip_prefix(':')?;
         if let Some(rest) = r1.strip_prefix('#') {
+            self.draft_plain(r, rest, None);
             out.push(Param {
                 name: Some(Cow::Borrowed(name)),
                 kind: ParamKind::Nat,
@@ -525,12 +607,16 @@ impl<'a> Decl<'a> {
             return Some(rest);
         }
         let (after_first, first) = ident(r1)?;
+        // The canonical form spells the bit without leading zeros.
+        let mut bit_as_written = true;
         let (ty_start, flag) = match after_first.strip_prefix('.') {
             Some(r2) if r2.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
                 let n = r2.bytes().position(|c| !c.is_ascii_digit()).unwrap_or(r2.len());
                 let (digits, r3) = r2.split_at(n);
                 let ty_start = r3.strip_prefix('?')?;
-                let bit = parse_decimal(digits).unwrap_or(u32::MAX);
+                let parsed = parse_decimal(digits);
+                bit_as_written = parsed.is_some() && (n == 1 || !digits.starts_with('0'));
+                let bit = parsed.unwrap_or(u32::MAX);
                 (ty_start, Some(FlagRef { field: Cow::Borrowed(first), bit, span: self.span(r1, r3) }))
             }
             _ => (r1, None),
@@ -552,6 +638,13 @@ impl<'a> Decl<'a> {
                 (rest, vec![arg])
             }
         };
+        if !bit_as_written {
+            self.canon.borrow_mut().ok = false;
+        } else if !(flag.is_some() && ty_name == "true" && args.is_empty()) {
+            // (A `true` flag has no place in the hash.)
+            let arg = args.first().map(|a| a.name.as_ref());
+            self.draft_plain(r, rest, Some((ty_start, after_path, ty_name, arg)));
+        }
         let ty = TypeRef {
             name: Cow::Borrowed(ty_name),
             percent: false,
@@ -565,6 +658,34 @@ impl<'a> Decl<'a> {
             span: self.span(r, rest),
         });
         Some(rest)
+    }
+
+    /// Adds the plain parameter `r..rest` to the canonical draft; `ty` is `None` for `name:#`,
+    /// else where its type starts, where its name ends, the name and the one type argument.
+    fn draft_plain(&self, r: &'a str, rest: &'a str, ty: Option<(&'a str, &'a str, &str, Option<&str>)>) {
+        let mut canon = self.canon.borrow_mut();
+        if !canon.ok {
+            return;
+        }
+        let (start, end) = (self.pos(r), self.pos(rest));
+        let Some((ty_start, after_name, ty_name, arg)) = ty else {
+            return canon.piece(self.src, start, end);
+        };
+        // A parameter's own `bytes` hashes as `string`; `Vector<T>` as `Vector T`.
+        if ty_name == "bytes" {
+            canon.piece(self.src, start, self.pos(ty_start));
+            canon.flush(self.src);
+            canon.text.push_str("string");
+        } else if arg.is_some() {
+            canon.piece(self.src, start, self.pos(after_name));
+            canon.flush(self.src);
+        } else {
+            return canon.piece(self.src, start, end);
+        }
+        if let Some(arg) = arg {
+            canon.text.push(' ');
+            canon.text.push_str(arg);
+        }
     }
 
     /// What follows `name:`.
@@ -773,7 +894,7 @@ impl<'a> Driver<'a> {
             } else if is_ident_start(b) {
                 self.declaration();
             } else {
-                let d = Decl { src: self.src, eof: EOF, scratch: Cell::default() };
+                let d = Decl::new(self.src, EOF, false);
                 let e = d.expected(trimmed, "a declaration, a comment or a section marker");
                 self.syntax_error(*e, self.pos);
             }
@@ -800,15 +921,22 @@ impl<'a> Driver<'a> {
         let defs = &mut self.out.schema.definitions;
         match self.decl.definition(rest, self.category, false, defs) {
             Ok(rest) => {
+                let crc = self.decl.crc.get();
                 if let Some(def) = defs.last_mut() {
                     def.section_layer = self.section_layer;
                     def.doc = std::mem::take(&mut self.pending_doc);
                     if def.explicit_id.is_none() {
-                        def.id = crc_id_src(def, Some(self.src), &mut self.crc_buf);
+                        def.id = match crc {
+                            Some(crc) => {
+                                debug_assert_eq!(crc, crc_id_src(def, Some(self.src), &mut self.crc_buf));
+                                crc
+                            }
+                            None => crc_id_src(def, Some(self.src), &mut self.crc_buf),
+                        };
                     }
                 }
                 if let Some(v) = &mut self.validator {
-                    v.definition_in(defs, Some(self.src));
+                    v.definition_in(defs, Some(self.src), crc);
                 }
                 self.doc_target = DocTarget::None;
                 self.pos = self.src.len() - rest.len();
@@ -1049,7 +1177,7 @@ fn parse_tl_with(src: &str, validate: bool) -> Parsed<'_> {
     out.schema.definitions.reserve(expected);
     Driver {
         src,
-        decl: Decl { src, eof: EOF, scratch: Cell::default() },
+        decl: Decl::new(src, EOF, validate),
         pos: 0,
         category: Category::Type,
         section_layer: None,
@@ -1065,7 +1193,7 @@ fn parse_tl_with(src: &str, validate: bool) -> Parsed<'_> {
 
 /// Parses one declaration (the `;` is optional); blanks and comments around it are allowed.
 pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> {
-    let d = Decl { src, eof: "end of input", scratch: Cell::default() };
+    let d = Decl::new(src, "end of input", false);
     let r = ws(src.strip_prefix('\u{feff}').unwrap_or(src));
     let mut one = Vec::with_capacity(1);
     let rest = d.definition(r, Category::Type, true, &mut one).map_err(|e| e.diag)?;
@@ -1091,7 +1219,7 @@ pub(crate) fn parse_param_type<'a>(
     start: usize,
     name: &str,
 ) -> Result<ParamKind<'a>, Diagnostic> {
-    let d = Decl { src, eof: "the end of the type", scratch: Cell::default() };
+    let d = Decl::new(src, "the end of the type", false);
     let r = src.get(start..).unwrap_or("");
     let (rest, kind) = d.param_type(r, name, 0).map_err(|e| e.diag)?;
     if !rest.is_empty() {
@@ -1103,7 +1231,7 @@ pub(crate) fn parse_param_type<'a>(
 /// Parses a result type such as `Vector t` or `messages.Messages` (a definition's JSON
 /// `"type"`), positioned like [`parse_param_type`].
 pub(crate) fn parse_result_type(src: &str, start: usize) -> Result<TypeRef<'_>, Diagnostic> {
-    let d = Decl { src, eof: "the end of the type", scratch: Cell::default() };
+    let d = Decl::new(src, "the end of the type", false);
     let r = src.get(start..).unwrap_or("");
     let (mut r, mut ty) = d.type_ref(r, 0).map_err(|e| e.diag)?;
     loop {

@@ -145,16 +145,16 @@ impl<'v> Validator<'v> {
 
     /// Checks the last of `defs`, the definitions so far.
     pub(crate) fn definition(&mut self, defs: &[Definition<'v>]) {
-        self.definition_in(defs, None)
+        self.definition_in(defs, None, None)
     }
 
     /// Checks the last of `defs`, the definitions so far, parsed from the TL text `src` (their
-    /// spans index `src`).
-    pub(crate) fn definition_in(&mut self, defs: &[Definition<'v>], src: Option<&str>) {
+    /// spans index `src`). `crc`, when known, is the CRC32 of its canonical declaration.
+    pub(crate) fn definition_in(&mut self, defs: &[Definition<'v>], src: Option<&str>, crc: Option<u32>) {
         let Some((def, _)) = defs.split_last() else { return };
         let i = u32::try_from(defs.len() - 1).unwrap_or(u32::MAX);
         let before = self.early.len();
-        check_id(def, src, &mut self.buf, &mut self.early, i);
+        check_id(def, src, crc, &mut self.buf, &mut self.early, i);
         check_flags(def, &mut self.early, i);
         debug_assert!(self.early[before..].iter().all(|(j, _)| *j == i));
         if def.category == Category::Type && !self.types.contains(def.ty.name.as_ref()) {
@@ -257,12 +257,19 @@ impl<I: Iterator<Item = (u32, Diagnostic)>> MapWhileDef for std::iter::Peekable<
 fn check_id(
     def: &Definition<'_>,
     src: Option<&str>,
+    crc: Option<u32>,
     buf: &mut String,
     out: &mut Vec<(u32, Diagnostic)>,
     i: u32,
 ) {
     let Some(explicit) = def.explicit_id else { return };
-    let expected = crc_id_src(def, src, buf);
+    let expected = match crc {
+        Some(crc) => {
+            debug_assert_eq!(crc, crc_id_src(def, src, buf), "{}", canonical_declaration(def));
+            crc
+        }
+        None => crc_id_src(def, src, buf),
+    };
     if explicit == expected || KNOWN_ID_EXCEPTIONS.contains(&(def.name.as_ref(), explicit)) {
         return;
     }

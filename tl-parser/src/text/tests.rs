@@ -346,7 +346,7 @@ fn plain_parameters_read_as_the_general_path_reads_them() {
     for case in cases {
         for tail in ["", " ", " = A;", "\n"] {
             let src = format!("{case}{tail}");
-            let d = super::Decl { src: &src, eof: "end", scratch: Default::default() };
+            let d = super::Decl::new(&src, "end", true);
             let (mut plain, mut general) = (Vec::new(), Vec::new());
             let fast = d.plain_param(&src, &mut plain);
             let slow = d.param_general(&src, 0, &mut general);
