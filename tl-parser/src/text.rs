@@ -227,7 +227,7 @@ struct Decl<'a> {
     hash_all: bool,
     /// The canonical declaration of the definition being read, built from the source as its
     /// plain parts go by (see [`CanonDraft`]).
-    canon: RefCell<CanonDraft>,
+    canon: CanonDraft,
     /// The CRC32 of the last definition's canonical declaration, when the draft had it.
     crc: Cell<Option<u32>>,
 }
@@ -236,58 +236,73 @@ struct Decl<'a> {
 /// parsed: plain parameters are their own canonical form, so most of a declaration is copied
 /// from the source in a few pieces instead of being written back from the model afterwards.
 /// Anything else (generics, repetitions, blanks inside a type, ...) abandons the draft, and
-/// the model-based writer takes over.
+/// the model-based writer takes over. (Cells: the parser's methods share `&self`.)
 #[derive(Default)]
 struct CanonDraft {
-    text: String,
+    text: RefCell<String>,
     /// Source range of canonical text not yet copied into `text`: parameters separated by
-    /// single spaces.
-    run: Option<(usize, usize)>,
+    /// single spaces. [`NO_RUN`] when there is none.
+    run: Cell<(usize, usize)>,
     /// Still drafting: nothing was read that the draft cannot spell.
-    ok: bool,
+    ok: Cell<bool>,
 }
 
+/// An empty run, which no parameter can extend: `end + 1` is no offset.
+const NO_RUN: (usize, usize) = (usize::MAX, usize::MAX - 1);
+
 impl CanonDraft {
-    fn begin(&mut self, name: &str, wanted: bool) {
-        self.text.clear();
-        self.run = None;
-        self.ok = wanted;
+    fn begin(&self, name: &str, wanted: bool) {
+        let mut text = self.text.borrow_mut();
+        text.clear();
         if wanted {
-            self.text.push_str(name);
+            text.push_str(name);
         }
+        self.run.set(NO_RUN);
+        self.ok.set(wanted);
     }
 
     /// `src[start..end]` is, as it stands, the canonical form of a parameter (or of its start).
-    fn piece(&mut self, src: &str, start: usize, end: usize) {
-        match self.run {
-            Some((run_start, run_end))
-                if start == run_end + 1 && src.as_bytes().get(run_end) == Some(&b' ') =>
-            {
-                self.run = Some((run_start, end));
-            }
-            _ => {
-                self.flush(src);
-                self.run = Some((start, end));
-            }
+    #[inline]
+    fn piece(&self, src: &str, start: usize, end: usize) {
+        let (run_start, run_end) = self.run.get();
+        if start == run_end.wrapping_add(1) && src.as_bytes().get(run_end) == Some(&b' ') {
+            self.run.set((run_start, end));
+        } else {
+            self.flush(src);
+            self.run.set((start, end));
         }
     }
 
-    fn flush(&mut self, src: &str) {
-        if let Some((start, end)) = self.run.take() {
-            match src.get(start..end) {
-                Some(text) => {
-                    self.text.push(' ');
-                    self.text.push_str(text);
-                }
-                None => self.ok = false,
-            }
+    fn flush(&self, src: &str) {
+        let (start, end) = self.run.replace(NO_RUN);
+        if start > end {
+            return;
         }
+        match src.get(start..end) {
+            Some(piece) => {
+                let mut text = self.text.borrow_mut();
+                text.push(' ');
+                text.push_str(piece);
+            }
+            None => self.ok.set(false),
+        }
+    }
+
+    fn push(&self, s: &str) {
+        self.text.borrow_mut().push_str(s);
     }
 }
 
 impl<'a> Decl<'a> {
     fn new(src: &'a str, eof: &'static str, hash_all: bool) -> Decl<'a> {
-        Decl { src, eof, scratch: Cell::default(), hash_all, canon: RefCell::default(), crc: Cell::new(None) }
+        Decl {
+            src,
+            eof,
+            scratch: Cell::default(),
+            hash_all,
+            canon: CanonDraft::default(),
+            crc: Cell::new(None),
+        }
     }
 
     fn pos(&self, r: &str) -> usize {
@@ -354,7 +369,7 @@ impl<'a> Decl<'a> {
             ));
         }
         self.crc.set(None);
-        self.canon.borrow_mut().begin(name, self.hash_all || explicit_id.is_none());
+        self.canon.begin(name, self.hash_all || explicit_id.is_none());
         let mut generics = Vec::new();
         let mut params = self.scratch.take();
         params.clear();
@@ -404,16 +419,15 @@ impl<'a> Decl<'a> {
                 }));
             }
         };
-        let mut canon = self.canon.borrow_mut();
-        if canon.ok {
-            canon.flush(self.src);
-            canon.text.push_str(" =");
-            type_into(&ty, false, &mut canon.text);
-            if canon.ok {
-                self.crc.set(Some(crc32fast::hash(canon.text.as_bytes())));
+        if self.canon.ok.get() {
+            self.canon.flush(self.src);
+            let mut text = self.canon.text.borrow_mut();
+            text.push_str(" =");
+            type_into(&ty, false, &mut text);
+            if self.canon.ok.get() {
+                self.crc.set(Some(crc32fast::hash(text.as_bytes())));
             }
         }
-        drop(canon);
         out.push(Definition {
             name: Cow::Borrowed(name),
             explicit_id,
@@ -451,7 +465,7 @@ impl<'a> Decl<'a> {
                         .with_label("a declaration needs `= ResultType` before its end"));
                 }
                 b'{' => {
-                    self.canon.borrow_mut().ok = false;
+                    self.canon.ok.set(false);
                     let (r3, g) = self.generic(r)?;
                     generics.push(g);
                     r = r3;
@@ -524,7 +538,7 @@ impl<'a> Decl<'a> {
         match self.plain_param(r, out) {
             Some(rest) => Ok(rest),
             None => {
-                self.canon.borrow_mut().ok = false;
+                self.canon.ok.set(false);
                 self.param_general(r, depth, out)
             }
         }
@@ -639,8 +653,8 @@ impl<'a> Decl<'a> {
             }
         };
         if !bit_as_written {
-            self.canon.borrow_mut().ok = false;
-        } else if !(flag.is_some() && ty_name == "true" && args.is_empty()) {
+            self.canon.ok.set(false);
+        } else if !(flag.is_some() && ty_name.as_bytes() == b"true" && args.is_empty()) {
             // (A `true` flag has no place in the hash.)
             let arg = args.first().map(|a| a.name.as_ref());
             self.draft_plain(r, rest, Some((ty_start, after_path, ty_name, arg)));
@@ -662,29 +676,29 @@ impl<'a> Decl<'a> {
 
     /// Adds the plain parameter `r..rest` to the canonical draft; `ty` is `None` for `name:#`,
     /// else where its type starts, where its name ends, the name and the one type argument.
+    #[inline]
     fn draft_plain(&self, r: &'a str, rest: &'a str, ty: Option<(&'a str, &'a str, &str, Option<&str>)>) {
-        let mut canon = self.canon.borrow_mut();
-        if !canon.ok {
+        if !self.canon.ok.get() {
             return;
         }
         let (start, end) = (self.pos(r), self.pos(rest));
         let Some((ty_start, after_name, ty_name, arg)) = ty else {
-            return canon.piece(self.src, start, end);
+            return self.canon.piece(self.src, start, end);
         };
         // A parameter's own `bytes` hashes as `string`; `Vector<T>` as `Vector T`.
-        if ty_name == "bytes" {
-            canon.piece(self.src, start, self.pos(ty_start));
-            canon.flush(self.src);
-            canon.text.push_str("string");
+        if ty_name.as_bytes() == b"bytes" {
+            self.canon.piece(self.src, start, self.pos(ty_start));
+            self.canon.flush(self.src);
+            self.canon.push("string");
         } else if arg.is_some() {
-            canon.piece(self.src, start, self.pos(after_name));
-            canon.flush(self.src);
+            self.canon.piece(self.src, start, self.pos(after_name));
+            self.canon.flush(self.src);
         } else {
-            return canon.piece(self.src, start, end);
+            return self.canon.piece(self.src, start, end);
         }
         if let Some(arg) = arg {
-            canon.text.push(' ');
-            canon.text.push_str(arg);
+            self.canon.push(" ");
+            self.canon.push(arg);
         }
     }
 
