@@ -143,20 +143,23 @@ fn non_ident_bytes(x: u64) -> u64 {
 }
 
 /// `ident(.ident)*`, e.g. `messages.sendMessage`.
+#[inline]
 fn path(r: &str) -> Option<(&str, &str)> {
     let (rest, _) = ident(r)?;
     Some(path_after(r, rest))
 }
 
 /// [`path`] at `r`, whose first identifier is already read (`rest` follows it).
-fn path_after<'s>(r: &'s str, mut rest: &'s str) -> (&'s str, &'s str) {
-    while let Some(after_dot) = rest.strip_prefix('.') {
-        match ident(after_dot) {
-            Some((r2, _)) => rest = r2,
-            None => break,
-        }
+#[inline]
+fn path_after<'s>(r: &'s str, rest: &'s str) -> (&'s str, &'s str) {
+    let b = r.as_bytes();
+    let mut n = r.len() - rest.len();
+    while b.get(n) == Some(&b'.') && b.get(n + 1).is_some_and(|&c| is_ident_start(c)) {
+        n += 1 + ident_len(b.get(n + 1..).unwrap_or_default());
     }
-    (rest, &r[..r.len() - rest.len()])
+    // Only ASCII bytes were read, so `n` is a character boundary.
+    let (name, rest) = r.split_at(n);
+    (rest, name)
 }
 
 /// Bytes that may start something [`ws`] skips: blanks, line breaks, `/`.
@@ -230,6 +233,9 @@ struct Decl<'a> {
     canon: CanonDraft,
     /// The CRC32 of the last definition's canonical declaration, when the draft had it.
     crc: Cell<Option<u32>>,
+    /// The last definition has no generics and only plain parameters (see
+    /// [`Decl::plain_param`]), hence no `!X` either.
+    all_plain: Cell<bool>,
 }
 
 /// The canonical declaration (see [`crate::canon`]) of one definition, drafted while it is
@@ -302,6 +308,7 @@ impl<'a> Decl<'a> {
             hash_all,
             canon: CanonDraft::default(),
             crc: Cell::new(None),
+            all_plain: Cell::new(false),
         }
     }
 
@@ -369,6 +376,7 @@ impl<'a> Decl<'a> {
             ));
         }
         self.crc.set(None);
+        self.all_plain.set(true);
         self.canon.begin(name, self.hash_all || explicit_id.is_none());
         let mut generics = Vec::new();
         let mut params = self.scratch.take();
@@ -466,6 +474,7 @@ impl<'a> Decl<'a> {
                 }
                 b'{' => {
                     self.canon.ok.set(false);
+                    self.all_plain.set(false);
                     let (r3, g) = self.generic(r)?;
                     generics.push(g);
                     r = r3;
@@ -539,6 +548,7 @@ impl<'a> Decl<'a> {
             Some(rest) => Ok(rest),
             None => {
                 self.canon.ok.set(false);
+                self.all_plain.set(false);
                 self.param_general(r, depth, out)
             }
         }
@@ -950,7 +960,7 @@ impl<'a> Driver<'a> {
                     }
                 }
                 if let Some(v) = &mut self.validator {
-                    v.definition_in(defs, Some(self.src), crc);
+                    v.definition_in(defs, Some(self.src), crc, self.decl.all_plain.get());
                 }
                 self.doc_target = DocTarget::None;
                 self.pos = self.src.len() - rest.len();

@@ -67,17 +67,32 @@ impl Hasher for Fx {
         self.0.rotate_left(26)
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
+        let word = |at: usize| {
             let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        // The tail byte by byte: a variable-length `copy_from_slice` would be a `memcpy` call
-        // per name, more than the rest of the hash.
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let w = rest.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            w.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        let n = bytes.len();
+        if n >= 8 {
+            let mut i = 0;
+            while i + 8 <= n {
+                self.add(word(i));
+                i += 8;
+            }
+            // The tail as the last eight bytes, overlapping a word already taken: one load
+            // instead of a byte loop. (The rare names this makes collide only cost a compare.)
+            if i < n {
+                self.add(word(n - 8));
+            }
+        } else if n >= 4 {
+            let half = |at: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&bytes[at..at + 4]);
+                u64::from(u32::from_le_bytes(w))
+            };
+            self.add(half(0) | (half(n - 4) << 32));
+        } else if n > 0 {
+            let w = bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
             self.add(w);
         }
     }
@@ -145,12 +160,19 @@ impl<'v> Validator<'v> {
 
     /// Checks the last of `defs`, the definitions so far.
     pub(crate) fn definition(&mut self, defs: &[Definition<'v>]) {
-        self.definition_in(defs, None, None)
+        self.definition_in(defs, None, None, false)
     }
 
     /// Checks the last of `defs`, the definitions so far, parsed from the TL text `src` (their
-    /// spans index `src`). `crc`, when known, is the CRC32 of its canonical declaration.
-    pub(crate) fn definition_in(&mut self, defs: &[Definition<'v>], src: Option<&str>, crc: Option<u32>) {
+    /// spans index `src`). `crc`, when known, is the CRC32 of its canonical declaration;
+    /// `plain` tells that it has neither generics nor `!X` parameters.
+    pub(crate) fn definition_in(
+        &mut self,
+        defs: &[Definition<'v>],
+        src: Option<&str>,
+        crc: Option<u32>,
+        plain: bool,
+    ) {
         let Some((def, _)) = defs.split_last() else { return };
         let i = u32::try_from(defs.len() - 1).unwrap_or(u32::MAX);
         let before = self.early.len();
@@ -165,7 +187,10 @@ impl<'v> Validator<'v> {
             self.locals.push(g.name.clone());
         }
         // `query:!X = X` without `{X:Type}` (old layers): `!X` declares X.
-        collect_bang_vars(&def.params, &mut self.locals);
+        if !plain {
+            collect_bang_vars(&def.params, &mut self.locals);
+        }
+        debug_assert!(!plain || self.locals.list.is_empty());
         let mut refs =
             TypeRefs { types: &self.types, locals: &self.locals, pending: &mut self.pending, def: i };
         for p in &def.params {
