@@ -389,13 +389,30 @@ impl<'a> Decl<'a> {
         let params = exact;
         let r = ws(r);
         let at = self.pos(r);
-        let (mut r, mut ty) = self.type_ref(r, 0).map_err(|e| {
-            if e.at == at {
-                self.expected(r, "a result type after `=`")
-            } else {
-                e
+        // Nearly always a bare name right before the `;`: read here, without the `Result`s.
+        let plain = path(r).filter(|(after, _)| after.as_bytes().first() == Some(&b';'));
+        let (mut r, mut ty) = match plain {
+            Some((after, name)) => {
+                let span = self.span(r, after);
+                (
+                    after,
+                    TypeRef {
+                        name: Cow::Borrowed(name),
+                        percent: false,
+                        bang: false,
+                        args: Vec::new(),
+                        span,
+                    },
+                )
             }
-        })?;
+            None => self.type_ref(r, 0).map_err(|e| {
+                if e.at == at {
+                    self.expected(r, "a result type after `=`")
+                } else {
+                    e
+                }
+            })?,
+        };
         // `= Vector t`: space-separated arguments, on the same line only so that a missing `;`
         // does not swallow the next declaration.
         loop {
@@ -430,8 +447,13 @@ impl<'a> Decl<'a> {
         if self.canon.ok.get() {
             self.canon.flush(self.src);
             let mut text = self.canon.text.borrow_mut();
-            text.push_str(" =");
-            type_into(&ty, false, &mut text);
+            if ty.args.is_empty() && !ty.percent && !ty.bang {
+                text.push_str(" = ");
+                text.push_str(&ty.name);
+            } else {
+                text.push_str(" =");
+                type_into(&ty, false, &mut text);
+            }
             if self.canon.ok.get() {
                 self.crc.set(Some(crc32fast::hash(text.as_bytes())));
             }
