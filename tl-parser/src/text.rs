@@ -150,7 +150,7 @@ fn path(r: &str) -> Option<(&str, &str)> {
 }
 
 /// [`path`] at `r`, whose first identifier is already read (`rest` follows it).
-#[inline]
+#[inline(always)]
 fn path_after<'s>(r: &'s str, rest: &'s str) -> (&'s str, &'s str) {
     let b = r.as_bytes();
     let mut n = r.len() - rest.len();
@@ -708,7 +708,7 @@ impl<'a> Decl<'a> {
 
     /// Adds the plain parameter `r..rest` to the canonical draft; `ty` is `None` for `name:#`,
     /// else where its type starts, where its name ends, the name and the one type argument.
-    #[inline]
+    #[inline(always)]
     fn draft_plain(&self, r: &'a str, rest: &'a str, ty: Option<(&'a str, &'a str, &str, Option<&str>)>) {
         if !self.canon.ok.get() {
             return;

@@ -108,6 +108,89 @@ impl Hasher for Fx {
 }
 
 type FastSet<T> = HashSet<T, BuildHasherDefault<Fx>>;
+
+/// A set of names (the result types of a schema) for the validator's hottest question, "is
+/// this type declared?", asked for nearly every parameter: open addressing over the full
+/// hashes, so that a probe compares text only when the 64-bit hashes agree, and compares
+/// short names with a few word loads instead of a `memcmp` call.
+struct NameSet<'s> {
+    /// Full hashes, 0 for a free slot (real hashes have their low bit set).
+    hashes: Vec<u64>,
+    names: Vec<Cow<'s, str>>,
+    len: usize,
+}
+
+impl<'s> NameSet<'s> {
+    fn with_capacity(n: usize) -> NameSet<'s> {
+        let slots = (n * 2).next_power_of_two().max(16);
+        NameSet { hashes: vec![0; slots], names: vec![Cow::Borrowed(""); slots], len: 0 }
+    }
+
+    fn hash(name: &str) -> u64 {
+        let mut h = Fx::default();
+        h.write(name.as_bytes());
+        h.add(name.len() as u64);
+        h.finish() | 1
+    }
+
+    /// The slot holding `name`, or the free slot where it would go.
+    fn slot(&self, name: &str, hash: u64) -> usize {
+        let mask = self.hashes.len() - 1;
+        // The high bits are the best mixed (see `Fx::finish`).
+        let mut i = (hash >> 32) as usize & mask;
+        loop {
+            match self.hashes.get(i) {
+                Some(&h) if h == hash && self.names.get(i).is_some_and(|n| same(n, name)) => return i,
+                Some(0) | None => return i,
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        let i = self.slot(name, Self::hash(name));
+        self.hashes.get(i).is_some_and(|&h| h != 0)
+    }
+
+    fn insert(&mut self, name: Cow<'s, str>) {
+        let hash = Self::hash(&name);
+        let i = self.slot(&name, hash);
+        if self.hashes.get(i).is_none_or(|&h| h != 0) {
+            return;
+        }
+        self.hashes[i] = hash;
+        self.names[i] = name;
+        self.len += 1;
+        // At most half full, so that probes stay short and a free slot always exists.
+        if self.len * 2 > self.hashes.len() {
+            let mut bigger = NameSet::with_capacity(self.hashes.len());
+            for (h, n) in self.hashes.iter().zip(&self.names) {
+                if *h != 0 {
+                    let j = bigger.slot(n, *h);
+                    bigger.hashes[j] = *h;
+                    bigger.names[j] = n.clone();
+                    bigger.len += 1;
+                }
+            }
+            *self = bigger;
+        }
+    }
+}
+
+/// `a == b`, with names of up to 16 bytes compared as two overlapping words each.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| s.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok());
+    if (8..=16).contains(&n) {
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
+}
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Runs every check over `schema`.
@@ -125,7 +208,7 @@ pub(crate) fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
 /// definition by definition, and within one: id, flags, unknown types, duplicate.
 pub(crate) struct Validator<'v> {
     /// Result types of the constructors seen so far.
-    types: FastSet<Cow<'v, str>>,
+    types: NameSet<'v>,
     /// References not yet known when their definition was checked (a type whose constructors
     /// come later, or an unknown one), with the index of their definition.
     pending: Vec<(u32, Cow<'v, str>, Span)>,
@@ -146,7 +229,7 @@ impl<'v> Validator<'v> {
     /// A validator expecting about `n` definitions.
     pub(crate) fn new(n: usize) -> Validator<'v> {
         Validator {
-            types: FastSet::with_capacity_and_hasher(n / 2 + 32, Default::default()),
+            types: NameSet::with_capacity(n / 2 + 32),
             pending: Vec::new(),
             early: Vec::new(),
             duplicates: Vec::new(),
@@ -179,7 +262,7 @@ impl<'v> Validator<'v> {
         check_id(def, src, crc, &mut self.buf, &mut self.early, i);
         check_flags(def, &mut self.early, i);
         debug_assert!(self.early[before..].iter().all(|(j, _)| *j == i));
-        if def.category == Category::Type && !self.types.contains(def.ty.name.as_ref()) {
+        if def.category == Category::Type {
             self.types.insert(def.ty.name.clone());
         }
         self.locals.clear();
@@ -415,7 +498,7 @@ fn collect_bang_vars<'s>(params: &[Param<'s>], locals: &mut Locals<'s>) {
 
 /// The walk over one definition's type references.
 struct TypeRefs<'r, 'v> {
-    types: &'r FastSet<Cow<'v, str>>,
+    types: &'r NameSet<'v>,
     locals: &'r Locals<'v>,
     pending: &'r mut Vec<(u32, Cow<'v, str>, Span)>,
     def: u32,
@@ -507,6 +590,26 @@ mod tests {
         let src = format!("a{bangs} = X0;");
         assert!(check(&src).diagnostics.is_empty());
         assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn name_set_grows_and_compares_exactly() {
+        let names: Vec<String> = (0..5000).map(|i| format!("{}{i}", "T".repeat(i % 23))).collect();
+        let mut set = super::NameSet::with_capacity(4);
+        for (k, n) in names.iter().enumerate() {
+            set.insert(std::borrow::Cow::Borrowed(n.as_str()));
+            set.insert(std::borrow::Cow::Borrowed(n.as_str()));
+            assert_eq!(set.len, k + 1);
+        }
+        assert!(names.iter().all(|n| set.contains(n)));
+        for n in ["", "T", "x", "TTTTTTTTTTTTTTTT0", "TTTTTTTT9", "T1x"] {
+            assert_eq!(set.contains(n), names.iter().any(|m| m == n), "{n}");
+        }
+        for (a, b) in [("abcdefgh", "abcdefgh"), ("abcdefghij", "abcdefghiJ"), ("Xbcdefghij", "abcdefghij")] {
+            assert_eq!(super::same(a, b), a == b, "{a} {b}");
+        }
+        let long = "a".repeat(40);
+        assert!(super::same(&long, &long) && !super::same(&long, &"a".repeat(39)));
     }
 
     #[test]
