@@ -242,8 +242,8 @@ impl<T: EncodeBare + ?Sized> EncodeBare for Box<T> {
     }
 
     #[inline]
-    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
-        (**self).encode_bare(out);
+    fn encode_form<O: Output + ?Sized, const BOXED: bool>(&self, out: &mut O) {
+        (**self).encode_form::<O, BOXED>(out);
     }
 }
 

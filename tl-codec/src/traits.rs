@@ -67,8 +67,17 @@ pub trait EncodeBare {
     /// The exact size of the bare form.
     fn encoded_len_bare(&self) -> usize;
 
+    /// Writes the constructor id when `BOXED`, then the fields: the boxed form (what
+    /// [`Encode::encode`] writes for types with ids) or the bare one, from one body. Generated
+    /// types implement only this, so the id shares one reservation with the fixed-width
+    /// fields after it without the fields being emitted twice.
+    fn encode_form<O: Output + ?Sized, const BOXED: bool>(&self, out: &mut O);
+
     /// Writes the bare form (no constructor id).
-    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O);
+    #[inline]
+    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
+        self.encode_form::<O, false>(out);
+    }
 }
 
 /// Types with constructor ids, read after the id has been consumed: enums dispatch on it,

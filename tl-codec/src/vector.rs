@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use crate::error::{ErrorKind, Result};
-use crate::output::Output;
+use crate::output::{Output, Run};
 use crate::reader::Reader;
 use crate::traits::{Decode, DecodeBare, Encode, EncodeBare, Identifiable};
 
@@ -19,8 +19,7 @@ impl<T: Encode> Encode for [T] {
 
     #[inline]
     fn encode<O: Output + ?Sized>(&self, out: &mut O) {
-        out.put_u32(VECTOR_ID);
-        self.encode_bare(out);
+        self.encode_form::<O, true>(out);
     }
 }
 
@@ -36,8 +35,12 @@ impl<T: Encode> EncodeBare for [T] {
     }
 
     #[inline]
-    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
-        out.put_u32(self.len() as u32);
+    fn encode_form<O: Output + ?Sized, const BOXED: bool>(&self, out: &mut O) {
+        let mut run = Run::new(out, if BOXED { 8 } else { 4 });
+        if BOXED {
+            run.put_u32(VECTOR_ID);
+        }
+        run.put_u32(self.len() as u32);
         for item in self {
             item.encode(out);
         }
@@ -68,8 +71,8 @@ impl<T: Encode> EncodeBare for Vec<T> {
     }
 
     #[inline]
-    fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
-        self.as_slice().encode_bare(out);
+    fn encode_form<O: Output + ?Sized, const BOXED: bool>(&self, out: &mut O) {
+        self.as_slice().encode_form::<O, BOXED>(out);
     }
 }
 

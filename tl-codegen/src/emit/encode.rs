@@ -55,10 +55,8 @@ fn is_fixed(ty: &TokenStream) -> bool {
 enum Lead<'t> {
     /// None: the bare form.
     Bare,
-    /// Always this id.
-    Id(&'t TokenStream),
-    /// This id when the const generic `__ID` is true (the one body behind both `encode` and
-    /// `encode_bare`).
+    /// This id when the const generic `__ID` is true (`EncodeBare::encode_form`, the one body
+    /// behind both `encode` and `encode_bare`).
     IfBoxed(&'t TokenStream),
 }
 
@@ -97,7 +95,6 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
     let mut conditional_id: Option<&TokenStream> = None;
     match lead {
         Lead::Bare => {}
-        Lead::Id(id) => run.push(RunWrite::U32(id.clone())),
         Lead::IfBoxed(id) => conditional_id = Some(id),
     }
     let flush = |stmts: &mut Vec<TokenStream>,
@@ -234,24 +231,11 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 }
                 Some(id) => {
                     let id = id_literal(id);
-                    // One body for the boxed and the bare form, so that the id joins the
-                    // first run of fixed-width writes without the fields being emitted twice.
+                    // One body for the boxed and the bare form (`EncodeBare::encode_form`), so
+                    // that the id joins the first run of fixed-width writes without the fields
+                    // being emitted twice.
                     let enc = fields_encode(k, ctor, Lead::IfBoxed(&id))?;
                     out.extend(quote! {
-                        impl #params #name #args #wh {
-                            /// The encoder behind `Encode` (`__ID`: with the constructor id)
-                            /// and `EncodeBare`.
-                            #[doc(hidden)]
-                            #[inline]
-                            fn __tl_encode<__O: #k::Output + ?::core::marker::Sized, const __ID: bool>(
-                                &self,
-                                __out: &mut __O,
-                            ) {
-                                let #pat = self;
-                                #enc
-                            }
-                        }
-
                         #[automatically_derived]
                         impl #params #k::Encode for #name #args #wh {
                             #[inline]
@@ -261,7 +245,7 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                             #[inline]
                             fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                                self.__tl_encode::<__O, true>(__out);
+                                <Self as #k::EncodeBare>::encode_form::<__O, true>(self, __out);
                             }
                         }
 
@@ -279,8 +263,12 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             }
 
                             #[inline]
-                            fn encode_bare<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                                self.__tl_encode::<__O, false>(__out);
+                            fn encode_form<__O: #k::Output + ?::core::marker::Sized, const __ID: bool>(
+                                &self,
+                                __out: &mut __O,
+                            ) {
+                                let #pat = self;
+                                #enc
                             }
                         }
                     });
@@ -290,8 +278,7 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
         Shape::Enum(variants) => {
             let mut id_arms = Vec::new();
             let mut len_arms = Vec::new();
-            let mut enc_arms = Vec::new();
-            let mut boxed_arms = Vec::new();
+            let mut form_arms = Vec::new();
             for v in variants {
                 let vname = &v.ident;
                 match &v.kind {
@@ -299,35 +286,21 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         let pat = pattern(&quote!(Self::#vname), ctor);
                         let id = id_literal(ctor.id.unwrap_or_default());
                         let len = fields_len(k, ctor);
-                        let boxed = fields_encode(k, ctor, Lead::Id(&id))?;
-                        let enc = fields_encode(k, ctor, Lead::Bare)?;
+                        let enc = fields_encode(k, ctor, Lead::IfBoxed(&id))?;
                         id_arms.push(quote!(#pat => #id,));
                         len_arms.push(quote!(#pat => #len,));
-                        boxed_arms.push(quote!(#pat => { #boxed }));
-                        enc_arms.push(quote!(#pat => { #enc }));
+                        form_arms.push(quote!(#pat => { #enc }));
                     }
                     VariantKind::Delegate { ty } | VariantKind::DelegateWithId { ty, .. } => {
-                        let delegate_knows_id = matches!(v.kind, VariantKind::DelegateWithId { .. });
                         id_arms.push(
                             quote!(Self::#vname(__f0) => <#ty as #k::EncodeBare>::constructor_id(__f0),),
                         );
                         len_arms.push(
                             quote!(Self::#vname(__f0) => <#ty as #k::EncodeBare>::encoded_len_bare(__f0),),
                         );
-                        enc_arms.push(
-                            quote!(Self::#vname(__f0) => <#ty as #k::EncodeBare>::encode_bare(__f0, __out),),
-                        );
-                        // The schema generator's wrapped types are its own structs, whose boxed
-                        // `Encode` writes id and fields in one go (one run); a derive's may be
-                        // anyone's, so their id goes through `EncodeBare` as documented.
-                        boxed_arms.push(if delegate_knows_id {
-                            quote!(Self::#vname(__f0) => <#ty as #k::Encode>::encode(__f0, __out),)
-                        } else {
-                            quote!(Self::#vname(__f0) => {
-                                #k::Output::put_u32(__out, <#ty as #k::EncodeBare>::constructor_id(__f0));
-                                <#ty as #k::EncodeBare>::encode_bare(__f0, __out);
-                            })
-                        });
+                        form_arms.push(quote!(
+                            Self::#vname(__f0) => <#ty as #k::EncodeBare>::encode_form::<__O, __ID>(__f0, __out),
+                        ));
                     }
                 }
             }
@@ -341,8 +314,7 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                     #[inline]
                     fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                        // One match writes the id and the fields.
-                        match self { #(#boxed_arms)* }
+                        <Self as #k::EncodeBare>::encode_form::<__O, true>(self, __out);
                     }
                 }
 
@@ -358,9 +330,13 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         match self { #(#len_arms)* }
                     }
 
+                    // One match writes the id (when boxed) and the fields.
                     #[inline]
-                    fn encode_bare<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                        match self { #(#enc_arms)* }
+                    fn encode_form<__O: #k::Output + ?::core::marker::Sized, const __ID: bool>(
+                        &self,
+                        __out: &mut __O,
+                    ) {
+                        match self { #(#form_arms)* }
                     }
                 }
             });
