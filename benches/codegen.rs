@@ -166,6 +166,13 @@ fn print_sizes() {
         size_of::<api::types::MessageFwdHeader<'static>>(),
         size_of::<api::enums::MessageEntity<'static>>(),
     );
+    eprintln!(
+        "size_of: tl functions::messages::SendMessage {} B, enums::InputReplyTo {} B; grammers {} B, {} B",
+        size_of::<api::functions::messages::SendMessage<'static>>(),
+        size_of::<api::enums::InputReplyTo<'static>>(),
+        size_of::<gt::functions::messages::SendMessage>(),
+        size_of::<gt::enums::InputReplyTo>(),
+    );
 }
 
 fn bench(c: &mut Criterion) {
