@@ -395,54 +395,32 @@ fn check_id(
 }
 
 fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
+    // The `#` parameters so far that are the first of their name (`flags`, `flags2`): a flag
+    // naming one of them is right, which settles nearly every flag with a compare or two.
+    // Anything else takes the full search below, the only one that can find a problem.
+    let mut nats: [&str; 4] = [""; 4];
+    let mut n_nats = 0;
     // First and last position of each parameter name, for definitions long enough that
     // scanning for every flag would be quadratic.
-    let index: Option<FastMap<&str, (usize, usize)>> = (def.params.len() > 32).then(|| {
-        let mut m = FastMap::default();
-        for (i, q) in def.params.iter().enumerate() {
-            if let Some(n) = &q.name {
-                m.entry(n.as_ref()).and_modify(|e: &mut (usize, usize)| e.1 = i).or_insert((i, i));
-            }
-        }
-        m
-    });
+    let mut index: Option<FastMap<&str, (usize, usize)>> = None;
     for (k, p) in def.params.iter().enumerate() {
-        let ParamKind::Typed { flag: Some(f), .. } = &p.kind else { continue };
-        let field = f.field.as_ref();
-        let (earlier, later) = match &index {
-            Some(m) => match m.get(field) {
-                Some(&(first, last)) => ((first < k).then(|| &def.params[first]), last >= k),
-                None => (None, false),
-            },
-            None => (
-                def.params[..k].iter().find(|q| q.name.as_deref() == Some(field)),
-                def.params[k..].iter().any(|q| q.name.as_deref() == Some(field)),
-            ),
-        };
-        match earlier {
-            Some(q) if q.kind == ParamKind::Nat => {}
-            Some(_) => out.push((
-                i,
-                Diagnostic::error(
-                    "flag-field",
-                    format!("`{}` is not a `#` parameter, so it cannot hold flags", f.field),
-                    f.span,
-                )
-                .with_label("not declared as `name:#`"),
-            )),
-            None => {
-                let note = if later {
-                    format!("`{}` is declared after the parameters that use it", f.field)
-                } else {
-                    format!("declare `{}:#` before this parameter", f.field)
-                };
-                out.push((
-                    i,
-                    Diagnostic::error("flag-field", format!("unknown flags field `{}`", f.field), f.span)
-                        .with_label("no earlier `#` parameter has this name")
-                        .with_note(note),
-                ));
+        let f = match &p.kind {
+            ParamKind::Nat => {
+                // (Bounded: past four, flags take the full search.)
+                if let (Some(name), true) = (p.name.as_deref(), n_nats < nats.len()) {
+                    if !def.params[..k].iter().any(|q| q.name.as_deref() == Some(name)) {
+                        nats[n_nats] = name;
+                        n_nats += 1;
+                    }
+                }
+                continue;
             }
+            ParamKind::Typed { flag: Some(f), .. } => f,
+            _ => continue,
+        };
+        let field = f.field.as_ref();
+        if !nats[..n_nats].contains(&field) {
+            flag_field(def, k, f, &mut index, out, i);
         }
         if f.bit > 31 {
             let bit = if f.bit == u32::MAX { "out of range".to_string() } else { f.bit.to_string() };
@@ -454,6 +432,60 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
                     f.span,
                 )
                 .with_label("bits are numbered 0 to 31"),
+            ));
+        }
+    }
+}
+
+/// The flags field of the `k`th parameter of `def`, whose flag is `f`, looked for in full.
+fn flag_field<'d>(
+    def: &'d Definition<'_>,
+    k: usize,
+    f: &FlagRef<'_>,
+    index: &mut Option<FastMap<&'d str, (usize, usize)>>,
+    out: &mut Vec<(u32, Diagnostic)>,
+    i: u32,
+) {
+    if def.params.len() > 32 && index.is_none() {
+        let mut m = FastMap::default();
+        for (i, q) in def.params.iter().enumerate() {
+            if let Some(n) = &q.name {
+                m.entry(n.as_ref()).and_modify(|e: &mut (usize, usize)| e.1 = i).or_insert((i, i));
+            }
+        }
+        *index = Some(m);
+    }
+    let field = f.field.as_ref();
+    let earlier = match &index {
+        Some(m) => m.get(field).and_then(|&(first, _)| (first < k).then(|| &def.params[first])),
+        None => def.params[..k].iter().find(|q| q.name.as_deref() == Some(field)),
+    };
+    let later = || match &index {
+        Some(m) => m.get(field).is_some_and(|&(_, last)| last >= k),
+        None => def.params[k..].iter().any(|q| q.name.as_deref() == Some(field)),
+    };
+    match earlier {
+        Some(q) if matches!(q.kind, ParamKind::Nat) => {}
+        Some(_) => out.push((
+            i,
+            Diagnostic::error(
+                "flag-field",
+                format!("`{}` is not a `#` parameter, so it cannot hold flags", f.field),
+                f.span,
+            )
+            .with_label("not declared as `name:#`"),
+        )),
+        None => {
+            let note = if later() {
+                format!("`{}` is declared after the parameters that use it", f.field)
+            } else {
+                format!("declare `{}:#` before this parameter", f.field)
+            };
+            out.push((
+                i,
+                Diagnostic::error("flag-field", format!("unknown flags field `{}`", f.field), f.span)
+                    .with_label("no earlier `#` parameter has this name")
+                    .with_note(note),
             ));
         }
     }
@@ -569,6 +601,18 @@ mod tests {
         assert!(c.contains(&("flag-field", Severity::Error)));
         let c = codes("a x:flags.0?int flags:# = A;");
         assert!(c.contains(&("flag-field", Severity::Error)));
+    }
+
+    #[test]
+    fn flags_fields_are_the_first_parameter_of_their_name() {
+        // The first `x` is not a `#`, however many `x:#` follow.
+        let p = check("a x:int x:# y:x.0?int = A;");
+        assert_eq!(p.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["flag-field"]);
+        assert!(p.diagnostics[0].message.contains("is not a `#` parameter"), "{:?}", p.diagnostics);
+        assert_eq!(codes("a f:# f:# y:f.0?int = A;"), vec![]);
+        // Past the four `#` fields tracked, the full search still finds the fifth.
+        assert_eq!(codes("a a:# b:# c:# d:# e:# x:e.1?int y:a.2?int = A;"), vec![]);
+        assert_eq!(codes("a a:# b:# c:# d:# e:# x:g.1?int = A;"), vec![("flag-field", Severity::Error)]);
     }
 
     #[test]
