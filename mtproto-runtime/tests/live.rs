@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use mtproto_runtime::handshake::{bind_temp_auth_key, RsaPrivateKey, TEST_SERVER_KEY_PEM};
 use mtproto_runtime::net::{
-    connect, serve_connection, Client, ConnectOptions, Error, KeepAlive, Reconnect, ServeOptions,
+    connect, serve_connection, Client, ConnectOptions, Error, KeepAlive, Reconnect, SavedKey, ServeOptions,
     ServerState, State, Update,
 };
 use mtproto_runtime::schema::functions;
@@ -405,6 +405,59 @@ async fn an_unknown_key_is_not_retried() {
         assert!(reason.contains("-404"), "{reason}");
         assert_eq!(stranger.connections(), 1);
         assert!(matches!(ping(&client, 2).await, Err(Error::Closed)));
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_key_skips_the_exchange() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let (first, _) = connect(addr, options(false)).await.unwrap();
+        assert_eq!(ping(&first, 1).await.unwrap(), 1);
+        let saved = SavedKey { auth_key: first.auth_key(), server_salt: first.server_salt() };
+        drop(first);
+
+        // The session starts on the saved key: no new key is made.
+        let mut o = options(false);
+        o.saved_key = Some(saved.clone());
+        let (again, _) = connect(addr, o).await.unwrap();
+        assert_eq!(again.auth_key_id(), saved.auth_key.id());
+        assert_eq!(ping(&again, 2).await.unwrap(), 2);
+
+        // A salt of 0 is corrected by the server's bad_server_salt, the request sent again.
+        let mut o = options(false);
+        o.saved_key = Some(SavedKey { server_salt: 0, ..saved.clone() });
+        let (no_salt, _) = connect(addr, o).await.unwrap();
+        assert_eq!(ping(&no_salt, 3).await.unwrap(), 3);
+        assert_ne!(no_salt.server_salt(), 0);
+
+        // Under PFS only the temporary key is new, and it is bound to the saved one.
+        let mut o = options(true);
+        o.saved_key = Some(saved.clone());
+        let (pfs, _) = connect(addr, o).await.unwrap();
+        assert_eq!(pfs.perm_auth_key().map(|k| k.id()), Some(saved.auth_key.id()));
+        assert_ne!(pfs.auth_key_id(), saved.auth_key.id());
+        assert_eq!(state.binding(pfs.auth_key_id()), Some(saved.auth_key.id()));
+        assert_eq!(ping(&pfs, 4).await.unwrap(), 4);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_key_the_server_never_made_fails_the_first_request() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let mut o = options(false);
+        o.saved_key = Some(SavedKey { auth_key: AuthKey::from_bytes([7; 256]), server_salt: 0 });
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        assert!(ping(&client, 1).await.is_err());
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let Some(Update::Closed { reason }) = seen.last() else { unreachable!() };
+        assert!(reason.contains("-404"), "{reason}");
     })
     .await
     .expect("bounded");

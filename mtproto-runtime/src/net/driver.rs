@@ -283,6 +283,9 @@ impl Driver {
     }
 
     fn dispatch(&mut self) {
+        // The salt moves on bad_server_salt and future_salts: `Client::server_salt` reports
+        // the current one, for callers who save it with the key.
+        self.shared.keys().server_salt = self.session.salt();
         while let Some(event) = self.session.poll_event() {
             match event {
                 Event::Completed { request, result } => {

@@ -201,6 +201,23 @@ pub struct ConnectOptions {
     /// onto it ([`Update::KeyRenewed`]). A renewal whose exchange or binding the server refuses
     /// closes the client: an unbound temporary key is no use.
     pub temp_key_renew_before: Duration,
+    /// A permanent key from an earlier connection, to skip its Diffie-Hellman exchange (the slow
+    /// part of connecting, and rate-limited by Telegram). Without PFS the session starts on it at
+    /// once; under PFS only a temporary key is made and bound to it. Save
+    /// [`Client::perm_auth_key`] (under PFS) or [`Client::auth_key`] and [`Client::server_salt`].
+    /// A key the server no longer knows fails the first request with a transport error -404:
+    /// connect again without it.
+    pub saved_key: Option<SavedKey>,
+}
+
+/// A permanent authorization key kept between runs ([`ConnectOptions::saved_key`]).
+#[derive(Debug, Clone)]
+pub struct SavedKey {
+    /// The key.
+    pub auth_key: AuthKey,
+    /// The last server salt known for it (`0` if none: the server sends the right one with a
+    /// `bad_server_salt`, and the request is sent again).
+    pub server_salt: i64,
 }
 
 impl ConnectOptions {
@@ -216,6 +233,7 @@ impl ConnectOptions {
             keep_alive: Some(KeepAlive::default()),
             connect_timeout: Duration::from_secs(10),
             temp_key_renew_before: Duration::from_secs(300),
+            saved_key: None,
         }
     }
 
@@ -455,27 +473,43 @@ pub async fn connect(
 ) -> Result<(Client, mpsc::UnboundedReceiver<Update>), Error> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr).await?.collect();
     let (mut stream, mut transport) = open(&addrs, &options).await?;
-    let (perm, finished) = match options.handshake.temp_key_expires_in {
-        Some(_) => {
+    // The key the session runs on, its first salt, the server's time when known, and the
+    // temporary key's lifetime under PFS; and the permanent key under PFS.
+    let (perm_key, start) = match (&options.saved_key, options.handshake.temp_key_expires_in) {
+        (Some(saved), None) => (None, Start::saved(saved)),
+        (Some(saved), Some(_)) => {
+            let temp = client_handshake(&mut stream, &mut transport, options.handshake.clone()).await?;
+            (Some(saved.auth_key.clone()), Start::from(temp))
+        }
+        (None, Some(_)) => {
             let mut config = options.handshake.clone();
             config.temp_key_expires_in = None;
             let perm = client_handshake(&mut stream, &mut transport, config).await?;
             let mut config = options.handshake.clone();
             config.trusted_primes.push(perm.dh_prime.clone());
             let temp = client_handshake(&mut stream, &mut transport, config).await?;
-            (Some(perm), temp)
+            (Some(perm.auth_key), Start::from(temp))
         }
-        None => (None, client_handshake(&mut stream, &mut transport, options.handshake.clone()).await?),
+        (None, None) => {
+            let finished = client_handshake(&mut stream, &mut transport, options.handshake.clone()).await?;
+            (None, Start::from(finished))
+        }
     };
     let mut session_id = [0u8; 8];
     crate::Random::fill(&mut OsRandom::new(), &mut session_id);
     let session_id = i64::from_le_bytes(session_id);
     let clock = SystemClock;
-    let offset = i64::from(finished.server_time) - clock.now().as_secs() as i64;
-    let mut session = Session::new(finished.auth_key.clone(), finished.server_salt, session_id, clock);
-    session.set_time_offset(offset);
-    let expires_at = finished.expires_in.map(|e| finished.server_time.saturating_add(e));
-    let perm_key = perm.map(|p| p.auth_key);
+    let mut session = Session::new(start.auth_key.clone(), start.server_salt, session_id, clock);
+    // Without a fresh exchange the server's time is unknown: the local clock stands until a
+    // bad_msg_notification 16/17 brings the server's.
+    if let Some(server_time) = start.server_time {
+        session.set_time_offset(i64::from(server_time) - clock.now().as_secs() as i64);
+    }
+    let expires_at = match (start.expires_in, start.server_time) {
+        (Some(e), Some(t)) => Some(t.saturating_add(e)),
+        _ => None,
+    };
+    let finished = start;
     let keys = Keys {
         auth_key: finished.auth_key,
         perm_key: perm_key.clone(),
@@ -503,6 +537,36 @@ pub async fn connect(
         client.bind_temp_auth_key(&perm, expires_at).await?;
     }
     Ok((client, updates))
+}
+
+/// What a session starts from: a fresh exchange's result, or a saved key.
+struct Start {
+    auth_key: AuthKey,
+    server_salt: i64,
+    server_time: Option<i32>,
+    expires_in: Option<i32>,
+}
+
+impl Start {
+    fn saved(saved: &SavedKey) -> Start {
+        Start {
+            auth_key: saved.auth_key.clone(),
+            server_salt: saved.server_salt,
+            server_time: None,
+            expires_in: None,
+        }
+    }
+}
+
+impl From<Finished> for Start {
+    fn from(f: Finished) -> Start {
+        Start {
+            auth_key: f.auth_key,
+            server_salt: f.server_salt,
+            server_time: Some(f.server_time),
+            expires_in: f.expires_in,
+        }
+    }
 }
 
 /// Opens a TCP connection to the first of `addrs` that answers, with a fresh transport.
