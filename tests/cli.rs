@@ -418,3 +418,46 @@ fn decode_and_encode_a_container() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("at byte 44"), "{}", run.stderr);
 }
+
+const GEN_SCHEMA: &str = "user#1 id:long name:string = User;\n---functions---\ngetUser#2 id:long = User;\n";
+
+/// The generated module tree's text, all files concatenated.
+fn generated(dir: &Path, out: &str) -> String {
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir.join(out)).expect("output dir").flatten().map(|e| e.path()).collect();
+    names.sort();
+    names.iter().map(|p| std::fs::read_to_string(p).expect("generated file")).collect()
+}
+
+#[test]
+fn gen_writes_a_module_tree_with_the_default_derives() {
+    let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "out"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(dir.path().join("out/mod.rs").is_file());
+    let text = generated(dir.path(), "out");
+    assert!(text.contains("#[derive(Debug, Clone, PartialEq)]\npub struct User"), "{text}");
+    assert!(text.contains("pub struct GetUser"), "{text}");
+}
+
+#[test]
+fn gen_derives_what_is_asked() {
+    let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "none", "--derive", ""], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!generated(dir.path(), "none").contains("#[derive("));
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "some", "--derive", "Hash,Eq,PartialEq"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(generated(dir.path(), "some").contains("#[derive(Hash, Eq, PartialEq)]\npub struct User"));
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "bad", "--derive", "Debug,not a path"], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("bad derive `not a path`"), "{}", run.stderr);
+}
+
+#[test]
+fn gen_only_an_unknown_name_is_an_error() {
+    let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--only", "noSuchThing"], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("noSuchThing"), "{}", run.stderr);
+}

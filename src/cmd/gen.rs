@@ -25,6 +25,10 @@ pub struct Args {
     /// `Owned<T>` holder for `'static` values).
     #[arg(long)]
     pub owned: bool,
+    /// The traits every struct and enum derives (comma-separated; `--derive ''` for none: the
+    /// codec needs none, and the whole API compiles faster and in less memory).
+    #[arg(long, value_delimiter = ',', value_name = "TRAITS", default_value = "Debug,Clone,PartialEq")]
+    pub derive: Vec<String>,
 }
 
 /// Runs `tl gen`.
@@ -37,7 +41,13 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let options = Options { only: args.only, serde: args.serde, owned: args.owned, ..Options::default() };
+    let options = Options {
+        only: args.only,
+        serde: args.serde,
+        owned: args.owned,
+        derives: args.derive,
+        ..Options::default()
+    };
     let files = match Generator::new(&schemas, options).generate() {
         Ok(f) => f,
         Err(e) => return fail(&e),

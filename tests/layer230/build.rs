@@ -24,6 +24,18 @@ fn main() {
             .compile()
             .expect("generating service.tl");
     }
+    // With no derives at all, borrowed and owned, serde included: nothing generated leans on
+    // `Debug`, `Clone` or `PartialEq`.
+    for (owned, file) in [(false, "service_bare.rs"), (true, "service_bare_owned.rs")] {
+        tl_codegen::Builder::new()
+            .schema("service.tl")
+            .owned(owned)
+            .serde(true)
+            .derives(Vec::<String>::new())
+            .file_name(file)
+            .compile()
+            .expect("generating service.tl without derives");
+    }
 
     let texts: Vec<String> = SCHEMAS.iter().map(|p| std::fs::read_to_string(p).expect("schema")).collect();
     let schemas: Vec<_> = texts.iter().map(|t| tl_parser::parse(t).schema).collect();

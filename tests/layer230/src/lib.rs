@@ -40,3 +40,15 @@ pub mod service {
 pub mod service_owned {
     include!(concat!(env!("OUT_DIR"), "/service_owned.rs"));
 }
+
+/// `service.tl` generated with no derives (`Builder::derives([])`), borrowed and owned, with
+/// serde: compiling is the test.
+#[allow(missing_docs)]
+pub mod service_bare {
+    include!(concat!(env!("OUT_DIR"), "/service_bare.rs"));
+
+    /// The owned form.
+    pub mod owned {
+        include!(concat!(env!("OUT_DIR"), "/service_bare_owned.rs"));
+    }
+}

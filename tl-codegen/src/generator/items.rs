@@ -69,8 +69,19 @@ impl<'g, 's> Ctx<'g, 's> {
         quote!('a)
     }
 
+    /// `#[derive(...)]` of the chosen standard traits, then the type attributes for `tl_name`.
     fn attrs(&self, tl_name: &str) -> Result<TokenStream, String> {
         let mut out = TokenStream::new();
+        let derives = self.options.derives.iter().filter(|d| !d.trim().is_empty());
+        let paths = derives
+            .map(|d| match syn::parse_str::<syn::Path>(d) {
+                Ok(path) => Ok(path),
+                Err(_) => Err(format!("bad derive `{d}`: expected a trait path such as `Hash`")),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        if !paths.is_empty() {
+            out.extend(quote!(#[derive(#(#paths),*)]));
+        }
         for (pattern, attr) in &self.options.type_attributes {
             if pattern == "." || pattern == tl_name {
                 let ts: TokenStream =
@@ -236,7 +247,6 @@ impl<'g, 's> Ctx<'g, 's> {
         let impls = emit_impls(&typedef, &def.name)?;
         Ok(quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq)]
             #attrs
             pub struct #ident #gen #body
             #impls
@@ -347,7 +357,6 @@ impl<'g, 's> Ctx<'g, 's> {
             ns.clone(),
             quote! {
                 #[doc = #title]
-                #[derive(Debug, Clone, PartialEq)]
                 #attrs
                 pub enum #ident #gen { #(#variants)* }
                 #impls
