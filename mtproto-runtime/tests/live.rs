@@ -574,6 +574,58 @@ async fn the_temporary_key_is_renewed_and_bound_on_the_live_connection() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_renewal_keeps_the_current_key_and_tries_again() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(true);
+        // A 10 s key, renewed 5 s before it expires; the retry comes half-way to the expiry.
+        o.handshake.temp_key_expires_in = Some(10);
+        o.temp_key_renew_before = Duration::from_secs(60);
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        let perm = client.perm_auth_key().unwrap().id();
+        let first_key = client.auth_key_id();
+        state.refuse_bindings(1);
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::RenewalFailed { .. })).await;
+        let Some(Update::RenewalFailed { reason }) = seen.last() else { unreachable!() };
+        assert!(reason.contains("TEMP_AUTH_KEY_ALREADY_BOUND"), "{reason}");
+        // Back on the first key, which still works.
+        assert_eq!(client.auth_key_id(), first_key);
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::KeyRenewed { .. })).await;
+        let Some(&Update::KeyRenewed { auth_key_id }) = seen.last() else { unreachable!() };
+        assert_ne!(auth_key_id, first_key);
+        assert_eq!(state.binding(auth_key_id), Some(perm));
+        assert_eq!(state.bindings_refused(), 1);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        assert_eq!(client.reconnects(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewals_refused_until_the_key_runs_out_close_the_client() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(true);
+        o.handshake.temp_key_expires_in = Some(10);
+        o.temp_key_renew_before = Duration::from_secs(60);
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        state.refuse_bindings(u32::MAX);
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let failed = seen.iter().filter(|u| matches!(u, Update::RenewalFailed { .. })).count();
+        assert!(failed >= 1, "{seen:?}");
+        let Some(Update::Closed { reason }) = seen.last() else { unreachable!() };
+        assert!(reason.contains("TEMP_AUTH_KEY_ALREADY_BOUND"), "{reason}");
+        assert!(matches!(ping(&client, 1).await, Err(Error::Closed)));
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_temporary_key_the_server_forgot_is_replaced_after_a_reconnect() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();

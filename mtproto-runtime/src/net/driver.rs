@@ -32,6 +32,11 @@ use crate::{plain, AuthKey, OsRandom, Random};
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 /// How long a step of a renewal's exchange may go unanswered without keep-alive settings.
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(15);
+/// After a refused renewal, the next try comes this long later (or half the current key's
+/// remaining life, if that is shorter).
+const RENEWAL_RETRY: Duration = Duration::from_secs(30);
+/// A refused renewal falls back to the current key only if it has more than this left.
+const MIN_KEY_LEFT: i64 = 2;
 
 /// What renewing PFS temporary keys needs.
 pub(super) struct Pfs {
@@ -70,6 +75,13 @@ impl Pfs {
         let left = Duration::from_secs(u64::try_from(i64::from(expires_at) - server_now).unwrap_or(0));
         self.renew_at = Instant::now() + left.saturating_sub(self.renew_before.min(life / 2));
     }
+
+    /// After a refused renewal of a key expiring at `expires_at`: tries again
+    /// [`RENEWAL_RETRY`] later, or half-way to the expiry if that comes first.
+    fn retry(&mut self, expires_at: i32, server_now: i64) {
+        let left = Duration::from_secs(u64::try_from(i64::from(expires_at) - server_now).unwrap_or(0));
+        self.renew_at = Instant::now() + RENEWAL_RETRY.min(left / 2);
+    }
 }
 
 /// A temporary-key renewal under way.
@@ -78,8 +90,26 @@ enum Renewal {
     Draining { until: Instant },
     /// The exchange for the new key runs in unencrypted messages on the live connection.
     Exchanging(Box<ClientHandshake<OsRandom>>),
-    /// The session moved onto the new key; its binding is the request in flight.
-    Binding { request: MsgId, attempt: u32, expires_at: i32 },
+    /// The session moved onto the new key; its binding is the request in flight. `previous`
+    /// is the key it replaces, to go back to if the binding is refused (`None` when the server
+    /// no longer knows that key).
+    Binding { request: MsgId, attempt: u32, expires_at: i32, previous: Option<Box<Previous>> },
+}
+
+/// What part of a renewal the server refused.
+enum Refused {
+    /// The exchange: the session is still on the current key.
+    Exchange,
+    /// The binding of the new key, which the session moved onto from `Previous` (`None`: a key
+    /// the server no longer knew).
+    Binding(Option<Box<Previous>>),
+}
+
+/// The temporary key a renewal replaces.
+struct Previous {
+    auth_key: AuthKey,
+    server_salt: i64,
+    expires_at: i32,
 }
 
 /// How a connection ended.
@@ -292,11 +322,10 @@ impl Driver {
                     if self.keep_alive == Some(request) {
                         self.keep_alive = None;
                     }
-                    if let Some(Renewal::Binding { request: bind, attempt, expires_at }) = self.renewal {
-                        if bind == request {
-                            self.bound(result.map_err(Error::Request), attempt, expires_at);
-                            continue;
-                        }
+                    if matches!(self.renewal, Some(Renewal::Binding { request: bind, .. }) if bind == request)
+                    {
+                        self.bound(result.map_err(Error::Request));
+                        continue;
                     }
                     if let Some(reply) = self.waiting.remove(&request) {
                         let _ = reply.send(result.map_err(Error::Request));
@@ -341,11 +370,52 @@ impl Driver {
     fn on_plain(&mut self, data: &[u8]) -> Result<(), Error> {
         // Unencrypted messages mean nothing outside an exchange.
         let Some(Renewal::Exchanging(hs)) = &mut self.renewal else { return Ok(()) };
-        let answer = plain::unpack(data).map_err(|e| Error::Plain(e.to_string()))?;
-        match hs.handle(answer.body).map_err(Error::Handshake)? {
-            Step::Send(next) => self.plain_out = Some(next),
-            Step::Done(done) => self.switch_key(*done),
+        let step = plain::unpack(data)
+            .map_err(|e| Error::Plain(e.to_string()))
+            .and_then(|answer| hs.handle(answer.body).map_err(Error::Handshake));
+        match step {
+            Ok(Step::Send(next)) => self.plain_out = Some(next),
+            Ok(Step::Done(done)) => self.switch_key(*done),
+            // The session is still on the current key: keep it while it lasts.
+            Err(e) => return self.renewal_refused(e, Refused::Exchange),
         }
+        Ok(())
+    }
+
+    /// A renewal the server refused (its exchange, or the binding of the new key, which the
+    /// session moved onto: `previous` is the key it left). While the current key has time left
+    /// the session stays on it (moving back for a refused binding), tells
+    /// [`Update::RenewalFailed`] and tries again later; otherwise the error stands.
+    fn renewal_refused(&mut self, e: Error, refused: Refused) -> Result<(), Error> {
+        let server_now = self.session.server_time();
+        let (current, previous) = match refused {
+            Refused::Exchange => (self.shared.keys().expires_at, None),
+            Refused::Binding(None) => (None, None),
+            Refused::Binding(Some(p)) => (Some(p.expires_at), Some(p)),
+        };
+        let (Some(pfs), Some(expires_at), false) = (&mut self.pfs, current, self.key_dead) else {
+            return Err(e);
+        };
+        if i64::from(expires_at) - server_now <= MIN_KEY_LEFT {
+            return Err(e);
+        }
+        pfs.retry(expires_at, server_now);
+        self.renewal = None;
+        if let Some(prev) = previous {
+            let mut id = [0u8; 8];
+            self.rng.fill(&mut id);
+            let session_id = i64::from_le_bytes(id);
+            self.session.rekey(prev.auth_key.clone(), prev.server_salt, session_id);
+            let mut keys = self.shared.keys();
+            keys.auth_key = prev.auth_key;
+            keys.session_id = session_id;
+            keys.server_salt = prev.server_salt;
+            keys.expires_at = Some(prev.expires_at);
+            drop(keys);
+            // Requests sent on the refused key go out again on the one kept.
+            self.session.resend_pending();
+        }
+        let _ = self.updates.send(Update::RenewalFailed { reason: e.to_string() });
         Ok(())
     }
 
@@ -358,38 +428,56 @@ impl Driver {
         let expires_at = done.server_time.saturating_add(pfs.lifetime);
         pfs.schedule(expires_at, self.session.server_time());
         self.session.rekey(done.auth_key.clone(), done.server_salt, session_id);
-        self.key_dead = false;
-        {
+        // The key left behind, to go back to if the binding is refused; not one the server
+        // has forgotten.
+        let previous = {
             let mut keys = self.shared.keys();
+            let previous = match (self.key_dead, keys.expires_at) {
+                (false, Some(expires_at)) => Some(Box::new(Previous {
+                    auth_key: keys.auth_key.clone(),
+                    server_salt: keys.server_salt,
+                    expires_at,
+                })),
+                _ => None,
+            };
             keys.auth_key = done.auth_key;
             keys.session_id = session_id;
             keys.server_salt = done.server_salt;
             keys.expires_at = Some(expires_at);
-        }
-        self.send_binding(1, expires_at);
+            previous
+        };
+        self.key_dead = false;
+        self.send_binding(1, expires_at, previous);
     }
 
-    fn send_binding(&mut self, attempt: u32, expires_at: i32) {
+    fn send_binding(&mut self, attempt: u32, expires_at: i32, previous: Option<Box<Previous>>) {
         let Some(pfs) = &self.pfs else { return };
         let keys = self.shared.keys().clone();
         let build = bind_body(pfs.perm.clone(), keys.auth_key, keys.session_id, expires_at);
         let request = self.session.invoke_with_msg_id(build);
-        self.renewal = Some(Renewal::Binding { request, attempt, expires_at });
+        self.renewal = Some(Renewal::Binding { request, attempt, expires_at, previous });
     }
 
     /// The answer to the renewal's binding.
-    fn bound(&mut self, answer: Result<Vec<u8>, Error>, attempt: u32, expires_at: i32) {
+    fn bound(&mut self, answer: Result<Vec<u8>, Error>) {
+        let Some(Renewal::Binding { attempt, expires_at, previous, .. }) = self.renewal.take() else {
+            return;
+        };
         match bind_outcome(answer, attempt) {
-            None => self.send_binding(attempt + 1, expires_at),
+            None => self.send_binding(attempt + 1, expires_at, previous),
             Some(Ok(())) => {
-                self.renewal = None;
                 // What was in flight on the old key goes out on the new session, after the binding.
                 self.session.resend_pending();
                 let auth_key_id = self.shared.keys().auth_key.id();
                 let _ = self.updates.send(Update::KeyRenewed { auth_key_id });
             }
-            // An unbound temporary key is no use: stop rather than run on it.
-            Some(Err(e)) => self.failure = Some(e),
+            // An unbound temporary key is no use: go back to the previous key while it lasts,
+            // else stop rather than run on it.
+            Some(Err(e)) => {
+                if let Err(e) = self.renewal_refused(e, Refused::Binding(previous)) {
+                    self.failure = Some(e);
+                }
+            }
         }
     }
 

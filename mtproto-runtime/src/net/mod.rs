@@ -199,7 +199,9 @@ pub struct ConnectOptions {
     /// expires (at most half its lifetime before), on the live connection: requests wait while
     /// the ones in flight are answered, the key is exchanged and bound, then the session moves
     /// onto it ([`Update::KeyRenewed`]). A renewal whose exchange or binding the server refuses
-    /// closes the client: an unbound temporary key is no use.
+    /// leaves the session on the current key ([`Update::RenewalFailed`]) and is tried again
+    /// (30 s later, or half-way to the expiry if sooner); only when the current key has run out
+    /// does a refusal close the client: an unbound temporary key is no use.
     pub temp_key_renew_before: Duration,
     /// A permanent key from an earlier connection, to skip its Diffie-Hellman exchange (the slow
     /// part of connecting, and rate-limited by Telegram). Without PFS the session starts on it at
@@ -272,6 +274,12 @@ pub enum Update {
     KeyRenewed {
         /// The new temporary key's id.
         auth_key_id: u64,
+    },
+    /// Under PFS, the server refused a renewal (the exchange, or the new key's binding); the
+    /// session stays on the current temporary key and tries again before it expires.
+    RenewalFailed {
+        /// Why.
+        reason: String,
     },
     /// The client gave up; every request in flight failed and later ones fail at once.
     Closed {

@@ -38,6 +38,8 @@ struct Inner {
     keys: HashMap<u64, StoredKey>,
     /// temp auth_key_id → perm auth_key_id.
     bindings: HashMap<u64, u64>,
+    /// Bindings still to refuse, whatever they hold (`ServerState::refuse_bindings`).
+    refuse_bindings: u32,
     connections: u64,
     bindings_refused: u64,
     pings: u64,
@@ -64,6 +66,12 @@ impl ServerState {
     /// auth.bindTempAuthKey requests refused so far.
     pub fn bindings_refused(&self) -> u64 {
         self.lock().bindings_refused
+    }
+
+    /// Refuses the next `n` valid bindings (rpc_error 400 `TEMP_AUTH_KEY_ALREADY_BOUND`): a
+    /// server that will not bind a renewed key.
+    pub fn refuse_bindings(&self, n: u32) {
+        self.lock().refuse_bindings = n;
     }
 
     /// Connections accepted so far.
@@ -243,6 +251,12 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
             } else if id == Some(BindTempAuthKey::CONSTRUCTOR_ID) {
                 let state = &options.state;
                 let lookup = |id| state.perm_key(id);
+                let refuse = {
+                    let mut inner = state.lock();
+                    let refuse = inner.refuse_bindings > 0;
+                    inner.refuse_bindings = inner.refuse_bindings.saturating_sub(1);
+                    refuse
+                };
                 let refusal = match verify_bind_temp_auth_key(
                     &r.body,
                     run.key_id,
@@ -250,6 +264,7 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
                     r.msg_id,
                     lookup,
                 ) {
+                    Ok(_) if refuse => Some("TEMP_AUTH_KEY_ALREADY_BOUND"),
                     Ok(binding) if run.temp => {
                         state.lock().bindings.insert(run.key_id, binding.perm_auth_key_id);
                         None
