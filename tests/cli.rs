@@ -455,6 +455,21 @@ fn gen_derives_what_is_asked() {
 }
 
 #[test]
+fn gen_type_attributes_reach_the_named_item_or_all() {
+    let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
+    let args = ["gen", "s.tl", "-o", "out", "--type-attribute", "user=#[derive(Hash)]"];
+    let run = tl_in(dir.path(), &[&args[..], &["--type-attribute", ".=#[non_exhaustive]"]].concat(), None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = generated(dir.path(), "out");
+    assert!(text.contains("#[derive(Hash)]\n#[non_exhaustive]\npub struct User"), "{text}");
+    assert!(text.contains("#[non_exhaustive]\npub struct GetUser"), "{text}");
+    assert!(!text.contains("#[derive(Hash)]\n#[non_exhaustive]\npub struct GetUser"), "{text}");
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "bad", "--type-attribute", "no-equals"], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("expected NAME=ATTRIBUTE"), "{}", run.stderr);
+}
+
+#[test]
 fn gen_only_an_unknown_name_is_an_error() {
     let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
     let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--only", "noSuchThing"], None);

@@ -29,6 +29,11 @@ pub struct Args {
     /// codec needs none, and the whole API compiles faster and in less memory).
     #[arg(long, value_delimiter = ',', value_name = "TRAITS", default_value = "Debug,Clone,PartialEq")]
     pub derive: Vec<String>,
+    /// An attribute for the item generated for a TL name (constructor, function or boxed
+    /// type), or for every item with `.`: `--type-attribute 'message=#[derive(Hash)]'`.
+    /// Repeatable.
+    #[arg(long, value_name = "NAME=ATTR")]
+    pub type_attribute: Vec<String>,
 }
 
 /// Runs `tl gen`.
@@ -41,8 +46,18 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let mut type_attributes = Vec::new();
+    for spec in &args.type_attribute {
+        match spec.split_once('=') {
+            Some((name, attr)) if !name.trim().is_empty() => {
+                type_attributes.push((name.trim().to_string(), attr.to_string()))
+            }
+            _ => return fail(&format!("--type-attribute `{spec}`: expected NAME=ATTRIBUTE")),
+        }
+    }
     let options = Options {
         only: args.only,
+        type_attributes,
         serde: args.serde,
         owned: args.owned,
         derives: args.derive,
