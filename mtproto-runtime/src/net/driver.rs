@@ -534,6 +534,9 @@ impl Driver {
                 }
             }
             let renewal_timer = self.renewal_timer();
+            // Acknowledgements held back for a message to ride along with, until they fall due.
+            let ack_timer =
+                self.session.ack_deadline().map(|at| Instant::now() + at.saturating_sub(SystemClock.now()));
             tokio::select! {
                 // While a temporary key is renewed, new requests wait.
                 cmd = self.cmds.recv(), if self.renewal.is_none() => match cmd {
@@ -583,6 +586,8 @@ impl Driver {
                         self.renewal = Some(Renewal::Draining { until: Instant::now() + DRAIN_LIMIT });
                     }
                 }
+                // Due now: the flush at the top of the loop sends them.
+                () = sleep_until(ack_timer) => {}
             }
         }
     }

@@ -27,7 +27,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::handshake::{bind_temp_auth_key, ClientConfig, ClientHandshake, Finished, HandshakeError, Step};
 use crate::schema::api::functions::auth::BindTempAuthKey;
-use crate::session::{decode_result, Clock, MsgIds, RequestError, Session, SessionError, SystemClock};
+use crate::session::{
+    decode_result, Clock, MsgIds, RequestError, Session, SessionConfig, SessionError, SystemClock,
+};
 use crate::transport::{Frame, Kind, Transport, TransportError};
 use crate::{plain, AuthKey, OsRandom};
 
@@ -210,6 +212,10 @@ pub struct ConnectOptions {
     /// A key the server no longer knows fails the first request with a transport error -404:
     /// connect again without it.
     pub saved_key: Option<SavedKey>,
+    /// How long acknowledgements of received messages may wait to ride along with the next
+    /// request instead of going out alone (they go at once when 64 are owed). Zero sends each
+    /// read's acknowledgements at once.
+    pub ack_delay: Duration,
 }
 
 /// A permanent authorization key kept between runs ([`ConnectOptions::saved_key`]).
@@ -236,6 +242,7 @@ impl ConnectOptions {
             connect_timeout: Duration::from_secs(10),
             temp_key_renew_before: Duration::from_secs(300),
             saved_key: None,
+            ack_delay: Duration::from_millis(500),
         }
     }
 
@@ -507,7 +514,9 @@ pub async fn connect(
     crate::Random::fill(&mut OsRandom::new(), &mut session_id);
     let session_id = i64::from_le_bytes(session_id);
     let clock = SystemClock;
-    let mut session = Session::new(start.auth_key.clone(), start.server_salt, session_id, clock);
+    let config = SessionConfig { ack_delay: options.ack_delay, ..SessionConfig::default() };
+    let mut session =
+        Session::with_config(start.auth_key.clone(), start.server_salt, session_id, clock, config);
     // Without a fresh exchange the server's time is unknown: the local clock stands until a
     // bad_msg_notification 16/17 brings the server's.
     if let Some(server_time) = start.server_time {

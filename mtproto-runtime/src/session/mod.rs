@@ -18,6 +18,7 @@ pub mod wire;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::time::Duration;
 
 use tl_codec::{Decode, Function};
 
@@ -54,6 +55,12 @@ pub struct SessionConfig {
     pub max_container_messages: usize,
     /// Most bytes per container body.
     pub max_container_bytes: usize,
+    /// How long acknowledgements may wait for a message to ride along with
+    /// ([`Session::wants_flush`] holds them back until then; any flush carries them). Zero:
+    /// they are due at once.
+    pub ack_delay: Duration,
+    /// Acknowledgements are due at once when this many are owed.
+    pub ack_batch: usize,
 }
 
 impl Default for SessionConfig {
@@ -63,6 +70,8 @@ impl Default for SessionConfig {
             gzip_threshold: 512,
             max_container_messages: wire::MAX_CONTAINER_MESSAGES,
             max_container_bytes: wire::MAX_CONTAINER_BYTES,
+            ack_delay: Duration::ZERO,
+            ack_batch: 64,
         }
     }
 }
@@ -248,6 +257,8 @@ struct Core {
     seq: i32,
     window: ReplayWindow,
     acks: Vec<i64>,
+    /// When the oldest acknowledgement owed was noted (clock time).
+    acks_since: Option<Duration>,
     /// Answer ids to ask the peer to resend in the next flush (one msg_resend_req).
     resend_ids: Vec<i64>,
     /// Answer ids asked for already (bounded, oldest first).
@@ -268,6 +279,7 @@ impl Core {
             seq: 0,
             window: ReplayWindow::new(REPLAY_WINDOW),
             acks: Vec::new(),
+            acks_since: None,
             resend_ids: Vec::new(),
             asked: VecDeque::new(),
             queue: VecDeque::new(),
@@ -384,6 +396,28 @@ impl Core {
         !self.queue.is_empty() || !self.acks.is_empty() || !self.resend_ids.is_empty()
     }
 
+    /// Starts the clock of acknowledgements owed since the last flush (after a receive).
+    fn stamp_acks(&mut self, now: Duration) {
+        if !self.acks.is_empty() && self.acks_since.is_none() {
+            self.acks_since = Some(now);
+        }
+    }
+
+    /// When the acknowledgements owed must go out even alone, if they are not due already.
+    fn ack_deadline(&self) -> Option<Duration> {
+        let since = self.acks_since?;
+        let due = self.acks.len() >= self.config.ack_batch || self.config.ack_delay.is_zero();
+        (!self.acks.is_empty() && !due).then(|| since.saturating_add(self.config.ack_delay))
+    }
+
+    /// Whether a flush is due: something other than acknowledgements is queued, or the
+    /// acknowledgements owed have waited long enough (or are many).
+    fn output_due(&self, now: Duration) -> bool {
+        !self.queue.is_empty()
+            || !self.resend_ids.is_empty()
+            || (!self.acks.is_empty() && self.ack_deadline().is_none_or(|at| now >= at))
+    }
+
     /// Packs what is queued (and pending acks) into one encrypted message appended to `out`.
     /// Returns the (request, msg_id, container, body) of each content-related message sent.
     fn flush(
@@ -397,6 +431,7 @@ impl Core {
         let mut size = wire::CONTAINER_HEADER;
         if !self.acks.is_empty() {
             let ids = std::mem::take(&mut self.acks);
+            self.acks_since = None;
             let body = tl_codec::to_bytes(&types::MsgsAck { msg_ids: ids });
             size += wire::MESSAGE_HEADER + body.len();
             let id = self.ids.next(now);
@@ -575,7 +610,13 @@ impl<C: Clock> Session<C> {
 
     /// Whether [`Session::flush`] has anything to send.
     pub fn wants_flush(&self) -> bool {
-        self.core.has_output()
+        self.core.output_due(self.clock.now())
+    }
+
+    /// When acknowledgements held back by [`SessionConfig::ack_delay`] fall due (clock time, as
+    /// [`Clock::now`]); `None` when none are held back. An adapter wakes then to flush.
+    pub fn ack_deadline(&self) -> Option<Duration> {
+        self.core.ack_deadline()
     }
 
     /// Appends one encrypted message holding what is queued to `out` (a container when there is
@@ -617,6 +658,7 @@ impl<C: Clock> Session<C> {
         self.core.session_id = session_id;
         self.core.seq = 0;
         self.core.acks.clear();
+        self.core.acks_since = None;
         // Answers of the old session are not the new one's to resend.
         self.core.resend_ids.clear();
         self.core.asked.clear();
@@ -671,7 +713,9 @@ impl<C: Clock> Session<C> {
     pub fn receive(&mut self, frame: &mut [u8]) -> Result<(), SessionError> {
         let now = self.clock.now();
         let (header, body) = self.core.open(frame, now)?;
-        self.handle(header.msg_id, header.seq_no, body, now, true)
+        let handled = self.handle(header.msg_id, header.seq_no, body, now, true);
+        self.core.stamp_acks(now);
+        handled
     }
 
     fn handle(

@@ -546,6 +546,51 @@ fn content_related_server_messages_are_acked_in_one_msgs_ack() {
 }
 
 #[test]
+fn delayed_acks_ride_along_with_the_next_request_or_fall_due() {
+    use crate::encrypted::decrypt_message;
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let mut p = pair();
+    let config =
+        SessionConfig { ack_delay: Duration::from_millis(500), ack_batch: 3, ..SessionConfig::default() };
+    p.client = Session::with_config(key.clone(), 77, 0x1234, p.clock.clone(), config);
+    p.client.ping(1);
+    p.up();
+    p.down();
+    // Owed, but held back: nothing to send yet, and a deadline half a second out.
+    assert!(!p.client.wants_flush());
+    let deadline = p.client.ack_deadline().expect("acks held back");
+    assert_eq!(deadline, p.clock.now() + Duration::from_millis(500));
+    // A request before the deadline carries them: one container, one flush.
+    p.client.ping(2);
+    assert!(p.client.wants_flush());
+    let mut out = Vec::new();
+    p.client.flush(&mut p.rng, &mut out).unwrap();
+    assert!(!p.client.wants_flush() && p.client.ack_deadline().is_none());
+    let mut sent = out.clone();
+    let m = decrypt_message(&key, Side::Client, 0x1234, &mut sent).unwrap();
+    let inner = wire::read_container(m.body).expect("acks and the ping in one container");
+    assert!(inner.iter().any(
+        |i| wire::constructor(i.body) == Some(<types::MsgsAck as tl_codec::Identifiable>::CONSTRUCTOR_ID)
+    ));
+    p.server.receive(&mut out).unwrap();
+    p.echo();
+    p.down();
+    // Alone, they go once the delay is over.
+    assert!(!p.client.wants_flush());
+    p.clock.advance(499);
+    assert!(!p.client.wants_flush());
+    p.clock.advance(1);
+    assert!(p.client.wants_flush());
+    p.up();
+    // Many at once are due at once (ack_batch).
+    for i in 0..3 {
+        p.server.send_unsolicited(tl_codec::to_bytes(&functions::Ping { ping_id: i }));
+        p.down();
+    }
+    assert!(p.client.wants_flush());
+}
+
+#[test]
 fn containers_have_the_highest_id_and_content_related_seq_nos() {
     use crate::encrypted::decrypt_message;
     let mut p = pair();
