@@ -198,8 +198,8 @@ pub(crate) fn parse_json(src: &str) -> Parsed<'_> {
     let js: JSchema<'_> = match serde_json::from_str(body) {
         Ok(js) => js,
         Err(e) => {
-            let at = line_col_offset(src, e.line(), e.column())
-                + (src.len() - body.len()) * usize::from(e.line() == 1);
+            // serde_json counts in `body`; a boundary there is one in `src` past the BOM.
+            let at = line_col_offset(body, e.line(), e.column()) + (src.len() - body.len());
             let at = if e.is_eof() { src.len() } else { at.min(src.len()) };
             let end = src[at..].chars().next().map_or(at, |c| at + c.len_utf8());
             let what = match e.classify() {

@@ -113,3 +113,23 @@ fn type_variables_are_inferred_only_where_tl_can_declare_them() {
     let tl = crate::to_tl(&parse_json(src).schema);
     assert!(!crate::parse_tl(&tl).has_errors(), "{tl}");
 }
+
+#[test]
+fn errors_after_a_bom_point_at_a_char_boundary() {
+    // Found by fuzzing: with a BOM, a line-1 error column past multi-byte characters used to be
+    // shifted by the BOM's length after rounding to a boundary, landing inside a character.
+    for src in [
+        "\u{feff}[[[\"((ʺȺ\u{1}v'bv'bvF\r\n\r2222\u{fffd})\u{fffd}\u{fffd}0",
+        "\u{feff}{\"a\": ʺȺ}",
+        "\u{feff}ʺ",
+    ] {
+        let parsed = crate::parse_json(src);
+        let d = parsed.diagnostics.first().expect("an error");
+        assert!(src.is_char_boundary(d.span.start as usize) && src.is_char_boundary(d.span.end as usize));
+        let _ = crate::render::render(d, "bom.json", src, false);
+    }
+    // The offset still counts the BOM: the error sits where it is in the text.
+    let src = "\u{feff}{\"constructors\": x}";
+    let d = &crate::parse_json(src).diagnostics[0];
+    assert_eq!(&src[d.span.start as usize..d.span.end as usize], "x");
+}
