@@ -411,6 +411,26 @@ async fn an_unknown_key_is_not_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledgements_go_out_alone_once_the_delay_is_over() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(false);
+        // No keep-alive pings to carry them: the acks of the answers below must go alone.
+        o.keep_alive = None;
+        o.ack_delay = Duration::from_millis(300);
+        let (client, _) = connect(addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let before = state.acks();
+        until(|| state.acks() > before).await;
+        // The next request after that finds nothing owed.
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_key_skips_the_exchange() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();

@@ -38,11 +38,12 @@ struct Inner {
     keys: HashMap<u64, StoredKey>,
     /// temp auth_key_id → perm auth_key_id.
     bindings: HashMap<u64, u64>,
-    /// Bindings still to refuse, whatever they hold (`ServerState::refuse_bindings`).
+    /// Valid bindings still to refuse (`ServerState::refuse_bindings`).
     refuse_bindings: u32,
     connections: u64,
     bindings_refused: u64,
     pings: u64,
+    acks: u64,
     requests: u64,
 }
 
@@ -82,6 +83,11 @@ impl ServerState {
     /// Keep-alive pings (ping and ping_delay_disconnect) answered so far.
     pub fn pings(&self) -> u64 {
         self.lock().pings
+    }
+
+    /// msgs_ack messages received so far.
+    pub fn acks(&self) -> u64 {
+        self.lock().acks
     }
 
     /// Requests (other than pings) received so far.
@@ -223,10 +229,14 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         }
         let Some(run) = running.as_mut() else { continue };
         let session = &mut run.session;
-        let pings = session.pings();
+        let (pings, acks) = (session.pings(), session.acks());
         // A message failing a check is dropped, as a real server does.
         let _ = session.receive(&mut frame);
-        options.state.lock().pings += session.pings() - pings;
+        {
+            let mut state = options.state.lock();
+            state.pings += session.pings() - pings;
+            state.acks += session.acks() - acks;
+        }
         if session.pings() > pings {
             hang_up_at = session
                 .disconnect_delay()

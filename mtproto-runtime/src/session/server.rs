@@ -30,6 +30,7 @@ pub struct ServerSession<C: Clock> {
     known: bool,
     requests: VecDeque<Request>,
     pings: u64,
+    acks: u64,
     disconnect_delay: Option<i32>,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
@@ -48,6 +49,7 @@ impl<C: Clock> ServerSession<C> {
             known: false,
             requests: VecDeque::new(),
             pings: 0,
+            acks: 0,
             disconnect_delay: None,
             gzip_results: 512,
         }
@@ -66,6 +68,11 @@ impl<C: Clock> ServerSession<C> {
     /// Keep-alive pings (ping and ping_delay_disconnect) answered so far.
     pub fn pings(&self) -> u64 {
         self.pings
+    }
+
+    /// msgs_ack messages received so far.
+    pub fn acks(&self) -> u64 {
+        self.acks
     }
 
     /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
@@ -233,7 +240,10 @@ impl<C: Clock> ServerSession<C> {
                 self.push(tl_codec::to_bytes(&pong));
                 Ok(())
             }
-            Some(types::MsgsAck::CONSTRUCTOR_ID) => Ok(()),
+            Some(types::MsgsAck::CONSTRUCTOR_ID) => {
+                self.acks += 1;
+                Ok(())
+            }
             Some(_) => {
                 self.core.note_received(msg_id, seq_no);
                 self.requests.push_back(Request { msg_id, body: body.to_vec() });
