@@ -3,14 +3,18 @@
 //!
 //! ```text
 //! cargo run -p mtproto-runtime --example ping --features tokio -- --addr HOST:PORT \
-//!     --transport abridged|intermediate|padded|full|obfuscated [--rsa-key PEM] [--secret HEX] [--pfs]
+//!     --transport abridged|intermediate|padded|full|obfuscated [--rsa-key PEM] [--secret HEX] [--pfs] \
+//!     [--key-file PATH]
 //! ```
 //!
 //! `--rsa-key` is a file holding an `RSA PUBLIC KEY` PEM (with feature `server`, an
 //! `RSA PRIVATE KEY` PEM is accepted too, e.g. the test server's). `obfuscated` is obfuscated2
 //! over intermediate framing, or padded intermediate when the secret starts with `dd`.
 //! `--pfs` creates a permanent and a temporary key and binds them (auth.bindTempAuthKey) before
-//! the ping; the JSON then also names `perm_auth_key_id`. A one-shot probe should report a
+//! the ping; the JSON then also names `perm_auth_key_id`. `--key-file` keeps the permanent key
+//! between runs (256 key bytes, then the 8-byte salt, little-endian): when the file exists the
+//! key is reused and its exchange skipped (`"saved_key": true` in the JSON), and the key and
+//! current salt are written back after the ping. A one-shot probe should report a
 //! failure rather than hide it, so the client neither reconnects nor sends keep-alive pings.
 //! Any failure exits non-zero with the reason on stderr.
 
@@ -18,10 +22,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use mtproto_runtime::handshake::RsaPublicKey;
-use mtproto_runtime::net::{connect, ConnectOptions, Reconnect};
+use mtproto_runtime::net::{connect, ConnectOptions, Reconnect, SavedKey};
 use mtproto_runtime::schema::functions;
 use mtproto_runtime::session::decode_result;
 use mtproto_runtime::transport::{proxy_secret_key, Kind};
+use mtproto_runtime::AuthKey;
 
 struct Args {
     addr: String,
@@ -29,11 +34,13 @@ struct Args {
     rsa_key: Option<String>,
     secret: Option<Vec<u8>>,
     pfs: bool,
+    key_file: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let (mut addr, mut transport, mut rsa_key, mut secret, mut pfs) = (None, None, None, None, false);
+    let mut key_file = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -42,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
             "--rsa-key" => rsa_key = Some(value()?),
             "--secret" => secret = Some(hex(&value()?)?),
             "--pfs" => pfs = true,
+            "--key-file" => key_file = Some(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -51,7 +59,30 @@ fn parse_args() -> Result<Args, String> {
         rsa_key,
         secret,
         pfs,
+        key_file,
     })
+}
+
+/// The saved key in `path`, if the file exists.
+fn read_saved_key(path: &str) -> Result<Option<SavedKey>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("--key-file {path}: {e}")),
+    };
+    let (Ok(key), Ok(salt)) = (
+        <[u8; 256]>::try_from(bytes.get(..256).unwrap_or(&[])),
+        <[u8; 8]>::try_from(bytes.get(256..).unwrap_or(&[])),
+    ) else {
+        return Err(format!("--key-file {path}: expected 264 bytes (key, then salt), found {}", bytes.len()));
+    };
+    Ok(Some(SavedKey { auth_key: AuthKey::from_bytes(key), server_salt: i64::from_le_bytes(salt) }))
+}
+
+fn write_saved_key(path: &str, key: &AuthKey, salt: i64) -> Result<(), String> {
+    let mut bytes = key.as_bytes().to_vec();
+    bytes.extend_from_slice(&salt.to_le_bytes());
+    std::fs::write(path, bytes).map_err(|e| format!("--key-file {path}: {e}"))
 }
 
 fn hex(s: &str) -> Result<Vec<u8>, String> {
@@ -106,6 +137,10 @@ async fn run(args: Args) -> Result<String, String> {
     }
     options.reconnect = Reconnect::never();
     options.keep_alive = None;
+    if let Some(path) = &args.key_file {
+        options.saved_key = read_saved_key(path)?;
+    }
+    let saved = options.saved_key.is_some();
     let (client, _updates) = connect(args.addr.as_str(), options).await.map_err(|e| e.to_string())?;
     let ping_id = 0x70696e67;
     let start = Instant::now();
@@ -119,8 +154,12 @@ async fn run(args: Args) -> Result<String, String> {
         Some(k) => format!(", \"perm_auth_key_id\": \"{:016x}\"", k.id()),
         None => String::new(),
     };
+    if let Some(path) = &args.key_file {
+        let key = client.perm_auth_key().unwrap_or_else(|| client.auth_key());
+        write_saved_key(path, &key, client.server_salt())?;
+    }
     Ok(format!(
-        "{{\"auth_key_id\": \"{:016x}\"{perm}, \"server_salt\": \"{:016x}\", \"pong\": true, \"rtt_ms\": {:.3}}}",
+        "{{\"auth_key_id\": \"{:016x}\"{perm}, \"server_salt\": \"{:016x}\", \"saved_key\": {saved}, \"pong\": true, \"rtt_ms\": {:.3}}}",
         client.auth_key_id(),
         client.server_salt() as u64,
         rtt.as_secs_f64() * 1000.0
