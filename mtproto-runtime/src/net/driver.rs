@@ -402,16 +402,7 @@ impl Driver {
         pfs.retry(expires_at, server_now);
         self.renewal = None;
         if let Some(prev) = previous {
-            let mut id = [0u8; 8];
-            self.rng.fill(&mut id);
-            let session_id = i64::from_le_bytes(id);
-            self.session.rekey(prev.auth_key.clone(), prev.server_salt, session_id);
-            let mut keys = self.shared.keys();
-            keys.auth_key = prev.auth_key;
-            keys.session_id = session_id;
-            keys.server_salt = prev.server_salt;
-            keys.expires_at = Some(prev.expires_at);
-            drop(keys);
+            self.move_session(prev.auth_key, prev.server_salt, prev.expires_at);
             // Requests sent on the refused key go out again on the one kept.
             self.session.resend_pending();
         }
@@ -422,32 +413,38 @@ impl Driver {
     /// Moves the session onto the new temporary key (a new session) and sends its binding.
     fn switch_key(&mut self, done: Finished) {
         let Some(pfs) = &mut self.pfs else { return };
-        let mut id = [0u8; 8];
-        self.rng.fill(&mut id);
-        let session_id = i64::from_le_bytes(id);
         let expires_at = done.server_time.saturating_add(pfs.lifetime);
         pfs.schedule(expires_at, self.session.server_time());
-        self.session.rekey(done.auth_key.clone(), done.server_salt, session_id);
         // The key left behind, to go back to if the binding is refused; not one the server
         // has forgotten.
         let previous = {
-            let mut keys = self.shared.keys();
-            let previous = match (self.key_dead, keys.expires_at) {
+            let keys = self.shared.keys();
+            match (self.key_dead, keys.expires_at) {
                 (false, Some(expires_at)) => Some(Box::new(Previous {
                     auth_key: keys.auth_key.clone(),
                     server_salt: keys.server_salt,
                     expires_at,
                 })),
                 _ => None,
-            };
-            keys.auth_key = done.auth_key;
-            keys.session_id = session_id;
-            keys.server_salt = done.server_salt;
-            keys.expires_at = Some(expires_at);
-            previous
+            }
         };
+        self.move_session(done.auth_key, done.server_salt, expires_at);
         self.key_dead = false;
         self.send_binding(1, expires_at, previous);
+    }
+
+    /// Moves the session onto temporary key `auth_key` (a new session, with `salt`), expiring
+    /// at `expires_at`, and says so in the keys the client reads.
+    fn move_session(&mut self, auth_key: AuthKey, salt: i64, expires_at: i32) {
+        let mut id = [0u8; 8];
+        self.rng.fill(&mut id);
+        let session_id = i64::from_le_bytes(id);
+        self.session.rekey(auth_key.clone(), salt, session_id);
+        let mut keys = self.shared.keys();
+        keys.auth_key = auth_key;
+        keys.session_id = session_id;
+        keys.server_salt = salt;
+        keys.expires_at = Some(expires_at);
     }
 
     fn send_binding(&mut self, attempt: u32, expires_at: i32, previous: Option<Box<Previous>>) {
