@@ -87,71 +87,17 @@ fn flags_at(i: usize) -> TokenStream {
 ///   an exactly sized buffer never grows.
 fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<TokenStream, Vec<EmitError>> {
     let owners = resolve_flags(ctor)?;
-    let mut stmts = Vec::new();
-    // The pending run: statements computing values (flags words) and the writes.
-    let mut pre: Vec<TokenStream> = Vec::new();
-    let mut run: Vec<RunWrite> = Vec::new();
+    let mut w = Statements { k, stmts: Vec::new(), pre: Vec::new(), run: Vec::new(), lead };
     let mut patches: Vec<TokenStream> = Vec::new();
-    let mut conditional_id: Option<&TokenStream> = None;
-    match lead {
-        Lead::Bare => {}
-        Lead::IfBoxed(id) => conditional_id = Some(id),
-    }
-    let flush = |stmts: &mut Vec<TokenStream>,
-                 pre: &mut Vec<TokenStream>,
-                 run: &mut Vec<RunWrite>,
-                 conditional_id: &mut Option<&TokenStream>| {
-        stmts.append(pre);
-        let cond = conditional_id.take();
-        if run.is_empty() {
-            if let Some(id) = cond {
-                stmts.push(quote!(if __ID { #k::Output::put_u32(__out, #id); }));
-            }
-            return;
-        }
-        if run.len() == 1 && cond.is_none() {
-            stmts.push(match run.remove(0) {
-                RunWrite::U32(v) => quote!(#k::Output::put_u32(__out, #v);),
-                RunWrite::Placeholder(at) => {
-                    quote!(let #at = #k::Output::position(__out); #k::Output::put_u32(__out, 0u32);)
-                }
-                RunWrite::Fixed(b, ty) => quote!(<#ty as #k::Encode>::encode(#b, __out);),
-            });
-            return;
-        }
-        let sizes: Vec<TokenStream> = run
-            .iter()
-            .map(|w| match w {
-                RunWrite::U32(_) | RunWrite::Placeholder(_) => quote!(4usize),
-                RunWrite::Fixed(_, ty) => quote!(<#ty as #k::FixedLen>::LEN),
-            })
-            .collect();
-        let writes = run.drain(..).map(|w| match w {
-            RunWrite::U32(v) => quote!(__run.put_u32(#v);),
-            RunWrite::Placeholder(at) => quote!(let #at = __run.position(); __run.put_u32(0u32);),
-            RunWrite::Fixed(b, ty) => quote!(__run.put_fixed::<#ty>(#b);),
-        });
-        let (id_len, id_write) = match cond {
-            Some(id) => {
-                (quote!(if __ID { 4usize } else { 0usize } +), quote!(if __ID { __run.put_u32(#id); }))
-            }
-            None => (quote!(), quote!()),
-        };
-        stmts.push(quote! {
-            let mut __run = #k::Run::new(__out, #id_len 0usize #(+ #sizes)*);
-            #id_write
-            #(#writes)*
-        });
-    };
     for (i, f) in ctor.fields.iter().enumerate() {
         let b = binding(i);
         match &f.role {
             Role::Value(Codec::Boxed) if is_fixed(&f.ty) => {
-                run.push(RunWrite::Fixed(quote!(#b), f.ty.clone()))
+                w.run.push(RunWrite::Fixed(quote!(#b), f.ty.clone()))
             }
             Role::Value(codec) => {
-                flush(&mut stmts, &mut pre, &mut run, &mut conditional_id);
-                stmts.push(value_encode(k, &f.ty, codec, &quote!(#b)));
+                w.flush();
+                w.stmts.push(value_encode(k, &f.ty, codec, &quote!(#b)));
             }
             Role::Flags => {
                 let local = flags_local(i);
@@ -170,16 +116,16 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
                     .any(|(j, g)| owned(&j) && matches!(g.role, Role::Optional { .. }));
                 if patched {
                     let at = flags_at(i);
-                    pre.push(quote!(let mut #local: u32 = 0u32 #(#true_bits)*;));
-                    run.push(RunWrite::Placeholder(at.clone()));
+                    w.pre.push(quote!(let mut #local: u32 = 0u32 #(#true_bits)*;));
+                    w.run.push(RunWrite::Placeholder(at.clone()));
                     patches.push(quote!(#k::Output::patch_u32(__out, #at, #local);));
                 } else {
-                    pre.push(quote!(let #local: u32 = 0u32 #(#true_bits)*;));
-                    run.push(RunWrite::U32(quote!(#local)));
+                    w.pre.push(quote!(let #local: u32 = 0u32 #(#true_bits)*;));
+                    w.run.push(RunWrite::U32(quote!(#local)));
                 }
             }
             Role::Optional { codec, bit, .. } => {
-                flush(&mut stmts, &mut pre, &mut run, &mut conditional_id);
+                w.flush();
                 let enc = value_encode(k, &f.ty, codec, &quote!(__v));
                 let set = match owners[i] {
                     Some(o) => {
@@ -188,14 +134,75 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
                     }
                     None => quote!(),
                 };
-                stmts.push(quote!(if let ::core::option::Option::Some(__v) = #b { #set #enc }));
+                w.stmts.push(quote!(if let ::core::option::Option::Some(__v) = #b { #set #enc }));
             }
             Role::TrueFlag { .. } => {}
         }
     }
-    flush(&mut stmts, &mut pre, &mut run, &mut conditional_id);
-    stmts.extend(patches);
-    Ok(quote!(#(#stmts)*))
+    w.flush();
+    let stmts = w.stmts;
+    Ok(quote!(#(#stmts)* #(#patches)*))
+}
+
+/// The statements of an encoder body being built, with the pending run of fixed-width writes.
+struct Statements<'t> {
+    k: &'t TokenStream,
+    stmts: Vec<TokenStream>,
+    /// Statements computing values the run writes (flags words), placed before it.
+    pre: Vec<TokenStream>,
+    run: Vec<RunWrite>,
+    /// The id still to write ahead of the first run (taken by the first flush).
+    lead: Lead<'t>,
+}
+
+impl Statements<'_> {
+    /// Emits the pending run: one reservation when it holds more than one write.
+    fn flush(&mut self) {
+        let k = self.k;
+        self.stmts.append(&mut self.pre);
+        let cond = match std::mem::replace(&mut self.lead, Lead::Bare) {
+            Lead::IfBoxed(id) => Some(id),
+            Lead::Bare => None,
+        };
+        if self.run.is_empty() {
+            if let Some(id) = cond {
+                self.stmts.push(quote!(if __ID { #k::Output::put_u32(__out, #id); }));
+            }
+            return;
+        }
+        if self.run.len() == 1 && cond.is_none() {
+            self.stmts.push(match self.run.remove(0) {
+                RunWrite::U32(v) => quote!(#k::Output::put_u32(__out, #v);),
+                RunWrite::Placeholder(at) => {
+                    quote!(let #at = #k::Output::position(__out); #k::Output::put_u32(__out, 0u32);)
+                }
+                RunWrite::Fixed(b, ty) => quote!(<#ty as #k::Encode>::encode(#b, __out);),
+            });
+            return;
+        }
+        let sizes = self.run.iter().map(|w| match w {
+            RunWrite::U32(_) | RunWrite::Placeholder(_) => quote!(4usize),
+            RunWrite::Fixed(_, ty) => quote!(<#ty as #k::FixedLen>::LEN),
+        });
+        let size = quote!(0usize #(+ #sizes)*);
+        let writes = self.run.drain(..).map(|w| match w {
+            RunWrite::U32(v) => quote!(__run.put_u32(#v);),
+            RunWrite::Placeholder(at) => quote!(let #at = __run.position(); __run.put_u32(0u32);),
+            RunWrite::Fixed(b, ty) => quote!(__run.put_fixed::<#ty>(#b);),
+        });
+        let (id_len, id_write) = match cond {
+            Some(id) => {
+                (quote!(if __ID { 4usize } else { 0usize } +), quote!(if __ID { __run.put_u32(#id); }))
+            }
+            None => (quote!(), quote!()),
+        };
+        let writes: Vec<TokenStream> = writes.collect();
+        self.stmts.push(quote! {
+            let mut __run = #k::Run::new(__out, #id_len #size);
+            #id_write
+            #(#writes)*
+        });
+    }
 }
 
 /// `Encode` (and `EncodeBare` for types with ids, `Function` with `returns`).
