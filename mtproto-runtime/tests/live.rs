@@ -57,6 +57,15 @@ fn options(pfs: bool) -> ConnectOptions {
     o
 }
 
+/// PFS with a 10 s temporary key (which the test server stops accepting when it expires),
+/// renewed half-way through its life: the 60 s margin asked for is capped at half.
+fn short_pfs_options() -> ConnectOptions {
+    let mut o = options(true);
+    o.handshake.temp_key_expires_in = Some(10);
+    o.temp_key_renew_before = Duration::from_secs(60);
+    o
+}
+
 async fn ping(client: &Client, id: i64) -> Result<i64, Error> {
     let raw = client.invoke(&functions::Ping { ping_id: id }).await?;
     Ok(decode_result::<functions::Ping>(&raw).unwrap().ping_id)
@@ -551,12 +560,7 @@ async fn the_temporary_key_is_renewed_and_bound_on_the_live_connection() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
         let addr = server(state.clone(), false).await;
-        let mut o = options(true);
-        // A 10 s key (which the test server stops accepting when it expires) is renewed
-        // half-way through its life: the margin is capped at half.
-        o.handshake.temp_key_expires_in = Some(10);
-        o.temp_key_renew_before = Duration::from_secs(60);
-        let (client, mut updates) = connect(addr, o).await.unwrap();
+        let (client, mut updates) = connect(addr, short_pfs_options()).await.unwrap();
         let perm = client.perm_auth_key().unwrap().id();
         let (first_key, first_session) = (client.auth_key_id(), client.session_id());
         let first_expiry = client.temp_key_expires_at().unwrap();
@@ -598,11 +602,8 @@ async fn a_refused_renewal_keeps_the_current_key_and_tries_again() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
         let addr = server(state.clone(), false).await;
-        let mut o = options(true);
-        // A 10 s key, renewed 5 s before it expires; the retry comes half-way to the expiry.
-        o.handshake.temp_key_expires_in = Some(10);
-        o.temp_key_renew_before = Duration::from_secs(60);
-        let (client, mut updates) = connect(addr, o).await.unwrap();
+        // The renewal comes 5 s before the key expires; the retry half-way to the expiry.
+        let (client, mut updates) = connect(addr, short_pfs_options()).await.unwrap();
         let perm = client.perm_auth_key().unwrap().id();
         let first_key = client.auth_key_id();
         state.refuse_bindings(1);
@@ -629,10 +630,7 @@ async fn renewals_refused_until_the_key_runs_out_close_the_client() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
         let addr = server(state.clone(), false).await;
-        let mut o = options(true);
-        o.handshake.temp_key_expires_in = Some(10);
-        o.temp_key_renew_before = Duration::from_secs(60);
-        let (client, mut updates) = connect(addr, o).await.unwrap();
+        let (client, mut updates) = connect(addr, short_pfs_options()).await.unwrap();
         state.refuse_bindings(u32::MAX);
         let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
         let failed = seen.iter().filter(|u| matches!(u, Update::RenewalFailed { .. })).count();
