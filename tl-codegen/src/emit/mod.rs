@@ -89,7 +89,8 @@ mod tests {
         def.generics.params.push(GenericParam::Lifetime { name: ident("a"), bounds: TokenStream::new() });
         let out = flat(&emit(&def).unwrap());
         assert!(out.contains("impl<'a>::tl_codec::EncodeBarefor Msg<'a>".replace(' ', "").as_str()), "{out}");
-        assert!(out.contains("impl<'__tl,'a>::tl_codec::Decode<'__tl>forMsg<'a>where'__tl:'a"), "{out}");
+        // Its one lifetime is the input's: no second lifetime, no region bound.
+        assert!(out.contains("impl<'a>::tl_codec::Decode<'a>forMsg<'a>{"), "{out}");
         assert!(out.contains("0xdeadbeef"));
         // The flags word starts from the `true` flag, is written as a placeholder beside the
         // id (one reservation), gains the optional field's bit as that field is written,
@@ -135,7 +136,34 @@ mod tests {
             }]),
         );
         let out = flat(&emit(&def).unwrap());
-        assert!(out.contains("0xdde8a54c=>Self::User(<Box<UserPeer>as::tl_codec::DecodeBare<'__tl>>::decode_bare(__id,__r)?)"), "{out}");
+        assert!(
+            out.contains("0xdde8a54c=>Self::User(::tl_codec::ok_or_return!(<Box<UserPeer>as::tl_codec::DecodeBare<'__tl>>::decode_bare(__id,__r)))"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn two_lifetimes_decode_from_a_separate_input_lifetime() {
+        let mut def = TypeDef::new(
+            ident("Pair"),
+            Shape::Struct(ctor(
+                None,
+                vec![
+                    field("a", quote!(&'a [u8]), Role::Value(Codec::Boxed)),
+                    field("b", quote!(&'b [u8]), Role::Value(Codec::Boxed)),
+                ],
+            )),
+        );
+        for name in ["a", "b"] {
+            def.generics
+                .params
+                .push(GenericParam::Lifetime { name: ident(name), bounds: TokenStream::new() });
+        }
+        let out = flat(&emit(&def).unwrap());
+        assert!(
+            out.contains("impl<'__tl,'a,'b>::tl_codec::Decode<'__tl>forPair<'a,'b>where'__tl:'a,'__tl:'b"),
+            "{out}"
+        );
     }
 
     #[test]
