@@ -342,6 +342,91 @@ impl<'s> TypeGraph<'s> {
         (0..self.constructors.len()).filter(|&ci| self.reaches_inline(ci, ci, &mut HashSet::new())).collect()
     }
 
+    /// The constructors that can contain themselves through any nesting (vectors included):
+    /// only their decoders can recurse, so only they need the reader's depth limit. Every
+    /// other chain of nested decoders is as deep as the schema, whatever the input.
+    pub fn self_nesting(&self) -> HashSet<usize> {
+        let n = self.constructors.len();
+        let succ: Vec<Vec<usize>> = (0..n).map(|ci| self.nested_constructors(ci)).collect();
+        // Kosaraju, iterative: finishing order on the graph, then components on its reverse.
+        let mut order = Vec::with_capacity(n);
+        let mut seen = vec![false; n];
+        for root in 0..n {
+            if seen[root] {
+                continue;
+            }
+            seen[root] = true;
+            let mut stack = vec![(root, 0usize)];
+            while let Some((v, i)) = stack.pop() {
+                if let Some(&w) = succ[v].get(i) {
+                    stack.push((v, i + 1));
+                    if !seen[w] {
+                        seen[w] = true;
+                        stack.push((w, 0));
+                    }
+                } else {
+                    order.push(v);
+                }
+            }
+        }
+        let mut pred = vec![Vec::new(); n];
+        for (v, ws) in succ.iter().enumerate() {
+            for &w in ws {
+                pred[w].push(v);
+            }
+        }
+        let mut component = vec![usize::MAX; n];
+        let mut out = HashSet::new();
+        for &root in order.iter().rev() {
+            if component[root] != usize::MAX {
+                continue;
+            }
+            let mut members = vec![root];
+            component[root] = root;
+            let mut i = 0;
+            while let Some(&v) = members.get(i) {
+                i += 1;
+                for &w in &pred[v] {
+                    if component[w] == usize::MAX {
+                        component[w] = root;
+                        members.push(w);
+                    }
+                }
+            }
+            if members.len() > 1 || succ[root].contains(&root) {
+                out.extend(members);
+            }
+        }
+        out
+    }
+
+    /// The constructors whose decoders constructor `ci`'s decoder calls (through vectors,
+    /// options and boxed types).
+    fn nested_constructors(&self, ci: usize) -> Vec<usize> {
+        fn collect(graph: &TypeGraph<'_>, ty: &Ty, out: &mut Vec<usize>) {
+            match ty {
+                Ty::Vector { elem, .. } => collect(graph, elem, out),
+                Ty::Boxed(ti) if !graph.is_primitive_type(*ti) => {
+                    out.extend(&graph.types[*ti].constructors);
+                }
+                Ty::Bare(ci) => out.push(*ci),
+                _ => {}
+            }
+        }
+        let def = self.constructors[ci];
+        let mut out = Vec::new();
+        for p in &def.params {
+            if let ParamKind::Typed { ty, .. } = &p.kind {
+                if let Ok(ty) = self.resolve(ty, def) {
+                    collect(self, &ty, &mut out);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// True when constructor `from` contains `target` inline (not behind a `Vec` or `Box`).
     fn reaches_inline(&self, from: usize, target: usize, seen: &mut HashSet<usize>) -> bool {
         let def = self.constructors[from];

@@ -62,6 +62,8 @@ pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
         shape,
         returns: attrs.returns.map(|t| t.to_token_stream()),
         krate: attrs.krate.map_or_else(|| quote!(::tl_codec), |p| p.to_token_stream()),
+        // One type at a time: whether it can nest itself is unknown here.
+        depth_guard: true,
     })
 }
 

@@ -101,6 +101,11 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let name = &def.ident;
     let h = header(&def.generics, Bound::Decode, k);
     let tl = h.input.clone();
+    let (enter, leave) = if def.depth_guard {
+        (quote!(#k::ok_or_return!(#k::Reader::enter(__r));), quote!(#k::Reader::leave(__r);))
+    } else {
+        (quote!(), quote!())
+    };
     let (params, args, wh) = (&h.params, &h.args, &h.where_clause);
     let mut out = TokenStream::new();
     match &def.shape {
@@ -116,9 +121,9 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                         #[inline]
                         fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                            #k::ok_or_return!(#k::Reader::enter(__r));
+                            #enter
                             #body
-                            #k::Reader::leave(__r);
+                            #leave
                             ::core::result::Result::Ok(#value)
                         }
                     }
@@ -151,9 +156,9 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                                 if __id != #id {
                                     return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id));
                                 }
-                                #k::ok_or_return!(#k::Reader::enter(__r));
+                                #enter
                                 #body
-                                #k::Reader::leave(__r);
+                                #leave
                                 ::core::result::Result::Ok(#value)
                             }
                         }
@@ -224,12 +229,12 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             __r: &mut #k::Reader<#tl>,
                             __slot: #slot,
                         ) -> #k::Result<&'__s mut Self> {
-                            #k::ok_or_return!(#k::Reader::enter(__r));
+                            #enter
                             let __value = match __id {
                                 #(#into_arms)*
                                 _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),
                             };
-                            #k::Reader::leave(__r);
+                            #leave
                             ::core::result::Result::Ok(__value)
                         }
                     },
@@ -255,12 +260,12 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 impl #params #k::DecodeBare<#tl> for #name #args #wh {
                     #[inline]
                     fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                        #k::ok_or_return!(#k::Reader::enter(__r));
+                        #enter
                         let __value = match __id {
                             #(#arms)*
                             _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),
                         };
-                        #k::Reader::leave(__r);
+                        #leave
                         ::core::result::Result::Ok(__value)
                     }
 

@@ -18,12 +18,24 @@ pub struct TypeDef {
     pub returns: Option<TokenStream>,
     /// The path of the codec crate in the generated code (`::tl_codec` unless re-exported).
     pub krate: TokenStream,
+    /// Whether decoding counts a level of nesting against the reader's depth limit. Needed
+    /// by every type that can contain itself (else malicious input could nest it until the
+    /// stack overflows); the schema generator, which sees the whole type graph, clears it for
+    /// the others. The derive sees one type at a time and always sets it.
+    pub depth_guard: bool,
 }
 
 impl TypeDef {
-    /// A type with no generics, no return type, using `::tl_codec`.
+    /// A type with no generics, no return type, using `::tl_codec`, with a depth guard.
     pub fn new(ident: Ident, shape: Shape) -> TypeDef {
-        TypeDef { ident, generics: Generics::default(), shape, returns: None, krate: quote!(::tl_codec) }
+        TypeDef {
+            ident,
+            generics: Generics::default(),
+            shape,
+            returns: None,
+            krate: quote!(::tl_codec),
+            depth_guard: true,
+        }
     }
 }
 

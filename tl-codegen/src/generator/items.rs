@@ -21,6 +21,8 @@ pub(crate) struct Ctx<'g, 's> {
     pub names: Names,
     pub lifetimes: Lifetimes,
     pub boxed: HashSet<usize>,
+    /// Constructors that can contain themselves: only their decoders guard the depth.
+    pub self_nesting: HashSet<usize>,
     pub krate: TokenStream,
     /// False when a generated item is named like a prelude type, so paths must be absolute.
     pub prelude: bool,
@@ -49,6 +51,7 @@ impl<'g, 's> Ctx<'g, 's> {
                 options.max_inline_variant,
                 options.max_inline_principal,
             ),
+            self_nesting: graph.self_nesting(),
             krate: options.codec_path.parse().unwrap_or_else(|_| quote!(::tl_codec)),
             prelude: !Names::new(graph).any_named(&["Option", "Vec", "Box"]),
         }
@@ -182,6 +185,7 @@ impl<'g, 's> Ctx<'g, 's> {
         depth: usize,
         borrows: bool,
         returns: Option<TokenStream>,
+        depth_guard: bool,
     ) -> Result<TokenStream, String> {
         let ident = ident::ident(name);
         let fields = self.fields(def, depth)?;
@@ -243,6 +247,7 @@ impl<'g, 's> Ctx<'g, 's> {
             }),
             returns,
             krate: self.krate.clone(),
+            depth_guard,
         };
         let impls = emit_impls(&typedef, &def.name)?;
         Ok(quote! {
@@ -270,7 +275,8 @@ impl<'g, 's> Ctx<'g, 's> {
     pub fn constructor(&self, ci: usize) -> Result<(Vec<String>, TokenStream), String> {
         let def = self.graph.constructors[ci];
         let (ns, name) = &self.names.constructors[ci];
-        let item = self.struct_item(def, name, 1 + ns.len(), self.lifetimes.ctors[ci], None)?;
+        let guard = self.self_nesting.contains(&ci);
+        let item = self.struct_item(def, name, 1 + ns.len(), self.lifetimes.ctors[ci], None, guard)?;
         Ok((ns.clone(), item))
     }
 
@@ -290,7 +296,8 @@ impl<'g, 's> Ctx<'g, 's> {
             // `'static` form decodes from any buffer that outlives the answer.
             _ => self.rust_ty(&ret, depth, &quote!('static)),
         };
-        let item = self.struct_item(def, name, depth, self.lifetimes.functions[fi], Some(returns))?;
+        // Functions nest only as `!X` arguments, as deep as the Rust type says.
+        let item = self.struct_item(def, name, depth, self.lifetimes.functions[fi], Some(returns), false)?;
         Ok((ns.clone(), item))
     }
 
@@ -348,6 +355,7 @@ impl<'g, 's> Ctx<'g, 's> {
             shape: Shape::Enum(ir),
             returns: None,
             krate: self.krate.clone(),
+            depth_guard: t.constructors.iter().any(|ci| self.self_nesting.contains(ci)),
         };
         let impls = emit_impls(&typedef, &t.name)?;
         let attrs = self.attrs(&t.name)?;

@@ -1,0 +1,48 @@
+//! The depth limit guards exactly the types that can contain themselves: malicious nesting of
+//! `RichText` fails cleanly (no stack overflow), while types that cannot recurse do not spend
+//! the budget at all.
+
+use tl_codec::{Decode, ErrorKind, Reader};
+use tl_layer230::api::{enums, types};
+
+const TEXT_BOLD: u32 = 0x6724abc4;
+const TEXT_PLAIN: u32 = 0x744694e0;
+
+/// `textBold { textBold { … textPlain "x" } }`, `levels` bold wrappers deep.
+fn nested_bold(levels: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(levels * 4 + 12);
+    for _ in 0..levels {
+        bytes.extend_from_slice(&TEXT_BOLD.to_le_bytes());
+    }
+    bytes.extend_from_slice(&TEXT_PLAIN.to_le_bytes());
+    bytes.extend_from_slice(&[1, b'x', 0, 0]);
+    bytes
+}
+
+#[test]
+fn self_nesting_types_stop_at_the_depth_limit() {
+    let bytes = nested_bold(200_000);
+    let err = enums::RichText::decode(&mut Reader::new(&bytes)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooDeep { limit: tl_codec::DEFAULT_MAX_DEPTH });
+
+    // Within the limit the value decodes, and every level entered is left again.
+    let bytes = nested_bold(10);
+    let mut r = Reader::new(&bytes);
+    let mut text = enums::RichText::decode(&mut r).expect("10 levels");
+    assert_eq!((r.depth(), r.remaining()), (0, 0));
+    for _ in 0..10 {
+        let enums::RichText::TextBold(bold) = text else { panic!("expected textBold") };
+        text = bold.text;
+    }
+    assert!(matches!(text, enums::RichText::TextPlain(types::TextPlain { .. })));
+}
+
+#[test]
+fn types_that_cannot_recurse_do_not_count_against_the_limit() {
+    // messageEntityBold offset:int length:int: its nesting is fixed by the schema.
+    let mut bytes = 0xbd61_0bc9_u32.to_le_bytes().to_vec();
+    bytes.extend_from_slice(&[3, 0, 0, 0, 4, 0, 0, 0]);
+    let mut r = Reader::new(&bytes).with_max_depth(0);
+    let entity = enums::MessageEntity::decode(&mut r).expect("no depth needed");
+    assert!(matches!(entity, enums::MessageEntity::Bold(types::MessageEntityBold { offset: 3, length: 4 })));
+}
