@@ -8,13 +8,20 @@ use super::fields::{binding, construct, flags_local, id_literal};
 use super::generics::{header, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
 
+/// One value, unwrapped: `ok_or_return!(call)`.
 fn value_decode(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
+    let call = value_call(k, tl, ty, codec);
+    quote!(#k::ok_or_return!(#call))
+}
+
+/// The call that decodes one value (a `Result`).
+fn value_call(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
     match codec {
-        Codec::Boxed => quote!(#k::ok_or_return!(<#ty as #k::Decode<#tl>>::decode(__r))),
+        Codec::Boxed => quote!(<#ty as #k::Decode<#tl>>::decode(__r)),
         Codec::Bare => quote! {
-            #k::ok_or_return!(<#ty as #k::DecodeBare<#tl>>::decode_bare(<#ty as #k::Identifiable>::CONSTRUCTOR_ID, __r))
+            <#ty as #k::DecodeBare<#tl>>::decode_bare(<#ty as #k::Identifiable>::CONSTRUCTOR_ID, __r)
         },
-        Codec::With(path) => quote!(#k::ok_or_return!(#path::decode(__r))),
+        Codec::With(path) => quote!(#path::decode(__r)),
     }
 }
 
@@ -68,10 +75,12 @@ fn fields_decode(
             }
             Role::Optional { bit, codec, .. } => {
                 let local = flags_local(owners[i].unwrap_or_default());
-                let dec = value_decode(k, tl, ty, codec);
+                // `Some(call?)`, not a `match` like other fields: with the `match` (either
+                // way round), LLVM copies a large present value once more, through `memcpy`.
+                let call = value_call(k, tl, ty, codec);
                 stmts.push(quote! {
                     let #b = if #local & (1u32 << #bit) != 0 {
-                        ::core::option::Option::Some(#dec)
+                        ::core::option::Option::Some(#call?)
                     } else {
                         ::core::option::Option::None
                     };
