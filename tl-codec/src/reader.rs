@@ -35,7 +35,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Sets how many constructors may nest inside each other before decoding fails with
-    /// [`ErrorKind::TooDeep`].
+    /// [`ErrorKind::TooDeep`] (counting those that call [`Reader::enter`]).
     #[must_use]
     pub fn with_max_depth(mut self, max_depth: u32) -> Reader<'a> {
         self.max_depth = max_depth;
@@ -184,7 +184,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Enters one level of nesting; fails with [`ErrorKind::TooDeep`] past the limit. Derived
-    /// decoders call this once per constructor.
+    /// decoders call this once per constructor; decoders generated from a schema only for types
+    /// that can contain themselves (`RichText`, `PageBlock`, …), since every other type nests
+    /// only as deep as the schema allows, whatever the input.
     #[inline]
     pub fn enter(&mut self) -> Result<()> {
         if self.depth >= self.max_depth {
