@@ -5,10 +5,20 @@
 # includes its build script, which generates its code). Peak memory is GNU time's maximum
 # resident set size (the largest process, i.e. rustc).
 #
-# Usage: bash benches/compile_cost.sh [WORK_DIR]      (needs /usr/bin/time; uses -j2)
+# With --parts it then measures parts of our generated code, each in a crate of its own (made
+# by benches/strip_impls.py, so python3 too): the bare types, the types with their derives, and
+# everything but the Decode or the Encode impls. The difference between two rows is what that
+# part costs the compiler.
+#
+# Usage: bash benches/compile_cost.sh [--parts] [WORK_DIR]   (needs /usr/bin/time; uses -j2)
 #        TL_BIN=path/to/tl to use an already built `tl` instead of building it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+parts=false
+if [ "${1:-}" = "--parts" ]; then
+  parts=true
+  shift
+fi
 work=${1:-${TMPDIR:-/tmp}/tl-compile-cost}
 jobs=${JOBS:-2}
 rm -rf "$work"
@@ -22,16 +32,19 @@ else
   cargo run -q --release --manifest-path "$root/Cargo.toml" --bin tl -- gen -o "$work/ours/src/api" 2>&1 | tail -1
 fi
 
-cat > "$work/ours/Cargo.toml" <<TOML
+ours_crate() { # name: a crate mounting the bindings in $work/NAME/src/api
+  cat > "$work/$1/Cargo.toml" <<TOML
 [package]
-name = "cost-ours"
+name = "cost-$1"
 version = "0.0.0"
 edition = "2021"
 [workspace]
 [dependencies]
 tl-codec = { path = "$root/tl-codec" }
 TOML
-echo 'pub mod api;' > "$work/ours/src/lib.rs"
+  echo 'pub mod api;' > "$work/$1/src/lib.rs"
+}
+ours_crate ours
 
 peer() { # name, features
   mkdir -p "$work/$1/src"
@@ -67,3 +80,16 @@ measure ours cost-ours
 measure grammers grammers-tl-types
 measure grammers-default grammers-tl-types
 echo "generated source: $(cat "$work"/ours/src/api/*.rs | wc -c) bytes (ours)"
+
+if $parts; then
+  echo "== parts of our generated code, each in a crate of its own"
+  part() { # name, label, strip_impls.py options...
+    python3 "$root/benches/strip_impls.py" "$work/ours/src/api" "$work/$1/src/api" "${@:3}"
+    ours_crate "$1"
+    measure "$1" "cost-$1" | sed "s|^$1 (cost-$1) *|$(printf '%-40s' "$2")|"
+  }
+  part types "types only (no derives, no impls)" --no-derive
+  part derives "types + derives"
+  part no-decode "types + derives + Encode" '--only-impls=::tl_codec::(Decode|Function)|Reborrow\s+for'
+  part no-encode "types + derives + Decode" '--only-impls=::tl_codec::(Encode|Function)'
+fi

@@ -1,5 +1,5 @@
 """Copies a generated module tree (tl gen -o DIR) keeping less of it, for
-compile_breakdown.sh: what each part of the generated code costs the compiler.
+`compile_cost.sh --parts`: what each part of the generated code costs the compiler.
 
     strip_impls.py SRC DST [--no-derive] [--only-impls=REGEX]
 

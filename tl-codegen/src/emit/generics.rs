@@ -43,8 +43,8 @@ pub(crate) struct Header {
     /// The lifetime of the decoder's input (`Decode` headers only): `'__tl`, or the type's
     /// own lifetime when it has exactly one. `impl<'a> Decode<'a> for T<'a>` loses nothing
     /// (the types are covariant, so a `T<'long>` still serves where a `T<'short>` is wanted)
-    /// and spares the compiler a region constraint per impl: a whole API layer's bindings
-    /// compile ~10% faster.
+    /// and spares the compiler a region constraint per impl (measured on the full layer:
+    /// −15 MiB, a few percent of CPU).
     pub input: TokenStream,
 }
 
