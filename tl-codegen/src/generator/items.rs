@@ -355,7 +355,9 @@ impl<'g, 's> Ctx<'g, 's> {
             shape: Shape::Enum(ir),
             returns: None,
             krate: self.krate.clone(),
-            depth_guard: t.constructors.iter().any(|ci| self.self_nesting.contains(ci)),
+            // Dispatch only: any recursion passes through a self-nesting constructor's own
+            // decoder, which guards.
+            depth_guard: false,
         };
         let impls = emit_impls(&typedef, &t.name)?;
         let attrs = self.attrs(&t.name)?;
