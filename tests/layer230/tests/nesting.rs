@@ -38,6 +38,24 @@ fn self_nesting_types_stop_at_the_depth_limit() {
 }
 
 #[test]
+fn the_depth_limit_fits_a_small_thread_stack() {
+    // 64 levels of textBold (each an enum and a struct decoder frame, unoptimized in tests:
+    // they fit in 128 KiB but not in 64 KiB) on a 256 KiB stack, where a main thread has
+    // 8 MiB: the limit bounds the stack, not just the count.
+    let worker = std::thread::Builder::new().stack_size(256 * 1024);
+    let handle = worker
+        .spawn(|| {
+            let bytes = nested_bold(tl_codec::DEFAULT_MAX_DEPTH as usize - 1);
+            assert!(enums::RichText::decode(&mut Reader::new(&bytes)).is_ok());
+            let bytes = nested_bold(100_000);
+            enums::RichText::decode(&mut Reader::new(&bytes)).unwrap_err().kind()
+        })
+        .expect("spawn");
+    let kind = handle.join().expect("no stack overflow");
+    assert_eq!(kind, ErrorKind::TooDeep { limit: tl_codec::DEFAULT_MAX_DEPTH });
+}
+
+#[test]
 fn types_that_cannot_recurse_do_not_count_against_the_limit() {
     // messageEntityBold offset:int length:int: its nesting is fixed by the schema.
     let mut bytes = 0xbd61_0bc9_u32.to_le_bytes().to_vec();
