@@ -80,7 +80,8 @@ pub use tl_derive::{Decode, Encode};
 ///
 /// Spelled as a plain `match` on [`Result`] because `?` makes the compiler resolve `Try` and
 /// `From` for every use: over a whole API layer's decoders (tens of thousands of uses) the
-/// `match` compiles in a quarter less time, to the same machine code.
+/// `match` compiles in 15–25% less CPU time and 7% less memory. (Optional fields still use
+/// `Some(call?)`: there the `match` made LLVM copy a large value once more.)
 #[doc(hidden)]
 #[macro_export]
 macro_rules! ok_or_return {

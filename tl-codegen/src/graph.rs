@@ -403,22 +403,12 @@ impl<'s> TypeGraph<'s> {
     /// The constructors whose decoders constructor `ci`'s decoder calls (through vectors,
     /// options and boxed types).
     fn nested_constructors(&self, ci: usize) -> Vec<usize> {
-        fn collect(graph: &TypeGraph<'_>, ty: &Ty, out: &mut Vec<usize>) {
-            match ty {
-                Ty::Vector { elem, .. } => collect(graph, elem, out),
-                Ty::Boxed(ti) if !graph.is_primitive_type(*ti) => {
-                    out.extend(&graph.types[*ti].constructors);
-                }
-                Ty::Bare(ci) => out.push(*ci),
-                _ => {}
-            }
-        }
         let def = self.constructors[ci];
         let mut out = Vec::new();
         for p in &def.params {
             if let ParamKind::Typed { ty, .. } = &p.kind {
                 if let Ok(ty) = self.resolve(ty, def) {
-                    collect(self, &ty, &mut out);
+                    self.constructors_in(&ty, true, &mut out);
                 }
             }
         }
@@ -427,17 +417,25 @@ impl<'s> TypeGraph<'s> {
         out
     }
 
+    /// The constructors a value of type `ty` can be: a boxed type's, a bare one, and with
+    /// `through_vectors` those of a vector's elements.
+    fn constructors_in(&self, ty: &Ty, through_vectors: bool, out: &mut Vec<usize>) {
+        match ty {
+            Ty::Vector { elem, .. } if through_vectors => self.constructors_in(elem, true, out),
+            Ty::Boxed(ti) if !self.is_primitive_type(*ti) => out.extend(&self.types[*ti].constructors),
+            Ty::Bare(ci) => out.push(*ci),
+            _ => {}
+        }
+    }
+
     /// True when constructor `from` contains `target` inline (not behind a `Vec` or `Box`).
     fn reaches_inline(&self, from: usize, target: usize, seen: &mut HashSet<usize>) -> bool {
         let def = self.constructors[from];
         for p in &def.params {
             let ParamKind::Typed { ty, .. } = &p.kind else { continue };
             let Ok(ty) = self.resolve(ty, def) else { continue };
-            let next: Vec<usize> = match ty {
-                Ty::Boxed(ti) if !self.is_primitive_type(ti) => self.types[ti].constructors.clone(),
-                Ty::Bare(ci) => vec![ci],
-                _ => continue,
-            };
+            let mut next = Vec::new();
+            self.constructors_in(&ty, false, &mut next);
             for ci in next {
                 if ci == target {
                     return true;
