@@ -63,10 +63,14 @@ pub fn run(args: Args) -> ExitCode {
         derives: args.derive,
         ..Options::default()
     };
-    let files = match Generator::new(&schemas, options).generate() {
+    let generator = Generator::new(&schemas, options);
+    let files = match generator.generate() {
         Ok(f) => f,
         Err(e) => return fail(&e),
     };
+    for w in generator.warnings() {
+        eprintln!("warning: {w}");
+    }
     if let Err(e) = std::fs::create_dir_all(&args.output) {
         return fail(&format!("{}: {e}", args.output.display()));
     }

@@ -224,10 +224,36 @@ impl<'s> TypeGraph<'s> {
                         return Err(format!("`%{name}` names a type with more than one constructor"));
                     }
                 }
-                Ty::Bare(self.constructor_named(name).ok_or_else(|| format!("unknown constructor `{name}`"))?)
+                let known = self.constructors.iter().map(|d| d.name.as_ref());
+                Ty::Bare(self.constructor_named(name).ok_or_else(|| unknown("constructor", name, known))?)
             }
-            _ => Ty::Boxed(self.type_named(name).ok_or_else(|| format!("unknown type `{name}`"))?),
+            _ => {
+                let known = self.types.iter().map(|t| t.name.as_str());
+                Ty::Boxed(self.type_named(name).ok_or_else(|| unknown("type", name, known))?)
+            }
         })
+    }
+
+    /// True when `def` is a function whose result is a plain boxed type that no schema defines
+    /// (`http_wait … = HttpWait` in the official JSON of mtproto.tl lists `http_wait` among
+    /// the methods, and nothing constructs `HttpWait`). Its answer can only be kept undecoded.
+    pub fn result_undefined(&self, def: &Definition<'_>) -> bool {
+        let ty = &def.ty;
+        def.category == Category::Function
+            && !ty.bang
+            && ty.args.is_empty()
+            && !ty.is_bare()
+            && self.resolve(ty, def).is_err()
+            && self.type_named(ty.name.as_ref()).is_none()
+    }
+
+    /// The result type of function `def`: [`Ty::Object`] (the answer undecoded) when
+    /// [`TypeGraph::result_undefined`].
+    pub fn resolve_result(&self, def: &Definition<'_>) -> Result<Ty, String> {
+        if self.result_undefined(def) {
+            return Ok(Ty::Object);
+        }
+        self.resolve(&def.ty, def)
     }
 
     /// Everything `names` (constructors, functions or boxed types) reach through their params
@@ -558,5 +584,24 @@ pub fn sized_object_part(def: &Definition<'_>, index: usize) -> Option<SizedPart
         Some(SizedPart::Body)
     } else {
         None
+    }
+}
+
+/// "unknown type `X`", with the names in `known` that `X` may have meant: the same name in a
+/// namespace (`secret.DecryptedMessageMedia` for `DecryptedMessageMedia`, as written in
+/// schemas that leave their own namespace out) or in another case.
+fn unknown<'k>(what: &str, name: &str, known: impl Iterator<Item = &'k str>) -> String {
+    let mut near: Vec<&str> = known
+        .filter(|k| {
+            let local = k.rsplit_once('.').map_or(*k, |(_, l)| l);
+            *k != name && (local == name || k.eq_ignore_ascii_case(name))
+        })
+        .collect();
+    near.sort_unstable();
+    near.dedup();
+    match &near[..] {
+        [] => format!("unknown {what} `{name}`"),
+        [one] => format!("unknown {what} `{name}` (did you mean `{one}`?)"),
+        many => format!("unknown {what} `{name}` (did you mean one of `{}`?)", many.join("`, `")),
     }
 }

@@ -326,11 +326,13 @@ impl<'v> Validator<'v> {
             if ctors.contains(name.as_ref()) {
                 continue;
             }
-            unknown.push((
-                *i,
-                Diagnostic::warning("unknown-type", format!("unknown type `{name}`"), *span)
-                    .with_label("no constructor of this type or with this name"),
-            ));
+            let mut diag = Diagnostic::warning("unknown-type", format!("unknown type `{name}`"), *span)
+                .with_label("no constructor of this type or with this name");
+            let near = near_names(schema, name);
+            if !near.is_empty() {
+                diag = diag.with_note(format!("did you mean `{}`?", near.join("` or `")));
+            }
+            unknown.push((*i, diag));
         }
         if self.early.is_empty() && unknown.is_empty() && self.duplicates.is_empty() {
             return Vec::new();
@@ -350,6 +352,24 @@ impl<'v> Validator<'v> {
         }
         out
     }
+}
+
+/// The result types of `schema` that an unknown `name` may have meant: the same name in a
+/// namespace (`secret.DecryptedMessageMedia` for `DecryptedMessageMedia`, as written in copies
+/// that leave their own namespace out of references) or in another case. Only for diagnostics.
+fn near_names<'s>(schema: &'s Schema<'_>, name: &str) -> Vec<&'s str> {
+    let mut near: Vec<&str> = schema
+        .constructors()
+        .map(|d| d.ty.name.as_ref())
+        .filter(|t| {
+            let local = t.rsplit_once('.').map_or(*t, |(_, l)| l);
+            *t != name && (local == name || t.eq_ignore_ascii_case(name))
+        })
+        .collect();
+    near.sort_unstable();
+    near.dedup();
+    near.truncate(3);
+    near
 }
 
 /// Takes the leading items of one definition from a list sorted by definition.

@@ -58,6 +58,19 @@ users.getUsers#2 id:Vector<InputUser> = Vector<User>;
     insta::assert_snapshot!("unknown_types", rendered("types.tl", src));
 }
 
+/// A reference that leaves out its namespace, or gets the case wrong, is still unknown, but the
+/// note names what it probably meant (Telethon's copy of the secret schema writes `media:Media`
+/// for `secret.Media`).
+#[test]
+fn unknown_types_with_a_near_name() {
+    let src = "\
+secret.mediaEmpty#db97526a = secret.Media;
+secret.message#8c405e3f random_id:long media:Media peer:inputpeer = secret.Message;
+inputPeerEmpty#7f3b18ea = InputPeer;
+";
+    insta::assert_snapshot!("unknown_types_with_a_near_name", rendered("secret.tl", src));
+}
+
 #[test]
 fn truncated_json() {
     let src = "{\n  \"constructors\": [\n    {\"id\": \"-1132882121\", \"predicate\": \"boolFalse\", \"par";

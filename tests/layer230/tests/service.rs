@@ -155,3 +155,28 @@ fn generic_query_and_objects_in_json() {
     let _ = <owned::types::RpcResult as Decode>::MIN_SIZE;
     let _ = Encode::encoded_len(&o);
 }
+
+/// `http_wait … = HttpWait` as the official JSON of mtproto.tl has it: a function whose result
+/// type no schema defines. It is still generated, with the answer kept undecoded.
+#[test]
+fn a_function_with_an_undefined_result_type_answers_a_raw_object() {
+    use tl_codec::Function;
+    fn answer<F: Function>(_: &F) -> std::any::TypeId
+    where
+        F::Return: 'static,
+    {
+        std::any::TypeId::of::<F::Return>()
+    }
+    let wait = svc::functions::HttpWait { max_delay: 0, wait_after: 0, max_wait: 25_000 };
+    assert_eq!(answer(&wait), std::any::TypeId::of::<RawObject<'static>>());
+    let owned_wait = owned::functions::HttpWait { max_delay: 0, wait_after: 0, max_wait: 25_000 };
+    assert_eq!(answer(&owned_wait), std::any::TypeId::of::<tl_codec::RawObjectBuf>());
+    // The request itself round-trips like any other.
+    let bytes = to_bytes(&wait);
+    assert_eq!(&bytes[..4], &0x9299359f_u32.to_le_bytes());
+    assert_eq!(from_bytes::<svc::functions::HttpWait>(&bytes).unwrap(), wait);
+    // Whatever the server answers is there to decode once its type is known.
+    let ack = to_bytes(&svc::types::MsgsAck { msg_ids: vec![7] });
+    let raw: RawObject<'_> = from_bytes(&ack).unwrap();
+    assert_eq!(raw.decode::<svc::types::MsgsAck>().unwrap().msg_ids, [7]);
+}

@@ -117,7 +117,11 @@ impl Builder {
             schemas.push(parsed.schema);
         }
         let options = Options { single_file: true, ..self.options };
-        let files = Generator::new(&schemas, options).generate()?;
+        let generator = Generator::new(&schemas, options);
+        let files = generator.generate()?;
+        for w in generator.warnings() {
+            println!("cargo:warning={w}");
+        }
         let name = self.file_name.unwrap_or_else(|| "tl_api.rs".into());
         let path = out_dir.join(&name);
         let text = files.into_iter().next().map(|f| f.text).unwrap_or_default();

@@ -32,6 +32,17 @@ pub fn object_notes(def: &Definition<'_>) -> TokenStream {
     out
 }
 
+/// The doc lines of a function whose result type no schema defines
+/// ([`TypeGraph::result_undefined`](crate::graph::TypeGraph::result_undefined)).
+pub fn undefined_result_note(def: &Definition<'_>) -> TokenStream {
+    let note = format!(
+        " No schema given defines `{}`, so `Return` is `RawObject`: the answer undecoded.",
+        def.ty.name
+    );
+    let lines = wrap(&note, 96);
+    quote!(#[doc = ""] #(#[doc = #lines])*)
+}
+
 /// `text` in lines of at most `width` characters (longer words stay whole), each starting with
 /// the space that doc comments have after `///`.
 fn wrap(text: &str, width: usize) -> Vec<String> {

@@ -228,7 +228,10 @@ impl<'g, 's> Ctx<'g, 's> {
             });
             quote!({ #(#f)* })
         };
-        let doc = Self::doc(def);
+        let mut doc = Self::doc(def);
+        if self.graph.result_undefined(def) {
+            doc.extend(super::decl::undefined_result_note(def));
+        }
         let attrs = self.attrs(&def.name)?;
         let serde = if self.options.serde {
             self.serde_struct(def, &ident, &fields, depth, borrows)
@@ -285,7 +288,7 @@ impl<'g, 's> Ctx<'g, 's> {
         let def = self.graph.functions[fi];
         let (ns, name) = &self.names.functions[fi];
         let depth = 1 + ns.len();
-        let ret = self.graph.resolve(&def.ty, def).map_err(|e| format!("{}: {e}", def.name))?;
+        let ret = self.graph.resolve_result(def).map_err(|e| format!("{}: {e}", def.name))?;
         let k = &self.krate;
         let returns = match &ret {
             Ty::Generic(x) => {

@@ -138,6 +138,25 @@ impl<'s> Generator<'s> {
         }
     }
 
+    /// What the generated code works around rather than rejects, one line each: functions
+    /// whose result type no schema given defines (their `Return` is `RawObject`, the answer
+    /// undecoded), as `http_wait` in the official JSON of mtproto.tl.
+    pub fn warnings(&self) -> Vec<String> {
+        let Ok(sel) = self.selection() else { return Vec::new() };
+        sel.functions
+            .iter()
+            .map(|&fi| self.graph.functions[fi])
+            .filter(|def| self.graph.result_undefined(def))
+            .map(|def| {
+                format!(
+                    "`{}`: no schema given defines its result type `{}`; its `Return` is `RawObject` \
+                     (the answer undecoded)",
+                    def.name, def.ty.name
+                )
+            })
+            .collect()
+    }
+
     /// Generates the files.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>, String> {
         let sel = self.selection()?;

@@ -1,0 +1,48 @@
+//! Schemas that refer to types they do not define: a function's result type (generated, with
+//! the answer undecoded, and reported by `Generator::warnings`), and a parameter's type (an
+//! error that names the type the schema probably meant).
+
+use tl_codegen::{Generator, Options};
+
+const SCHEMA: &str = "
+msgs_ack#62d6b459 msg_ids:Vector<long> = MsgsAck;
+secret.mediaEmpty#89f5c4a = secret.Media;
+secret.message#1f814f1f random_id:long media:Media = secret.Message;
+---functions---
+http_wait#9299359f max_delay:int wait_after:int max_wait:int = HttpWait;
+ping#7abe77ec ping_id:long = MsgsAck;
+";
+
+fn generate(only: &[&str]) -> (Result<String, String>, Vec<String>) {
+    let schemas = [tl_parser::parse(SCHEMA).schema];
+    let options = Options { only: Some(only.iter().map(|s| s.to_string()).collect()), ..Options::default() };
+    let generator = Generator::new(&schemas, options);
+    let text = generator.generate().map(|files| files.into_iter().map(|f| f.text).collect());
+    (text, generator.warnings())
+}
+
+#[test]
+fn a_function_with_an_undefined_result_type_returns_a_raw_object() {
+    let (text, warnings) = generate(&["http_wait", "ping"]);
+    let text = text.expect("generates");
+    assert!(text.contains("type Return = ::tl_codec::RawObject<'static>;"), "{text}");
+    assert!(text.contains("No schema given defines `HttpWait`"), "{text}");
+    assert_eq!(
+        warnings,
+        ["`http_wait`: no schema given defines its result type `HttpWait`; its `Return` is \
+          `RawObject` (the answer undecoded)"]
+    );
+}
+
+#[test]
+fn defined_result_types_give_no_warning() {
+    let (text, warnings) = generate(&["ping"]);
+    assert!(text.expect("generates").contains("type Return = super::types::MsgsAck;"));
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn an_undefined_parameter_type_is_an_error_naming_the_near_one() {
+    let (text, _) = generate(&["secret.message"]);
+    assert_eq!(text.unwrap_err(), "secret.message: unknown type `Media` (did you mean `secret.Media`?)");
+}
