@@ -13,7 +13,8 @@ pub struct Args {
     /// The output directory; `mod.rs` is written there (mount it with `mod <dir>;`).
     #[arg(short, long, value_name = "DIR", default_value = "tl_api")]
     pub output: PathBuf,
-    /// Only these constructors, functions or types (comma-separated) and what they reach.
+    /// Only these constructors, functions or types (comma-separated) and what they reach; `*`
+    /// matches any run of characters (`messages.*`, `*Photo*`).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub only: Option<Vec<String>>,
     /// Serde support in the JSON of `tl decode`: `Serialize`, and `Deserialize` (owned types

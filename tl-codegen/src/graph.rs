@@ -256,6 +256,31 @@ impl<'s> TypeGraph<'s> {
         self.resolve(&def.ty, def)
     }
 
+    /// `names` with each pattern holding a `*` (any run of characters, dots included:
+    /// `messages.*`, `*Photo*`) replaced by every constructor, function and boxed type name it
+    /// matches. A pattern that matches nothing is an error, as an unknown name is.
+    pub fn expand_patterns<'n>(&'n self, names: &'n [String]) -> Result<Vec<&'n str>, String> {
+        let mut out = Vec::new();
+        for name in names {
+            if !name.contains('*') {
+                out.push(name.as_str());
+                continue;
+            }
+            let before = out.len();
+            let all = self
+                .constructors
+                .iter()
+                .chain(&self.functions)
+                .map(|d| d.name.as_ref())
+                .chain(self.types.iter().map(|t| t.name.as_str()));
+            out.extend(all.filter(|n| wildcard_match(name, n)));
+            if out.len() == before {
+                return Err(format!("`{name}` matches no constructor, function or type of the schema"));
+            }
+        }
+        Ok(out)
+    }
+
     /// Everything `names` (constructors, functions or boxed types) reach through their params
     /// (and, for functions, their return types). Unknown names are an error.
     pub fn reachable(&self, names: &[&str]) -> Result<Selection, String> {
@@ -587,6 +612,24 @@ pub fn sized_object_part(def: &Definition<'_>, index: usize) -> Option<SizedPart
     }
 }
 
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters (none
+/// included) and everything else for itself.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let mut parts: Vec<&str> = parts.collect();
+    // Without a `*` the pattern is the whole text; with one, the last part ends it.
+    let Some(last) = parts.pop() else { return rest.is_empty() };
+    for part in parts {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 /// "unknown type `X`", with the names in `known` that `X` may have meant: the same name in a
 /// namespace (`secret.DecryptedMessageMedia` for `DecryptedMessageMedia`, as written in
 /// schemas that leave their own namespace out) or in another case.
@@ -603,5 +646,25 @@ fn unknown<'k>(what: &str, name: &str, known: impl Iterator<Item = &'k str>) -> 
         [] => format!("unknown {what} `{name}`"),
         [one] => format!("unknown {what} `{name}` (did you mean `{one}`?)"),
         many => format!("unknown {what} `{name}` (did you mean one of `{}`?)", many.join("`, `")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("messages.*", "messages.sendMessage"));
+        assert!(!wildcard_match("messages.*", "message"));
+        assert!(wildcard_match("*Photo*", "inputPhotoEmpty"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("a*b*c", "abc"));
+        assert!(wildcard_match("a*b*c", "axxbyyc"));
+        assert!(!wildcard_match("a*b*c", "axxbyy"));
+        assert!(!wildcard_match("ab*ba", "aba"));
+        assert!(wildcard_match("ab*ba", "abba"));
+        assert!(wildcard_match("exact", "exact"));
+        assert!(!wildcard_match("exact", "exactly"));
     }
 }

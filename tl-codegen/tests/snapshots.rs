@@ -75,6 +75,31 @@ fn unknown_only_name_is_an_error() {
     assert!(err.contains("nope"), "{err}");
 }
 
+#[test]
+fn only_patterns_name_every_match() {
+    let parsed = tl_parser::parse(SCHEMA);
+    let schemas = [parsed.schema];
+    let only = |names: &[&str]| {
+        let options =
+            Options { only: Some(names.iter().map(|s| s.to_string()).collect()), ..Options::default() };
+        Generator::new(&schemas, options)
+            .generate()
+            .map(|f| f.into_iter().map(|f| f.text).collect::<String>())
+    };
+    // Both `messages.` functions and the `messages.chats` constructor, and what they reach.
+    let text = only(&["messages.*"]).expect("generates");
+    for item in ["pub struct GetChats", "pub struct SendMessage", "pub struct Chats", "pub enum Peer"] {
+        assert!(text.contains(item), "{item} missing");
+    }
+    assert!(!text.contains("pub struct FutureSalts"));
+    assert!(!text.contains("pub struct InvokeWithLayer"));
+    let text = only(&["*Salt*"]).expect("generates");
+    assert!(text.contains("pub struct FutureSalts") && text.contains("pub struct GetFutureSalts"));
+    assert!(!text.contains("pub struct Chats"));
+    let err = only(&["users.*"]).unwrap_err();
+    assert_eq!(err, "`users.*` matches no constructor, function or type of the schema");
+}
+
 /// MTProto's service objects and TDLib's `int512`: where an `Object` ends.
 const SERVICE: &str = r#"
 vector#1cb5c415 {t:Type} # [ t ] = Vector t;

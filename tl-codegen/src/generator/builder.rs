@@ -47,7 +47,8 @@ impl Builder {
         self
     }
 
-    /// Only these constructors, functions or types and what they reach.
+    /// Only these constructors, functions or types and what they reach; `*` in a name matches
+    /// any run of characters (`"messages.*"`).
     pub fn only<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Builder {
         self.options.only = Some(names.into_iter().map(Into::into).collect());
         self

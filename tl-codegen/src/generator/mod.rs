@@ -32,7 +32,8 @@ pub use names::Names;
 /// What to generate and how.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Only these constructors, functions or types and everything they reach (`--only`).
+    /// Only these constructors, functions or types and everything they reach (`--only`); `*`
+    /// in a name matches any run of characters (`messages.*`).
     pub only: Option<Vec<String>>,
     /// Derive `serde::Serialize`/`Deserialize` in the JSON convention of the dynamic codec.
     pub serde: bool,
@@ -131,7 +132,7 @@ impl<'s> Generator<'s> {
     pub fn selection(&self) -> Result<Selection, String> {
         match &self.options.only {
             Some(names) => {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let names = self.graph.expand_patterns(names)?;
                 self.graph.reachable(&names)
             }
             None => Ok(self.graph.everything()),
