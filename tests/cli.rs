@@ -476,3 +476,42 @@ fn gen_only_an_unknown_name_is_an_error() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("noSuchThing"), "{}", run.stderr);
 }
+
+/// `gen`, `decode` and `encode` refuse a broken schema with the diagnostics `check` shows
+/// (`path:line:col`, the line, a caret), not a bare message, and say nothing of its warnings.
+#[test]
+fn schema_errors_of_gen_decode_encode_point_at_the_line() {
+    let bad = "a#d2aa78f6 x:int = A;\nb#1 flags:# y:nope.1?int = B;\n";
+    let dir = dir_with(&[("bad.tl", b(bad))]);
+    for args in [
+        &["gen", "bad.tl", "-o", "out"][..],
+        &["decode", "--schema", "bad.tl", "f678aad201000000"][..],
+        &["encode", "--schema", "bad.tl", r#"{"@type":"a","x":1}"#][..],
+    ] {
+        let run = tl_in(dir.path(), args, None);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("bad.tl:2:15: error[flag-field]: unknown flags field `nope`"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("2 | b#1 flags:# y:nope.1?int = B;"), "{}", run.stderr);
+        assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn gen_warns_of_a_function_whose_result_type_is_undefined() {
+    let schema = "ping#7abe77ec ping_id:long = Pong;\n---functions---\nhttp_wait#9299359f max_delay:int \
+                  wait_after:int max_wait:int = HttpWait;\n";
+    let dir = dir_with(&[("s.tl", b(schema))]);
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "out"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: `http_wait`: no schema given defines its result type `HttpWait`"),
+        "{}",
+        run.stderr
+    );
+    assert!(generated(dir.path(), "out").contains("type Return = ::tl_codec::RawObject<'static>;"));
+}

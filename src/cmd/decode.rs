@@ -1,10 +1,11 @@
 //! `tl decode`: TL bytes (hex) to JSON, straight from the schemas (no generated code).
 
+use crate::report::{self, ColorChoice, RenderOptions};
 use crate::source::{self, SourceText};
 use std::io::Read;
 use std::process::ExitCode;
 use tl_codegen::dynamic::Registry;
-use tl_parser::Schema;
+use tl_parser::{Diagnostic, Schema};
 
 /// Arguments of `tl decode`.
 #[derive(Debug, clap::Args)]
@@ -87,14 +88,24 @@ pub(crate) fn load_sources(paths: &[String]) -> Result<Vec<SourceText>, String> 
     source::expand(paths).iter().map(source::Input::load).collect()
 }
 
-/// Parses every source; errors are printed (`path: error: message`) and fail with exit code 1.
+/// Parses and validates every source. Errors are printed as `tl check` prints them (rustc
+/// style: `path:line:col`, the line, a caret) and fail with exit code 1; warnings are left to
+/// `tl check`, since schemas in use often carry some (id mismatches in secret-chat copies).
 pub(crate) fn parse_all(sources: &[SourceText]) -> Result<Vec<Schema<'_>>, ExitCode> {
+    let opts = RenderOptions { human: true, color: ColorChoice::Auto.for_stderr() };
     let mut out = Vec::with_capacity(sources.len());
     let mut failed = false;
     for src in sources {
-        let parsed = tl_parser::parse(&src.text);
-        for d in parsed.diagnostics.iter().filter(|d| d.is_error()) {
-            eprintln!("{}: error: {}", src.path, d.message);
+        if let Some(at) = src.invalid_utf8_at {
+            let diag = report::invalid_utf8_diagnostic(src, at);
+            report::to_stderr(&report::build_report(src, None, None, (0, 0, 0), &[diag], opts).human);
+            failed = true;
+            continue;
+        }
+        let parsed = tl_parser::check(&src.text);
+        let errors: Vec<Diagnostic> = parsed.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
+        if !errors.is_empty() {
+            report::to_stderr(&report::build_report(src, None, None, (0, 0, 0), &errors, opts).human);
             failed = true;
         }
         out.push(parsed.schema);

@@ -1,6 +1,7 @@
 //! Schemas that refer to types they do not define: a function's result type (generated, with
 //! the answer undecoded, and reported by `Generator::warnings`), and a parameter's type (an
-//! error that names the type the schema probably meant).
+//! error that names the type the schema probably meant); and how the build.rs `Builder` shows
+//! schema errors.
 
 use tl_codegen::{Generator, Options};
 
@@ -45,4 +46,17 @@ fn defined_result_types_give_no_warning() {
 fn an_undefined_parameter_type_is_an_error_naming_the_near_one() {
     let (text, _) = generate(&["secret.message"]);
     assert_eq!(text.unwrap_err(), "secret.message: unknown type `Media` (did you mean `secret.Media`?)");
+}
+
+/// The build.rs `Builder` refuses a broken schema with the diagnostic `tl check` shows.
+#[test]
+fn builder_errors_point_at_the_line() {
+    let dir = std::env::temp_dir().join(format!("tl-codegen-builder-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let schema = dir.join("bad.tl");
+    std::fs::write(&schema, "a#d2aa78f6 x:int = A;\nb#1 flags:# y:nope.1?int = B;\n").expect("write");
+    let err = tl_codegen::Builder::new().schema(&schema).out_dir(&dir).compile().unwrap_err();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(err.contains("bad.tl:2:15: error[flag-field]: unknown flags field `nope`"), "{err}");
+    assert!(err.contains("2 | b#1 flags:# y:nope.1?int = B;"), "{err}");
 }

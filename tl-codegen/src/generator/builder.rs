@@ -111,9 +111,16 @@ impl Builder {
         }
         let mut schemas = Vec::with_capacity(texts.len());
         for (path, text) in self.schemas.iter().zip(&texts) {
-            let parsed = tl_parser::parse(text);
-            if let Some(d) = parsed.diagnostics.iter().find(|d| d.is_error()) {
-                return Err(format!("{}: {}", path.display(), d.message));
+            let parsed = tl_parser::check(text);
+            let errors: String = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| tl_parser::render::render(d, &path.display().to_string(), text, false))
+                .collect();
+            if !errors.is_empty() {
+                // Shown as `tl check` shows them: `path:line:col`, the line and a caret.
+                return Err(errors);
             }
             schemas.push(parsed.schema);
         }
