@@ -87,8 +87,8 @@ pub use tl_derive::{Decode, Encode};
 macro_rules! ok_or_return {
     ($e:expr) => {
         match $e {
-            ::core::result::Result::Ok(value) => value,
-            ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
+            ::core::result::Result::Ok(__tl_value) => __tl_value,
+            ::core::result::Result::Err(__tl_error) => return ::core::result::Result::Err(__tl_error),
         }
     };
 }

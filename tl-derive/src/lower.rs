@@ -167,8 +167,16 @@ fn field(f: &syn::Field) -> syn::Result<Field> {
     Ok(Field { ident: f.ident.clone(), ty, role, span })
 }
 
+/// `bool`, `std::primitive::bool` or `core::primitive::bool`.
 fn is_bool(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("bool"))
+    let Type::Path(p) = ty else { return false };
+    if p.qself.is_some() {
+        return false;
+    }
+    let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    p.path.segments.iter().all(|s| s.arguments.is_none())
+        && matches!(names[..], ["bool"] | ["std" | "core", "primitive", "bool"])
 }
 
 /// `T` in `Option<T>`, `std::option::Option<T>` or `core::option::Option<T>`.

@@ -118,6 +118,57 @@ fn hostile_counts_allocate_nothing_large() {
     }
 }
 
+/// A 4-byte empty constructor beside a 256-byte one: elements are 64 times larger in memory
+/// than the smallest on the wire.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+enum Fat {
+    #[tl(id = 0x1)]
+    Empty,
+    #[tl(id = 0x2)]
+    Full {
+        a: [u8; 32],
+        b: [u8; 32],
+        c: [u8; 32],
+        d: [u8; 32],
+        e: [u8; 32],
+        f: [u8; 32],
+        g: [u8; 32],
+        h: [u8; 32],
+    },
+}
+
+#[test]
+fn large_elements_are_not_allocated_for_up_front() {
+    // A vector announcing 100,000 elements, which the input's length allows (4 bytes each), but
+    // whose 11th element has an unknown id: the decoder must not have allocated for all of them
+    // (25.7 MB) before it finds that out, only for about as many bytes as the input holds.
+    let n = 100_000;
+    let mut bytes = VECTOR_ID.to_le_bytes().to_vec();
+    bytes.extend_from_slice(&(n as u32).to_le_bytes());
+    bytes.extend_from_slice(&1u32.to_le_bytes().repeat(10));
+    bytes.extend_from_slice(&9u32.to_le_bytes().repeat(n - 10));
+    let (_, largest, r) = measure(|| from_bytes::<Vec<Fat>>(&bytes));
+    assert!(r.is_err());
+    assert!(largest <= bytes.len().max(64 * 1024), "largest allocation {largest} for {} bytes", bytes.len());
+    // A valid vector of them still decodes, its storage grown as elements arrive, never past
+    // the count.
+    let full = Fat::Full {
+        a: [1; 32],
+        b: [2; 32],
+        c: [3; 32],
+        d: [4; 32],
+        e: [5; 32],
+        f: [6; 32],
+        g: [7; 32],
+        h: [8; 32],
+    };
+    let valid: Vec<Fat> = (0..3000).map(|i| if i % 3 == 0 { Fat::Empty } else { full.clone() }).collect();
+    let bytes = to_bytes(&valid);
+    let (_, largest, back) = measure(|| from_bytes::<Vec<Fat>>(&bytes));
+    assert_eq!(back.unwrap(), valid);
+    assert!(largest <= valid.len() * std::mem::size_of::<Fat>());
+}
+
 #[test]
 fn deep_nesting_is_refused_with_small_allocations() {
     // Node([Node([Node([...])])]) one million levels deep, in 12 MB.

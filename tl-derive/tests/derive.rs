@@ -206,6 +206,24 @@ fn two_flag_words() {
     round_trip(&TwoFlags { flags: (), a: None, flags2: 0, b: false, c: Some(-5) }, &mut buf);
 }
 
+/// A tuple struct names its flags words by index (`flags = "1"`); `bool` may be written out.
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(id = 0x1234_5678)]
+struct TupleFlags(
+    #[tl(flags)] u32,
+    #[tl(flags)] u32,
+    #[tl(flags = "1", bit = 0)] Option<i32>,
+    #[tl(flags = "0", bit = 2)] std::primitive::bool,
+);
+
+#[test]
+fn tuple_struct_with_two_flag_words() {
+    let v = TupleFlags(0, 0, Some(7), true);
+    let bytes = to_bytes(&v);
+    assert_eq!(bytes, [0x78, 0x56, 0x34, 0x12, 4, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0]);
+    assert_eq!(from_bytes::<TupleFlags>(&bytes).unwrap(), TupleFlags(4, 1, Some(7), true));
+}
+
 #[test]
 fn bare_fields_and_elements() {
     let v = Bares {

@@ -74,7 +74,11 @@ fn find_flags(fields: &[Field], name: Option<&str>) -> Result<usize, String> {
     let mut candidates = fields.iter().enumerate().filter(|(_, f)| matches!(f.role, Role::Flags));
     match name {
         Some(name) => candidates
-            .find(|(_, f)| f.ident.as_ref().is_some_and(|id| id == name))
+            // Tuple fields are named by their index (`flags = "1"`).
+            .find(|(i, f)| match &f.ident {
+                Some(id) => id == name,
+                None => name.parse() == Ok(*i),
+            })
             .map(|(i, _)| i)
             .ok_or_else(|| format!("no `#[tl(flags)]` field named `{name}`")),
         None => match (candidates.next(), candidates.next()) {

@@ -6,7 +6,7 @@ use quote::quote;
 use super::check::{resolve_flags, EmitError};
 use super::fields::{binding, construct, flags_local, id_literal};
 use super::generics::{header, Bound};
-use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
+use super::ir::{Codec, Constructor, Role, Shape, TypeDef, Variant, VariantKind};
 
 /// One value, unwrapped: `ok_or_return!(call)`.
 fn value_decode(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
@@ -176,6 +176,8 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
             }
         }
         Shape::Enum(variants) => {
+            let (ids_item, ids_check) = distinct_ids(def, variants, k);
+            out.extend(ids_item);
             let mut arms = Vec::new();
             for v in variants {
                 let vname = &v.ident;
@@ -238,6 +240,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             __r: &mut #k::Reader<#tl>,
                             __slot: #slot,
                         ) -> #k::Result<&'__s mut Self> {
+                            #ids_check
                             #enter
                             let __value = match __id {
                                 #(#into_arms)*
@@ -269,6 +272,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 impl #params #k::DecodeBare<#tl> for #name #args #wh {
                     #[inline]
                     fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
+                        #ids_check
                         #enter
                         let __value = match __id {
                             #(#arms)*
@@ -284,4 +288,37 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
         }
     }
     Ok(out)
+}
+
+/// A variant that wraps a type (`V(T)`) takes its id from `T`, which the derive cannot see, so
+/// two variants could share an id: decoding would then always give the first, silently. This
+/// makes that a compile-time error naming both variants: a `const _` for an enum without
+/// generics, and otherwise a `const` block in the decoders (checked once they are
+/// instantiated). Empty when every id is written out (the macro compares those itself).
+fn distinct_ids(def: &TypeDef, variants: &[Variant], k: &TokenStream) -> (TokenStream, TokenStream) {
+    let wraps = |v: &Variant| matches!(v.kind, VariantKind::Delegate { .. });
+    if !variants.iter().any(wraps) {
+        return (quote!(), quote!());
+    }
+    let id_of = |v: &Variant| match &v.kind {
+        VariantKind::Inline(ctor) => id_literal(ctor.id.unwrap_or_default()),
+        VariantKind::DelegateWithId { id, .. } => id_literal(*id),
+        VariantKind::Delegate { ty } => quote!(<#ty as #k::Identifiable>::CONSTRUCTOR_ID),
+    };
+    let mut checks = Vec::new();
+    for (i, a) in variants.iter().enumerate() {
+        for b in variants[i + 1..].iter().filter(|b| wraps(a) || wraps(b)) {
+            let (ia, ib) = (id_of(a), id_of(b));
+            let message = format!(
+                "variants `{}` and `{}` of `{}` have the same constructor id: decoding could not tell them apart",
+                a.ident, b.ident, def.ident
+            );
+            checks.push(quote!(if #ia == #ib { ::core::panic!(#message) }));
+        }
+    }
+    if def.generics.params.is_empty() {
+        (quote!(const _: () = { #(#checks)* };), quote!())
+    } else {
+        (quote!(), quote!(const { #(#checks)* };))
+    }
 }
