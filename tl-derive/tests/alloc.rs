@@ -121,6 +121,7 @@ fn hostile_counts_allocate_nothing_large() {
 /// A 4-byte empty constructor beside a 256-byte one: elements are 64 times larger in memory
 /// than the smallest on the wire.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[allow(clippy::large_enum_variant)] // the point of the test
 enum Fat {
     #[tl(id = 0x1)]
     Empty,
