@@ -10,11 +10,18 @@ use tl_parser::ParamKind;
 /// few constructors whose ids are not their CRC).
 pub fn decl_id(decl: &LitStr, explicit: Option<u32>) -> syn::Result<u32> {
     let src = decl.value();
-    let def = tl_parser::parse_definition(&src).map_err(|d| {
+    let invalid = |d: &tl_parser::Diagnostic| {
         let near = d.span.slice(&src);
         let near = if near.is_empty() { String::new() } else { format!(" (at `{near}`)") };
         syn::Error::new(decl.span(), format!("invalid TL declaration: {}{near}", d.message))
-    })?;
+    };
+    let def = tl_parser::parse_definition(&src).map_err(|d| invalid(&d))?;
+    // Flag references must name an earlier `#` parameter and a bit below 32, as in a schema
+    // (unknown types are fine: they are the user's own).
+    let one = tl_parser::Schema { definitions: vec![def.clone()], ..Default::default() };
+    if let Some(d) = tl_parser::validate(&one).iter().find(|d| d.is_error()) {
+        return Err(invalid(d));
+    }
     let crc = tl_parser::crc_id(&def);
     match (def.explicit_id, explicit) {
         (Some(w), _) if w != crc && explicit != Some(w) => Err(syn::Error::new(
@@ -132,6 +139,8 @@ mod tests {
         assert!(id("no equals").is_err());
         assert!(id("a#zz = B").is_err());
         assert!(id("boolTrue#12345678 = Bool").is_err());
+        let err = id("foo e:flags.0?int = Foo").unwrap_err().to_string();
+        assert!(err.contains("invalid TL declaration: unknown flags field `flags`"), "{err}");
         let lit = LitStr::new("boolTrue#12345678 = Bool", proc_macro2::Span::call_site());
         assert_eq!(decl_id(&lit, Some(0x12345678)).unwrap(), 0x12345678);
     }

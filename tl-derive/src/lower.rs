@@ -158,6 +158,15 @@ fn field(f: &syn::Field) -> syn::Result<Field> {
                 ));
             }
         }
+        // TL has no optional value outside a flags word, and `Option` has no codec: say how
+        // to declare one rather than leave it to missing-trait errors.
+        (None, None, None) if matches!(codec, Codec::Boxed) && option_inner(&f.ty).is_some() => {
+            return Err(syn::Error::new(
+                f.ty.span(),
+                "an `Option` field is a `flags.N?T` parameter: give it `#[tl(bit = N)]`, with a \
+                 `#[tl(flags)] flags: u32` field before it",
+            ));
+        }
         (None, None, None) => Role::Value(codec),
     };
     let span = match &role {
