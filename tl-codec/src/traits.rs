@@ -12,6 +12,12 @@ use crate::output::Output;
 use crate::reader::Reader;
 
 /// Types with an exact TL encoding.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no TL encoding",
+    label = "no `tl_codec::Encode` for this type",
+    note = "derive it (`#[derive(tl_codec::Encode)]`), encode the field `with = module`, or, for an \
+            `Option`, make it a `flags.N?T` parameter with `#[tl(bit = N)]`"
+)]
 pub trait Encode {
     /// The exact number of bytes [`Encode::encode`] writes. Must agree with it: callers
     /// allocate exactly this much.
@@ -40,6 +46,12 @@ pub unsafe trait FixedLen: Encode {
 }
 
 /// Types that decode from input living for `'a`, possibly borrowing from it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from TL",
+    label = "no `tl_codec::Decode` for this type",
+    note = "derive it (`#[derive(tl_codec::Decode)]`), decode the field `with = module`, or, for \
+            an `Option`, make it a `flags.N?T` parameter with `#[tl(bit = N)]`"
+)]
 pub trait Decode<'a>: Sized {
     /// A lower bound on the encoded size, used to refuse vector counts that the remaining
     /// input could not hold before allocating for them. `0` means unknown (treated as 1).
@@ -60,6 +72,13 @@ pub trait Decode<'a>: Sized {
 
 /// Types with constructor ids, written without the id (`%T`, bare `vector`, or after a caller
 /// that writes the id itself).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no TL constructor to write bare",
+    label = "no `tl_codec::EncodeBare` for this type",
+    note = "a type written bare (`#[tl(bare)]`, `Bare<T>`) or wrapped by an enum variant (`V(T)`) \
+            needs one constructor with an id: `#[tl(id = ...)]` or `decl` on it (an enum has several \
+            and cannot be bare); or give the variant its own `#[tl(id = ...)]` and fields"
+)]
 pub trait EncodeBare {
     /// The constructor id [`Encode`] writes before the bare form.
     fn constructor_id(&self) -> u32;
@@ -82,6 +101,13 @@ pub trait EncodeBare {
 
 /// Types with constructor ids, read after the id has been consumed: enums dispatch on it,
 /// single-constructor types check it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no TL constructor to read bare",
+    label = "no `tl_codec::DecodeBare` for this type",
+    note = "a type written bare (`#[tl(bare)]`, `Bare<T>`) or wrapped by an enum variant (`V(T)`) \
+            needs one constructor with an id: `#[tl(id = ...)]` or `decl` on it (an enum has several \
+            and cannot be bare); or give the variant its own `#[tl(id = ...)]` and fields"
+)]
 pub trait DecodeBare<'a>: Sized {
     /// Reads the fields of constructor `id`, which the caller has already read (or, for a bare
     /// position, knows: pass [`Identifiable::CONSTRUCTOR_ID`]).
@@ -99,6 +125,13 @@ pub trait DecodeBare<'a>: Sized {
 }
 
 /// Types with exactly one constructor, whose id is known statically.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no TL constructor id",
+    label = "no constructor id",
+    note = "a type written bare (`#[tl(bare)]`, `Bare<T>`) or wrapped by an enum variant (`V(T)`) \
+            needs one constructor with an id: `#[tl(id = ...)]` or `decl` on it (an enum has several \
+            and cannot be bare); or give the variant its own `#[tl(id = ...)]` and fields"
+)]
 pub trait Identifiable {
     /// The constructor id (CRC32 of the canonical declaration unless given explicitly).
     const CONSTRUCTOR_ID: u32;
