@@ -2,8 +2,8 @@
 //! the schema parser, so the derive and the schema tools agree on the canonical form.
 
 use syn::LitStr;
-use tl_codegen::emit::{Constructor, Role};
-use tl_parser::ParamKind;
+use tl_codegen::emit::{Codec, Constructor, Field, Role};
+use tl_parser::{ParamKind, TypeRef};
 
 /// The id of `decl`: the CRC32 of its canonical form. A `#id` written in the declaration must
 /// match it unless `explicit` (the `id` attribute) confirms the written one (Telegram has a
@@ -46,11 +46,54 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// What one declared parameter must be in Rust.
-enum Expect {
+enum Expect<'d> {
     Flags,
     TrueFlag(u32),
-    Optional(u32),
-    Value,
+    Optional(u32, &'d TypeRef<'d>),
+    Value(&'d TypeRef<'d>),
+}
+
+/// Why a field's Rust type cannot hold the declared TL type, for the clear cases only: a
+/// fixed-width primitive of another width, or a vector written boxed where the declaration has
+/// it bare (or the other way round). Anything else (the user's own types, aliases) is trusted.
+fn type_mismatch(tl: &TypeRef<'_>, field: &Field) -> Option<String> {
+    let rust: String = field.ty.to_string().split_whitespace().collect();
+    if matches!(field.role, Role::Value(Codec::With(_)) | Role::Optional { codec: Codec::With(_), .. }) {
+        return None;
+    }
+    let bare = matches!(field.role, Role::Value(Codec::Bare) | Role::Optional { codec: Codec::Bare, .. });
+    let fixed = |t: &str| match t {
+        "i32" | "u32" => Some("int"),
+        "i64" | "u64" => Some("long"),
+        "f64" => Some("double"),
+        "bool" => Some("Bool"),
+        _ if t.ends_with("[u8;16]") => Some("int128"),
+        _ if t.ends_with("[u8;32]") => Some("int256"),
+        _ => None,
+    };
+    let name = tl.name.as_ref();
+    let tl_fixed = matches!(name, "int" | "long" | "double" | "Bool" | "int128" | "int256");
+    if let Some(holds) = fixed(&rust) {
+        if tl_fixed && holds != name && !tl.percent {
+            return Some(format!("`{rust}` holds a TL `{holds}`, not `{name}`"));
+        }
+        if matches!(name, "string" | "bytes" | "Vector" | "vector") {
+            return Some(format!("`{rust}` holds a TL `{holds}`, not `{name}`"));
+        }
+    }
+    let is_vec = rust.starts_with("Vec<")
+        || rust.starts_with("::std::vec::Vec<")
+        || rust.starts_with("std::vec::Vec<");
+    if is_vec {
+        let bare_decl = name == "vector" || (name == "Vector" && tl.percent);
+        if bare_decl && !bare {
+            return Some(format!("the declaration has a bare `{name}` (no vector id): add `#[tl(bare)]`"));
+        }
+        if name == "Vector" && !tl.percent && bare {
+            return Some("the declaration has a boxed `Vector` (with its id): drop `#[tl(bare)]`".into());
+        }
+    }
+    None
 }
 
 /// Checks the fields against the declaration's parameters, in order: a flags word for each
@@ -68,8 +111,8 @@ pub fn check_fields(decl: &LitStr, ctor: &Constructor) -> syn::Result<()> {
             ParamKind::Typed { ty, flag: Some(f) } if ty.is_true() => {
                 (p.span.slice(&src), Expect::TrueFlag(f.bit))
             }
-            ParamKind::Typed { flag: Some(f), .. } => (p.span.slice(&src), Expect::Optional(f.bit)),
-            ParamKind::Typed { flag: None, .. } => (p.span.slice(&src), Expect::Value),
+            ParamKind::Typed { ty, flag: Some(f) } => (p.span.slice(&src), Expect::Optional(f.bit, ty)),
+            ParamKind::Typed { ty, flag: None } => (p.span.slice(&src), Expect::Value(ty)),
         };
         expected.push((text, e));
     }
@@ -86,17 +129,31 @@ pub fn check_fields(decl: &LitStr, ctor: &Constructor) -> syn::Result<()> {
     let mut errors: Option<syn::Error> = None;
     for ((text, want), field) in expected.iter().zip(&ctor.fields) {
         let ok = match (want, &field.role) {
-            (Expect::Flags, Role::Flags) | (Expect::Value, Role::Value(_)) => true,
-            (Expect::TrueFlag(b), Role::TrueFlag { bit, .. })
-            | (Expect::Optional(b), Role::Optional { bit, .. }) => b == bit,
+            (Expect::Flags, Role::Flags) | (Expect::Value(_), Role::Value(_)) => true,
+            (Expect::TrueFlag(b), Role::TrueFlag { bit, .. }) => b == bit,
+            (Expect::Optional(b, _), Role::Optional { bit, .. }) => b == bit,
             _ => false,
         };
+        let mismatch = match want {
+            Expect::Value(ty) | Expect::Optional(_, ty) if ok => type_mismatch(ty, field),
+            _ => None,
+        };
+        if let Some(why) = mismatch {
+            let e = syn::Error::new(
+                field.span,
+                format!("this field does not match `{text}` in the declaration: {why}"),
+            );
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
+        }
         if !ok {
             let hint = match want {
                 Expect::Flags => "a `#[tl(flags)]` field".to_string(),
                 Expect::TrueFlag(b) => format!("a `bool` with `#[tl(bit = {b})]`"),
-                Expect::Optional(b) => format!("an `Option` with `#[tl(bit = {b})]`"),
-                Expect::Value => "a field without `flags` or `bit`".to_string(),
+                Expect::Optional(b, _) => format!("an `Option` with `#[tl(bit = {b})]`"),
+                Expect::Value(_) => "a field without `flags` or `bit`".to_string(),
             };
             let e = syn::Error::new(
                 field.span,
