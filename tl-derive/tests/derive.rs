@@ -224,6 +224,43 @@ fn tuple_struct_with_two_flag_words() {
     assert_eq!(from_bytes::<TupleFlags>(&bytes).unwrap(), TupleFlags(4, 1, Some(7), true));
 }
 
+/// Type parameters written bare or wrapped by a variant get the bare bounds, so borrowing
+/// types fit them.
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(id = 0x0a0b_0c0d)]
+struct Named<'a> {
+    name: TlStr<'a>,
+}
+
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(id = 0x1a1b_1c1d)]
+struct Holder<'a, T> {
+    label: TlStr<'a>,
+    #[tl(bare)]
+    inner: T,
+}
+
+#[derive(Debug, PartialEq, Encode, Decode)]
+enum Either<L, R> {
+    Left(L),
+    Right(R),
+}
+
+#[test]
+fn generic_parameters_written_bare_or_wrapped() {
+    let h = Holder { label: TlStr::new("outer"), inner: Named { name: TlStr::new("inner") } };
+    let bytes = to_bytes(&h);
+    // Id, label, then `Named` without its id.
+    assert_eq!(&bytes[..4], &0x1a1b_1c1d_u32.to_le_bytes());
+    assert_eq!(bytes.len(), 4 + 8 + 8);
+    let back: Holder<'_, Named<'_>> = from_bytes(&bytes).unwrap();
+    assert_eq!(back, h);
+    let e: Either<Named<'_>, TwoFlags<'_>> = Either::Left(Named { name: TlStr::new("left") });
+    let bytes = to_bytes(&e);
+    assert_eq!(&bytes[..4], &0x0a0b_0c0d_u32.to_le_bytes());
+    assert_eq!(from_bytes::<Either<Named<'_>, TwoFlags<'_>>>(&bytes).unwrap(), e);
+}
+
 #[test]
 fn bare_fields_and_elements() {
     let v = Bares {

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::check::{resolve_flags, EmitError};
 use super::fields::{binding, construct, flags_local, id_literal};
-use super::generics::{header, Bound};
+use super::generics::{bare_params, header, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, Variant, VariantKind};
 
 /// One value, unwrapped: `ok_or_return!(call)`.
@@ -108,7 +108,7 @@ fn fields_min_size(k: &TokenStream, tl: &TokenStream, ctor: &Constructor) -> Tok
 pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let k = &def.krate;
     let name = &def.ident;
-    let h = header(&def.generics, Bound::Decode, k);
+    let h = header(&def.generics, Bound::Decode, k, &bare_params(def));
     let tl = h.input.clone();
     let (enter, leave) = if def.depth_guard {
         (quote!(#k::ok_or_return!(#k::Reader::enter(__r));), quote!(#k::Reader::leave(__r);))
@@ -139,7 +139,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 }),
                 Some(id) => {
                     let id = id_literal(id);
-                    let plain = header(&def.generics, Bound::Plain, k);
+                    let plain = header(&def.generics, Bound::Plain, k, &[]);
                     let (pp, pa, pw) = (&plain.params, &plain.args, &plain.where_clause);
                     out.extend(quote! {
                         #[automatically_derived]

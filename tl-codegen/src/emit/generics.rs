@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Punct, Spacing, Span, TokenStream};
 use quote::{quote, ToTokens};
 
-use super::ir::{GenericParam, Generics};
+use super::ir::{Codec, Constructor, GenericParam, Generics, Role, Shape, TypeDef, VariantKind};
 
 /// `'name` as tokens.
 pub(crate) fn lifetime(name: &Ident) -> TokenStream {
@@ -48,7 +48,52 @@ pub(crate) struct Header {
     pub input: TokenStream,
 }
 
-pub(crate) fn header(g: &Generics, bound: Bound, krate: &TokenStream) -> Header {
+/// The type parameters that `def` writes bare: the whole type of a `bare` field, or the type a
+/// wrapper variant holds (`V(T)`). Besides `Encode`/`Decode`, these need `EncodeBare`/
+/// `DecodeBare` and `Identifiable`.
+pub(crate) fn bare_params(def: &TypeDef) -> Vec<Ident> {
+    let params: Vec<&Ident> = def
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type { name, .. } => Some(name),
+            _ => None,
+        })
+        .collect();
+    let mut out: Vec<Ident> = Vec::new();
+    let mut note = |ty: &TokenStream| {
+        let text = ty.to_string();
+        if let Some(p) = params.iter().find(|p| text == p.to_string()) {
+            if !out.contains(p) {
+                out.push((*p).clone());
+            }
+        }
+    };
+    let ctor_fields = |c: &Constructor| -> Vec<TokenStream> {
+        c.fields
+            .iter()
+            .filter(|f| {
+                matches!(f.role, Role::Value(Codec::Bare) | Role::Optional { codec: Codec::Bare, .. })
+            })
+            .map(|f| f.ty.clone())
+            .collect()
+    };
+    match &def.shape {
+        Shape::Struct(c) => ctor_fields(c).iter().for_each(&mut note),
+        Shape::Enum(variants) => {
+            for v in variants {
+                match &v.kind {
+                    VariantKind::Inline(c) => ctor_fields(c).iter().for_each(&mut note),
+                    VariantKind::Delegate { ty } | VariantKind::DelegateWithId { ty, .. } => note(ty),
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn header(g: &Generics, bound: Bound, krate: &TokenStream, bare: &[Ident]) -> Header {
     let mut lifetimes = g.params.iter().filter(|p| matches!(p, GenericParam::Lifetime { .. }));
     let own = match (lifetimes.next(), lifetimes.next()) {
         (Some(GenericParam::Lifetime { name, bounds }), None) if bounds.is_empty() => Some(lifetime(name)),
@@ -77,8 +122,15 @@ pub(crate) fn header(g: &Generics, bound: Bound, krate: &TokenStream) -> Header 
             }
             GenericParam::Type { name, bounds } => {
                 params.push(if bounds.is_empty() { quote!(#name) } else { quote!(#name: #bounds) });
+                let is_bare = bare.contains(name);
                 match bound {
+                    Bound::Encode if is_bare => {
+                        preds.push(quote!(#name: #krate::Encode + #krate::EncodeBare + #krate::Identifiable))
+                    }
                     Bound::Encode => preds.push(quote!(#name: #krate::Encode)),
+                    Bound::Decode if is_bare => preds.push(
+                        quote!(#name: #krate::Decode<#tl_lt> + #krate::DecodeBare<#tl_lt> + #krate::Identifiable),
+                    ),
                     Bound::Decode => preds.push(quote!(#name: #krate::Decode<#tl_lt>)),
                     Bound::Plain => {}
                 }
