@@ -238,6 +238,28 @@ bytes_encode! {
     String => |v| v.as_bytes();
     TlStr<'_> => |v| v.0;
     TlString => |v| v.0.as_slice();
+    Cow<'_, str> => |v| v.as_bytes();
+    Cow<'_, [u8]> => |v| v.as_ref();
+}
+
+/// Strict like `&str`; borrows from the input (`Cow::Borrowed`).
+impl<'a: 'b, 'b> Decode<'a> for Cow<'b, str> {
+    const MIN_SIZE: usize = 4;
+
+    #[inline]
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        <&str>::decode(r).map(Cow::Borrowed)
+    }
+}
+
+/// `bytes`, borrowed from the input (`Cow::Borrowed`).
+impl<'a: 'b, 'b> Decode<'a> for Cow<'b, [u8]> {
+    const MIN_SIZE: usize = 4;
+
+    #[inline]
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        r.read_tl_bytes().map(Cow::Borrowed)
+    }
 }
 
 impl<'a: 'b, 'b> Decode<'a> for &'b [u8] {

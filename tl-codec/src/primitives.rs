@@ -2,6 +2,7 @@
 //! pointer wrappers that encode as what they point to.
 
 use alloc::boxed::Box;
+use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 
 use crate::error::{ErrorKind, Result};
@@ -173,6 +174,26 @@ impl<'a> Decode<'a> for bool {
             BOOL_FALSE_ID => Ok(false),
             id => Err(crate::Error::new(ErrorKind::BadBool { id }, r.position().saturating_sub(4))),
         }
+    }
+}
+
+/// A marker field (`PhantomData<T>` in a generic type) is not on the wire at all.
+impl<T: ?Sized> Encode for PhantomData<T> {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        0
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, _out: &mut O) {}
+}
+
+impl<'a, T: ?Sized> Decode<'a> for PhantomData<T> {
+    const MIN_SIZE: usize = 0;
+
+    #[inline]
+    fn decode(_r: &mut Reader<'a>) -> Result<Self> {
+        Ok(PhantomData)
     }
 }
 

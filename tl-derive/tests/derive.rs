@@ -261,6 +261,34 @@ fn generic_parameters_written_bare_or_wrapped() {
     assert_eq!(from_bytes::<Either<Named<'_>, TwoFlags<'_>>>(&bytes).unwrap(), e);
 }
 
+/// `Cow` strings and bytes borrow on decode; a `PhantomData` marker is not on the wire.
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(id = 0x2a2b_2c2d)]
+struct Marked<'a, T> {
+    text: std::borrow::Cow<'a, str>,
+    data: std::borrow::Cow<'a, [u8]>,
+    marker: std::marker::PhantomData<T>,
+}
+
+#[test]
+fn cow_fields_borrow_and_phantom_data_is_not_on_the_wire() {
+    let owned: Marked<'_, u64> = Marked {
+        text: String::from("héllo").into(),
+        data: vec![1, 2, 3].into(),
+        marker: std::marker::PhantomData,
+    };
+    let bytes = to_bytes(&owned);
+    assert_eq!(bytes, [0x2d, 0x2c, 0x2b, 0x2a, 6, b'h', 0xc3, 0xa9, b'l', b'l', b'o', 0, 3, 1, 2, 3]);
+    let back: Marked<'_, u64> = from_bytes(&bytes).unwrap();
+    assert!(matches!(back.text, std::borrow::Cow::Borrowed("héllo")));
+    assert!(matches!(back.data, std::borrow::Cow::Borrowed([1, 2, 3])));
+    assert_eq!(back, owned);
+    // Text that is not UTF-8 is refused, as for `&str`.
+    let mut bad = bytes.clone();
+    bad[6] = 0xff;
+    assert_eq!(from_bytes::<Marked<'_, u64>>(&bad).unwrap_err().kind(), ErrorKind::InvalidUtf8);
+}
+
 #[test]
 fn bare_fields_and_elements() {
     let v = Bares {
