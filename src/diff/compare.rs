@@ -361,9 +361,20 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], wire: &Wire<'_>, items: &mu
         let change = Change::ParamRemoved { param: old_keys[i].to_string(), ty: ty.clone(), index: i };
         let name = &old_keys[i];
         items.push(match flag_of(o) {
-            Some(f) if !new_bits.contains(&(f.field.as_ref(), f.bit)) => Item::ok(
+            Some(f) if !new_bits.contains(&(f.field.as_ref(), f.bit)) && is_true_flag(o) => Item::ok(
                 change,
                 format!("optional `{name}` dropped: the new side never sets {}", flag_text(f)),
+            ),
+            // The new side never sets the bit, but a peer on the old layer still may, with the
+            // value after it: a new decoder ignores the bit and reads those bytes as whatever
+            // follows.
+            Some(f) if !new_bits.contains(&(f.field.as_ref(), f.bit)) => Item::bad(
+                change,
+                format!(
+                    "optional `{name}:{ty}` dropped: peers on the old layer may still set {} and send \
+                     it, and new decoders would read its bytes as what follows",
+                    flag_text(f)
+                ),
             ),
             Some(f) => Item::bad(
                 change,
@@ -470,10 +481,12 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], wire: &Wire<'_>, items: &mu
         if moved.contains_key(&j) {
             let change = Change::ParamMoved { param: name.to_string(), from: i, to: j };
             items.push(if wire_moved.contains(&j) {
-                Item::bad(
-                    change,
-                    format!("`{name}` moved ({i} \u{2192} {j}); old decoders read the old order"),
-                )
+                let place = if i == j {
+                    format!("changed place among the others (position {i} in both)")
+                } else {
+                    format!("moved ({i} \u{2192} {j})")
+                };
+                Item::bad(change, format!("`{name}` {place}; old decoders read the old order"))
             } else {
                 Item::ok(change, format!("`{name}` moved but occupies no bytes"))
             });
@@ -634,9 +647,13 @@ mod tests {
     }
 
     #[test]
-    fn dropped_optional_is_compatible() {
-        let c = run("a#1 flags:# x:flags.0?int y:int = A", "a#1 flags:# y:int = A").unwrap();
+    fn dropped_optional_true_flag_is_compatible_but_a_dropped_value_is_not() {
+        let c = run("a#1 flags:# x:flags.0?true y:int = A", "a#1 flags:# y:int = A").unwrap();
         assert_eq!(c.compat.verdict, Verdict::Compatible, "{c:?}");
+        // A peer on the old layer may still set flags.0 and send `x`: a new decoder would read
+        // its bytes as `y`.
+        let c = run("a#1 flags:# x:flags.0?int y:int = A", "a#1 flags:# y:int = A").unwrap();
+        assert_eq!(c.compat.verdict, Verdict::Breaking, "{c:?}");
     }
 
     #[test]

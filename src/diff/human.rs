@@ -40,6 +40,9 @@ pub fn describe(c: &Change, quote: &dyn Fn(&str) -> String) -> String {
         Change::MadeRequired { param, flag } => {
             format!("param {} made required (was {})", quote(param), quote(flag))
         }
+        Change::ParamMoved { param, from, to } if from == to => {
+            format!("param {} changed place among the others (position {from} in both)", quote(param))
+        }
         Change::ParamMoved { param, from, to } => {
             format!("param {} moved from position {from} to {to}", quote(param))
         }

@@ -24,8 +24,8 @@
 //!   peer that knows the new layer produces it. A change is compatible when the id stays and
 //!   an old decoder reads the new bytes correctly: a new `flags.N?true` (a bit outside the
 //!   CRC32: on a free flag old decoders ignore it, on a bit old parameters keep using it only
-//!   names it), a dropped optional parameter whose bit nothing else uses (the new side never
-//!   sets it), a parameter or definition renamed in place, `string`↔`bytes`, a boxed type
+//!   names it), a dropped `flags.N?true` whose bit nothing else uses (it carries no bytes), a
+//!   parameter or definition renamed in place, `string`↔`bytes`, a boxed type
 //!   renamed with the same constructors, `{X:Type}` generics renamed or written out (type
 //!   variables are not on the wire), a reorder of zero-byte `true` flags.
 //! * **id-changing** — some id is unknown to the other side, so decoding fails loudly,
@@ -36,7 +36,8 @@
 //!   be misread; when the same id comes back under another name the pair is matched as a rename
 //!   and judged by its bytes.
 //! * **breaking** — the id stays but the bytes mean something else, so an old decoder silently
-//!   misreads: a parameter added, removed, retyped or reordered under the same id, a flag bit
+//!   misreads: a parameter added, removed, retyped or reordered under the same id (a dropped
+//!   optional parameter with a value too: an old peer may still set its bit and send it), a flag bit
 //!   reused with another type or a parameter moved to another bit, a parameter made optional or
 //!   required, a different result type. The reason says when the explicit id no longer matches
 //!   the declaration's CRC32. A changed id that some *other* old definition used is breaking
