@@ -326,16 +326,33 @@ fn param_items(old: &[Param<'_>], new: &[Param<'_>], wire: &Wire<'_>, items: &mu
     }
 
     // A parameter gone and one new with the same type and condition at the same place on the
-    // wire (or on the same flag bit) is one parameter renamed.
+    // wire (or on the same flag bit), between the same kept neighbours, is one parameter
+    // renamed. (Without the neighbours, a distant diff pairs fields that only happen to share
+    // a place: `video`'s `caption` and, five layers of changes later, `mime_type`.)
     let removed: Vec<usize> = (0..old.len()).filter(|&i| old_to_new[i].is_none()).collect();
     let added: Vec<usize> = (0..new.len()).filter(|&j| !new_taken[j]).collect();
     let mut renamed: Vec<bool> = vec![false; old.len()];
+    let kept = old_to_new.clone();
+    // The kept parameters just before and after place `i` of the old list, mapped to the new.
+    let neighbours = |i: usize| {
+        let before = kept[..i].iter().rev().find_map(|m| *m);
+        let after = kept.get(i + 1..).and_then(|rest| rest.iter().find_map(|m| *m));
+        (before, after)
+    };
+    let new_kept: Vec<bool> = new_taken.clone();
+    let new_neighbours = |j: usize| {
+        let before = (0..j).rev().find(|&x| new_kept[x]);
+        let after = (j + 1..new.len()).find(|&x| new_kept[x]);
+        (before, after)
+    };
     if removed.len().saturating_mul(added.len()) <= MAX_RENAME_PAIRS {
         let (old_wire, new_wire) = (wire_positions(old), wire_positions(new));
         for &i in &removed {
             let (Some(o), Some(&ow)) = (old.get(i), old_wire.get(i)) else { continue };
+            let around = neighbours(i);
             let found = added.iter().copied().find(|&j| {
                 !new_taken[j]
+                    && new_neighbours(j) == around
                     && new.get(j).is_some_and(|n| {
                         same_shape(o, n) && (flag_of(o).is_some() || new_wire.get(j) == Some(&ow))
                     })
@@ -654,6 +671,21 @@ mod tests {
         // its bytes as `y`.
         let c = run("a#1 flags:# x:flags.0?int y:int = A", "a#1 flags:# y:int = A").unwrap();
         assert_eq!(c.compat.verdict, Verdict::Breaking, "{c:?}");
+    }
+
+    #[test]
+    fn a_rename_needs_the_same_kept_neighbours() {
+        // `video` from layer 8 to 34: `caption` went, `mime_type` came elsewhere, and only the
+        // index happens to be the same.
+        let c = run(
+            "video#1 id:long user_id:int date:int caption:string duration:int size:int = Video",
+            "video#2 id:long date:int duration:int mime_type:string size:int = Video",
+        )
+        .unwrap();
+        assert!(!c.changes.iter().any(|ch| matches!(ch, Change::ParamRenamed { .. })), "{c:?}");
+        // In place, it is a rename.
+        let c = run("a#1 x:int old:string y:int = A", "a#2 x:int new:string y:int = A").unwrap();
+        assert!(c.changes.iter().any(|ch| matches!(ch, Change::ParamRenamed { .. })), "{c:?}");
     }
 
     #[test]
