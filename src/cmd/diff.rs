@@ -35,7 +35,8 @@ pub struct Args {
     /// When to color human output.
     #[arg(long, value_enum, default_value_t)]
     pub color: ColorChoice,
-    /// Exit with 1 when any change is breaking (like `git diff --exit-code`).
+    /// Exit with 1 when any change is breaking (like `git diff --exit-code`); an error exits 1
+    /// too, but prints no report on stdout.
     #[arg(long)]
     pub exit_code: bool,
 }
