@@ -1,6 +1,7 @@
 //! `tl gen`: Rust bindings for a schema (default: the embedded layer and mtproto.tl).
 
 use super::decode::{fail, load_sources, parse_all};
+use crate::report::plural;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tl_codegen::{Generator, Options};
@@ -81,6 +82,18 @@ pub fn run(args: Args) -> ExitCode {
             return fail(&format!("{}: {e}", path.display()));
         }
     }
-    eprintln!("wrote {} file(s) to {}", files.len(), args.output.display());
+    // What was generated, so that a `--only` selection can be judged at a glance.
+    let summary = generator.selection().map_or_else(
+        |_| String::new(),
+        |sel| {
+            format!(
+                ": {}, {}, {}",
+                plural(sel.constructors.len(), "constructor"),
+                plural(sel.functions.len(), "function"),
+                plural(sel.types.len(), "boxed type")
+            )
+        },
+    );
+    eprintln!("wrote {} to {}{summary}", plural(files.len(), "file"), args.output.display());
     ExitCode::SUCCESS
 }

@@ -8,6 +8,7 @@ use super::matching::match_definitions;
 use super::report::{Change, Event, EventKind, History};
 use super::style::{code, Style};
 use super::text::{declaration, hex, same_declaration};
+use crate::report::plural;
 use std::fmt::Write;
 use tl_parser::Definition;
 
@@ -167,14 +168,6 @@ pub fn render(h: &History, style: Style) -> String {
         }
     }
     out
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 #[cfg(test)]
