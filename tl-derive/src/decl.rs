@@ -134,30 +134,23 @@ pub fn check_fields(decl: &LitStr, ctor: &Constructor) -> syn::Result<()> {
             (Expect::Optional(b, _), Role::Optional { bit, .. }) => b == bit,
             _ => false,
         };
-        let mismatch = match want {
-            Expect::Value(ty) | Expect::Optional(_, ty) if ok => type_mismatch(ty, field),
-            _ => None,
+        let why = if ok {
+            match want {
+                Expect::Value(ty) | Expect::Optional(_, ty) => type_mismatch(ty, field),
+                _ => None,
+            }
+        } else {
+            Some(match want {
+                Expect::Flags => "expected a `#[tl(flags)]` field".to_string(),
+                Expect::TrueFlag(b) => format!("expected a `bool` with `#[tl(bit = {b})]`"),
+                Expect::Optional(b, _) => format!("expected an `Option` with `#[tl(bit = {b})]`"),
+                Expect::Value(_) => "expected a field without `flags` or `bit`".to_string(),
+            })
         };
-        if let Some(why) = mismatch {
+        if let Some(why) = why {
             let e = syn::Error::new(
                 field.span,
                 format!("this field does not match `{text}` in the declaration: {why}"),
-            );
-            match &mut errors {
-                Some(all) => all.combine(e),
-                None => errors = Some(e),
-            }
-        }
-        if !ok {
-            let hint = match want {
-                Expect::Flags => "a `#[tl(flags)]` field".to_string(),
-                Expect::TrueFlag(b) => format!("a `bool` with `#[tl(bit = {b})]`"),
-                Expect::Optional(b, _) => format!("an `Option` with `#[tl(bit = {b})]`"),
-                Expect::Value(_) => "a field without `flags` or `bit`".to_string(),
-            };
-            let e = syn::Error::new(
-                field.span,
-                format!("this field does not match `{text}` in the declaration: expected {hint}"),
             );
             match &mut errors {
                 Some(all) => all.combine(e),
