@@ -630,19 +630,10 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// "unknown type `X`", with the names in `known` that `X` may have meant: the same name in a
-/// namespace (`secret.DecryptedMessageMedia` for `DecryptedMessageMedia`, as written in
-/// schemas that leave their own namespace out) or in another case.
+/// "unknown type `X`", with the names in `known` it may have meant
+/// ([`tl_parser::near_names`]).
 fn unknown<'k>(what: &str, name: &str, known: impl Iterator<Item = &'k str>) -> String {
-    let mut near: Vec<&str> = known
-        .filter(|k| {
-            let local = k.rsplit_once('.').map_or(*k, |(_, l)| l);
-            *k != name && (local == name || k.eq_ignore_ascii_case(name))
-        })
-        .collect();
-    near.sort_unstable();
-    near.dedup();
-    match &near[..] {
+    match &tl_parser::near_names(name, known)[..] {
         [] => format!("unknown {what} `{name}`"),
         [one] => format!("unknown {what} `{name}` (did you mean `{one}`?)"),
         many => format!("unknown {what} `{name}` (did you mean one of `{}`?)", many.join("`, `")),

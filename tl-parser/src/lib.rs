@@ -34,7 +34,7 @@ pub mod write;
 pub use canon::{canonical_declaration, crc_id};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
-pub use validate::KNOWN_ID_EXCEPTIONS;
+pub use validate::{near_names, KNOWN_ID_EXCEPTIONS};
 pub use write::{to_json, to_json_value, to_tl};
 
 /// The result of parsing one source: the model (as much as could be recovered) and every

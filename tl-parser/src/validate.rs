@@ -328,7 +328,7 @@ impl<'v> Validator<'v> {
             }
             let mut diag = Diagnostic::warning("unknown-type", format!("unknown type `{name}`"), *span)
                 .with_label("no constructor of this type or with this name");
-            let near = near_names(schema, name);
+            let near = near_names(name, schema.constructors().map(|d| d.ty.name.as_ref()));
             if !near.is_empty() {
                 diag = diag.with_note(format!("did you mean `{}`?", near.join("` or `")));
             }
@@ -354,16 +354,15 @@ impl<'v> Validator<'v> {
     }
 }
 
-/// The result types of `schema` that an unknown `name` may have meant: the same name in a
-/// namespace (`secret.DecryptedMessageMedia` for `DecryptedMessageMedia`, as written in copies
-/// that leave their own namespace out of references) or in another case. Only for diagnostics.
-fn near_names<'s>(schema: &'s Schema<'_>, name: &str) -> Vec<&'s str> {
-    let mut near: Vec<&str> = schema
-        .constructors()
-        .map(|d| d.ty.name.as_ref())
-        .filter(|t| {
-            let local = t.rsplit_once('.').map_or(*t, |(_, l)| l);
-            *t != name && (local == name || t.eq_ignore_ascii_case(name))
+/// The names among `known` that an unknown `name` may have meant, at most three, sorted: the
+/// same name in a namespace (`secret.DecryptedMessageMedia` for `DecryptedMessageMedia`, as
+/// written in copies that leave their own namespace out of references) or in another case.
+/// For diagnostics (`tl check`'s notes, the generator's errors).
+pub fn near_names<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> Vec<&'k str> {
+    let mut near: Vec<&str> = known
+        .filter(|k| {
+            let local = k.rsplit_once('.').map_or(*k, |(_, l)| l);
+            *k != name && (local == name || k.eq_ignore_ascii_case(name))
         })
         .collect();
     near.sort_unstable();
