@@ -44,19 +44,29 @@ pub fn with_checked<R>(
 /// Writes `text` to `path`, or to stdout when `path` is `None` or `-`.
 pub fn write_output(path: Option<&str>, text: &str) -> ExitCode {
     let result = match path {
-        None | Some("-") => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        }
+        None | Some("-") => return to_stdout(text).err().unwrap_or(ExitCode::SUCCESS),
         Some(p) => std::fs::write(p, text),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        // A reader that went away (`tl json big.tl | head`) is not worth an error message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             report::to_stderr(&format!("error: cannot write {}: {e}\n", path.unwrap_or("<stdout>")));
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes `text` to stdout. A stdout that cannot take it (`> /dev/full`) is an error, said on
+/// stderr, with exit code 1 (`print!` would panic); a reader that went away
+/// (`tl diff 1 230 | head`) is not worth one.
+pub fn to_stdout(text: &str) -> Result<(), ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            report::to_stderr(&format!("error: cannot write to stdout: {e}\n"));
+            Err(ExitCode::from(1))
         }
     }
 }

@@ -57,13 +57,16 @@ pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
 
 /// Reads everything from `r`, failing past [`MAX_SOURCE_BYTES`].
 fn read_limited(r: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    read_at_most(r, "not a schema")
+}
+
+/// Reads everything from `r`, failing past [`MAX_SOURCE_BYTES`] with "larger than 64 MiB:
+/// `what`" (also the cap on the hex and JSON that `tl decode -`/`tl encode -` read).
+pub fn read_at_most(r: impl std::io::Read, what: &str) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     std::io::Read::read_to_end(&mut r.take(MAX_SOURCE_BYTES + 1), &mut buf)?;
     if buf.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than {} MiB: not a schema",
-            MAX_SOURCE_BYTES >> 20
-        )));
+        return Err(std::io::Error::other(format!("larger than {} MiB: {what}", MAX_SOURCE_BYTES >> 20)));
     }
     Ok(buf)
 }

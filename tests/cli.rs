@@ -515,3 +515,45 @@ fn gen_warns_of_a_function_whose_result_type_is_undefined() {
     );
     assert!(generated(dir.path(), "out").contains("type Return = ::tl_codec::RawObject<'static>;"));
 }
+
+/// A stdout that cannot take the output is an error with exit code 1 and a message, never a
+/// panic (`print!` panics) nor a silent success.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_an_error() {
+    let dir = dir_with(&[("a.tl", b(GOOD)), ("b.tl", b(&GOOD.replace("// LAYER 7", "// LAYER 8")))]);
+    let cases: [&[&str]; 5] = [
+        &["encode", r#"{"@type":"boolTrue"}"#],
+        &["decode", "b5757299"],
+        &["diff", "a.tl", "b.tl"],
+        &["check", "--format", "json", "a.tl"],
+        &["json", "a.tl"],
+    ];
+    for args in cases {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full");
+        let out = Command::new(env!("CARGO_BIN_EXE_tl"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(full)
+            .output()
+            .expect("run tl");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// `decode -` and `encode -` read at most 64 MiB from stdin, as schemas are read.
+#[test]
+fn stdin_of_decode_and_encode_is_bounded() {
+    let big = vec![b'0'; (64 << 20) + 2];
+    for cmd in ["decode", "encode"] {
+        let run = tl(&[], &[cmd, "-"]);
+        assert_eq!(run.code, 1, "{cmd} with empty stdin");
+        let dir = dir_with(&[]);
+        let run = tl_in(dir.path(), &[cmd, "-"], Some(&big));
+        assert_eq!(run.code, 1, "{cmd}: {}", run.stderr);
+        assert!(run.stderr.contains("larger than 64 MiB"), "{cmd}: {}", run.stderr);
+    }
+}

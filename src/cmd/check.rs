@@ -51,10 +51,11 @@ pub fn run(args: Args) -> ExitCode {
         }
         OutputFormat::Json => {
             let run = JsonRun { files: &reports, errors, warnings };
-            let mut out = std::io::stdout().lock();
-            // Serializing our own plain structs cannot fail; a closed stdout is not worth a panic.
-            let _ = serde_json::to_writer(&mut out, &run);
-            let _ = writeln!(out);
+            // Serializing our own plain structs cannot fail.
+            let text = serde_json::to_string(&run).unwrap_or_default() + "\n";
+            if let Err(code) = crate::convert::to_stdout(&text) {
+                return code;
+            }
             report::to_stderr(&format!("{}\n", report::summary(reports.len(), errors, warnings)));
         }
     }

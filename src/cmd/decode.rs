@@ -2,7 +2,6 @@
 
 use crate::report::{self, ColorChoice, RenderOptions};
 use crate::source::{self, SourceText};
-use std::io::Read;
 use std::process::ExitCode;
 use tl_codegen::dynamic::Registry;
 use tl_parser::{Diagnostic, Schema};
@@ -42,9 +41,8 @@ pub fn run(args: Args) -> ExitCode {
     let registry = Registry::new(&schemas);
     match registry.decode(&bytes, args.ty.as_deref()) {
         Ok(value) => {
-            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-            println!("{text}");
-            ExitCode::SUCCESS
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
+            crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => fail(&e.to_string()),
     }
@@ -61,9 +59,9 @@ pub(crate) fn read_arg(arg: &str) -> Result<String, String> {
     if arg != "-" {
         return Ok(arg.to_string());
     }
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| format!("<stdin>: {e}"))?;
-    Ok(text)
+    let bytes = source::read_at_most(std::io::stdin().lock(), "too large an input")
+        .map_err(|e| format!("<stdin>: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| "<stdin>: not UTF-8 text".to_string())
 }
 
 /// Hex digits to bytes; whitespace is ignored.

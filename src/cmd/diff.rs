@@ -65,7 +65,9 @@ pub fn run(args: Args) -> ExitCode {
             Err(e) => return fail(&format!("cannot write JSON: {e}")),
         },
     };
-    print!("{text}");
+    if let Err(code) = crate::convert::to_stdout(&text) {
+        return code;
+    }
     if args.exit_code && report.summary.breaking > 0 {
         ExitCode::from(1)
     } else {

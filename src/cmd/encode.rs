@@ -43,8 +43,8 @@ pub fn run(args: Args) -> ExitCode {
             for b in &bytes {
                 let _ = write!(hex, "{b:02x}");
             }
-            println!("{hex}");
-            ExitCode::SUCCESS
+            hex.push('\n');
+            crate::convert::to_stdout(&hex).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => fail(&e.to_string()),
     }

@@ -39,14 +39,15 @@ pub fn run(args: Args) -> ExitCode {
         return super::diff::fail(&e);
     }
     let h = tracker.finish();
-    match args.format {
-        HumanOrJson::Human => {
-            print!("{}", crate::diff::history::render(&h, Style { color: args.color.for_stdout() }))
-        }
+    let text = match args.format {
+        HumanOrJson::Human => crate::diff::history::render(&h, Style { color: args.color.for_stdout() }),
         HumanOrJson::Json => match serde_json::to_string_pretty(&h) {
-            Ok(j) => println!("{j}"),
+            Ok(j) => j + "\n",
             Err(e) => return super::diff::fail(&format!("cannot write JSON: {e}")),
         },
+    };
+    if let Err(code) = crate::convert::to_stdout(&text) {
+        return code;
     }
     if h.events.is_empty() {
         ExitCode::from(1)

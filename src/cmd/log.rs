@@ -29,14 +29,15 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(e) = walk(&files, |layers, first| crate::diff::log::log_window(layers, first, &mut lines)) {
         return super::diff::fail(&e);
     }
-    match args.format {
-        HumanOrJson::Human => {
-            print!("{}", crate::diff::log::render(&lines, Style { color: args.color.for_stdout() }))
-        }
+    let text = match args.format {
+        HumanOrJson::Human => crate::diff::log::render(&lines, Style { color: args.color.for_stdout() }),
         HumanOrJson::Json => match serde_json::to_string_pretty(&lines) {
-            Ok(j) => println!("{j}"),
+            Ok(j) => j + "\n",
             Err(e) => return super::diff::fail(&format!("cannot write JSON: {e}")),
         },
+    };
+    if let Err(code) = crate::convert::to_stdout(&text) {
+        return code;
     }
     ExitCode::SUCCESS
 }
