@@ -100,6 +100,26 @@ fn only_patterns_name_every_match() {
     assert_eq!(err, "`users.*` matches no constructor, function or type of the schema");
 }
 
+#[test]
+fn type_attributes_must_name_an_item_and_be_attributes() {
+    let parsed = tl_parser::parse(SCHEMA);
+    let schemas = [parsed.schema];
+    let run = |name: &str, attr: &str| {
+        let options =
+            Options { type_attributes: vec![(name.to_string(), attr.to_string())], ..Options::default() };
+        Generator::new(&schemas, options).generate().map(|_| ())
+    };
+    assert_eq!(run("peerUser", "#[derive(Hash)] #[non_exhaustive]"), Ok(()));
+    assert_eq!(run("Peer", "#[non_exhaustive]"), Ok(()));
+    assert_eq!(run(".", "#[non_exhaustive]"), Ok(()));
+    let err = run("peerUsr", "#[derive(Hash)]").unwrap_err();
+    assert!(err.contains("no constructor, function or type of the schema has that name"), "{err}");
+    for bad in ["derive(Hash)", "fn injected() {}", "#[derive(Hash)] pub struct X;", ""] {
+        let err = run("peerUser", bad).unwrap_err();
+        assert!(err.contains("expected attributes"), "{bad}: {err}");
+    }
+}
+
 /// MTProto's service objects and TDLib's `int512`: where an `Object` ends.
 const SERVICE: &str = r#"
 vector#1cb5c415 {t:Type} # [ t ] = Vector t;

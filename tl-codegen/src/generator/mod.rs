@@ -158,8 +158,39 @@ impl<'s> Generator<'s> {
             .collect()
     }
 
+    /// Each `type_attributes` entry names something of the schema (or is `.`) and is one or
+    /// more outer attributes, so that a typo is an error rather than nothing, and an item
+    /// cannot be slipped in where an attribute goes.
+    fn check_type_attributes(&self) -> Result<(), String> {
+        use syn::parse::Parser;
+        for (name, attr) in &self.options.type_attributes {
+            let g = &self.graph;
+            let known = name == "."
+                || g.constructor_named(name).is_some()
+                || g.function_named(name).is_some()
+                || g.type_named(name).is_some();
+            if !known {
+                return Err(format!(
+                    "type attribute for `{name}`: no constructor, function or type of the schema has \
+                     that name (`.` is every item)"
+                ));
+            }
+            match syn::Attribute::parse_outer.parse_str(attr) {
+                Ok(attrs) if !attrs.is_empty() => {}
+                _ => {
+                    return Err(format!(
+                        "type attribute `{attr}` for `{name}`: expected attributes such as \
+                         `#[derive(Hash)]`"
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Generates the files.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>, String> {
+        self.check_type_attributes()?;
         let sel = self.selection()?;
         let ctx = items::Ctx::new(&self.graph, &self.options, &sel);
         // Per module, per namespace path, the items.
