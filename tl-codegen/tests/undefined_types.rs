@@ -60,3 +60,11 @@ fn builder_errors_point_at_the_line() {
     assert!(err.contains("bad.tl:2:15: error[flag-field]: unknown flags field `nope`"), "{err}");
     assert!(err.contains("2 | b#1 flags:# y:nope.1?int = B;"), "{err}");
 }
+
+/// Two parameters of one name cannot both be struct fields: an error, not uncompilable code.
+#[test]
+fn repeated_parameter_names_are_an_error() {
+    let schemas = [tl_parser::parse("a#1 x:int x:long = A;").schema];
+    let err = Generator::new(&schemas, Options::default()).generate().unwrap_err();
+    assert_eq!(err, "a: parameters `x` and `x` would both be the field `x`");
+}

@@ -189,6 +189,16 @@ impl<'g, 's> Ctx<'g, 's> {
     ) -> Result<TokenStream, String> {
         let ident = ident::ident(name);
         let fields = self.fields(def, depth)?;
+        // Two parameters of one name (or two names that become one Rust name) cannot both be
+        // fields: say so rather than write a struct that does not compile.
+        for (k, f) in fields.iter().enumerate() {
+            if let Some(first) = fields[..k].iter().find(|g| g.ident == f.ident) {
+                return Err(format!(
+                    "{}: parameters `{}` and `{}` would both be the field `{}`",
+                    def.name, first.key, f.key, f.ident
+                ));
+            }
+        }
         let mut generics = Generics::default();
         if borrows {
             generics
