@@ -101,6 +101,10 @@ pub struct TypeGraph<'s> {
     pub functions: Vec<&'s Definition<'s>>,
     /// Boxed types in order of first appearance.
     pub types: Vec<BoxedType>,
+    /// Definitions left out because an earlier one (in the same schema or an earlier one) has
+    /// the same name but another id, as `(left out, kept)`: secret-chat layers and a newer
+    /// schema given after an older one do this.
+    pub shadowed: Vec<(&'s Definition<'s>, &'s Definition<'s>)>,
     type_index: HashMap<String, usize>,
     ctor_index: HashMap<String, usize>,
     /// Constructors by [`loose_name`], for old layers that spell a bare reference differently
@@ -127,6 +131,7 @@ impl<'s> TypeGraph<'s> {
             constructors: Vec::new(),
             functions: Vec::new(),
             types: Vec::new(),
+            shadowed: Vec::new(),
             type_index: HashMap::new(),
             ctor_index: HashMap::new(),
             ctor_loose: HashMap::new(),
@@ -140,7 +145,11 @@ impl<'s> TypeGraph<'s> {
                 }
                 match def.category {
                     Category::Type => {
-                        if g.ctor_index.contains_key(def.name.as_ref()) {
+                        if let Some(&kept) = g.ctor_index.get(def.name.as_ref()) {
+                            let kept = g.constructors[kept];
+                            if kept.id != def.id {
+                                g.shadowed.push((def, kept));
+                            }
                             continue;
                         }
                         let ci = g.constructors.len();
@@ -159,7 +168,11 @@ impl<'s> TypeGraph<'s> {
                         g.types[ti].constructors.push(ci);
                     }
                     Category::Function => {
-                        if g.fn_index.contains_key(def.name.as_ref()) {
+                        if let Some(&kept) = g.fn_index.get(def.name.as_ref()) {
+                            let kept = g.functions[kept];
+                            if kept.id != def.id {
+                                g.shadowed.push((def, kept));
+                            }
                             continue;
                         }
                         g.fn_index.insert(def.name.to_string(), g.functions.len());

@@ -120,6 +120,21 @@ fn type_attributes_must_name_an_item_and_be_attributes() {
     }
 }
 
+/// A definition named like one given before it (another id) is left out, and said so.
+#[test]
+fn shadowed_definitions_are_reported() {
+    let older = tl_parser::parse("a#00000001 = A;\n---functions---\nf#00000003 = A;").schema;
+    let newer = tl_parser::parse("a#00000002 x:int = A;\n---functions---\nf#00000003 = A;").schema;
+    let schemas = [older, newer];
+    let g = Generator::new(&schemas, Options::default());
+    let text: String = g.generate().expect("generates").into_iter().map(|f| f.text).collect();
+    assert!(text.contains("pub struct A;"), "the first `a` is generated");
+    assert_eq!(
+        g.warnings(),
+        ["`a#00000002` is not generated: `a#00000001`, given before it, has the same name"]
+    );
+}
+
 /// MTProto's service objects and TDLib's `int512`: where an `Object` ends.
 const SERVICE: &str = r#"
 vector#1cb5c415 {t:Type} # [ t ] = Vector t;

@@ -139,23 +139,37 @@ impl<'s> Generator<'s> {
         }
     }
 
-    /// What the generated code works around rather than rejects, one line each: functions
-    /// whose result type no schema given defines (their `Return` is `RawObject`, the answer
+    /// What the generated code works around rather than rejects, one line each: definitions
+    /// left out because one given before has the same name (another id), and functions whose
+    /// result type no schema given defines (their `Return` is `RawObject`, the answer
     /// undecoded), as `http_wait` in the official JSON of mtproto.tl.
     pub fn warnings(&self) -> Vec<String> {
-        let Ok(sel) = self.selection() else { return Vec::new() };
-        sel.functions
+        let mut out: Vec<String> = self
+            .graph
+            .shadowed
             .iter()
-            .map(|&fi| self.graph.functions[fi])
-            .filter(|def| self.graph.result_undefined(def))
-            .map(|def| {
+            .map(|(left, kept)| {
                 format!(
-                    "`{}`: no schema given defines its result type `{}`; its `Return` is `RawObject` \
-                     (the answer undecoded)",
-                    def.name, def.ty.name
+                    "`{}#{:08x}` is not generated: `{}#{:08x}`, given before it, has the same name",
+                    left.name, left.id, kept.name, kept.id
                 )
             })
-            .collect()
+            .collect();
+        let Ok(sel) = self.selection() else { return out };
+        out.extend(
+            sel.functions
+                .iter()
+                .map(|&fi| self.graph.functions[fi])
+                .filter(|def| self.graph.result_undefined(def))
+                .map(|def| {
+                    format!(
+                        "`{}`: no schema given defines its result type `{}`; its `Return` is `RawObject` \
+                     (the answer undecoded)",
+                        def.name, def.ty.name
+                    )
+                }),
+        );
+        out
     }
 
     /// Each `type_attributes` entry names something of the schema (or is `.`) and is one or
