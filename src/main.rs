@@ -26,6 +26,9 @@ enum Command {
     /// Convert a schema (TL or JSON) to the official JSON form.
     Json(cmd::json::Args),
     /// Print a schema (TL or JSON) as canonical TL text.
+    ///
+    /// The text is written from the parsed model: `//@` doc comments and `// LAYER N` stay,
+    /// other comments (commented-out declarations included) do not.
     Fmt(cmd::fmt::Args),
     /// List the embedded schemas.
     Layers(cmd::layers::Args),
