@@ -21,9 +21,10 @@ pub(super) fn encode(reg: &Registry<'_>, value: &Value, ty: Option<&str>) -> Res
             message: format!("`{text}` is not a type expression"),
         })?),
     };
-    let mut counter = Encoder { reg, out: Counter(0), path: vec![PathPart::Root] };
+    let mut counter = Encoder { reg, out: Counter(0), path: vec![PathPart::Root], depth: 0 };
     counter.top(value, parsed.as_ref())?;
-    let mut writer = Encoder { reg, out: Vec::with_capacity(counter.out.0), path: vec![PathPart::Root] };
+    let mut writer =
+        Encoder { reg, out: Vec::with_capacity(counter.out.0), path: vec![PathPart::Root], depth: 0 };
     writer.top(value, parsed.as_ref())?;
     debug_assert_eq!(writer.out.len(), counter.out.0);
     Ok(writer.out)
@@ -34,7 +35,12 @@ impl Encoder<'static, 'static, Vec<u8>> {
     /// A bare writer for tests that need raw TL primitives.
     pub(super) fn for_test() -> Self {
         static EMPTY: std::sync::OnceLock<Registry<'static>> = std::sync::OnceLock::new();
-        Encoder { reg: EMPTY.get_or_init(Registry::default), out: Vec::new(), path: vec![PathPart::Root] }
+        Encoder {
+            reg: EMPTY.get_or_init(Registry::default),
+            out: Vec::new(),
+            path: vec![PathPart::Root],
+            depth: 0,
+        }
     }
 }
 
@@ -67,6 +73,9 @@ pub(super) struct Encoder<'r, 's, S> {
     reg: &'r Registry<'s>,
     pub(super) out: S,
     path: Vec<PathPart>,
+    /// Objects entered: bounded by the decoder's `Limits::max_depth`, so that what encodes
+    /// also decodes.
+    depth: u32,
 }
 
 impl<'s, S: Sink> Encoder<'_, 's, S> {
@@ -195,11 +204,14 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 }
                 let count = u32::try_from(items.len()).map_err(|_| self.err("too many elements"))?;
                 self.u32(count);
+                // A vector is a level of nesting to the decoder too.
+                self.enter()?;
                 for (i, item) in items.iter().enumerate() {
                     self.path.push(PathPart::Index(i));
                     self.value(item, elem, generics)?;
                     self.path.pop();
                 }
+                self.depth -= 1;
             }
             "Object" => self.any_object(value, ty.bang)?,
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(value, true)?,
@@ -268,7 +280,26 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
     }
 
     /// The params of `def` from `map`; flags words are computed from the optional fields.
+    /// One more level of nesting (an object or a vector), as the decoder counts them.
+    fn enter(&mut self) -> Result<()> {
+        let limit = self.reg.limits.max_depth;
+        if self.depth >= limit {
+            return Err(
+                self.err(format!("objects and vectors nested more than {limit} deep (the decoder's limit)"))
+            );
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn fields(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
+        self.enter()?;
+        let written = self.fields_of(map, def);
+        self.depth -= 1;
+        written
+    }
+
+    fn fields_of(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
         let flags = flag_fields(def);
         for key in map.keys() {
             if key != TYPE_KEY
@@ -335,7 +366,7 @@ impl<S: Sink> Encoder<'_, '_, S> {
         let mut path = std::mem::take(&mut self.path);
         path.pop();
         path.push(PathPart::Key(body_key.to_string()));
-        let mut counter = Encoder { reg: self.reg, out: Counter(0), path };
+        let mut counter = Encoder { reg: self.reg, out: Counter(0), path, depth: self.depth };
         let counted = counter.any_object(body, false);
         self.path = counter.path;
         counted?;

@@ -169,6 +169,37 @@ fn hostile_counts_and_depth_are_rejected() {
     });
 }
 
+/// The encoder stops where the decoder does, so whatever it writes can be read back.
+#[test]
+fn encode_and_decode_share_the_depth_limit() {
+    with_registry(|reg| {
+        // Each tree is two levels: the object and its vector.
+        let nested = |trees: usize| {
+            let mut v = json!({"@type": "tree", "children": []});
+            for _ in 1..trees {
+                v = json!({"@type": "tree", "children": [v]});
+            }
+            v
+        };
+        let limit = Limits::default().max_depth as usize / 2;
+        let bytes = reg.encode(&nested(limit), None).expect("at the limit");
+        assert!(reg.decode(&bytes, None).is_ok());
+        let err = reg.encode(&nested(limit + 1), None).unwrap_err();
+        assert!(err.to_string().contains("nested more than 64 deep"), "{err}");
+        // The decoder agrees: the same `limit + 1` trees are too deep for it.
+        let mut deeper = vec![];
+        for _ in 0..limit {
+            deeper.extend_from_slice(&5u32.to_le_bytes());
+            deeper.extend_from_slice(&VECTOR_ID.to_le_bytes());
+            deeper.extend_from_slice(&1u32.to_le_bytes());
+        }
+        deeper.extend_from_slice(&5u32.to_le_bytes());
+        deeper.extend_from_slice(&VECTOR_ID.to_le_bytes());
+        deeper.extend_from_slice(&0u32.to_le_bytes());
+        assert_eq!(reg.decode(&deeper, None).unwrap_err().kind, DecodeErrorKind::TooDeep);
+    });
+}
+
 #[test]
 fn encode_errors_name_the_json_path() {
     with_registry(|reg| {
