@@ -120,6 +120,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 match self.u32()? {
                     BOOL_TRUE_ID => Value::Bool(true),
                     BOOL_FALSE_ID => Value::Bool(false),
+                    GZIP_PACKED_ID => return self.gunzip(at, |d| d.value(ty, generics)),
                     id => return Err(self.err_at(at, DecodeErrorKind::BadBool { id })),
                 }
             }
@@ -131,7 +132,8 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                     let at = self.pos;
                     match self.u32()? {
                         VECTOR_ID => {}
-                        GZIP_PACKED_ID => return self.gunzip(at, |d| d.vector(elem, generics)),
+                        // The packed data is the whole boxed vector, its id included.
+                        GZIP_PACKED_ID => return self.gunzip(at, |d| d.value(ty, generics)),
                         id => return Err(self.err_at(at, DecodeErrorKind::BadVectorId { id })),
                     }
                 }

@@ -104,6 +104,28 @@ fn gzip_packed_is_inflated() {
     });
 }
 
+/// `gzip_packed` holds a whole boxed object: for a `Vector` or a `Bool` too, ids included.
+#[test]
+fn gzip_packed_vectors_and_bools() {
+    with_registry(|reg| {
+        let packed = |inner: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(inner).unwrap();
+            let mut bytes = GZIP_PACKED_ID.to_le_bytes().to_vec();
+            let mut e = encode::Encoder::for_test();
+            e.bytes(&gz.finish().unwrap()).unwrap();
+            bytes.extend_from_slice(&e.out);
+            bytes
+        };
+        let vector = reg.encode(&json!([7, 8]), Some("Vector<int>")).unwrap();
+        assert_eq!(reg.decode(&packed(&vector), Some("Vector<int>")).unwrap(), json!([7, 8]));
+        let yes = reg.encode(&json!(true), Some("Bool")).unwrap();
+        assert_eq!(reg.decode(&packed(&yes), Some("Bool")).unwrap(), json!(true));
+        // Without the vector id inside, it is not a boxed vector.
+        assert!(reg.decode(&packed(&vector[4..]), Some("Vector<int>")).is_err());
+    });
+}
+
 fn reg_with_limit<'s>(reg: &Registry<'s>, max_inflated: usize) -> Registry<'s> {
     Registry {
         constructors_by_id: reg.constructors_by_id.clone(),
