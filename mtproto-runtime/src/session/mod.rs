@@ -193,6 +193,8 @@ pub enum SessionError {
     Gzip(GzipError),
     /// A container inside a container.
     NestedContainer,
+    /// A gzip_packed inside a gzip_packed.
+    NestedGzip,
     /// The message could not be encrypted (too long).
     TooLong,
 }
@@ -205,6 +207,7 @@ impl fmt::Display for SessionError {
             SessionError::Malformed(e) => write!(f, "malformed service message: {e}"),
             SessionError::Gzip(e) => e.fmt(f),
             SessionError::NestedContainer => f.write_str("container inside a container"),
+            SessionError::NestedGzip => f.write_str("gzip_packed inside gzip_packed"),
             SessionError::TooLong => f.write_str("message too long"),
         }
     }
@@ -310,16 +313,7 @@ impl Core {
         let peer = if self.side == Side::Client { Side::Server } else { Side::Client };
         let msg = decrypt_message(&self.key, peer, self.session_id, frame).map_err(SessionError::Decrypt)?;
         let now_secs = self.synced.then(|| (now.as_secs() as i64).saturating_add(self.ids.offset()));
-        let id = msg.header.msg_id;
-        match self.window.check(id, self.peer_odd(), now_secs) {
-            // The guidelines let bad_server_salt and bad_msg_notification through despite a
-            // "wrong" time: they are what fixes a clock that has drifted (codes 16/17), which
-            // would otherwise leave every later message outside the window. Replays still fail.
-            Err(IdError::TimeWindow) if self.side == Side::Client && fixes_the_clock(msg.body) => {
-                self.window.check(id, self.peer_odd(), None).map_err(SessionError::MsgId)?
-            }
-            result => result.map_err(SessionError::MsgId)?,
-        }
+        self.check_id(msg.header.msg_id, msg.body, now_secs)?;
         if !self.synced && self.side == Side::Client {
             // The first authentic message tells us the server's time.
             self.ids.sync(msg.header.msg_id, now);
@@ -329,9 +323,24 @@ impl Core {
     }
 
     /// Checks an id inside a container, like the container's own.
-    fn check_inner(&mut self, id: i64, now: std::time::Duration) -> Result<(), SessionError> {
+    fn check_inner(&mut self, id: i64, body: &[u8], now: std::time::Duration) -> Result<(), SessionError> {
         let now_secs = self.synced.then(|| (now.as_secs() as i64).saturating_add(self.ids.offset()));
-        self.window.check(id, self.peer_odd(), now_secs).map_err(SessionError::MsgId)
+        self.check_id(id, body, now_secs)
+    }
+
+    /// The msg_id checks of a message with `body`, at server time `now_secs` (none before the
+    /// clock is synced).
+    fn check_id(&mut self, id: i64, body: &[u8], now_secs: Option<i64>) -> Result<(), SessionError> {
+        match self.window.check(id, self.peer_odd(), now_secs) {
+            // The guidelines let bad_server_salt and bad_msg_notification through despite a
+            // "wrong" time, on their own or in a container: they are what fixes a clock that
+            // has drifted (codes 16/17), which would otherwise leave every later message
+            // outside the window. Replays still fail.
+            Err(IdError::TimeWindow) if self.side == Side::Client && fixes_the_clock(body) => {
+                self.window.check(id, self.peer_odd(), None).map_err(SessionError::MsgId)
+            }
+            result => result.map_err(SessionError::MsgId),
+        }
     }
 
     fn note_received(&mut self, msg_id: i64, seq_no: i32) {
@@ -498,13 +507,19 @@ impl Core {
     }
 }
 
-/// Whether a message is a notification that may arrive with a time outside the window.
+/// Whether a message is a notification that may arrive with a time outside the window, or a
+/// container holding one (its other messages are still checked one by one).
 fn fixes_the_clock(body: &[u8]) -> bool {
     use tl_codec::Identifiable;
-    matches!(
-        wire::constructor(body),
-        Some(types::BadServerSalt::CONSTRUCTOR_ID | types::BadMsgNotification::CONSTRUCTOR_ID)
-    )
+    match wire::constructor(body) {
+        Some(types::BadServerSalt::CONSTRUCTOR_ID | types::BadMsgNotification::CONSTRUCTOR_ID) => true,
+        Some(wire::MSG_CONTAINER) => wire::read_container(body).is_ok_and(|inner| {
+            inner.iter().any(|m| {
+                !matches!(wire::constructor(m.body), Some(wire::MSG_CONTAINER)) && fixes_the_clock(m.body)
+            })
+        }),
+        _ => false,
+    }
 }
 
 /// The client side of an MTProto session.
@@ -732,22 +747,33 @@ impl<C: Clock> Session<C> {
                     return Err(SessionError::NestedContainer);
                 }
                 let inner = wire::read_container(body)?;
+                // One bad message inside does not drop its valid neighbours: it is skipped,
+                // and the first such problem is reported once the others are handled.
+                let mut first_error = None;
                 for m in inner {
-                    self.core.check_inner(m.msg_id, now)?;
-                    // One bad message inside does not drop its valid neighbours.
-                    if let Err(e) = self.handle(m.msg_id, m.seq_no, m.body, now, false) {
-                        if matches!(e, SessionError::NestedContainer) {
-                            return Err(e);
+                    let handled = self
+                        .core
+                        .check_inner(m.msg_id, m.body, now)
+                        .and_then(|()| self.handle(m.msg_id, m.seq_no, m.body, now, false));
+                    match handled {
+                        Err(SessionError::NestedContainer) => return Err(SessionError::NestedContainer),
+                        Err(e) => {
+                            first_error.get_or_insert(e);
                         }
+                        Ok(()) => {}
                     }
                 }
-                Ok(())
+                first_error.map_or(Ok(()), Err)
             }
             Some(wire::GZIP_PACKED) => {
                 let inflated =
                     wire::gunzip(body, self.core.config.max_inflated).map_err(SessionError::Gzip)?;
-                if wire::constructor(&inflated) == Some(wire::MSG_CONTAINER) {
-                    return Err(SessionError::NestedContainer);
+                match wire::constructor(&inflated) {
+                    Some(wire::MSG_CONTAINER) => return Err(SessionError::NestedContainer),
+                    // One layer is all a sender needs; each further one would be another
+                    // `max_inflated` held in memory and another frame of recursion.
+                    Some(wire::GZIP_PACKED) => return Err(SessionError::NestedGzip),
+                    _ => {}
                 }
                 self.handle(msg_id, seq_no, &inflated, now, false)
             }

@@ -211,16 +211,26 @@ impl<C: Clock> ServerSession<C> {
     ) -> Result<(), SessionError> {
         match wire::constructor(body) {
             Some(wire::MSG_CONTAINER) if top => {
+                // As the client does: a bad message inside is skipped, its neighbours handled.
+                let mut first_error = None;
                 for m in wire::read_container(body)? {
-                    self.core.check_inner(m.msg_id, now)?;
-                    self.handle(m.msg_id, m.seq_no, m.body, now, false)?;
+                    let handled = self
+                        .core
+                        .check_inner(m.msg_id, m.body, now)
+                        .and_then(|()| self.handle(m.msg_id, m.seq_no, m.body, now, false));
+                    if let Err(e) = handled {
+                        first_error.get_or_insert(e);
+                    }
                 }
-                Ok(())
+                first_error.map_or(Ok(()), Err)
             }
             Some(wire::MSG_CONTAINER) => Err(SessionError::NestedContainer),
             Some(wire::GZIP_PACKED) => {
                 let inflated =
                     wire::gunzip(body, self.core.config.max_inflated).map_err(SessionError::Gzip)?;
+                if wire::constructor(&inflated) == Some(wire::GZIP_PACKED) {
+                    return Err(SessionError::NestedGzip);
+                }
                 self.handle(msg_id, seq_no, &inflated, now, false)
             }
             Some(functions::Ping::CONSTRUCTOR_ID) => {
