@@ -367,9 +367,10 @@ impl Driver {
     }
 
     /// An unencrypted message: an answer of the renewal's exchange.
-    fn on_plain(&mut self, data: &[u8]) -> Result<(), Error> {
+    /// An unencrypted frame: a step of a key exchange in progress (true), or nothing (false).
+    fn on_plain(&mut self, data: &[u8]) -> Result<bool, Error> {
         // Unencrypted messages mean nothing outside an exchange.
-        let Some(Renewal::Exchanging(hs)) = &mut self.renewal else { return Ok(()) };
+        let Some(Renewal::Exchanging(hs)) = &mut self.renewal else { return Ok(false) };
         let step = plain::unpack(data)
             .map_err(|e| Error::Plain(e.to_string()))
             .and_then(|answer| hs.handle(answer.body).map_err(Error::Handshake));
@@ -377,9 +378,9 @@ impl Driver {
             Ok(Step::Send(next)) => self.plain_out = Some(next),
             Ok(Step::Done(done)) => self.switch_key(*done),
             // The session is still on the current key: keep it while it lasts.
-            Err(e) => return self.renewal_refused(e, Refused::Exchange),
+            Err(e) => return self.renewal_refused(e, Refused::Exchange).map(|()| true),
         }
-        Ok(())
+        Ok(true)
     }
 
     /// A renewal the server refused (its exchange, or the binding of the new key, which the
@@ -555,10 +556,13 @@ impl Driver {
                             Err(e) => return (classify(e), healthy),
                         };
                         if data.get(..8) == Some(&[0u8; 8][..]) {
-                            if let Err(e) = self.on_plain(&data) {
-                                return (Ended::Fatal(e), healthy);
+                            // Only a frame that was a step of an exchange counts as the peer
+                            // being alive: anyone on the path can forge an unencrypted one.
+                            match self.on_plain(&data) {
+                                Ok(true) => deadline = None,
+                                Ok(false) => {}
+                                Err(e) => return (Ended::Fatal(e), healthy),
                             }
-                            deadline = None;
                             continue;
                         }
                         // A message failing a check is dropped; the session lives on.
