@@ -39,7 +39,7 @@ pub enum OutputFormat {
     /// Text for people.
     #[default]
     Human,
-    /// One JSON object per run on stdout.
+    /// JSON on stdout (`check`: one object per run; `layers`: an array of the schemas).
     Json,
 }
 

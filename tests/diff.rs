@@ -181,7 +181,7 @@ fn errors_and_usage() {
 
     let r = tl(&["diff", OLD, "tests/fixtures/diff/layers/notes.txt"]);
     assert_eq!(r.code, 1, "an invalid schema: {}", r.stdout);
-    assert!(r.stderr.starts_with("tl: error: tests/fixtures/diff/layers/notes.txt:"), "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: tests/fixtures/diff/layers/notes.txt:"), "{}", r.stderr);
 
     assert_eq!(tl(&["diff", OLD]).code, 2);
     assert_eq!(tl(&["diff", OLD, NEW, "--format", "yaml"]).code, 2);
@@ -393,4 +393,20 @@ fn corpus_log_covers_every_layer() {
     // The embedded api.tl is the corpus's layer 230 (both from grammers-tl-types 0.11.0).
     let d = json_diff(&["diff", &corpus_path("api/layer-230.tl"), "230"]);
     assert_eq!(d.summary, report::Summary::default());
+}
+
+/// A schema with errors (here a flags error) is refused rather than diffed.
+#[test]
+fn a_schema_with_errors_is_not_diffed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.tl");
+    std::fs::write(&bad, "a#1 flags:# y:nope.1?int = A;\n").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tl"))
+        .args(["diff", bad.to_str().unwrap(), bad.to_str().unwrap()])
+        .output()
+        .expect("run tl");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains("unknown flags field `nope`"), "{stderr}");
+    assert!(out.stdout.is_empty());
 }

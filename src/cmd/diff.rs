@@ -78,7 +78,7 @@ pub fn run(args: Args) -> ExitCode {
 /// Reports an unreadable or invalid input (one problem per line): exit code 1.
 pub fn fail(message: &str) -> ExitCode {
     for line in message.lines() {
-        eprintln!("tl: error: {line}");
+        eprintln!("error: {line}");
     }
     ExitCode::from(1)
 }

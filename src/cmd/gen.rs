@@ -57,8 +57,19 @@ pub fn run(args: Args) -> ExitCode {
             _ => return fail(&format!("--type-attribute `{spec}`: expected NAME=ATTRIBUTE")),
         }
     }
+    // `--only 'a, b'` means `a` and `b`; an empty name is a mistake, not "nothing".
+    let only = match args.only {
+        Some(names) => {
+            let names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
+            if names.iter().any(String::is_empty) {
+                return fail("--only: an empty name (two commas, or a trailing one?)");
+            }
+            Some(names)
+        }
+        None => None,
+    };
     let options = Options {
-        only: args.only,
+        only,
         type_attributes,
         serde: args.serde,
         owned: args.owned,

@@ -154,8 +154,9 @@ fn describe_errors(src: &SourceText, diagnostics: &[Diagnostic]) -> String {
     lines.join("\n")
 }
 
-/// Parses every source and puts their definitions together, or says why it cannot (invalid
-/// UTF-8, syntax errors: a partial model would show its missing half as removed).
+/// Parses and validates every source and puts their definitions together, or says why it
+/// cannot (invalid UTF-8, syntax errors: a partial model would show its missing half as
+/// removed; flag errors).
 pub fn parse_sources(sources: &[SourceText]) -> Result<Vec<Definition<'_>>, String> {
     let mut defs = Vec::new();
     for src in sources {
@@ -163,7 +164,8 @@ pub fn parse_sources(sources: &[SourceText]) -> Result<Vec<Definition<'_>>, Stri
             let (line, col) = line_col(&src.text, at);
             return Err(format!("{}:{line}:{col}: invalid UTF-8", src.path));
         }
-        let parsed = tl_parser::parse(&src.text);
+        // Validated, as `tl check` does: a flags error makes the wire form unknowable.
+        let parsed = tl_parser::check(&src.text);
         if parsed.has_errors() {
             return Err(describe_errors(src, &parsed.diagnostics));
         }
