@@ -76,6 +76,9 @@ pub fn read_at_most(r: impl std::io::Read, what: &str) -> std::io::Result<Vec<u8
 pub enum Input {
     /// A file path, or `-` for stdin.
     Path(String),
+    /// A file found in a directory: the path as the system has it (it may not be UTF-8), and
+    /// as shown.
+    Found(PathBuf, String),
     /// One of [`embedded::DEFAULT`], by index.
     Embedded(usize),
     /// A path that could not be listed (an unreadable directory): the message says why.
@@ -86,6 +89,7 @@ impl Input {
     /// The name shown for this input.
     pub fn name(&self) -> &str {
         match self {
+            Input::Found(_, shown) => shown,
             Input::Path(p) | Input::Unreadable(p, _) => {
                 if p == "-" {
                     "<stdin>"
@@ -101,6 +105,10 @@ impl Input {
     pub fn load(&self) -> Result<SourceText, String> {
         match self {
             Input::Path(p) => SourceText::read(p),
+            Input::Found(path, shown) => std::fs::File::open(path)
+                .and_then(read_limited)
+                .map(|bytes| SourceText::from_bytes(shown.clone(), bytes))
+                .map_err(|e| format!("{shown}: {e}")),
             Input::Embedded(i) => embedded::DEFAULT
                 .get(*i)
                 .map(SourceText::embedded)
@@ -128,7 +136,10 @@ pub fn expand(paths: &[String]) -> Vec<Input> {
                 out.push(Input::Unreadable(p.clone(), "no .tl or .json files in this directory".into()));
             }
             found.sort_by(|a, b| natural_cmp(a, b));
-            out.extend(found.into_iter().map(|f| Input::Path(f.to_string_lossy().into_owned())));
+            out.extend(found.into_iter().map(|f| {
+                let shown = f.to_string_lossy().into_owned();
+                Input::Found(f, shown)
+            }));
         } else {
             out.push(Input::Path(p.clone()));
         }
@@ -242,6 +253,24 @@ mod tests {
         let inputs = expand(&[dir.to_string_lossy().into_owned()]);
         let _ = std::fs::remove_dir(&dir);
         assert!(matches!(inputs.as_slice(), [Input::Unreadable(_, why)] if why.contains("no .tl")));
+    }
+
+    /// A file whose name is not UTF-8 is read by its real name, and shown lossily.
+    #[cfg(unix)]
+    #[test]
+    fn files_with_non_utf8_names_are_read() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::env::temp_dir().join(format!("tl-names-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"bad\xffname.tl");
+        std::fs::write(dir.join(name), "a = A;\n").unwrap();
+        let inputs = expand(&[dir.to_string_lossy().into_owned()]);
+        let loaded: Vec<_> = inputs.iter().map(Input::load).collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(inputs.len(), 1);
+        let src = loaded[0].as_ref().expect("read by its real name");
+        assert_eq!(src.text, "a = A;\n");
+        assert!(src.path.ends_with("bad\u{fffd}name.tl"), "{}", src.path);
     }
 
     #[test]
