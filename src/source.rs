@@ -113,7 +113,7 @@ impl Input {
                 .get(*i)
                 .map(SourceText::embedded)
                 .ok_or_else(|| format!("<embedded #{i}>: no such embedded schema")),
-            Input::Unreadable(p, why) => Err(format!("{p}: {why}")),
+            Input::Unreadable(_, why) => Err(format!("{}: {why}", self.name())),
         }
     }
 }
@@ -126,7 +126,13 @@ pub fn expand(paths: &[String]) -> Vec<Input> {
         return (0..embedded::DEFAULT.len()).map(Input::Embedded).collect();
     }
     let mut out = Vec::new();
+    let mut stdin_seen = false;
     for p in paths {
+        if p == "-" && std::mem::replace(&mut stdin_seen, true) {
+            // Its text is gone after the first read: a second `-` would check an empty schema.
+            out.push(Input::Unreadable(p.clone(), "stdin is named more than once".into()));
+            continue;
+        }
         if p != "-" && Path::new(p).is_dir() {
             let mut found = Vec::new();
             let errors_before = out.len();

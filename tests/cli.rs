@@ -557,3 +557,12 @@ fn stdin_of_decode_and_encode_is_bounded() {
         assert!(run.stderr.contains("larger than 64 MiB"), "{cmd}: {}", run.stderr);
     }
 }
+
+/// Stdin can be read once: naming it twice is an error, not an empty second schema.
+#[test]
+fn stdin_named_twice_is_an_error() {
+    let dir = dir_with(&[]);
+    let run = tl_in(dir.path(), &["check", "-", "-"], Some(b"a = A;\n"));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("<stdin>: error[io]: stdin is named more than once"), "{}", run.stderr);
+}
