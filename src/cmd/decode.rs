@@ -39,8 +39,14 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let registry = Registry::new(&schemas);
-    match registry.decode(&bytes, args.ty.as_deref()) {
-        Ok(value) => {
+    match registry.decode_noting(&bytes, args.ty.as_deref()) {
+        Ok((value, lossy)) => {
+            for at in lossy {
+                eprintln!(
+                    "warning: the string at byte {at} is not UTF-8: shown with U+FFFD, which does not \
+                     encode back to the same bytes"
+                );
+            }
             let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
             crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
         }

@@ -12,9 +12,10 @@ use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
-/// Entry point of [`Registry::decode`].
-pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Result<Value> {
-    let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0 };
+/// Entry point of [`Registry::decode_noting`]: the value, and where the strings that are not
+/// UTF-8 (shown with U+FFFD) are.
+pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Result<(Value, Vec<usize>)> {
+    let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0, outer: None, lossy: Vec::new() };
     let value = match ty {
         None => d.any_object(false)?,
         Some(text) => {
@@ -27,7 +28,7 @@ pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Resu
     if d.pos < d.buf.len() {
         return Err(d.err(DecodeErrorKind::TrailingBytes { count: d.buf.len() - d.pos }));
     }
-    Ok(value)
+    Ok((value, d.lossy))
 }
 
 /// A cursor over one buffer (the input, or an inflated `gzip_packed` payload).
@@ -36,6 +37,11 @@ struct Decoder<'r, 's, 'b> {
     buf: &'b [u8],
     pos: usize,
     depth: u32,
+    /// For a cursor over an inflated `gzip_packed` payload: where that `gzip_packed` is in
+    /// the input (offsets inside the payload mean nothing to the reader).
+    outer: Option<usize>,
+    /// Input offsets of the strings that are not UTF-8.
+    lossy: Vec<usize>,
 }
 
 impl<'s, 'b> Decoder<'_, 's, 'b> {
@@ -109,7 +115,17 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             "int" => Value::from(self.array::<4>().map(i32::from_le_bytes)?),
             "long" => Value::String(self.array::<8>().map(i64::from_le_bytes)?.to_string()),
             "double" => double_to_json(self.array::<8>().map(f64::from_le_bytes)?),
-            "string" => Value::String(String::from_utf8_lossy(self.bytes()?).into_owned()),
+            "string" => {
+                let at = self.outer.unwrap_or(self.pos);
+                let data = self.bytes()?;
+                match std::str::from_utf8(data) {
+                    Ok(text) => Value::String(text.to_string()),
+                    Err(_) => {
+                        self.lossy.push(at);
+                        Value::String(String::from_utf8_lossy(data).into_owned())
+                    }
+                }
+            }
             "bytes" => Value::String(base64_engine().encode(self.bytes()?)),
             "int128" => Value::String(base64_engine().encode(self.take(16)?)),
             "int256" => Value::String(base64_engine().encode(self.take(32)?)),
@@ -281,12 +297,15 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let Some(buf) = end.and_then(|end| self.buf.get(..end)) else {
             return Err(self.err_at(len_at, DecodeErrorKind::LengthOutOfRange { len: len as u64 }));
         };
-        let mut d = Decoder { reg: self.reg, buf, pos: self.pos, depth: self.depth };
+        let lossy = std::mem::take(&mut self.lossy);
+        let mut d =
+            Decoder { reg: self.reg, buf, pos: self.pos, depth: self.depth, outer: self.outer, lossy };
         let v = d.any_object(false)?;
         if d.pos < buf.len() {
             return Err(d.err(DecodeErrorKind::TrailingBytes { count: buf.len() - d.pos }));
         }
         self.pos = d.pos;
+        self.lossy = d.lossy;
         Ok(v)
     }
 
@@ -308,12 +327,15 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         if read > limit {
             return Err(self.err_at(at, DecodeErrorKind::GzipTooLarge));
         }
-        let mut d = Decoder { reg: self.reg, buf: &out, pos: 0, depth: self.depth };
+        let lossy = std::mem::take(&mut self.lossy);
+        let outer = Some(self.outer.unwrap_or(at));
+        let mut d = Decoder { reg: self.reg, buf: &out, pos: 0, depth: self.depth, outer, lossy };
         let wrap = |e: DecodeError| DecodeError { offset: at, kind: DecodeErrorKind::InGzip(Box::new(e)) };
         let v = inner(&mut d).map_err(wrap)?;
         if d.pos < out.len() {
             return Err(wrap(d.err(DecodeErrorKind::TrailingBytes { count: out.len() - d.pos })));
         }
+        self.lossy = d.lossy;
         self.depth -= 1;
         Ok(v)
     }

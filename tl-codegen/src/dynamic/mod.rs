@@ -187,6 +187,18 @@ impl<'s> Registry<'s> {
     /// `Vector<long>`, `%message` or `message`) from the whole of `bytes`. With `ty = None`
     /// the input is any boxed object or function call.
     pub fn decode(&self, bytes: &[u8], ty: Option<&str>) -> Result<serde_json::Value, DecodeError> {
+        decode::decode(self, bytes, ty).map(|(value, _)| value)
+    }
+
+    /// [`Registry::decode`], and the input offsets of the `string`s that are not UTF-8: JSON
+    /// cannot hold them, so they are shown with U+FFFD in place of the bad bytes, and encode
+    /// back differently (read such a value as `bytes` to keep it exact). A string inside a
+    /// `gzip_packed` is placed at the `gzip_packed`.
+    pub fn decode_noting(
+        &self,
+        bytes: &[u8],
+        ty: Option<&str>,
+    ) -> Result<(serde_json::Value, Vec<usize>), DecodeError> {
         decode::decode(self, bytes, ty)
     }
 

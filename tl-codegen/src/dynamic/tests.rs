@@ -126,6 +126,17 @@ fn gzip_packed_vectors_and_bools() {
     });
 }
 
+/// Strings that are not UTF-8 are shown with U+FFFD, and their places are reported.
+#[test]
+fn strings_that_are_not_utf8_are_noted() {
+    with_registry(|reg| {
+        let (v, lossy) = reg.decode_noting(&[3, 0xff, b'b', b'c'], Some("string")).unwrap();
+        assert_eq!((v, lossy), (json!("\u{fffd}bc"), vec![0]));
+        let (_, lossy) = reg.decode_noting(&[3, b'a', b'b', b'c'], Some("string")).unwrap();
+        assert!(lossy.is_empty());
+    });
+}
+
 fn reg_with_limit<'s>(reg: &Registry<'s>, max_inflated: usize) -> Registry<'s> {
     Registry {
         constructors_by_id: reg.constructors_by_id.clone(),
