@@ -40,6 +40,16 @@ fn pair() -> Pair {
     Pair { client, server, clock, rng: OsRandom::new() }
 }
 
+/// A pair after one ping round trip: the client's clock is synced with the server's.
+fn synced_pair() -> Pair {
+    let mut p = pair();
+    p.client.ping(1);
+    p.up();
+    p.down();
+    p.events();
+    p
+}
+
 impl Pair {
     /// Client → server: returns the frames sent.
     fn up(&mut self) -> Vec<Vec<u8>> {
@@ -165,11 +175,7 @@ fn container_limits_split_the_queue() {
 
 #[test]
 fn bad_server_salt_resends_with_the_new_salt() {
-    let mut p = pair();
-    p.client.ping(1);
-    p.up();
-    p.down();
-    p.events();
+    let mut p = synced_pair();
     p.server.change_salt(555);
     let req = p.client.ping(2);
     p.up();
@@ -248,11 +254,7 @@ fn tampered_replayed_and_stale_messages_are_dropped() {
 
 #[test]
 fn clock_is_corrected_by_bad_msg_16() {
-    let mut p = pair();
-    p.client.ping(1);
-    p.up();
-    p.down();
-    p.events();
+    let mut p = synced_pair();
     let (_, server_id) = (0, ((T0 as i64 + 3600) << 32) | 1);
     // Hand-built: the server says our msg_id was too low; its own msg_id carries its time.
     let pending_id = {
@@ -277,11 +279,7 @@ fn clock_is_corrected_by_bad_msg_16() {
 
 #[test]
 fn gzip_bomb_is_refused() {
-    let mut p = pair();
-    p.client.ping(1);
-    p.up();
-    p.down();
-    p.events();
+    let mut p = synced_pair();
     let bomb = wire::gzip(&vec![0u8; 32 << 20]);
     p.server.send_unsolicited(bomb);
     let mut out = Vec::new();
@@ -673,11 +671,7 @@ fn server_message(msg_id: i64, seq_no: i32, body: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_clock_fix_is_accepted_outside_the_time_window() {
-    let mut p = pair();
-    p.client.ping(1);
-    p.up();
-    p.down();
-    p.events();
+    let mut p = synced_pair();
     // Our idea of the server's time goes 1000 s wrong (a local clock change).
     p.client.set_time_offset(-1000);
     let req = p.client.ping(2);
@@ -914,11 +908,7 @@ fn server_container(container_id: i64, inner: &[(i64, &[u8])]) -> Vec<u8> {
 
 #[test]
 fn a_bad_id_in_a_container_does_not_drop_its_neighbours() {
-    let mut p = pair();
-    p.client.ping(1);
-    p.up();
-    p.down();
-    p.events();
+    let mut p = synced_pair();
     let a = p.client.ping(10);
     let c = p.client.ping(30);
     p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
@@ -936,11 +926,7 @@ fn a_bad_id_in_a_container_does_not_drop_its_neighbours() {
 
 #[test]
 fn a_clock_fix_inside_a_container_is_accepted_outside_the_time_window() {
-    let mut p = pair();
-    p.client.ping(1);
-    p.up();
-    p.down();
-    p.events();
+    let mut p = synced_pair();
     p.client.set_time_offset(-1000);
     p.client.ping(2);
     p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
@@ -966,11 +952,7 @@ fn a_clock_fix_inside_a_container_is_accepted_outside_the_time_window() {
 
 #[test]
 fn nested_gzip_is_refused() {
-    let mut p = pair();
-    p.client.ping(1);
-    p.up();
-    p.down();
-    p.events();
+    let mut p = synced_pair();
     let pong = tl_codec::to_bytes(&types::Pong { msg_id: 1, ping_id: 1 });
     let twice = wire::gzip(&wire::gzip(&pong));
     p.server.send_unsolicited(twice);
