@@ -39,12 +39,18 @@ pub struct MsgIds {
     offset: i64,
     last: i64,
     remainder: i64,
+    /// The last [`ISSUED_REMEMBERED`] ids handed out, oldest first (so, sorted).
+    recent: VecDeque<i64>,
 }
+
+/// How many of our own ids [`MsgIds::issued`] remembers: notifications name ids of the last
+/// few seconds, and a session sends far fewer than this meanwhile.
+const ISSUED_REMEMBERED: usize = 1024;
 
 impl MsgIds {
     /// A generator for ids with `id % 4 == remainder`.
     pub fn new(remainder: i64) -> Self {
-        MsgIds { offset: 0, last: 0, remainder: remainder & 3 }
+        MsgIds { offset: 0, last: 0, remainder: remainder & 3, recent: VecDeque::new() }
     }
 
     /// Server time minus local time, in seconds.
@@ -63,10 +69,10 @@ impl MsgIds {
         self.offset = offset;
     }
 
-    /// Whether `id` could be one of ours: our remainder modulo 4, and not above the last id
-    /// handed out. A notification about an id we never sent is not acted on.
+    /// Whether `id` is one of the last ids handed out. A notification about an id we never
+    /// sent (or sent too long ago to matter) is not acted on.
     pub fn issued(&self, id: i64) -> bool {
-        id > 0 && id & 3 == self.remainder && id <= self.last
+        id > 0 && id & 3 == self.remainder && self.recent.binary_search(&id).is_ok()
     }
 
     /// The next id at local time `now`.
@@ -78,6 +84,10 @@ impl MsgIds {
             id = ((self.last + 4) & !3) | self.remainder;
         }
         self.last = id;
+        if self.recent.len() == ISSUED_REMEMBERED {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(id);
         id
     }
 }
@@ -180,6 +190,21 @@ mod tests {
         assert!(!ids.issued(c + 4) && !ids.issued(c - 1) && !ids.issued(0));
         let mut server = MsgIds::new(1);
         assert_eq!(server.next(t) % 4, 1);
+    }
+
+    #[test]
+    fn only_ids_handed_out_count_as_issued() {
+        let mut ids = MsgIds::new(0);
+        let t = Duration::new(1_700_000_000, 0);
+        let a = ids.next(t);
+        let b = ids.next(Duration::new(1_700_000_005, 0));
+        // Of the right shape and between the two, but never handed out.
+        assert!(ids.issued(a) && ids.issued(b) && !ids.issued(a + 4));
+        // Only the last ISSUED_REMEMBERED are remembered.
+        for _ in 0..ISSUED_REMEMBERED {
+            ids.next(t);
+        }
+        assert!(!ids.issued(a) && !ids.issued(b));
     }
 
     #[test]
