@@ -26,7 +26,7 @@ pub fn with_checked<R>(
     };
     if let Some(at) = src.invalid_utf8_at {
         let diag = report::invalid_utf8_diagnostic(&src, at);
-        report::to_stderr(&report::build_report(&src, None, None, (0, 0, 0), &[diag], opts).human);
+        report::print_diagnostics(&src, &[diag], opts);
         return Err(ExitCode::from(1));
     }
     let parsed = tl_parser::check(&src.text);

@@ -296,6 +296,12 @@ pub fn build_report(
     }
 }
 
+/// Writes `diagnostics` of `src` to stderr for people (for commands that only show problems,
+/// not a whole report).
+pub fn print_diagnostics(src: &SourceText, diagnostics: &[Diagnostic], opts: RenderOptions) {
+    to_stderr(&build_report(src, None, None, (0, 0, 0), diagnostics, opts).human);
+}
+
 /// The headline of a problem that has no place in a file, styled like the parser's renderer.
 fn headline_only(path: &str, code: &str, message: &str, color: bool) -> String {
     let message: String = message.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();

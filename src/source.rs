@@ -20,16 +20,20 @@ impl SourceText {
     /// U+FFFD and remembered, so the caller can report it as a diagnostic at the right place.
     pub fn read(path: &str) -> Result<SourceText, String> {
         let shown = if path == "-" { "<stdin>" } else { path };
-        let bytes = if path == "-" {
-            read_limited(std::io::stdin().lock())
-        } else {
-            // A directory would read as an OS error whose text varies by platform; say it plainly.
-            if Path::new(path).is_dir() {
-                return Err(format!("{path}: is a directory"));
-            }
-            std::fs::File::open(path).and_then(read_limited)
+        if path != "-" {
+            return SourceText::read_file(Path::new(path), path);
         }
-        .map_err(|e| format!("{shown}: {e}"))?;
+        let bytes = read_limited(std::io::stdin().lock()).map_err(|e| format!("{shown}: {e}"))?;
+        Ok(SourceText::from_bytes(shown.to_string(), bytes))
+    }
+
+    /// Reads the file at `path` (which need not be UTF-8), named `shown` in messages.
+    fn read_file(path: &Path, shown: &str) -> Result<SourceText, String> {
+        // A directory would read as an OS error whose text varies by platform; say it plainly.
+        if path.is_dir() {
+            return Err(format!("{shown}: is a directory"));
+        }
+        let bytes = std::fs::File::open(path).and_then(read_limited).map_err(|e| format!("{shown}: {e}"))?;
         Ok(SourceText::from_bytes(shown.to_string(), bytes))
     }
 
@@ -105,10 +109,7 @@ impl Input {
     pub fn load(&self) -> Result<SourceText, String> {
         match self {
             Input::Path(p) => SourceText::read(p),
-            Input::Found(path, shown) => std::fs::File::open(path)
-                .and_then(read_limited)
-                .map(|bytes| SourceText::from_bytes(shown.clone(), bytes))
-                .map_err(|e| format!("{shown}: {e}")),
+            Input::Found(path, shown) => SourceText::read_file(path, shown),
             Input::Embedded(i) => embedded::DEFAULT
                 .get(*i)
                 .map(SourceText::embedded)

@@ -102,14 +102,14 @@ pub(crate) fn parse_all(sources: &[SourceText]) -> Result<Vec<Schema<'_>>, ExitC
     for src in sources {
         if let Some(at) = src.invalid_utf8_at {
             let diag = report::invalid_utf8_diagnostic(src, at);
-            report::to_stderr(&report::build_report(src, None, None, (0, 0, 0), &[diag], opts).human);
+            report::print_diagnostics(src, &[diag], opts);
             failed = true;
             continue;
         }
         let parsed = tl_parser::check(&src.text);
         let errors: Vec<Diagnostic> = parsed.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
         if !errors.is_empty() {
-            report::to_stderr(&report::build_report(src, None, None, (0, 0, 0), &errors, opts).human);
+            report::print_diagnostics(src, &errors, opts);
             failed = true;
         }
         out.push(parsed.schema);
