@@ -1,7 +1,9 @@
 //! Round trips and byte-exact encodings of derived types.
 
+// The traits by path or anonymously: with tl-codec's `derive` feature on (`--all-features`),
+// `tl_codec::{Decode, Encode}` also name the derive macros and would clash with these.
 use tl_codec::{
-    from_bytes, to_bytes, Bare, Decode, DecodeBare, Encode, EncodeBare, ErrorKind, Function, Identifiable,
+    from_bytes, to_bytes, Bare, Decode as _, DecodeBare, EncodeBare, ErrorKind, Function, Identifiable,
     RawObject, Reader, TlStr,
 };
 use tl_derive::{Decode, Encode};
@@ -133,7 +135,7 @@ enum Tree {
 
 fn round_trip<'a, T>(value: &T, buf: &'a mut Vec<u8>) -> T
 where
-    T: Encode + Decode<'a> + PartialEq + std::fmt::Debug,
+    T: tl_codec::Encode + tl_codec::Decode<'a> + PartialEq + std::fmt::Debug,
 {
     *buf = to_bytes(value);
     assert_eq!(buf.len(), value.encoded_len());
@@ -410,10 +412,10 @@ fn hostile_vector_count() {
 
 #[test]
 fn min_sizes() {
-    assert_eq!(<InputPeerUser as Decode<'_>>::MIN_SIZE, 20);
-    assert_eq!(<SendMessage<'_> as Decode<'_>>::MIN_SIZE, 4 + 4 + 4 + 4 + 8);
-    assert_eq!(<Point as Decode<'_>>::MIN_SIZE, 8);
-    assert_eq!(<Bare<InputPeerUser> as Decode<'_>>::MIN_SIZE, 16);
+    assert_eq!(<InputPeerUser as tl_codec::Decode<'_>>::MIN_SIZE, 20);
+    assert_eq!(<SendMessage<'_> as tl_codec::Decode<'_>>::MIN_SIZE, 4 + 4 + 4 + 4 + 8);
+    assert_eq!(<Point as tl_codec::Decode<'_>>::MIN_SIZE, 8);
+    assert_eq!(<Bare<InputPeerUser> as tl_codec::Decode<'_>>::MIN_SIZE, 16);
 }
 
 /// A small deterministic generator, so that failures reproduce.
