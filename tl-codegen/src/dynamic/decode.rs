@@ -244,7 +244,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let flag_fields = flag_fields(def);
         let mut flag_values: Vec<(&str, u32)> = Vec::new();
         let mut map = Map::new();
-        map.insert(TYPE_KEY.to_string(), Value::String(def.name.to_string()));
+        map.insert(TYPE_KEY.to_string(), Value::String(self.reg.json_name(def).into_owned()));
         for (index, param) in def.params.iter().enumerate() {
             let name = param.name.as_deref();
             match &param.kind {

@@ -228,7 +228,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                     def.ok_or_else(|| self.err(format!("type `{name}` is not defined by the schemas")))?;
                 let map = self.object_map(value)?;
                 if let Some(t) = map.get(TYPE_KEY) {
-                    if t.as_str() != Some(def.name.as_ref()) {
+                    if t.as_str() != Some(def.name.as_ref()) && t.as_str() != Some(&self.reg.json_name(def)) {
                         return Err(self.err(format!("expected \"@type\": \"{}\" (bare `{name}`)", def.name)));
                     }
                 }

@@ -31,6 +31,7 @@ mod error;
 
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use tl_parser::{Category, Definition, ParamKind, Schema, TypeRef};
 
@@ -89,7 +90,11 @@ impl Default for Limits {
 }
 
 /// An index over one or more schemas (e.g. `api.tl` and `mtproto.tl`): constructors and
-/// functions by id and name, constructors by boxed type. The first definition of a name wins.
+/// functions by id and name, constructors by boxed type.
+///
+/// The first definition of a name owns the plain name. A later one with the same name and
+/// another id (secret-chat layers, two layers given together) is still decoded by its id, and
+/// goes by `name#id` in JSON (`"decryptedMessage#1f814f1f"`) so that it encodes back to itself.
 #[derive(Debug, Default)]
 pub struct Registry<'s> {
     constructors_by_id: HashMap<u32, &'s Definition<'s>>,
@@ -98,6 +103,8 @@ pub struct Registry<'s> {
     constructors_loose: HashMap<String, &'s Definition<'s>>,
     functions_by_name: HashMap<&'s str, &'s Definition<'s>>,
     types: HashMap<&'s str, Vec<&'s Definition<'s>>>,
+    /// Definitions whose name an earlier one owns, by `name#id`.
+    shadowed: HashMap<String, &'s Definition<'s>>,
     limits: Limits,
 }
 
@@ -117,23 +124,35 @@ impl<'s> Registry<'s> {
         if BUILTIN_NAMES.contains(&def.name.as_ref()) {
             return;
         }
-        match def.category {
-            Category::Type => {
-                if self.constructors_by_name.contains_key(def.name.as_ref()) {
-                    return;
-                }
-                self.constructors_by_name.insert(&def.name, def);
-                self.constructors_loose.entry(crate::graph::loose_name(&def.name)).or_insert(def);
-                self.constructors_by_id.entry(def.id).or_insert(def);
-                self.types.entry(&def.ty.name).or_default().push(def);
+        let (by_name, by_id) = match def.category {
+            Category::Type => (&mut self.constructors_by_name, &mut self.constructors_by_id),
+            Category::Function => (&mut self.functions_by_name, &mut self.functions_by_id),
+        };
+        if let Some(owner) = by_name.get(def.name.as_ref()) {
+            if owner.id != def.id && !by_id.contains_key(&def.id) {
+                by_id.insert(def.id, def);
+                self.shadowed.entry(tagged_name(def)).or_insert(def);
             }
-            Category::Function => {
-                if self.functions_by_name.contains_key(def.name.as_ref()) {
-                    return;
-                }
-                self.functions_by_name.insert(&def.name, def);
-                self.functions_by_id.entry(def.id).or_insert(def);
-            }
+            return;
+        }
+        by_name.insert(&def.name, def);
+        by_id.entry(def.id).or_insert(def);
+        if def.category == Category::Type {
+            self.constructors_loose.entry(crate::graph::loose_name(&def.name)).or_insert(def);
+            self.types.entry(&def.ty.name).or_default().push(def);
+        }
+    }
+
+    /// How `def` is named in JSON: its name, or `name#id` when an earlier definition owns
+    /// the name.
+    pub fn json_name<'d>(&self, def: &'d Definition<'_>) -> Cow<'d, str> {
+        let by_name = match def.category {
+            Category::Type => &self.constructors_by_name,
+            Category::Function => &self.functions_by_name,
+        };
+        match by_name.get(def.name.as_ref()) {
+            Some(owner) if owner.id != def.id => Cow::Owned(tagged_name(def)),
+            _ => Cow::Borrowed(&def.name),
         }
     }
 
@@ -162,7 +181,13 @@ impl<'s> Registry<'s> {
     /// The constructor named `name` (`message`, `messages.messages`); failing that, one
     /// spelled like it with case and underscores ignored (old layers write
     /// `vector<futureSalt>` for `future_salt`).
+    ///
+    /// `name#id` names a definition by its id too; that is how one whose name an earlier
+    /// definition owns is asked for.
     pub fn constructor(&self, name: &str) -> Option<&'s Definition<'s>> {
+        if name.contains('#') {
+            return self.tagged(name, Category::Type);
+        }
         self.constructors_by_name
             .get(name)
             .or_else(|| self.constructors_loose.get(&crate::graph::loose_name(name)))
@@ -171,8 +196,26 @@ impl<'s> Registry<'s> {
     }
 
     /// The function named `name` (`messages.sendMessage`).
+    /// `name#id` as for [`Registry::constructor`].
     pub fn function(&self, name: &str) -> Option<&'s Definition<'s>> {
+        if name.contains('#') {
+            return self.tagged(name, Category::Function);
+        }
         self.functions_by_name.get(name).copied()
+    }
+
+    /// `name#id`: a shadowed definition, or the owner of the name if the id is its own.
+    fn tagged(&self, tagged: &str, category: Category) -> Option<&'s Definition<'s>> {
+        if let Some(def) = self.shadowed.get(tagged).filter(|d| d.category == category) {
+            return Some(def);
+        }
+        let (name, id) = tagged.split_once('#')?;
+        let id = u32::from_str_radix(id, 16).ok()?;
+        let owner = match category {
+            Category::Type => self.constructors_by_name.get(name),
+            Category::Function => self.functions_by_name.get(name),
+        };
+        owner.filter(|d| d.id == id).copied()
     }
 
     /// The constructors of boxed type `name` (`Message`), in schema order.
@@ -207,6 +250,11 @@ impl<'s> Registry<'s> {
     pub fn encode(&self, value: &serde_json::Value, ty: Option<&str>) -> Result<Vec<u8>, EncodeError> {
         encode::encode(self, value, ty)
     }
+}
+
+/// `name#id`, the id as eight hex digits.
+fn tagged_name(def: &Definition<'_>) -> String {
+    format!("{}#{:08x}", def.name, def.id)
 }
 
 /// Parses a type expression given on the command line: `Vector<long>`, `%Message`,

@@ -145,6 +145,7 @@ fn reg_with_limit<'s>(reg: &Registry<'s>, max_inflated: usize) -> Registry<'s> {
         constructors_loose: reg.constructors_loose.clone(),
         functions_by_name: reg.functions_by_name.clone(),
         types: reg.types.clone(),
+        shadowed: reg.shadowed.clone(),
         limits: Limits { max_inflated, ..Limits::default() },
     }
 }
@@ -352,4 +353,27 @@ fn int512_and_tdlib_aliases() {
     short["signature"] = json!("AAAA");
     assert!(reg.encode(&short, Some("%e2e.personalOnServer")).is_err());
     assert!(reg.decode(&bytes[..63], Some("%e2e.personalOnServer")).is_err());
+}
+
+#[test]
+fn a_shadowed_definition_decodes_by_its_id_and_encodes_back_by_name_and_id() {
+    let old = tl_parser::parse(
+        "msg#00000001 a:int = Msg;\nping#00000010 = Msg;\n---functions---\nget#00000100 = Msg;",
+    );
+    let new = tl_parser::parse("msg#00000002 a:int b:int = Msg;\n---functions---\nget#00000200 x:int = Msg;");
+    let reg = Registry::new([&old.schema, &new.schema]);
+    let second = [2u32.to_le_bytes(), 7i32.to_le_bytes(), 8i32.to_le_bytes()].concat();
+    let v = reg.decode(&second, Some("Msg")).unwrap();
+    assert_eq!(v, json!({"@type": "msg#00000002", "a": 7, "b": 8}));
+    assert_eq!(reg.encode(&v, Some("Msg")).unwrap(), second);
+    assert_eq!(reg.encode(&v, None).unwrap(), second);
+    // The owner keeps the plain name, and may be named by its id too.
+    let first = [1u32.to_le_bytes(), 7i32.to_le_bytes()].concat();
+    assert_eq!(reg.decode(&first, None).unwrap(), json!({"@type": "msg", "a": 7}));
+    assert_eq!(reg.encode(&json!({"@type": "msg#00000001", "a": 7}), None).unwrap(), first);
+    // Functions too; a tag with an id nothing has is unknown.
+    let call = [0x200u32.to_le_bytes(), 5i32.to_le_bytes()].concat();
+    assert_eq!(reg.decode(&call, None).unwrap(), json!({"@type": "get#00000200", "x": 5}));
+    assert_eq!(reg.encode(&json!({"@type": "get#00000200", "x": 5}), None).unwrap(), call);
+    assert!(reg.encode(&json!({"@type": "msg#00000003", "a": 7}), None).is_err());
 }
