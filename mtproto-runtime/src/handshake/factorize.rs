@@ -1,14 +1,14 @@
 //! Factorization of the handshake's `pq` (a product of two primes below 2^32) by Pollard's rho
 //! with Brent's cycle detection and batched gcds.
 
-/// Splits `pq` into primes `(p, q)` with `p <= q` and `p * q == pq`, or `None` if it is not such a
-/// product. Deterministic; a few milliseconds at most for 64-bit inputs.
+/// Splits `pq` into primes `(p, q)` with `p < q` and `p * q == pq`, or `None` if it is not such a
+/// product (a square of a prime is not: the spec's `pq` has two distinct factors). Deterministic; a few milliseconds at most for 64-bit inputs.
 pub fn factorize(pq: u64) -> Option<(u64, u64)> {
     if pq < 4 {
         return None;
     }
     if pq % 2 == 0 {
-        return is_prime(pq / 2).then_some((2, pq / 2));
+        return (pq > 4 && is_prime(pq / 2)).then_some((2, pq / 2));
     }
     if is_prime(pq) {
         return None;
@@ -18,7 +18,7 @@ pub fn factorize(pq: u64) -> Option<(u64, u64)> {
     for c in 1..=8u64 {
         if let Some(d) = brent(pq, c) {
             let (a, b) = (d.min(pq / d), d.max(pq / d));
-            return (is_prime(a) && is_prime(b)).then_some((a, b));
+            return (a < b && is_prime(a) && is_prime(b)).then_some((a, b));
         }
     }
     None
@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn small_and_degenerate() {
         assert_eq!(factorize(15), Some((3, 5)));
-        assert_eq!(factorize(4), Some((2, 2)));
+        // Squares of primes have no two distinct factors.
+        assert_eq!(factorize(4), None);
+        assert_eq!(factorize(49), None);
+        assert_eq!(factorize(4294967291 * 4294967291), None);
         assert_eq!(factorize(8), None);
         assert_eq!(factorize(3 * 5 * 7), None);
         assert_eq!(factorize(0), None);
@@ -165,7 +168,8 @@ mod tests {
         for &p in &primes {
             for &q in &primes {
                 if let Some(pq) = p.checked_mul(q) {
-                    assert_eq!(factorize(pq), Some((p.min(q), p.max(q))), "{p} * {q}");
+                    let expected = (p != q).then_some((p.min(q), p.max(q)));
+                    assert_eq!(factorize(pq), expected, "{p} * {q}");
                 }
             }
         }

@@ -101,6 +101,8 @@ pub enum IdError {
     Replay,
     /// More than 30 s ahead of or 300 s behind the synchronized time.
     TimeWindow,
+    /// Inside a container, but not below the container's own id.
+    NotBelowContainer,
 }
 
 /// The received-id checks: parity, replay and time windows.

@@ -322,8 +322,18 @@ impl Core {
         Ok((msg.header, msg.body))
     }
 
-    /// Checks an id inside a container, like the container's own.
-    fn check_inner(&mut self, id: i64, body: &[u8], now: std::time::Duration) -> Result<(), SessionError> {
+    /// Checks an id inside the container `container`: below the container's own id, and
+    /// then like it.
+    fn check_inner(
+        &mut self,
+        container: i64,
+        id: i64,
+        body: &[u8],
+        now: std::time::Duration,
+    ) -> Result<(), SessionError> {
+        if id >= container {
+            return Err(SessionError::MsgId(IdError::NotBelowContainer));
+        }
         let now_secs = self.synced.then(|| (now.as_secs() as i64).saturating_add(self.ids.offset()));
         self.check_id(id, body, now_secs)
     }
@@ -753,7 +763,7 @@ impl<C: Clock> Session<C> {
                 for m in inner {
                     let handled = self
                         .core
-                        .check_inner(m.msg_id, m.body, now)
+                        .check_inner(msg_id, m.msg_id, m.body, now)
                         .and_then(|()| self.handle(m.msg_id, m.seq_no, m.body, now, false));
                     match handled {
                         Err(SessionError::NestedContainer) => return Err(SessionError::NestedContainer),

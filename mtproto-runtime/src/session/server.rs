@@ -216,7 +216,7 @@ impl<C: Clock> ServerSession<C> {
                 for m in wire::read_container(body)? {
                     let handled = self
                         .core
-                        .check_inner(m.msg_id, m.body, now)
+                        .check_inner(msg_id, m.msg_id, m.body, now)
                         .and_then(|()| self.handle(m.msg_id, m.seq_no, m.body, now, false));
                     if let Err(e) = handled {
                         first_error.get_or_insert(e);

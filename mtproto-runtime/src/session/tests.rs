@@ -925,6 +925,28 @@ fn a_bad_id_in_a_container_does_not_drop_its_neighbours() {
 }
 
 #[test]
+fn a_message_not_below_its_container_id_is_dropped() {
+    let mut p = synced_pair();
+    let a = p.client.ping(10);
+    let c = p.client.ping(30);
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    let mut sent: Vec<i64> = p.client.pending.keys().copied().collect();
+    sent.sort_unstable();
+    let t = (T0 as i64 + 1) << 32;
+    let pong = |msg_id, ping_id| tl_codec::to_bytes(&types::Pong { msg_id, ping_id });
+    let (pa, pc) = (pong(sent[0], 10), pong(sent[1], 30));
+    // The second message claims the container's own id, the third one above it.
+    let mut m = server_container(t | 13, &[(t | 1, &pa), (t | 13, &pc), (t | 17, &pc)]);
+    assert_eq!(p.client.receive(&mut m), Err(SessionError::MsgId(IdError::NotBelowContainer)));
+    let done = completed(&p.events());
+    assert_eq!(done.iter().map(|d| d.0).collect::<Vec<_>>(), [a], "{done:?}");
+    // Under a good id the answer still gets through.
+    let mut m = server_container(t | 25, &[(t | 21, &pc)]);
+    p.client.receive(&mut m).unwrap();
+    assert_eq!(completed(&p.events()).iter().map(|d| d.0).collect::<Vec<_>>(), [c]);
+}
+
+#[test]
 fn a_clock_fix_inside_a_container_is_accepted_outside_the_time_window() {
     let mut p = synced_pair();
     p.client.set_time_offset(-1000);
