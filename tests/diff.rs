@@ -410,3 +410,21 @@ fn a_schema_with_errors_is_not_diffed() {
     assert!(stderr.starts_with("error: ") && stderr.contains("unknown flags field `nope`"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
+fn corpus_builtins_and_mtproto_listed_by_one_file_only_are_not_changes() {
+    let api = corpus_path("api");
+    // layer-229.tl lists no builtins; layer-230.tl lists boolFalse, boolTrue, error, ….
+    let d = json_diff(&["diff", "229", "230", "--schemas", &api]);
+    assert_eq!(d.unlisted_in_old, ["boolFalse", "boolTrue", "error", "null", "true", "vector"]);
+    let names: Vec<&str> = d.added.iter().map(|e| e.name.as_str()).collect();
+    assert!(!names.iter().any(|n| ["Bool", "boolTrue", "Null", "Error"].contains(n)), "{names:?}");
+    // layer-100.tl bundles the MTProto definitions, layer-101.tl does not.
+    let d = json_diff(&["diff", "100", "101", "--schemas", &api]);
+    assert!(d.unlisted_in_new.iter().any(|n| n == "resPQ"), "{:?}", d.unlisted_in_new);
+    assert!(d.removed.iter().all(|e| e.name != "resPQ" && e.name != "ResPQ"), "{:?}", d.removed);
+    assert_eq!((d.summary.added, d.summary.removed), (11, 4));
+    let text = ok(&["diff", "100", "101", "--schemas", &api, "--color", "never"]);
+    assert!(text.contains("note: not compared, as only the old file lists them"), "{text}");
+}

@@ -5,6 +5,7 @@ use super::compare::{compare, kind_of, Context};
 use super::matching::{match_definitions, Matching};
 use super::report::{Change, Changed, Compat, Diff, Entry, Kind, Summary, Verdict};
 use super::text::{declaration, hex};
+use super::unlisted::{set_aside, SetAside};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tl_parser::{Category, Definition};
 
@@ -178,10 +179,24 @@ fn sort_key(kind: Kind, name: &str) -> (&str, &str, Kind) {
     (namespace(name), name, kind)
 }
 
-/// The semantic diff of two lists of definitions (old first).
+/// The semantic diff of two lists of definitions (old first). Core builtins and MTProto
+/// definitions that only one file lists are left out and named in the result (see
+/// [`super::unlisted`]).
 pub fn diff<'s>(old: &'s [Definition<'s>], new: &'s [Definition<'s>]) -> Diff {
-    let matching = match_definitions(old, new);
-    diff_matched(old, new, &matching)
+    let aside = set_aside(old, new);
+    if !aside.any() {
+        let matching = match_definitions(old, new);
+        return diff_matched(old, new, &matching);
+    }
+    let kept = |defs: &[Definition<'s>], marks: &[bool]| -> Vec<Definition<'s>> {
+        defs.iter().zip(marks).filter(|(_, &m)| !m).map(|(d, _)| d.clone()).collect()
+    };
+    let (old_kept, new_kept) = (kept(old, &aside.old), kept(new, &aside.new));
+    let matching = match_definitions(&old_kept, &new_kept);
+    let mut out = diff_matched(&old_kept, &new_kept, &matching);
+    out.unlisted_in_new = SetAside::names(old, &aside.old);
+    out.unlisted_in_old = SetAside::names(new, &aside.new);
+    out
 }
 
 /// [`diff`] with the matching already done.
@@ -217,7 +232,7 @@ pub fn diff_matched<'s>(old: &'s [Definition<'s>], new: &'s [Definition<'s>], ma
             Verdict::Breaking => summary.breaking += 1,
         }
     }
-    Diff { from: None, to: None, added, removed, changed, summary }
+    Diff { from: None, to: None, added, removed, changed, summary, ..Diff::default() }
 }
 
 #[cfg(test)]

@@ -135,8 +135,35 @@ pub fn render(diff: &Diff, style: Style) -> String {
     if !out.is_empty() {
         out.push('\n');
     }
+    for note in unlisted_notes(diff) {
+        let _ = writeln!(out, "{}: {note}", style.paint(code::BOLD, "note"));
+    }
     let _ = writeln!(out, "{}", summary_line(diff, style));
     out
+}
+
+/// One line per side about the definitions left out of the comparison because only one file
+/// lists them.
+pub fn unlisted_notes(diff: &Diff) -> Vec<String> {
+    let line = |names: &[String], which: &str| {
+        const SHOWN: usize = 8;
+        let mut list = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+        if names.len() > SHOWN {
+            list.push_str(&format!(" and {} more", names.len() - SHOWN));
+        }
+        format!(
+            "not compared, as only the {which} file lists them (files may or may not list the builtins \
+             and the MTProto definitions): {list}"
+        )
+    };
+    let mut notes = Vec::new();
+    if !diff.unlisted_in_new.is_empty() {
+        notes.push(line(&diff.unlisted_in_new, "old"));
+    }
+    if !diff.unlisted_in_old.is_empty() {
+        notes.push(line(&diff.unlisted_in_old, "new"));
+    }
+    notes
 }
 
 /// `+A −R ~C (B breaking)`, colored.

@@ -77,6 +77,13 @@ pub fn render(diff: &Diff) -> String {
             }
         }
     }
+    let notes = super::human::unlisted_notes(diff);
+    if !notes.is_empty() {
+        out.push('\n');
+        for note in notes {
+            let _ = writeln!(out, "> Note: {note}");
+        }
+    }
     out
 }
 

@@ -15,6 +15,10 @@
 //! gaining or losing constructors is reported through those constructors only, so each wire
 //! id is counted once in the summary.
 //!
+//! Before matching, core builtins and MTProto service definitions that only one file lists
+//! are set aside and named in the result ([`unlisted`]): files differ in whether they list
+//! them, layers do not.
+//!
 //! # Verdicts
 //!
 //! Each entry is judged for two peers, one still on the old layer and one on the new, on
@@ -58,6 +62,7 @@ pub mod matching;
 pub mod report;
 pub mod style;
 pub mod text;
+pub mod unlisted;
 
 #[cfg(test)]
 mod testutil;

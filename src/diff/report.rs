@@ -243,6 +243,13 @@ pub struct Diff {
     pub changed: Vec<Changed>,
     /// Counts.
     pub summary: Summary,
+    /// Names left out of the comparison because only the old file lists them, as files may
+    /// or may not list the core builtins and the MTProto service definitions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlisted_in_new: Vec<String>,
+    /// Names left out because only the new file lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlisted_in_old: Vec<String>,
 }
 
 /// What happened to a definition at one layer of its history.

@@ -1,0 +1,142 @@
+//! Definitions a layer file may list or leave out while the layer stays the same: the core
+//! builtins (`boolTrue`, `vector`, `int ? = Int`, …), which some sources comment out, and
+//! the MTProto service definitions, which some sources bundle into their `api.tl`. Between
+//! two files that differ only in this, a diff would report dozens of additions or removals
+//! that are not changes of the layer, so such definitions are set aside and noted instead.
+//!
+//! A core builtin is set aside when only one side defines its name. The MTProto definitions
+//! (the names of the embedded `mtproto.tl`) are set aside as a group, and only when one side
+//! defines none of them: two files that both carry MTProto definitions are compared in full.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use tl_parser::Definition;
+
+/// Builtins every layer has, whether or not its file lists them.
+const CORE: &[&str] = &[
+    "boolFalse",
+    "boolTrue",
+    "true",
+    "vector",
+    "error",
+    "null",
+    "int",
+    "long",
+    "double",
+    "string",
+    "bytes",
+    "int128",
+    "int256",
+];
+
+/// Definitions of the embedded `mtproto.tl` that some api files list as well.
+const ALSO_IN_API: &[&str] = &["accessPointRule", "help.configSimple", "ipPort", "ipPortSecret"];
+
+/// The names the embedded `mtproto.tl` defines, core builtins left out.
+fn mtproto_names() -> &'static HashSet<String> {
+    static NAMES: OnceLock<HashSet<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        crate::embedded::DEFAULT
+            .iter()
+            .filter(|e| e.name.ends_with("mtproto.tl"))
+            .flat_map(|e| tl_parser::parse(e.text).schema.definitions)
+            .map(|d| d.name.into_owned())
+            .filter(|n| !CORE.contains(&n.as_str()))
+            .collect()
+    })
+}
+
+/// Which definitions of each side to leave out of a diff.
+#[derive(Debug, Default)]
+pub struct SetAside {
+    /// Per old definition: left out.
+    pub old: Vec<bool>,
+    /// Per new definition: left out.
+    pub new: Vec<bool>,
+}
+
+impl SetAside {
+    /// Whether anything is left out.
+    pub fn any(&self) -> bool {
+        self.old.iter().chain(&self.new).any(|&x| x)
+    }
+
+    /// The names left out of `defs` by `marks`, sorted and deduplicated.
+    pub fn names(defs: &[Definition<'_>], marks: &[bool]) -> Vec<String> {
+        let mut names: Vec<String> =
+            defs.iter().zip(marks).filter(|(_, &m)| m).map(|(d, _)| d.name.to_string()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}
+
+/// What to leave out of the diff of `old` and `new` (see the module docs). Nothing when
+/// either side is empty: the first layer of a history lists what it lists.
+pub fn set_aside(old: &[Definition<'_>], new: &[Definition<'_>]) -> SetAside {
+    let mut out = SetAside { old: vec![false; old.len()], new: vec![false; new.len()] };
+    if old.is_empty() || new.is_empty() {
+        return out;
+    }
+    let names =
+        |defs: &[Definition<'_>]| -> HashSet<String> { defs.iter().map(|d| d.name.to_string()).collect() };
+    let (old_names, new_names) = (names(old), names(new));
+    let mtproto = mtproto_names();
+    // Some api files carry a few of these too (`help.configSimple` and what it uses), so
+    // only the others tell whether a file lists the MTProto definitions.
+    let has_mtproto = |names: &HashSet<String>| {
+        names.iter().any(|n| mtproto.contains(n) && !ALSO_IN_API.contains(&n.as_str()))
+    };
+    let (old_mtproto, new_mtproto) = (has_mtproto(&old_names), has_mtproto(&new_names));
+    let mark = |defs: &[Definition<'_>], marks: &mut [bool], other: &HashSet<String>, other_mtproto: bool| {
+        for (d, m) in defs.iter().zip(marks) {
+            let name = d.name.as_ref();
+            *m =
+                !other.contains(name) && (CORE.contains(&name) || (!other_mtproto && mtproto.contains(name)));
+        }
+    };
+    mark(old, &mut out.old, &new_names, new_mtproto);
+    mark(new, &mut out.new, &old_names, old_mtproto);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::testutil::parse_def;
+
+    fn marked(defs: &[Definition<'_>], marks: &[bool]) -> Vec<String> {
+        SetAside::names(defs, marks)
+    }
+
+    #[test]
+    fn a_builtin_on_one_side_only_is_set_aside() {
+        let old = vec![parse_def("a#1 = A")];
+        let new = vec![parse_def("boolTrue#997275b5 = Bool"), parse_def("a#1 = A"), parse_def("b#2 = A")];
+        let s = set_aside(&old, &new);
+        assert_eq!(marked(&new, &s.new), ["boolTrue"]);
+        assert!(marked(&old, &s.old).is_empty());
+        // On both sides it is compared as any definition is.
+        let s = set_aside(&new, &new);
+        assert!(!s.any());
+    }
+
+    #[test]
+    fn mtproto_definitions_are_set_aside_only_when_the_other_side_has_none() {
+        let api = parse_def("a#1 = A");
+        let pong = parse_def("pong#347773c5 msg_id:long ping_id:long = Pong");
+        let ping = parse_def("ping#7abe77ec ping_id:long = Pong");
+        let s = set_aside(&[api.clone()], &[api.clone(), pong.clone()]);
+        assert_eq!(marked(&[api.clone(), pong.clone()], &s.new), ["pong"]);
+        // Both sides carry MTProto: a dropped one is a real removal.
+        let s = set_aside(&[api.clone(), pong.clone(), ping.clone()], &[api.clone(), pong.clone()]);
+        assert!(!s.any());
+    }
+
+    #[test]
+    fn nothing_is_set_aside_against_an_empty_side() {
+        let new = vec![parse_def("boolTrue#997275b5 = Bool")];
+        assert!(!set_aside(&[], &new).any());
+    }
+}
