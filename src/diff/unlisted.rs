@@ -127,7 +127,7 @@ mod tests {
         let api = parse_def("a#1 = A");
         let pong = parse_def("pong#347773c5 msg_id:long ping_id:long = Pong");
         let ping = parse_def("ping#7abe77ec ping_id:long = Pong");
-        let s = set_aside(&[api.clone()], &[api.clone(), pong.clone()]);
+        let s = set_aside(std::slice::from_ref(&api), &[api.clone(), pong.clone()]);
         assert_eq!(marked(&[api.clone(), pong.clone()], &s.new), ["pong"]);
         // Both sides carry MTProto: a dropped one is a real removal.
         let s = set_aside(&[api.clone(), pong.clone(), ping.clone()], &[api.clone(), pong.clone()]);
