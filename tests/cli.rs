@@ -513,7 +513,7 @@ fn gen_warns_of_a_function_whose_result_type_is_undefined() {
         "{}",
         run.stderr
     );
-    assert!(generated(dir.path(), "out").contains("type Return = ::tl_codec::RawObject<'static>;"));
+    assert!(generated(dir.path(), "out").contains("type Return<'r> = ::tl_codec::RawObject<'r>;"));
 }
 
 /// A stdout that cannot take the output is an error with exit code 1 and a message, never a

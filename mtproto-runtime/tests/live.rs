@@ -483,7 +483,7 @@ async fn a_saved_key_the_server_never_made_fails_the_first_request() {
         let mut o = options(false);
         o.saved_key = Some(SavedKey { auth_key: AuthKey::from_bytes([7; 256]), server_salt: 0 });
         let (client, mut updates) = connect(addr, o).await.unwrap();
-        assert!(ping(&client, 1).await.is_err());
+        assert!(matches!(ping(&client, 1).await, Err(Error::UnknownAuthKey)));
         let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
         let Some(Update::Closed { reason }) = seen.last() else { unreachable!() };
         assert!(reason.contains("-404"), "{reason}");
@@ -696,6 +696,128 @@ async fn a_server_hanging_up_after_disconnect_delay_is_reconnected() {
         assert!(seen.iter().any(|u| matches!(u, Update::Disconnected { .. })), "{seen:?}");
         assert_eq!(ping(&client, 4).await.unwrap(), 4);
         assert!(state.connections() >= 2);
+        assert_eq!(client.state(), State::Connected);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_request_fails_alone() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let (client, _) = connect(addr, options(false)).await.unwrap();
+        let busy = client.clone();
+        let pending = tokio::spawn(async move { ping(&busy, 7).await });
+        let bad = client.invoke_raw(vec![1, 2, 3]).await;
+        assert!(matches!(bad, Err(Error::Request(RequestError::Invalid(_)))), "{bad:?}");
+        // 17 MiB that gzip cannot shrink: refused, no panic in the session task.
+        let mut noise = vec![0u8; 17 << 20];
+        mtproto_runtime::Random::fill(&mut OsRandom::new(), &mut noise);
+        let huge = client.invoke_raw(noise).await;
+        assert!(matches!(huge, Err(Error::Request(RequestError::Invalid(_)))), "{huge:?}");
+        assert_eq!(pending.await.unwrap().unwrap(), 7);
+        assert_eq!(ping(&client, 8).await.unwrap(), 8);
+        assert_eq!(client.state(), State::Connected);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_ends_the_client_for_every_clone() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let (client, mut updates) = connect(addr, options(false)).await.unwrap();
+        let other = client.clone();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        client.close();
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        assert_eq!(seen.last(), Some(&Update::Closed { reason: "closed by the client".into() }));
+        assert!(matches!(ping(&other, 2).await, Err(Error::Closed)));
+        assert_eq!(other.state(), State::Closed);
+        // The task is gone: nothing more comes.
+        assert_eq!(updates.recv().await, None);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_every_client_while_reconnecting_ends_the_task() {
+    tokio::time::timeout(LIMIT, async {
+        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let mut o = options(false);
+        o.reconnect = Reconnect {
+            max_attempts: 50,
+            initial_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(30),
+        };
+        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        // Nothing listens any more: every reconnect is refused, and then waits 30 s.
+        proxy.set_upstream("127.0.0.1:1".parse().unwrap());
+        proxy.cut();
+        wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+        drop(client);
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        assert!(matches!(seen.last(), Some(Update::Closed { .. })));
+        assert_eq!(updates.recv().await, None);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_never_answers_the_exchange_times_out() {
+    tokio::time::timeout(LIMIT, async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Accepts and holds the connection, says nothing.
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        let mut o = options(false);
+        o.handshake_timeout = Duration::from_millis(300);
+        let r = connect(addr, o).await;
+        assert!(matches!(r, Err(Error::HandshakeTimeout)), "{:?}", r.map(|_| ()));
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_that_cannot_work_are_refused_before_connecting() {
+    // Nothing listens there: the refusal must come first.
+    let nowhere: SocketAddr = "127.0.0.1:1".parse().unwrap();
+    for expires_in in [0, -5] {
+        let mut o = options(true);
+        o.handshake.temp_key_expires_in = Some(expires_in);
+        assert!(matches!(connect(nowhere, o).await, Err(Error::InvalidOptions(_))));
+    }
+    let mut o = options(false);
+    o.kind = Kind::Full;
+    o.obfuscated = true;
+    let r = connect(nowhere, o).await;
+    assert!(matches!(&r, Err(Error::InvalidOptions(why)) if why.contains("Full")), "{:?}", r.map(|_| ()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duration_max_means_never() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let mut o = options(false);
+        o.keep_alive =
+            Some(KeepAlive { interval: Duration::MAX, pong_timeout: Duration::MAX, ..KeepAlive::default() });
+        o.ack_delay = Duration::MAX;
+        o.handshake_timeout = Duration::MAX;
+        let (client, _) = connect(addr, o).await.unwrap();
+        for i in 0..3 {
+            assert_eq!(ping(&client, i).await.unwrap(), i);
+        }
         assert_eq!(client.state(), State::Connected);
     })
     .await

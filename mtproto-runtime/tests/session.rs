@@ -55,7 +55,7 @@ fn tampering_replay_bomb_and_garbage_are_refused() {
         .unwrap();
     assert_eq!(decode_result::<functions::Ping>(&pong).unwrap().ping_id, 1);
 
-    server.send_unsolicited(wire::gzip(&vec![0u8; 64 << 20]));
+    server.send_unsolicited(wire::gzip(&vec![0u8; 64 << 20]).unwrap());
     let mut bomb = flush_server(&mut server, &mut rng);
     assert_eq!(client.receive(&mut bomb), Err(SessionError::Gzip(GzipError::TooLarge { limit: 16 << 20 })));
 

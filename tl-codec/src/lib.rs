@@ -139,10 +139,10 @@ pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
 /// Decodes the answer to the RPC function `F` (its [`Function::Return`]), which must use all
 /// of `response`.
 #[inline]
-pub fn decode_response<'a, F>(response: &'a [u8]) -> Result<F::Return>
+pub fn decode_response<'a, F>(response: &'a [u8]) -> Result<F::Return<'a>>
 where
     F: Function,
-    F::Return: Decode<'a>,
+    F::Return<'a>: Decode<'a>,
 {
     from_bytes(response)
 }

@@ -139,9 +139,11 @@ pub trait Identifiable {
 
 /// RPC functions: the request encodes with [`Encode`]; the answer is a `Return`.
 pub trait Function: Encode {
-    /// What the server answers with. Unbounded so that answers may borrow from the response
-    /// buffer (`Return: Decode<'a>` for the buffer's `'a`).
-    type Return;
+    /// What the server answers with, borrowing from the response buffer `'r` where it can
+    /// (`Box<Config<'r>>`; `bool` for an answer that borrows nothing). The buffer is not the
+    /// request's, so the answer's lifetime is its own: [`crate::decode_response`] decodes
+    /// `Return<'a>` from a `&'a [u8]`.
+    type Return<'r>;
 }
 
 /// The Rust type of a `flags:#` field. The word itself is never trusted when encoding: it is

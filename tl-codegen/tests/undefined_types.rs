@@ -26,7 +26,7 @@ fn generate(only: &[&str]) -> (Result<String, String>, Vec<String>) {
 fn a_function_with_an_undefined_result_type_returns_a_raw_object() {
     let (text, warnings) = generate(&["http_wait", "ping"]);
     let text = text.expect("generates");
-    assert!(text.contains("type Return = ::tl_codec::RawObject<'static>;"), "{text}");
+    assert!(text.contains("type Return<'r> = ::tl_codec::RawObject<'r>;"), "{text}");
     assert!(text.contains("No schema given defines `HttpWait`"), "{text}");
     assert_eq!(
         warnings,
@@ -38,7 +38,7 @@ fn a_function_with_an_undefined_result_type_returns_a_raw_object() {
 #[test]
 fn defined_result_types_give_no_warning() {
     let (text, warnings) = generate(&["ping"]);
-    assert!(text.expect("generates").contains("type Return = super::types::MsgsAck;"));
+    assert!(text.expect("generates").contains("type Return<'r> = super::types::MsgsAck;"));
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 

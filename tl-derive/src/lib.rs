@@ -27,7 +27,9 @@
 //! - `#[tl(id = 0x...)]`: the constructor id. Without an id, a struct is bare (fields only).
 //! - `#[tl(decl = "name#id params = Type")]`: a TL declaration; the id is the CRC32 of its
 //!   canonical form, computed at compile time. With `id` as well, the two must agree.
-//! - `#[tl(returns = Type)]`: implement `Function` with this return type (RPC functions).
+//! - `#[tl(returns = Type)]`: implement `Function` with this return type (RPC functions). An
+//!   answer that borrows names a lifetime of its own, the response buffer's, not the request's:
+//!   `returns = Vec<Item<'r>>` gives `type Return<'r> = Vec<Item<'r>>`.
 //! - `#[tl(crate = path)]`: where `tl_codec` is, when it is re-exported under another name.
 //!
 //! Enums are boxed types: each variant is a constructor with `#[tl(id = ...)]` or

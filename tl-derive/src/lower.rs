@@ -5,7 +5,8 @@ use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, PathArguments, Type};
 use tl_codegen::emit::{
-    Codec, Constructor, Field, GenericParam, Generics, Role, Shape, Style, TypeDef, Variant, VariantKind,
+    Codec, Constructor, Field, GenericParam, Generics, Returns, Role, Shape, Style, TypeDef, Variant,
+    VariantKind,
 };
 
 use crate::attrs::{field_attrs, item_attrs, ItemAttrs, ItemKind};
@@ -60,11 +61,49 @@ pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
         ident: input.ident.clone(),
         generics: generics(&input.generics),
         shape,
-        returns: attrs.returns.map(|t| t.to_token_stream()),
+        returns: attrs.returns.map(|t| returns(&t, &input.generics)).transpose()?,
         krate: attrs.krate.map_or_else(|| quote!(::tl_codec), |p| p.to_token_stream()),
         // One type at a time: whether it can nest itself is unknown here.
         depth_guard: true,
     })
+}
+
+/// `returns = T`: the answer's own lifetime is the one lifetime `T` names that the item does
+/// not declare (`returns = Vec<Item<'r>>`), so the answer borrows from the response buffer.
+fn returns(ty: &Type, generics: &syn::Generics) -> syn::Result<Returns> {
+    fn lifetimes(tokens: TokenStream, out: &mut Vec<proc_macro2::Ident>) {
+        let mut tick = false;
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Punct(p) => tick = p.as_char() == '\'',
+                proc_macro2::TokenTree::Ident(i) if tick => {
+                    tick = false;
+                    if i != "static" && !out.contains(&i) {
+                        out.push(i);
+                    }
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    tick = false;
+                    lifetimes(g.stream(), out);
+                }
+                _ => tick = false,
+            }
+        }
+    }
+    let mut found = Vec::new();
+    lifetimes(ty.to_token_stream(), &mut found);
+    found.retain(|l| !generics.lifetimes().any(|d| d.lifetime.ident == *l));
+    let lifetime = match found.len() {
+        0 => proc_macro2::Ident::new("__tl_r", proc_macro2::Span::call_site()),
+        1 => found.remove(0),
+        _ => {
+            return Err(syn::Error::new(
+                ty.span(),
+                "`returns` may name one lifetime of its own (the response buffer's, e.g. `Item<'r>`)",
+            ))
+        }
+    };
+    Ok(Returns { lifetime, ty: ty.to_token_stream() })
 }
 
 fn has_tl_attr(attrs: &[syn::Attribute]) -> bool {

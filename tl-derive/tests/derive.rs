@@ -151,7 +151,7 @@ fn ids_from_declarations() {
     assert_eq!(e.constructor_id(), 0xbd610bc9);
     let e = Entity::TextUrl { offset: 0, length: 1, url: String::new() };
     assert_eq!(e.constructor_id(), 0x76a6d327);
-    fn returns<F: Function<Return = u32>>(_: &F) {}
+    fn returns<F: for<'r> Function<Return<'r> = u32>>(_: &F) {}
     let m = send_message();
     returns(&m);
     assert_eq!(tl_codec::decode_response::<SendMessage<'_>>(&[7, 0, 0, 0]), Ok(7));
@@ -552,4 +552,24 @@ fn in_place_decoding_in_vectors_and_boxes() {
     assert_eq!((err.kind(), err.offset()), (ErrorKind::UnknownConstructor { id: 0xdead_beef }, 28));
     let err = from_bytes::<Box<WrappedPeer>>(&bad[28..]).unwrap_err();
     assert_eq!((err.kind(), err.offset()), (ErrorKind::UnknownConstructor { id: 0xdead_beef }, 0));
+}
+
+/// A request whose answer borrows: `returns` names a lifetime of its own.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(decl = "getNames prefix:string = Vector<string>", returns = Vec<TlStr<'r>>)]
+struct GetNames<'a> {
+    prefix: TlStr<'a>,
+}
+
+#[test]
+fn answers_borrow_from_the_response_not_the_request() {
+    let request = GetNames { prefix: TlStr::from("a") };
+    let answer = {
+        // The response lives shorter than the request, and the answer borrows from it.
+        let response = to_bytes(&vec![TlStr::from("ann"), TlStr::from("bob")]);
+        let names = tl_codec::decode_response::<GetNames<'_>>(&response).unwrap();
+        names.iter().map(|n| n.as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(answer, ["ann", "bob"]);
+    assert_eq!(from_bytes::<GetNames<'_>>(&to_bytes(&request)).unwrap(), request);
 }

@@ -2,7 +2,7 @@
 //! flags word, `true` flags, borrowed strings and bytes, vectors, nested boxed enums and ids
 //! computed from TL declarations at compile time.
 
-use tl_codec::{from_bytes, to_bytes, Decode, Encode, EncodeBare, Identifiable, TlStr};
+use tl_codec::{decode_response, from_bytes, to_bytes, Decode, Encode, EncodeBare, Identifiable, TlStr};
 
 /// Who owns an item: a boxed type with two constructors.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
@@ -45,9 +45,10 @@ pub enum Item<'a> {
     },
 }
 
-/// A request, answered with the list of items.
+/// A request, answered with the list of items. The answer borrows from the response buffer
+/// under a lifetime of its own, `'r`, not the request's.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
-#[tl(decl = "share.upload items:Vector<share.Item> = Vector<share.Item>", returns = Vec<Item<'static>>)]
+#[tl(decl = "share.upload items:Vector<share.Item> = Vector<share.Item>", returns = Vec<Item<'r>>)]
 pub struct Upload<'a> {
     pub items: Vec<Item<'a>>,
 }
@@ -114,6 +115,11 @@ fn main() {
     // Truncated input is an error with a byte offset, not a panic.
     let err = from_bytes::<Upload<'_>>(&bytes[..bytes.len() - 1]).unwrap_err();
     println!("truncated: {err}");
+
+    // The answer to the request: `Upload`'s `Return`, borrowed from the response bytes.
+    let response = to_bytes(&back.items);
+    let answer = decode_response::<Upload<'_>>(&response).expect("answer");
+    println!("answer: {} items", answer.len());
 }
 
 #[cfg(test)]
@@ -126,6 +132,18 @@ mod tests {
         let request = sample(&payload);
         let bytes = to_bytes(&request);
         assert_eq!(from_bytes::<Upload<'_>>(&bytes).unwrap(), request);
+    }
+
+    #[test]
+    fn answers_borrow_from_a_response_buffer_of_their_own() {
+        let payload = vec![7u8; 10];
+        let request = sample(&payload);
+        // A buffer that lives shorter than the request.
+        {
+            let response = to_bytes(&request.items);
+            let answer: Vec<Item<'_>> = decode_response::<Upload<'_>>(&response).unwrap();
+            assert_eq!(answer, request.items);
+        }
     }
 
     #[test]

@@ -116,6 +116,8 @@ struct Previous {
 enum Ended {
     /// Every client handle is gone: nothing more to do.
     ClientGone,
+    /// [`super::Client::close`].
+    ClosedByClient,
     /// Lost in a way a new connection may cure.
     Lost(Error),
     /// Lost in a way a new connection with the same key cannot cure.
@@ -207,13 +209,16 @@ impl Driver {
             }
             let mut reason = match ended {
                 Ended::ClientGone => return,
+                Ended::ClosedByClient => {
+                    return self.close_with("closed by the client".into(), || Error::Closed)
+                }
                 Ended::Fatal(e) => return self.close(e.to_string(), 0),
                 Ended::UnknownKey(e) if self.pfs.is_some() => {
                     self.key_dead = true;
                     self.renewal = Some(Renewal::Draining { until: Instant::now() });
                     e.to_string()
                 }
-                Ended::UnknownKey(e) => return self.close(e.to_string(), 0),
+                Ended::UnknownKey(e) => return self.close_with(e.to_string(), || Error::UnknownAuthKey),
                 Ended::Lost(e) => e.to_string(),
             };
             if self.options.reconnect.max_attempts == 0 {
@@ -229,8 +234,22 @@ impl Driver {
                 failed += 1;
                 attempts += 1;
                 // Counted across outages while no connection proves healthy, so a server that
-                // accepts and drops at once is not hammered.
-                tokio::time::sleep(self.options.reconnect.delay(failed)).await;
+                // accepts and drops at once is not hammered. Requests made meanwhile are queued;
+                // with every client gone or closed there is nothing to reconnect for.
+                let wait = tokio::time::sleep(self.options.reconnect.delay(failed));
+                tokio::pin!(wait);
+                loop {
+                    tokio::select! {
+                        () = &mut wait => break,
+                        cmd = self.cmds.recv() => match cmd {
+                            Some(Cmd::Close) => {
+                                return self.close_with("closed by the client".into(), || Error::Closed)
+                            }
+                            Some(cmd) => self.queue(cmd),
+                            None => return,
+                        },
+                    }
+                }
                 match open(&self.addrs, &self.options).await {
                     Ok(connection) => break connection,
                     Err(e) => reason = e.to_string(),
@@ -266,25 +285,36 @@ impl Driver {
     }
 
     /// Fails every request in flight or queued, refuses later ones, and says so.
-    fn close(mut self, reason: String, attempts: u32) {
+    fn close(self, reason: String, attempts: u32) {
+        let lost_reason = reason.clone();
+        self.close_with(reason, move || Error::ConnectionLost { reason: lost_reason.clone(), attempts })
+    }
+
+    /// [`Driver::close`], failing the requests with `error()`.
+    fn close_with(mut self, reason: String, error: impl Fn() -> Error) {
         self.shared.set(State::Closed);
         self.cmds.close();
-        let lost = || Error::ConnectionLost { reason: reason.clone(), attempts };
         for (_, reply) in self.waiting.drain() {
-            let _ = reply.send(Err(lost()));
+            let _ = reply.send(Err(error()));
         }
         while let Ok(cmd) = self.cmds.try_recv() {
-            let _ = cmd.reply().send(Err(lost()));
+            if let Some(reply) = cmd.reply() {
+                let _ = reply.send(Err(error()));
+            }
         }
         let _ = self.updates.send(Update::Closed { reason });
     }
 
+    /// Hands a request to the session. One it refuses at once (a malformed body) is answered
+    /// at once; the others are not disturbed.
     fn queue(&mut self, cmd: Cmd) {
         let (request, reply) = match cmd {
             Cmd::Invoke(body, reply) => (self.session.invoke_raw(body), reply),
             Cmd::InvokeWithMsgId(build, reply) => (self.session.invoke_with_msg_id(build), reply),
+            Cmd::Close => return,
         };
         self.waiting.insert(request, reply);
+        self.dispatch();
     }
 
     /// Pings at once on a new connection: its answer shows the server still knows the key and
@@ -484,17 +514,18 @@ impl Driver {
         let (mut rd, mut wr) = stream.into_split();
         let mut buf = vec![0u8; READ_CHUNK];
         let mut healthy = false;
-        let mut ticks = self.options.keep_alive.as_ref().map(|ka| {
-            // tokio refuses a zero period.
+        let mut ticks = self.options.keep_alive.as_ref().and_then(|ka| {
+            // tokio refuses a zero period; a period too long to add to the clock means never.
             let every = ka.interval.max(Duration::from_millis(1));
-            let mut i = tokio::time::interval_at(Instant::now() + every, every);
+            let first = Instant::now().checked_add(every.checked_mul(2)?)?.checked_sub(every)?;
+            let mut i = tokio::time::interval_at(first, every);
             i.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            i
+            Some(i)
         });
         // Set when a keep-alive ping goes out (the probe of a new connection too); anything
         // authentic arriving clears it.
         let mut deadline: Option<Instant> = match (&self.options.keep_alive, self.keep_alive) {
-            (Some(ka), Some(_)) => Some(Instant::now() + ka.pong_timeout),
+            (Some(ka), Some(_)) => after(ka.pong_timeout),
             _ => None,
         };
         loop {
@@ -516,7 +547,7 @@ impl Driver {
                 }
                 // A step of the exchange unanswered is a dead connection too.
                 let wait = self.options.keep_alive.as_ref().map_or(EXCHANGE_TIMEOUT, |ka| ka.pong_timeout);
-                deadline = Some(Instant::now() + wait);
+                deadline = after(wait);
             }
             while !self.key_dead && self.session.wants_flush() {
                 let mut msg = Vec::new();
@@ -534,10 +565,11 @@ impl Driver {
             let renewal_timer = self.renewal_timer();
             // Acknowledgements held back for a message to ride along with, until they fall due.
             let ack_timer =
-                self.session.ack_deadline().map(|at| Instant::now() + at.saturating_sub(SystemClock.now()));
+                self.session.ack_deadline().and_then(|at| after(at.saturating_sub(SystemClock.now())));
             tokio::select! {
                 // While a temporary key is renewed, new requests wait.
                 cmd = self.cmds.recv(), if self.renewal.is_none() => match cmd {
+                    Some(Cmd::Close) => return (Ended::ClosedByClient, healthy),
                     Some(cmd) => self.queue(cmd),
                     None => return (Ended::ClientGone, healthy),
                 },
@@ -578,7 +610,7 @@ impl Driver {
                 () = tick(&mut ticks), if !matches!(self.renewal, Some(Renewal::Exchanging(_))) => {
                     self.send_keep_alive();
                     if deadline.is_none() {
-                        deadline = self.options.keep_alive.as_ref().map(|ka| Instant::now() + ka.pong_timeout);
+                        deadline = self.options.keep_alive.as_ref().and_then(|ka| after(ka.pong_timeout));
                     }
                 }
                 () = sleep_until(deadline) => return (Ended::Lost(Error::KeepAliveTimeout), healthy),
@@ -594,6 +626,16 @@ impl Driver {
     }
 }
 
+impl Drop for Driver {
+    /// However the task ends (every client dropped, or a panic), the clients see it closed.
+    fn drop(&mut self) {
+        if self.shared.state.load(Ordering::Acquire) != State::Closed as u8 {
+            self.shared.set(State::Closed);
+            let _ = self.updates.send(Update::Closed { reason: "the session task ended".into() });
+        }
+    }
+}
+
 /// The next keep-alive tick, or never without keep-alive.
 async fn tick(ticks: &mut Option<Interval>) {
     match ticks {
@@ -602,6 +644,12 @@ async fn tick(ticks: &mut Option<Interval>) {
         }
         None => std::future::pending().await,
     }
+}
+
+/// `d` from now; `None` (never) when that is past what the clock can represent, so that
+/// `Duration::MAX` means "never" wherever a duration is an option.
+fn after(d: Duration) -> Option<Instant> {
+    Instant::now().checked_add(d)
 }
 
 /// Sleeps until `deadline`, or forever without one.

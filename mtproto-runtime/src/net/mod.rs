@@ -71,7 +71,17 @@ pub enum Error {
         /// count) before giving up; 0 when reconnecting is off or the failure is not retried.
         attempts: u32,
     },
-    /// The client is closed (it gave up earlier, or its task ended).
+    /// The server does not know the auth key (transport error -404): a saved key it has
+    /// forgotten, or a key of another DC. Connect again without
+    /// [`ConnectOptions::saved_key`] to make a new one. (Under PFS a temporary key the server
+    /// refuses is replaced on its own; this is only for a permanent key.)
+    UnknownAuthKey,
+    /// The options cannot work; nothing was sent.
+    InvalidOptions(String),
+    /// The auth-key exchange did not finish within [`ConnectOptions::handshake_timeout`].
+    HandshakeTimeout,
+    /// The client is closed (it gave up earlier, was closed with [`Client::close`], or its
+    /// task ended); [`Update::Closed`] said why.
     Closed,
 }
 
@@ -89,12 +99,28 @@ impl fmt::Display for Error {
             Error::ConnectionLost { reason, attempts } => {
                 write!(f, "connection lost ({reason}); gave up after {attempts} reconnect attempt(s)")
             }
-            Error::Closed => f.write_str("connection closed"),
+            Error::UnknownAuthKey => {
+                f.write_str("the server does not know the auth key (-404): connect without the saved key")
+            }
+            Error::InvalidOptions(why) => write!(f, "invalid connect options: {why}"),
+            Error::HandshakeTimeout => f.write_str("the auth-key exchange timed out"),
+            Error::Closed => f.write_str("client closed"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Transport(e) => Some(e),
+            Error::Handshake(e) => Some(e),
+            Error::Request(e) => Some(e),
+            Error::Session(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
@@ -197,6 +223,9 @@ pub struct ConnectOptions {
     pub keep_alive: Option<KeepAlive>,
     /// How long one TCP connect may take.
     pub connect_timeout: Duration,
+    /// How long each auth-key exchange of [`connect`] may take (two under PFS, each timed on
+    /// its own), and the binding after them.
+    pub handshake_timeout: Duration,
     /// Under PFS, a new temporary key is made and bound this long before the current one
     /// expires (at most half its lifetime before), on the live connection: requests wait while
     /// the ones in flight are answered, the key is exchanged and bound, then the session moves
@@ -209,8 +238,8 @@ pub struct ConnectOptions {
     /// part of connecting, and rate-limited by Telegram). Without PFS the session starts on it at
     /// once; under PFS only a temporary key is made and bound to it. Save
     /// [`Client::perm_auth_key`] (under PFS) or [`Client::auth_key`] and [`Client::server_salt`].
-    /// A key the server no longer knows fails the first request with a transport error -404:
-    /// connect again without it.
+    /// A key the server no longer knows fails the first request (and closes the client) with
+    /// [`Error::UnknownAuthKey`]: connect again without it.
     pub saved_key: Option<SavedKey>,
     /// How long acknowledgements of received messages may wait to ride along with the next
     /// request instead of going out alone (they go at once when 64 are owed). Zero sends each
@@ -240,10 +269,29 @@ impl ConnectOptions {
             reconnect: Reconnect::default(),
             keep_alive: Some(KeepAlive::default()),
             connect_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(30),
             temp_key_renew_before: Duration::from_secs(300),
             saved_key: None,
             ack_delay: Duration::from_millis(500),
         }
+    }
+
+    /// What cannot work, before anything is sent.
+    fn check(&self) -> Result<(), Error> {
+        if let Some(expires_in) = self.handshake.temp_key_expires_in {
+            if expires_in <= 0 {
+                return Err(Error::InvalidOptions(format!(
+                    "handshake.temp_key_expires_in is {expires_in}: a temporary key lives a positive number of seconds"
+                )));
+            }
+        }
+        if let Err(e) = self.transport() {
+            return Err(Error::InvalidOptions(format!(
+                "{:?} framing with obfuscated = {}: {e}",
+                self.kind, self.obfuscated
+            )));
+        }
+        Ok(())
     }
 
     fn transport(&self) -> Result<Transport, TransportError> {
@@ -349,17 +397,25 @@ type Reply = oneshot::Sender<Result<Vec<u8>, Error>>;
 enum Cmd {
     Invoke(Vec<u8>, Reply),
     InvokeWithMsgId(BuildBody, Reply),
+    /// [`Client::close`].
+    Close,
 }
 
 impl Cmd {
-    fn reply(self) -> Reply {
+    fn reply(self) -> Option<Reply> {
         match self {
-            Cmd::Invoke(_, r) | Cmd::InvokeWithMsgId(_, r) => r,
+            Cmd::Invoke(_, r) | Cmd::InvokeWithMsgId(_, r) => Some(r),
+            Cmd::Close => None,
         }
     }
 }
 
-/// A connected client; clone it to invoke from many tasks.
+/// A connected client; clone it to invoke from many tasks. The connection lives until
+/// [`Client::close`], until every clone is dropped, or until it gives up.
+///
+/// A request has no timeout of its own: wrap [`Client::invoke`] in `tokio::time::timeout`.
+/// Dropping its future forgets the answer (the server is not told) and, after a reconnect, the
+/// request is not sent again.
 #[derive(Debug, Clone)]
 pub struct Client {
     cmds: mpsc::UnboundedSender<Cmd>,
@@ -434,7 +490,8 @@ impl Client {
         self.shared.keys().session_id
     }
 
-    /// The first server salt of the exchange.
+    /// The server salt in use now (it moves on `bad_server_salt` and future salts): save it
+    /// with the key.
     pub fn server_salt(&self) -> i64 {
         self.shared.keys().server_salt
     }
@@ -451,6 +508,14 @@ impl Client {
     /// Successful reconnects so far.
     pub fn reconnects(&self) -> u64 {
         self.shared.reconnects.load(Ordering::Relaxed)
+    }
+
+    /// Closes the connection for every clone of this client: requests in flight and later
+    /// ones fail with [`Error::Closed`], and [`Update::Closed`] is the last update. Dropping
+    /// every clone closes it too.
+    pub fn close(&self) {
+        // Already closed if the task is gone.
+        let _ = self.cmds.send(Cmd::Close);
     }
 }
 
@@ -486,27 +551,32 @@ pub async fn connect(
     addr: impl ToSocketAddrs,
     options: ConnectOptions,
 ) -> Result<(Client, mpsc::UnboundedReceiver<Update>), Error> {
+    options.check()?;
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr).await?.collect();
     let (mut stream, mut transport) = open(&addrs, &options).await?;
+    let limit = options.handshake_timeout;
     // The key the session runs on, its first salt, the server's time when known, and the
     // temporary key's lifetime under PFS; and the permanent key under PFS.
     let (perm_key, start) = match (&options.saved_key, options.handshake.temp_key_expires_in) {
         (Some(saved), None) => (None, Start::saved(saved)),
         (Some(saved), Some(_)) => {
-            let temp = client_handshake(&mut stream, &mut transport, options.handshake.clone()).await?;
+            let temp = timed(limit, client_handshake(&mut stream, &mut transport, options.handshake.clone()))
+                .await?;
             (Some(saved.auth_key.clone()), Start::from(temp))
         }
         (None, Some(_)) => {
             let mut config = options.handshake.clone();
             config.temp_key_expires_in = None;
-            let perm = client_handshake(&mut stream, &mut transport, config).await?;
+            let perm = timed(limit, client_handshake(&mut stream, &mut transport, config)).await?;
             let mut config = options.handshake.clone();
             config.trusted_primes.push(perm.dh_prime.clone());
-            let temp = client_handshake(&mut stream, &mut transport, config).await?;
+            let temp = timed(limit, client_handshake(&mut stream, &mut transport, config)).await?;
             (Some(perm.auth_key), Start::from(temp))
         }
         (None, None) => {
-            let finished = client_handshake(&mut stream, &mut transport, options.handshake.clone()).await?;
+            let finished =
+                timed(limit, client_handshake(&mut stream, &mut transport, options.handshake.clone()))
+                    .await?;
             (None, Start::from(finished))
         }
     };
@@ -551,9 +621,24 @@ pub async fn connect(
     tokio::spawn(driver.run(stream, transport));
     let client = Client { cmds, shared };
     if let (Some(perm), Some(expires_at)) = (perm_key, expires_at) {
-        client.bind_temp_auth_key(&perm, expires_at).await?;
+        let bound = timed(limit, client.bind_temp_auth_key(&perm, expires_at)).await;
+        if bound.is_err() {
+            client.close();
+        }
+        bound?;
     }
     Ok((client, updates))
+}
+
+/// `step`, or [`Error::HandshakeTimeout`] once `limit` has passed.
+async fn timed<T>(
+    limit: Duration,
+    step: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(limit, step).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::HandshakeTimeout),
+    }
 }
 
 /// What a session starts from: a fresh exchange's result, or a saved key.

@@ -61,6 +61,10 @@ pub struct SessionConfig {
     pub ack_delay: Duration,
     /// Acknowledgements are due at once when this many are owed.
     pub ack_batch: usize,
+    /// The longest request body sent (after gzip_packed, when that is shorter); a longer one
+    /// fails at once with [`RequestError::Invalid`]. The default keeps the encrypted message
+    /// within the transports' 16 MiB frames.
+    pub max_request_len: usize,
 }
 
 impl Default for SessionConfig {
@@ -72,6 +76,7 @@ impl Default for SessionConfig {
             max_container_bytes: wire::MAX_CONTAINER_BYTES,
             ack_delay: Duration::ZERO,
             ack_batch: 64,
+            max_request_len: MAX_REQUEST_LEN,
         }
     }
 }
@@ -119,6 +124,9 @@ pub enum RequestError {
     Dropped,
     /// The result was gzip_packed and could not be inflated.
     Gzip(GzipError),
+    /// The request was never sent: its body cannot be one TL object in a message (empty, not
+    /// a multiple of 4 bytes, or longer than [`SessionConfig::max_request_len`]).
+    Invalid(&'static str),
 }
 
 impl fmt::Display for RequestError {
@@ -128,6 +136,7 @@ impl fmt::Display for RequestError {
             RequestError::BadMessage { code } => write!(f, "bad_msg_notification code {code}"),
             RequestError::Dropped => f.write_str("request dropped"),
             RequestError::Gzip(e) => e.fmt(f),
+            RequestError::Invalid(why) => write!(f, "request not sent: {why}"),
         }
     }
 }
@@ -152,11 +161,29 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Decodes a completed request's raw result into `F::Return`.
-pub fn decode_result<'a, F>(raw: &'a [u8]) -> Result<F::Return, DecodeError>
+/// The default [`SessionConfig::max_request_len`]: a 16 MiB frame less the envelope and the
+/// most padding.
+pub const MAX_REQUEST_LEN: usize = (16 << 20) - 2048;
+
+/// Whether `body` can go out as one message: a whole number of 4-byte words, at least a
+/// constructor id, at most `max` bytes.
+fn check_body(body: &[u8], max: usize) -> Result<(), &'static str> {
+    if body.len() < 4 {
+        Err("a request body holds at least a constructor id (4 bytes)")
+    } else if body.len() % 4 != 0 {
+        Err("a request body is a whole number of 4-byte words")
+    } else if body.len() > max {
+        Err("the request body is longer than SessionConfig::max_request_len")
+    } else {
+        Ok(())
+    }
+}
+
+/// Decodes a completed request's raw result into `F::Return`, borrowing from `raw`.
+pub fn decode_result<'a, F>(raw: &'a [u8]) -> Result<F::Return<'a>, DecodeError>
 where
     F: Function,
-    F::Return: Decode<'a>,
+    F::Return<'a>: Decode<'a>,
 {
     tl_codec::decode_response::<F>(raw).map_err(|error| DecodeError { error, raw: raw.to_vec() })
 }
@@ -590,19 +617,32 @@ impl<C: Clock> Session<C> {
         self.invoke_raw(body)
     }
 
-    /// Queues an already-encoded request (one boxed function).
+    /// Queues an already-encoded request (one boxed function). A body that cannot be sent
+    /// (see [`RequestError::Invalid`]) is not queued: its [`Event::Completed`] comes at once,
+    /// with that error, and nothing else queued is disturbed.
     pub fn invoke_raw(&mut self, mut body: Vec<u8>) -> MsgId {
-        if body.len() >= self.core.config.gzip_threshold {
-            let packed = wire::gzip(&body);
-            if packed.len() < body.len() {
-                body = packed;
-            }
-        }
         // Requests are named before they get a msg_id (assigned at flush); these local ids are
         // negative so they never look like a real msg_id.
         self.next_local -= 1;
         let request = self.next_local;
+        if let Err(why) = check_body(&body, usize::MAX) {
+            return self.refuse(request, why);
+        }
+        if body.len() >= self.core.config.gzip_threshold {
+            if let Some(packed) = wire::gzip(&body).filter(|p| p.len() < body.len()) {
+                body = packed;
+            }
+        }
+        if let Err(why) = check_body(&body, self.core.config.max_request_len) {
+            return self.refuse(request, why);
+        }
         self.core.queue.push_back(Queued { request, msg_id: None, body, content_related: true });
+        request
+    }
+
+    /// Completes `request` at once with [`RequestError::Invalid`].
+    fn refuse(&mut self, request: MsgId, why: &'static str) -> MsgId {
+        self.events.push_back(Event::Completed { request, result: Err(RequestError::Invalid(why)) });
         request
     }
 
@@ -615,6 +655,9 @@ impl<C: Clock> Session<C> {
         let body = build(msg_id);
         self.next_local -= 1;
         let request = self.next_local;
+        if let Err(why) = check_body(&body, self.core.config.max_request_len) {
+            return self.refuse(request, why);
+        }
         self.core.queue.push_back(Queued { request, msg_id: Some(msg_id), body, content_related: true });
         request
     }

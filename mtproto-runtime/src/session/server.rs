@@ -93,13 +93,8 @@ impl<C: Clock> ServerSession<C> {
 
     /// Queues the answer `result` (one boxed object) to the request `req_msg_id`.
     pub fn respond(&mut self, req_msg_id: i64, result: &[u8]) {
-        let packed;
-        let result = if result.len() >= self.gzip_results {
-            packed = wire::gzip(result);
-            &packed[..]
-        } else {
-            result
-        };
+        let packed = (result.len() >= self.gzip_results).then(|| wire::gzip(result)).flatten();
+        let result = packed.as_deref().unwrap_or(result);
         let mut body = Vec::with_capacity(12 + result.len());
         wire::write_rpc_result(req_msg_id, result, &mut body);
         self.push(body);

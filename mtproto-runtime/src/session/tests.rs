@@ -280,7 +280,7 @@ fn clock_is_corrected_by_bad_msg_16() {
 #[test]
 fn gzip_bomb_is_refused() {
     let mut p = synced_pair();
-    let bomb = wire::gzip(&vec![0u8; 32 << 20]);
+    let bomb = wire::gzip(&vec![0u8; 32 << 20]).unwrap();
     p.server.send_unsolicited(bomb);
     let mut out = Vec::new();
     p.server.flush(&mut p.rng, &mut out).unwrap();
@@ -976,12 +976,45 @@ fn a_clock_fix_inside_a_container_is_accepted_outside_the_time_window() {
 fn nested_gzip_is_refused() {
     let mut p = synced_pair();
     let pong = tl_codec::to_bytes(&types::Pong { msg_id: 1, ping_id: 1 });
-    let twice = wire::gzip(&wire::gzip(&pong));
+    let twice = wire::gzip(&wire::gzip(&pong).unwrap()).unwrap();
     p.server.send_unsolicited(twice);
     let mut out = Vec::new();
     p.server.flush(&mut p.rng, &mut out).unwrap();
     assert_eq!(p.client.receive(&mut out), Err(SessionError::NestedGzip));
     // One layer is fine.
-    p.server.send_unsolicited(wire::gzip(&pong));
+    p.server.send_unsolicited(wire::gzip(&pong).unwrap());
     p.down();
+}
+
+#[test]
+fn a_body_that_cannot_be_sent_fails_alone_and_at_once() {
+    let mut p = synced_pair();
+    let good = p.client.ping(5);
+    let unaligned = p.client.invoke_raw(vec![1, 2, 3]);
+    let empty = p.client.invoke_raw(Vec::new());
+    // Incompressible and over the limit, raw and packed: refused, no panic.
+    let mut noise = vec![0u8; 17 << 20];
+    p.rng.fill(&mut noise);
+    let huge = p.client.invoke_raw(noise);
+    let refused = completed(&p.events());
+    assert_eq!(refused.iter().map(|r| r.0).collect::<Vec<_>>(), [unaligned, empty, huge]);
+    assert!(refused.iter().all(|r| matches!(r.1, Err(RequestError::Invalid(_)))), "{refused:?}");
+    // The good request goes out and is answered; nothing else was queued.
+    p.up();
+    p.down();
+    assert_eq!(completed(&p.events()).iter().map(|r| r.0).collect::<Vec<_>>(), [good]);
+    assert_eq!(p.client.pending(), 0);
+}
+
+#[test]
+fn a_long_compressible_body_goes_out_packed() {
+    let mut p = synced_pair();
+    let config = SessionConfig { max_request_len: 4096, ..SessionConfig::default() };
+    p.client.core.config.max_request_len = config.max_request_len;
+    // 64 KiB of one repeated word: too long raw, short once gzip_packed.
+    let mut body = <functions::Ping as tl_codec::Identifiable>::CONSTRUCTOR_ID.to_le_bytes().to_vec();
+    body.resize(64 << 10, 0);
+    let request = p.client.invoke_raw(body);
+    assert!(completed(&p.events()).is_empty());
+    assert!(p.client.cancel(request));
 }

@@ -142,17 +142,21 @@ pub fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, GzipError> {
     Ok(out)
 }
 
-/// Wraps `object` in `gzip_packed`.
-pub fn gzip(object: &[u8]) -> Vec<u8> {
+/// Wraps `object` in `gzip_packed`; `None` when the compressed data is too long for a TL
+/// `bytes` (16 MiB).
+pub fn gzip(object: &[u8]) -> Option<Vec<u8>> {
     use std::io::Write;
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     // Writing into a Vec cannot fail.
     let _ = enc.write_all(object);
     let packed = enc.finish().unwrap_or_default();
+    if packed.len() > tl_codec::MAX_BYTES_LEN {
+        return None;
+    }
     let mut out = Vec::with_capacity(packed.len() + 12);
     out.extend_from_slice(&GZIP_PACKED.to_le_bytes());
     tl_codec::encode_bytes(&packed, &mut out);
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -188,11 +192,11 @@ mod tests {
     #[test]
     fn gzip_roundtrip_cap_and_bomb() {
         let data = vec![7u8; 4096];
-        let packed = gzip(&data);
+        let packed = gzip(&data).unwrap();
         assert_eq!(gunzip(&packed, 4096).unwrap(), data);
         assert_eq!(gunzip(&packed, 4095), Err(GzipError::TooLarge { limit: 4095 }));
         // 64 MiB of zeros compress to ~64 KiB: refused at a 1 MiB cap without inflating it all.
-        let bomb = gzip(&vec![0u8; 64 << 20]);
+        let bomb = gzip(&vec![0u8; 64 << 20]).unwrap();
         assert!(bomb.len() < 128 << 10);
         assert_eq!(gunzip(&bomb, 1 << 20), Err(GzipError::TooLarge { limit: 1 << 20 }));
         assert_eq!(gunzip(&packed[..packed.len() - 8], 1 << 20), Err(GzipError::Malformed));

@@ -163,9 +163,9 @@ fn a_function_with_an_undefined_result_type_answers_a_raw_object() {
     use tl_codec::Function;
     fn answer<F: Function>(_: &F) -> std::any::TypeId
     where
-        F::Return: 'static,
+        F::Return<'static>: 'static,
     {
-        std::any::TypeId::of::<F::Return>()
+        std::any::TypeId::of::<F::Return<'static>>()
     }
     let wait = svc::functions::HttpWait { max_delay: 0, wait_after: 0, max_wait: 25_000 };
     assert_eq!(answer(&wait), std::any::TypeId::of::<RawObject<'static>>());

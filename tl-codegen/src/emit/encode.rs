@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::check::{resolve_flags, EmitError};
 use super::fields::{binding, flags_local, id_literal, pattern};
-use super::generics::{bare_params, header, Bound};
+use super::generics::{bare_params, header, lifetime, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
 
 fn value_len(k: &TokenStream, ty: &TokenStream, codec: &Codec, v: &TokenStream) -> TokenStream {
@@ -350,10 +350,11 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
         }
     }
     if let Some(ret) = &def.returns {
+        let (lt, ty) = (lifetime(&ret.lifetime), &ret.ty);
         out.extend(quote! {
             #[automatically_derived]
             impl #params #k::Function for #name #args #wh {
-                type Return = #ret;
+                type Return<#lt> = #ty;
             }
         });
     }

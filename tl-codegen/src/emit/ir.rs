@@ -15,7 +15,7 @@ pub struct TypeDef {
     /// Struct (one constructor, or none for a bare struct) or enum (a boxed type).
     pub shape: Shape,
     /// For RPC functions: the return type, which makes the emitter implement `Function`.
-    pub returns: Option<TokenStream>,
+    pub returns: Option<Returns>,
     /// The path of the codec crate in the generated code (`::tl_codec` unless re-exported).
     pub krate: TokenStream,
     /// Whether decoding counts a level of nesting against the reader's depth limit. Needed
@@ -172,6 +172,15 @@ pub struct Generics {
     pub params: Vec<GenericParam>,
     /// Extra `where` predicates, each without a trailing comma.
     pub where_predicates: Vec<TokenStream>,
+}
+
+/// The answer type of an RPC function: `type Return<'lifetime> = ty;`.
+#[derive(Debug, Clone)]
+pub struct Returns {
+    /// The answer's own lifetime (the response buffer's), without the tick; `ty` may use it.
+    pub lifetime: Ident,
+    /// The answer type.
+    pub ty: TokenStream,
 }
 
 /// One generic parameter.

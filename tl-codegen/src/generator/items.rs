@@ -5,7 +5,7 @@ use super::decl::declaration;
 use super::rust_types::Lifetimes;
 use super::{Names, Options};
 use crate::emit::{
-    self, Codec, Constructor, Field, GenericParam, Generics, Role, Shape, Style, TypeDef, Variant,
+    self, Codec, Constructor, Field, GenericParam, Generics, Returns, Role, Shape, Style, TypeDef, Variant,
 };
 use crate::graph::{Selection, Ty, TypeGraph};
 use crate::ident;
@@ -184,7 +184,7 @@ impl<'g, 's> Ctx<'g, 's> {
         name: &str,
         depth: usize,
         borrows: bool,
-        returns: Option<TokenStream>,
+        returns: Option<Returns>,
         depth_guard: bool,
     ) -> Result<TokenStream, String> {
         let ident = ident::ident(name);
@@ -300,15 +300,16 @@ impl<'g, 's> Ctx<'g, 's> {
         let depth = 1 + ns.len();
         let ret = self.graph.resolve_result(def).map_err(|e| format!("{}: {e}", def.name))?;
         let k = &self.krate;
-        let returns = match &ret {
+        // Answers are decoded from a response buffer the request knows nothing about: they
+        // borrow from it under a lifetime of their own, `'r`.
+        let ty = match &ret {
             Ty::Generic(x) => {
                 let x = ident::ident(x);
-                quote!(<#x as #k::Function>::Return)
+                quote!(<#x as #k::Function>::Return<'r>)
             }
-            // Answers are decoded from a response buffer the request knows nothing about; the
-            // `'static` form decodes from any buffer that outlives the answer.
-            _ => self.rust_ty(&ret, depth, &quote!('static)),
+            _ => self.rust_ty(&ret, depth, &quote!('r)),
         };
+        let returns = Returns { lifetime: Ident::new("r", Span::call_site()), ty };
         // Functions nest only as `!X` arguments, as deep as the Rust type says.
         let item = self.struct_item(def, name, depth, self.lifetimes.functions[fi], Some(returns), false)?;
         Ok((ns.clone(), item))
