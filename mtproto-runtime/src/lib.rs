@@ -26,11 +26,14 @@
 //! binding uses `auth.bindTempAuthKey` from [`schema::api`], tree-shaken out of `schemas/api.tl`
 //! by the same generator, and the RSA fingerprint input is two tl-codec `bytes`.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod auth_key;
 pub mod crypto;
 pub mod encrypted;
 pub mod handshake;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod net;
 pub mod plain;
 pub mod random;

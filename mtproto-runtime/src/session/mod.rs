@@ -3,7 +3,7 @@
 //! A [`Session`] turns requests into encrypted messages ([`Session::flush`]) and received
 //! encrypted messages into [`Event`]s ([`Session::receive`], [`Session::poll_event`]). It never
 //! touches a socket; the time comes from an injected [`Clock`]. The client side is [`Session`];
-//! the test server's side is [`server::ServerSession`] (feature `server`).
+//! the test server's side is `server::ServerSession` (feature `server`).
 //!
 //! Every received message is checked before anything in it is trusted: the envelope checks of
 //! [`decrypt_message`] (auth_key_id, msg_key, length, padding, session_id), then the msg_id's
