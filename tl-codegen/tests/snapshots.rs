@@ -120,6 +120,25 @@ fn type_attributes_must_name_an_item_and_be_attributes() {
     }
 }
 
+/// A boxed type with one constructor is an alias of the constructor's struct: attributes
+/// given for the type go on that struct rather than nowhere.
+#[test]
+fn type_attributes_of_a_one_constructor_type_go_on_its_struct() {
+    let schemas = [tl_parser::parse("point#00000001 x:int y:int = Point;").schema];
+    let options = Options {
+        type_attributes: vec![("Point".into(), "#[derive(Default)]".into())],
+        ..Options::default()
+    };
+    let text: String = Generator::new(&schemas, options)
+        .generate()
+        .expect("generates")
+        .into_iter()
+        .map(|f| f.text)
+        .collect();
+    assert!(text.contains("pub type Point = super::types::Point;"), "{text}");
+    assert!(text.contains("#[derive(Default)]\npub struct Point"), "{text}");
+}
+
 /// A definition named like one given before it (another id) is left out, and said so.
 #[test]
 fn shadowed_definitions_are_reported() {

@@ -72,8 +72,9 @@ impl<'g, 's> Ctx<'g, 's> {
         quote!('a)
     }
 
-    /// `#[derive(...)]` of the chosen standard traits, then the type attributes for `tl_name`.
-    fn attrs(&self, tl_name: &str) -> Result<TokenStream, String> {
+    /// `#[derive(...)]` of the chosen standard traits, then the type attributes for `tl_name`
+    /// (or for `also`: a boxed type written as an alias of this constructor's struct).
+    fn attrs(&self, tl_name: &str, also: Option<&str>) -> Result<TokenStream, String> {
         let mut out = TokenStream::new();
         let derives = self.options.derives.iter().filter(|d| !d.trim().is_empty());
         let paths = derives
@@ -86,7 +87,7 @@ impl<'g, 's> Ctx<'g, 's> {
             out.extend(quote!(#[derive(#(#paths),*)]));
         }
         for (pattern, attr) in &self.options.type_attributes {
-            if pattern == "." || pattern == tl_name {
+            if pattern == "." || pattern == tl_name || Some(pattern.as_str()) == also {
                 let ts: TokenStream =
                     attr.parse().map_err(|e| format!("bad type attribute `{attr}`: {e}"))?;
                 out.extend(ts);
@@ -242,7 +243,14 @@ impl<'g, 's> Ctx<'g, 's> {
         if self.graph.result_undefined(def) {
             doc.extend(super::decl::undefined_result_note(def));
         }
-        let attrs = self.attrs(&def.name)?;
+        // A boxed type with one constructor is an alias of that constructor's struct: its
+        // attributes go on the struct.
+        let alias_of = (def.category == tl_parser::Category::Type)
+            .then(|| self.graph.type_named(&def.ty.name))
+            .flatten()
+            .filter(|&ti| self.graph.types[ti].constructors.len() == 1)
+            .map(|_| def.ty.name.as_ref());
+        let attrs = self.attrs(&def.name, alias_of)?;
         let serde = if self.options.serde {
             self.serde_struct(def, &ident, &fields, depth, borrows)
         } else {
@@ -374,7 +382,7 @@ impl<'g, 's> Ctx<'g, 's> {
             depth_guard: false,
         };
         let impls = emit_impls(&typedef, &t.name)?;
-        let attrs = self.attrs(&t.name)?;
+        let attrs = self.attrs(&t.name, None)?;
         let serde = if self.options.serde { self.serde_enum(ti, &ident, borrows, depth) } else { quote!() };
         let reborrow = if borrows { self.reborrow(&ident, depth) } else { quote!() };
         Ok(Some((
