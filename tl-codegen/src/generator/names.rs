@@ -58,12 +58,20 @@ impl Names {
                         _ => f.clone(),
                     })
                     .collect();
-                let unique = short.iter().enumerate().all(|(i, s)| !short[..i].contains(s));
-                if unique {
-                    short
-                } else {
-                    full
+                let unique =
+                    |names: &[String]| names.iter().enumerate().all(|(i, s)| !names[..i].contains(s));
+                if unique(&short) {
+                    return short;
                 }
+                // Constructors whose names camel-case alike (`fooBar`, `foo_bar`, or one name
+                // in two namespaces): a later one takes its id, as the structs do.
+                let mut names = full;
+                for (i, &ci) in t.constructors.iter().enumerate() {
+                    if names[..i].contains(&names[i]) {
+                        names[i] = format!("{}{:08x}", names[i], graph.constructors[ci].id);
+                    }
+                }
+                names
             })
             .collect();
         Names { constructors, functions, types, variants }
@@ -76,5 +84,23 @@ impl Names {
             .chain(&self.functions)
             .chain(&self.types)
             .any(|(_, n)| names.contains(&n.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_named_alike_are_told_apart() {
+        let schema = tl_parser::parse(
+            "ns.fooBar#77777780 = ns.X;\nns.foo_bar#77777781 = ns.X;\na.y#00000001 = T;\nb.y#00000002 = T;",
+        )
+        .schema;
+        let graph = TypeGraph::new([&schema]);
+        let names = Names::new(&graph);
+        let mut all = names.variants.clone();
+        all.sort();
+        assert_eq!(all, [vec!["FooBar", "FooBar77777781"], vec!["Y", "Y00000002"]]);
     }
 }
