@@ -37,4 +37,4 @@ pub mod graph;
 pub mod ident;
 
 #[cfg(feature = "generator")]
-pub use generator::{Builder, GeneratedFile, Generator, Options};
+pub use generator::{BuildError, Builder, GeneratedFile, Generator, Options};

@@ -57,8 +57,42 @@ fn builder_errors_point_at_the_line() {
     std::fs::write(&schema, "a#d2aa78f6 x:int = A;\nb#1 flags:# y:nope.1?int = B;\n").expect("write");
     let err = tl_codegen::Builder::new().schema(&schema).out_dir(&dir).compile().unwrap_err();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(err.contains("bad.tl:2:15: error[flag-field]: unknown flags field `nope`"), "{err}");
-    assert!(err.contains("2 | b#1 flags:# y:nope.1?int = B;"), "{err}");
+    let text = err.message();
+    assert!(text.contains("bad.tl:2:15: error[flag-field]: unknown flags field `nope`"), "{text}");
+    assert!(text.contains("2 | b#1 flags:# y:nope.1?int = B;"), "{text}");
+    // `.expect()` in a build script shows the lines as they are, not one escaped string.
+    let debug = format!("{err:?}");
+    assert!(debug.contains("\n2 | b#1 flags:# y:nope.1?int = B;") && !debug.contains("\\n"), "{debug}");
+}
+
+/// The Builder's mistakes that used to write an empty module, and a file name with folders.
+#[test]
+fn builder_refuses_nothing_to_do_and_creates_folders() {
+    let dir = std::env::temp_dir().join(format!("tl-codegen-builder-folders-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let schema = dir.join("s.tl");
+    std::fs::write(
+        &schema,
+        "ping#7abe77ec ping_id:long = Pong;\npong#347773c5 msg_id:long ping_id:long = Pong;\n",
+    )
+    .expect("write");
+    let none = tl_codegen::Builder::new().out_dir(&dir).compile().unwrap_err();
+    assert!(none.message().contains("no schema given"), "{none}");
+    let empty = tl_codegen::Builder::new().schema(&schema).out_dir(&dir).only(Vec::<String>::new()).compile();
+    assert!(empty.unwrap_err().message().contains("no names"));
+    // `only` calls add up.
+    let path = tl_codegen::Builder::new()
+        .schema(&schema)
+        .out_dir(&dir)
+        .file_name("nested/deeper/api.rs")
+        .only(["ping"])
+        .only(["pong"])
+        .compile()
+        .expect("generates");
+    let text = std::fs::read_to_string(&path).expect("written");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(path.ends_with("nested/deeper/api.rs"));
+    assert!(text.contains("pub struct Ping") && text.contains("pub struct Pong"), "{text}");
 }
 
 /// Two parameters of one name cannot both be struct fields: an error, not uncompilable code.

@@ -12,10 +12,47 @@
 //! ```
 
 use super::{Generator, Options};
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// Why [`Builder::compile`] failed: the message as `tl` prints it (for a broken schema, each
+/// problem with `path:line:col`, the line and a caret).
+///
+/// `Debug` prints the same text, so that `.expect(...)` and `.unwrap()` in a build script
+/// show it as written rather than as one escaped line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BuildError(String);
+
+impl BuildError {
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.trim_end())
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\n{}", self.0.trim_end())
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<String> for BuildError {
+    fn from(message: String) -> BuildError {
+        BuildError(message)
+    }
+}
 
 /// Generates bindings into `OUT_DIR` (or a chosen directory) from build scripts.
 #[derive(Debug, Clone, Default)]
+#[must_use = "a Builder does nothing until `.compile()`"]
 pub struct Builder {
     schemas: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
@@ -41,20 +78,22 @@ impl Builder {
         self
     }
 
-    /// The name of the generated file (default `tl_api.rs`).
+    /// The name of the generated file (default `tl_api.rs`; give each `Builder` of one build
+    /// script a name of its own). It may name a subdirectory, which is created.
     pub fn file_name(mut self, name: impl Into<String>) -> Builder {
         self.file_name = Some(name.into());
         self
     }
 
     /// Only these constructors, functions or types and what they reach; `*` in a name matches
-    /// any run of characters (`"messages.*"`).
+    /// any run of characters (`"messages.*"`). Calls add up.
     pub fn only<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Builder {
-        self.options.only = Some(names.into_iter().map(Into::into).collect());
+        self.options.only.get_or_insert_with(Vec::new).extend(names.into_iter().map(Into::into));
         self
     }
 
-    /// Derives serde in the JSON convention of the dynamic codec.
+    /// Derives serde in the JSON convention of the dynamic codec. The crate mounting the
+    /// bindings then depends on `serde` too (`serde_json` for the borrowed types' `from_json`).
     pub fn serde(mut self, on: bool) -> Builder {
         self.options.serde = on;
         self
@@ -95,23 +134,37 @@ impl Builder {
     }
 
     /// Reads the schemas, generates, and writes one file; returns its path. Prints
-    /// `cargo:rerun-if-changed` for every schema.
-    pub fn compile(self) -> Result<PathBuf, String> {
+    /// `cargo:rerun-if-changed` for every schema, and a `cargo:warning` for each warning of a
+    /// schema (as `tl check` finds them) and of the generator.
+    pub fn compile(self) -> Result<PathBuf, BuildError> {
         let out_dir = match self.out_dir {
             Some(d) => d,
             None => PathBuf::from(
-                std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set (not in a build script?)")?,
+                std::env::var_os("OUT_DIR")
+                    .ok_or_else(|| err("OUT_DIR is not set (not in a build script?)"))?,
             ),
         };
+        if self.schemas.is_empty() {
+            return Err(err("no schema given: add one with `.schema(path)`"));
+        }
+        if self.options.only.as_ref().is_some_and(Vec::is_empty) {
+            return Err(err("`only` was given no names"));
+        }
         let mut texts = Vec::with_capacity(self.schemas.len());
         for path in &self.schemas {
             println!("cargo:rerun-if-changed={}", path.display());
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
             texts.push(text);
         }
         let mut schemas = Vec::with_capacity(texts.len());
         for (path, text) in self.schemas.iter().zip(&texts) {
             let parsed = tl_parser::check(text);
+            let shown = path.display().to_string();
+            let index = tl_parser::render::LineIndex::new(text);
+            for w in parsed.diagnostics.iter().filter(|d| !d.is_error()) {
+                let (line, col) = index.line_col(text, w.span.start as usize);
+                println!("cargo:warning={shown}:{line}:{col}: warning[{}]: {}", w.code, w.message);
+            }
             let errors: String = parsed
                 .diagnostics
                 .iter()
@@ -120,7 +173,7 @@ impl Builder {
                 .collect();
             if !errors.is_empty() {
                 // Shown as `tl check` shows them: `path:line:col`, the line and a caret.
-                return Err(errors);
+                return Err(BuildError(errors));
             }
             schemas.push(parsed.schema);
         }
@@ -133,7 +186,14 @@ impl Builder {
         let name = self.file_name.unwrap_or_else(|| "tl_api.rs".into());
         let path = out_dir.join(&name);
         let text = files.into_iter().next().map(|f| f.text).unwrap_or_default();
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| err(format!("{}: {e}", parent.display())))?;
+        }
+        std::fs::write(&path, text).map_err(|e| err(format!("{}: {e}", path.display())))?;
         Ok(path)
     }
+}
+
+fn err(message: impl Into<String>) -> BuildError {
+    BuildError(message.into())
 }

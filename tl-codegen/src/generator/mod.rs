@@ -26,7 +26,7 @@ use quote::quote;
 use std::collections::{BTreeMap, HashSet};
 use tl_parser::Schema;
 
-pub use builder::Builder;
+pub use builder::{BuildError, Builder};
 pub use names::Names;
 
 /// What to generate and how.
