@@ -36,3 +36,17 @@ fn owned_enum_and_errors() {
     assert!(Owned::<enums::RichText<'static>>::decode(longer).is_err());
     assert!(Owned::<types::RpcError<'static>>::decode(vec![1, 2, 3]).is_err());
 }
+
+#[test]
+fn owned_from_a_borrowed_value_clones_and_compares() {
+    let text = String::from("hello");
+    let value = enums::RichText::TextPlain(types::TextPlain { text: TlStr::from(text.as_str()) });
+    let owned = Owned::<enums::RichText<'static>>::from_value(&value).expect("encodes and decodes");
+    drop(text);
+    let copy = owned.clone();
+    assert_eq!(copy, owned);
+    assert_ne!(copy.bytes().as_ptr(), owned.bytes().as_ptr(), "the clone has bytes of its own");
+    let other = Owned::<enums::RichText<'static>>::from_value(&enums::RichText::TextEmpty(types::TextEmpty))
+        .expect("other");
+    assert_ne!(other, owned);
+}

@@ -117,6 +117,8 @@ fn borrowed_types_read_json_through_an_arena() {
     // Through `Owned<T>`, a plain `Deserialize` type.
     let held: svc::Owned<svc::types::Msg<'static>> = serde_json::from_value(j.clone()).unwrap();
     assert_eq!(held.bytes(), &bytes[..]);
+    // And written back as the borrowed value writes itself.
+    assert_eq!(serde_json::to_value(&held).unwrap(), serde_json::to_value(held.get()).unwrap());
     let e: svc::Owned<svc::enums::RichText<'static>> =
         serde_json::from_value(json!({"@type": "textBold", "text": {"@type": "textPlain", "text": "x"}}))
             .unwrap();

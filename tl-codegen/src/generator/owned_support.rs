@@ -68,6 +68,34 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
                 // SAFETY: `buf` is live until `drop`.
                 unsafe { &*self.buf }
             }
+
+            /// A `'static` copy of a borrowed value: encodes it once and decodes the copy.
+            pub fn from_value(value: &T::At<'_>) -> #k::Result<Owned<T>>
+            where
+                for<'b> T::At<'b>: #k::Encode,
+            {
+                Owned::decode(#k::to_bytes(value))
+            }
+        }
+
+        impl<T: Reborrow> Clone for Owned<T> {
+            /// Copies the bytes and decodes the copy (the same bytes decode the same way).
+            fn clone(&self) -> Self {
+                match Owned::decode(self.bytes().to_vec()) {
+                    Ok(copy) => copy,
+                    // Unreachable: these bytes decoded before. Kept total all the same.
+                    Err(e) => unreachable!("bytes that decoded once failed to decode again: {e}"),
+                }
+            }
+        }
+
+        impl<T: Reborrow> PartialEq for Owned<T>
+        where
+            for<'b> T::At<'b>: PartialEq,
+        {
+            fn eq(&self, other: &Self) -> bool {
+                self.get() == other.get()
+            }
         }
 
         impl<T: Reborrow> Drop for Owned<T> {

@@ -464,6 +464,17 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
                     super::Owned::decode(bytes).map_err(<D::Error as serde::de::Error>::custom)
                 }
             }
+
+            /// Writes the value held, as the borrowed type writes itself.
+            impl<T> serde::Serialize for super::Owned<T>
+            where
+                T: super::Reborrow,
+                for<'a> T::At<'a>: serde::Serialize,
+            {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    self.get().serialize(s)
+                }
+            }
         }
     };
     quote! {
@@ -511,8 +522,15 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
             fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error>;
         }
 
-        /// Reads a `T` from JSON, borrowing decoded bytes from `arena`:
-        /// `tl_json::from_json::<types::Message<'_>, _>(&arena, &mut serde_json::Deserializer::from_str(text))`.
+        /// Reads a `T` from JSON, borrowing decoded bytes from `arena`. Like `Deserialize`, it
+        /// reads one value and leaves what follows it: with serde_json, call `end()` after it to
+        /// refuse trailing characters, as `serde_json::from_str` does.
+        ///
+        /// ```text
+        /// let mut de = serde_json::Deserializer::from_str(text);
+        /// let message: types::Message<'_> = tl_json::from_json(&arena, &mut de)?;
+        /// de.end()?;
+        /// ```
         pub fn from_json<'a, 'de, T: FromJson<'a>, D: serde::Deserializer<'de>>(
             arena: &'a Arena,
             d: D,
