@@ -547,8 +547,12 @@ async fn a_server_that_drops_every_new_connection_exhausts_the_budget() {
             other => panic!("expected ConnectionLost, got {other:?}"),
         }
         let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        // None of them is a reconnect: the server never answered on them.
         let reconnected = seen.iter().filter(|u| matches!(u, Update::Reconnected { .. })).count();
-        assert_eq!((client.reconnects(), reconnected), (4, 4), "{seen:?}");
+        assert_eq!((client.reconnects(), reconnected), (0, 0), "{seen:?}");
+        assert!(seen
+            .iter()
+            .any(|u| u == &Update::Disconnected { reason: "i/o: the server closed the connection".into() }));
         assert!(matches!(ping(&client, 3).await, Err(Error::Closed)));
     })
     .await
@@ -819,6 +823,40 @@ async fn duration_max_means_never() {
             assert_eq!(ping(&client, i).await.unwrap(), i);
         }
         assert_eq!(client.state(), State::Connected);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnected_means_the_server_answered_even_without_keep_alive() {
+    tokio::time::timeout(LIMIT, async {
+        let real = server(ServerState::default(), false).await;
+        let proxy = Proxy::start(real).await;
+        let mut o = options(false);
+        o.keep_alive = None;
+        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        // The next connections lead to a peer that accepts and says nothing.
+        let hole = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        proxy.set_upstream(hole.local_addr().unwrap());
+        let (held_tx, mut held) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = hole.accept().await {
+                let _ = held_tx.send(stream);
+            }
+        });
+        proxy.cut();
+        wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+        let _silent = held.recv().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(client.state(), State::Reconnecting, "a connection nobody answers on is not Connected");
+        // Its probe goes unanswered (15 s) and the link is replaced, this time by the server.
+        proxy.set_upstream(real);
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        assert!(!seen.iter().any(|u| matches!(u, Update::Closed { .. })), "{seen:?}");
+        assert_eq!(client.state(), State::Connected);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
     })
     .await
     .expect("bounded");

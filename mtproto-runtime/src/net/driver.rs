@@ -166,6 +166,9 @@ pub(super) struct Driver {
     /// The server refused the current (temporary) key: nothing encrypted goes out until the
     /// renewal has made a new one.
     key_dead: bool,
+    /// Reconnected after this many attempts, and nothing authentic has come yet: the state
+    /// turns `Connected` (and [`Update::Reconnected`] goes out) only when something does.
+    unproven: Option<u32>,
 }
 
 impl Driver {
@@ -195,6 +198,7 @@ impl Driver {
             plain_ids: MsgIds::new(0),
             failure: None,
             key_dead: false,
+            unproven: None,
         }
     }
 
@@ -278,9 +282,8 @@ impl Driver {
                 self.session.resend_pending();
                 self.probe();
             }
-            self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
-            self.shared.set(State::Connected);
-            let _ = self.updates.send(Update::Reconnected { attempts });
+            // Connected says the peer answered: announced once something authentic arrives.
+            self.unproven = Some(attempts);
         }
     }
 
@@ -524,8 +527,10 @@ impl Driver {
         });
         // Set when a keep-alive ping goes out (the probe of a new connection too); anything
         // authentic arriving clears it.
+        // Without keep-alive settings a new connection's probe still has to be answered.
         let mut deadline: Option<Instant> = match (&self.options.keep_alive, self.keep_alive) {
             (Some(ka), Some(_)) => after(ka.pong_timeout),
+            (None, Some(_)) => after(EXCHANGE_TIMEOUT),
             _ => None,
         };
         loop {
@@ -575,7 +580,7 @@ impl Driver {
                 },
                 n = rd.read(&mut buf) => {
                     let n = match n {
-                        Ok(0) => return (Ended::Lost(Error::Closed), healthy),
+                        Ok(0) => return (Ended::Lost(super::peer_closed()), healthy),
                         Err(e) => return (Ended::Lost(Error::Io(e)), healthy),
                         Ok(n) => n,
                     };
@@ -601,6 +606,11 @@ impl Driver {
                         if self.session.receive(&mut data).is_ok() {
                             healthy = true;
                             deadline = None;
+                            if let Some(attempts) = self.unproven.take() {
+                                self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
+                                self.shared.set(State::Connected);
+                                let _ = self.updates.send(Update::Reconnected { attempts });
+                            }
                         }
                     }
                     self.dispatch();

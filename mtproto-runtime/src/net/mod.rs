@@ -320,7 +320,8 @@ pub enum Update {
         /// Why.
         reason: String,
     },
-    /// Connected again; requests in flight were sent again.
+    /// Connected again, and the server has answered on the new connection; requests in flight
+    /// were sent again.
     Reconnected {
         /// Attempts it took.
         attempts: u32,
@@ -348,7 +349,7 @@ pub enum Update {
 pub enum State {
     /// Connected.
     Connected,
-    /// Lost; reconnecting.
+    /// Lost; reconnecting (until the server answers on a new connection).
     Reconnecting,
     /// Given up or ended.
     Closed,
@@ -680,6 +681,11 @@ async fn open(addrs: &[SocketAddr], options: &ConnectOptions) -> Result<(TcpStre
     Ok((stream, options.transport()?))
 }
 
+/// The server (or something on the path) closed the connection.
+fn peer_closed() -> Error {
+    Error::Io(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the server closed the connection"))
+}
+
 /// Reads until the transport yields one payload.
 async fn read_payload<S: AsyncRead + Unpin>(stream: &mut S, t: &mut Transport) -> Result<Vec<u8>, Error> {
     let mut buf = vec![0u8; READ_CHUNK];
@@ -693,7 +699,7 @@ async fn read_payload<S: AsyncRead + Unpin>(stream: &mut S, t: &mut Transport) -
         }
         let n = stream.read(&mut buf).await?;
         if n == 0 {
-            return Err(Error::Closed);
+            return Err(peer_closed());
         }
         t.feed(&buf[..n]);
     }
