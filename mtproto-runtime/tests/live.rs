@@ -740,6 +740,7 @@ async fn close_ends_the_client_for_every_clone() {
         assert_eq!(seen.last(), Some(&Update::Closed { reason: "closed by the client".into() }));
         assert!(matches!(ping(&other, 2).await, Err(Error::Closed)));
         assert_eq!(other.state(), State::Closed);
+        assert_eq!(other.close_reason().as_deref(), Some("closed by the client"));
         // The task is gone: nothing more comes.
         assert_eq!(updates.recv().await, None);
     })

@@ -295,7 +295,7 @@ impl Driver {
 
     /// [`Driver::close`], failing the requests with `error()`.
     fn close_with(mut self, reason: String, error: impl Fn() -> Error) {
-        self.shared.set(State::Closed);
+        self.shared.close(&reason);
         self.cmds.close();
         for (_, reply) in self.waiting.drain() {
             let _ = reply.send(Err(error()));
@@ -640,8 +640,9 @@ impl Drop for Driver {
     /// However the task ends (every client dropped, or a panic), the clients see it closed.
     fn drop(&mut self) {
         if self.shared.state.load(Ordering::Acquire) != State::Closed as u8 {
-            self.shared.set(State::Closed);
-            let _ = self.updates.send(Update::Closed { reason: "the session task ended".into() });
+            let reason = "the session task ended";
+            self.shared.close(reason);
+            let _ = self.updates.send(Update::Closed { reason: reason.into() });
         }
     }
 }

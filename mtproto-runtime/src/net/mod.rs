@@ -362,11 +362,19 @@ struct Shared {
     reconnects: AtomicU64,
     /// Changed by the session task when it renews a temporary key.
     keys: Mutex<Keys>,
+    /// Why the client closed, once it has.
+    closed: Mutex<Option<String>>,
 }
 
 impl Shared {
     fn set(&self, state: State) {
         self.state.store(state as u8, Ordering::Release);
+    }
+
+    /// Marks the client closed for `reason`.
+    fn close(&self, reason: &str) {
+        *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.to_string());
+        self.set(State::Closed);
     }
 
     fn keys(&self) -> MutexGuard<'_, Keys> {
@@ -506,6 +514,12 @@ impl Client {
         }
     }
 
+    /// Why the client closed ([`Update::Closed`]'s reason), once it has; [`Error::Closed`]
+    /// from later requests does not repeat it.
+    pub fn close_reason(&self) -> Option<String> {
+        self.shared.closed.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Successful reconnects so far.
     pub fn reconnects(&self) -> u64 {
         self.shared.reconnects.load(Ordering::Relaxed)
@@ -609,6 +623,7 @@ pub async fn connect(
         state: AtomicU8::new(State::Connected as u8),
         reconnects: AtomicU64::new(0),
         keys: Mutex::new(keys),
+        closed: Mutex::new(None),
     });
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (updates_tx, updates) = mpsc::unbounded_channel();
