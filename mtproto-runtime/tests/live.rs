@@ -666,7 +666,16 @@ async fn a_temporary_key_the_server_forgot_is_replaced_after_a_reconnect() {
         // the request in flight goes out again on it.
         state.forget_key(old);
         proxy.cut();
+        // Requests made meanwhile wait for the new key's binding, then go out.
+        let later = {
+            let c = client.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                ping(&c, 9).await
+            })
+        };
         assert_eq!(pending.await.unwrap().unwrap(), 7);
+        assert_eq!(later.await.unwrap().unwrap(), 9);
         let seen = wait_for(&mut updates, |u| matches!(u, Update::KeyRenewed { .. })).await;
         assert!(
             seen.iter().any(|u| matches!(u, Update::Disconnected { reason } if reason.contains("-404"))),

@@ -169,6 +169,9 @@ pub(super) struct Driver {
     /// Reconnected after this many attempts, and nothing authentic has come yet: the state
     /// turns `Connected` (and [`Update::Reconnected`] goes out) only when something does.
     unproven: Option<u32>,
+    /// Requests made while a temporary key is renewed: they go out after the new key's
+    /// binding, not before it on a key not yet bound.
+    held: std::collections::VecDeque<Cmd>,
 }
 
 impl Driver {
@@ -199,6 +202,7 @@ impl Driver {
             failure: None,
             key_dead: false,
             unproven: None,
+            held: std::collections::VecDeque::new(),
         }
     }
 
@@ -230,7 +234,9 @@ impl Driver {
             }
             self.shared.set(State::Reconnecting);
             let _ = self.updates.send(Update::Disconnected { reason: reason.clone() });
-            let mut attempts = 0;
+            // A connection the server never answered on was not a reconnect: the outage goes
+            // on, and its attempts keep counting.
+            let mut attempts = self.unproven.take().unwrap_or(0);
             (stream, transport) = loop {
                 if failed >= self.options.reconnect.max_attempts {
                     return self.close(reason, failed);
@@ -249,7 +255,7 @@ impl Driver {
                             Some(Cmd::Close) => {
                                 return self.close_with("closed by the client".into(), || Error::Closed)
                             }
-                            Some(cmd) => self.queue(cmd),
+                            Some(cmd) => self.take(cmd),
                             None => return,
                         },
                     }
@@ -300,12 +306,22 @@ impl Driver {
         for (_, reply) in self.waiting.drain() {
             let _ = reply.send(Err(error()));
         }
-        while let Ok(cmd) = self.cmds.try_recv() {
+        let held: Vec<Cmd> = self.held.drain(..).collect();
+        for cmd in held.into_iter().chain(std::iter::from_fn(|| self.cmds.try_recv().ok())) {
             if let Some(reply) = cmd.reply() {
                 let _ = reply.send(Err(error()));
             }
         }
         let _ = self.updates.send(Update::Closed { reason });
+    }
+
+    /// A request from a client: to the session, or held while a renewal runs.
+    fn take(&mut self, cmd: Cmd) {
+        if self.renewal.is_some() {
+            self.held.push_back(cmd);
+        } else {
+            self.queue(cmd);
+        }
     }
 
     /// Hands a request to the session. One it refuses at once (a malformed body) is answered
@@ -538,6 +554,11 @@ impl Driver {
                 return (Ended::Fatal(e), healthy);
             }
             self.advance_renewal();
+            if self.renewal.is_none() {
+                while let Some(cmd) = self.held.pop_front() {
+                    self.queue(cmd);
+                }
+            }
             if let Some(body) = self.plain_out.take() {
                 let now = SystemClock.now();
                 self.plain_ids.set_offset(self.session.server_time() - now.as_secs() as i64);
@@ -572,10 +593,10 @@ impl Driver {
             let ack_timer =
                 self.session.ack_deadline().and_then(|at| after(at.saturating_sub(SystemClock.now())));
             tokio::select! {
-                // While a temporary key is renewed, new requests wait.
-                cmd = self.cmds.recv(), if self.renewal.is_none() => match cmd {
+                // While a temporary key is renewed, new requests wait (`take`); a close does not.
+                cmd = self.cmds.recv() => match cmd {
                     Some(Cmd::Close) => return (Ended::ClosedByClient, healthy),
-                    Some(cmd) => self.queue(cmd),
+                    Some(cmd) => self.take(cmd),
                     None => return (Ended::ClientGone, healthy),
                 },
                 n = rd.read(&mut buf) => {
@@ -596,14 +617,24 @@ impl Driver {
                             // Only a frame that was a step of an exchange counts as the peer
                             // being alive: anyone on the path can forge an unencrypted one.
                             match self.on_plain(&data) {
+                                // The exchange's last step sends the new key's binding, whose
+                                // answer must come in time too.
+                                Ok(true) if matches!(self.renewal, Some(Renewal::Binding { .. })) => {
+                                    let wait = self.options.keep_alive.as_ref().map_or(EXCHANGE_TIMEOUT, |ka| ka.pong_timeout);
+                                    deadline = after(wait);
+                                }
                                 Ok(true) => deadline = None,
                                 Ok(false) => {}
                                 Err(e) => return (Ended::Fatal(e), healthy),
                             }
                             continue;
                         }
-                        // A message failing a check is dropped; the session lives on.
-                        if self.session.receive(&mut data).is_ok() {
+                        // A message failing a check is dropped; the session lives on. A frame
+                        // that was authentic shows the peer is there, even if a message
+                        // inside it failed its own checks.
+                        let before = self.session.authentic_frames();
+                        let _ = self.session.receive(&mut data);
+                        if self.session.authentic_frames() > before {
                             healthy = true;
                             deadline = None;
                             if let Some(attempts) = self.unproven.take() {

@@ -71,10 +71,11 @@ pub enum Error {
         /// count) before giving up; 0 when reconnecting is off or the failure is not retried.
         attempts: u32,
     },
-    /// The server does not know the auth key (transport error -404): a saved key it has
-    /// forgotten, or a key of another DC. Connect again without
+    /// Without PFS, the server does not know the auth key (transport error -404): a saved key
+    /// it has forgotten, or a key of another DC. Connect again without
     /// [`ConnectOptions::saved_key`] to make a new one. (Under PFS a temporary key the server
-    /// refuses is replaced on its own; this is only for a permanent key.)
+    /// refuses is replaced on its own; a forgotten permanent key shows as a refused binding,
+    /// [`Error::Bind`].)
     UnknownAuthKey,
     /// The options cannot work; nothing was sent.
     InvalidOptions(String),
@@ -238,8 +239,9 @@ pub struct ConnectOptions {
     /// part of connecting, and rate-limited by Telegram). Without PFS the session starts on it at
     /// once; under PFS only a temporary key is made and bound to it. Save
     /// [`Client::perm_auth_key`] (under PFS) or [`Client::auth_key`] and [`Client::server_salt`].
-    /// A key the server no longer knows fails the first request (and closes the client) with
-    /// [`Error::UnknownAuthKey`]: connect again without it.
+    /// Without PFS, a key the server no longer knows fails the first request (and closes the
+    /// client) with [`Error::UnknownAuthKey`]; under PFS, [`connect`] fails with
+    /// [`Error::Bind`]. Connect again without it.
     pub saved_key: Option<SavedKey>,
     /// How long acknowledgements of received messages may wait to ride along with the next
     /// request instead of going out alone (they go at once when 64 are owed). Zero sends each
@@ -315,7 +317,8 @@ pub enum Update {
         /// The first msg_id the new session covers.
         first_msg_id: i64,
     },
-    /// The connection was lost; reconnecting.
+    /// The connection was lost; reconnecting. Comes again, with the new reason, when a new
+    /// connection fails before the server answered on it.
     Disconnected {
         /// Why.
         reason: String,
@@ -337,7 +340,8 @@ pub enum Update {
         /// Why.
         reason: String,
     },
-    /// The client gave up; every request in flight failed and later ones fail at once.
+    /// The client closed: it gave up, [`Client::close`] was called, or every client was
+    /// dropped. Every request in flight failed and later ones fail at once. The last update.
     Closed {
         /// Why.
         reason: String,

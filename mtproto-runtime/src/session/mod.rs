@@ -570,6 +570,8 @@ pub struct Session<C: Clock> {
     salts: Vec<(i32, i32, i64)>,
     events: VecDeque<Event>,
     next_local: MsgId,
+    /// Received frames that decrypted and passed the envelope and msg_id checks.
+    authentic: u64,
 }
 
 impl<C: Clock> Session<C> {
@@ -587,6 +589,7 @@ impl<C: Clock> Session<C> {
             salts: Vec::new(),
             events: VecDeque::new(),
             next_local: 0,
+            authentic: 0,
         }
     }
 
@@ -771,6 +774,13 @@ impl<C: Clock> Session<C> {
         found
     }
 
+    /// How many received frames were authentic: they decrypted under the key and passed the
+    /// envelope and msg_id checks, even if a message inside a container then failed its own
+    /// (so [`Session::receive`] returned an error). Proof that the peer is there.
+    pub fn authentic_frames(&self) -> u64 {
+        self.authentic
+    }
+
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
@@ -781,6 +791,7 @@ impl<C: Clock> Session<C> {
     pub fn receive(&mut self, frame: &mut [u8]) -> Result<(), SessionError> {
         let now = self.clock.now();
         let (header, body) = self.core.open(frame, now)?;
+        self.authentic += 1;
         let handled = self.handle(header.msg_id, header.seq_no, body, now, true);
         self.core.stamp_acks(now);
         handled
