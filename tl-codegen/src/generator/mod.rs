@@ -279,15 +279,19 @@ impl<'s> Generator<'s> {
             }
         }
         let root = quote!(#![doc = #header] #![allow(#lints)] #(#root_items)*);
-        let root = if self.options.single_file {
-            // An `include!`d file cannot hold inner attributes.
+        let text = if self.options.single_file {
+            // An `include!`d file cannot hold inner attributes: each item gets the allow.
             let items = root_items;
-            quote!(#(#items)*)
+            let mut file = parse_file(quote!(#(#items)*))?;
+            for item in &mut file.items {
+                allow_on(item, &allow);
+            }
+            prettyplease::unparse(&file)
         } else {
-            root
+            format_tokens(root)?
         };
         let name = if self.options.single_file { "tl_api.rs" } else { "mod.rs" };
-        files.insert(0, GeneratedFile { path: name.into(), text: format_tokens(root)? });
+        files.insert(0, GeneratedFile { path: name.into(), text });
         Ok(files)
     }
 }
@@ -317,7 +321,30 @@ fn module_body(by_ns: BTreeMap<Vec<String>, Vec<TokenStream>>) -> TokenStream {
 }
 
 fn format_tokens(tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("internal error: generated code does not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file))
+    Ok(prettyplease::unparse(&parse_file(tokens)?))
+}
+
+fn parse_file(tokens: TokenStream) -> Result<syn::File, String> {
+    syn::parse2(tokens).map_err(|e| format!("internal error: generated code does not parse: {e}"))
+}
+
+/// Adds the outer attribute `allow` (one `#[allow(...)]`) to a top-level item that has none
+/// of its own yet (a module already carries it).
+fn allow_on(item: &mut syn::Item, allow: &TokenStream) {
+    let attrs = match item {
+        syn::Item::Const(i) => &mut i.attrs,
+        syn::Item::Struct(i) => &mut i.attrs,
+        syn::Item::Enum(i) => &mut i.attrs,
+        syn::Item::Trait(i) => &mut i.attrs,
+        syn::Item::Impl(i) => &mut i.attrs,
+        syn::Item::Fn(i) => &mut i.attrs,
+        syn::Item::Type(i) => &mut i.attrs,
+        syn::Item::Use(i) => &mut i.attrs,
+        syn::Item::Static(i) => &mut i.attrs,
+        _ => return,
+    };
+    let parser = syn::Attribute::parse_outer;
+    if let Ok(extra) = syn::parse::Parser::parse2(parser, allow.clone()) {
+        attrs.extend(extra);
+    }
 }
