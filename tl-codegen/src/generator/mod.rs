@@ -283,8 +283,16 @@ impl<'s> Generator<'s> {
             // An `include!`d file cannot hold inner attributes: each item gets the allow.
             let items = root_items;
             let mut file = parse_file(quote!(#(#items)*))?;
+            // The modules carry the whole list; the few support items need only these.
+            let root_allow = quote!(#[allow(
+                dead_code,
+                unreachable_pub,
+                missing_debug_implementations,
+                unused_qualifications,
+                rust_2018_idioms
+            )]);
             for item in &mut file.items {
-                allow_on(item, &allow);
+                allow_on(item, &root_allow);
             }
             prettyplease::unparse(&file)
         } else {
