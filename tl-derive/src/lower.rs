@@ -92,6 +92,12 @@ fn returns(ty: &Type, generics: &syn::Generics) -> syn::Result<Returns> {
     }
     let mut found = Vec::new();
     lifetimes(ty.to_token_stream(), &mut found);
+    if found.iter().any(|l| l == "_") {
+        return Err(syn::Error::new(
+            ty.span(),
+            "`returns` cannot use `'_`: name the answer's own lifetime, e.g. `Vec<Item<'r>>`",
+        ));
+    }
     found.retain(|l| !generics.lifetimes().any(|d| d.lifetime.ident == *l));
     let lifetime = match found.len() {
         0 => proc_macro2::Ident::new("__tl_r", proc_macro2::Span::call_site()),

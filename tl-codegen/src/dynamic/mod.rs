@@ -204,13 +204,15 @@ impl<'s> Registry<'s> {
         self.functions_by_name.get(name).copied()
     }
 
-    /// `name#id`: a shadowed definition, or the owner of the name if the id is its own.
+    /// `name#id` (the id in hex, any width or case): a shadowed definition, or the owner of
+    /// the name if the id is its own.
     fn tagged(&self, tagged: &str, category: Category) -> Option<&'s Definition<'s>> {
-        if let Some(def) = self.shadowed.get(tagged).filter(|d| d.category == category) {
-            return Some(def);
-        }
         let (name, id) = tagged.split_once('#')?;
         let id = u32::from_str_radix(id, 16).ok()?;
+        let canonical = format!("{name}#{id:08x}");
+        if let Some(def) = self.shadowed.get(&canonical).filter(|d| d.category == category) {
+            return Some(def);
+        }
         let owner = match category {
             Category::Type => self.constructors_by_name.get(name),
             Category::Function => self.functions_by_name.get(name),

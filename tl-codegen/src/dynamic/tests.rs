@@ -376,4 +376,7 @@ fn a_shadowed_definition_decodes_by_its_id_and_encodes_back_by_name_and_id() {
     assert_eq!(reg.decode(&call, None).unwrap(), json!({"@type": "get#00000200", "x": 5}));
     assert_eq!(reg.encode(&json!({"@type": "get#00000200", "x": 5}), None).unwrap(), call);
     assert!(reg.encode(&json!({"@type": "msg#00000003", "a": 7}), None).is_err());
+    // Any hex width or case names the same definition.
+    assert_eq!(reg.encode(&json!({"@type": "msg#2", "a": 7, "b": 8}), None).unwrap(), second);
+    assert_eq!(reg.encode(&json!({"@type": "get#200", "x": 5}), None).unwrap(), call);
 }
