@@ -191,6 +191,22 @@ mod tests {
     }
 
     #[test]
+    fn builtins_listed_by_one_file_are_a_note_not_changes() {
+        let old = vec![parse_def("a#1 = A")];
+        let new = vec![parse_def("boolTrue#997275b5 = Bool"), parse_def("a#1 = A"), parse_def("c#3 = A")];
+        let d = crate::diff::diff(&old, &new);
+        assert_eq!((d.summary.added, d.summary.removed, d.summary.changed), (1, 0, 0));
+        assert_eq!(d.unlisted_in_old, ["boolTrue"]);
+        assert!(d.unlisted_in_new.is_empty());
+        let text = render(&d, Style { color: false });
+        assert!(text.contains("note: not compared, as only the new file lists them"), "{text}");
+        assert!(text.ends_with("+1 \u{2212}0 ~0 (0 breaking)\n"), "{text}");
+        assert!(!text.contains("type Bool"), "{text}");
+        let md = crate::diff::markdown::render(&d);
+        assert!(md.contains("> Note: not compared"), "{md}");
+    }
+
+    #[test]
     fn groups_by_namespace() {
         let old = vec![parse_def("a#1 = A"), parse_def("ns.b#2 = ns.B")];
         let new = vec![parse_def("a#3 x:int = A")];
