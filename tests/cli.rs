@@ -566,3 +566,20 @@ fn stdin_named_twice_is_an_error() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("<stdin>: error[io]: stdin is named more than once"), "{}", run.stderr);
 }
+
+/// The official JSON form has no slot for anonymous parameters: `tl json` says what it drops
+/// (builtins such as `vector`'s `# [ t ]` aside, which every JSON schema leaves out too).
+#[test]
+fn json_warns_of_anonymous_parameters_it_drops() {
+    let schema = "vector#1cb5c415 {t:Type} # [ t ] = Vector t;\nint128 4*[ int ] = Int128;\n\
+                  pair#2a1b6f5c long long = Pair;\n";
+    let dir = dir_with(&[("s.tl", b(schema))]);
+    let run = tl_in(dir.path(), &["json", "s.tl"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: `pair`: the official JSON form has no place for anonymous parameters"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("`vector`") && !run.stderr.contains("`int128`"), "{}", run.stderr);
+}
