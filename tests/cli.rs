@@ -441,6 +441,22 @@ fn gen_writes_a_module_tree_with_the_default_derives() {
 }
 
 #[test]
+fn gen_check_says_whether_the_output_is_current() {
+    let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
+    let missing = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--check"], None);
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(!dir.path().join("out").exists(), "--check writes nothing");
+    assert_eq!(tl_in(dir.path(), &["gen", "s.tl", "-o", "out"], None).code, 0);
+    let current = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--check"], None);
+    assert_eq!(current.code, 0, "{}", current.stderr);
+    assert!(current.stderr.contains("up to date"), "{}", current.stderr);
+    // Other options, other output: stale.
+    let stale = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--check", "--owned"], None);
+    assert_eq!(stale.code, 1);
+    assert!(stale.stderr.contains("types.rs is not what `tl gen` writes"), "{}", stale.stderr);
+}
+
+#[test]
 fn gen_derives_what_is_asked() {
     let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
     let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "none", "--derive", ""], None);

@@ -36,6 +36,10 @@ pub struct Args {
     /// Repeatable.
     #[arg(long, value_name = "NAME=ATTR")]
     pub type_attribute: Vec<String>,
+    /// Write nothing; exit 1 if the files in the output directory are not what would be
+    /// written (for CI over committed bindings), naming each that differs.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Runs `tl gen`.
@@ -84,6 +88,9 @@ pub fn run(args: Args) -> ExitCode {
     for w in generator.warnings() {
         eprintln!("warning: {w}");
     }
+    if args.check {
+        return check(&args.output, &files);
+    }
     if let Err(e) = std::fs::create_dir_all(&args.output) {
         return fail(&format!("{}: {e}", args.output.display()));
     }
@@ -107,4 +114,22 @@ pub fn run(args: Args) -> ExitCode {
     );
     eprintln!("wrote {} to {}{summary}", plural(files.len(), "file"), args.output.display());
     ExitCode::SUCCESS
+}
+
+/// `--check`: compares `files` with what `dir` holds.
+fn check(dir: &std::path::Path, files: &[tl_codegen::GeneratedFile]) -> ExitCode {
+    let stale: Vec<String> = files
+        .iter()
+        .filter(|f| std::fs::read_to_string(dir.join(&f.path)).ok().as_deref() != Some(f.text.as_str()))
+        .map(|f| dir.join(&f.path).display().to_string())
+        .collect();
+    if stale.is_empty() {
+        eprintln!("{} in {} up to date", plural(files.len(), "file"), dir.display());
+        return ExitCode::SUCCESS;
+    }
+    for path in &stale {
+        eprintln!("error: {path} is not what `tl gen` writes (missing or changed)");
+    }
+    eprintln!("run the same `tl gen` without --check to write them");
+    ExitCode::from(1)
 }
