@@ -1,6 +1,7 @@
 //! The session's handling of decrypted messages: arbitrary bodies are encrypted with the session's
 //! key (so they pass the envelope checks) and fed to a client session, reaching the container,
-//! gzip_packed, rpc_result and service-message readers. Also the raw wire readers on the input.
+//! gzip_packed, rpc_result and service-message readers. Also the raw wire readers on the input,
+//! and the input as a request body.
 #![no_main]
 
 use std::time::Duration;
@@ -43,4 +44,8 @@ fuzz_target!(|data: &[u8]| {
         while session.poll_event().is_some() {}
         let _ = session.flush(&mut Counter(9), &mut Vec::new());
     }
+    // Any bytes as a request body: refused or sent, never a panic.
+    session.invoke_raw(data.to_vec());
+    while session.poll_event().is_some() {}
+    let _ = session.flush(&mut Counter(11), &mut Vec::new());
 });
