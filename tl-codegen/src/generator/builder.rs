@@ -186,6 +186,19 @@ impl Builder {
         let name = self.file_name.unwrap_or_else(|| "tl_api.rs".into());
         let path = out_dir.join(&name);
         let text = files.into_iter().next().map(|f| f.text).unwrap_or_default();
+        // Two Builders of one build script writing one file would leave only the last one's
+        // items, silently.
+        static WRITTEN: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+        {
+            let mut written = WRITTEN.lock().unwrap_or_else(|e| e.into_inner());
+            if written.contains(&path) {
+                return Err(err(format!(
+                    "{} was already written by another Builder of this build script: give each its own `file_name`",
+                    path.display()
+                )));
+            }
+            written.push(path.clone());
+        }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| err(format!("{}: {e}", parent.display())))?;
         }
