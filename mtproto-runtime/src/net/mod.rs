@@ -565,7 +565,8 @@ fn bind_outcome(answer: Result<Vec<u8>, Error>, attempt: u32) -> Option<Result<(
 
 /// Resolves `addr` once, connects, runs the auth-key exchange (two under PFS, then the binding)
 /// and starts the session task. Returns the client and the [`Update`] channel. Reconnects go to
-/// the addresses resolved here.
+/// the addresses resolved here. The channel is unbounded: read it (or drop the receiver, and
+/// updates are discarded), else unsolicited messages pile up in memory.
 pub async fn connect(
     addr: impl ToSocketAddrs,
     options: ConnectOptions,
