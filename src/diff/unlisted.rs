@@ -13,22 +13,14 @@ use std::sync::OnceLock;
 
 use tl_parser::Definition;
 
-/// Builtins every layer has, whether or not its file lists them.
-const CORE: &[&str] = &[
-    "boolFalse",
-    "boolTrue",
-    "true",
-    "vector",
-    "error",
-    "null",
-    "int",
-    "long",
-    "double",
-    "string",
-    "bytes",
-    "int128",
-    "int256",
-];
+/// Constructors every layer has, whether or not its file lists them, besides the wire
+/// primitives (`int ? = Int`, `vector`, … : [`tl_codegen::graph::BUILTIN_NAMES`]).
+const CORE_CONSTRUCTORS: &[&str] = &["boolFalse", "boolTrue", "true", "error", "null"];
+
+/// Whether `name` is a builtin that files may or may not list.
+fn is_core(name: &str) -> bool {
+    CORE_CONSTRUCTORS.contains(&name) || tl_codegen::graph::BUILTIN_NAMES.contains(&name)
+}
 
 /// Definitions of the embedded `mtproto.tl` that some api files list as well.
 const ALSO_IN_API: &[&str] = &["accessPointRule", "help.configSimple", "ipPort", "ipPortSecret"];
@@ -42,7 +34,7 @@ fn mtproto_names() -> &'static HashSet<String> {
             .filter(|e| e.name.ends_with("mtproto.tl"))
             .flat_map(|e| tl_parser::parse(e.text).schema.definitions)
             .map(|d| d.name.into_owned())
-            .filter(|n| !CORE.contains(&n.as_str()))
+            .filter(|n| !is_core(n))
             .collect()
     })
 }
@@ -92,8 +84,7 @@ pub fn set_aside(old: &[Definition<'_>], new: &[Definition<'_>]) -> SetAside {
     let mark = |defs: &[Definition<'_>], marks: &mut [bool], other: &HashSet<String>, other_mtproto: bool| {
         for (d, m) in defs.iter().zip(marks) {
             let name = d.name.as_ref();
-            *m =
-                !other.contains(name) && (CORE.contains(&name) || (!other_mtproto && mtproto.contains(name)));
+            *m = !other.contains(name) && (is_core(name) || (!other_mtproto && mtproto.contains(name)));
         }
     };
     mark(old, &mut out.old, &new_names, new_mtproto);
