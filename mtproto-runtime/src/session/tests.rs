@@ -906,8 +906,17 @@ fn server_container(container_id: i64, inner: &[(i64, &[u8])]) -> Vec<u8> {
     server_message(container_id, 2, &body)
 }
 
-#[test]
-fn a_bad_id_in_a_container_does_not_drop_its_neighbours() {
+/// Two pings sent (requests `a`, `c`), their pongs (`pa`, `pc`) for a server container, and a
+/// server time `t` inside the window for the ids to put them under.
+struct Pings {
+    a: MsgId,
+    c: MsgId,
+    t: i64,
+    pa: Vec<u8>,
+    pc: Vec<u8>,
+}
+
+fn two_pings_sent() -> (Pair, Pings) {
     let mut p = synced_pair();
     let a = p.client.ping(10);
     let c = p.client.ping(30);
@@ -917,6 +926,12 @@ fn a_bad_id_in_a_container_does_not_drop_its_neighbours() {
     let t = (T0 as i64 + 1) << 32;
     let pong = |msg_id, ping_id| tl_codec::to_bytes(&types::Pong { msg_id, ping_id });
     let (pa, pc) = (pong(sent[0], 10), pong(sent[1], 30));
+    (p, Pings { a, c, t, pa, pc })
+}
+
+#[test]
+fn a_bad_id_in_a_container_does_not_drop_its_neighbours() {
+    let (mut p, Pings { a, c, t, pa, pc }) = two_pings_sent();
     // The middle message has an even (client-side) id: it is refused, the others are not.
     let mut m = server_container(t | 13, &[(t | 1, &pa), (t | 4, &pa), (t | 9, &pc)]);
     assert_eq!(p.client.receive(&mut m), Err(SessionError::MsgId(IdError::Parity)));
@@ -926,15 +941,7 @@ fn a_bad_id_in_a_container_does_not_drop_its_neighbours() {
 
 #[test]
 fn a_message_not_below_its_container_id_is_dropped() {
-    let mut p = synced_pair();
-    let a = p.client.ping(10);
-    let c = p.client.ping(30);
-    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
-    let mut sent: Vec<i64> = p.client.pending.keys().copied().collect();
-    sent.sort_unstable();
-    let t = (T0 as i64 + 1) << 32;
-    let pong = |msg_id, ping_id| tl_codec::to_bytes(&types::Pong { msg_id, ping_id });
-    let (pa, pc) = (pong(sent[0], 10), pong(sent[1], 30));
+    let (mut p, Pings { a, c, t, pa, pc }) = two_pings_sent();
     // The second message claims the container's own id, the third one above it.
     let mut m = server_container(t | 13, &[(t | 1, &pa), (t | 13, &pc), (t | 17, &pc)]);
     let authentic = p.client.authentic_frames();
