@@ -79,7 +79,8 @@ impl Builder {
     }
 
     /// The name of the generated file (default `tl_api.rs`; give each `Builder` of one build
-    /// script a name of its own). It may name a subdirectory, which is created.
+    /// script a name of its own: writing one file twice into `$OUT_DIR` is an error). It may
+    /// name a subdirectory, which is created.
     pub fn file_name(mut self, name: impl Into<String>) -> Builder {
         self.file_name = Some(name.into());
         self
@@ -137,6 +138,8 @@ impl Builder {
     /// `cargo:rerun-if-changed` for every schema, and a `cargo:warning` for each warning of a
     /// schema (as `tl check` finds them) and of the generator.
     pub fn compile(self) -> Result<PathBuf, BuildError> {
+        // Writing into `$OUT_DIR` is what a build script does.
+        let build_script = self.out_dir.is_none();
         let out_dir = match self.out_dir {
             Some(d) => d,
             None => PathBuf::from(
@@ -187,9 +190,10 @@ impl Builder {
         let path = out_dir.join(&name);
         let text = files.into_iter().next().map(|f| f.text).unwrap_or_default();
         // Two Builders of one build script writing one file would leave only the last one's
-        // items, silently.
+        // items, silently. (A tool that regenerates into a directory of its choosing, say on
+        // every change, may write a file again.)
         static WRITTEN: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-        {
+        if build_script {
             let mut written = WRITTEN.lock().unwrap_or_else(|e| e.into_inner());
             if written.contains(&path) {
                 return Err(err(format!(
