@@ -147,6 +147,9 @@ fn exit_code_flag_reports_breaking_changes() {
     assert_eq!(tl(&["diff", OLD, NEW]).code, 0);
     // Only compatible and id-changing changes between these layers.
     assert_eq!(tl(&["diff", "1", "10", "--schemas", LAYERS, "--exit-code"]).code, 0);
+    // Trouble is 2 with --exit-code (POSIX `diff`), 1 without.
+    assert_eq!(tl(&["diff", OLD, "missing.tl", "--exit-code"]).code, 2);
+    assert_eq!(tl(&["diff", OLD, "missing.tl"]).code, 1);
 }
 
 #[test]

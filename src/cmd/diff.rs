@@ -35,25 +35,30 @@ pub struct Args {
     /// When to color human output.
     #[arg(long, value_enum, default_value_t)]
     pub color: ColorChoice,
-    /// Exit with 1 when any change is breaking (like `git diff --exit-code`); an error exits 1
-    /// too, but prints no report on stdout.
+    /// Exit with 1 when any change is breaking (like `git diff --exit-code`); an error then
+    /// exits 2, as with POSIX `diff`, so that a script can tell the two apart.
     #[arg(long)]
     pub exit_code: bool,
 }
 
 /// Runs `tl diff`.
 pub fn run(args: Args) -> ExitCode {
+    match (diff(&args), args.exit_code) {
+        (Ok(true), true) => ExitCode::from(1),
+        (Ok(_), _) => ExitCode::SUCCESS,
+        // With --exit-code, 1 means "breaking": trouble is 2, as with POSIX `diff`.
+        (Err(_), true) => ExitCode::from(2),
+        (Err(code), false) => code,
+    }
+}
+
+/// Prints the report; says whether any change is breaking, or fails with the exit code.
+fn diff(args: &Args) -> Result<bool, ExitCode> {
     let dir = args.schemas.as_deref();
     let sides = resolve(&args.old, dir).and_then(|old| Ok((old, resolve(&args.new, dir)?)));
-    let (old, new) = match sides {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
+    let (old, new) = sides.map_err(|e| fail(&e))?;
     let parsed = parse_sources(&old.sources).and_then(|o| Ok((o, parse_sources(&new.sources)?)));
-    let (old_defs, new_defs) = match parsed {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
-    };
+    let (old_defs, new_defs) = parsed.map_err(|e| fail(&e))?;
     let mut report = crate::diff::diff(&old_defs, &new_defs);
     report.from = Some(old.label);
     report.to = Some(new.label);
@@ -62,17 +67,11 @@ pub fn run(args: Args) -> ExitCode {
         Format::Markdown => markdown::render(&report),
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(j) => j + "\n",
-            Err(e) => return fail(&format!("cannot write JSON: {e}")),
+            Err(e) => return Err(fail(&format!("cannot write JSON: {e}"))),
         },
     };
-    if let Err(code) = crate::convert::to_stdout(&text) {
-        return code;
-    }
-    if args.exit_code && report.summary.breaking > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    crate::convert::to_stdout(&text)?;
+    Ok(report.summary.breaking > 0)
 }
 
 /// Reports an unreadable or invalid input (one problem per line): exit code 1.
