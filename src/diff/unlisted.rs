@@ -81,14 +81,21 @@ pub fn set_aside(old: &[Definition<'_>], new: &[Definition<'_>]) -> SetAside {
         names.iter().any(|n| mtproto.contains(n) && !ALSO_IN_API.contains(&n.as_str()))
     };
     let (old_mtproto, new_mtproto) = (has_mtproto(&old_names), has_mtproto(&new_names));
-    let mark = |defs: &[Definition<'_>], marks: &mut [bool], other: &HashSet<String>, other_mtproto: bool| {
+    // The MTProto group is set aside only from a file that lists it, against one that does
+    // not: in an api-only file, `help.configSimple` and the like are the API's own.
+    let mark = |defs: &[Definition<'_>],
+                marks: &mut [bool],
+                own_mtproto: bool,
+                other: &HashSet<String>,
+                other_mtproto: bool| {
+        let bundled = own_mtproto && !other_mtproto;
         for (d, m) in defs.iter().zip(marks) {
             let name = d.name.as_ref();
-            *m = !other.contains(name) && (is_core(name) || (!other_mtproto && mtproto.contains(name)));
+            *m = !other.contains(name) && (is_core(name) || (bundled && mtproto.contains(name)));
         }
     };
-    mark(old, &mut out.old, &new_names, new_mtproto);
-    mark(new, &mut out.new, &old_names, old_mtproto);
+    mark(old, &mut out.old, old_mtproto, &new_names, new_mtproto);
+    mark(new, &mut out.new, new_mtproto, &old_names, old_mtproto);
     out
 }
 
@@ -123,6 +130,18 @@ mod tests {
         // Both sides carry MTProto: a dropped one is a real removal.
         let s = set_aside(&[api.clone(), pong.clone(), ping.clone()], &[api.clone(), pong.clone()]);
         assert!(!s.any());
+    }
+
+    #[test]
+    fn names_both_groups_share_are_the_apis_own_in_an_api_only_file() {
+        let api = parse_def("a#1 = A");
+        let simple = parse_def("help.configSimple#5a592a6c date:int expires:int rules:vector<AccessPointRule> = help.ConfigSimple");
+        let s = set_aside(std::slice::from_ref(&api), &[api.clone(), simple.clone()]);
+        assert!(!s.any(), "an api-only file adding it adds it");
+        // Bundled with the MTProto definitions against a file without them: set aside.
+        let pong = parse_def("pong#347773c5 msg_id:long ping_id:long = Pong");
+        let s = set_aside(std::slice::from_ref(&api), &[api.clone(), simple.clone(), pong.clone()]);
+        assert_eq!(marked(&[api, simple, pong], &s.new), ["help.configSimple", "pong"]);
     }
 
     #[test]
