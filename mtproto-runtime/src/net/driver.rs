@@ -217,9 +217,7 @@ impl Driver {
             }
             let mut reason = match ended {
                 Ended::ClientGone => return,
-                Ended::ClosedByClient => {
-                    return self.close_with("closed by the client".into(), || Error::Closed)
-                }
+                Ended::ClosedByClient => return self.closed_by_client(),
                 Ended::Fatal(e) => return self.close(e.to_string(), 0),
                 Ended::UnknownKey(e) if self.pfs.is_some() => {
                     self.key_dead = true;
@@ -252,9 +250,7 @@ impl Driver {
                     tokio::select! {
                         () = &mut wait => break,
                         cmd = self.cmds.recv() => match cmd {
-                            Some(Cmd::Close) => {
-                                return self.close_with("closed by the client".into(), || Error::Closed)
-                            }
+                            Some(Cmd::Close) => return self.closed_by_client(),
                             Some(cmd) => self.take(cmd),
                             None => return,
                         },
@@ -313,6 +309,17 @@ impl Driver {
             }
         }
         let _ = self.updates.send(Update::Closed { reason });
+    }
+
+    /// [`super::Client::close`]: requests fail with [`Error::Closed`].
+    fn closed_by_client(self) {
+        self.close_with("closed by the client".into(), || Error::Closed)
+    }
+
+    /// How long a probe, a step of an exchange or a binding may go unanswered before the
+    /// connection counts as dead: the keep-alive's pong timeout, or [`EXCHANGE_TIMEOUT`].
+    fn answer_wait(&self) -> Duration {
+        self.options.keep_alive.as_ref().map_or(EXCHANGE_TIMEOUT, |ka| ka.pong_timeout)
     }
 
     /// A request from a client: to the session, or held while a renewal runs.
@@ -544,11 +551,7 @@ impl Driver {
         // Set when a keep-alive ping goes out (the probe of a new connection too); anything
         // authentic arriving clears it.
         // Without keep-alive settings a new connection's probe still has to be answered.
-        let mut deadline: Option<Instant> = match (&self.options.keep_alive, self.keep_alive) {
-            (Some(ka), Some(_)) => after(ka.pong_timeout),
-            (None, Some(_)) => after(EXCHANGE_TIMEOUT),
-            _ => None,
-        };
+        let mut deadline: Option<Instant> = self.keep_alive.and_then(|_| after(self.answer_wait()));
         loop {
             if let Some(e) = self.failure.take() {
                 return (Ended::Fatal(e), healthy);
@@ -572,8 +575,7 @@ impl Driver {
                     return (Ended::Lost(Error::Io(e)), healthy);
                 }
                 // A step of the exchange unanswered is a dead connection too.
-                let wait = self.options.keep_alive.as_ref().map_or(EXCHANGE_TIMEOUT, |ka| ka.pong_timeout);
-                deadline = after(wait);
+                deadline = after(self.answer_wait());
             }
             while !self.key_dead && self.session.wants_flush() {
                 let mut msg = Vec::new();
@@ -620,8 +622,7 @@ impl Driver {
                                 // The exchange's last step sends the new key's binding, whose
                                 // answer must come in time too.
                                 Ok(true) if matches!(self.renewal, Some(Renewal::Binding { .. })) => {
-                                    let wait = self.options.keep_alive.as_ref().map_or(EXCHANGE_TIMEOUT, |ka| ka.pong_timeout);
-                                    deadline = after(wait);
+                                    deadline = after(self.answer_wait());
                                 }
                                 Ok(true) => deadline = None,
                                 Ok(false) => {}
