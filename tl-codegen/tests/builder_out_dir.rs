@@ -1,12 +1,11 @@
 //! A build script's Builders writing into `$OUT_DIR`: a second one writing the same file is an
 //! error, as the first one's items would vanish. Its own test binary: it sets `OUT_DIR`.
 
+mod common;
+
 #[test]
 fn two_builders_writing_one_file_into_out_dir_is_an_error() {
-    let dir = std::env::temp_dir().join(format!("tl-codegen-out-dir-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let schema = dir.join("s.tl");
-    std::fs::write(&schema, "ping#7abe77ec ping_id:long = Pong;\n").expect("write");
+    let (dir, schema) = common::schema_in_temp_dir("out-dir", "s.tl", "ping#7abe77ec ping_id:long = Pong;\n");
     // The only test of this binary: nothing else reads the environment meanwhile.
     std::env::set_var("OUT_DIR", &dir);
     tl_codegen::Builder::new().schema(&schema).compile().expect("first");

@@ -3,6 +3,8 @@
 //! error that names the type the schema probably meant); and how the build.rs `Builder` shows
 //! schema errors.
 
+mod common;
+
 use tl_codegen::{Generator, Options};
 
 const SCHEMA: &str = "
@@ -51,10 +53,11 @@ fn an_undefined_parameter_type_is_an_error_naming_the_near_one() {
 /// The build.rs `Builder` refuses a broken schema with the diagnostic `tl check` shows.
 #[test]
 fn builder_errors_point_at_the_line() {
-    let dir = std::env::temp_dir().join(format!("tl-codegen-builder-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let schema = dir.join("bad.tl");
-    std::fs::write(&schema, "a#d2aa78f6 x:int = A;\nb#1 flags:# y:nope.1?int = B;\n").expect("write");
+    let (dir, schema) = common::schema_in_temp_dir(
+        "builder-test",
+        "bad.tl",
+        "a#d2aa78f6 x:int = A;\nb#1 flags:# y:nope.1?int = B;\n",
+    );
     let err = tl_codegen::Builder::new().schema(&schema).out_dir(&dir).compile().unwrap_err();
     let _ = std::fs::remove_dir_all(&dir);
     let text = err.message();
@@ -68,14 +71,11 @@ fn builder_errors_point_at_the_line() {
 /// The Builder's mistakes that used to write an empty module, and a file name with folders.
 #[test]
 fn builder_refuses_nothing_to_do_and_creates_folders() {
-    let dir = std::env::temp_dir().join(format!("tl-codegen-builder-folders-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let schema = dir.join("s.tl");
-    std::fs::write(
-        &schema,
+    let (dir, schema) = common::schema_in_temp_dir(
+        "builder-folders",
+        "s.tl",
         "ping#7abe77ec ping_id:long = Pong;\npong#347773c5 msg_id:long ping_id:long = Pong;\n",
-    )
-    .expect("write");
+    );
     let none = tl_codegen::Builder::new().out_dir(&dir).compile().unwrap_err();
     assert!(none.message().contains("no schema given"), "{none}");
     let empty = tl_codegen::Builder::new().schema(&schema).out_dir(&dir).only(Vec::<String>::new()).compile();
