@@ -37,6 +37,9 @@ pub enum ErrorKind {
     UnknownConstructor {
         /// The id found in the input.
         id: u32,
+        /// The type that was being decoded: its TL name for generated code (`MessageMedia`,
+        /// `inputPeerUser`), the Rust name for a derive without `decl`.
+        expected: &'static str,
     },
     /// A boxed `Bool` whose id is neither `boolTrue` nor `boolFalse`.
     BadBool {
@@ -97,7 +100,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::UnexpectedEnd { needed } => {
                 write!(f, "unexpected end of input ({needed} bytes needed)")
             }
-            ErrorKind::UnknownConstructor { id } => write!(f, "unknown constructor id {id:#010x}"),
+            ErrorKind::UnknownConstructor { id, expected } => {
+                write!(f, "unknown constructor id {id:#010x} for `{expected}`")
+            }
             ErrorKind::BadBool { id } => write!(f, "bad Bool id {id:#010x}"),
             ErrorKind::LengthOutOfRange { len } => write!(f, "length {len} out of range"),
             ErrorKind::TooDeep { limit } => write!(f, "nesting deeper than {limit}"),

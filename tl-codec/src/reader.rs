@@ -90,11 +90,11 @@ impl<'a> Reader<'a> {
         Error::new(kind, self.position())
     }
 
-    /// The error for a constructor id just read that the type does not have; the offset points
-    /// at the id.
+    /// The error for a constructor id just read that the type `expected` (its name, as the
+    /// error reports it) does not have; the offset points at the id.
     #[inline(always)]
-    pub fn unknown_constructor(&self, id: u32) -> Error {
-        Error::new(ErrorKind::UnknownConstructor { id }, self.position().saturating_sub(4))
+    pub fn unknown_constructor(&self, id: u32, expected: &'static str) -> Error {
+        Error::new(ErrorKind::UnknownConstructor { id, expected }, self.position().saturating_sub(4))
     }
 
     #[inline(always)]

@@ -94,7 +94,7 @@ impl<'a, T: Decode<'a>> DecodeBare<'a> for Vec<T> {
     #[inline]
     fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self> {
         if id != VECTOR_ID {
-            return Err(r.unknown_constructor(id));
+            return Err(r.unknown_constructor(id, "Vector"));
         }
         // The count is checked against the remaining input before anything is allocated.
         let count = r.read_count(T::MIN_SIZE)?;

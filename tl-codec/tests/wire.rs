@@ -139,7 +139,8 @@ fn vectors_boxed_and_bare() {
     exact(Bare(vec![5i32]), &[1, 0, 0, 0, 5, 0, 0, 0]);
     exact(Bare(Vec::<i32>::new()), &[0, 0, 0, 0]);
     let err = from_bytes::<Vec<i32>>(&[1, 2, 3, 4, 0, 0, 0, 0]).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0x04030201 });
+    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0x04030201, expected: "Vector" });
+    assert_eq!(err.to_string(), "unknown constructor id 0x04030201 for `Vector` at byte 0");
     // Slices encode like vectors.
     assert_eq!(to_bytes(&[1i32][..]), to_bytes(&vec![1i32]));
 }

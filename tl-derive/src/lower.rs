@@ -59,6 +59,7 @@ pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
     };
     Ok(TypeDef {
         ident: input.ident.clone(),
+        name: input.ident.to_string(),
         generics: generics(&input.generics),
         shape,
         returns: attrs.returns.map(|t| returns(&t, &input.generics)).transpose()?,

@@ -334,7 +334,7 @@ fn enums_dispatch_and_reject_unknown_ids() {
         round_trip(&p, &mut buf);
     }
     let err = from_bytes::<InputPeer>(&[1, 2, 3, 4]).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0x04030201 });
+    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0x04030201, expected: "InputPeer" });
     assert_eq!(err.offset(), 0);
     // The bare reader takes an id read elsewhere.
     let mut r = Reader::new(&[9, 0, 0, 0, 0, 0, 0, 0]);
@@ -549,9 +549,15 @@ fn in_place_decoding_in_vectors_and_boxes() {
     // The second element's id (after the vector id, count and the first 20-byte element).
     bad[28..32].copy_from_slice(&0xdead_beef_u32.to_le_bytes());
     let err = from_bytes::<Vec<WrappedPeer>>(&bad).unwrap_err();
-    assert_eq!((err.kind(), err.offset()), (ErrorKind::UnknownConstructor { id: 0xdead_beef }, 28));
+    assert_eq!(
+        (err.kind(), err.offset()),
+        (ErrorKind::UnknownConstructor { id: 0xdead_beef, expected: "WrappedPeer" }, 28)
+    );
     let err = from_bytes::<Box<WrappedPeer>>(&bad[28..]).unwrap_err();
-    assert_eq!((err.kind(), err.offset()), (ErrorKind::UnknownConstructor { id: 0xdead_beef }, 0));
+    assert_eq!(
+        (err.kind(), err.offset()),
+        (ErrorKind::UnknownConstructor { id: 0xdead_beef, expected: "WrappedPeer" }, 0)
+    );
 }
 
 /// A request whose answer borrows: `returns` names a lifetime of its own.

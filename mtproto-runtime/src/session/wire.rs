@@ -46,7 +46,7 @@ pub fn read_container(body: &[u8]) -> Result<Vec<Inner<'_>>, tl_codec::Error> {
     let mut r = Reader::new(body);
     let id = r.read_u32()?;
     if id != MSG_CONTAINER {
-        return Err(r.unknown_constructor(id));
+        return Err(r.unknown_constructor(id, "msg_container"));
     }
     let count = r.read_count(MESSAGE_HEADER)?;
     if count > MAX_RECEIVED_CONTAINER_MESSAGES {
@@ -86,7 +86,7 @@ pub fn read_rpc_result(body: &[u8]) -> Result<(i64, &[u8]), tl_codec::Error> {
     let mut r = Reader::new(body);
     let id = r.read_u32()?;
     if id != RPC_RESULT {
-        return Err(r.unknown_constructor(id));
+        return Err(r.unknown_constructor(id, "rpc_result"));
     }
     let req = r.read_u64()? as i64;
     Ok((req, r.rest()))

@@ -64,3 +64,19 @@ fn types_that_cannot_recurse_do_not_count_against_the_limit() {
     let entity = enums::MessageEntity::decode(&mut r).expect("no depth needed");
     assert!(matches!(entity, enums::MessageEntity::Bold(types::MessageEntityBold { offset: 3, length: 4 })));
 }
+
+#[test]
+fn an_unknown_id_names_the_tl_type_expected_there() {
+    // textBold { <unknown id> }: the error points at the inner id and names `RichText`.
+    let mut bytes = nested_bold(1);
+    bytes[4..8].copy_from_slice(&0xdead_beef_u32.to_le_bytes());
+    let err = enums::RichText::decode(&mut Reader::new(&bytes)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0xdead_beef, expected: "RichText" });
+    assert_eq!(err.to_string(), "unknown constructor id 0xdeadbeef for `RichText` at byte 4");
+    // A constructor decoded alone names itself, by its TL name.
+    let err = tl_codec::from_bytes::<types::TextBold<'_>>(&bytes[4..]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0xdead_beef, expected: "textBold" });
+    // Namespaced types keep their namespace.
+    let err = tl_codec::from_bytes::<enums::messages::Messages<'_>>(&bytes[4..]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownConstructor { id: 0xdead_beef, expected: "messages.Messages" });
+}

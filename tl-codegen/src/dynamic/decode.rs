@@ -204,7 +204,9 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             if self.reg.constructors_of(ty_name).is_empty() {
                 return Err(self.err_at(at, DecodeErrorKind::UnknownType(ty_name.to_string())));
             }
-            return Err(self.err_at(at, DecodeErrorKind::UnknownConstructor { id }));
+            return Err(
+                self.err_at(at, DecodeErrorKind::UnknownConstructor { id, expected: ty_name.to_string() })
+            );
         };
         if def.ty.name != ty_name {
             return Err(self.err_at(
@@ -234,7 +236,9 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         };
         match first.or(second) {
             Some(def) => self.object(def),
-            None => Err(self.err_at(at, DecodeErrorKind::UnknownConstructor { id })),
+            None => {
+                Err(self.err_at(at, DecodeErrorKind::UnknownConstructor { id, expected: "Object".into() }))
+            }
         }
     }
 

@@ -24,6 +24,8 @@ pub enum DecodeErrorKind {
     UnknownConstructor {
         /// The id read.
         id: u32,
+        /// The type the position expects (`Object` where any boxed object may stand).
+        expected: String,
     },
     /// A known constructor in a position that expects another type.
     UnexpectedConstructor {
@@ -73,8 +75,8 @@ impl fmt::Display for DecodeError {
             UnexpectedEnd { needed } => {
                 write!(f, "unexpected end of input at byte {}: {needed} more byte(s) needed", self.offset)
             }
-            UnknownConstructor { id } => {
-                write!(f, "unknown constructor id {id:#010x} at byte {}", self.offset)
+            UnknownConstructor { id, expected } => {
+                write!(f, "unknown constructor id {id:#010x} for `{expected}` at byte {}", self.offset)
             }
             UnexpectedConstructor { id, name, expected } => write!(
                 f,

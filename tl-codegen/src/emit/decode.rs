@@ -108,6 +108,7 @@ fn fields_min_size(k: &TokenStream, tl: &TokenStream, ctor: &Constructor) -> Tok
 pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let k = &def.krate;
     let name = &def.ident;
+    let expected = def.name.as_str();
     let h = header(&def.generics, Bound::Decode, k, &bare_params(def));
     let tl = h.input.clone();
     let (enter, leave) = if def.depth_guard {
@@ -163,7 +164,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             #[inline]
                             fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
                                 if __id != #id {
-                                    return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id));
+                                    return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected));
                                 }
                                 #enter
                                 #body
@@ -244,7 +245,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             #enter
                             let __value = match __id {
                                 #(#into_arms)*
-                                _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),
+                                _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected)),
                             };
                             #leave
                             ::core::result::Result::Ok(__value)
@@ -276,7 +277,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         #enter
                         let __value = match __id {
                             #(#arms)*
-                            _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id)),
+                            _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected)),
                         };
                         #leave
                         ::core::result::Result::Ok(__value)

@@ -10,6 +10,9 @@ use quote::quote;
 pub struct TypeDef {
     /// The type's name.
     pub ident: Ident,
+    /// The name a decode error reports when an id is not this type's: the TL name for
+    /// generated types (`MessageMedia`, `inputPeerUser`), else the Rust name.
+    pub name: String,
     /// Its generic parameters.
     pub generics: Generics,
     /// Struct (one constructor, or none for a bare struct) or enum (a boxed type).
@@ -29,6 +32,7 @@ impl TypeDef {
     /// A type with no generics, no return type, using `::tl_codec`, with a depth guard.
     pub fn new(ident: Ident, shape: Shape) -> TypeDef {
         TypeDef {
+            name: ident.to_string(),
             ident,
             generics: Generics::default(),
             shape,

@@ -260,6 +260,7 @@ impl<'g, 's> Ctx<'g, 's> {
             if borrows && generic_names.is_empty() { self.reborrow(&ident, depth) } else { quote!() };
         let typedef = TypeDef {
             ident: ident.clone(),
+            name: def.name.to_string(),
             generics,
             shape: Shape::Struct(Constructor {
                 id: Some(def.id),
@@ -373,6 +374,7 @@ impl<'g, 's> Ctx<'g, 's> {
         }
         let typedef = TypeDef {
             ident: ident.clone(),
+            name: t.name.to_string(),
             generics,
             shape: Shape::Enum(ir),
             returns: None,
