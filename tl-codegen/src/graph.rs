@@ -90,6 +90,8 @@ pub struct BoxedType {
     pub name: String,
     /// Indices into [`TypeGraph::constructors`], in schema order.
     pub constructors: Vec<usize>,
+    /// The `@description` of its td_api-style `//@class` doc comment, if a schema has one.
+    pub description: Option<String>,
 }
 
 /// An index of a (multi-file) schema for code generation.
@@ -137,7 +139,8 @@ impl<'s> TypeGraph<'s> {
             ctor_loose: HashMap::new(),
             fn_index: HashMap::new(),
         };
-        for schema in schemas {
+        let schemas: Vec<&'s Schema<'a>> = schemas.into_iter().collect();
+        for schema in &schemas {
             for def in &schema.definitions {
                 let def: &'s Definition<'s> = def;
                 if BUILTIN_NAMES.contains(&def.name.as_ref()) || def.params.iter().any(has_repeat) {
@@ -161,7 +164,11 @@ impl<'s> TypeGraph<'s> {
                             Some(&ti) => ti,
                             None => {
                                 g.type_index.insert(tname.clone(), g.types.len());
-                                g.types.push(BoxedType { name: tname, constructors: Vec::new() });
+                                g.types.push(BoxedType {
+                                    name: tname,
+                                    constructors: Vec::new(),
+                                    description: None,
+                                });
                                 g.types.len() - 1
                             }
                         };
@@ -179,6 +186,11 @@ impl<'s> TypeGraph<'s> {
                         g.functions.push(def);
                     }
                 }
+            }
+        }
+        for td in schemas.iter().flat_map(|s| &s.type_docs) {
+            if let (Some(&ti), Some(text)) = (g.type_index.get(td.name.as_ref()), td.doc.get("description")) {
+                g.types[ti].description.get_or_insert_with(|| text.to_string());
             }
         }
         g

@@ -205,3 +205,36 @@ fn only_a_constructor_leaves_out_its_siblings_enum() {
     // One-constructor types keep their alias.
     assert!(out.contains("pub type FutureSalt = "), "{out}");
 }
+
+/// td_api-style doc comments become Rust docs: `//@class … @description` on the enum, a
+/// definition's `@description` on its struct, and each `//@param text` on its field
+/// (`@param_description` for a parameter named `description`).
+#[test]
+fn td_api_docs_reach_types_and_fields() {
+    const TD: &str = r#"
+//@class ChatType @description Describes the type of a chat
+
+//@description An ordinary chat with a user @user_id User identifier
+chatTypePrivate user_id:int53 = ChatType;
+
+//@description A basic group @basic_group_id Group identifier @param_description Group description
+chatTypeBasicGroup basic_group_id:int53 description:string = ChatType;
+
+//@description A photo without a caption
+photo width:int32 height:int32 = Photo;
+"#;
+    let parsed = tl_parser::parse(TD);
+    let schemas = [parsed.schema];
+    let files = Generator::new(&schemas, Options::default()).generate().expect("generate");
+    let text: String = files.iter().map(|f| format!("// ===== {} =====\n{}", f.path, f.text)).collect();
+    for doc in [
+        "/// Describes the type of a chat\n///\n/// The boxed type `ChatType`",
+        "/// An ordinary chat with a user\n///\n/// `chatTypePrivate",
+        "    /// User identifier\n    pub user_id: i64,",
+        "    /// Group description\n    pub description: ",
+        "    pub width: i32,",
+    ] {
+        assert!(text.contains(doc), "{doc:?} missing from\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}

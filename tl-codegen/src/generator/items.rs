@@ -37,6 +37,8 @@ pub(super) struct FieldSpec {
     pub key: String,
     /// A `{X:Type}` generic param (serialized with serde's own traits).
     pub generic: bool,
+    /// Its td_api-style doc (`//@name text` above the definition).
+    pub doc: Option<String>,
 }
 
 impl<'g, 's> Ctx<'g, 's> {
@@ -174,6 +176,7 @@ impl<'g, 's> Ctx<'g, 's> {
                 ir: Field { ident: Some(ident), ty, role, span: Span::call_site() },
                 key: p.name.as_deref().map_or_else(|| format!("_{i}"), str::to_string),
                 generic,
+                doc: p.name.as_deref().and_then(|n| param_doc(def, n)).map(|text| format!(" {text}")),
             });
         }
         Ok(out)
@@ -235,7 +238,8 @@ impl<'g, 's> Ctx<'g, 's> {
         } else {
             let f = fields.iter().filter(|f| !f.ir.is_computed_flags()).map(|f| {
                 let (id, ty) = (&f.ident, &f.rust_ty);
-                quote!(pub #id: #ty,)
+                let doc = f.doc.as_ref().map(|d| quote!(#[doc = #d]));
+                quote!(#doc pub #id: #ty,)
             });
             quote!({ #(#f)* })
         };
@@ -342,13 +346,23 @@ impl<'g, 's> Ctx<'g, 's> {
             .map(|&ci| format!(" - `{}`", declaration(self.graph.constructors[ci])))
             .collect();
         let title = format!(" The boxed type `{}`: one variant per constructor.", t.name);
+        // td_api's `//@class Name @description …` leads the doc, as a description does on a struct.
+        let described = |doc: TokenStream| match &t.description {
+            Some(text) => {
+                let text = format!(" {text}");
+                quote!(#[doc = #text] #[doc = ""] #doc)
+            }
+            None => doc,
+        };
         if let [only] = t.constructors[..] {
             let (cns, cname) = &self.names.constructors[only];
             let path = self.path(depth, "types", cns, cname);
             let doc =
                 format!(" `{}`, which has one constructor:{}", t.name, decls[0].trim_start_matches(" -"));
-            return Ok(Some((ns.clone(), quote!(#[doc = #doc] pub type #ident #gen = #path #gen;))));
+            let doc = described(quote!(#[doc = #doc]));
+            return Ok(Some((ns.clone(), quote!(#doc pub type #ident #gen = #path #gen;))));
         }
+        let title = described(quote!(#[doc = #title]));
         let mut variants = Vec::new();
         let mut ir = Vec::new();
         for (pos, &ci) in t.constructors.iter().enumerate() {
@@ -390,7 +404,7 @@ impl<'g, 's> Ctx<'g, 's> {
         Ok(Some((
             ns.clone(),
             quote! {
-                #[doc = #title]
+                #title
                 #attrs
                 pub enum #ident #gen { #(#variants)* }
                 #impls
@@ -398,6 +412,17 @@ impl<'g, 's> Ctx<'g, 's> {
                 #reborrow
             },
         )))
+    }
+}
+
+/// The td_api-style doc of `def`'s parameter `name`: its `//@name` tag (`//@param_description`
+/// for a parameter named `description`, as TDLib writes it, since `@description` is the
+/// definition's own).
+fn param_doc<'d>(def: &'d Definition<'_>, name: &str) -> Option<&'d str> {
+    if name == "description" {
+        def.doc.get("param_description")
+    } else {
+        def.doc.get(name)
     }
 }
 
