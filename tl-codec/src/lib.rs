@@ -76,6 +76,15 @@ pub use vector::{Bare, VECTOR_ID};
 #[cfg(feature = "derive")]
 pub use tl_derive::{Decode, Encode};
 
+/// `Box`, `String` and `Vec` from `alloc`. Generated bindings import them from here, so that
+/// they compile in `#![no_std]` crates too, whose prelude lacks them. Not a public API.
+#[doc(hidden)]
+pub mod __alloc {
+    pub use alloc::borrow::{Cow, ToOwned};
+    pub use alloc::string::{String, ToString};
+    pub use alloc::{boxed::Box, format, vec::Vec};
+}
+
 /// `expr?` for generated decoders: the value of an `Ok`, or an early return of the `Err`.
 ///
 /// Spelled as a plain `match` on [`Result`] because `?` makes the compiler resolve `Try` and

@@ -65,8 +65,14 @@ impl<'g, 's> Ctx<'g, 's> {
         match (self.prelude, name) {
             (true, _) => quote!(#id<#inner>),
             (false, "Option") => quote!(::core::option::Option<#inner>),
-            (false, "Box") => quote!(::std::boxed::Box<#inner>),
-            (false, _) => quote!(::std::vec::Vec<#inner>),
+            (false, "Box") => {
+                let k = &self.krate;
+                quote!(#k::__alloc::Box<#inner>)
+            }
+            (false, _) => {
+                let k = &self.krate;
+                quote!(#k::__alloc::Vec<#inner>)
+            }
         }
     }
 

@@ -263,7 +263,7 @@ impl<'s> Generator<'s> {
         }
         for m in [Module::Types, Module::Enums, Module::Functions] {
             let ident = crate::ident::ident(m.name());
-            let body = module_body(modules.remove(&m).unwrap_or_default());
+            let body = module_body(modules.remove(&m).unwrap_or_default(), &ctx.krate);
             let doc = match m {
                 Module::Types => " One struct per constructor.",
                 Module::Enums => " One enum per boxed type (a type alias for one-constructor types).",
@@ -304,9 +304,11 @@ impl<'s> Generator<'s> {
     }
 }
 
-/// Nests items by namespace: `[]` at the top, `["messages"]` in `pub mod messages`.
-fn module_body(by_ns: BTreeMap<Vec<String>, Vec<TokenStream>>) -> TokenStream {
-    let mut top = TokenStream::new();
+/// Nests items by namespace: `[]` at the top, `["messages"]` in `pub mod messages`. Each
+/// module imports `Vec` and `Box` from the codec crate (a glob, which its own items shadow), so
+/// that the bindings compile in `#![no_std]` crates as well.
+fn module_body(by_ns: BTreeMap<Vec<String>, Vec<TokenStream>>, krate: &TokenStream) -> TokenStream {
+    let mut top = quote!(use #krate::__alloc::*;);
     let mut nested: BTreeMap<String, BTreeMap<Vec<String>, Vec<TokenStream>>> = BTreeMap::new();
     for (ns, items) in by_ns {
         match ns.split_first() {
@@ -322,7 +324,7 @@ fn module_body(by_ns: BTreeMap<Vec<String>, Vec<TokenStream>>) -> TokenStream {
             continue;
         }
         let ident = crate::ident::ident(&name);
-        let body = module_body(inner);
+        let body = module_body(inner, krate);
         top.extend(quote!(pub mod #ident { #body }));
     }
     top

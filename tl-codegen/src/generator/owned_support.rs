@@ -32,8 +32,8 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
 
         impl<T: Reborrow> Owned<T> {
             /// Decodes one boxed value that must use all of `bytes`, and keeps `bytes`.
-            pub fn decode(bytes: Vec<u8>) -> #k::Result<Owned<T>> {
-                let buf: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
+            pub fn decode(bytes: #k::__alloc::Vec<u8>) -> #k::Result<Owned<T>> {
+                let buf: *mut [u8] = #k::__alloc::Box::into_raw(bytes.into_boxed_slice());
                 // SAFETY: `buf` stays allocated and unchanged until `drop`, which drops the
                 // value first; the `'static` borrow is never handed out (see `get`).
                 let data: &'static [u8] = unsafe { &*buf };
@@ -49,7 +49,7 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
                     Ok(value) => Ok(Owned { value: ::core::mem::ManuallyDrop::new(value), buf }),
                     Err(e) => {
                         // SAFETY: nothing borrows from `buf` any more.
-                        drop(unsafe { Box::from_raw(buf) });
+                        drop(unsafe { #k::__alloc::Box::from_raw(buf) });
                         Err(e)
                     }
                 }
@@ -104,7 +104,7 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
                 // used again.
                 unsafe {
                     ::core::mem::ManuallyDrop::drop(&mut self.value);
-                    drop(Box::from_raw(self.buf));
+                    drop(#k::__alloc::Box::from_raw(self.buf));
                 }
             }
         }

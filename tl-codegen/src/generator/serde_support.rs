@@ -49,6 +49,7 @@ pub fn support_module(codec: &TokenStream, owned: bool) -> TokenStream {
     quote! {
         //! The JSON convention of `tl decode`/`tl encode` (the dynamic codec), for `--serde`.
         use serde::ser::SerializeSeq;
+        use #k::__alloc::*;
 
         /// Values writable in the JSON convention.
         pub trait ToJson {
@@ -234,6 +235,7 @@ impl Ctx<'_, '_> {
                 _ => quote!(m.serialize_entry(#key, &#j::J(&self.#id))?;),
             }
         });
+        let k = &self.krate;
         let mut out = quote! {
             impl #params #j::ToJson for #ident #args {
                 fn to_json<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
@@ -301,9 +303,9 @@ impl Ctx<'_, '_> {
                 ) -> ::core::result::Result<Self, A::Error> {
                     let _ = arena;
                     #(#decls)*
-                    while let Some(key) = map.next_key::<::std::string::String>()? {
+                    while let Some(key) = map.next_key::<#k::__alloc::String>()? {
                         match key.as_str() {
-                            "@type" => #j::check_type(&map.next_value::<::std::string::String>()?, #tl_name)?,
+                            "@type" => #j::check_type(&map.next_value::<#k::__alloc::String>()?, #tl_name)?,
                             #(#arms)*
                             _ => return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(format_args!(
                                 "`{}` has no field `{key}`", #tl_name))),
@@ -341,6 +343,7 @@ impl Ctx<'_, '_> {
         let t = &self.graph.types[ti];
         let gen = if borrows { quote!(<'a>) } else { quote!() };
         let vnames: Vec<Ident> = self.names.variants[ti].iter().map(|v| ident::ident(v)).collect();
+        let k = &self.krate;
         let mut out = quote! {
             impl #gen #j::ToJson for #ident #gen {
                 fn to_json<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
@@ -373,10 +376,10 @@ impl Ctx<'_, '_> {
                     arena: &'a #j::Arena,
                     mut map: A,
                 ) -> ::core::result::Result<Self, A::Error> {
-                    if map.next_key::<::std::string::String>()?.as_deref() != ::core::option::Option::Some("@type") {
+                    if map.next_key::<#k::__alloc::String>()?.as_deref() != ::core::option::Option::Some("@type") {
                         return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first"));
                     }
-                    let t = map.next_value::<::std::string::String>()?;
+                    let t = map.next_value::<#k::__alloc::String>()?;
                     ::core::result::Result::Ok(match t.as_str() {
                         #(#arms)*
                         _ => return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(format_args!(
@@ -621,7 +624,7 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         }
 
         fn base64_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-            let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+            let s = <Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
             from_base64(&s).ok_or_else(|| <D::Error as serde::de::Error>::custom("bad base64"))
         }
 
