@@ -42,7 +42,9 @@
 //! - `#[tl(bit = N)]` / `#[tl(flags = "flags2", bit = N)]`: `flags.N?T` on an `Option<T>`, or a
 //!   `flags.N?true` flag on a `bool`. `flags` names the flags field; it may be left out when
 //!   there is only one. Fields may share a bit (Telegram does, for values that come
-//!   together): keep them all `Some` or all `None`, since the bit is set when any is present.
+//!   together): they are written only when every `Option` of the bit is `Some` (half a group
+//!   is left out, since its bytes would not decode), and a `bool` sharing a bit with `Option`s
+//!   is what their presence says, as decoding reads it back.
 //! - `#[tl(bare)]`: the bare form (`%T`, bare `vector`).
 //! - `#[tl(with = path)]`: a module with `encoded_len(&T) -> usize`,
 //!   `encode<O: Output + ?Sized>(&T, &mut O)` and `decode(&mut Reader<'a>) -> Result<T>`.

@@ -579,3 +579,41 @@ fn answers_borrow_from_the_response_not_the_request() {
     assert_eq!(answer, ["ann", "bob"]);
     assert_eq!(from_bytes::<GetNames<'_>>(&to_bytes(&request)).unwrap(), request);
 }
+
+/// `message`'s `views:flags.10?int forwards:flags.10?int` and `messageMediaPhoto`'s
+/// `live_photo:flags.4?true video:flags.4?Document`: fields sharing a bit.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[tl(id = 0x55667788)]
+struct SharedBits {
+    #[tl(flags)]
+    flags: (),
+    #[tl(bit = 10)]
+    views: Option<i32>,
+    #[tl(bit = 10)]
+    forwards: Option<i32>,
+    #[tl(bit = 4)]
+    live_photo: bool,
+    #[tl(bit = 4)]
+    video: Option<i64>,
+}
+
+#[test]
+fn fields_sharing_a_bit_go_on_the_wire_together_or_not_at_all() {
+    let mut buf = Vec::new();
+    let full = SharedBits { flags: (), views: Some(5), forwards: Some(6), live_photo: true, video: Some(7) };
+    round_trip(&full, &mut buf);
+    let none = SharedBits { flags: (), views: None, forwards: None, live_photo: false, video: None };
+    round_trip(&none, &mut buf);
+    // Half a group would set the bit for a value left out, and the bytes would not decode:
+    // the group is left out instead, and the bytes stay valid.
+    let half = SharedBits { views: Some(5), forwards: None, ..none.clone() };
+    let bytes = to_bytes(&half);
+    assert_eq!((bytes.len(), tl_codec::Encode::encoded_len(&half)), (8, 8));
+    assert_eq!(from_bytes::<SharedBits>(&bytes).unwrap(), none);
+    // A `true` flag sharing its bit with a value is what the value's presence says.
+    let flag_only = SharedBits { live_photo: true, ..none.clone() };
+    assert_eq!(from_bytes::<SharedBits>(&to_bytes(&flag_only)).unwrap(), none);
+    let value_only = SharedBits { video: Some(7), ..none.clone() };
+    let back = from_bytes::<SharedBits>(&to_bytes(&value_only)).unwrap();
+    assert_eq!(back, SharedBits { live_photo: true, ..value_only });
+}

@@ -24,8 +24,66 @@ fn value_encode(k: &TokenStream, ty: &TokenStream, codec: &Codec, v: &TokenStrea
     }
 }
 
+/// Fields that share one flag bit go on the wire all together or not at all: a bit set for a
+/// value that is left out would make the bytes undecodable, so a group is written only when
+/// every value in it is present, and a `true` flag sharing its bit with values is implied by
+/// them (as decoding reads it back).
+struct BitGroups {
+    /// Per field: for an optional value whose bit other optional values share, the condition
+    /// that all of them are present.
+    all_present: Vec<Option<TokenStream>>,
+    /// Per field: a `true` flag whose bit optional values share.
+    implied: Vec<bool>,
+}
+
+impl BitGroups {
+    fn new(ctor: &Constructor, owners: &[Option<usize>]) -> BitGroups {
+        let key = |f: &super::ir::Field, i: usize| match f.role {
+            Role::Optional { bit, .. } | Role::TrueFlag { bit, .. } => {
+                owners.get(i).copied().flatten().map(|o| (o, bit))
+            }
+            _ => None,
+        };
+        let optionals_at = |k: (usize, u32)| -> Vec<usize> {
+            ctor.fields
+                .iter()
+                .enumerate()
+                .filter(|&(j, g)| matches!(g.role, Role::Optional { .. }) && key(g, j) == Some(k))
+                .map(|(j, _)| j)
+                .collect()
+        };
+        let mut all_present = Vec::with_capacity(ctor.fields.len());
+        let mut implied = Vec::with_capacity(ctor.fields.len());
+        for (i, f) in ctor.fields.iter().enumerate() {
+            let group = key(f, i).map(optionals_at).unwrap_or_default();
+            match f.role {
+                Role::Optional { .. } if group.len() > 1 => {
+                    let tests = group.iter().map(|&j| {
+                        let b = binding(j);
+                        quote!(::core::option::Option::is_some(#b))
+                    });
+                    all_present.push(Some(quote!(#(#tests)&&*)));
+                    implied.push(false);
+                }
+                Role::TrueFlag { .. } => {
+                    all_present.push(None);
+                    implied.push(!group.is_empty());
+                }
+                _ => {
+                    all_present.push(None);
+                    implied.push(false);
+                }
+            }
+        }
+        BitGroups { all_present, implied }
+    }
+}
+
 /// The size of the constructor's fields (no id), with fields bound by `pattern`.
 fn fields_len(k: &TokenStream, ctor: &Constructor) -> TokenStream {
+    // Flags errors are reported by `fields_encode`; without owners nothing is grouped here.
+    let owners = resolve_flags(ctor).unwrap_or_default();
+    let groups = BitGroups::new(ctor, &owners);
     let terms = ctor.fields.iter().enumerate().filter_map(|(i, f)| {
         let b = binding(i);
         match &f.role {
@@ -33,7 +91,10 @@ fn fields_len(k: &TokenStream, ctor: &Constructor) -> TokenStream {
             Role::Flags => Some(quote!(4usize)),
             Role::Optional { codec, .. } => {
                 let len = value_len(k, &f.ty, codec, &quote!(__v));
-                Some(quote!(match #b { ::core::option::Option::Some(__v) => #len, ::core::option::Option::None => 0usize }))
+                Some(match &groups.all_present[i] {
+                    Some(all) => quote!(match #b { ::core::option::Option::Some(__v) if #all => #len, _ => 0usize }),
+                    None => quote!(match #b { ::core::option::Option::Some(__v) => #len, ::core::option::Option::None => 0usize }),
+                })
             }
             Role::TrueFlag { .. } => None,
         }
@@ -87,6 +148,7 @@ fn flags_at(i: usize) -> TokenStream {
 ///   an exactly sized buffer never grows.
 fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<TokenStream, Vec<EmitError>> {
     let owners = resolve_flags(ctor)?;
+    let groups = BitGroups::new(ctor, &owners);
     let mut w = Statements { k, stmts: Vec::new(), pre: Vec::new(), run: Vec::new(), lead };
     let mut patches: Vec<TokenStream> = Vec::new();
     for (i, f) in ctor.fields.iter().enumerate() {
@@ -102,13 +164,18 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
             Role::Flags => {
                 let local = flags_local(i);
                 let owned = |j: &usize| owners[*j] == Some(i);
-                let true_bits = ctor.fields.iter().enumerate().filter(|(j, _)| owned(j)).map(|(j, g)| {
-                    let gb = binding(j);
-                    match &g.role {
-                        Role::TrueFlag { bit, .. } => quote!(| if *#gb { 1u32 << #bit } else { 0u32 }),
-                        _ => quote!(),
-                    }
-                });
+                let true_bits = ctor
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| owned(j) && !groups.implied[*j])
+                    .map(|(j, g)| {
+                        let gb = binding(j);
+                        match &g.role {
+                            Role::TrueFlag { bit, .. } => quote!(| if *#gb { 1u32 << #bit } else { 0u32 }),
+                            _ => quote!(),
+                        }
+                    });
                 let patched = ctor
                     .fields
                     .iter()
@@ -134,7 +201,12 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
                     }
                     None => quote!(),
                 };
-                w.stmts.push(quote!(if let ::core::option::Option::Some(__v) = #b { #set #enc }));
+                w.stmts.push(match &groups.all_present[i] {
+                    Some(all) => {
+                        quote!(if let ::core::option::Option::Some(__v) = #b { if #all { #set #enc } })
+                    }
+                    None => quote!(if let ::core::option::Option::Some(__v) = #b { #set #enc }),
+                });
             }
             Role::TrueFlag { .. } => {}
         }
