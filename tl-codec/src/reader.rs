@@ -19,7 +19,15 @@ pub struct Reader<'a> {
     depth: u32,
     max_depth: u32,
     reject_unknown_flags: bool,
+    // Elements that take no input (zero-field bare constructors, `()`) left to decode: a count
+    // is checked against the input left, but such elements use none of it, so nested vectors
+    // of them would otherwise cost time quadratic in the input.
+    empty_elements: usize,
 }
+
+/// Elements of no wire size one decode may produce, at least (more for longer input: one per
+/// input byte).
+const EMPTY_ELEMENTS_FLOOR: usize = 4096;
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `data` with the default limits.
@@ -31,6 +39,7 @@ impl<'a> Reader<'a> {
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
             reject_unknown_flags: false,
+            empty_elements: data.len().max(EMPTY_ELEMENTS_FLOOR),
         }
     }
 
@@ -181,6 +190,20 @@ impl<'a> Reader<'a> {
             return Err(Error::new(ErrorKind::LengthOutOfRange { len: count }, at));
         }
         Ok(count)
+    }
+
+    /// Accounts for `count` vector elements that take no input: one decode may produce at most
+    /// as many as its input has bytes (or [`EMPTY_ELEMENTS_FLOOR`]), so that a small input
+    /// cannot make nested vectors of them run for long.
+    #[inline]
+    pub fn take_empty_elements(&mut self, count: usize) -> Result<()> {
+        match self.empty_elements.checked_sub(count) {
+            Some(left) => {
+                self.empty_elements = left;
+                Ok(())
+            }
+            None => Err(self.error(ErrorKind::LengthOutOfRange { len: count })),
+        }
     }
 
     /// Enters one level of nesting; fails with [`ErrorKind::TooDeep`] past the limit. Derived

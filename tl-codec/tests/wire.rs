@@ -280,3 +280,26 @@ mod zero_sized_decode_into {
         assert_eq!(*b, Token);
     }
 }
+
+/// Elements that take no input (here `PhantomData`; in schemas, bare constructors without
+/// fields) pass any count check against the input left, so nested vectors of them could run
+/// for a time quadratic in the input: one decode produces at most one per input byte.
+#[test]
+fn elements_of_no_wire_size_are_bounded_by_the_input() {
+    use std::marker::PhantomData;
+    type Empties = Vec<Vec<PhantomData<u8>>>;
+    let vector = |count: u32| [0x15, 0xc4, 0xb5, 0x1c].into_iter().chain(count.to_le_bytes());
+    // 1,000 inner vectors, each claiming as many elements as there are bytes left.
+    let mut bytes: Vec<u8> = vector(1000).collect();
+    for i in 0..1000u32 {
+        bytes.extend(vector(8 * (999 - i)));
+    }
+    let err = from_bytes::<Empties>(&bytes).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::LengthOutOfRange { .. }), "{err}");
+    // Within the budget they decode as before.
+    let mut small: Vec<u8> = vector(2).collect();
+    small.extend(vector(8));
+    small.extend(vector(0));
+    let v = from_bytes::<Empties>(&small).unwrap();
+    assert_eq!((v[0].len(), v[1].len()), (8, 0));
+}
