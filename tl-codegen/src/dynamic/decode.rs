@@ -15,7 +15,9 @@ type Result<T> = std::result::Result<T, DecodeError>;
 /// Entry point of [`Registry::decode_noting`]: the value, and where the strings that are not
 /// UTF-8 (shown with U+FFFD) are.
 pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Result<(Value, Vec<usize>)> {
-    let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0, outer: None, lossy: Vec::new() };
+    let budget = zero_sized_budget(bytes.len());
+    let shared = Shared { lossy: Vec::new(), zero_sized_left: budget, zero_sized_budget: budget };
+    let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0, outer: None, shared };
     let value = match ty {
         None => d.any_object(false)?,
         Some(text) => {
@@ -28,7 +30,28 @@ pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Resu
     if d.pos < d.buf.len() {
         return Err(d.err(DecodeErrorKind::TrailingBytes { count: d.buf.len() - d.pos }));
     }
-    Ok((value, d.lossy))
+    Ok((value, d.shared.lossy))
+}
+
+/// How many zero-sized values (`true`, bare constructors without fields) vectors may hold in
+/// one decode for `len` bytes of input. Every other element uses input bytes, so the output
+/// is bounded by the input; these use none, and nested vectors of them would multiply
+/// (`vector<vector<inputPeerEmpty>>`: 10 KB of counts asking for 25 million objects).
+fn zero_sized_budget(len: usize) -> usize {
+    len.max(4096)
+}
+
+/// What one decode shares across its cursors (the input's, and those over sized objects and
+/// inflated `gzip_packed` payloads): handed to each inner cursor and taken back after it.
+#[derive(Default)]
+struct Shared {
+    /// Input offsets of the strings that are not UTF-8.
+    lossy: Vec<usize>,
+    /// How many more zero-sized vector elements may be produced.
+    zero_sized_left: usize,
+    /// How many were allowed in all: [`zero_sized_budget`] of the input, plus the size of
+    /// each inflated `gzip_packed` payload (input too, once inflated).
+    zero_sized_budget: usize,
 }
 
 /// A cursor over one buffer (the input, or an inflated `gzip_packed` payload).
@@ -40,8 +63,7 @@ struct Decoder<'r, 's, 'b> {
     /// For a cursor over an inflated `gzip_packed` payload: where that `gzip_packed` is in
     /// the input (offsets inside the payload mean nothing to the reader).
     outer: Option<usize>,
-    /// Input offsets of the strings that are not UTF-8.
-    lossy: Vec<usize>,
+    shared: Shared,
 }
 
 impl<'s, 'b> Decoder<'_, 's, 'b> {
@@ -121,7 +143,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 match std::str::from_utf8(data) {
                     Ok(text) => Value::String(text.to_string()),
                     Err(_) => {
-                        self.lossy.push(at);
+                        self.shared.lossy.push(at);
                         Value::String(String::from_utf8_lossy(data).into_owned())
                     }
                 }
@@ -186,7 +208,16 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         self.enter()?;
         let mut out = Vec::with_capacity(count.min(self.remaining() / 4 + 1));
         for _ in 0..count {
-            out.push(self.value(elem, generics)?);
+            let start = self.pos;
+            let value = self.value(elem, generics)?;
+            if self.pos == start {
+                if self.shared.zero_sized_left == 0 {
+                    let budget = self.shared.zero_sized_budget;
+                    return Err(self.err_at(at, DecodeErrorKind::TooManyZeroSized { budget }));
+                }
+                self.shared.zero_sized_left -= 1;
+            }
+            out.push(value);
         }
         self.depth -= 1;
         Ok(Value::Array(out))
@@ -301,15 +332,15 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let Some(buf) = end.and_then(|end| self.buf.get(..end)) else {
             return Err(self.err_at(len_at, DecodeErrorKind::LengthOutOfRange { len: len as u64 }));
         };
-        let lossy = std::mem::take(&mut self.lossy);
+        let shared = std::mem::take(&mut self.shared);
         let mut d =
-            Decoder { reg: self.reg, buf, pos: self.pos, depth: self.depth, outer: self.outer, lossy };
+            Decoder { reg: self.reg, buf, pos: self.pos, depth: self.depth, outer: self.outer, shared };
         let v = d.any_object(false)?;
         if d.pos < buf.len() {
             return Err(d.err(DecodeErrorKind::TrailingBytes { count: buf.len() - d.pos }));
         }
         self.pos = d.pos;
-        self.lossy = d.lossy;
+        self.shared = d.shared;
         Ok(v)
     }
 
@@ -331,15 +362,17 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         if read > limit {
             return Err(self.err_at(at, DecodeErrorKind::GzipTooLarge));
         }
-        let lossy = std::mem::take(&mut self.lossy);
+        let mut shared = std::mem::take(&mut self.shared);
+        shared.zero_sized_left = shared.zero_sized_left.saturating_add(out.len());
+        shared.zero_sized_budget = shared.zero_sized_budget.saturating_add(out.len());
         let outer = Some(self.outer.unwrap_or(at));
-        let mut d = Decoder { reg: self.reg, buf: &out, pos: 0, depth: self.depth, outer, lossy };
+        let mut d = Decoder { reg: self.reg, buf: &out, pos: 0, depth: self.depth, outer, shared };
         let wrap = |e: DecodeError| DecodeError { offset: at, kind: DecodeErrorKind::InGzip(Box::new(e)) };
         let v = inner(&mut d).map_err(wrap)?;
         if d.pos < out.len() {
             return Err(wrap(d.err(DecodeErrorKind::TrailingBytes { count: out.len() - d.pos })));
         }
-        self.lossy = d.lossy;
+        self.shared = d.shared;
         self.depth -= 1;
         Ok(v)
     }

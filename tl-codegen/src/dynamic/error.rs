@@ -51,6 +51,13 @@ pub enum DecodeErrorKind {
         /// The length or count read.
         len: u64,
     },
+    /// A vector whose elements take no input bytes (`true`, bare constructors without
+    /// fields) past what one decode may produce for its input, so that a small input cannot
+    /// ask for a huge output.
+    TooManyZeroSized {
+        /// How many such elements the whole decode allowed.
+        budget: usize,
+    },
     /// Objects nested deeper than [`Limits::max_depth`](super::Limits::max_depth).
     TooDeep,
     /// A `gzip_packed` payload that is not valid gzip.
@@ -88,6 +95,12 @@ impl fmt::Display for DecodeError {
             LengthOutOfRange { len } => {
                 write!(f, "length {len} at byte {} is larger than the rest of the input", self.offset)
             }
+            TooManyZeroSized { budget } => write!(
+                f,
+                "vector at byte {} takes the decode past {budget} elements that use no input bytes \
+                 (`true`, constructors without fields): the most this input allows",
+                self.offset
+            ),
             TooDeep => write!(f, "objects nested too deep at byte {}", self.offset),
             BadGzip(e) => write!(f, "bad gzip_packed payload at byte {}: {e}", self.offset),
             GzipTooLarge => {

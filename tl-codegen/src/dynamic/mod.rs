@@ -22,8 +22,10 @@
 //! and `"-Infinity"`. A TL `string` that is not valid UTF-8 is decoded lossily (U+FFFD).
 //!
 //! Decoding never panics: nesting depth is bounded by [`Limits::max_depth`], vector counts and
-//! lengths are checked against the remaining input before anything is allocated, and
-//! `gzip_packed` (`0x3072cfa1`) payloads are inflated up to [`Limits::max_inflated`].
+//! lengths are checked against the remaining input before anything is allocated, vector
+//! elements that take no input bytes (`true`, bare constructors without fields) number at most
+//! the input's length (or 4096) in one decode, and `gzip_packed` (`0x3072cfa1`) payloads are
+//! inflated up to [`Limits::max_inflated`].
 
 mod decode;
 mod encode;

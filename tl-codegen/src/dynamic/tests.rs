@@ -383,3 +383,28 @@ fn a_shadowed_definition_decodes_by_its_id_and_encodes_back_by_name_and_id() {
     assert_eq!(reg.encode(&json!({"@type": "msg#2", "a": 7, "b": 8}), None).unwrap(), second);
     assert_eq!(reg.encode(&json!({"@type": "get#200", "x": 5}), None).unwrap(), call);
 }
+
+/// Elements that take no input bytes (`true`, bare constructors without fields) are bounded
+/// for the whole decode, not per vector: nested vectors of them would multiply.
+#[test]
+fn zero_sized_elements_are_bounded_across_the_decode() {
+    with_registry(|reg| {
+        // vector<vector<boolFalse>>: 1,000 inner vectors, each as long as the rest of the input.
+        let inner = 1000u32;
+        let mut bytes = inner.to_le_bytes().to_vec();
+        for i in 0..inner {
+            bytes.extend_from_slice(&(4 * (inner - i - 1)).to_le_bytes());
+        }
+        let err = reg.decode(&bytes, Some("vector<vector<boolFalse>>")).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::TooManyZeroSized { budget: 4096 }, "{err}");
+        assert!(err.to_string().contains("past 4096 elements that use no input bytes"), "{err}");
+        let err = reg.decode(&bytes, Some("vector<vector<true>>")).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::TooManyZeroSized { .. }), "{err}");
+        // Up to the budget they decode; one more does not.
+        let v = reg.decode(&4096u32.to_le_bytes(), Some("vector<true>")).unwrap();
+        assert_eq!(v.as_array().map(Vec::len), Some(4096));
+        let two = [2048u32.to_le_bytes(), 2049u32.to_le_bytes()].concat();
+        let err = reg.decode(&[2u32.to_le_bytes().to_vec(), two].concat(), Some("vector<vector<true>>"));
+        assert!(matches!(err.unwrap_err().kind, DecodeErrorKind::TooManyZeroSized { budget: 4096 }));
+    });
+}
