@@ -16,7 +16,12 @@ type Result<T> = std::result::Result<T, DecodeError>;
 /// UTF-8 (shown with U+FFFD) are.
 pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Result<(Value, Vec<usize>)> {
     let budget = zero_sized_budget(bytes.len());
-    let shared = Shared { lossy: Vec::new(), zero_sized_left: budget, zero_sized_budget: budget };
+    let shared = Shared {
+        lossy: Vec::new(),
+        zero_sized_left: budget,
+        zero_sized_budget: budget,
+        inflate_left: reg.limits.max_inflated,
+    };
     let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0, outer: None, shared };
     let value = match ty {
         None => d.any_object(false)?,
@@ -52,6 +57,9 @@ struct Shared {
     /// How many were allowed in all: [`zero_sized_budget`] of the input, plus the size of
     /// each inflated `gzip_packed` payload (input too, once inflated).
     zero_sized_budget: usize,
+    /// How many more bytes `gzip_packed` payloads may inflate to: nested ones each hold their
+    /// payload while the next inflates, so a cap per layer would multiply by the depth.
+    inflate_left: usize,
 }
 
 /// A cursor over one buffer (the input, or an inflated `gzip_packed` payload).
@@ -353,7 +361,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
     ) -> Result<Value> {
         self.enter()?;
         let packed = self.bytes()?;
-        let limit = self.reg.limits.max_inflated;
+        let limit = self.shared.inflate_left;
         let mut out = Vec::new();
         let read = flate2::read::GzDecoder::new(packed)
             .take(limit as u64 + 1)
@@ -363,6 +371,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             return Err(self.err_at(at, DecodeErrorKind::GzipTooLarge));
         }
         let mut shared = std::mem::take(&mut self.shared);
+        shared.inflate_left -= read;
         shared.zero_sized_left = shared.zero_sized_left.saturating_add(out.len());
         shared.zero_sized_budget = shared.zero_sized_budget.saturating_add(out.len());
         let outer = Some(self.outer.unwrap_or(at));

@@ -62,7 +62,9 @@ pub enum DecodeErrorKind {
     TooDeep,
     /// A `gzip_packed` payload that is not valid gzip.
     BadGzip(String),
-    /// A `gzip_packed` payload inflating past [`Limits::max_inflated`](super::Limits::max_inflated).
+    /// A `gzip_packed` payload inflating past what is left of
+    /// [`Limits::max_inflated`](super::Limits::max_inflated), a budget for all the payloads of
+    /// one decode together.
     GzipTooLarge,
     /// A failure inside an inflated `gzip_packed` payload (offset relative to the payload).
     InGzip(Box<DecodeError>),
@@ -104,7 +106,12 @@ impl fmt::Display for DecodeError {
             TooDeep => write!(f, "objects nested too deep at byte {}", self.offset),
             BadGzip(e) => write!(f, "bad gzip_packed payload at byte {}: {e}", self.offset),
             GzipTooLarge => {
-                write!(f, "gzip_packed payload at byte {} inflates past the size limit", self.offset)
+                write!(
+                    f,
+                    "gzip_packed payload at byte {} inflates past the size limit (of all gzip_packed \
+                     payloads in the input together, nested ones included)",
+                    self.offset
+                )
             }
             InGzip(inner) => write!(f, "inside gzip_packed at byte {}: {inner}", self.offset),
             TrailingBytes { count } => write!(f, "{count} trailing byte(s) at byte {}", self.offset),

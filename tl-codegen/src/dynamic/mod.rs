@@ -25,7 +25,7 @@
 //! lengths are checked against the remaining input before anything is allocated, vector
 //! elements that take no input bytes (`true`, bare constructors without fields) number at most
 //! the input's length (or 4096) in one decode, and `gzip_packed` (`0x3072cfa1`) payloads are
-//! inflated up to [`Limits::max_inflated`].
+//! inflated up to [`Limits::max_inflated`] in all.
 
 mod decode;
 mod encode;
@@ -81,7 +81,8 @@ fn service() -> &'static Registry<'static> {
 pub struct Limits {
     /// How deep objects and vectors may nest.
     pub max_depth: u32,
-    /// The largest size a single `gzip_packed` payload may inflate to.
+    /// The most that the `gzip_packed` payloads of one decode may inflate to, all together
+    /// (nested ones included), which bounds the memory they hold.
     pub max_inflated: usize,
 }
 

@@ -408,3 +408,34 @@ fn zero_sized_elements_are_bounded_across_the_decode() {
         assert!(matches!(err.unwrap_err().kind, DecodeErrorKind::TooManyZeroSized { budget: 4096 }));
     });
 }
+
+/// The inflation cap is one budget for the whole decode: nested `gzip_packed` layers cannot
+/// each take the full cap.
+#[test]
+fn nested_gzip_packed_share_the_inflation_cap() {
+    with_registry(|reg| {
+        let pack = |inner: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(inner).unwrap();
+            let mut bytes = GZIP_PACKED_ID.to_le_bytes().to_vec();
+            let mut e = encode::Encoder::for_test();
+            e.bytes(&gz.finish().unwrap()).unwrap();
+            bytes.extend_from_slice(&e.out);
+            bytes
+        };
+        let peer = reg.encode(&json!({"@type": "peerChat", "chat_id": "3"}), None).unwrap();
+        let (one, two) = (pack(&peer), pack(&pack(&peer)));
+        let three = pack(&two);
+        assert_eq!(reg.decode(&three, Some("Peer")).unwrap(), json!({"@type": "peerChat", "chat_id": "3"}));
+        // Each layer fits the cap, the outer two together too, but not all three: the
+        // innermost payload (the peer) is one too many.
+        let small = reg_with_limit(reg, two.len() + one.len());
+        assert!(small.decode(&two, Some("Peer")).is_ok());
+        let mut err = small.decode(&three, Some("Peer")).unwrap_err();
+        let mut layers = 0;
+        while let DecodeErrorKind::InGzip(inner) = err.kind {
+            (err, layers) = (*inner, layers + 1);
+        }
+        assert_eq!((err.kind, layers), (DecodeErrorKind::GzipTooLarge, 2));
+    });
+}
