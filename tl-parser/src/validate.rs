@@ -277,14 +277,18 @@ impl<'v> Validator<'v> {
         debug_assert!(!plain || self.locals.list.is_empty());
         let mut refs =
             TypeRefs { types: &self.types, locals: &self.locals, pending: &mut self.pending, def: i };
-        let mut names = NameFilter::default();
-        for (k, p) in def.params.iter().enumerate() {
-            refs.param(p);
-            if let Some(name) = p.name.as_deref() {
-                if names.maybe_seen(name) {
-                    repeated_param(def, k, name, &mut self.early, i);
+        if def.params.len() <= SCAN_PARAMS {
+            let mut names = NameFilter::default();
+            for (k, p) in def.params.iter().enumerate() {
+                refs.param(p);
+                if let Some(name) = p.name.as_deref() {
+                    if names.maybe_seen(name) {
+                        repeated_param(def, k, name, &mut self.early, i);
+                    }
                 }
             }
+        } else {
+            long_params(def, &mut refs, &mut self.early, i);
         }
         refs.ty(&def.ty);
         match self.by_id.entry(def.id) {
@@ -440,23 +444,48 @@ impl NameFilter {
     }
 }
 
+/// Up to this many parameters, searching the list for a name is cheaper than building a set
+/// (the longest real declarations have about 70).
+const SCAN_PARAMS: usize = 128;
+
 /// Parameter `k` of `def`, named `name`, when an earlier parameter has that name too: a flag
 /// reference or a JSON field cannot tell them apart, and no generated struct holds both.
 #[cold]
 fn repeated_param(def: &Definition<'_>, k: usize, name: &str, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
-    if !def.params[..k].iter().any(|q| q.name.as_deref() == Some(name)) {
-        return;
+    if def.params[..k].iter().any(|q| q.name.as_deref() == Some(name)) {
+        out.push((i, duplicate_param(def, k, name)));
     }
+}
+
+/// The parameter loop of [`Validator::definition_in`] for a definition with more than
+/// [`SCAN_PARAMS`] parameters: past a hundred names the filter says "maybe" for nearly
+/// every one, and searching the list each time would make a long declaration quadratic.
+#[cold]
+fn long_params<'v>(
+    def: &Definition<'v>,
+    refs: &mut TypeRefs<'_, 'v>,
+    out: &mut Vec<(u32, Diagnostic)>,
+    i: u32,
+) {
+    let mut seen: FastSet<&str> = FastSet::with_capacity_and_hasher(def.params.len(), Default::default());
+    for (k, p) in def.params.iter().enumerate() {
+        refs.param(p);
+        if let Some(name) = p.name.as_deref() {
+            if !seen.insert(name) {
+                out.push((i, duplicate_param(def, k, name)));
+            }
+        }
+    }
+}
+
+fn duplicate_param(def: &Definition<'_>, k: usize, name: &str) -> Diagnostic {
     let span = def.params.get(k).map_or(def.name_span, |p| p.span);
-    out.push((
-        i,
-        Diagnostic::warning(
-            "duplicate-param",
-            format!("parameter `{name}` of `{}` is declared twice", def.name),
-            span,
-        )
-        .with_label("a second parameter with this name"),
-    ));
+    Diagnostic::warning(
+        "duplicate-param",
+        format!("parameter `{name}` of `{}` is declared twice", def.name),
+        span,
+    )
+    .with_label("a second parameter with this name")
 }
 
 fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
@@ -473,7 +502,12 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
             ParamKind::Nat => {
                 // (Bounded: past four, flags take the full search.)
                 if let (Some(name), true) = (p.name.as_deref(), n_nats < nats.len()) {
-                    if !def.params[..k].iter().any(|q| q.name.as_deref() == Some(name)) {
+                    let first = if k <= SCAN_PARAMS {
+                        !def.params[..k].iter().any(|q| q.name.as_deref() == Some(name))
+                    } else {
+                        name_index(def, &mut index).get(name).is_some_and(|&(first, _)| first == k)
+                    };
+                    if first {
                         nats[n_nats] = name;
                         n_nats += 1;
                     }
@@ -511,14 +545,8 @@ fn flag_field<'d>(
     out: &mut Vec<(u32, Diagnostic)>,
     i: u32,
 ) {
-    if def.params.len() > 32 && index.is_none() {
-        let mut m = FastMap::default();
-        for (i, q) in def.params.iter().enumerate() {
-            if let Some(n) = &q.name {
-                m.entry(n.as_ref()).and_modify(|e: &mut (usize, usize)| e.1 = i).or_insert((i, i));
-            }
-        }
-        *index = Some(m);
+    if def.params.len() > 32 {
+        name_index(def, index);
     }
     let field = f.field.as_ref();
     let earlier = match &index {
@@ -554,6 +582,22 @@ fn flag_field<'d>(
             ));
         }
     }
+}
+
+/// The first and last position of each parameter name of `def`, built on first use.
+fn name_index<'d, 'i>(
+    def: &'d Definition<'_>,
+    index: &'i mut Option<FastMap<&'d str, (usize, usize)>>,
+) -> &'i FastMap<&'d str, (usize, usize)> {
+    index.get_or_insert_with(|| {
+        let mut m = FastMap::default();
+        for (i, q) in def.params.iter().enumerate() {
+            if let Some(n) = &q.name {
+                m.entry(n.as_ref()).and_modify(|e: &mut (usize, usize)| e.1 = i).or_insert((i, i));
+            }
+        }
+        m
+    })
 }
 
 /// Type variables of one definition: a list, or a set once there are many (crafted input).
@@ -718,6 +762,16 @@ mod tests {
         let bangs: String = (0..20_000).map(|i| format!(" q{i}:!X{i}")).collect();
         let src = format!("a{bangs} = X0;");
         assert!(check(&src).diagnostics.is_empty());
+        // Past a few hundred names the duplicate filter says "maybe" for nearly every one.
+        let many: String = (0..40_000).map(|i| format!(" p{i}:int")).collect();
+        assert!(check(&format!("a{many} = A;")).diagnostics.is_empty());
+        let src = format!("a{many} p7:int p39999:long = A;");
+        let spans: Vec<&str> = check(&src).diagnostics.iter().map(|d| d.span.slice(&src)).collect();
+        assert_eq!(spans, ["p7:int", "p39999:long"]);
+        // A `#` field repeated after many others: each is looked up, not searched for.
+        let nats: String = (0..20_000).map(|_| " f:#").collect();
+        let src = format!("a{many}{nats} x:f.0?int = A;");
+        assert_eq!(check(&src).diagnostics.len(), 19_999, "every `f:#` but the first is a duplicate");
         assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
     }
 
