@@ -309,6 +309,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 return Err(self.err(format!("`{}` has no field `{key}`", def.name)));
             }
         }
+        self.check_shared_bits(map, def)?;
         for (index, param) in def.params.iter().enumerate() {
             let key = param_key(param.name.as_deref(), index);
             let value = map.get(&key);
@@ -355,6 +356,65 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
 }
 
 impl<S: Sink> Encoder<'_, '_, S> {
+    /// Refuses optional fields that share one flag bit but are not given together. The bit
+    /// says that all of them follow or none, so half a group would write bytes that do not
+    /// decode. A `true` flag sharing its bit with value fields is implied by them: it may be
+    /// left out, but `true` without them or `false` with them contradicts the bit.
+    fn check_shared_bits(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
+        let flagged: Vec<(String, &tl_parser::FlagRef<'_>, bool)> = def
+            .params
+            .iter()
+            .enumerate()
+            .filter_map(|(index, p)| match &p.kind {
+                ParamKind::Typed { ty, flag: Some(flag) } => {
+                    Some((param_key(p.name.as_deref(), index), flag, ty.is_true()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (first, (_, flag, _)) in flagged.iter().enumerate() {
+            let group: Vec<&(String, &tl_parser::FlagRef<'_>, bool)> =
+                flagged.iter().filter(|(_, f, _)| f.field == flag.field && f.bit == flag.bit).collect();
+            // Each group once, at its first member.
+            if group.len() < 2 || !std::ptr::eq(group[0], &flagged[first]) {
+                continue;
+            }
+            let given = |key: &str| !matches!(map.get(key), None | Some(Value::Null));
+            let both = if group.len() == 2 { "both" } else { "all" };
+            let bit = format!("{both} {}.{}", flag.field, flag.bit);
+            let values: Vec<&str> = group.iter().filter(|m| !m.2).map(|m| m.0.as_str()).collect();
+            let present: Vec<&str> = values.iter().copied().filter(|k| given(k)).collect();
+            if let Some(missing) = values.iter().find(|k| !given(k)).filter(|_| !present.is_empty()) {
+                self.path.push(PathPart::Key(missing.to_string()));
+                return Err(self.err(format!("must be given together with {} ({bit})", quoted(&present))));
+            }
+            let trues = group.iter().filter(|m| m.2).map(|m| m.0.as_str());
+            let set = if values.is_empty() {
+                group.iter().any(|m| map.get(&m.0) == Some(&Value::Bool(true)))
+            } else {
+                !present.is_empty()
+            };
+            for key in trues {
+                let Some(Value::Bool(b)) = map.get(key) else { continue };
+                if *b == set {
+                    continue;
+                }
+                self.path.push(PathPart::Key(key.to_string()));
+                let others: Vec<&str> = group
+                    .iter()
+                    .map(|m| m.0.as_str())
+                    .filter(|k| map.get(*k) == Some(&Value::Bool(true)))
+                    .collect();
+                return Err(self.err(match (values.is_empty(), b) {
+                    (false, true) => format!("can be true only when {} is given ({bit})", quoted(&values)),
+                    (false, false) => format!("cannot be false when {} is given ({bit})", quoted(&values)),
+                    (true, _) => format!("cannot be false when {} is true ({bit})", quoted(&others)),
+                }));
+            }
+        }
+        Ok(())
+    }
+
     /// The encoded size of the object in `body` (the field named `body_key`), for the length
     /// before it. Errors in the object name its own path.
     fn sized_length(&mut self, body: Option<&Value>, body_key: &str) -> Result<i32> {
@@ -394,4 +454,13 @@ fn flags_word(def: &Definition<'_>, field: &str, map: &Map<String, Value>) -> u3
         }
     }
     word
+}
+
+/// `a`, `b` and `c`, as in messages.
+fn quoted(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
 }

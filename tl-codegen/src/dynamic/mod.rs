@@ -5,7 +5,10 @@
 //! - `int`, `#` and `double` are JSON numbers; `long` is a JSON string (numbers are accepted on
 //!   input); `bytes`, `int128` and `int256` are base64 (standard alphabet, padded);
 //! - `Bool` and `true` flags are JSON booleans (a clear `true` flag is written as `false`);
-//! - flags words never appear: they are computed from the optional fields on encode;
+//! - flags words never appear: they are computed from the optional fields on encode; optional
+//!   fields sharing one bit (`message`'s `views` and `forwards`) are given together or not at
+//!   all, and a `true` flag sharing its bit with value fields is implied by them (it may be
+//!   left out; `true` without them, or `false` with them, is refused);
 //! - absent optional fields are omitted; vectors are arrays;
 //! - `Object` and `!X` positions hold any boxed object (or function call), with its `"@type"`;
 //!   an `Object` right after `bytes:int` (MTProto's `message`, the items of `msg_container`)

@@ -439,3 +439,55 @@ fn nested_gzip_packed_share_the_inflation_cap() {
         assert_eq!((err.kind, layers), (DecodeErrorKind::GzipTooLarge, 2));
     });
 }
+
+/// Optional fields sharing one flag bit are given all together or not at all; a `true` flag
+/// sharing its bit with value fields follows them (implied when left out).
+#[test]
+fn fields_sharing_a_flag_bit_go_together() {
+    let parsed = tl_parser::parse(
+        "media#7 flags:# live:flags.4?true photo:flags.0?int video:flags.4?long = Media;\n\
+         post#8 flags:# views:flags.10?int forwards:flags.10?int = Post;\n\
+         two#9 flags:# a:flags.0?true b:flags.0?true = Two;",
+    );
+    let reg = Registry::new([&parsed.schema]);
+    let err = |v: serde_json::Value| reg.encode(&v, None).unwrap_err().to_string();
+    let round_trip = |v: serde_json::Value, want: serde_json::Value| {
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!(reg.decode(&bytes, None).unwrap(), want);
+        assert_eq!(reg.encode(&want, None).unwrap(), bytes);
+    };
+    assert_eq!(
+        err(json!({"@type": "post", "views": 5})),
+        "$.forwards: must be given together with `views` (both flags.10)"
+    );
+    assert_eq!(
+        err(json!({"@type": "post", "forwards": 5, "views": null})),
+        "$.views: must be given together with `forwards` (both flags.10)"
+    );
+    let both = json!({"@type": "post", "views": 5, "forwards": 6});
+    round_trip(both.clone(), both);
+    round_trip(json!({"@type": "post"}), json!({"@type": "post"}));
+    // The true flag is implied by the value fields, and contradicting them is refused.
+    assert_eq!(
+        err(json!({"@type": "media", "live": true})),
+        "$.live: can be true only when `video` is given (both flags.4)"
+    );
+    assert_eq!(
+        err(json!({"@type": "media", "live": false, "video": "1"})),
+        "$.live: cannot be false when `video` is given (both flags.4)"
+    );
+    round_trip(
+        json!({"@type": "media", "video": "1"}),
+        json!({"@type": "media", "live": true, "video": "1"}),
+    );
+    round_trip(
+        json!({"@type": "media", "live": false, "photo": 2}),
+        json!({"@type": "media", "live": false, "photo": 2}),
+    );
+    // Two true flags on one bit are one flag.
+    assert_eq!(
+        err(json!({"@type": "two", "a": true, "b": false})),
+        "$.b: cannot be false when `a` is true (both flags.0)"
+    );
+    round_trip(json!({"@type": "two", "a": true}), json!({"@type": "two", "a": true, "b": true}));
+}
