@@ -85,7 +85,11 @@ impl<'a> LineIndex<'a> {
     pub fn line_col(&self, offset: usize) -> LineCol {
         let o = self.clamp(offset);
         let line = self.line_of(o);
-        let start = self.starts.get(line).copied().unwrap_or(0);
+        let mut start = self.starts.get(line).copied().unwrap_or(0);
+        // A byte order mark opening the file is no column in an editor.
+        if start == 0 && o >= 3 && self.src.starts_with('\u{feff}') {
+            start = 3;
+        }
         let column = self.src.get(start..o).map_or(0, |s| s.chars().count()) + 1;
         LineCol { line: line + 1, column }
     }
@@ -346,6 +350,11 @@ mod tests {
         // Past the end and inside a char: clamped, no panic.
         assert_eq!(idx.line_col(1000).line, 3);
         assert_eq!(idx.line_col(4), LineCol { line: 2, column: 1 });
+        // A byte order mark opening the file is no column.
+        let idx = LineIndex::new("\u{feff}ab\n\u{feff}c");
+        assert_eq!(idx.line_col(3), LineCol { line: 1, column: 1 });
+        assert_eq!(idx.line_col(4), LineCol { line: 1, column: 2 });
+        assert_eq!(idx.line_col(9), LineCol { line: 2, column: 2 });
     }
 
     #[test]

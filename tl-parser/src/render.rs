@@ -16,8 +16,20 @@ pub fn line_col(src: &str, byte: usize) -> (usize, usize) {
     let before = &src.as_bytes()[..at];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_start = past_bom(src, line_start, at);
     let col = src[line_start..at].chars().count() + 1;
     (line, col)
+}
+
+/// Where the text of the line starting at `line_start` begins, for an offset `at` on it: past
+/// a byte order mark opening the file, which editors do not show as a column.
+fn past_bom(src: &str, line_start: usize, at: usize) -> usize {
+    const BOM: &str = "\u{feff}";
+    if line_start == 0 && at >= BOM.len() && src.starts_with(BOM) {
+        BOM.len()
+    } else {
+        line_start
+    }
 }
 
 fn floor_boundary(src: &str, byte: usize) -> usize {
@@ -68,6 +80,7 @@ impl LineIndex {
     pub fn line_col(&self, src: &str, byte: usize) -> (usize, usize) {
         let at = floor_boundary(src, byte);
         let (line, start) = self.line_of(at);
+        let start = past_bom(src, start, at);
         (line, src.get(start..at).map_or(0, |t| t.chars().count()) + 1)
     }
 }
@@ -79,7 +92,7 @@ pub fn render(d: &Diagnostic, path: &str, src: &str, color: bool) -> String {
     let before = &src.as_bytes()[..start];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    render_at(d, path, src, line, line_start, color)
+    render_at(d, path, src, line, past_bom(src, line_start, start), color)
 }
 
 /// [`render`] with the lines of `src` indexed once by the caller (`index` must be
@@ -88,7 +101,7 @@ pub fn render_indexed(d: &Diagnostic, path: &str, src: &str, index: &LineIndex, 
     let start = floor_boundary(src, d.span.start as usize);
     let (line, line_start) = index.line_of(start);
     let line_start = floor_boundary(src, line_start.min(start));
-    render_at(d, path, src, line, line_start, color)
+    render_at(d, path, src, line, past_bom(src, line_start, start), color)
 }
 
 fn render_at(d: &Diagnostic, path: &str, src: &str, line: usize, line_start: usize, color: bool) -> String {
@@ -198,6 +211,18 @@ mod tests {
         assert_eq!(line_col(src, 7), (2, 3));
         assert_eq!(line_col(src, 1000), (3, 1));
         assert_eq!(line_col("", 5), (1, 1));
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_no_column() {
+        let src = "\u{feff}foo#1 = A;\nb\u{feff} = B;\n";
+        let d = Diagnostic::warning("w", "m", Span::new(3, 8)).with_label("l");
+        assert_eq!(line_col(src, 3), (1, 1));
+        assert_eq!(render(&d, "p", src, false), "p:1:1: warning[w]: m\n  |\n1 | foo#1 = A;\n  | ^^^^^ l\n");
+        assert_eq!(render_indexed(&d, "p", src, &LineIndex::new(src), false), render(&d, "p", src, false));
+        // Elsewhere it is a character like any other.
+        assert_eq!(line_col(src, src.find(" = B").unwrap_or(0)), (2, 3));
+        assert_eq!(line_col(src, 0), (1, 1));
     }
 
     #[test]
