@@ -46,15 +46,16 @@ struct JSchema<'a> {
     constructors: Vec<JDef<'a>>,
     #[serde(borrow, default)]
     methods: Vec<JDef<'a>>,
-    #[serde(default)]
-    layer: Option<JNum>,
+    #[serde(borrow, default)]
+    layer: Option<JNum<'a>>,
     #[serde(borrow, default)]
     type_docs: Vec<JTypeDoc<'a>>,
 }
 
 #[derive(Deserialize)]
 struct JDef<'a> {
-    id: JNum,
+    #[serde(borrow)]
+    id: JNum<'a>,
     #[serde(borrow, default)]
     predicate: Option<BStr<'a>>,
     #[serde(borrow, default)]
@@ -63,8 +64,8 @@ struct JDef<'a> {
     params: Vec<JParam<'a>>,
     #[serde(borrow, rename = "type")]
     ty: BStr<'a>,
-    #[serde(default)]
-    layer: Option<JNum>,
+    #[serde(borrow, default)]
+    layer: Option<JNum<'a>>,
     #[serde(borrow, default)]
     doc: Vec<(BStr<'a>, BStr<'a>)>,
 }
@@ -87,42 +88,49 @@ struct JTypeDoc<'a> {
 
 /// An id or layer written as a number or a decimal string, signed or unsigned.
 #[derive(Debug, Clone, Copy)]
-enum JNum {
+enum JNum<'a> {
     Ok(u32),
-    /// Not a 32-bit value; the text is reported by the caller.
-    Bad,
+    /// Not a 32-bit value, reported by the caller; the string as written when it borrows from
+    /// the source (serde_json tells no position for numbers), so that the report points at it.
+    Bad(Option<&'a str>),
 }
 
-impl<'de> Deserialize<'de> for JNum {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JNum, D::Error> {
+impl<'de: 'a, 'a> Deserialize<'de> for JNum<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JNum<'a>, D::Error> {
         struct V;
-        impl Visitor<'_> for V {
-            type Value = JNum;
+        impl<'de> Visitor<'de> for V {
+            type Value = JNum<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a 32-bit number or a decimal string")
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JNum, E> {
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JNum<'de>, E> {
                 Ok(num_from_i64(v))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JNum, E> {
-                Ok(u32::try_from(v).map_or(JNum::Bad, JNum::Ok))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JNum<'de>, E> {
+                Ok(u32::try_from(v).map_or(JNum::Bad(None), JNum::Ok))
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<JNum, E> {
-                Ok(JNum::Bad)
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<JNum<'de>, E> {
+                Ok(JNum::Bad(None))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<JNum, E> {
-                Ok(v.trim().parse::<i64>().map_or(JNum::Bad, num_from_i64))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<JNum<'de>, E> {
+                Ok(v.trim().parse::<i64>().map_or(JNum::Bad(None), num_from_i64))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<JNum<'de>, E> {
+                Ok(match v.trim().parse::<i64>().map(num_from_i64) {
+                    Ok(JNum::Ok(n)) => JNum::Ok(n),
+                    _ => JNum::Bad(Some(v)),
+                })
             }
         }
         d.deserialize_any(V)
     }
 }
 
-fn num_from_i64(v: i64) -> JNum {
+fn num_from_i64<'a>(v: i64) -> JNum<'a> {
     if (i32::MIN as i64..=u32::MAX as i64).contains(&v) {
         JNum::Ok(v as u32)
     } else {
-        JNum::Bad
+        JNum::Bad(None)
     }
 }
 
@@ -252,10 +260,12 @@ impl<'a> Cx<'a> {
         offset_in(self.src, s).map_or(Span::DUMMY, |o| Span::new(o, o + s.len()))
     }
 
-    fn num(&mut self, n: JNum, what: &str, span: Span) -> Option<u32> {
+    /// The value of `n`, or an error at the string as written (else at `span`).
+    fn num(&mut self, n: JNum<'_>, what: &str, span: Span) -> Option<u32> {
         match n {
             JNum::Ok(v) => Some(v),
-            JNum::Bad => {
+            JNum::Bad(text) => {
+                let span = text.map_or(span, |t| self.span_of(t));
                 self.out.diagnostics.push(Diagnostic::error(
                     "json",
                     format!("{what} is not a 32-bit number"),

@@ -42,6 +42,13 @@ fn ids_signed_unsigned_strings_numbers() {
     let p = parse_json(r#"{"constructors":[{"id":"99999999999","predicate":"a","params":[],"type":"A"}]}"#);
     assert!(p.has_errors());
     assert!(p.schema.definitions.is_empty());
+    // The error points at the id as written; a number has no position, so the name stands in.
+    for (id, at) in [(r#""zz""#, "zz"), (r#"" 99999999999""#, " 99999999999"), ("99999999999", "a")] {
+        let src = format!(r#"{{"constructors":[{{"id":{id},"predicate":"a","params":[],"type":"A"}}]}}"#);
+        let p = parse_json(&src);
+        assert_eq!(p.diagnostics.len(), 1, "{id}");
+        assert_eq!(p.diagnostics[0].span.slice(&src), at, "{id}");
+    }
 }
 
 #[test]
