@@ -268,6 +268,9 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         if id == GZIP_PACKED_ID {
             return self.gunzip(at, |d| d.any_object(function_first));
         }
+        if id == VECTOR_ID {
+            return self.untyped_vector(at);
+        }
         let (first, second) = if function_first {
             (self.reg.function_by_id(id), self.reg.constructor_by_id(id))
         } else {
@@ -279,6 +282,32 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 Err(self.err_at(at, DecodeErrorKind::UnknownConstructor { id, expected: "Object".into() }))
             }
         }
+    }
+
+    /// A boxed `Vector` (id at `at` already read) where any boxed object may stand, as
+    /// `rpc_result`'s result for a method returning `Vector<User>`. The position does not give
+    /// the element type, so the elements are read as boxed objects; `Vector<long>` and other
+    /// bare elements fail, with an error saying how to read them.
+    fn untyped_vector(&mut self, at: usize) -> Result<Value> {
+        let count_at = self.pos;
+        let count = self.u32()? as usize;
+        // Each element is a boxed object, so at least its 4-byte id.
+        if count > self.remaining() / 4 {
+            return Err(self.err_at(count_at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
+        }
+        self.enter()?;
+        let mut out = Vec::with_capacity(count);
+        for index in 0..count {
+            match self.any_object(false) {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    let kind = DecodeErrorKind::UntypedVector { index, element: Box::new(e) };
+                    return Err(self.err_at(at, kind));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Array(out))
     }
 
     /// The fields of `def` (its id already read, or bare), as an object with `"@type"`.

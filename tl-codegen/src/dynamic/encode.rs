@@ -265,8 +265,12 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
         map.get(TYPE_KEY).and_then(Value::as_str).ok_or_else(|| self.err("missing \"@type\""))
     }
 
-    /// Any boxed object or function call, named by its `"@type"`.
+    /// Any boxed object or function call, named by its `"@type"`; an array is a boxed
+    /// `Vector` of them (as the decoder reads one where any object may stand).
     fn any_object(&mut self, value: &Value, function_first: bool) -> Result<()> {
+        if let Value::Array(items) = value {
+            return self.untyped_vector(items);
+        }
         let map = self.object_map(value)?;
         let tname = self.type_name(map)?;
         let (first, second) = if function_first {
@@ -279,7 +283,27 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
         self.fields(map, def)
     }
 
-    /// The params of `def` from `map`; flags words are computed from the optional fields.
+    /// A boxed `Vector` of boxed objects where the position does not give the element type.
+    fn untyped_vector(&mut self, items: &[Value]) -> Result<()> {
+        let count = u32::try_from(items.len()).map_err(|_| self.err("too many elements"))?;
+        self.u32(VECTOR_ID);
+        self.u32(count);
+        self.enter()?;
+        for (i, item) in items.iter().enumerate() {
+            self.path.push(PathPart::Index(i));
+            if !(item.is_object() || item.is_array()) {
+                return Err(self.err(
+                    "expected an object: where any object may stand, an array is a Vector of boxed \
+                     objects (for other elements, encode the Vector alone with --type 'Vector<T>')",
+                ));
+            }
+            self.any_object(item, false)?;
+            self.path.pop();
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
     /// One more level of nesting (an object or a vector), as the decoder counts them.
     fn enter(&mut self) -> Result<()> {
         let limit = self.reg.limits.max_depth;
@@ -292,6 +316,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
         Ok(())
     }
 
+    /// The params of `def` from `map`; flags words are computed from the optional fields.
     fn fields(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
         self.enter()?;
         let written = self.fields_of(map, def);

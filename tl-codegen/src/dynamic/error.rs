@@ -68,6 +68,14 @@ pub enum DecodeErrorKind {
     GzipTooLarge,
     /// A failure inside an inflated `gzip_packed` payload (offset relative to the payload).
     InGzip(Box<DecodeError>),
+    /// A boxed `Vector` where any boxed object may stand (`Object`), whose elements did not
+    /// all decode as boxed objects: the position does not say what they are.
+    UntypedVector {
+        /// The element that failed.
+        index: usize,
+        /// Why it failed.
+        element: Box<DecodeError>,
+    },
     /// Bytes left over after the top-level value.
     TrailingBytes {
         /// How many.
@@ -114,6 +122,13 @@ impl fmt::Display for DecodeError {
                 )
             }
             InGzip(inner) => write!(f, "inside gzip_packed at byte {}: {inner}", self.offset),
+            UntypedVector { index, element } => write!(
+                f,
+                "a Vector stands at byte {} where any object may, which does not give its element \
+                 type; read as boxed objects, its element {index} fails ({element}); if its elements \
+                 are not boxed objects, decode the Vector alone with --type 'Vector<T>'",
+                self.offset
+            ),
             TrailingBytes { count } => write!(f, "{count} trailing byte(s) at byte {}", self.offset),
             UnknownType(t) => write!(f, "type {t} at byte {} is not defined by the schemas", self.offset),
         }

@@ -10,7 +10,10 @@
 //!   all, and a `true` flag sharing its bit with value fields is implied by them (it may be
 //!   left out; `true` without them, or `false` with them, is refused);
 //! - absent optional fields are omitted; vectors are arrays;
-//! - `Object` and `!X` positions hold any boxed object (or function call), with its `"@type"`;
+//! - `Object` and `!X` positions hold any boxed object (or function call), with its `"@type"`,
+//!   or an array: a boxed `Vector` of boxed objects (`rpc_result` of a method returning
+//!   `Vector<User>`); a `Vector` of bare values there (`Vector<long>`) does not say its element
+//!   type, so it is an error that says to decode it alone with `--type 'Vector<long>'`;
 //!   an `Object` right after `bytes:int` (MTProto's `message`, the items of `msg_container`)
 //!   must be exactly that long on decode, and on encode `bytes` may be left out (it is
 //!   computed; if given, it must match);

@@ -491,3 +491,32 @@ fn fields_sharing_a_flag_bit_go_together() {
     );
     round_trip(json!({"@type": "two", "a": true}), json!({"@type": "two", "a": true, "b": true}));
 }
+
+/// A boxed `Vector` where any object may stand (`rpc_result` of a method returning
+/// `Vector<Peer>`) is read as a vector of boxed objects, and written back from an array.
+#[test]
+fn a_vector_in_an_object_position_holds_boxed_objects() {
+    with_registry(|reg| {
+        let v = json!({"@type": "rpc_result", "req_msg_id": "1", "result": [
+            {"@type": "peerUser", "user_id": "5"}, {"@type": "peerChat", "chat_id": "6"}]});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!(&bytes[12..20], [VECTOR_ID.to_le_bytes(), 2u32.to_le_bytes()].concat());
+        assert_eq!(reg.decode(&bytes, None).unwrap(), v);
+        // Nested and empty vectors too.
+        let nested =
+            json!({"@type": "rpc_result", "req_msg_id": "1", "result": [[], [{"@type": "boolTrue"}]]});
+        assert_eq!(reg.decode(&reg.encode(&nested, None).unwrap(), None).unwrap(), nested);
+        // Vector<long> cannot be told from the position: the error says how to read it.
+        let longs = reg.encode(&json!(["123456789", "2"]), Some("Vector<long>")).unwrap();
+        let rpc = [&0xf35c6d01u32.to_le_bytes()[..], &1u64.to_le_bytes(), &longs].concat();
+        let err = reg.decode(&rpc, None).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::UntypedVector { index: 0, .. }), "{err}");
+        assert_eq!(err.offset, 12);
+        let text = err.to_string();
+        assert!(text.contains("a Vector stands at byte 12 where any object may"), "{text}");
+        assert!(text.contains("--type 'Vector<T>'"), "{text}");
+        assert_eq!(reg.decode(&rpc[12..], Some("Vector<long>")).unwrap(), json!(["123456789", "2"]));
+        let err = reg.encode(&json!({"@type": "rpc_result", "req_msg_id": "1", "result": ["1"]}), None);
+        assert_eq!(err.unwrap_err().path, "$.result[0]");
+    });
+}
