@@ -43,9 +43,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for BStr<'a> {
 #[derive(Deserialize)]
 struct JSchema<'a> {
     #[serde(borrow, default)]
-    constructors: Vec<JDef<'a>>,
+    constructors: Option<Vec<JDef<'a>>>,
     #[serde(borrow, default)]
-    methods: Vec<JDef<'a>>,
+    methods: Option<Vec<JDef<'a>>>,
     #[serde(borrow, default)]
     layer: Option<JNum<'a>>,
     #[serde(borrow, default)]
@@ -223,12 +223,26 @@ pub(crate) fn parse_json(src: &str) -> Parsed<'_> {
             return out;
         }
     };
+    if js.constructors.is_none() && js.methods.is_none() {
+        // Any other JSON document (a `package.json`) would otherwise read as an empty schema.
+        let at = src.len() - body.trim_start().len();
+        let end = if at < src.len() { at + 1 } else { at };
+        out.diagnostics.push(
+            Diagnostic::error(
+                "json",
+                "not a TL JSON schema: it has neither `constructors` nor `methods`",
+                Span::new(at, end),
+            )
+            .with_label("a TL schema in JSON is an object with `constructors` and `methods` arrays"),
+        );
+        return out;
+    }
     let mut cx = Cx { src, out };
     if let Some(n) = js.layer {
         cx.out.schema.layer = cx.num(n, "layer", Span::DUMMY);
     }
     for (defs, cat) in [(js.constructors, Category::Type), (js.methods, Category::Function)] {
-        for jd in defs {
+        for jd in defs.into_iter().flatten() {
             if let Some(def) = cx.definition(jd, cat) {
                 cx.out.schema.definitions.push(def);
             }

@@ -105,3 +105,9 @@ fn non_ascii_comments_are_fine() {
                /* 多行\n注释 */\nboolFalse#bc799737 = Bool;";
     insta::assert_snapshot!("non_ascii", rendered("unicode.tl", src));
 }
+
+#[test]
+fn json_that_is_no_schema() {
+    let src = "{\"name\": \"my-package\", \"version\": \"1.0.0\"}\n";
+    insta::assert_snapshot!("json_no_schema", rendered("package.json", src));
+}

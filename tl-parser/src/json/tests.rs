@@ -105,6 +105,14 @@ fn bom_and_non_json() {
     assert!(parse_json("").has_errors());
     assert!(parse_json("[1,2]").has_errors());
     assert!(parse_json("\u{0}\u{1}binary").has_errors());
+    // Any other JSON object is no schema, not an empty one.
+    for src in [r#"{"name":"my-package","version":"1.0.0"}"#, "{}", "\u{feff} {}"] {
+        let p = parse_json(src);
+        assert_eq!(p.diagnostics.len(), 1, "{src}");
+        assert!(p.diagnostics[0].message.starts_with("not a TL JSON schema"), "{:?}", p.diagnostics);
+        assert_eq!(p.diagnostics[0].span.slice(src), "{");
+    }
+    assert!(parse_json(r#"{"methods": []}"#).diagnostics.is_empty());
 }
 
 #[test]
