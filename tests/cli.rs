@@ -599,3 +599,11 @@ fn json_warns_of_anonymous_parameters_it_drops() {
     );
     assert!(!run.stderr.contains("`vector`") && !run.stderr.contains("`int128`"), "{}", run.stderr);
 }
+
+/// `tl decode` takes hex digits only: a sign is not one (`u8::from_str_radix` took `+f`).
+#[test]
+fn decode_refuses_a_character_that_is_not_a_hex_digit() {
+    let run = tl(&[], &["decode", "--type", "Vector<int>", "+f+f+f+f"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr, "error: '+' at character 1 is not a hex digit\n");
+}

@@ -70,21 +70,33 @@ pub(crate) fn read_arg(arg: &str) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "<stdin>: not UTF-8 text".to_string())
 }
 
-/// Hex digits to bytes; whitespace is ignored.
+/// Hex digits to bytes; whitespace and a leading `0x` are ignored. Positions in messages
+/// count characters from 1, as an editor shows them.
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    let digits = digits.strip_prefix(b"0x").unwrap_or(&digits);
-    if digits.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({})", digits.len()));
+    let trimmed = text.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let body = trimmed.strip_prefix("0x").or_else(|| trimmed.strip_prefix("0X")).unwrap_or(trimmed);
+    let skipped = text[..text.len() - body.len()].chars().count();
+    let mut out = Vec::with_capacity(body.len() / 2);
+    let mut high = None;
+    let mut digits = 0usize;
+    for (i, c) in body.chars().enumerate() {
+        if c.is_ascii_whitespace() {
+            continue;
+        }
+        // `to_digit` takes hex digits only; `u8::from_str_radix` also took a sign (`+f`).
+        let Some(v) = c.to_digit(16) else {
+            return Err(format!("{c:?} at character {} is not a hex digit", skipped + i + 1));
+        };
+        digits += 1;
+        match high.take() {
+            None => high = Some(v as u8),
+            Some(h) => out.push(h << 4 | v as u8),
+        }
     }
-    digits
-        .chunks(2)
-        .enumerate()
-        .map(|(i, pair)| {
-            let s = std::str::from_utf8(pair).map_err(|_| format!("not hex at digit {}", 2 * i))?;
-            u8::from_str_radix(s, 16).map_err(|_| format!("not hex at digit {}: `{s}`", 2 * i))
-        })
-        .collect()
+    if high.is_some() {
+        return Err(format!("odd number of hex digits ({digits})"));
+    }
+    Ok(out)
 }
 
 /// The schemas named on the command line, or the embedded default.
@@ -131,5 +143,19 @@ mod tests {
         assert_eq!(parse_hex("0x0A"), Ok(vec![10]));
         assert!(parse_hex("abc").is_err());
         assert!(parse_hex("zz").is_err());
+    }
+
+    /// Only hex digits: no sign (`u8::from_str_radix` took `+f`), and the character named at
+    /// its place in characters, not bytes.
+    #[test]
+    fn hex_refuses_every_other_character_by_name_and_position() {
+        assert_eq!(parse_hex("+f+f+f+f"), Err("'+' at character 1 is not a hex digit".into()));
+        assert_eq!(parse_hex("é1"), Err("'é' at character 1 is not a hex digit".into()));
+        assert_eq!(parse_hex("ab é1"), Err("'é' at character 4 is not a hex digit".into()));
+        assert_eq!(parse_hex(" 0x0g"), Err("'g' at character 5 is not a hex digit".into()));
+        assert_eq!(parse_hex("0a-1"), Err("'-' at character 3 is not a hex digit".into()));
+        assert_eq!(parse_hex("abc"), Err("odd number of hex digits (3)".into()));
+        assert_eq!(parse_hex(" 0XaB \t"), Ok(vec![0xab]));
+        assert_eq!(parse_hex(""), Ok(vec![]));
     }
 }
