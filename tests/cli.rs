@@ -607,3 +607,16 @@ fn decode_refuses_a_character_that_is_not_a_hex_digit() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.stderr, "error: '+' at character 1 is not a hex digit\n");
 }
+
+/// Stdin named as a schema and as the input of `decode`/`encode` is refused, as two schemas
+/// are: the second read would see nothing.
+#[test]
+fn stdin_as_both_schema_and_input_is_an_error() {
+    let dir = dir_with(&[]);
+    for (cmd, input) in [("decode", &b"01000000"[..]), ("encode", br#"{"@type":"a"}"#)] {
+        let run = tl_in(dir.path(), &[cmd, "--schema", "-", "-"], Some(input));
+        assert_eq!(run.code, 1, "{cmd}: {}", run.stderr);
+        assert_eq!(run.stderr, "error: <stdin>: stdin is named both as a schema and as the input\n");
+        assert!(run.stdout.is_empty(), "{cmd}: {}", run.stdout);
+    }
+}

@@ -22,6 +22,9 @@ pub struct Args {
 
 /// Runs `tl decode`.
 pub fn run(args: Args) -> ExitCode {
+    if let Err(e) = stdin_read_once(&args.schemas, &args.input) {
+        return fail(&e);
+    }
     let hex = match read_arg(&args.input) {
         Ok(t) => t,
         Err(e) => return fail(&e),
@@ -58,6 +61,15 @@ pub fn run(args: Args) -> ExitCode {
 pub(crate) fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(1)
+}
+
+/// Refuses stdin (`-`) named both as a schema and as the input: its text is gone after the
+/// first read, and the second would silently see nothing.
+pub(crate) fn stdin_read_once(schemas: &[String], input: &str) -> Result<(), String> {
+    if input == "-" && schemas.iter().any(|s| s == "-") {
+        return Err("<stdin>: stdin is named both as a schema and as the input".into());
+    }
+    Ok(())
 }
 
 /// The argument itself, or stdin for `-`.

@@ -1,6 +1,6 @@
 //! `tl encode`: JSON to TL bytes (hex), straight from the schemas (no generated code).
 
-use super::decode::{fail, load_sources, parse_all, read_arg};
+use super::decode::{fail, load_sources, parse_all, read_arg, stdin_read_once};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 use tl_codegen::dynamic::Registry;
@@ -21,6 +21,9 @@ pub struct Args {
 
 /// Runs `tl encode`.
 pub fn run(args: Args) -> ExitCode {
+    if let Err(e) = stdin_read_once(&args.schemas, &args.input) {
+        return fail(&e);
+    }
     let text = match read_arg(&args.input) {
         Ok(t) => t,
         Err(e) => return fail(&e),
