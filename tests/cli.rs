@@ -620,3 +620,27 @@ fn stdin_as_both_schema_and_input_is_an_error() {
         assert!(run.stdout.is_empty(), "{cmd}: {}", run.stdout);
     }
 }
+
+/// A run that `--strict` fails on warnings alone says so, in both output forms.
+#[test]
+fn strict_failure_is_said() {
+    let files = [("warn.tl", b(WARN))];
+    let r = tl(&files, &["check", "--strict", "warn.tl"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.ends_with("1 file, 0 errors, 1 warning (failed: --strict makes warnings fatal)\n"),
+        "{}",
+        r.stderr
+    );
+    let r = tl(&files, &["check", "--strict", "--format", "json", "warn.tl"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!((v["strict"].as_bool(), v["ok"].as_bool()), (Some(true), Some(false)));
+    let r = tl(&[("good.tl", b(GOOD))], &["check", "--strict", "--format", "json", "good.tl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!((v["strict"].as_bool(), v["ok"].as_bool()), (Some(true), Some(true)));
+    // Without `--strict` the document keeps its shape.
+    let r = tl(&files, &["check", "--format", "json", "warn.tl"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v.get("strict").is_none() && v.get("ok").is_none(), "{v}");
+}

@@ -31,6 +31,12 @@ struct JsonRun<'a> {
     files: &'a [FileReport],
     errors: usize,
     warnings: usize,
+    /// Only with `--strict`, so that the document says why warnings alone failed the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strict: Option<bool>,
+    /// Whether the run passed (exit 0); only with `--strict`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ok: Option<bool>,
 }
 
 /// Runs `tl check`.
@@ -40,6 +46,7 @@ pub fn run(args: Args) -> ExitCode {
     let reports = check_all(&inputs, opts);
     let errors: usize = reports.iter().map(FileReport::errors).sum();
     let warnings: usize = reports.iter().map(FileReport::warnings).sum();
+    let failed = errors > 0 || (args.strict && warnings > 0);
 
     match args.format {
         OutputFormat::Human => {
@@ -47,10 +54,20 @@ pub fn run(args: Args) -> ExitCode {
             for r in &reports {
                 let _ = err.write_all(r.human.as_bytes());
             }
-            let _ = writeln!(err, "{}", report::summary(reports.len(), errors, warnings));
+            let mut line = report::summary(reports.len(), errors, warnings);
+            if errors == 0 && failed {
+                line.push_str(" (failed: --strict makes warnings fatal)");
+            }
+            let _ = writeln!(err, "{line}");
         }
         OutputFormat::Json => {
-            let run = JsonRun { files: &reports, errors, warnings };
+            let run = JsonRun {
+                files: &reports,
+                errors,
+                warnings,
+                strict: args.strict.then_some(true),
+                ok: args.strict.then_some(!failed),
+            };
             // Serializing our own plain structs cannot fail.
             let text = serde_json::to_string(&run).unwrap_or_default() + "\n";
             if let Err(code) = crate::convert::to_stdout(&text) {
@@ -59,7 +76,7 @@ pub fn run(args: Args) -> ExitCode {
             report::to_stderr(&format!("{}\n", report::summary(reports.len(), errors, warnings)));
         }
     }
-    if errors > 0 || (args.strict && warnings > 0) {
+    if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
