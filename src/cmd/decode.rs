@@ -12,8 +12,8 @@ pub struct Args {
     /// A schema to decode with (repeatable); default: the embedded layer and mtproto.tl.
     #[arg(long = "schema", value_name = "FILE")]
     pub schemas: Vec<String>,
-    /// The type of the value (`messages.Messages`, `Vector<long>`, `%message`); default: any
-    /// boxed object or function call.
+    /// The type of the value (`messages.Messages`, `Vector<long>`, `%message`, `name#id`);
+    /// default: any boxed object or function call.
     #[arg(long = "type", value_name = "T")]
     pub ty: Option<String>,
     /// The bytes as hex (whitespace allowed), or `-` to read hex from stdin.

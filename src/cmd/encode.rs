@@ -11,7 +11,7 @@ pub struct Args {
     /// A schema to encode with (repeatable); default: the embedded layer and mtproto.tl.
     #[arg(long = "schema", value_name = "FILE")]
     pub schemas: Vec<String>,
-    /// The type of the value (`Vector<long>`, `%message`); default: any boxed object or
+    /// The type of the value (`Vector<long>`, `%message`, `name#id`); default: any boxed object or
     /// function call named by its `"@type"`.
     #[arg(long = "type", value_name = "T")]
     pub ty: Option<String>,

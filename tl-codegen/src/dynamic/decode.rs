@@ -188,16 +188,21 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             "Object" => self.any_object(ty.bang)?,
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(true)?,
             _ if ty.is_bare() => {
-                let def = if ty.percent {
-                    match self.reg.constructors_of(name) {
-                        [only] => Some(*only),
-                        _ => self.reg.constructor(name),
-                    }
-                } else {
-                    self.reg.constructor(name)
+                let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
+                let def = match of_type {
+                    [only] => Some(*only),
+                    _ => self.reg.constructor(name),
                 };
                 match def {
                     Some(def) => self.object(def)?,
+                    None if of_type.len() > 1 => {
+                        let kind = DecodeErrorKind::BareOfSeveral {
+                            ty: name.to_string(),
+                            constructors: of_type.len(),
+                            example: of_type[0].name.to_string(),
+                        };
+                        return Err(self.err(kind));
+                    }
                     None => return Err(self.err(DecodeErrorKind::UnknownType(name.to_string()))),
                 }
             }
@@ -367,7 +372,11 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             .filter(|&n| n >= 4 && n <= self.remaining())
             .and_then(|n| self.pos.checked_add(n));
         let Some(buf) = end.and_then(|end| self.buf.get(..end)) else {
-            return Err(self.err_at(len_at, DecodeErrorKind::LengthOutOfRange { len: len as u64 }));
+            let kind = match u64::try_from(len) {
+                Ok(len) if len >= 4 => DecodeErrorKind::LengthOutOfRange { len },
+                _ => DecodeErrorKind::ObjectLengthTooSmall { len },
+            };
+            return Err(self.err_at(len_at, kind));
         };
         let shared = std::mem::take(&mut self.shared);
         let mut d =

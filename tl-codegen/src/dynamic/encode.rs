@@ -216,19 +216,31 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
             "Object" => self.any_object(value, ty.bang)?,
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(value, true)?,
             _ if ty.is_bare() => {
-                let def = if ty.percent {
-                    match self.reg.constructors_of(name) {
-                        [only] => Some(*only),
-                        _ => self.reg.constructor(name),
-                    }
-                } else {
-                    self.reg.constructor(name)
+                let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
+                let def = match of_type {
+                    [only] => Some(*only),
+                    _ => self.reg.constructor(name),
                 };
-                let def =
-                    def.ok_or_else(|| self.err(format!("type `{name}` is not defined by the schemas")))?;
+                let def = def.ok_or_else(|| match of_type {
+                    [first, ..] => self.err(format!(
+                        "`%{name}`: type {name} has {} constructors, and a bare value does not say \
+                         which; name one instead (e.g. `{}`)",
+                        of_type.len(),
+                        first.name
+                    )),
+                    [] => self.err(format!("type `{name}` is not defined by the schemas")),
+                })?;
                 let map = self.object_map(value)?;
                 if let Some(t) = map.get(TYPE_KEY) {
-                    if t.as_str() != Some(def.name.as_ref()) && t.as_str() != Some(&self.reg.json_name(def)) {
+                    // Any name of the same definition will do: `name`, or `name#id`.
+                    let same = t
+                        .as_str()
+                        .and_then(|t| self.reg.constructor(t))
+                        .is_some_and(|d| std::ptr::eq(d, def));
+                    if !same
+                        && t.as_str() != Some(def.name.as_ref())
+                        && t.as_str() != Some(&self.reg.json_name(def))
+                    {
                         return Err(self.err(format!("expected \"@type\": \"{}\" (bare `{name}`)", def.name)));
                     }
                 }

@@ -58,6 +58,12 @@ pub enum DecodeErrorKind {
         /// How many such elements the whole decode allowed.
         budget: usize,
     },
+    /// A length before an object (`message`'s `bytes`) that is negative or shorter than a
+    /// constructor id.
+    ObjectLengthTooSmall {
+        /// The length read.
+        len: i64,
+    },
     /// Objects nested deeper than [`Limits::max_depth`](super::Limits::max_depth).
     TooDeep,
     /// A `gzip_packed` payload that is not valid gzip.
@@ -83,6 +89,15 @@ pub enum DecodeErrorKind {
     },
     /// A type the schemas do not define (or the dynamic codec cannot represent).
     UnknownType(String),
+    /// `%T` (bare) for a type with several constructors: a bare value does not say which.
+    BareOfSeveral {
+        /// The type named.
+        ty: String,
+        /// How many constructors it has.
+        constructors: usize,
+        /// The first of them, to name in the message.
+        example: String,
+    },
 }
 
 impl fmt::Display for DecodeError {
@@ -111,6 +126,14 @@ impl fmt::Display for DecodeError {
                  (`true`, constructors without fields): the most this input allows",
                 self.offset
             ),
+            ObjectLengthTooSmall { len } if *len < 0 => {
+                write!(f, "length {len} at byte {} is negative", self.offset)
+            }
+            ObjectLengthTooSmall { len } => write!(
+                f,
+                "length {len} at byte {} is too small for an object (its constructor id alone is 4 bytes)",
+                self.offset
+            ),
             TooDeep => write!(f, "objects nested too deep at byte {}", self.offset),
             BadGzip(e) => write!(f, "bad gzip_packed payload at byte {}: {e}", self.offset),
             GzipTooLarge => {
@@ -131,6 +154,12 @@ impl fmt::Display for DecodeError {
             ),
             TrailingBytes { count } => write!(f, "{count} trailing byte(s) at byte {}", self.offset),
             UnknownType(t) => write!(f, "type {t} at byte {} is not defined by the schemas", self.offset),
+            BareOfSeveral { ty, constructors, example } => write!(
+                f,
+                "`%{ty}` at byte {}: type {ty} has {constructors} constructors, and a bare value does not \
+                 say which; name one instead (e.g. `{example}`)",
+                self.offset
+            ),
         }
     }
 }

@@ -269,7 +269,8 @@ fn tagged_name(def: &Definition<'_>) -> String {
 }
 
 /// Parses a type expression given on the command line: `Vector<long>`, `%Message`,
-/// `messages.Messages`, `Vector<Vector<int>>`.
+/// `messages.Messages`, `Vector<Vector<int>>`, and `name#id` as in `"@type"`
+/// (`decryptedMessage#91cc4674`).
 pub fn parse_type_expr(text: &str) -> Option<TypeRef<'_>> {
     fn go<'t>(s: &'t str) -> Option<(TypeRef<'t>, &'t str)> {
         let s = s.trim_start();
@@ -281,7 +282,8 @@ pub fn parse_type_expr(text: &str) -> Option<TypeRef<'_>> {
             Some(rest) => (true, rest),
             None => (false, s),
         };
-        let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).unwrap_or(s.len());
+        let end =
+            s.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '#'))).unwrap_or(s.len());
         if end == 0 {
             return None;
         }

@@ -520,3 +520,59 @@ fn a_vector_in_an_object_position_holds_boxed_objects() {
         assert_eq!(err.unwrap_err().path, "$.result[0]");
     });
 }
+
+/// A container item's length that is negative or too small for an object says so (it used
+/// to print -256 as 18446744073709551360, "larger than the rest of the input").
+#[test]
+fn container_lengths_too_small_say_so() {
+    with_mtproto(|reg| {
+        for (len, want) in [
+            (-256i32, "length -256 at byte 20 is negative"),
+            (3, "length 3 at byte 20 is too small for an object (its constructor id alone is 4 bytes)"),
+        ] {
+            let mut bytes = container_bytes();
+            bytes[20..24].copy_from_slice(&len.to_le_bytes());
+            let err = reg.decode(&bytes, None).unwrap_err();
+            assert_eq!(err.kind, DecodeErrorKind::ObjectLengthTooSmall { len: len.into() });
+            assert_eq!(err.to_string(), want);
+        }
+    });
+}
+
+/// `%T` names a type's only constructor; for a type with several it is refused as such,
+/// not as an undefined type.
+#[test]
+fn bare_type_with_several_constructors_is_named_as_such() {
+    with_registry(|reg| {
+        let err = reg.decode(&[0; 8], Some("%Peer")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`%Peer` at byte 0: type Peer has 2 constructors, and a bare value does not say which; \
+             name one instead (e.g. `peerUser`)"
+        );
+        let err = reg.encode(&json!({"@type": "peerUser", "user_id": "1"}), Some("%Peer")).unwrap_err();
+        assert!(err.message.contains("type Peer has 2 constructors"), "{err}");
+        let point = json!({"@type": "point", "x": 1, "y": 2.5});
+        let bytes = reg.encode(&point, Some("%Point")).unwrap();
+        assert_eq!(reg.decode(&bytes, Some("%Point")).unwrap(), point);
+    });
+}
+
+/// `--type name#id` names a definition as `"@type"` does.
+#[test]
+fn type_expressions_take_name_and_id() {
+    let old = tl_parser::parse("msg#00000001 a:int = Msg;");
+    let new = tl_parser::parse("msg#00000002 a:int b:int = Msg;");
+    let reg = Registry::new([&old.schema, &new.schema]);
+    let second = [7i32.to_le_bytes(), 8i32.to_le_bytes()].concat();
+    let v = json!({"@type": "msg#00000002", "a": 7, "b": 8});
+    for ty in ["msg#00000002", "msg#2", "%msg#2"] {
+        assert_eq!(reg.decode(&second, Some(ty)).unwrap(), v, "{ty}");
+        assert_eq!(reg.encode(&v, Some(ty)).unwrap(), second, "{ty}");
+    }
+    let first = json!({"@type": "msg#1", "a": 7});
+    assert_eq!(reg.encode(&first, Some("msg#00000001")).unwrap(), 7i32.to_le_bytes());
+    assert_eq!(reg.decode(&7i32.to_le_bytes(), Some("msg#1")).unwrap(), json!({"@type": "msg", "a": 7}));
+    assert!(reg.encode(&first, Some("msg#2")).is_err());
+    assert!(matches!(reg.decode(&second, Some("msg#3")).unwrap_err().kind, DecodeErrorKind::UnknownType(_)));
+}
