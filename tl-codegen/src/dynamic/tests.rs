@@ -576,3 +576,23 @@ fn type_expressions_take_name_and_id() {
     assert!(reg.encode(&first, Some("msg#2")).is_err());
     assert!(matches!(reg.decode(&second, Some("msg#3")).unwrap_err().kind, DecodeErrorKind::UnknownType(_)));
 }
+
+/// A `double` survives decode → JSON text → encode bit for bit (serde_json's
+/// `float_roundtrip`; without it, parsing the printed number can land one ulp off).
+#[test]
+fn doubles_round_trip_through_json_text_bit_exactly() {
+    let parsed = tl_parser::parse("jsonNumber#2be0dfa4 value:double = JSONValue;");
+    let reg = Registry::new([&parsed.schema]);
+    let hex = "a4dfe02ba0c8eb85f3cc06af";
+    let bytes: Vec<u8> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    let mut cases = vec![bytes];
+    for v in [0.1, -0.0, f64::MIN_POSITIVE, 5e-324, f64::MAX, 1.0 / 3.0, f64::NAN, f64::NEG_INFINITY] {
+        cases.push([&0x2be0dfa4u32.to_le_bytes()[..], &v.to_le_bytes()].concat());
+    }
+    for bytes in cases {
+        let text = reg.decode(&bytes, None).unwrap().to_string();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(reg.encode(&back, None).unwrap(), bytes, "{text}");
+    }
+}
