@@ -302,7 +302,11 @@ impl<'v> Validator<'v> {
                         self.pairs.insert((first.name.clone(), def.id));
                     }
                 }
-                if !self.pairs.insert((def.name.clone(), def.id)) {
+                if self.pairs.insert((def.name.clone(), def.id)) {
+                    if let Some(first) = defs.get(*e.get() as usize) {
+                        id_collision(first, def, &mut self.duplicates, i);
+                    }
+                } else {
                     self.duplicates.push((
                         i,
                         Diagnostic::warning(
@@ -362,6 +366,43 @@ impl<'v> Validator<'v> {
         }
         out
     }
+}
+
+/// `def`, the `i`th definition, takes the id of `first`, which has another name: a decoder
+/// meeting the id cannot tell which of the two it is. Except when one is the other without
+/// its final `query:!X`: tdlib's schemas declare `invokeWithReCaptchaPrefix#adbb0f94
+/// token:string = Error` beside `invokeWithReCaptcha#adbb0f94 {X:Type} token:string query:!X
+/// = X` on purpose, to write the header of the wrapper alone.
+#[cold]
+fn id_collision(first: &Definition<'_>, def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
+    if is_prefix_of_wrapper(first, def) || is_prefix_of_wrapper(def, first) {
+        return;
+    }
+    let kind = if first.category == Category::Type { "constructor" } else { "function" };
+    out.push((
+        i,
+        Diagnostic::error(
+            "id-collision",
+            format!("id #{:08x} of `{}` is also the id of the {kind} `{}`", def.id, def.name, first.name),
+            def.name_span,
+        )
+        .with_label(format!("same id as `{}`", first.name))
+        .with_note("a decoder meeting this id cannot tell the two apart: one of them needs another id"),
+    ));
+}
+
+/// Whether `prefix` is `wrapper` without its last parameter, a `!X` query.
+fn is_prefix_of_wrapper(prefix: &Definition<'_>, wrapper: &Definition<'_>) -> bool {
+    let Some((last, head)) = wrapper.params.split_last() else { return false };
+    let query = matches!(&last.kind, ParamKind::Typed { ty, flag: None } if ty.bang);
+    let text = |p: &Param<'_>| {
+        let mut out = String::new();
+        crate::write::write_param(p, &mut out);
+        out
+    };
+    query
+        && head.len() == prefix.params.len()
+        && head.iter().zip(&prefix.params).all(|(a, b)| text(a) == text(b))
 }
 
 /// The names among `known` that an unknown `name` may have meant, at most three, sorted: the
@@ -755,7 +796,11 @@ mod tests {
     fn crafted_schemas_stay_linear() {
         let t = std::time::Instant::now();
         let same_id: String = (0..20_000).map(|i| format!("a{i}#1 = A;\n")).collect();
-        assert_eq!(check(&same_id).diagnostics.len(), 20_000, "one id mismatch each, no duplicates");
+        let p = check(&same_id);
+        let count = |code: &str| p.diagnostics.iter().filter(|d| d.code == code).count();
+        assert_eq!(count("id-mismatch"), 20_000, "one id mismatch each");
+        assert_eq!(count("id-collision"), 19_999, "every one but the first takes the first's id");
+        assert_eq!(p.diagnostics.len(), 39_999, "no duplicates");
         let flags: String = (0..20_000).map(|i| format!(" x{i}:flags.1?int")).collect();
         let src = format!("a flags:#{flags} = A;");
         assert!(check(&src).diagnostics.is_empty());
@@ -793,6 +838,51 @@ mod tests {
         }
         let long = "a".repeat(40);
         assert!(super::same(&long, &long) && !super::same(&long, &"a".repeat(39)));
+    }
+
+    #[test]
+    fn one_id_for_two_names_is_an_error() {
+        // A real CRC32 collision, and an id written twice.
+        let p = check("c699378#36f0de37 = Foo;\nc18020006#36f0de37 = Foo;");
+        assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+        assert_eq!((p.diagnostics[0].code, p.diagnostics[0].severity), ("id-collision", Severity::Error));
+        assert!(p.diagnostics[0]
+            .message
+            .contains("of `c18020006` is also the id of the constructor `c699378`"));
+        assert_eq!(
+            codes("boolFalse#bc799737 = Bool;\nboolTrue#bc799737 = Bool;"),
+            vec![("id-mismatch", Severity::Warning), ("id-collision", Severity::Error)]
+        );
+        // A constructor and a function can meet in one place (a message to a server).
+        let src = "a#1 = A;\n---functions---\nf#1 = A;\n";
+        assert!(codes(src).contains(&("id-collision", Severity::Error)));
+        // Same name, same id: a duplicate, not a collision.
+        assert_eq!(
+            codes("a = A;\nb#1 = A;\na = A;"),
+            vec![("id-mismatch", Severity::Warning), ("duplicate", Severity::Warning)]
+        );
+    }
+
+    #[test]
+    fn a_wrapper_without_its_query_may_share_its_id() {
+        // As tdlib declares them, in either order.
+        let prefix = "invokeWithReCaptchaPrefix#adbb0f94 token:string = Error;";
+        let wrapper = "invokeWithReCaptcha#adbb0f94 {X:Type} token:string query:!X = X;";
+        for src in
+            [format!("---functions---\n{prefix}\n{wrapper}"), format!("---functions---\n{wrapper}\n{prefix}")]
+        {
+            let p = check(&src);
+            assert!(p.diagnostics.iter().all(|d| d.code != "id-collision"), "{:?}", p.diagnostics);
+        }
+        // Anything else than the query missing is a collision.
+        for other in [
+            "invokeWithReCaptchaPrefix#adbb0f94 token:bytes = Error;",
+            "invokeWithReCaptchaPrefix#adbb0f94 = Error;",
+            "invokeWithReCaptchaPrefix#adbb0f94 token:string query:!X = Error;",
+        ] {
+            let src = format!("---functions---\n{other}\n{wrapper}");
+            assert!(check(&src).diagnostics.iter().any(|d| d.code == "id-collision"), "{other}");
+        }
     }
 
     #[test]

@@ -111,3 +111,15 @@ fn json_that_is_no_schema() {
     let src = "{\"name\": \"my-package\", \"version\": \"1.0.0\"}\n";
     insta::assert_snapshot!("json_no_schema", rendered("package.json", src));
 }
+
+/// Two names for one id: a real CRC32 collision, and an id copied onto another constructor.
+#[test]
+fn id_collisions() {
+    let src = "\
+c699378#36f0de37 = Foo;
+c18020006#36f0de37 = Foo;
+boolFalse#bc799737 = Bool;
+boolTrue#bc799737 = Bool;
+";
+    insta::assert_snapshot!("id_collisions", rendered("collide.tl", src));
+}
