@@ -236,6 +236,9 @@ struct Decl<'a> {
     /// The last definition has no generics and only plain parameters (see
     /// [`Decl::plain_param`]), hence no `!X` either.
     all_plain: Cell<bool>,
+    /// Where the name (and id) of the definition being read ends, or its last `{X:Type}`:
+    /// what a token that cannot be one of its parameters follows (see [`Decl::not_a_param`]).
+    head_end: Cell<usize>,
 }
 
 /// The canonical declaration (see [`crate::canon`]) of one definition, drafted while it is
@@ -309,6 +312,7 @@ impl<'a> Decl<'a> {
             canon: CanonDraft::default(),
             crc: Cell::new(None),
             all_plain: Cell::new(false),
+            head_end: Cell::new(0),
         }
     }
 
@@ -367,6 +371,7 @@ impl<'a> Decl<'a> {
         let (r1, name) = path(r).ok_or_else(|| self.expected(r, "a definition name"))?;
         let (r2, explicit_id) = self.id(r1)?;
         let name_span = self.span(start, r2);
+        self.head_end.set(name_span.end as usize);
         if r2.as_bytes().first().is_some_and(|&b| b == b'.' || is_ident_start(b) || b == b'#') {
             let (span, found) = self.token(r2);
             return Err(self.error(
@@ -498,6 +503,7 @@ impl<'a> Decl<'a> {
                     self.canon.ok.set(false);
                     self.all_plain.set(false);
                     let (r3, g) = self.generic(r)?;
+                    self.head_end.set(g.span.end as usize);
                     generics.push(g);
                     r = r3;
                 }
@@ -581,6 +587,9 @@ impl<'a> Decl<'a> {
         let start = r;
         let b = r.as_bytes().first().copied().unwrap_or(0);
         match b {
+            b'#' if depth == 0 && r.as_bytes().get(1).is_some_and(|&c| HEX[usize::from(c)] != NOT_HEX) => {
+                Err(self.id_as_param(r, out))
+            }
             b'#' => {
                 out.push(Param { name: None, kind: ParamKind::Nat, span: self.span(r, &r[1..]) });
                 Ok(&r[1..])
@@ -613,6 +622,11 @@ impl<'a> Decl<'a> {
             _ if is_ident_start(b) => {
                 let (after_name, name) = ident(r).ok_or_else(|| self.expected(r, "a parameter"))?;
                 let Some(r1) = after_name.strip_prefix(':') else {
+                    if depth == 0 {
+                        if let Some(e) = self.not_a_param(r, out) {
+                            return Err(e);
+                        }
+                    }
                     // An anonymous parameter of a (bare) type: `long long = Int128`.
                     let (rest, ty) = self.type_ref(r, 0)?;
                     let kind = ParamKind::Typed { ty, flag: None };
@@ -623,6 +637,10 @@ impl<'a> Decl<'a> {
                 out.push(Param { name: Some(Cow::Borrowed(name)), kind, span: self.span(start, rest) });
                 Ok(rest)
             }
+            _ if depth == 0 && self.opens_line(r) => {
+                Err(self
+                    .missing_result(r, out, |line| format!("line {line} cannot continue this declaration")))
+            }
             _ => {
                 let (span, found) = self.token(r);
                 let mut e = self.error(r, span, format!("unexpected {found} in the parameter list"));
@@ -632,6 +650,87 @@ impl<'a> Decl<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// Whether the token at `r` is the first on its line.
+    fn opens_line(&self, r: &str) -> bool {
+        let before = self.src.as_bytes().get(..self.pos(r)).unwrap_or_default();
+        let blanks = before.iter().rev().take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r' | 0x0c)).count();
+        before.len() > blanks && before[before.len() - blanks - 1] == b'\n'
+    }
+
+    /// The error for an identifier at `r` that reads as an anonymous parameter (`long` of
+    /// `long long = Int128`) but is more likely something else: the next declaration after a
+    /// missing `= Type;` when it opens a line (`bar b:int` then `baz c:int = Baz;`), or a
+    /// declaration's `name#id` anywhere. `None` when it can be the parameter it seems.
+    #[cold]
+    fn not_a_param(&self, r: &'a str, out: &[Param<'a>]) -> Option<SynErr> {
+        let (after, _) = path(r)?;
+        let declaration_like = after.as_bytes().first() == Some(&b'#');
+        let end = if declaration_like {
+            self.pos(after) + 1 + ident_len(&after.as_bytes()[1..])
+        } else {
+            self.pos(after)
+        };
+        let token = &self.src[self.pos(r)..end];
+        if self.opens_line(r) {
+            return Some(self.missing_result(r, out, |line| {
+                if declaration_like {
+                    format!("`{token}` on line {line} looks like the start of the next declaration")
+                } else {
+                    format!("without it, `{token}` on line {line} is read as a parameter of this declaration")
+                }
+            }));
+        }
+        if !declaration_like {
+            return None;
+        }
+        Some(
+            self.error(r, Span::new(self.pos(r), end), format!("expected a parameter, found `{token}`"))
+                .with_label("a declaration's name and id cannot be a parameter")
+                .with_note("is `= Type;` missing before it?"),
+        )
+    }
+
+    /// "missing `= Type;`" at the end of what precedes the token at `r`, which opens a line:
+    /// the declaration seems to end there. `note` says what that line is, given its number.
+    #[cold]
+    fn missing_result(&self, r: &'a str, out: &[Param<'a>], note: impl FnOnce(usize) -> String) -> SynErr {
+        let end = out.last().map_or(0, |p| p.span.end as usize).max(self.head_end.get()).min(self.pos(r));
+        let line = |at: usize| self.src.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        Box::new(SynErrInner {
+            diag: Diagnostic::error(
+                "syntax",
+                format!("missing `= Type;` at the end of line {}?", line(end)),
+                Span::new(end, end),
+            )
+            .with_label("the declaration seems to end here")
+            .with_note(note(line(self.pos(r)))),
+            at: self.pos(r),
+        })
+    }
+
+    /// The error for `#12345678` read where a parameter goes: an id after a blank
+    /// (`foo #12345678`), or stray.
+    #[cold]
+    fn id_as_param(&self, r: &'a str, out: &[Param<'a>]) -> SynErr {
+        let len = 1 + ident_len(r.as_bytes().get(1..).unwrap_or_default());
+        let span = Span::new(self.pos(r), self.pos(r) + len);
+        let token = span.slice(self.src);
+        let head = self.src.get(..self.head_end.get()).unwrap_or_default();
+        // The name, when it is what the id follows (no id of its own, no `{X:Type}` after it).
+        let name = head
+            .rfind(|c: char| !(is_ident_char(c) || c == '.' || c == '#'))
+            .map_or(head, |i| &head[i + 1..]);
+        let gap = self.src.get(head.len()..self.pos(r)).unwrap_or_default();
+        let after_name = !name.is_empty() && !name.contains('#') && head.ends_with(is_ident_char);
+        if out.is_empty() && after_name && !gap.is_empty() && gap.bytes().all(|b| b == b' ' || b == b'\t') {
+            return self
+                .error(r, span, format!("expected no blank between the name `{name}` and its id `{token}`"))
+                .with_label(&format!("write `{name}{token}`"));
+        }
+        self.error(r, span, format!("expected a parameter, found `{token}`"))
+            .with_label("a constructor id goes right after the declaration's name")
     }
 
     /// The forms that fill real schemas, `name:#`, `name:ns.Type`, `name:flags.N?Type` and
@@ -868,6 +967,11 @@ impl<'a> Decl<'a> {
 impl SynErrInner {
     fn with_label(mut self: Box<Self>, label: &str) -> SynErr {
         self.diag = self.diag.with_label(label);
+        self
+    }
+
+    fn with_note(mut self: Box<Self>, note: &str) -> SynErr {
+        self.diag = self.diag.with_note(note);
         self
     }
 }

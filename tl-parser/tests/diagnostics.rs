@@ -123,3 +123,20 @@ boolTrue#bc799737 = Bool;
 ";
     insta::assert_snapshot!("id_collisions", rendered("collide.tl", src));
 }
+
+/// A declaration without `= Type;` does not swallow the next line: the error points where the
+/// result type is missing. A name with an id, or an id after a blank, is never a parameter.
+#[test]
+fn missing_result_type() {
+    let src = "\
+foo#2ab17b11 a:int = Foo;
+bar b:int
+baz#6e458643 c:int = Baz;
+qux d:long // no result
+quux = Quux;
+pair #2a1b6f5c a:int = Pair;
+three a:int four#1 = Three;
+int128 long long = Int128;
+";
+    insta::assert_snapshot!("missing_result_type", rendered("missing.tl", src));
+}

@@ -221,6 +221,75 @@ fn missing_semicolon_resumes_at_next_line() {
 }
 
 #[test]
+fn missing_result_type_is_reported_where_the_declaration_ends() {
+    let missing = |line: usize| format!("missing `= Type;` at the end of line {line}?");
+    // The next declaration, with or without an id, or after a blank line, or a section marker.
+    for (src, line, next) in [
+        ("foo#2ab17b11 a:int = Foo;\nbar b:int\nbaz#abcdef12 c:int = Baz;\n", 2, "baz"),
+        ("foo#2ab17b11 a:int = Foo;\nbar b:int\n\nbaz c:int = Baz;\n", 2, "baz"),
+        ("boolFalse#bc799737 = Bool;\nfoo a:int\nboolTrue#997275b5 = Bool;\n", 2, "boolTrue"),
+        ("foo a:int // a comment\n  // another\nbar = Bar;\n", 1, "bar"),
+        ("foo a:int\n---functions---\nbar = Bar;\n", 1, "bar"),
+        ("foo {X:Type}\nbar = Bar;\n", 1, "bar"),
+        ("bar\nbaz#1 = Baz;\n", 1, "baz"),
+    ] {
+        let p = parse_tl(src);
+        let ids: Vec<&str> = p.diagnostics.iter().map(|d| d.code).filter(|c| *c != "id-mismatch").collect();
+        assert_eq!(ids, ["syntax"], "{src}: {:#?}", p.diagnostics);
+        let d = &p.diagnostics[0];
+        assert_eq!(d.message, missing(line), "{src}");
+        // An empty span right after the last parameter (or the name).
+        let before = &src[..d.span.start as usize];
+        assert!(d.span.start == d.span.end && before.ends_with(['t', 'r', '}']), "{src}: {before:?}");
+        // The next line is read as a declaration of its own.
+        let names: Vec<&str> = p.schema.definitions.iter().map(|d| d.name.as_ref()).collect();
+        assert_eq!(names.last(), Some(&next), "{src}");
+    }
+    let src = "foo#2ab17b11 a:int = Foo;\nbar b:int\nbaz#abcdef12 c:int = Baz;\n";
+    assert_eq!(
+        parse_tl(src).diagnostics[0].notes,
+        ["`baz#abcdef12` on line 3 looks like the start of the next declaration"]
+    );
+    let src = "foo#2ab17b11 a:int = Foo;\nbar b:int\n\nbaz c:int = Baz;\n";
+    assert_eq!(
+        parse_tl(src).diagnostics[0].notes,
+        ["without it, `baz` on line 4 is read as a parameter of this declaration"]
+    );
+}
+
+#[test]
+fn an_id_or_a_name_with_an_id_is_no_parameter() {
+    assert_eq!(
+        errors("foo #12345678 a:int = Foo;\nbar = Bar;"),
+        [(
+            "expected no blank between the name `foo` and its id `#12345678`".to_string(),
+            "#12345678".to_string()
+        )]
+    );
+    assert_eq!(
+        errors("foo#1 a:int bar#12 b:int = X;"),
+        [("expected a parameter, found `bar#12`".to_string(), "bar#12".to_string())]
+    );
+    for src in ["foo#1 #2 = X;", "v {t:Type} #1 = V;", "foo a:int #abc = X;"] {
+        let e = errors(src);
+        assert_eq!(e.len(), 1, "{src}");
+        assert!(e[0].0.starts_with("expected a parameter, found `#"), "{src}: {e:?}");
+    }
+}
+
+#[test]
+fn builtins_keep_their_anonymous_parameters() {
+    let src = "int ? = Int;\nlong ?= Long;\nint128 4*[ int ] = Int128;\nint128 long long = Int128;\n\
+               int256 long long long long = Int256;\nbytes string = Bytes;\n\
+               vector {t:Type} # [ t ] = Vector t;\nvector#1cb5c415 {t:Type} # [ t ] = Vector t;\n\
+               tuple#9770768a {t:Type} {n:#} [ t ] = Tuple t n;\n\
+               multi a:int\n  b:long = Multi;\nsplit\n  a:int = Split;\n";
+    let p = parse_tl(src);
+    assert!(p.diagnostics.is_empty(), "{:#?}", p.diagnostics);
+    assert_eq!(p.schema.definitions.len(), 11);
+}
+
+#[test]
 fn many_errors_in_one_run() {
     let src = "a#zz = A;\nb#1 x: = B;\nc#1 x:Vector<int = C;\nd#123456789 = D;\ne = ;\nok = Ok;\n{X:Type}\n";
     let p = parse_tl(src);
