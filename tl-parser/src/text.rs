@@ -992,6 +992,8 @@ struct Driver<'a> {
     category: Category,
     section_layer: Option<u32>,
     pending_doc: Doc<'a>,
+    /// Where `pending_doc` starts and ends (its `//@` lines).
+    pending_doc_span: Span,
     doc_target: DocTarget,
     syntax_errors: usize,
     crc_buf: String,
@@ -1058,6 +1060,7 @@ impl<'a> Driver<'a> {
                 break;
             }
         }
+        self.orphan_doc("the file ends after it");
         if let Some(v) = self.validator.take() {
             let more = v.finish(&self.out.schema);
             self.out.diagnostics.extend(more);
@@ -1147,6 +1150,10 @@ impl<'a> Driver<'a> {
             self.out.schema.type_docs.push(TypeDoc { name, doc, span });
             self.doc_target = DocTarget::TypeDoc(self.out.schema.type_docs.len() - 1);
         } else {
+            if self.pending_doc.is_empty() {
+                self.pending_doc_span.start = span.start;
+            }
+            self.pending_doc_span.end = span.end;
             self.pending_doc.tags.extend(parsed);
             self.doc_target = DocTarget::Pending;
         }
@@ -1200,6 +1207,7 @@ impl<'a> Driver<'a> {
         });
         match parsed {
             Some((r, word)) if word == "types" || word == "functions" => {
+                self.orphan_doc("a section marker follows it");
                 self.category = if word == "types" { Category::Type } else { Category::Function };
                 self.pos = self.src.len() - r.len();
             }
@@ -1214,6 +1222,22 @@ impl<'a> Driver<'a> {
                 self.pos = end;
             }
         }
+    }
+
+    /// A doc comment that no definition follows before `what` (a section marker, the end of
+    /// the file): it documents nothing, and handing it to the next definition would move it
+    /// across the marker (`tl fmt` would write it onto the first function).
+    fn orphan_doc(&mut self, what: &str) {
+        if self.pending_doc.is_empty() {
+            return;
+        }
+        self.pending_doc = Doc::default();
+        self.doc_target = DocTarget::None;
+        self.out.diagnostics.push(
+            Diagnostic::warning("orphan-doc", "doc comment documents no definition", self.pending_doc_span)
+                .with_label(what)
+                .with_note("`tl fmt` leaves it out; a doc comment goes right before what it documents"),
+        );
     }
 
     /// `===N===` (secret-chat schemas): definitions after it belong to layer N.
@@ -1332,6 +1356,7 @@ fn parse_tl_with(src: &str, validate: bool) -> Parsed<'_> {
         category: Category::Type,
         section_layer: None,
         pending_doc: Doc::default(),
+        pending_doc_span: Span::DUMMY,
         doc_target: DocTarget::None,
         syntax_errors: 0,
         crc_buf: String::with_capacity(256),

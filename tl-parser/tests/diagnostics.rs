@@ -140,3 +140,20 @@ int128 long long = Int128;
 ";
     insta::assert_snapshot!("missing_result_type", rendered("missing.tl", src));
 }
+
+/// A doc comment with no definition after it, before a section marker: it would otherwise
+/// document the first function.
+#[test]
+fn orphan_doc() {
+    let src = "\
+//@description A thing
+thing#ec136d1d = Thing;
+//@description No longer here
+//@reason removed
+
+---functions---
+//@description Gets the thing
+getThing#fa6099fb = Thing;
+";
+    insta::assert_snapshot!("orphan_doc", rendered("docs.tl", src));
+}

@@ -171,6 +171,29 @@ fn td_api_docs() {
 }
 
 #[test]
+fn a_doc_before_a_section_marker_or_the_end_documents_nothing() {
+    let src = "//@description A thing\nthing = Thing;\n//@description orphan\n//-continued\n\n\
+               ---functions---\n//@description get\ngetThing = Thing;\n//@description last\n";
+    let p = parse_tl(src);
+    let found: Vec<(&str, &str, Option<&str>)> =
+        p.diagnostics.iter().map(|d| (d.code, d.span.slice(src), d.label.as_deref())).collect();
+    assert_eq!(
+        found,
+        [
+            ("orphan-doc", "//@description orphan", Some("a section marker follows it")),
+            ("orphan-doc", "//@description last", Some("the file ends after it")),
+        ]
+    );
+    let docs: Vec<Vec<&str>> =
+        p.schema.definitions.iter().map(|d| d.doc.tags.iter().map(|(_, t)| t.as_ref()).collect()).collect();
+    assert_eq!(docs, [vec!["A thing"], vec!["get"]]);
+    // A `//@class` doc needs no definition after it; `// LAYER` and `===N===` change nothing.
+    let p = parse_tl("//@class T @description d\n---functions---\n//@description f\n// LAYER 3\nf = T;\n");
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.definitions[0].doc.get("description"), Some("f"));
+}
+
+#[test]
 fn duplicate_names_with_distinct_ids() {
     let p = parse_tl("a#1 = A;\na#2 = A;");
     assert_eq!(p.schema.definitions.len(), 2);
