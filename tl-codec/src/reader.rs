@@ -193,7 +193,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Accounts for `count` vector elements that take no input: one decode may produce at most
-    /// as many as its input has bytes (or [`EMPTY_ELEMENTS_FLOOR`]), so that a small input
+    /// as many as its input has bytes (or 4096), so that a small input
     /// cannot make nested vectors of them run for long.
     #[inline]
     pub fn take_empty_elements(&mut self, count: usize) -> Result<()> {
