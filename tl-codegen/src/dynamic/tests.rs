@@ -86,17 +86,22 @@ fn generic_query_nests_a_function_call() {
     });
 }
 
+/// `gzip_packed` holding `inner` (a whole boxed object).
+fn gzip_packed(inner: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(inner).unwrap();
+    let mut bytes = GZIP_PACKED_ID.to_le_bytes().to_vec();
+    let mut e = encode::Encoder::for_test();
+    e.bytes(&gz.finish().unwrap()).unwrap();
+    bytes.extend_from_slice(&e.out);
+    bytes
+}
+
 #[test]
 fn gzip_packed_is_inflated() {
     with_registry(|reg| {
         let inner = reg.encode(&json!({"@type": "peerChat", "chat_id": "3"}), None).unwrap();
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(&inner).unwrap();
-        let packed = gz.finish().unwrap();
-        let mut bytes = GZIP_PACKED_ID.to_le_bytes().to_vec();
-        let mut e = encode::Encoder::for_test();
-        e.bytes(&packed).unwrap();
-        bytes.extend_from_slice(&e.out);
+        let bytes = gzip_packed(&inner);
         assert_eq!(reg.decode(&bytes, Some("Peer")).unwrap(), json!({"@type": "peerChat", "chat_id": "3"}));
         let small = reg_with_limit(reg, 4);
         let err = small.decode(&bytes, Some("Peer")).unwrap_err();
@@ -108,21 +113,12 @@ fn gzip_packed_is_inflated() {
 #[test]
 fn gzip_packed_vectors_and_bools() {
     with_registry(|reg| {
-        let packed = |inner: &[u8]| {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            gz.write_all(inner).unwrap();
-            let mut bytes = GZIP_PACKED_ID.to_le_bytes().to_vec();
-            let mut e = encode::Encoder::for_test();
-            e.bytes(&gz.finish().unwrap()).unwrap();
-            bytes.extend_from_slice(&e.out);
-            bytes
-        };
         let vector = reg.encode(&json!([7, 8]), Some("Vector<int>")).unwrap();
-        assert_eq!(reg.decode(&packed(&vector), Some("Vector<int>")).unwrap(), json!([7, 8]));
+        assert_eq!(reg.decode(&gzip_packed(&vector), Some("Vector<int>")).unwrap(), json!([7, 8]));
         let yes = reg.encode(&json!(true), Some("Bool")).unwrap();
-        assert_eq!(reg.decode(&packed(&yes), Some("Bool")).unwrap(), json!(true));
+        assert_eq!(reg.decode(&gzip_packed(&yes), Some("Bool")).unwrap(), json!(true));
         // Without the vector id inside, it is not a boxed vector.
-        assert!(reg.decode(&packed(&vector[4..]), Some("Vector<int>")).is_err());
+        assert!(reg.decode(&gzip_packed(&vector[4..]), Some("Vector<int>")).is_err());
     });
 }
 
@@ -414,18 +410,9 @@ fn zero_sized_elements_are_bounded_across_the_decode() {
 #[test]
 fn nested_gzip_packed_share_the_inflation_cap() {
     with_registry(|reg| {
-        let pack = |inner: &[u8]| {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            gz.write_all(inner).unwrap();
-            let mut bytes = GZIP_PACKED_ID.to_le_bytes().to_vec();
-            let mut e = encode::Encoder::for_test();
-            e.bytes(&gz.finish().unwrap()).unwrap();
-            bytes.extend_from_slice(&e.out);
-            bytes
-        };
         let peer = reg.encode(&json!({"@type": "peerChat", "chat_id": "3"}), None).unwrap();
-        let (one, two) = (pack(&peer), pack(&pack(&peer)));
-        let three = pack(&two);
+        let (one, two) = (gzip_packed(&peer), gzip_packed(&gzip_packed(&peer)));
+        let three = gzip_packed(&two);
         assert_eq!(reg.decode(&three, Some("Peer")).unwrap(), json!({"@type": "peerChat", "chat_id": "3"}));
         // Each layer fits the cap, the outer two together too, but not all three: the
         // innermost payload (the peer) is one too many.
