@@ -303,12 +303,19 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         self.enter()?;
         let mut out = Vec::with_capacity(count);
         for index in 0..count {
+            let element_at = self.pos;
             match self.any_object(false) {
                 Ok(v) => out.push(v),
-                Err(e) => {
+                // An element that is no boxed object at all says the elements are bare (`long`
+                // and the like); an error further in is the element's own, reported as is.
+                Err(e)
+                    if e.offset == element_at
+                        && matches!(e.kind, DecodeErrorKind::UnknownConstructor { .. }) =>
+                {
                     let kind = DecodeErrorKind::UntypedVector { index, element: Box::new(e) };
                     return Err(self.err_at(at, kind));
                 }
+                Err(e) => return Err(e),
             }
         }
         self.depth -= 1;

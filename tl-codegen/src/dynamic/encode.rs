@@ -409,13 +409,19 @@ impl<S: Sink> Encoder<'_, '_, S> {
                 _ => None,
             })
             .collect();
-        for (first, (_, flag, _)) in flagged.iter().enumerate() {
-            let group: Vec<&(String, &tl_parser::FlagRef<'_>, bool)> =
-                flagged.iter().filter(|(_, f, _)| f.field == flag.field && f.bit == flag.bit).collect();
-            // Each group once, at its first member.
-            if group.len() < 2 || !std::ptr::eq(group[0], &flagged[first]) {
-                continue;
-            }
+        // Grouped by bit in one pass (a crafted definition may have thousands of flagged
+        // parameters), groups in the order of their first member.
+        let mut groups: Vec<Vec<&(String, &tl_parser::FlagRef<'_>, bool)>> = Vec::new();
+        let mut index: std::collections::HashMap<(&str, u32), usize> = std::collections::HashMap::new();
+        for member in &flagged {
+            let at = *index.entry((member.1.field.as_ref(), member.1.bit)).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[at].push(member);
+        }
+        for group in groups.into_iter().filter(|g| g.len() > 1) {
+            let flag = group[0].1;
             let given = |key: &str| !matches!(map.get(key), None | Some(Value::Null));
             let both = if group.len() == 2 { "both" } else { "all" };
             let bit = format!("{both} {}.{}", flag.field, flag.bit);
@@ -442,9 +448,10 @@ impl<S: Sink> Encoder<'_, '_, S> {
                     .map(|m| m.0.as_str())
                     .filter(|k| map.get(*k) == Some(&Value::Bool(true)))
                     .collect();
+                let is = if values.len() > 1 { "are" } else { "is" };
                 return Err(self.err(match (values.is_empty(), b) {
-                    (false, true) => format!("can be true only when {} is given ({bit})", quoted(&values)),
-                    (false, false) => format!("cannot be false when {} is given ({bit})", quoted(&values)),
+                    (false, true) => format!("can be true only when {} {is} given ({bit})", quoted(&values)),
+                    (false, false) => format!("cannot be false when {} {is} given ({bit})", quoted(&values)),
                     (true, _) => format!("cannot be false when {} is true ({bit})", quoted(&others)),
                 }));
             }

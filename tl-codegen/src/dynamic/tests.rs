@@ -489,6 +489,9 @@ fn a_vector_in_an_object_position_holds_boxed_objects() {
         let bytes = reg.encode(&v, None).unwrap();
         assert_eq!(&bytes[12..20], [VECTOR_ID.to_le_bytes(), 2u32.to_le_bytes()].concat());
         assert_eq!(reg.decode(&bytes, None).unwrap(), v);
+        // An element cut short is that element's error, not a question of the element type.
+        let err = reg.decode(&bytes[..bytes.len() - 2], None).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::UnexpectedEnd { .. }), "{err}");
         // Nested and empty vectors too.
         let nested =
             json!({"@type": "rpc_result", "req_msg_id": "1", "result": [[], [{"@type": "boolTrue"}]]});
