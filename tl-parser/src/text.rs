@@ -492,6 +492,11 @@ impl<'a> Decl<'a> {
                 return Err(self.expected(r, "`=` and a result type"));
             };
             match b {
+                // A `===N===` layer section marker opening a line ends what came before it.
+                b'=' if r.starts_with("===") && self.opens_line(r) => {
+                    return Err(self
+                        .missing_result(r, params, |line| format!("line {line} is a layer section marker")));
+                }
                 b'=' => return Ok(&r[1..]),
                 b';' => {
                     let span = self.span(r, &r[1..]);
@@ -714,6 +719,12 @@ impl<'a> Decl<'a> {
     /// (`foo #12345678`), or stray.
     #[cold]
     fn id_as_param(&self, r: &'a str, out: &[Param<'a>]) -> SynErr {
+        // Opening a line, it is the top level's business (a `#` line, ignored with a warning):
+        // the declaration before it lacks its end.
+        if self.opens_line(r) {
+            return self
+                .missing_result(r, out, |line| format!("line {line} cannot continue this declaration"));
+        }
         let len = 1 + ident_len(r.as_bytes().get(1..).unwrap_or_default());
         let span = Span::new(self.pos(r), self.pos(r) + len);
         let token = span.slice(self.src);

@@ -253,6 +253,7 @@ fn missing_result_type_is_reported_where_the_declaration_ends() {
         ("boolFalse#bc799737 = Bool;\nfoo a:int\nboolTrue#997275b5 = Bool;\n", 2, "boolTrue"),
         ("foo a:int // a comment\n  // another\nbar = Bar;\n", 1, "bar"),
         ("foo a:int\n---functions---\nbar = Bar;\n", 1, "bar"),
+        ("foo a:int\n===8===\nbar = Bar;\n", 1, "bar"),
         ("foo {X:Type}\nbar = Bar;\n", 1, "bar"),
         ("bar\nbaz#1 = Baz;\n", 1, "baz"),
     ] {
@@ -268,6 +269,12 @@ fn missing_result_type_is_reported_where_the_declaration_ends() {
         let names: Vec<&str> = p.schema.definitions.iter().map(|d| d.name.as_ref()).collect();
         assert_eq!(names.last(), Some(&next), "{src}");
     }
+    // An id opening a line: the line is a `#` line the top level ignores (with its warning),
+    // not a parameter of the declaration before it.
+    let p = parse_tl("foo n:#\n  #ff a:int = Foo;\nbar = Bar;\n");
+    let found: Vec<(&str, &str)> = p.diagnostics.iter().map(|d| (d.code, d.message.as_str())).collect();
+    assert_eq!(found[..2], [("syntax", missing(1).as_str()), ("hash-comment", found[1].1)]);
+    assert_eq!(p.diagnostics[0].notes, ["line 2 cannot continue this declaration"]);
     let src = "foo#2ab17b11 a:int = Foo;\nbar b:int\nbaz#abcdef12 c:int = Baz;\n";
     assert_eq!(
         parse_tl(src).diagnostics[0].notes,
