@@ -409,7 +409,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let limit = self.shared.inflate_left;
         let mut out = Vec::new();
         let read = flate2::read::GzDecoder::new(packed)
-            .take(limit as u64 + 1)
+            .take((limit as u64).saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| self.err_at(at, DecodeErrorKind::BadGzip(e.to_string())))?;
         if read > limit {
