@@ -131,10 +131,19 @@ pub fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, GzipError> {
     let packed = r.read_tl_bytes().map_err(|_| GzipError::Malformed)?;
     let mut out = Vec::new();
     // Read one byte past the cap: reaching it proves the data is too large without inflating more.
-    let mut dec = flate2::read::GzDecoder::new(packed).take(limit as u64 + 1);
-    dec.read_to_end(&mut out).map_err(|_| GzipError::Malformed)?;
+    // `bufread` consumes only what the stream uses, so bytes after it can be seen.
+    let mut gz = flate2::bufread::GzDecoder::new(packed);
+    (&mut gz)
+        .take((limit as u64).saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|_| GzipError::Malformed)?;
     if out.len() > limit {
         return Err(GzipError::TooLarge { limit });
+    }
+    // One gzip member is the payload: anything after it (a second member that a reader stopping
+    // at the first would drop) is malformed.
+    if !gz.into_inner().is_empty() {
+        return Err(GzipError::Malformed);
     }
     if out.len() % 4 != 0 {
         return Err(GzipError::Malformed);
@@ -201,6 +210,14 @@ mod tests {
         assert_eq!(gunzip(&bomb, 1 << 20), Err(GzipError::TooLarge { limit: 1 << 20 }));
         assert_eq!(gunzip(&packed[..packed.len() - 8], 1 << 20), Err(GzipError::Malformed));
         assert_eq!(gunzip(&[1, 2, 3], 10), Err(GzipError::Malformed));
+        // Bytes after the gzip stream.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, &data).unwrap();
+        let mut stream = gz.finish().unwrap();
+        stream.extend_from_slice(b"tail");
+        let mut trailing = GZIP_PACKED.to_le_bytes().to_vec();
+        tl_codec::encode_bytes(&stream, &mut trailing);
+        assert_eq!(gunzip(&trailing, 1 << 20), Err(GzipError::Malformed));
     }
 
     #[test]

@@ -408,12 +408,21 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let packed = self.bytes()?;
         let limit = self.shared.inflate_left;
         let mut out = Vec::new();
-        let read = flate2::read::GzDecoder::new(packed)
+        // The `bufread` decoder consumes only what the stream uses, so what is left is exact.
+        let mut gz = flate2::bufread::GzDecoder::new(packed);
+        let read = (&mut gz)
             .take((limit as u64).saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| self.err_at(at, DecodeErrorKind::BadGzip(e.to_string())))?;
         if read > limit {
             return Err(self.err_at(at, DecodeErrorKind::GzipTooLarge));
+        }
+        // One gzip member fills the payload: bytes after it (garbage, or a second member that
+        // a reader stopping at the first would silently drop) are refused.
+        let left = gz.into_inner().len();
+        if left > 0 {
+            let e = format!("{left} bytes after the end of the gzip stream");
+            return Err(self.err_at(at, DecodeErrorKind::BadGzip(e)));
         }
         let mut shared = std::mem::take(&mut self.shared);
         shared.inflate_left -= read;

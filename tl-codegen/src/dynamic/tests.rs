@@ -405,6 +405,31 @@ fn zero_sized_elements_are_bounded_across_the_decode() {
     });
 }
 
+/// A payload is one gzip member: garbage after it, or a second member (which a reader stopping
+/// at the first would drop), is refused.
+#[test]
+fn gzip_packed_is_one_gzip_stream_and_nothing_after() {
+    with_registry(|reg| {
+        let peer = reg.encode(&json!({"@type": "peerChat", "chat_id": "3"}), None).unwrap();
+        let gz = |data: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(data).unwrap();
+            gz.finish().unwrap()
+        };
+        let packed = |payload: &[u8]| {
+            let mut e = encode::Encoder::for_test();
+            e.bytes(payload).unwrap();
+            [&GZIP_PACKED_ID.to_le_bytes()[..], &e.out].concat()
+        };
+        assert!(reg.decode(&packed(&gz(&peer)), Some("Peer")).is_ok());
+        for tail in [b"garbage".to_vec(), gz(&[])] {
+            let err = reg.decode(&packed(&[gz(&peer), tail.clone()].concat()), Some("Peer")).unwrap_err();
+            let DecodeErrorKind::BadGzip(text) = &err.kind else { panic!("{err}") };
+            assert_eq!(text, &format!("{} bytes after the end of the gzip stream", tail.len()));
+        }
+    });
+}
+
 /// The inflation cap is one budget for the whole decode: nested `gzip_packed` layers cannot
 /// each take the full cap.
 #[test]
