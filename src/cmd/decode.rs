@@ -42,14 +42,24 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let registry = Registry::new(&schemas);
-    match registry.decode_noting(&bytes, args.ty.as_deref()) {
-        Ok((value, lossy)) => {
-            for at in lossy {
-                eprintln!(
-                    "warning: the string at byte {at} is not UTF-8: shown with U+FFFD, which does not \
-                     encode back to the same bytes"
-                );
-            }
+    let (value, notes) = registry.decode_noting(&bytes, args.ty.as_deref());
+    // Before the value or the error: an unknown flag bit is often why a decode fails.
+    for at in notes.lossy_strings {
+        eprintln!(
+            "warning: the string at byte {at} is not UTF-8: shown with U+FFFD, which does not \
+             encode back to the same bytes"
+        );
+    }
+    for u in notes.unknown_flags {
+        eprintln!(
+            "warning: `{}.{}` at byte {} has bits {:#x} that the schema does not define: the data \
+             may be newer than the schema (--schema with a later layer), and what follows may be \
+             misread",
+            u.definition, u.field, u.offset, u.bits
+        );
+    }
+    match value {
+        Ok(value) => {
             let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
             crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
         }

@@ -1,8 +1,8 @@
 //! TL bytes to JSON, driven by the schema.
 
 use super::{
-    base64_engine, flag_fields, param_key, parse_type_expr, DecodeError, DecodeErrorKind, Registry,
-    BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
+    base64_engine, flag_fields, param_key, parse_type_expr, DecodeError, DecodeErrorKind, DecodeNotes,
+    Registry, UnknownFlags, BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
 };
 use crate::graph::{primitive_alias, sized_object_part, SizedPart};
 use base64::Engine as _;
@@ -12,30 +12,48 @@ use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
-/// Entry point of [`Registry::decode_noting`]: the value, and where the strings that are not
-/// UTF-8 (shown with U+FFFD) are.
-pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> Result<(Value, Vec<usize>)> {
+/// Entry point of [`Registry::decode_noting`]: the value, and what JSON does not show.
+pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> (Result<Value>, DecodeNotes) {
     let budget = zero_sized_budget(bytes.len());
     let shared = Shared {
-        lossy: Vec::new(),
+        notes: DecodeNotes::default(),
         zero_sized_left: budget,
         zero_sized_budget: budget,
         inflate_left: reg.limits.max_inflated,
     };
     let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0, outer: None, shared };
-    let value = match ty {
-        None => d.any_object(false)?,
-        Some(text) => {
-            let Some(ty) = parse_type_expr(text) else {
-                return Err(d.err(DecodeErrorKind::UnknownType(text.to_string())));
-            };
-            d.value(&ty, &[])?
+    let value = d.whole(ty);
+    (value, d.shared.notes)
+}
+
+impl Decoder<'_, '_, '_> {
+    /// The one value of type `ty` (any boxed object for `None`) that the input holds.
+    fn whole(&mut self, ty: Option<&str>) -> Result<Value> {
+        let value = match ty {
+            None => self.any_object(false)?,
+            Some(text) => {
+                let Some(ty) = parse_type_expr(text) else {
+                    return Err(self.err(DecodeErrorKind::UnknownType(text.to_string())));
+                };
+                self.value(&ty, &[])?
+            }
+        };
+        if self.pos < self.buf.len() {
+            return Err(self.err(DecodeErrorKind::TrailingBytes { count: self.buf.len() - self.pos }));
         }
-    };
-    if d.pos < d.buf.len() {
-        return Err(d.err(DecodeErrorKind::TrailingBytes { count: d.buf.len() - d.pos }));
+        Ok(value)
     }
-    Ok((value, d.shared.lossy))
+}
+
+/// The bits of flags field `field` that `def`'s parameters use.
+fn defined_bits(def: &Definition<'_>, field: &str) -> u32 {
+    def.params
+        .iter()
+        .filter_map(|p| match &p.kind {
+            ParamKind::Typed { flag: Some(f), .. } if f.field == field && f.bit < 32 => Some(1u32 << f.bit),
+            _ => None,
+        })
+        .fold(0, |a, b| a | b)
 }
 
 /// How many zero-sized values (`true`, bare constructors without fields) vectors may hold in
@@ -50,8 +68,8 @@ fn zero_sized_budget(len: usize) -> usize {
 /// inflated `gzip_packed` payloads): handed to each inner cursor and taken back after it.
 #[derive(Default)]
 struct Shared {
-    /// Input offsets of the strings that are not UTF-8.
-    lossy: Vec<usize>,
+    /// What the JSON does not show.
+    notes: DecodeNotes,
     /// How many more zero-sized vector elements may be produced.
     zero_sized_left: usize,
     /// How many were allowed in all: [`zero_sized_budget`] of the input, plus the size of
@@ -151,7 +169,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 match std::str::from_utf8(data) {
                     Ok(text) => Value::String(text.to_string()),
                     Err(_) => {
-                        self.shared.lossy.push(at);
+                        self.shared.notes.lossy_strings.push(at);
                         Value::String(String::from_utf8_lossy(data).into_owned())
                     }
                 }
@@ -333,9 +351,21 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             let name = param.name.as_deref();
             match &param.kind {
                 ParamKind::Nat => {
+                    let at = self.outer.unwrap_or(self.pos);
                     let v = self.u32()?;
                     match name {
-                        Some(n) if flag_fields.contains(&n) => flag_values.push((n, v)),
+                        Some(n) if flag_fields.contains(&n) => {
+                            let unknown = v & !defined_bits(def, n);
+                            if unknown != 0 {
+                                self.shared.notes.unknown_flags.push(UnknownFlags {
+                                    offset: at,
+                                    definition: def.name.to_string(),
+                                    field: n.to_string(),
+                                    bits: unknown,
+                                });
+                            }
+                            flag_values.push((n, v));
+                        }
                         _ => {
                             map.insert(param_key(name, index), Value::from(v));
                         }
@@ -388,12 +418,18 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let shared = std::mem::take(&mut self.shared);
         let mut d =
             Decoder { reg: self.reg, buf, pos: self.pos, depth: self.depth, outer: self.outer, shared };
-        let v = d.any_object(false)?;
-        if d.pos < buf.len() {
-            return Err(d.err(DecodeErrorKind::TrailingBytes { count: buf.len() - d.pos }));
-        }
-        self.pos = d.pos;
+        let v = d.any_object(false);
+        let trailing = buf.len() - d.pos.min(buf.len());
+        let end = d.pos;
+        let err =
+            (v.is_ok() && trailing > 0).then(|| d.err(DecodeErrorKind::TrailingBytes { count: trailing }));
+        // Taken back on failure too: the notes gathered so far are reported with the error.
         self.shared = d.shared;
+        let v = v?;
+        if let Some(e) = err {
+            return Err(e);
+        }
+        self.pos = end;
         Ok(v)
     }
 
@@ -431,11 +467,16 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let outer = Some(self.outer.unwrap_or(at));
         let mut d = Decoder { reg: self.reg, buf: &out, pos: 0, depth: self.depth, outer, shared };
         let wrap = |e: DecodeError| DecodeError { offset: at, kind: DecodeErrorKind::InGzip(Box::new(e)) };
-        let v = inner(&mut d).map_err(wrap)?;
-        if d.pos < out.len() {
-            return Err(wrap(d.err(DecodeErrorKind::TrailingBytes { count: out.len() - d.pos })));
-        }
+        let v = inner(&mut d).map_err(wrap);
+        let trailing = out.len() - d.pos.min(out.len());
+        let err = (v.is_ok() && trailing > 0)
+            .then(|| wrap(d.err(DecodeErrorKind::TrailingBytes { count: trailing })));
+        // Taken back on failure too: the notes gathered so far are reported with the error.
         self.shared = d.shared;
+        let v = v?;
+        if let Some(e) = err {
+            return Err(e);
+        }
         self.depth -= 1;
         Ok(v)
     }

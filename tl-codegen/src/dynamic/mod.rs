@@ -241,18 +241,16 @@ impl<'s> Registry<'s> {
     /// `Vector<long>`, `%message` or `message`) from the whole of `bytes`. With `ty = None`
     /// the input is any boxed object or function call.
     pub fn decode(&self, bytes: &[u8], ty: Option<&str>) -> Result<serde_json::Value, DecodeError> {
-        decode::decode(self, bytes, ty).map(|(value, _)| value)
+        decode::decode(self, bytes, ty).0
     }
 
-    /// [`Registry::decode`], and the input offsets of the `string`s that are not UTF-8: JSON
-    /// cannot hold them, so they are shown with U+FFFD in place of the bad bytes, and encode
-    /// back differently (read such a value as `bytes` to keep it exact). A string inside a
-    /// `gzip_packed` is placed at the `gzip_packed`.
+    /// [`Registry::decode`], and what the JSON does not show (see [`DecodeNotes`]): the notes
+    /// gathered up to the end or up to the error (an unknown flag bit often explains one).
     pub fn decode_noting(
         &self,
         bytes: &[u8],
         ty: Option<&str>,
-    ) -> Result<(serde_json::Value, Vec<usize>), DecodeError> {
+    ) -> (Result<serde_json::Value, DecodeError>, DecodeNotes) {
         decode::decode(self, bytes, ty)
     }
 
@@ -261,6 +259,32 @@ impl<'s> Registry<'s> {
     pub fn encode(&self, value: &serde_json::Value, ty: Option<&str>) -> Result<Vec<u8>, EncodeError> {
         encode::encode(self, value, ty)
     }
+}
+
+/// What a decode saw that its JSON does not show. Offsets inside a `gzip_packed` are those
+/// of the `gzip_packed`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecodeNotes {
+    /// Input offsets of the `string`s that are not UTF-8: JSON cannot hold them, so they are
+    /// shown with U+FFFD in place of the bad bytes, and encode back differently (read such a
+    /// value as `bytes` to keep it exact).
+    pub lossy_strings: Vec<usize>,
+    /// Flags words with bits the schema does not define: the data is likely newer than the
+    /// schema, and the fields those bits announce were not read (what follows may be misread).
+    pub unknown_flags: Vec<UnknownFlags>,
+}
+
+/// A flags word with bits its definition does not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFlags {
+    /// Input offset of the flags word.
+    pub offset: usize,
+    /// The definition's name.
+    pub definition: String,
+    /// The flags field's name (`flags`, `flags2`).
+    pub field: String,
+    /// The bits set that no parameter uses.
+    pub bits: u32,
 }
 
 /// `name#id`, the id as eight hex digits.

@@ -126,10 +126,10 @@ fn gzip_packed_vectors_and_bools() {
 #[test]
 fn strings_that_are_not_utf8_are_noted() {
     with_registry(|reg| {
-        let (v, lossy) = reg.decode_noting(&[3, 0xff, b'b', b'c'], Some("string")).unwrap();
-        assert_eq!((v, lossy), (json!("\u{fffd}bc"), vec![0]));
-        let (_, lossy) = reg.decode_noting(&[3, b'a', b'b', b'c'], Some("string")).unwrap();
-        assert!(lossy.is_empty());
+        let (v, notes) = reg.decode_noting(&[3, 0xff, b'b', b'c'], Some("string"));
+        assert_eq!((v.unwrap(), notes.lossy_strings), (json!("\u{fffd}bc"), vec![0]));
+        let (_, notes) = reg.decode_noting(&[3, b'a', b'b', b'c'], Some("string"));
+        assert_eq!(notes, DecodeNotes::default());
     });
 }
 
@@ -610,4 +610,27 @@ fn doubles_round_trip_through_json_text_bit_exactly() {
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(reg.encode(&back, None).unwrap(), bytes, "{text}");
     }
+}
+
+/// A flags word with bits the schema does not define (data newer than the schema) decodes, and
+/// the notes say where.
+#[test]
+fn unknown_flag_bits_are_noted() {
+    with_registry(|reg| {
+        let mut bytes = reg.encode(&msg_json(), None).unwrap();
+        let (_, notes) = reg.decode_noting(&bytes, None);
+        assert_eq!(notes, DecodeNotes::default());
+        // `msg`'s flags word follows its id; it uses bits 1, 2 and 3.
+        let flags = u32::from_le_bytes(bytes[4..8].try_into().unwrap());
+        bytes[4..8].copy_from_slice(&(flags | 0x8100).to_le_bytes());
+        let (v, notes) = reg.decode_noting(&bytes, None);
+        assert_eq!(v.unwrap(), msg_json());
+        let expected =
+            UnknownFlags { offset: 4, definition: "msg".into(), field: "flags".into(), bits: 0x8100 };
+        assert_eq!(notes.unknown_flags, std::slice::from_ref(&expected));
+        // A decode that then fails still reports them: they may be why it failed.
+        let (v, notes) = reg.decode_noting(&[&bytes[..], &[0]].concat(), None);
+        assert!(matches!(v.unwrap_err().kind, DecodeErrorKind::TrailingBytes { count: 1 }));
+        assert_eq!(notes.unknown_flags, [expected]);
+    });
 }
