@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use unicode_width::UnicodeWidthChar as _;
+
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// Longest stretch of a source line shown; longer lines (minified JSON, binary garbage) are
@@ -140,8 +142,12 @@ fn render_at(d: &Diagnostic, path: &str, src: &str, line: usize, line_start: usi
     if win_to < n_chars {
         shown.push('…');
     }
-    let caret_col = under_from - win_from + usize::from(win_from > 0);
-    let width = width.min(win_to.saturating_sub(under_from).max(1));
+    // In display columns: a wide character (CJK) takes two, so the caret must move two.
+    let columns = |skip: usize, take: usize| -> usize {
+        text.chars().skip(skip).take(take).map(|c| shown_char(c).width().unwrap_or(0)).sum()
+    };
+    let caret_col = usize::from(win_from > 0) + columns(win_from, under_from.saturating_sub(win_from));
+    let width = columns(under_from, width.min(win_to.saturating_sub(under_from).max(1))).max(1);
 
     let num = line.to_string();
     let pad = " ".repeat(num.len());
@@ -234,6 +240,27 @@ mod tests {
             render(&d, "x.tl", src, false),
             "x.tl:2:5: error[syntax]: expected `=`\n  |\n2 | bad line here\n  |     ^^^^ here\n  = note: n\n"
         );
+    }
+
+    #[test]
+    fn carets_count_display_columns() {
+        // Each of the seven CJK characters takes two columns: the caret moves 14, not 7.
+        let src = "// 日本語テキスト\nfoo#1 x:日本語テキスト Nope = Foo;\n";
+        let start = src.find("Nope").unwrap();
+        let d = Diagnostic::warning("w", "m", Span::new(start, start + 4));
+        let r = render(&d, "p", src, false);
+        let lines: Vec<&str> = r.lines().collect();
+        let (shown, marks) = (lines[2], lines[3]);
+        let col_of =
+            |line: &str, byte: usize| line[..byte].chars().map(|c| c.width().unwrap_or(0)).sum::<usize>();
+        assert_eq!(
+            col_of(marks, marks.find('^').unwrap()),
+            col_of(shown, shown.find("Nope").unwrap()),
+            "{r}"
+        );
+        assert!(marks.ends_with(" ^^^^"), "{r}");
+        // The headline's column still counts characters.
+        assert!(r.starts_with("p:2:17: "), "{r}");
     }
 
     #[test]
