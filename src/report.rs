@@ -52,46 +52,23 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// Byte offsets of line starts, so many diagnostics in a big file resolve in O(log n) each
-/// (`tl_parser::render::line_col` rescans from the start of the file for every call).
+/// Line and column of byte offsets of one text: `tl_parser::render::LineIndex` with its text,
+/// so many diagnostics in a big file resolve in O(log n) each.
 pub struct LineIndex<'a> {
     src: &'a str,
-    starts: Vec<usize>,
+    index: tl_parser::render::LineIndex,
 }
 
 impl<'a> LineIndex<'a> {
     /// Indexes `src`.
     pub fn new(src: &'a str) -> LineIndex<'a> {
-        let mut starts = vec![0];
-        starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { src, starts }
+        LineIndex { src, index: tl_parser::render::LineIndex::new(src) }
     }
 
-    /// Clamps `offset` into the text and back to a char boundary, so odd spans never panic.
-    fn clamp(&self, offset: usize) -> usize {
-        let mut o = offset.min(self.src.len());
-        while !self.src.is_char_boundary(o) {
-            o -= 1;
-        }
-        o
-    }
-
-    /// The 0-based line holding `offset`.
-    fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
-    }
-
-    /// The line and column of a byte offset.
+    /// The line and column of a byte offset (odd offsets never panic).
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let o = self.clamp(offset);
-        let line = self.line_of(o);
-        let mut start = self.starts.get(line).copied().unwrap_or(0);
-        // A byte order mark opening the file is no column in an editor.
-        if start == 0 && o >= 3 && self.src.starts_with('\u{feff}') {
-            start = 3;
-        }
-        let column = self.src.get(start..o).map_or(0, |s| s.chars().count()) + 1;
-        LineCol { line: line + 1, column }
+        let (line, column) = self.index.line_col(self.src, offset);
+        LineCol { line, column }
     }
 }
 

@@ -1,6 +1,7 @@
 //! rustc-like text for diagnostics: a headline with the position, the source line with a
 //! gutter, a `^^^` underline with the label, and `= note:` lines.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthChar as _;
@@ -62,6 +63,10 @@ impl Style {
 pub struct LineIndex {
     /// Byte offset of the first byte of each line.
     starts: Vec<usize>,
+    /// The last column found, as (byte offset, its line's start, column - 1): diagnostics come
+    /// mostly in order, so the next one on the same line counts on from there rather than from
+    /// the line's start (tens of thousands of them on one long line would be quadratic).
+    last: Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -69,7 +74,7 @@ impl LineIndex {
     pub fn new(src: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex { starts, last: Cell::new((0, usize::MAX, 0)) }
     }
 
     /// 1-based line and the byte offset where it starts, for byte offset `byte`.
@@ -83,7 +88,15 @@ impl LineIndex {
         let at = floor_boundary(src, byte);
         let (line, start) = self.line_of(at);
         let start = past_bom(src, start, at);
-        (line, src.get(start..at).map_or(0, |t| t.chars().count()) + 1)
+        let (last_at, last_start, last_chars) = self.last.get();
+        let (from, base) = if last_start == start && (start..=at).contains(&last_at) {
+            (last_at, last_chars)
+        } else {
+            (start, 0)
+        };
+        let chars = base + src.get(from..at).map_or(0, |t| t.chars().count());
+        self.last.set((at, start, chars));
+        (line, chars + 1)
     }
 }
 
@@ -275,6 +288,18 @@ mod tests {
         }
         let d = Diagnostic::warning("w", "m", Span { start: u32::MAX, end: 0 });
         assert!(render(&d, "p", "", false).starts_with("p:1:1: warning[w]: m\n"));
+    }
+
+    #[test]
+    fn indexed_columns_match_in_any_order() {
+        let src = "\u{feff}ab é\ncd\r\n\nпривет мир\n";
+        let index = LineIndex::new(src);
+        let n = src.len() + 2;
+        // Forward, backward, and jumping between lines: the remembered column must not leak.
+        let order = (0..n).chain((0..n).rev()).chain((0..n).map(|i| (i * 7) % n));
+        for at in order {
+            assert_eq!(index.line_col(src, at), line_col(src, at), "{at}");
+        }
     }
 
     #[test]
