@@ -135,7 +135,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             let l = self.take(3)?;
             (usize::from(l[0]) | usize::from(l[1]) << 8 | usize::from(l[2]) << 16, 4)
         } else if first == 255 {
-            return Err(self.err_at(start, DecodeErrorKind::LengthOutOfRange { len: 255 }));
+            return Err(self.err_at(start, DecodeErrorKind::ReservedLengthPrefix));
         } else {
             (usize::from(first), 1)
         };

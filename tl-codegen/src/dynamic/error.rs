@@ -46,6 +46,9 @@ pub enum DecodeErrorKind {
         /// The id read.
         id: u32,
     },
+    /// A `string`/`bytes` starting with 0xff, which no length prefix uses (254 announces a
+    /// 3-byte length; 255 is reserved).
+    ReservedLengthPrefix,
     /// A length or count that the rest of the input cannot hold.
     LengthOutOfRange {
         /// The length or count read.
@@ -117,6 +120,12 @@ impl fmt::Display for DecodeError {
             ),
             BadBool { id } => write!(f, "expected a Bool at byte {}, found id {id:#010x}", self.offset),
             BadVectorId { id } => write!(f, "expected a Vector at byte {}, found id {id:#010x}", self.offset),
+            ReservedLengthPrefix => write!(
+                f,
+                "string or bytes at byte {} starts with 0xff, which no length prefix uses (254 \
+                 announces a 3-byte length)",
+                self.offset
+            ),
             LengthOutOfRange { len } => {
                 write!(f, "length {len} at byte {} is larger than the rest of the input", self.offset)
             }

@@ -657,3 +657,13 @@ fn nested_sized_objects_encode_each_length_once() {
         assert!(reg.decode(&bytes, None).is_ok());
     });
 }
+
+/// 0xff opens no string: it is named as such, not as a length of 255.
+#[test]
+fn a_reserved_length_prefix_says_so() {
+    with_registry(|reg| {
+        let err = reg.decode(&[0xff, 0, 0, 0], Some("bytes")).unwrap_err();
+        assert_eq!((err.offset, &err.kind), (0, &DecodeErrorKind::ReservedLengthPrefix));
+        assert!(err.to_string().starts_with("string or bytes at byte 0 starts with 0xff"), "{err}");
+    });
+}
