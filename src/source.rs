@@ -134,6 +134,12 @@ pub fn expand(paths: &[String]) -> Vec<Input> {
             out.push(Input::Unreadable(p.clone(), "stdin is named more than once".into()));
             continue;
         }
+        if let Some(embedded) = embedded_named(p) {
+            // The embedded schemas by the names `tl layers` shows, so that a schema can be
+            // given beside them (`--schema '<embedded>' --schema secret.tl`).
+            out.extend(embedded);
+            continue;
+        }
         if p != "-" && Path::new(p).is_dir() {
             let mut found = Vec::new();
             let errors_before = out.len();
@@ -152,6 +158,28 @@ pub fn expand(paths: &[String]) -> Vec<Input> {
         }
     }
     out
+}
+
+/// `<embedded>` (all the embedded schemas) or one by its name (`<embedded>/api.tl`), unless a
+/// file of that name exists.
+fn embedded_named(p: &str) -> Option<Vec<Input>> {
+    if !p.starts_with("<embedded>") || Path::new(p).exists() {
+        return None;
+    }
+    if p == "<embedded>" || p == "<embedded>/" {
+        return Some((0..embedded::DEFAULT.len()).map(Input::Embedded).collect());
+    }
+    let i = embedded::DEFAULT.iter().position(|e| e.name == p);
+    Some(vec![i.map_or_else(
+        || {
+            let names: Vec<&str> = embedded::DEFAULT.iter().map(|e| e.name).collect();
+            Input::Unreadable(
+                p.to_string(),
+                format!("no such embedded schema (there are {})", names.join(", ")),
+            )
+        },
+        Input::Embedded,
+    )])
 }
 
 /// Deep enough for any real tree; stops runaway recursion through odd mounts.
@@ -289,6 +317,18 @@ mod tests {
     #[test]
     fn empty_paths_mean_embedded() {
         assert_eq!(expand(&[]).len(), embedded::DEFAULT.len());
+    }
+
+    #[test]
+    fn embedded_schemas_can_be_named_beside_files() {
+        let all: Vec<Input> = (0..embedded::DEFAULT.len()).map(Input::Embedded).collect();
+        assert_eq!(expand(&["<embedded>".into()]), all);
+        let both = expand(&["<embedded>/mtproto.tl".into(), "x.tl".into()]);
+        assert_eq!(both[0].name(), "<embedded>/mtproto.tl");
+        assert_eq!(both[1], Input::Path("x.tl".into()));
+        let wrong = expand(&["<embedded>/nope.tl".into()]);
+        let Input::Unreadable(_, why) = &wrong[0] else { panic!("{wrong:?}") };
+        assert!(why.contains("<embedded>/api.tl"), "{why}");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use tl_parser::{Diagnostic, Schema};
 /// Arguments of `tl decode`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A schema to decode with (repeatable); default: the embedded layer and mtproto.tl.
+    /// A schema to decode with (repeatable); default: the embedded layer and mtproto.tl, which
+    /// `<embedded>` names, to add a schema to them: `--schema '<embedded>' --schema secret.tl`.
     #[arg(long = "schema", value_name = "FILE")]
     pub schemas: Vec<String>,
     /// The type of the value (`messages.Messages`, `Vector<long>`, `%message`, `name#id`);

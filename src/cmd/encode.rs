@@ -8,7 +8,8 @@ use tl_codegen::dynamic::Registry;
 /// Arguments of `tl encode`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A schema to encode with (repeatable); default: the embedded layer and mtproto.tl.
+    /// A schema to encode with (repeatable); default: the embedded layer and mtproto.tl, which
+    /// `<embedded>` names, to add a schema to them: `--schema '<embedded>' --schema secret.tl`.
     #[arg(long = "schema", value_name = "FILE")]
     pub schemas: Vec<String>,
     /// The type of the value (`Vector<long>`, `%message`, `name#id`); default: any boxed object or

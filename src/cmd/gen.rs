@@ -9,7 +9,8 @@ use tl_codegen::{Generator, Options};
 /// Arguments of `tl gen`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Schemas to generate from; default: the embedded layer and mtproto.tl.
+    /// Schemas to generate from; default: the embedded layer and mtproto.tl (named `<embedded>`,
+    /// or one of them as `tl layers` shows it, to give them beside other schemas).
     pub schemas: Vec<String>,
     /// The output directory; `mod.rs` is written there (mount it with `mod <dir>;`).
     #[arg(short, long, value_name = "DIR", default_value = "tl_api")]
