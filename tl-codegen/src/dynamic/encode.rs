@@ -410,12 +410,29 @@ impl<S: Sink> Encoder<'_, '_, S> {
     /// decode. A `true` flag sharing its bit with value fields is implied by them: it may be
     /// left out, but `true` without them or `false` with them contradicts the bit.
     fn check_shared_bits(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
+        // Per flags word, (bits used, bits more than one parameter uses): most definitions share
+        // none, and then nothing else is built for an object (this runs for every one encoded).
+        let mut words: std::collections::HashMap<&str, (u32, u32)> = std::collections::HashMap::new();
+        for p in &def.params {
+            let ParamKind::Typed { flag: Some(flag), .. } = &p.kind else { continue };
+            let Some(bit) = 1u32.checked_shl(flag.bit) else { continue };
+            let (seen, shared) = words.entry(flag.field.as_ref()).or_default();
+            *shared |= *seen & bit;
+            *seen |= bit;
+        }
+        if words.values().all(|&(_, shared)| shared == 0) {
+            return Ok(());
+        }
+        let shared = |flag: &tl_parser::FlagRef<'_>| {
+            let bit = 1u32.checked_shl(flag.bit).unwrap_or(0);
+            words.get(flag.field.as_ref()).is_some_and(|&(_, shared)| shared & bit != 0)
+        };
         let flagged: Vec<(String, &tl_parser::FlagRef<'_>, bool)> = def
             .params
             .iter()
             .enumerate()
             .filter_map(|(index, p)| match &p.kind {
-                ParamKind::Typed { ty, flag: Some(flag) } => {
+                ParamKind::Typed { ty, flag: Some(flag) } if shared(flag) => {
                     Some((param_key(p.name.as_deref(), index), flag, ty.is_true()))
                 }
                 _ => None,
