@@ -24,11 +24,16 @@ fn value_encode(k: &TokenStream, ty: &TokenStream, codec: &Codec, v: &TokenStrea
     }
 }
 
+/// How a constructor's optional fields map onto its flags words, worked out once for both its
+/// size and its encoder.
+///
 /// Fields that share one flag bit go on the wire all together or not at all: a bit set for a
 /// value that is left out would make the bytes undecodable, so a group is written only when
 /// every value in it is present, and a `true` flag sharing its bit with values is implied by
 /// them (as decoding reads it back).
-struct BitGroups {
+struct FlagLayout {
+    /// Per field: the index of the flags field that holds its bit.
+    owners: Vec<Option<usize>>,
     /// Per field: for an optional value whose bit other optional values share, the condition
     /// that all of them are present.
     all_present: Vec<Option<TokenStream>>,
@@ -36,54 +41,44 @@ struct BitGroups {
     implied: Vec<bool>,
 }
 
-impl BitGroups {
-    fn new(ctor: &Constructor, owners: &[Option<usize>]) -> BitGroups {
-        let key = |f: &super::ir::Field, i: usize| match f.role {
-            Role::Optional { bit, .. } | Role::TrueFlag { bit, .. } => {
-                owners.get(i).copied().flatten().map(|o| (o, bit))
-            }
+impl FlagLayout {
+    fn new(ctor: &Constructor) -> Result<FlagLayout, Vec<EmitError>> {
+        let owners = resolve_flags(ctor)?;
+        let key = |i: usize| match ctor.fields[i].role {
+            Role::Optional { bit, .. } | Role::TrueFlag { bit, .. } => owners[i].map(|o| (o, bit)),
             _ => None,
         };
-        let optionals_at = |k: (usize, u32)| -> Vec<usize> {
-            ctor.fields
-                .iter()
-                .enumerate()
-                .filter(|&(j, g)| matches!(g.role, Role::Optional { .. }) && key(g, j) == Some(k))
-                .map(|(j, _)| j)
-                .collect()
-        };
+        // The optional values of each (flags field, bit), in field order.
+        let mut optionals: std::collections::HashMap<(usize, u32), Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, f) in ctor.fields.iter().enumerate() {
+            if let (Role::Optional { .. }, Some(k)) = (&f.role, key(i)) {
+                optionals.entry(k).or_default().push(i);
+            }
+        }
+        let group = |i: usize| key(i).and_then(|k| optionals.get(&k)).map_or(&[][..], Vec::as_slice);
         let mut all_present = Vec::with_capacity(ctor.fields.len());
         let mut implied = Vec::with_capacity(ctor.fields.len());
         for (i, f) in ctor.fields.iter().enumerate() {
-            let group = key(f, i).map(optionals_at).unwrap_or_default();
-            match f.role {
+            let group = group(i);
+            all_present.push(match f.role {
                 Role::Optional { .. } if group.len() > 1 => {
                     let tests = group.iter().map(|&j| {
                         let b = binding(j);
                         quote!(::core::option::Option::is_some(#b))
                     });
-                    all_present.push(Some(quote!(#(#tests)&&*)));
-                    implied.push(false);
+                    Some(quote!(#(#tests)&&*))
                 }
-                Role::TrueFlag { .. } => {
-                    all_present.push(None);
-                    implied.push(!group.is_empty());
-                }
-                _ => {
-                    all_present.push(None);
-                    implied.push(false);
-                }
-            }
+                _ => None,
+            });
+            implied.push(matches!(f.role, Role::TrueFlag { .. }) && !group.is_empty());
         }
-        BitGroups { all_present, implied }
+        Ok(FlagLayout { owners, all_present, implied })
     }
 }
 
 /// The size of the constructor's fields (no id), with fields bound by `pattern`.
-fn fields_len(k: &TokenStream, ctor: &Constructor) -> TokenStream {
-    // Flags errors are reported by `fields_encode`; without owners nothing is grouped here.
-    let owners = resolve_flags(ctor).unwrap_or_default();
-    let groups = BitGroups::new(ctor, &owners);
+fn fields_len(k: &TokenStream, ctor: &Constructor, layout: &FlagLayout) -> TokenStream {
     let terms = ctor.fields.iter().enumerate().filter_map(|(i, f)| {
         let b = binding(i);
         match &f.role {
@@ -91,7 +86,7 @@ fn fields_len(k: &TokenStream, ctor: &Constructor) -> TokenStream {
             Role::Flags => Some(quote!(4usize)),
             Role::Optional { codec, .. } => {
                 let len = value_len(k, &f.ty, codec, &quote!(__v));
-                Some(match &groups.all_present[i] {
+                Some(match &layout.all_present[i] {
                     Some(all) => quote!(match #b { ::core::option::Option::Some(__v) if #all => #len, _ => 0usize }),
                     None => quote!(match #b { ::core::option::Option::Some(__v) => #len, ::core::option::Option::None => 0usize }),
                 })
@@ -146,9 +141,8 @@ fn flags_at(i: usize) -> TokenStream {
 ///   share one reservation ([`tl_codec::Run`]); optional and variable-width fields write on
 ///   their own. Only writes that always happen join a run, so the reservation is exact and
 ///   an exactly sized buffer never grows.
-fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<TokenStream, Vec<EmitError>> {
-    let owners = resolve_flags(ctor)?;
-    let groups = BitGroups::new(ctor, &owners);
+fn fields_encode(k: &TokenStream, ctor: &Constructor, layout: &FlagLayout, lead: Lead<'_>) -> TokenStream {
+    let owners = &layout.owners;
     let mut w = Statements { k, stmts: Vec::new(), pre: Vec::new(), run: Vec::new(), lead };
     let mut patches: Vec<TokenStream> = Vec::new();
     for (i, f) in ctor.fields.iter().enumerate() {
@@ -168,7 +162,7 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
                     .fields
                     .iter()
                     .enumerate()
-                    .filter(|(j, _)| owned(j) && !groups.implied[*j])
+                    .filter(|(j, _)| owned(j) && !layout.implied[*j])
                     .map(|(j, g)| {
                         let gb = binding(j);
                         match &g.role {
@@ -201,7 +195,7 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
                     }
                     None => quote!(),
                 };
-                w.stmts.push(match &groups.all_present[i] {
+                w.stmts.push(match &layout.all_present[i] {
                     Some(all) => {
                         quote!(if let ::core::option::Option::Some(__v) = #b { if #all { #set #enc } })
                     }
@@ -213,7 +207,7 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, lead: Lead<'_>) -> Result<
     }
     w.flush();
     let stmts = w.stmts;
-    Ok(quote!(#(#stmts)* #(#patches)*))
+    quote!(#(#stmts)* #(#patches)*)
 }
 
 /// The statements of an encoder body being built, with the pending run of fixed-width writes.
@@ -287,10 +281,11 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     match &def.shape {
         Shape::Struct(ctor) => {
             let pat = pattern(&quote!(Self), ctor);
-            let len = fields_len(k, ctor);
+            let layout = FlagLayout::new(ctor)?;
+            let len = fields_len(k, ctor, &layout);
             match ctor.id {
                 None => {
-                    let enc = fields_encode(k, ctor, Lead::Bare)?;
+                    let enc = fields_encode(k, ctor, &layout, Lead::Bare);
                     out.extend(quote! {
                         #[automatically_derived]
                         impl #params #k::Encode for #name #args #wh {
@@ -313,7 +308,7 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                     // One body for the boxed and the bare form (`EncodeBare::encode_form`), so
                     // that the id joins the first run of fixed-width writes without the fields
                     // being emitted twice.
-                    let enc = fields_encode(k, ctor, Lead::IfBoxed(&id))?;
+                    let enc = fields_encode(k, ctor, &layout, Lead::IfBoxed(&id));
                     out.extend(quote! {
                         #[automatically_derived]
                         impl #params #k::Encode for #name #args #wh {
@@ -364,8 +359,9 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                     VariantKind::Inline(ctor) => {
                         let pat = pattern(&quote!(Self::#vname), ctor);
                         let id = id_literal(ctor.id.unwrap_or_default());
-                        let len = fields_len(k, ctor);
-                        let enc = fields_encode(k, ctor, Lead::IfBoxed(&id))?;
+                        let layout = FlagLayout::new(ctor)?;
+                        let len = fields_len(k, ctor, &layout);
+                        let enc = fields_encode(k, ctor, &layout, Lead::IfBoxed(&id));
                         id_arms.push(quote!(#pat => #id,));
                         len_arms.push(quote!(#pat => #len,));
                         form_arms.push(quote!(#pat => { #enc }));
