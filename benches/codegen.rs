@@ -289,7 +289,7 @@ impl<T: Encode> EncodeToVec for T {
     }
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, dynamic_codec);
 
 /// Runs `f` `iters` times; out of line so that `valgrind --tool=callgrind
 /// --toggle-collect='*profiled*'` counts exactly these iterations.
@@ -301,7 +301,8 @@ fn profiled<R>(iters: u32, mut f: impl FnMut() -> R) {
 }
 
 /// `TL_PROFILE=CASE [TL_PROFILE_ITERS=N]`: only runs one case N times (default 1000), for
-/// callgrind. CASE is `{decode,encode}-{send,messages}-{tl,grammers}`.
+/// callgrind. CASE is `{decode,encode}-{send,messages}-{tl,grammers}` or
+/// `dynamic-{decode,encode}-messages`.
 fn profile(case: &str) {
     let inputs = inputs();
     let iters: u32 = std::env::var("TL_PROFILE_ITERS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
@@ -330,6 +331,16 @@ fn profile(case: &str) {
             buf.clear();
             gm.serialize(&mut buf);
         }),
+        "dynamic-decode-messages" | "dynamic-encode-messages" => {
+            let schemas: Vec<_> = [API, MTPROTO].iter().map(|t| tl_parser::parse(t).schema).collect();
+            let reg = tl_codegen::dynamic::Registry::new(&schemas);
+            let value = reg.decode(msgs, None).expect("dynamic decode");
+            if case.starts_with("dynamic-decode") {
+                profiled(iters, || reg.decode(msgs, None).unwrap())
+            } else {
+                profiled(iters, || reg.encode(&value, None).unwrap())
+            }
+        }
         _ => panic!("unknown TL_PROFILE case {case}"),
     }
 }
@@ -417,6 +428,52 @@ fn best_of_batches() {
     );
 }
 
+/// The dynamic codec (`tl decode` / `tl encode`: schema-driven, JSON values) on the same
+/// inputs. No peer does this, so there is no speedup column: MB/s of TL bytes.
+fn dynamic_codec(c: &mut Criterion) {
+    let schemas: Vec<_> = [API, MTPROTO].iter().map(|t| tl_parser::parse(t).schema).collect();
+    let reg = tl_codegen::dynamic::Registry::new(&schemas);
+    let inputs = inputs();
+    let mut g = c.benchmark_group("dynamic");
+    for (name, bytes) in inputs.iter().take(2) {
+        let value = reg.decode(bytes, None).expect("dynamic decode");
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(format!("decode {name}"), |b| b.iter(|| reg.decode(black_box(bytes), None).unwrap()));
+        g.bench_function(format!("encode {name}"), |b| b.iter(|| reg.encode(black_box(&value), None).unwrap()));
+    }
+    g.finish();
+}
+
+/// [`dynamic_codec`] as best of batches.
+fn dynamic_best_of_batches() {
+    let schemas: Vec<_> = [API, MTPROTO].iter().map(|t| tl_parser::parse(t).schema).collect();
+    let reg = tl_codegen::dynamic::Registry::new(&schemas);
+    println!("\ndynamic codec, best of 100 batches (no peer to compare with):");
+    println!("{:<24} {:>11} {:>11}", "case", "us per op", "MB/s");
+    for (name, bytes) in inputs().iter().take(2) {
+        let value = reg.decode(bytes, None).expect("dynamic decode");
+        let iters = if bytes.len() > 1000 { 5 } else { 200 };
+        let mut run = |what: &str, f: &mut dyn FnMut()| {
+            let best = (0..100)
+                .map(|_| {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        f();
+                    }
+                    t.elapsed().as_secs_f64() / f64::from(iters)
+                })
+                .fold(f64::MAX, f64::min);
+            println!("{:<24} {:>11.2} {:>11.1}", format!("{what} {name}"), best * 1e6, bytes.len() as f64 / best / 1e6);
+        };
+        run("decode", &mut || {
+            black_box(reg.decode(black_box(bytes), None).unwrap());
+        });
+        run("encode", &mut || {
+            black_box(reg.encode(black_box(&value), None).unwrap());
+        });
+    }
+}
+
 fn main() {
     if let Ok(case) = std::env::var("TL_PROFILE") {
         return profile(&case);
@@ -430,5 +487,6 @@ fn main() {
     if std::env::args().any(|a| a == "--bench") {
         print_sizes();
         best_of_batches();
+        dynamic_best_of_batches();
     }
 }

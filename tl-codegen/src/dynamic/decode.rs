@@ -1,10 +1,11 @@
 //! TL bytes to JSON, driven by the schema.
 
+use super::plan::{Plan, Role};
 use super::{
-    base64_engine, flag_fields, param_key, parse_type_expr, DecodeError, DecodeErrorKind, DecodeNotes,
-    Registry, UnknownFlags, BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
+    base64_engine, parse_type_expr, DecodeError, DecodeErrorKind, DecodeNotes, Registry, UnknownFlags,
+    BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
 };
-use crate::graph::{primitive_alias, sized_object_part, SizedPart};
+use crate::graph::primitive_alias;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use std::io::Read as _;
@@ -43,17 +44,6 @@ impl Decoder<'_, '_, '_> {
         }
         Ok(value)
     }
-}
-
-/// The bits of flags field `field` that `def`'s parameters use.
-fn defined_bits(def: &Definition<'_>, field: &str) -> u32 {
-    def.params
-        .iter()
-        .filter_map(|p| match &p.kind {
-            ParamKind::Typed { flag: Some(f), .. } if f.field == field && f.bit < 32 => Some(1u32 << f.bit),
-            _ => None,
-        })
-        .fold(0, |a, b| a | b)
 }
 
 /// How many zero-sized values (`true`, bare constructors without fields) vectors may hold in
@@ -343,55 +333,74 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
     /// The fields of `def` (its id already read, or bare), as an object with `"@type"`.
     fn object(&mut self, def: &Definition<'_>) -> Result<Value> {
         self.enter()?;
-        let flag_fields = flag_fields(def);
-        let mut flag_values: Vec<(&str, u32)> = Vec::new();
-        let mut map = Map::new();
+        let computed;
+        let plan = match self.reg.plan(def) {
+            Some(plan) => plan,
+            None => {
+                computed = Plan::new(def);
+                &computed
+            }
+        };
+        // The flags words read so far, by their number in the plan (one or two in real schemas).
+        let mut inline = [0u32; 4];
+        let mut spilled;
+        let words: &mut [u32] = if plan.words <= inline.len() {
+            &mut inline[..plan.words]
+        } else {
+            spilled = vec![0u32; plan.words];
+            &mut spilled
+        };
+        // The `bytes:int` before a sized object's body (see `Role::SizedLength`).
+        let mut sized_len = 0i64;
+        let mut map = Map::with_capacity(plan.slots.len() + 1);
         map.insert(TYPE_KEY.to_string(), Value::String(self.reg.json_name(def).into_owned()));
-        for (index, param) in def.params.iter().enumerate() {
-            let name = param.name.as_deref();
-            match &param.kind {
-                ParamKind::Nat => {
+        for (param, slot) in def.params.iter().zip(&plan.slots) {
+            let ty = match &param.kind {
+                ParamKind::Typed { ty, .. } => Some(ty),
+                _ => None,
+            };
+            match (slot.role, ty) {
+                (Role::FlagsWord { word, defined }, _) => {
                     let at = self.outer.unwrap_or(self.pos);
                     let v = self.u32()?;
-                    match name {
-                        Some(n) if flag_fields.contains(&n) => {
-                            let unknown = v & !defined_bits(def, n);
-                            if unknown != 0 {
-                                self.shared.notes.unknown_flags.push(UnknownFlags {
-                                    offset: at,
-                                    definition: def.name.to_string(),
-                                    field: n.to_string(),
-                                    bits: unknown,
-                                });
-                            }
-                            flag_values.push((n, v));
-                        }
-                        _ => {
-                            map.insert(param_key(name, index), Value::from(v));
-                        }
+                    if v & !defined != 0 {
+                        self.shared.notes.unknown_flags.push(UnknownFlags {
+                            offset: at,
+                            definition: def.name.to_string(),
+                            field: slot.key.to_string(),
+                            bits: v & !defined,
+                        });
                     }
+                    words[word] = v;
                 }
-                ParamKind::Typed { ty, flag } => {
+                (Role::Nat, _) => {
+                    let v = self.u32()?;
+                    map.insert(slot.key.to_string(), Value::from(v));
+                }
+                (Role::Typed { flag }, Some(ty)) => {
                     if let Some(flag) = flag {
-                        let word = flag_values.iter().find(|(n, _)| *n == flag.field).map_or(0, |(_, v)| *v);
-                        let set = flag.bit < 32 && word & (1 << flag.bit) != 0;
-                        if ty.is_true() {
-                            map.insert(param_key(name, index), Value::Bool(set));
+                        let set = flag.word.is_some_and(|w| words[w] & flag.mask != 0);
+                        if flag.is_true {
+                            map.insert(slot.key.to_string(), Value::Bool(set));
                             continue;
                         }
                         if !set {
                             continue;
                         }
                     }
-                    let v = if sized_object_part(def, index) == Some(SizedPart::Body) {
-                        let len = map.get(&param_key(def.params[index - 1].name.as_deref(), index - 1));
-                        self.sized_object(len.and_then(Value::as_i64).unwrap_or(0))?
-                    } else {
-                        self.value(ty, &def.generics)?
-                    };
-                    map.insert(param_key(name, index), v);
+                    let v = self.value(ty, &def.generics)?;
+                    map.insert(slot.key.to_string(), v);
                 }
-                ParamKind::Repeat { .. } => {
+                (Role::SizedLength, Some(ty)) => {
+                    let v = self.value(ty, &def.generics)?;
+                    sized_len = v.as_i64().unwrap_or(0);
+                    map.insert(slot.key.to_string(), v);
+                }
+                (Role::SizedBody, _) => {
+                    let v = self.sized_object(sized_len)?;
+                    map.insert(slot.key.to_string(), v);
+                }
+                (Role::Repeat, _) | (_, None) => {
                     return Err(self.err(DecodeErrorKind::UnknownType(format!("repetition in {}", def.name))));
                 }
             }

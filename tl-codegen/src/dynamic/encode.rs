@@ -1,96 +1,43 @@
-//! JSON to TL bytes, driven by the schema. The value is walked twice through one code path:
-//! once counting bytes, once writing into a buffer of exactly that size.
+//! JSON to TL bytes, driven by the schema, in one pass into one buffer. A sized object's
+//! length (`bytes:int` before an `Object`) is written as a placeholder and patched once the
+//! object is written. Sizing the output exactly first would mean resolving every name and
+//! field of the JSON twice, which costs far more than the buffer's spare capacity; the JSON
+//! value itself dwarfs the bytes.
+//!
+//! Field names and flags come from each definition's [`Plan`], worked out once: an object's
+//! fields are looked up once each, in the JSON's own order when it matches the schema's (as
+//! the decoder writes it), and flags words are computed from them without a search. The JSON
+//! path of an error is put together only when there is one, as it unwinds.
 
+use super::plan::{Plan, Role};
 use super::{
-    base64_engine, flag_fields, param_key, parse_type_expr, EncodeError, Registry, BOOL_FALSE_ID,
-    BOOL_TRUE_ID, TYPE_KEY, VECTOR_ID,
+    base64_engine, parse_type_expr, EncodeError, Registry, BOOL_FALSE_ID, BOOL_TRUE_ID, TYPE_KEY, VECTOR_ID,
 };
-use crate::graph::{primitive_alias, sized_object_part, SizedPart};
+use crate::graph::primitive_alias;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
 
-type Result<T> = std::result::Result<T, EncodeError>;
+type Result<T> = std::result::Result<T, Fail>;
 
-/// Entry point of [`Registry::encode`].
-pub(super) fn encode(reg: &Registry<'_>, value: &Value, ty: Option<&str>) -> Result<Vec<u8>> {
-    let parsed = match ty {
-        None => None,
-        Some(text) => Some(parse_type_expr(text).ok_or_else(|| EncodeError {
-            path: "$".into(),
-            message: format!("`{text}` is not a type expression"),
-        })?),
-    };
-    let mut counter = Encoder { reg, out: Counter(0), path: vec![PathPart::Root], depth: 0 };
-    counter.top(value, parsed.as_ref())?;
-    let mut writer =
-        Encoder { reg, out: Vec::with_capacity(counter.out.0), path: vec![PathPart::Root], depth: 0 };
-    writer.top(value, parsed.as_ref())?;
-    debug_assert_eq!(writer.out.len(), counter.out.0);
-    Ok(writer.out)
+/// An error on its way out: the path is gathered innermost first as it unwinds.
+#[derive(Debug)]
+pub(super) struct Fail {
+    rev_path: Vec<PathPart>,
+    message: String,
 }
 
-#[cfg(test)]
-impl Encoder<'static, 'static, Vec<u8>> {
-    /// A bare writer for tests that need raw TL primitives.
-    pub(super) fn for_test() -> Self {
-        static EMPTY: std::sync::OnceLock<Registry<'static>> = std::sync::OnceLock::new();
-        Encoder {
-            reg: EMPTY.get_or_init(Registry::default),
-            out: Vec::new(),
-            path: vec![PathPart::Root],
-            depth: 0,
-        }
+impl Fail {
+    /// The error, one level further out: at `part` of the enclosing value.
+    fn under(mut self, part: PathPart) -> Fail {
+        self.rev_path.push(part);
+        self
     }
-}
 
-/// Where bytes go: counted, or written.
-pub(super) trait Sink {
-    /// Only counting: a sized object's length (4 bytes either way) need not be worked out,
-    /// and the writing pass that follows checks it. Working it out here too would count each
-    /// nested level twice, and `msg_container`s nested 20 deep 2^20 times.
-    const COUNTING: bool = false;
-
-    fn put(&mut self, bytes: &[u8]);
-}
-
-struct Counter(usize);
-
-impl Sink for Counter {
-    const COUNTING: bool = true;
-
-    fn put(&mut self, bytes: &[u8]) {
-        self.0 += bytes.len();
-    }
-}
-
-impl Sink for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-enum PathPart {
-    Root,
-    Key(String),
-    Index(usize),
-}
-
-pub(super) struct Encoder<'r, 's, S> {
-    reg: &'r Registry<'s>,
-    pub(super) out: S,
-    path: Vec<PathPart>,
-    /// Objects entered: bounded by the decoder's `Limits::max_depth`, so that what encodes
-    /// also decodes.
-    depth: u32,
-}
-
-impl<'s, S: Sink> Encoder<'_, 's, S> {
-    fn err(&self, message: impl Into<String>) -> EncodeError {
-        let mut path = String::new();
-        for part in &self.path {
+    fn into_error(self) -> EncodeError {
+        let mut path = String::from("$");
+        for part in self.rev_path.iter().rev() {
             match part {
-                PathPart::Root => path.push('$'),
                 PathPart::Key(k) => {
                     path.push('.');
                     path.push_str(k);
@@ -98,10 +45,68 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 PathPart::Index(i) => path.push_str(&format!("[{i}]")),
             }
         }
-        EncodeError { path, message: message.into() }
+        EncodeError { path, message: self.message }
+    }
+}
+
+/// Entry point of [`Registry::encode`].
+pub(super) fn encode(
+    reg: &Registry<'_>,
+    value: &Value,
+    ty: Option<&str>,
+) -> std::result::Result<Vec<u8>, EncodeError> {
+    let parsed = match ty {
+        None => None,
+        Some(text) => Some(parse_type_expr(text).ok_or_else(|| EncodeError {
+            path: "$".into(),
+            message: format!("`{text}` is not a type expression"),
+        })?),
+    };
+    let mut writer = Encoder { reg, out: Vec::new(), depth: 0, nest: 0, vals: Vec::new() };
+    writer.top(value, parsed.as_ref()).map_err(Fail::into_error)?;
+    Ok(writer.out)
+}
+
+#[cfg(test)]
+impl Encoder<'static, 'static, 'static> {
+    /// A bare writer for tests that need raw TL primitives.
+    pub(super) fn for_test() -> Self {
+        static EMPTY: std::sync::OnceLock<Registry<'static>> = std::sync::OnceLock::new();
+        Encoder {
+            reg: EMPTY.get_or_init(Registry::default),
+            out: Vec::new(),
+            depth: 0,
+            nest: 0,
+            vals: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum PathPart {
+    Key(String),
+    Index(usize),
+}
+
+pub(super) struct Encoder<'r, 's, 'v> {
+    reg: &'r Registry<'s>,
+    pub(super) out: Vec<u8>,
+    /// Objects entered: bounded by the decoder's `Limits::max_depth`, so that what encodes
+    /// also decodes.
+    depth: u32,
+    /// Values entered (fields and elements), bounded as serde_json bounds parsed input.
+    nest: usize,
+    /// The field values of the objects being encoded, one run per object, innermost last:
+    /// looked up once per field and reused for the flags words.
+    vals: Vec<Option<&'v Value>>,
+}
+
+impl<'s, 'v> Encoder<'_, 's, 'v> {
+    fn err(&self, message: impl Into<String>) -> Fail {
+        Fail { rev_path: Vec::new(), message: message.into() }
     }
 
-    fn top(&mut self, value: &Value, ty: Option<&TypeRef<'_>>) -> Result<()> {
+    fn top(&mut self, value: &'v Value, ty: Option<&TypeRef<'_>>) -> Result<()> {
         match ty {
             Some(ty) => self.value(value, ty, &[]),
             None => self.any_object(value, false),
@@ -109,30 +114,30 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
     }
 
     fn u32(&mut self, v: u32) {
-        self.out.put(&v.to_le_bytes());
+        self.out.extend_from_slice(&v.to_le_bytes());
     }
 
     pub(super) fn bytes(&mut self, data: &[u8]) -> Result<()> {
         let len = data.len();
         let header = if len < 254 {
-            self.out.put(&[len as u8]);
+            self.out.extend_from_slice(&[len as u8]);
             1
         } else if len < 1 << 24 {
-            self.out.put(&[254, len as u8, (len >> 8) as u8, (len >> 16) as u8]);
+            self.out.extend_from_slice(&[254, len as u8, (len >> 8) as u8, (len >> 16) as u8]);
             4
         } else {
             return Err(self.err(format!("{len} bytes is longer than TL allows (16 MiB)")));
         };
-        self.out.put(data);
+        self.out.extend_from_slice(data);
         let pad = (4 - (header + len) % 4) % 4;
-        self.out.put(&[0u8; 3][..pad]);
+        self.out.extend_from_slice(&[0u8; 3][..pad]);
         Ok(())
     }
 
-    fn value(&mut self, value: &Value, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<()> {
+    fn value(&mut self, value: &'v Value, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<()> {
         let name = primitive_alias(ty.name.as_ref());
         // serde_json caps parsed input at 128 levels; values built in code get the same bound.
-        if self.path.len() > 2 * 128 {
+        if self.nest > 2 * 128 {
             return Err(self.err("nested too deep"));
         }
         match name {
@@ -144,7 +149,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
             "int" => {
                 let v = value.as_i64().and_then(|v| i32::try_from(v).ok());
                 let v = v.ok_or_else(|| self.err("expected a 32-bit integer (`int`)"))?;
-                self.out.put(&v.to_le_bytes());
+                self.out.extend_from_slice(&v.to_le_bytes());
             }
             "long" => {
                 let v = match value {
@@ -154,7 +159,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 };
                 let v =
                     v.ok_or_else(|| self.err("expected a 64-bit integer, as a string or a number (`long`)"))?;
-                self.out.put(&v.to_le_bytes());
+                self.out.extend_from_slice(&v.to_le_bytes());
             }
             "double" => {
                 let v = match value {
@@ -168,7 +173,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                     _ => None,
                 };
                 let v = v.ok_or_else(|| self.err("expected a number (`double`)"))?;
-                self.out.put(&v.to_le_bytes());
+                self.out.extend_from_slice(&v.to_le_bytes());
             }
             "string" => {
                 let s = value.as_str().ok_or_else(|| self.err("expected a string"))?;
@@ -190,7 +195,7 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                         self.err(format!("expected {want} bytes of base64 (`{name}`), got {}", data.len()))
                     );
                 }
-                self.out.put(&data);
+                self.out.extend_from_slice(&data);
             }
             "true" => {
                 if value != &Value::Bool(true) {
@@ -213,11 +218,11 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
                 self.u32(count);
                 // A vector is a level of nesting to the decoder too.
                 self.enter()?;
+                self.nest += 1;
                 for (i, item) in items.iter().enumerate() {
-                    self.path.push(PathPart::Index(i));
-                    self.value(item, elem, generics)?;
-                    self.path.pop();
+                    self.value(item, elem, generics).map_err(|e| e.under(PathPart::Index(i)))?;
                 }
+                self.nest -= 1;
                 self.depth -= 1;
             }
             "Object" => self.any_object(value, ty.bang)?,
@@ -276,17 +281,17 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
         base64_engine().decode(s).map_err(|e| self.err(format!("bad base64: {e}")))
     }
 
-    fn object_map<'v>(&self, value: &'v Value) -> Result<&'v Map<String, Value>> {
+    fn object_map(&self, value: &'v Value) -> Result<&'v Map<String, Value>> {
         value.as_object().ok_or_else(|| self.err("expected an object"))
     }
 
-    fn type_name<'v>(&self, map: &'v Map<String, Value>) -> Result<&'v str> {
+    fn type_name(&self, map: &'v Map<String, Value>) -> Result<&'v str> {
         map.get(TYPE_KEY).and_then(Value::as_str).ok_or_else(|| self.err("missing \"@type\""))
     }
 
     /// Any boxed object or function call, named by its `"@type"`; an array is a boxed
     /// `Vector` of them (as the decoder reads one where any object may stand).
-    fn any_object(&mut self, value: &Value, function_first: bool) -> Result<()> {
+    fn any_object(&mut self, value: &'v Value, function_first: bool) -> Result<()> {
         if let Value::Array(items) = value {
             return self.untyped_vector(items);
         }
@@ -303,22 +308,24 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
     }
 
     /// A boxed `Vector` of boxed objects where the position does not give the element type.
-    fn untyped_vector(&mut self, items: &[Value]) -> Result<()> {
+    fn untyped_vector(&mut self, items: &'v [Value]) -> Result<()> {
         let count = u32::try_from(items.len()).map_err(|_| self.err("too many elements"))?;
         self.u32(VECTOR_ID);
         self.u32(count);
         self.enter()?;
+        self.nest += 1;
         for (i, item) in items.iter().enumerate() {
-            self.path.push(PathPart::Index(i));
             if !(item.is_object() || item.is_array()) {
-                return Err(self.err(
-                    "expected an object: where any object may stand, an array is a Vector of boxed \
-                     objects (for other elements, encode the Vector alone with --type 'Vector<T>')",
-                ));
+                return Err(self
+                    .err(
+                        "expected an object: where any object may stand, an array is a Vector of boxed \
+                         objects (for other elements, encode the Vector alone with --type 'Vector<T>')",
+                    )
+                    .under(PathPart::Index(i)));
             }
-            self.any_object(item, false)?;
-            self.path.pop();
+            self.any_object(item, false).map_err(|e| e.under(PathPart::Index(i)))?;
         }
+        self.nest -= 1;
         self.depth -= 1;
         Ok(())
     }
@@ -336,197 +343,187 @@ impl<'s, S: Sink> Encoder<'_, 's, S> {
     }
 
     /// The params of `def` from `map`; flags words are computed from the optional fields.
-    fn fields(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
+    fn fields(&mut self, map: &'v Map<String, Value>, def: &Definition<'_>) -> Result<()> {
         self.enter()?;
-        let written = self.fields_of(map, def);
+        let computed;
+        let plan = match self.reg.plan(def) {
+            Some(plan) => plan,
+            None => {
+                computed = Plan::new(def);
+                &computed
+            }
+        };
+        let base = self.vals.len();
+        self.look_up(map, def, plan)?;
+        self.check_shared_bits(plan, base)?;
+        self.nest += 1;
+        let written = self.fields_of(def, plan, base);
+        self.nest -= 1;
+        self.vals.truncate(base);
         self.depth -= 1;
         written
     }
 
-    fn fields_of(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
-        let flags = flag_fields(def);
-        for key in map.keys() {
-            if key != TYPE_KEY
-                && !def.params.iter().enumerate().any(|(i, p)| param_key(p.name.as_deref(), i) == *key)
-            {
-                self.path.push(PathPart::Key(key.clone()));
-                return Err(self.err(format!("`{}` has no field `{key}`", def.name)));
-            }
+    /// Pushes the value of each of `def`'s params onto `vals` (`None` when absent), and
+    /// refuses a key that is none of them.
+    fn look_up(&mut self, map: &'v Map<String, Value>, def: &Definition<'_>, plan: &Plan<'_>) -> Result<()> {
+        // Walk the map in its own order while it follows the params (serde_json keeps the
+        // order of the input); a key out of place is looked up by hash.
+        let mut entries = map.iter().peekable();
+        if entries.peek().is_some_and(|(k, _)| *k == TYPE_KEY) {
+            entries.next();
         }
-        self.check_shared_bits(map, def)?;
-        for (index, param) in def.params.iter().enumerate() {
-            let key = param_key(param.name.as_deref(), index);
-            let value = map.get(&key);
-            self.path.push(PathPart::Key(key));
-            match &param.kind {
-                ParamKind::Nat => match param.name.as_deref() {
-                    Some(n) if flags.contains(&n) => {
-                        let word = flags_word(def, n, map);
-                        self.u32(word);
-                    }
-                    _ => {
-                        let v = value.ok_or_else(|| self.err("missing field"))?;
-                        self.value(v, &TypeRef::simple("#"), &def.generics)?;
-                    }
-                },
-                ParamKind::Typed { .. } if sized_object_part(def, index) == Some(SizedPart::Length) => {
-                    let body_key = param_key(def.params[index + 1].name.as_deref(), index + 1);
-                    if S::COUNTING {
-                        self.out.put(&[0; 4]);
-                        self.path.pop();
-                        continue;
-                    }
-                    let len = self.sized_length(map.get(&body_key), &body_key)?;
-                    match value {
-                        None | Some(Value::Null) => {}
-                        Some(v) if v.as_i64() == Some(i64::from(len)) => {}
-                        Some(v) => {
-                            return Err(self.err(format!("is {v} but `{body_key}` encodes to {len} bytes")));
-                        }
-                    }
-                    self.out.put(&len.to_le_bytes());
+        let mut found = 0;
+        for slot in &plan.slots {
+            let value = match entries.peek() {
+                Some((k, v)) if **k == *slot.key => {
+                    let v = *v;
+                    entries.next();
+                    Some(v)
                 }
-                ParamKind::Typed { ty, flag } => match (flag, value) {
-                    (Some(_), _) if ty.is_true() => {
-                        if !matches!(value, None | Some(Value::Bool(_)) | Some(Value::Null)) {
-                            return Err(self.err("expected a boolean (`true` flag)"));
-                        }
-                    }
-                    (Some(_), None | Some(Value::Null)) => {}
-                    (_, Some(v)) => self.value(v, ty, &def.generics)?,
-                    (None, None) => return Err(self.err("missing field")),
-                },
-                ParamKind::Repeat { .. } => return Err(self.err("repetitions are not supported")),
+                _ => map.get(slot.key.as_ref()),
+            };
+            found += usize::from(value.is_some());
+            self.vals.push(value);
+        }
+        if found != map.len() - usize::from(map.contains_key(TYPE_KEY)) {
+            let unknown = map.keys().find(|k| *k != TYPE_KEY && plan.position(k).is_none());
+            if let Some(key) = unknown {
+                return Err(self
+                    .err(format!("`{}` has no field `{key}`", def.name))
+                    .under(PathPart::Key(key.clone())));
             }
-            self.path.pop();
         }
         Ok(())
     }
-}
 
-impl<S: Sink> Encoder<'_, '_, S> {
+    /// Writes the params of `def`, whose values are `vals[base..]`.
+    fn fields_of(&mut self, def: &Definition<'_>, plan: &Plan<'_>, base: usize) -> Result<()> {
+        // The flags words, from the optional values present.
+        let mut inline = [0u32; 4];
+        let mut spilled;
+        let words: &mut [u32] = if plan.words <= inline.len() {
+            &mut inline[..plan.words]
+        } else {
+            spilled = vec![0u32; plan.words];
+            &mut spilled
+        };
+        for (i, slot) in plan.slots.iter().enumerate() {
+            let Role::Typed { flag: Some(flag) } = slot.role else { continue };
+            let Some(word) = flag.word else { continue };
+            let present = match self.vals[base + i] {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) if flag.is_true => *b,
+                Some(_) => true,
+            };
+            if present {
+                words[word] |= flag.mask;
+            }
+        }
+        // Where the last `bytes:int` placeholder is, and the length given for it, if any.
+        let mut sized_len: Option<(usize, Option<&'v Value>)> = None;
+        for (index, (param, slot)) in def.params.iter().zip(&plan.slots).enumerate() {
+            let value = self.vals[base + index];
+            let at = |e: Fail| e.under(PathPart::Key(slot.key.to_string()));
+            let ty = match &param.kind {
+                ParamKind::Typed { ty, .. } => Some(ty),
+                _ => None,
+            };
+            match (slot.role, ty) {
+                (Role::FlagsWord { word, .. }, _) => self.u32(words[word]),
+                (Role::Nat, _) => {
+                    let v = value.ok_or_else(|| at(self.err("missing field")))?;
+                    self.value(v, &TypeRef::simple("#"), &def.generics).map_err(at)?;
+                }
+                (Role::SizedLength, _) => {
+                    if !matches!(plan.slots.get(index + 1), Some(next) if next.role == Role::SizedBody)
+                        || self.vals.get(base + index + 1).copied().flatten().is_none()
+                    {
+                        let body = plan.slots.get(index + 1).map_or("", |s| s.key.as_ref());
+                        return Err(self.err("missing field").under(PathPart::Key(body.to_string())));
+                    }
+                    sized_len = Some((self.out.len(), value));
+                    self.u32(0);
+                }
+                (Role::SizedBody, _) => {
+                    let body = value.ok_or_else(|| at(self.err("missing field")))?;
+                    let start = self.out.len();
+                    self.any_object(body, false).map_err(at)?;
+                    let written = self.out.len() - start;
+                    let Some((len_at, given)) = sized_len.take() else { continue };
+                    let len_key = &plan.slots[index - 1].key;
+                    let len = i32::try_from(written).map_err(|_| {
+                        self.err("object too large").under(PathPart::Key(len_key.to_string()))
+                    })?;
+                    match given {
+                        None | Some(Value::Null) => {}
+                        Some(v) if v.as_i64() == Some(i64::from(len)) => {}
+                        Some(v) => {
+                            let message = format!("is {v} but `{}` encodes to {len} bytes", slot.key);
+                            return Err(self.err(message).under(PathPart::Key(len_key.to_string())));
+                        }
+                    }
+                    self.out[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+                }
+                (Role::Typed { flag }, Some(ty)) => match (flag, value) {
+                    (Some(f), _) if f.is_true => {
+                        if !matches!(value, None | Some(Value::Bool(_)) | Some(Value::Null)) {
+                            return Err(at(self.err("expected a boolean (`true` flag)")));
+                        }
+                    }
+                    (Some(_), None | Some(Value::Null)) => {}
+                    (_, Some(v)) => self.value(v, ty, &def.generics).map_err(at)?,
+                    (None, None) => return Err(at(self.err("missing field"))),
+                },
+                (Role::Repeat, _) | (_, None) => return Err(at(self.err("repetitions are not supported"))),
+            }
+        }
+        Ok(())
+    }
+
     /// Refuses optional fields that share one flag bit but are not given together. The bit
     /// says that all of them follow or none, so half a group would write bytes that do not
     /// decode. A `true` flag sharing its bit with value fields is implied by them: it may be
     /// left out, but `true` without them or `false` with them contradicts the bit.
-    fn check_shared_bits(&mut self, map: &Map<String, Value>, def: &Definition<'_>) -> Result<()> {
-        // Per flags word, (bits used, bits more than one parameter uses): most definitions share
-        // none, and then nothing else is built for an object (this runs for every one encoded).
-        let mut words: std::collections::HashMap<&str, (u32, u32)> = std::collections::HashMap::new();
-        for p in &def.params {
-            let ParamKind::Typed { flag: Some(flag), .. } = &p.kind else { continue };
-            let Some(bit) = 1u32.checked_shl(flag.bit) else { continue };
-            let (seen, shared) = words.entry(flag.field.as_ref()).or_default();
-            *shared |= *seen & bit;
-            *seen |= bit;
-        }
-        if words.values().all(|&(_, shared)| shared == 0) {
-            return Ok(());
-        }
-        let shared = |flag: &tl_parser::FlagRef<'_>| {
-            let bit = 1u32.checked_shl(flag.bit).unwrap_or(0);
-            words.get(flag.field.as_ref()).is_some_and(|&(_, shared)| shared & bit != 0)
-        };
-        let flagged: Vec<(String, &tl_parser::FlagRef<'_>, bool)> = def
-            .params
-            .iter()
-            .enumerate()
-            .filter_map(|(index, p)| match &p.kind {
-                ParamKind::Typed { ty, flag: Some(flag) } if shared(flag) => {
-                    Some((param_key(p.name.as_deref(), index), flag, ty.is_true()))
-                }
-                _ => None,
-            })
-            .collect();
-        // Grouped by bit in one pass (a crafted definition may have thousands of flagged
-        // parameters), groups in the order of their first member.
-        let mut groups: Vec<Vec<&(String, &tl_parser::FlagRef<'_>, bool)>> = Vec::new();
-        let mut index: std::collections::HashMap<(&str, u32), usize> = std::collections::HashMap::new();
-        for member in &flagged {
-            let at = *index.entry((member.1.field.as_ref(), member.1.bit)).or_insert_with(|| {
-                groups.push(Vec::new());
-                groups.len() - 1
-            });
-            groups[at].push(member);
-        }
-        for group in groups.into_iter().filter(|g| g.len() > 1) {
-            let flag = group[0].1;
-            let given = |key: &str| !matches!(map.get(key), None | Some(Value::Null));
-            let both = if group.len() == 2 { "both" } else { "all" };
-            let bit = format!("{both} {}.{}", flag.field, flag.bit);
-            let values: Vec<&str> = group.iter().filter(|m| !m.2).map(|m| m.0.as_str()).collect();
-            let present: Vec<&str> = values.iter().copied().filter(|k| given(k)).collect();
-            if let Some(missing) = values.iter().find(|k| !given(k)).filter(|_| !present.is_empty()) {
-                self.path.push(PathPart::Key(missing.to_string()));
-                return Err(self.err(format!("must be given together with {} ({bit})", quoted(&present))));
+    fn check_shared_bits(&self, plan: &Plan<'_>, base: usize) -> Result<()> {
+        let vals = &self.vals[base..];
+        let key = |i: usize| plan.slots[i].key.as_ref();
+        let is_true = |i: usize| matches!(plan.slots[i].role, Role::Typed { flag: Some(f) } if f.is_true);
+        let given = |i: usize| !matches!(vals[i], None | Some(Value::Null));
+        let is_set = |i: usize| vals[i] == Some(&Value::Bool(true));
+        for group in &plan.shared {
+            let both = if group.members.len() == 2 { "both" } else { "all" };
+            let bit = format!("{both} {}.{}", group.field, group.bit);
+            let values: Vec<usize> = group.members.iter().copied().filter(|&i| !is_true(i)).collect();
+            let present: Vec<&str> = values.iter().copied().filter(|&i| given(i)).map(key).collect();
+            if let Some(&missing) = values.iter().find(|&&i| !given(i)).filter(|_| !present.is_empty()) {
+                let message = format!("must be given together with {} ({bit})", quoted(&present));
+                return Err(self.err(message).under(PathPart::Key(key(missing).to_string())));
             }
-            let trues = group.iter().filter(|m| m.2).map(|m| m.0.as_str());
             let set = if values.is_empty() {
-                group.iter().any(|m| map.get(&m.0) == Some(&Value::Bool(true)))
+                group.members.iter().any(|&i| is_set(i))
             } else {
                 !present.is_empty()
             };
-            for key in trues {
-                let Some(Value::Bool(b)) = map.get(key) else { continue };
+            for &i in group.members.iter().filter(|&&i| is_true(i)) {
+                let Some(Value::Bool(b)) = vals[i] else { continue };
                 if *b == set {
                     continue;
                 }
-                self.path.push(PathPart::Key(key.to_string()));
-                let others: Vec<&str> = group
-                    .iter()
-                    .map(|m| m.0.as_str())
-                    .filter(|k| map.get(*k) == Some(&Value::Bool(true)))
-                    .collect();
+                let others: Vec<&str> =
+                    group.members.iter().copied().filter(|&j| is_set(j)).map(key).collect();
+                let names: Vec<&str> = values.iter().copied().map(key).collect();
                 let is = if values.len() > 1 { "are" } else { "is" };
-                return Err(self.err(match (values.is_empty(), b) {
-                    (false, true) => format!("can be true only when {} {is} given ({bit})", quoted(&values)),
-                    (false, false) => format!("cannot be false when {} {is} given ({bit})", quoted(&values)),
+                let message = match (values.is_empty(), b) {
+                    (false, true) => format!("can be true only when {} {is} given ({bit})", quoted(&names)),
+                    (false, false) => format!("cannot be false when {} {is} given ({bit})", quoted(&names)),
                     (true, _) => format!("cannot be false when {} is true ({bit})", quoted(&others)),
-                }));
+                };
+                return Err(self.err(message).under(PathPart::Key(key(i).to_string())));
             }
         }
         Ok(())
     }
-
-    /// The encoded size of the object in `body` (the field named `body_key`), for the length
-    /// before it. Errors in the object name its own path.
-    fn sized_length(&mut self, body: Option<&Value>, body_key: &str) -> Result<i32> {
-        let Some(body) = body else {
-            self.path.pop();
-            self.path.push(PathPart::Key(body_key.to_string()));
-            return Err(self.err("missing field"));
-        };
-        let mut path = std::mem::take(&mut self.path);
-        path.pop();
-        path.push(PathPart::Key(body_key.to_string()));
-        let mut counter = Encoder { reg: self.reg, out: Counter(0), path, depth: self.depth };
-        let counted = counter.any_object(body, false);
-        self.path = counter.path;
-        counted?;
-        self.path.pop();
-        self.path.push(PathPart::Key(param_key(Some("bytes"), 0)));
-        i32::try_from(counter.out.0).map_err(|_| self.err("object too large"))
-    }
-}
-
-/// The flags word `field` of `def`: the bits of the optional params present in `map`.
-fn flags_word(def: &Definition<'_>, field: &str, map: &Map<String, Value>) -> u32 {
-    let mut word = 0u32;
-    for (index, param) in def.params.iter().enumerate() {
-        let ParamKind::Typed { ty, flag: Some(flag) } = &param.kind else { continue };
-        if flag.field != field || flag.bit >= 32 {
-            continue;
-        }
-        let present = match map.get(&param_key(param.name.as_deref(), index)) {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) if ty.is_true() => *b,
-            Some(_) => true,
-        };
-        if present {
-            word |= 1 << flag.bit;
-        }
-    }
-    word
 }
 
 /// `a`, `b` and `c`, as in messages.

@@ -36,12 +36,13 @@
 mod decode;
 mod encode;
 mod error;
+mod plan;
 
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use tl_parser::{Category, Definition, ParamKind, Schema, TypeRef};
+use tl_parser::{Category, Definition, Schema, TypeRef};
 
 /// The boxed `Vector` constructor id.
 pub const VECTOR_ID: u32 = 0x1cb5c415;
@@ -114,6 +115,8 @@ pub struct Registry<'s> {
     types: HashMap<&'s str, Vec<&'s Definition<'s>>>,
     /// Definitions whose name an earlier one owns, by `name#id`.
     shadowed: HashMap<String, &'s Definition<'s>>,
+    /// What the codec needs of each definition, worked out once.
+    plans: plan::Plans<'s>,
     limits: Limits,
 }
 
@@ -133,6 +136,7 @@ impl<'s> Registry<'s> {
         if BUILTIN_NAMES.contains(&def.name.as_ref()) {
             return;
         }
+        self.plans.entry(plan::address(def)).or_insert_with(|| plan::Plan::new(def));
         let (by_name, by_id) = match def.category {
             Category::Type => (&mut self.constructors_by_name, &mut self.constructors_by_id),
             Category::Function => (&mut self.functions_by_name, &mut self.functions_by_id),
@@ -163,6 +167,12 @@ impl<'s> Registry<'s> {
             Some(owner) if owner.id != def.id => Cow::Owned(tagged_name(def)),
             _ => Cow::Borrowed(&def.name),
         }
+    }
+
+    /// The plan of `def`, if it is one of the registry's (or a service definition's).
+    fn plan(&self, def: &Definition<'_>) -> Option<&plan::Plan<'s>> {
+        let key = plan::address(def);
+        self.plans.get(&key).or_else(|| service().plans.get(&key))
     }
 
     /// Replaces the decode limits.
@@ -255,7 +265,7 @@ impl<'s> Registry<'s> {
     }
 
     /// Encodes a JSON value of type `ty` (see [`Registry::decode`]; `None`: any boxed object
-    /// or function call named by its `"@type"`). The output is sized exactly before writing.
+    /// or function call named by its `"@type"`).
     pub fn encode(&self, value: &serde_json::Value, ty: Option<&str>) -> Result<Vec<u8>, EncodeError> {
         encode::encode(self, value, ty)
     }
@@ -324,19 +334,6 @@ pub fn parse_type_expr(text: &str) -> Option<TypeRef<'_>> {
     }
     let (ty, rest) = go(text)?;
     rest.trim().is_empty().then_some(ty)
-}
-
-/// The names of the `#` params of `def` that other params use as flags words.
-fn flag_fields<'d>(def: &'d Definition<'_>) -> Vec<&'d str> {
-    let mut out = Vec::new();
-    for p in &def.params {
-        if let ParamKind::Typed { flag: Some(f), .. } = &p.kind {
-            if !out.contains(&f.field.as_ref()) {
-                out.push(f.field.as_ref());
-            }
-        }
-    }
-    out
 }
 
 /// The JSON key of the `index`-th param of a definition (anonymous params get `_N`).

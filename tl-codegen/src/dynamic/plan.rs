@@ -1,0 +1,174 @@
+//! What the codec needs to know of a definition's parameters, worked out once per definition
+//! when the registry is built instead of once per object: the JSON key of each parameter,
+//! which `#` parameters are flags words and which parameters each word governs, and which
+//! flag bits several parameters share. Decoding and encoding then index by position and never
+//! compare field names.
+
+use super::param_key;
+use crate::graph::{sized_object_part, SizedPart};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use tl_parser::{Definition, ParamKind};
+
+/// The plan of one definition.
+#[derive(Debug)]
+pub(super) struct Plan<'s> {
+    /// One per parameter, in order.
+    pub slots: Vec<Slot<'s>>,
+    /// How many flags words the definition has.
+    pub words: usize,
+    /// Flag bits more than one parameter uses (`message`'s `views` and `forwards` on
+    /// `flags.10`), in the order of their first parameter; empty for most definitions.
+    pub shared: Vec<SharedBit>,
+}
+
+/// One parameter.
+#[derive(Debug)]
+pub(super) struct Slot<'s> {
+    /// Its JSON key: the name, or `_N` for an anonymous parameter.
+    pub key: Cow<'s, str>,
+    pub role: Role,
+}
+
+/// What a parameter is to the codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// A `#` that no parameter uses as flags: a plain number.
+    Nat,
+    /// A `#` that later parameters use as flags: never in JSON, computed on encode.
+    /// `word` numbers it among the definition's flags words; `defined` has the bits used.
+    FlagsWord { word: usize, defined: u32 },
+    /// A typed parameter; `flag` when it is present only with a flag bit.
+    Typed { flag: Option<Flag> },
+    /// `bytes:int` right before an `Object`: that object's length.
+    SizedLength,
+    /// The `Object` after a [`Role::SizedLength`].
+    SizedBody,
+    /// `n*[ ... ]`, which the codec does not support.
+    Repeat,
+}
+
+/// The flag bit a parameter depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Flag {
+    /// The flags word, as numbered by [`Role::FlagsWord`]; `None` when the field named is no
+    /// flags word of the definition (a schema with errors), as if the bit were never set.
+    pub word: Option<usize>,
+    /// The bit as a mask; 0 for a bit beyond 31 (never set).
+    pub mask: u32,
+    /// A `true` flag: the bit alone, nothing on the wire.
+    pub is_true: bool,
+}
+
+/// A flag bit several parameters share.
+#[derive(Debug)]
+pub(super) struct SharedBit {
+    /// The flags word's name and the bit number, for messages.
+    pub field: String,
+    pub bit: u32,
+    /// The parameters, by index, in order.
+    pub members: Vec<usize>,
+}
+
+impl<'s> Plan<'s> {
+    /// Works out the plan of `def`: linear in its parameters.
+    pub fn new(def: &'s Definition<'s>) -> Plan<'s> {
+        // The `#` parameters others use as flags, by name, numbered in order of declaration.
+        let mut word_of: HashMap<&str, usize> = HashMap::new();
+        let mut defined: Vec<u32> = Vec::new();
+        let flag_users: std::collections::HashSet<&str> = def
+            .params
+            .iter()
+            .filter_map(|p| match &p.kind {
+                ParamKind::Typed { flag: Some(f), .. } => Some(f.field.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let mut slots = Vec::with_capacity(def.params.len());
+        let mut groups: Vec<SharedBit> = Vec::new();
+        let mut group_of: HashMap<(usize, u32), usize> = HashMap::new();
+        for (index, param) in def.params.iter().enumerate() {
+            let key = match &param.name {
+                Some(Cow::Borrowed(n)) => Cow::Borrowed(*n),
+                other => Cow::Owned(param_key(other.as_deref(), index)),
+            };
+            let role = match &param.kind {
+                ParamKind::Nat => match param.name.as_deref() {
+                    Some(n) if flag_users.contains(n) && !word_of.contains_key(n) => {
+                        word_of.insert(n, defined.len());
+                        defined.push(0);
+                        Role::FlagsWord { word: defined.len() - 1, defined: 0 }
+                    }
+                    _ => Role::Nat,
+                },
+                ParamKind::Typed { ty, flag } => match sized_object_part(def, index) {
+                    Some(SizedPart::Length) => Role::SizedLength,
+                    Some(SizedPart::Body) => Role::SizedBody,
+                    None => Role::Typed {
+                        flag: flag.as_ref().map(|f| {
+                            let word = word_of.get(f.field.as_ref()).copied();
+                            let mask = 1u32.checked_shl(f.bit).unwrap_or(0);
+                            if let (Some(w), true) = (word, mask != 0) {
+                                defined[w] |= mask;
+                                let at = *group_of.entry((w, f.bit)).or_insert_with(|| {
+                                    groups.push(SharedBit {
+                                        field: f.field.to_string(),
+                                        bit: f.bit,
+                                        members: Vec::new(),
+                                    });
+                                    groups.len() - 1
+                                });
+                                groups[at].members.push(index);
+                            }
+                            Flag { word, mask, is_true: ty.is_true() }
+                        }),
+                    },
+                },
+                ParamKind::Repeat { .. } => Role::Repeat,
+            };
+            slots.push(Slot { key, role });
+        }
+        for slot in &mut slots {
+            if let Role::FlagsWord { word, defined: bits } = &mut slot.role {
+                *bits = defined[*word];
+            }
+        }
+        groups.retain(|g| g.members.len() > 1);
+        Plan { slots, words: defined.len(), shared: groups }
+    }
+
+    /// The index of the parameter whose JSON key is `key`.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.slots.iter().position(|s| s.key == key)
+    }
+}
+
+/// Plans by definition address: the registry's definitions live as long as it does, so the
+/// address names one. Hashing an address needs no SipHash.
+pub(super) type Plans<'s> = HashMap<usize, Plan<'s>, std::hash::BuildHasherDefault<AddressHasher>>;
+
+/// A hasher for addresses: one multiply, then the high half folded onto the low one (the
+/// table indexes by the low bits, and those of an aligned address are all alike).
+#[derive(Default)]
+pub(super) struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// The address key of `def` in [`Plans`].
+pub(super) fn address(def: &Definition<'_>) -> usize {
+    def as *const Definition<'_> as usize
+}
