@@ -60,8 +60,13 @@ pub fn write_output(path: Option<&str>, text: &str) -> ExitCode {
 /// stderr, with exit code 1 (`print!` would panic); a reader that went away
 /// (`tl diff 1 230 | head`) is not worth one.
 pub fn to_stdout(text: &str) -> Result<(), ExitCode> {
+    bytes_to_stdout(text.as_bytes())
+}
+
+/// [`to_stdout`] for raw bytes.
+pub fn bytes_to_stdout(bytes: &[u8]) -> Result<(), ExitCode> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => {

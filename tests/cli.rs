@@ -419,6 +419,39 @@ fn decode_and_encode_a_container() {
     assert!(run.stderr.contains("at byte 44"), "{}", run.stderr);
 }
 
+/// `encode --binary` writes raw bytes that `decode --binary` reads (a file, or `-` for stdin);
+/// `--compact` puts the JSON on one line.
+#[test]
+fn binary_bytes_and_compact_json() {
+    const JSON: &str = r#"{"@type":"pong","msg_id":"7","ping_id":"-1"}"#;
+    let dir = dir_with(&[("good.tl", GOOD.as_bytes())]);
+    let out = Command::new(env!("CARGO_BIN_EXE_tl"))
+        .args(["encode", "--schema", "good.tl", "--binary", JSON])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hex = tl_in(dir.path(), &["encode", "--schema", "good.tl", JSON], None);
+    let expected: Vec<u8> = (0..hex.stdout.trim().len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex.stdout.trim()[i..i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(out.stdout, expected);
+    std::fs::write(dir.path().join("pong.bin"), &out.stdout).unwrap();
+    let file =
+        tl_in(dir.path(), &["decode", "--schema", "good.tl", "--binary", "--compact", "pong.bin"], None);
+    assert_eq!((file.code, file.stdout.as_str()), (0, format!("{JSON}\n").as_str()), "{}", file.stderr);
+    let piped = tl_in(dir.path(), &["decode", "--schema", "good.tl", "--binary", "-"], Some(&out.stdout));
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(piped.stdout.lines().count() > 1, "indented by default");
+    let piped: serde_json::Value = serde_json::from_str(&piped.stdout).unwrap();
+    assert_eq!(piped, serde_json::from_str::<serde_json::Value>(JSON).unwrap());
+    let missing = tl_in(dir.path(), &["decode", "--binary", "nope.bin"], None);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.starts_with("error: nope.bin: "), "{}", missing.stderr);
+}
+
 const GEN_SCHEMA: &str = "user#1 id:long name:string = User;\n---functions---\ngetUser#2 id:long = User;\n";
 
 /// The generated module tree's text, all files concatenated.

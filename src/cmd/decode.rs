@@ -17,8 +17,16 @@ pub struct Args {
     /// default: any boxed object or function call.
     #[arg(long = "type", value_name = "T")]
     pub ty: Option<String>,
-    /// The bytes as hex (whitespace allowed), or `-` to read hex from stdin.
+    /// The bytes as hex (whitespace allowed), or `-` to read hex from stdin; with `--binary`,
+    /// a file of raw bytes, or `-` for raw bytes on stdin.
     pub input: String,
+    /// INPUT names raw bytes (a file, or `-` for stdin) instead of giving hex: what
+    /// `tl encode --binary` writes, or a captured payload.
+    #[arg(long)]
+    pub binary: bool,
+    /// JSON on one line (for `jq`, logs, one value per line) instead of indented.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 /// Runs `tl decode`.
@@ -26,11 +34,12 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(e) = stdin_read_once(&args.schemas, &args.input) {
         return fail(&e);
     }
-    let hex = match read_arg(&args.input) {
-        Ok(t) => t,
-        Err(e) => return fail(&e),
+    let bytes = if args.binary {
+        read_binary(&args.input)
+    } else {
+        read_arg(&args.input).and_then(|hex| parse_hex(&hex))
     };
-    let bytes = match parse_hex(&hex) {
+    let bytes = match bytes {
         Ok(b) => b,
         Err(e) => return fail(&e),
     };
@@ -61,7 +70,12 @@ pub fn run(args: Args) -> ExitCode {
     }
     match value {
         Ok(value) => {
-            let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
+            let text = if args.compact {
+                serde_json::to_string(&value)
+            } else {
+                serde_json::to_string_pretty(&value)
+            };
+            let text = text.unwrap_or_default() + "\n";
             crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => fail(&e.to_string()),
@@ -91,6 +105,16 @@ pub(crate) fn read_arg(arg: &str) -> Result<String, String> {
     let bytes = source::read_at_most(std::io::stdin().lock(), "too large an input")
         .map_err(|e| format!("<stdin>: {e}"))?;
     String::from_utf8(bytes).map_err(|_| "<stdin>: not UTF-8 text".to_string())
+}
+
+/// The raw bytes of file `path`, or of stdin for `-`, bounded as schemas are.
+fn read_binary(path: &str) -> Result<Vec<u8>, String> {
+    if path == "-" {
+        return source::read_at_most(std::io::stdin().lock(), "too large an input")
+            .map_err(|e| format!("<stdin>: {e}"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    source::read_at_most(file, "too large an input").map_err(|e| format!("{path}: {e}"))
 }
 
 /// Hex digits to bytes; whitespace and a leading `0x` are ignored. Positions in messages

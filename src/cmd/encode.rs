@@ -2,6 +2,7 @@
 
 use super::decode::{fail, load_sources, parse_all, read_arg, stdin_read_once};
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use tl_codegen::dynamic::Registry;
 
@@ -18,6 +19,10 @@ pub struct Args {
     pub ty: Option<String>,
     /// The value as JSON, or `-` to read it from stdin.
     pub input: String,
+    /// Write the raw bytes instead of hex (to a file or a pipe: not to a terminal), as
+    /// `tl decode --binary` reads them.
+    #[arg(long)]
+    pub binary: bool,
 }
 
 /// Runs `tl encode`.
@@ -41,7 +46,15 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if args.binary && std::io::stdout().is_terminal() {
+        return fail(
+            "--binary writes raw bytes, which a terminal cannot show: redirect stdout to a file or a pipe",
+        );
+    }
     match Registry::new(&schemas).encode(&value, args.ty.as_deref()) {
+        Ok(bytes) if args.binary => {
+            crate::convert::bytes_to_stdout(&bytes).err().unwrap_or(ExitCode::SUCCESS)
+        }
         Ok(bytes) => {
             let mut hex = String::with_capacity(bytes.len() * 2);
             for b in &bytes {
