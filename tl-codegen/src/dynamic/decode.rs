@@ -1,6 +1,6 @@
 //! TL bytes to JSON, driven by the schema.
 
-use super::plan::{Plan, Role};
+use super::plan::{Role, Words};
 use super::{
     base64_engine, parse_type_expr, DecodeError, DecodeErrorKind, DecodeNotes, Registry, UnknownFlags,
     BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
@@ -331,25 +331,12 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
     }
 
     /// The fields of `def` (its id already read, or bare), as an object with `"@type"`.
-    fn object(&mut self, def: &Definition<'_>) -> Result<Value> {
+    fn object(&mut self, def: &'s Definition<'s>) -> Result<Value> {
         self.enter()?;
-        let computed;
-        let plan = match self.reg.plan(def) {
-            Some(plan) => plan,
-            None => {
-                computed = Plan::new(def);
-                &computed
-            }
-        };
-        // The flags words read so far, by their number in the plan (one or two in real schemas).
-        let mut inline = [0u32; 4];
-        let mut spilled;
-        let words: &mut [u32] = if plan.words <= inline.len() {
-            &mut inline[..plan.words]
-        } else {
-            spilled = vec![0u32; plan.words];
-            &mut spilled
-        };
+        let plan = self.reg.plan(def);
+        // The flags words read so far.
+        let mut words = Words::new(plan.words);
+        let words = words.get();
         // The `bytes:int` before a sized object's body (see `Role::SizedLength`).
         let mut sized_len = 0i64;
         let mut map = Map::with_capacity(plan.slots.len() + 1);

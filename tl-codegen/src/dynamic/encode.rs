@@ -9,7 +9,7 @@
 //! the decoder writes it), and flags words are computed from them without a search. The JSON
 //! path of an error is put together only when there is one, as it unwinds.
 
-use super::plan::{Plan, Role};
+use super::plan::{Plan, Role, Words};
 use super::{
     base64_engine, parse_type_expr, EncodeError, Registry, BOOL_FALSE_ID, BOOL_TRUE_ID, TYPE_KEY, VECTOR_ID,
 };
@@ -343,21 +343,14 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
     }
 
     /// The params of `def` from `map`; flags words are computed from the optional fields.
-    fn fields(&mut self, map: &'v Map<String, Value>, def: &Definition<'_>) -> Result<()> {
+    fn fields(&mut self, map: &'v Map<String, Value>, def: &'s Definition<'s>) -> Result<()> {
         self.enter()?;
-        let computed;
-        let plan = match self.reg.plan(def) {
-            Some(plan) => plan,
-            None => {
-                computed = Plan::new(def);
-                &computed
-            }
-        };
+        let plan = self.reg.plan(def);
         let base = self.vals.len();
-        self.look_up(map, def, plan)?;
-        self.check_shared_bits(plan, base)?;
+        self.look_up(map, def, &plan)?;
+        self.check_shared_bits(&plan, base)?;
         self.nest += 1;
-        let written = self.fields_of(def, plan, base);
+        let written = self.fields_of(def, &plan, base);
         self.nest -= 1;
         self.vals.truncate(base);
         self.depth -= 1;
@@ -400,14 +393,8 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
     /// Writes the params of `def`, whose values are `vals[base..]`.
     fn fields_of(&mut self, def: &Definition<'_>, plan: &Plan<'_>, base: usize) -> Result<()> {
         // The flags words, from the optional values present.
-        let mut inline = [0u32; 4];
-        let mut spilled;
-        let words: &mut [u32] = if plan.words <= inline.len() {
-            &mut inline[..plan.words]
-        } else {
-            spilled = vec![0u32; plan.words];
-            &mut spilled
-        };
+        let mut words = Words::new(plan.words);
+        let words = words.get();
         for (i, slot) in plan.slots.iter().enumerate() {
             let Role::Typed { flag: Some(flag) } = slot.role else { continue };
             let Some(word) = flag.word else { continue };

@@ -169,10 +169,14 @@ impl<'s> Registry<'s> {
         }
     }
 
-    /// The plan of `def`, if it is one of the registry's (or a service definition's).
-    fn plan(&self, def: &Definition<'_>) -> Option<&plan::Plan<'s>> {
+    /// The plan of `def`: the registry's (or a service definition's), or, for a definition
+    /// it does not hold, one worked out now.
+    fn plan(&self, def: &'s Definition<'s>) -> Cow<'_, plan::Plan<'s>> {
         let key = plan::address(def);
-        self.plans.get(&key).or_else(|| service().plans.get(&key))
+        match self.plans.get(&key).or_else(|| service().plans.get(&key)) {
+            Some(plan) => Cow::Borrowed(plan),
+            None => Cow::Owned(plan::Plan::new(def)),
+        }
     }
 
     /// Replaces the decode limits.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use tl_parser::{Definition, ParamKind};
 
 /// The plan of one definition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Plan<'s> {
     /// One per parameter, in order.
     pub slots: Vec<Slot<'s>>,
@@ -23,7 +23,7 @@ pub(super) struct Plan<'s> {
 }
 
 /// One parameter.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Slot<'s> {
     /// Its JSON key: the name, or `_N` for an anonymous parameter.
     pub key: Cow<'s, str>,
@@ -61,7 +61,7 @@ pub(super) struct Flag {
 }
 
 /// A flag bit several parameters share.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct SharedBit {
     /// The flags word's name and the bit number, for messages.
     pub field: String,
@@ -140,6 +140,30 @@ impl<'s> Plan<'s> {
     /// The index of the parameter whose JSON key is `key`.
     pub fn position(&self, key: &str) -> Option<usize> {
         self.slots.iter().position(|s| s.key == key)
+    }
+}
+
+/// The flags words of one object, by their number in its plan: inline for up to four (real
+/// schemas have one or two).
+pub(super) struct Words {
+    inline: [u32; 4],
+    spilled: Vec<u32>,
+}
+
+impl Words {
+    /// Room for `count` words, all 0.
+    pub fn new(count: usize) -> Words {
+        let spilled = if count > 4 { vec![0; count] } else { Vec::new() };
+        Words { inline: [0; 4], spilled }
+    }
+
+    /// The words.
+    pub fn get(&mut self) -> &mut [u32] {
+        if self.spilled.is_empty() {
+            &mut self.inline
+        } else {
+            &mut self.spilled
+        }
     }
 }
 
