@@ -1,8 +1,10 @@
 //! The tokio client keeping a live connection against the test server over loopback TCP: PFS
 //! binding (accepted, tampered, retried after bad_server_salt), reconnects through a proxy that
 //! cuts or black-holes the link (requests in flight still get their answers), keep-alive pings,
-//! giving up, and an unknown key (-404) that no reconnect cures. No timing assertions: every
-//! wait is bounded by a generous timeout.
+//! giving up, an unknown key (-404) that no reconnect cures, requests timed out or abandoned
+//! (withdrawn at once, never resent), and a bounded updates channel that drops and reports
+//! rather than holding up answers. No timing assertions: every wait is bounded by a generous
+//! timeout.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +23,7 @@ use mtproto_runtime::{AuthKey, OsRandom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -72,7 +74,7 @@ async fn ping(client: &Client, id: i64) -> Result<i64, Error> {
 }
 
 /// Waits for an update matching `want`, skipping others; returns every update seen.
-async fn wait_for(updates: &mut UnboundedReceiver<Update>, want: impl Fn(&Update) -> bool) -> Vec<Update> {
+async fn wait_for(updates: &mut Receiver<Update>, want: impl Fn(&Update) -> bool) -> Vec<Update> {
     let mut seen = Vec::new();
     loop {
         let u = updates.recv().await.expect("updates channel open");
@@ -870,4 +872,181 @@ async fn reconnected_means_the_server_answered_even_without_keep_alive() {
     })
     .await
     .expect("bounded");
+}
+
+/// An http_wait sent as a request: the test server never answers it, and bounces it back as an
+/// update (`tag` tells the updates apart).
+fn unanswered(tag: i32) -> Vec<u8> {
+    tl_codec::to_bytes(&mtproto_runtime::schema::types::HttpWait {
+        max_delay: tag,
+        wait_after: 0,
+        max_wait: 0,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_times_out_and_is_forgotten() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let proxy = Proxy::start(server(state.clone(), false).await).await;
+        let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let limit = Duration::from_millis(200);
+        match client.invoke_raw_timeout(unanswered(1), limit).await {
+            Err(Error::RequestTimeout { limit: l }) => assert_eq!(l, limit),
+            other => panic!("expected RequestTimeout, got {other:?}"),
+        }
+        // The session task lets go of it, without a reconnect to clean up.
+        until(|| client.requests_in_flight() == 0).await;
+        assert_eq!(client.state(), State::Connected);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        // A limit that leaves time for the answer changes nothing; any limit is accepted.
+        let pong = client.invoke_timeout(&functions::Ping { ping_id: 3 }, Duration::from_secs(30)).await;
+        assert_eq!(decode_result::<functions::Ping>(&pong.unwrap()).unwrap().ping_id, 3);
+        assert!(client.invoke_timeout(&functions::Ping { ping_id: 4 }, Duration::MAX).await.is_ok());
+        match client.invoke_timeout(&functions::Ping { ping_id: 5 }, Duration::ZERO).await {
+            Ok(_) | Err(Error::RequestTimeout { .. }) => {}
+            Err(e) => panic!("{e}"),
+        }
+        // Forgotten by the session too: after a reconnect it is not sent again (the server
+        // would bounce it a second time and count it).
+        until(|| client.requests_in_flight() == 0).await;
+        let requests = state.requests();
+        proxy.cut();
+        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        // This ping goes out after anything resent, so its pong means the server saw it all.
+        assert_eq!(ping(&client, 6).await.unwrap(), 6);
+        assert_eq!(state.requests(), requests);
+
+        // A default limit for every request of a client.
+        let mut o = options(false);
+        o.request_timeout = Some(limit);
+        let (client, _updates) = connect(proxy.addr, o).await.unwrap();
+        assert!(matches!(client.invoke_raw(unanswered(2)).await, Err(Error::RequestTimeout { .. })));
+        assert_eq!(ping(&client, 7).await.unwrap(), 7);
+        until(|| client.requests_in_flight() == 0).await;
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_invoke_is_withdrawn_at_once() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        // Cut short by an outer timeout, by select!, and by aborting its task.
+        let outer = tokio::time::timeout(Duration::from_millis(100), client.invoke_raw(unanswered(1))).await;
+        assert!(outer.is_err());
+        tokio::select! {
+            _ = client.invoke_raw(unanswered(2)) => panic!("never answered"),
+            () = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+        let task = {
+            let c = client.clone();
+            tokio::spawn(async move { c.invoke_raw(unanswered(3)).await })
+        };
+        until(|| client.requests_in_flight() == 1).await;
+        task.abort();
+        let _ = task.await;
+        until(|| client.requests_in_flight() == 0).await;
+        // Many at once, while answered requests go on around them.
+        let calls: Vec<_> = (0..50)
+            .map(|i| {
+                let c = client.clone();
+                tokio::spawn(
+                    async move { c.invoke_raw_timeout(unanswered(i), Duration::from_millis(50)).await },
+                )
+            })
+            .collect();
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        for call in calls {
+            assert!(matches!(call.await.unwrap(), Err(Error::RequestTimeout { .. })));
+        }
+        until(|| client.requests_in_flight() == 0).await;
+        assert_eq!(ping(&client, 3).await.unwrap(), 3);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_updates_channel_drops_updates_not_answers() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let mut o = options(false);
+        o.updates_capacity = 4;
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        // Nobody reads: new_session_created and 10 bounced updates meet a channel of 4.
+        let calls: Vec<_> = (0..10)
+            .map(|i| {
+                let c = client.clone();
+                tokio::spawn(
+                    async move { c.invoke_raw_timeout(unanswered(i), Duration::from_millis(300)).await },
+                )
+            })
+            .collect();
+        until(|| client.updates_dropped() == 7).await;
+        // Answers still flow.
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        for call in calls {
+            assert!(matches!(call.await.unwrap(), Err(Error::RequestTimeout { .. })));
+        }
+        // The channel holds the first four; the gap is announced as soon as there is room,
+        // before anything later.
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(updates.recv().await.unwrap());
+        }
+        assert!(matches!(seen[0], Update::NewSession { .. }), "{seen:?}");
+        assert!(seen[1..4].iter().all(|u| matches!(u, Update::Message(_))), "{seen:?}");
+        assert_eq!(seen[4], Update::Missed { count: 7 });
+        // Then updates flow again.
+        client.invoke_raw_timeout(unanswered(99), Duration::from_millis(300)).await.unwrap_err();
+        assert_eq!(updates.recv().await.unwrap(), Update::Message(unanswered(99)));
+        assert_eq!(client.updates_dropped(), 7);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_is_delivered_through_a_full_updates_channel() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let mut o = options(false);
+        o.updates_capacity = 2;
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        for i in 0..5 {
+            let c = client.clone();
+            tokio::spawn(async move { c.invoke_raw(unanswered(i)).await });
+        }
+        until(|| client.updates_dropped() == 4).await;
+        client.close();
+        until(|| client.state() == State::Closed).await;
+        let mut seen = Vec::new();
+        while let Some(u) = updates.recv().await {
+            seen.push(u);
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert_eq!(seen[2], Update::Missed { count: 4 });
+        assert_eq!(seen[3], Update::Closed { reason: "closed by the client".into() });
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test]
+async fn an_updates_capacity_that_cannot_work_is_refused() {
+    for capacity in [0, mtproto_runtime::net::MAX_UPDATES_CAPACITY + 1, usize::MAX] {
+        let mut o = options(false);
+        o.updates_capacity = capacity;
+        // Refused before dialing: the address is never used.
+        match connect("127.0.0.1:9", o).await {
+            Err(Error::InvalidOptions(why)) => assert!(why.contains("updates_capacity"), "{why}"),
+            other => panic!("expected InvalidOptions, got {:?}", other.map(|_| ())),
+        }
+    }
 }

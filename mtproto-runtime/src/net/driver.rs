@@ -7,8 +7,13 @@
 //! key, in unencrypted messages on the live connection), *binding* (the session moves onto the
 //! new key as a new session whose first request is `auth.bindTempAuthKey`; requests still
 //! unanswered on the old key follow once it is bound).
+//!
+//! A request whose caller stops waiting (timed out, or its future dropped) is withdrawn
+//! ([`Cmd::Cancel`]): forgotten here and by the session, wherever it was. Updates go out with
+//! `try_send`: on a full channel one is dropped and counted, and [`Update::Missed`] goes out as
+//! soon as there is room, before anything else; the task never waits for the reader.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,11 +21,12 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::{
-    bind_body, bind_outcome, open, Cmd, ConnectOptions, Error, Reply, Shared, State, Update, READ_CHUNK,
+    bind_body, bind_outcome, open, Body, Cmd, ConnectOptions, Error, Reply, Request, Shared, State, Ticket,
+    Update, READ_CHUNK,
 };
 use crate::handshake::{ClientConfig, ClientHandshake, Finished, Step};
 use crate::schema::functions;
@@ -147,10 +153,14 @@ pub(super) struct Driver {
     options: ConnectOptions,
     session: Session<SystemClock>,
     cmds: mpsc::UnboundedReceiver<Cmd>,
-    updates: mpsc::UnboundedSender<Update>,
+    updates: mpsc::Sender<Update>,
+    /// Updates dropped for a full channel since the last [`Update::Missed`].
+    missed: u64,
     shared: Arc<Shared>,
-    /// Requests in flight, by the id the session gave them.
-    waiting: HashMap<MsgId, Reply>,
+    /// Requests in flight, by the id the session gave them, with their callers' tickets.
+    waiting: HashMap<MsgId, (Ticket, Reply)>,
+    /// The session's id for each request in `waiting`, by ticket.
+    tickets: HashMap<Ticket, MsgId>,
     /// The keep-alive ping in flight, if any.
     keep_alive: Option<MsgId>,
     next_ping_id: i64,
@@ -171,7 +181,7 @@ pub(super) struct Driver {
     unproven: Option<u32>,
     /// Requests made while a temporary key is renewed: they go out after the new key's
     /// binding, not before it on a key not yet bound.
-    held: std::collections::VecDeque<Cmd>,
+    held: VecDeque<Request>,
 }
 
 impl Driver {
@@ -180,7 +190,7 @@ impl Driver {
         options: ConnectOptions,
         session: Session<SystemClock>,
         cmds: mpsc::UnboundedReceiver<Cmd>,
-        updates: mpsc::UnboundedSender<Update>,
+        updates: mpsc::Sender<Update>,
         shared: Arc<Shared>,
         pfs: Option<Pfs>,
     ) -> Self {
@@ -190,8 +200,10 @@ impl Driver {
             session,
             cmds,
             updates,
+            missed: 0,
             shared,
             waiting: HashMap::new(),
+            tickets: HashMap::new(),
             keep_alive: None,
             next_ping_id: 0,
             rng: OsRandom::new(),
@@ -202,7 +214,7 @@ impl Driver {
             failure: None,
             key_dead: false,
             unproven: None,
-            held: std::collections::VecDeque::new(),
+            held: VecDeque::new(),
         }
     }
 
@@ -231,7 +243,7 @@ impl Driver {
                 return self.close(reason, 0);
             }
             self.shared.set(State::Reconnecting);
-            let _ = self.updates.send(Update::Disconnected { reason: reason.clone() });
+            self.emit(Update::Disconnected { reason: reason.clone() });
             // A connection the server never answered on was not a reconnect: the outage goes
             // on, and its attempts keep counting.
             let mut attempts = self.unproven.take().unwrap_or(0);
@@ -254,6 +266,7 @@ impl Driver {
                             Some(cmd) => self.take(cmd),
                             None => return,
                         },
+                        () = room(&self.updates), if self.missed > 0 => self.announce_missed(),
                     }
                 }
                 match open(&self.addrs, &self.options).await {
@@ -266,14 +279,16 @@ impl Driver {
             if let Some(ping) = self.keep_alive.take() {
                 self.session.cancel(ping);
             }
-            let session = &mut self.session;
-            self.waiting.retain(|&request, reply| {
+            let (session, tickets) = (&mut self.session, &mut self.tickets);
+            self.waiting.retain(|&request, (ticket, reply)| {
                 let wanted = !reply.is_closed();
                 if !wanted {
                     session.cancel(request);
+                    tickets.remove(ticket);
                 }
                 wanted
             });
+            self.note_in_flight();
             // An exchange is tied to its connection: start it over on the new one.
             if matches!(self.renewal, Some(Renewal::Exchanging(_))) {
                 self.renewal = Some(Renewal::Draining { until: Instant::now() });
@@ -299,16 +314,20 @@ impl Driver {
     fn close_with(mut self, reason: String, error: impl Fn() -> Error) {
         self.shared.close(&reason);
         self.cmds.close();
-        for (_, reply) in self.waiting.drain() {
+        self.tickets.clear();
+        for (_, (_, reply)) in self.waiting.drain() {
             let _ = reply.send(Err(error()));
         }
-        let held: Vec<Cmd> = self.held.drain(..).collect();
-        for cmd in held.into_iter().chain(std::iter::from_fn(|| self.cmds.try_recv().ok())) {
-            if let Some(reply) = cmd.reply() {
-                let _ = reply.send(Err(error()));
+        for request in self.held.drain(..) {
+            let _ = request.reply.send(Err(error()));
+        }
+        while let Ok(cmd) = self.cmds.try_recv() {
+            if let Cmd::Request(request) = cmd {
+                let _ = request.reply.send(Err(error()));
             }
         }
-        let _ = self.updates.send(Update::Closed { reason });
+        self.note_in_flight();
+        deliver_last(&self.updates, std::mem::take(&mut self.missed), reason);
     }
 
     /// [`super::Client::close`]: requests fail with [`Error::Closed`].
@@ -322,25 +341,80 @@ impl Driver {
         self.options.keep_alive.as_ref().map_or(EXCHANGE_TIMEOUT, |ka| ka.pong_timeout)
     }
 
-    /// A request from a client: to the session, or held while a renewal runs.
+    /// A request from a client (to the session, or held while a renewal runs) or its
+    /// withdrawal. [`Cmd::Close`] is the caller's to handle.
     fn take(&mut self, cmd: Cmd) {
-        if self.renewal.is_some() {
-            self.held.push_back(cmd);
-        } else {
-            self.queue(cmd);
+        match cmd {
+            Cmd::Request(request) if self.renewal.is_some() => self.held.push_back(request),
+            Cmd::Request(request) => self.queue(request),
+            Cmd::Cancel(ticket) => self.cancel(ticket),
+            Cmd::Close => {}
         }
+        self.note_in_flight();
     }
 
     /// Hands a request to the session. One it refuses at once (a malformed body) is answered
-    /// at once; the others are not disturbed.
-    fn queue(&mut self, cmd: Cmd) {
-        let (request, reply) = match cmd {
-            Cmd::Invoke(body, reply) => (self.session.invoke_raw(body), reply),
-            Cmd::InvokeWithMsgId(build, reply) => (self.session.invoke_with_msg_id(build), reply),
-            Cmd::Close => return,
+    /// at once; the others are not disturbed. One whose caller already stopped waiting is
+    /// dropped.
+    fn queue(&mut self, Request { ticket, body, reply }: Request) {
+        if reply.is_closed() {
+            return;
+        }
+        let request = match body {
+            Body::Raw(body) => self.session.invoke_raw(body),
+            Body::WithMsgId(build) => self.session.invoke_with_msg_id(build),
         };
-        self.waiting.insert(request, reply);
+        self.waiting.insert(request, (ticket, reply));
+        self.tickets.insert(ticket, request);
         self.dispatch();
+    }
+
+    /// Forgets the request `ticket` names (its caller stopped waiting), wherever it is: held
+    /// back, queued in the session or sent. A late answer to it completes nothing.
+    fn cancel(&mut self, ticket: Ticket) {
+        if let Some(request) = self.tickets.remove(&ticket) {
+            self.waiting.remove(&request);
+            self.session.cancel(request);
+        } else {
+            // Held back during a renewal, or already answered (then nothing matches).
+            self.held.retain(|r| r.ticket != ticket);
+        }
+    }
+
+    /// Publishes how many requests are in flight ([`super::Client::requests_in_flight`]).
+    fn note_in_flight(&self) {
+        self.shared.in_flight.store(self.waiting.len() + self.held.len(), Ordering::Relaxed);
+    }
+
+    /// Puts `update` in the channel, never waiting: on a full channel it is dropped and
+    /// counted, and [`Update::Missed`] goes out once there is room, ahead of later updates.
+    /// Updates for a dropped receiver are discarded, uncounted.
+    fn emit(&mut self, update: Update) {
+        self.announce_missed();
+        if self.missed > 0 {
+            return self.dropped();
+        }
+        if let Err(TrySendError::Full(_)) = self.updates.try_send(update) {
+            self.dropped();
+        }
+    }
+
+    /// Sends [`Update::Missed`] for the updates dropped, if any were and there is room. With
+    /// the receiver gone, nobody is left to tell.
+    fn announce_missed(&mut self) {
+        if self.missed == 0 {
+            return;
+        }
+        match self.updates.try_send(Update::Missed { count: self.missed }) {
+            Ok(()) | Err(TrySendError::Closed(_)) => self.missed = 0,
+            Err(TrySendError::Full(_)) => {}
+        }
+    }
+
+    /// One update dropped for a full channel.
+    fn dropped(&mut self) {
+        self.missed = self.missed.saturating_add(1);
+        self.shared.updates_dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Pings at once on a new connection: its answer shows the server still knows the key and
@@ -383,18 +457,16 @@ impl Driver {
                         self.bound(result.map_err(Error::Request));
                         continue;
                     }
-                    if let Some(reply) = self.waiting.remove(&request) {
+                    if let Some((ticket, reply)) = self.waiting.remove(&request) {
+                        self.tickets.remove(&ticket);
                         let _ = reply.send(result.map_err(Error::Request));
                     }
                 }
-                Event::Unsolicited(body) => {
-                    let _ = self.updates.send(Update::Message(body));
-                }
-                Event::NewSession { first_msg_id } => {
-                    let _ = self.updates.send(Update::NewSession { first_msg_id });
-                }
+                Event::Unsolicited(body) => self.emit(Update::Message(body)),
+                Event::NewSession { first_msg_id } => self.emit(Update::NewSession { first_msg_id }),
             }
         }
+        self.note_in_flight();
     }
 
     /// Starts the exchange for a new temporary key once the old key's requests are answered (or
@@ -463,7 +535,7 @@ impl Driver {
             // Requests sent on the refused key go out again on the one kept.
             self.session.resend_pending();
         }
-        let _ = self.updates.send(Update::RenewalFailed { reason: e.to_string() });
+        self.emit(Update::RenewalFailed { reason: e.to_string() });
         Ok(())
     }
 
@@ -523,7 +595,7 @@ impl Driver {
                 // What was in flight on the old key goes out on the new session, after the binding.
                 self.session.resend_pending();
                 let auth_key_id = self.shared.keys().auth_key.id();
-                let _ = self.updates.send(Update::KeyRenewed { auth_key_id });
+                self.emit(Update::KeyRenewed { auth_key_id });
             }
             // An unbound temporary key is no use: go back to the previous key while it lasts,
             // else stop rather than run on it.
@@ -558,9 +630,10 @@ impl Driver {
             }
             self.advance_renewal();
             if self.renewal.is_none() {
-                while let Some(cmd) = self.held.pop_front() {
-                    self.queue(cmd);
+                while let Some(request) = self.held.pop_front() {
+                    self.queue(request);
                 }
+                self.note_in_flight();
             }
             if let Some(body) = self.plain_out.take() {
                 let now = SystemClock.now();
@@ -641,7 +714,7 @@ impl Driver {
                             if let Some(attempts) = self.unproven.take() {
                                 self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
                                 self.shared.set(State::Connected);
-                                let _ = self.updates.send(Update::Reconnected { attempts });
+                                self.emit(Update::Reconnected { attempts });
                             }
                         }
                     }
@@ -663,6 +736,8 @@ impl Driver {
                 }
                 // Due now: the flush at the top of the loop sends them.
                 () = sleep_until(ack_timer) => {}
+                // Room again after updates were dropped: the gap is announced first.
+                () = room(&self.updates), if self.missed > 0 => self.announce_missed(),
             }
         }
     }
@@ -674,9 +749,50 @@ impl Drop for Driver {
         if self.shared.state.load(Ordering::Acquire) != State::Closed as u8 {
             let reason = "the session task ended";
             self.shared.close(reason);
-            let _ = self.updates.send(Update::Closed { reason: reason.into() });
+            deliver_last(&self.updates, std::mem::take(&mut self.missed), reason.into());
         }
     }
+}
+
+/// Waits until the channel has room (or its receiver is gone). Only the session task sends, so
+/// the room is still there when it sends next.
+async fn room(updates: &mpsc::Sender<Update>) {
+    // The permit goes back at once: the caller sends with `try_send`.
+    let _ = updates.reserve().await;
+}
+
+/// Delivers the last updates: [`Update::Missed`] if `missed` updates were dropped, then
+/// [`Update::Closed`]. Those that do not fit in the channel now wait for room in a task of their
+/// own (if a runtime is there to run it), so that closing never waits for the reader; it ends
+/// when they are delivered or the receiver is dropped.
+fn deliver_last(updates: &mpsc::Sender<Update>, missed: u64, reason: String) {
+    let mut last = VecDeque::with_capacity(2);
+    if missed > 0 {
+        last.push_back(Update::Missed { count: missed });
+    }
+    last.push_back(Update::Closed { reason });
+    while let Some(update) = last.pop_front() {
+        match updates.try_send(update) {
+            Ok(()) => {}
+            Err(TrySendError::Closed(_)) => return,
+            Err(TrySendError::Full(update)) => {
+                last.push_front(update);
+                break;
+            }
+        }
+    }
+    if last.is_empty() {
+        return;
+    }
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    let updates = updates.clone();
+    runtime.spawn(async move {
+        for update in last {
+            if updates.send(update).await.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 /// The next keep-alive tick, or never without keep-alive.

@@ -1,8 +1,13 @@
 //! A tokio TCP adapter (feature `tokio`): connect with a chosen transport, run the auth-key
 //! exchange (and, for PFS, bind the temporary key to the permanent one), then drive a
 //! [`Session`] from one task. [`Client::invoke`] may be called from many tasks at once; each
-//! awaits its own answer. Messages that answer no request, and the connection's own news
-//! (reconnects, a new server session, giving up), go to the [`Update`] channel.
+//! awaits its own answer, for as long as [`ConnectOptions::request_timeout`] (or the limit given
+//! to [`Client::invoke_timeout`]) allows; a request timed out or abandoned (its future dropped)
+//! is forgotten by the session task at once. Messages that answer no request, and the
+//! connection's own news (reconnects, a new server session, giving up), go to the [`Update`]
+//! channel, which is bounded ([`ConnectOptions::updates_capacity`]): when the reader falls
+//! behind, updates are dropped rather than hold up the answers to requests, and the reader is
+//! told ([`Update::Missed`], [`Client::updates_dropped`]).
 //!
 //! The connection heals itself: a failed or closed socket, a framing error or a keep-alive ping
 //! left unanswered is followed by a reconnect to the same address with the same transport
@@ -17,7 +22,7 @@ mod server;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -38,6 +43,10 @@ pub use server::{serve_connection, ServeOptions, ServerState};
 
 /// Size of one socket read.
 const READ_CHUNK: usize = 64 << 10;
+/// The default [`ConnectOptions::updates_capacity`].
+pub const DEFAULT_UPDATES_CAPACITY: usize = 1024;
+/// The largest [`ConnectOptions::updates_capacity`] (tokio's bound on a channel's capacity).
+pub const MAX_UPDATES_CAPACITY: usize = tokio::sync::Semaphore::MAX_PERMITS;
 /// How often a binding refused as ENCRYPTED_MESSAGE_INVALID is rebuilt and sent again: a resend
 /// (after bad_server_salt, say) changes the msg_id the binding names, which spoils it.
 const BIND_ATTEMPTS: u32 = 3;
@@ -81,6 +90,14 @@ pub enum Error {
     InvalidOptions(String),
     /// The auth-key exchange did not finish within [`ConnectOptions::handshake_timeout`].
     HandshakeTimeout,
+    /// The request got no answer within its time limit ([`ConnectOptions::request_timeout`] or
+    /// the one given to [`Client::invoke_timeout`]). The session forgets it (it is not sent
+    /// again after a reconnect, and a late answer completes nothing), but the server may have
+    /// received and carried it out all the same. The client stays usable.
+    RequestTimeout {
+        /// The limit that ran out.
+        limit: Duration,
+    },
     /// The client is closed (it gave up earlier, was closed with [`Client::close`], or its
     /// task ended); [`Update::Closed`] said why.
     Closed,
@@ -105,6 +122,7 @@ impl fmt::Display for Error {
             }
             Error::InvalidOptions(why) => write!(f, "invalid connect options: {why}"),
             Error::HandshakeTimeout => f.write_str("the auth-key exchange timed out"),
+            Error::RequestTimeout { limit } => write!(f, "no answer to the request within {limit:?}"),
             Error::Closed => f.write_str("client closed"),
         }
     }
@@ -247,6 +265,19 @@ pub struct ConnectOptions {
     /// request instead of going out alone (they go at once when 64 are owed). Zero sends each
     /// read's acknowledgements at once.
     pub ack_delay: Duration,
+    /// How long [`Client::invoke`] (and [`Client::invoke_raw`], [`Client::invoke_with_msg_id`],
+    /// so each attempt of [`Client::bind_temp_auth_key`]) waits for an answer before failing
+    /// with [`Error::RequestTimeout`]; `None` (the default) waits as long as the connection
+    /// lives. [`Client::invoke_timeout`] sets a limit for one call. The time counts from the
+    /// call, including any wait for a reconnect. Under PFS it bounds the binding [`connect`]
+    /// makes too, beside [`ConnectOptions::handshake_timeout`].
+    pub request_timeout: Option<Duration>,
+    /// How many updates the channel [`connect`] returns holds before further ones are dropped
+    /// ([`DEFAULT_UPDATES_CAPACITY`], 1024; from 1 to [`MAX_UPDATES_CAPACITY`]). The session
+    /// task never waits for room: a reader that falls behind must not hold up answers to
+    /// requests. What is dropped is counted ([`Client::updates_dropped`]) and announced by
+    /// [`Update::Missed`] as soon as there is room again; [`Update::Closed`] is never dropped.
+    pub updates_capacity: usize,
 }
 
 /// A permanent authorization key kept between runs ([`ConnectOptions::saved_key`]).
@@ -275,6 +306,8 @@ impl ConnectOptions {
             temp_key_renew_before: Duration::from_secs(300),
             saved_key: None,
             ack_delay: Duration::from_millis(500),
+            request_timeout: None,
+            updates_capacity: DEFAULT_UPDATES_CAPACITY,
         }
     }
 
@@ -286,6 +319,12 @@ impl ConnectOptions {
                     "handshake.temp_key_expires_in is {expires_in}: a temporary key lives a positive number of seconds"
                 )));
             }
+        }
+        if !(1..=MAX_UPDATES_CAPACITY).contains(&self.updates_capacity) {
+            return Err(Error::InvalidOptions(format!(
+                "updates_capacity is {}: it must be from 1 to {MAX_UPDATES_CAPACITY}",
+                self.updates_capacity
+            )));
         }
         if let Err(e) = self.transport() {
             return Err(Error::InvalidOptions(format!(
@@ -340,8 +379,18 @@ pub enum Update {
         /// Why.
         reason: String,
     },
+    /// The channel was full ([`ConnectOptions::updates_capacity`]): `count` updates were
+    /// dropped since the last `Missed` (or the start). It comes as soon as there is room again,
+    /// before any later update, so the reader knows where the gap is: fetch what was missed
+    /// (`updates.getDifference`). Any update but [`Update::Closed`] may be dropped, the
+    /// connection's news too ([`Client::state`] tells the state now).
+    Missed {
+        /// Updates dropped.
+        count: u64,
+    },
     /// The client closed: it gave up, [`Client::close`] was called, or every client was
-    /// dropped. Every request in flight failed and later ones fail at once. The last update.
+    /// dropped. Every request in flight failed and later ones fail at once. The last update;
+    /// never dropped (on a full channel it waits for room).
     Closed {
         /// Why.
         reason: String,
@@ -364,6 +413,12 @@ pub enum State {
 struct Shared {
     state: AtomicU8,
     reconnects: AtomicU64,
+    /// Names each request, so that its caller can withdraw it ([`Cmd::Cancel`]).
+    next_ticket: AtomicU64,
+    /// Requests the session task holds (sent, queued or held back), kept up to date by it.
+    in_flight: AtomicUsize,
+    /// Updates dropped for a full channel.
+    updates_dropped: AtomicU64,
     /// Changed by the session task when it renews a temporary key.
     keys: Mutex<Keys>,
     /// Why the client closed, once it has.
@@ -406,19 +461,43 @@ type BuildBody = Box<dyn FnOnce(i64) -> Vec<u8> + Send>;
 /// Where a request's answer goes.
 type Reply = oneshot::Sender<Result<Vec<u8>, Error>>;
 
+/// Names a request between a client and the session task.
+type Ticket = u64;
+
+/// A request's body: whole, or built from the msg_id it goes out with.
+enum Body {
+    Raw(Vec<u8>),
+    WithMsgId(BuildBody),
+}
+
 /// A request handed to the session task.
+struct Request {
+    ticket: Ticket,
+    body: Body,
+    reply: Reply,
+}
+
+/// What a client tells the session task.
 enum Cmd {
-    Invoke(Vec<u8>, Reply),
-    InvokeWithMsgId(BuildBody, Reply),
+    Request(Request),
+    /// The caller stopped waiting (timed out, or dropped the future): forget the request.
+    Cancel(Ticket),
     /// [`Client::close`].
     Close,
 }
 
-impl Cmd {
-    fn reply(self) -> Option<Reply> {
-        match self {
-            Cmd::Invoke(_, r) | Cmd::InvokeWithMsgId(_, r) => Some(r),
-            Cmd::Close => None,
+/// Withdraws a request ([`Cmd::Cancel`]) when its caller stops waiting before the answer.
+struct CancelOnDrop<'a> {
+    cmds: &'a mpsc::UnboundedSender<Cmd>,
+    /// `None` once the answer (or the session task's end) came.
+    ticket: Option<Ticket>,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket {
+            // The session task may be gone: then there is nothing to withdraw.
+            let _ = self.cmds.send(Cmd::Cancel(ticket));
         }
     }
 }
@@ -426,40 +505,76 @@ impl Cmd {
 /// A connected client; clone it to invoke from many tasks. The connection lives until
 /// [`Client::close`], until every clone is dropped, or until it gives up.
 ///
-/// A request has no timeout of its own: wrap [`Client::invoke`] in `tokio::time::timeout`.
-/// Dropping its future forgets the answer (the server is not told) and, after a reconnect, the
-/// request is not sent again.
+/// A request waits for its answer as long as the connection lives, unless
+/// [`ConnectOptions::request_timeout`] is set or it is sent with [`Client::invoke_timeout`] /
+/// [`Client::invoke_raw_timeout`] ([`Error::RequestTimeout`]). A request timed out, or whose
+/// future is dropped (by an outer `tokio::time::timeout` or `select!`, say), is withdrawn: the
+/// session task forgets it at once, it is not sent again after a reconnect, and its answer, if
+/// one comes, is discarded. The server is not told: it may still carry the request out.
 #[derive(Debug, Clone)]
 pub struct Client {
     cmds: mpsc::UnboundedSender<Cmd>,
     shared: Arc<Shared>,
+    /// [`ConnectOptions::request_timeout`].
+    request_timeout: Option<Duration>,
 }
 
 impl Client {
-    /// Sends `f` and waits for its raw result (decode it with
-    /// [`decode_result`]).
+    /// Sends `f` and waits for its raw result (decode it with [`decode_result`]), at most
+    /// [`ConnectOptions::request_timeout`].
     pub async fn invoke<F: tl_codec::Function>(&self, f: &F) -> Result<Vec<u8>, Error> {
         self.invoke_raw(tl_codec::to_bytes(f)).await
     }
 
-    /// Sends an encoded request and waits for its raw result.
+    /// [`Client::invoke`], failing with [`Error::RequestTimeout`] if no answer came within
+    /// `limit` (instead of [`ConnectOptions::request_timeout`]).
+    pub async fn invoke_timeout<F: tl_codec::Function>(
+        &self,
+        f: &F,
+        limit: Duration,
+    ) -> Result<Vec<u8>, Error> {
+        self.invoke_raw_timeout(tl_codec::to_bytes(f), limit).await
+    }
+
+    /// Sends an encoded request and waits for its raw result, at most
+    /// [`ConnectOptions::request_timeout`].
     pub async fn invoke_raw(&self, body: Vec<u8>) -> Result<Vec<u8>, Error> {
-        self.send(|reply| Cmd::Invoke(body, reply)).await
+        self.send(Body::Raw(body), self.request_timeout).await
+    }
+
+    /// [`Client::invoke_raw`], failing with [`Error::RequestTimeout`] if no answer came within
+    /// `limit` (instead of [`ConnectOptions::request_timeout`]).
+    pub async fn invoke_raw_timeout(&self, body: Vec<u8>, limit: Duration) -> Result<Vec<u8>, Error> {
+        self.send(Body::Raw(body), Some(limit)).await
     }
 
     /// Sends a request whose body must name the msg_id it goes out with (`auth.bindTempAuthKey`):
-    /// `build` gets that msg_id. See [`Session::invoke_with_msg_id`].
+    /// `build` gets that msg_id. See [`Session::invoke_with_msg_id`]. At most
+    /// [`ConnectOptions::request_timeout`].
     pub async fn invoke_with_msg_id(
         &self,
         build: impl FnOnce(i64) -> Vec<u8> + Send + 'static,
     ) -> Result<Vec<u8>, Error> {
-        self.send(|reply| Cmd::InvokeWithMsgId(Box::new(build), reply)).await
+        self.send(Body::WithMsgId(Box::new(build)), self.request_timeout).await
     }
 
-    async fn send(&self, cmd: impl FnOnce(Reply) -> Cmd) -> Result<Vec<u8>, Error> {
-        let (tx, rx) = oneshot::channel();
-        self.cmds.send(cmd(tx)).map_err(|_| Error::Closed)?;
-        rx.await.map_err(|_| Error::Closed)?
+    /// Hands a request to the session task and waits for its answer, at most `limit`;
+    /// withdraws it if the wait ends early (timed out, or this future dropped).
+    async fn send(&self, body: Body, limit: Option<Duration>) -> Result<Vec<u8>, Error> {
+        let ticket = self.shared.next_ticket.fetch_add(1, Ordering::Relaxed);
+        let (reply, answer) = oneshot::channel();
+        self.cmds.send(Cmd::Request(Request { ticket, body, reply })).map_err(|_| Error::Closed)?;
+        let mut pending = CancelOnDrop { cmds: &self.cmds, ticket: Some(ticket) };
+        let answer = match limit {
+            None => answer.await,
+            Some(limit) => match tokio::time::timeout(limit, answer).await {
+                Ok(answer) => answer,
+                // `pending` withdraws the request.
+                Err(_) => return Err(Error::RequestTimeout { limit }),
+            },
+        };
+        pending.ticket = None;
+        answer.map_err(|_| Error::Closed)?
     }
 
     /// Binds this session's (temporary) key to the permanent key `perm` until `expires_at`
@@ -529,6 +644,21 @@ impl Client {
         self.shared.reconnects.load(Ordering::Relaxed)
     }
 
+    /// Requests the session task holds now: sent and not yet answered, or waiting to be sent
+    /// (during a reconnect or a key renewal). A request answered, failed, timed out or
+    /// abandoned is not counted (the session task catches up with a withdrawal a moment
+    /// after it). Keep-alive pings and key bindings of its own are not counted either.
+    pub fn requests_in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Updates dropped so far because the channel was full ([`ConnectOptions::updates_capacity`]);
+    /// [`Update::Missed`] reports them in the channel too. Updates discarded because the
+    /// receiver was dropped are not counted.
+    pub fn updates_dropped(&self) -> u64 {
+        self.shared.updates_dropped.load(Ordering::Relaxed)
+    }
+
     /// Closes the connection for every clone of this client: requests in flight and later
     /// ones fail with [`Error::Closed`], and [`Update::Closed`] is the last update. Dropping
     /// every clone closes it too.
@@ -565,12 +695,17 @@ fn bind_outcome(answer: Result<Vec<u8>, Error>, attempt: u32) -> Option<Result<(
 
 /// Resolves `addr` once, connects, runs the auth-key exchange (two under PFS, then the binding)
 /// and starts the session task. Returns the client and the [`Update`] channel. Reconnects go to
-/// the addresses resolved here. The channel is unbounded: read it (or drop the receiver, and
-/// updates are discarded), else unsolicited messages pile up in memory.
+/// the addresses resolved here.
+///
+/// The channel holds at most [`ConnectOptions::updates_capacity`] updates: read it (or drop the
+/// receiver, and updates are discarded). When it is full, further updates are dropped, never
+/// waited for, so answers to requests keep coming; the reader learns of the gap from
+/// [`Update::Missed`] (and [`Client::updates_dropped`]) and can fetch what it missed
+/// (`updates.getDifference`).
 pub async fn connect(
     addr: impl ToSocketAddrs,
     options: ConnectOptions,
-) -> Result<(Client, mpsc::UnboundedReceiver<Update>), Error> {
+) -> Result<(Client, mpsc::Receiver<Update>), Error> {
     options.check()?;
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr).await?.collect();
     let (mut stream, mut transport) = open(&addrs, &options).await?;
@@ -627,20 +762,24 @@ pub async fn connect(
     let shared = Arc::new(Shared {
         state: AtomicU8::new(State::Connected as u8),
         reconnects: AtomicU64::new(0),
+        next_ticket: AtomicU64::new(0),
+        in_flight: AtomicUsize::new(0),
+        updates_dropped: AtomicU64::new(0),
         keys: Mutex::new(keys),
         closed: Mutex::new(None),
     });
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
-    let (updates_tx, updates) = mpsc::unbounded_channel();
+    let (updates_tx, updates) = mpsc::channel(options.updates_capacity);
     let renewal = match (&perm_key, finished.expires_in, expires_at) {
         (Some(perm), Some(lifetime), Some(at)) => {
             Some(driver::Pfs::new(perm.clone(), lifetime, at, session.server_time(), &options))
         }
         _ => None,
     };
+    let request_timeout = options.request_timeout;
     let driver = driver::Driver::new(addrs, options, session, cmd_rx, updates_tx, shared.clone(), renewal);
     tokio::spawn(driver.run(stream, transport));
-    let client = Client { cmds, shared };
+    let client = Client { cmds, shared, request_timeout };
     if let (Some(perm), Some(expires_at)) = (perm_key, expires_at) {
         let bound = timed(limit, client.bind_temp_auth_key(&perm, expires_at)).await;
         if bound.is_err() {
