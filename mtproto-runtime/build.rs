@@ -2,10 +2,13 @@
 //! session layer's service messages come from the same generator users run on the API layer.
 //! The few API-layer definitions the runtime itself needs (`auth.bindTempAuthKey` for PFS, and
 //! the `Bool` it returns) come from `schemas/api.tl` through the Builder's tree-shaking `only`.
+//!
+//! `schemas/` in this crate holds symlinks to the repository's: `cargo package` copies what
+//! they point to, so the packaged crate builds on its own.
 
 fn main() {
-    let schema = "../schemas/mtproto.tl";
-    let api = "../schemas/api.tl";
+    let schema = "schemas/mtproto.tl";
+    let api = "schemas/api.tl";
     println!("cargo:rerun-if-changed={schema}");
     println!("cargo:rerun-if-changed={api}");
     println!("cargo:rerun-if-changed=build.rs");
