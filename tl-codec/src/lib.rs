@@ -24,7 +24,8 @@
 //! | `Object`, `!X` | [`RawObject<'a>`](RawObject) |
 //!
 //! With the `derive` feature, `#[derive(Encode, Decode)]` (from `tl-derive`) implements these
-//! traits for structs and enums; see that crate for the attributes.
+//! traits for structs and enums (`Decode` gives [`Identifiable`] too; a type that only encodes
+//! derives `Identifiable` for it); see that crate for the attributes.
 //!
 //! `no_std` with `alloc`.
 //!
@@ -74,7 +75,7 @@ pub use traits::{Decode, DecodeBare, Encode, EncodeBare, FixedLen, FlagsWord, Fu
 pub use vector::{Bare, VECTOR_ID};
 
 #[cfg(feature = "derive")]
-pub use tl_derive::{Decode, Encode};
+pub use tl_derive::{Decode, Encode, Identifiable};
 
 /// `Box`, `String` and `Vec` from `alloc`. Generated bindings import them from here, so that
 /// they compile in `#![no_std]` crates too, whose prelude lacks them. Not a public API.

@@ -34,7 +34,7 @@
 //!
 //! Enums are boxed types: each variant is a constructor with `#[tl(id = ...)]` or
 //! `#[tl(decl = ...)]`, or a one-field tuple variant `Variant(Type)` taking its id and fields
-//! from `Type` (which must derive both traits).
+//! from `Type` (which must derive what the enum derives: `Encode`, `Decode`).
 //!
 //! # Field attributes
 //! - `#[tl(flags)]`: a `flags:#` word (type `u32` to see what was read, or `()`); encoding
@@ -49,8 +49,33 @@
 //! - `#[tl(with = path)]`: a module with `encoded_len(&T) -> usize`,
 //!   `encode<O: Output + ?Sized>(&T, &mut O)` and `decode(&mut Reader<'a>) -> Result<T>`.
 //!
-//! Generics and lifetimes are supported: decoders implement `Decode<'tl>` for every input
-//! lifetime that outlives the type's own.
+//! # What each derive implements
+//! - `Encode`: `Encode`, plus `EncodeBare` for types with ids (structs with `id`/`decl`, and
+//!   enums) and `Function` with `returns`.
+//! - `Decode`: `Decode`, plus `DecodeBare` for types with ids, and `Identifiable` (the id as a
+//!   constant) for structs with one.
+//! - `Identifiable`: only `Identifiable`, for a struct that derives `Encode` without `Decode`.
+//!
+//! `Identifiable` has one owner so that `#[derive(Encode, Decode)]` implements it once (two
+//! impls would conflict, and a derive cannot see which others sit beside it): `Decode`, which
+//! needs the constant (for bare positions and wrapping variants), and has always implemented
+//! it. Encoding never needs it (`EncodeBare::constructor_id` gives a value's id), so a type
+//! that only encodes, such as a request, works as a field, a vector element, a `Box`, bare
+//! (`#[tl(bare)]`, `Bare<T>`), in a wrapping variant and as a `Function` without it; derive
+//! `Identifiable` beside `Encode` for `T::CONSTRUCTOR_ID`. Deriving it beside `Decode` is a
+//! conflicting-implementations error.
+//!
+//! # Generics and lifetimes
+//! Decoders implement `Decode<'tl>` for every input lifetime `'tl` that outlives the type's
+//! own lifetimes (a type with exactly one, `T<'a>`, implements `Decode<'a>`: covariance makes
+//! that enough). Compiler errors name that input lifetime `'tl` too (`'__tl` when the type
+//! names a `'tl` of its own). A decoded field cannot borrow for `'static` (`&'static str`,
+//! `Cow<'static, str>`): the derive says so at the `'static`.
+//!
+//! Type parameters get `Encode` / `Decode<'tl>` bounds; those written bare or wrapped by a
+//! variant (a `Box` around them included) also `EncodeBare`, and `DecodeBare<'tl>` +
+//! `Identifiable`. A parameter held only by `PhantomData` (a typed id:
+//! `Id<T> { raw: i64, marker: PhantomData<T> }`) gets none.
 //!
 //! The syntax tree is lowered to the IR of `tl_codegen::emit`, which writes the impls: the
 //! generated schema bindings go through the same emitter.
@@ -61,8 +86,12 @@ mod lower;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
+use tl_codegen::emit::{identifiable_impl, Constructor, EmitError, Shape};
 
 /// Implements `Encode` (and `EncodeBare` for types with ids, `Function` with `returns`).
+///
+/// Not `Identifiable`, which `Decode` implements: a type that only encodes and wants its
+/// id as a constant derives `Identifiable` beside this.
 #[proc_macro_derive(Encode, attributes(tl))]
 pub fn derive_encode(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -73,7 +102,45 @@ pub fn derive_encode(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Decode, attributes(tl))]
 pub fn derive_decode(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
+    if let Err(e) = lower::static_borrows(&input) {
+        return e.into_compile_error().into();
+    }
     expand(&input, tl_codegen::emit::decode_impls).into()
+}
+
+/// Implements `Identifiable` (the id as a constant, `T::CONSTRUCTOR_ID`) for a struct with an
+/// id, for types that derive `Encode` but not `Decode` (which implements it already: deriving
+/// both `Decode` and this is a conflicting-implementations error).
+///
+/// ```
+/// use tl_codec::Identifiable as _;
+/// use tl_derive::{Encode, Identifiable};
+///
+/// #[derive(Encode, Identifiable)]
+/// #[tl(decl = "ping ping_id:long = Pong")]
+/// struct Ping {
+///     ping_id: i64,
+/// }
+///
+/// assert_eq!(<Ping as tl_codec::Identifiable>::CONSTRUCTOR_ID, 0x7abe77ec);
+/// ```
+#[proc_macro_derive(Identifiable, attributes(tl))]
+pub fn derive_identifiable(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand(&input, |def| {
+        let no_id = match &def.shape {
+            Shape::Struct(Constructor { id: Some(_), .. }) => return Ok(identifiable_impl(def)),
+            Shape::Struct(_) => {
+                "`Identifiable` needs a constructor id: `#[tl(id = 0x...)]` or `#[tl(decl = \"...\")]`"
+            }
+            Shape::Enum(_) => {
+                "an enum has no single constructor id to be `Identifiable`: each variant has its own \
+                 (`EncodeBare::constructor_id` gives a value's)"
+            }
+        };
+        Err(vec![EmitError { span: def.ident.span(), message: no_id.into() }])
+    })
+    .into()
 }
 
 type Emitter =

@@ -57,10 +57,12 @@ pub fn lower(input: &DeriveInput) -> syn::Result<TypeDef> {
         }
         Data::Union(_) => unreachable!("rejected above"),
     };
+    let mut generics = generics(&input.generics);
+    generics.input_lifetime = Some(input_lifetime(input));
     Ok(TypeDef {
         ident: input.ident.clone(),
         name: input.ident.to_string(),
-        generics: generics(&input.generics),
+        generics,
         shape,
         returns: attrs.returns.map(|t| returns(&t, &input.generics)).transpose()?,
         krate: attrs.krate.map_or_else(|| quote!(::tl_codec), |p| p.to_token_stream()),
@@ -111,6 +113,109 @@ fn returns(ty: &Type, generics: &syn::Generics) -> syn::Result<Returns> {
         }
     };
     Ok(Returns { lifetime, ty: ty.to_token_stream() })
+}
+
+/// The decoders' input lifetime when the type has no lifetime of its own, or several: `'tl`,
+/// as the documentation calls it and as compiler errors then show it, unless the item already
+/// names a `'tl` somewhere (a parameter, a `for<'tl>` bound): then `'__tl`.
+fn input_lifetime(input: &DeriveInput) -> proc_macro2::Ident {
+    fn names_tl(tokens: TokenStream) -> bool {
+        let mut tick = false;
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Punct(p) => {
+                tick = p.as_char() == '\'';
+                false
+            }
+            proc_macro2::TokenTree::Ident(i) => std::mem::take(&mut tick) && i == "tl",
+            proc_macro2::TokenTree::Group(g) => {
+                tick = false;
+                names_tl(g.stream())
+            }
+            proc_macro2::TokenTree::Literal(_) => {
+                tick = false;
+                false
+            }
+        })
+    }
+    let name = if names_tl(input.to_token_stream()) { "__tl" } else { "tl" };
+    proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
+}
+
+/// For `#[derive(Decode)]`: fields that borrow for `'static` (`&'static str`, `Cow<'static, str>`)
+/// cannot be decoded, since a decoded value borrows from the input, which does not live that
+/// long. Said here, at the `'static`, rather than left to a lifetime error about the impl.
+/// `PhantomData` and `with` fields are left alone (no bytes borrowed, or the module's affair),
+/// as are other types with a `'static` argument, whose `Decode` impls are not known here.
+pub fn static_borrows(input: &DeriveInput) -> syn::Result<()> {
+    fn flag(lt: &syn::Lifetime, what: &str, errors: &mut Vec<syn::Error>) {
+        if lt.ident == "static" {
+            errors.push(syn::Error::new(
+                lt.span(),
+                format!(
+                    "a decoded {what} cannot borrow for `'static`: decoding borrows from the input, \
+                     which does not live that long. Borrow for a lifetime of the type \
+                     (`struct T<'a> {{ name: &'a str }}`) or own the value (`String`, `Vec<u8>`)"
+                ),
+            ));
+        }
+    }
+    fn visit(ty: &Type, errors: &mut Vec<syn::Error>) {
+        match ty {
+            Type::Reference(r) => {
+                if let Some(lt) = &r.lifetime {
+                    flag(lt, "reference", errors);
+                }
+                visit(&r.elem, errors);
+            }
+            Type::Path(p) => {
+                if let Some(q) = &p.qself {
+                    visit(&q.ty, errors);
+                }
+                for seg in &p.path.segments {
+                    if seg.ident == "PhantomData" {
+                        continue;
+                    }
+                    let borrowing = matches!(seg.ident.to_string().as_str(), "Cow" | "TlStr" | "RawObject");
+                    if let PathArguments::AngleBracketed(args) = &seg.arguments {
+                        for arg in &args.args {
+                            match arg {
+                                GenericArgument::Lifetime(lt) if borrowing => {
+                                    flag(lt, &format!("`{}`", seg.ident), errors)
+                                }
+                                GenericArgument::Type(t) => visit(t, errors),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            Type::Array(a) => visit(&a.elem, errors),
+            Type::Slice(s) => visit(&s.elem, errors),
+            Type::Paren(p) => visit(&p.elem, errors),
+            Type::Group(g) => visit(&g.elem, errors),
+            Type::Tuple(t) => t.elems.iter().for_each(|e| visit(e, errors)),
+            _ => {}
+        }
+    }
+    let fields: Vec<&syn::Field> = match &input.data {
+        Data::Struct(s) => s.fields.iter().collect(),
+        Data::Enum(e) => e.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+        Data::Union(_) => Vec::new(),
+    };
+    let mut errors = Vec::new();
+    for f in fields {
+        if field_attrs(&f.attrs).is_ok_and(|a| a.with.is_none()) {
+            visit(&f.ty, &mut errors);
+        }
+    }
+    let mut errors = errors.into_iter();
+    match errors.next() {
+        None => Ok(()),
+        Some(mut first) => {
+            first.extend(errors);
+            Err(first)
+        }
+    }
 }
 
 fn has_tl_attr(attrs: &[syn::Attribute]) -> bool {
@@ -280,5 +385,5 @@ fn generics(g: &syn::Generics) -> Generics {
         .as_ref()
         .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect::<Vec<TokenStream>>())
         .unwrap_or_default();
-    Generics { params, where_predicates }
+    Generics { params, where_predicates, input_lifetime: None }
 }

@@ -1,11 +1,11 @@
 //! Emits `Decode`, `DecodeBare` and `Identifiable` impls.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
 
 use super::check::{resolve_flags, EmitError};
 use super::fields::{binding, construct, flags_local, id_literal};
-use super::generics::{bare_params, header, Bound};
+use super::generics::{bare_params, header, phantom_params, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, Variant, VariantKind};
 
 /// One value, unwrapped: `ok_or_return!(call)`.
@@ -14,22 +14,38 @@ fn value_decode(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Cod
     quote!(#k::ok_or_return!(#call))
 }
 
-/// The call that decodes one value (a `Result`).
+/// The call that decodes one value (a `Result`). The function it calls carries the span of
+/// the field's type, so that what the compiler finds wrong with it (a lifetime that the input
+/// cannot outlive) is shown at the field rather than at the whole derive. The reader `__r`
+/// keeps the derive's own span: given the field's, it would not resolve when the field comes
+/// from a `macro_rules!` body (hygiene).
 fn value_call(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
+    let span = type_span(ty);
     match codec {
-        Codec::Boxed => quote!(<#ty as #k::Decode<#tl>>::decode(__r)),
-        Codec::Bare => quote! {
-            <#ty as #k::DecodeBare<#tl>>::decode_bare(<#ty as #k::Identifiable>::CONSTRUCTOR_ID, __r)
-        },
+        Codec::Boxed => {
+            let f = quote_spanned!(span=> <#ty as #k::Decode<#tl>>::decode);
+            quote!(#f(__r))
+        }
+        Codec::Bare => {
+            let f = quote_spanned!(span=> <#ty as #k::DecodeBare<#tl>>::decode_bare);
+            let id = quote_spanned!(span=> <#ty as #k::Identifiable>::CONSTRUCTOR_ID);
+            quote!(#f(#id, __r))
+        }
         Codec::With(path) => quote!(#path::decode(__r)),
     }
 }
 
+/// The span of the first token of a field's type: where errors about its decoding point.
+fn type_span(ty: &TokenStream) -> Span {
+    ty.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+}
+
 fn value_min_size(k: &TokenStream, tl: &TokenStream, ty: &TokenStream, codec: &Codec) -> TokenStream {
+    let span = type_span(ty);
     match codec {
-        Codec::Boxed => quote!(<#ty as #k::Decode<#tl>>::MIN_SIZE),
+        Codec::Boxed => quote_spanned!(span=> <#ty as #k::Decode<#tl>>::MIN_SIZE),
         // The boxed lower bound counts the id that the bare form lacks.
-        Codec::Bare => quote!(<#ty as #k::Decode<#tl>>::MIN_SIZE.saturating_sub(4)),
+        Codec::Bare => quote_spanned!(span=> <#ty as #k::Decode<#tl>>::MIN_SIZE.saturating_sub(4)),
         Codec::With(_) => quote!(0usize),
     }
 }
@@ -109,7 +125,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let k = &def.krate;
     let name = &def.ident;
     let expected = def.name.as_str();
-    let h = header(&def.generics, Bound::Decode, k, &bare_params(def));
+    let h = header(&def.generics, Bound::Decode, k, &bare_params(def), &phantom_params(def));
     let tl = h.input.clone();
     let (enter, leave) = if def.depth_guard {
         (quote!(#k::ok_or_return!(#k::Reader::enter(__r));), quote!(#k::Reader::leave(__r);))
@@ -139,15 +155,9 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                     }
                 }),
                 Some(id) => {
+                    out.extend(identifiable_impl(def));
                     let id = id_literal(id);
-                    let plain = header(&def.generics, Bound::Plain, k, &[]);
-                    let (pp, pa, pw) = (&plain.params, &plain.args, &plain.where_clause);
                     out.extend(quote! {
-                        #[automatically_derived]
-                        impl #pp #k::Identifiable for #name #pa #pw {
-                            const CONSTRUCTOR_ID: u32 = #id;
-                        }
-
                         #[automatically_derived]
                         impl #params #k::Decode<#tl> for #name #args #wh {
                             const MIN_SIZE: usize = 4usize + #min;
@@ -289,6 +299,21 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
         }
     }
     Ok(out)
+}
+
+/// `Identifiable` for a struct with an id (empty for enums and bare structs, which have no one
+/// id). [`decode_impls`] includes it; a type that only encodes can have it alone.
+pub fn identifiable_impl(def: &TypeDef) -> TokenStream {
+    let Shape::Struct(Constructor { id: Some(id), .. }) = &def.shape else { return TokenStream::new() };
+    let (k, name, id) = (&def.krate, &def.ident, id_literal(*id));
+    let plain = header(&def.generics, Bound::Plain, k, &[], &[]);
+    let (pp, pa, pw) = (&plain.params, &plain.args, &plain.where_clause);
+    quote! {
+        #[automatically_derived]
+        impl #pp #k::Identifiable for #name #pa #pw {
+            const CONSTRUCTOR_ID: u32 = #id;
+        }
+    }
 }
 
 /// A variant that wraps a type (`V(T)`) takes its id from `T`, which the derive cannot see, so

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::check::{resolve_flags, EmitError};
 use super::fields::{binding, flags_local, id_literal, pattern};
-use super::generics::{bare_params, header, lifetime, Bound};
+use super::generics::{bare_params, header, lifetime, phantom_params, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
 
 fn value_len(k: &TokenStream, ty: &TokenStream, codec: &Codec, v: &TokenStream) -> TokenStream {
@@ -275,7 +275,7 @@ impl Statements<'_> {
 pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let k = &def.krate;
     let name = &def.ident;
-    let h = header(&def.generics, Bound::Encode, k, &bare_params(def));
+    let h = header(&def.generics, Bound::Encode, k, &bare_params(def), &phantom_params(def));
     let (params, args, wh) = (&h.params, &h.args, &h.where_clause);
     let mut out = TokenStream::new();
     match &def.shape {

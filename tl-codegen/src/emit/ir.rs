@@ -176,6 +176,11 @@ pub struct Generics {
     pub params: Vec<GenericParam>,
     /// Extra `where` predicates, each without a trailing comma.
     pub where_predicates: Vec<TokenStream>,
+    /// The name (without the tick) of the lifetime of the input that decoders borrow from,
+    /// when they need one of their own (the type has no lifetime, or several): `None` is
+    /// `__tl`. It must not be a lifetime the item names; the derive picks `tl`, the one its
+    /// documentation and error messages speak of, unless the item uses it.
+    pub input_lifetime: Option<Ident>,
 }
 
 /// The answer type of an RPC function: `type Return<'lifetime> = ty;`.

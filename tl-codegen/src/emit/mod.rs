@@ -34,7 +34,7 @@ mod ir;
 use proc_macro2::TokenStream;
 
 pub use check::{check, EmitError};
-pub use decode::decode_impls;
+pub use decode::{decode_impls, identifiable_impl};
 pub use encode::encode_impls;
 pub use ir::*;
 
@@ -164,6 +164,50 @@ mod tests {
             out.contains("impl<'__tl,'a,'b>::tl_codec::Decode<'__tl>forPair<'a,'b>where'__tl:'a,'__tl:'b"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn the_input_lifetime_may_be_named() {
+        let mut def = TypeDef::new(
+            ident("Pong"),
+            Shape::Struct(ctor(Some(1), vec![field("x", quote!(i64), Role::Value(Codec::Boxed))])),
+        );
+        def.generics.input_lifetime = Some(ident("tl"));
+        let out = flat(&emit(&def).unwrap());
+        assert!(out.contains("impl<'tl>::tl_codec::Decode<'tl>forPong{"), "{out}");
+        assert!(!out.contains("__tl"), "{out}");
+    }
+
+    #[test]
+    fn parameter_bounds_follow_what_goes_on_the_wire() {
+        let mut def = TypeDef::new(
+            ident("Holder"),
+            Shape::Struct(ctor(
+                Some(1),
+                vec![
+                    field("inner", quote!(Box<T>), Role::Value(Codec::Bare)),
+                    field("marker", quote!(PhantomData<fn(U) -> (U, T)>), Role::Value(Codec::Boxed)),
+                ],
+            )),
+        );
+        for name in ["T", "U"] {
+            def.generics.params.push(GenericParam::Type { name: ident(name), bounds: TokenStream::new() });
+        }
+        let out = flat(&emit(&def).unwrap());
+        // `Box<T>` written bare: `T` gets the bare bounds; encoders need no `Identifiable`.
+        assert!(
+            out.contains("EncodeforHolder<T,U>whereT:::tl_codec::Encode+::tl_codec::EncodeBare{"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "whereT:::tl_codec::Decode<'__tl>+::tl_codec::DecodeBare<'__tl>+::tl_codec::Identifiable{"
+            ),
+            "{out}"
+        );
+        // `U` is only in a `PhantomData` (whose `->` closes nothing): no bounds.
+        assert!(!out.contains("U:"), "{out}");
+        assert!(flat(&identifiable_impl(&def)).contains("impl<T,U>::tl_codec::IdentifiableforHolder<T,U>{"));
     }
 
     #[test]
