@@ -23,7 +23,7 @@ mod serde_support;
 use crate::graph::{Selection, TypeGraph};
 use proc_macro2::TokenStream;
 use quote::quote;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use tl_parser::Schema;
 
 pub use builder::{BuildError, Builder};
@@ -207,20 +207,26 @@ impl<'s> Generator<'s> {
         self.check_type_attributes()?;
         let sel = self.selection()?;
         let ctx = items::Ctx::new(&self.graph, &self.options, &sel);
-        // Per module, per namespace path, the items.
-        let mut modules: BTreeMap<Module, BTreeMap<Vec<String>, Vec<TokenStream>>> = BTreeMap::new();
+        // Each item is formatted as soon as it is made, at the depth it will sit, and the module
+        // tree is put together as text: the tokens and syntax tree of a whole layer (hundreds of
+        // MB) are never held at once. Per module, per namespace path, the items' text.
+        let base = usize::from(self.options.single_file);
+        let mut modules: BTreeMap<Module, BTreeMap<Vec<String>, String>> = BTreeMap::new();
+        let mut add = |m: Module, (ns, item): (Vec<String>, TokenStream)| -> Result<(), String> {
+            let text = format_at(item, base + ns.len())?;
+            modules.entry(m).or_default().entry(ns).or_default().push_str(&text);
+            Ok(())
+        };
         for &ci in &sel.constructors {
-            let (ns, item) = ctx.constructor(ci)?;
-            modules.entry(Module::Types).or_default().entry(ns).or_default().push(item);
+            add(Module::Types, ctx.constructor(ci)?)?;
         }
         for &ti in &sel.types {
-            if let Some((ns, item)) = ctx.boxed_type(ti)? {
-                modules.entry(Module::Enums).or_default().entry(ns).or_default().push(item);
+            if let Some(item) = ctx.boxed_type(ti)? {
+                add(Module::Enums, item)?;
             }
         }
         for &fi in &sel.functions {
-            let (ns, item) = ctx.function(fi)?;
-            modules.entry(Module::Functions).or_default().entry(ns).or_default().push(item);
+            add(Module::Functions, ctx.function(fi)?)?;
         }
         let layer = self.layer.unwrap_or(0) as i32;
         let from = match self.layer {
@@ -261,21 +267,25 @@ impl<'s> Generator<'s> {
             let allow = if self.options.single_file { allow.clone() } else { quote!() };
             root_items.push(quote!(#allow pub mod tl_json { #support }));
         }
+        // Single file: the modules' bodies stand in as placeholders while the root is formatted.
+        let mut bodies = Vec::new();
         for m in [Module::Types, Module::Enums, Module::Functions] {
             let ident = crate::ident::ident(m.name());
-            let body = module_body(modules.remove(&m).unwrap_or_default(), &ctx.krate);
+            let body = module_text(modules.remove(&m).unwrap_or_default(), &ctx.krate, base)?;
             let doc = match m {
                 Module::Types => " One struct per constructor.",
                 Module::Enums => " One enum per boxed type (a type alias for one-constructor types).",
                 Module::Functions => " One struct per function, with its `Return` type.",
             };
             if self.options.single_file {
-                root_items.push(quote!(#[doc = #doc] #allow pub mod #ident { #body }));
+                let placeholder = quote::format_ident!("__TL_BODY_{}", m.name().to_uppercase());
+                root_items.push(quote!(#[doc = #doc] #allow pub mod #ident { const #placeholder: () = (); }));
+                bodies.push((format!("    const {placeholder}: () = ();\n"), body));
             } else {
                 // The root's inner `allow` covers it.
                 root_items.push(quote!(#[doc = #doc] pub mod #ident;));
-                let file: TokenStream = quote!(#![doc = #doc] #body);
-                files.push(GeneratedFile { path: format!("{}.rs", m.name()), text: format_tokens(file)? });
+                let text = format_tokens(quote!(#![doc = #doc]))? + &body;
+                files.push(GeneratedFile { path: format!("{}.rs", m.name()), text });
             }
         }
         let root = quote!(#![doc = #header] #![allow(#lints)] #(#root_items)*);
@@ -294,7 +304,11 @@ impl<'s> Generator<'s> {
             for item in &mut file.items {
                 allow_on(item, &root_allow);
             }
-            prettyplease::unparse(&file)
+            let mut text = prettyplease::unparse(&file);
+            for (placeholder, body) in bodies {
+                text = text.replacen(&placeholder, &body, 1);
+            }
+            text
         } else {
             format_tokens(root)?
         };
@@ -304,30 +318,54 @@ impl<'s> Generator<'s> {
     }
 }
 
-/// Nests items by namespace: `[]` at the top, `["messages"]` in `pub mod messages`. Each
-/// module imports `Vec` and `Box` from the codec crate (a glob, which its own items shadow), so
-/// that the bindings compile in `#![no_std]` crates as well.
-fn module_body(by_ns: BTreeMap<Vec<String>, Vec<TokenStream>>, krate: &TokenStream) -> TokenStream {
-    let mut top = quote!(use #krate::__alloc::*;);
-    let mut nested: BTreeMap<String, BTreeMap<Vec<String>, Vec<TokenStream>>> = BTreeMap::new();
+/// Nests items by namespace, as text formatted `depth` modules deep: `[]` at the top,
+/// `["messages"]` in `pub mod messages`. Each module imports `Vec` and `Box` from the codec
+/// crate (a glob, which its own items shadow), so that the bindings compile in `#![no_std]`
+/// crates as well.
+fn module_text(
+    by_ns: BTreeMap<Vec<String>, String>,
+    krate: &TokenStream,
+    depth: usize,
+) -> Result<String, String> {
+    let mut out = format_at(quote!(use #krate::__alloc::*;), depth)?;
+    let mut nested: BTreeMap<String, BTreeMap<Vec<String>, String>> = BTreeMap::new();
     for (ns, items) in by_ns {
         match ns.split_first() {
-            None => top.extend(items),
+            None => out.push_str(&items),
             Some((first, rest)) => {
                 nested.entry(first.clone()).or_default().insert(rest.to_vec(), items);
             }
         }
     }
-    let mut seen = HashSet::new();
+    let indent = "    ".repeat(depth);
     for (name, inner) in nested {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
         let ident = crate::ident::ident(&name);
-        let body = module_body(inner, krate);
-        top.extend(quote!(pub mod #ident { #body }));
+        out.push_str(&format!("{indent}pub mod {ident} {{\n"));
+        out.push_str(&module_text(inner, krate, depth + 1)?);
+        out.push_str(&format!("{indent}}}\n"));
     }
-    top
+    Ok(out)
+}
+
+/// `item` as prettyplease formats it `depth` modules deep, where less width is left: wrapped
+/// in that many modules, formatted, and unwrapped (their lines open and close the text).
+fn format_at(item: TokenStream, depth: usize) -> Result<String, String> {
+    let mut tokens = item;
+    for _ in 0..depth {
+        tokens = quote!(mod __tl_depth { #tokens });
+    }
+    let text = format_tokens(tokens)?;
+    if depth == 0 {
+        return Ok(text);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let inner = lines.get(depth..lines.len().saturating_sub(depth)).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for line in inner {
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 fn format_tokens(tokens: TokenStream) -> Result<String, String> {
