@@ -347,7 +347,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 _ => None,
             };
             match (slot.role, ty) {
-                (Role::FlagsWord { word, defined }, _) => {
+                (Role::FlagsWord { word, defined, repeat }, _) => {
                     let at = self.outer.unwrap_or(self.pos);
                     let v = self.u32()?;
                     if v & !defined != 0 {
@@ -358,7 +358,9 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                             bits: v & !defined,
                         });
                     }
-                    words[word] = v;
+                    if !repeat {
+                        words[word] = v;
+                    }
                 }
                 (Role::Nat, _) => {
                     let v = self.u32()?;

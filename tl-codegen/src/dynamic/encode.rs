@@ -136,8 +136,9 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
 
     fn value(&mut self, value: &'v Value, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<()> {
         let name = primitive_alias(ty.name.as_ref());
-        // serde_json caps parsed input at 128 levels; values built in code get the same bound.
-        if self.nest > 2 * 128 {
+        // serde_json caps parsed input at 128 levels; values built in code get the same bound
+        // (256 fields and elements deep, the value itself not counted).
+        if self.nest >= 2 * 128 {
             return Err(self.err("nested too deep"));
         }
         match name {
@@ -379,7 +380,7 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
             found += usize::from(value.is_some());
             self.vals.push(value);
         }
-        if found != map.len() - usize::from(map.contains_key(TYPE_KEY)) {
+        if plan.repeated_keys || found != map.len() - usize::from(map.contains_key(TYPE_KEY)) {
             let unknown = map.keys().find(|k| *k != TYPE_KEY && plan.position(k).is_none());
             if let Some(key) = unknown {
                 return Err(self

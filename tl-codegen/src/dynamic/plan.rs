@@ -15,6 +15,10 @@ use tl_parser::{Definition, ParamKind};
 pub(super) struct Plan<'s> {
     /// One per parameter, in order.
     pub slots: Vec<Slot<'s>>,
+    /// Whether two parameters have one JSON key (a name declared twice, which is only a
+    /// warning, or an anonymous parameter's `_N` beside a parameter named `_N`): then counting
+    /// the keys found does not show an unknown one.
+    pub repeated_keys: bool,
     /// How many flags words the definition has.
     pub words: usize,
     /// Flag bits more than one parameter uses (`message`'s `views` and `forwards` on
@@ -37,7 +41,9 @@ pub(super) enum Role {
     Nat,
     /// A `#` that later parameters use as flags: never in JSON, computed on encode.
     /// `word` numbers it among the definition's flags words; `defined` has the bits used.
-    FlagsWord { word: usize, defined: u32 },
+    /// `repeat`: a second `#` of the same name (declared twice, only a warning), the same word
+    /// to the codec: written alike, and the first one read is the one in force.
+    FlagsWord { word: usize, defined: u32, repeat: bool },
     /// A typed parameter; `flag` when it is present only with a flag bit.
     Typed { flag: Option<Flag> },
     /// `bytes:int` right before an `Object`: that object's length.
@@ -94,11 +100,14 @@ impl<'s> Plan<'s> {
             };
             let role = match &param.kind {
                 ParamKind::Nat => match param.name.as_deref() {
-                    Some(n) if flag_users.contains(n) && !word_of.contains_key(n) => {
-                        word_of.insert(n, defined.len());
-                        defined.push(0);
-                        Role::FlagsWord { word: defined.len() - 1, defined: 0 }
-                    }
+                    Some(n) if flag_users.contains(n) => match word_of.get(n) {
+                        Some(&word) => Role::FlagsWord { word, defined: 0, repeat: true },
+                        None => {
+                            word_of.insert(n, defined.len());
+                            defined.push(0);
+                            Role::FlagsWord { word: defined.len() - 1, defined: 0, repeat: false }
+                        }
+                    },
                     _ => Role::Nat,
                 },
                 ParamKind::Typed { ty, flag } => match sized_object_part(def, index) {
@@ -129,12 +138,14 @@ impl<'s> Plan<'s> {
             slots.push(Slot { key, role });
         }
         for slot in &mut slots {
-            if let Role::FlagsWord { word, defined: bits } = &mut slot.role {
+            if let Role::FlagsWord { word, defined: bits, .. } = &mut slot.role {
                 *bits = defined[*word];
             }
         }
         groups.retain(|g| g.members.len() > 1);
-        Plan { slots, words: defined.len(), shared: groups }
+        let mut keys = std::collections::HashSet::with_capacity(slots.len());
+        let repeated_keys = !slots.iter().all(|s| keys.insert(s.key.as_ref()));
+        Plan { slots, repeated_keys, words: defined.len(), shared: groups }
     }
 
     /// The index of the parameter whose JSON key is `key`.

@@ -711,3 +711,60 @@ fn many_flags_words_round_trip() {
     assert_eq!(bytes.len(), 4 + 4 * words + 4 * words.div_ceil(7));
     assert_eq!(reg.decode(&bytes, None).unwrap(), v);
 }
+
+/// Two parameters with one JSON key (a name declared twice is only a warning; an anonymous
+/// parameter's `_0` beside one named `_0`): a key that is neither is still refused, though
+/// the keys found number as many as the JSON's.
+#[test]
+fn an_unknown_key_is_refused_beside_repeated_keys() {
+    let schema = "dup#13 a:int a:long = Dup;\nmixed#26 int _0:int = Mixed;\n";
+    let parsed = tl_parser::parse_tl(schema);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics.first());
+    let reg = Registry::new([&parsed.schema]);
+    for (v, ty) in [
+        (json!({"@type": "dup", "a": 1, "zz": 1}), "dup"),
+        (json!({"@type": "mixed", "_0": 1, "zz": 1}), "mixed"),
+    ] {
+        let err = reg.encode(&v, None).unwrap_err();
+        assert_eq!((err.path.as_str(), err.message), ("$.zz", format!("`{ty}` has no field `zz`")));
+    }
+    assert_eq!(reg.encode(&json!({"@type": "dup", "a": 1}), None).unwrap().len(), 16);
+}
+
+/// A flags word declared twice (only a warning) stays a flags word: out of the JSON, both
+/// written from the fields, and the first one read is the one in force.
+#[test]
+fn a_flags_word_declared_twice_is_one_word() {
+    let schema = "twoflags#1a flags:# flags:# a:flags.0?int = Two;\n";
+    let parsed = tl_parser::parse_tl(schema);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics.first());
+    let reg = Registry::new([&parsed.schema]);
+    let v = json!({"@type": "twoflags", "a": 7});
+    let bytes = reg.encode(&v, None).unwrap();
+    assert_eq!(bytes, [0x1a, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0]);
+    assert_eq!(reg.decode(&bytes, None).unwrap(), v);
+    let none = [0x1a, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
+    assert_eq!(reg.decode(&none, None).unwrap(), json!({"@type": "twoflags"}));
+}
+
+/// Values built in code (not parsed by serde_json) nest at most 256 fields and elements deep,
+/// also when `Limits::max_depth` allows more.
+#[test]
+fn values_nest_at_most_256_deep() {
+    with_registry(|reg| {
+        let reg = reg_with_limit(reg, 1 << 20).with_limits(Limits { max_depth: 1000, ..Limits::default() });
+        let nested = |depth: usize| {
+            let (mut ty, mut v) = (String::from("int"), json!(1));
+            for _ in 0..depth {
+                ty = format!("Vector<{ty}>");
+                v = json!([v]);
+            }
+            (ty, v)
+        };
+        let (ty, v) = nested(255);
+        assert!(reg.encode(&v, Some(&ty)).is_ok());
+        let (ty, v) = nested(256);
+        let err = reg.encode(&v, Some(&ty)).unwrap_err();
+        assert_eq!((err.path.len(), err.message.as_str()), (1 + 3 * 256, "nested too deep"));
+    });
+}
