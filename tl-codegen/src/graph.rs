@@ -619,6 +619,18 @@ pub enum SizedPart {
     Body,
 }
 
+/// The names of the `#` params of `def` that other params use as flags words (`flags`,
+/// `flags2`).
+pub fn flags_words<'d>(def: &'d Definition<'_>) -> HashSet<&'d str> {
+    def.params
+        .iter()
+        .filter_map(|p| match &p.kind {
+            ParamKind::Typed { flag: Some(f), .. } => Some(f.field.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether param `index` of `def` is the length or the body of a sized object: an `Object`
 /// (not optional) right after a non-optional `int` named `bytes`.
 pub fn sized_object_part(def: &Definition<'_>, index: usize) -> Option<SizedPart> {

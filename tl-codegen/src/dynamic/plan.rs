@@ -82,14 +82,7 @@ impl<'s> Plan<'s> {
         // The `#` parameters others use as flags, by name, numbered in order of declaration.
         let mut word_of: HashMap<&str, usize> = HashMap::new();
         let mut defined: Vec<u32> = Vec::new();
-        let flag_users: std::collections::HashSet<&str> = def
-            .params
-            .iter()
-            .filter_map(|p| match &p.kind {
-                ParamKind::Typed { flag: Some(f), .. } => Some(f.field.as_ref()),
-                _ => None,
-            })
-            .collect();
+        let flag_users = crate::graph::flags_words(def);
         let mut slots = Vec::with_capacity(def.params.len());
         let mut groups: Vec<SharedBit> = Vec::new();
         let mut group_of: HashMap<(usize, u32), usize> = HashMap::new();

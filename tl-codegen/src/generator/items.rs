@@ -118,14 +118,7 @@ impl<'g, 's> Ctx<'g, 's> {
     /// The fields of `def` (constructor or function), seen from `depth`.
     fn fields(&self, def: &Definition<'_>, depth: usize) -> Result<Vec<FieldSpec>, String> {
         let lt = Self::lifetime();
-        let flag_fields: Vec<&str> = def
-            .params
-            .iter()
-            .filter_map(|p| match &p.kind {
-                ParamKind::Typed { flag: Some(f), .. } => Some(f.field.as_ref()),
-                _ => None,
-            })
-            .collect();
+        let flag_fields = crate::graph::flags_words(def);
         let mut out = Vec::new();
         for (i, p) in def.params.iter().enumerate() {
             let ident = match &p.name {
@@ -134,7 +127,7 @@ impl<'g, 's> Ctx<'g, 's> {
             };
             let (rust_ty, ty, role) = match &p.kind {
                 ParamKind::Nat => {
-                    if p.name.as_deref().is_some_and(|n| flag_fields.contains(&n)) {
+                    if p.name.as_deref().is_some_and(|n| flag_fields.contains(n)) {
                         // Computed-only: the word is derived from the optional fields.
                         (quote!(), quote!(), Role::Flags)
                     } else {
