@@ -28,6 +28,38 @@ pub(crate) struct Ctx<'g, 's> {
     pub prelude: bool,
 }
 
+/// A [`Ctx`] without its tokens, to send to another thread ([`Ctx::seed`]).
+pub(crate) struct CtxSeed<'g, 's> {
+    graph: &'g TypeGraph<'s>,
+    options: &'g Options,
+    names: Names,
+    lifetimes: Lifetimes,
+    boxed: HashSet<usize>,
+    self_nesting: HashSet<usize>,
+    prelude: bool,
+}
+
+impl<'g, 's> CtxSeed<'g, 's> {
+    /// The context, on the thread that will use it.
+    pub fn into_ctx(self) -> Ctx<'g, 's> {
+        Ctx {
+            graph: self.graph,
+            options: self.options,
+            names: self.names,
+            lifetimes: self.lifetimes,
+            boxed: self.boxed,
+            self_nesting: self.self_nesting,
+            krate: codec_path(self.options),
+            prelude: self.prelude,
+        }
+    }
+}
+
+/// The codec crate's path as tokens (`::tl_codec` unless the options name another).
+fn codec_path(options: &Options) -> TokenStream {
+    options.codec_path.parse().unwrap_or_else(|_| quote!(::tl_codec))
+}
+
 /// One struct field: its Rust name and type, and its IR for the emitter.
 pub(super) struct FieldSpec {
     pub ident: Ident,
@@ -54,8 +86,22 @@ impl<'g, 's> Ctx<'g, 's> {
                 options.max_inline_principal,
             ),
             self_nesting: graph.self_nesting(),
-            krate: options.codec_path.parse().unwrap_or_else(|_| quote!(::tl_codec)),
+            krate: codec_path(options),
             prelude: !Names::new(graph).any_named(&["Option", "Vec", "Box"]),
+        }
+    }
+
+    /// What another thread needs to make a context of its own: a `Ctx` holds tokens, which
+    /// cannot cross threads; the rest is cloned rather than worked out again.
+    pub fn seed(&self) -> CtxSeed<'g, 's> {
+        CtxSeed {
+            graph: self.graph,
+            options: self.options,
+            names: self.names.clone(),
+            lifetimes: self.lifetimes.clone(),
+            boxed: self.boxed.clone(),
+            self_nesting: self.self_nesting.clone(),
+            prelude: self.prelude,
         }
     }
 

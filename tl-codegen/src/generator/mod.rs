@@ -204,6 +204,13 @@ impl<'s> Generator<'s> {
 
     /// Generates the files.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>, String> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.generate_on(cores.min(MAX_THREADS), ITEMS_PER_THREAD)
+    }
+
+    /// [`Generator::generate`] on at most `max_threads` threads, each with at least
+    /// `per_thread` items.
+    fn generate_on(&self, max_threads: usize, per_thread: usize) -> Result<Vec<GeneratedFile>, String> {
         self.check_type_attributes()?;
         let sel = self.selection()?;
         let ctx = items::Ctx::new(&self.graph, &self.options, &sel);
@@ -212,21 +219,50 @@ impl<'s> Generator<'s> {
         // MB) are never held at once. Per module, per namespace path, the items' text.
         let base = usize::from(self.options.single_file);
         let mut modules: BTreeMap<Module, BTreeMap<Vec<String>, String>> = BTreeMap::new();
-        let mut add = |m: Module, (ns, item): (Vec<String>, TokenStream)| -> Result<(), String> {
-            let text = format_at(item, base + ns.len())?;
-            modules.entry(m).or_default().entry(ns).or_default().push_str(&text);
-            Ok(())
+        // Items are independent: each thread makes and formats every n-th one with a context of
+        // its own (tokens cannot cross threads), and the texts are put back in order.
+        let jobs: Vec<(Module, usize)> = (sel.constructors.iter().map(|&i| (Module::Types, i)))
+            .chain(sel.types.iter().map(|&i| (Module::Enums, i)))
+            .chain(sel.functions.iter().map(|&i| (Module::Functions, i)))
+            .collect();
+        let threads = max_threads.min(jobs.len().div_ceil(per_thread)).max(1);
+        type Made = Result<Option<(Vec<String>, String)>, String>;
+        let make = |ctx: &items::Ctx<'_, '_>, first: usize| -> Vec<Made> {
+            let one = |&(m, i): &(Module, usize)| -> Made {
+                let item = match m {
+                    Module::Types => Some(ctx.constructor(i)?),
+                    Module::Enums => ctx.boxed_type(i)?,
+                    Module::Functions => Some(ctx.function(i)?),
+                };
+                match item {
+                    Some((ns, tokens)) => Ok(Some((ns.clone(), format_at(tokens, base + ns.len())?))),
+                    None => Ok(None),
+                }
+            };
+            jobs.iter().skip(first).step_by(threads).map(one).collect()
         };
-        for &ci in &sel.constructors {
-            add(Module::Types, ctx.constructor(ci)?)?;
-        }
-        for &ti in &sel.types {
-            if let Some(item) = ctx.boxed_type(ti)? {
-                add(Module::Enums, item)?;
+        let mut shares: Vec<std::vec::IntoIter<Made>> = Vec::with_capacity(threads);
+        std::thread::scope(|scope| {
+            let others: Vec<_> = (1..threads)
+                .map(|t| {
+                    let seed = ctx.seed();
+                    let make = &make;
+                    scope.spawn(move || make(&seed.into_ctx(), t))
+                })
+                .collect();
+            shares.push(make(&ctx, 0).into_iter());
+            for handle in others {
+                match handle.join() {
+                    Ok(made) => shares.push(made.into_iter()),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
             }
-        }
-        for &fi in &sel.functions {
-            add(Module::Functions, ctx.function(fi)?)?;
+        });
+        for (k, &(m, _)) in jobs.iter().enumerate() {
+            let made = shares[k % threads].next().unwrap_or(Ok(None))?;
+            if let Some((ns, text)) = made {
+                modules.entry(m).or_default().entry(ns).or_default().push_str(&text);
+            }
         }
         let layer = self.layer.unwrap_or(0) as i32;
         let from = match self.layer {
@@ -347,6 +383,11 @@ fn module_text(
     Ok(out)
 }
 
+/// At most this many threads make items (the work is CPU-bound and shares little).
+const MAX_THREADS: usize = 8;
+/// At least this many items per thread: fewer are not worth a thread.
+const ITEMS_PER_THREAD: usize = 256;
+
 /// `item` as prettyplease formats it `depth` modules deep, where less width is left: wrapped
 /// in that many modules, formatted, and unwrapped (their lines open and close the text).
 fn format_at(item: TokenStream, depth: usize) -> Result<String, String> {
@@ -394,5 +435,39 @@ fn allow_on(item: &mut syn::Item, allow: &TokenStream) {
     let parser = syn::Attribute::parse_outer;
     if let Ok(extra) = syn::parse::Parser::parse2(parser, allow.clone()) {
         attrs.extend(extra);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Threads share out the items and their texts go back in order: the output is the one a
+    /// single thread writes, file for file, whatever the number of threads.
+    #[test]
+    fn threads_write_what_one_thread_writes() {
+        let mut text = String::from("boolFalse#bc799737 = Bool;\nboolTrue#997275b5 = Bool;\n");
+        for i in 0..70 {
+            let ns = ["", "a.", "b.", "a.c."][i % 4];
+            text.push_str(&format!("{ns}item{i} flags:# x:flags.0?int y:string = {ns}Thing{};\n", i % 5));
+        }
+        text.push_str("---functions---\n");
+        for i in 0..30 {
+            text.push_str(&format!("f.call{i} n:int = Thing{};\n", i % 5));
+        }
+        let parsed = tl_parser::parse_tl(&text);
+        let schemas = [parsed.schema];
+        for single_file in [false, true] {
+            let options = Options { single_file, serde: true, ..Options::default() };
+            let generator = Generator::new(&schemas, options);
+            let one = generator.generate_on(1, 1).unwrap();
+            for threads in [2, 3, 8] {
+                let many = generator.generate_on(threads, 1).unwrap();
+                assert_eq!(one.len(), many.len());
+                for (a, b) in one.iter().zip(&many) {
+                    assert!(a.path == b.path && a.text == b.text, "{} on {threads} threads", a.path);
+                }
+            }
+        }
     }
 }
