@@ -44,6 +44,15 @@ enum Command {
     History(cmd::history::Args),
     /// One line per layer: what changed against the previous one.
     Log(cmd::log::Args),
+    /// Print a shell completion script.
+    ///
+    /// bash: `tl completions bash > ~/.local/share/bash-completion/completions/tl`;
+    /// zsh: `tl completions zsh > ~/.zfunc/_tl` (with `fpath+=~/.zfunc` before `compinit`);
+    /// fish: `tl completions fish > ~/.config/fish/completions/tl.fish`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -67,5 +76,10 @@ fn main() -> ExitCode {
         Command::Diff(a) => cmd::diff::run(a),
         Command::History(a) => cmd::history::run(a),
         Command::Log(a) => cmd::log::run(a),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "tl", &mut script);
+            convert::bytes_to_stdout(&script).err().unwrap_or(ExitCode::SUCCESS)
+        }
     }
 }

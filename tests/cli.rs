@@ -452,6 +452,21 @@ fn binary_bytes_and_compact_json() {
     assert!(missing.stderr.starts_with("error: nope.bin: "), "{}", missing.stderr);
 }
 
+/// `tl completions SHELL` prints a script naming the subcommands; an unknown shell is a usage
+/// error.
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = tl(&[], &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for sub in ["check", "gen", "decode", "diff"] {
+            assert!(run.stdout.contains(sub), "{shell} script lacks {sub}");
+        }
+    }
+    let run = tl(&[], &["completions", "nosh"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
 const GEN_SCHEMA: &str = "user#1 id:long name:string = User;\n---functions---\ngetUser#2 id:long = User;\n";
 
 /// The generated module tree's text, all files concatenated.
