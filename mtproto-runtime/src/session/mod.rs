@@ -258,6 +258,14 @@ struct Pending {
     body: Vec<u8>,
 }
 
+/// Requests that [`Session::cancel`] does not withdraw at the server with `rpc_drop_answer`:
+/// pings (answered by a pong, not an rpc_result) and `rpc_drop_answer` itself.
+const NOT_WITHDRAWN: [u32; 3] = [
+    <functions::Ping as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+    <functions::PingDelayDisconnect as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+    <functions::RpcDropAnswer as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+];
+
 /// A message waiting to be sent.
 #[derive(Debug, Clone)]
 struct Queued {
@@ -667,11 +675,27 @@ impl<C: Clock> Session<C> {
 
     /// Forgets the request `request` (queued or sent): it is not resent and its answer, if one
     /// comes, completes nothing. Returns whether it was known.
+    ///
+    /// A request already sent is also withdrawn at the server: an `rpc_drop_answer` for it is
+    /// queued, so that a large answer (a file part) is not sent for nothing. Its reply (one of
+    /// `RpcDropAnswer`) completes a request of the session's own, which nobody waits for.
+    /// Pings are not withdrawn: their pong is no rpc_result.
     pub fn cancel(&mut self, request: MsgId) -> bool {
         let before = self.core.queue.len() + self.pending.len();
         self.core.queue.retain(|q| q.request != request || !q.content_related);
-        self.pending.retain(|_, p| p.request != request);
-        self.core.queue.len() + self.pending.len() != before
+        let mut sent = Vec::new();
+        self.pending.retain(|&msg_id, p| {
+            let drop = p.request == request;
+            if drop && !matches!(wire::constructor(&p.body), Some(id) if NOT_WITHDRAWN.contains(&id)) {
+                sent.push(msg_id);
+            }
+            !drop
+        });
+        let known = self.core.queue.len() + self.pending.len() != before;
+        for req_msg_id in sent {
+            self.invoke(&functions::RpcDropAnswer { req_msg_id });
+        }
+        known
     }
 
     /// Queues a ping; its pong completes the returned request.

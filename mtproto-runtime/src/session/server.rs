@@ -31,6 +31,7 @@ pub struct ServerSession<C: Clock> {
     requests: VecDeque<Request>,
     pings: u64,
     acks: u64,
+    dropped: u64,
     disconnect_delay: Option<i32>,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
@@ -50,6 +51,7 @@ impl<C: Clock> ServerSession<C> {
             requests: VecDeque::new(),
             pings: 0,
             acks: 0,
+            dropped: 0,
             disconnect_delay: None,
             gzip_results: 512,
         }
@@ -73,6 +75,11 @@ impl<C: Clock> ServerSession<C> {
     /// msgs_ack messages received so far.
     pub fn acks(&self) -> u64 {
         self.acks
+    }
+
+    /// Requests withdrawn by `rpc_drop_answer` before they were answered.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
@@ -243,6 +250,22 @@ impl<C: Clock> ServerSession<C> {
                 self.pings += 1;
                 self.disconnect_delay = Some(ping.disconnect_delay);
                 self.push(tl_codec::to_bytes(&pong));
+                Ok(())
+            }
+            Some(functions::RpcDropAnswer::CONSTRUCTOR_ID) => {
+                // Still waiting for the application: dropped before it runs. Otherwise
+                // (answered, or never seen) there is nothing left to drop.
+                self.core.note_received(msg_id, seq_no);
+                let drop: functions::RpcDropAnswer = from_bytes(body)?;
+                let before = self.requests.len();
+                self.requests.retain(|r| r.msg_id != drop.req_msg_id);
+                let answer = if self.requests.len() < before {
+                    self.dropped += 1;
+                    tl_codec::to_bytes(&types::RpcAnswerDroppedRunning)
+                } else {
+                    tl_codec::to_bytes(&types::RpcAnswerUnknown)
+                };
+                self.respond(msg_id, &answer);
                 Ok(())
             }
             Some(types::MsgsAck::CONSTRUCTOR_ID) => {

@@ -1033,3 +1033,39 @@ fn a_long_compressible_body_goes_out_packed() {
     let request = p.server.poll_request().expect("the server got it");
     assert_eq!(request.body, body, "inflated to the original");
 }
+
+/// A request cancelled after it was sent is withdrawn at the server with `rpc_drop_answer`:
+/// one still waiting there is dropped before it runs; the drop's own reply completes nothing
+/// the caller sees, and nothing stays pending.
+#[test]
+fn cancelling_a_sent_request_drops_its_answer_at_the_server() {
+    let mut p = synced_pair();
+    let req = p.client.invoke(&functions::GetFutureSalts { num: 1 });
+    p.up();
+    assert!(p.client.cancel(req));
+    assert!(p.client.wants_flush(), "rpc_drop_answer queued");
+    p.up();
+    assert_eq!(p.server.dropped(), 1);
+    assert!(p.server.poll_request().is_none(), "the request was dropped before it ran");
+    p.down();
+    let events = p.events();
+    assert!(!completed(&events).iter().any(|(r, _)| *r == req));
+    assert_eq!(p.client.pending(), 0);
+
+    // Answered already (the answer on its way): the server knows nothing left to drop.
+    let req = p.client.invoke(&functions::GetFutureSalts { num: 2 });
+    p.up();
+    p.echo();
+    assert!(p.client.cancel(req));
+    p.up();
+    assert_eq!(p.server.dropped(), 1);
+    p.down();
+    assert!(!completed(&p.events()).iter().any(|(r, _)| *r == req));
+    assert_eq!(p.client.pending(), 0);
+
+    // Pings are not withdrawn: a queued one just goes, a sent one waits for nothing.
+    let ping = p.client.ping(5);
+    p.up();
+    assert!(p.client.cancel(ping));
+    assert!(!p.client.wants_flush());
+}
