@@ -247,7 +247,12 @@ impl<'s> Generator<'s> {
                 .map(|t| {
                     let seed = ctx.seed();
                     let make = &make;
-                    scope.spawn(move || make(&seed.into_ctx(), t))
+                    // As much stack as a main thread has: how deep syn and prettyplease recurse
+                    // grows with an item's nesting, which one thread used to meet on the main one.
+                    std::thread::Builder::new()
+                        .stack_size(THREAD_STACK)
+                        .spawn_scoped(scope, move || make(&seed.into_ctx(), t))
+                        .expect("failed to spawn a generator thread")
                 })
                 .collect();
             shares.push(make(&ctx, 0).into_iter());
@@ -340,10 +345,24 @@ impl<'s> Generator<'s> {
             for item in &mut file.items {
                 allow_on(item, &root_allow);
             }
-            let mut text = prettyplease::unparse(&file);
-            for (placeholder, body) in bodies {
-                text = text.replacen(&placeholder, &body, 1);
+            let root_text = prettyplease::unparse(&file);
+            // Each placeholder is looked for in the root's text after the one before, never in
+            // a body spliced in (a doc comment may hold a placeholder's very text).
+            let mut text =
+                String::with_capacity(root_text.len() + bodies.iter().map(|(_, b)| b.len()).sum::<usize>());
+            let mut rest = root_text.as_str();
+            for (placeholder, body) in &bodies {
+                let Some((before, after)) = rest.split_once(placeholder.as_str()) else {
+                    return Err(format!(
+                        "internal error: `{}` not found in the root module",
+                        placeholder.trim()
+                    ));
+                };
+                text.push_str(before);
+                text.push_str(body);
+                rest = after;
             }
+            text.push_str(rest);
             text
         } else {
             format_tokens(root)?
@@ -387,6 +406,9 @@ fn module_text(
 const MAX_THREADS: usize = 8;
 /// At least this many items per thread: fewer are not worth a thread.
 const ITEMS_PER_THREAD: usize = 256;
+/// The stack of each thread but the calling one: 8 MiB, a main thread's usual size (spawned
+/// threads get 2 MiB by default).
+const THREAD_STACK: usize = 8 << 20;
 
 /// `item` as prettyplease formats it `depth` modules deep, where less width is left: wrapped
 /// in that many modules, formatted, and unwrapped (their lines open and close the text).
@@ -469,5 +491,61 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Items 120 namespaces deep make syn and prettyplease recurse deeper than a spawned
+    /// thread's default 2 MiB of stack holds (unoptimized); the threads that make items have a
+    /// main thread's stack, so what one thread generates on the main thread, several do too.
+    #[test]
+    fn deep_items_fit_on_every_thread() {
+        let ns: String = (0..120).map(|i| format!("n{i}.")).collect();
+        let text: String = (0..3).map(|i| format!("{ns}deep{i} x:int = {ns}Deep{i};\n")).collect::<String>()
+            + "boolFalse#bc799737 = Bool;\n";
+        // The test runs as a main thread would, with its 8 MiB.
+        let run = move || {
+            let parsed = tl_parser::parse_tl(&text);
+            let schemas = [parsed.schema];
+            let generator = Generator::new(&schemas, Options::default());
+            let one = generator.generate_on(1, 1).unwrap();
+            assert_eq!(one, generator.generate_on(3, 1).unwrap());
+        };
+        std::thread::Builder::new().stack_size(THREAD_STACK).spawn(run).unwrap().join().unwrap();
+    }
+
+    /// Single file: each module's body goes where its placeholder stands in the root, even when
+    /// an item before it has the placeholder's text in its doc comment.
+    #[test]
+    fn a_doc_holding_a_placeholder_leaves_the_modules_in_place() {
+        let text = "boolFalse#bc799737 = Bool;\nboolTrue#997275b5 = Bool;\n\
+                    //@description Holds    const __TL_BODY_ENUMS: () = ();\nthing = Thing;\n\
+                    //@description Holds    const __TL_BODY_FUNCTIONS: () = ();\nother = Thing;\n\
+                    ---functions---\nget = Thing;\n";
+        let parsed = tl_parser::parse_tl(text);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let schemas = [parsed.schema];
+        let options = Options { single_file: true, ..Options::default() };
+        let files = Generator::new(&schemas, options).generate().unwrap();
+        let file = syn::parse_file(&files[0].text).unwrap();
+        // Per top-level module, the names of its items.
+        let mut modules = BTreeMap::new();
+        for item in &file.items {
+            if let syn::Item::Mod(m) = item {
+                let names: Vec<String> = m
+                    .content
+                    .iter()
+                    .flat_map(|(_, items)| items)
+                    .filter_map(|item| match item {
+                        syn::Item::Struct(s) => Some(s.ident.to_string()),
+                        syn::Item::Enum(e) => Some(e.ident.to_string()),
+                        syn::Item::Const(c) => Some(c.ident.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                modules.insert(m.ident.to_string(), names);
+            }
+        }
+        assert_eq!(modules["types"], ["BoolFalse", "BoolTrue", "Thing", "Other"]);
+        assert_eq!(modules["enums"], ["Thing"]);
+        assert_eq!(modules["functions"], ["Get"]);
     }
 }
