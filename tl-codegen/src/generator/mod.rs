@@ -235,6 +235,11 @@ impl<'s> Generator<'s> {
                     Module::Functions => Some(ctx.function(i)?),
                 };
                 match item {
+                    Some((ns, _)) if ns.len() > MAX_NAMESPACE_DEPTH => Err(format!(
+                        "`{}` is in {} nested namespaces; at most {MAX_NAMESPACE_DEPTH} can be generated",
+                        ns.join("."),
+                        ns.len()
+                    )),
                     Some((ns, tokens)) => Ok(Some((ns.clone(), format_at(tokens, base + ns.len())?))),
                     None => Ok(None),
                 }
@@ -402,6 +407,10 @@ fn module_text(
     Ok(out)
 }
 
+/// How deep namespaces may nest (`a.b.c.name` is 3; Telegram's schemas use 1). Formatting
+/// and parsing an item recurse once per level, on a stack of [`THREAD_STACK`]: a schema
+/// nesting thousands deep would overflow it, which aborts rather than fails.
+const MAX_NAMESPACE_DEPTH: usize = 128;
 /// At most this many threads make items (the work is CPU-bound and shares little).
 const MAX_THREADS: usize = 8;
 /// At least this many items per thread: fewer are not worth a thread.
@@ -510,6 +519,18 @@ mod tests {
             assert_eq!(one, generator.generate_on(3, 1).unwrap());
         };
         std::thread::Builder::new().stack_size(THREAD_STACK).spawn(run).unwrap().join().unwrap();
+    }
+
+    /// Namespaces nested deeper than the generator can format are an error, not a stack
+    /// overflow.
+    #[test]
+    fn namespaces_nested_too_deep_are_an_error() {
+        let ns: String = (0..=MAX_NAMESPACE_DEPTH).map(|i| format!("n{i}.")).collect();
+        let text = format!("{ns}deep x:int = Deep;\nboolFalse#bc799737 = Bool;\n");
+        let parsed = tl_parser::parse_tl(&text);
+        let schemas = [parsed.schema];
+        let err = Generator::new(&schemas, Options::default()).generate().unwrap_err();
+        assert!(err.contains("129 nested namespaces; at most 128"), "{err}");
     }
 
     /// Single file: each module's body goes where its placeholder stands in the root, even when
