@@ -361,22 +361,39 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
     /// Pushes the value of each of `def`'s params onto `vals` (`None` when absent), and
     /// refuses a key that is none of them.
     fn look_up(&mut self, map: &'v Map<String, Value>, def: &Definition<'_>, plan: &Plan<'_>) -> Result<()> {
-        // Walk the map in its own order while it follows the params (serde_json keeps the
-        // order of the input); a key out of place is looked up by hash.
-        let mut entries = map.iter().peekable();
-        if entries.peek().is_some_and(|(k, _)| *k == TYPE_KEY) {
-            entries.next();
+        let base = self.vals.len();
+        // The JSON in the params' order (serde_json keeps the input's order; the decoder writes
+        // that order): one walk meets each key at its param, and a param whose key is not next
+        // is absent, with nothing hashed. Two params sharing a key need the lookups below.
+        if !plan.repeated_keys {
+            let mut entries = map.iter().peekable();
+            let skip_type = |entries: &mut std::iter::Peekable<_>| {
+                if entries.peek().is_some_and(|(k, _): &(&String, &Value)| *k == TYPE_KEY) {
+                    entries.next();
+                }
+            };
+            for slot in &plan.slots {
+                skip_type(&mut entries);
+                let value = match entries.peek() {
+                    Some((k, v)) if **k == *slot.key => {
+                        let v = *v;
+                        entries.next();
+                        Some(v)
+                    }
+                    _ => None,
+                };
+                self.vals.push(value);
+            }
+            skip_type(&mut entries);
+            if entries.next().is_none() {
+                return Ok(());
+            }
+            // A key out of the params' order, or one of no param: each param is looked up.
+            self.vals.truncate(base);
         }
         let mut found = 0;
         for slot in &plan.slots {
-            let value = match entries.peek() {
-                Some((k, v)) if **k == *slot.key => {
-                    let v = *v;
-                    entries.next();
-                    Some(v)
-                }
-                _ => map.get(slot.key.as_ref()),
-            };
+            let value = map.get(slot.key.as_ref());
             found += usize::from(value.is_some());
             self.vals.push(value);
         }
