@@ -768,3 +768,24 @@ fn values_nest_at_most_256_deep() {
         assert_eq!((err.path.len(), err.message.as_str()), (1 + 3 * 256, "nested too deep"));
     });
 }
+
+/// In the params' order, `"@type"` may stand anywhere, absent optionals are simply skipped,
+/// and a key of no param after the others is still refused.
+#[test]
+fn in_order_json_with_the_type_anywhere_and_a_stray_key_last() {
+    with_registry(|reg| {
+        let v = msg_json();
+        let expected = reg.encode(&v, None).unwrap();
+        let mut moved = serde_json::Map::new();
+        for (i, (k, val)) in v.as_object().unwrap().iter().filter(|(k, _)| *k != "@type").enumerate() {
+            if i == 3 {
+                moved.insert("@type".into(), json!("msg"));
+            }
+            moved.insert(k.clone(), val.clone());
+        }
+        assert_eq!(reg.encode(&serde_json::Value::Object(moved.clone()), None).unwrap(), expected);
+        moved.insert("zz".into(), json!(0));
+        let err = reg.encode(&serde_json::Value::Object(moved), None).unwrap_err();
+        assert_eq!((err.path.as_str(), err.message.as_str()), ("$.zz", "`msg` has no field `zz`"));
+    });
+}
