@@ -453,7 +453,7 @@ fn dynamic_best_of_batches() {
     for (name, bytes) in inputs().iter().take(2) {
         let value = reg.decode(bytes, None).expect("dynamic decode");
         let iters = if bytes.len() > 1000 { 5 } else { 200 };
-        let mut run = |what: &str, f: &mut dyn FnMut()| {
+        let run = |what: &str, f: &mut dyn FnMut()| {
             let best = (0..100)
                 .map(|_| {
                     let t = Instant::now();
