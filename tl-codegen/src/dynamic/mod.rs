@@ -107,8 +107,8 @@ impl Default for Limits {
 /// goes by `name#id` in JSON (`"decryptedMessage#1f814f1f"`) so that it encodes back to itself.
 #[derive(Debug, Default)]
 pub struct Registry<'s> {
-    constructors_by_id: HashMap<u32, &'s Definition<'s>>,
-    functions_by_id: HashMap<u32, &'s Definition<'s>>,
+    constructors_by_id: ById<'s>,
+    functions_by_id: ById<'s>,
     constructors_by_name: HashMap<&'s str, &'s Definition<'s>>,
     constructors_loose: HashMap<String, &'s Definition<'s>>,
     functions_by_name: HashMap<&'s str, &'s Definition<'s>>,
@@ -119,6 +119,9 @@ pub struct Registry<'s> {
     plans: plan::Plans<'s>,
     limits: Limits,
 }
+
+/// Definitions by constructor id.
+type ById<'s> = HashMap<u32, &'s Definition<'s>, std::hash::BuildHasherDefault<plan::IntHasher>>;
 
 impl<'s> Registry<'s> {
     /// Indexes `schemas`, in order.

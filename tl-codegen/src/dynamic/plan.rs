@@ -173,14 +173,16 @@ impl Words {
 
 /// Plans by definition address: the registry's definitions live as long as it does, so the
 /// address names one. Hashing an address needs no SipHash.
-pub(super) type Plans<'s> = HashMap<usize, Plan<'s>, std::hash::BuildHasherDefault<AddressHasher>>;
+pub(super) type Plans<'s> = HashMap<usize, Plan<'s>, std::hash::BuildHasherDefault<IntHasher>>;
 
-/// A hasher for addresses: one multiply, then the high half folded onto the low one (the
-/// table indexes by the low bits, and those of an aligned address are all alike).
+/// A hasher for integer keys whose table the schemas fill (addresses, constructor ids): one
+/// multiply, then the high half folded onto the low one (the table indexes by the low bits,
+/// and those of an aligned address are all alike). Input only looks keys up, so it cannot
+/// crowd the table the way keys it chose could.
 #[derive(Default)]
-pub(super) struct AddressHasher(u64);
+pub(super) struct IntHasher(u64);
 
-impl std::hash::Hasher for AddressHasher {
+impl std::hash::Hasher for IntHasher {
     fn finish(&self) -> u64 {
         self.0 ^ (self.0 >> 32)
     }
@@ -193,6 +195,10 @@ impl std::hash::Hasher for AddressHasher {
 
     fn write_usize(&mut self, n: usize) {
         self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
