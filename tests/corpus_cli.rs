@@ -4,7 +4,7 @@
 //! The expected definitions come from an independent line scan of the TL source (no code shared
 //! with the parser), or, for `.json` inputs, from the input JSON itself, entry by entry.
 //!
-//! `#[ignore]`d: run with `TL_CORPUS=../shared/schemas cargo test --test corpus_cli -- --ignored`.
+//! `#[ignore]`d: run with `TL_CORPUS=$PWD/../shared/schemas cargo test --test corpus_cli -- --ignored`.
 
 use serde_json::Value;
 use std::collections::HashMap;

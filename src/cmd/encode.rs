@@ -27,6 +27,11 @@ pub struct Args {
 
 /// Runs `tl encode`.
 pub fn run(args: Args) -> ExitCode {
+    // A usage error (2), as clap's are: nothing is read or written.
+    if args.binary && std::io::stdout().is_terminal() {
+        eprintln!("error: --binary writes raw bytes, which a terminal cannot show: redirect stdout to a file or a pipe");
+        return ExitCode::from(2);
+    }
     if let Err(e) = stdin_read_once(&args.schemas, &args.input) {
         return fail(&e);
     }
@@ -46,11 +51,6 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if args.binary && std::io::stdout().is_terminal() {
-        return fail(
-            "--binary writes raw bytes, which a terminal cannot show: redirect stdout to a file or a pipe",
-        );
-    }
     match Registry::new(&schemas).encode(&value, args.ty.as_deref()) {
         Ok(bytes) if args.binary => {
             crate::convert::bytes_to_stdout(&bytes).err().unwrap_or(ExitCode::SUCCESS)
