@@ -28,6 +28,11 @@ use mtproto_runtime::session::decode_result;
 use mtproto_runtime::transport::{proxy_secret_key, Kind};
 use mtproto_runtime::AuthKey;
 
+/// What `--help` prints (the module docs say more).
+const USAGE: &str =
+    "usage: ping --addr HOST:PORT [--transport abridged|intermediate|padded|full|obfuscated] \
+                     [--rsa-key PEM] [--secret HEX] [--pfs] [--key-file PATH]";
+
 struct Args {
     addr: String,
     transport: String,
@@ -50,7 +55,11 @@ fn parse_args() -> Result<Args, String> {
             "--secret" => secret = Some(hex(&value()?)?),
             "--pfs" => pfs = true,
             "--key-file" => key_file = Some(value()?),
-            other => return Err(format!("unknown argument {other}")),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
     Ok(Args {

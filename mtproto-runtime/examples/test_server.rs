@@ -8,6 +8,10 @@ use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
 use mtproto_runtime::net::{serve_connection, ServeOptions, ServerState};
 use mtproto_runtime::transport::proxy_secret_key;
 
+/// What `--help` prints (the module docs say more).
+const USAGE: &str =
+    "usage: test_server [--port N] [--secret HEX] [--key-out PATH] [--once] [--bad-salt-once]";
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -28,7 +32,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--key-out" => std::fs::write(args.next().ok_or("--key-out PATH")?, TEST_SERVER_KEY_PEM)?,
             "--once" => once = true,
             "--bad-salt-once" => bad_salt_once = true,
-            other => return Err(format!("unknown argument {other}").into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
         }
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
