@@ -440,13 +440,9 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                     let v = value.ok_or_else(|| at(self.err("missing field")))?;
                     self.value(v, &TypeRef::simple("#"), &def.generics).map_err(at)?;
                 }
+                // The body comes next (a plan says `SizedLength` only then) and reports its own
+                // absence.
                 (Role::SizedLength, _) => {
-                    if !matches!(plan.slots.get(index + 1), Some(next) if next.role == Role::SizedBody)
-                        || self.vals.get(base + index + 1).copied().flatten().is_none()
-                    {
-                        let body = plan.slots.get(index + 1).map_or("", |s| s.key.as_ref());
-                        return Err(self.err("missing field").under(PathPart::Key(body.to_string())));
-                    }
                     sized_len = Some((self.out.len(), value));
                     self.u32(0);
                 }
