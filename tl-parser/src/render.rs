@@ -12,14 +12,41 @@ use crate::diagnostic::{Diagnostic, Severity};
 /// cut to a window around the span.
 const MAX_SHOWN: usize = 120;
 
+/// Whether byte `i` of `b` ends a line: a `\n`, or a `\r` not followed by one (old Mac files
+/// end lines with `\r` alone; in `\r\n` the line ends at the `\n`).
+pub(crate) fn is_line_break(b: &[u8], i: usize) -> bool {
+    match b.get(i) {
+        Some(b'\n') => true,
+        Some(b'\r') => b.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
+/// How many lines end before byte `at` of `b`.
+pub(crate) fn breaks_before(b: &[u8], at: usize) -> usize {
+    let at = at.min(b.len());
+    b[..at].iter().enumerate().filter(|&(i, &c)| (c == b'\n' || c == b'\r') && is_line_break(b, i)).count()
+}
+
+/// Byte offset where the line holding byte `at` of `b` starts.
+pub(crate) fn line_start(b: &[u8], at: usize) -> usize {
+    let at = at.min(b.len());
+    (0..at).rev().find(|&i| is_line_break(b, i)).map_or(0, |i| i + 1)
+}
+
+/// Byte offset of the first `\n` or `\r` at or after `from` (the line's end), or `b.len()`.
+pub(crate) fn line_end(b: &[u8], from: usize) -> usize {
+    b.get(from..)
+        .and_then(|tail| tail.iter().position(|&c| c == b'\n' || c == b'\r'))
+        .map_or(b.len(), |i| from + i)
+}
+
 /// 1-based line and column (in chars) of byte offset `byte` in `src`. Offsets past the end
 /// or inside a multi-byte char are moved back to the nearest char start.
 pub fn line_col(src: &str, byte: usize) -> (usize, usize) {
     let at = floor_boundary(src, byte);
-    let before = &src.as_bytes()[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let line_start = past_bom(src, line_start, at);
+    let line = breaks_before(src.as_bytes(), at) + 1;
+    let line_start = past_bom(src, line_start(src.as_bytes(), at), at);
     let col = src[line_start..at].chars().count() + 1;
     (line, col)
 }
@@ -73,7 +100,8 @@ impl LineIndex {
     /// Indexes the lines of `src`.
     pub fn new(src: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        let b = src.as_bytes();
+        starts.extend((0..b.len()).filter(|&i| is_line_break(b, i)).map(|i| i + 1));
         LineIndex { starts, last: Cell::new((0, usize::MAX, 0)) }
     }
 
@@ -104,10 +132,8 @@ impl LineIndex {
 /// `color`. Never panics, whatever the span.
 pub fn render(d: &Diagnostic, path: &str, src: &str, color: bool) -> String {
     let start = floor_boundary(src, d.span.start as usize);
-    let before = &src.as_bytes()[..start];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    render_at(d, path, src, line, past_bom(src, line_start, start), color)
+    let line = breaks_before(src.as_bytes(), start) + 1;
+    render_at(d, path, src, line, past_bom(src, line_start(src.as_bytes(), start), start), color)
 }
 
 /// [`render`] with the lines of `src` indexed once by the caller (`index` must be
@@ -134,8 +160,7 @@ fn render_at(d: &Diagnostic, path: &str, src: &str, line: usize, line_start: usi
     st.paint("1", &format!(": {}", d.message), &mut out);
     out.push('\n');
 
-    let line_end = src.as_bytes()[start..].iter().position(|&b| b == b'\n').map_or(src.len(), |i| start + i);
-    let text = src[line_start..line_end].trim_end_matches('\r');
+    let text = src[line_start..line_end(src.as_bytes(), start)].trim_end_matches('\r');
     let text_end = line_start + text.len();
     // Columns of the underline, in chars of the shown line.
     let s2 = start.min(text_end);
@@ -300,6 +325,21 @@ mod tests {
         for at in order {
             assert_eq!(index.line_col(src, at), line_col(src, at), "{at}");
         }
+    }
+
+    #[test]
+    fn every_line_ending_starts_a_line() {
+        // `\n`, `\r\n` and a lone `\r` (old Mac files) each end one line.
+        let src = "a\nb\r\nc\rd\r\re";
+        let index = LineIndex::new(src);
+        for (ch, want) in [('a', (1, 1)), ('b', (2, 1)), ('c', (3, 1)), ('d', (4, 1)), ('e', (6, 1))] {
+            let at = src.find(ch).unwrap();
+            assert_eq!(line_col(src, at), want, "{ch}");
+            assert_eq!(index.line_col(src, at), want, "{ch}");
+        }
+        let at = src.find('d').unwrap();
+        let d = Diagnostic::warning("w", "m", Span::new(at, at + 1));
+        assert_eq!(render(&d, "p", src, false), "p:4:1: warning[w]: m\n  |\n4 | d\n  | ^\n");
     }
 
     #[test]

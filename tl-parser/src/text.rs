@@ -193,7 +193,7 @@ fn ws_slow(r: &str) -> &str {
     loop {
         let tail = &b[i..];
         if tail.starts_with(b"//") {
-            i = tail.iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
+            i = crate::render::line_end(b, i);
         } else if tail.starts_with(b"/*") {
             i = tail.windows(2).position(|w| w == b"*/").map_or(b.len(), |n| i + n + 2);
         } else {
@@ -660,8 +660,8 @@ impl<'a> Decl<'a> {
     /// Whether the token at `r` is the first on its line.
     fn opens_line(&self, r: &str) -> bool {
         let before = self.src.as_bytes().get(..self.pos(r)).unwrap_or_default();
-        let blanks = before.iter().rev().take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r' | 0x0c)).count();
-        before.len() > blanks && before[before.len() - blanks - 1] == b'\n'
+        let blanks = before.iter().rev().take_while(|&&b| matches!(b, b' ' | b'\t' | 0x0c)).count();
+        before.len() > blanks && matches!(before[before.len() - blanks - 1], b'\n' | b'\r')
     }
 
     /// The error for an identifier at `r` that reads as an anonymous parameter (`long` of
@@ -702,7 +702,7 @@ impl<'a> Decl<'a> {
     #[cold]
     fn missing_result(&self, r: &'a str, out: &[Param<'a>], note: impl FnOnce(usize) -> String) -> SynErr {
         let end = out.last().map_or(0, |p| p.span.end as usize).max(self.head_end.get()).min(self.pos(r));
-        let line = |at: usize| self.src.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = |at: usize| crate::render::breaks_before(self.src.as_bytes(), at) + 1;
         Box::new(SynErrInner {
             diag: Diagnostic::error(
                 "syntax",
@@ -1018,13 +1018,9 @@ impl<'a> Driver<'a> {
         self.src.get(self.pos..).unwrap_or("")
     }
 
-    /// Offset of the end of the line containing `from` (the `\n` itself, or the end).
+    /// Offset of the end of the line containing `from` (its `\n` or `\r`, or the end).
     fn line_end(&self, from: usize) -> usize {
-        let bytes = self.src.as_bytes();
-        match bytes.get(from..) {
-            Some(tail) => tail.iter().position(|&b| b == b'\n').map_or(self.src.len(), |i| from + i),
-            None => self.src.len(),
-        }
+        crate::render::line_end(self.src.as_bytes(), from)
     }
 
     fn run(mut self) -> Parsed<'a> {
@@ -1115,7 +1111,7 @@ impl<'a> Driver<'a> {
         let at = e.at.clamp(start, self.src.len());
         self.out.diagnostics.push(e.diag);
         let bytes = self.src.as_bytes();
-        let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line_start = crate::render::line_start(bytes, at);
         let first_on_line = bytes[line_start..at].iter().all(|b| b.is_ascii_whitespace());
         if line_start > start && first_on_line {
             // The offending token opens a later line: most likely a new declaration after a
@@ -1124,7 +1120,8 @@ impl<'a> Driver<'a> {
             return;
         }
         let tail = &bytes[at..];
-        let stop = tail.iter().position(|&b| b == b';' || b == b'\n').map_or(bytes.len(), |i| at + i + 1);
+        let stop =
+            tail.iter().position(|&b| matches!(b, b';' | b'\n' | b'\r')).map_or(bytes.len(), |i| at + i + 1);
         self.pos = stop.max(start + 1);
         while !self.src.is_char_boundary(self.pos) {
             self.pos += 1;

@@ -209,6 +209,24 @@ fn encodings_bom_crlf_no_final_newline_unicode() {
 }
 
 #[test]
+fn lone_carriage_returns_end_lines() {
+    // Old Mac line endings: a `//` comment ends at the `\r`, not at the end of the file.
+    let src = "// comment\ra#1 = A;\r//@description doc\rb#2 x:int = B; // trailing\r// LAYER 7\rc#3 = C;\r";
+    let p = parse_tl(src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let names: Vec<&str> = p.schema.definitions.iter().map(|d| &*d.name).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert_eq!(p.schema.layer, Some(7));
+    assert_eq!(p.schema.definitions[1].doc.get("description"), Some("doc"));
+    // A syntax error's recovery stops at the line end too.
+    let src = "a#1 x:int\rb#2 = B;\r";
+    let p = parse_tl(src);
+    assert_eq!(p.schema.definitions.iter().map(|d| &*d.name).collect::<Vec<_>>(), ["b"]);
+    let (line, col) = crate::render::line_col(src, p.diagnostics[0].span.start as usize);
+    assert_eq!((line, col), (1, 10), "{:?}", p.diagnostics);
+}
+
+#[test]
 fn hash_line_is_a_warning_not_an_error() {
     let p = parse_tl("#contest.saveDeveloperInfo#9a5f6e95 vk_id:int = Bool;\na = A;");
     assert_eq!(p.diagnostics.len(), 1);
