@@ -489,6 +489,25 @@ fn gen_writes_a_module_tree_with_the_default_derives() {
 }
 
 #[test]
+fn gen_summary_counts_what_it_generated_and_names_the_builtins() {
+    let schema =
+        "int ? = Int;\nlong ? = Long;\nvector {t:Type} # [ t ] = Vector t;\n".to_string() + GEN_SCHEMA;
+    let dir = dir_with(&[("s.tl", schema.as_bytes())]);
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "out"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // `tl check` counts 4 constructors; three of them are wire primitives, not items.
+    assert!(
+        run.stderr.contains(
+            "1 constructor, 1 function, 1 boxed type; 3 built-in definitions are Rust types: int, long, vector"
+        ),
+        "{}",
+        run.stderr
+    );
+    let only = tl_in(dir.path(), &["gen", "s.tl", "-o", "out2", "--only", "getUser"], None);
+    assert!(only.stderr.trim_end().ends_with("1 constructor, 1 function, 1 boxed type"), "{}", only.stderr);
+}
+
+#[test]
 fn gen_check_says_whether_the_output_is_current() {
     let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
     let missing = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--check"], None);

@@ -62,6 +62,7 @@ pub fn run(args: Args) -> ExitCode {
             _ => return fail(&format!("--type-attribute `{spec}`: expected NAME=ATTRIBUTE")),
         }
     }
+    let only_given = args.only.is_some();
     // `--only 'a, b'` means `a` and `b`; an empty name is a mistake, not "nothing".
     let only = match args.only {
         Some(names) => {
@@ -106,15 +107,45 @@ pub fn run(args: Args) -> ExitCode {
         |_| String::new(),
         |sel| {
             format!(
-                ": {}, {}, {}",
+                ": {}, {}, {}{}",
                 plural(sel.constructors.len(), "constructor"),
                 plural(sel.functions.len(), "function"),
-                plural(sel.types.len(), "boxed type")
+                plural(sel.types.len(), "boxed type"),
+                builtins_note(&schemas, only_given)
             )
         },
     );
     eprintln!("wrote {} to {}{summary}", plural(files.len(), "file"), args.output.display());
     ExitCode::SUCCESS
+}
+
+/// Why the counts above are lower than `tl layers` and `tl check` give for the same schemas:
+/// the wire primitives' own lines (`int ? = Int;`, `vector {t:Type} # [ t ] = Vector t;`) are
+/// definitions of the schema but become Rust types, not items. Empty under `--only`, whose
+/// counts are of a selection anyway.
+fn builtins_note(schemas: &[tl_parser::Schema<'_>], only: bool) -> String {
+    if only {
+        return String::new();
+    }
+    let mut names: Vec<&str> = schemas
+        .iter()
+        .flat_map(|s| &s.definitions)
+        .filter(|d| d.category == tl_parser::Category::Type)
+        .map(|d| d.name.as_ref())
+        .filter(|n| tl_codegen::graph::BUILTIN_NAMES.contains(n))
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    let n = names.len();
+    names.sort_unstable();
+    names.dedup();
+    format!(
+        "; {} {} Rust types: {}",
+        plural(n, "built-in definition"),
+        if n == 1 { "is" } else { "are" },
+        names.join(", ")
+    )
 }
 
 /// `--check`: compares `files` with what `dir` holds.
