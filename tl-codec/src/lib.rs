@@ -22,6 +22,7 @@
 //! | `Vector<T>` / `vector<T>` | `Vec<T>` / `Vec<T>` with `#[tl(bare)]` |
 //! | `%T` | [`Bare<T>`] or `#[tl(bare)]` |
 //! | `Object`, `!X` | [`RawObject<'a>`](RawObject) |
+//! | td_api's "may be null" object | `Option<T>` with [`nullable`]`::value` (`null#56730bcc` for `None`) |
 //!
 //! With the `derive` feature, `#[derive(Encode, Decode)]` (from `tl-derive`) implements these
 //! traits for structs and enums (`Decode` gives [`Identifiable`] too; a type that only encodes
@@ -56,6 +57,7 @@ extern crate self as tl_codec;
 mod bytes;
 mod error;
 mod int512;
+pub mod nullable;
 mod object;
 mod output;
 mod primitives;
