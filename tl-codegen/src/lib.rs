@@ -35,6 +35,7 @@ pub mod emit;
 pub mod generator;
 pub mod graph;
 pub mod ident;
+pub mod tdjson;
 
 #[cfg(feature = "generator")]
 pub use generator::{BuildError, Builder, GeneratedFile, Generator, Options};

@@ -6,6 +6,7 @@ use super::{
     BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
 };
 use crate::graph::primitive_alias;
+use crate::tdjson::{Nullable, NULL_ID};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use std::io::Read as _;
@@ -151,6 +152,8 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         Ok(match name {
             "#" => Value::from(self.u32()?),
             "int" => Value::from(self.array::<4>().map(i32::from_le_bytes)?),
+            // TDLib's `int53` is a JSON number (exact up to 2^53); `long`/`int64` a string.
+            "long" if ty.name == "int53" => Value::from(self.array::<8>().map(i64::from_le_bytes)?),
             "long" => Value::String(self.array::<8>().map(i64::from_le_bytes)?.to_string()),
             "double" => double_to_json(self.array::<8>().map(f64::from_le_bytes)?),
             "string" => {
@@ -196,26 +199,86 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             "Object" => self.any_object(ty.bang)?,
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(true)?,
             _ if ty.is_bare() => {
-                let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
-                let def = match of_type {
-                    [only] => Some(*only),
-                    _ => self.reg.constructor(name),
-                };
-                match def {
-                    Some(def) => self.object(def)?,
-                    None if of_type.len() > 1 => {
-                        let kind = DecodeErrorKind::BareOfSeveral {
-                            ty: name.to_string(),
-                            constructors: of_type.len(),
-                            example: of_type[0].name.to_string(),
-                        };
-                        return Err(self.err(kind));
-                    }
-                    None => return Err(self.err(DecodeErrorKind::UnknownType(name.to_string()))),
-                }
+                let def = self.bare_def(ty, name)?;
+                self.object(def)?
             }
             _ => self.boxed(name)?,
         })
+    }
+
+    /// The constructor a bare type expression (`message`, `%Message`) names.
+    fn bare_def(&self, ty: &TypeRef<'_>, name: &str) -> Result<&'s Definition<'s>> {
+        let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
+        let def = match of_type {
+            [only] => Some(*only),
+            _ => self.reg.constructor(name),
+        };
+        match def {
+            Some(def) => Ok(def),
+            None if of_type.len() > 1 => {
+                let kind = DecodeErrorKind::BareOfSeveral {
+                    ty: name.to_string(),
+                    constructors: of_type.len(),
+                    example: of_type[0].name.to_string(),
+                };
+                Err(self.err(kind))
+            }
+            None => Err(self.err(DecodeErrorKind::UnknownType(name.to_string()))),
+        }
+    }
+
+    /// An object that may be null (see [`crate::tdjson`]): `null#56730bcc` is `None`; any
+    /// other id starts the object in its boxed form, even where the schema names its
+    /// constructor (bare in TL), so the id is what tells the two apart.
+    fn nullable_value(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Option<Value>> {
+        let at = self.pos;
+        let id = self.u32()?;
+        if id == NULL_ID {
+            return Ok(None);
+        }
+        if !ty.is_bare() {
+            self.pos = at;
+            return self.value(ty, generics).map(Some);
+        }
+        let def = self.bare_def(ty, primitive_alias(ty.name.as_ref()))?;
+        if id != def.id {
+            let expected = def.name.to_string();
+            let kind = match self.reg.constructor_by_id(id) {
+                Some(found) => {
+                    DecodeErrorKind::UnexpectedConstructor { id, name: found.name.to_string(), expected }
+                }
+                None => DecodeErrorKind::UnknownConstructor { id, expected },
+            };
+            return Err(self.err_at(at, kind));
+        }
+        self.object(def).map(Some)
+    }
+
+    /// A vector whose elements may each be null: a null element is JSON `null`.
+    fn nullable_vector(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
+        let Some(elem) = ty.args.first() else {
+            return Err(self.err(DecodeErrorKind::UnknownType(ty.name.to_string())));
+        };
+        if ty.name == "Vector" && !ty.percent {
+            let at = self.pos;
+            match self.u32()? {
+                VECTOR_ID => {}
+                id => return Err(self.err_at(at, DecodeErrorKind::BadVectorId { id })),
+            }
+        }
+        let at = self.pos;
+        let count = self.u32()? as usize;
+        // Each element is at least its 4-byte id.
+        if count > self.remaining() / 4 {
+            return Err(self.err_at(at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
+        }
+        self.enter()?;
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            out.push(self.nullable_value(elem, generics)?.unwrap_or(Value::Null));
+        }
+        self.depth -= 1;
+        Ok(Value::Array(out))
     }
 
     fn vector(&mut self, elem: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
@@ -377,7 +440,15 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                             continue;
                         }
                     }
-                    let v = self.value(ty, &def.generics)?;
+                    let v = match slot.nullable {
+                        Nullable::No => self.value(ty, &def.generics)?,
+                        // A null object is left out.
+                        Nullable::Value => match self.nullable_value(ty, &def.generics)? {
+                            Some(v) => v,
+                            None => continue,
+                        },
+                        Nullable::Elements => self.nullable_vector(ty, &def.generics)?,
+                    };
                     map.insert(slot.key.to_string(), v);
                 }
                 (Role::SizedLength, Some(ty)) => {

@@ -14,6 +14,7 @@ use super::{
     base64_engine, parse_type_expr, EncodeError, Registry, BOOL_FALSE_ID, BOOL_TRUE_ID, TYPE_KEY, VECTOR_ID,
 };
 use crate::graph::primitive_alias;
+use crate::tdjson::{Nullable, NULL_ID};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
@@ -229,20 +230,7 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
             "Object" => self.any_object(value, ty.bang)?,
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(value, true)?,
             _ if ty.is_bare() => {
-                let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
-                let def = match of_type {
-                    [only] => Some(*only),
-                    _ => self.reg.constructor(name),
-                };
-                let def = def.ok_or_else(|| match of_type {
-                    [first, ..] => self.err(format!(
-                        "`%{name}`: type {name} has {} constructors, and a bare value does not say \
-                         which; name one instead (e.g. `{}`)",
-                        of_type.len(),
-                        first.name
-                    )),
-                    [] => self.err(format!("type `{name}` is not defined by the schemas")),
-                })?;
+                let def = self.bare_def(ty, name)?;
                 let map = self.object_map(value)?;
                 if let Some(t) = map.get(TYPE_KEY) {
                     // Any name of the same definition will do: `name`, or `name#id`.
@@ -264,7 +252,12 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                     return Err(self.err(format!("type `{name}` is not defined by the schemas")));
                 }
                 let map = self.object_map(value)?;
-                let tname = self.type_name(map)?;
+                // A type of one constructor says which without `"@type"` (TDLib lets input
+                // leave it out where the type is fixed).
+                let tname = match (map.get(TYPE_KEY), self.reg.constructors_of(name)) {
+                    (None, [only]) => only.name.as_ref(),
+                    _ => self.type_name(map)?,
+                };
                 let def = match self.reg.constructor(tname) {
                     Some(def) if def.ty.name == name => def,
                     Some(_) => return Err(self.err(format!("`{tname}` is not a constructor of `{name}`"))),
@@ -274,6 +267,70 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 self.fields(map, def)?;
             }
         }
+        Ok(())
+    }
+
+    /// The constructor a bare type expression (`message`, `%Message`) names.
+    fn bare_def(&self, ty: &TypeRef<'_>, name: &str) -> Result<&'s Definition<'s>> {
+        let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
+        let def = match of_type {
+            [only] => Some(*only),
+            _ => self.reg.constructor(name),
+        };
+        def.ok_or_else(|| match of_type {
+            [first, ..] => self.err(format!(
+                "`%{name}`: type {name} has {} constructors, and a bare value does not say \
+                 which; name one instead (e.g. `{}`)",
+                of_type.len(),
+                first.name
+            )),
+            [] => self.err(format!("type `{name}` is not defined by the schemas")),
+        })
+    }
+
+    /// An object that may be null (see [`crate::tdjson`]): `null#56730bcc` for `null` (or a
+    /// missing key), else the object in its boxed form, its id written even where the schema
+    /// names the constructor (bare in TL), as the decoder expects.
+    fn nullable_value(
+        &mut self,
+        value: Option<&'v Value>,
+        ty: &TypeRef<'_>,
+        generics: &[GenericParam<'_>],
+    ) -> Result<()> {
+        let Some(value) = value.filter(|v| !v.is_null()) else {
+            self.u32(NULL_ID);
+            return Ok(());
+        };
+        if ty.is_bare() {
+            let def = self.bare_def(ty, primitive_alias(ty.name.as_ref()))?;
+            self.u32(def.id);
+        }
+        self.value(value, ty, generics)
+    }
+
+    /// A vector whose elements may each be null (JSON `null`).
+    fn nullable_vector(
+        &mut self,
+        value: &'v Value,
+        ty: &TypeRef<'_>,
+        generics: &[GenericParam<'_>],
+    ) -> Result<()> {
+        let Some(elem) = ty.args.first() else {
+            return Err(self.err(format!("`{}` without an element type", ty.name)));
+        };
+        let items = value.as_array().ok_or_else(|| self.err("expected an array (`Vector`)"))?;
+        if ty.name == "Vector" && !ty.percent {
+            self.u32(VECTOR_ID);
+        }
+        let count = u32::try_from(items.len()).map_err(|_| self.err("too many elements"))?;
+        self.u32(count);
+        self.enter()?;
+        self.nest += 1;
+        for (i, item) in items.iter().enumerate() {
+            self.nullable_value(Some(item), elem, generics).map_err(|e| e.under(PathPart::Index(i)))?;
+        }
+        self.nest -= 1;
+        self.depth -= 1;
         Ok(())
     }
 
@@ -367,8 +424,9 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
         // is absent, with nothing hashed. Two params sharing a key need the lookups below.
         if !plan.repeated_keys {
             let mut entries = map.iter().peekable();
+            // `"@type"`, and TDLib's `"@extra"` and `"@client_id"` (ignored), are no params.
             let skip_type = |entries: &mut std::iter::Peekable<_>| {
-                if entries.peek().is_some_and(|(k, _): &(&String, &Value)| *k == TYPE_KEY) {
+                while entries.peek().is_some_and(|(k, _): &(&String, &Value)| is_meta(k)) {
                     entries.next();
                 }
             };
@@ -397,8 +455,9 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
             found += usize::from(value.is_some());
             self.vals.push(value);
         }
-        if plan.repeated_keys || found != map.len() - usize::from(map.contains_key(TYPE_KEY)) {
-            let unknown = map.keys().find(|k| *k != TYPE_KEY && plan.position(k).is_none());
+        let meta = [TYPE_KEY, "@extra", "@client_id"].iter().filter(|k| map.contains_key(**k)).count();
+        if plan.repeated_keys || found != map.len() - meta {
+            let unknown = map.keys().find(|k| !is_meta(k) && plan.position(k).is_none());
             if let Some(key) = unknown {
                 return Err(self
                     .err(format!("`{}` has no field `{key}`", def.name))
@@ -466,6 +525,13 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                     }
                     self.out[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
                 }
+                (Role::Typed { .. }, Some(ty)) if slot.nullable == Nullable::Value => {
+                    self.nullable_value(value, ty, &def.generics).map_err(at)?
+                }
+                (Role::Typed { .. }, Some(ty)) if slot.nullable == Nullable::Elements => {
+                    let v = value.ok_or_else(|| at(self.err("missing field")))?;
+                    self.nullable_vector(v, ty, &def.generics).map_err(at)?
+                }
                 (Role::Typed { flag }, Some(ty)) => match (flag, value) {
                     (Some(f), _) if f.is_true => {
                         if !matches!(value, None | Some(Value::Bool(_)) | Some(Value::Null)) {
@@ -525,6 +591,12 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
         }
         Ok(())
     }
+}
+
+/// Keys of an object that are none of its params: `"@type"`, and what TDLib adds (see
+/// [`crate::tdjson::is_ignored_key`]), read and ignored.
+fn is_meta(key: &str) -> bool {
+    key == TYPE_KEY || crate::tdjson::is_ignored_key(key)
 }
 
 /// `a`, `b` and `c`, as in messages.

@@ -6,6 +6,7 @@
 
 use super::param_key;
 use crate::graph::{sized_object_part, SizedPart};
+use crate::tdjson::Nullable;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use tl_parser::{Definition, ParamKind};
@@ -32,6 +33,8 @@ pub(super) struct Slot<'s> {
     /// Its JSON key: the name, or `_N` for an anonymous parameter.
     pub key: Cow<'s, str>,
     pub role: Role,
+    /// Whether td_api documents it as "may be null" ([`crate::tdjson::nullable`]).
+    pub nullable: Nullable,
 }
 
 /// What a parameter is to the codec.
@@ -128,7 +131,7 @@ impl<'s> Plan<'s> {
                 },
                 ParamKind::Repeat { .. } => Role::Repeat,
             };
-            slots.push(Slot { key, role });
+            slots.push(Slot { key, role, nullable: crate::tdjson::nullable(def, index) });
         }
         for slot in &mut slots {
             if let Role::FlagsWord { word, defined: bits, .. } = &mut slot.role {

@@ -345,7 +345,7 @@ fn int512_and_tdlib_aliases() {
     let sig: Vec<u8> = (0..64).collect();
     let v = json!({"@type": "e2e.personalOnServer",
         "signature": base64::Engine::encode(&base64_engine(), &sig),
-        "signed_at": -5, "big": "9007199254740993", "id": "-1", "key": "AQID"});
+        "signed_at": -5, "big": 9007199254740993_i64, "id": "-1", "key": "AQID"});
     let bytes = reg.encode(&v, Some("%e2e.personalOnServer")).unwrap();
     assert_eq!(bytes.len(), 64 + 4 + 8 + 8 + 4);
     assert_eq!(&bytes[..64], &sig[..]);
@@ -787,5 +787,183 @@ fn in_order_json_with_the_type_anywhere_and_a_stray_key_last() {
         moved.insert("zz".into(), json!(0));
         let err = reg.encode(&serde_json::Value::Object(moved), None).unwrap_err();
         assert_eq!((err.path.as_str(), err.message.as_str()), ("$.zz", "`msg` has no field `zz`"));
+    });
+}
+
+/// A schema in td_api.tl's shape, with fields documented "may be null".
+const TD: &str = include_str!("../../tests/td_json.tl");
+
+fn with_td(f: impl FnOnce(&Registry<'_>)) {
+    let parsed = tl_parser::parse_tl(TD);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let reg = Registry::new([&parsed.schema]);
+    f(&reg);
+}
+
+fn td_message(id: i64) -> serde_json::Value {
+    json!({
+        "@type": "message", "id": id,
+        "sender_id": {"@type": "messageSenderUser", "user_id": 1_000_000_000_000_i64},
+        "chat_id": -1_001_234_567_890_i64, "is_outgoing": false, "date": 1_700_000_000,
+        "media_album_id": "9223372036854775807", "reply_to_message_ids": [1, 2],
+    })
+}
+
+fn le(id: u32) -> [u8; 4] {
+    id.to_le_bytes()
+}
+
+#[test]
+fn td_null_objects_are_left_out_and_written_as_the_null_id() {
+    with_td(|reg| {
+        let chat = json!({"@type": "chat", "id": 5, "title": "A", "positions": []});
+        let bytes = reg.encode(&chat, None).unwrap();
+        let chat_id = reg.constructor("chat").unwrap().id;
+        let null = le(crate::tdjson::NULL_ID);
+        // id, int53, "A" padded, then photo, last_message: null; the vector; description: null.
+        let mut want = le(chat_id).to_vec();
+        want.extend(5i64.to_le_bytes());
+        want.extend([1, b'A', 0, 0]);
+        want.extend(null);
+        want.extend(null);
+        want.extend([0, 0, 0, 0]);
+        want.extend(null);
+        assert_eq!(bytes, want);
+        assert_eq!(reg.decode(&bytes, None).unwrap(), chat);
+        // `null` is the same as leaving the key out.
+        let nulls = json!({"@type": "chat", "id": 5, "title": "A", "photo": null, "last_message": null,
+            "positions": [], "description": null});
+        assert_eq!(reg.encode(&nulls, None).unwrap(), bytes);
+        // Elsewhere a key still cannot be left out.
+        let err = reg.encode(&json!({"@type": "chat", "id": 5, "positions": []}), None).unwrap_err();
+        assert_eq!(err.path, "$.title");
+    });
+}
+
+#[test]
+fn td_objects_present_at_nullable_positions_are_boxed_and_round_trip() {
+    with_td(|reg| {
+        let photo = json!({"@type": "chatPhotoInfo",
+            "small": {"@type": "file", "id": 1, "size": 1024, "remote_id": "r"},
+            "minithumbnail": "AAEC"});
+        let chat = json!({"@type": "chat", "id": 5, "title": "A", "photo": photo,
+            "last_message": td_message(7), "positions": [1], "description": {"@type": "ok"}});
+        let bytes = reg.encode(&chat, None).unwrap();
+        // `photo:chatPhotoInfo` names the constructor (bare in TL), yet its id is written, so
+        // that it cannot be mistaken for the null id.
+        let photo_id = reg.constructor("chatPhotoInfo").unwrap().id;
+        assert_eq!(&bytes[16..20], &le(photo_id));
+        assert_eq!(reg.decode(&bytes, None).unwrap(), chat);
+        assert_eq!(reg.decode(&bytes, Some("Chat")).unwrap(), chat);
+        // JSON -> bytes -> JSON -> bytes is stable.
+        let again = reg.decode(&bytes, None).unwrap();
+        assert_eq!(reg.encode(&again, None).unwrap(), bytes);
+    });
+}
+
+#[test]
+fn td_vectors_whose_elements_may_be_null_hold_json_nulls() {
+    with_td(|reg| {
+        let list = json!({"@type": "messages", "total_count": 3,
+            "messages": [td_message(1), null, td_message(3)]});
+        let bytes = reg.encode(&list, None).unwrap();
+        let message_id = reg.constructor("message").unwrap().id;
+        // id, total_count, count 3, then the first element with its id.
+        assert_eq!(&bytes[8..12], &[3, 0, 0, 0]);
+        assert_eq!(&bytes[12..16], &le(message_id));
+        assert!(bytes.windows(4).any(|w| w == le(crate::tdjson::NULL_ID)));
+        assert_eq!(reg.decode(&bytes, None).unwrap(), list);
+        for n in 0..bytes.len() {
+            assert!(reg.decode(&bytes[..n], None).is_err(), "prefix {n}");
+        }
+    });
+}
+
+#[test]
+fn td_int53_is_a_number_and_int64_a_string() {
+    with_td(|reg| {
+        let m = td_message(9_007_199_254_740_991);
+        let bytes = reg.encode(&m, Some("Message")).unwrap();
+        let back = reg.decode(&bytes, Some("Message")).unwrap();
+        assert_eq!(back["id"], json!(9_007_199_254_740_991_i64));
+        assert_eq!(back["chat_id"], json!(-1_001_234_567_890_i64));
+        assert_eq!(back["reply_to_message_ids"], json!([1, 2]));
+        assert_eq!(back["media_album_id"], json!("9223372036854775807"));
+        // A string is still accepted for an int53, a number for an int64.
+        let mut strings = m.clone();
+        strings["id"] = json!("9007199254740991");
+        strings["media_album_id"] = json!(9_223_372_036_854_775_807_i64);
+        assert_eq!(reg.encode(&strings, Some("Message")).unwrap(), bytes);
+    });
+}
+
+#[test]
+fn td_extra_and_client_id_are_ignored_on_input() {
+    with_td(|reg| {
+        // What td_receive returns: an update with "@client_id", an answer with "@extra" (any
+        // JSON value), at the end where TDLib puts them.
+        let update = json!({"@type": "updateNewMessage", "message": td_message(4)});
+        let plain = reg.encode(&update, None).unwrap();
+        let mut received = update.clone();
+        received["@client_id"] = json!(1);
+        assert_eq!(reg.encode(&received, None).unwrap(), plain);
+        assert_eq!(reg.decode(&plain, None).unwrap(), update);
+        let ok = json!({"@type": "ok", "@extra": {"request": 42, "tags": ["a"]}, "@client_id": 3});
+        assert_eq!(reg.encode(&ok, Some("Ok")).unwrap(), le(reg.constructor("ok").unwrap().id));
+        // A request as sent to td_send, "@extra" first, and out of the params' order.
+        let request = json!({"@extra": "req-1", "limit": 10, "@type": "getChatHistory",
+            "chat_id": 5, "from_message_id": 0});
+        let bytes = reg.encode(&request, None).unwrap();
+        let back = reg.decode(&bytes, None).unwrap();
+        assert_eq!(back, json!({"@type": "getChatHistory", "chat_id": 5, "from_message_id": 0, "limit": 10}));
+        // Nested too, and other unknown keys are still refused.
+        let mut nested = update.clone();
+        nested["message"]["@extra"] = json!(null);
+        assert_eq!(reg.encode(&nested, None).unwrap(), plain);
+        let mut stray = update.clone();
+        stray["message"]["extra"] = json!(1);
+        assert_eq!(reg.encode(&stray, None).unwrap_err().path, "$.message.extra");
+    });
+}
+
+#[test]
+fn td_type_may_be_left_out_where_the_position_fixes_it() {
+    with_td(|reg| {
+        // `small:File` (a boxed type of one constructor) and `big:file` (a constructor).
+        let photo = json!({"@type": "chatPhotoInfo",
+            "small": {"id": 1, "size": 2, "remote_id": ""},
+            "big": {"id": 3, "size": 4, "remote_id": ""}, "minithumbnail": ""});
+        let bytes = reg.encode(&photo, Some("ChatPhotoInfo")).unwrap();
+        let back = reg.decode(&bytes, Some("ChatPhotoInfo")).unwrap();
+        assert_eq!(back["small"]["@type"], "file");
+        assert_eq!(back["big"]["@type"], "file");
+        assert_eq!(reg.encode(&back, Some("ChatPhotoInfo")).unwrap(), bytes);
+        // A type of several constructors still needs its "@type".
+        let err = reg.encode(&json!({"@type": "updateNewMessage", "message": {"id": 1}}), None);
+        assert!(err.is_err());
+        let sender = json!({"user_id": 1});
+        let err = reg.encode(&sender, Some("MessageSender")).unwrap_err();
+        assert!(err.message.contains("@type"), "{err}");
+    });
+}
+
+#[test]
+fn td_null_ids_are_refused_where_nothing_may_be_null() {
+    with_td(|reg| {
+        let null = le(crate::tdjson::NULL_ID);
+        // updateNewMessage's message may not be null.
+        let mut bytes = le(reg.constructor("updateNewMessage").unwrap().id).to_vec();
+        bytes.extend(null);
+        assert!(reg.decode(&bytes, None).is_err());
+        // At a nullable position, an id of another constructor is an error that names it.
+        let chat = json!({"@type": "chat", "id": 5, "title": "A", "positions": []});
+        let mut bytes = reg.encode(&chat, None).unwrap();
+        bytes[16..20].copy_from_slice(&le(reg.constructor("ok").unwrap().id));
+        let err = reg.decode(&bytes, None).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::UnexpectedConstructor { .. }), "{err}");
+        bytes[16..20].copy_from_slice(&[1, 2, 3, 4]);
+        let err = reg.decode(&bytes, None).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::UnknownConstructor { .. }), "{err}");
+        assert_eq!(err.offset, 16);
     });
 }

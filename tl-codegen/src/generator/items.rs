@@ -9,6 +9,7 @@ use crate::emit::{
 };
 use crate::graph::{Selection, Ty, TypeGraph};
 use crate::ident;
+use crate::tdjson::Nullable;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::HashSet;
@@ -71,6 +72,10 @@ pub(super) struct FieldSpec {
     pub generic: bool,
     /// Its td_api-style doc (`//@name text` above the definition).
     pub doc: Option<String>,
+    /// Whether td_api documents it as "may be null" (see [`crate::tdjson::nullable`]).
+    pub nullable: Nullable,
+    /// Whether its TL type holds `int53`, a JSON number in TDLib's convention.
+    pub int53: bool,
 }
 
 impl<'g, 's> Ctx<'g, 's> {
@@ -203,10 +208,17 @@ impl<'g, 's> Ctx<'g, 's> {
                                 def.name
                             ))
                         }
-                        None => {
-                            let rt = self.rust_ty(&t, depth, &lt);
-                            (rt.clone(), rt, Role::Value(self.param_codec(def, i, &t)))
-                        }
+                        None => match crate::tdjson::nullable(def, i) {
+                            Nullable::No => {
+                                let rt = self.rust_ty(&t, depth, &lt);
+                                (rt.clone(), rt, Role::Value(self.param_codec(def, i, &t)))
+                            }
+                            nullable => {
+                                let rt = self.nullable_ty(&t, nullable, depth, &lt);
+                                let codec = self.nullable_codec(&t, nullable);
+                                (rt.clone(), rt, Role::Value(codec))
+                            }
+                        },
                     }
                 }
                 ParamKind::Repeat { .. } => {
@@ -221,7 +233,13 @@ impl<'g, 's> Ctx<'g, 's> {
                 ir: Field { ident: Some(ident), ty, role, span: Span::call_site() },
                 key: p.name.as_deref().map_or_else(|| format!("_{i}"), str::to_string),
                 generic,
-                doc: p.name.as_deref().and_then(|n| param_doc(def, n)).map(|text| format!(" {text}")),
+                nullable: crate::tdjson::nullable(def, i),
+                int53: matches!(&p.kind, ParamKind::Typed { ty, .. } if crate::tdjson::mentions_int53(ty)),
+                doc: p
+                    .name
+                    .as_deref()
+                    .and_then(|n| crate::tdjson::param_doc(def, n))
+                    .map(|text| format!(" {text}")),
             });
         }
         Ok(out)
@@ -457,17 +475,6 @@ impl<'g, 's> Ctx<'g, 's> {
                 #reborrow
             },
         )))
-    }
-}
-
-/// The td_api-style doc of `def`'s parameter `name`: its `//@name` tag (`//@param_description`
-/// for a parameter named `description`, as TDLib writes it, since `@description` is the
-/// definition's own).
-fn param_doc<'d>(def: &'d Definition<'_>, name: &str) -> Option<&'d str> {
-    if name == "description" {
-        def.doc.get("param_description")
-    } else {
-        def.doc.get(name)
     }
 }
 

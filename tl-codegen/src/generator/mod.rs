@@ -309,7 +309,11 @@ impl<'s> Generator<'s> {
             root_items.push(owned_support::support_items(&ctx.krate));
         }
         if self.options.serde {
-            let support = serde_support::support_module(&ctx.krate, self.options.owned);
+            // td_api's additions only where a definition needs them, so other schemas' output
+            // stays as it was.
+            let graph = ctx.graph;
+            let td = graph.constructors.iter().chain(&graph.functions).any(|d| crate::tdjson::concerns(d));
+            let support = serde_support::support_module(&ctx.krate, self.options.owned, td);
             let allow = if self.options.single_file { allow.clone() } else { quote!() };
             root_items.push(quote!(#allow pub mod tl_json { #support }));
         }

@@ -14,10 +14,15 @@
 //!   parameter typed by the caller (any `Function`), so it decodes exactly;
 //! - `gzip_packed` is not unpacked by generated code: an `Object` holding one is a `RawObject`
 //!   with id `0x3072cfa1`, left to the caller (the dynamic codec inflates it).
+//!
+//! An object that td_api documents as "may be null" is an `Option<T>` (a vector of them,
+//! `Vec<Option<T>>`), written with `tl_codec::nullable`: `null#56730bcc` for `None`, else the
+//! object with its id, even where the schema names a constructor (bare in TL).
 
 use super::items::Ctx;
 use crate::emit::Codec;
 use crate::graph::{sized_object_part, SizedPart, Ty, TypeGraph};
+use crate::tdjson::Nullable;
 use proc_macro2::TokenStream;
 use quote::quote;
 use tl_parser::ParamKind;
@@ -166,6 +171,29 @@ impl Ctx<'_, '_> {
         match ty {
             Ty::Vector { boxed: false, .. } | Ty::Bare(_) => Codec::Bare,
             _ => Codec::Boxed,
+        }
+    }
+
+    /// The Rust type of a parameter of `ty` that may be null ([`crate::tdjson::nullable`]):
+    /// `Option<T>`, or for a vector of objects that may each be null, `Vec<Option<T>>`.
+    pub fn nullable_ty(&self, ty: &Ty, nullable: Nullable, depth: usize, lt: &TokenStream) -> TokenStream {
+        match (nullable, ty) {
+            (Nullable::Elements, Ty::Vector { elem, .. }) => {
+                let inner = self.rust_ty(elem, depth, lt);
+                self.std_ty("Vec", &self.std_ty("Option", &inner))
+            }
+            _ => self.std_ty("Option", &self.rust_ty(ty, depth, lt)),
+        }
+    }
+
+    /// How a parameter that may be null is written: `tl_codec::nullable`'s codecs, a null
+    /// object as `null#56730bcc` and any other in its boxed form.
+    pub fn nullable_codec(&self, ty: &Ty, nullable: Nullable) -> Codec {
+        let k = &self.krate;
+        match (nullable, ty) {
+            (Nullable::Elements, Ty::Vector { boxed: true, .. }) => Codec::With(quote!(#k::nullable::vector)),
+            (Nullable::Elements, _) => Codec::With(quote!(#k::nullable::bare_vector)),
+            _ => Codec::With(quote!(#k::nullable::value)),
         }
     }
 

@@ -19,15 +19,19 @@
 use super::items::{Ctx, FieldSpec};
 use crate::emit::Role;
 use crate::ident;
+use crate::tdjson::Nullable;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use tl_parser::Definition;
 
 /// The `tl_json` module at the root of the generated tree: the traits the per-type impls use
 /// and their impls for the wire primitives.
-pub fn support_module(codec: &TokenStream, owned: bool) -> TokenStream {
+/// With `td`, what TDLib's conventions need ([`crate::tdjson`]): `None` elements as `null`,
+/// and `int53` as JSON numbers (the `ToJsonNumber` adaptor `N`).
+pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream {
     let k = codec;
     let de = de_items(k, owned);
+    let td_items = if td { td_items() } else { quote!() };
     let bytes_impls = if owned {
         quote! {
             impl ToJson for Vec<u8> {
@@ -181,7 +185,58 @@ pub fn support_module(codec: &TokenStream, owned: bool) -> TokenStream {
             out
         }
 
+        #td_items
+
         #de
+    }
+}
+
+/// The serializing half of TDLib's additions: `Option` (a vector element that may be null)
+/// and `int53` as a JSON number.
+fn td_items() -> TokenStream {
+    quote! {
+        /// `None` is JSON `null`: an element of a vector whose objects td_api documents as
+        /// "may be null". (A field that may be null is left out instead.)
+        impl<T: ToJson> ToJson for Option<T> {
+            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    Some(v) => v.to_json(s),
+                    None => s.serialize_none(),
+                }
+            }
+        }
+
+        /// Values of TDLib's `int53` (exact in a double), written as JSON numbers where
+        /// `int64` is a string.
+        pub trait ToJsonNumber {
+            /// Writes the value with numbers for `int53`s.
+            fn to_json_number<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+        }
+
+        impl ToJsonNumber for i64 {
+            fn to_json_number<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(*self)
+            }
+        }
+
+        impl<T: ToJsonNumber> ToJsonNumber for Vec<T> {
+            fn to_json_number<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.len()))?;
+                for v in self {
+                    seq.serialize_element(&N(v))?;
+                }
+                seq.end()
+            }
+        }
+
+        /// Adapts a [`ToJsonNumber`] value to `serde::Serialize`.
+        pub struct N<'v, T: ?Sized>(pub &'v T);
+
+        impl<T: ToJsonNumber + ?Sized> serde::Serialize for N<'_, T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.to_json_number(s)
+            }
+        }
     }
 }
 
@@ -227,12 +282,18 @@ impl Ctx<'_, '_> {
         let (params, args) = self.serde_generics(borrows, def, &quote!(serde::Serialize));
         let entries = fields.iter().filter(|f| !f.ir.is_computed_flags()).map(|f| {
             let (id, key) = (&f.ident, &f.key);
+            // TDLib's `int53` is a number: its own adaptor.
+            let adapt = if f.int53 { quote!(#j::N) } else { quote!(#j::J) };
             match (&f.ir.role, f.generic) {
                 (_, true) => quote!(m.serialize_entry(#key, &self.#id)?;),
                 (Role::Optional { .. }, _) => {
-                    quote!(if let ::core::option::Option::Some(v) = &self.#id { m.serialize_entry(#key, &#j::J(v))?; })
+                    quote!(if let ::core::option::Option::Some(v) = &self.#id { m.serialize_entry(#key, &#adapt(v))?; })
                 }
-                _ => quote!(m.serialize_entry(#key, &#j::J(&self.#id))?;),
+                // A null object is left out, as an absent optional is.
+                _ if f.nullable == Nullable::Value => {
+                    quote!(if let ::core::option::Option::Some(v) = &self.#id { m.serialize_entry(#key, &#adapt(v))?; })
+                }
+                _ => quote!(m.serialize_entry(#key, &#adapt(&self.#id))?;),
             }
         });
         let k = &self.krate;
@@ -286,6 +347,8 @@ impl Ctx<'_, '_> {
             let index = def.params.iter().position(|p| p.name.as_deref() == Some(key.as_str())).unwrap_or(i);
             match f.ir.role {
                 Role::Optional { .. } => quote!(#id: #l,),
+                // A null object may be `null` or left out.
+                _ if f.nullable == Nullable::Value => quote!(#id: #l.flatten(),),
                 Role::TrueFlag { .. } => quote!(#id: #l.unwrap_or(false),),
                 // Encoding computes a sized object's length, so JSON may leave it out.
                 _ if crate::graph::sized_object_part(def, index) == Some(crate::graph::SizedPart::Length) => {
@@ -307,8 +370,7 @@ impl Ctx<'_, '_> {
                         match key.as_str() {
                             "@type" => #j::check_type(&map.next_value::<#k::__alloc::String>()?, #tl_name)?,
                             #(#arms)*
-                            _ => return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(format_args!(
-                                "`{}` has no field `{key}`", #tl_name))),
+                            _ => #j::other_key(&mut map, &key, #tl_name)?,
                         }
                     }
                     ::core::result::Result::Ok(#value)
@@ -343,7 +405,6 @@ impl Ctx<'_, '_> {
         let t = &self.graph.types[ti];
         let gen = if borrows { quote!(<'a>) } else { quote!() };
         let vnames: Vec<Ident> = self.names.variants[ti].iter().map(|v| ident::ident(v)).collect();
-        let k = &self.krate;
         let mut out = quote! {
             impl #gen #j::ToJson for #ident #gen {
                 fn to_json<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
@@ -376,10 +437,7 @@ impl Ctx<'_, '_> {
                     arena: &'a #j::Arena,
                     mut map: A,
                 ) -> ::core::result::Result<Self, A::Error> {
-                    if map.next_key::<#k::__alloc::String>()?.as_deref() != ::core::option::Option::Some("@type") {
-                        return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first"));
-                    }
-                    let t = map.next_value::<#k::__alloc::String>()?;
+                    let t = #j::type_first(&mut map)?;
                     ::core::result::Result::Ok(match t.as_str() {
                         #(#arms)*
                         _ => return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(format_args!(
@@ -755,6 +813,36 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
             d: D,
         ) -> Result<T, D::Error> {
             d.deserialize_map(MapVisitor(arena, core::marker::PhantomData))
+        }
+
+        /// A key of an object that is none of its fields: TDLib's `"@extra"` (copied from a
+        /// request to its answer) and `"@client_id"` (on what `td_receive` returns) are read
+        /// and ignored, anything else is an error.
+        pub fn other_key<'de, A: serde::de::MapAccess<'de>>(
+            map: &mut A,
+            key: &str,
+            tl_name: &'static str,
+        ) -> Result<(), A::Error> {
+            if key == "@extra" || key == "@client_id" {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                Ok(())
+            } else {
+                Err(<A::Error as serde::de::Error>::custom(format_args!("`{tl_name}` has no field `{key}`")))
+            }
+        }
+
+        /// The `"@type"` that an enum reads first to choose its variant, after any
+        /// `"@extra"`/`"@client_id"`, which are ignored.
+        pub fn type_first<'de, A: serde::de::MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
+            loop {
+                match map.next_key::<String>()?.as_deref() {
+                    Some("@type") => return map.next_value::<String>(),
+                    Some("@extra" | "@client_id") => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                    _ => return Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first")),
+                }
+            }
         }
 
         /// Checks the `"@type"` of an object against the expected TL name.
