@@ -1,7 +1,8 @@
 //! tl-codegen: from a parsed TL schema ([`tl_parser::Schema`]) to Rust.
 //!
 //! - [`dynamic`]: decode any TL bytes to JSON and encode JSON back, straight from the schema
-//!   (TDLib-style JSON: `"@type"`, `long` as strings, base64 bytes, no flags words).
+//!   (TDLib-style JSON: `"@type"`, `long` as strings, base64 bytes, no flags words; for
+//!   td_api.tl, TDLib's JSON interface itself: see [`tdjson`]).
 //! - [`Generator`] / [`Builder`]: bindings on top of `tl-codec` — `types` (a struct per
 //!   constructor), `enums` (an enum per boxed type, large or recursive variants boxed),
 //!   `functions` (a struct per function with its `Return`), one module per namespace, zero-copy

@@ -6,7 +6,18 @@
 //! - `"@extra"` and `"@client_id"`, which TDLib adds to the objects it answers with, are read
 //!   and ignored at any object's top level: [`is_ignored_key`].
 //!
-//! Schemas without such docs and types (every Telegram API layer) are untouched.
+//! The first two concern only schemas with such docs and types: for any other (every Telegram
+//! API layer) the generated types and JSON are what they were. The ignored keys are ignored in
+//! every schema's JSON (no TL parameter name starts with `@`).
+//!
+//! Only "may be null" is read: td_api's input-side "pass null if none" (for requests) is not,
+//! so such parameters are still required where their type is an object.
+//!
+//! The binary form of a null object is this toolchain's own (td_api has no official one): the
+//! id of `null#56730bcc = Null` (from the Telegram API) where the object would be. A present
+//! object at such a position is written boxed, with its constructor id, even where td_api names
+//! the constructor (`photo:chatPhotoInfo`, bare in TL): bare fields could start with the bytes
+//! of the null id.
 
 use tl_parser::{Definition, ParamKind, TypeRef};
 

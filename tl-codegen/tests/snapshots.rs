@@ -238,3 +238,39 @@ photo width:int32 height:int32 = Photo;
     }
     insta::assert_snapshot!(text);
 }
+
+/// TDLib's JSON conventions in generated code: a field documented "may be null" is an
+/// `Option` written with `tl_codec::nullable` and left out of JSON when `None`, a vector whose
+/// elements may be null holds `Option`s, and `int53` goes through the number adaptor `N`.
+#[test]
+fn td_api_nullable_fields_and_int53() {
+    const TD: &str = r#"
+int32 = Int32;
+int53 = Int53;
+vector {t:Type} # [ t ] = Vector t;
+
+//@description A file @id File identifier @size Size; 0 if unknown
+file id:int32 size:int53 = File;
+
+//@description A chat @id Chat identifier @photo Chat photo; may be null @files Files; files may be null @ids Identifiers
+chat id:int53 photo:file files:vector<file> ids:vector<int53> = Chat;
+"#;
+    let parsed = tl_parser::parse(TD);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let schemas = [parsed.schema];
+    let options = Options { serde: true, ..Options::default() };
+    let files = Generator::new(&schemas, options).generate().expect("generate");
+    let text: String = files.iter().map(|f| format!("// ===== {} =====\n{}", f.path, f.text)).collect();
+    for line in [
+        "pub photo: Option<super::types::File>,",
+        "pub files: Vec<Option<super::types::File>>,",
+        "pub ids: Vec<i64>,",
+        "::tl_codec::nullable::value::encode(__f1, __out);",
+        "::tl_codec::nullable::bare_vector::decode(__r)",
+        "m.serialize_entry(\"ids\", &super::tl_json::N(&self.ids))?;",
+        "impl<T: ToJson> ToJson for Option<T> {",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}

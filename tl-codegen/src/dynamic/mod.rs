@@ -18,7 +18,22 @@
 //!   must be exactly that long on decode, and on encode `bytes` may be left out (it is
 //!   computed; if given, it must match);
 //! - `int512` (TDLib's e2e schema) is base64 too, and TDLib's `int32`, `int53`/`int64`,
-//!   `secureString`, `secureBytes` are `int`, `long`, `string`, `bytes`.
+//!   `secureString`, `secureBytes` are `int`, `long`, `string`, `bytes` on the wire; in JSON
+//!   `int53` is a number (TDLib's JSON interface; a string is accepted) where `int64` is a
+//!   string.
+//!
+//! What else TDLib's JSON interface (tdjson) does is followed too ([`crate::tdjson`]), the same
+//! way as the generated serde code:
+//! - a parameter that td_api.tl documents as "may be null" and whose type is an object is left
+//!   out of the JSON when null (`null` or a missing key reads as null); on the wire, where
+//!   td_api has no official form, a null object is the id of `null#56730bcc` and any other is
+//!   written boxed, its id first even where the schema names its constructor (bare in TL), so
+//!   the two cannot be confused. A vector documented "messages may be null" holds JSON `null`
+//!   elements, each written the same way;
+//! - `"@extra"` and `"@client_id"`, which TDLib adds to its answers, are ignored on input (at
+//!   any level); other unknown keys are errors;
+//! - `"@type"` may be left out where the position fixes the type: a bare constructor
+//!   (`photo:chatPhotoInfo`) or a boxed type of one constructor.
 //!
 //! MTProto's service objects that `mtproto.tl` leaves to hand-written code (`rpc_result`,
 //! `msg_container` with its `message` items) are known even when the schemas do not declare
