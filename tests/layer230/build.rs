@@ -24,6 +24,17 @@ fn main() {
             .compile()
             .expect("generating service.tl");
     }
+    // A td_api-shaped schema (fields that may be null, int53), borrowed and owned, with serde:
+    // TDLib's JSON conventions.
+    for (owned, file) in [(false, "td.rs"), (true, "td_owned.rs")] {
+        tl_codegen::Builder::new()
+            .schema("../../tl-codegen/tests/td_json.tl")
+            .owned(owned)
+            .serde(true)
+            .file_name(file)
+            .compile()
+            .expect("generating td_json.tl");
+    }
     // With no derives at all, borrowed and owned, serde included: nothing generated leans on
     // `Debug`, `Clone` or `PartialEq`.
     for (owned, file) in [(false, "service_bare.rs"), (true, "service_bare_owned.rs")] {

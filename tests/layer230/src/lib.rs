@@ -41,6 +41,18 @@ pub mod service_owned {
     include!(concat!(env!("OUT_DIR"), "/service_owned.rs"));
 }
 
+/// `tl-codegen/tests/td_json.tl`, a schema in td_api.tl's shape, borrowed, with serde.
+#[allow(missing_docs)]
+pub mod td {
+    include!(concat!(env!("OUT_DIR"), "/td.rs"));
+}
+
+/// `td_json.tl` again, owned.
+#[allow(missing_docs)]
+pub mod td_owned {
+    include!(concat!(env!("OUT_DIR"), "/td_owned.rs"));
+}
+
 /// `service.tl` generated with no derives (`Builder::derives([])`), borrowed and owned, with
 /// serde: compiling is the test.
 #[allow(missing_docs)]
