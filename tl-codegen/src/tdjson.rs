@@ -1,7 +1,8 @@
 //! What TDLib's JSON interface (tdjson) adds to the JSON convention, shared by the generated
 //! serde code and the dynamic codec so that the two keep agreeing:
-//! - fields that `td_api.tl` documents as "may be null" ([`nullable`]): left out when null,
-//!   and on the wire `null#56730bcc` in the object's place (see `tl_codec::nullable`);
+//! - fields that `td_api.tl` documents as "may be null" (what TDLib answers with) or "pass null
+//!   …" (what a request may leave out) ([`nullable`]): left out when null, and on the wire
+//!   `null#56730bcc` in the object's place (see `tl_codec::nullable`);
 //! - `int53` is a JSON number (`int64` stays a string): [`mentions_int53`];
 //! - `"@extra"` and `"@client_id"`, which TDLib adds to the objects it answers with, are read
 //!   and ignored at any object's top level: [`is_ignored_key`].
@@ -9,9 +10,6 @@
 //! The first two concern only schemas with such docs and types: for any other (every Telegram
 //! API layer) the generated types and JSON are what they were. The ignored keys are ignored in
 //! every schema's JSON (no TL parameter name starts with `@`).
-//!
-//! Only "may be null" is read: td_api's input-side "pass null if none" (for requests) is not,
-//! so such parameters are still required where their type is an object.
 //!
 //! The binary form of a null object is this toolchain's own (td_api has no official one): the
 //! id of `null#56730bcc = Null` (from the Telegram API) where the object would be. A present
@@ -47,26 +45,23 @@ pub fn param_doc<'d>(def: &'d Definition<'_>, name: &str) -> Option<&'d str> {
     }
 }
 
-/// Whether parameter `index` of `def` may be null: its doc says "may be null" (in any case),
-/// it is always present (no flag), and its type is an object type (a constructor or a boxed
-/// type that is no primitive), or a vector of one (then the elements are what may be null: a
-/// vector in TDLib's JSON is never null itself).
+/// Whether parameter `index` of `def` may be null: its doc says "may be null" or "pass null"
+/// (in any case: `reply_to` of `sendMessage` is "…; pass null if none", `caption` of
+/// `inputMessagePhoto` "…; pass null to use an empty caption"), it is always present (no flag),
+/// and its type is an object type (a constructor or a boxed type that is no primitive). A
+/// vector of objects documented "may be null" has elements that may be null (a vector in
+/// TDLib's JSON is never null itself; "messages may be null" is said of the messages).
 pub fn nullable(def: &Definition<'_>, index: usize) -> Nullable {
     let Some(param) = def.params.get(index) else { return Nullable::No };
     let ParamKind::Typed { ty, flag: None } = &param.kind else { return Nullable::No };
-    let documented = param
-        .name
-        .as_deref()
-        .and_then(|n| param_doc(def, n))
-        .is_some_and(|doc| doc.to_ascii_lowercase().contains("may be null"));
-    if !documented {
-        return Nullable::No;
-    }
-    if is_object(ty, def) {
+    let Some(doc) = param.name.as_deref().and_then(|n| param_doc(def, n)) else { return Nullable::No };
+    let doc = doc.to_ascii_lowercase();
+    let (may_be, pass) = (doc.contains("may be null"), doc.contains("pass null"));
+    if (may_be || pass) && is_object(ty, def) {
         return Nullable::Value;
     }
     match (ty.name.as_ref(), ty.args.first()) {
-        ("Vector" | "vector", Some(elem)) if is_object(elem, def) => Nullable::Elements,
+        ("Vector" | "vector", Some(elem)) if may_be && is_object(elem, def) => Nullable::Elements,
         _ => Nullable::No,
     }
 }
@@ -114,6 +109,10 @@ senderChat chat_id:int53 = Sender;
 //@ids Identifiers; may be null @list List of photos; photos may be null @flag Never null
 //@param_description Description; may be null @ok Flag; may be null
 chat photo:photo sender:Sender title:string ids:vector<int53> list:vector<photo> flag:Bool description:photo ok:Bool = Chat;
+---functions---
+//@description Sends @chat_id Chat @reply_to What it answers; pass null if none @photos Photos; pass null to send none
+//@caption Caption; Pass NULL to use an empty caption @text Text; pass null if none
+send chat_id:int53 reply_to:Sender photos:vector<photo> caption:photo text:string = Photo;
 "#;
 
     #[test]
@@ -127,6 +126,10 @@ chat photo:photo sender:Sender title:string ids:vector<int53> list:vector<photo>
         // saying so), description (through @param_description), ok (a Bool), past the end.
         assert_eq!(got, [Value, Value, No, No, Elements, No, Value, No]);
         assert_eq!(nullable(chat, 99), No);
+        // "pass null" in a request: objects only, and never a vector's elements.
+        let send = parsed.schema.definitions.iter().find(|d| d.name == "send").expect("send");
+        let got: Vec<Nullable> = (0..send.params.len()).map(|i| nullable(send, i)).collect();
+        assert_eq!(got, [No, Value, No, Value, No]);
     }
 
     #[test]

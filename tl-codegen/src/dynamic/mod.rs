@@ -24,8 +24,9 @@
 //!
 //! What else TDLib's JSON interface (tdjson) does is followed too ([`crate::tdjson`]), the same
 //! way as the generated serde code:
-//! - a parameter that td_api.tl documents as "may be null" and whose type is an object is left
-//!   out of the JSON when null (`null` or a missing key reads as null); on the wire, where
+//! - a parameter that td_api.tl documents as one that may be null ("may be null", "pass null
+//!   …") and whose type is an object is left out of the JSON when null (`null` or a missing
+//!   key reads as null); on the wire, where
 //!   td_api has no official form, a null object is the id of `null#56730bcc` and any other is
 //!   written boxed, its id first even where the schema names its constructor (bare in TL), so
 //!   the two cannot be confused. A vector documented "messages may be null" holds JSON `null`

@@ -33,7 +33,7 @@ pub(super) struct Slot<'s> {
     /// Its JSON key: the name, or `_N` for an anonymous parameter.
     pub key: Cow<'s, str>,
     pub role: Role,
-    /// Whether td_api documents it as "may be null" ([`crate::tdjson::nullable`]).
+    /// Whether td_api documents it as one that may be null ([`crate::tdjson::nullable`]).
     pub nullable: Nullable,
 }
 

@@ -72,7 +72,7 @@ pub(super) struct FieldSpec {
     pub generic: bool,
     /// Its td_api-style doc (`//@name text` above the definition).
     pub doc: Option<String>,
-    /// Whether td_api documents it as "may be null" (see [`crate::tdjson::nullable`]).
+    /// Whether td_api documents it as one that may be null (see [`crate::tdjson::nullable`]).
     pub nullable: Nullable,
     /// Whether its TL type holds `int53`, a JSON number in TDLib's convention.
     pub int53: bool,

@@ -15,9 +15,10 @@
 //! - `gzip_packed` is not unpacked by generated code: an `Object` holding one is a `RawObject`
 //!   with id `0x3072cfa1`, left to the caller (the dynamic codec inflates it).
 //!
-//! An object that td_api documents as "may be null" is an `Option<T>` (a vector of them,
-//! `Vec<Option<T>>`), written with `tl_codec::nullable`: `null#56730bcc` for `None`, else the
-//! object with its id, even where the schema names a constructor (bare in TL).
+//! An object that td_api documents as one that may be null ("may be null", "pass null …") is
+//! an `Option<T>` (a vector of them, `Vec<Option<T>>`), written with `tl_codec::nullable`:
+//! `null#56730bcc` for `None`, else the object with its id, even where the schema names a
+//! constructor (bare in TL).
 
 use super::items::Ctx;
 use crate::emit::Codec;

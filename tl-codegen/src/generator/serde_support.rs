@@ -17,9 +17,9 @@
 //! A sized object's `bytes` length may be left out (encoding computes it).
 //!
 //! TDLib's JSON interface ([`crate::tdjson`], as the dynamic codec follows it): a field that
-//! td_api.tl documents as "may be null" is an `Option` left out when `None` (`null` or a
-//! missing key reads as `None`), and in a vector documented "messages may be null" a `None`
-//! element is `null`; `int53` fields are written as JSON numbers (`tl_json::N`, only generated
+//! td_api.tl documents as one that may be null ("may be null", "pass null …") is an `Option`
+//! left out when `None` (`null` or a missing key reads as `None`), and in a vector documented
+//! "messages may be null" a `None` element is `null`; `int53` fields are written as JSON numbers (`tl_json::N`, only generated
 //! for schemas that have such fields, so other schemas' output does not change). On input,
 //! `"@extra"` and `"@client_id"` are skipped in any object (`tl_json::other_key`,
 //! `tl_json::type_first`); a struct needs no `"@type"`, so neither does a bare constructor
