@@ -107,6 +107,10 @@ pub struct TypeGraph<'s> {
     /// the same name but another id, as `(left out, kept)`: secret-chat layers and a newer
     /// schema given after an older one do this.
     pub shadowed: Vec<(&'s Definition<'s>, &'s Definition<'s>)>,
+    /// Definitions left out because they repeat parameters (`[ t ]`, `N*[ t ]`), which
+    /// generated types do not model: only the builtins (`int128 4*[ int ]`) use repetitions in
+    /// Telegram's schemas, and those are Rust types.
+    pub repeating: Vec<&'s Definition<'s>>,
     type_index: HashMap<String, usize>,
     ctor_index: HashMap<String, usize>,
     /// Constructors by [`loose_name`], for old layers that spell a bare reference differently
@@ -134,6 +138,7 @@ impl<'s> TypeGraph<'s> {
             functions: Vec::new(),
             types: Vec::new(),
             shadowed: Vec::new(),
+            repeating: Vec::new(),
             type_index: HashMap::new(),
             ctor_index: HashMap::new(),
             ctor_loose: HashMap::new(),
@@ -143,7 +148,11 @@ impl<'s> TypeGraph<'s> {
         for schema in &schemas {
             for def in &schema.definitions {
                 let def: &'s Definition<'s> = def;
-                if BUILTIN_NAMES.contains(&def.name.as_ref()) || def.params.iter().any(has_repeat) {
+                if BUILTIN_NAMES.contains(&def.name.as_ref()) {
+                    continue;
+                }
+                if def.params.iter().any(has_repeat) {
+                    g.repeating.push(def);
                     continue;
                 }
                 match def.category {
@@ -250,13 +259,32 @@ impl<'s> TypeGraph<'s> {
                     }
                 }
                 let known = self.constructors.iter().map(|d| d.name.as_ref());
-                Ty::Bare(self.constructor_named(name).ok_or_else(|| unknown("constructor", name, known))?)
+                Ty::Bare(self.constructor_named(name).ok_or_else(|| {
+                    self.left_out_note(unknown("constructor", name, known), |d| d.name == name)
+                })?)
             }
             _ => {
                 let known = self.types.iter().map(|t| t.name.as_str());
-                Ty::Boxed(self.type_named(name).ok_or_else(|| unknown("type", name, known))?)
+                Ty::Boxed(
+                    self.type_named(name).ok_or_else(|| {
+                        self.left_out_note(unknown("type", name, known), |d| d.ty.name == name)
+                    })?,
+                )
             }
         })
+    }
+
+    /// `message` about an unknown name, plus why, when a definition the schemas do give for it
+    /// (`defines` says which) was left out for repeating parameters.
+    fn left_out_note(&self, message: String, defines: impl Fn(&Definition<'_>) -> bool) -> String {
+        match self.repeating.iter().find(|d| defines(d)) {
+            Some(d) => format!(
+                "{message}: `{}` defines it, but repeats parameters (`[ … ]`), which generated types do \
+                 not model",
+                d.name
+            ),
+            None => message,
+        }
     }
 
     /// True when `def` is a function whose result is a plain boxed type that no schema defines

@@ -154,6 +154,22 @@ fn shadowed_definitions_are_reported() {
     );
 }
 
+/// A definition that repeats parameters (`[ t ]`) has no Rust form: it is left out and said
+/// so, and what names its type says why it is unknown.
+#[test]
+fn repeating_definitions_are_reported() {
+    let schemas = [tl_parser::parse("foo#00000001 n:# [ int ] = Foo;\nok#00000002 = Ok;").schema];
+    let g = Generator::new(&schemas, Options::default());
+    g.generate().expect("generates the rest");
+    assert_eq!(
+        g.warnings(),
+        ["`foo#00000001` is not generated: it repeats parameters (`[ … ]`), which generated types do not model"]
+    );
+    let schemas = [tl_parser::parse("foo#00000001 n:# [ int ] = Foo;\nbar#00000002 f:Foo = Bar;").schema];
+    let err = Generator::new(&schemas, Options::default()).generate().expect_err("Foo is not generated");
+    assert!(err.contains("`foo` defines it, but repeats parameters"), "{err}");
+}
+
 /// MTProto's service objects and TDLib's `int512`: where an `Object` ends.
 const SERVICE: &str = r#"
 vector#1cb5c415 {t:Type} # [ t ] = Vector t;

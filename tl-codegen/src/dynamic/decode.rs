@@ -461,7 +461,8 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                     map.insert(slot.key.to_string(), v);
                 }
                 (Role::Repeat, _) | (_, None) => {
-                    return Err(self.err(DecodeErrorKind::UnknownType(format!("repetition in {}", def.name))));
+                    let what = format!("`{}` repeats parameters (`[ … ]`)", def.name);
+                    return Err(self.err(DecodeErrorKind::Unsupported(what)));
                 }
             }
         }

@@ -90,8 +90,11 @@ pub enum DecodeErrorKind {
         /// How many.
         count: usize,
     },
-    /// A type the schemas do not define (or the dynamic codec cannot represent).
+    /// A type the schemas do not define.
     UnknownType(String),
+    /// Something the schemas define that the dynamic codec cannot represent (a repetition
+    /// `[ … ]` outside the builtins), described.
+    Unsupported(String),
     /// `%T` (bare) for a type with several constructors: a bare value does not say which.
     BareOfSeveral {
         /// The type named.
@@ -163,6 +166,9 @@ impl fmt::Display for DecodeError {
             ),
             TrailingBytes { count } => write!(f, "{count} trailing byte(s) at byte {}", self.offset),
             UnknownType(t) => write!(f, "type {t} at byte {} is not defined by the schemas", self.offset),
+            Unsupported(what) => {
+                write!(f, "{what} at byte {}: the dynamic codec cannot represent it", self.offset)
+            }
             BareOfSeveral { ty, constructors, example } => write!(
                 f,
                 "`%{ty}` at byte {}: type {ty} has {constructors} constructors, and a bare value does not \

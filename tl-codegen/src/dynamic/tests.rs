@@ -967,3 +967,18 @@ fn td_null_ids_are_refused_where_nothing_may_be_null() {
         assert_eq!(err.offset, 16);
     });
 }
+
+#[test]
+fn repetitions_are_refused_by_name_both_ways() {
+    let parsed = tl_parser::parse_tl("foo#00000001 n:# [ int ] = Foo;");
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let reg = Registry::new([&parsed.schema]);
+    let err = reg.decode(&[1, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0], None).expect_err("a repetition");
+    assert!(matches!(err.kind, DecodeErrorKind::Unsupported(_)), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "`foo` repeats parameters (`[ … ]`) at byte 8: the dynamic codec cannot represent it"
+    );
+    let err = reg.encode(&json!({"@type": "foo", "n": 0}), None).expect_err("a repetition");
+    assert!(err.to_string().contains("repetitions are not supported"), "{err}");
+}

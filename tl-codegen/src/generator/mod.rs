@@ -140,7 +140,8 @@ impl<'s> Generator<'s> {
     }
 
     /// What the generated code works around rather than rejects, one line each: definitions
-    /// left out because one given before has the same name (another id), and functions whose
+    /// left out because one given before has the same name (another id) or because they
+    /// repeat parameters (`[ t ]`, which generated types do not model), and functions whose
     /// result type no schema given defines (their `Return` is `RawObject`, the answer
     /// undecoded), as `http_wait` in the official JSON of mtproto.tl.
     pub fn warnings(&self) -> Vec<String> {
@@ -155,6 +156,13 @@ impl<'s> Generator<'s> {
                 )
             })
             .collect();
+        out.extend(self.graph.repeating.iter().map(|d| {
+            format!(
+                "`{}#{:08x}` is not generated: it repeats parameters (`[ … ]`), which generated types do not \
+                 model",
+                d.name, d.id
+            )
+        }));
         let Ok(sel) = self.selection() else { return out };
         out.extend(
             sel.functions
