@@ -130,9 +130,8 @@ fn builtins_note(schemas: &[tl_parser::Schema<'_>], only: bool) -> String {
     let mut names: Vec<&str> = schemas
         .iter()
         .flat_map(|s| &s.definitions)
-        .filter(|d| d.category == tl_parser::Category::Type)
+        .filter(|d| d.category == tl_parser::Category::Type && tl_codegen::graph::is_builtin_def(d))
         .map(|d| d.name.as_ref())
-        .filter(|n| tl_codegen::graph::BUILTIN_NAMES.contains(n))
         .collect();
     if names.is_empty() {
         return String::new();

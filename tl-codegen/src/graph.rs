@@ -24,6 +24,24 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "secureBytes",
 ];
 
+/// Whether `def` is a builtin's own line: a name in [`BUILTIN_NAMES`], or any declaration
+/// whose only parameter is TL's `?` (`int ? = Int;`, and in TON's schemas `object ? = Object;`,
+/// `function ? = Function;`): it declares a type the wire format knows, not a constructor.
+pub fn is_builtin_def(def: &Definition<'_>) -> bool {
+    if BUILTIN_NAMES.contains(&def.name.as_ref()) {
+        return true;
+    }
+    matches!(&def.params[..], [tl_parser::Param { name: None, kind: ParamKind::Typed { ty, flag: None }, .. }]
+        if ty.name == "?" && ty.args.is_empty() && !ty.percent && !ty.bang)
+}
+
+/// Whether a reference to the type `name` holds any boxed object: `Object`, and `Function`
+/// (any boxed function call, as TON's schemas use it) unless constructors define a type of that
+/// name. `defined` says whether they do.
+pub fn is_any_object(name: &str, defined: impl FnOnce() -> bool) -> bool {
+    name == "Object" || (name == "Function" && !defined())
+}
+
 /// The wire primitive behind one of TDLib's spellings (`int32`, `int53`, `int64`,
 /// `secureString`, `secureBytes`, declared as `int32 = Int32;` in `td_api.tl` and
 /// `e2e_api.tl`), or `name` itself. TDLib stores `int53` as a 64-bit `long`.
@@ -148,7 +166,7 @@ impl<'s> TypeGraph<'s> {
         for schema in &schemas {
             for def in &schema.definitions {
                 let def: &'s Definition<'s> = def;
-                if BUILTIN_NAMES.contains(&def.name.as_ref()) {
+                if is_builtin_def(def) {
                     continue;
                 }
                 if def.params.iter().any(has_repeat) {
@@ -247,7 +265,7 @@ impl<'s> TypeGraph<'s> {
                     elem: Box::new(self.resolve(elem, def)?),
                 }
             }
-            "Object" => Ty::Object,
+            _ if is_any_object(name, || self.type_named(name).is_some()) => Ty::Object,
             _ if ty.bang || generic_names(def).iter().any(|g| g == name) => Ty::Generic(name.to_string()),
             _ if ty.is_bare() => {
                 if ty.percent {

@@ -170,6 +170,23 @@ fn repeating_definitions_are_reported() {
     assert!(err.contains("`foo` defines it, but repeats parameters"), "{err}");
 }
 
+/// TON's builtin lines (`object ? = Object;`, `function ? = Function;`) are no items, and a
+/// `Function` param holds any call, undecoded, as an `Object` does.
+#[test]
+fn question_mark_builtins_and_function_params() {
+    let schema = "object ? = Object;\nfunction ? = Function;\ncurrentTime now:int = CurrentTime;\n\
+                  ---functions---\ngetTime = CurrentTime;\nwithBlock id:int function:Function = Object;";
+    let schemas = [tl_parser::parse(schema).schema];
+    let text: String = Generator::new(&schemas, Options::default())
+        .generate()
+        .expect("generates")
+        .into_iter()
+        .map(|f| f.text)
+        .collect();
+    assert!(text.contains("pub function: ::tl_codec::RawObject<'a>,"), "{text}");
+    assert!(!text.contains("pub struct Object") && !text.contains("pub struct Function"), "{text}");
+}
+
 /// MTProto's service objects and TDLib's `int512`: where an `Object` ends.
 const SERVICE: &str = r#"
 vector#1cb5c415 {t:Type} # [ t ] = Vector t;

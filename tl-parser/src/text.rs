@@ -924,7 +924,7 @@ impl<'a> Decl<'a> {
         }
     }
 
-    /// `%T`, `!X`, `ns.Type`, `Vector<T>`.
+    /// `%T`, `!X`, `ns.Type`, `Vector<T>`, `(vector T)`.
     fn type_ref(&self, r: &'a str, depth: u32) -> Res<'a, TypeRef<'a>> {
         let start = r;
         let (r, percent) = match r.strip_prefix('%') {
@@ -935,8 +935,48 @@ impl<'a> Decl<'a> {
             Some(rest) => (rest, true),
             None => (r, false),
         };
+        if r.starts_with('(') {
+            let (rest, mut ty) = self.applied(r, depth)?;
+            ty.percent |= percent;
+            ty.bang |= bang;
+            ty.span = self.span(start, rest);
+            return Ok((rest, ty));
+        }
         let (r, name) = path(r).ok_or_else(|| self.expected(r, "a type name"))?;
         self.type_args(start, r, name, percent, bang, depth)
+    }
+
+    /// TL's parenthesized form of a type (its formal grammar's `( expr )`): a type applied to
+    /// arguments separated by blanks, `(vector int)` or `(Vector (vector %Message))`, as TON's
+    /// schemas write what Telegram's write `vector<int>`. The model is the same, so the
+    /// canonical declaration has no parentheses (`param_list:vector int`), as TL hashes it.
+    fn applied(&self, r: &'a str, depth: u32) -> Res<'a, TypeRef<'a>> {
+        let open = r;
+        let inner = ws(&r[1..]);
+        if depth >= MAX_TYPE_DEPTH {
+            let span = self.span(open, inner);
+            return Err(self.error(open, span, "type arguments nested too deeply".to_string()));
+        }
+        let (mut r, mut ty) = self.type_ref(inner, depth + 1)?;
+        // `(Vector<int> long)` would give arguments twice over.
+        let closed = !ty.args.is_empty();
+        loop {
+            r = ws(r);
+            match r.as_bytes().first() {
+                Some(b')') => return Ok((&r[1..], ty)),
+                Some(&b) if b == b'(' || b == b'%' || is_ident_start(b) => {
+                    if closed {
+                        let (span, _) = self.token(r);
+                        let msg = format!("`{}<…>` already has its arguments", ty.name);
+                        return Err(self.error(r, span, msg));
+                    }
+                    let (rest, arg) = self.type_ref(r, depth + 1)?;
+                    ty.args.push(arg);
+                    r = rest;
+                }
+                _ => return Err(self.expected(r, "`)` to close `(`")),
+            }
+        }
     }
 
     /// The rest of a type reference that began at `start`, after its `name` (`r` follows it):

@@ -227,7 +227,9 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 self.nest -= 1;
                 self.depth -= 1;
             }
-            "Object" => self.any_object(value, ty.bang)?,
+            _ if crate::graph::is_any_object(name, || self.reg.defines_type(name)) => {
+                self.any_object(value, ty.bang)?
+            }
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(value, true)?,
             _ if ty.is_bare() => {
                 let def = self.bare_def(ty, name)?;

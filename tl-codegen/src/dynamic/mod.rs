@@ -74,7 +74,6 @@ pub const TYPE_KEY: &str = "@type";
 
 /// Names the wire format handles itself; schema lines declaring them (`int ? = Int;`,
 /// `vector {t:Type} # [ t ] = Vector t;`, `int128 4*[ int ] = Int128;`) are not objects.
-use crate::graph::BUILTIN_NAMES;
 
 /// The MTProto service definitions that `mtproto.tl` comments out ("parsed manually"), used
 /// when the schemas do not define them. The container item's type is renamed so that it does
@@ -152,7 +151,7 @@ impl<'s> Registry<'s> {
     }
 
     fn add(&mut self, def: &'s Definition<'s>) {
-        if BUILTIN_NAMES.contains(&def.name.as_ref()) {
+        if crate::graph::is_builtin_def(def) {
             return;
         }
         self.plans.entry(plan::address(def)).or_insert_with(|| plan::Plan::new(def));
@@ -173,6 +172,11 @@ impl<'s> Registry<'s> {
             self.constructors_loose.entry(crate::graph::loose_name(&def.name)).or_insert(def);
             self.types.entry(&def.ty.name).or_default().push(def);
         }
+    }
+
+    /// Whether constructors of the schemas define the boxed type `name`.
+    pub(crate) fn defines_type(&self, name: &str) -> bool {
+        self.types.contains_key(name)
     }
 
     /// How `def` is named in JSON: its name, or `name#id` when an earlier definition owns

@@ -982,3 +982,24 @@ fn repetitions_are_refused_by_name_both_ways() {
     let err = reg.encode(&json!({"@type": "foo", "n": 0}), None).expect_err("a repetition");
     assert!(err.to_string().contains("repetitions are not supported"), "{err}");
 }
+
+/// TON's schemas declare `object ? = Object;` and `function ? = Function;` as builtins, and
+/// hold any function call where a param is a `Function`.
+#[test]
+fn function_builtin_holds_any_call() {
+    let parsed = tl_parser::parse_tl(
+        "object ? = Object;\nfunction ? = Function;\ncurrentTime now:int = CurrentTime;\n---functions---\n\
+         getTime = CurrentTime;\nwithBlock id:int function:Function = Object;",
+    );
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let reg = Registry::new([&parsed.schema]);
+    let v = json!({"@type": "withBlock", "id": 7, "function": {"@type": "getTime"}});
+    let bytes = reg.encode(&v, None).expect("encodes");
+    assert_eq!(bytes.len(), 12, "withBlock's id, 7, getTime's id");
+    assert_eq!(reg.decode(&bytes, None).expect("decodes"), v);
+    // Where constructors define a type `Function`, it is that type.
+    let parsed = tl_parser::parse_tl("function#1 x:int = Function;\nholder#2 f:Function = Holder;");
+    let reg = Registry::new([&parsed.schema]);
+    let v = json!({"@type": "holder", "f": {"@type": "function", "x": 3}});
+    assert_eq!(reg.decode(&reg.encode(&v, None).expect("encodes"), None).expect("decodes"), v);
+}

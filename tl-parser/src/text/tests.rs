@@ -78,6 +78,42 @@ fn vector_constructor() {
 }
 
 #[test]
+fn parenthesized_types_are_the_angle_forms() {
+    // TL's `( expr )`, as TON's schemas write vectors: the same model as `vector<int>`.
+    let src =
+        "a#1 x:(vector int) y:( Vector  (vector %Message) ) z:(%Foo) w:flags.0?(vector long) flags:# = A;";
+    let d = one(src);
+    let got: Vec<String> = d.params.iter().map(ty).collect();
+    assert_eq!(got, ["vector<int>", "Vector<vector<%Message>>", "%Foo", "flags.0?vector<long>", "#"]);
+    // The span of a parenthesized type takes in its parentheses.
+    let ParamKind::Typed { ty: y, .. } = &d.params[1].kind else { panic!("typed") };
+    assert_eq!(&src[y.span.start as usize..y.span.end as usize], "( Vector  (vector %Message) )");
+    // The id is hashed without them, as TL does: TON's liteServer.getConfigParams is 0x2a111c19.
+    let p = parse_tl(
+        "---functions---\nliteServer.getConfigParams mode:# id:tonNode.blockIdExt param_list:(vector int) = \
+         liteServer.ConfigInfo;",
+    );
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.definitions[0].id, 0x2a11_1c19);
+}
+
+#[test]
+fn broken_parenthesized_types_are_errors() {
+    for (src, message) in [
+        ("a x:(vector int = A;", "expected `)` to close `(`, found `=`"),
+        ("a x:(Vector<int> long) = A;", "`Vector<…>` already has its arguments"),
+        ("a x:() = A;", "expected a type name, found `)`"),
+        ("a x:(vector int", "expected `)` to close `(`"),
+    ] {
+        let p = parse_tl(src);
+        assert!(p.diagnostics.iter().any(|d| d.message.starts_with(message)), "{src}: {:?}", p.diagnostics);
+    }
+    // Deep nesting is refused, not a stack overflow.
+    let deep = format!("a x:{}int{} = A;", "(vector ".repeat(5000), ")".repeat(5000));
+    assert!(parse_tl(&deep).has_errors());
+}
+
+#[test]
 fn nested_vectors_bare_types_percent() {
     let d = one("a#1 x:Vector<Vector<int>> y:vector<%Message> z:%Foo w:message = A;");
     let got: Vec<String> = d.params.iter().map(ty).collect();
