@@ -36,10 +36,11 @@ pub fn is_builtin_def(def: &Definition<'_>) -> bool {
 }
 
 /// Whether a reference to the type `name` holds any boxed object: `Object`, and `Function`
-/// (any boxed function call, as TON's schemas use it) unless constructors define a type of that
-/// name. `defined` says whether they do.
+/// (any boxed function call, as TON's schemas use it), `object` and `function` (their bare
+/// spellings in TON's `testObject`, which TON's own code holds boxed all the same) unless the
+/// schemas define a type or constructor of that name. `defined` says whether they do.
 pub fn is_any_object(name: &str, defined: impl FnOnce() -> bool) -> bool {
-    name == "Object" || (name == "Function" && !defined())
+    name == "Object" || (matches!(name, "Function" | "object" | "function") && !defined())
 }
 
 /// The wire primitive behind one of TDLib's spellings (`int32`, `int53`, `int64`,
@@ -265,7 +266,12 @@ impl<'s> TypeGraph<'s> {
                     elem: Box::new(self.resolve(elem, def)?),
                 }
             }
-            _ if is_any_object(name, || self.type_named(name).is_some()) => Ty::Object,
+            _ if is_any_object(name, || {
+                self.type_named(name).is_some() || self.constructor_named(name).is_some()
+            }) =>
+            {
+                Ty::Object
+            }
             _ if ty.bang || generic_names(def).iter().any(|g| g == name) => Ty::Generic(name.to_string()),
             _ if ty.is_bare() => {
                 if ty.percent {

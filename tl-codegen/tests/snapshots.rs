@@ -175,7 +175,8 @@ fn repeating_definitions_are_reported() {
 #[test]
 fn question_mark_builtins_and_function_params() {
     let schema = "object ? = Object;\nfunction ? = Function;\ncurrentTime now:int = CurrentTime;\n\
-                  ---functions---\ngetTime = CurrentTime;\nwithBlock id:int function:Function = Object;";
+                  testObject o:object = TestObject;\n---functions---\ngetTime = CurrentTime;\n\
+                  withBlock id:int function:Function = Object;";
     let schemas = [tl_parser::parse(schema).schema];
     let text: String = Generator::new(&schemas, Options::default())
         .generate()
@@ -184,6 +185,7 @@ fn question_mark_builtins_and_function_params() {
         .map(|f| f.text)
         .collect();
     assert!(text.contains("pub function: ::tl_codec::RawObject<'a>,"), "{text}");
+    assert!(text.contains("pub o: ::tl_codec::RawObject<'a>,"), "{text}");
     assert!(!text.contains("pub struct Object") && !text.contains("pub struct Function"), "{text}");
 }
 

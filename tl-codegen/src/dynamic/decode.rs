@@ -196,9 +196,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 }
                 self.vector(elem, generics)?
             }
-            _ if crate::graph::is_any_object(name, || self.reg.defines_type(name)) => {
-                self.any_object(ty.bang)?
-            }
+            _ if crate::graph::is_any_object(name, || self.reg.defines(name)) => self.any_object(ty.bang)?,
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(true)?,
             _ if ty.is_bare() => {
                 let def = self.bare_def(ty, name)?;

@@ -227,7 +227,7 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 self.nest -= 1;
                 self.depth -= 1;
             }
-            _ if crate::graph::is_any_object(name, || self.reg.defines_type(name)) => {
+            _ if crate::graph::is_any_object(name, || self.reg.defines(name)) => {
                 self.any_object(value, ty.bang)?
             }
             _ if ty.bang || generics.iter().any(|g| g.name == name) => self.any_object(value, true)?,

@@ -174,9 +174,9 @@ impl<'s> Registry<'s> {
         }
     }
 
-    /// Whether constructors of the schemas define the boxed type `name`.
-    pub(crate) fn defines_type(&self, name: &str) -> bool {
-        self.types.contains_key(name)
+    /// Whether the schemas define a boxed type or a constructor named `name`.
+    pub(crate) fn defines(&self, name: &str) -> bool {
+        self.types.contains_key(name) || self.constructors_by_name.contains_key(name)
     }
 
     /// How `def` is named in JSON: its name, or `name#id` when an earlier definition owns

@@ -997,6 +997,15 @@ fn function_builtin_holds_any_call() {
     let bytes = reg.encode(&v, None).expect("encodes");
     assert_eq!(bytes.len(), 12, "withBlock's id, 7, getTime's id");
     assert_eq!(reg.decode(&bytes, None).expect("decodes"), v);
+    // Their bare spellings (TON's `testObject`) hold boxed objects too.
+    let parsed = tl_parser::parse_tl(
+        "object ? = Object;\nfunction ? = Function;\ncurrentTime now:int = CurrentTime;\n\
+         testObject value:int o:object f:function = TestObject;\n---functions---\ngetTime = CurrentTime;",
+    );
+    let reg = Registry::new([&parsed.schema]);
+    let v = json!({"@type": "testObject", "value": 1, "o": {"@type": "currentTime", "now": 5},
+                   "f": {"@type": "getTime"}});
+    assert_eq!(reg.decode(&reg.encode(&v, None).expect("encodes"), None).expect("decodes"), v);
     // Where constructors define a type `Function`, it is that type.
     let parsed = tl_parser::parse_tl("function#1 x:int = Function;\nholder#2 f:Function = Holder;");
     let reg = Registry::new([&parsed.schema]);
