@@ -5,9 +5,12 @@ use syn::LitStr;
 use tl_codegen::emit::{Codec, Constructor, Field, Role};
 use tl_parser::{ParamKind, TypeRef};
 
-/// The id of `decl`: the CRC32 of its canonical form. A `#id` written in the declaration must
-/// match it unless `explicit` (the `id` attribute) confirms the written one (Telegram has a
-/// few constructors whose ids are not their CRC).
+/// The id of `decl`: the CRC32 of its canonical form by Telegram's rules (`true` flags left
+/// out, `bytes` hashed as `string`), since declarations here are mostly Telegram's, copied
+/// without their ids (a schema file without an id gets TL's own rules instead, as TDLib's and
+/// TON's schemas need). A `#id` written in the declaration must match it or TL's rules (the
+/// declaration as written), unless `explicit` (the `id` attribute) confirms the written one
+/// (Telegram has a few constructors whose ids are neither).
 pub fn decl_id(decl: &LitStr, explicit: Option<u32>) -> syn::Result<u32> {
     let src = decl.value();
     let invalid = |d: &tl_parser::Diagnostic| {
@@ -22,16 +25,26 @@ pub fn decl_id(decl: &LitStr, explicit: Option<u32>) -> syn::Result<u32> {
     if let Some(d) = tl_parser::validate(&one).iter().find(|d| d.is_error()) {
         return Err(invalid(d));
     }
-    let crc = tl_parser::crc_id(&def);
+    let (crc, literal) = (tl_parser::crc_id(&def), tl_parser::crc_id_literal(&def));
     match (def.explicit_id, explicit) {
-        (Some(w), _) if w != crc && explicit != Some(w) => Err(syn::Error::new(
-            decl.span(),
-            format!(
-                "the declaration says #{w:08x} but its canonical form `{}` hashes to #{crc:08x}; \
-                 if the id really differs, confirm it with `id = {w:#010x}`",
-                tl_parser::canonical_declaration(&def)
-            ),
-        )),
+        (Some(w), _) if w != crc && w != literal && explicit != Some(w) => {
+            let also = if literal == crc {
+                String::new()
+            } else {
+                format!(
+                    " (#{literal:08x} by TL's rules, `{}`)",
+                    tl_parser::canonical_declaration_literal(&def)
+                )
+            };
+            Err(syn::Error::new(
+                decl.span(),
+                format!(
+                    "the declaration says #{w:08x} but its canonical form `{}` hashes to #{crc:08x}{also}; \
+                     if the id really differs, confirm it with `id = {w:#010x}`",
+                    tl_parser::canonical_declaration(&def)
+                ),
+            ))
+        }
         (Some(w), _) => Ok(w),
         (None, _) => Ok(crc),
     }
@@ -189,6 +202,15 @@ mod tests {
         assert!(id("no equals").is_err());
         assert!(id("a#zz = B").is_err());
         assert!(id("boolTrue#12345678 = Bool").is_err());
+        // A written id may follow TL's own rules (TON's `liteServer.sendMessage`, `bytes` kept).
+        assert_eq!(
+            id("liteServer.sendMessage#690ad482 body:bytes = liteServer.SendMsgStatus").unwrap(),
+            0x690a_d482
+        );
+        let err = id("liteServer.sendMessage#12345678 body:bytes = liteServer.SendMsgStatus")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("hashes to #8749d7b1 (#690ad482 by TL's rules"), "{err}");
         let err = id("foo e:flags.0?int = Foo").unwrap_err().to_string();
         assert!(err.contains("invalid TL declaration: unknown flags field `flags`"), "{err}");
         let lit = LitStr::new("boolTrue#12345678 = Bool", proc_macro2::Span::call_site());

@@ -1,17 +1,21 @@
-//! The canonical form of a declaration that Telegram hashes into constructor ids.
+//! The canonical form of a declaration, whose CRC32 is its constructor id.
 //!
-//! Rules (from /mtproto/TL-combinators and checked against every staged layer): drop the `#id`
-//! and the `;`, drop `x:flags.N?true` params, `bytes` becomes `string` as a parameter's own type
-//! (not inside `Vector<bytes>`), type arguments are space-separated (`Vector<int>` →
-//! `Vector int`), `{X:Type}` loses its braces (and is implied by `!X` where old layers omit it),
-//! tokens are separated by single spaces.
+//! TL's rules: drop the `#id` and the `;`, type arguments are space-separated (`Vector<int>`
+//! and `(vector int)` → `Vector int`), `{X:Type}` loses its braces (and is implied by `!X` where
+//! old layers omit it), tokens are separated by single spaces. That is how TL's reference
+//! tl-parser hashes a declaration, and so TDLib (`td_api.tl`) and TON ([`crc_id_literal`]).
+//!
+//! Telegram's API ids follow two more rules (from /mtproto/TL-combinators, checked against
+//! every staged layer): `x:flags.N?true` params are dropped, and `bytes` becomes `string` as a
+//! parameter's own type (not inside `Vector<bytes>`) ([`crc_id`]). Telegram's schemas write
+//! every id, so these rules only check them; an id a schema leaves out is computed by TL's.
 
 use std::collections::HashSet;
 
 use crate::model::{Definition, Param, ParamKind, TypeRef};
 
-/// The canonical declaration of `def`, the string whose CRC32 is its id:
-/// `vector t:Type # [ t ] = Vector t`.
+/// The canonical declaration of `def` by Telegram's rules, the string whose CRC32 is its id in
+/// Telegram's schemas: `vector t:Type # [ t ] = Vector t`.
 pub fn canonical_declaration(def: &Definition<'_>) -> String {
     let mut out = String::with_capacity(64);
     canonical_into(def, &mut out);
@@ -24,6 +28,35 @@ pub fn crc_id(def: &Definition<'_>) -> u32 {
     crc_id_with(def, &mut buf)
 }
 
+/// The canonical declaration of `def` by TL's own rules: as [`canonical_declaration`], but
+/// `true` flags are kept and `bytes` stays `bytes` (see the module docs).
+pub fn canonical_declaration_literal(def: &Definition<'_>) -> String {
+    let mut out = String::with_capacity(64);
+    canonical_src(def, None, &mut out, true);
+    out
+}
+
+/// The CRC32 of [`canonical_declaration_literal`]: the id TL's tl-parser, TDLib and TON assign
+/// to `def`, and the one a schema that leaves the id out gets. It is [`crc_id`] unless `def`
+/// has a `true` flag or a `bytes` parameter ([`telegram_rules_apply`]).
+pub fn crc_id_literal(def: &Definition<'_>) -> u32 {
+    let mut buf = String::with_capacity(128);
+    crc_id_literal_src(def, None, &mut buf)
+}
+
+/// Whether Telegram's two extra rules change `def`'s canonical declaration: it has a
+/// parameter that is a `true` flag or of type `bytes` (also inside a repetition).
+pub fn telegram_rules_apply(def: &Definition<'_>) -> bool {
+    fn any(params: &[Param<'_>]) -> bool {
+        params.iter().any(|p| match &p.kind {
+            ParamKind::Typed { ty, flag } => (flag.is_some() && ty.is_true()) || ty.name == "bytes",
+            ParamKind::Repeat { params, .. } => any(params),
+            ParamKind::Nat => false,
+        })
+    }
+    any(&def.params)
+}
+
 /// [`crc_id`] reusing `buf` as scratch space (hot path of the parser and validator).
 pub(crate) fn crc_id_with(def: &Definition<'_>, buf: &mut String) -> u32 {
     crc_id_src(def, None, buf)
@@ -33,13 +66,34 @@ pub(crate) fn crc_id_with(def: &Definition<'_>, buf: &mut String) -> u32 {
 /// which lets most parameters be copied from the source in one piece.
 pub(crate) fn crc_id_src(def: &Definition<'_>, src: Option<&str>, buf: &mut String) -> u32 {
     buf.clear();
-    canonical_src(def, src, buf);
+    canonical_src(def, src, buf, false);
     crc32fast::hash(buf.as_bytes())
+}
+
+/// [`crc_id_literal`] for a definition parsed from `src`, reusing `buf`.
+pub(crate) fn crc_id_literal_src(def: &Definition<'_>, src: Option<&str>, buf: &mut String) -> u32 {
+    buf.clear();
+    canonical_src(def, src, buf, true);
+    crc32fast::hash(buf.as_bytes())
+}
+
+/// The id a definition without one gets: TL's ([`crc_id_literal`]); `telegram`, its CRC by
+/// Telegram's rules when already at hand, serves when the two agree.
+pub(crate) fn computed_id(
+    def: &Definition<'_>,
+    src: Option<&str>,
+    telegram: Option<u32>,
+    buf: &mut String,
+) -> u32 {
+    match telegram {
+        Some(crc) if !telegram_rules_apply(def) => crc,
+        _ => crc_id_literal_src(def, src, buf),
+    }
 }
 
 /// Appends the canonical declaration of `def` to `out`.
 pub(crate) fn canonical_into(def: &Definition<'_>, out: &mut String) {
-    canonical_src(def, None, out)
+    canonical_src(def, None, out, false)
 }
 
 /// The length of `p`'s canonical form (without the leading space) when it is a single token
@@ -71,7 +125,8 @@ fn decimal_len(v: u32) -> usize {
     }
 }
 
-fn canonical_src(def: &Definition<'_>, src: Option<&str>, out: &mut String) {
+/// With `literal`, by TL's rules; without, by Telegram's.
+fn canonical_src(def: &Definition<'_>, src: Option<&str>, out: &mut String, literal: bool) {
     out.push_str(&def.name);
     for g in &def.generics {
         out.push(' ');
@@ -99,10 +154,10 @@ fn canonical_src(def: &Definition<'_>, src: Option<&str>, out: &mut String) {
         out.push_str(":Type");
     }
     match src {
-        Some(src) => params_from_source(&def.params, src, out),
+        Some(src) => params_from_source(&def.params, src, out, literal),
         None => {
             for p in &def.params {
-                param_into(p, out);
+                param_into(p, out, literal);
             }
         }
     }
@@ -112,12 +167,12 @@ fn canonical_src(def: &Definition<'_>, src: Option<&str>, out: &mut String) {
 
 /// The parameters of a definition parsed from `src`: each run of plain parameters (see
 /// [`plain_len`]) separated by single spaces is its own canonical form, copied in one piece.
-fn params_from_source(params: &[Param<'_>], src: &str, out: &mut String) {
+fn params_from_source(params: &[Param<'_>], src: &str, out: &mut String, literal: bool) {
     let bytes = src.as_bytes();
     // The byte range of the current run.
     let mut run: Option<(usize, usize)> = None;
     for p in params {
-        match (plain_range(p, src), run) {
+        match (plain_range(p, src, literal), run) {
             (Some((start, end)), Some((run_start, run_end)))
                 if start == run_end + 1 && bytes.get(run_end) == Some(&b' ') =>
             {
@@ -127,7 +182,7 @@ fn params_from_source(params: &[Param<'_>], src: &str, out: &mut String) {
                 push_run(run, src, out);
                 run = plain;
                 if plain.is_none() {
-                    param_into(p, out);
+                    param_into(p, out, literal);
                 }
             }
         }
@@ -143,10 +198,10 @@ fn push_run(run: Option<(usize, usize)>, src: &str, out: &mut String) {
 }
 
 /// Where the source text of `p` is its canonical form, if it is (see [`plain_len`]).
-fn plain_range(p: &Param<'_>, src: &str) -> Option<(usize, usize)> {
+fn plain_range(p: &Param<'_>, src: &str, literal: bool) -> Option<(usize, usize)> {
     if let ParamKind::Typed { ty, flag: Some(_) } = &p.kind {
-        // Dropped from the hash: the slow path knows.
-        if ty.is_true() {
+        // Dropped from Telegram's hash: the slow path knows.
+        if ty.is_true() && !literal {
             return None;
         }
     }
@@ -156,7 +211,7 @@ fn plain_range(p: &Param<'_>, src: &str) -> Option<(usize, usize)> {
     (Some(text.len()) == plain_len(p)).then_some((start, end))
 }
 
-fn param_into(p: &Param<'_>, out: &mut String) {
+fn param_into(p: &Param<'_>, out: &mut String, literal: bool) {
     match &p.kind {
         ParamKind::Nat => {
             out.push(' ');
@@ -168,7 +223,7 @@ fn param_into(p: &Param<'_>, out: &mut String) {
         }
         ParamKind::Typed { ty, flag } => {
             // A `true` flag occupies no bytes and, by Telegram's rule, no place in the hash.
-            if flag.is_some() && ty.is_true() {
+            if flag.is_some() && ty.is_true() && !literal {
                 return;
             }
             out.push(' ');
@@ -182,7 +237,7 @@ fn param_into(p: &Param<'_>, out: &mut String) {
                 push_u32(f.bit, out);
                 out.push('?');
             }
-            type_body(ty, true, out);
+            type_body(ty, !literal, out);
         }
         ParamKind::Repeat { count, params } => {
             out.push(' ');
@@ -196,27 +251,27 @@ fn param_into(p: &Param<'_>, out: &mut String) {
             }
             out.push('[');
             for inner in params {
-                param_into(inner, out);
+                param_into(inner, out, literal);
             }
             out.push_str(" ]");
         }
     }
 }
 
-/// ` ty` (with a leading space).
-pub(crate) fn type_into(ty: &TypeRef<'_>, in_param: bool, out: &mut String) {
+/// ` ty` (with a leading space); `bytes_as_string` is Telegram's rule for a parameter's own type.
+pub(crate) fn type_into(ty: &TypeRef<'_>, bytes_as_string: bool, out: &mut String) {
     out.push(' ');
-    type_body(ty, in_param, out);
+    type_body(ty, bytes_as_string, out);
 }
 
-fn type_body(ty: &TypeRef<'_>, in_param: bool, out: &mut String) {
+fn type_body(ty: &TypeRef<'_>, bytes_as_string: bool, out: &mut String) {
     if ty.percent {
         out.push('%');
     }
     if ty.bang {
         out.push('!');
     }
-    if in_param && ty.name == "bytes" {
+    if bytes_as_string && ty.name == "bytes" {
         out.push_str("string");
     } else {
         out.push_str(&ty.name);
@@ -267,6 +322,36 @@ mod tests {
             canon("a#1 flags:# b:flags.0?true c:flags.1?bytes d:Vector<bytes> = A"),
             "a flags:# c:flags.1?string d:Vector bytes = A"
         );
+    }
+
+    #[test]
+    fn tl_rules_keep_true_flags_and_bytes() {
+        let d = parse_definition("a#1 flags:# b:flags.0?true c:flags.1?bytes d:Vector<bytes> = A").unwrap();
+        assert_eq!(
+            canonical_declaration_literal(&d),
+            "a flags:# b:flags.0?true c:flags.1?bytes d:Vector bytes = A"
+        );
+        assert!(telegram_rules_apply(&d));
+        // The ids TON and TDLib give (their schemas leave them out): `bytes` and `true` as written.
+        for (src, id) in [
+            ("liteServer.sendMessage body:bytes = liteServer.SendMsgStatus", 0x690a_d482),
+            (
+                "liteServer.listBlockTransactions id:tonNode.blockIdExt mode:# count:# \
+                 after:mode.7?liteServer.transactionId3 reverse_order:mode.6?true want_proof:mode.5?true = \
+                 liteServer.BlockTransactions",
+                0xadfc_c7da,
+            ),
+            ("encryptedCredentials data:bytes hash:bytes secret:bytes = EncryptedCredentials", 0x4f57_13ce),
+        ] {
+            let d = parse_definition(src).unwrap();
+            assert_eq!(crc_id_literal(&d), id, "{src}");
+            assert_eq!(d.id, id, "a missing id is TL's: {src}");
+            assert_ne!(crc_id(&d), id, "{src}");
+        }
+        // Without either, the rules agree.
+        let d = parse_definition("vector {t:Type} # [ t ] = Vector t;").unwrap();
+        assert!(!telegram_rules_apply(&d));
+        assert_eq!(crc_id_literal(&d), crc_id(&d));
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //!   td_api with `//@` docs, secret-chat `===N===` sections, builtins such as `int ? = Int;`),
 //!   zero-copy, recovering after each syntax error so that one run reports them all.
 //! - [`parse_json`]: the official JSON form, borrowing every string without escapes.
-//! - [`validate`]: ids against the CRC32 of [`canonical_declaration`] (minus
-//!   [`KNOWN_ID_EXCEPTIONS`]), flag references, unknown types, duplicates.
+//! - [`validate`]: ids against the CRC32 of [`canonical_declaration`] (by Telegram's rules, or
+//!   TL's own, [`canonical_declaration_literal`]; minus [`KNOWN_ID_EXCEPTIONS`]), flag
+//!   references, unknown types, duplicates. A missing id is computed by TL's rules.
 //! - [`write`](mod@write): canonical TL and official JSON; [`render`]: rustc-like diagnostic text.
 //!
 //! ```
@@ -31,7 +32,9 @@ mod text;
 mod validate;
 pub mod write;
 
-pub use canon::{canonical_declaration, crc_id};
+pub use canon::{
+    canonical_declaration, canonical_declaration_literal, crc_id, crc_id_literal, telegram_rules_apply,
+};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
 pub use validate::{near_names, KNOWN_ID_EXCEPTIONS};

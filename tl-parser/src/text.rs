@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use nom::character::complete::digit1;
 use nom::IResult;
 
-use crate::canon::{crc_id_src, type_into};
+use crate::canon::{computed_id, crc_id_src, type_into};
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::validate::Validator;
@@ -1126,13 +1126,10 @@ impl<'a> Driver<'a> {
                     def.section_layer = self.section_layer;
                     def.doc = std::mem::take(&mut self.pending_doc);
                     if def.explicit_id.is_none() {
-                        def.id = match crc {
-                            Some(crc) => {
-                                debug_assert_eq!(crc, crc_id_src(def, Some(self.src), &mut self.crc_buf));
-                                crc
-                            }
-                            None => crc_id_src(def, Some(self.src), &mut self.crc_buf),
-                        };
+                        if let Some(crc) = crc {
+                            debug_assert_eq!(crc, crc_id_src(def, Some(self.src), &mut self.crc_buf));
+                        }
+                        def.id = computed_id(def, Some(self.src), crc, &mut self.crc_buf);
                     }
                 }
                 if let Some(v) = &mut self.validator {
@@ -1429,7 +1426,7 @@ pub(crate) fn parse_definition(src: &str) -> Result<Definition<'_>, Diagnostic> 
         return Err(e.diag);
     }
     if def.explicit_id.is_none() {
-        def.id = crc_id_src(&def, Some(src), &mut String::new());
+        def.id = computed_id(&def, Some(src), None, &mut String::new());
     }
     Ok(def)
 }

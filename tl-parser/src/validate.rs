@@ -6,7 +6,10 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::canon::{canonical_declaration, crc_id_src};
+use crate::canon::{
+    canonical_declaration, canonical_declaration_literal, crc_id_literal_src, crc_id_src,
+    telegram_rules_apply,
+};
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 
@@ -452,16 +455,27 @@ fn check_id(
     if explicit == expected || KNOWN_ID_EXCEPTIONS.contains(&(def.name.as_ref(), explicit)) {
         return;
     }
-    out.push((
-        i,
-        Diagnostic::warning(
-            "id-mismatch",
-            format!("id #{explicit:08x} of `{}` is not the CRC32 of its declaration", def.name),
-            def.name_span,
-        )
-        .with_label(format!("expected #{expected:08x}"))
-        .with_note(format!("canonical declaration: `{}`", canonical_declaration(def))),
-    ));
+    // Telegram's ids drop `true` flags and hash `bytes` as `string`; TL's own (TDLib's, TON's)
+    // hash the declaration as written. Either is the declaration's id.
+    let literal = telegram_rules_apply(def).then(|| crc_id_literal_src(def, src, buf));
+    if literal == Some(explicit) {
+        return;
+    }
+    let mut d = Diagnostic::warning(
+        "id-mismatch",
+        format!("id #{explicit:08x} of `{}` is not the CRC32 of its declaration", def.name),
+        def.name_span,
+    );
+    d = match literal {
+        None => d
+            .with_label(format!("expected #{expected:08x}"))
+            .with_note(format!("canonical declaration: `{}`", canonical_declaration(def))),
+        Some(literal) => d
+            .with_label(format!("expected #{expected:08x} (Telegram's rules) or #{literal:08x} (TL's)"))
+            .with_note(format!("canonical declaration by Telegram's rules: `{}`", canonical_declaration(def)))
+            .with_note(format!("by TL's, as written: `{}`", canonical_declaration_literal(def))),
+    };
+    out.push((i, d));
 }
 
 /// The parameter names of one definition seen so far, as a 256-slot filter over each name's

@@ -98,6 +98,23 @@ fn parenthesized_types_are_the_angle_forms() {
 }
 
 #[test]
+fn missing_ids_are_hashed_by_tl_rules_and_written_ones_may_follow_either() {
+    let src = "liteServer.sendMessage body:bytes = liteServer.SendMsgStatus;\nb#12345678 body:bytes = B;";
+    let p = crate::check(src);
+    assert_eq!(p.schema.definitions[0].id, 0x690a_d482);
+    let codes: Vec<(&str, &str)> = p.diagnostics.iter().map(|d| (d.code, d.span.slice(src))).collect();
+    assert_eq!(codes, [("id-mismatch", "b#12345678")], "{:?}", p.diagnostics);
+    let label = p.diagnostics[0].label.as_deref().unwrap_or("");
+    assert_eq!(label, "expected #2cc5b19c (Telegram's rules) or #f174be84 (TL's)");
+    // A written id by Telegram's rules (`true` flag left out) or by TL's: both accepted.
+    let m = crate::parse_definition("m flags:# out:flags.1?true = M").unwrap();
+    for id in [crate::crc_id_literal(&m), crate::crc_id(&m)] {
+        let src = format!("m#{id:08x} flags:# out:flags.1?true = M;");
+        assert!(crate::check(&src).diagnostics.is_empty(), "{src}");
+    }
+}
+
+#[test]
 fn broken_parenthesized_types_are_errors() {
     for (src, message) in [
         ("a x:(vector int = A;", "expected `)` to close `(`, found `=`"),
