@@ -720,15 +720,15 @@ fn json_leaves_out_the_builtins_it_cannot_carry() {
     let schema = "int ? = Int;\nlong ? = Long;\nint128 4*[ int ] = Int128;\n\
                   int256 long long long long = Int256;\nbytes string = Bytes;\n\
                   vector {t:Type} # [ t ] = Vector t;\nboolTrue#997275b5 = Bool;\n\
-                  pair#2a1b6f5c long long = Pair;\nuse x:int128 = Use;\n";
+                  pair#2a1b6f5c long long = Pair;\nuse x:int128 = Use;\nobject ? = Object;\n";
     let dir = dir_with(&[("s.tl", b(schema))]);
     let run = tl_in(dir.path(), &["json", "s.tl", "-o", "s.json"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let notes: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("note:")).collect();
     assert_eq!(
         notes,
-        ["note: left out the builtins int, long, int128, int256, bytes, which the official JSON form \
-          cannot carry (no id, anonymous parameters) and official JSON files do not list"],
+        ["note: left out the builtins int, long, int128, int256, bytes, object, which the official JSON \
+          form cannot carry (no id, anonymous parameters) and official JSON files do not list"],
         "{}",
         run.stderr
     );

@@ -62,14 +62,15 @@ fn loses_params(def: &tl_parser::Definition<'_>) -> bool {
         && def.params.iter().any(|p| p.name.is_none() && !p.is_builtin_marker())
 }
 
-/// Whether `def` is a builtin that the JSON form cannot carry, such as `int ? = Int` or
-/// `int128 4*[ int ] = Int128`: written as a definition without its parameters and with a
-/// computed id, it would read back as another definition (`int#a8509bda = Int`) that
-/// `tl fmt` and `tl diff` take for real. `vector`, which JSON readers rebuild from
-/// `vector#1cb5c415 = Vector t`, stays.
+/// Whether `def` is a builtin that the JSON form cannot carry, such as `int ? = Int`,
+/// `int128 4*[ int ] = Int128` or TON's `object ? = Object`: written as a definition without
+/// its parameters and with a computed id, it would read back as another definition
+/// (`int#a8509bda = Int`) that `tl fmt` and `tl diff` take for real. `vector`, which JSON
+/// readers rebuild from `vector#1cb5c415 = Vector t`, stays.
 fn is_unlisted_builtin(def: &tl_parser::Definition<'_>) -> bool {
-    def.explicit_id.is_none()
-        && def.ty.name != "Vector"
-        && PRIMITIVES.contains(&def.ty.name.as_ref())
-        && def.params.iter().any(|p| p.name.is_none())
+    if def.explicit_id.is_some() || def.ty.name == "Vector" {
+        return false;
+    }
+    let marker_only = !def.params.is_empty() && def.params.iter().all(|p| p.is_builtin_marker());
+    marker_only || (PRIMITIVES.contains(&def.ty.name.as_ref()) && def.params.iter().any(|p| p.name.is_none()))
 }
