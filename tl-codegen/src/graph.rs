@@ -671,8 +671,31 @@ pub enum SizedPart {
     Body,
 }
 
-/// The names of the `#` params of `def` that other params use as flags words (`flags`,
-/// `flags2`).
+/// What a `#` param that flag fields refer to is: whether its value is data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// A flags word (Telegram's `flags`, `flags2`): only the bits of its fields, so it is
+    /// computed from them when encoding and has no field or JSON key of its own.
+    Flags,
+    /// A mode word (TON's `mode`): bits that no field uses mean something too (lookupBlock's
+    /// bit 0, "by seqno"), so its value is data, a `u32` field and a JSON number. Encoding
+    /// writes the bits that fields govern from those fields and the rest from the value.
+    Mode,
+}
+
+/// The rule for [`Word`], shared by the generator and the dynamic codec: a word named `flags`
+/// or `flags` followed by digits is a flags word, as Telegram names every one; any other name
+/// is a mode word. Telegram's bindings stay as they were, and a schema that gives meaning to
+/// bits without fields keeps them.
+pub fn word_kind(name: &str) -> Word {
+    match name.strip_prefix("flags") {
+        Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => Word::Flags,
+        _ => Word::Mode,
+    }
+}
+
+/// The names of the `#` params of `def` that other params use as flags words or mode words
+/// (`flags`, `flags2`, TON's `mode`; [`word_kind`] tells which).
 pub fn flags_words<'d>(def: &'d Definition<'_>) -> HashSet<&'d str> {
     def.params
         .iter()
@@ -731,7 +754,17 @@ fn unknown<'k>(what: &str, name: &str, known: impl Iterator<Item = &'k str>) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard_match;
+    use super::{wildcard_match, word_kind, Word};
+
+    #[test]
+    fn flags_words_are_named_flags() {
+        for name in ["flags", "flags2", "flags10"] {
+            assert_eq!(word_kind(name), Word::Flags, "{name}");
+        }
+        for name in ["mode", "flags_", "flagsx", "Flags", "fields", "f"] {
+            assert_eq!(word_kind(name), Word::Mode, "{name}");
+        }
+    }
 
     #[test]
     fn wildcards() {

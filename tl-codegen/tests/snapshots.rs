@@ -309,3 +309,39 @@ chat id:int53 photo:file files:vector<file> ids:vector<int53> = Chat;
     }
     insta::assert_snapshot!(text);
 }
+
+/// TON's mode words (`mode:#` that flag fields use, not named `flags`): a `u32` field, written
+/// with the bits of its fields merged in and read whole; a `flags` word beside one stays
+/// computed. Fields sharing a bit on a mode word go together, as on flags words.
+#[test]
+fn mode_words() {
+    let parsed = tl_parser::parse(include_str!("ton_mode.tl"));
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let schemas = [parsed.schema];
+    let generate = |options| -> String {
+        let files = Generator::new(&schemas, Options { single_file: true, ..options }).generate();
+        files.expect("generate").iter().map(|f| f.text.as_str()).collect()
+    };
+    let out = generate(Options::default());
+    let flat: String = out.split_whitespace().collect();
+    for line in [
+        // lookupBlock: bits 1 and 2 are `lt` and `utime`; the rest come from `mode`.
+        "pubmode:u32,",
+        "letmut__flags0:u32=*__f0&0xfffffff9;",
+        // listBlockTransactions: bits 5 and 6 are `true` flags, 7 is `after`.
+        "letmut__flags1:u32=*__f1&0xffffff1f|if*__f4{1u32<<6u32}else{0u32}|if*__f5{1u32<<5u32}else{0u32};",
+        // Decoding keeps the whole word: no bit of it is unknown.
+        "let__f0=__flags0;",
+    ] {
+        assert!(flat.contains(line), "{line:?} missing from\n{out}");
+    }
+    // `grouped`'s `flags` word stays computed, with no field.
+    assert!(flat.contains("pubstructGrouped{pubmode:u32,puba:Option<i32>,pubb:Option<i64>,pubc:bool,pubd:bool,pube:Option<i32>,}"), "{out}");
+    insta::assert_snapshot!(out);
+    // JSON: a number, written and read; left out, it is 0.
+    let serde: String =
+        generate(Options { serde: true, owned: true, ..Options::default() }).split_whitespace().collect();
+    for line in ["m.serialize_entry(\"mode\",", "tl_json::J(&self.mode))?;", "mode:__v0.unwrap_or(0),"] {
+        assert!(serde.contains(line), "{line:?} missing");
+    }
+}

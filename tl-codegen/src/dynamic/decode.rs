@@ -410,9 +410,17 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 _ => None,
             };
             match (slot.role, ty) {
-                (Role::FlagsWord { word, defined, repeat }, _) => {
+                (Role::FlagsWord { word, defined, repeat, mode }, _) => {
                     let at = self.outer.unwrap_or(self.pos);
                     let v = self.u32()?;
+                    if mode {
+                        // Data: the whole value, so no bit is unknown.
+                        if !repeat {
+                            words[word] = v;
+                            map.insert(slot.key.to_string(), Value::from(v));
+                        }
+                        continue;
+                    }
                     if v & !defined != 0 {
                         self.shared.notes.unknown_flags.push(UnknownFlags {
                             offset: at,

@@ -496,7 +496,18 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 _ => None,
             };
             match (slot.role, ty) {
-                (Role::FlagsWord { word, .. }, _) => self.u32(words[word]),
+                (Role::FlagsWord { word, mode: false, .. }, _) => self.u32(words[word]),
+                // The bits fields govern follow them (so the bytes decode); the rest are the
+                // value's, 0 when it is left out.
+                (Role::FlagsWord { word, defined, mode: true, .. }, _) => {
+                    let given = match value {
+                        None | Some(Value::Null) => 0,
+                        Some(v) => v.as_u64().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| {
+                            at(self.err("expected a number from 0 to 4294967295 (`#` mode word)"))
+                        })?,
+                    };
+                    self.u32(given & !defined | words[word]);
+                }
                 (Role::Nat, _) => {
                     let v = value.ok_or_else(|| at(self.err("missing field")))?;
                     self.value(v, &TypeRef::simple("#"), &def.generics).map_err(at)?;

@@ -72,9 +72,6 @@ pub const BOOL_FALSE_ID: u32 = 0xbc799737;
 /// The key holding an object's TL name.
 pub const TYPE_KEY: &str = "@type";
 
-/// Names the wire format handles itself; schema lines declaring them (`int ? = Int;`,
-/// `vector {t:Type} # [ t ] = Vector t;`, `int128 4*[ int ] = Int128;`) are not objects.
-
 /// The MTProto service definitions that `mtproto.tl` comments out ("parsed manually"), used
 /// when the schemas do not define them. The container item's type is renamed so that it does
 /// not meet the API's `Message`.

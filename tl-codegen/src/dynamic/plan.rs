@@ -42,11 +42,13 @@ pub(super) struct Slot<'s> {
 pub(super) enum Role {
     /// A `#` that no parameter uses as flags: a plain number.
     Nat,
-    /// A `#` that later parameters use as flags: never in JSON, computed on encode.
-    /// `word` numbers it among the definition's flags words; `defined` has the bits used.
-    /// `repeat`: a second `#` of the same name (declared twice, only a warning), the same word
-    /// to the codec: written alike, and the first one read is the one in force.
-    FlagsWord { word: usize, defined: u32, repeat: bool },
+    /// A `#` that later parameters use as flags. `word` numbers it among the definition's
+    /// flags words; `defined` has the bits used. `repeat`: a second `#` of the same name
+    /// (declared twice, only a warning), the same word to the codec: written alike, and the
+    /// first one read is the one in force. A flags word (`mode` false) is never in JSON and
+    /// is computed on encode; a mode word ([`crate::graph::Word::Mode`]) is a JSON number,
+    /// whose `defined` bits encoding takes from the fields instead.
+    FlagsWord { word: usize, defined: u32, repeat: bool, mode: bool },
     /// A typed parameter; `flag` when it is present only with a flag bit.
     Typed { flag: Option<Flag> },
     /// `bytes:int` right before an `Object`: that object's length.
@@ -96,14 +98,18 @@ impl<'s> Plan<'s> {
             };
             let role = match &param.kind {
                 ParamKind::Nat => match param.name.as_deref() {
-                    Some(n) if flag_users.contains(n) => match word_of.get(n) {
-                        Some(&word) => Role::FlagsWord { word, defined: 0, repeat: true },
-                        None => {
-                            word_of.insert(n, defined.len());
-                            defined.push(0);
-                            Role::FlagsWord { word: defined.len() - 1, defined: 0, repeat: false }
+                    Some(n) if flag_users.contains(n) => {
+                        let mode = crate::graph::word_kind(n) == crate::graph::Word::Mode;
+                        match word_of.get(n) {
+                            Some(&word) => Role::FlagsWord { word, defined: 0, repeat: true, mode },
+                            None => {
+                                word_of.insert(n, defined.len());
+                                defined.push(0);
+                                let word = defined.len() - 1;
+                                Role::FlagsWord { word, defined: 0, repeat: false, mode }
+                            }
                         }
-                    },
+                    }
                     _ => Role::Nat,
                 },
                 ParamKind::Typed { ty, flag } => match sized_object_part(def, index) {

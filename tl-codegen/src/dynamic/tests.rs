@@ -695,7 +695,8 @@ fn many_flags_words_round_trip() {
     let words: usize = 3000;
     let mut schema = String::from("boolTrue#997275b5 = Bool;\nmany#77 ");
     for i in 0..words {
-        schema.push_str(&format!("f{i}:# v{i}:f{i}.{}?int ", i % 32));
+        // Named `flagsN`, so flags words (computed), not mode words.
+        schema.push_str(&format!("flags{i}:# v{i}:flags{i}.{}?int ", i % 32));
     }
     schema.push_str("= Many;\n");
     let parsed = tl_parser::parse_tl(&schema);
@@ -1011,4 +1012,112 @@ fn function_builtin_holds_any_call() {
     let reg = Registry::new([&parsed.schema]);
     let v = json!({"@type": "holder", "f": {"@type": "function", "x": 3}});
     assert_eq!(reg.decode(&reg.encode(&v, None).expect("encodes"), None).expect("decodes"), v);
+}
+
+/// TON-shaped definitions whose `#` words are mode words (`mode`, not `flags`).
+const TON_MODE: &str = include_str!("../../tests/ton_mode.tl");
+
+fn with_ton_registry(f: impl FnOnce(&Registry<'_>)) {
+    let parsed = tl_parser::parse_tl(TON_MODE);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    f(&Registry::new([&parsed.schema]))
+}
+
+fn block_id() -> serde_json::Value {
+    json!({"@type": "test.blockId", "workchain": -1, "shard": "-9223372036854775808", "seqno": 5})
+}
+
+/// The word after a definition's id, where these definitions' mode words are (or after
+/// `test.blockId`, 16 bytes, in `listBlockTransactions`).
+fn word_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+}
+
+/// A mode word's bits without fields are data: lookupBlock's bit 0 ("by seqno") goes on the
+/// wire and comes back as a number in the JSON, with no note of unknown bits.
+#[test]
+fn a_mode_word_without_field_bits_round_trips() {
+    with_ton_registry(|reg| {
+        let v = json!({"@type": "test.lookupBlock", "mode": 1, "id": block_id()});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!((word_at(&bytes, 4), bytes.len()), (1, 4 + 4 + 16));
+        let (back, notes) = reg.decode_noting(&bytes, None);
+        assert_eq!(back.unwrap(), v);
+        assert_eq!(notes, DecodeNotes::default());
+        // A word beside it named `flags` stays computed and out of the JSON.
+        let v = json!({"@type": "test.grouped", "mode": 0x100, "d": true, "e": 3});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!((word_at(&bytes, 4), word_at(&bytes, 8)), (0x110, 1));
+        let back = reg.decode(&bytes, None).unwrap();
+        assert_eq!(back, json!({"@type": "test.grouped", "mode": 0x110, "c": false, "d": true, "e": 3}));
+    });
+}
+
+/// The bits that fields use follow those fields, whatever the number says, so the bytes
+/// always decode; the other bits are the number's.
+#[test]
+fn governed_mode_bits_follow_their_fields() {
+    with_ton_registry(|reg| {
+        // Bit 1 (lt) given without lt is cleared; bit 2 (utime) is set by utime.
+        let v = json!({"@type": "test.lookupBlock", "mode": 3, "id": block_id(), "utime": 9});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!(word_at(&bytes, 4), 0b101);
+        let expected = json!({"@type": "test.lookupBlock", "mode": 5, "id": block_id(), "utime": 9});
+        assert_eq!(reg.decode(&bytes, None).unwrap(), expected);
+        // Bits 0-2 of listBlockTransactions have no fields; 5 and 6 are `true` flags, 7 `after`.
+        let after = json!({"@type": "test.txId3", "account": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "lt": "7"});
+        let v = json!({"@type": "test.listBlockTransactions", "id": block_id(), "mode": 0x27,
+            "count": 40, "after": after, "reverse_order": true, "want_proof": false});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!(word_at(&bytes, 4 + 16), 0xc7);
+        let mut expected = v.clone();
+        expected["mode"] = json!(0xc7);
+        assert_eq!(reg.decode(&bytes, None).unwrap(), expected);
+        // Fields sharing bit 3: both values set it, and imply the `true` flag on it.
+        let v = json!({"@type": "test.grouped", "mode": 0, "a": 1, "b": "2"});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!(word_at(&bytes, 4), 0b1000);
+        let expected = json!({"@type": "test.grouped", "mode": 8, "a": 1, "b": "2", "c": true, "d": false});
+        assert_eq!(reg.decode(&bytes, None).unwrap(), expected);
+        let half = json!({"@type": "test.grouped", "mode": 8, "a": 1});
+        assert_eq!(reg.encode(&half, None).unwrap_err().path, "$.b");
+    });
+}
+
+/// A mode word is a number from 0 to 2^32-1; anything else is refused where it stands.
+#[test]
+fn a_mode_word_that_is_no_number_is_refused_with_its_path() {
+    with_ton_registry(|reg| {
+        for bad in [json!("x"), json!(-1), json!(4_294_967_296_u64), json!(1.5), json!(true)] {
+            let v = json!({"@type": "test.lookupBlock", "mode": bad, "id": block_id()});
+            let err = reg.encode(&v, None).unwrap_err();
+            assert_eq!(err.path, "$.mode", "{bad}");
+            assert!(err.message.contains("number"), "{}", err.message);
+            let tx = json!({"@type": "test.shortTxId", "mode": bad});
+            let v = json!({"@type": "test.blockTransactions", "id": block_id(), "req_count": 1,
+                "incomplete": false, "ids": [{"@type": "test.shortTxId", "mode": 0}, tx]});
+            assert_eq!(reg.encode(&v, None).unwrap_err().path, "$.ids[1].mode", "{bad}");
+        }
+    });
+}
+
+/// A mode word left out (or `null`) is 0, with the bits of the fields given merged in.
+#[test]
+fn a_missing_mode_word_is_0() {
+    with_ton_registry(|reg| {
+        let zero = reg.encode(&json!({"@type": "test.lookupBlock", "mode": 0, "id": block_id()}), None);
+        for v in [
+            json!({"@type": "test.lookupBlock", "id": block_id()}),
+            json!({"@type": "test.lookupBlock", "mode": null, "id": block_id()}),
+        ] {
+            assert_eq!(reg.encode(&v, None), zero);
+        }
+        let v = json!({"@type": "test.shortTxId", "lt": "5"});
+        let bytes = reg.encode(&v, None).unwrap();
+        assert_eq!(word_at(&bytes, 4), 0b10);
+        assert_eq!(
+            reg.decode(&bytes, None).unwrap(),
+            json!({"@type": "test.shortTxId", "mode": 2, "lt": "5"})
+        );
+    });
 }

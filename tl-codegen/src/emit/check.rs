@@ -30,7 +30,7 @@ impl fmt::Display for EmitError {
 
 impl std::error::Error for EmitError {}
 
-/// For each field of `ctor`, the index of the flags field its bit lives in (`None` for fields
+/// For each field of `ctor`, the index of the flags field (or mode word) its bit lives in (`None` for fields
 /// that are not conditional).
 pub(crate) fn resolve_flags(ctor: &Constructor) -> Result<Vec<Option<usize>>, Vec<EmitError>> {
     let mut errors = Vec::new();
@@ -38,7 +38,7 @@ pub(crate) fn resolve_flags(ctor: &Constructor) -> Result<Vec<Option<usize>>, Ve
     for (i, field) in ctor.fields.iter().enumerate() {
         let (flags, bit) = match &field.role {
             Role::Optional { flags, bit, .. } | Role::TrueFlag { flags, bit } => (flags, *bit),
-            Role::Value(_) | Role::Flags => {
+            Role::Value(_) | Role::Flags | Role::ModeWord => {
                 out.push(None);
                 continue;
             }
@@ -71,7 +71,8 @@ pub(crate) fn resolve_flags(ctor: &Constructor) -> Result<Vec<Option<usize>>, Ve
 }
 
 fn find_flags(fields: &[Field], name: Option<&str>) -> Result<usize, String> {
-    let mut candidates = fields.iter().enumerate().filter(|(_, f)| matches!(f.role, Role::Flags));
+    let mut candidates =
+        fields.iter().enumerate().filter(|(_, f)| matches!(f.role, Role::Flags | Role::ModeWord));
     match name {
         Some(name) => candidates
             // Tuple fields are named by their index (`flags = "1"`).

@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use super::check::{resolve_flags, EmitError};
-use super::fields::{binding, construct, flags_local, id_literal};
+use super::fields::{binding, construct, flags_local, id_literal, word_bits};
 use super::generics::{bare_params, header, phantom_params, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, Variant, VariantKind};
 
@@ -68,16 +68,7 @@ fn fields_decode(
             }
             Role::Flags => {
                 let local = flags_local(i);
-                let known = ctor
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| owners[*j] == Some(i))
-                    .filter_map(|(_, g)| match g.role {
-                        Role::Optional { bit, .. } | Role::TrueFlag { bit, .. } => 1u32.checked_shl(bit),
-                        _ => None,
-                    })
-                    .fold(0u32, |a, b| a | b);
+                let known = word_bits(ctor, &owners, i);
                 let keep = if f.is_computed_flags() {
                     quote!()
                 } else {
@@ -87,6 +78,14 @@ fn fields_decode(
                     let #local: u32 = #k::ok_or_return!(#k::Reader::read_u32(__r));
                     #k::ok_or_return!(#k::Reader::check_flags(__r, #local, #known));
                     #keep
+                });
+            }
+            // The whole value is data: no bit is unknown.
+            Role::ModeWord => {
+                let local = flags_local(i);
+                stmts.push(quote! {
+                    let #local: u32 = #k::ok_or_return!(#k::Reader::read_u32(__r));
+                    let #b = #local;
                 });
             }
             Role::Optional { bit, codec, .. } => {
@@ -114,7 +113,7 @@ fn fields_decode(
 fn fields_min_size(k: &TokenStream, tl: &TokenStream, ctor: &Constructor) -> TokenStream {
     let terms = ctor.fields.iter().filter_map(|f| match &f.role {
         Role::Value(codec) => Some(value_min_size(k, tl, &f.ty, codec)),
-        Role::Flags => Some(quote!(4usize)),
+        Role::Flags | Role::ModeWord => Some(quote!(4usize)),
         Role::Optional { .. } | Role::TrueFlag { .. } => None,
     });
     quote!(0usize #(+ #terms)*)

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::check::{resolve_flags, EmitError};
-use super::fields::{binding, flags_local, id_literal, pattern};
+use super::fields::{binding, flags_local, id_literal, pattern, word_bits};
 use super::generics::{bare_params, header, lifetime, phantom_params, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
 
@@ -83,7 +83,7 @@ fn fields_len(k: &TokenStream, ctor: &Constructor, layout: &FlagLayout) -> Token
         let b = binding(i);
         match &f.role {
             Role::Value(codec) => Some(value_len(k, &f.ty, codec, &quote!(#b))),
-            Role::Flags => Some(quote!(4usize)),
+            Role::Flags | Role::ModeWord => Some(quote!(4usize)),
             Role::Optional { codec, .. } => {
                 let len = value_len(k, &f.ty, codec, &quote!(__v));
                 Some(match &layout.all_present[i] {
@@ -155,9 +155,17 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, layout: &FlagLayout, lead:
                 w.flush();
                 w.stmts.push(value_encode(k, &f.ty, codec, &quote!(#b)));
             }
-            Role::Flags => {
+            Role::Flags | Role::ModeWord => {
                 let local = flags_local(i);
                 let owned = |j: &usize| owners[*j] == Some(i);
+                // A mode word starts from its field without the bits that fields govern: each
+                // of those follows its field, so a set bit always has its value behind it.
+                let start = if matches!(f.role, Role::ModeWord) {
+                    let kept = id_literal(!word_bits(ctor, owners, i));
+                    quote!(*#b & #kept)
+                } else {
+                    quote!(0u32)
+                };
                 let true_bits = ctor
                     .fields
                     .iter()
@@ -177,11 +185,11 @@ fn fields_encode(k: &TokenStream, ctor: &Constructor, layout: &FlagLayout, lead:
                     .any(|(j, g)| owned(&j) && matches!(g.role, Role::Optional { .. }));
                 if patched {
                     let at = flags_at(i);
-                    w.pre.push(quote!(let mut #local: u32 = 0u32 #(#true_bits)*;));
+                    w.pre.push(quote!(let mut #local: u32 = #start #(#true_bits)*;));
                     w.run.push(RunWrite::Placeholder(at.clone()));
                     patches.push(quote!(#k::Output::patch_u32(__out, #at, #local);));
                 } else {
-                    w.pre.push(quote!(let #local: u32 = 0u32 #(#true_bits)*;));
+                    w.pre.push(quote!(let #local: u32 = #start #(#true_bits)*;));
                     w.run.push(RunWrite::U32(quote!(#local)));
                 }
             }

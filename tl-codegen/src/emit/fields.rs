@@ -15,6 +15,20 @@ pub(crate) fn flags_local(i: usize) -> Ident {
     format_ident!("__flags{}", i)
 }
 
+/// The bits of flags field `i` that fields of `ctor` use (`owners` from `resolve_flags`):
+/// the bits a decoder knows, and the bits of a mode word that follow its fields.
+pub(crate) fn word_bits(ctor: &Constructor, owners: &[Option<usize>], i: usize) -> u32 {
+    ctor.fields
+        .iter()
+        .zip(owners)
+        .filter(|(_, owner)| **owner == Some(i))
+        .filter_map(|(g, _)| match g.role {
+            Role::Optional { bit, .. } | Role::TrueFlag { bit, .. } => 1u32.checked_shl(bit),
+            _ => None,
+        })
+        .fold(0u32, |a, b| a | b)
+}
+
 /// A hex `u32` literal, for readable generated code.
 pub(crate) fn id_literal(id: u32) -> TokenStream {
     let lit = format!("{id:#010x}").parse::<Literal>().unwrap_or_else(|_| Literal::u32_unsuffixed(id));

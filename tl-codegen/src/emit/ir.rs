@@ -139,6 +139,11 @@ pub enum Role {
     /// A `name:#` flags word (the field's Rust type implements `FlagsWord`). Recomputed from
     /// the optional fields when encoding.
     Flags,
+    /// A `name:#` mode word ([`crate::graph::Word::Mode`]): a `u32` field whose value is
+    /// data. Encoding writes the bits its optional fields and `true` flags use from those
+    /// fields (so the bytes always decode) and every other bit from the field; decoding keeps
+    /// the whole value.
+    ModeWord,
     /// `flags.N?T`: an `Option<T>` present when the bit is set.
     Optional {
         /// The flags field's name; `None` means the constructor's only flags field.

@@ -7,7 +7,7 @@ use super::{Names, Options};
 use crate::emit::{
     self, Codec, Constructor, Field, GenericParam, Generics, Returns, Role, Shape, Style, TypeDef, Variant,
 };
-use crate::graph::{Selection, Ty, TypeGraph};
+use crate::graph::{Selection, Ty, TypeGraph, Word};
 use crate::ident;
 use crate::tdjson::Nullable;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -177,14 +177,13 @@ impl<'g, 's> Ctx<'g, 's> {
                 None => Ident::new(&format!("_{i}"), Span::call_site()),
             };
             let (rust_ty, ty, role) = match &p.kind {
-                ParamKind::Nat => {
-                    if p.name.as_deref().is_some_and(|n| flag_fields.contains(n)) {
-                        // Computed-only: the word is derived from the optional fields.
-                        (quote!(), quote!(), Role::Flags)
-                    } else {
-                        (quote!(u32), quote!(u32), Role::Value(Codec::Boxed))
-                    }
-                }
+                ParamKind::Nat => match p.name.as_deref().filter(|n| flag_fields.contains(n)) {
+                    // Computed-only: the word is derived from the optional fields.
+                    Some(n) if crate::graph::word_kind(n) == Word::Flags => (quote!(), quote!(), Role::Flags),
+                    // Data, merged with the bits of its fields when encoding.
+                    Some(_) => (quote!(u32), quote!(u32), Role::ModeWord),
+                    None => (quote!(u32), quote!(u32), Role::Value(Codec::Boxed)),
+                },
                 ParamKind::Typed { ty, flag } => {
                     let t = self.graph.resolve(ty, def).map_err(|e| format!("{}: {e}", def.name))?;
                     match flag {

@@ -359,6 +359,9 @@ impl Ctx<'_, '_> {
                 // A null object may be `null` or left out.
                 _ if f.nullable == Nullable::Value => quote!(#id: #l.flatten(),),
                 Role::TrueFlag { .. } => quote!(#id: #l.unwrap_or(false),),
+                // A mode word left out is 0, as in the dynamic codec: the bits of the fields
+                // given are merged in when encoding.
+                Role::ModeWord => quote!(#id: #l.unwrap_or(0),),
                 // Encoding computes a sized object's length, so JSON may leave it out.
                 _ if crate::graph::sized_object_part(def, index) == Some(crate::graph::SizedPart::Length) => {
                     quote!(#id: #l.unwrap_or(0),)
