@@ -35,6 +35,17 @@ fn main() {
             .compile()
             .expect("generating td_json.tl");
     }
+    // A TON-shaped schema whose `mode:#` words are data (mode words), borrowed and owned, with
+    // serde.
+    for (owned, file) in [(false, "ton_mode.rs"), (true, "ton_mode_owned.rs")] {
+        tl_codegen::Builder::new()
+            .schema("../../tl-codegen/tests/ton_mode.tl")
+            .owned(owned)
+            .serde(true)
+            .file_name(file)
+            .compile()
+            .expect("generating ton_mode.tl");
+    }
     // With no derives at all, borrowed and owned, serde included: nothing generated leans on
     // `Debug`, `Clone` or `PartialEq`.
     for (owned, file) in [(false, "service_bare.rs"), (true, "service_bare_owned.rs")] {

@@ -53,6 +53,18 @@ pub mod td_owned {
     include!(concat!(env!("OUT_DIR"), "/td_owned.rs"));
 }
 
+/// `tl-codegen/tests/ton_mode.tl`, a TON-shaped schema with mode words, borrowed, with serde.
+#[allow(missing_docs)]
+pub mod ton_mode {
+    include!(concat!(env!("OUT_DIR"), "/ton_mode.rs"));
+}
+
+/// `ton_mode.tl` again, owned.
+#[allow(missing_docs)]
+pub mod ton_mode_owned {
+    include!(concat!(env!("OUT_DIR"), "/ton_mode_owned.rs"));
+}
+
 /// `service.tl` generated with no derives (`Builder::derives([])`), borrowed and owned, with
 /// serde: compiling is the test.
 #[allow(missing_docs)]
