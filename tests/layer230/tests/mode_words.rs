@@ -8,15 +8,11 @@ use tl_codec::{from_bytes, to_bytes};
 use tl_layer230::ton_mode::{functions::test as f, types::test as t};
 use tl_layer230::ton_mode_owned as owned;
 
+mod common;
+
 const SCHEMA: &str = include_str!("../../../tl-codegen/tests/ton_mode.tl");
 
 /// The dynamic codec over the same schema.
-fn with_registry<R>(f: impl FnOnce(&tl_codegen::dynamic::Registry<'_>) -> R) -> R {
-    let parsed = tl_parser::parse(SCHEMA);
-    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
-    f(&tl_codegen::dynamic::Registry::new([&parsed.schema]))
-}
-
 fn block_id() -> t::BlockId {
     t::BlockId { workchain: -1, shard: i64::MIN, seqno: 5 }
 }
@@ -36,7 +32,7 @@ where
     T: tl_codec::Encode + for<'a> tl_codec::Decode<'a>,
 {
     let bytes = to_bytes(value);
-    with_registry(|reg| assert_eq!(&reg.decode(&bytes, None).expect("dynamic decode"), json));
+    common::with_registry(SCHEMA, |reg| assert_eq!(&reg.decode(&bytes, None).expect("dynamic decode"), json));
     let back = from_bytes(&bytes).expect("generated decode");
     (bytes, back)
 }
@@ -47,7 +43,7 @@ fn a_lookup_by_seqno_keeps_bit_0() {
     let json = json!({"@type": "test.lookupBlock", "mode": 1, "id": block_id_json()});
     let (bytes, back) = through_bytes(&q, &json);
     assert_eq!((mode_at(&bytes, 4), back), (1, q));
-    with_registry(|reg| assert_eq!(reg.encode(&json, None).unwrap(), bytes));
+    common::with_registry(SCHEMA, |reg| assert_eq!(reg.encode(&json, None).unwrap(), bytes));
 }
 
 #[test]
@@ -73,9 +69,9 @@ fn bits_that_fields_use_follow_the_fields() {
     assert_eq!(mode_at(&bytes, 4 + 16), 0b1100_0111);
     let back: f::ListBlockTransactions = from_bytes(&bytes).unwrap();
     assert_eq!(back, f::ListBlockTransactions { mode: 0b1100_0111, ..q });
-    let json = with_registry(|reg| reg.decode(&bytes, None).unwrap());
+    let json = common::with_registry(SCHEMA, |reg| reg.decode(&bytes, None).unwrap());
     assert_eq!(json["mode"], 0b1100_0111);
-    with_registry(|reg| assert_eq!(reg.encode(&json, None).unwrap(), bytes));
+    common::with_registry(SCHEMA, |reg| assert_eq!(reg.encode(&json, None).unwrap(), bytes));
 }
 
 /// Fields sharing a bit of a mode word go on the wire together or not at all, as on flags words:
@@ -95,33 +91,15 @@ fn fields_sharing_a_mode_bit_go_together() {
     assert_eq!(back, t::Grouped { mode: 0b11000, c: true, ..both });
 }
 
-/// Reads `json` as the owned `T`, checks that it encodes as the dynamic codec encodes the same
-/// JSON, and that both read those bytes back to `canonical`.
-fn agree<T>(json: &Value, canonical: &Value) -> Vec<u8>
-where
-    T: serde::de::DeserializeOwned + serde::Serialize + tl_codec::Encode + for<'a> tl_codec::Decode<'a>,
-{
-    let value: T = serde_json::from_value(json.clone()).expect("generated from JSON");
-    let bytes = to_bytes(&value);
-    with_registry(|reg| {
-        assert_eq!(reg.encode(json, None).expect("dynamic encode"), bytes, "{json}");
-        assert_eq!(&reg.decode(&bytes, None).expect("dynamic decode"), canonical);
-    });
-    assert_eq!(&serde_json::to_value(&value).unwrap(), canonical);
-    let back: T = from_bytes(&bytes).expect("generated decode");
-    assert_eq!(&serde_json::to_value(&back).unwrap(), canonical);
-    bytes
-}
-
 #[test]
 fn json_has_the_mode_word_as_a_number() {
     // tonlib's shape: bit 7 has no field here, and stays.
     let hash = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
     let tx = json!({"@type": "test.shortTxId", "mode": 135, "account": hash, "lt": "5", "hash": hash});
-    let bytes = agree::<owned::types::test::ShortTxId>(&tx, &tx);
+    let bytes = common::agree::<owned::types::test::ShortTxId>(SCHEMA, &tx, &tx);
     assert_eq!(mode_at(&bytes, 4), 135);
     let lookup = json!({"@type": "test.lookupBlock", "mode": 1, "id": block_id_json()});
-    agree::<owned::functions::test::LookupBlock>(&lookup, &lookup);
+    common::agree::<owned::functions::test::LookupBlock>(SCHEMA, &lookup, &lookup);
     // Left out, it is 0 (the field holds what was given), with the bits of the fields given
     // merged in on the wire.
     let short = json!({"@type": "test.shortTxId", "lt": "5"});
@@ -129,7 +107,7 @@ fn json_has_the_mode_word_as_a_number() {
     assert_eq!((value.mode, value.lt), (0, Some(5)));
     let bytes = to_bytes(&value);
     assert_eq!(mode_at(&bytes, 4), 2);
-    with_registry(|reg| assert_eq!(reg.encode(&short, None).unwrap(), bytes));
+    common::with_registry(SCHEMA, |reg| assert_eq!(reg.encode(&short, None).unwrap(), bytes));
     let back: owned::types::test::ShortTxId = from_bytes(&bytes).unwrap();
     assert_eq!(
         serde_json::to_value(&back).unwrap(),
@@ -138,5 +116,5 @@ fn json_has_the_mode_word_as_a_number() {
     // It is a number.
     let bad = json!({"@type": "test.shortTxId", "mode": "x"});
     assert!(serde_json::from_value::<owned::types::test::ShortTxId>(bad.clone()).is_err());
-    with_registry(|reg| assert_eq!(reg.encode(&bad, None).unwrap_err().path, "$.mode"));
+    common::with_registry(SCHEMA, |reg| assert_eq!(reg.encode(&bad, None).unwrap_err().path, "$.mode"));
 }

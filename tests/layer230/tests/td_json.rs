@@ -9,33 +9,9 @@ use tl_codec::{from_bytes, to_bytes};
 use tl_layer230::td;
 use tl_layer230::td_owned as owned;
 
+mod common;
+
 const SCHEMA: &str = include_str!("../../../tl-codegen/tests/td_json.tl");
-
-/// The dynamic codec over the same schema.
-fn with_registry<R>(f: impl FnOnce(&tl_codegen::dynamic::Registry<'_>) -> R) -> R {
-    let parsed = tl_parser::parse(SCHEMA);
-    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
-    f(&tl_codegen::dynamic::Registry::new([&parsed.schema]))
-}
-
-/// Reads `json` as the owned `T`, checks that it encodes as the dynamic codec encodes the same
-/// JSON, and that both read those bytes back to `canonical` (the JSON as TDLib would write it:
-/// no "@extra", no "@client_id", nulls left out). Returns the bytes.
-fn agree<T>(json: &Value, canonical: &Value) -> Vec<u8>
-where
-    T: serde::de::DeserializeOwned + serde::Serialize + tl_codec::Encode + for<'a> tl_codec::Decode<'a>,
-{
-    let value: T = serde_json::from_value(json.clone()).expect("generated from JSON");
-    let bytes = to_bytes(&value);
-    with_registry(|reg| {
-        assert_eq!(reg.encode(json, None).expect("dynamic encode"), bytes, "{json}");
-        assert_eq!(&reg.decode(&bytes, None).expect("dynamic decode"), canonical);
-    });
-    assert_eq!(&serde_json::to_value(&value).unwrap(), canonical);
-    let back: T = from_bytes(&bytes).expect("generated decode");
-    assert_eq!(&serde_json::to_value(&back).unwrap(), canonical);
-    bytes
-}
 
 fn message(id: i64) -> Value {
     json!({
@@ -52,14 +28,14 @@ fn a_chat_without_its_photo() {
         "positions": [], "@client_id": 1});
     let canonical = json!({"@type": "chat", "id": 5, "title": "Team", "last_message": message(9),
         "positions": []});
-    let bytes = agree::<owned::types::Chat>(&chat, &canonical);
+    let bytes = common::agree::<owned::types::Chat>(SCHEMA, &chat, &canonical);
     let c: owned::types::Chat = from_bytes(&bytes).unwrap();
     assert!(c.photo.is_none() && c.description.is_none());
     assert_eq!(c.last_message.as_ref().map(|m| m.id), Some(9));
     // `null` reads as a missing key does.
     let nulls = json!({"@type": "chat", "id": 5, "title": "Team", "photo": null,
         "last_message": message(9), "positions": [], "description": null});
-    assert_eq!(agree::<owned::types::Chat>(&nulls, &canonical), bytes);
+    assert_eq!(common::agree::<owned::types::Chat>(SCHEMA, &nulls, &canonical), bytes);
     // The borrowed type, read through an arena, writes the same.
     let arena = td::tl_json::Arena::new();
     let b: td::types::Chat<'_> = td::tl_json::from_json(&arena, &chat).unwrap();
@@ -75,7 +51,7 @@ fn a_chat_with_its_photo_round_trips_json_bytes_json() {
         "minithumbnail": "AAEC"});
     let chat = json!({"@type": "chat", "id": 5, "title": "Team", "photo": photo,
         "positions": [3], "description": {"@type": "ok"}});
-    let bytes = agree::<owned::types::Chat>(&chat, &chat);
+    let bytes = common::agree::<owned::types::Chat>(SCHEMA, &chat, &chat);
     let c: owned::types::Chat = from_bytes(&bytes).unwrap();
     let p = c.photo.as_ref().expect("photo");
     assert!(p.big.is_none());
@@ -101,7 +77,7 @@ fn an_update_as_td_receive_returns_it() {
     let json: Value = serde_json::from_str(text).unwrap();
     let mut canonical = json.clone();
     canonical.as_object_mut().unwrap().remove("@client_id");
-    agree::<owned::enums::Update>(&json, &canonical);
+    common::agree::<owned::enums::Update>(SCHEMA, &json, &canonical);
     // Through the arena, and with "@extra" and "@client_id" before "@type".
     let arena = td::tl_json::Arena::new();
     let early = json!({"@extra": {"id": 7}, "@client_id": 1, "@type": "updateNewMessage",
@@ -113,12 +89,12 @@ fn an_update_as_td_receive_returns_it() {
 #[test]
 fn ok_and_a_request_with_extra() {
     let ok = json!({"@type": "ok", "@extra": {"request": 1, "tags": ["a", null]}});
-    agree::<owned::types::Ok>(&ok, &json!({"@type": "ok"}));
+    common::agree::<owned::types::Ok>(SCHEMA, &ok, &json!({"@type": "ok"}));
     // A request as given to td_send: "@extra" first, params out of order.
     let request = json!({"@extra": "req-5", "limit": 10, "@type": "getChatHistory",
         "from_message_id": 0, "chat_id": 5});
     let canonical = json!({"@type": "getChatHistory", "chat_id": 5, "from_message_id": 0, "limit": 10});
-    agree::<owned::functions::GetChatHistory>(&request, &canonical);
+    common::agree::<owned::functions::GetChatHistory>(SCHEMA, &request, &canonical);
     // Any other unknown key is still refused.
     let stray = json!({"@type": "getChat", "chat_id": 5, "extra": 1});
     let err = serde_json::from_value::<owned::functions::GetChat>(stray).unwrap_err();
@@ -128,7 +104,7 @@ fn ok_and_a_request_with_extra() {
 #[test]
 fn messages_that_may_be_null_are_json_nulls_in_the_list() {
     let list = json!({"@type": "messages", "total_count": 3, "messages": [message(1), null, message(3)]});
-    let bytes = agree::<owned::types::Messages>(&list, &list);
+    let bytes = common::agree::<owned::types::Messages>(SCHEMA, &list, &list);
     let m: owned::types::Messages = from_bytes(&bytes).unwrap();
     assert_eq!(
         m.messages.iter().map(|m| m.as_ref().map(|m| m.id)).collect::<Vec<_>>(),
@@ -150,7 +126,7 @@ fn int53_is_a_number_int64_a_string_and_both_read_either() {
     swapped["id"] = json!("9007199254740991");
     swapped["media_album_id"] = json!(9_223_372_036_854_775_807_i64);
     swapped["reply_to_message_ids"] = json!(["1", 2]);
-    agree::<owned::types::Message>(&swapped, &m);
+    common::agree::<owned::types::Message>(SCHEMA, &swapped, &m);
 }
 
 #[test]
@@ -162,7 +138,7 @@ fn type_may_be_left_out_where_the_position_fixes_it() {
     assert_eq!(value.big.as_ref().map(|f| f.size), Some(4));
     let out = serde_json::to_value(&value).unwrap();
     assert_eq!(out["small"]["@type"], "file");
-    with_registry(|reg| assert_eq!(reg.encode(&photo, None).unwrap(), to_bytes(&value)));
+    common::with_registry(SCHEMA, |reg| assert_eq!(reg.encode(&photo, None).unwrap(), to_bytes(&value)));
     let request: owned::functions::GetChat = serde_json::from_value(json!({"chat_id": 5})).unwrap();
     assert_eq!(request.chat_id, 5);
     // An enum of several constructors needs it.
