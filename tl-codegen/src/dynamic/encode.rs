@@ -208,25 +208,7 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 let v = value.as_bool().ok_or_else(|| self.err("expected a boolean (`Bool`)"))?;
                 self.u32(if v { BOOL_TRUE_ID } else { BOOL_FALSE_ID });
             }
-            "Vector" | "vector" => {
-                let Some(elem) = ty.args.first() else {
-                    return Err(self.err(format!("`{name}` without an element type")));
-                };
-                let items = value.as_array().ok_or_else(|| self.err("expected an array (`Vector`)"))?;
-                if name == "Vector" && !ty.percent {
-                    self.u32(VECTOR_ID);
-                }
-                let count = u32::try_from(items.len()).map_err(|_| self.err("too many elements"))?;
-                self.u32(count);
-                // A vector is a level of nesting to the decoder too.
-                self.enter()?;
-                self.nest += 1;
-                for (i, item) in items.iter().enumerate() {
-                    self.value(item, elem, generics).map_err(|e| e.under(PathPart::Index(i)))?;
-                }
-                self.nest -= 1;
-                self.depth -= 1;
-            }
+            "Vector" | "vector" => self.vector(value, ty, generics, false)?,
             _ if crate::graph::is_any_object(name, || self.reg.defines(name)) => {
                 self.any_object(value, ty.bang)?
             }
@@ -310,12 +292,14 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
         self.value(value, ty, generics)
     }
 
-    /// A vector whose elements may each be null (JSON `null`).
-    fn nullable_vector(
+    /// A vector of `ty` (`Vector<T>` or bare `vector<T>`); with `nullable`, each element may be
+    /// null (JSON `null`, a vector td_api documents as holding null objects).
+    fn vector(
         &mut self,
         value: &'v Value,
         ty: &TypeRef<'_>,
         generics: &[GenericParam<'_>],
+        nullable: bool,
     ) -> Result<()> {
         let Some(elem) = ty.args.first() else {
             return Err(self.err(format!("`{}` without an element type", ty.name)));
@@ -326,10 +310,16 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
         }
         let count = u32::try_from(items.len()).map_err(|_| self.err("too many elements"))?;
         self.u32(count);
+        // A vector is a level of nesting to the decoder too.
         self.enter()?;
         self.nest += 1;
         for (i, item) in items.iter().enumerate() {
-            self.nullable_value(Some(item), elem, generics).map_err(|e| e.under(PathPart::Index(i)))?;
+            let done = if nullable {
+                self.nullable_value(Some(item), elem, generics)
+            } else {
+                self.value(item, elem, generics)
+            };
+            done.map_err(|e| e.under(PathPart::Index(i)))?;
         }
         self.nest -= 1;
         self.depth -= 1;
@@ -543,7 +533,7 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 }
                 (Role::Typed { .. }, Some(ty)) if slot.nullable == Nullable::Elements => {
                     let v = value.ok_or_else(|| at(self.err("missing field")))?;
-                    self.nullable_vector(v, ty, &def.generics).map_err(at)?
+                    self.vector(v, ty, &def.generics, true).map_err(at)?
                 }
                 (Role::Typed { flag }, Some(ty)) => match (flag, value) {
                     (Some(f), _) if f.is_true => {
