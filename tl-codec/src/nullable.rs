@@ -68,7 +68,7 @@ pub mod vector {
         super::bare_vector::encode(v, out);
     }
 
-    /// Reads the `Vector` id, then as [`bare_vector::decode`](super::bare_vector::decode).
+    /// Reads the `Vector` id, then as [`bare_vector::decode`].
     #[inline]
     pub fn decode<'a, T: DecodeBare<'a>>(r: &mut Reader<'a>) -> Result<Vec<Option<T>>> {
         match r.read_u32()? {
