@@ -266,12 +266,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 id => return Err(self.err_at(at, DecodeErrorKind::BadVectorId { id })),
             }
         }
-        let at = self.pos;
-        let count = self.u32()? as usize;
-        // Each element is at least its 4-byte id.
-        if count > self.remaining() / 4 {
-            return Err(self.err_at(at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
-        }
+        let count = self.boxed_count()?;
         self.enter()?;
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
@@ -360,17 +355,23 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         }
     }
 
+    /// The element count of a vector whose elements are boxed objects (or null ids), each at
+    /// least its 4-byte id: a count the rest of the input cannot hold is an error at the count.
+    fn boxed_count(&mut self) -> Result<usize> {
+        let at = self.pos;
+        let count = self.u32()? as usize;
+        if count > self.remaining() / 4 {
+            return Err(self.err_at(at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
+        }
+        Ok(count)
+    }
+
     /// A boxed `Vector` (id at `at` already read) where any boxed object may stand, as
     /// `rpc_result`'s result for a method returning `Vector<User>`. The position does not give
     /// the element type, so the elements are read as boxed objects; `Vector<long>` and other
     /// bare elements fail, with an error saying how to read them.
     fn untyped_vector(&mut self, at: usize) -> Result<Value> {
-        let count_at = self.pos;
-        let count = self.u32()? as usize;
-        // Each element is a boxed object, so at least its 4-byte id.
-        if count > self.remaining() / 4 {
-            return Err(self.err_at(count_at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
-        }
+        let count = self.boxed_count()?;
         self.enter()?;
         let mut out = Vec::with_capacity(count);
         for index in 0..count {
