@@ -11,6 +11,7 @@ use grammers_tl_types as gt;
 use gt::{Deserializable, Serializable};
 use serde_json::{json, Value};
 use tl_codec::{Decode, Encode, Reader};
+use tl_codegen::dynamic::JsonLayout;
 
 #[allow(dead_code, missing_docs)]
 mod api {
@@ -302,7 +303,7 @@ fn profiled<R>(iters: u32, mut f: impl FnMut() -> R) {
 
 /// `TL_PROFILE=CASE [TL_PROFILE_ITERS=N]`: only runs one case N times (default 1000), for
 /// callgrind. CASE is `{decode,encode}-{send,messages}-{tl,grammers}` or
-/// `dynamic-{decode,encode}-messages`.
+/// `dynamic-{decode,text,encode}-messages` (`text`: `tl decode`'s path, straight to JSON text).
 fn profile(case: &str) {
     let inputs = inputs();
     let iters: u32 = std::env::var("TL_PROFILE_ITERS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
@@ -331,12 +332,14 @@ fn profile(case: &str) {
             buf.clear();
             gm.serialize(&mut buf);
         }),
-        "dynamic-decode-messages" | "dynamic-encode-messages" => {
+        "dynamic-decode-messages" | "dynamic-text-messages" | "dynamic-encode-messages" => {
             let schemas: Vec<_> = [API, MTPROTO].iter().map(|t| tl_parser::parse(t).schema).collect();
             let reg = tl_codegen::dynamic::Registry::new(&schemas);
             let value = reg.decode(msgs, None).expect("dynamic decode");
             if case.starts_with("dynamic-decode") {
                 profiled(iters, || reg.decode(msgs, None).unwrap())
+            } else if case.starts_with("dynamic-text") {
+                profiled(iters, || reg.decode_json(msgs, None, JsonLayout::Pretty).0.unwrap())
             } else {
                 profiled(iters, || reg.encode(&value, None).unwrap())
             }
@@ -438,8 +441,20 @@ fn dynamic_codec(c: &mut Criterion) {
     for (name, bytes) in inputs.iter().take(2) {
         let value = reg.decode(bytes, None).expect("dynamic decode");
         g.throughput(Throughput::Bytes(bytes.len() as u64));
-        g.bench_function(format!("decode {name}"), |b| b.iter(|| reg.decode(black_box(bytes), None).unwrap()));
-        g.bench_function(format!("encode {name}"), |b| b.iter(|| reg.encode(black_box(&value), None).unwrap()));
+        g.bench_function(format!("decode {name}"), |b| {
+            b.iter(|| reg.decode(black_box(bytes), None).unwrap())
+        });
+        // What `tl decode` prints: the text path, and the tree path it replaced (a `Value`,
+        // then `serde_json::to_string_pretty`).
+        g.bench_function(format!("decode-text {name}"), |b| {
+            b.iter(|| reg.decode_json(black_box(bytes), None, JsonLayout::Pretty).0.unwrap())
+        });
+        g.bench_function(format!("decode-then-print {name}"), |b| {
+            b.iter(|| serde_json::to_string_pretty(&reg.decode(black_box(bytes), None).unwrap()).unwrap())
+        });
+        g.bench_function(format!("encode {name}"), |b| {
+            b.iter(|| reg.encode(black_box(&value), None).unwrap())
+        });
     }
     g.finish();
 }
@@ -463,10 +478,21 @@ fn dynamic_best_of_batches() {
                     t.elapsed().as_secs_f64() / f64::from(iters)
                 })
                 .fold(f64::MAX, f64::min);
-            println!("{:<24} {:>11.2} {:>11.1}", format!("{what} {name}"), best * 1e6, bytes.len() as f64 / best / 1e6);
+            println!(
+                "{:<24} {:>11.2} {:>11.1}",
+                format!("{what} {name}"),
+                best * 1e6,
+                bytes.len() as f64 / best / 1e6
+            );
         };
         run("decode", &mut || {
             black_box(reg.decode(black_box(bytes), None).unwrap());
+        });
+        run("decode-text", &mut || {
+            black_box(reg.decode_json(black_box(bytes), None, JsonLayout::Pretty).0.unwrap());
+        });
+        run("decode-then-print", &mut || {
+            black_box(serde_json::to_string_pretty(&reg.decode(black_box(bytes), None).unwrap()).unwrap());
         });
         run("encode", &mut || {
             black_box(reg.encode(black_box(&value), None).unwrap());

@@ -3,7 +3,7 @@
 use crate::report::{self, ColorChoice, RenderOptions};
 use crate::source::{self, SourceText};
 use std::process::ExitCode;
-use tl_codegen::dynamic::Registry;
+use tl_codegen::dynamic::{JsonLayout, Registry};
 use tl_parser::{Diagnostic, Schema};
 
 /// Arguments of `tl decode`.
@@ -52,7 +52,8 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let registry = Registry::new(&schemas);
-    let (value, notes) = registry.decode_noting(&bytes, args.ty.as_deref());
+    let layout = if args.compact { JsonLayout::Compact } else { JsonLayout::Pretty };
+    let (text, notes) = registry.decode_json(&bytes, args.ty.as_deref(), layout);
     // Before the value or the error: an unknown flag bit is often why a decode fails.
     for at in notes.lossy_strings {
         eprintln!(
@@ -68,14 +69,9 @@ pub fn run(args: Args) -> ExitCode {
             u.definition, u.field, u.offset, u.bits
         );
     }
-    match value {
-        Ok(value) => {
-            let text = if args.compact {
-                serde_json::to_string(&value)
-            } else {
-                serde_json::to_string_pretty(&value)
-            };
-            let text = text.unwrap_or_default() + "\n";
+    match text {
+        Ok(mut text) => {
+            text.push('\n');
             crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => fail(&e.to_string()),

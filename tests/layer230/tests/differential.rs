@@ -3,7 +3,7 @@
 //! generated code (same bytes), and decoded by the dynamic codec back to the same JSON.
 
 use serde_json::{json, Map, Value};
-use tl_codegen::dynamic::Registry;
+use tl_codegen::dynamic::{JsonLayout, Registry};
 use tl_parser::{Definition, ParamKind, Schema, TypeRef};
 
 const API: &str = include_str!("../../../schemas/api.tl");
@@ -186,6 +186,17 @@ fn schemas() -> Vec<Schema<'static>> {
         .collect()
 }
 
+/// `tl decode`'s text path ([`Registry::decode_json`]) prints for `bytes` exactly what
+/// `serde_json` prints for the value the tree path decoded (`value`), in both layouts.
+fn text_agrees(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>, value: &Value, name: &str) {
+    let compact = reg.decode_json(bytes, ty, JsonLayout::Compact).0;
+    let compact = compact.unwrap_or_else(|e| panic!("{name}: decode_json: {e}"));
+    assert_eq!(compact, serde_json::to_string(value).unwrap(), "{name}: compact text differs");
+    let pretty = reg.decode_json(bytes, ty, JsonLayout::Pretty).0;
+    let pretty = pretty.unwrap_or_else(|e| panic!("{name}: decode_json: {e}"));
+    assert_eq!(pretty, serde_json::to_string_pretty(value).unwrap(), "{name}: pretty text differs");
+}
+
 #[test]
 fn generated_and_dynamic_codecs_agree_on_every_definition() {
     let schemas = schemas();
@@ -218,6 +229,7 @@ fn generated_and_dynamic_codecs_agree_on_every_definition() {
                 let back = if function { reg.decode(&again, None) } else { reg.decode(&again, ty) };
                 let back = back.unwrap_or_else(|e| panic!("{}: dynamic decode: {e}", def.name));
                 assert_eq!(back, value, "{}: dynamic decode differs", def.name);
+                text_agrees(&reg, &again, if function { None } else { ty }, &back, &def.name);
                 if let Some(result) = tl_layer230::serde_dispatch::check(def.id, function, &bytes, &back) {
                     result.unwrap_or_else(|e| panic!("{}: generated serde: {e}", def.name));
                     serde_checked += 1;

@@ -5,7 +5,7 @@
 //! (`tl_td_api::check_as`).
 
 use serde_json::{json, Map, Value};
-use tl_codegen::dynamic::Registry;
+use tl_codegen::dynamic::{JsonLayout, Registry};
 use tl_codegen::tdjson::{nullable, Nullable, NULL_ID};
 use tl_parser::{Category, Definition, ParamKind, TypeRef};
 
@@ -201,10 +201,22 @@ fn check_value(reg: &Registry<'_>, def: &Definition<'_>, value: &Value) -> Vec<u
         reg.encode(value, ty).unwrap_or_else(|e| panic!("{}: dynamic encode: {e}\n{value}", def.name));
     let back = reg.decode(&bytes, ty).unwrap_or_else(|e| panic!("{}: dynamic decode: {e}", def.name));
     assert_eq!(&back, value, "{}: the dynamic codec does not read back its own bytes", def.name);
+    text_agrees(reg, &bytes, ty, &back, &def.name);
     tl_td_api::dispatch::check(def.id, function, &bytes, &back)
         .unwrap_or_else(|| panic!("{}: no generated type", def.name))
         .unwrap_or_else(|e| panic!("{}: generated bindings disagree: {e}\n{value}", def.name));
     bytes
+}
+
+/// `tl decode`'s text path ([`Registry::decode_json`]) prints for `bytes` exactly what
+/// `serde_json` prints for the value the tree path decoded (`value`), in both layouts.
+fn text_agrees(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>, value: &Value, name: &str) {
+    let compact = reg.decode_json(bytes, ty, JsonLayout::Compact).0;
+    let compact = compact.unwrap_or_else(|e| panic!("{name}: decode_json: {e}"));
+    assert_eq!(compact, serde_json::to_string(value).unwrap(), "{name}: compact text differs");
+    let pretty = reg.decode_json(bytes, ty, JsonLayout::Pretty).0;
+    let pretty = pretty.unwrap_or_else(|e| panic!("{name}: decode_json: {e}"));
+    assert_eq!(pretty, serde_json::to_string_pretty(value).unwrap(), "{name}: pretty text differs");
 }
 
 #[test]

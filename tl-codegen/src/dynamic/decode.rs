@@ -1,21 +1,26 @@
 //! TL bytes to JSON, driven by the schema.
 
 use super::plan::{Role, Words};
+use super::sink::Sink;
 use super::{
-    base64_engine, parse_type_expr, DecodeError, DecodeErrorKind, DecodeNotes, Registry, UnknownFlags,
-    BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
+    parse_type_expr, DecodeError, DecodeErrorKind, DecodeNotes, Registry, UnknownFlags, BOOL_FALSE_ID,
+    BOOL_TRUE_ID, GZIP_PACKED_ID, TYPE_KEY, VECTOR_ID,
 };
 use crate::graph::primitive_alias;
 use crate::tdjson::{Nullable, NULL_ID};
-use base64::Engine as _;
-use serde_json::{Map, Value};
 use std::io::Read as _;
 use tl_parser::{Definition, GenericParam, ParamKind, TypeRef};
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
-/// Entry point of [`Registry::decode_noting`]: the value, and what JSON does not show.
-pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> (Result<Value>, DecodeNotes) {
+/// Entry point of [`Registry::decode_noting`] and [`Registry::decode_json`]: the value
+/// (given to `sink`), and what JSON does not show.
+pub(super) fn decode<S: Sink>(
+    reg: &Registry<'_>,
+    bytes: &[u8],
+    ty: Option<&str>,
+    sink: &mut S,
+) -> (Result<S::Value>, DecodeNotes) {
     let budget = zero_sized_budget(bytes.len());
     let shared = Shared {
         notes: DecodeNotes::default(),
@@ -23,14 +28,14 @@ pub(super) fn decode(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>) -> (Res
         zero_sized_budget: budget,
         inflate_left: reg.limits.max_inflated,
     };
-    let mut d = Decoder { reg, buf: bytes, pos: 0, depth: 0, outer: None, shared };
+    let mut d = Decoder { reg, sink, buf: bytes, pos: 0, depth: 0, outer: None, shared };
     let value = d.whole(ty);
     (value, d.shared.notes)
 }
 
-impl Decoder<'_, '_, '_> {
+impl<S: Sink> Decoder<'_, '_, '_, '_, S> {
     /// The one value of type `ty` (any boxed object for `None`) that the input holds.
-    fn whole(&mut self, ty: Option<&str>) -> Result<Value> {
+    fn whole(&mut self, ty: Option<&str>) -> Result<S::Value> {
         let value = match ty {
             None => self.any_object(false)?,
             Some(text) => {
@@ -72,8 +77,10 @@ struct Shared {
 }
 
 /// A cursor over one buffer (the input, or an inflated `gzip_packed` payload).
-struct Decoder<'r, 's, 'b> {
+struct Decoder<'r, 's, 'b, 'k, S> {
     reg: &'r Registry<'s>,
+    /// Where the values go: the decode's one sink, shared by all its cursors.
+    sink: &'k mut S,
     buf: &'b [u8],
     pos: usize,
     depth: u32,
@@ -83,7 +90,7 @@ struct Decoder<'r, 's, 'b> {
     shared: Shared,
 }
 
-impl<'s, 'b> Decoder<'_, 's, 'b> {
+impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
     fn err(&self, kind: DecodeErrorKind) -> DecodeError {
         DecodeError { offset: self.pos, kind }
     }
@@ -147,36 +154,60 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
     }
 
     /// One value of type `ty`; `generics` are the `{X:Type}` params of the enclosing definition.
-    fn value(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
+    fn value(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<S::Value> {
         let name = primitive_alias(ty.name.as_ref());
         Ok(match name {
-            "#" => Value::from(self.u32()?),
-            "int" => Value::from(self.array::<4>().map(i32::from_le_bytes)?),
+            "#" => {
+                let v = self.u32()?;
+                self.sink.u32(v)
+            }
+            "int" => {
+                let v = self.array::<4>().map(i32::from_le_bytes)?;
+                self.sink.i32(v)
+            }
             // TDLib's `int53` is a JSON number (exact up to 2^53); `long`/`int64` a string.
-            "long" if ty.name == "int53" => Value::from(self.array::<8>().map(i64::from_le_bytes)?),
-            "long" => Value::String(self.array::<8>().map(i64::from_le_bytes)?.to_string()),
-            "double" => double_to_json(self.array::<8>().map(f64::from_le_bytes)?),
+            "long" if ty.name == "int53" => {
+                let v = self.array::<8>().map(i64::from_le_bytes)?;
+                self.sink.i64(v)
+            }
+            "long" => {
+                let v = self.array::<8>().map(i64::from_le_bytes)?;
+                self.sink.i64_string(v)
+            }
+            "double" => {
+                let v = self.array::<8>().map(f64::from_le_bytes)?;
+                self.double(v)
+            }
             "string" => {
                 let at = self.outer.unwrap_or(self.pos);
                 let data = self.bytes()?;
                 match std::str::from_utf8(data) {
-                    Ok(text) => Value::String(text.to_string()),
+                    Ok(text) => self.sink.str(text),
                     Err(_) => {
                         self.shared.notes.lossy_strings.push(at);
-                        Value::String(String::from_utf8_lossy(data).into_owned())
+                        self.sink.str(&String::from_utf8_lossy(data))
                     }
                 }
             }
-            "bytes" => Value::String(base64_engine().encode(self.bytes()?)),
-            "int128" => Value::String(base64_engine().encode(self.take(16)?)),
-            "int256" => Value::String(base64_engine().encode(self.take(32)?)),
-            "int512" => Value::String(base64_engine().encode(self.take(64)?)),
-            "true" => Value::Bool(true),
+            "bytes" => {
+                let data = self.bytes()?;
+                self.sink.base64(data)
+            }
+            "int128" | "int256" | "int512" => {
+                let len = match name {
+                    "int128" => 16,
+                    "int256" => 32,
+                    _ => 64,
+                };
+                let data = self.take(len)?;
+                self.sink.base64(data)
+            }
+            "true" => self.sink.bool(true),
             "Bool" if !ty.percent => {
                 let at = self.pos;
                 match self.u32()? {
-                    BOOL_TRUE_ID => Value::Bool(true),
-                    BOOL_FALSE_ID => Value::Bool(false),
+                    BOOL_TRUE_ID => self.sink.bool(true),
+                    BOOL_FALSE_ID => self.sink.bool(false),
                     GZIP_PACKED_ID => return self.gunzip(at, |d| d.value(ty, generics)),
                     id => return Err(self.err_at(at, DecodeErrorKind::BadBool { id })),
                 }
@@ -227,18 +258,18 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         }
     }
 
-    /// An object that may be null (see [`crate::tdjson`]): `null#56730bcc` is `None`; any
-    /// other id starts the object in its boxed form, even where the schema names its
+    /// An object that may be null (see [`crate::tdjson`]): `null#56730bcc` is JSON `null`;
+    /// any other id starts the object in its boxed form, even where the schema names its
     /// constructor (bare in TL), so the id is what tells the two apart.
-    fn nullable_value(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Option<Value>> {
+    fn nullable_value(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<S::Value> {
         let at = self.pos;
         let id = self.u32()?;
         if id == NULL_ID {
-            return Ok(None);
+            return Ok(self.sink.null());
         }
         if !ty.is_bare() {
             self.pos = at;
-            return self.value(ty, generics).map(Some);
+            return self.value(ty, generics);
         }
         let def = self.bare_def(ty, primitive_alias(ty.name.as_ref()))?;
         if id != def.id {
@@ -251,11 +282,17 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             };
             return Err(self.err_at(at, kind));
         }
-        self.object(def).map(Some)
+        self.object(def)
+    }
+
+    /// Whether the next four bytes are the id of `null#56730bcc`.
+    fn at_null(&self) -> bool {
+        let next = self.buf.get(self.pos..).and_then(|rest| rest.get(..4));
+        next.is_some_and(|id| id == NULL_ID.to_le_bytes())
     }
 
     /// A vector whose elements may each be null: a null element is JSON `null`.
-    fn nullable_vector(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
+    fn nullable_vector(&mut self, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<S::Value> {
         let Some(elem) = ty.args.first() else {
             return Err(self.err(DecodeErrorKind::UnknownType(ty.name.to_string())));
         };
@@ -268,15 +305,17 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         }
         let count = self.boxed_count()?;
         self.enter()?;
-        let mut out = Vec::with_capacity(count);
+        let mut out = self.sink.begin_array(count);
         for _ in 0..count {
-            out.push(self.nullable_value(elem, generics)?.unwrap_or(Value::Null));
+            self.sink.element_start(&mut out);
+            let v = self.nullable_value(elem, generics)?;
+            self.sink.element(&mut out, v);
         }
         self.depth -= 1;
-        Ok(Value::Array(out))
+        Ok(self.sink.end_array(out))
     }
 
-    fn vector(&mut self, elem: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<Value> {
+    fn vector(&mut self, elem: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<S::Value> {
         let at = self.pos;
         let count = self.u32()? as usize;
         // Every element takes at least one byte on the wire except the zero-sized `true`, so a
@@ -285,9 +324,10 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             return Err(self.err_at(at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
         }
         self.enter()?;
-        let mut out = Vec::with_capacity(count.min(self.remaining() / 4 + 1));
+        let mut out = self.sink.begin_array(count.min(self.remaining() / 4 + 1));
         for _ in 0..count {
             let start = self.pos;
+            self.sink.element_start(&mut out);
             let value = self.value(elem, generics)?;
             if self.pos == start {
                 if self.shared.zero_sized_left == 0 {
@@ -296,14 +336,14 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 }
                 self.shared.zero_sized_left -= 1;
             }
-            out.push(value);
+            self.sink.element(&mut out, value);
         }
         self.depth -= 1;
-        Ok(Value::Array(out))
+        Ok(self.sink.end_array(out))
     }
 
     /// A boxed value of type `ty_name`: its id must name one of that type's constructors.
-    fn boxed(&mut self, ty_name: &str) -> Result<Value> {
+    fn boxed(&mut self, ty_name: &str) -> Result<S::Value> {
         let at = self.pos;
         let id = self.u32()?;
         if id == GZIP_PACKED_ID {
@@ -333,7 +373,7 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
 
     /// Any boxed object: a constructor, or (preferred when `function_first`, for `!X`) a
     /// function call.
-    fn any_object(&mut self, function_first: bool) -> Result<Value> {
+    fn any_object(&mut self, function_first: bool) -> Result<S::Value> {
         let at = self.pos;
         let id = self.u32()?;
         if id == GZIP_PACKED_ID {
@@ -370,14 +410,15 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
     /// `rpc_result`'s result for a method returning `Vector<User>`. The position does not give
     /// the element type, so the elements are read as boxed objects; `Vector<long>` and other
     /// bare elements fail, with an error saying how to read them.
-    fn untyped_vector(&mut self, at: usize) -> Result<Value> {
+    fn untyped_vector(&mut self, at: usize) -> Result<S::Value> {
         let count = self.boxed_count()?;
         self.enter()?;
-        let mut out = Vec::with_capacity(count);
+        let mut out = self.sink.begin_array(count);
         for index in 0..count {
             let element_at = self.pos;
+            self.sink.element_start(&mut out);
             match self.any_object(false) {
-                Ok(v) => out.push(v),
+                Ok(v) => self.sink.element(&mut out, v),
                 // An element that is no boxed object at all says the elements are bare (`long`
                 // and the like); an error further in is the element's own, reported as is.
                 Err(e)
@@ -391,11 +432,11 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(out))
+        Ok(self.sink.end_array(out))
     }
 
     /// The fields of `def` (its id already read, or bare), as an object with `"@type"`.
-    fn object(&mut self, def: &'s Definition<'s>) -> Result<Value> {
+    fn object(&mut self, def: &'s Definition<'s>) -> Result<S::Value> {
         self.enter()?;
         let plan = self.reg.plan(def);
         // The flags words read so far.
@@ -403,13 +444,16 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         let words = words.get();
         // The `bytes:int` before a sized object's body (see `Role::SizedLength`).
         let mut sized_len = 0i64;
-        let mut map = Map::with_capacity(plan.slots.len() + 1);
-        map.insert(TYPE_KEY.to_string(), Value::String(self.reg.json_name(def).into_owned()));
+        let mut map = self.sink.begin_object(plan.slots.len() + 1);
+        self.sink.key(&mut map, TYPE_KEY);
+        let name = self.sink.str(&self.reg.json_name(def));
+        self.sink.field(&mut map, TYPE_KEY, name);
         for (param, slot) in def.params.iter().zip(&plan.slots) {
             let ty = match &param.kind {
                 ParamKind::Typed { ty, .. } => Some(ty),
                 _ => None,
             };
+            let key = slot.key.as_ref();
             match (slot.role, ty) {
                 (Role::FlagsWord { word, defined, repeat, mode }, _) => {
                     let at = self.outer.unwrap_or(self.pos);
@@ -418,7 +462,9 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                         // Data: the whole value, so no bit is unknown.
                         if !repeat {
                             words[word] = v;
-                            map.insert(slot.key.to_string(), Value::from(v));
+                            self.sink.key(&mut map, key);
+                            let v = self.sink.u32(v);
+                            self.sink.field(&mut map, key, v);
                         }
                         continue;
                     }
@@ -436,38 +482,48 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
                 }
                 (Role::Nat, _) => {
                     let v = self.u32()?;
-                    map.insert(slot.key.to_string(), Value::from(v));
+                    self.sink.key(&mut map, key);
+                    let v = self.sink.u32(v);
+                    self.sink.field(&mut map, key, v);
                 }
                 (Role::Typed { flag }, Some(ty)) => {
                     if let Some(flag) = flag {
                         let set = flag.word.is_some_and(|w| words[w] & flag.mask != 0);
                         if flag.is_true {
-                            map.insert(slot.key.to_string(), Value::Bool(set));
+                            self.sink.key(&mut map, key);
+                            let v = self.sink.bool(set);
+                            self.sink.field(&mut map, key, v);
                             continue;
                         }
                         if !set {
                             continue;
                         }
                     }
+                    // A null object is left out (its key too, so it is looked for first).
+                    if slot.nullable == Nullable::Value && self.at_null() {
+                        self.pos += 4;
+                        continue;
+                    }
+                    self.sink.key(&mut map, key);
                     let v = match slot.nullable {
                         Nullable::No => self.value(ty, &def.generics)?,
-                        // A null object is left out.
-                        Nullable::Value => match self.nullable_value(ty, &def.generics)? {
-                            Some(v) => v,
-                            None => continue,
-                        },
+                        Nullable::Value => self.nullable_value(ty, &def.generics)?,
                         Nullable::Elements => self.nullable_vector(ty, &def.generics)?,
                     };
-                    map.insert(slot.key.to_string(), v);
+                    self.sink.field(&mut map, key, v);
                 }
-                (Role::SizedLength, Some(ty)) => {
-                    let v = self.value(ty, &def.generics)?;
-                    sized_len = v.as_i64().unwrap_or(0);
-                    map.insert(slot.key.to_string(), v);
+                (Role::SizedLength, Some(_)) => {
+                    // Always `bytes:int` (see `graph::sized_object_part`).
+                    let len = self.array::<4>().map(i32::from_le_bytes)?;
+                    sized_len = i64::from(len);
+                    self.sink.key(&mut map, key);
+                    let v = self.sink.i32(len);
+                    self.sink.field(&mut map, key, v);
                 }
                 (Role::SizedBody, _) => {
+                    self.sink.key(&mut map, key);
                     let v = self.sized_object(sized_len)?;
-                    map.insert(slot.key.to_string(), v);
+                    self.sink.field(&mut map, key, v);
                 }
                 (Role::Repeat, _) | (_, None) => {
                     let what = format!("`{}` repeats parameters (`[ … ]`)", def.name);
@@ -476,12 +532,12 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Object(map))
+        Ok(self.sink.end_object(map))
     }
 
     /// The object after a `bytes:int` that gave its length `len` (just read): exactly `len`
     /// bytes, decoded on a cursor that ends there so it cannot read past them.
-    fn sized_object(&mut self, len: i64) -> Result<Value> {
+    fn sized_object(&mut self, len: i64) -> Result<S::Value> {
         let len_at = self.pos.saturating_sub(4);
         let end = usize::try_from(len)
             .ok()
@@ -495,8 +551,15 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
             return Err(self.err_at(len_at, kind));
         };
         let shared = std::mem::take(&mut self.shared);
-        let mut d =
-            Decoder { reg: self.reg, buf, pos: self.pos, depth: self.depth, outer: self.outer, shared };
+        let mut d = Decoder {
+            reg: self.reg,
+            sink: &mut *self.sink,
+            buf,
+            pos: self.pos,
+            depth: self.depth,
+            outer: self.outer,
+            shared,
+        };
         let v = d.any_object(false);
         let trailing = buf.len() - d.pos.min(buf.len());
         let end = d.pos;
@@ -517,8 +580,8 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
     fn gunzip(
         &mut self,
         at: usize,
-        inner: impl FnOnce(&mut Decoder<'_, 's, '_>) -> Result<Value>,
-    ) -> Result<Value> {
+        inner: impl FnOnce(&mut Decoder<'_, 's, '_, '_, S>) -> Result<S::Value>,
+    ) -> Result<S::Value> {
         self.enter()?;
         let packed = self.bytes()?;
         let limit = self.shared.inflate_left;
@@ -544,7 +607,15 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
         shared.zero_sized_left = shared.zero_sized_left.saturating_add(out.len());
         shared.zero_sized_budget = shared.zero_sized_budget.saturating_add(out.len());
         let outer = Some(self.outer.unwrap_or(at));
-        let mut d = Decoder { reg: self.reg, buf: &out, pos: 0, depth: self.depth, outer, shared };
+        let mut d = Decoder {
+            reg: self.reg,
+            sink: &mut *self.sink,
+            buf: &out,
+            pos: 0,
+            depth: self.depth,
+            outer,
+            shared,
+        };
         let wrap = |e: DecodeError| DecodeError { offset: at, kind: DecodeErrorKind::InGzip(Box::new(e)) };
         let v = inner(&mut d).map_err(wrap);
         let trailing = out.len() - d.pos.min(out.len());
@@ -562,14 +633,16 @@ impl<'s, 'b> Decoder<'_, 's, 'b> {
 }
 
 /// JSON cannot hold non-finite numbers; they become strings.
-fn double_to_json(v: f64) -> Value {
-    if v.is_finite() {
-        Value::from(v)
-    } else if v.is_nan() {
-        Value::String("NaN".into())
-    } else if v > 0.0 {
-        Value::String("Infinity".into())
-    } else {
-        Value::String("-Infinity".into())
+impl<S: Sink> Decoder<'_, '_, '_, '_, S> {
+    fn double(&mut self, v: f64) -> S::Value {
+        if v.is_finite() {
+            self.sink.f64(v)
+        } else if v.is_nan() {
+            self.sink.str("NaN")
+        } else if v > 0.0 {
+            self.sink.str("Infinity")
+        } else {
+            self.sink.str("-Infinity")
+        }
     }
 }

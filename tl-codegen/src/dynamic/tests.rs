@@ -1121,3 +1121,67 @@ fn a_missing_mode_word_is_0() {
         );
     });
 }
+
+/// What [`Registry::decode_json`] gives for `bytes` is what `serde_json` prints for the value
+/// that [`Registry::decode_noting`] gave (`decoded`), in both layouts: the same text, or the
+/// same error, and the same notes. Called on every decode of these tests.
+pub(super) fn text_agrees(
+    reg: &Registry<'_>,
+    bytes: &[u8],
+    ty: Option<&str>,
+    decoded: &(Result<serde_json::Value, DecodeError>, DecodeNotes),
+) {
+    for layout in [JsonLayout::Compact, JsonLayout::Pretty] {
+        let (text, notes) = reg.decode_json(bytes, ty, layout);
+        assert_eq!(notes, decoded.1, "notes differ ({layout:?})");
+        match (&text, &decoded.0) {
+            (Ok(text), Ok(value)) => {
+                let want = match layout {
+                    JsonLayout::Compact => serde_json::to_string(value),
+                    JsonLayout::Pretty => serde_json::to_string_pretty(value),
+                };
+                assert_eq!(text, &want.unwrap(), "text differs ({layout:?})");
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "errors differ ({layout:?})"),
+            _ => panic!("one decode failed, the other did not ({layout:?}): {text:?} / {:?}", decoded.0),
+        }
+    }
+}
+
+#[test]
+fn text_escapes_strings_as_serde_json_does() {
+    with_registry(|reg| {
+        let mut all: Vec<u8> = (0u8..0x80).collect();
+        all.extend("é ✓ 𝄞 \u{2028}\u{2029}\u{7f}".bytes());
+        for text in [&all[..], b"", b"\"quoted\" \\ back", "ключ".as_bytes(), b"\xff\xfe lossy"] {
+            let mut bytes = vec![text.len() as u8];
+            if text.len() >= 254 {
+                bytes = vec![254, text.len() as u8, 0, 0];
+            }
+            bytes.extend_from_slice(text);
+            while bytes.len() % 4 != 0 {
+                bytes.push(0);
+            }
+            // `text_agrees` runs inside.
+            reg.decode(&bytes, Some("string")).unwrap();
+        }
+    });
+}
+
+#[test]
+fn text_writes_doubles_and_empty_arrays_as_serde_json_does() {
+    with_registry(|reg| {
+        for v in
+            [0.0, -0.0, 1.0, 1.5e300, -2.5e-300, f64::MIN_POSITIVE, f64::NAN, f64::INFINITY, -f64::INFINITY]
+        {
+            reg.decode(&v.to_le_bytes(), Some("double")).unwrap();
+        }
+        reg.decode(&[0x15, 0xc4, 0xb5, 0x1c, 0, 0, 0, 0], Some("Vector<Vector<int>>")).unwrap();
+        let nested = [0x15, 0xc4, 0xb5, 0x1c, 2, 0, 0, 0, 0x15, 0xc4, 0xb5, 0x1c, 0, 0, 0, 0];
+        reg.decode(
+            &[&nested[..], &[0x15, 0xc4, 0xb5, 0x1c, 0, 0, 0, 0]].concat(),
+            Some("Vector<Vector<int>>"),
+        )
+        .unwrap();
+    });
+}
