@@ -16,7 +16,7 @@ mod clock;
 pub mod server;
 pub mod wire;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -258,6 +258,16 @@ struct Pending {
     body: Vec<u8>,
 }
 
+/// Where a request of the caller's is: what [`Session::cancel`] looks up instead of searching
+/// the queue and the pending map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In the outgoing queue.
+    Queued,
+    /// Sent as this msg_id (a key of `Session::pending`).
+    Sent(i64),
+}
+
 /// Requests that [`Session::cancel`] does not withdraw at the server with `rpc_drop_answer`:
 /// pings (answered by a pong, not an rpc_result) and `rpc_drop_answer` itself.
 const NOT_WITHDRAWN: [u32; 3] = [
@@ -302,6 +312,10 @@ struct Core {
     /// Answer ids asked for already (bounded, oldest first).
     asked: VecDeque<i64>,
     queue: VecDeque<Queued>,
+    /// Requests withdrawn while queued ([`Session::cancel`]): each has exactly one entry left in
+    /// `queue`, dropped when a flush reaches it. Taking it out of the middle of the queue at
+    /// once would cost the queue's length per cancel.
+    withdrawn: HashSet<MsgId>,
     config: SessionConfig,
 }
 
@@ -321,6 +335,7 @@ impl Core {
             resend_ids: Vec::new(),
             asked: VecDeque::new(),
             queue: VecDeque::new(),
+            withdrawn: HashSet::new(),
             config,
         }
     }
@@ -446,8 +461,13 @@ impl Core {
         }
     }
 
+    /// Whether the queue holds a message still to be sent (not only withdrawn ones).
+    fn queued(&self) -> bool {
+        self.queue.len() > self.withdrawn.len()
+    }
+
     fn has_output(&self) -> bool {
-        !self.queue.is_empty() || !self.acks.is_empty() || !self.resend_ids.is_empty()
+        self.queued() || !self.acks.is_empty() || !self.resend_ids.is_empty()
     }
 
     /// Starts the clock of acknowledgements owed since the last flush (after a receive).
@@ -467,7 +487,7 @@ impl Core {
     /// Whether a flush is due: something other than acknowledgements is queued, or the
     /// acknowledgements owed have waited long enough (or are many).
     fn output_due(&self, now: Duration) -> bool {
-        !self.queue.is_empty()
+        self.queued()
             || !self.resend_ids.is_empty()
             || (!self.acks.is_empty() && self.ack_deadline().is_none_or(|at| now >= at))
     }
@@ -505,6 +525,10 @@ impl Core {
             parts.push((0, id, seq, body, false));
         }
         while let Some(q) = self.queue.front() {
+            if q.content_related && self.withdrawn.remove(&q.request) {
+                self.queue.pop_front();
+                continue;
+            }
             let add = wire::MESSAGE_HEADER + q.body.len();
             let full = parts.len() >= self.config.max_container_messages
                 || size + add > self.config.max_container_bytes;
@@ -574,6 +598,9 @@ pub struct Session<C: Clock> {
     clock: C,
     /// Sent requests awaiting an answer, by their current msg_id.
     pending: HashMap<i64, Pending>,
+    /// Every request queued or sent and not yet answered, by the id [`Session::invoke`]
+    /// returned: where it is now.
+    requests: HashMap<MsgId, Place>,
     /// Future salts, as (valid_since, valid_until, salt).
     salts: Vec<(i32, i32, i64)>,
     events: VecDeque<Event>,
@@ -594,6 +621,7 @@ impl<C: Clock> Session<C> {
             core: Core::new(key, Side::Client, session_id, salt, config),
             clock,
             pending: HashMap::new(),
+            requests: HashMap::new(),
             salts: Vec::new(),
             events: VecDeque::new(),
             next_local: 0,
@@ -619,7 +647,7 @@ impl<C: Clock> Session<C> {
 
     /// Requests sent or queued and not yet answered.
     pub fn pending(&self) -> usize {
-        self.pending.len() + self.core.queue.iter().filter(|q| q.content_related).count()
+        self.requests.len()
     }
 
     /// Queues the function `f`; returns the id its [`Event::Completed`] will carry.
@@ -648,6 +676,7 @@ impl<C: Clock> Session<C> {
             return self.refuse(request, why);
         }
         self.core.queue.push_back(Queued { request, msg_id: None, body, content_related: true });
+        self.requests.insert(request, Place::Queued);
         request
     }
 
@@ -670,6 +699,7 @@ impl<C: Clock> Session<C> {
             return self.refuse(request, why);
         }
         self.core.queue.push_back(Queued { request, msg_id: Some(msg_id), body, content_related: true });
+        self.requests.insert(request, Place::Queued);
         request
     }
 
@@ -680,22 +710,26 @@ impl<C: Clock> Session<C> {
     /// queued, so that a large answer (a file part) is not sent for nothing. Its reply (one of
     /// `RpcDropAnswer`) completes a request of the session's own, which nobody waits for.
     /// Pings are not withdrawn: their pong is no rpc_result.
+    ///
+    /// It costs what the request owns, not what else is in flight: its queue entry is left
+    /// behind, marked, and skipped by the flush that reaches it.
     pub fn cancel(&mut self, request: MsgId) -> bool {
-        let before = self.core.queue.len() + self.pending.len();
-        self.core.queue.retain(|q| q.request != request || !q.content_related);
-        let mut sent = Vec::new();
-        self.pending.retain(|&msg_id, p| {
-            let drop = p.request == request;
-            if drop && !matches!(wire::constructor(&p.body), Some(id) if NOT_WITHDRAWN.contains(&id)) {
-                sent.push(msg_id);
+        match self.requests.remove(&request) {
+            None => false,
+            Some(Place::Queued) => {
+                self.core.withdrawn.insert(request);
+                true
             }
-            !drop
-        });
-        let known = self.core.queue.len() + self.pending.len() != before;
-        for req_msg_id in sent {
-            self.invoke(&functions::RpcDropAnswer { req_msg_id });
+            Some(Place::Sent(msg_id)) => {
+                let withdraw = self.pending.remove(&msg_id).is_some_and(
+                    |p| !matches!(wire::constructor(&p.body), Some(id) if NOT_WITHDRAWN.contains(&id)),
+                );
+                if withdraw {
+                    self.invoke(&functions::RpcDropAnswer { req_msg_id: msg_id });
+                }
+                true
+            }
         }
-        known
     }
 
     /// Queues a ping; its pong completes the returned request.
@@ -725,6 +759,7 @@ impl<C: Clock> Session<C> {
         }
         for (request, id, container, body) in self.core.flush(now, rng, out)? {
             self.pending.insert(id, Pending { request, container, body });
+            self.requests.insert(request, Place::Sent(id));
         }
         Ok(true)
     }
@@ -765,6 +800,7 @@ impl<C: Clock> Session<C> {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
         all.sort_by_key(|(id, _)| *id);
         for (_, p) in all.into_iter().rev() {
+            self.requests.insert(p.request, Place::Queued);
             self.core.queue.push_front(Queued {
                 request: p.request,
                 msg_id: None,
@@ -787,6 +823,7 @@ impl<C: Clock> Session<C> {
         let found = !sorted.is_empty();
         for id in sorted.into_iter().rev() {
             if let Some(p) = self.pending.remove(&id) {
+                self.requests.insert(p.request, Place::Queued);
                 self.core.queue.push_front(Queued {
                     request: p.request,
                     msg_id: None,
@@ -877,6 +914,7 @@ impl<C: Clock> Session<C> {
 
     fn complete(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {
         if let Some(p) = self.pending.remove(&req_msg_id) {
+            self.requests.remove(&p.request);
             self.events.push_back(Event::Completed { request: p.request, result });
         }
     }

@@ -1,5 +1,6 @@
 //! Client against server session, in memory, with a stepped clock.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -1068,4 +1069,44 @@ fn cancelling_a_sent_request_drops_its_answer_at_the_server() {
     p.up();
     assert!(p.client.cancel(ping));
     assert!(!p.client.wants_flush());
+}
+
+/// Cancelling many of many requests in flight, sent and queued, from the front, the middle and
+/// the back of the queue: the cancelled ones complete nothing (those sent are withdrawn at the
+/// server), every other one still gets its own answer, and nothing is left pending.
+#[test]
+fn cancelling_many_of_many_requests_leaves_the_others_intact() {
+    let mut p = synced_pair();
+    let body = |i: u32| (0x1000_0000 + i).to_le_bytes().to_vec();
+    let sent: Vec<MsgId> = (0..1000).map(|i| p.client.invoke_raw(body(i))).collect();
+    p.up();
+    let queued: Vec<MsgId> = (1000..2000).map(|i| p.client.invoke_raw(body(i))).collect();
+    let all: Vec<MsgId> = sent.iter().chain(&queued).copied().collect();
+    // Every third one, and the queue's first and last.
+    let mut cancelled: HashSet<MsgId> = all.iter().step_by(3).copied().collect();
+    cancelled.extend([queued[0], queued[999]]);
+    for &r in &cancelled {
+        assert!(p.client.cancel(r));
+        assert!(!p.client.cancel(r), "known once");
+    }
+    assert_eq!(
+        p.client.pending(),
+        all.len() - cancelled.len() + sent.iter().filter(|r| cancelled.contains(r)).count()
+    );
+    p.up();
+    let withdrawn = sent.iter().filter(|r| cancelled.contains(r)).count() as u64;
+    assert_eq!(p.server.dropped(), withdrawn, "each one sent was dropped before it ran");
+    p.echo();
+    p.down();
+    let done = completed(&p.events());
+    for (i, r) in all.iter().enumerate() {
+        let got: Vec<_> = done.iter().filter(|(id, _)| id == r).collect();
+        if cancelled.contains(r) {
+            assert!(got.is_empty(), "{i} was cancelled");
+        } else {
+            assert_eq!(got.len(), 1, "{i}");
+            assert_eq!(got[0].1, Ok(body(i as u32)), "{i}: its own answer");
+        }
+    }
+    assert_eq!(p.client.pending(), 0);
 }
