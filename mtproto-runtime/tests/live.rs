@@ -2,9 +2,9 @@
 //! binding (accepted, tampered, retried after bad_server_salt), reconnects through a proxy that
 //! cuts or black-holes the link (requests in flight still get their answers), keep-alive pings,
 //! giving up, an unknown key (-404) that no reconnect cures, requests timed out or abandoned
-//! (withdrawn at once, never resent), and a bounded updates channel that drops and reports
-//! rather than holding up answers. No timing assertions: every wait is bounded by a generous
-//! timeout.
+//! (withdrawn at once, never resent), a request the server lost found by msgs_state_req and
+//! resent, and a bounded updates channel that drops and reports rather than holding up answers.
+//! No timing assertions: every wait is bounded by a generous timeout.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -436,6 +436,33 @@ async fn acknowledgements_go_out_alone_once_the_delay_is_over() {
         until(|| state.acks() > before).await;
         // The next request after that finds nothing owed.
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
+    })
+    .await
+    .expect("bounded");
+}
+
+/// The frame carrying a request is lost on the way (the server drops it unread): with nothing
+/// else to tell, the client's clock finds it, asks the server with msgs_state_req, learns it
+/// never arrived, and sends it again on the same connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_server_lost_is_found_by_msgs_state_req_and_answered() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(false);
+        // No keep-alive: its lost pong would end the connection, and a reconnect resends
+        // everything anyway. Only msgs_state_req can find the request here.
+        o.keep_alive = None;
+        o.state_request_after = Some(Duration::from_millis(300));
+        let (client, _) = connect(addr, o).await.unwrap();
+        // The server knows the session first: it drops only frames it can read.
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        state.lose_requests(1);
+        let body = vec![0x44, 0x33, 0x22, 0x11, 5, 6, 7, 8];
+        assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
+        assert_eq!(state.lost(), 1);
+        assert!(state.state_requests() >= 1);
+        assert_eq!((state.connections(), client.reconnects()), (1, 0), "no reconnect did it");
     })
     .await
     .expect("bounded");

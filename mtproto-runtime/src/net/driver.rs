@@ -664,9 +664,15 @@ impl Driver {
                 }
             }
             let renewal_timer = self.renewal_timer();
-            // Acknowledgements held back for a message to ride along with, until they fall due.
-            let ack_timer =
-                self.session.ack_deadline().and_then(|at| after(at.saturating_sub(SystemClock.now())));
+            // What the session's clock drives: acknowledgements held back for a message to ride
+            // along with, until they fall due, and requests long unanswered to ask the server
+            // about. Not under a refused key: nothing is flushed then, so a deadline already
+            // past would wake the loop at once, again and again.
+            let session_timer = if self.key_dead {
+                None
+            } else {
+                self.session.next_deadline().and_then(|at| after(at.saturating_sub(SystemClock.now())))
+            };
             tokio::select! {
                 // While a temporary key is renewed, new requests wait (`take`); a close does not.
                 cmd = self.cmds.recv() => match cmd {
@@ -734,8 +740,8 @@ impl Driver {
                         self.renewal = Some(Renewal::Draining { until: Instant::now() + DRAIN_LIMIT });
                     }
                 }
-                // Due now: the flush at the top of the loop sends them.
-                () = sleep_until(ack_timer) => {}
+                // Due now: the flush at the top of the loop sends what fell due.
+                () = sleep_until(session_timer) => {}
                 // Room again after updates were dropped: the gap is announced first.
                 () = room(&self.updates), if self.missed > 0 => self.announce_missed(),
             }

@@ -265,6 +265,12 @@ pub struct ConnectOptions {
     /// request instead of going out alone (they go at once when 64 are owed). Zero sends each
     /// read's acknowledgements at once.
     pub ack_delay: Duration,
+    /// How long a request sent may go with neither answer nor acknowledgement before the
+    /// server is asked what became of it (`msgs_state_req`; see
+    /// [`SessionConfig::state_request_after`]): one it never got is sent again, one whose
+    /// answer was lost is asked for again. 30 s by default; `None` (or `Duration::MAX`)
+    /// never asks.
+    pub state_request_after: Option<Duration>,
     /// How long [`Client::invoke`] (and [`Client::invoke_raw`], [`Client::invoke_with_msg_id`],
     /// so each attempt of [`Client::bind_temp_auth_key`]) waits for an answer before failing
     /// with [`Error::RequestTimeout`]; `None` (the default) waits as long as the connection
@@ -306,6 +312,7 @@ impl ConnectOptions {
             temp_key_renew_before: Duration::from_secs(300),
             saved_key: None,
             ack_delay: Duration::from_millis(500),
+            state_request_after: Some(crate::session::DEFAULT_STATE_REQUEST_AFTER),
             request_timeout: None,
             updates_capacity: DEFAULT_UPDATES_CAPACITY,
         }
@@ -739,7 +746,11 @@ pub async fn connect(
     crate::Random::fill(&mut OsRandom::new(), &mut session_id);
     let session_id = i64::from_le_bytes(session_id);
     let clock = SystemClock;
-    let config = SessionConfig { ack_delay: options.ack_delay, ..SessionConfig::default() };
+    let config = SessionConfig {
+        ack_delay: options.ack_delay,
+        state_request_after: options.state_request_after,
+        ..SessionConfig::default()
+    };
     let mut session =
         Session::with_config(start.auth_key.clone(), start.server_salt, session_id, clock, config);
     // Without a fresh exchange the server's time is unknown: the local clock stands until a

@@ -45,6 +45,10 @@ struct Inner {
     pings: u64,
     acks: u64,
     requests: u64,
+    /// Frames carrying a request still to lose (`ServerState::lose_requests`).
+    to_lose: u32,
+    lost: u64,
+    state_requests: u64,
 }
 
 /// What the test server remembers across connections: the keys it made (so a client may
@@ -93,6 +97,33 @@ impl ServerState {
     /// Requests (other than pings) received so far.
     pub fn requests(&self) -> u64 {
         self.lock().requests
+    }
+
+    /// Drops the next `n` encrypted frames that carry a request, unread, as if they were lost
+    /// on the way (with whatever else they hold): the client finds out with msgs_state_req.
+    pub fn lose_requests(&self, n: u32) {
+        self.lock().to_lose = n;
+    }
+
+    /// Frames lost on purpose so far ([`ServerState::lose_requests`]).
+    pub fn lost(&self) -> u64 {
+        self.lock().lost
+    }
+
+    /// msgs_state_req messages answered so far.
+    pub fn state_requests(&self) -> u64 {
+        self.lock().state_requests
+    }
+
+    /// Whether to lose `frame`, which `carries` tells: counted if so.
+    fn lose(&self, carries: impl FnOnce() -> bool) -> bool {
+        let mut inner = self.lock();
+        if inner.to_lose == 0 || !carries() {
+            return false;
+        }
+        inner.to_lose -= 1;
+        inner.lost += 1;
+        true
     }
 
     fn store(&self, finished: &Finished) {
@@ -169,8 +200,10 @@ struct Running {
 /// Pings and ping_delay_disconnect are answered with pong (after ping_delay_disconnect, the
 /// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
 /// with future_salts, auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400
-/// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, any other request is echoed
-/// as its own result (gzip_packed when large). Returns when the client disconnects.
+/// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, msgs_state_req and
+/// msg_resend_ans_req are answered, any other request is echoed as its own result (gzip_packed
+/// when large). Frames carrying a request are dropped unread while
+/// [`ServerState::lose_requests`] says so. Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     options.state.lock().connections += 1;
@@ -229,13 +262,17 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         }
         let Some(run) = running.as_mut() else { continue };
         let session = &mut run.session;
-        let (pings, acks) = (session.pings(), session.acks());
+        if options.state.lose(|| session.carries_request(&frame)) {
+            continue;
+        }
+        let (pings, acks, asked) = (session.pings(), session.acks(), session.state_requests());
         // A message failing a check is dropped, as a real server does.
         let _ = session.receive(&mut frame);
         {
             let mut state = options.state.lock();
             state.pings += session.pings() - pings;
             state.acks += session.acks() - acks;
+            state.state_requests += session.state_requests() - asked;
         }
         if session.pings() > pings {
             hang_up_at = session

@@ -10,13 +10,19 @@
 //! parity, the replay window and, once the clock is synced, the time window (which
 //! bad_server_salt and bad_msg_notification may miss: they are what corrects the clock). A
 //! failing message is dropped and reported as a [`SessionError`]; the session lives on.
+//!
+//! A sent request that gets neither its answer nor an acknowledgement for
+//! [`SessionConfig::state_request_after`] is asked about with `msgs_state_req` (the clock
+//! drives it: [`Session::next_deadline`]); the server's `msgs_state_info` has it sent again
+//! under a new msg_id if the server never got it, its answer asked for again
+//! (`msg_resend_ans_req`) if that was made and lost, or waited for if it is being worked on.
 
 mod clock;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod wire;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -43,6 +49,26 @@ const MAX_RESEND_IDS: usize = 8192;
 /// How many answer ids already asked for with msg_resend_req are remembered, so that repeated
 /// msg_detailed_info about one answer does not ask again; the oldest are forgotten first.
 const ASKED_MEMORY: usize = 256;
+/// Most ids one msgs_state_req (or msg_resend_ans_req) carries: the spec's limit per vector of
+/// ids. More requests due at once go out in further messages, one per flush.
+const MAX_STATE_IDS: usize = 8192;
+/// How many msgs_state_req sent and not yet answered are remembered (with the ids each asked
+/// about); an answer to one forgotten is ignored, and its requests are asked about again.
+const STATE_REQS_REMEMBERED: usize = 32;
+
+/// The default [`SessionConfig::state_request_after`]. A server slow to answer a query may
+/// acknowledge it first; half a minute with neither is long past an ordinary answer, so the
+/// request (or its answer) was most likely lost, while a slow one costs one short message.
+pub const DEFAULT_STATE_REQUEST_AFTER: Duration = Duration::from_secs(30);
+/// The shortest [`SessionConfig::state_request_after`]; a shorter one counts as this. Asking
+/// at every flush would flood the connection (and zero would ask again at once, forever).
+pub const MIN_STATE_REQUEST_AFTER: Duration = Duration::from_millis(100);
+
+/// The msgs_state_info status of a message received (the low three bits; 1, 2 and 3 say it
+/// was not).
+const STATE_RECEIVED: u8 = 4;
+/// The msgs_state_info flag: the answer to the query in the message was already made.
+const STATE_ANSWERED: u8 = 64;
 
 /// Tunables of a session.
 #[derive(Debug, Clone)]
@@ -65,6 +91,15 @@ pub struct SessionConfig {
     /// fails at once with [`RequestError::Invalid`]. The default keeps the encrypted message
     /// within the transports' 16 MiB frames.
     pub max_request_len: usize,
+    /// How long a sent request may go with neither its answer nor an acknowledgement before
+    /// the session asks the server what became of it (`msgs_state_req`, one message for every
+    /// request due, [`Session::state_request_deadline`] says when), and again each time as long
+    /// passes once more. A request the server never got is sent again under a new msg_id; one
+    /// whose answer was made but did not arrive is asked for with `msg_resend_ans_req`; one the
+    /// server has and is still working on is waited for, not asked about again.
+    /// [`DEFAULT_STATE_REQUEST_AFTER`] by default; at least [`MIN_STATE_REQUEST_AFTER`];
+    /// `None` never asks.
+    pub state_request_after: Option<Duration>,
 }
 
 impl Default for SessionConfig {
@@ -77,6 +112,7 @@ impl Default for SessionConfig {
             ack_delay: Duration::ZERO,
             ack_batch: 64,
             max_request_len: MAX_REQUEST_LEN,
+            state_request_after: Some(DEFAULT_STATE_REQUEST_AFTER),
         }
     }
 }
@@ -256,6 +292,10 @@ struct Pending {
     /// The container it was last sent in.
     container: Option<i64>,
     body: Vec<u8>,
+    /// When to ask the server about it if it is still unanswered (its key in
+    /// `Session::state_checks`); `None` once the server acknowledged it, or when the session
+    /// never asks.
+    check_at: Option<Duration>,
 }
 
 /// Where a request of the caller's is: what [`Session::cancel`] looks up instead of searching
@@ -311,6 +351,14 @@ struct Core {
     resend_ids: Vec<i64>,
     /// Answer ids asked for already (bounded, oldest first).
     asked: VecDeque<i64>,
+    /// Our requests' msg_ids to ask about in the next flush (one msgs_state_req).
+    state_ids: Vec<i64>,
+    /// msgs_state_req sent and not answered: its msg_id and the ids it asked about, in order
+    /// (bounded, oldest first). A msgs_state_info is matched against these.
+    state_reqs: VecDeque<(i64, Vec<i64>)>,
+    /// Our requests' msg_ids whose answers to ask for in the next flush (one
+    /// msg_resend_ans_req).
+    resend_ans_ids: Vec<i64>,
     queue: VecDeque<Queued>,
     /// Requests withdrawn while queued ([`Session::cancel`]): each has exactly one entry left in
     /// `queue`, dropped when a flush reaches it. Taking it out of the middle of the queue at
@@ -334,6 +382,9 @@ impl Core {
             acks_since: None,
             resend_ids: Vec::new(),
             asked: VecDeque::new(),
+            state_ids: Vec::new(),
+            state_reqs: VecDeque::new(),
+            resend_ans_ids: Vec::new(),
             queue: VecDeque::new(),
             withdrawn: HashSet::new(),
             config,
@@ -467,7 +518,20 @@ impl Core {
     }
 
     fn has_output(&self) -> bool {
-        self.queued() || !self.acks.is_empty() || !self.resend_ids.is_empty()
+        self.queued() || !self.acks.is_empty() || self.asks()
+    }
+
+    /// Asks for the answer to our request `msg_id` again in the next flush (msg_resend_ans_req),
+    /// unless that message is full already.
+    fn ask_for_answer(&mut self, msg_id: i64) {
+        if self.resend_ans_ids.len() < MAX_STATE_IDS {
+            self.resend_ans_ids.push(msg_id);
+        }
+    }
+
+    /// Whether a msg_resend_req, msg_resend_ans_req or msgs_state_req is waiting to go out.
+    fn asks(&self) -> bool {
+        !self.resend_ids.is_empty() || !self.resend_ans_ids.is_empty() || !self.state_ids.is_empty()
     }
 
     /// Starts the clock of acknowledgements owed since the last flush (after a receive).
@@ -488,7 +552,7 @@ impl Core {
     /// acknowledgements owed have waited long enough (or are many).
     fn output_due(&self, now: Duration) -> bool {
         self.queued()
-            || !self.resend_ids.is_empty()
+            || self.asks()
             || (!self.acks.is_empty() && self.ack_deadline().is_none_or(|at| now >= at))
     }
 
@@ -523,6 +587,33 @@ impl Core {
             let id = self.ids.next(now);
             let seq = self.seq_no(true);
             parts.push((0, id, seq, body, false));
+        }
+        if !self.resend_ans_ids.is_empty() {
+            // As msg_resend_req: content-related (the resent answers acknowledge it), not
+            // tracked; the requests it names stay pending and are asked about again in time.
+            let mut ids = std::mem::take(&mut self.resend_ans_ids);
+            ids.sort_unstable();
+            ids.dedup();
+            let body = tl_codec::to_bytes(&types::MsgResendAnsReq { msg_ids: ids });
+            size += wire::MESSAGE_HEADER + body.len();
+            let id = self.ids.next(now);
+            let seq = self.seq_no(true);
+            parts.push((0, id, seq, body, false));
+        }
+        if !self.state_ids.is_empty() {
+            // Content-related too: the msgs_state_info that answers it is its acknowledgement.
+            // Not tracked as a request: a lost one is simply followed by the next, once its
+            // requests are due again.
+            let ids = std::mem::take(&mut self.state_ids);
+            let body = tl_codec::to_bytes(&types::MsgsStateReq { msg_ids: ids.clone() });
+            size += wire::MESSAGE_HEADER + body.len();
+            let id = self.ids.next(now);
+            let seq = self.seq_no(true);
+            parts.push((0, id, seq, body, false));
+            if self.state_reqs.len() >= STATE_REQS_REMEMBERED {
+                self.state_reqs.pop_front();
+            }
+            self.state_reqs.push_back((id, ids));
         }
         while let Some(q) = self.queue.front() {
             if q.content_related && self.withdrawn.remove(&q.request) {
@@ -601,6 +692,10 @@ pub struct Session<C: Clock> {
     /// Every request queued or sent and not yet answered, by the id [`Session::invoke`]
     /// returned: where it is now.
     requests: HashMap<MsgId, Place>,
+    /// When each sent request with no answer and no acknowledgement yet is next asked about
+    /// with msgs_state_req, as (clock time, msg_id), earliest first: the first is
+    /// [`Session::state_request_deadline`].
+    state_checks: BTreeSet<(Duration, i64)>,
     /// Future salts, as (valid_since, valid_until, salt).
     salts: Vec<(i32, i32, i64)>,
     events: VecDeque<Event>,
@@ -622,6 +717,7 @@ impl<C: Clock> Session<C> {
             clock,
             pending: HashMap::new(),
             requests: HashMap::new(),
+            state_checks: BTreeSet::new(),
             salts: Vec::new(),
             events: VecDeque::new(),
             next_local: 0,
@@ -721,7 +817,7 @@ impl<C: Clock> Session<C> {
                 true
             }
             Some(Place::Sent(msg_id)) => {
-                let withdraw = self.pending.remove(&msg_id).is_some_and(
+                let withdraw = self.unpend(msg_id).is_some_and(
                     |p| !matches!(wire::constructor(&p.body), Some(id) if NOT_WITHDRAWN.contains(&id)),
                 );
                 if withdraw {
@@ -739,7 +835,8 @@ impl<C: Clock> Session<C> {
 
     /// Whether [`Session::flush`] has anything to send.
     pub fn wants_flush(&self) -> bool {
-        self.core.output_due(self.clock.now())
+        let now = self.clock.now();
+        self.core.output_due(now) || self.state_checks.first().is_some_and(|&(at, _)| at <= now)
     }
 
     /// When acknowledgements held back by [`SessionConfig::ack_delay`] fall due (clock time, as
@@ -748,20 +845,96 @@ impl<C: Clock> Session<C> {
         self.core.ack_deadline()
     }
 
+    /// When the session next asks the server about a sent request that has had neither answer
+    /// nor acknowledgement ([`SessionConfig::state_request_after`]; clock time, as
+    /// [`Clock::now`]); `None` when no request is waiting for that. An adapter wakes then to
+    /// flush.
+    pub fn state_request_deadline(&self) -> Option<Duration> {
+        self.state_checks.first().map(|&(at, _)| at)
+    }
+
+    /// The earliest time the session has something to send without anything new arriving or
+    /// being queued: the sooner of [`Session::ack_deadline`] and
+    /// [`Session::state_request_deadline`]. An adapter that sleeps until then and flushes does
+    /// everything the clock drives.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        match (self.ack_deadline(), self.state_request_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Appends one encrypted message holding what is queued to `out` (a container when there is
     /// more than one message, cut at the container limits: call again while
     /// [`Session::wants_flush`]). Returns whether anything was written.
     pub fn flush(&mut self, rng: &mut dyn Random, out: &mut Vec<u8>) -> Result<bool, SessionError> {
         let now = self.clock.now();
         self.rotate_salt(now);
+        self.ask_about_due(now);
         if !self.core.has_output() {
             return Ok(false);
         }
+        let check_at = self.state_interval().map(|every| now.saturating_add(every));
         for (request, id, container, body) in self.core.flush(now, rng, out)? {
-            self.pending.insert(id, Pending { request, container, body });
+            if let Some(at) = check_at {
+                self.state_checks.insert((at, id));
+            }
+            self.pending.insert(id, Pending { request, container, body, check_at });
             self.requests.insert(request, Place::Sent(id));
         }
         Ok(true)
+    }
+
+    /// [`SessionConfig::state_request_after`], raised to its floor.
+    fn state_interval(&self) -> Option<Duration> {
+        self.core.config.state_request_after.map(|every| every.max(MIN_STATE_REQUEST_AFTER))
+    }
+
+    /// Hands the core the requests due to be asked about (at most one msgs_state_req's worth;
+    /// the rest stay due for the next flush) and schedules each one's next check an interval
+    /// from now, so that a request is asked about at most once per interval.
+    fn ask_about_due(&mut self, now: Duration) {
+        let Some(every) = self.state_interval() else {
+            // Never asking: nothing may stay due, or `wants_flush` would say yes forever.
+            self.state_checks.clear();
+            return;
+        };
+        let next = now.saturating_add(every);
+        let mut ids = Vec::new();
+        while ids.len() < MAX_STATE_IDS {
+            match self.state_checks.first() {
+                Some(&(at, id)) if at <= now => {
+                    self.state_checks.pop_first();
+                    ids.push(id);
+                }
+                _ => break,
+            }
+        }
+        for &id in &ids {
+            if let Some(p) = self.pending.get_mut(&id) {
+                p.check_at = Some(next);
+                self.state_checks.insert((next, id));
+            }
+        }
+        ids.sort_unstable();
+        self.core.state_ids = ids;
+    }
+
+    /// Removes the sent request `msg_id` from the pending map and from the state checks.
+    fn unpend(&mut self, msg_id: i64) -> Option<Pending> {
+        let p = self.pending.remove(&msg_id)?;
+        if let Some(at) = p.check_at {
+            self.state_checks.remove(&(at, msg_id));
+        }
+        Some(p)
+    }
+
+    /// The server has the request sent as `msg_id` (it acknowledged it): it is no longer asked
+    /// about, since the server delivers its answer when it is made.
+    fn received(&mut self, msg_id: i64) {
+        if let Some(at) = self.pending.get_mut(&msg_id).and_then(|p| p.check_at.take()) {
+            self.state_checks.remove(&(at, msg_id));
+        }
     }
 
     /// Switches to a future salt once the current time is inside its validity.
@@ -792,12 +965,18 @@ impl<C: Clock> Session<C> {
         // Answers of the old session are not the new one's to resend.
         self.core.resend_ids.clear();
         self.core.asked.clear();
+        // So are the old session's questions about our messages: its msg_ids mean nothing on
+        // the new one (the requests themselves go out again with `resend_pending`).
+        self.core.state_ids.clear();
+        self.core.state_reqs.clear();
+        self.core.resend_ans_ids.clear();
         self.salts.clear();
     }
 
     /// After a reconnect: every request sent and not answered goes out again with a new msg_id.
     pub fn resend_pending(&mut self) {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
+        self.state_checks.clear();
         all.sort_by_key(|(id, _)| *id);
         for (_, p) in all.into_iter().rev() {
             self.requests.insert(p.request, Place::Queued);
@@ -818,11 +997,17 @@ impl<C: Clock> Session<C> {
             .filter(|(&id, p)| id == msg_id || p.container == Some(msg_id))
             .map(|(&id, _)| id)
             .collect();
-        let mut sorted = ids;
-        sorted.sort_unstable();
-        let found = !sorted.is_empty();
-        for id in sorted.into_iter().rev() {
-            if let Some(p) = self.pending.remove(&id) {
+        self.requeue(ids)
+    }
+
+    /// Requeues the sent requests `ids` (those still pending), at the front of the queue in
+    /// the order they were sent, to go out under new msg_ids. Returns whether any was.
+    fn requeue(&mut self, mut ids: Vec<i64>) -> bool {
+        ids.sort_unstable();
+        let mut found = false;
+        for id in ids.into_iter().rev() {
+            if let Some(p) = self.unpend(id) {
+                found = true;
                 self.requests.insert(p.request, Place::Queued);
                 self.core.queue.push_front(Queued {
                     request: p.request,
@@ -913,10 +1098,45 @@ impl<C: Clock> Session<C> {
     }
 
     fn complete(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {
-        if let Some(p) = self.pending.remove(&req_msg_id) {
+        if let Some(p) = self.unpend(req_msg_id) {
             self.requests.remove(&p.request);
             self.events.push_back(Event::Completed { request: p.request, result });
         }
+    }
+
+    /// Acts on a msgs_state_info answering our msgs_state_req `req_msg_id`: `info` holds one
+    /// status byte per id it asked about. One answering nothing we asked (or asked too long
+    /// ago), or of the wrong length, is ignored: its requests are asked about again in time.
+    fn state_info(&mut self, req_msg_id: i64, info: &[u8]) {
+        let Some(at) = self.core.state_reqs.iter().position(|(id, _)| *id == req_msg_id) else { return };
+        let Some((_, ids)) = self.core.state_reqs.remove(at) else { return };
+        if info.len() != ids.len() {
+            return;
+        }
+        let mut lost = Vec::new();
+        for (&id, &status) in ids.iter().zip(info) {
+            // Answered, resent or cancelled since it was asked about: nothing to do.
+            if !self.pending.contains_key(&id) {
+                continue;
+            }
+            match status & 7 {
+                // 2 and 3: the server certainly does not have it; 1: the id is too old for the
+                // server to tell, as with bad_msg_notification 20, which is resent too. Either
+                // way, with no answer and no acknowledgement all this time, it goes out again.
+                1..=3 => lost.push(id),
+                // Received, and the answer made, yet it never came: ask for it again. The
+                // request stays due, so that an answer lost once more is asked for again (and
+                // one left out of a full msg_resend_ans_req is asked for then).
+                STATE_RECEIVED if status & STATE_ANSWERED != 0 => self.core.ask_for_answer(id),
+                // Received (this is its acknowledgement) and still being worked on: the server
+                // sends the answer when it is made, so the request is waited for, not asked
+                // about again.
+                STATE_RECEIVED => self.received(id),
+                // No status the spec defines: asked about again in time.
+                _ => {}
+            }
+        }
+        self.requeue(lost);
     }
 
     fn service(
@@ -1034,7 +1254,17 @@ impl<C: Clock> Session<C> {
                     content_related: false,
                 });
             }
-            types::MsgsAck::CONSTRUCTOR_ID => {}
+            // The server has these messages: requests among them are waited for, not asked about.
+            types::MsgsAck::CONSTRUCTOR_ID => {
+                let ack: types::MsgsAck = from_bytes(body)?;
+                for id in ack.msg_ids {
+                    self.received(id);
+                }
+            }
+            types::MsgsStateInfo::CONSTRUCTOR_ID => {
+                let info: types::MsgsStateInfo<'_> = from_bytes(body)?;
+                self.state_info(info.req_msg_id, info.info);
+            }
             _ => self.events.push_back(Event::Unsolicited(body.to_vec())),
         }
         Ok(())

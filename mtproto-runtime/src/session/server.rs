@@ -1,5 +1,6 @@
 //! The test server's side of a session (feature `server`): enough to answer a client over
-//! loopback — pings, requests handed to the owner, forced bad_server_salt, containers, gzip.
+//! loopback — pings, requests handed to the owner, forced bad_server_salt, containers, gzip,
+//! msgs_state_req and msg_resend_ans_req about the client's messages.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -22,6 +23,19 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
+/// How many of the client's requests handed to the owner are remembered, for the +32 flag of
+/// msgs_state_info ("being processed or processed"); the oldest are forgotten first.
+const RPCS_REMEMBERED: usize = 1024;
+/// How many answers are kept for msg_resend_ans_req, and their most bytes together (rpc_result
+/// bodies); the oldest are forgotten first.
+const ANSWERS_REMEMBERED: usize = 64;
+const ANSWER_BYTES_REMEMBERED: usize = 4 << 20;
+
+/// The msgs_state_info flags the test server sets on a request it received: being processed
+/// or processed (+32), answer made (+64).
+const STATE_PROCESSING: u8 = 32;
+const STATE_ANSWERED: u8 = 64;
+
 /// The server side of one client's session.
 #[derive(Debug)]
 pub struct ServerSession<C: Clock> {
@@ -29,9 +43,16 @@ pub struct ServerSession<C: Clock> {
     clock: C,
     known: bool,
     requests: VecDeque<Request>,
+    /// msg_ids of the requests handed to the owner (bounded, oldest first).
+    rpcs: VecDeque<i64>,
+    /// Answers made, as (request msg_id, rpc_result body), oldest first; bounded by
+    /// [`ANSWERS_REMEMBERED`] and [`ANSWER_BYTES_REMEMBERED`] (`answer_bytes`).
+    answers: VecDeque<(i64, Vec<u8>)>,
+    answer_bytes: usize,
     pings: u64,
     acks: u64,
     dropped: u64,
+    state_requests: u64,
     disconnect_delay: Option<i32>,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
@@ -49,9 +70,13 @@ impl<C: Clock> ServerSession<C> {
             clock,
             known: false,
             requests: VecDeque::new(),
+            rpcs: VecDeque::new(),
+            answers: VecDeque::new(),
+            answer_bytes: 0,
             pings: 0,
             acks: 0,
             dropped: 0,
+            state_requests: 0,
             disconnect_delay: None,
             gzip_results: 512,
         }
@@ -82,6 +107,11 @@ impl<C: Clock> ServerSession<C> {
         self.dropped
     }
 
+    /// msgs_state_req messages answered so far.
+    pub fn state_requests(&self) -> u64 {
+        self.state_requests
+    }
+
     /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
     /// if no other ping comes within that many seconds.
     pub fn disconnect_delay(&self) -> Option<i32> {
@@ -104,7 +134,61 @@ impl<C: Clock> ServerSession<C> {
         let result = packed.as_deref().unwrap_or(result);
         let mut body = Vec::with_capacity(12 + result.len());
         wire::write_rpc_result(req_msg_id, result, &mut body);
+        self.remember_answer(req_msg_id, &body);
         self.push(body);
+    }
+
+    /// Keeps the answer `body` to `req_msg_id` for msg_resend_ans_req, within the bounds.
+    fn remember_answer(&mut self, req_msg_id: i64, body: &[u8]) {
+        self.answers.push_back((req_msg_id, body.to_vec()));
+        self.answer_bytes += body.len();
+        while self.answers.len() > ANSWERS_REMEMBERED || self.answer_bytes > ANSWER_BYTES_REMEMBERED {
+            let Some((_, old)) = self.answers.pop_front() else { break };
+            self.answer_bytes -= old.len();
+        }
+    }
+
+    /// The msgs_state_info status byte of the client's message `msg_id`: the session's own
+    /// (1, 2, 3 or 4), and for a request received +32 once handed to the owner, +64 once its
+    /// answer was made. Acknowledgements are not tracked (no +8, +128), nor +16.
+    fn state_of(&self, msg_id: i64) -> u8 {
+        let status = self.core.msg_state(msg_id);
+        if status != 4 {
+            return status;
+        }
+        let answered = self.answers.iter().any(|(id, _)| *id == msg_id);
+        let processing = answered || self.rpcs.contains(&msg_id);
+        status | if processing { STATE_PROCESSING } else { 0 } | if answered { STATE_ANSWERED } else { 0 }
+    }
+
+    /// Queues msgs_state_info about `msg_ids` in answer to the client's message `req_msg_id`.
+    /// It acknowledges that message itself, so it is not content-related.
+    fn state_info(&mut self, req_msg_id: i64, msg_ids: &[i64]) {
+        let info: Vec<u8> = msg_ids.iter().map(|&id| self.state_of(id)).collect();
+        let reply = types::MsgsStateInfo { req_msg_id, info: &info };
+        self.core.queue.push_back(Queued {
+            request: 0,
+            msg_id: None,
+            body: tl_codec::to_bytes(&reply),
+            content_related: false,
+        });
+    }
+
+    /// Whether the encrypted `frame` from the client holds a request its owner would be handed
+    /// (on its own, in a container, or gzip_packed), so that a test can drop the frame unread
+    /// as if it were lost on the way. A frame that does not decrypt (before the session is
+    /// known, say) holds none.
+    pub fn carries_request(&self, frame: &[u8]) -> bool {
+        let mut copy = frame.to_vec();
+        let Ok(msg) = decrypt_message(&self.core.key, Side::Client, self.core.session_id, &mut copy) else {
+            return false;
+        };
+        match wire::constructor(msg.body) {
+            Some(wire::MSG_CONTAINER) => {
+                wire::read_container(msg.body).is_ok_and(|inner| inner.iter().any(|m| is_request(m.body)))
+            }
+            _ => is_request(msg.body),
+        }
     }
 
     /// Queues an rpc_error answer to `req_msg_id`.
@@ -272,8 +356,32 @@ impl<C: Clock> ServerSession<C> {
                 self.acks += 1;
                 Ok(())
             }
+            // The answer, msgs_state_info, is the acknowledgement of either.
+            Some(types::MsgsStateReq::CONSTRUCTOR_ID) => {
+                let req: types::MsgsStateReq = from_bytes(body)?;
+                self.state_requests += 1;
+                self.state_info(msg_id, &req.msg_ids);
+                Ok(())
+            }
+            // The answers asked for go out again, as new messages; the spec has the state of
+            // every id asked about answered too, as for msgs_state_req.
+            Some(types::MsgResendAnsReq::CONSTRUCTOR_ID) => {
+                let req: types::MsgResendAnsReq = from_bytes(body)?;
+                self.state_info(msg_id, &req.msg_ids);
+                for id in &req.msg_ids {
+                    let again = self.answers.iter().find(|(req, _)| req == id).map(|(_, body)| body.clone());
+                    if let Some(body) = again {
+                        self.push(body);
+                    }
+                }
+                Ok(())
+            }
             Some(_) => {
                 self.core.note_received(msg_id, seq_no);
+                if self.rpcs.len() >= RPCS_REMEMBERED {
+                    self.rpcs.pop_front();
+                }
+                self.rpcs.push_back(msg_id);
                 self.requests.push_back(Request { msg_id, body: body.to_vec() });
                 Ok(())
             }
@@ -282,4 +390,19 @@ impl<C: Clock> ServerSession<C> {
             )),
         }
     }
+}
+
+/// Whether a message `body` from the client is a request for the owner: anything but the
+/// service messages [`ServerSession`] answers itself (a gzip_packed body counts: the client
+/// packs only requests).
+fn is_request(body: &[u8]) -> bool {
+    const SERVED: [u32; 6] = [
+        functions::Ping::CONSTRUCTOR_ID,
+        functions::PingDelayDisconnect::CONSTRUCTOR_ID,
+        functions::RpcDropAnswer::CONSTRUCTOR_ID,
+        types::MsgsAck::CONSTRUCTOR_ID,
+        types::MsgsStateReq::CONSTRUCTOR_ID,
+        types::MsgResendAnsReq::CONSTRUCTOR_ID,
+    ];
+    wire::constructor(body).is_some_and(|id| id != wire::MSG_CONTAINER && !SERVED.contains(&id))
 }

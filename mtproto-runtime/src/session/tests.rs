@@ -1110,3 +1110,393 @@ fn cancelling_many_of_many_requests_leaves_the_others_intact() {
     }
     assert_eq!(p.client.pending(), 0);
 }
+
+/// A request body the test server does not serve itself: its owner (`Pair::echo`) echoes it.
+fn echo_body(i: u32) -> Vec<u8> {
+    (0x1000_0000 + i).to_le_bytes().to_vec()
+}
+
+/// The msg_id the request `request` was last sent as.
+fn sent_as(p: &Pair, request: MsgId) -> i64 {
+    match p.client.requests.get(&request) {
+        Some(&Place::Sent(id)) => id,
+        other => panic!("request {request} is {other:?}"),
+    }
+}
+
+/// Flushes the client and throws the frames away: lost on the way to the server.
+fn lose_up(p: &mut Pair) {
+    while p.client.wants_flush() {
+        p.client.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    }
+}
+
+/// Flushes the server and throws the frames away: lost on the way to the client.
+fn lose_down(p: &mut Pair) {
+    while p.server.wants_flush() {
+        p.server.flush(&mut p.rng, &mut Vec::new()).unwrap();
+    }
+}
+
+/// The messages of encrypted `frames` sent by `from` in the pair's session, as (msg_id, seq_no,
+/// body), containers unpacked.
+fn opened(frames: &[Vec<u8>], from: Side) -> Vec<(i64, i32, Vec<u8>)> {
+    use crate::encrypted::decrypt_message;
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let mut out = Vec::new();
+    for f in frames {
+        let mut f = f.clone();
+        let m = decrypt_message(&key, from, 0x1234, &mut f).unwrap();
+        match wire::constructor(m.body) {
+            Some(wire::MSG_CONTAINER) => out.extend(
+                wire::read_container(m.body)
+                    .unwrap()
+                    .into_iter()
+                    .map(|i| (i.msg_id, i.seq_no, i.body.to_vec())),
+            ),
+            _ => out.push((m.header.msg_id, m.header.seq_no, m.body.to_vec())),
+        }
+    }
+    out
+}
+
+/// The messages among `msgs` of the type `T`, as (msg_id, seq_no, body).
+fn of_type<T: tl_codec::Identifiable>(msgs: &[(i64, i32, Vec<u8>)]) -> Vec<&(i64, i32, Vec<u8>)> {
+    msgs.iter().filter(|m| wire::constructor(&m.2) == Some(T::CONSTRUCTOR_ID)).collect()
+}
+
+/// The msgs_state_req among `msgs`, as (its msg_id, the ids it asks about); it must be the
+/// only one.
+fn state_req(msgs: &[(i64, i32, Vec<u8>)]) -> Option<(i64, Vec<i64>)> {
+    let found = of_type::<types::MsgsStateReq>(msgs);
+    assert!(found.len() <= 1, "{found:?}");
+    let m = found.first()?;
+    assert_eq!(m.1 & 1, 1, "content-related seq_no");
+    let req: types::MsgsStateReq = tl_codec::from_bytes(&m.2).unwrap();
+    Some((m.0, req.msg_ids))
+}
+
+/// Feeds the client a msgs_state_info about its msgs_state_req `req_msg_id`, as if from the
+/// server.
+fn feed_state_info(
+    p: &mut Pair,
+    req_msg_id: i64,
+    info: &[u8],
+    server_msg_id: i64,
+) -> Result<(), SessionError> {
+    use tl_codec::Identifiable;
+    let body = tl_codec::to_bytes(&types::MsgsStateInfo { req_msg_id, info });
+    p.client.service(types::MsgsStateInfo::CONSTRUCTOR_ID, server_msg_id, &body, p.clock.now())
+}
+
+#[test]
+fn a_request_unanswered_and_unacknowledged_is_asked_about_an_interval_after_it_was_sent() {
+    let mut p = synced_pair();
+    assert_eq!((p.client.state_request_deadline(), p.client.next_deadline()), (None, None));
+    let sent_at = p.clock.now();
+    let req = p.client.invoke_raw(echo_body(1));
+    lose_up(&mut p);
+    let id = sent_as(&p, req);
+    let due = sent_at + DEFAULT_STATE_REQUEST_AFTER;
+    assert_eq!(p.client.state_request_deadline(), Some(due));
+    assert_eq!(p.client.next_deadline(), Some(due));
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64 - 1);
+    assert!(!p.client.wants_flush(), "not yet");
+    p.clock.advance(1);
+    assert!(p.client.wants_flush(), "due");
+    assert_eq!(state_req(&flushed(&mut p)).map(|(_, ids)| ids), Some(vec![id]));
+    // Asked once per interval: the next time is an interval from now.
+    assert!(!p.client.wants_flush());
+    assert_eq!(p.client.state_request_deadline(), Some(p.clock.now() + DEFAULT_STATE_REQUEST_AFTER));
+    // Its answer ends the waiting.
+    let mut answer = Vec::new();
+    wire::write_rpc_result(id, &[1, 2, 3, 4], &mut answer);
+    p.client.service(wire::RPC_RESULT, ((T0 as i64 + 30) << 32) | 1, &answer, p.clock.now()).unwrap();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(vec![1, 2, 3, 4]))]);
+    assert_eq!(p.client.state_request_deadline(), None);
+}
+
+#[test]
+fn acknowledged_requests_are_not_asked_about() {
+    use tl_codec::Identifiable;
+    let mut p = synced_pair();
+    let (a, b) = (p.client.invoke_raw(echo_body(1)), p.client.invoke_raw(echo_body(2)));
+    lose_up(&mut p);
+    let (a_id, b_id) = (sent_as(&p, a), sent_as(&p, b));
+    let ack = tl_codec::to_bytes(&types::MsgsAck { msg_ids: vec![a_id, 12345 << 2] });
+    p.client
+        .service(types::MsgsAck::CONSTRUCTOR_ID, ((T0 as i64) << 32) | 0x101, &ack, p.clock.now())
+        .unwrap();
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    assert_eq!(
+        state_req(&flushed(&mut p)).map(|(_, ids)| ids),
+        Some(vec![b_id]),
+        "only the one not acknowledged"
+    );
+    assert_eq!(p.client.pending(), 2, "both still wait for their answers");
+    // A malformed acknowledgement is refused without a panic.
+    assert!(p
+        .client
+        .service(types::MsgsAck::CONSTRUCTOR_ID, ((T0 as i64) << 32) | 0x105, &ack[..9], p.clock.now())
+        .is_err());
+}
+
+#[test]
+fn one_msgs_state_req_asks_about_every_request_due_within_the_limit() {
+    let mut p = synced_pair();
+    // Three sent together, one 10 s later.
+    let first: Vec<MsgId> = (0..3).map(|i| p.client.invoke_raw(echo_body(i))).collect();
+    lose_up(&mut p);
+    p.clock.advance(10_000);
+    let later = p.client.invoke_raw(echo_body(3));
+    lose_up(&mut p);
+    p.clock.advance(20_000);
+    let mut ids: Vec<i64> = first.iter().map(|&r| sent_as(&p, r)).collect();
+    ids.sort_unstable();
+    let sent = flushed(&mut p);
+    assert_eq!(state_req(&sent).map(|(_, asked)| asked), Some(ids.clone()), "one message for the three due");
+    assert!(!p.client.wants_flush());
+    p.clock.advance(10_000);
+    assert_eq!(state_req(&flushed(&mut p)).map(|(_, asked)| asked), Some(vec![sent_as(&p, later)]));
+    // Once another interval has passed for the first three, they are asked about again.
+    p.clock.advance(20_000);
+    assert_eq!(state_req(&flushed(&mut p)).map(|(_, asked)| asked), Some(ids));
+
+    // More requests due than one vector may hold: the rest go in the next flush.
+    let mut p = synced_pair();
+    let many = MAX_STATE_IDS + 5;
+    for i in 0..many {
+        p.client.invoke_raw(echo_body(i as u32));
+    }
+    lose_up(&mut p);
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    let (_, first) = state_req(&flushed(&mut p)).unwrap();
+    assert!(p.client.wants_flush());
+    let (_, rest) = state_req(&flushed(&mut p)).unwrap();
+    assert_eq!((first.len(), rest.len()), (MAX_STATE_IDS, 5));
+    let mut all: Vec<i64> = first.into_iter().chain(rest).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), many, "each one asked about once");
+    assert!(!p.client.wants_flush());
+}
+
+/// The whole loop over the test server: requests whose messages the server never got (lost on
+/// the way) are found by msgs_state_req, sent again under new msg_ids, and answered.
+#[test]
+fn requests_the_server_never_received_are_found_and_resent() {
+    let mut p = synced_pair();
+    // Two lost, then one that arrives and is answered, then one more lost. By the time the
+    // server reads the msgs_state_req, its own id is the newest received: all three are below
+    // it and were not received (status 2; 3 is for ids above every one received).
+    let lost: Vec<MsgId> = (0..2).map(|i| p.client.invoke_raw(echo_body(i))).collect();
+    let mut frame = Vec::new();
+    p.client.flush(&mut p.rng, &mut frame).unwrap();
+    assert!(!p.client.wants_flush());
+    // What a test server uses to lose such a frame on purpose; a ping is no request for it.
+    assert!(p.server.carries_request(&frame));
+    p.client.ping(9);
+    let mut ping = Vec::new();
+    p.client.flush(&mut p.rng, &mut ping).unwrap();
+    assert!(!p.server.carries_request(&ping) && !p.server.carries_request(&[0; 64]));
+    p.server.receive(&mut ping).unwrap();
+    let kept = p.client.invoke_raw(echo_body(2));
+    p.up();
+    p.echo();
+    p.down();
+    let done = completed(&p.events());
+    assert_eq!(done.len(), 2, "the ping's pong and {done:?}");
+    assert!(done.contains(&(kept, Ok(echo_body(2)))));
+    let last = p.client.invoke_raw(echo_body(3));
+    lose_up(&mut p);
+    let old_ids: Vec<i64> = lost.iter().chain([&last]).map(|&r| sent_as(&p, r)).collect();
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    let asked = state_req(&opened(&p.up(), Side::Client)).expect("asked").1;
+    assert_eq!(asked, old_ids);
+    assert_eq!(p.server.state_requests(), 1);
+    let told = opened(&p.down(), Side::Server);
+    let info = of_type::<types::MsgsStateInfo<'_>>(&told);
+    assert_eq!(info.len(), 1);
+    assert_eq!(info[0].1 & 1, 0, "msgs_state_info is not content-related");
+    let info: types::MsgsStateInfo<'_> = tl_codec::from_bytes(&info[0].2).unwrap();
+    assert_eq!(info.info, &[2, 2, 2][..]);
+    // All three went out again under new msg_ids; the server answers them.
+    assert_eq!(p.client.pending(), 3);
+    assert!(p.client.wants_flush());
+    p.up();
+    for (&r, old) in lost.iter().chain([&last]).zip(&old_ids) {
+        assert!(sent_as(&p, r) > *old, "a new msg_id");
+    }
+    p.echo();
+    p.down();
+    let mut done = completed(&p.events());
+    done.sort_by_key(|d| std::cmp::Reverse(d.0));
+    assert_eq!(
+        done,
+        vec![(lost[0], Ok(echo_body(0))), (lost[1], Ok(echo_body(1))), (last, Ok(echo_body(3)))]
+    );
+    assert_eq!((p.client.pending(), p.client.state_request_deadline()), (0, None));
+}
+
+#[test]
+fn every_msgs_state_info_status_is_acted_on_as_the_spec_says() {
+    // (status, resent, answer asked for with msg_resend_ans_req, still asked about in time)
+    let cases: [(u8, bool, bool, bool); 11] = [
+        (1, true, false, false),
+        (2, true, false, false),
+        (3, true, false, false),
+        (2 | 8 | 128, true, false, false),
+        (4, false, false, false),
+        (4 | 32, false, false, false),
+        (4 | 8 | 32 | 128, false, false, false),
+        (4 | 32 | 64, false, true, true),
+        (0, false, false, true),
+        (5, false, false, true),
+        (7 | 64, false, false, true),
+    ];
+    let mut p = synced_pair();
+    let reqs: Vec<MsgId> = (0..cases.len()).map(|i| p.client.invoke_raw(echo_body(i as u32))).collect();
+    lose_up(&mut p);
+    let ids: Vec<i64> = reqs.iter().map(|&r| sent_as(&p, r)).collect();
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    let (asked_in, asked) = state_req(&flushed(&mut p)).unwrap();
+    assert_eq!(asked, ids);
+    let info: Vec<u8> = cases.iter().map(|c| c.0).collect();
+    feed_state_info(&mut p, asked_in, &info, ((T0 as i64 + 30) << 32) | 1).unwrap();
+    let sent = flushed(&mut p);
+    let resent: Vec<&[u8]> = sent.iter().map(|m| &m.2[..]).filter(|b| b.len() == 4).collect();
+    let ask = of_type::<types::MsgResendAnsReq>(&sent);
+    let ask: Vec<i64> = ask
+        .iter()
+        .flat_map(|m| tl_codec::from_bytes::<types::MsgResendAnsReq>(&m.2).unwrap().msg_ids)
+        .collect();
+    for (i, &(status, again, answer, asked_again)) in cases.iter().enumerate() {
+        assert_eq!(resent.contains(&&echo_body(i as u32)[..]), again, "status {status}: resent");
+        assert_eq!(ask.contains(&ids[i]), answer, "status {status}: answer asked for");
+        let place = p.client.requests[&reqs[i]];
+        assert!(matches!(place, Place::Sent(id) if (id != ids[i]) == again), "status {status}: {place:?}");
+        let Place::Sent(now_as) = place else { unreachable!() };
+        let checked = p.client.pending[&now_as].check_at.is_some();
+        // A request sent again is asked about again in time, under its new msg_id.
+        assert_eq!(checked, asked_again || again, "status {status}: still checked");
+    }
+    assert_eq!(of_type::<types::MsgResendAnsReq>(&sent)[0].1 & 1, 1, "content-related seq_no");
+    assert_eq!(p.client.pending(), cases.len(), "nothing failed or forgotten");
+    // msgs_state_info answers nothing twice: the same one again changes nothing.
+    feed_state_info(&mut p, asked_in, &info, ((T0 as i64 + 30) << 32) | 5).unwrap();
+    assert!(!p.client.wants_flush());
+}
+
+/// A request the server has and is still working on (4 + 32) is waited for: neither resent nor
+/// asked about again, and its answer completes it when it comes.
+#[test]
+fn a_request_received_and_being_worked_on_is_waited_for() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(7));
+    p.up();
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    assert!(state_req(&opened(&p.up(), Side::Client)).is_some());
+    let told = opened(&p.down(), Side::Server);
+    let info: types::MsgsStateInfo<'_> =
+        tl_codec::from_bytes(&of_type::<types::MsgsStateInfo<'_>>(&told)[0].2).unwrap();
+    assert_eq!(info.info, &[4 | 32][..]);
+    assert_eq!(p.client.state_request_deadline(), None, "not asked about again");
+    p.clock.advance(10 * DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    let later = opened(&p.up(), Side::Client);
+    assert!(state_req(&later).is_none() && later.iter().all(|m| m.2 != echo_body(7)), "{later:?}");
+    // The server got it once; its answer completes it.
+    p.echo();
+    assert!(p.server.poll_request().is_none());
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(echo_body(7)))]);
+}
+
+/// An answer the server made that never arrived (4 + 32 + 64) is asked for with
+/// msg_resend_ans_req, and the answer sent again completes the request.
+#[test]
+fn an_answer_made_but_lost_is_asked_for_again() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(8));
+    p.up();
+    p.echo();
+    lose_down(&mut p);
+    let id = sent_as(&p, req);
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    p.up();
+    let told = opened(&p.down(), Side::Server);
+    let info: types::MsgsStateInfo<'_> =
+        tl_codec::from_bytes(&of_type::<types::MsgsStateInfo<'_>>(&told)[0].2).unwrap();
+    assert_eq!(info.info, &[4 | 32 | 64][..]);
+    let asks = opened(&p.up(), Side::Client);
+    let ask = of_type::<types::MsgResendAnsReq>(&asks);
+    assert_eq!(tl_codec::from_bytes::<types::MsgResendAnsReq>(&ask[0].2).unwrap().msg_ids, vec![id]);
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(echo_body(8)))]);
+    assert_eq!((p.client.pending(), p.client.state_request_deadline()), (0, None));
+}
+
+#[test]
+fn malformed_or_unsolicited_msgs_state_info_is_ignored() {
+    use tl_codec::Identifiable;
+    let mut p = synced_pair();
+    let reqs = [p.client.invoke_raw(echo_body(1)), p.client.invoke_raw(echo_body(2))];
+    lose_up(&mut p);
+    let ids = reqs.map(|r| sent_as(&p, r));
+    let server = |n: i64| ((T0 as i64 + 30) << 32) | (1 + 4 * n);
+    let interval = DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64;
+    // The wrong number of status bytes, each time in answer to a msgs_state_req about both:
+    // ignored, as a whole.
+    for (n, bad) in [&[][..], &[2][..], &[2, 2, 2][..]].into_iter().enumerate() {
+        p.clock.advance(interval);
+        let (asked_in, asked) = state_req(&flushed(&mut p)).unwrap();
+        assert_eq!(asked, ids);
+        feed_state_info(&mut p, asked_in, bad, server(n as i64)).unwrap();
+        assert_eq!(ids, reqs.map(|r| sent_as(&p, r)), "{bad:?}: not resent");
+        // That was the answer, if a bad one: a later one is not taken for it.
+        feed_state_info(&mut p, asked_in, &[2, 2], server(n as i64 + 10)).unwrap();
+        assert_eq!(ids, reqs.map(|r| sent_as(&p, r)), "{bad:?}: answered once");
+    }
+    p.clock.advance(interval);
+    let (asked_in, _) = state_req(&flushed(&mut p)).unwrap();
+    // About a msgs_state_req never sent (or a msg_resend_req's): ignored.
+    for other in [asked_in + 4, asked_in - 4, 0, -1, ids[0]] {
+        feed_state_info(&mut p, other, &[2, 2], server(20)).unwrap();
+    }
+    assert_eq!(ids, reqs.map(|r| sent_as(&p, r)), "not resent");
+    // Truncated or garbage bodies are refused, never a panic.
+    let body = tl_codec::to_bytes(&types::MsgsStateInfo { req_msg_id: asked_in, info: &[2, 2] });
+    let constructor = types::MsgsStateInfo::CONSTRUCTOR_ID;
+    for cut in 4..body.len() {
+        assert!(p.client.service(constructor, server(21), &body[..cut], p.clock.now()).is_err(), "{cut}");
+    }
+    let mut huge = body.clone();
+    huge[12..16].copy_from_slice(&[254, 0xff, 0xff, 0xff]);
+    assert!(p.client.service(constructor, server(22), &huge, p.clock.now()).is_err());
+    assert!(!p.client.wants_flush());
+    assert_eq!(p.client.pending(), 2);
+    // The good answer still works.
+    feed_state_info(&mut p, asked_in, &[2, 2], server(23)).unwrap();
+    assert!(reqs.iter().all(|&r| p.client.requests[&r] == Place::Queued), "resent");
+}
+
+#[test]
+fn state_requests_can_be_turned_off_and_have_a_floor() {
+    let mut p = synced_pair();
+    p.client.core.config.state_request_after = None;
+    p.client.invoke_raw(echo_body(1));
+    lose_up(&mut p);
+    assert_eq!((p.client.state_request_deadline(), p.client.next_deadline()), (None, None));
+    p.clock.advance(3_600_000);
+    assert!(!p.client.wants_flush(), "never asked about");
+    // Zero would ask at every flush: it counts as the floor.
+    p.client.core.config.state_request_after = Some(Duration::ZERO);
+    p.client.invoke_raw(echo_body(2));
+    lose_up(&mut p);
+    assert_eq!(p.client.state_request_deadline(), Some(p.clock.now() + MIN_STATE_REQUEST_AFTER));
+    // Never is never: no overflow.
+    p.client.core.config.state_request_after = Some(Duration::MAX);
+    p.client.resend_pending();
+    lose_up(&mut p);
+    assert_eq!(p.client.state_request_deadline(), Some(Duration::MAX));
+    assert!(!p.client.wants_flush());
+}
