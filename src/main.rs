@@ -38,6 +38,12 @@ enum Command {
     Decode(cmd::decode::Args),
     /// Encode JSON to TL bytes using a schema.
     Encode(cmd::encode::Args),
+    /// An example JSON value of a definition or type, for `tl encode`.
+    ///
+    /// Without --seed, a skeleton: every field (optional ones too, near the top), zeros and
+    /// empty strings, one element per vector, each type's first constructor. With --seed, a
+    /// random value. Either encodes, and decodes back to itself.
+    Sample(cmd::sample::Args),
     /// Semantic diff of two layers with a wire-compatibility verdict.
     Diff(cmd::diff::Args),
     /// The life of one definition across layers.
@@ -73,6 +79,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen::run(a),
         Command::Decode(a) => cmd::decode::run(a),
         Command::Encode(a) => cmd::encode::run(a),
+        Command::Sample(a) => cmd::sample::run(a),
         Command::Diff(a) => cmd::diff::run(a),
         Command::History(a) => cmd::history::run(a),
         Command::Log(a) => cmd::log::run(a),

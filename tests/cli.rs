@@ -751,3 +751,37 @@ fn json_leaves_out_the_builtins_it_cannot_carry() {
     let run = tl_in(dir.path(), &["json", "s.json"], None);
     assert!(!run.stderr.contains("note: left out"), "{}", run.stderr);
 }
+
+/// `tl sample` prints JSON that `tl encode` takes and `tl decode` gives back, for a name on the
+/// embedded schemas (skeleton and seeded) and for a type expression (with `--type`).
+#[test]
+fn sample_output_encodes_and_decodes_back() {
+    let dir = dir_with(&[]);
+    for args in [&["sample", "messages.sendMessage"][..], &["sample", "message", "--seed", "9", "--compact"]]
+    {
+        let sample = tl_in(dir.path(), args, None);
+        assert_eq!(sample.code, 0, "{args:?}: {}", sample.stderr);
+        let hex = tl_in(dir.path(), &["encode", "-"], Some(sample.stdout.as_bytes()));
+        assert_eq!(hex.code, 0, "{args:?}: {}", hex.stderr);
+        let back = tl_in(dir.path(), &["decode", "-"], Some(hex.stdout.as_bytes()));
+        assert_eq!(back.code, 0, "{args:?}: {}", back.stderr);
+        let (a, b): (serde_json::Value, serde_json::Value) =
+            (serde_json::from_str(&sample.stdout).unwrap(), serde_json::from_str(&back.stdout).unwrap());
+        assert_eq!(a, b, "{args:?}");
+    }
+    let sample = tl_in(dir.path(), &["sample", "Vector<messages.Messages>", "--depth", "1"], None);
+    assert_eq!(sample.code, 0, "{}", sample.stderr);
+    assert!(sample.stderr.contains("tl encode --type 'Vector<messages.Messages>'"), "{}", sample.stderr);
+    let hex = tl_in(
+        dir.path(),
+        &["encode", "--type", "Vector<messages.Messages>", "-"],
+        Some(sample.stdout.as_bytes()),
+    );
+    assert_eq!(hex.code, 0, "{}", hex.stderr);
+    let unknown = tl_in(dir.path(), &["sample", "messages.sendMesage"], None);
+    assert_eq!(unknown.code, 1);
+    assert_eq!(
+        unknown.stderr,
+        "error: `messages.sendMesage` names no constructor, function or type in the schemas\n"
+    );
+}

@@ -10,3 +10,4 @@ pub mod history;
 pub mod json;
 pub mod layers;
 pub mod log;
+pub mod sample;

@@ -53,9 +53,11 @@ mod decode;
 mod encode;
 mod error;
 mod plan;
+mod sample;
 mod sink;
 
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+pub use sample::{SampleError, SampleOptions};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -130,6 +132,10 @@ pub struct Registry<'s> {
     shadowed: HashMap<String, &'s Definition<'s>>,
     /// What the codec needs of each definition, worked out once.
     plans: plan::Plans<'s>,
+    /// Every definition its id decodes to, in the schemas' order (shadowed ones too).
+    definitions: Vec<&'s Definition<'s>>,
+    /// How soon each definition's values can end ([`sample`]), worked out on the first sample.
+    sample_costs: std::sync::OnceLock<sample::Costs>,
     limits: Limits,
 }
 
@@ -161,11 +167,15 @@ impl<'s> Registry<'s> {
             if owner.id != def.id && !by_id.contains_key(&def.id) {
                 by_id.insert(def.id, def);
                 self.shadowed.entry(tagged_name(def)).or_insert(def);
+                self.definitions.push(def);
             }
             return;
         }
         by_name.insert(&def.name, def);
-        by_id.entry(def.id).or_insert(def);
+        if let std::collections::hash_map::Entry::Vacant(slot) = by_id.entry(def.id) {
+            slot.insert(def);
+            self.definitions.push(def);
+        }
         if def.category == Category::Type {
             self.constructors_loose.entry(crate::graph::loose_name(&def.name)).or_insert(def);
             self.types.entry(&def.ty.name).or_default().push(def);

@@ -144,6 +144,8 @@ fn reg_with_limit<'s>(reg: &Registry<'s>, max_inflated: usize) -> Registry<'s> {
         shadowed: reg.shadowed.clone(),
         // No plans: objects take the path that works one out for each.
         plans: Default::default(),
+        definitions: reg.definitions.clone(),
+        sample_costs: Default::default(),
         limits: Limits { max_inflated, ..Limits::default() },
     }
 }
@@ -1183,5 +1185,100 @@ fn text_writes_doubles_and_empty_arrays_as_serde_json_does() {
             Some("Vector<Vector<int>>"),
         )
         .unwrap();
+    });
+}
+
+/// Samples of `what` (a skeleton and a few seeds) encode, and decode back to themselves.
+fn samples_round_trip(reg: &Registry<'_>, what: &str) {
+    let ty = reg.sample_type(what);
+    for seed in [None, Some(1), Some(2), Some(3)] {
+        let v = reg.sample(what, SampleOptions { seed, ..SampleOptions::default() }).unwrap();
+        let bytes = reg.encode(&v, ty).unwrap_or_else(|e| panic!("{what} ({seed:?}): {e}\n{v}"));
+        assert_eq!(reg.decode(&bytes, ty).unwrap(), v, "{what} ({seed:?})");
+    }
+}
+
+#[test]
+fn a_skeleton_shows_every_field_with_zeros_and_one_element_per_vector() {
+    with_registry(|reg| {
+        let v = reg.sample("msg", SampleOptions::default()).unwrap();
+        let want = json!({
+            "@type": "msg", "out": true, "silent": true, "id": 0,
+            "peer": {"@type": "peerUser", "user_id": "0"}, "text": "",
+            "ents": [{"@type": "entity", "offset": 0, "length": 0}],
+            "pinned": true, "data": "",
+            "big": "AAAAAAAAAAAAAAAAAAAAAA==",
+            "huge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "ok": false,
+        });
+        assert_eq!(v, want);
+        for what in
+            ["msg", "grid", "tree", "getMsg", "invokeWithLayer", "Vector<Vector<long>>", "%point", "Peer"]
+        {
+            samples_round_trip(reg, what);
+        }
+        assert_eq!(reg.sample_type("getMsg"), None);
+        assert_eq!(reg.sample_type("Vector<long>"), Some("Vector<long>"));
+        // `!X` holds a function call.
+        let call = reg.sample("invokeWithLayer", SampleOptions::default()).unwrap();
+        assert_eq!(call["query"]["@type"], "getMsg");
+    });
+}
+
+#[test]
+fn seeded_samples_differ_by_seed_and_repeat_for_the_same_one() {
+    with_registry(|reg| {
+        let of = |seed| reg.sample("msg", SampleOptions { seed: Some(seed), max_depth: 3 }).unwrap();
+        assert_eq!(of(7), of(7));
+        assert!((0..8).any(|s| of(s) != of(7)));
+    });
+}
+
+#[test]
+fn samples_end_on_recursive_types_and_name_what_they_cannot_make() {
+    let schema = "
+        leaf#1 = Tree;
+        node#2 left:Tree right:Tree = Tree;
+        loop#3 next:Loop = Loop;
+        holder#4 l:Loop = Holder;
+        rep#5 n:# [ int ] = Rep;
+        gzip_packed#3072cfa1 packed_data:bytes = Object;
+    ";
+    let parsed = tl_parser::parse_tl(schema);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let reg = Registry::new([&parsed.schema]);
+    // The first constructor of a skeleton; the one that ends at the depth limit.
+    samples_round_trip(&reg, "node");
+    let deep = reg.sample("node", SampleOptions { seed: None, max_depth: 0 }).unwrap();
+    assert_eq!(deep, json!({"@type": "node", "left": {"@type": "leaf"}, "right": {"@type": "leaf"}}));
+    let err = |what: &str| reg.sample(what, SampleOptions::default()).unwrap_err().to_string();
+    assert!(err("holder").contains("`Loop` has no finite value"), "{}", err("holder"));
+    assert!(err("nothing").contains("names no constructor, function or type"), "{}", err("nothing"));
+    assert!(err("Nothing").contains("names no constructor, function or type"), "{}", err("Nothing"));
+    assert!(err("rep").contains("repeats parameters"), "{}", err("rep"));
+    assert!(err("gzip_packed").contains("inflates"), "{}", err("gzip_packed"));
+    assert!(err("Vector<").contains("neither a definition nor a type"), "{}", err("Vector<"));
+}
+
+#[test]
+fn samples_of_mode_words_sized_objects_and_td_nulls_round_trip() {
+    with_ton_registry(|reg| {
+        for what in ["test.lookupBlock", "test.listBlockTransactions", "test.grouped", "test.shortTxId"] {
+            samples_round_trip(reg, what);
+        }
+    });
+    with_mtproto(|reg| {
+        for what in ["msg_container", "rpc_result", "rpc_drop_answer", "message"] {
+            samples_round_trip(reg, what);
+        }
+        let container = reg.sample("msg_container", SampleOptions::default()).unwrap();
+        let item = &container["messages"][0];
+        let body = reg.encode(&item["body"], None).unwrap();
+        assert_eq!(item["bytes"], json!(body.len()), "the computed length of the body");
+    });
+    with_td(|reg| {
+        for what in ["chat", "messages", "getChatHistory", "updateNewChat", "chatPhotoInfo"] {
+            samples_round_trip(reg, what);
+        }
     });
 }

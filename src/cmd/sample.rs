@@ -1,0 +1,53 @@
+//! `tl sample`: an example JSON value of a definition or type, which `tl encode` takes.
+
+use crate::cmd::decode::{fail, load_sources, parse_all};
+use std::process::ExitCode;
+use tl_codegen::dynamic::{Registry, SampleOptions};
+
+/// Arguments of `tl sample`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A schema to take definitions from (repeatable); default: the embedded layer and
+    /// mtproto.tl (`<embedded>` names them, to add a schema to them).
+    #[arg(long = "schema", value_name = "FILE")]
+    pub schemas: Vec<String>,
+    /// A constructor or function (`messages.sendMessage`, `name#id`), or a type expression
+    /// (`messages.Messages`, `Vector<long>`, `%message`; encode it with `tl encode --type`).
+    pub name: String,
+    /// A random value instead of a skeleton, the same for the same seed: random constructors,
+    /// flags, lengths and text (for fixtures and tests).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// How many levels of objects and vectors are filled (optional fields, a vector element)
+    /// before each type takes the constructor that ends soonest.
+    #[arg(long, value_name = "N", default_value_t = SampleOptions::default().max_depth)]
+    pub depth: u32,
+    /// JSON on one line instead of indented.
+    #[arg(long)]
+    pub compact: bool,
+}
+
+/// Runs `tl sample`.
+pub fn run(args: Args) -> ExitCode {
+    let sources = match load_sources(&args.schemas) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let schemas = match parse_all(&sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let registry = Registry::new(&schemas);
+    let options = SampleOptions { seed: args.seed, max_depth: args.depth };
+    let value = match registry.sample(&args.name, options) {
+        Ok(v) => v,
+        Err(e) => return fail(&e.to_string()),
+    };
+    if let Some(ty) = registry.sample_type(&args.name) {
+        eprintln!("note: `{ty}` is a type: encode this with `tl encode --type '{ty}'`");
+    }
+    let text =
+        if args.compact { serde_json::to_string(&value) } else { serde_json::to_string_pretty(&value) };
+    let text = text.unwrap_or_default() + "\n";
+    crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
+}
