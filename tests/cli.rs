@@ -782,6 +782,15 @@ fn sample_output_encodes_and_decodes_back() {
     assert_eq!(unknown.code, 1);
     assert_eq!(
         unknown.stderr,
-        "error: `messages.sendMesage` names no constructor, function or type in the schemas\n"
+        "error: `messages.sendMesage` names no constructor, function or type in the schemas \
+         (did you mean `messages.sendMessage`?)\n"
+    );
+    // The codec's errors suggest names too.
+    let typo = tl_in(dir.path(), &["encode", r#"{"@type":"message","idd":1}"#], None);
+    assert_eq!(typo.stderr, "error: $.idd: `message` has no field `idd` (did you mean `id`?)\n");
+    let typo = tl_in(dir.path(), &["decode", "--type", "messages.Mesages", "00000000"], None);
+    assert_eq!(
+        typo.stderr,
+        "error: type messages.Mesages at byte 0 is not defined by the schemas (did you mean `messages.Messages`?)\n"
     );
 }

@@ -3,7 +3,7 @@
 use crate::report::{self, ColorChoice, RenderOptions};
 use crate::source::{self, SourceText};
 use std::process::ExitCode;
-use tl_codegen::dynamic::{JsonLayout, Registry};
+use tl_codegen::dynamic::{DecodeErrorKind, JsonLayout, Registry};
 use tl_parser::{Diagnostic, Schema};
 
 /// Arguments of `tl decode`.
@@ -74,7 +74,13 @@ pub fn run(args: Args) -> ExitCode {
             text.push('\n');
             crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
         }
-        Err(e) => fail(&e.to_string()),
+        Err(e) => {
+            let hint = match &e.kind {
+                DecodeErrorKind::UnknownType(name) => registry.did_you_mean(name),
+                _ => String::new(),
+            };
+            fail(&format!("{e}{hint}"))
+        }
     }
 }
 

@@ -410,10 +410,14 @@ fn is_prefix_of_wrapper(prefix: &Definition<'_>, wrapper: &Definition<'_>) -> bo
 
 /// The names among `known` that an unknown `name` may have meant, at most three, sorted: the
 /// same name in a namespace (`secret.DecryptedMessageMedia` for `DecryptedMessageMedia`, as
-/// written in copies that leave their own namespace out of references) or in another case.
-/// For diagnostics (`tl check`'s notes, the generator's errors).
+/// written in copies that leave their own namespace out of references) or in another case;
+/// failing those, the names a typo or two away (`messages.sendMesage`), the nearest first.
+/// For diagnostics (`tl check`'s notes, the generator's errors, the dynamic codec's).
 pub fn near_names<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> Vec<&'k str> {
+    let known: Vec<&str> = known.collect();
     let mut near: Vec<&str> = known
+        .iter()
+        .copied()
         .filter(|k| {
             let local = k.rsplit_once('.').map_or(*k, |(_, l)| l);
             *k != name && (local == name || k.eq_ignore_ascii_case(name))
@@ -421,8 +425,55 @@ pub fn near_names<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> Vec<&
         .collect();
     near.sort_unstable();
     near.dedup();
+    if near.is_empty() {
+        // One edit per four characters, at most three: `sendMesage` is near `sendMessage`,
+        // `int` is near nothing but one-letter slips.
+        let limit = (name.chars().count() / 4).clamp(1, 3);
+        let mut typos: Vec<(usize, &str)> = known
+            .iter()
+            .filter(|k| **k != name)
+            .filter_map(|k| edit_distance(name, k, limit).map(|d| (d, *k)))
+            .collect();
+        typos.sort_unstable();
+        typos.dedup();
+        let best = typos.first().map_or(0, |t| t.0);
+        near = typos.into_iter().take_while(|t| t.0 == best).map(|t| t.1).collect();
+    }
     near.truncate(3);
     near
+}
+
+/// The Levenshtein distance between `a` and `b` (in characters, a swap of neighbours counting
+/// as one edit), or `None` if it is more than `limit`.
+fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    // Three rows of the table: two back (for swaps), the last, the one being filled.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        row[0] = i;
+        let mut smallest = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            row[j] = d;
+            smallest = smallest.min(d);
+        }
+        if smallest > limit {
+            return None;
+        }
+        std::mem::swap(&mut before, &mut last);
+        std::mem::swap(&mut last, &mut row);
+    }
+    Some(last[b.len()]).filter(|&d| d <= limit)
 }
 
 /// Takes the leading items of one definition from a list sorted by definition.
@@ -731,6 +782,40 @@ mod tests {
 
     fn codes(src: &str) -> Vec<(&'static str, Severity)> {
         check(src).diagnostics.iter().map(|d| (d.code, d.severity)).collect()
+    }
+
+    #[test]
+    fn edit_distance_counts_edits_and_swaps_up_to_a_limit() {
+        use super::edit_distance;
+        assert_eq!(edit_distance("sendMesage", "sendMessage", 2), Some(1));
+        assert_eq!(edit_distance("sendMesasge", "sendMessage", 2), Some(1), "a swap is one edit");
+        assert_eq!(edit_distance("abc", "abc", 0), Some(0));
+        assert_eq!(edit_distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(edit_distance("kitten", "sitting", 2), None);
+        assert_eq!(edit_distance("", "ab", 2), Some(2));
+        assert_eq!(edit_distance("é✓", "e✓", 1), Some(1), "characters, not bytes");
+    }
+
+    #[test]
+    fn an_unknown_type_with_a_typo_gets_a_suggestion() {
+        let d = check("message#1 id:int = Message;\nholder#2 m:Mesage = Holder;\n").diagnostics;
+        let unknown = d.iter().find(|d| d.code == "unknown-type").expect("unknown-type warning");
+        assert!(unknown.notes.iter().any(|n| n == "did you mean `Message`?"), "{:?}", unknown.notes);
+    }
+
+    #[test]
+    fn near_names_suggest_typos_when_nothing_closer_is_known() {
+        use super::near_names;
+        let known =
+            ["messages.sendMessage", "messages.sendMedia", "message", "Message", "secret.Peer", "int"];
+        let near = |name| near_names(name, known.iter().copied());
+        assert_eq!(near("messages.sendMesage"), ["messages.sendMessage"]);
+        assert_eq!(near("mesage"), ["message"]);
+        // The namespace and case rules come first, and typos are not added to them.
+        assert_eq!(near("Peer"), ["secret.Peer"]);
+        assert_eq!(near("MESSAGE"), ["Message", "message"]);
+        assert_eq!(near("unrelated"), Vec::<&str>::new());
+        assert_eq!(near("in"), ["int"]);
     }
 
     #[test]

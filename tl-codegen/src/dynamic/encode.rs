@@ -233,7 +233,8 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
             }
             _ => {
                 if self.reg.constructors_of(name).is_empty() {
-                    return Err(self.err(format!("type `{name}` is not defined by the schemas")));
+                    let hint = self.reg.did_you_mean(name);
+                    return Err(self.err(format!("type `{name}` is not defined by the schemas{hint}")));
                 }
                 let map = self.object_map(value)?;
                 // A type of one constructor says which without `"@type"` (TDLib lets input
@@ -245,7 +246,10 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 let def = match self.reg.constructor(tname) {
                     Some(def) if def.ty.name == name => def,
                     Some(_) => return Err(self.err(format!("`{tname}` is not a constructor of `{name}`"))),
-                    None => return Err(self.err(format!("unknown constructor `{tname}`"))),
+                    None => {
+                        let hint = self.reg.did_you_mean(tname);
+                        return Err(self.err(format!("unknown constructor `{tname}`{hint}")));
+                    }
                 };
                 self.u32(def.id);
                 self.fields(map, def)?;
@@ -268,7 +272,8 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 of_type.len(),
                 first.name
             )),
-            [] => self.err(format!("type `{name}` is not defined by the schemas")),
+            [] => self
+                .err(format!("type `{name}` is not defined by the schemas{}", self.reg.did_you_mean(name))),
         })
     }
 
@@ -352,7 +357,9 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
         } else {
             (self.reg.constructor(tname), self.reg.function(tname))
         };
-        let def = first.or(second).ok_or_else(|| self.err(format!("unknown constructor `{tname}`")))?;
+        let def = first.or(second).ok_or_else(|| {
+            self.err(format!("unknown constructor `{tname}`{}", self.reg.did_you_mean(tname)))
+        })?;
         self.u32(def.id);
         self.fields(map, def)
     }
@@ -451,8 +458,10 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
         if plan.repeated_keys || found != map.len() - meta {
             let unknown = map.keys().find(|k| !is_meta(k) && plan.position(k).is_none());
             if let Some(key) = unknown {
+                let keys = plan.slots.iter().map(|s| s.key.as_ref());
+                let hint = super::hint(&tl_parser::near_names(key, keys));
                 return Err(self
-                    .err(format!("`{}` has no field `{key}`", def.name))
+                    .err(format!("`{}` has no field `{key}`{hint}", def.name))
                     .under(PathPart::Key(key.clone())));
             }
         }

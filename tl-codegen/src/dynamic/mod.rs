@@ -274,6 +274,24 @@ impl<'s> Registry<'s> {
         owner.filter(|d| d.id == id).copied()
     }
 
+    /// The names of the schemas (constructors, functions, boxed types) that an unknown `name`
+    /// may have meant: another case, a namespace, a typo ([`tl_parser::near_names`]).
+    pub fn near_names(&self, name: &str) -> Vec<&'s str> {
+        let known = self
+            .constructors_by_name
+            .keys()
+            .chain(self.functions_by_name.keys())
+            .chain(self.types.keys())
+            .copied();
+        tl_parser::near_names(name, known)
+    }
+
+    /// [`Registry::near_names`] as the end of an error message: ` (did you mean `x`?)`, or
+    /// nothing.
+    pub fn did_you_mean(&self, name: &str) -> String {
+        hint(&self.near_names(name))
+    }
+
     /// The constructors of boxed type `name` (`Message`), in schema order.
     pub fn constructors_of(&self, name: &str) -> &[&'s Definition<'s>] {
         match self.types.get(name) {
@@ -378,6 +396,15 @@ pub struct UnknownFlags {
 /// `name#id`, the id as eight hex digits.
 fn tagged_name(def: &Definition<'_>) -> String {
     format!("{}#{:08x}", def.name, def.id)
+}
+
+/// ` (did you mean `x`?)` for the names in `near`, or nothing.
+fn hint(near: &[&str]) -> String {
+    match near {
+        [] => String::new(),
+        [one] => format!(" (did you mean `{one}`?)"),
+        many => format!(" (did you mean one of `{}`?)", many.join("`, `")),
+    }
 }
 
 /// Parses a type expression given on the command line: `Vector<long>`, `%Message`,

@@ -78,8 +78,9 @@ impl<'s> Registry<'s> {
             || self.defines(name)
             || self.constructor(name).is_some();
         if !known {
+            let hint = self.did_you_mean(name);
             return Err(SampleError(format!(
-                "`{what}` names no constructor, function or type in the schemas"
+                "`{what}` names no constructor, function or type in the schemas{hint}"
             )));
         }
         s.value(&ty, &[], 0)
