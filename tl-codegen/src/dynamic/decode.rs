@@ -437,6 +437,33 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
 
     /// The fields of `def` (its id already read, or bare), as an object with `"@type"`.
     fn object(&mut self, def: &'s Definition<'s>) -> Result<S::Value> {
+        if !self.reg.plan(def).repeated_keys {
+            return self.object_fields(def);
+        }
+        // Two parameters with one JSON key (a name declared twice): a JSON object holds the
+        // key once, at its first place, with the last value, as a `Value` map keeps it. The
+        // object is built as a `Value`, then given to the sink, so both sinks show that.
+        let shared = std::mem::take(&mut self.shared);
+        let mut tree = super::sink::Tree;
+        let mut d = Decoder {
+            reg: self.reg,
+            sink: &mut tree,
+            buf: self.buf,
+            pos: self.pos,
+            depth: self.depth,
+            outer: self.outer,
+            shared,
+        };
+        let v = d.object_fields(def);
+        let pos = d.pos;
+        self.shared = d.shared;
+        let v = v?;
+        self.pos = pos;
+        Ok(super::sink::emit(self.sink, &v))
+    }
+
+    /// [`Decoder::object`] for a definition whose parameters have distinct JSON keys.
+    fn object_fields(&mut self, def: &'s Definition<'s>) -> Result<S::Value> {
         self.enter()?;
         let plan = self.reg.plan(def);
         // The flags words read so far.

@@ -54,12 +54,13 @@ pub(super) type Costs = HashMap<usize, u32>;
 
 impl<'s> Registry<'s> {
     /// An example of `what`: a constructor or function name (`messages.sendMessage`,
-    /// `name#id` for a shadowed one) or a type expression (`messages.Messages`,
+    /// `name#id` for a shadowed one; a constructor first, as `"@type"` is read, where both
+    /// have the name) or a type expression (`messages.Messages`,
     /// `Vector<long>`, `%message`). Encode it with `ty = None` for a name, or with `what` as
     /// the type for a type expression ([`Registry::sample_type`] says which).
     pub fn sample(&self, what: &str, options: SampleOptions) -> std::result::Result<Value, SampleError> {
         let mut s = Sampler::new(self, options);
-        if let Some(def) = self.function(what).or_else(|| self.constructor_exact(what)) {
+        if let Some(def) = self.constructor_exact(what).or_else(|| self.function(what)) {
             if def.id == GZIP_PACKED_ID {
                 return Err(SampleError(
                     "`gzip_packed` is no value of its own: the codec inflates it and gives the packed \
@@ -89,7 +90,7 @@ impl<'s> Registry<'s> {
     /// The type to encode [`Registry::sample`]'s value of `what` with: `None` when `what`
     /// names a definition, else `what` itself.
     pub fn sample_type<'w>(&self, what: &'w str) -> Option<&'w str> {
-        match self.function(what).or_else(|| self.constructor_exact(what)) {
+        match self.constructor_exact(what).or_else(|| self.function(what)) {
             Some(_) => None,
             None => Some(what),
         }
@@ -239,6 +240,28 @@ impl<'r, 's> Sampler<'r, 's> {
             return Err(SampleError(format!("`{}` nests too deep", def.name)));
         }
         let plan = self.reg.plan(def);
+        if plan.repeated_keys {
+            // One JSON key for two parameters holds one value for both: fine when they have
+            // one type, impossible otherwise.
+            let typed = |i: usize| match &def.params[i].kind {
+                ParamKind::Typed { ty, .. } => {
+                    let mut text = String::new();
+                    tl_parser::write::write_type(ty, &mut text);
+                    Some(text)
+                }
+                _ => None,
+            };
+            for (i, a) in plan.slots.iter().enumerate() {
+                if let Some(j) = plan.slots[..i].iter().position(|b| b.key == a.key) {
+                    if typed(i) != typed(j) {
+                        return Err(SampleError(format!(
+                            "`{}`: parameters of different types share the JSON key `{}`",
+                            def.name, a.key
+                        )));
+                    }
+                }
+            }
+        }
         let shallow = depth < self.options.max_depth;
         let mut map = Map::new();
         map.insert(TYPE_KEY.into(), json!(self.reg.json_name(def)));

@@ -31,6 +31,8 @@ pub(super) trait Sink {
     /// A finite double (the decoder turns the others into strings).
     fn f64(&mut self, v: f64) -> Self::Value;
     fn str(&mut self, v: &str) -> Self::Value;
+    /// A number as `serde_json` holds it.
+    fn number(&mut self, n: &serde_json::Number) -> Self::Value;
     /// `data` as a base64 string.
     fn base64(&mut self, data: &[u8]) -> Self::Value;
 
@@ -43,6 +45,34 @@ pub(super) trait Sink {
     fn element_start(&mut self, array: &mut Self::Array);
     fn element(&mut self, array: &mut Self::Array, value: Self::Value);
     fn end_array(&mut self, array: Self::Array) -> Self::Value;
+}
+
+/// Gives `sink` the value `v`, part by part in order.
+pub(super) fn emit<S: Sink>(sink: &mut S, v: &Value) -> S::Value {
+    match v {
+        Value::Null => sink.null(),
+        Value::Bool(b) => sink.bool(*b),
+        Value::Number(n) => sink.number(n),
+        Value::String(t) => sink.str(t),
+        Value::Array(items) => {
+            let mut array = sink.begin_array(items.len());
+            for item in items {
+                sink.element_start(&mut array);
+                let v = emit(sink, item);
+                sink.element(&mut array, v);
+            }
+            sink.end_array(array)
+        }
+        Value::Object(map) => {
+            let mut object = sink.begin_object(map.len());
+            for (key, item) in map {
+                sink.key(&mut object, key);
+                let v = emit(sink, item);
+                sink.field(&mut object, key, v);
+            }
+            sink.end_object(object)
+        }
+    }
 }
 
 /// Builds a `serde_json::Value`.
@@ -76,6 +106,9 @@ impl Sink for Tree {
     }
     fn str(&mut self, v: &str) -> Value {
         Value::String(v.to_string())
+    }
+    fn number(&mut self, n: &serde_json::Number) -> Value {
+        Value::Number(n.clone())
     }
     fn base64(&mut self, data: &[u8]) -> Value {
         Value::String(super::base64_engine().encode(data))
@@ -285,6 +318,16 @@ impl<F: Formatter> Sink for Text<F> {
     }
     fn str(&mut self, v: &str) {
         self.string(v);
+    }
+    fn number(&mut self, n: &serde_json::Number) {
+        // As `serde_json` writes each kind of number it holds.
+        let out = &mut self.out;
+        match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => wrote(self.format.write_u64(out, u)),
+            (None, Some(i), _) => wrote(self.format.write_i64(out, i)),
+            (None, None, Some(f)) if f.is_finite() => wrote(self.format.write_f64(out, f)),
+            _ => wrote(self.format.write_null(out)),
+        }
     }
     fn base64(&mut self, data: &[u8]) {
         let mut text = std::mem::take(&mut self.scratch);

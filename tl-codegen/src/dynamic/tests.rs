@@ -731,7 +731,13 @@ fn an_unknown_key_is_refused_beside_repeated_keys() {
         let err = reg.encode(&v, None).unwrap_err();
         assert_eq!((err.path.as_str(), err.message), ("$.zz", format!("`{ty}` has no field `zz`")));
     }
-    assert_eq!(reg.encode(&json!({"@type": "dup", "a": 1}), None).unwrap().len(), 16);
+    let bytes = reg.encode(&json!({"@type": "dup", "a": 1}), None).unwrap();
+    assert_eq!(bytes.len(), 16);
+    // The key once, at its first place, with the last value; the text path agrees (checked
+    // inside `decode`), though it reads the two values one after the other.
+    assert_eq!(reg.decode(&bytes, None).unwrap(), json!({"@type": "dup", "a": "1"}));
+    let err = reg.sample("dup", SampleOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("share the JSON key `a`"), "{err}");
 }
 
 /// A flags word declared twice (only a warning) stays a flags word: out of the JSON, both
@@ -1281,4 +1287,16 @@ fn samples_of_mode_words_sized_objects_and_td_nulls_round_trip() {
             samples_round_trip(reg, what);
         }
     });
+}
+
+/// A name both a constructor and a function have is the constructor's, in a sample as in
+/// `"@type"`, so the sample encodes as itself.
+#[test]
+fn a_sample_of_a_name_two_definitions_share_is_the_constructors() {
+    let schema = "same#1 a:int = Same;\n---functions---\nsame#2 b:long = Same;\n";
+    let parsed = tl_parser::parse_tl(schema);
+    let reg = Registry::new([&parsed.schema]);
+    let v = reg.sample("same", SampleOptions::default()).unwrap();
+    assert_eq!(v, json!({"@type": "same", "a": 0}));
+    samples_round_trip(&reg, "same");
 }
