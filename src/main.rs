@@ -40,9 +40,10 @@ enum Command {
     Encode(cmd::encode::Args),
     /// An example JSON value of a definition or type, for `tl encode`.
     ///
-    /// Without --seed, a skeleton: every field (optional ones too, near the top), zeros and
-    /// empty strings, one element per vector, each type's first constructor. With --seed, a
-    /// random value. Either encodes, and decodes back to itself.
+    /// Without --seed, a skeleton: every field (optional ones too, near the top; with
+    /// --minimal only those that cannot be left out), zeros and empty strings, one element per
+    /// vector, each type's first constructor. With --seed, a random value. Either encodes, and
+    /// decodes back to itself.
     Sample(cmd::sample::Args),
     /// Semantic diff of two layers with a wire-compatibility verdict.
     Diff(cmd::diff::Args),

@@ -22,6 +22,9 @@ pub struct Args {
     /// before each type takes the constructor that ends soonest.
     #[arg(long, value_name = "N", default_value_t = SampleOptions::default().max_depth)]
     pub depth: u32,
+    /// Only what cannot be left out: no optional fields, empty vectors.
+    #[arg(long)]
+    pub minimal: bool,
     /// JSON on one line instead of indented.
     #[arg(long)]
     pub compact: bool,
@@ -38,7 +41,7 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let registry = Registry::new(&schemas);
-    let options = SampleOptions { seed: args.seed, max_depth: args.depth };
+    let options = SampleOptions { seed: args.seed, max_depth: args.depth, minimal: args.minimal };
     let value = match registry.sample(&args.name, options) {
         Ok(v) => v,
         Err(e) => return fail(&e.to_string()),

@@ -25,11 +25,14 @@ pub struct SampleOptions {
     /// How deep objects and vectors are filled before each boxed type takes the constructor
     /// that ends soonest.
     pub max_depth: u32,
+    /// Only what cannot be left out: no optional fields, empty vectors (a skeleton to fill
+    /// in by hand; a seeded value still picks constructors and contents at random).
+    pub minimal: bool,
 }
 
 impl Default for SampleOptions {
     fn default() -> SampleOptions {
-        SampleOptions { seed: None, max_depth: 3 }
+        SampleOptions { seed: None, max_depth: 3, minimal: false }
     }
 }
 
@@ -167,7 +170,7 @@ impl<'r, 's> Sampler<'r, 's> {
                 let Some(elem) = ty.args.first() else {
                     return Err(SampleError(format!("`{name}` without an element type")));
                 };
-                let count = match (depth < self.options.max_depth, random) {
+                let count = match (depth < self.options.max_depth && !self.options.minimal, random) {
                     (false, _) => 0,
                     (true, false) => 1,
                     (true, true) => self.below(3),
@@ -262,7 +265,7 @@ impl<'r, 's> Sampler<'r, 's> {
                 }
             }
         }
-        let shallow = depth < self.options.max_depth;
+        let shallow = depth < self.options.max_depth && !self.options.minimal;
         let mut map = Map::new();
         map.insert(TYPE_KEY.into(), json!(self.reg.json_name(def)));
         // Whether each flags word's bits are set, decided once per bit (fields sharing a bit

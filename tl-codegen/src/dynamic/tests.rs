@@ -1197,8 +1197,9 @@ fn text_writes_doubles_and_empty_arrays_as_serde_json_does() {
 /// Samples of `what` (a skeleton and a few seeds) encode, and decode back to themselves.
 fn samples_round_trip(reg: &Registry<'_>, what: &str) {
     let ty = reg.sample_type(what);
-    for seed in [None, Some(1), Some(2), Some(3)] {
-        let v = reg.sample(what, SampleOptions { seed, ..SampleOptions::default() }).unwrap();
+    for (seed, minimal) in [(None, false), (None, true), (Some(1), false), (Some(2), true), (Some(3), false)]
+    {
+        let v = reg.sample(what, SampleOptions { seed, minimal, ..SampleOptions::default() }).unwrap();
         let bytes = reg.encode(&v, ty).unwrap_or_else(|e| panic!("{what} ({seed:?}): {e}\n{v}"));
         assert_eq!(reg.decode(&bytes, ty).unwrap(), v, "{what} ({seed:?})");
     }
@@ -1218,6 +1219,15 @@ fn a_skeleton_shows_every_field_with_zeros_and_one_element_per_vector() {
             "ok": false,
         });
         assert_eq!(v, want);
+        let minimal = reg.sample("msg", SampleOptions { minimal: true, ..SampleOptions::default() }).unwrap();
+        let want = json!({
+            "@type": "msg", "out": false, "silent": false, "id": 0,
+            "peer": {"@type": "peerUser", "user_id": "0"}, "text": "", "pinned": false,
+            "big": "AAAAAAAAAAAAAAAAAAAAAA==",
+            "huge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "ok": false,
+        });
+        assert_eq!(minimal, want);
         for what in
             ["msg", "grid", "tree", "getMsg", "invokeWithLayer", "Vector<Vector<long>>", "%point", "Peer"]
         {
@@ -1234,7 +1244,8 @@ fn a_skeleton_shows_every_field_with_zeros_and_one_element_per_vector() {
 #[test]
 fn seeded_samples_differ_by_seed_and_repeat_for_the_same_one() {
     with_registry(|reg| {
-        let of = |seed| reg.sample("msg", SampleOptions { seed: Some(seed), max_depth: 3 }).unwrap();
+        let of =
+            |seed| reg.sample("msg", SampleOptions { seed: Some(seed), ..SampleOptions::default() }).unwrap();
         assert_eq!(of(7), of(7));
         assert!((0..8).any(|s| of(s) != of(7)));
     });
@@ -1255,7 +1266,7 @@ fn samples_end_on_recursive_types_and_name_what_they_cannot_make() {
     let reg = Registry::new([&parsed.schema]);
     // The first constructor of a skeleton; the one that ends at the depth limit.
     samples_round_trip(&reg, "node");
-    let deep = reg.sample("node", SampleOptions { seed: None, max_depth: 0 }).unwrap();
+    let deep = reg.sample("node", SampleOptions { max_depth: 0, ..SampleOptions::default() }).unwrap();
     assert_eq!(deep, json!({"@type": "node", "left": {"@type": "leaf"}, "right": {"@type": "leaf"}}));
     let err = |what: &str| reg.sample(what, SampleOptions::default()).unwrap_err().to_string();
     assert!(err("holder").contains("`Loop` has no finite value"), "{}", err("holder"));
