@@ -43,45 +43,39 @@ pub fn run(args: Args) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(&e),
     };
-    let sources = match load_sources(&args.schemas) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let schemas = match parse_all(&sources) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let registry = Registry::new(&schemas);
-    let layout = if args.compact { JsonLayout::Compact } else { JsonLayout::Pretty };
-    let (text, notes) = registry.decode_json(&bytes, args.ty.as_deref(), layout);
-    // Before the value or the error: an unknown flag bit is often why a decode fails.
-    for at in notes.lossy_strings {
-        eprintln!(
-            "warning: the string at byte {at} is not UTF-8: shown with U+FFFD, which does not \
-             encode back to the same bytes"
-        );
-    }
-    for u in notes.unknown_flags {
-        eprintln!(
-            "warning: `{}.{}` at byte {} has bits {:#x} that the schema does not define: the data \
-             may be newer than the schema (--schema with a later layer), and what follows may be \
-             misread",
-            u.definition, u.field, u.offset, u.bits
-        );
-    }
-    match text {
-        Ok(mut text) => {
-            text.push('\n');
-            crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
+    with_schemas(&args.schemas, |schemas| {
+        let registry = Registry::new(schemas);
+        let layout = if args.compact { JsonLayout::Compact } else { JsonLayout::Pretty };
+        let (text, notes) = registry.decode_json(&bytes, args.ty.as_deref(), layout);
+        // Before the value or the error: an unknown flag bit is often why a decode fails.
+        for at in notes.lossy_strings {
+            eprintln!(
+                "warning: the string at byte {at} is not UTF-8: shown with U+FFFD, which does not \
+                 encode back to the same bytes"
+            );
         }
-        Err(e) => {
-            let hint = match &e.kind {
-                DecodeErrorKind::UnknownType(name) => registry.did_you_mean(name),
-                _ => String::new(),
-            };
-            fail(&format!("{e}{hint}"))
+        for u in notes.unknown_flags {
+            eprintln!(
+                "warning: `{}.{}` at byte {} has bits {:#x} that the schema does not define: the data \
+                 may be newer than the schema (--schema with a later layer), and what follows may be \
+                 misread",
+                u.definition, u.field, u.offset, u.bits
+            );
         }
-    }
+        match text {
+            Ok(mut text) => {
+                text.push('\n');
+                crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                let hint = match &e.kind {
+                    DecodeErrorKind::UnknownType(name) => registry.did_you_mean(name),
+                    _ => String::new(),
+                };
+                fail(&format!("{e}{hint}"))
+            }
+        }
+    })
 }
 
 /// Prints `error: message` and returns exit code 1.
@@ -146,6 +140,19 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
         return Err(format!("odd number of hex digits ({digits})"));
     }
     Ok(out)
+}
+
+/// Runs `run` on the schemas named on the command line (or the embedded default), loaded
+/// and parsed as [`load_sources`] and [`parse_all`] do; their failures are the exit code.
+pub(crate) fn with_schemas(paths: &[String], run: impl FnOnce(&[Schema<'_>]) -> ExitCode) -> ExitCode {
+    let sources = match load_sources(paths) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    match parse_all(&sources) {
+        Ok(schemas) => run(&schemas),
+        Err(code) => code,
+    }
 }
 
 /// The schemas named on the command line, or the embedded default.

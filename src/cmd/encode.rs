@@ -1,6 +1,6 @@
 //! `tl encode`: JSON to TL bytes (hex), straight from the schemas (no generated code).
 
-use super::decode::{fail, load_sources, parse_all, read_arg, stdin_read_once};
+use super::decode::{fail, read_arg, stdin_read_once, with_schemas};
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -43,15 +43,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(v) => v,
         Err(e) => return fail(&format!("bad JSON: {e}")),
     };
-    let sources = match load_sources(&args.schemas) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let schemas = match parse_all(&sources) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    match Registry::new(&schemas).encode(&value, args.ty.as_deref()) {
+    with_schemas(&args.schemas, |schemas| match Registry::new(schemas).encode(&value, args.ty.as_deref()) {
         Ok(bytes) if args.binary => {
             crate::convert::bytes_to_stdout(&bytes).err().unwrap_or(ExitCode::SUCCESS)
         }
@@ -64,5 +56,5 @@ pub fn run(args: Args) -> ExitCode {
             crate::convert::to_stdout(&hex).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => fail(&e.to_string()),
-    }
+    })
 }

@@ -1,6 +1,6 @@
 //! `tl gen`: Rust bindings for a schema (default: the embedded layer and mtproto.tl).
 
-use super::decode::{fail, load_sources, parse_all};
+use super::decode::{fail, with_schemas};
 use crate::report::plural;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,78 +45,72 @@ pub struct Args {
 
 /// Runs `tl gen`.
 pub fn run(args: Args) -> ExitCode {
-    let sources = match load_sources(&args.schemas) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let schemas = match parse_all(&sources) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let mut type_attributes = Vec::new();
-    for spec in &args.type_attribute {
-        match spec.split_once('=') {
-            Some((name, attr)) if !name.trim().is_empty() => {
-                type_attributes.push((name.trim().to_string(), attr.to_string()))
+    with_schemas(&args.schemas, |schemas| {
+        let mut type_attributes = Vec::new();
+        for spec in &args.type_attribute {
+            match spec.split_once('=') {
+                Some((name, attr)) if !name.trim().is_empty() => {
+                    type_attributes.push((name.trim().to_string(), attr.to_string()))
+                }
+                _ => return fail(&format!("--type-attribute `{spec}`: expected NAME=ATTRIBUTE")),
             }
-            _ => return fail(&format!("--type-attribute `{spec}`: expected NAME=ATTRIBUTE")),
         }
-    }
-    let only_given = args.only.is_some();
-    // `--only 'a, b'` means `a` and `b`; an empty name is a mistake, not "nothing".
-    let only = match args.only {
-        Some(names) => {
-            let names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
-            if names.iter().any(String::is_empty) {
-                return fail("--only: an empty name (two commas, or a trailing one?)");
+        let only_given = args.only.is_some();
+        // `--only 'a, b'` means `a` and `b`; an empty name is a mistake, not "nothing".
+        let only = match args.only {
+            Some(names) => {
+                let names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
+                if names.iter().any(String::is_empty) {
+                    return fail("--only: an empty name (two commas, or a trailing one?)");
+                }
+                Some(names)
             }
-            Some(names)
+            None => None,
+        };
+        let options = Options {
+            only,
+            type_attributes,
+            serde: args.serde,
+            owned: args.owned,
+            derives: args.derive,
+            ..Options::default()
+        };
+        let generator = Generator::new(schemas, options);
+        let files = match generator.generate() {
+            Ok(f) => f,
+            Err(e) => return fail(&e),
+        };
+        for w in generator.warnings() {
+            eprintln!("warning: {w}");
         }
-        None => None,
-    };
-    let options = Options {
-        only,
-        type_attributes,
-        serde: args.serde,
-        owned: args.owned,
-        derives: args.derive,
-        ..Options::default()
-    };
-    let generator = Generator::new(&schemas, options);
-    let files = match generator.generate() {
-        Ok(f) => f,
-        Err(e) => return fail(&e),
-    };
-    for w in generator.warnings() {
-        eprintln!("warning: {w}");
-    }
-    if args.check {
-        return check(&args.output, &files);
-    }
-    if let Err(e) = std::fs::create_dir_all(&args.output) {
-        return fail(&format!("{}: {e}", args.output.display()));
-    }
-    for f in &files {
-        let path = args.output.join(&f.path);
-        if let Err(e) = std::fs::write(&path, &f.text) {
-            return fail(&format!("{}: {e}", path.display()));
+        if args.check {
+            return check(&args.output, &files);
         }
-    }
-    // What was generated, so that a `--only` selection can be judged at a glance.
-    let summary = generator.selection().map_or_else(
-        |_| String::new(),
-        |sel| {
-            format!(
-                ": {}, {}, {}{}",
-                plural(sel.constructors.len(), "constructor"),
-                plural(sel.functions.len(), "function"),
-                plural(sel.types.len(), "boxed type"),
-                builtins_note(&schemas, only_given)
-            )
-        },
-    );
-    eprintln!("wrote {} to {}{summary}", plural(files.len(), "file"), args.output.display());
-    ExitCode::SUCCESS
+        if let Err(e) = std::fs::create_dir_all(&args.output) {
+            return fail(&format!("{}: {e}", args.output.display()));
+        }
+        for f in &files {
+            let path = args.output.join(&f.path);
+            if let Err(e) = std::fs::write(&path, &f.text) {
+                return fail(&format!("{}: {e}", path.display()));
+            }
+        }
+        // What was generated, so that a `--only` selection can be judged at a glance.
+        let summary = generator.selection().map_or_else(
+            |_| String::new(),
+            |sel| {
+                format!(
+                    ": {}, {}, {}{}",
+                    plural(sel.constructors.len(), "constructor"),
+                    plural(sel.functions.len(), "function"),
+                    plural(sel.types.len(), "boxed type"),
+                    builtins_note(schemas, only_given)
+                )
+            },
+        );
+        eprintln!("wrote {} to {}{summary}", plural(files.len(), "file"), args.output.display());
+        ExitCode::SUCCESS
+    })
 }
 
 /// Why the counts above are lower than `tl layers` and `tl check` give for the same schemas:

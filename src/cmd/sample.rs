@@ -1,6 +1,6 @@
 //! `tl sample`: an example JSON value of a definition or type, which `tl encode` takes.
 
-use crate::cmd::decode::{fail, load_sources, parse_all};
+use crate::cmd::decode::{fail, with_schemas};
 use std::process::ExitCode;
 use tl_codegen::dynamic::{Registry, SampleOptions};
 
@@ -32,25 +32,19 @@ pub struct Args {
 
 /// Runs `tl sample`.
 pub fn run(args: Args) -> ExitCode {
-    let sources = match load_sources(&args.schemas) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let schemas = match parse_all(&sources) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let registry = Registry::new(&schemas);
-    let options = SampleOptions { seed: args.seed, max_depth: args.depth, minimal: args.minimal };
-    let value = match registry.sample(&args.name, options) {
-        Ok(v) => v,
-        Err(e) => return fail(&e.to_string()),
-    };
-    if let Some(ty) = registry.sample_type(&args.name) {
-        eprintln!("note: `{ty}` is a type: encode this with `tl encode --type '{ty}'`");
-    }
-    let text =
-        if args.compact { serde_json::to_string(&value) } else { serde_json::to_string_pretty(&value) };
-    let text = text.unwrap_or_default() + "\n";
-    crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
+    with_schemas(&args.schemas, |schemas| {
+        let registry = Registry::new(schemas);
+        let options = SampleOptions { seed: args.seed, max_depth: args.depth, minimal: args.minimal };
+        let value = match registry.sample(&args.name, options) {
+            Ok(v) => v,
+            Err(e) => return fail(&e.to_string()),
+        };
+        if let Some(ty) = registry.sample_type(&args.name) {
+            eprintln!("note: `{ty}` is a type: encode this with `tl encode --type '{ty}'`");
+        }
+        let text =
+            if args.compact { serde_json::to_string(&value) } else { serde_json::to_string_pretty(&value) };
+        let text = text.unwrap_or_default() + "\n";
+        crate::convert::to_stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
+    })
 }
