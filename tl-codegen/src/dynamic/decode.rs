@@ -92,11 +92,11 @@ struct Decoder<'r, 's, 'b, 'k, S> {
 
 impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
     fn err(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError { offset: self.pos, kind }
+        DecodeError::new(self.pos, kind)
     }
 
     fn err_at(&self, offset: usize, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError { offset, kind }
+        DecodeError::new(offset, kind)
     }
 
     fn take(&mut self, n: usize) -> Result<&'b [u8]> {
@@ -306,9 +306,9 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
         let count = self.boxed_count()?;
         self.enter()?;
         let mut out = self.sink.begin_array(count);
-        for _ in 0..count {
+        for index in 0..count {
             self.sink.element_start(&mut out);
-            let v = self.nullable_value(elem, generics)?;
+            let v = self.nullable_value(elem, generics).map_err(|e| e.under_index(index))?;
             self.sink.element(&mut out, v);
         }
         self.depth -= 1;
@@ -325,10 +325,10 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
         }
         self.enter()?;
         let mut out = self.sink.begin_array(count.min(self.remaining() / 4 + 1));
-        for _ in 0..count {
+        for index in 0..count {
             let start = self.pos;
             self.sink.element_start(&mut out);
-            let value = self.value(elem, generics)?;
+            let value = self.value(elem, generics).map_err(|e| e.under_index(index))?;
             if self.pos == start {
                 if self.shared.zero_sized_left == 0 {
                     let budget = self.shared.zero_sized_budget;
@@ -428,7 +428,7 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                     let kind = DecodeErrorKind::UntypedVector { index, element: Box::new(e) };
                     return Err(self.err_at(at, kind));
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.under_index(index)),
             }
         }
         self.depth -= 1;
@@ -469,8 +469,9 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
         // The flags words read so far.
         let mut words = Words::new(plan.words);
         let words = words.get();
-        // The `bytes:int` before a sized object's body (see `Role::SizedLength`).
+        // The `bytes:int` before a sized object's body (see `Role::SizedLength`), and its key.
         let mut sized_len = 0i64;
+        let mut sized_key = "";
         let mut map = self.sink.begin_object(plan.slots.len() + 1);
         self.sink.key(&mut map, TYPE_KEY);
         let name = self.sink.str(&self.reg.json_name(def));
@@ -481,10 +482,12 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                 _ => None,
             };
             let key = slot.key.as_ref();
+            // An error in this field says so as it unwinds.
+            let in_field = |e: DecodeError| e.under_key(key);
             match (slot.role, ty) {
                 (Role::FlagsWord { word, defined, repeat, mode }, _) => {
                     let at = self.outer.unwrap_or(self.pos);
-                    let v = self.u32()?;
+                    let v = self.u32().map_err(in_field)?;
                     if mode {
                         // Data: the whole value, so no bit is unknown.
                         if !repeat {
@@ -508,7 +511,7 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                     }
                 }
                 (Role::Nat, _) => {
-                    let v = self.u32()?;
+                    let v = self.u32().map_err(in_field)?;
                     self.sink.key(&mut map, key);
                     let v = self.sink.u32(v);
                     self.sink.field(&mut map, key, v);
@@ -533,28 +536,43 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                     }
                     self.sink.key(&mut map, key);
                     let v = match slot.nullable {
-                        Nullable::No => self.value(ty, &def.generics)?,
-                        Nullable::Value => self.nullable_value(ty, &def.generics)?,
-                        Nullable::Elements => self.nullable_vector(ty, &def.generics)?,
-                    };
+                        Nullable::No => self.value(ty, &def.generics),
+                        Nullable::Value => self.nullable_value(ty, &def.generics),
+                        Nullable::Elements => self.nullable_vector(ty, &def.generics),
+                    }
+                    .map_err(in_field)?;
                     self.sink.field(&mut map, key, v);
                 }
                 (Role::SizedLength, Some(_)) => {
                     // Always `bytes:int` (see `graph::sized_object_part`).
-                    let len = self.array::<4>().map(i32::from_le_bytes)?;
+                    let len = self.array::<4>().map(i32::from_le_bytes).map_err(in_field)?;
                     sized_len = i64::from(len);
+                    sized_key = key;
                     self.sink.key(&mut map, key);
                     let v = self.sink.i32(len);
                     self.sink.field(&mut map, key, v);
                 }
                 (Role::SizedBody, _) => {
                     self.sink.key(&mut map, key);
-                    let v = self.sized_object(sized_len)?;
+                    let v = self.sized_object(sized_len).map_err(|e| {
+                        // A length the body cannot have is the length's error.
+                        let of_length = matches!(
+                            e.kind,
+                            DecodeErrorKind::ObjectLengthTooSmall { .. }
+                                | DecodeErrorKind::LengthOutOfRange { .. }
+                        ) && e.path == "$"
+                            && e.offset + 4 == self.pos;
+                        if of_length {
+                            e.under_key(sized_key)
+                        } else {
+                            in_field(e)
+                        }
+                    })?;
                     self.sink.field(&mut map, key, v);
                 }
                 (Role::Repeat, _) | (_, None) => {
                     let what = format!("`{}` repeats parameters (`[ … ]`)", def.name);
-                    return Err(self.err(DecodeErrorKind::Unsupported(what)));
+                    return Err(in_field(self.err(DecodeErrorKind::Unsupported(what))));
                 }
             }
         }
@@ -643,7 +661,7 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
             outer,
             shared,
         };
-        let wrap = |e: DecodeError| DecodeError { offset: at, kind: DecodeErrorKind::InGzip(Box::new(e)) };
+        let wrap = |e: DecodeError| DecodeError::new(at, DecodeErrorKind::InGzip(Box::new(e)));
         let v = inner(&mut d).map_err(wrap);
         let trailing = out.len() - d.pos.min(out.len());
         let err = (v.is_ok() && trailing > 0)

@@ -10,6 +10,30 @@ pub struct DecodeError {
     pub offset: usize,
     /// What went wrong.
     pub kind: DecodeErrorKind,
+    /// Where in the decoded value: the JSON path of the field or element being read when it
+    /// went wrong (`$.messages[3].entities[1]`), `$` for the value itself. Inside a
+    /// `gzip_packed` payload, the path to the `gzip_packed`, the inner error holding the rest.
+    pub path: String,
+}
+
+impl DecodeError {
+    /// An error at byte `offset` of the value itself (`$`); [`DecodeError::under_key`] and
+    /// [`DecodeError::under_index`] move it down as it unwinds.
+    pub fn new(offset: usize, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError { offset, kind, path: String::from("$") }
+    }
+
+    /// The error, one level further out: in field `key` of the enclosing object.
+    pub(super) fn under_key(mut self, key: &str) -> DecodeError {
+        self.path.insert_str(1, &format!(".{key}"));
+        self
+    }
+
+    /// The error, one level further out: in element `index` of the enclosing array.
+    pub(super) fn under_index(mut self, index: usize) -> DecodeError {
+        self.path.insert_str(1, &format!("[{index}]"));
+        self
+    }
 }
 
 /// The kinds of [`DecodeError`].
@@ -108,6 +132,17 @@ pub enum DecodeErrorKind {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.what(f)?;
+        if self.path.len() > 1 {
+            write!(f, ", in {}", self.path)?;
+        }
+        Ok(())
+    }
+}
+
+impl DecodeError {
+    /// The message, without the path.
+    fn what(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use DecodeErrorKind::*;
         match &self.kind {
             UnexpectedEnd { needed } => {

@@ -161,10 +161,11 @@ fn unknown_constructor_reports_id_and_offset() {
             err,
             DecodeError {
                 offset: 12,
-                kind: DecodeErrorKind::UnknownConstructor { id: 0xdeadbeef, expected: "Peer".into() }
+                kind: DecodeErrorKind::UnknownConstructor { id: 0xdeadbeef, expected: "Peer".into() },
+                path: "$.peer".into(),
             }
         );
-        assert_eq!(err.to_string(), "unknown constructor id 0xdeadbeef for `Peer` at byte 12");
+        assert_eq!(err.to_string(), "unknown constructor id 0xdeadbeef for `Peer` at byte 12, in $.peer");
     });
 }
 
@@ -546,8 +547,12 @@ fn a_vector_in_an_object_position_holds_boxed_objects() {
 fn container_lengths_too_small_say_so() {
     with_mtproto(|reg| {
         for (len, want) in [
-            (-256i32, "length -256 at byte 20 is negative"),
-            (3, "length 3 at byte 20 is too small for an object (its constructor id alone is 4 bytes)"),
+            (-256i32, "length -256 at byte 20 is negative, in $.messages[0].bytes"),
+            (
+                3,
+                "length 3 at byte 20 is too small for an object (its constructor id alone is 4 bytes), \
+                 in $.messages[0].bytes",
+            ),
         ] {
             let mut bytes = container_bytes();
             bytes[20..24].copy_from_slice(&len.to_le_bytes());
@@ -986,7 +991,7 @@ fn repetitions_are_refused_by_name_both_ways() {
     assert!(matches!(err.kind, DecodeErrorKind::Unsupported(_)), "{err}");
     assert_eq!(
         err.to_string(),
-        "`foo` repeats parameters (`[ … ]`) at byte 8: the dynamic codec cannot represent it"
+        "`foo` repeats parameters (`[ … ]`) at byte 8: the dynamic codec cannot represent it, in $._1"
     );
     let err = reg.encode(&json!({"@type": "foo", "n": 0}), None).expect_err("a repetition");
     assert!(err.to_string().contains("repetitions are not supported"), "{err}");
