@@ -1,6 +1,6 @@
 //! TL bytes to JSON, driven by the schema.
 
-use super::plan::{Role, Words};
+use super::plan::{Plan, Role, Words};
 use super::sink::Sink;
 use super::{
     parse_type_expr, DecodeError, DecodeErrorKind, DecodeNotes, Registry, UnknownFlags, BOOL_FALSE_ID,
@@ -437,8 +437,9 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
 
     /// The fields of `def` (its id already read, or bare), as an object with `"@type"`.
     fn object(&mut self, def: &'s Definition<'s>) -> Result<S::Value> {
-        if !self.reg.plan(def).repeated_keys {
-            return self.object_fields(def);
+        let plan = self.reg.plan(def);
+        if !plan.repeated_keys {
+            return self.object_fields(def, &plan);
         }
         // Two parameters with one JSON key (a name declared twice): a JSON object holds the
         // key once, at its first place, with the last value, as a `Value` map keeps it. The
@@ -454,7 +455,7 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
             outer: self.outer,
             shared,
         };
-        let v = d.object_fields(def);
+        let v = d.object_fields(def, &plan);
         let pos = d.pos;
         self.shared = d.shared;
         let v = v?;
@@ -463,38 +464,56 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
     }
 
     /// [`Decoder::object`] for a definition whose parameters have distinct JSON keys.
-    fn object_fields(&mut self, def: &'s Definition<'s>) -> Result<S::Value> {
+    fn object_fields(&mut self, def: &'s Definition<'s>, plan: &Plan<'s>) -> Result<S::Value> {
         self.enter()?;
-        let plan = self.reg.plan(def);
-        // The flags words read so far.
-        let mut words = Words::new(plan.words);
-        let words = words.get();
-        // The `bytes:int` before a sized object's body (see `Role::SizedLength`), and its key.
-        let mut sized_len = 0i64;
-        let mut sized_key = "";
         let mut map = self.sink.begin_object(plan.slots.len() + 1);
         self.sink.key(&mut map, TYPE_KEY);
         let name = self.sink.str(&self.reg.json_name(def));
         self.sink.field(&mut map, TYPE_KEY, name);
-        for (param, slot) in def.params.iter().zip(&plan.slots) {
+        // The field being read: an error names it once, as it unwinds, so that reading the
+        // fields costs nothing more.
+        let mut at = 0;
+        if let Err(e) = self.fields(def, plan, &mut map, &mut at) {
+            return Err(match plan.slots.get(at) {
+                Some(slot) => e.under_key(&slot.key),
+                None => e,
+            });
+        }
+        self.depth -= 1;
+        Ok(self.sink.end_object(map))
+    }
+
+    /// The fields of [`Decoder::object_fields`], into `map`; `at` follows the one being read.
+    fn fields(
+        &mut self,
+        def: &'s Definition<'s>,
+        plan: &Plan<'s>,
+        map: &mut S::Object,
+        at: &mut usize,
+    ) -> Result<()> {
+        // The flags words read so far.
+        let mut words = Words::new(plan.words);
+        let words = words.get();
+        // The `bytes:int` before a sized object's body (see `Role::SizedLength`).
+        let mut sized_len = 0i64;
+        for (index, (param, slot)) in def.params.iter().zip(&plan.slots).enumerate() {
+            *at = index;
             let ty = match &param.kind {
                 ParamKind::Typed { ty, .. } => Some(ty),
                 _ => None,
             };
             let key = slot.key.as_ref();
-            // An error in this field says so as it unwinds.
-            let in_field = |e: DecodeError| e.under_key(key);
             match (slot.role, ty) {
                 (Role::FlagsWord { word, defined, repeat, mode }, _) => {
                     let at = self.outer.unwrap_or(self.pos);
-                    let v = self.u32().map_err(in_field)?;
+                    let v = self.u32()?;
                     if mode {
                         // Data: the whole value, so no bit is unknown.
                         if !repeat {
                             words[word] = v;
-                            self.sink.key(&mut map, key);
+                            self.sink.key(map, key);
                             let v = self.sink.u32(v);
-                            self.sink.field(&mut map, key, v);
+                            self.sink.field(map, key, v);
                         }
                         continue;
                     }
@@ -511,18 +530,18 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                     }
                 }
                 (Role::Nat, _) => {
-                    let v = self.u32().map_err(in_field)?;
-                    self.sink.key(&mut map, key);
+                    let v = self.u32()?;
+                    self.sink.key(map, key);
                     let v = self.sink.u32(v);
-                    self.sink.field(&mut map, key, v);
+                    self.sink.field(map, key, v);
                 }
                 (Role::Typed { flag }, Some(ty)) => {
                     if let Some(flag) = flag {
                         let set = flag.word.is_some_and(|w| words[w] & flag.mask != 0);
                         if flag.is_true {
-                            self.sink.key(&mut map, key);
+                            self.sink.key(map, key);
                             let v = self.sink.bool(set);
-                            self.sink.field(&mut map, key, v);
+                            self.sink.field(map, key, v);
                             continue;
                         }
                         if !set {
@@ -534,27 +553,25 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                         self.pos += 4;
                         continue;
                     }
-                    self.sink.key(&mut map, key);
+                    self.sink.key(map, key);
                     let v = match slot.nullable {
-                        Nullable::No => self.value(ty, &def.generics),
-                        Nullable::Value => self.nullable_value(ty, &def.generics),
-                        Nullable::Elements => self.nullable_vector(ty, &def.generics),
-                    }
-                    .map_err(in_field)?;
-                    self.sink.field(&mut map, key, v);
+                        Nullable::No => self.value(ty, &def.generics)?,
+                        Nullable::Value => self.nullable_value(ty, &def.generics)?,
+                        Nullable::Elements => self.nullable_vector(ty, &def.generics)?,
+                    };
+                    self.sink.field(map, key, v);
                 }
                 (Role::SizedLength, Some(_)) => {
                     // Always `bytes:int` (see `graph::sized_object_part`).
-                    let len = self.array::<4>().map(i32::from_le_bytes).map_err(in_field)?;
+                    let len = self.array::<4>().map(i32::from_le_bytes)?;
                     sized_len = i64::from(len);
-                    sized_key = key;
-                    self.sink.key(&mut map, key);
+                    self.sink.key(map, key);
                     let v = self.sink.i32(len);
-                    self.sink.field(&mut map, key, v);
+                    self.sink.field(map, key, v);
                 }
                 (Role::SizedBody, _) => {
-                    self.sink.key(&mut map, key);
-                    let v = self.sized_object(sized_len).map_err(|e| {
+                    self.sink.key(map, key);
+                    let v = self.sized_object(sized_len).inspect_err(|e| {
                         // A length the body cannot have is the length's error.
                         let of_length = matches!(
                             e.kind,
@@ -563,21 +580,18 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                         ) && e.path == "$"
                             && e.offset + 4 == self.pos;
                         if of_length {
-                            e.under_key(sized_key)
-                        } else {
-                            in_field(e)
+                            *at = index.saturating_sub(1);
                         }
                     })?;
-                    self.sink.field(&mut map, key, v);
+                    self.sink.field(map, key, v);
                 }
                 (Role::Repeat, _) | (_, None) => {
                     let what = format!("`{}` repeats parameters (`[ … ]`)", def.name);
-                    return Err(in_field(self.err(DecodeErrorKind::Unsupported(what))));
+                    return Err(self.err(DecodeErrorKind::Unsupported(what)));
                 }
             }
         }
-        self.depth -= 1;
-        Ok(self.sink.end_object(map))
+        Ok(())
     }
 
     /// The object after a `bytes:int` that gave its length `len` (just read): exactly `len`
