@@ -83,55 +83,73 @@ impl Sink for Tree {
     type Object = Map<String, Value>;
     type Array = Vec<Value>;
 
+    #[inline]
     fn null(&mut self) -> Value {
         Value::Null
     }
+    #[inline]
     fn bool(&mut self, v: bool) -> Value {
         Value::Bool(v)
     }
+    #[inline]
     fn u32(&mut self, v: u32) -> Value {
         Value::from(v)
     }
+    #[inline]
     fn i32(&mut self, v: i32) -> Value {
         Value::from(v)
     }
+    #[inline]
     fn i64(&mut self, v: i64) -> Value {
         Value::from(v)
     }
+    #[inline]
     fn i64_string(&mut self, v: i64) -> Value {
         Value::String(v.to_string())
     }
+    #[inline]
     fn f64(&mut self, v: f64) -> Value {
         Value::from(v)
     }
+    #[inline]
     fn str(&mut self, v: &str) -> Value {
         Value::String(v.to_string())
     }
+    #[inline]
     fn number(&mut self, n: &serde_json::Number) -> Value {
         Value::Number(n.clone())
     }
+    #[inline]
     fn base64(&mut self, data: &[u8]) -> Value {
         Value::String(super::base64_engine().encode(data))
     }
 
+    #[inline]
     fn begin_object(&mut self, fields: usize) -> Self::Object {
         Map::with_capacity(fields)
     }
+    #[inline]
     fn key(&mut self, _: &mut Self::Object, _: &str) {}
+    #[inline]
     fn field(&mut self, object: &mut Self::Object, key: &str, value: Value) {
         object.insert(key.to_string(), value);
     }
+    #[inline]
     fn end_object(&mut self, object: Self::Object) -> Value {
         Value::Object(object)
     }
 
+    #[inline]
     fn begin_array(&mut self, len: usize) -> Self::Array {
         Vec::with_capacity(len)
     }
+    #[inline]
     fn element_start(&mut self, _: &mut Self::Array) {}
+    #[inline]
     fn element(&mut self, array: &mut Self::Array, value: Value) {
         array.push(value);
     }
+    #[inline]
     fn end_array(&mut self, array: Self::Array) -> Value {
         Value::Array(array)
     }
