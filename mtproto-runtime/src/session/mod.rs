@@ -298,6 +298,16 @@ struct Pending {
     check_at: Option<Duration>,
 }
 
+/// The requests one container carried ([`Session`]'s `containers`).
+#[derive(Debug, Clone)]
+struct Container {
+    /// Their msg_ids as sent. Some may be answered, resent or cancelled since: a msg_id is
+    /// never reused, so one no longer pending in this container is simply skipped.
+    ids: Vec<i64>,
+    /// How many of them are still pending: the container is forgotten at zero.
+    live: usize,
+}
+
 /// Where a request of the caller's is: what [`Session::cancel`] looks up instead of searching
 /// the queue and the pending map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -689,6 +699,11 @@ pub struct Session<C: Clock> {
     clock: C,
     /// Sent requests awaiting an answer, by their current msg_id.
     pending: HashMap<i64, Pending>,
+    /// The requests sent inside each container still pending, by the container's msg_id: what
+    /// a bad_server_salt or bad_msg_notification naming a container refers to, found without
+    /// searching the pending map. Kept with `pending`: `flush` adds a container, `unpend`
+    /// counts its requests down, and the container goes with its last one.
+    containers: HashMap<i64, Container>,
     /// Every request queued or sent and not yet answered, by the id [`Session::invoke`]
     /// returned: where it is now.
     requests: HashMap<MsgId, Place>,
@@ -716,6 +731,7 @@ impl<C: Clock> Session<C> {
             core: Core::new(key, Side::Client, session_id, salt, config),
             clock,
             pending: HashMap::new(),
+            containers: HashMap::new(),
             requests: HashMap::new(),
             state_checks: BTreeSet::new(),
             salts: Vec::new(),
@@ -875,7 +891,13 @@ impl<C: Clock> Session<C> {
             return Ok(false);
         }
         let check_at = self.state_interval().map(|every| now.saturating_add(every));
-        for (request, id, container, body) in self.core.flush(now, rng, out)? {
+        let sent = self.core.flush(now, rng, out)?;
+        // One flush is one message: a container holds every request it sent, or there is none.
+        if let Some(&(_, _, Some(container), _)) = sent.first() {
+            let ids = sent.iter().map(|s| s.1).collect();
+            self.containers.insert(container, Container { ids, live: sent.len() });
+        }
+        for (request, id, container, body) in sent {
             if let Some(at) = check_at {
                 self.state_checks.insert((at, id));
             }
@@ -920,13 +942,41 @@ impl<C: Clock> Session<C> {
         self.core.state_ids = ids;
     }
 
-    /// Removes the sent request `msg_id` from the pending map and from the state checks.
+    /// Removes the sent request `msg_id` from the pending map, its container's entry and the
+    /// state checks.
     fn unpend(&mut self, msg_id: i64) -> Option<Pending> {
         let p = self.pending.remove(&msg_id)?;
         if let Some(at) = p.check_at {
             self.state_checks.remove(&(at, msg_id));
         }
+        if let Some(c) = p.container {
+            if let Some(container) = self.containers.get_mut(&c) {
+                if container.live <= 1 {
+                    self.containers.remove(&c);
+                } else {
+                    container.live -= 1;
+                }
+            }
+        }
         Some(p)
+    }
+
+    /// The pending requests a notification about `msg_id` refers to: the one sent as `msg_id`,
+    /// or those sent inside the container `msg_id`. Costs what it finds.
+    fn sent_as_or_in(&self, msg_id: i64) -> Vec<i64> {
+        let mut ids: Vec<i64> = match self.containers.get(&msg_id) {
+            Some(c) => c
+                .ids
+                .iter()
+                .copied()
+                .filter(|id| self.pending.get(id).is_some_and(|p| p.container == Some(msg_id)))
+                .collect(),
+            None => Vec::new(),
+        };
+        if self.pending.contains_key(&msg_id) {
+            ids.push(msg_id);
+        }
+        ids
     }
 
     /// The server has the request sent as `msg_id` (it acknowledged it): it is no longer asked
@@ -976,6 +1026,7 @@ impl<C: Clock> Session<C> {
     /// After a reconnect: every request sent and not answered goes out again with a new msg_id.
     pub fn resend_pending(&mut self) {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
+        self.containers.clear();
         self.state_checks.clear();
         all.sort_by_key(|(id, _)| *id);
         for (_, p) in all.into_iter().rev() {
@@ -989,14 +1040,31 @@ impl<C: Clock> Session<C> {
         }
     }
 
+    /// Checks that the indexes agree with the pending map and the queue: every request is where
+    /// `requests` says, and `containers` holds exactly the pending requests sent in containers.
+    #[cfg(test)]
+    fn check_indexes(&self) {
+        let mut in_containers = 0;
+        for (c, container) in &self.containers {
+            let live = container
+                .ids
+                .iter()
+                .filter(|id| self.pending.get(id).is_some_and(|p| p.container == Some(*c)));
+            assert_eq!(live.count(), container.live, "container {c}");
+            assert!(container.live > 0, "container {c} kept with nothing in it");
+            in_containers += container.live;
+        }
+        assert_eq!(in_containers, self.pending.values().filter(|p| p.container.is_some()).count());
+        for (id, p) in &self.pending {
+            assert_eq!(self.requests.get(&p.request), Some(&Place::Sent(*id)));
+        }
+        let queued = self.requests.values().filter(|&&place| place == Place::Queued).count();
+        assert_eq!(queued + self.pending.len(), self.requests.len());
+    }
+
     /// Requeues the requests sent as `msg_id` or inside the container `msg_id`.
     fn resend(&mut self, msg_id: i64) -> bool {
-        let ids: Vec<i64> = self
-            .pending
-            .iter()
-            .filter(|(&id, p)| id == msg_id || p.container == Some(msg_id))
-            .map(|(&id, _)| id)
-            .collect();
+        let ids = self.sent_as_or_in(msg_id);
         self.requeue(ids)
     }
 
@@ -1203,13 +1271,7 @@ impl<C: Clock> Session<C> {
                         self.resend(bad.bad_msg_id);
                     }
                     code => {
-                        let ids: Vec<i64> = self
-                            .pending
-                            .iter()
-                            .filter(|(&id, p)| id == bad.bad_msg_id || p.container == Some(bad.bad_msg_id))
-                            .map(|(&id, _)| id)
-                            .collect();
-                        for id in ids {
+                        for id in self.sent_as_or_in(bad.bad_msg_id) {
                             self.complete(id, Err(RequestError::BadMessage { code }));
                         }
                     }
@@ -1218,12 +1280,12 @@ impl<C: Clock> Session<C> {
             types::NewSessionCreated::CONSTRUCTOR_ID => {
                 let new: types::NewSessionCreated = from_bytes(body)?;
                 self.core.salt = new.server_salt;
-                // Requests older than the new session were lost with the old one.
+                // Requests older than the new session were lost with the old one. One requeue
+                // for them all: each is a message of its own here, not a container to look up,
+                // and they go out again in the order they were first sent.
                 let lost: Vec<i64> =
                     self.pending.keys().copied().filter(|&id| id < new.first_msg_id).collect();
-                for id in lost {
-                    self.resend(id);
-                }
+                self.requeue(lost);
                 self.events.push_back(Event::NewSession { first_msg_id: new.first_msg_id });
             }
             types::FutureSalts::CONSTRUCTOR_ID => {

@@ -1500,3 +1500,51 @@ fn state_requests_can_be_turned_off_and_have_a_floor() {
     assert_eq!(p.client.state_request_deadline(), Some(Duration::MAX));
     assert!(!p.client.wants_flush());
 }
+
+/// Thousands of requests in flight, in many containers, lost with a session the server forgot:
+/// new_session_created has every one sent before it go out again (found through the container
+/// index, not a search per request), those sent after it are not, and each request completes
+/// exactly once with its own answer, run once by the server.
+#[test]
+fn many_requests_lost_with_a_session_each_complete_exactly_once() {
+    let mut p = pair();
+    let config = &p.client.core.config;
+    let lost_n = 3 * config.max_container_messages + 7;
+    let lost: Vec<MsgId> = (0..lost_n as u32).map(|i| p.client.invoke_raw(echo_body(i))).collect();
+    lose_up(&mut p);
+    assert!(p.client.containers.len() >= 4, "sent in containers");
+    p.client.check_indexes();
+    // The server knows nothing of the session yet: the first frame it reads creates it, and
+    // new_session_created names that frame's first message.
+    let kept: Vec<MsgId> = (0..500u32).map(|i| p.client.invoke_raw(echo_body(lost_n as u32 + i))).collect();
+    p.up();
+    p.client.check_indexes();
+    p.echo();
+    p.down();
+    p.client.check_indexes();
+    let events = p.events();
+    assert_eq!(events.iter().filter(|e| matches!(e, Event::NewSession { .. })).count(), 1);
+    assert_eq!(completed(&events).len(), kept.len(), "the ones after it answered, once");
+    assert_eq!(p.client.pending(), lost.len(), "the lost ones requeued");
+    p.up();
+    p.client.check_indexes();
+    let mut runs = HashMap::new();
+    while let Some(r) = p.server.poll_request() {
+        *runs.entry(r.body.clone()).or_insert(0) += 1;
+        p.server.respond(r.msg_id, &r.body);
+    }
+    assert_eq!(runs.len(), lost.len());
+    assert!(runs.values().all(|&n| n == 1), "the server ran each lost request once");
+    p.down();
+    let mut done = completed(&events);
+    done.extend(completed(&p.events()));
+    let all: Vec<MsgId> = lost.iter().chain(&kept).copied().collect();
+    assert_eq!(done.len(), all.len(), "nothing completed twice");
+    let by_request: HashMap<MsgId, _> = done.into_iter().collect();
+    for (i, r) in all.iter().enumerate() {
+        assert_eq!(by_request.get(r), Some(&Ok(echo_body(i as u32))), "{i}");
+    }
+    assert_eq!(p.client.pending(), 0);
+    assert!(p.client.containers.is_empty() && p.client.pending.is_empty());
+    p.client.check_indexes();
+}
