@@ -1077,3 +1077,30 @@ async fn an_updates_capacity_that_cannot_work_is_refused() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_state_request_interval_that_cannot_work_is_refused() {
+    use mtproto_runtime::session::MIN_STATE_REQUEST_AFTER;
+    let tiny = [Duration::ZERO, Duration::from_nanos(1), MIN_STATE_REQUEST_AFTER - Duration::from_nanos(1)];
+    for after in tiny {
+        let mut o = options(false);
+        o.state_request_after = Some(after);
+        // Refused before dialing: the address is never used.
+        match connect("127.0.0.1:9", o).await {
+            Err(Error::InvalidOptions(why)) => assert!(why.contains("state_request_after"), "{why}"),
+            other => panic!("{after:?}: expected InvalidOptions, got {:?}", other.map(|_| ())),
+        }
+    }
+    // The floor itself, "never" and off are accepted: the connect gets as far as dialing.
+    for after in [Some(MIN_STATE_REQUEST_AFTER), Some(Duration::MAX), None] {
+        let mut o = options(false);
+        o.state_request_after = after;
+        o.reconnect = Reconnect::never();
+        o.connect_timeout = Duration::from_secs(5);
+        match connect("127.0.0.1:9", o).await {
+            Err(Error::InvalidOptions(why)) => panic!("{after:?} refused: {why}"),
+            Err(_) => {}
+            Ok(_) => panic!("nothing listens on port 9"),
+        }
+    }
+}

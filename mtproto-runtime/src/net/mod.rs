@@ -34,6 +34,7 @@ use crate::handshake::{bind_temp_auth_key, ClientConfig, ClientHandshake, Finish
 use crate::schema::api::functions::auth::BindTempAuthKey;
 use crate::session::{
     decode_result, Clock, MsgIds, RequestError, Session, SessionConfig, SessionError, SystemClock,
+    MIN_STATE_REQUEST_AFTER,
 };
 use crate::transport::{Frame, Kind, Transport, TransportError};
 use crate::{plain, AuthKey, OsRandom};
@@ -269,7 +270,9 @@ pub struct ConnectOptions {
     /// server is asked what became of it (`msgs_state_req`; see
     /// [`SessionConfig::state_request_after`]): one it never got is sent again, one whose
     /// answer was lost is asked for again. 30 s by default; `None` (or `Duration::MAX`)
-    /// never asks.
+    /// never asks. Less than
+    /// [`MIN_STATE_REQUEST_AFTER`](crate::session::MIN_STATE_REQUEST_AFTER) (100 ms) is refused by [`connect`]
+    /// ([`Error::InvalidOptions`]): asking that often would flood the connection.
     pub state_request_after: Option<Duration>,
     /// How long [`Client::invoke`] (and [`Client::invoke_raw`], [`Client::invoke_with_msg_id`],
     /// so each attempt of [`Client::bind_temp_auth_key`]) waits for an answer before failing
@@ -326,6 +329,11 @@ impl ConnectOptions {
                     "handshake.temp_key_expires_in is {expires_in}: a temporary key lives a positive number of seconds"
                 )));
             }
+        }
+        if let Some(after) = self.state_request_after.filter(|&a| a < MIN_STATE_REQUEST_AFTER) {
+            return Err(Error::InvalidOptions(format!(
+                "state_request_after is {after:?}: at least {MIN_STATE_REQUEST_AFTER:?}, or None never to ask"
+            )));
         }
         if !(1..=MAX_UPDATES_CAPACITY).contains(&self.updates_capacity) {
             return Err(Error::InvalidOptions(format!(
