@@ -1104,3 +1104,31 @@ async fn a_state_request_interval_that_cannot_work_is_refused() {
         }
     }
 }
+
+/// msg_resend_req is a service message: the test server answers it itself (here with
+/// msgs_state_info, since it never sent the message asked for), and never hands it to its owner
+/// as a request, which would echo it back as if it were that request's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_server_serves_msg_resend_req_itself() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let requests = state.requests();
+        let never_sent = (1i64 << 32) | 1;
+        let ask =
+            tl_codec::to_bytes(&mtproto_runtime::schema::types::MsgResendReq { msg_ids: vec![never_sent] });
+        // Sent the way a request is, so it goes out exactly as given: nothing answers it as one.
+        match client.invoke_raw_timeout(ask, Duration::from_millis(500)).await {
+            Err(Error::RequestTimeout { .. }) => {}
+            other => panic!("expected no answer, got {other:?}"),
+        }
+        // The server read it before this ping, which came after it on the connection.
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        assert_eq!(state.resend_requests(), 1);
+        assert_eq!(state.requests(), requests, "not a request for the owner");
+    })
+    .await
+    .expect("bounded");
+}

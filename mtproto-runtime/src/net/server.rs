@@ -49,6 +49,7 @@ struct Inner {
     to_lose: u32,
     lost: u64,
     state_requests: u64,
+    resend_requests: u64,
 }
 
 /// What the test server remembers across connections: the keys it made (so a client may
@@ -113,6 +114,11 @@ impl ServerState {
     /// msgs_state_req messages answered so far.
     pub fn state_requests(&self) -> u64 {
         self.lock().state_requests
+    }
+
+    /// msg_resend_req messages answered so far.
+    pub fn resend_requests(&self) -> u64 {
+        self.lock().resend_requests
     }
 
     /// Whether to lose `frame`, which `carries` tells: counted if so.
@@ -200,9 +206,9 @@ struct Running {
 /// Pings and ping_delay_disconnect are answered with pong (after ping_delay_disconnect, the
 /// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
 /// with future_salts, auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400
-/// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, msgs_state_req and
-/// msg_resend_ans_req are answered, any other request is echoed as its own result (gzip_packed
-/// when large). Frames carrying a request are dropped unread while
+/// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, msgs_state_req,
+/// msg_resend_ans_req and msg_resend_req are answered, any other request is echoed as its own
+/// result (gzip_packed when large). Frames carrying a request are dropped unread while
 /// [`ServerState::lose_requests`] says so. Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
@@ -265,7 +271,8 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         if options.state.lose(|| session.carries_request(&frame)) {
             continue;
         }
-        let (pings, acks, asked) = (session.pings(), session.acks(), session.state_requests());
+        let (pings, acks) = (session.pings(), session.acks());
+        let (asked, resend) = (session.state_requests(), session.resend_requests());
         // A message failing a check is dropped, as a real server does.
         let _ = session.receive(&mut frame);
         {
@@ -273,6 +280,7 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
             state.pings += session.pings() - pings;
             state.acks += session.acks() - acks;
             state.state_requests += session.state_requests() - asked;
+            state.resend_requests += session.resend_requests() - resend;
         }
         if session.pings() > pings {
             hang_up_at = session

@@ -1,13 +1,14 @@
 //! The test server's side of a session (feature `server`): enough to answer a client over
 //! loopback — pings, requests handed to the owner, forced bad_server_salt, containers, gzip,
-//! msgs_state_req and msg_resend_ans_req about the client's messages.
+//! msgs_state_req and msg_resend_ans_req about the client's messages, msg_resend_req about its
+//! own.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use tl_codec::{from_bytes, Identifiable};
 
-use super::{wire, Clock, Core, Queued, SessionConfig, SessionError};
+use super::{wire, Clock, Core, Queued, SessionConfig, SessionError, MAX_RESEND_IDS};
 use crate::crypto::Side;
 use crate::encrypted::decrypt_message;
 use crate::random::Random;
@@ -30,6 +31,10 @@ const RPCS_REMEMBERED: usize = 1024;
 /// bodies); the oldest are forgotten first.
 const ANSWERS_REMEMBERED: usize = 64;
 const ANSWER_BYTES_REMEMBERED: usize = 4 << 20;
+/// How many content-related messages sent are kept for msg_resend_req, and their most bytes
+/// together; the oldest are forgotten first.
+const SENT_REMEMBERED: usize = 64;
+const SENT_BYTES_REMEMBERED: usize = 4 << 20;
 
 /// The msgs_state_info flags the test server sets on a request it received: being processed
 /// or processed (+32), answer made (+64).
@@ -49,10 +54,15 @@ pub struct ServerSession<C: Clock> {
     /// [`ANSWERS_REMEMBERED`] and [`ANSWER_BYTES_REMEMBERED`] (`answer_bytes`).
     answers: VecDeque<(i64, Vec<u8>)>,
     answer_bytes: usize,
+    /// Content-related messages sent, as (msg_id, body), oldest first; bounded by
+    /// [`SENT_REMEMBERED`] and [`SENT_BYTES_REMEMBERED`] (`sent_bytes`).
+    sent: VecDeque<(i64, Vec<u8>)>,
+    sent_bytes: usize,
     pings: u64,
     acks: u64,
     dropped: u64,
     state_requests: u64,
+    resend_requests: u64,
     disconnect_delay: Option<i32>,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
@@ -73,10 +83,13 @@ impl<C: Clock> ServerSession<C> {
             rpcs: VecDeque::new(),
             answers: VecDeque::new(),
             answer_bytes: 0,
+            sent: VecDeque::new(),
+            sent_bytes: 0,
             pings: 0,
             acks: 0,
             dropped: 0,
             state_requests: 0,
+            resend_requests: 0,
             disconnect_delay: None,
             gzip_results: 512,
         }
@@ -110,6 +123,11 @@ impl<C: Clock> ServerSession<C> {
     /// msgs_state_req messages answered so far.
     pub fn state_requests(&self) -> u64 {
         self.state_requests
+    }
+
+    /// msg_resend_req messages answered so far.
+    pub fn resend_requests(&self) -> u64 {
+        self.resend_requests
     }
 
     /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
@@ -216,8 +234,20 @@ impl<C: Clock> ServerSession<C> {
         if !self.core.has_output() {
             return Ok(false);
         }
-        self.core.flush(self.clock.now(), rng, out)?;
+        for (_, msg_id, _, body) in self.core.flush(self.clock.now(), rng, out)? {
+            self.remember_sent(msg_id, body);
+        }
         Ok(true)
+    }
+
+    /// Keeps the content-related message `msg_id` for msg_resend_req, within the bounds.
+    fn remember_sent(&mut self, msg_id: i64, body: Vec<u8>) {
+        self.sent_bytes += body.len();
+        self.sent.push_back((msg_id, body));
+        while self.sent.len() > SENT_REMEMBERED || self.sent_bytes > SENT_BYTES_REMEMBERED {
+            let Some((_, old)) = self.sent.pop_front() else { break };
+            self.sent_bytes -= old.len();
+        }
     }
 
     /// Decrypts, checks and handles one message from the client.
@@ -376,6 +406,35 @@ impl<C: Clock> ServerSession<C> {
                 }
                 Ok(())
             }
+            // The client asks for messages of ours it missed: each one still remembered goes out
+            // again at once, as a new message (never alone under its old msg_id, which the
+            // client may have seen after all). If any is not (forgotten, never sent, or one of
+            // the client's own by its parity), the spec has msgs_state_info answer about them
+            // all, as for msgs_state_req. Either is the acknowledgement.
+            Some(types::MsgResendReq::CONSTRUCTOR_ID) => {
+                let req: types::MsgResendReq = from_bytes(body)?;
+                self.resend_requests += 1;
+                let ids = &req.msg_ids[..req.msg_ids.len().min(MAX_RESEND_IDS)];
+                let mut missing = false;
+                let mut resent = Vec::new();
+                for id in ids {
+                    if resent.contains(id) {
+                        continue;
+                    }
+                    match self.sent.iter().find(|(sent, _)| sent == id) {
+                        Some((_, body)) => {
+                            let again = body.clone();
+                            resent.push(*id);
+                            self.push(again);
+                        }
+                        None => missing = true,
+                    }
+                }
+                if missing {
+                    self.state_info(msg_id, ids);
+                }
+                Ok(())
+            }
             Some(_) => {
                 self.core.note_received(msg_id, seq_no);
                 if self.rpcs.len() >= RPCS_REMEMBERED {
@@ -396,13 +455,14 @@ impl<C: Clock> ServerSession<C> {
 /// service messages [`ServerSession`] answers itself (a gzip_packed body counts: the client
 /// packs only requests).
 fn is_request(body: &[u8]) -> bool {
-    const SERVED: [u32; 6] = [
+    const SERVED: [u32; 7] = [
         functions::Ping::CONSTRUCTOR_ID,
         functions::PingDelayDisconnect::CONSTRUCTOR_ID,
         functions::RpcDropAnswer::CONSTRUCTOR_ID,
         types::MsgsAck::CONSTRUCTOR_ID,
         types::MsgsStateReq::CONSTRUCTOR_ID,
         types::MsgResendAnsReq::CONSTRUCTOR_ID,
+        types::MsgResendReq::CONSTRUCTOR_ID,
     ];
     wire::constructor(body).is_some_and(|id| id != wire::MSG_CONTAINER && !SERVED.contains(&id))
 }

@@ -1548,3 +1548,91 @@ fn many_requests_lost_with_a_session_each_complete_exactly_once() {
     assert!(p.client.containers.is_empty() && p.client.pending.is_empty());
     p.client.check_indexes();
 }
+
+/// Flushes the server and throws the frames away, lost on the way to the client; returns the
+/// msg_id of each message lost with them (containers unpacked) and its body.
+fn lose_down_seen(p: &mut Pair) -> Vec<(i64, Vec<u8>)> {
+    let mut frames = Vec::new();
+    while p.server.wants_flush() {
+        let mut out = Vec::new();
+        p.server.flush(&mut p.rng, &mut out).unwrap();
+        frames.push(out);
+    }
+    opened(&frames, Side::Server).into_iter().map(|(id, _, body)| (id, body)).collect()
+}
+
+/// The msg_id of the rpc_result among `msgs`, with its body; it must be the only one.
+fn the_answer(msgs: &[(i64, Vec<u8>)]) -> (i64, Vec<u8>) {
+    let answers: Vec<_> = msgs.iter().filter(|m| wire::constructor(&m.1) == Some(wire::RPC_RESULT)).collect();
+    assert_eq!(answers.len(), 1, "{msgs:?}");
+    answers[0].clone()
+}
+
+/// An answer lost on the way, of which msg_detailed_info tells the client: it asks for it with
+/// msg_resend_req, and the test server sends that message again (under a new msg_id), which
+/// completes the request. The msg_resend_req is the server's own business: no request for its
+/// owner, nothing echoed, no msgs_state_info when it has every message asked for.
+#[test]
+fn msg_resend_req_has_the_server_send_the_message_again() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(1));
+    p.up();
+    p.echo();
+    let (answer_id, answer) = the_answer(&lose_down_seen(&mut p));
+    let request_id = sent_as(&p, req);
+    detailed_info(&mut p, request_id, answer_id, answer_id + 4);
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(resend_req(&up), Some(vec![answer_id]));
+    assert_eq!(p.server.resend_requests(), 1);
+    assert!(p.server.poll_request().is_none(), "not handed to the owner");
+    let down = opened(&p.down(), Side::Server);
+    let again: Vec<_> = down.iter().filter(|m| wire::constructor(&m.2) == Some(wire::RPC_RESULT)).collect();
+    assert_eq!(again.len(), 1, "{down:?}");
+    assert!(again[0].0 > answer_id, "a new msg_id");
+    assert_eq!(again[0].1 & 1, 1, "content-related, as the first time");
+    assert_eq!(again[0].2, answer, "the same message");
+    assert!(of_type::<types::MsgsStateInfo<'_>>(&down).is_empty(), "{down:?}");
+    assert_eq!(completed(&p.events()), vec![(req, Ok(echo_body(1)))]);
+    assert_eq!(p.client.pending(), 0);
+}
+
+/// A msg_resend_req naming a message the server never sent (or has forgotten), or one of the
+/// client's own: msgs_state_info about every id asked for, as if it were msgs_state_req, in
+/// answer to the msg_resend_req; what the server does have still goes out again, once.
+#[test]
+fn msg_resend_req_about_messages_the_server_lacks_is_answered_with_their_state() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(2));
+    p.up();
+    p.echo();
+    let request_id = sent_as(&p, req);
+    let (answer_id, answer) = the_answer(&lose_down_seen(&mut p));
+    let never = answer_id + 0x1000;
+    let ids = vec![answer_id, never, request_id, answer_id];
+    // Sent as a request would be, to name the ids exactly: the server serves it all the same.
+    p.client.invoke_raw(tl_codec::to_bytes(&types::MsgResendReq { msg_ids: ids.clone() }));
+    let up = opened(&p.up(), Side::Client);
+    let asked_in = up.iter().find(|m| resend_req(std::slice::from_ref(m)).is_some()).unwrap().0;
+    assert!(p.server.poll_request().is_none(), "not handed to the owner");
+    let down = opened(&p.down(), Side::Server);
+    let again: Vec<_> = down.iter().filter(|m| m.2 == answer).collect();
+    assert_eq!(again.len(), 1, "resent once, though asked for twice: {down:?}");
+    let info = of_type::<types::MsgsStateInfo<'_>>(&down);
+    assert_eq!(info.len(), 1, "{down:?}");
+    assert_eq!(info[0].1 & 1, 0, "msgs_state_info is not content-related");
+    let info: types::MsgsStateInfo<'_> = tl_codec::from_bytes(&info[0].2).unwrap();
+    assert_eq!(info.req_msg_id, asked_in);
+    // The server's own messages are nothing it received (1); the client's request it has, and
+    // answered (4 + 32 + 64).
+    assert_eq!(info.info, &[1, 1, 4 | 32 | 64, 1][..]);
+    assert!(completed(&p.events()).iter().any(|(r, a)| *r == req && *a == Ok(echo_body(2))));
+    // Malformed: refused, never a panic, and nothing sent.
+    let body = tl_codec::to_bytes(&types::MsgResendReq { msg_ids: vec![answer_id] });
+    for cut in (4..body.len()).step_by(4) {
+        p.client.invoke_raw(body[..cut].to_vec());
+        let mut frame = Vec::new();
+        p.client.flush(&mut p.rng, &mut frame).unwrap();
+        assert!(p.server.receive(&mut frame).is_err(), "{cut}");
+        assert!(!p.server.wants_flush(), "{cut}");
+    }
+}
