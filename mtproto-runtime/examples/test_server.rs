@@ -42,7 +42,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("{}", listener.local_addr()?);
     let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).map_err(|e| format!("{e:?}"))?;
-    // One state for every connection, so clients can reconnect with the keys they made.
+    // One state for every connection, so clients can reconnect with the keys and sessions they
+    // made.
     let state = ServerState::default();
     loop {
         let (stream, _) = listener.accept().await?;

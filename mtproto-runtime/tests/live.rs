@@ -3,7 +3,8 @@
 //! cuts or black-holes the link (requests in flight still get their answers), keep-alive pings,
 //! giving up, an unknown key (-404) that no reconnect cures, requests timed out or abandoned
 //! (withdrawn at once, never resent), a request the server lost found by msgs_state_req and
-//! resent, and a bounded updates channel that drops and reports rather than holding up answers.
+//! resent, a request the server ran before a reconnect asked about after it rather than run
+//! again, and a bounded updates channel that drops and reports rather than holding up answers.
 //! No timing assertions: every wait is bounded by a generous timeout.
 
 use std::net::SocketAddr;
@@ -463,6 +464,39 @@ async fn a_request_the_server_lost_is_found_by_msgs_state_req_and_answered() {
         assert_eq!(state.lost(), 1);
         assert!(state.state_requests() >= 1);
         assert_eq!((state.connections(), client.reconnects()), (1, 0), "no reconnect did it");
+    })
+    .await
+    .expect("bounded");
+}
+
+/// A request's answer is lost with its connection: the server ran it, then hung up before
+/// sending anything. The session outlives the connection on both sides, so after the reconnect
+/// the client asks the server about the request (msgs_state_req) instead of sending it again,
+/// learns its answer was made, asks for that (msg_resend_ans_req) and gets it: the server ran
+/// the request once. (Sending it again blindly would run it twice: the test server echoes
+/// every copy it gets.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_run_before_a_reconnect_is_asked_about_not_run_again() {
+    tokio::time::timeout(LIMIT, async {
+        for pfs in [false, true] {
+            let state = ServerState::default();
+            let addr = server(state.clone(), false).await;
+            let (client, mut updates) = connect(addr, options(pfs)).await.unwrap();
+            assert_eq!(ping(&client, 1).await.unwrap(), 1);
+            let session = client.session_id();
+            let requests = state.requests();
+            state.hang_up_before_answering(1);
+            let body = vec![0x44, 0x33, 0x22, 0x11, 9, 8, 7, 6];
+            assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body, "pfs {pfs}");
+            assert_eq!(state.hung_up(), 1);
+            assert_eq!(state.requests(), requests + 1, "pfs {pfs}: run once");
+            assert!(state.state_requests() >= 1, "pfs {pfs}: asked about");
+            assert_eq!((state.connections(), client.session_id()), (2, session), "pfs {pfs}");
+            wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+            // Still working afterwards, and nothing else was run again.
+            assert_eq!(ping(&client, 2).await.unwrap(), 2);
+            assert_eq!(state.requests(), requests + 1, "pfs {pfs}");
+        }
     })
     .await
     .expect("bounded");

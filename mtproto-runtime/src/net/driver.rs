@@ -275,7 +275,9 @@ impl Driver {
                 }
             };
             // The old keep-alive ping is moot, and so are requests whose callers stopped
-            // waiting; every other request in flight goes out again.
+            // waiting; every other request in flight is asked about (the session and what the
+            // server did with it outlive the connection), and sent again if the server never
+            // got it.
             if let Some(ping) = self.keep_alive.take() {
                 self.session.cancel(ping);
             }
@@ -296,7 +298,7 @@ impl Driver {
             self.plain_out = None;
             // Under a key the server refused, everything waits for the new key and its binding.
             if !self.key_dead {
-                self.session.resend_pending();
+                self.session.reconnected();
                 self.probe();
             }
             // Connected says the peer answered: announced once something authentic arrives.

@@ -269,10 +269,14 @@ pub struct ConnectOptions {
     /// How long a request sent may go with neither answer nor acknowledgement before the
     /// server is asked what became of it (`msgs_state_req`; see
     /// [`SessionConfig::state_request_after`]): one it never got is sent again, one whose
-    /// answer was lost is asked for again. 30 s by default; `None` (or `Duration::MAX`)
-    /// never asks. Less than
-    /// [`MIN_STATE_REQUEST_AFTER`](crate::session::MIN_STATE_REQUEST_AFTER) (100 ms) is refused by [`connect`]
-    /// ([`Error::InvalidOptions`]): asking that often would flood the connection.
+    /// answer was lost is asked for again. After a reconnect, requests sent before it are
+    /// asked about at once rather than sent again, since the server may have run them
+    /// ([`Session::reconnected`](crate::session::Session::reconnected)); one the server says
+    /// nothing of for this long is sent again then. 30 s by default; `None` (or
+    /// `Duration::MAX`) never asks, and a reconnect sends every request in flight again. Less
+    /// than [`MIN_STATE_REQUEST_AFTER`](crate::session::MIN_STATE_REQUEST_AFTER) (100 ms) is
+    /// refused by [`connect`] ([`Error::InvalidOptions`]): asking that often would flood the
+    /// connection.
     pub state_request_after: Option<Duration>,
     /// How long [`Client::invoke`] (and [`Client::invoke_raw`], [`Client::invoke_with_msg_id`],
     /// so each attempt of [`Client::bind_temp_auth_key`]) waits for an answer before failing
@@ -378,7 +382,7 @@ pub enum Update {
         reason: String,
     },
     /// Connected again, and the server has answered on the new connection; requests in flight
-    /// were sent again.
+    /// are asked about, and those the server never got sent again.
     Reconnected {
         /// Attempts it took.
         attempts: u32,

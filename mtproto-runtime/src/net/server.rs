@@ -1,8 +1,9 @@
 //! A loopback test server over tokio (features `tokio` and `server`): the handshake (as many as
-//! the client asks for on one connection, permanent and temporary keys), keys remembered across
-//! connections so clients can reconnect, the session, and `auth.bindTempAuthKey` checked.
+//! the client asks for on one connection, permanent and temporary keys), keys and sessions
+//! remembered across connections so clients can reconnect, the session, and
+//! `auth.bindTempAuthKey` checked.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use crate::handshake::{
 };
 use crate::schema::api::functions::auth::BindTempAuthKey;
 use crate::schema::{functions, types};
-use crate::session::server::ServerSession;
+use crate::session::server::{frame_session_id, ServerSession};
 use crate::session::{Clock, MsgIds, SystemClock};
 use crate::transport::Transport;
 use crate::{plain, AuthKey, OsRandom};
@@ -50,10 +51,23 @@ struct Inner {
     lost: u64,
     state_requests: u64,
     resend_requests: u64,
+    /// Frames carrying a request still to answer into the void before hanging up
+    /// (`ServerState::hang_up_before_answering`).
+    to_hang_up: u32,
+    hung_up: u64,
+    /// Sessions by (auth_key_id, session_id), kept across connections.
+    sessions: HashMap<(u64, i64), Arc<Mutex<ServerSession<SystemClock>>>>,
+    /// The keys of `sessions`, oldest first, to forget the oldest beyond [`SESSIONS_KEPT`].
+    session_order: VecDeque<(u64, i64)>,
 }
 
+/// How many sessions the test server keeps; the oldest are forgotten first (a server may
+/// forget any session: the client's next message then gets new_session_created).
+const SESSIONS_KEPT: usize = 256;
+
 /// What the test server remembers across connections: the keys it made (so a client may
-/// reconnect with its key), the PFS bindings, and counters for tests to watch. Clone it to
+/// reconnect with its key), the sessions on them (so a reconnect finds its session), the PFS
+/// bindings, and counters for tests to watch. Clone it to
 /// share it between connections and with the test.
 #[derive(Debug, Clone, Default)]
 pub struct ServerState(Arc<Mutex<Inner>>);
@@ -121,6 +135,52 @@ impl ServerState {
         self.lock().resend_requests
     }
 
+    /// For the next `n` encrypted frames that carry a request: reads them and answers them as
+    /// usual, then closes the connection instead of sending what it made, as if the answers
+    /// were lost with it. The session lives on (a reconnect finds it), and the answers are
+    /// kept for `msg_resend_ans_req` as sent ones are.
+    pub fn hang_up_before_answering(&self, n: u32) {
+        self.lock().to_hang_up = n;
+    }
+
+    /// Connections closed so far by [`ServerState::hang_up_before_answering`].
+    pub fn hung_up(&self) -> u64 {
+        self.lock().hung_up
+    }
+
+    /// The session `session_id` on the key `key_id`: the one kept, or a new one from `new`.
+    fn session(
+        &self,
+        key_id: u64,
+        session_id: i64,
+        new: impl FnOnce() -> ServerSession<SystemClock>,
+    ) -> Arc<Mutex<ServerSession<SystemClock>>> {
+        let mut inner = self.lock();
+        let id = (key_id, session_id);
+        if let Some(session) = inner.sessions.get(&id) {
+            return session.clone();
+        }
+        let session = Arc::new(Mutex::new(new()));
+        inner.sessions.insert(id, session.clone());
+        inner.session_order.push_back(id);
+        while inner.session_order.len() > SESSIONS_KEPT {
+            let Some(old) = inner.session_order.pop_front() else { break };
+            inner.sessions.remove(&old);
+        }
+        session
+    }
+
+    /// Whether to hang up after `frame`, which `carries` tells: counted if so.
+    fn hang_up(&self, carries: impl FnOnce() -> bool) -> bool {
+        let mut inner = self.lock();
+        if inner.to_hang_up == 0 || !carries() {
+            return false;
+        }
+        inner.to_hang_up -= 1;
+        inner.hung_up += 1;
+        true
+    }
+
     /// Whether to lose `frame`, which `carries` tells: counted if so.
     fn lose(&self, carries: impl FnOnce() -> bool) -> bool {
         let mut inner = self.lock();
@@ -146,7 +206,11 @@ impl ServerState {
     /// Forgets the key `id` (as a server does with an expired temporary key): its next
     /// message gets the transport error -404.
     pub fn forget_key(&self, id: u64) {
-        self.lock().keys.remove(&id);
+        let mut inner = self.lock();
+        inner.keys.remove(&id);
+        // Its sessions go with it.
+        inner.sessions.retain(|&(key, _), _| key != id);
+        inner.session_order.retain(|&(key, _)| key != id);
     }
 
     /// Whether the key `id` is known and not expired.
@@ -193,23 +257,41 @@ impl ServeOptions {
     }
 }
 
-/// The session running on a connection, with the key it runs on.
+/// The session running on a connection, with the key it runs on. The session itself is the
+/// server state's, shared with any other connection of the same key and session id.
 struct Running {
     key_id: u64,
     temp: bool,
-    session: ServerSession<SystemClock>,
+    session: Arc<Mutex<ServerSession<SystemClock>>>,
+}
+
+/// What one encrypted frame from the client led to.
+#[derive(Default)]
+struct Served {
+    /// The transport frames to write.
+    out: Vec<u8>,
+    /// A keep-alive ping was answered: its disconnect_delay, if it was ping_delay_disconnect.
+    pinged: Option<Option<i32>>,
+    /// Hang up instead of writing `out` ([`ServerState::hang_up_before_answering`]).
+    hang_up: bool,
 }
 
 /// Serves one connection: any transport; unencrypted messages run auth-key exchanges (any
 /// number, permanent or temporary); encrypted ones run the session on a key made on this or an
 /// earlier connection (an unknown key gets the transport error -404 and the connection closes).
+/// A session (key and session id) is kept across connections, as a server does, so what it
+/// received before a reconnect is known after it; answers lost with a connection are not sent
+/// again unasked, though (a real server resends unacknowledged ones): `msgs_state_req` and
+/// `msg_resend_ans_req` find them. The 256 latest sessions are kept.
 /// Pings and ping_delay_disconnect are answered with pong (after ping_delay_disconnect, the
 /// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
 /// with future_salts, auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400
 /// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, msgs_state_req,
 /// msg_resend_ans_req and msg_resend_req are answered, any other request is echoed as its own
 /// result (gzip_packed when large). Frames carrying a request are dropped unread while
-/// [`ServerState::lose_requests`] says so. Returns when the client disconnects.
+/// [`ServerState::lose_requests`] says so, or read and answered into the void before the
+/// connection is closed while [`ServerState::hang_up_before_answering`] says so. Returns when
+/// the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     options.state.lock().connections += 1;
@@ -260,96 +342,122 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
                 stream.write_all(&out).await?;
                 return Ok(());
             };
-            let mut session = ServerSession::new(stored.key, stored.salt, SystemClock);
-            if options.bad_salt_once && first {
-                session.change_salt(stored.salt ^ 0x0bad_5a17);
-            }
+            // A frame that does not decrypt names no session: dropped, as a real server does.
+            let Ok(session_id) = frame_session_id(&stored.key, &frame) else { continue };
+            let session = options.state.session(key_id, session_id, || {
+                let mut session = ServerSession::new(stored.key.clone(), stored.salt, SystemClock);
+                if options.bad_salt_once && first {
+                    session.change_salt(stored.salt ^ 0x0bad_5a17);
+                }
+                session
+            });
             running = Some(Running { key_id, temp: stored.temp, session });
         }
-        let Some(run) = running.as_mut() else { continue };
-        let session = &mut run.session;
-        if options.state.lose(|| session.carries_request(&frame)) {
-            continue;
+        let Some(run) = running.as_ref() else { continue };
+        // The session is locked for this frame only, never across an await.
+        let served = serve_frame(run, &options, &mut frame, &mut t, &mut rng)?;
+        if served.hang_up {
+            return Ok(());
         }
-        let (pings, acks) = (session.pings(), session.acks());
-        let (asked, resend) = (session.state_requests(), session.resend_requests());
-        // A message failing a check is dropped, as a real server does.
-        let _ = session.receive(&mut frame);
-        {
-            let mut state = options.state.lock();
-            state.pings += session.pings() - pings;
-            state.acks += session.acks() - acks;
-            state.state_requests += session.state_requests() - asked;
-            state.resend_requests += session.resend_requests() - resend;
-        }
-        if session.pings() > pings {
-            hang_up_at = session
-                .disconnect_delay()
+        if let Some(delay) = served.pinged {
+            hang_up_at = delay
                 .map(|d| tokio::time::Instant::now() + Duration::from_secs(u64::try_from(d).unwrap_or(0)));
         }
-        while let Some(r) = session.poll_request() {
-            options.state.lock().requests += 1;
-            let id = tl_codec::Reader::new(&r.body).read_u32().ok();
-            if tl_codec::from_bytes::<functions::GetFutureSalts>(&r.body).is_ok() {
-                let t = SystemClock.now().as_secs() as i32;
-                let salts = (0..2)
-                    .map(|i| {
-                        tl_codec::Bare(types::FutureSalt {
-                            valid_since: t + i * 1800,
-                            valid_until: t + (i + 1) * 1800,
-                            salt: session.salt(),
-                        })
-                    })
-                    .collect();
-                let fs = types::FutureSalts { req_msg_id: r.msg_id, now: t, salts };
-                session.send_unsolicited(tl_codec::to_bytes(&fs));
-            } else if id == Some(BindTempAuthKey::CONSTRUCTOR_ID) {
-                let state = &options.state;
-                let lookup = |id| state.perm_key(id);
-                let refuse = {
-                    let mut inner = state.lock();
-                    let refuse = inner.refuse_bindings > 0;
-                    inner.refuse_bindings = inner.refuse_bindings.saturating_sub(1);
-                    refuse
-                };
-                let refusal = match verify_bind_temp_auth_key(
-                    &r.body,
-                    run.key_id,
-                    session.session_id(),
-                    r.msg_id,
-                    lookup,
-                ) {
-                    Ok(_) if refuse => Some("TEMP_AUTH_KEY_ALREADY_BOUND"),
-                    Ok(binding) if run.temp => {
-                        state.lock().bindings.insert(run.key_id, binding.perm_auth_key_id);
-                        None
-                    }
-                    // Only a temporary key can be bound.
-                    Ok(_) => Some("TEMP_AUTH_KEY_EMPTY"),
-                    Err(_) => Some("ENCRYPTED_MESSAGE_INVALID"),
-                };
-                match refusal {
-                    None => session.respond(r.msg_id, &tl_codec::BOOL_TRUE_ID.to_le_bytes()),
-                    Some(message) => {
-                        state.lock().bindings_refused += 1;
-                        session.respond_error(r.msg_id, 400, message);
-                    }
-                }
-            } else if id == Some(types::HttpWait::CONSTRUCTOR_ID) {
-                // An http_wait sent as a request is bounced back as an update.
-                session.send_unsolicited(r.body);
-            } else {
-                session.respond(r.msg_id, &r.body);
-            }
-        }
-        let mut out = Vec::new();
-        while session.wants_flush() {
-            let mut msg = Vec::new();
-            session.flush(&mut rng, &mut msg).map_err(Error::Session)?;
-            t.pack(&msg, false, &mut out)?;
-        }
-        if !out.is_empty() {
-            stream.write_all(&out).await?;
+        if !served.out.is_empty() {
+            stream.write_all(&served.out).await?;
         }
     }
+}
+
+/// Runs one encrypted frame from the client through its session (see [`serve_connection`]):
+/// the session's own answers and the owner's (this server's) to the requests in it, packed
+/// for the transport `t`.
+fn serve_frame(
+    run: &Running,
+    options: &ServeOptions,
+    frame: &mut [u8],
+    t: &mut Transport,
+    rng: &mut OsRandom,
+) -> Result<Served, Error> {
+    let mut session = run.session.lock().unwrap_or_else(|e| e.into_inner());
+    let session = &mut *session;
+    if options.state.lose(|| session.carries_request(frame)) {
+        return Ok(Served::default());
+    }
+    let hang_up = options.state.hang_up(|| session.carries_request(frame));
+    let (pings, acks) = (session.pings(), session.acks());
+    let (asked, resend) = (session.state_requests(), session.resend_requests());
+    // A message failing a check is dropped, as a real server does.
+    let _ = session.receive(frame);
+    {
+        let mut state = options.state.lock();
+        state.pings += session.pings() - pings;
+        state.acks += session.acks() - acks;
+        state.state_requests += session.state_requests() - asked;
+        state.resend_requests += session.resend_requests() - resend;
+    }
+    let pinged = (session.pings() > pings).then(|| session.disconnect_delay());
+    while let Some(r) = session.poll_request() {
+        options.state.lock().requests += 1;
+        let id = tl_codec::Reader::new(&r.body).read_u32().ok();
+        if tl_codec::from_bytes::<functions::GetFutureSalts>(&r.body).is_ok() {
+            let t = SystemClock.now().as_secs() as i32;
+            let salts = (0..2)
+                .map(|i| {
+                    tl_codec::Bare(types::FutureSalt {
+                        valid_since: t + i * 1800,
+                        valid_until: t + (i + 1) * 1800,
+                        salt: session.salt(),
+                    })
+                })
+                .collect();
+            let fs = types::FutureSalts { req_msg_id: r.msg_id, now: t, salts };
+            session.send_unsolicited(tl_codec::to_bytes(&fs));
+        } else if id == Some(BindTempAuthKey::CONSTRUCTOR_ID) {
+            let state = &options.state;
+            let lookup = |id| state.perm_key(id);
+            let refuse = {
+                let mut inner = state.lock();
+                let refuse = inner.refuse_bindings > 0;
+                inner.refuse_bindings = inner.refuse_bindings.saturating_sub(1);
+                refuse
+            };
+            let refusal = match verify_bind_temp_auth_key(
+                &r.body,
+                run.key_id,
+                session.session_id(),
+                r.msg_id,
+                lookup,
+            ) {
+                Ok(_) if refuse => Some("TEMP_AUTH_KEY_ALREADY_BOUND"),
+                Ok(binding) if run.temp => {
+                    state.lock().bindings.insert(run.key_id, binding.perm_auth_key_id);
+                    None
+                }
+                // Only a temporary key can be bound.
+                Ok(_) => Some("TEMP_AUTH_KEY_EMPTY"),
+                Err(_) => Some("ENCRYPTED_MESSAGE_INVALID"),
+            };
+            match refusal {
+                None => session.respond(r.msg_id, &tl_codec::BOOL_TRUE_ID.to_le_bytes()),
+                Some(message) => {
+                    state.lock().bindings_refused += 1;
+                    session.respond_error(r.msg_id, 400, message);
+                }
+            }
+        } else if id == Some(types::HttpWait::CONSTRUCTOR_ID) {
+            // An http_wait sent as a request is bounced back as an update.
+            session.send_unsolicited(r.body);
+        } else {
+            session.respond(r.msg_id, &r.body);
+        }
+    }
+    let mut out = Vec::new();
+    while session.wants_flush() {
+        let mut msg = Vec::new();
+        session.flush(rng, &mut msg).map_err(Error::Session)?;
+        t.pack(&msg, false, &mut out)?;
+    }
+    // Hanging up: what was just flushed counts as sent, and is lost with the connection.
+    Ok(Served { out, pinged, hang_up })
 }

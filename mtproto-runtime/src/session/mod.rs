@@ -16,6 +16,9 @@
 //! drives it: [`Session::next_deadline`]); the server's `msgs_state_info` has it sent again
 //! under a new msg_id if the server never got it, its answer asked for again
 //! (`msg_resend_ans_req`) if that was made and lost, or waited for if it is being worked on.
+//! After a reconnect the same questions come at once ([`Session::reconnected`]) rather than
+//! the requests in flight again: the server keeps the session across connections, and may
+//! have run them already.
 
 mod clock;
 #[cfg(feature = "server")]
@@ -293,9 +296,24 @@ struct Pending {
     container: Option<i64>,
     body: Vec<u8>,
     /// When to ask the server about it if it is still unanswered (its key in
-    /// `Session::state_checks`); `None` once the server acknowledged it, or when the session
-    /// never asks.
+    /// `Session::state_checks`); `None` once the server acknowledged it, when the session
+    /// never asks, or when it was sent in a session left by [`Session::rekey`].
     check_at: Option<Duration>,
+    /// Set by [`Session::reconnected`] while the server has said nothing about it since.
+    doubt: Option<Doubt>,
+}
+
+/// What the session knows of a request sent before a reconnect, while the server has said
+/// nothing about it on the new connection (neither answer, acknowledgement nor status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Doubt {
+    /// Still to be asked about with msgs_state_req.
+    Unasked,
+    /// Asked about on the new connection, with no msgs_state_info about it yet. If its next
+    /// check falls due still so, the server is taken not to answer msgs_state_req, and the
+    /// request goes out again, as before these questions existed: a request never
+    /// answered would be worse than one run twice by such a server.
+    Asked,
 }
 
 /// The requests one container carried ([`Session`]'s `containers`).
@@ -341,6 +359,16 @@ struct Queued {
 /// A content-related message just sent: (request, msg_id, container, body).
 type Sent = (MsgId, i64, Option<i64>, Vec<u8>);
 
+/// A msgs_state_req sent and not answered.
+#[derive(Debug, Clone)]
+struct StateReq {
+    msg_id: i64,
+    /// The container it went out in, which a bad_server_salt may name instead of it.
+    container: Option<i64>,
+    /// The ids it asked about, in order: one status byte each in the answer.
+    ids: Vec<i64>,
+}
+
 /// State shared by both sides: ids, seq_no, received-id checks, outgoing queue.
 #[derive(Debug)]
 struct Core {
@@ -363,9 +391,9 @@ struct Core {
     asked: VecDeque<i64>,
     /// Our requests' msg_ids to ask about in the next flush (one msgs_state_req).
     state_ids: Vec<i64>,
-    /// msgs_state_req sent and not answered: its msg_id and the ids it asked about, in order
-    /// (bounded, oldest first). A msgs_state_info is matched against these.
-    state_reqs: VecDeque<(i64, Vec<i64>)>,
+    /// msgs_state_req sent and not answered (bounded, oldest first). A msgs_state_info is
+    /// matched against these.
+    state_reqs: VecDeque<StateReq>,
     /// Our requests' msg_ids whose answers to ask for in the next flush (one
     /// msg_resend_ans_req).
     resend_ans_ids: Vec<i64>,
@@ -576,6 +604,8 @@ impl Core {
     ) -> Result<Vec<Sent>, SessionError> {
         // (request, msg_id, seq_no, body, awaits an answer tracked as a request)
         let mut parts: Vec<(MsgId, i64, i32, Vec<u8>, bool)> = Vec::new();
+        // The msgs_state_req in this message, if any: (msg_id, the ids it asks about).
+        let mut state_req = None;
         let mut size = wire::CONTAINER_HEADER;
         if !self.acks.is_empty() {
             let ids = std::mem::take(&mut self.acks);
@@ -620,10 +650,7 @@ impl Core {
             let id = self.ids.next(now);
             let seq = self.seq_no(true);
             parts.push((0, id, seq, body, false));
-            if self.state_reqs.len() >= STATE_REQS_REMEMBERED {
-                self.state_reqs.pop_front();
-            }
-            self.state_reqs.push_back((id, ids));
+            state_req = Some((id, ids));
         }
         while let Some(q) = self.queue.front() {
             if q.content_related && self.withdrawn.remove(&q.request) {
@@ -669,6 +696,12 @@ impl Core {
             (Some(id), MessageHeader { salt, session_id: self.session_id, msg_id: id, seq_no: seq }, body)
         };
         encrypt_message(&self.key, self.side, &header, &body, rng, out).map_err(|_| SessionError::TooLong)?;
+        if let Some((msg_id, ids)) = state_req {
+            if self.state_reqs.len() >= STATE_REQS_REMEMBERED {
+                self.state_reqs.pop_front();
+            }
+            self.state_reqs.push_back(StateReq { msg_id, container, ids });
+        }
         Ok(parts
             .into_iter()
             .filter(|p| p.4)
@@ -901,7 +934,7 @@ impl<C: Clock> Session<C> {
             if let Some(at) = check_at {
                 self.state_checks.insert((at, id));
             }
-            self.pending.insert(id, Pending { request, container, body, check_at });
+            self.pending.insert(id, Pending { request, container, body, check_at, doubt: None });
             self.requests.insert(request, Place::Sent(id));
         }
         Ok(true)
@@ -932,14 +965,58 @@ impl<C: Clock> Session<C> {
                 _ => break,
             }
         }
-        for &id in &ids {
-            if let Some(p) = self.pending.get_mut(&id) {
-                p.check_at = Some(next);
-                self.state_checks.insert((next, id));
+        let mut unanswered = Vec::new();
+        ids.retain(|&id| {
+            let Some(p) = self.pending.get_mut(&id) else { return false };
+            match p.doubt {
+                Some(Doubt::Asked) => {
+                    unanswered.push(id);
+                    return false;
+                }
+                Some(Doubt::Unasked) => p.doubt = Some(Doubt::Asked),
+                None => {}
             }
-        }
+            p.check_at = Some(next);
+            self.state_checks.insert((next, id));
+            true
+        });
+        // Asked about after a reconnect an interval ago and never answered: sent again now.
+        self.requeue(unanswered);
         ids.sort_unstable();
         self.core.state_ids = ids;
+    }
+
+    /// Makes the sent request `msg_id` due to be asked about now, if it is asked about at all
+    /// (not acknowledged, not from a session left by a rekey).
+    fn check_now(&mut self, msg_id: i64, now: Duration) -> bool {
+        let Some(p) = self.pending.get_mut(&msg_id) else { return false };
+        let Some(at) = p.check_at else { return false };
+        self.state_checks.remove(&(at, msg_id));
+        self.state_checks.insert((now, msg_id));
+        p.check_at = Some(now);
+        true
+    }
+
+    /// After a bad_server_salt or a bad_msg_notification the session fixes about `msg_id`: a
+    /// msgs_state_req sent as `msg_id` or inside that container was never read, so the requests
+    /// it asked about are asked about again at once, not an interval later, and their question
+    /// does not count as unanswered.
+    fn reask(&mut self, msg_id: i64, now: Duration) {
+        let mut ids = Vec::new();
+        self.core.state_reqs.retain(|r| {
+            let refused = r.msg_id == msg_id || r.container == Some(msg_id);
+            if refused {
+                ids.extend_from_slice(&r.ids);
+            }
+            !refused
+        });
+        for id in ids {
+            if self.check_now(id, now) {
+                if let Some(p) = self.pending.get_mut(&id).filter(|p| p.doubt == Some(Doubt::Asked)) {
+                    p.doubt = Some(Doubt::Unasked);
+                }
+            }
+        }
     }
 
     /// Removes the sent request `msg_id` from the pending map, its container's entry and the
@@ -982,7 +1059,9 @@ impl<C: Clock> Session<C> {
     /// The server has the request sent as `msg_id` (it acknowledged it): it is no longer asked
     /// about, since the server delivers its answer when it is made.
     fn received(&mut self, msg_id: i64) {
-        if let Some(at) = self.pending.get_mut(&msg_id).and_then(|p| p.check_at.take()) {
+        let Some(p) = self.pending.get_mut(&msg_id) else { return };
+        p.doubt = None;
+        if let Some(at) = p.check_at.take() {
             self.state_checks.remove(&(at, msg_id));
         }
     }
@@ -1020,10 +1099,50 @@ impl<C: Clock> Session<C> {
         self.core.state_ids.clear();
         self.core.state_reqs.clear();
         self.core.resend_ans_ids.clear();
+        // Nor are the requests sent before it asked about on the new session (where their
+        // msg_ids mean nothing, and the server would have them resent at once, before the new
+        // key's binding, say): `resend_pending` sends them again, and they are scheduled then.
+        self.state_checks.clear();
+        for p in self.pending.values_mut() {
+            p.check_at = None;
+            p.doubt = None;
+        }
         self.salts.clear();
     }
 
-    /// After a reconnect: every request sent and not answered goes out again with a new msg_id.
+    /// After a reconnect within the same session (same key and session id, which the server
+    /// keeps across connections): requests sent before it and not answered are not sent again
+    /// blindly, since the server may have them, and running one twice could do its work twice.
+    /// Those the server never acknowledged are asked about with `msgs_state_req` at the next
+    /// flush; the `msgs_state_info` has each one sent again under a new msg_id if the server
+    /// never got it (or cannot tell), its answer asked for with `msg_resend_ans_req` if that
+    /// was made and lost, or waited for if it is being worked on. One asked about that the
+    /// server says nothing of for [`SessionConfig::state_request_after`] goes out again (a
+    /// server that does not answer `msgs_state_req`). Those the server acknowledged are waited
+    /// for: it sends their answers on the new connection. A server that forgot the session
+    /// says so with `new_session_created`, and everything older is sent again then.
+    ///
+    /// Requests sent before a [`Session::rekey`] are left to [`Session::resend_pending`], which
+    /// a new session calls for. With `state_request_after` `None` (or too long to add to the
+    /// clock) the session never asks, and this is [`Session::resend_pending`].
+    pub fn reconnected(&mut self) {
+        let now = self.clock.now();
+        if self.state_interval().and_then(|every| now.checked_add(every)).is_none() {
+            return self.resend_pending();
+        }
+        let sent: Vec<i64> = self.pending.keys().copied().collect();
+        for id in sent {
+            if self.check_now(id, now) {
+                if let Some(p) = self.pending.get_mut(&id) {
+                    p.doubt = Some(Doubt::Unasked);
+                }
+            }
+        }
+    }
+
+    /// Every request sent and not answered goes out again with a new msg_id: on a new session
+    /// (after [`Session::rekey`]), where the old msg_ids mean nothing. After a reconnect within
+    /// the same session, [`Session::reconnected`] asks the server first.
     pub fn resend_pending(&mut self) {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
         self.containers.clear();
@@ -1062,8 +1181,11 @@ impl<C: Clock> Session<C> {
         assert_eq!(queued + self.pending.len(), self.requests.len());
     }
 
-    /// Requeues the requests sent as `msg_id` or inside the container `msg_id`.
-    fn resend(&mut self, msg_id: i64) -> bool {
+    /// Requeues the requests sent as `msg_id` or inside the container `msg_id`, which the
+    /// server refused unread (bad_server_salt, a bad_msg_notification the session fixes); a
+    /// msgs_state_req in it is asked again.
+    fn resend(&mut self, msg_id: i64, now: Duration) -> bool {
+        self.reask(msg_id, now);
         let ids = self.sent_as_or_in(msg_id);
         self.requeue(ids)
     }
@@ -1176,17 +1298,17 @@ impl<C: Clock> Session<C> {
     /// status byte per id it asked about. One answering nothing we asked (or asked too long
     /// ago), or of the wrong length, is ignored: its requests are asked about again in time.
     fn state_info(&mut self, req_msg_id: i64, info: &[u8]) {
-        let Some(at) = self.core.state_reqs.iter().position(|(id, _)| *id == req_msg_id) else { return };
-        let Some((_, ids)) = self.core.state_reqs.remove(at) else { return };
+        let Some(at) = self.core.state_reqs.iter().position(|r| r.msg_id == req_msg_id) else { return };
+        let Some(StateReq { ids, .. }) = self.core.state_reqs.remove(at) else { return };
         if info.len() != ids.len() {
             return;
         }
         let mut lost = Vec::new();
         for (&id, &status) in ids.iter().zip(info) {
             // Answered, resent or cancelled since it was asked about: nothing to do.
-            if !self.pending.contains_key(&id) {
-                continue;
-            }
+            let Some(p) = self.pending.get_mut(&id) else { continue };
+            // The server answered the question, whatever it said.
+            p.doubt = None;
             match status & 7 {
                 // 2 and 3: the server certainly does not have it; 1: the id is too old for the
                 // server to tell, as with bad_msg_notification 20, which is resent too. Either
@@ -1247,7 +1369,7 @@ impl<C: Clock> Session<C> {
                     return Ok(());
                 }
                 self.core.salt = bad.new_server_salt;
-                self.resend(bad.bad_msg_id);
+                self.resend(bad.bad_msg_id, now);
             }
             types::BadMsgNotification::CONSTRUCTOR_ID => {
                 let bad: types::BadMsgNotification = from_bytes(body)?;
@@ -1259,16 +1381,16 @@ impl<C: Clock> Session<C> {
                     16 | 17 => {
                         self.core.ids.sync(msg_id, now);
                         self.core.synced = true;
-                        self.resend(bad.bad_msg_id);
+                        self.resend(bad.bad_msg_id, now);
                     }
                     // seq_no too low: skip ahead.
                     32 => {
                         self.core.seq = self.core.seq.wrapping_add(64);
-                        self.resend(bad.bad_msg_id);
+                        self.resend(bad.bad_msg_id, now);
                     }
                     // seq_no too high, or too old to tell whether it arrived: send it again.
                     20 | 33 => {
-                        self.resend(bad.bad_msg_id);
+                        self.resend(bad.bad_msg_id, now);
                     }
                     code => {
                         for id in self.sent_as_or_in(bad.bad_msg_id) {

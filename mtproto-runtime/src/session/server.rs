@@ -303,16 +303,7 @@ impl<C: Clock> ServerSession<C> {
 
     /// Reads the session id of the first message from a decrypted copy.
     fn learn_session(&mut self, frame: &[u8]) -> Result<(), SessionError> {
-        let mut copy = frame.to_vec();
-        let session = match decrypt_message(&self.core.key, Side::Client, 0, &mut copy) {
-            Ok(m) => m.header.session_id,
-            Err(crate::encrypted::DecryptError::WrongSession) => {
-                let b = copy.get(32..40).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]);
-                i64::from_le_bytes(b)
-            }
-            Err(e) => return Err(SessionError::Decrypt(e)),
-        };
-        self.core.session_id = session;
+        self.core.session_id = frame_session_id(&self.core.key, frame)?;
         self.known = true;
         Ok(())
     }
@@ -448,6 +439,21 @@ impl<C: Clock> ServerSession<C> {
                 tl_codec::Reader::new(body).error(tl_codec::ErrorKind::UnexpectedEnd { needed: 4 }),
             )),
         }
+    }
+}
+
+/// The session id of the client's encrypted message `frame` under `key`, read from a
+/// decrypted copy: what a server looks its session up by.
+pub fn frame_session_id(key: &AuthKey, frame: &[u8]) -> Result<i64, SessionError> {
+    let mut copy = frame.to_vec();
+    match decrypt_message(key, Side::Client, 0, &mut copy) {
+        Ok(m) => Ok(m.header.session_id),
+        // Every check passed but the session id (0 was expected): the copy is decrypted.
+        Err(crate::encrypted::DecryptError::WrongSession) => {
+            let b = copy.get(32..40).and_then(|s| s.try_into().ok()).unwrap_or([0; 8]);
+            Ok(i64::from_le_bytes(b))
+        }
+        Err(e) => Err(SessionError::Decrypt(e)),
     }
 }
 

@@ -1636,3 +1636,212 @@ fn msg_resend_req_about_messages_the_server_lacks_is_answered_with_their_state()
         assert!(!p.server.wants_flush(), "{cut}");
     }
 }
+
+/// The bodies among `msgs` that are requests made with [`echo_body`] (sent or resent).
+fn echo_bodies(msgs: &[(i64, i32, Vec<u8>)]) -> Vec<Vec<u8>> {
+    msgs.iter().filter(|m| m.2.len() == 4 && m.2[3] == 0x10).map(|m| m.2.clone()).collect()
+}
+
+/// After a reconnect within the same session the requests in flight are asked about, not sent
+/// again: one the server never got is resent, one whose answer was made and lost has it asked
+/// for, one being worked on is waited for, one acknowledged is not even asked about. Each
+/// completes once, and the server runs each once.
+#[test]
+fn after_a_reconnect_requests_are_asked_about_not_sent_again() {
+    use tl_codec::Identifiable;
+    let mut p = synced_pair();
+    // Never reached the server.
+    let never = p.client.invoke_raw(echo_body(1));
+    lose_up(&mut p);
+    // Reached it, run, its answer lost with the connection.
+    let answered = p.client.invoke_raw(echo_body(2));
+    p.up();
+    p.echo();
+    lose_down(&mut p);
+    // Reached it, still being worked on.
+    let working = p.client.invoke_raw(echo_body(3));
+    p.up();
+    let held = p.server.poll_request().expect("handed to the owner");
+    // Reached it and acknowledged.
+    let acked = p.client.invoke_raw(echo_body(4));
+    p.up();
+    let acked_held = p.server.poll_request().expect("handed to the owner");
+    let ack = tl_codec::to_bytes(&types::MsgsAck { msg_ids: vec![sent_as(&p, acked)] });
+    p.client
+        .service(types::MsgsAck::CONSTRUCTOR_ID, ((T0 as i64) << 32) | 0x501, &ack, p.clock.now())
+        .unwrap();
+    let ids = [never, answered, working].map(|r| sent_as(&p, r));
+    assert!(!p.client.wants_flush(), "nothing due before the reconnect");
+
+    p.client.reconnected();
+    assert!(p.client.wants_flush(), "asked about at once");
+    assert_eq!(p.client.state_request_deadline(), Some(p.clock.now()));
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(state_req(&up).map(|(_, asked)| asked), Some(ids.to_vec()), "the acknowledged one is not");
+    assert!(echo_bodies(&up).is_empty(), "nothing sent again blindly: {up:?}");
+    let told = opened(&p.down(), Side::Server);
+    let info: types::MsgsStateInfo<'_> =
+        tl_codec::from_bytes(&of_type::<types::MsgsStateInfo<'_>>(&told)[0].2).unwrap();
+    assert_eq!(info.info, &[2, 4 | 32 | 64, 4 | 32][..]);
+    // The one never received goes out again; the lost answer is asked for.
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(echo_bodies(&up), vec![echo_body(1)]);
+    let ask = of_type::<types::MsgResendAnsReq>(&up);
+    assert_eq!(tl_codec::from_bytes::<types::MsgResendAnsReq>(&ask[0].2).unwrap().msg_ids, vec![ids[1]]);
+    let mut runs = vec![held.body.clone(), acked_held.body.clone()];
+    while let Some(r) = p.server.poll_request() {
+        runs.push(r.body.clone());
+        p.server.respond(r.msg_id, &r.body);
+    }
+    p.server.respond(held.msg_id, &held.body);
+    p.server.respond(acked_held.msg_id, &acked_held.body);
+    p.down();
+    runs.sort();
+    assert_eq!(runs, [1, 3, 4].map(echo_body), "the server ran each once (the answered one before)");
+    let mut done = completed(&p.events());
+    done.sort_by_key(|d| std::cmp::Reverse(d.0));
+    assert_eq!(
+        done,
+        [never, answered, working, acked]
+            .into_iter()
+            .zip([1, 2, 3, 4].map(|i| Ok(echo_body(i))))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!((p.client.pending(), p.client.state_request_deadline()), (0, None));
+    p.client.check_indexes();
+}
+
+/// A server that never answers the msgs_state_req after a reconnect: a request it says nothing
+/// of for a whole interval goes out again (as before these questions), rather than waiting
+/// forever. One it did say something of since (here an acknowledgement) is not.
+#[test]
+fn a_question_after_a_reconnect_left_unanswered_has_the_request_sent_again() {
+    use tl_codec::Identifiable;
+    let mut p = synced_pair();
+    let silent = p.client.invoke_raw(echo_body(1));
+    let acked = p.client.invoke_raw(echo_body(2));
+    let silent_too = p.client.invoke_raw(echo_body(3));
+    lose_up(&mut p);
+    let ids = [silent, acked, silent_too].map(|r| sent_as(&p, r));
+    p.client.reconnected();
+    let (_, asked) = state_req(&flushed(&mut p)).unwrap();
+    assert_eq!(asked, ids);
+    let ack = tl_codec::to_bytes(&types::MsgsAck { msg_ids: vec![ids[1]] });
+    p.client
+        .service(types::MsgsAck::CONSTRUCTOR_ID, ((T0 as i64) << 32) | 0x501, &ack, p.clock.now())
+        .unwrap();
+    let interval = DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64;
+    p.clock.advance(interval - 1);
+    assert!(!p.client.wants_flush());
+    p.clock.advance(1);
+    let sent = flushed(&mut p);
+    assert_eq!(echo_bodies(&sent), vec![echo_body(1), echo_body(3)], "sent again, in order");
+    assert!(state_req(&sent).is_none(), "{sent:?}");
+    for (r, old) in [silent, silent_too].into_iter().zip([ids[0], ids[2]]) {
+        assert!(sent_as(&p, r) > old, "under a new msg_id");
+    }
+    assert_eq!(sent_as(&p, acked), ids[1], "the acknowledged one is waited for");
+    // From then on, as any request sent: asked about in time, not sent again blindly.
+    p.clock.advance(interval);
+    let sent = flushed(&mut p);
+    assert!(echo_bodies(&sent).is_empty());
+    assert_eq!(state_req(&sent).unwrap().1, vec![sent_as(&p, silent), sent_as(&p, silent_too)]);
+    p.client.check_indexes();
+}
+
+/// A msgs_state_req refused unread (bad_server_salt about its container, after a reconnect
+/// across a salt change) is asked again at once with the new salt, and the silence does not
+/// count against its request: the answer decides, and the request is sent again once.
+#[test]
+fn a_question_refused_for_a_bad_salt_is_asked_again_at_once() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(5));
+    lose_up(&mut p);
+    let id = sent_as(&p, req);
+    p.server.change_salt(555);
+    p.client.reconnected();
+    p.client.ping(7);
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(state_req(&up).unwrap().1, vec![id]);
+    p.down(); // bad_server_salt, about the container
+    assert_eq!(p.client.salt(), 555);
+    assert!(p.client.wants_flush());
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(state_req(&up).map(|(_, ids)| ids), Some(vec![id]), "asked again: {up:?}");
+    assert!(echo_bodies(&up).is_empty(), "not sent again yet: {up:?}");
+    p.down(); // never received: sent again
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(echo_bodies(&up), vec![echo_body(5)]);
+    p.echo();
+    p.down();
+    assert!(completed(&p.events()).contains(&(req, Ok(echo_body(5)))));
+    // Nothing left to send again, even an interval later.
+    p.clock.advance(2 * DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    assert!(echo_bodies(&opened(&p.up(), Side::Client)).is_empty());
+    assert_eq!(p.client.pending(), 0);
+}
+
+/// Requests sent before a rekey are not asked about on the new session (their msg_ids mean
+/// nothing there, and asking would have them resent at once): `reconnected` leaves them to
+/// `resend_pending`, which the new session calls for.
+#[test]
+fn a_reconnect_after_a_rekey_leaves_the_old_requests_to_resend_pending() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(6));
+    lose_up(&mut p);
+    let key = AuthKey::from_bytes([0x6b; 256]);
+    p.client.rekey(key, 99, 0x4321);
+    assert_eq!(p.client.state_request_deadline(), None, "not asked about on the new session");
+    p.client.reconnected();
+    assert!(!p.client.wants_flush());
+    p.clock.advance(10 * DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    assert!(!p.client.wants_flush(), "still not");
+    p.client.resend_pending();
+    assert_eq!(p.client.requests[&req], Place::Queued);
+}
+
+/// With msgs_state_req turned off the session cannot ask: a reconnect sends every request in
+/// flight again, as before.
+#[test]
+fn with_state_requests_off_a_reconnect_sends_everything_again() {
+    for never in [None, Some(Duration::MAX)] {
+        let mut p = synced_pair();
+        p.client.core.config.state_request_after = never;
+        let reqs = [p.client.invoke_raw(echo_body(1)), p.client.invoke_raw(echo_body(2))];
+        p.up();
+        p.client.reconnected();
+        assert!(reqs.iter().all(|r| p.client.requests[r] == Place::Queued), "{never:?}");
+        let up = opened(&p.up(), Side::Client);
+        assert_eq!(echo_bodies(&up), vec![echo_body(1), echo_body(2)], "{never:?}");
+        assert!(state_req(&up).is_none());
+    }
+}
+
+/// After a reconnect to a server that forgot the session: new_session_created has everything
+/// older sent again, its msgs_state_info about them (nothing known) changes nothing more, and
+/// each request runs once on the new session and completes once.
+#[test]
+fn a_reconnect_to_a_server_that_forgot_the_session_sends_everything_again_once() {
+    let mut p = synced_pair();
+    let reqs: Vec<MsgId> = (0..3).map(|i| p.client.invoke_raw(echo_body(i))).collect();
+    p.up();
+    p.clock.advance(1_000);
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    p.server = ServerSession::new(key, 77, p.clock.clone());
+    p.client.reconnected();
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(state_req(&up).unwrap().1.len(), 3);
+    assert!(p.server.poll_request().is_none(), "nothing sent again blindly");
+    let down = opened(&p.down(), Side::Server);
+    assert_eq!(of_type::<types::NewSessionCreated>(&down).len(), 1);
+    assert_eq!(of_type::<types::MsgsStateInfo<'_>>(&down).len(), 1);
+    p.up();
+    p.echo();
+    p.down();
+    p.up();
+    assert!(p.server.poll_request().is_none(), "each sent again once");
+    let mut done = completed(&p.events());
+    done.sort_by_key(|d| std::cmp::Reverse(d.0));
+    assert_eq!(done, reqs.iter().zip(0..).map(|(&r, i)| (r, Ok(echo_body(i)))).collect::<Vec<_>>());
+    p.client.check_indexes();
+}
