@@ -274,9 +274,8 @@ pub struct ConnectOptions {
     /// ([`Session::reconnected`](crate::session::Session::reconnected)); one the server says
     /// nothing of for this long is sent again then. 30 s by default; `None` (or
     /// `Duration::MAX`) never asks, and a reconnect sends every request in flight again. Less
-    /// than [`MIN_STATE_REQUEST_AFTER`](crate::session::MIN_STATE_REQUEST_AFTER) (100 ms) is
-    /// refused by [`connect`] ([`Error::InvalidOptions`]): asking that often would flood the
-    /// connection.
+    /// than [`MIN_STATE_REQUEST_AFTER`] (100 ms) is refused by [`connect`]
+    /// ([`Error::InvalidOptions`]): asking that often would flood the connection.
     pub state_request_after: Option<Duration>,
     /// How long [`Client::invoke`] (and [`Client::invoke_raw`], [`Client::invoke_with_msg_id`],
     /// so each attempt of [`Client::bind_temp_auth_key`]) waits for an answer before failing

@@ -17,8 +17,8 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// An error at byte `offset` of the value itself (`$`); [`DecodeError::under_key`] and
-    /// [`DecodeError::under_index`] move it down as it unwinds.
+    /// An error at byte `offset` of the value itself (path `$`); the decoder moves it down
+    /// the path as it unwinds.
     pub fn new(offset: usize, kind: DecodeErrorKind) -> DecodeError {
         DecodeError { offset, kind, path: String::from("$") }
     }
