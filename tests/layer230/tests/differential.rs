@@ -3,53 +3,19 @@
 //! generated code (same bytes), and decoded by the dynamic codec back to the same JSON.
 
 use serde_json::{json, Map, Value};
-use tl_codegen::dynamic::{JsonLayout, Registry};
+use tl_codegen::dynamic::Registry;
+
+#[path = "../../support/dynamic_check.rs"]
+mod support;
+use support::{base64, text_agrees, Rng};
 use tl_parser::{Definition, ParamKind, Schema, TypeRef};
 
 const API: &str = include_str!("../../../schemas/api.tl");
 const MTPROTO: &str = include_str!("../../../schemas/mtproto.tl");
 
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn coin(&mut self) -> bool {
-        self.next() & 1 == 1
-    }
-}
-
 struct Gen<'r, 's> {
     reg: &'r Registry<'s>,
     rng: Rng,
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64(data: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 impl Gen<'_, '_> {
@@ -184,17 +150,6 @@ fn schemas() -> Vec<Schema<'static>> {
             p.schema
         })
         .collect()
-}
-
-/// `tl decode`'s text path ([`Registry::decode_json`]) prints for `bytes` exactly what
-/// `serde_json` prints for the value the tree path decoded (`value`), in both layouts.
-fn text_agrees(reg: &Registry<'_>, bytes: &[u8], ty: Option<&str>, value: &Value, name: &str) {
-    let compact = reg.decode_json(bytes, ty, JsonLayout::Compact).0;
-    let compact = compact.unwrap_or_else(|e| panic!("{name}: decode_json: {e}"));
-    assert_eq!(compact, serde_json::to_string(value).unwrap(), "{name}: compact text differs");
-    let pretty = reg.decode_json(bytes, ty, JsonLayout::Pretty).0;
-    let pretty = pretty.unwrap_or_else(|e| panic!("{name}: decode_json: {e}"));
-    assert_eq!(pretty, serde_json::to_string_pretty(value).unwrap(), "{name}: pretty text differs");
 }
 
 #[test]
