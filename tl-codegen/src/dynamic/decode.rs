@@ -463,7 +463,8 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
         Ok(super::sink::emit(self.sink, &v))
     }
 
-    /// [`Decoder::object`] for a definition whose parameters have distinct JSON keys.
+    /// The object of `def`, each field given to the sink as it is read ([`Decoder::object`]
+    /// calls it with a `Value` sink where two parameters share a JSON key).
     fn object_fields(&mut self, def: &'s Definition<'s>, plan: &Plan<'s>) -> Result<S::Value> {
         self.enter()?;
         let mut map = self.sink.begin_object(plan.slots.len() + 1);
@@ -570,19 +571,10 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
                     self.sink.field(map, key, v);
                 }
                 (Role::SizedBody, _) => {
+                    // A length the body cannot have is the length's error.
+                    let end = self.sized_end(sized_len).inspect_err(|_| *at = index.saturating_sub(1))?;
                     self.sink.key(map, key);
-                    let v = self.sized_object(sized_len).inspect_err(|e| {
-                        // A length the body cannot have is the length's error.
-                        let of_length = matches!(
-                            e.kind,
-                            DecodeErrorKind::ObjectLengthTooSmall { .. }
-                                | DecodeErrorKind::LengthOutOfRange { .. }
-                        ) && e.path == "$"
-                            && e.offset + 4 == self.pos;
-                        if of_length {
-                            *at = index.saturating_sub(1);
-                        }
-                    })?;
+                    let v = self.sized_object(end)?;
                     self.sink.field(map, key, v);
                 }
                 (Role::Repeat, _) | (_, None) => {
@@ -594,21 +586,26 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
         Ok(())
     }
 
-    /// The object after a `bytes:int` that gave its length `len` (just read): exactly `len`
-    /// bytes, decoded on a cursor that ends there so it cannot read past them.
-    fn sized_object(&mut self, len: i64) -> Result<S::Value> {
-        let len_at = self.pos.saturating_sub(4);
+    /// Where the object after a `bytes:int` that gave its length `len` (just read) ends: a
+    /// length it cannot have (under its 4-byte id, past the input) is an error at the length.
+    fn sized_end(&self, len: i64) -> Result<usize> {
         let end = usize::try_from(len)
             .ok()
             .filter(|&n| n >= 4 && n <= self.remaining())
             .and_then(|n| self.pos.checked_add(n));
-        let Some(buf) = end.and_then(|end| self.buf.get(..end)) else {
+        end.ok_or_else(|| {
             let kind = match u64::try_from(len) {
                 Ok(len) if len >= 4 => DecodeErrorKind::LengthOutOfRange { len },
                 _ => DecodeErrorKind::ObjectLengthTooSmall { len },
             };
-            return Err(self.err_at(len_at, kind));
-        };
+            self.err_at(self.pos.saturating_sub(4), kind)
+        })
+    }
+
+    /// The object from the cursor to `end` ([`Decoder::sized_end`]), decoded on a cursor that
+    /// ends there so it cannot read past it.
+    fn sized_object(&mut self, end: usize) -> Result<S::Value> {
+        let buf = self.buf.get(..end).unwrap_or(self.buf);
         let shared = std::mem::take(&mut self.shared);
         let mut d = Decoder {
             reg: self.reg,
@@ -691,8 +688,8 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
     }
 }
 
-/// JSON cannot hold non-finite numbers; they become strings.
 impl<S: Sink> Decoder<'_, '_, '_, '_, S> {
+    /// A double; JSON cannot hold non-finite numbers, so they become strings.
     fn double(&mut self, v: f64) -> S::Value {
         if v.is_finite() {
             self.sink.f64(v)
