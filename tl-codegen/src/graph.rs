@@ -745,10 +745,16 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 /// "unknown type `X`", with the names in `known` it may have meant
 /// ([`tl_parser::near_names`]).
 fn unknown<'k>(what: &str, name: &str, known: impl Iterator<Item = &'k str>) -> String {
-    match &tl_parser::near_names(name, known)[..] {
-        [] => format!("unknown {what} `{name}`"),
-        [one] => format!("unknown {what} `{name}` (did you mean `{one}`?)"),
-        many => format!("unknown {what} `{name}` (did you mean one of `{}`?)", many.join("`, `")),
+    format!("unknown {what} `{name}`{}", did_you_mean(&tl_parser::near_names(name, known)))
+}
+
+/// ` (did you mean `x`?)` for the names in `near` (one of several), or nothing: the end of an
+/// error message about an unknown name.
+pub(crate) fn did_you_mean(near: &[&str]) -> String {
+    match near {
+        [] => String::new(),
+        [one] => format!(" (did you mean `{one}`?)"),
+        many => format!(" (did you mean one of `{}`?)", many.join("`, `")),
     }
 }
 

@@ -459,7 +459,7 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
             let unknown = map.keys().find(|k| !is_meta(k) && plan.position(k).is_none());
             if let Some(key) = unknown {
                 let keys = plan.slots.iter().map(|s| s.key.as_ref());
-                let hint = super::hint(&tl_parser::near_names(key, keys));
+                let hint = crate::graph::did_you_mean(&tl_parser::near_names(key, keys));
                 return Err(self
                     .err(format!("`{}` has no field `{key}`{hint}", def.name))
                     .under(PathPart::Key(key.clone())));

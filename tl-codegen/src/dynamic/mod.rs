@@ -289,7 +289,7 @@ impl<'s> Registry<'s> {
     /// [`Registry::near_names`] as the end of an error message: ` (did you mean `x`?)`, or
     /// nothing.
     pub fn did_you_mean(&self, name: &str) -> String {
-        hint(&self.near_names(name))
+        crate::graph::did_you_mean(&self.near_names(name))
     }
 
     /// The constructors of boxed type `name` (`Message`), in schema order.
@@ -331,23 +331,24 @@ impl<'s> Registry<'s> {
         ty: Option<&str>,
         layout: JsonLayout,
     ) -> (Result<String, DecodeError>, DecodeNotes) {
+        match layout {
+            JsonLayout::Compact => self.decode_text(bytes, ty, serde_json::ser::CompactFormatter),
+            JsonLayout::Pretty => self.decode_text(bytes, ty, sink::Indented::default()),
+        }
+    }
+
+    /// [`Registry::decode_json`] through `format`.
+    fn decode_text<F: serde_json::ser::Formatter>(
+        &self,
+        bytes: &[u8],
+        ty: Option<&str>,
+        format: F,
+    ) -> (Result<String, DecodeError>, DecodeNotes) {
         // Base64 and field names make the JSON longer than its bytes; twice the input is
         // most of it, so the buffer rarely grows more than once.
-        let capacity = bytes.len().saturating_mul(2).min(64 << 20);
-        match layout {
-            JsonLayout::Compact => {
-                let mut text = sink::Text::compact();
-                text.reserve(capacity);
-                let (done, notes) = decode::decode(self, bytes, ty, &mut text);
-                (done.map(|()| text.into_string()), notes)
-            }
-            JsonLayout::Pretty => {
-                let mut text = sink::Text::pretty();
-                text.reserve(capacity);
-                let (done, notes) = decode::decode(self, bytes, ty, &mut text);
-                (done.map(|()| text.into_string()), notes)
-            }
-        }
+        let mut text = sink::Text::new(format, bytes.len().saturating_mul(2).min(64 << 20));
+        let (done, notes) = decode::decode(self, bytes, ty, &mut text);
+        (done.map(|()| text.into_string()), notes)
     }
 
     /// Encodes a JSON value of type `ty` (see [`Registry::decode`]; `None`: any boxed object
@@ -396,15 +397,6 @@ pub struct UnknownFlags {
 /// `name#id`, the id as eight hex digits.
 fn tagged_name(def: &Definition<'_>) -> String {
     format!("{}#{:08x}", def.name, def.id)
-}
-
-/// ` (did you mean `x`?)` for the names in `near`, or nothing.
-fn hint(near: &[&str]) -> String {
-    match near {
-        [] => String::new(),
-        [one] => format!(" (did you mean `{one}`?)"),
-        many => format!(" (did you mean one of `{}`?)", many.join("`, `")),
-    }
 }
 
 /// Parses a type expression given on the command line: `Vector<long>`, `%Message`,

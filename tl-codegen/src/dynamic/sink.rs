@@ -6,7 +6,7 @@
 //! makes for a `Value` (tests compare the two on every definition of the latest layer).
 
 use base64::Engine as _;
-use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
+use serde_json::ser::{CharEscape, Formatter};
 use serde_json::{Map, Value};
 use std::io;
 
@@ -163,17 +163,17 @@ pub(super) struct Text<F> {
     scratch: String,
 }
 
-impl Text<CompactFormatter> {
-    /// Text on one line, as `serde_json::to_string`.
-    pub(super) fn compact() -> Self {
-        Text { out: Vec::new(), format: CompactFormatter, scratch: String::new() }
+impl<F> Text<F> {
+    /// Text through `format` (`CompactFormatter` as `serde_json::to_string`, [`Indented`] as
+    /// `to_string_pretty`), with room for `capacity` bytes.
+    pub(super) fn new(format: F, capacity: usize) -> Self {
+        Text { out: Vec::with_capacity(capacity), format, scratch: String::new() }
     }
-}
 
-impl Text<Indented> {
-    /// Indented text, as `serde_json::to_string_pretty`.
-    pub(super) fn pretty() -> Self {
-        Text { out: Vec::new(), format: Indented::default(), scratch: String::new() }
+    /// The text written. Everything written is UTF-8 (`str`s, and ASCII), so this cannot
+    /// fail; a failure would be a bug, reported as the text with replacement characters.
+    pub(super) fn into_string(self) -> String {
+        String::from_utf8(self.out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
@@ -249,19 +249,6 @@ impl Formatter for Indented {
     fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
         self.has_value = true;
         Ok(())
-    }
-}
-
-impl<F> Text<F> {
-    /// Starts with room for `capacity` bytes of text.
-    pub(super) fn reserve(&mut self, capacity: usize) {
-        self.out.reserve(capacity);
-    }
-
-    /// The text written. Everything written is UTF-8 (`str`s, and ASCII), so this cannot
-    /// fail; a failure would be a bug, reported as the text with replacement characters.
-    pub(super) fn into_string(self) -> String {
-        String::from_utf8(self.out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
