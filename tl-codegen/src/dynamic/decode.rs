@@ -239,23 +239,14 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
 
     /// The constructor a bare type expression (`message`, `%Message`) names.
     fn bare_def(&self, ty: &TypeRef<'_>, name: &str) -> Result<&'s Definition<'s>> {
-        let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
-        let def = match of_type {
-            [only] => Some(*only),
-            _ => self.reg.constructor(name),
-        };
-        match def {
-            Some(def) => Ok(def),
-            None if of_type.len() > 1 => {
-                let kind = DecodeErrorKind::BareOfSeveral {
-                    ty: name.to_string(),
-                    constructors: of_type.len(),
-                    example: of_type[0].name.to_string(),
-                };
-                Err(self.err(kind))
-            }
-            None => Err(self.err(DecodeErrorKind::UnknownType(name.to_string()))),
-        }
+        self.reg.bare_constructor(ty, name).map_err(|of_type| match of_type {
+            [first, ..] => self.err(DecodeErrorKind::BareOfSeveral {
+                ty: name.to_string(),
+                constructors: of_type.len(),
+                example: first.name.to_string(),
+            }),
+            [] => self.err(DecodeErrorKind::UnknownType(name.to_string())),
+        })
     }
 
     /// An object that may be null (see [`crate::tdjson`]): `null#56730bcc` is JSON `null`;

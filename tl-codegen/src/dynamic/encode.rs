@@ -260,12 +260,7 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
 
     /// The constructor a bare type expression (`message`, `%Message`) names.
     fn bare_def(&self, ty: &TypeRef<'_>, name: &str) -> Result<&'s Definition<'s>> {
-        let of_type = if ty.percent { self.reg.constructors_of(name) } else { &[] };
-        let def = match of_type {
-            [only] => Some(*only),
-            _ => self.reg.constructor(name),
-        };
-        def.ok_or_else(|| match of_type {
+        self.reg.bare_constructor(ty, name).map_err(|of_type| match of_type {
             [first, ..] => self.err(format!(
                 "`%{name}`: type {name} has {} constructors, and a bare value does not say \
                  which; name one instead (e.g. `{}`)",

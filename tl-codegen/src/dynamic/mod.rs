@@ -292,6 +292,22 @@ impl<'s> Registry<'s> {
         crate::graph::did_you_mean(&self.near_names(name))
     }
 
+    /// The constructor a bare type expression names: `%T` of a type with one constructor, or
+    /// a constructor by name (`message`). Failing that, the constructors of `%T` (none, or
+    /// several, which a bare value cannot choose between), for the caller's error.
+    pub(crate) fn bare_constructor(
+        &self,
+        ty: &TypeRef<'_>,
+        name: &str,
+    ) -> Result<&'s Definition<'s>, &[&'s Definition<'s>]> {
+        let of_type = if ty.percent { self.constructors_of(name) } else { &[] };
+        let def = match of_type {
+            [only] => Some(*only),
+            _ => self.constructor(name),
+        };
+        def.ok_or(of_type)
+    }
+
     /// The constructors of boxed type `name` (`Message`), in schema order.
     pub fn constructors_of(&self, name: &str) -> &[&'s Definition<'s>] {
         match self.types.get(name) {

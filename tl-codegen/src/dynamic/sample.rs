@@ -185,7 +185,10 @@ impl<'r, 's> Sampler<'r, 's> {
                 self.any_object(ty.bang || generics.iter().any(|g| g.name == name), depth)?
             }
             _ if ty.is_bare() => {
-                let def = bare_def(self.reg, ty, name)
+                let def = self
+                    .reg
+                    .bare_constructor(ty, name)
+                    .ok()
                     .ok_or_else(|| SampleError(format!("no constructor `{name}` in the schemas")))?;
                 self.object(def, depth + 1)?
             }
@@ -437,7 +440,7 @@ fn type_cost(reg: &Registry<'_>, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]
         | "Vector" | "vector" => 0,
         "Bool" if !ty.percent => 0,
         _ if any_object_at(reg, ty, generics) => 1,
-        _ if ty.is_bare() => match bare_def(reg, ty, name) {
+        _ if ty.is_bare() => match reg.bare_constructor(ty, name).ok() {
             Some(def) => costs.get(&super::plan::address(def)).copied().unwrap_or(UNKNOWN),
             None => UNKNOWN,
         },
@@ -456,12 +459,4 @@ fn any_object_at(reg: &Registry<'_>, ty: &TypeRef<'_>, generics: &[GenericParam<
     crate::graph::is_any_object(name, || reg.defines(name))
         || ty.bang
         || generics.iter().any(|g| g.name == name)
-}
-
-/// The constructor a bare type expression names (`%T` of one constructor, or its name).
-fn bare_def<'s>(reg: &Registry<'s>, ty: &TypeRef<'_>, name: &str) -> Option<&'s Definition<'s>> {
-    match reg.constructors_of(name) {
-        [only] if ty.percent => Some(*only),
-        _ => reg.constructor(name),
-    }
 }
