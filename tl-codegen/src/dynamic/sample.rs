@@ -63,7 +63,7 @@ impl<'s> Registry<'s> {
     /// the type for a type expression ([`Registry::sample_type`] says which).
     pub fn sample(&self, what: &str, options: SampleOptions) -> std::result::Result<Value, SampleError> {
         let mut s = Sampler::new(self, options);
-        if let Some(def) = self.constructor_exact(what).or_else(|| self.function(what)) {
+        if let Some(def) = self.sampled_definition(what) {
             if def.id == GZIP_PACKED_ID {
                 return Err(SampleError(
                     "`gzip_packed` is no value of its own: the codec inflates it and gives the packed \
@@ -77,7 +77,7 @@ impl<'s> Registry<'s> {
             .ok_or_else(|| SampleError(format!("`{what}` is neither a definition nor a type expression")))?;
         let name = primitive_alias(ty.name.as_ref());
         let known = !ty.args.is_empty()
-            || PRIMITIVES.contains(&name)
+            || is_primitive(&ty, name)
             || any_object_at(self, &ty, &[])
             || self.defines(name)
             || self.constructor(name).is_some();
@@ -93,15 +93,17 @@ impl<'s> Registry<'s> {
     /// The type to encode [`Registry::sample`]'s value of `what` with: `None` when `what`
     /// names a definition, else `what` itself.
     pub fn sample_type<'w>(&self, what: &'w str) -> Option<&'w str> {
-        match self.constructor_exact(what).or_else(|| self.function(what)) {
+        match self.sampled_definition(what) {
             Some(_) => None,
             None => Some(what),
         }
     }
 
-    /// The constructor named exactly `name` (or `name#id`), not one spelled like it.
-    fn constructor_exact(&self, name: &str) -> Option<&'s Definition<'s>> {
-        self.constructor(name).filter(|d| name.contains('#') || d.name == name)
+    /// The definition `what` names for [`Registry::sample`]: the constructor named exactly so
+    /// (or `name#id`; not one only spelled like it), else the function.
+    fn sampled_definition(&self, what: &str) -> Option<&'s Definition<'s>> {
+        let constructor = self.constructor(what).filter(|d| what.contains('#') || d.name == what);
+        constructor.or_else(|| self.function(what))
     }
 }
 
@@ -112,9 +114,17 @@ struct Sampler<'r, 's> {
     costs: &'r Costs,
 }
 
-/// The types the codec reads without a definition.
-const PRIMITIVES: &[&str] =
-    &["#", "int", "long", "double", "string", "bytes", "int128", "int256", "int512", "true", "Bool"];
+/// Whether `ty` (named `name` once TDLib's aliases are resolved) is one the codec reads
+/// without a definition, and which holds no object.
+fn is_primitive(ty: &TypeRef<'_>, name: &str) -> bool {
+    match name {
+        "#" | "int" | "long" | "double" | "string" | "bytes" | "int128" | "int256" | "int512" | "true" => {
+            true
+        }
+        "Bool" => !ty.percent,
+        _ => false,
+    }
+}
 
 /// A cost for an unknown type: never chosen while another way exists.
 const UNKNOWN: u32 = u32::MAX;
@@ -395,15 +405,14 @@ impl<'r, 's> Sampler<'r, 's> {
     }
 }
 
-/// Works the cost of every constructor out, to a fixed point (a constructor's cost can
+/// Works the cost of every definition out, to a fixed point (a constructor's cost can
 /// only fall as those of the types it holds do).
 fn all_costs<'s>(reg: &Registry<'s>) -> Costs {
     // Functions too: `!X` takes one, which must end as well.
-    let ctors: Vec<&'s Definition<'s>> = reg.definitions.clone();
-    let mut costs: Costs = ctors.iter().map(|d| (super::plan::address(d), UNKNOWN)).collect();
+    let mut costs: Costs = reg.definitions.iter().map(|d| (super::plan::address(d), UNKNOWN)).collect();
     loop {
         let mut changed = false;
-        for def in &ctors {
+        for def in &reg.definitions {
             let cost = cost_of(reg, def, &costs);
             let slot = costs.entry(super::plan::address(def)).or_insert(UNKNOWN);
             if cost < *slot {
@@ -436,9 +445,8 @@ fn cost_of(reg: &Registry<'_>, def: &Definition<'_>, costs: &Costs) -> u32 {
 fn type_cost(reg: &Registry<'_>, ty: &TypeRef<'_>, generics: &[GenericParam<'_>], costs: &Costs) -> u32 {
     let name = primitive_alias(ty.name.as_ref());
     match name {
-        "#" | "int" | "long" | "double" | "string" | "bytes" | "int128" | "int256" | "int512" | "true"
-        | "Vector" | "vector" => 0,
-        "Bool" if !ty.percent => 0,
+        // A vector can be empty.
+        _ if is_primitive(ty, name) || name == "Vector" || name == "vector" => 0,
         _ if any_object_at(reg, ty, generics) => 1,
         _ if ty.is_bare() => match reg.bare_constructor(ty, name).ok() {
             Some(def) => costs.get(&super::plan::address(def)).copied().unwrap_or(UNKNOWN),
