@@ -172,23 +172,28 @@ impl ServerState {
 
     /// Whether to hang up after `frame`, which `carries` tells: counted if so.
     fn hang_up(&self, carries: impl FnOnce() -> bool) -> bool {
-        let mut inner = self.lock();
-        if inner.to_hang_up == 0 || !carries() {
-            return false;
-        }
-        inner.to_hang_up -= 1;
-        inner.hung_up += 1;
-        true
+        self.take_one(carries, |inner| (&mut inner.to_hang_up, &mut inner.hung_up))
     }
 
     /// Whether to lose `frame`, which `carries` tells: counted if so.
     fn lose(&self, carries: impl FnOnce() -> bool) -> bool {
+        self.take_one(carries, |inner| (&mut inner.to_lose, &mut inner.lost))
+    }
+
+    /// Whether a frame `carries` says holds a request is one of those a test asked to treat so
+    /// (`counters` picks how many are left to treat and how many were): counted if so.
+    fn take_one(
+        &self,
+        carries: impl FnOnce() -> bool,
+        counters: impl FnOnce(&mut Inner) -> (&mut u32, &mut u64),
+    ) -> bool {
         let mut inner = self.lock();
-        if inner.to_lose == 0 || !carries() {
+        let (left, done) = counters(&mut inner);
+        if *left == 0 || !carries() {
             return false;
         }
-        inner.to_lose -= 1;
-        inner.lost += 1;
+        *left -= 1;
+        *done += 1;
         true
     }
 

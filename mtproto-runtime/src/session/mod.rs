@@ -594,6 +594,23 @@ impl Core {
             || (!self.acks.is_empty() && self.ack_deadline().is_none_or(|at| now >= at))
     }
 
+    /// Adds a service message of ours (`body`, not tracked as a request) to the message being
+    /// packed, under a new msg_id, which it returns.
+    fn service_part(
+        &mut self,
+        body: Vec<u8>,
+        content_related: bool,
+        now: Duration,
+        parts: &mut Vec<Part>,
+        size: &mut usize,
+    ) -> i64 {
+        *size += wire::MESSAGE_HEADER + body.len();
+        let id = self.ids.next(now);
+        let seq = self.seq_no(content_related);
+        parts.push((0, id, seq, body, false));
+        id
+    }
+
     /// Packs what is queued (and pending acks) into one encrypted message appended to `out`.
     /// Returns the (request, msg_id, container, body) of each content-related message sent.
     fn flush(
@@ -602,8 +619,7 @@ impl Core {
         rng: &mut dyn Random,
         out: &mut Vec<u8>,
     ) -> Result<Vec<Sent>, SessionError> {
-        // (request, msg_id, seq_no, body, awaits an answer tracked as a request)
-        let mut parts: Vec<(MsgId, i64, i32, Vec<u8>, bool)> = Vec::new();
+        let mut parts: Vec<Part> = Vec::new();
         // The msgs_state_req in this message, if any: (msg_id, the ids it asks about).
         let mut state_req = None;
         let mut size = wire::CONTAINER_HEADER;
@@ -611,10 +627,7 @@ impl Core {
             let ids = std::mem::take(&mut self.acks);
             self.acks_since = None;
             let body = tl_codec::to_bytes(&types::MsgsAck { msg_ids: ids });
-            size += wire::MESSAGE_HEADER + body.len();
-            let id = self.ids.next(now);
-            let seq = self.seq_no(false);
-            parts.push((0, id, seq, body, false));
+            self.service_part(body, false, now, &mut parts, &mut size);
         }
         if !self.resend_ids.is_empty() {
             // Content-related by the spec's definition (everything but acks and containers
@@ -623,10 +636,7 @@ impl Core {
             // announced again by the peer, or comes with the request's resend after a reconnect.
             let ids = std::mem::take(&mut self.resend_ids);
             let body = tl_codec::to_bytes(&types::MsgResendReq { msg_ids: ids });
-            size += wire::MESSAGE_HEADER + body.len();
-            let id = self.ids.next(now);
-            let seq = self.seq_no(true);
-            parts.push((0, id, seq, body, false));
+            self.service_part(body, true, now, &mut parts, &mut size);
         }
         if !self.resend_ans_ids.is_empty() {
             // As msg_resend_req: content-related (the resent answers acknowledge it), not
@@ -635,10 +645,7 @@ impl Core {
             ids.sort_unstable();
             ids.dedup();
             let body = tl_codec::to_bytes(&types::MsgResendAnsReq { msg_ids: ids });
-            size += wire::MESSAGE_HEADER + body.len();
-            let id = self.ids.next(now);
-            let seq = self.seq_no(true);
-            parts.push((0, id, seq, body, false));
+            self.service_part(body, true, now, &mut parts, &mut size);
         }
         if !self.state_ids.is_empty() {
             // Content-related too: the msgs_state_info that answers it is its acknowledgement.
@@ -646,10 +653,7 @@ impl Core {
             // requests are due again.
             let ids = std::mem::take(&mut self.state_ids);
             let body = tl_codec::to_bytes(&types::MsgsStateReq { msg_ids: ids.clone() });
-            size += wire::MESSAGE_HEADER + body.len();
-            let id = self.ids.next(now);
-            let seq = self.seq_no(true);
-            parts.push((0, id, seq, body, false));
+            let id = self.service_part(body, true, now, &mut parts, &mut size);
             state_req = Some((id, ids));
         }
         while let Some(q) = self.queue.front() {
@@ -709,6 +713,10 @@ impl Core {
             .collect())
     }
 }
+
+/// One message packed by a flush: (request, msg_id, seq_no, body, awaits an answer tracked as
+/// a request).
+type Part = (MsgId, i64, i32, Vec<u8>, bool);
 
 /// Whether a message is a notification that may arrive with a time outside the window, or a
 /// container holding one (its other messages are still checked one by one).
