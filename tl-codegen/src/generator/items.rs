@@ -324,6 +324,7 @@ impl<'g, 's> Ctx<'g, 's> {
         };
         let reborrow =
             if borrows && generic_names.is_empty() { self.reborrow(&ident, depth) } else { quote!() };
+        let new_fn = Self::new_fn(def, &ident, &gen, &fields);
         let typedef = TypeDef {
             ident: ident.clone(),
             name: def.name.to_string(),
@@ -342,10 +343,56 @@ impl<'g, 's> Ctx<'g, 's> {
             #doc
             #attrs
             pub struct #ident #gen #body
+            #new_fn
             #impls
             #serde
             #reborrow
         })
+    }
+
+    /// `Item::new`, for an item with fields a value can leave out: it takes the others, in
+    /// wire order, and starts optional fields as `None`, `true` flags as `false` and mode words
+    /// as 0. Code that builds values with it keeps compiling when a later layer adds an optional
+    /// parameter, which Telegram does to some definition in nearly every layer; a struct
+    /// literal would have to name the new field.
+    fn new_fn(def: &Definition<'_>, ident: &Ident, gen: &TokenStream, fields: &[FieldSpec]) -> TokenStream {
+        let start = |f: &FieldSpec| match &f.ir.role {
+            Role::Optional { .. } => Some(quote!(None)),
+            Role::TrueFlag { .. } => Some(quote!(false)),
+            Role::ModeWord => Some(quote!(0)),
+            Role::Value(_) if f.nullable == Nullable::Value => Some(quote!(None)),
+            Role::Value(_) | Role::Flags => None,
+        };
+        let stored = || fields.iter().filter(|f| !f.ir.is_computed_flags());
+        if stored().all(|f| start(f).is_none()) {
+            return quote!();
+        }
+        let args = stored().filter(|f| start(f).is_none()).map(|f| {
+            let (id, ty) = (&f.ident, &f.rust_ty);
+            quote!(#id: #ty)
+        });
+        let inits = stored().map(|f| {
+            let id = &f.ident;
+            match start(f) {
+                Some(value) => quote!(#id: #value),
+                None => quote!(#id),
+            }
+        });
+        let modes =
+            if stored().any(|f| matches!(f.ir.role, Role::ModeWord)) { ", mode words as 0" } else { "" };
+        let doc = format!(
+            " `{}` from its required parameters: optional fields start as `None`, `true` flags \
+             as `false`{modes}.",
+            def.name
+        );
+        quote! {
+            impl #gen #ident #gen {
+                #[doc = #doc]
+                pub fn new(#(#args),*) -> Self {
+                    Self { #(#inits),* }
+                }
+            }
+        }
     }
 
     /// `Reborrow` for a borrowing item, so that `Owned<Item<'static>>` works.
