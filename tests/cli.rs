@@ -508,6 +508,33 @@ fn gen_summary_counts_what_it_generated_and_names_the_builtins() {
 }
 
 #[test]
+fn gen_why_explains_what_only_brings_in_and_writes_nothing() {
+    let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--only", "getUser", "--why", "user"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "`user` is generated because:\n  getUser → User: its result type\n  User → user: a constructor of the type\n"
+    );
+    assert!(!dir.path().join("out").exists(), "--why writes nothing");
+    let named = tl_in(dir.path(), &["gen", "s.tl", "--only", "getUser", "--why", "getUser"], None);
+    assert_eq!(named.stdout, "`getUser` is generated: --only names it\n");
+    let typo = tl_in(dir.path(), &["gen", "s.tl", "--only", "getUser", "--why", "usr"], None);
+    assert_eq!(typo.code, 1);
+    assert!(
+        typo.stderr.contains("unknown constructor, function or type `usr` (did you mean `user`?)"),
+        "{}",
+        typo.stderr
+    );
+    // Without --only everything is generated: a usage error, as with --check beside it.
+    assert_eq!(tl_in(dir.path(), &["gen", "s.tl", "--why", "user"], None).code, 2);
+    assert_eq!(
+        tl_in(dir.path(), &["gen", "s.tl", "--only", "getUser", "--why", "user", "--check"], None).code,
+        2
+    );
+}
+
+#[test]
 fn gen_check_says_whether_the_output_is_current() {
     let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
     let missing = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--check"], None);

@@ -37,6 +37,10 @@ pub struct Args {
     /// Repeatable.
     #[arg(long, value_name = "NAME=ATTR")]
     pub type_attribute: Vec<String>,
+    /// Write nothing; print why the `--only` selection holds the constructor, function or
+    /// type NAME: the shortest chain of references to it from a name given to `--only`.
+    #[arg(long, value_name = "NAME", requires = "only", conflicts_with = "check")]
+    pub why: Option<String>,
     /// Write nothing; exit 1 if the files in the output directory are not what would be
     /// written (for CI over committed bindings), naming each that differs.
     #[arg(long)]
@@ -76,6 +80,9 @@ pub fn run(args: Args) -> ExitCode {
             ..Options::default()
         };
         let generator = Generator::new(schemas, options);
+        if let Some(target) = &args.why {
+            return why(&generator, target);
+        }
         let files = match generator.generate() {
             Ok(f) => f,
             Err(e) => return fail(&e),
@@ -139,6 +146,28 @@ fn builtins_note(schemas: &[tl_parser::Schema<'_>], only: bool) -> String {
         if n == 1 { "is" } else { "are" },
         names.join(", ")
     )
+}
+
+/// `--why NAME`: the chain by which the `--only` names bring NAME in, on stdout.
+fn why(generator: &Generator<'_>, target: &str) -> ExitCode {
+    match generator.why(target) {
+        Err(e) => fail(&e),
+        Ok(None) => {
+            println!("`{target}` is not generated: nothing that --only names reaches it");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(chain)) if chain.is_empty() => {
+            println!("`{target}` is generated: --only names it");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(chain)) => {
+            println!("`{target}` is generated because:");
+            for line in chain {
+                println!("  {line}");
+            }
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 /// `--check`: compares `files` with what `dir` holds.

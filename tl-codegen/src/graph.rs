@@ -5,6 +5,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use tl_parser::{Category, Definition, ParamKind, Schema, TypeRef};
 
+mod why;
+pub use why::{Item, Link, Via};
+
 /// Names the wire format handles itself; their schema lines (`int ? = Int;`,
 /// `vector {t:Type} # [ t ] = Vector t;`, TDLib's `int32 = Int32;`) are not generated.
 pub const BUILTIN_NAMES: &[&str] = &[

@@ -139,6 +139,17 @@ impl<'s> Generator<'s> {
         }
     }
 
+    /// Why the `only` selection holds `target`: one line per link of the shortest chain of
+    /// references from a name in `only` (``messages.sendMessage → Updates: its result type``),
+    /// none when `target` is itself named, `None` when nothing named reaches it (and when
+    /// `only` is unset, since then everything is generated). Unknown names are an error.
+    pub fn why(&self, target: &str) -> Result<Option<Vec<String>>, String> {
+        let Some(names) = &self.options.only else { return Ok(None) };
+        let roots = self.graph.expand_patterns(names)?;
+        let chain = self.graph.why(&roots, target)?;
+        Ok(chain.map(|links| links.iter().map(|l| self.graph.describe(l)).collect()))
+    }
+
     /// What the generated code works around rather than rejects, one line each: definitions
     /// left out because one given before has the same name (another id) or because they
     /// repeat parameters (`[ t ]`, which generated types do not model), and functions whose
