@@ -336,6 +336,12 @@ impl<'s> TypeGraph<'s> {
         self.resolve(&def.ty, def)
     }
 
+    /// Every constructor, function and boxed type name, in that order.
+    pub fn all_names(&self) -> impl Iterator<Item = &str> {
+        let defs = self.constructors.iter().chain(&self.functions).map(|d| d.name.as_ref());
+        defs.chain(self.types.iter().map(|t| t.name.as_str()))
+    }
+
     /// `names` with each pattern holding a `*` (any run of characters, dots included:
     /// `messages.*`, `*Photo*`) replaced by every constructor, function and boxed type name it
     /// matches. A pattern that matches nothing is an error, as an unknown name is.
@@ -347,13 +353,7 @@ impl<'s> TypeGraph<'s> {
                 continue;
             }
             let before = out.len();
-            let all = self
-                .constructors
-                .iter()
-                .chain(&self.functions)
-                .map(|d| d.name.as_ref())
-                .chain(self.types.iter().map(|t| t.name.as_str()));
-            out.extend(all.filter(|n| wildcard_match(name, n)));
+            out.extend(self.all_names().filter(|n| wildcard_match(name, n)));
             if out.len() == before {
                 return Err(format!("`{name}` matches no constructor, function or type of the schema"));
             }

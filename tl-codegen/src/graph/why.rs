@@ -58,13 +58,7 @@ impl<'s> TypeGraph<'s> {
     pub fn why(&self, roots: &[&str], target: &str) -> Result<Option<Vec<Link>>, String> {
         let targets: Vec<Item> = self.items_named(target, true);
         if targets.is_empty() {
-            let known = self
-                .constructors
-                .iter()
-                .chain(&self.functions)
-                .map(|d| d.name.as_ref())
-                .chain(self.types.iter().map(|t| t.name.as_str()));
-            return Err(super::unknown("constructor, function or type", target, known));
+            return Err(super::unknown("constructor, function or type", target, self.all_names()));
         }
         let mut came_from: HashMap<Item, Option<Link>> = HashMap::new();
         let mut queue = VecDeque::new();
