@@ -4,7 +4,7 @@
 //! giving up, an unknown key (-404) that no reconnect cures, requests timed out or abandoned
 //! (withdrawn at once, never resent), a request the server lost found by msgs_state_req and
 //! resent, a request the server ran before a reconnect asked about after it rather than run
-//! again, and a bounded updates channel that drops and reports rather than holding up answers.
+//! again, a request the server asks for again (msg_resend_req) sent again, and a bounded updates channel that drops and reports rather than holding up answers.
 //! No timing assertions: every wait is bounded by a generous timeout.
 
 use std::net::SocketAddr;
@@ -496,6 +496,32 @@ async fn a_request_run_before_a_reconnect_is_asked_about_not_run_again() {
             // Still working afterwards, and nothing else was run again.
             assert_eq!(ping(&client, 2).await.unwrap(), 2);
             assert_eq!(state.requests(), requests + 1, "pfs {pfs}");
+        }
+    })
+    .await
+    .expect("bounded");
+}
+
+/// The server asks for a request again (msg_resend_req, as if its content were lost; it
+/// neither ran nor acknowledged it): the client sends it again under a new msg_id on the same
+/// connection at once, and the answer reaches the caller. The msg_resend_req is the session's
+/// business: it never reaches `updates`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_server_asks_for_again_is_sent_again_and_answered() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let (client, mut updates) = connect(addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let requests = state.requests();
+        state.ask_for_requests_again(1);
+        let body = vec![0x44, 0x33, 0x22, 0x11, 3, 1, 4, 1];
+        assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
+        assert_eq!(state.asked_again(), 1);
+        assert_eq!(state.requests(), requests + 1, "the copy sent again, run once");
+        assert_eq!((state.connections(), client.reconnects()), (1, 0), "no reconnect did it");
+        while let Ok(update) = updates.try_recv() {
+            assert!(!matches!(update, Update::Message(_)), "{update:?}");
         }
     })
     .await

@@ -55,6 +55,9 @@ struct Inner {
     /// (`ServerState::hang_up_before_answering`).
     to_hang_up: u32,
     hung_up: u64,
+    /// Frames whose requests are still to ask for again (`ServerState::ask_for_requests_again`).
+    to_ask_again: u32,
+    asked_again: u64,
     /// Sessions by (auth_key_id, session_id), kept across connections.
     sessions: HashMap<(u64, i64), Arc<Mutex<ServerSession<SystemClock>>>>,
     /// The keys of `sessions`, oldest first, to forget the oldest beyond [`SESSIONS_KEPT`].
@@ -148,6 +151,19 @@ impl ServerState {
         self.lock().hung_up
     }
 
+    /// For the next `n` encrypted frames that carry a request: their requests are not run
+    /// (nor acknowledged); the server asks for them again with `msg_resend_req`, as if their
+    /// content were lost, and runs the copies the client sends again.
+    pub fn ask_for_requests_again(&self, n: u32) {
+        self.lock().to_ask_again = n;
+    }
+
+    /// Frames whose requests were asked for again so far
+    /// ([`ServerState::ask_for_requests_again`]).
+    pub fn asked_again(&self) -> u64 {
+        self.lock().asked_again
+    }
+
     /// The session `session_id` on the key `key_id`: the one kept, or a new one from `new`.
     fn session(
         &self,
@@ -173,6 +189,11 @@ impl ServerState {
     /// Whether to hang up after `frame`, which `carries` tells: counted if so.
     fn hang_up(&self, carries: impl FnOnce() -> bool) -> bool {
         self.take_one(carries, |inner| (&mut inner.to_hang_up, &mut inner.hung_up))
+    }
+
+    /// Whether to ask for the requests of `frame` again, which `carries` tells: counted if so.
+    fn ask_again(&self, carries: impl FnOnce() -> bool) -> bool {
+        self.take_one(carries, |inner| (&mut inner.to_ask_again, &mut inner.asked_again))
     }
 
     /// Whether to lose `frame`, which `carries` tells: counted if so.
@@ -294,9 +315,10 @@ struct Served {
 /// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, msgs_state_req,
 /// msg_resend_ans_req and msg_resend_req are answered, any other request is echoed as its own
 /// result (gzip_packed when large). Frames carrying a request are dropped unread while
-/// [`ServerState::lose_requests`] says so, or read and answered into the void before the
-/// connection is closed while [`ServerState::hang_up_before_answering`] says so. Returns when
-/// the client disconnects.
+/// [`ServerState::lose_requests`] says so, read and answered into the void before the
+/// connection is closed while [`ServerState::hang_up_before_answering`] says so, or read and
+/// asked for again with `msg_resend_req` instead of run while
+/// [`ServerState::ask_for_requests_again`] says so. Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     options.state.lock().connections += 1;
@@ -390,10 +412,13 @@ fn serve_frame(
         return Ok(Served::default());
     }
     let hang_up = options.state.hang_up(|| session.carries_request(frame));
+    let ask_again = options.state.ask_again(|| session.carries_request(frame));
     let (pings, acks) = (session.pings(), session.acks());
     let (asked, resend) = (session.state_requests(), session.resend_requests());
     // A message failing a check is dropped, as a real server does.
+    session.set_ask_again(ask_again);
     let _ = session.receive(frame);
+    session.set_ask_again(false);
     {
         let mut state = options.state.lock();
         state.pings += session.pings() - pings;

@@ -18,7 +18,8 @@
 //! (`msg_resend_ans_req`) if that was made and lost, or waited for if it is being worked on.
 //! After a reconnect the same questions come at once ([`Session::reconnected`]) rather than
 //! the requests in flight again: the server keeps the session across connections, and may
-//! have run them already.
+//! have run them already. A `msg_resend_req` from the server (it lost messages of ours) has
+//! the requests it names sent again under new msg_ids.
 
 mod clock;
 #[cfg(feature = "server")]
@@ -1009,11 +1010,14 @@ impl<C: Clock> Session<C> {
     /// msgs_state_req sent as `msg_id` or inside that container was never read, so the requests
     /// it asked about are asked about again at once, not an interval later, and their question
     /// does not count as unanswered.
-    fn reask(&mut self, msg_id: i64, now: Duration) {
+    /// Returns whether it found such a msgs_state_req.
+    fn reask(&mut self, msg_id: i64, now: Duration) -> bool {
         let mut ids = Vec::new();
+        let mut found = false;
         self.core.state_reqs.retain(|r| {
             let refused = r.msg_id == msg_id || r.container == Some(msg_id);
             if refused {
+                found = true;
                 ids.extend_from_slice(&r.ids);
             }
             !refused
@@ -1025,6 +1029,7 @@ impl<C: Clock> Session<C> {
                 }
             }
         }
+        found
     }
 
     /// Removes the sent request `msg_id` from the pending map, its container's entry and the
@@ -1337,6 +1342,39 @@ impl<C: Clock> Session<C> {
         self.requeue(lost);
     }
 
+    /// Acts on the server's msg_resend_req `req_msg_id` for our messages `ids` (the first
+    /// [`MAX_RESEND_IDS`]): each request still unanswered that was sent as one of them, or
+    /// inside a container that is one, goes out again under a new msg_id (its caller's handle
+    /// unchanged), as do the questions of a msgs_state_req among them. Ids that name nothing
+    /// of ours still in flight (answered, never ours, the server's own) are ignored; if there
+    /// is any, the spec has msgs_state_info answer about them all, as if the msg_resend_req
+    /// were a msgs_state_req. The msg_resend_req itself, content-related, is acknowledged
+    /// with msgs_ack, as every such message is.
+    fn resend_asked(&mut self, req_msg_id: i64, ids: &[i64], now: Duration) {
+        let ids = &ids[..ids.len().min(MAX_RESEND_IDS)];
+        let mut again = Vec::new();
+        let mut unknown = false;
+        for &id in ids {
+            let requests = self.sent_as_or_in(id);
+            let questions = self.reask(id, now);
+            unknown |= requests.is_empty() && !questions;
+            again.extend(requests);
+        }
+        again.sort_unstable();
+        again.dedup();
+        self.requeue(again);
+        if unknown {
+            let info: Vec<u8> = ids.iter().map(|&id| self.core.msg_state(id)).collect();
+            let reply = types::MsgsStateInfo { req_msg_id, info: &info };
+            self.core.queue.push_back(Queued {
+                request: 0,
+                msg_id: None,
+                body: tl_codec::to_bytes(&reply),
+                content_related: false,
+            });
+        }
+    }
+
     fn service(
         &mut self,
         id: u32,
@@ -1445,6 +1483,11 @@ impl<C: Clock> Session<C> {
                     body: tl_codec::to_bytes(&reply),
                     content_related: false,
                 });
+            }
+            // The server lost messages of ours and asks for them again.
+            types::MsgResendReq::CONSTRUCTOR_ID => {
+                let req: types::MsgResendReq = from_bytes(body)?;
+                self.resend_asked(msg_id, &req.msg_ids, now);
             }
             // The server has these messages: requests among them are waited for, not asked about.
             types::MsgsAck::CONSTRUCTOR_ID => {

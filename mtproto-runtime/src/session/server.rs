@@ -1,7 +1,7 @@
 //! The test server's side of a session (feature `server`): enough to answer a client over
 //! loopback — pings, requests handed to the owner, forced bad_server_salt, containers, gzip,
 //! msgs_state_req and msg_resend_ans_req about the client's messages, msg_resend_req about its
-//! own.
+//! own; on demand, requests asked for again with msg_resend_req instead of run.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -63,6 +63,10 @@ pub struct ServerSession<C: Clock> {
     dropped: u64,
     state_requests: u64,
     resend_requests: u64,
+    /// While set, requests received are asked for again instead of run
+    /// ([`ServerSession::set_ask_again`]).
+    ask_again: bool,
+    asked_again: u64,
     disconnect_delay: Option<i32>,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
@@ -90,6 +94,8 @@ impl<C: Clock> ServerSession<C> {
             dropped: 0,
             state_requests: 0,
             resend_requests: 0,
+            ask_again: false,
+            asked_again: 0,
             disconnect_delay: None,
             gzip_results: 512,
         }
@@ -128,6 +134,19 @@ impl<C: Clock> ServerSession<C> {
     /// msg_resend_req messages answered so far.
     pub fn resend_requests(&self) -> u64 {
         self.resend_requests
+    }
+
+    /// While `on`, each request received is treated as one whose content was lost: neither
+    /// acknowledged nor handed to the owner, but asked for again with msg_resend_req (in the
+    /// next flush), which the client answers by sending it again under a new msg_id. Service
+    /// messages (pings, acks, questions) are served as ever.
+    pub fn set_ask_again(&mut self, on: bool) {
+        self.ask_again = on;
+    }
+
+    /// Requests asked for again so far ([`ServerSession::set_ask_again`]).
+    pub fn asked_again(&self) -> u64 {
+        self.asked_again
     }
 
     /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
@@ -424,6 +443,13 @@ impl<C: Clock> ServerSession<C> {
                 if missing {
                     self.state_info(msg_id, ids);
                 }
+                Ok(())
+            }
+            Some(_) if self.ask_again => {
+                if self.core.resend_ids.len() < MAX_RESEND_IDS {
+                    self.core.resend_ids.push(msg_id);
+                }
+                self.asked_again += 1;
                 Ok(())
             }
             Some(_) => {

@@ -1845,3 +1845,153 @@ fn a_reconnect_to_a_server_that_forgot_the_session_sends_everything_again_once()
     assert_eq!(done, reqs.iter().zip(0..).map(|(&r, i)| (r, Ok(echo_body(i)))).collect::<Vec<_>>());
     p.client.check_indexes();
 }
+
+/// Feeds the client the server's msg_resend_req `msg_id` (content-related) asking for `ids`.
+fn feed_resend_req(p: &mut Pair, msg_id: i64, ids: Vec<i64>) {
+    let body = tl_codec::to_bytes(&types::MsgResendReq { msg_ids: ids });
+    p.client.receive(&mut server_message(msg_id, 1, &body)).unwrap();
+}
+
+/// The server lost requests of ours and asks for them again (msg_resend_req): each goes out
+/// again under a new msg_id, its caller's handle unchanged, and completes once; the one not
+/// asked for is left alone. The msg_resend_req is acknowledged, never handed to the caller,
+/// and needs no msgs_state_info when every id asked for is ours.
+#[test]
+fn msg_resend_req_from_the_server_has_the_requests_sent_again() {
+    let mut p = synced_pair();
+    let reqs: Vec<MsgId> = (0..3).map(|i| p.client.invoke_raw(echo_body(i))).collect();
+    lose_up(&mut p);
+    let ids: Vec<i64> = reqs.iter().map(|&r| sent_as(&p, r)).collect();
+    let ask = ((T0 as i64 + 1) << 32) | 1;
+    feed_resend_req(&mut p, ask, vec![ids[2], ids[0], ids[2]]);
+    assert!(p.events().is_empty(), "nothing for the caller");
+    let sent = flushed(&mut p);
+    assert_eq!(echo_bodies(&sent), vec![echo_body(0), echo_body(2)], "in the order first sent, once each");
+    for i in [0, 2] {
+        assert!(sent_as(&p, reqs[i]) > ids[i], "under a new msg_id");
+    }
+    assert_eq!(sent_as(&p, reqs[1]), ids[1], "not asked for, not sent again");
+    let acks = of_type::<types::MsgsAck>(&sent);
+    assert_eq!(acks.len(), 1, "{sent:?}");
+    assert_eq!(tl_codec::from_bytes::<types::MsgsAck>(&acks[0].2).unwrap().msg_ids, vec![ask]);
+    assert!(of_type::<types::MsgsStateInfo<'_>>(&sent).is_empty(), "{sent:?}");
+    assert!(!p.client.wants_flush());
+    p.client.check_indexes();
+    // What went out again reaches the server and completes the requests it names, once.
+    lose_up(&mut p);
+    p.client.resend_pending();
+    p.up();
+    p.echo();
+    p.down();
+    let mut done = completed(&p.events());
+    done.sort_by_key(|d| std::cmp::Reverse(d.0));
+    assert_eq!(done, reqs.iter().zip(0..).map(|(&r, i)| (r, Ok(echo_body(i)))).collect::<Vec<_>>());
+    assert_eq!(p.client.pending(), 0);
+}
+
+/// A msg_resend_req naming anything not ours in flight (a request answered already, an id we
+/// never sent, one of the server's own): those are ignored, what is ours goes out again, and
+/// msgs_state_info about every id asked for answers it, as if it were a msgs_state_req (the
+/// spec's rule), besides its acknowledgement. A container id stands for the requests it carried.
+#[test]
+fn msg_resend_req_naming_what_we_do_not_have_is_answered_with_msgs_state_info() {
+    let mut p = synced_pair();
+    let answered = p.client.invoke_raw(echo_body(1));
+    p.up();
+    let answered_id = sent_as(&p, answered);
+    p.echo();
+    p.down();
+    assert_eq!(completed(&p.events()).len(), 1);
+    let (a, b) = (p.client.invoke_raw(echo_body(2)), p.client.invoke_raw(echo_body(3)));
+    lose_up(&mut p);
+    let (a_id, b_id) = (sent_as(&p, a), sent_as(&p, b));
+    let container = p.client.pending[&a_id].container.expect("sent together");
+    let never = a_id + 0x40;
+    let servers = ((T0 as i64 + 1) << 32) | 5;
+    let ask = ((T0 as i64 + 2) << 32) | 1;
+    let asked = vec![answered_id, container, never, servers];
+    feed_resend_req(&mut p, ask, asked.clone());
+    assert!(p.events().is_empty());
+    let sent = flushed(&mut p);
+    assert_eq!(echo_bodies(&sent), vec![echo_body(2), echo_body(3)], "the container's requests");
+    assert!(sent_as(&p, a) > a_id && sent_as(&p, b) > b_id);
+    let info = of_type::<types::MsgsStateInfo<'_>>(&sent);
+    assert_eq!(info.len(), 1, "{sent:?}");
+    assert_eq!(info[0].1 & 1, 0, "not content-related");
+    let info: types::MsgsStateInfo<'_> = tl_codec::from_bytes(&info[0].2).unwrap();
+    assert_eq!(info.req_msg_id, ask);
+    // Our own ids are nothing we received (1); the server's own one, never received and below
+    // the newest received (the msg_resend_req itself), 2.
+    assert_eq!(info.info, &[1, 1, 1, 2][..]);
+    assert_eq!(of_type::<types::MsgsAck>(&sent).len(), 1);
+    p.client.check_indexes();
+
+    // Nothing of ours at all: only the state, and nothing sent again.
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(4));
+    lose_up(&mut p);
+    let id = sent_as(&p, req);
+    feed_resend_req(&mut p, ((T0 as i64 + 1) << 32) | 1, vec![id + 0x40]);
+    let sent = flushed(&mut p);
+    assert!(echo_bodies(&sent).is_empty(), "{sent:?}");
+    assert_eq!(of_type::<types::MsgsStateInfo<'_>>(&sent).len(), 1);
+    assert_eq!(sent_as(&p, req), id);
+    // Malformed: refused, never a panic, nothing resent, nothing for the caller.
+    let body = tl_codec::to_bytes(&types::MsgResendReq { msg_ids: vec![id] });
+    for (i, cut) in (4..body.len()).step_by(4).enumerate() {
+        let mut m = server_message(((T0 as i64 + 2) << 32) | (1 + 4 * i as i64), 1, &body[..cut]);
+        assert!(p.client.receive(&mut m).is_err(), "{cut}");
+    }
+    assert_eq!(sent_as(&p, req), id);
+    assert!(p.events().is_empty());
+}
+
+/// The server's lost msgs_state_req of ours is asked again at once, under a new msg_id, rather
+/// than its requests counted as unanswered.
+#[test]
+fn msg_resend_req_for_a_question_asks_it_again() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(5));
+    lose_up(&mut p);
+    let id = sent_as(&p, req);
+    p.client.reconnected();
+    let (question, asked) = state_req(&flushed(&mut p)).unwrap();
+    assert_eq!(asked, vec![id]);
+    feed_resend_req(&mut p, ((T0 as i64 + 1) << 32) | 1, vec![question]);
+    let sent = flushed(&mut p);
+    let (again, asked) = state_req(&sent).expect("asked again");
+    assert!(again > question);
+    assert_eq!(asked, vec![id]);
+    assert!(echo_bodies(&sent).is_empty(), "not sent again blindly");
+    assert!(of_type::<types::MsgsStateInfo<'_>>(&sent).is_empty(), "{sent:?}");
+}
+
+/// The test server can ask for a request again itself: it neither runs nor acknowledges it,
+/// sends msg_resend_req, and runs the copy the client sends again, once.
+#[test]
+fn the_test_server_asks_for_a_request_again_and_gets_it() {
+    let mut p = synced_pair();
+    p.server.set_ask_again(true);
+    let req = p.client.invoke_raw(echo_body(6));
+    p.up();
+    p.server.set_ask_again(false);
+    assert_eq!(p.server.asked_again(), 1);
+    assert!(p.server.poll_request().is_none(), "not run");
+    let id = sent_as(&p, req);
+    let down = opened(&p.down(), Side::Server);
+    let asks = of_type::<types::MsgResendReq>(&down);
+    assert_eq!(asks.len(), 1, "{down:?}");
+    assert_eq!(asks[0].1 & 1, 1, "content-related");
+    assert_eq!(tl_codec::from_bytes::<types::MsgResendReq>(&asks[0].2).unwrap().msg_ids, vec![id]);
+    assert!(of_type::<types::MsgsAck>(&down).is_empty(), "the request is not acknowledged");
+    assert!(p.events().is_empty());
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(echo_bodies(&up), vec![echo_body(6)]);
+    assert!(sent_as(&p, req) > id);
+    p.echo();
+    assert!(p.server.poll_request().is_none(), "run once");
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(echo_body(6)))]);
+    assert_eq!(p.client.pending(), 0);
+    p.client.check_indexes();
+}
