@@ -4,7 +4,8 @@
 //! giving up, an unknown key (-404) that no reconnect cures, requests timed out or abandoned
 //! (withdrawn at once, never resent), a request the server lost found by msgs_state_req and
 //! resent, a request the server ran before a reconnect asked about after it rather than run
-//! again, a request the server asks for again (msg_resend_req) sent again, and a bounded updates channel that drops and reports rather than holding up answers.
+//! again (acknowledged or not), a request the server asks for again (msg_resend_req) sent
+//! again, and a bounded updates channel that drops and reports rather than holding up answers.
 //! No timing assertions: every wait is bounded by a generous timeout.
 
 use std::net::SocketAddr;
@@ -522,6 +523,39 @@ async fn a_request_the_server_asks_for_again_is_sent_again_and_answered() {
         assert_eq!((state.connections(), client.reconnects()), (1, 0), "no reconnect did it");
         while let Ok(update) = updates.try_recv() {
             assert!(!matches!(update, Update::Message(_)), "{update:?}");
+        }
+    })
+    .await
+    .expect("bounded");
+}
+
+/// A request's answer is lost with its connection after the server acknowledged the request:
+/// the server does not send it again unasked on the new connection. The client asks about the
+/// request once `state_request_after` has passed after the reconnect, learns its answer was
+/// made, asks for that (msg_resend_ans_req) and gets it, rather than waiting forever (no
+/// request timeout is set); the server ran the request once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledged_request_whose_answer_was_lost_in_a_reconnect_is_asked_about() {
+    tokio::time::timeout(LIMIT, async {
+        for pfs in [false, true] {
+            let state = ServerState::default();
+            let addr = server(state.clone(), false).await;
+            let mut o = options(pfs);
+            o.state_request_after = Some(Duration::from_millis(300));
+            let (client, mut updates) = connect(addr, o).await.unwrap();
+            assert_eq!(ping(&client, 1).await.unwrap(), 1);
+            let session = client.session_id();
+            let requests = state.requests();
+            state.acknowledge_then_hang_up(1);
+            let body = vec![0x44, 0x33, 0x22, 0x11, 2, 7, 1, 8];
+            assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body, "pfs {pfs}");
+            assert_eq!(state.hung_up(), 1);
+            assert_eq!(state.requests(), requests + 1, "pfs {pfs}: run once");
+            assert!(state.state_requests() >= 1, "pfs {pfs}: asked about");
+            assert_eq!((state.connections(), client.session_id()), (2, session), "pfs {pfs}");
+            wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+            assert_eq!(ping(&client, 2).await.unwrap(), 2);
+            assert_eq!(state.requests(), requests + 1, "pfs {pfs}");
         }
     })
     .await

@@ -55,6 +55,9 @@ struct Inner {
     /// (`ServerState::hang_up_before_answering`).
     to_hang_up: u32,
     hung_up: u64,
+    /// Frames carrying a request still to acknowledge before hanging up
+    /// (`ServerState::acknowledge_then_hang_up`).
+    to_ack_hang_up: u32,
     /// Frames whose requests are still to ask for again (`ServerState::ask_for_requests_again`).
     to_ask_again: u32,
     asked_again: u64,
@@ -146,9 +149,20 @@ impl ServerState {
         self.lock().to_hang_up = n;
     }
 
-    /// Connections closed so far by [`ServerState::hang_up_before_answering`].
+    /// Connections closed so far by [`ServerState::hang_up_before_answering`] or
+    /// [`ServerState::acknowledge_then_hang_up`].
     pub fn hung_up(&self) -> u64 {
         self.lock().hung_up
+    }
+
+    /// For the next `n` encrypted frames that carry a request: sends what the session has for
+    /// the client before their answers (the requests' acknowledgements, with whatever else it
+    /// answered itself), then answers them as usual and closes the connection instead of
+    /// sending the answers: answers lost with the connection after their requests were
+    /// acknowledged. The session lives on, and keeps the answers for `msg_resend_ans_req`;
+    /// it does not send them again unasked.
+    pub fn acknowledge_then_hang_up(&self, n: u32) {
+        self.lock().to_ack_hang_up = n;
     }
 
     /// For the next `n` encrypted frames that carry a request: their requests are not run
@@ -189,6 +203,11 @@ impl ServerState {
     /// Whether to hang up after `frame`, which `carries` tells: counted if so.
     fn hang_up(&self, carries: impl FnOnce() -> bool) -> bool {
         self.take_one(carries, |inner| (&mut inner.to_hang_up, &mut inner.hung_up))
+    }
+
+    /// Whether to acknowledge `frame` and then hang up, which `carries` tells: counted if so.
+    fn acknowledge_and_hang_up(&self, carries: impl FnOnce() -> bool) -> bool {
+        self.take_one(carries, |inner| (&mut inner.to_ack_hang_up, &mut inner.hung_up))
     }
 
     /// Whether to ask for the requests of `frame` again, which `carries` tells: counted if so.
@@ -298,7 +317,8 @@ struct Served {
     out: Vec<u8>,
     /// A keep-alive ping was answered: its disconnect_delay, if it was ping_delay_disconnect.
     pinged: Option<Option<i32>>,
-    /// Hang up instead of writing `out` ([`ServerState::hang_up_before_answering`]).
+    /// Hang up once `out` is written (empty for [`ServerState::hang_up_before_answering`]; what
+    /// came before the answers for [`ServerState::acknowledge_then_hang_up`]).
     hang_up: bool,
 }
 
@@ -316,8 +336,9 @@ struct Served {
 /// msg_resend_ans_req and msg_resend_req are answered, any other request is echoed as its own
 /// result (gzip_packed when large). Frames carrying a request are dropped unread while
 /// [`ServerState::lose_requests`] says so, read and answered into the void before the
-/// connection is closed while [`ServerState::hang_up_before_answering`] says so, or read and
-/// asked for again with `msg_resend_req` instead of run while
+/// connection is closed while [`ServerState::hang_up_before_answering`] says so (after their
+/// acknowledgements were sent, while [`ServerState::acknowledge_then_hang_up`] says so), or
+/// read and asked for again with `msg_resend_req` instead of run while
 /// [`ServerState::ask_for_requests_again`] says so. Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
@@ -383,15 +404,15 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         let Some(run) = running.as_ref() else { continue };
         // The session is locked for this frame only, never across an await.
         let served = serve_frame(run, &options, &mut frame, &mut t, &mut rng)?;
-        if served.hang_up {
-            return Ok(());
-        }
         if let Some(delay) = served.pinged {
             hang_up_at = delay
                 .map(|d| tokio::time::Instant::now() + Duration::from_secs(u64::try_from(d).unwrap_or(0)));
         }
         if !served.out.is_empty() {
             stream.write_all(&served.out).await?;
+        }
+        if served.hang_up {
+            return Ok(());
         }
     }
 }
@@ -412,6 +433,7 @@ fn serve_frame(
         return Ok(Served::default());
     }
     let hang_up = options.state.hang_up(|| session.carries_request(frame));
+    let ack_first = !hang_up && options.state.acknowledge_and_hang_up(|| session.carries_request(frame));
     let ask_again = options.state.ask_again(|| session.carries_request(frame));
     let (pings, acks) = (session.pings(), session.acks());
     let (asked, resend) = (session.state_requests(), session.resend_requests());
@@ -419,6 +441,12 @@ fn serve_frame(
     session.set_ask_again(ask_again);
     let _ = session.receive(frame);
     session.set_ask_again(false);
+    let mut out = Vec::new();
+    if ack_first {
+        // The acknowledgements (and whatever else the session answered itself) go out; the
+        // answers made next are lost with the connection.
+        flush_into(session, rng, t, &mut out)?;
+    }
     {
         let mut state = options.state.lock();
         state.pings += session.pings() - pings;
@@ -482,12 +510,24 @@ fn serve_frame(
             session.respond(r.msg_id, &r.body);
         }
     }
-    let mut out = Vec::new();
+    // Hanging up: what is flushed now counts as sent, and is lost with the connection.
+    let hang_up = hang_up || ack_first;
+    let mut answers = Vec::new();
+    flush_into(session, rng, t, if hang_up { &mut answers } else { &mut out })?;
+    Ok(Served { out, pinged, hang_up })
+}
+
+/// Packs everything `session` has to send into transport frames appended to `out`.
+fn flush_into(
+    session: &mut ServerSession<SystemClock>,
+    rng: &mut OsRandom,
+    t: &mut Transport,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     while session.wants_flush() {
         let mut msg = Vec::new();
         session.flush(rng, &mut msg).map_err(Error::Session)?;
-        t.pack(&msg, false, &mut out)?;
+        t.pack(&msg, false, out)?;
     }
-    // Hanging up: what was just flushed counts as sent, and is lost with the connection.
-    Ok(Served { out, pinged, hang_up })
+    Ok(())
 }

@@ -18,7 +18,9 @@
 //! (`msg_resend_ans_req`) if that was made and lost, or waited for if it is being worked on.
 //! After a reconnect the same questions come at once ([`Session::reconnected`]) rather than
 //! the requests in flight again: the server keeps the session across connections, and may
-//! have run them already. A `msg_resend_req` from the server (it lost messages of ours) has
+//! have run them already; those the server had acknowledged are asked about too, once still
+//! unanswered an interval after the reconnect (their answers may have been lost with the old
+//! connection). A `msg_resend_req` from the server (it lost messages of ours) has
 //! the requests it names sent again under new msg_ids.
 
 mod clock;
@@ -67,6 +69,10 @@ pub const DEFAULT_STATE_REQUEST_AFTER: Duration = Duration::from_secs(30);
 /// The shortest [`SessionConfig::state_request_after`]; a shorter one counts as this. Asking
 /// at every flush would flood the connection (and zero would ask again at once, forever).
 pub const MIN_STATE_REQUEST_AFTER: Duration = Duration::from_millis(100);
+/// How many times a request the server acknowledged before a reconnect is asked about after
+/// it, an interval apart, while it stays unanswered and the server says it has it (its answer
+/// may have been lost with the old connection, and a server need not send it again unasked).
+const ASKS_AFTER_RECONNECT: u8 = 3;
 
 /// The msgs_state_info status of a message received (the low three bits; 1, 2 and 3 say it
 /// was not).
@@ -101,6 +107,13 @@ pub struct SessionConfig {
     /// passes once more. A request the server never got is sent again under a new msg_id; one
     /// whose answer was made but did not arrive is asked for with `msg_resend_ans_req`; one the
     /// server has and is still working on is waited for, not asked about again.
+    ///
+    /// After a reconnect ([`Session::reconnected`]) the requests the server never acknowledged
+    /// are asked about at once; one it says nothing of for this interval goes out again. The
+    /// requests it had acknowledged are asked about once this interval has passed after the
+    /// reconnect (their answers may have been lost with the old connection), and again each
+    /// interval while the server says it is still working on them, at most three times.
+    ///
     /// [`DEFAULT_STATE_REQUEST_AFTER`] by default; at least [`MIN_STATE_REQUEST_AFTER`];
     /// `None` never asks.
     pub state_request_after: Option<Duration>,
@@ -297,11 +310,18 @@ struct Pending {
     container: Option<i64>,
     body: Vec<u8>,
     /// When to ask the server about it if it is still unanswered (its key in
-    /// `Session::state_checks`); `None` once the server acknowledged it, when the session
-    /// never asks, or when it was sent in a session left by [`Session::rekey`].
+    /// `Session::state_checks`); `None` once the server acknowledged it (unless asked about
+    /// again after a reconnect: `rechecks`), when the session never asks, or when it was sent
+    /// in a session left by [`Session::rekey`].
     check_at: Option<Duration>,
     /// Set by [`Session::reconnected`] while the server has said nothing about it since.
     doubt: Option<Doubt>,
+    /// The server said it has it (msgs_ack, or msgs_state_info "received") on this session.
+    acked: bool,
+    /// Questions still to ask about it, acknowledged before a reconnect
+    /// ([`ASKS_AFTER_RECONNECT`]): each msgs_state_req about it takes one. While any are left,
+    /// the server saying it has it keeps it scheduled; after the last it is waited for.
+    rechecks: u8,
 }
 
 /// What the session knows of a request sent before a reconnect, while the server has said
@@ -943,7 +963,8 @@ impl<C: Clock> Session<C> {
             if let Some(at) = check_at {
                 self.state_checks.insert((at, id));
             }
-            self.pending.insert(id, Pending { request, container, body, check_at, doubt: None });
+            let p = Pending { request, container, body, check_at, doubt: None, acked: false, rechecks: 0 };
+            self.pending.insert(id, p);
             self.requests.insert(request, Place::Sent(id));
         }
         Ok(true)
@@ -984,6 +1005,15 @@ impl<C: Clock> Session<C> {
                 }
                 Some(Doubt::Unasked) => p.doubt = Some(Doubt::Asked),
                 None => {}
+            }
+            if p.acked {
+                // Acknowledged before a reconnect (nothing else acknowledged is scheduled):
+                // each question takes one of its rechecks, and after the last it is waited for.
+                p.rechecks = p.rechecks.saturating_sub(1);
+                if p.rechecks == 0 {
+                    p.check_at = None;
+                    return true;
+                }
             }
             p.check_at = Some(next);
             self.state_checks.insert((next, id));
@@ -1070,10 +1100,15 @@ impl<C: Clock> Session<C> {
     }
 
     /// The server has the request sent as `msg_id` (it acknowledged it): it is no longer asked
-    /// about, since the server delivers its answer when it is made.
+    /// about, since the server delivers its answer when it is made, unless it is asked about
+    /// again after a reconnect (`Pending::rechecks`), which bounds itself.
     fn received(&mut self, msg_id: i64) {
         let Some(p) = self.pending.get_mut(&msg_id) else { return };
         p.doubt = None;
+        p.acked = true;
+        if p.rechecks > 0 {
+            return;
+        }
         if let Some(at) = p.check_at.take() {
             self.state_checks.remove(&(at, msg_id));
         }
@@ -1119,6 +1154,8 @@ impl<C: Clock> Session<C> {
         for p in self.pending.values_mut() {
             p.check_at = None;
             p.doubt = None;
+            p.acked = false;
+            p.rechecks = 0;
         }
         self.salts.clear();
     }
@@ -1131,21 +1168,32 @@ impl<C: Clock> Session<C> {
     /// never got it (or cannot tell), its answer asked for with `msg_resend_ans_req` if that
     /// was made and lost, or waited for if it is being worked on. One asked about that the
     /// server says nothing of for [`SessionConfig::state_request_after`] goes out again (a
-    /// server that does not answer `msgs_state_req`). Those the server acknowledged are waited
-    /// for: it sends their answers on the new connection. A server that forgot the session
-    /// says so with `new_session_created`, and everything older is sent again then.
+    /// server that does not answer `msgs_state_req`). Those the server acknowledged may have
+    /// had their answers lost with the old connection, and a server need not send them again
+    /// unasked: each is asked about once it is still unanswered
+    /// [`SessionConfig::state_request_after`] after the reconnect, and the answer acted on as
+    /// above; while the server says it is still working on it, it is asked again each
+    /// interval, three times at most, then waited for. A server that forgot the session says
+    /// so with `new_session_created`, and everything older is sent again then.
     ///
     /// Requests sent before a [`Session::rekey`] are left to [`Session::resend_pending`], which
     /// a new session calls for. With `state_request_after` `None` (or too long to add to the
     /// clock) the session never asks, and this is [`Session::resend_pending`].
     pub fn reconnected(&mut self) {
         let now = self.clock.now();
-        if self.state_interval().and_then(|every| now.checked_add(every)).is_none() {
+        let Some(later) = self.state_interval().and_then(|every| now.checked_add(every)) else {
             return self.resend_pending();
-        }
+        };
         let sent: Vec<i64> = self.pending.keys().copied().collect();
         for id in sent {
-            if self.check_now(id, now) {
+            let Some(p) = self.pending.get_mut(&id) else { continue };
+            if p.acked {
+                p.rechecks = ASKS_AFTER_RECONNECT;
+                if let Some(at) = p.check_at.replace(later) {
+                    self.state_checks.remove(&(at, id));
+                }
+                self.state_checks.insert((later, id));
+            } else if self.check_now(id, now) {
                 if let Some(p) = self.pending.get_mut(&id) {
                     p.doubt = Some(Doubt::Unasked);
                 }

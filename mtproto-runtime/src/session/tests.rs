@@ -1995,3 +1995,140 @@ fn the_test_server_asks_for_a_request_again_and_gets_it() {
     assert_eq!(p.client.pending(), 0);
     p.client.check_indexes();
 }
+
+/// Feeds the client a msgs_ack for its messages `ids`, as if from the server.
+fn feed_ack(p: &mut Pair, ids: Vec<i64>, server_msg_id: i64) {
+    use tl_codec::Identifiable;
+    let ack = tl_codec::to_bytes(&types::MsgsAck { msg_ids: ids });
+    p.client.service(types::MsgsAck::CONSTRUCTOR_ID, server_msg_id, &ack, p.clock.now()).unwrap();
+}
+
+/// A request the server acknowledged, whose answer was then lost with the connection: after the
+/// reconnect it is not asked about at once (the server may still push the answer), but once
+/// it is still unanswered an interval later; the answer made is asked for with
+/// msg_resend_ans_req and completes it. The server ran it once.
+#[test]
+fn an_acknowledged_request_unanswered_an_interval_after_a_reconnect_is_asked_about() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(1));
+    p.up();
+    let id = sent_as(&p, req);
+    feed_ack(&mut p, vec![id], ((T0 as i64) << 32) | 0x501);
+    assert_eq!(p.client.state_request_deadline(), None, "acknowledged: not asked about");
+    p.echo();
+    lose_down(&mut p);
+    p.client.reconnected();
+    let interval = DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64;
+    assert!(!p.client.wants_flush(), "not asked at once");
+    assert_eq!(p.client.state_request_deadline(), Some(p.clock.now() + DEFAULT_STATE_REQUEST_AFTER));
+    p.clock.advance(interval - 1);
+    assert!(!p.client.wants_flush());
+    p.clock.advance(1);
+    let up = opened(&p.up(), Side::Client);
+    assert_eq!(state_req(&up).map(|(_, ids)| ids), Some(vec![id]));
+    assert!(echo_bodies(&up).is_empty(), "not sent again: {up:?}");
+    let told = opened(&p.down(), Side::Server);
+    let info: types::MsgsStateInfo<'_> =
+        tl_codec::from_bytes(&of_type::<types::MsgsStateInfo<'_>>(&told)[0].2).unwrap();
+    assert_eq!(info.info, &[4 | 32 | 64][..]);
+    let up = opened(&p.up(), Side::Client);
+    let ask = of_type::<types::MsgResendAnsReq>(&up);
+    assert_eq!(tl_codec::from_bytes::<types::MsgResendAnsReq>(&ask[0].2).unwrap().msg_ids, vec![id]);
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(echo_body(1)))]);
+    assert!(p.server.poll_request().is_none(), "run once");
+    assert_eq!((p.client.pending(), p.client.state_request_deadline()), (0, None));
+    p.client.check_indexes();
+}
+
+/// An acknowledged request the server is still working on after a reconnect (4 + 32) is asked
+/// about again each interval, three questions in all, then waited for; never sent again. Its
+/// answer, when it comes, completes it.
+#[test]
+fn an_acknowledged_request_still_worked_on_after_a_reconnect_is_asked_about_a_bounded_number_of_times() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(2));
+    p.up();
+    let held = p.server.poll_request().expect("handed to the owner");
+    let id = sent_as(&p, req);
+    feed_ack(&mut p, vec![id], ((T0 as i64) << 32) | 0x501);
+    p.client.reconnected();
+    let interval = DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64;
+    for question in 1..=3 {
+        p.clock.advance(interval);
+        let up = opened(&p.up(), Side::Client);
+        assert_eq!(state_req(&up).map(|(_, ids)| ids), Some(vec![id]), "question {question}");
+        assert!(echo_bodies(&up).is_empty(), "question {question}: {up:?}");
+        let told = opened(&p.down(), Side::Server);
+        let info: types::MsgsStateInfo<'_> =
+            tl_codec::from_bytes(&of_type::<types::MsgsStateInfo<'_>>(&told)[0].2).unwrap();
+        assert_eq!(info.info, &[4 | 32][..]);
+        // An acknowledgement again (a server may repeat one) changes nothing.
+        feed_ack(&mut p, vec![id], ((T0 as i64 + question) << 32) | 0x501);
+    }
+    assert_eq!(p.client.state_request_deadline(), None, "waited for after the third");
+    p.clock.advance(10 * interval);
+    let up = opened(&p.up(), Side::Client);
+    assert!(state_req(&up).is_none() && echo_bodies(&up).is_empty(), "{up:?}");
+    p.server.respond(held.msg_id, &held.body);
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(echo_body(2)))]);
+    assert!(p.server.poll_request().is_none(), "run once");
+    p.client.check_indexes();
+}
+
+/// A server that answers no msgs_state_req: an acknowledged request is asked about three times
+/// after a reconnect and never sent again blindly (the server has it); one it says it never
+/// got is sent again; and a second reconnect starts its questions over.
+#[test]
+fn questions_about_an_acknowledged_request_after_a_reconnect_are_bounded_and_never_resend_it() {
+    let mut p = synced_pair();
+    let (a, b) = (p.client.invoke_raw(echo_body(3)), p.client.invoke_raw(echo_body(4)));
+    lose_up(&mut p);
+    let (a_id, b_id) = (sent_as(&p, a), sent_as(&p, b));
+    feed_ack(&mut p, vec![a_id, b_id], ((T0 as i64) << 32) | 0x501);
+    p.client.reconnected();
+    let interval = DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64;
+    let mut questions = 0;
+    for _ in 0..10 {
+        p.clock.advance(interval);
+        if !p.client.wants_flush() {
+            continue;
+        }
+        let sent = flushed(&mut p);
+        assert!(echo_bodies(&sent).is_empty(), "{sent:?}");
+        assert_eq!(state_req(&sent).map(|(_, ids)| ids), Some(vec![a_id, b_id]));
+        questions += 1;
+    }
+    assert_eq!(questions, 3);
+    assert_eq!(p.client.state_request_deadline(), None);
+    // Another reconnect asks again; this time the server answers: b it never got.
+    p.client.reconnected();
+    p.clock.advance(interval);
+    let (question, ids) = state_req(&flushed(&mut p)).unwrap();
+    assert_eq!(ids, vec![a_id, b_id]);
+    feed_state_info(&mut p, question, &[4 | 32, 2], ((T0 as i64 + 400) << 32) | 1).unwrap();
+    let sent = flushed(&mut p);
+    assert_eq!(echo_bodies(&sent), vec![echo_body(4)]);
+    assert!(sent_as(&p, b) > b_id);
+    assert_eq!(sent_as(&p, a), a_id);
+    p.client.check_indexes();
+}
+
+/// Acknowledged requests of a session left by a rekey are not asked about after a reconnect
+/// either: their msg_ids mean nothing on the new session, and `resend_pending` sends them.
+#[test]
+fn acknowledged_requests_from_before_a_rekey_are_left_to_resend_pending() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(5));
+    p.up();
+    let id = sent_as(&p, req);
+    feed_ack(&mut p, vec![id], ((T0 as i64) << 32) | 0x501);
+    p.client.rekey(AuthKey::from_bytes([0x6b; 256]), 99, 0x4321);
+    p.client.reconnected();
+    assert_eq!(p.client.state_request_deadline(), None);
+    p.clock.advance(10 * DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    assert!(!p.client.wants_flush());
+    p.client.resend_pending();
+    assert_eq!(p.client.requests[&req], Place::Queued);
+}
