@@ -272,7 +272,10 @@ pub struct ConnectOptions {
     /// answer was lost is asked for again. After a reconnect, requests sent before it are
     /// asked about at once rather than sent again, since the server may have run them
     /// ([`Session::reconnected`](crate::session::Session::reconnected)); one the server says
-    /// nothing of for this long is sent again then. 30 s by default; `None` (or
+    /// nothing of is sent again once the longest of this, 5 s
+    /// ([`MIN_RESEND_AFTER_SILENCE`](crate::session::MIN_RESEND_AFTER_SILENCE)) and twice the
+    /// measured round trip has passed. Requests the server had acknowledged are asked about
+    /// if still unanswered this long after the reconnect. 30 s by default; `None` (or
     /// `Duration::MAX`) never asks, and a reconnect sends every request in flight again. Less
     /// than [`MIN_STATE_REQUEST_AFTER`] (100 ms) is refused by [`connect`]
     /// ([`Error::InvalidOptions`]): asking that often would flood the connection.

@@ -20,8 +20,10 @@
 //! the requests in flight again: the server keeps the session across connections, and may
 //! have run them already; those the server had acknowledged are asked about too, once still
 //! unanswered an interval after the reconnect (their answers may have been lost with the old
-//! connection). A `msg_resend_req` from the server (it lost messages of ours) has
-//! the requests it names sent again under new msg_ids.
+//! connection). A request the server says nothing of after such a question goes out again,
+//! though not before [`MIN_RESEND_AFTER_SILENCE`] nor twice the measured round trip
+//! ([`Session::rtt`]). A `msg_resend_req` from the server (it lost messages of ours) has the
+//! requests it names sent again under new msg_ids.
 
 mod clock;
 #[cfg(feature = "server")]
@@ -69,6 +71,10 @@ pub const DEFAULT_STATE_REQUEST_AFTER: Duration = Duration::from_secs(30);
 /// The shortest [`SessionConfig::state_request_after`]; a shorter one counts as this. Asking
 /// at every flush would flood the connection (and zero would ask again at once, forever).
 pub const MIN_STATE_REQUEST_AFTER: Duration = Duration::from_millis(100);
+/// The least time a request asked about after a reconnect waits for the server to say
+/// anything of it before it is sent again (see [`SessionConfig::state_request_after`]): a short
+/// `state_request_after` against a slow server must not have it run twice.
+pub const MIN_RESEND_AFTER_SILENCE: Duration = Duration::from_secs(5);
 /// How many times a request the server acknowledged before a reconnect is asked about after
 /// it, an interval apart, while it stays unanswered and the server says it has it (its answer
 /// may have been lost with the old connection, and a server need not send it again unasked).
@@ -109,10 +115,13 @@ pub struct SessionConfig {
     /// server has and is still working on is waited for, not asked about again.
     ///
     /// After a reconnect ([`Session::reconnected`]) the requests the server never acknowledged
-    /// are asked about at once; one it says nothing of for this interval goes out again. The
-    /// requests it had acknowledged are asked about once this interval has passed after the
-    /// reconnect (their answers may have been lost with the old connection), and again each
-    /// interval while the server says it is still working on them, at most three times.
+    /// are asked about at once. One it says nothing of goes out again once the longest of this
+    /// interval, [`MIN_RESEND_AFTER_SILENCE`] (5 s) and twice the measured round trip
+    /// ([`Session::rtt`]) has passed since the question: a server slow to answer is not sent
+    /// the request twice for a short setting. The requests it had acknowledged are asked
+    /// about once this interval has passed after the reconnect (their answers may have been
+    /// lost with the old connection), and again each interval while the server says it is
+    /// still working on them, at most three times.
     ///
     /// [`DEFAULT_STATE_REQUEST_AFTER`] by default; at least [`MIN_STATE_REQUEST_AFTER`];
     /// `None` never asks.
@@ -316,6 +325,8 @@ struct Pending {
     check_at: Option<Duration>,
     /// Set by [`Session::reconnected`] while the server has said nothing about it since.
     doubt: Option<Doubt>,
+    /// When it was sent (clock time): a pong's round trip.
+    sent_at: Duration,
     /// The server said it has it (msgs_ack, or msgs_state_info "received") on this session.
     acked: bool,
     /// Questions still to ask about it, acknowledged before a reconnect
@@ -388,6 +399,8 @@ struct StateReq {
     container: Option<i64>,
     /// The ids it asked about, in order: one status byte each in the answer.
     ids: Vec<i64>,
+    /// When it was sent (clock time): its answer's round trip.
+    sent_at: Duration,
 }
 
 /// State shared by both sides: ids, seq_no, received-id checks, outgoing queue.
@@ -725,7 +738,7 @@ impl Core {
             if self.state_reqs.len() >= STATE_REQS_REMEMBERED {
                 self.state_reqs.pop_front();
             }
-            self.state_reqs.push_back(StateReq { msg_id, container, ids });
+            self.state_reqs.push_back(StateReq { msg_id, container, ids, sent_at: now });
         }
         Ok(parts
             .into_iter()
@@ -779,6 +792,11 @@ pub struct Session<C: Clock> {
     next_local: MsgId,
     /// Received frames that decrypted and passed the envelope and msg_id checks.
     authentic: u64,
+    /// The smoothed round trip ([`Session::rtt`]).
+    rtt: Option<Duration>,
+    /// When [`Session::reconnected`] was last called (clock time): a round trip from before it
+    /// spans the reconnect, and is not measured.
+    reconnected_at: Option<Duration>,
 }
 
 impl<C: Clock> Session<C> {
@@ -800,6 +818,8 @@ impl<C: Clock> Session<C> {
             events: VecDeque::new(),
             next_local: 0,
             authentic: 0,
+            rtt: None,
+            reconnected_at: None,
         }
     }
 
@@ -963,7 +983,16 @@ impl<C: Clock> Session<C> {
             if let Some(at) = check_at {
                 self.state_checks.insert((at, id));
             }
-            let p = Pending { request, container, body, check_at, doubt: None, acked: false, rechecks: 0 };
+            let p = Pending {
+                request,
+                container,
+                body,
+                check_at,
+                doubt: None,
+                sent_at: now,
+                acked: false,
+                rechecks: 0,
+            };
             self.pending.insert(id, p);
             self.requests.insert(request, Place::Sent(id));
         }
@@ -973,6 +1002,34 @@ impl<C: Clock> Session<C> {
     /// [`SessionConfig::state_request_after`], raised to its floor.
     fn state_interval(&self) -> Option<Duration> {
         self.core.config.state_request_after.map(|every| every.max(MIN_STATE_REQUEST_AFTER))
+    }
+
+    /// How long a question about a request after a reconnect may go unanswered before the
+    /// request goes out again: the longest of the interval `every`,
+    /// [`MIN_RESEND_AFTER_SILENCE`] and twice the measured round trip.
+    fn silence_interval(&self, every: Duration) -> Duration {
+        let rtt = self.rtt.map_or(Duration::ZERO, |rtt| rtt.saturating_mul(2));
+        every.max(MIN_RESEND_AFTER_SILENCE).max(rtt)
+    }
+
+    /// The smoothed round trip to the server (clock time), measured from pongs and from the
+    /// msgs_state_info answering a msgs_state_req, both answered at once (an rpc_result also
+    /// counts the server's work): `None` before the first. Each sample weighs an eighth, as
+    /// TCP's smoothed RTT does; one spanning a reconnect is not taken.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.rtt
+    }
+
+    /// Takes the round trip of a message sent at `sent_at` and answered now.
+    fn note_rtt(&mut self, sent_at: Duration, now: Duration) {
+        if self.reconnected_at.is_some_and(|at| sent_at < at) {
+            return;
+        }
+        let sample = now.saturating_sub(sent_at);
+        self.rtt = Some(match self.rtt {
+            None => sample,
+            Some(rtt) => (rtt.saturating_mul(7).saturating_add(sample)) / 8,
+        });
     }
 
     /// Hands the core the requests due to be asked about (at most one msgs_state_req's worth;
@@ -985,6 +1042,9 @@ impl<C: Clock> Session<C> {
             return;
         };
         let next = now.saturating_add(every);
+        // After a reconnect, how long a question may go unanswered before its request goes out
+        // again.
+        let silence = now.saturating_add(self.silence_interval(every));
         let mut ids = Vec::new();
         while ids.len() < MAX_STATE_IDS {
             match self.state_checks.first() {
@@ -998,12 +1058,16 @@ impl<C: Clock> Session<C> {
         let mut unanswered = Vec::new();
         ids.retain(|&id| {
             let Some(p) = self.pending.get_mut(&id) else { return false };
+            let mut at = next;
             match p.doubt {
                 Some(Doubt::Asked) => {
                     unanswered.push(id);
                     return false;
                 }
-                Some(Doubt::Unasked) => p.doubt = Some(Doubt::Asked),
+                Some(Doubt::Unasked) => {
+                    p.doubt = Some(Doubt::Asked);
+                    at = silence;
+                }
                 None => {}
             }
             if p.acked {
@@ -1015,8 +1079,8 @@ impl<C: Clock> Session<C> {
                     return true;
                 }
             }
-            p.check_at = Some(next);
-            self.state_checks.insert((next, id));
+            p.check_at = Some(at);
+            self.state_checks.insert((at, id));
             true
         });
         // Asked about after a reconnect an interval ago and never answered: sent again now.
@@ -1168,13 +1232,15 @@ impl<C: Clock> Session<C> {
     /// never got it (or cannot tell), its answer asked for with `msg_resend_ans_req` if that
     /// was made and lost, or waited for if it is being worked on. One asked about that the
     /// server says nothing of for [`SessionConfig::state_request_after`] goes out again (a
-    /// server that does not answer `msgs_state_req`). Those the server acknowledged may have
-    /// had their answers lost with the old connection, and a server need not send them again
-    /// unasked: each is asked about once it is still unanswered
-    /// [`SessionConfig::state_request_after`] after the reconnect, and the answer acted on as
-    /// above; while the server says it is still working on it, it is asked again each
-    /// interval, three times at most, then waited for. A server that forgot the session says
-    /// so with `new_session_created`, and everything older is sent again then.
+    /// server that does not answer `msgs_state_req`): that is the longest of
+    /// `state_request_after`, [`MIN_RESEND_AFTER_SILENCE`] and twice [`Session::rtt`] after
+    /// the question. Those the server acknowledged may have had their answers lost with the
+    /// old connection, and a server need not send them again unasked: each is asked about
+    /// once it is still unanswered [`SessionConfig::state_request_after`] after the reconnect,
+    /// and the answer acted on as above; while the server says it is still working on it, it
+    /// is asked again each interval, three times at most, then waited for. A server that
+    /// forgot the session says so with `new_session_created`, and everything older is sent
+    /// again then.
     ///
     /// Requests sent before a [`Session::rekey`] are left to [`Session::resend_pending`], which
     /// a new session calls for. With `state_request_after` `None` (or too long to add to the
@@ -1184,6 +1250,7 @@ impl<C: Clock> Session<C> {
         let Some(later) = self.state_interval().and_then(|every| now.checked_add(every)) else {
             return self.resend_pending();
         };
+        self.reconnected_at = Some(now);
         let sent: Vec<i64> = self.pending.keys().copied().collect();
         for id in sent {
             let Some(p) = self.pending.get_mut(&id) else { continue };
@@ -1358,12 +1425,13 @@ impl<C: Clock> Session<C> {
     /// Acts on a msgs_state_info answering our msgs_state_req `req_msg_id`: `info` holds one
     /// status byte per id it asked about. One answering nothing we asked (or asked too long
     /// ago), or of the wrong length, is ignored: its requests are asked about again in time.
-    fn state_info(&mut self, req_msg_id: i64, info: &[u8]) {
+    fn state_info(&mut self, req_msg_id: i64, info: &[u8], now: Duration) {
         let Some(at) = self.core.state_reqs.iter().position(|r| r.msg_id == req_msg_id) else { return };
-        let Some(StateReq { ids, .. }) = self.core.state_reqs.remove(at) else { return };
+        let Some(StateReq { ids, sent_at, .. }) = self.core.state_reqs.remove(at) else { return };
         if info.len() != ids.len() {
             return;
         }
+        self.note_rtt(sent_at, now);
         let mut lost = Vec::new();
         for (&id, &status) in ids.iter().zip(info) {
             // Answered, resent or cancelled since it was asked about: nothing to do.
@@ -1454,6 +1522,9 @@ impl<C: Clock> Session<C> {
             }
             types::Pong::CONSTRUCTOR_ID => {
                 let pong: types::Pong = from_bytes(body)?;
+                if let Some(sent_at) = self.pending.get(&pong.msg_id).map(|p| p.sent_at) {
+                    self.note_rtt(sent_at, now);
+                }
                 self.complete(pong.msg_id, Ok(body.to_vec()));
             }
             types::BadServerSalt::CONSTRUCTOR_ID => {
@@ -1546,7 +1617,7 @@ impl<C: Clock> Session<C> {
             }
             types::MsgsStateInfo::CONSTRUCTOR_ID => {
                 let info: types::MsgsStateInfo<'_> = from_bytes(body)?;
-                self.state_info(info.req_msg_id, info.info);
+                self.state_info(info.req_msg_id, info.info, now);
             }
             _ => self.events.push_back(Event::Unsolicited(body.to_vec())),
         }

@@ -2132,3 +2132,87 @@ fn acknowledged_requests_from_before_a_rekey_are_left_to_resend_pending() {
     p.client.resend_pending();
     assert_eq!(p.client.requests[&req], Place::Queued);
 }
+
+/// After a reconnect, a question the server leaves unanswered has its request sent again only
+/// after the longest of `state_request_after`, [`MIN_RESEND_AFTER_SILENCE`] and twice the
+/// measured round trip: a short setting does not have a slow server run it twice.
+#[test]
+fn the_resend_after_an_unanswered_question_waits_at_least_the_floor() {
+    let short = Duration::from_millis(100);
+    let floor = MIN_RESEND_AFTER_SILENCE.as_millis() as u64;
+    // No round trip slower than the floor: the floor decides.
+    let mut p = synced_pair();
+    p.client.core.config.state_request_after = Some(short);
+    assert_eq!(p.client.rtt(), Some(Duration::ZERO), "the ping of synced_pair");
+    let req = p.client.invoke_raw(echo_body(1));
+    lose_up(&mut p);
+    p.client.reconnected();
+    let (_, asked) = state_req(&flushed(&mut p)).unwrap();
+    assert_eq!(asked, vec![sent_as(&p, req)]);
+    assert_eq!(p.client.state_request_deadline(), Some(p.clock.now() + MIN_RESEND_AFTER_SILENCE));
+    p.clock.advance(floor - 1);
+    assert!(!p.client.wants_flush(), "neither asked again nor sent again before the floor");
+    p.clock.advance(1);
+    assert_eq!(echo_bodies(&flushed(&mut p)), vec![echo_body(1)]);
+    // Then as any request sent: asked about every `short`.
+    p.clock.advance(100);
+    assert!(state_req(&flushed(&mut p)).is_some());
+
+    // A measured round trip of 4 s: twice that, 8 s.
+    let mut p = pair();
+    p.client.core.config.state_request_after = Some(short);
+    p.client.ping(1);
+    p.up();
+    p.clock.advance(4_000);
+    p.down();
+    p.events();
+    assert_eq!(p.client.rtt(), Some(Duration::from_secs(4)));
+    let req = p.client.invoke_raw(echo_body(2));
+    lose_up(&mut p);
+    p.client.reconnected();
+    assert!(state_req(&flushed(&mut p)).is_some());
+    assert_eq!(p.client.state_request_deadline(), Some(p.clock.now() + Duration::from_secs(8)));
+    p.clock.advance(8_000 - 1);
+    assert!(!p.client.wants_flush());
+    p.clock.advance(1);
+    assert_eq!(echo_bodies(&flushed(&mut p)), vec![echo_body(2)]);
+    assert!(sent_as(&p, req) > 0);
+
+    // The default interval is longer than the floor: it decides, as before.
+    let mut p = synced_pair();
+    p.client.invoke_raw(echo_body(3));
+    lose_up(&mut p);
+    p.client.reconnected();
+    assert!(state_req(&flushed(&mut p)).is_some());
+    assert_eq!(p.client.state_request_deadline(), Some(p.clock.now() + DEFAULT_STATE_REQUEST_AFTER));
+}
+
+/// The round trip is measured from pongs and from the msgs_state_info answering a question,
+/// smoothed (each new sample weighs an eighth); one spanning a reconnect is not taken.
+#[test]
+fn the_round_trip_is_measured_from_pongs_and_state_answers() {
+    let mut p = pair();
+    assert_eq!(p.client.rtt(), None);
+    p.client.ping(1);
+    p.up();
+    p.clock.advance(800);
+    p.down();
+    assert_eq!(p.client.rtt(), Some(Duration::from_millis(800)));
+    // A question answered 1.6 s later.
+    let req = p.client.invoke_raw(echo_body(1));
+    lose_up(&mut p);
+    p.clock.advance(DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64);
+    p.up();
+    p.clock.advance(1_600);
+    p.down();
+    assert_eq!(p.client.rtt(), Some(Duration::from_millis(900)), "(7 × 800 + 1600) / 8");
+    assert_eq!(p.client.requests[&req], Place::Queued, "never received: to be sent again");
+    // A ping sent before a reconnect and answered after it says nothing of the new link.
+    p.client.ping(2);
+    p.up();
+    p.clock.advance(20_000);
+    p.client.reconnected();
+    p.down();
+    assert!(completed(&p.events()).iter().any(|(_, r)| r.as_ref().is_ok_and(|b| b.len() == 20)));
+    assert_eq!(p.client.rtt(), Some(Duration::from_millis(900)));
+}
