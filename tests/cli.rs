@@ -242,6 +242,28 @@ fn embedded_default_checks_clean() {
 }
 
 #[test]
+fn github_format_prints_workflow_commands() {
+    let r = tl(
+        &[("good.tl", b(GOOD)), ("w,a:rn.tl", b(WARN)), ("bad_flags.tl", b(BAD_FLAGS))],
+        &["check", "--format", "github", "good.tl", "w,a:rn.tl", "bad_flags.tl"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    // The warning: its place, the code as the title, the label and the note on lines of their
+    // own, and `,`/`:` in the path escaped (they would end the property).
+    assert!(
+        lines[0].starts_with(
+            "::warning file=w%2Ca%3Arn.tl,line=2,col=20,endLine=2,endColumn=29,title=tl check%3A unknown-type::unknown type `UserPhoto`%0A"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(lines.iter().skip(1).all(|l| l.starts_with("::error file=bad_flags.tl,line=")), "{}", r.stdout);
+    assert!(lines.len() >= 2, "{}", r.stdout);
+    assert!(r.stderr.contains("3 files,"), "the summary goes to stderr: {}", r.stderr);
+}
+
+#[test]
 fn json_format_shape() {
     let r = tl(
         &[("good.tl", b(GOOD)), ("warn.tl", b(WARN))],

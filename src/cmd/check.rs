@@ -1,6 +1,6 @@
 //! `tl check`: parse and validate schemas, many files in parallel, report in input order.
 
-use crate::report::{self, ColorChoice, FileReport, OutputFormat, RenderOptions};
+use crate::report::{self, ColorChoice, DiagnosticReport, FileReport, RenderOptions};
 use crate::source::{self, Input};
 use serde::Serialize;
 use std::io::Write;
@@ -14,15 +14,27 @@ pub struct Args {
     /// Treat warnings as errors (exit 1 when there are any).
     #[arg(long)]
     pub strict: bool,
-    /// Output format: diagnostics for people on stderr, or one JSON object on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
     /// When to color diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Schema files (`.tl` or JSON), directories (every `.tl`/`.json` under them), or `-` for
     /// stdin. Default: the embedded schemas.
     pub files: Vec<String>,
+}
+
+/// `--format` of `tl check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Diagnostics for people, on stderr.
+    Human,
+    /// One JSON object on stdout.
+    Json,
+    /// GitHub Actions workflow commands on stdout (`::error file=…,line=…::…`), which a
+    /// workflow step shows as annotations on the schema's lines.
+    Github,
 }
 
 /// The `--format json` document.
@@ -42,14 +54,14 @@ struct JsonRun<'a> {
 /// Runs `tl check`.
 pub fn run(args: Args) -> ExitCode {
     let inputs = source::expand(&args.files);
-    let opts = RenderOptions { human: args.format == OutputFormat::Human, color: args.color.for_stderr() };
+    let opts = RenderOptions { human: args.format == CheckFormat::Human, color: args.color.for_stderr() };
     let reports = check_all(&inputs, opts);
     let errors: usize = reports.iter().map(FileReport::errors).sum();
     let warnings: usize = reports.iter().map(FileReport::warnings).sum();
     let failed = errors > 0 || (args.strict && warnings > 0);
 
     match args.format {
-        OutputFormat::Human => {
+        CheckFormat::Human => {
             let mut err = std::io::stderr().lock();
             for r in &reports {
                 let _ = err.write_all(r.human.as_bytes());
@@ -60,7 +72,17 @@ pub fn run(args: Args) -> ExitCode {
             }
             let _ = writeln!(err, "{line}");
         }
-        OutputFormat::Json => {
+        CheckFormat::Github => {
+            let text: String = reports
+                .iter()
+                .flat_map(|r| r.diagnostics.iter().map(move |d| github_command(&r.path, d)))
+                .collect();
+            if let Err(code) = crate::convert::to_stdout(&text) {
+                return code;
+            }
+            report::to_stderr(&format!("{}\n", report::summary(reports.len(), errors, warnings)));
+        }
+        CheckFormat::Json => {
             let run = JsonRun {
                 files: &reports,
                 errors,
@@ -123,4 +145,39 @@ fn check_one(input: &Input, opts: RenderOptions) -> FileReport {
     std::panic::catch_unwind(|| report::check_input(input, opts)).unwrap_or_else(|_| {
         report::unreadable(input.name(), "internal error: the parser panicked on this file".into(), opts)
     })
+}
+
+/// One diagnostic as a GitHub Actions workflow command:
+/// `::warning file=api.tl,line=3,col=9,endLine=3,endColumn=14,title=unknown-type::…`, with the
+/// label and notes on lines of their own in the message.
+fn github_command(path: &str, d: &DiagnosticReport) -> String {
+    let mut props = vec![format!("file={}", github_escape(path, true))];
+    let places = [("line", d.line), ("col", d.column), ("endLine", d.end_line), ("endColumn", d.end_column)];
+    props.extend(places.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={v}"))));
+    props.push(format!("title={}", github_escape(&format!("tl check: {}", d.code), true)));
+    let mut message = d.message.clone();
+    if let Some(label) = &d.label {
+        message.push_str(&format!("\n{label}"));
+    }
+    for note in &d.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    format!("::{} {}::{}\n", d.severity, props.join(","), github_escape(&message, false))
+}
+
+/// Escapes text for a workflow command, as GitHub's own toolkit does: `%`, CR and LF
+/// everywhere, and in a property's value also `:` and `,`, which end it.
+fn github_escape(text: &str, property: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
 }
