@@ -82,8 +82,10 @@ fn main() {
              let mut r = tl_codec::Reader::new(bytes);\n\
              let v = T::decode(&mut r)?;\n\
              if !r.is_empty() { return Err(r.error(tl_codec::ErrorKind::TrailingBytes { count: r.remaining() })); }\n\
-             let mut out = Vec::with_capacity(v.encoded_len());\n\
+             let len = v.encoded_len();\n\
+             let mut out = Vec::with_capacity(len);\n\
              v.encode(&mut out);\n\
+             assert_eq!(out.len(), len, \"encoded_len of {}\", core::any::type_name::<T>());\n\
              Ok(out)\n\
          }\n\
          Some(match (function, id) {\n",

@@ -83,8 +83,16 @@ pub trait EncodeBare {
     /// The constructor id [`Encode`] writes before the bare form.
     fn constructor_id(&self) -> u32;
 
-    /// The exact size of the bare form.
-    fn encoded_len_bare(&self) -> usize;
+    /// The exact size of the bare form. By default [`EncodeBare::encode_form`] run on a
+    /// [`SizeCounter`](crate::SizeCounter), which after inlining adds the same lengths a
+    /// hand-written sum would: generated types rely on it, since a second body per type costs
+    /// the compiler more than it saves.
+    #[inline]
+    fn encoded_len_bare(&self) -> usize {
+        let mut counter = crate::SizeCounter(0);
+        self.encode_form::<crate::SizeCounter, false>(&mut counter);
+        counter.0
+    }
 
     /// Writes the constructor id when `BOXED`, then the fields: the boxed form (what
     /// [`Encode::encode`] writes for types with ids) or the bare one, from one body. Generated
