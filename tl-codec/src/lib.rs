@@ -22,6 +22,7 @@
 //! | `Vector<T>` / `vector<T>` | `Vec<T>` / `Vec<T>` with `#[tl(bare)]` |
 //! | `%T` | [`Bare<T>`] or `#[tl(bare)]` |
 //! | `Object`, `!X` | [`RawObject<'a>`](RawObject) |
+//! | `!X` left out of a wrapper (`invokeWithLayer`), for the bytes before any query | [`Tail`] |
 //! | td_api's "may be null" object | `Option<T>` with [`nullable`]`::value` (`null#56730bcc` for `None`) |
 //!
 //! With the `derive` feature, `#[derive(Encode, Decode)]` (from `tl-derive`) implements these
@@ -62,6 +63,7 @@ mod object;
 mod output;
 mod primitives;
 mod reader;
+mod tail;
 mod traits;
 mod vector;
 
@@ -73,6 +75,7 @@ pub use object::{sized_object, RawObject, RawObjectBuf};
 pub use output::{Output, Run, SizeCounter, SliceOutput};
 pub use primitives::{BOOL_FALSE_ID, BOOL_TRUE_ID};
 pub use reader::{Reader, DEFAULT_MAX_DEPTH};
+pub use tail::Tail;
 pub use traits::{Decode, DecodeBare, Encode, EncodeBare, FixedLen, FlagsWord, Function, Identifiable};
 pub use vector::{Bare, VECTOR_ID};
 
