@@ -47,7 +47,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let state = ServerState::default();
     loop {
         let (stream, _) = listener.accept().await?;
-        let options = ServeOptions { key: key.clone(), secret, bad_salt_once, state: state.clone() };
+        let options =
+            ServeOptions { key: key.clone(), secret, bad_salt_once, state: state.clone(), init_prefix: None };
         if once {
             let _ = serve_connection(stream, options).await;
             return Ok(());

@@ -36,14 +36,16 @@ fn key() -> RsaPrivateKey {
 
 /// A test server on an ephemeral port; every connection shares `state`.
 async fn server(state: ServerState, bad_salt_once: bool) -> SocketAddr {
+    serve(ServeOptions { bad_salt_once, state, ..ServeOptions::new(key()) }).await
+}
+
+/// A test server with `options` on an ephemeral port.
+async fn serve(options: ServeOptions) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let key = key();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let options =
-                ServeOptions { bad_salt_once, state: state.clone(), ..ServeOptions::new(key.clone()) };
-            tokio::spawn(serve_connection(stream, options));
+            tokio::spawn(serve_connection(stream, options.clone()));
         }
     });
     addr
@@ -1225,4 +1227,95 @@ async fn the_test_server_serves_msg_resend_req_itself() {
     })
     .await
     .expect("bounded");
+}
+
+/// A stand-in for `invokeWithLayer(230, initConnection(api_id 4, …))` with its query left out:
+/// the session and the test server only compare bytes.
+const INIT_PREFIX: [u8; 20] =
+    [0x0d, 0x0d, 0x9b, 0xda, 230, 0, 0, 0, 0xa9, 0x5e, 0xcd, 0xc1, 0, 0, 0, 0, 4, 0, 0, 0];
+
+/// A test server that wants [`INIT_PREFIX`] before the first request on each key, as
+/// Telegram's servers want initConnection.
+async fn init_server(state: ServerState) -> SocketAddr {
+    serve(ServeOptions { state, init_prefix: Some(INIT_PREFIX.to_vec()), ..ServeOptions::new(key()) }).await
+}
+
+/// An echoed request: the test server answers it with its own body.
+async fn echo(client: &Client, i: u8) -> Result<Vec<u8>, Error> {
+    client.invoke_raw(vec![0x44, 0x33, 0x22, 0x11, i, 0, 0, 0]).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_init_prefix_goes_with_the_first_request_and_again_after_a_reconnect() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let proxy = Proxy::start(init_server(state.clone()).await).await;
+        for pfs in [false, true] {
+            let mut o = options(pfs);
+            o.init_prefix = Some(INIT_PREFIX.to_vec());
+            let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+            let before = state.init_prefixed();
+            // The binding (under PFS) went out bare; the first request carries the prefix, and
+            // its answer is the query's own.
+            assert_eq!(echo(&client, 1).await.unwrap(), [0x44, 0x33, 0x22, 0x11, 1, 0, 0, 0]);
+            assert_eq!(state.init_prefixed(), before + 1);
+            assert_eq!(echo(&client, 2).await.unwrap()[4], 2);
+            assert_eq!(state.init_prefixed(), before + 1, "answered once: no longer needed");
+            // The link is cut: after the reconnect the prefix goes again.
+            proxy.cut();
+            wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+            assert_eq!(echo(&client, 3).await.unwrap()[4], 3);
+            assert_eq!(state.init_prefixed(), before + 2);
+            assert_eq!(echo(&client, 4).await.unwrap()[4], 4);
+            assert_eq!(state.init_prefixed(), before + 2);
+            assert_eq!(state.not_inited(), 0);
+            // Pings went bare (the test server answers them itself).
+            assert_eq!(ping(&client, 5).await.unwrap(), 5);
+        }
+        // A client without the prefix is refused, as Telegram refuses one that never sent
+        // initConnection.
+        let (bare, _updates) = connect(proxy.addr, options(false)).await.unwrap();
+        match echo(&bare, 1).await {
+            Err(Error::Request(RequestError::Rpc(e))) => assert_eq!(e.message, "CONNECTION_NOT_INITED"),
+            other => panic!("expected CONNECTION_NOT_INITED, got {other:?}"),
+        }
+        assert_eq!(state.not_inited(), 1);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_after_a_renewed_temporary_key_carry_the_init_prefix() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = init_server(state.clone()).await;
+        let mut o = short_pfs_options();
+        o.init_prefix = Some(INIT_PREFIX.to_vec());
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        assert_eq!(echo(&client, 1).await.unwrap()[4], 1);
+        let before = state.init_prefixed();
+        // The server wants initConnection again on the new key: the runtime sends it, so no
+        // request fails in between.
+        wait_for(&mut updates, |u| matches!(u, Update::KeyRenewed { .. })).await;
+        assert_eq!(echo(&client, 2).await.unwrap()[4], 2);
+        assert_eq!(echo(&client, 3).await.unwrap()[4], 3);
+        assert_eq!(state.init_prefixed(), before + 1);
+        assert_eq!(state.not_inited(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test]
+async fn an_init_prefix_that_cannot_work_is_refused() {
+    for prefix in [vec![], vec![1, 2, 3], vec![0; 6], vec![0; 16 << 20]] {
+        let mut o = options(false);
+        o.init_prefix = Some(prefix.clone());
+        // Refused before dialing: the address is never used.
+        match connect("127.0.0.1:9", o).await {
+            Err(Error::InvalidOptions(why)) => assert!(why.contains("init_prefix"), "{why}"),
+            other => panic!("{} bytes: expected InvalidOptions, got {:?}", prefix.len(), other.map(|_| ())),
+        }
+    }
 }

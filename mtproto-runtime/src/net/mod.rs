@@ -13,8 +13,10 @@
 //! left unanswered is followed by a reconnect to the same address with the same transport
 //! options, auth key and session, under bounded exponential backoff ([`Reconnect`]); requests in
 //! flight are resent and get their answers. Under PFS the temporary key is renewed and bound
-//! again before it expires, and replaced if the server refuses it (-404). All protocol logic
-//! stays in the sans-IO core; this module only moves bytes and keeps time.
+//! again before it expires, and replaced if the server refuses it (-404). With
+//! [`ConnectOptions::init_prefix`] the session sends `initConnection` whenever the server needs
+//! it (first requests, after a reconnect or a new key). All protocol logic stays in the
+//! sans-IO core; this module only moves bytes and keeps time.
 
 mod driver;
 #[cfg(feature = "server")]
@@ -33,8 +35,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::handshake::{bind_temp_auth_key, ClientConfig, ClientHandshake, Finished, HandshakeError, Step};
 use crate::schema::api::functions::auth::BindTempAuthKey;
 use crate::session::{
-    decode_result, Clock, MsgIds, RequestError, Session, SessionConfig, SessionError, SystemClock,
-    MIN_STATE_REQUEST_AFTER,
+    check_init_prefix, decode_result, Clock, MsgIds, RequestError, Session, SessionConfig, SessionError,
+    SystemClock, MAX_REQUEST_LEN, MIN_STATE_REQUEST_AFTER,
 };
 use crate::transport::{Frame, Kind, Transport, TransportError};
 use crate::{plain, AuthKey, OsRandom};
@@ -293,6 +295,24 @@ pub struct ConnectOptions {
     /// requests. What is dropped is counted ([`Client::updates_dropped`]) and announced by
     /// [`Update::Missed`] as soon as there is room again; [`Update::Closed`] is never dropped.
     pub updates_capacity: usize,
+    /// `invokeWithLayer(initConnection(…))` with its query left out, for the session to put
+    /// before requests while the server may not know the client's parameters: the first
+    /// requests, and those after a reconnect, a renewed temporary key ([`Update::KeyRenewed`])
+    /// or a new server session, until one of them is answered (the rule, and what is never
+    /// wrapped: [`SessionConfig::init_prefix`]). Build it with generated bindings and
+    /// [`tl_codec::Tail`]:
+    ///
+    /// ```text
+    /// options.init_prefix = Some(tl_codec::to_bytes(&InvokeWithLayer {
+    ///     layer: api::LAYER,
+    ///     query: InitConnection::new(api_id, "pc".into(), /* … */ tl_codec::Tail),
+    /// }));
+    /// ```
+    ///
+    /// Answers are the inner queries' own: decode them as without the prefix. Whole 4-byte
+    /// words, at least 4 bytes and well under the 16 MiB request limit, or [`connect`] refuses
+    /// it ([`Error::InvalidOptions`]). `None` (the default) sends requests as they are given.
+    pub init_prefix: Option<Vec<u8>>,
 }
 
 /// A permanent authorization key kept between runs ([`ConnectOptions::saved_key`]).
@@ -324,6 +344,7 @@ impl ConnectOptions {
             state_request_after: Some(crate::session::DEFAULT_STATE_REQUEST_AFTER),
             request_timeout: None,
             updates_capacity: DEFAULT_UPDATES_CAPACITY,
+            init_prefix: None,
         }
     }
 
@@ -346,6 +367,11 @@ impl ConnectOptions {
                 "updates_capacity is {}: it must be from 1 to {MAX_UPDATES_CAPACITY}",
                 self.updates_capacity
             )));
+        }
+        if let Some(prefix) = &self.init_prefix {
+            if let Err(why) = check_init_prefix(prefix, MAX_REQUEST_LEN) {
+                return Err(Error::InvalidOptions(format!("init_prefix ({} bytes): {why}", prefix.len())));
+            }
         }
         if let Err(e) = self.transport() {
             return Err(Error::InvalidOptions(format!(
@@ -763,6 +789,7 @@ pub async fn connect(
     let config = SessionConfig {
         ack_delay: options.ack_delay,
         state_request_after: options.state_request_after,
+        init_prefix: options.init_prefix.clone(),
         ..SessionConfig::default()
     };
     let mut session =

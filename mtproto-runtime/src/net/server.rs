@@ -3,7 +3,7 @@
 //! remembered across connections so clients can reconnect, the session, and
 //! `auth.bindTempAuthKey` checked.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -61,6 +61,12 @@ struct Inner {
     /// Frames whose requests are still to ask for again (`ServerState::ask_for_requests_again`).
     to_ask_again: u32,
     asked_again: u64,
+    /// Requests that came with [`ServeOptions::init_prefix`].
+    init_prefixed: u64,
+    /// Requests refused with CONNECTION_NOT_INITED.
+    not_inited: u64,
+    /// Keys a request with the init prefix came on.
+    inited: HashSet<u64>,
     /// Sessions by (auth_key_id, session_id), kept across connections.
     sessions: HashMap<(u64, i64), Arc<Mutex<ServerSession<SystemClock>>>>,
     /// The keys of `sessions`, oldest first, to forget the oldest beyond [`SESSIONS_KEPT`].
@@ -178,6 +184,16 @@ impl ServerState {
         self.lock().asked_again
     }
 
+    /// Requests that came with [`ServeOptions::init_prefix`] so far.
+    pub fn init_prefixed(&self) -> u64 {
+        self.lock().init_prefixed
+    }
+
+    /// Requests refused with `CONNECTION_NOT_INITED` so far ([`ServeOptions::init_prefix`]).
+    pub fn not_inited(&self) -> u64 {
+        self.lock().not_inited
+    }
+
     /// The session `session_id` on the key `key_id`: the one kept, or a new one from `new`.
     fn session(
         &self,
@@ -293,12 +309,27 @@ pub struct ServeOptions {
     pub bad_salt_once: bool,
     /// Keys, bindings and counters shared by every connection served with these options.
     pub state: ServerState,
+    /// The bytes a client puts before its requests to initialize its connection (the
+    /// `invokeWithLayer(initConnection(…))` of its `ConnectOptions::init_prefix`), as Telegram's
+    /// servers want them: a request that begins with them has them taken off and the query
+    /// after them answered (counted: [`ServerState::init_prefixed`]), and its key counts as
+    /// initialized from then on. A request on a key not initialized that comes without them
+    /// gets rpc_error 400 `CONNECTION_NOT_INITED` ([`ServerState::not_inited`]), but for
+    /// `mtproto.tl`'s own functions and `auth.bindTempAuthKey`. `None`: requests are answered
+    /// as they come.
+    pub init_prefix: Option<Vec<u8>>,
 }
 
 impl ServeOptions {
     /// Serves with `key`, no secret, a fresh state.
     pub fn new(key: RsaPrivateKey) -> Self {
-        ServeOptions { key, secret: None, bad_salt_once: false, state: ServerState::default() }
+        ServeOptions {
+            key,
+            secret: None,
+            bad_salt_once: false,
+            state: ServerState::default(),
+            init_prefix: None,
+        }
     }
 }
 
@@ -339,7 +370,9 @@ struct Served {
 /// connection is closed while [`ServerState::hang_up_before_answering`] says so (after their
 /// acknowledgements were sent, while [`ServerState::acknowledge_then_hang_up`] says so), or
 /// read and asked for again with `msg_resend_req` instead of run while
-/// [`ServerState::ask_for_requests_again`] says so. Returns when the client disconnects.
+/// [`ServerState::ask_for_requests_again`] says so. With [`ServeOptions::init_prefix`] set,
+/// requests are unwrapped from it, or refused with `CONNECTION_NOT_INITED` before it came on
+/// their key. Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     options.state.lock().connections += 1;
@@ -455,8 +488,20 @@ fn serve_frame(
         state.resend_requests += session.resend_requests() - resend;
     }
     let pinged = (session.pings() > pings).then(|| session.disconnect_delay());
-    while let Some(r) = session.poll_request() {
+    while let Some(mut r) = session.poll_request() {
         options.state.lock().requests += 1;
+        if let Some(prefix) = &options.init_prefix {
+            if r.body.starts_with(prefix) {
+                r.body.drain(..prefix.len());
+                let mut state = options.state.lock();
+                state.init_prefixed += 1;
+                state.inited.insert(run.key_id);
+            } else if !options.state.lock().inited.contains(&run.key_id) && needs_init(&r.body) {
+                options.state.lock().not_inited += 1;
+                session.respond_error(r.msg_id, 400, "CONNECTION_NOT_INITED");
+                continue;
+            }
+        }
         let id = tl_codec::Reader::new(&r.body).read_u32().ok();
         if tl_codec::from_bytes::<functions::GetFutureSalts>(&r.body).is_ok() {
             let t = SystemClock.now().as_secs() as i32;
@@ -515,6 +560,20 @@ fn serve_frame(
     let mut answers = Vec::new();
     flush_into(session, rng, t, if hang_up { &mut answers } else { &mut out })?;
     Ok(Served { out, pinged, hang_up })
+}
+
+/// Whether a request is one a server refuses before its connection is initialized: anything but
+/// `mtproto.tl`'s functions and `auth.bindTempAuthKey`.
+fn needs_init(body: &[u8]) -> bool {
+    let id = tl_codec::Reader::new(body).read_u32().ok();
+    let free = [
+        functions::GetFutureSalts::CONSTRUCTOR_ID,
+        functions::DestroySession::CONSTRUCTOR_ID,
+        functions::DestroyAuthKey::CONSTRUCTOR_ID,
+        types::HttpWait::CONSTRUCTOR_ID,
+        BindTempAuthKey::CONSTRUCTOR_ID,
+    ];
+    !id.is_some_and(|id| free.contains(&id))
 }
 
 /// Packs everything `session` has to send into transport frames appended to `out`.

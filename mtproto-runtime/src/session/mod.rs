@@ -24,6 +24,12 @@
 //! though not before [`MIN_RESEND_AFTER_SILENCE`] nor twice the measured round trip
 //! ([`Session::rtt`]). A `msg_resend_req` from the server (it lost messages of ours) has the
 //! requests it names sent again under new msg_ids.
+//!
+//! With [`SessionConfig::init_prefix`] (`invokeWithLayer(initConnection(…))` encoded around
+//! [`tl_codec::Tail`]) the session puts those bytes before the requests going out while the
+//! server may not know the client's parameters ([`Session::init_needed`]): from the start and
+//! after a reconnect, a new key or a new server session, until a request sent with them gets a
+//! result. The session reads nothing of them: it knows `mtproto.tl`, not the API schema.
 
 mod clock;
 #[cfg(feature = "server")]
@@ -126,6 +132,35 @@ pub struct SessionConfig {
     /// [`DEFAULT_STATE_REQUEST_AFTER`] by default; at least [`MIN_STATE_REQUEST_AFTER`];
     /// `None` never asks.
     pub state_request_after: Option<Duration>,
+    /// The bytes put before a request while the server may not know the client's parameters
+    /// (the *init prefix*): Telegram's servers want `initConnection` (wrapped in
+    /// `invokeWithLayer`) with the first request and again after each binding of a temporary
+    /// key. Both wrappers end with their query, so `invokeWithLayer(L, initConnection(…, q))`
+    /// is this prefix followed by the bytes of `q`; build it with generated bindings and
+    /// [`tl_codec::Tail`] in the query's place. The session knows `mtproto.tl` only: it
+    /// prepends these bytes and never reads them.
+    ///
+    /// While initialization is needed ([`Session::init_needed`]) every request that goes out
+    /// for the first time carries the prefix, except `mtproto.tl`'s own functions (pings,
+    /// `rpc_drop_answer`, `get_future_salts`, `destroy_session`, …), service messages and
+    /// requests naming their own msg_id ([`Session::invoke_with_msg_id`]:
+    /// `auth.bindTempAuthKey`), and a body that begins with the prefix's constructor id
+    /// already (the caller wrapped it; it counts as wrapped). Initialization is needed from the
+    /// start, again after [`Session::reconnected`], [`Session::rekey`] and a
+    /// `new_session_created`, and once more after a request is refused with
+    /// `CONNECTION_NOT_INITED` or `CONNECTION_LAYER_INVALID`; it stops being needed when a
+    /// request sent with the prefix gets a result that is not an `rpc_error`. The answer of a
+    /// wrapped request is its query's (both wrappers return `X`): callers decode it as before.
+    ///
+    /// A request keeps the prefix on every resend once it has gone out with it; one sent
+    /// without it gets it on a resend while initialization is needed. A request sent without
+    /// the prefix and refused with one of the two errors above is sent again with it (it was
+    /// not run); one refused so with the prefix fails with the error (the prefix is wrong).
+    ///
+    /// It must be whole 4-byte words, at least a constructor id; requests that would carry it
+    /// must fit [`SessionConfig::max_request_len`] with it. Otherwise they fail at once with
+    /// [`RequestError::Invalid`]. `None` (the default): requests go out as given.
+    pub init_prefix: Option<Vec<u8>>,
 }
 
 impl Default for SessionConfig {
@@ -139,6 +174,7 @@ impl Default for SessionConfig {
             ack_batch: 64,
             max_request_len: MAX_REQUEST_LEN,
             state_request_after: Some(DEFAULT_STATE_REQUEST_AFTER),
+            init_prefix: None,
         }
     }
 }
@@ -241,6 +277,26 @@ fn check_body(body: &[u8], max: usize) -> Result<(), &'static str> {
     }
 }
 
+/// Whether `prefix` can be a [`SessionConfig::init_prefix`] with requests of at most `max`
+/// bytes: whole 4-byte words, at least a constructor id, and room left after it for one.
+pub fn check_init_prefix(prefix: &[u8], max: usize) -> Result<(), &'static str> {
+    if prefix.len() < 4 {
+        Err("an init prefix holds at least a constructor id (4 bytes)")
+    } else if prefix.len() % 4 != 0 {
+        Err("an init prefix is a whole number of 4-byte words")
+    } else if prefix.len() > max.saturating_sub(4) {
+        Err("the init prefix leaves no room for a request within SessionConfig::max_request_len")
+    } else {
+        Ok(())
+    }
+}
+
+/// Errors a server answers a request with when it does not know the client's parameters
+/// (`initConnection`) or its layer: the request was not run.
+fn not_inited(e: &RpcError) -> bool {
+    e.code == 400 && matches!(e.message.as_str(), "CONNECTION_NOT_INITED" | "CONNECTION_LAYER_INVALID")
+}
+
 /// Decodes a completed request's raw result into `F::Return`, borrowing from `raw`.
 pub fn decode_result<'a, F>(raw: &'a [u8]) -> Result<F::Return<'a>, DecodeError>
 where
@@ -333,6 +389,20 @@ struct Pending {
     /// ([`ASKS_AFTER_RECONNECT`]): each msgs_state_req about it takes one. While any are left,
     /// the server saying it has it keeps it scheduled; after the last it is waited for.
     rechecks: u8,
+    /// Whether `body` carries the init prefix, or may.
+    wrap: Wrap,
+}
+
+/// Whether a request carries [`SessionConfig::init_prefix`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    /// Never: no prefix is set, or it is a service message, one of `mtproto.tl`'s functions or
+    /// a body naming its own msg_id.
+    Never,
+    /// Not yet: the prefix goes before it if it goes out while initialization is needed.
+    Unwrapped,
+    /// Its body begins with the prefix, and keeps it on every resend.
+    Wrapped,
 }
 
 /// What the session knows of a request sent before a reconnect, while the server has said
@@ -368,6 +438,17 @@ enum Place {
     Sent(i64),
 }
 
+/// `mtproto.tl`'s functions, which the session or its adapter sends: never given the init
+/// prefix (a ping's answer is a pong, not the rpc_result a wrapped request would get).
+const NEVER_WRAPPED: [u32; 6] = [
+    <functions::Ping as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+    <functions::PingDelayDisconnect as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+    <functions::RpcDropAnswer as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+    <functions::GetFutureSalts as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+    <functions::DestroySession as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+    <functions::DestroyAuthKey as tl_codec::Identifiable>::CONSTRUCTOR_ID,
+];
+
 /// Requests that [`Session::cancel`] does not withdraw at the server with `rpc_drop_answer`:
 /// pings (answered by a pong, not an rpc_result) and `rpc_drop_answer` itself.
 const NOT_WITHDRAWN: [u32; 3] = [
@@ -386,10 +467,11 @@ struct Queued {
     body: Vec<u8>,
     /// Content-related messages expect an answer and are resent until answered.
     content_related: bool,
+    wrap: Wrap,
 }
 
-/// A content-related message just sent: (request, msg_id, container, body).
-type Sent = (MsgId, i64, Option<i64>, Vec<u8>);
+/// A content-related message just sent: (request, msg_id, container, body, wrap).
+type Sent = (MsgId, i64, Option<i64>, Vec<u8>, Wrap);
 
 /// A msgs_state_req sent and not answered.
 #[derive(Debug, Clone)]
@@ -436,6 +518,8 @@ struct Core {
     /// `queue`, dropped when a flush reaches it. Taking it out of the middle of the queue at
     /// once would cost the queue's length per cancel.
     withdrawn: HashSet<MsgId>,
+    /// Whether requests going out get [`SessionConfig::init_prefix`] ([`Session::init_needed`]).
+    init_needed: bool,
     config: SessionConfig,
 }
 
@@ -459,6 +543,7 @@ impl Core {
             resend_ans_ids: Vec::new(),
             queue: VecDeque::new(),
             withdrawn: HashSet::new(),
+            init_needed: config.init_prefix.is_some(),
             config,
         }
     }
@@ -641,7 +726,7 @@ impl Core {
         *size += wire::MESSAGE_HEADER + body.len();
         let id = self.ids.next(now);
         let seq = self.seq_no(content_related);
-        parts.push((0, id, seq, body, false));
+        parts.push((0, id, seq, body, false, Wrap::Never));
         id
     }
 
@@ -695,27 +780,36 @@ impl Core {
                 self.queue.pop_front();
                 continue;
             }
-            let add = wire::MESSAGE_HEADER + q.body.len();
+            // The init prefix goes before a request going out unwrapped while it is needed.
+            let prefix = match (&self.config.init_prefix, q.wrap) {
+                (Some(prefix), Wrap::Unwrapped) if self.init_needed => prefix.len(),
+                _ => 0,
+            };
+            let add = wire::MESSAGE_HEADER + prefix + q.body.len();
             let full = parts.len() >= self.config.max_container_messages
                 || size + add > self.config.max_container_bytes;
             if full && !parts.is_empty() {
                 break;
             }
-            let Some(q) = self.queue.pop_front() else { break };
+            let Some(mut q) = self.queue.pop_front() else { break };
+            if prefix > 0 {
+                q.body = self.wrapped(&q.body);
+                q.wrap = Wrap::Wrapped;
+            }
             size += add;
             let id = match q.msg_id {
                 Some(id) => id,
                 None => self.ids.next(now),
             };
             let seq = self.seq_no(q.content_related);
-            parts.push((q.request, id, seq, q.body, q.content_related));
+            parts.push((q.request, id, seq, q.body, q.content_related, q.wrap));
         }
         if parts.is_empty() {
             return Ok(Vec::new());
         }
         let salt = self.salt;
         let (container, header, body) = if parts.len() == 1 {
-            let (_, id, seq, body, _) = &parts[0];
+            let (_, id, seq, body, _, _) = &parts[0];
             (
                 None,
                 MessageHeader { salt, session_id: self.session_id, msg_id: *id, seq_no: *seq },
@@ -724,7 +818,7 @@ impl Core {
         } else {
             let inner: Vec<wire::Inner<'_>> = parts
                 .iter()
-                .map(|(_, id, seq, body, _)| wire::Inner { msg_id: *id, seq_no: *seq, body })
+                .map(|(_, id, seq, body, _, _)| wire::Inner { msg_id: *id, seq_no: *seq, body })
                 .collect();
             let mut body = Vec::with_capacity(size);
             wire::write_container(&inner, &mut body);
@@ -743,14 +837,34 @@ impl Core {
         Ok(parts
             .into_iter()
             .filter(|p| p.4)
-            .map(|(request, id, _, body, _)| (request, id, container, body))
+            .map(|(request, id, _, body, _, wrap)| (request, id, container, body, wrap))
             .collect())
+    }
+
+    /// `body` after [`SessionConfig::init_prefix`] (`body` itself without one).
+    fn wrapped(&self, body: &[u8]) -> Vec<u8> {
+        let prefix = self.config.init_prefix.as_deref().unwrap_or_default();
+        let mut out = Vec::with_capacity(prefix.len() + body.len());
+        out.extend_from_slice(prefix);
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// How a request with `body` (as given, before any gzip_packed) stands to the init prefix.
+    fn wrap_of(&self, body: &[u8]) -> Wrap {
+        let Some(prefix) = &self.config.init_prefix else { return Wrap::Never };
+        match wire::constructor(body) {
+            Some(id) if NEVER_WRAPPED.contains(&id) => Wrap::Never,
+            // The caller wrapped it already (invokeWithLayer around it, say).
+            _ if prefix.get(..4).is_some_and(|id| body.starts_with(id)) => Wrap::Wrapped,
+            _ => Wrap::Unwrapped,
+        }
     }
 }
 
 /// One message packed by a flush: (request, msg_id, seq_no, body, awaits an answer tracked as
-/// a request).
-type Part = (MsgId, i64, i32, Vec<u8>, bool);
+/// a request, init prefix).
+type Part = (MsgId, i64, i32, Vec<u8>, bool, Wrap);
 
 /// Whether a message is a notification that may arrive with a time outside the window, or a
 /// container holding one (its other messages are still checked one by one).
@@ -844,6 +958,27 @@ impl<C: Clock> Session<C> {
         self.requests.len()
     }
 
+    /// Whether requests going out now get [`SessionConfig::init_prefix`]: from the start, and
+    /// again after a reconnect, a new key or a new server session, until a request sent with it
+    /// gets a result. Always `false` without a prefix.
+    pub fn init_needed(&self) -> bool {
+        self.core.init_needed
+    }
+
+    /// Replaces [`SessionConfig::init_prefix`] (a parameter of `initConnection` changed, its
+    /// language say: the server wants it again then), and the next requests carry the new one
+    /// until one is answered. `None` stops wrapping. Requests already queued or sent keep what
+    /// they have; a queued one checked against the old prefix's length is not checked again.
+    pub fn set_init_prefix(&mut self, prefix: Option<Vec<u8>>) {
+        self.core.config.init_prefix = prefix;
+        self.need_init();
+    }
+
+    /// Initialization is needed again, if there is a prefix to send.
+    fn need_init(&mut self) {
+        self.core.init_needed = self.core.config.init_prefix.is_some();
+    }
+
     /// Queues the function `f`; returns the id its [`Event::Completed`] will carry.
     pub fn invoke<F: Function>(&mut self, f: &F) -> MsgId {
         let body = tl_codec::to_bytes(f);
@@ -861,15 +996,26 @@ impl<C: Clock> Session<C> {
         if let Err(why) = check_body(&body, usize::MAX) {
             return self.refuse(request, why);
         }
+        // Decided on the body as given: a gzip_packed one no longer shows its constructor.
+        let wrap = self.core.wrap_of(&body);
+        let mut max = self.core.config.max_request_len;
+        if wrap == Wrap::Unwrapped {
+            // It may go out with the prefix, which must fit too.
+            let prefix = self.core.config.init_prefix.as_deref().unwrap_or_default();
+            if let Err(why) = check_init_prefix(prefix, max) {
+                return self.refuse(request, why);
+            }
+            max -= prefix.len();
+        }
         if body.len() >= self.core.config.gzip_threshold {
             if let Some(packed) = wire::gzip(&body).filter(|p| p.len() < body.len()) {
                 body = packed;
             }
         }
-        if let Err(why) = check_body(&body, self.core.config.max_request_len) {
+        if let Err(why) = check_body(&body, max) {
             return self.refuse(request, why);
         }
-        self.core.queue.push_back(Queued { request, msg_id: None, body, content_related: true });
+        self.core.queue.push_back(Queued { request, msg_id: None, body, content_related: true, wrap });
         self.requests.insert(request, Place::Queued);
         request
     }
@@ -892,7 +1038,14 @@ impl<C: Clock> Session<C> {
         if let Err(why) = check_body(&body, self.core.config.max_request_len) {
             return self.refuse(request, why);
         }
-        self.core.queue.push_back(Queued { request, msg_id: Some(msg_id), body, content_related: true });
+        let wrap = Wrap::Never;
+        self.core.queue.push_back(Queued {
+            request,
+            msg_id: Some(msg_id),
+            body,
+            content_related: true,
+            wrap,
+        });
         self.requests.insert(request, Place::Queued);
         request
     }
@@ -975,11 +1128,11 @@ impl<C: Clock> Session<C> {
         let check_at = self.state_interval().map(|every| now.saturating_add(every));
         let sent = self.core.flush(now, rng, out)?;
         // One flush is one message: a container holds every request it sent, or there is none.
-        if let Some(&(_, _, Some(container), _)) = sent.first() {
+        if let Some(&(_, _, Some(container), _, _)) = sent.first() {
             let ids = sent.iter().map(|s| s.1).collect();
             self.containers.insert(container, Container { ids, live: sent.len() });
         }
-        for (request, id, container, body) in sent {
+        for (request, id, container, body, wrap) in sent {
             if let Some(at) = check_at {
                 self.state_checks.insert((at, id));
             }
@@ -992,6 +1145,7 @@ impl<C: Clock> Session<C> {
                 sent_at: now,
                 acked: false,
                 rechecks: 0,
+                wrap,
             };
             self.pending.insert(id, p);
             self.requests.insert(request, Place::Sent(id));
@@ -1222,6 +1376,8 @@ impl<C: Clock> Session<C> {
             p.rechecks = 0;
         }
         self.salts.clear();
+        // A new temporary key, bound: the server wants initConnection again.
+        self.need_init();
     }
 
     /// After a reconnect within the same session (same key and session id, which the server
@@ -1246,6 +1402,7 @@ impl<C: Clock> Session<C> {
     /// a new session calls for. With `state_request_after` `None` (or too long to add to the
     /// clock) the session never asks, and this is [`Session::resend_pending`].
     pub fn reconnected(&mut self) {
+        self.need_init();
         let now = self.clock.now();
         let Some(later) = self.state_interval().and_then(|every| now.checked_add(every)) else {
             return self.resend_pending();
@@ -1283,6 +1440,7 @@ impl<C: Clock> Session<C> {
                 msg_id: None,
                 body: p.body,
                 content_related: true,
+                wrap: p.wrap,
             });
         }
     }
@@ -1332,6 +1490,7 @@ impl<C: Clock> Session<C> {
                     msg_id: None,
                     body: p.body,
                     content_related: true,
+                    wrap: p.wrap,
                 });
             }
         }
@@ -1415,6 +1574,34 @@ impl<C: Clock> Session<C> {
         }
     }
 
+    /// An rpc_result for our request `req_msg_id`, as far as initialization goes (see
+    /// [`SessionConfig::init_prefix`]), then [`Session::complete`]. A result to a request sent
+    /// with the prefix says the server has the client's parameters; an rpc_error does not (it
+    /// may be `initConnection`'s own, `CONNECTION_API_ID_INVALID` say, and whether the server
+    /// kept the parameters when the query inside failed is not documented), so initialization
+    /// stays needed. `CONNECTION_NOT_INITED` and `CONNECTION_LAYER_INVALID` say the server lacks
+    /// them: needed again, and a request that went without the prefix was not run, so it goes
+    /// out again with it.
+    fn answered(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {
+        let Some(wrap) = self.pending.get(&req_msg_id).map(|p| p.wrap) else { return };
+        match &result {
+            Ok(_) if wrap == Wrap::Wrapped => self.core.init_needed = false,
+            Err(RequestError::Rpc(e)) if wrap != Wrap::Never && not_inited(e) => {
+                self.need_init();
+                if wrap == Wrap::Unwrapped {
+                    if let Some(p) = self.pending.get_mut(&req_msg_id) {
+                        p.body = self.core.wrapped(&p.body);
+                        p.wrap = Wrap::Wrapped;
+                    }
+                    self.requeue(vec![req_msg_id]);
+                    return;
+                }
+            }
+            _ => {}
+        }
+        self.complete(req_msg_id, result);
+    }
+
     fn complete(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {
         if let Some(p) = self.unpend(req_msg_id) {
             self.requests.remove(&p.request);
@@ -1487,6 +1674,7 @@ impl<C: Clock> Session<C> {
                 msg_id: None,
                 body: tl_codec::to_bytes(&reply),
                 content_related: false,
+                wrap: Wrap::Never,
             });
         }
     }
@@ -1518,7 +1706,7 @@ impl<C: Clock> Session<C> {
                     },
                     _ => Ok(r),
                 });
-                self.complete(req, result);
+                self.answered(req, result);
             }
             types::Pong::CONSTRUCTOR_ID => {
                 let pong: types::Pong = from_bytes(body)?;
@@ -1573,6 +1761,8 @@ impl<C: Clock> Session<C> {
                 let lost: Vec<i64> =
                     self.pending.keys().copied().filter(|&id| id < new.first_msg_id).collect();
                 self.requeue(lost);
+                // The server lost the session: the client's parameters may have gone with it.
+                self.need_init();
                 self.events.push_back(Event::NewSession { first_msg_id: new.first_msg_id });
             }
             types::FutureSalts::CONSTRUCTOR_ID => {
@@ -1601,6 +1791,7 @@ impl<C: Clock> Session<C> {
                     msg_id: None,
                     body: tl_codec::to_bytes(&reply),
                     content_related: false,
+                    wrap: Wrap::Never,
                 });
             }
             // The server lost messages of ours and asks for them again.

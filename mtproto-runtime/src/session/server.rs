@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tl_codec::{from_bytes, Identifiable};
 
-use super::{wire, Clock, Core, Queued, SessionConfig, SessionError, MAX_RESEND_IDS};
+use super::{wire, Clock, Core, Queued, SessionConfig, SessionError, Wrap, MAX_RESEND_IDS};
 use crate::crypto::Side;
 use crate::encrypted::decrypt_message;
 use crate::random::Random;
@@ -208,6 +208,7 @@ impl<C: Clock> ServerSession<C> {
             msg_id: None,
             body: tl_codec::to_bytes(&reply),
             content_related: false,
+            wrap: Wrap::Never,
         });
     }
 
@@ -240,7 +241,13 @@ impl<C: Clock> ServerSession<C> {
     }
 
     fn push(&mut self, body: Vec<u8>) {
-        self.core.queue.push_back(Queued { request: 0, msg_id: None, body, content_related: true });
+        self.core.queue.push_back(Queued {
+            request: 0,
+            msg_id: None,
+            body,
+            content_related: true,
+            wrap: Wrap::Never,
+        });
     }
 
     /// Whether [`ServerSession::flush`] has anything to send.
@@ -253,7 +260,7 @@ impl<C: Clock> ServerSession<C> {
         if !self.core.has_output() {
             return Ok(false);
         }
-        for (_, msg_id, _, body) in self.core.flush(self.clock.now(), rng, out)? {
+        for (_, msg_id, _, body, _) in self.core.flush(self.clock.now(), rng, out)? {
             self.remember_sent(msg_id, body);
         }
         Ok(true)
@@ -292,6 +299,7 @@ impl<C: Clock> ServerSession<C> {
                 msg_id: None,
                 body: tl_codec::to_bytes(&bad),
                 content_related: false,
+                wrap: Wrap::Never,
             });
             return Ok(());
         }
@@ -317,6 +325,7 @@ impl<C: Clock> ServerSession<C> {
             msg_id: None,
             body: tl_codec::to_bytes(&created),
             content_related: true,
+            wrap: Wrap::Never,
         });
     }
 

@@ -2216,3 +2216,271 @@ fn the_round_trip_is_measured_from_pongs_and_state_answers() {
     assert!(completed(&p.events()).iter().any(|(_, r)| r.as_ref().is_ok_and(|b| b.len() == 20)));
     assert_eq!(p.client.rtt(), Some(Duration::from_millis(900)));
 }
+
+/// A stand-in init prefix: invokeWithLayer's id and a layer, then initConnection's id (the
+/// session never reads it).
+const PREFIX: [u8; 12] = [0x0d, 0x0d, 0x9b, 0xda, 230, 0, 0, 0, 0xa9, 0x5e, 0xcd, 0xc1];
+
+/// `body` after [`PREFIX`].
+fn prefixed(body: &[u8]) -> Vec<u8> {
+    [&PREFIX[..], body].concat()
+}
+
+/// A pair whose client has [`PREFIX`] as its init prefix, after one ping round trip (the
+/// server's new_session_created is behind it; a ping is never wrapped, so initialization is
+/// still needed).
+fn init_pair() -> Pair {
+    let mut p = pair();
+    let config = SessionConfig { init_prefix: Some(PREFIX.to_vec()), ..SessionConfig::default() };
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    p.client = Session::with_config(key, 77, 0x1234, p.clock.clone(), config);
+    assert!(p.client.init_needed());
+    p.client.ping(1);
+    p.up();
+    p.down();
+    p.events();
+    assert_eq!(p.server.pings(), 1, "the ping went out bare");
+    assert!(p.client.init_needed());
+    p
+}
+
+/// Sends what the client has queued and returns the bodies of the requests the server is
+/// handed, in order.
+fn bodies_up(p: &mut Pair) -> Vec<(i64, Vec<u8>)> {
+    p.up();
+    std::iter::from_fn(|| p.server.poll_request()).map(|r| (r.msg_id, r.body)).collect()
+}
+
+/// Answers the request sent as `msg_id` with `answer`, delivers it and returns what completed,
+/// but for pongs and the answers to the session's own `rpc_drop_answer`.
+fn answer(p: &mut Pair, msg_id: i64, answer: &[u8]) -> Vec<(MsgId, Result<Vec<u8>, RequestError>)> {
+    use tl_codec::Identifiable;
+    p.server.respond(msg_id, answer);
+    p.down();
+    let own = [types::Pong::CONSTRUCTOR_ID, types::RpcAnswerUnknown::CONSTRUCTOR_ID];
+    let mut done = completed(&p.events());
+    done.retain(|(_, r)| !r.as_ref().is_ok_and(|b| wire::constructor(b).is_some_and(|id| own.contains(&id))));
+    done
+}
+
+#[test]
+fn requests_carry_the_init_prefix_until_one_is_answered() {
+    let mut p = init_pair();
+    // Two requests in one flush both carry it; a ping beside them does not.
+    let first = p.client.invoke_raw(echo_body(1));
+    let second = p.client.invoke_raw(echo_body(2));
+    p.client.ping(2);
+    let got = bodies_up(&mut p);
+    assert_eq!(
+        got.iter().map(|(_, b)| b.clone()).collect::<Vec<_>>(),
+        [prefixed(&echo_body(1)), prefixed(&echo_body(2))]
+    );
+    assert_eq!(p.server.pings(), 2);
+    // The answer is the query's own, handed over as it came.
+    assert_eq!(answer(&mut p, got[0].0, &[7, 0, 0, 0]), [(first, Ok(vec![7, 0, 0, 0]))]);
+    assert!(!p.client.init_needed());
+    // Later requests go out as given; one sent with the prefix before the answer is still
+    // answered as usual.
+    p.client.invoke_raw(echo_body(3));
+    let later = bodies_up(&mut p);
+    assert_eq!(later[0].1, echo_body(3));
+    assert_eq!(answer(&mut p, got[1].0, &[8, 0, 0, 0]), [(second, Ok(vec![8, 0, 0, 0]))]);
+    p.client.check_indexes();
+}
+
+#[test]
+fn an_rpc_error_leaves_initialization_needed() {
+    let mut p = init_pair();
+    let req = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    p.server.respond_error(got[0].0, 400, "PHONE_NUMBER_INVALID");
+    p.down();
+    let done = completed(&p.events());
+    assert!(
+        matches!(&done[..], [(r, Err(RequestError::Rpc(e)))] if *r == req && e.message == "PHONE_NUMBER_INVALID")
+    );
+    assert!(p.client.init_needed(), "initConnection may not have taken");
+    p.client.invoke_raw(echo_body(2));
+    assert_eq!(bodies_up(&mut p)[0].1, prefixed(&echo_body(2)));
+}
+
+/// Answers one request with the prefix, so that initialization is no longer needed.
+fn initialized(p: &mut Pair) {
+    p.client.invoke_raw(echo_body(99));
+    let got = bodies_up(p);
+    answer(p, got[0].0, &[1, 0, 0, 0]);
+    assert!(!p.client.init_needed());
+}
+
+#[test]
+fn the_prefix_is_needed_again_after_a_reconnect_a_new_key_or_a_new_session() {
+    use tl_codec::Identifiable;
+    let mut p = init_pair();
+    initialized(&mut p);
+    p.client.reconnected();
+    assert!(p.client.init_needed());
+    p.client.invoke_raw(echo_body(1));
+    assert_eq!(bodies_up(&mut p)[0].1, prefixed(&echo_body(1)));
+
+    let mut p = init_pair();
+    initialized(&mut p);
+    // Later, so that the new server's msg_ids are above the old one's.
+    p.clock.advance(2_000);
+    let key = AuthKey::from_bytes([0x6b; 256]);
+    p.server = ServerSession::new(key.clone(), 99, p.clock.clone());
+    p.client.rekey(key, 99, 0x4321);
+    assert!(p.client.init_needed());
+    // The binding names its own msg_id: never wrapped, and its answer does not count.
+    let bind = p.client.invoke_with_msg_id(|_| echo_body(7));
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1, echo_body(7));
+    assert_eq!(answer(&mut p, got[0].0, &[2, 0, 0, 0]), [(bind, Ok(vec![2, 0, 0, 0]))]);
+    assert!(p.client.init_needed());
+    p.client.invoke_raw(echo_body(2));
+    assert_eq!(bodies_up(&mut p)[0].1, prefixed(&echo_body(2)));
+
+    let mut p = init_pair();
+    initialized(&mut p);
+    let body =
+        tl_codec::to_bytes(&types::NewSessionCreated { first_msg_id: 4, unique_id: 9, server_salt: 77 });
+    let server_id = (T0 as i64 + 1) << 32 | 1;
+    p.client.service(types::NewSessionCreated::CONSTRUCTOR_ID, server_id, &body, p.clock.now()).unwrap();
+    assert!(p.client.init_needed());
+    p.client.invoke_raw(echo_body(3));
+    assert_eq!(bodies_up(&mut p)[0].1, prefixed(&echo_body(3)));
+}
+
+#[test]
+fn mtproto_functions_and_bodies_naming_their_msg_id_are_never_wrapped() {
+    let mut p = init_pair();
+    let named = p.client.invoke_with_msg_id(|id| [&echo_body(1)[..], &id.to_le_bytes()].concat());
+    p.client.invoke(&functions::GetFutureSalts { num: 1 });
+    p.client.invoke(&functions::DestroySession { session_id: 5 });
+    p.client.invoke(&functions::PingDelayDisconnect { ping_id: 3, disconnect_delay: 75 });
+    let got = bodies_up(&mut p);
+    assert_eq!(got.len(), 3, "the ping is the server's own");
+    assert_eq!(got[0].1[..4], echo_body(1));
+    assert_eq!(got[1].1, tl_codec::to_bytes(&functions::GetFutureSalts { num: 1 }));
+    assert_eq!(got[2].1, tl_codec::to_bytes(&functions::DestroySession { session_id: 5 }));
+    assert_eq!(p.server.pings(), 2);
+    // A withdrawal (rpc_drop_answer) is not wrapped either.
+    assert!(p.client.cancel(named));
+    let drop = bodies_up(&mut p);
+    assert!(drop.is_empty(), "answered by the server itself: {drop:?}");
+    assert!(p.client.init_needed());
+    // Nor is a body the caller wrapped already (it starts with the prefix's id): it counts as
+    // wrapped, and its answer ends the need.
+    let own = p.client.invoke_raw(prefixed(&echo_body(4)));
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1, prefixed(&echo_body(4)));
+    assert_eq!(answer(&mut p, got[0].0, &[3, 0, 0, 0]), [(own, Ok(vec![3, 0, 0, 0]))]);
+    assert!(!p.client.init_needed());
+}
+
+#[test]
+fn a_resend_keeps_the_prefix_and_one_sent_bare_gets_it_while_needed() {
+    let mut p = init_pair();
+    // Sent with the prefix and lost; another one with it is answered meanwhile.
+    let lost = p.client.invoke_raw(echo_body(1));
+    lose_up(&mut p);
+    initialized(&mut p);
+    // The server never got it (bad_server_salt makes the client send it again at once).
+    let sent = sent_as(&p, lost);
+    notify_bad_msg(&mut p, sent, 20, (T0 as i64 + 1) << 32 | 1);
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1, prefixed(&echo_body(1)), "still wrapped under its new msg_id");
+    assert!(got[0].0 > sent);
+    assert_eq!(answer(&mut p, got[0].0, &[4, 0, 0, 0]), [(lost, Ok(vec![4, 0, 0, 0]))]);
+
+    // Sent bare (no longer needed), lost, and sent again on a new key: with the prefix now.
+    let bare = p.client.invoke_raw(echo_body(2));
+    lose_up(&mut p);
+    p.clock.advance(2_000);
+    let key = AuthKey::from_bytes([0x6b; 256]);
+    p.server = ServerSession::new(key.clone(), 99, p.clock.clone());
+    p.client.rekey(key, 99, 0x4321);
+    p.client.resend_pending();
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1, prefixed(&echo_body(2)));
+    assert_eq!(answer(&mut p, got[0].0, &[5, 0, 0, 0]), [(bare, Ok(vec![5, 0, 0, 0]))]);
+    assert!(!p.client.init_needed());
+    p.client.check_indexes();
+}
+
+#[test]
+fn connection_not_inited_sends_a_bare_request_again_with_the_prefix() {
+    let mut p = init_pair();
+    initialized(&mut p);
+    // The server forgot the client's parameters without telling (a restart, say).
+    let req = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1, echo_body(1));
+    p.server.respond_error(got[0].0, 400, "CONNECTION_NOT_INITED");
+    p.down();
+    assert!(completed(&p.events()).is_empty(), "not run: sent again instead");
+    assert!(p.client.init_needed());
+    let again = bodies_up(&mut p);
+    assert_eq!(again[0].1, prefixed(&echo_body(1)));
+    // Refused even so: the prefix itself is wrong, and the caller hears of it.
+    p.server.respond_error(again[0].0, 400, "CONNECTION_LAYER_INVALID");
+    p.down();
+    let done = completed(&p.events());
+    assert!(
+        matches!(&done[..], [(r, Err(RequestError::Rpc(e)))] if *r == req && e.message == "CONNECTION_LAYER_INVALID")
+    );
+    assert_eq!(p.client.pending(), 0);
+    p.client.check_indexes();
+}
+
+#[test]
+fn the_prefix_counts_against_the_request_limit_and_must_be_whole_words() {
+    let mut p = init_pair();
+    p.client.core.config.max_request_len = 64;
+    let fits = p.client.invoke_raw(vec![0x22; 64 - PREFIX.len()]);
+    let too_long = p.client.invoke_raw(vec![0x22; 64 - PREFIX.len() + 4]);
+    // A ping carries no prefix: the whole limit is its own.
+    let bare =
+        p.client.invoke_raw([&tl_codec::to_bytes(&functions::Ping { ping_id: 1 })[..], &[0; 52]].concat());
+    let done = completed(&p.events());
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0].0, too_long);
+    assert!(matches!(done[0].1, Err(RequestError::Invalid(_))));
+    assert_eq!(p.client.requests.get(&fits), Some(&Place::Queued));
+    assert_eq!(p.client.requests.get(&bare), Some(&Place::Queued));
+    // A prefix of a partial word cannot go before anything.
+    p.client.set_init_prefix(Some(vec![1, 2, 3, 4, 5, 6]));
+    let refused = p.client.invoke_raw(echo_body(1));
+    assert!(matches!(&completed(&p.events())[..], [(r, Err(RequestError::Invalid(_)))] if *r == refused));
+    assert_eq!(check_init_prefix(&PREFIX, 16), Ok(()));
+    assert!(check_init_prefix(&PREFIX, 15).is_err(), "no room left for a constructor id");
+    assert!(check_init_prefix(&[], 64).is_err());
+}
+
+#[test]
+fn a_large_request_goes_gzip_packed_after_the_prefix() {
+    let mut p = init_pair();
+    let big: Vec<u8> = [&echo_body(1)[..], &[0u8; 4096]].concat();
+    p.client.invoke_raw(big.clone());
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1[..PREFIX.len()], PREFIX);
+    let rest = &got[0].1[PREFIX.len()..];
+    assert_eq!(wire::constructor(rest), Some(wire::GZIP_PACKED));
+    assert_eq!(wire::gunzip(rest, 1 << 20).unwrap(), big);
+}
+
+#[test]
+fn without_a_prefix_nothing_is_wrapped_and_setting_one_starts_wrapping() {
+    let mut p = pair();
+    assert!(!p.client.init_needed());
+    p.client.reconnected();
+    assert!(!p.client.init_needed());
+    p.client.invoke_raw(echo_body(1));
+    assert_eq!(bodies_up(&mut p)[0].1, echo_body(1));
+    // A parameter changed (the language, say): the server wants initConnection again.
+    p.client.set_init_prefix(Some(PREFIX.to_vec()));
+    assert!(p.client.init_needed());
+    p.client.invoke_raw(echo_body(2));
+    assert_eq!(bodies_up(&mut p)[0].1, prefixed(&echo_body(2)));
+    p.client.set_init_prefix(None);
+    assert!(!p.client.init_needed());
+}
