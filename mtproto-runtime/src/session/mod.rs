@@ -1679,6 +1679,21 @@ impl<C: Clock> Session<C> {
         }
     }
 
+    /// Queues msgs_state_info about the server's messages `ids` in answer to its message
+    /// `req_msg_id`: one status byte each. The answer is itself the acknowledgement, so it is
+    /// not content-related.
+    fn state_reply(&mut self, req_msg_id: i64, ids: &[i64]) {
+        let info: Vec<u8> = ids.iter().map(|&id| self.core.msg_state(id)).collect();
+        let reply = types::MsgsStateInfo { req_msg_id, info: &info };
+        self.core.queue.push_back(Queued {
+            request: 0,
+            msg_id: None,
+            body: tl_codec::to_bytes(&reply),
+            content_related: false,
+            wrap: Wrap::Never,
+        });
+    }
+
     fn service(
         &mut self,
         id: u32,
@@ -1784,15 +1799,15 @@ impl<C: Clock> Session<C> {
             // itself the acknowledgement, so it is not content-related.
             types::MsgsStateReq::CONSTRUCTOR_ID => {
                 let req: types::MsgsStateReq = from_bytes(body)?;
-                let info: Vec<u8> = req.msg_ids.iter().map(|&id| self.core.msg_state(id)).collect();
-                let reply = types::MsgsStateInfo { req_msg_id: msg_id, info: &info };
-                self.core.queue.push_back(Queued {
-                    request: 0,
-                    msg_id: None,
-                    body: tl_codec::to_bytes(&reply),
-                    content_related: false,
-                    wrap: Wrap::Never,
-                });
+                self.state_reply(msg_id, &req.msg_ids);
+            }
+            // The server asks for the answers to messages of its own. The client answers none
+            // (the server sends it no queries), so, as the spec has it for messages asked for
+            // that are not there, msgs_state_info says what became of them; nothing reaches
+            // the owner.
+            types::MsgResendAnsReq::CONSTRUCTOR_ID => {
+                let req: types::MsgResendAnsReq = from_bytes(body)?;
+                self.state_reply(msg_id, &req.msg_ids);
             }
             // The server lost messages of ours and asks for them again.
             types::MsgResendReq::CONSTRUCTOR_ID => {

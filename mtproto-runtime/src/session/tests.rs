@@ -2484,3 +2484,20 @@ fn without_a_prefix_nothing_is_wrapped_and_setting_one_starts_wrapping() {
     p.client.set_init_prefix(None);
     assert!(!p.client.init_needed());
 }
+
+#[test]
+fn the_servers_msg_resend_ans_req_is_answered_with_state_info_not_surfaced() {
+    use tl_codec::Identifiable;
+    let mut p = synced_pair();
+    p.client.flush(&mut p.rng, &mut Vec::new()).unwrap(); // The acks owed.
+    let never = (T0 as i64 + 1) << 32 | 0x101;
+    let body = tl_codec::to_bytes(&types::MsgResendAnsReq { msg_ids: vec![never] });
+    let server_id = (T0 as i64 + 1) << 32 | 5;
+    p.client.service(types::MsgResendAnsReq::CONSTRUCTOR_ID, server_id, &body, p.clock.now()).unwrap();
+    assert!(p.events().is_empty(), "nothing for the owner");
+    let sent = flushed(&mut p);
+    let info = sent.iter().find_map(|(_, _, b)| {
+        tl_codec::from_bytes::<types::MsgsStateInfo<'_>>(b).ok().map(|i| (i.req_msg_id, i.info.to_vec()))
+    });
+    assert_eq!(info, Some((server_id, vec![3])), "not received: above every id seen");
+}
