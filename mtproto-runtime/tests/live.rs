@@ -1269,12 +1269,14 @@ async fn the_init_prefix_goes_with_the_first_request_and_again_after_a_reconnect
             assert_eq!(echo(&client, 4).await.unwrap()[4], 4);
             assert_eq!(state.init_prefixed(), before + 2);
             assert_eq!(state.not_inited(), 0);
-            // Pings went bare (the test server answers them itself).
+            // Pings went bare (the test server answers them itself), and measured the round trip.
             assert_eq!(ping(&client, 5).await.unwrap(), 5);
+            assert!(client.rtt().is_some());
         }
         // A client without the prefix is refused, as Telegram refuses one that never sent
         // initConnection.
         let (bare, _updates) = connect(proxy.addr, options(false)).await.unwrap();
+        assert_eq!(bare.rtt(), None, "nothing measured yet");
         match echo(&bare, 1).await {
             Err(Error::Request(RequestError::Rpc(e))) => assert_eq!(e.message, "CONNECTION_NOT_INITED"),
             other => panic!("expected CONNECTION_NOT_INITED, got {other:?}"),

@@ -448,6 +448,10 @@ impl Driver {
         // The salt moves on bad_server_salt and future_salts: `Client::server_salt` reports
         // the current one, for callers who save it with the key.
         self.shared.keys().server_salt = self.session.salt();
+        if let Some(rtt) = self.session.rtt() {
+            let nanos = u64::try_from(rtt.as_nanos()).unwrap_or(super::NO_RTT - 1).min(super::NO_RTT - 1);
+            self.shared.rtt.store(nanos, Ordering::Relaxed);
+        }
         while let Some(event) = self.session.poll_event() {
             match event {
                 Event::Completed { request, result } => {

@@ -44,6 +44,9 @@ use crate::{plain, AuthKey, OsRandom};
 #[cfg(feature = "server")]
 pub use server::{serve_connection, ServeOptions, ServerState};
 
+/// [`Shared::rtt`] before the round trip is measured.
+const NO_RTT: u64 = u64::MAX;
+
 /// Size of one socket read.
 const READ_CHUNK: usize = 64 << 10;
 /// The default [`ConnectOptions::updates_capacity`].
@@ -466,6 +469,9 @@ struct Shared {
     in_flight: AtomicUsize,
     /// Updates dropped for a full channel.
     updates_dropped: AtomicU64,
+    /// [`Session::rtt`] in nanoseconds, [`NO_RTT`] before the first measurement, kept up to
+    /// date by the session task.
+    rtt: AtomicU64,
     /// Changed by the session task when it renews a temporary key.
     keys: Mutex<Keys>,
     /// Why the client closed, once it has.
@@ -686,6 +692,16 @@ impl Client {
         self.shared.closed.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// The smoothed round trip to the server, as the session measures it from pongs (keep-alive
+    /// pings, and the ping that probes each new connection) and from answers to its
+    /// `msgs_state_req` ([`Session::rtt`]); `None` before the first.
+    pub fn rtt(&self) -> Option<Duration> {
+        match self.shared.rtt.load(Ordering::Relaxed) {
+            NO_RTT => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
+    }
+
     /// Successful reconnects so far.
     pub fn reconnects(&self) -> u64 {
         self.shared.reconnects.load(Ordering::Relaxed)
@@ -817,6 +833,7 @@ pub async fn connect(
         next_ticket: AtomicU64::new(0),
         in_flight: AtomicUsize::new(0),
         updates_dropped: AtomicU64::new(0),
+        rtt: AtomicU64::new(NO_RTT),
         keys: Mutex::new(keys),
         closed: Mutex::new(None),
     });
