@@ -607,6 +607,14 @@ fn gen_only_an_unknown_name_is_an_error() {
     let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--only", "noSuchThing"], None);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("noSuchThing"), "{}", run.stderr);
+    let typo = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--only", "getUsr"], None);
+    assert!(
+        typo.stderr.contains(
+            "`getUsr` is not a constructor, function or type of the schema (did you mean `getUser`?)"
+        ),
+        "{}",
+        typo.stderr
+    );
 }
 
 /// `gen`, `decode` and `encode` refuse a broken schema with the diagnostics `check` shows

@@ -39,7 +39,10 @@ pub fn run(args: Args) -> ExitCode {
             Ok(v) => v,
             Err(e) => return fail(&e.to_string()),
         };
-        if let Some(ty) = registry.sample_type(&args.name) {
+        // A boxed value names its constructor (`"@type"`) and encodes as it is; a bare one
+        // (`%T`), a vector or a primitive needs its type given.
+        let boxed = |ty: &&str| value.get("@type").is_some() && !ty.trim_start().starts_with('%');
+        if let Some(ty) = registry.sample_type(&args.name).filter(|ty| !boxed(ty)) {
             eprintln!("note: `{ty}` is a type: encode this with `tl encode --type '{ty}'`");
         }
         let text =

@@ -342,6 +342,13 @@ impl<'s> TypeGraph<'s> {
         defs.chain(self.types.iter().map(|t| t.name.as_str()))
     }
 
+    /// "`name` is not a constructor, function or type of the schema", with the names it may
+    /// have meant.
+    pub fn not_in_schema(&self, name: &str) -> String {
+        let near = tl_parser::near_names(name, self.all_names());
+        format!("`{name}` is not a constructor, function or type of the schema{}", did_you_mean(&near))
+    }
+
     /// `names` with each pattern holding a `*` (any run of characters, dots included:
     /// `messages.*`, `*Photo*`) replaced by every constructor, function and boxed type name it
     /// matches. A pattern that matches nothing is an error, as an unknown name is.
@@ -382,7 +389,7 @@ impl<'s> TypeGraph<'s> {
                 found = true;
             }
             if !found {
-                return Err(format!("`{name}` is not a constructor, function or type of the schema"));
+                return Err(self.not_in_schema(name));
             }
         }
         while let Some((cat, i)) = work.pop() {

@@ -126,12 +126,26 @@ fn is_primitive(ty: &TypeRef<'_>, name: &str) -> bool {
     }
 }
 
+/// splitmix64's output function: a bijection of `u64` that spreads nearby seeds apart.
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A cost for an unknown type: never chosen while another way exists.
 const UNKNOWN: u32 = u32::MAX;
 
 impl<'r, 's> Sampler<'r, 's> {
     fn new(reg: &'r Registry<'s>, options: SampleOptions) -> Self {
-        let rng = options.seed.map_or(1, |s| s ^ 0x9e37_79b9_7f4a_7c15) | 1;
+        // Every seed its own state: splitmix64's finalizer is a bijection, and only a state of
+        // 0 (xorshift's fixed point) is moved. Masking bits instead (`| 1`) made seeds 2k and
+        // 2k + 1 give the same sample.
+        let rng = match options.seed.map(splitmix64) {
+            None | Some(0) => 1,
+            Some(state) => state,
+        };
         let costs = reg.sample_costs.get_or_init(|| all_costs(reg));
         Sampler { reg, options, rng, costs }
     }

@@ -1253,6 +1253,10 @@ fn seeded_samples_differ_by_seed_and_repeat_for_the_same_one() {
             |seed| reg.sample("msg", SampleOptions { seed: Some(seed), ..SampleOptions::default() }).unwrap();
         assert_eq!(of(7), of(7));
         assert!((0..8).any(|s| of(s) != of(7)));
+        // Neighbouring seeds too (2k and 2k + 1 once gave the same state).
+        let ten: Vec<_> = (0..10).map(of).collect();
+        let distinct = ten.iter().enumerate().filter(|(i, v)| !ten[..*i].contains(v)).count();
+        assert!(distinct >= 8, "{distinct} distinct samples of 10 seeds");
     });
 }
 

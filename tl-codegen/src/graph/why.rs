@@ -65,7 +65,7 @@ impl<'s> TypeGraph<'s> {
         for &name in roots {
             let items = self.items_named(name, false);
             if items.is_empty() {
-                return Err(format!("`{name}` is not a constructor, function or type of the schema"));
+                return Err(self.not_in_schema(name));
             }
             for item in items {
                 if came_from.insert(item, None).is_none() {
