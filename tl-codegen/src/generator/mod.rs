@@ -308,6 +308,7 @@ impl<'s> Generator<'s> {
         let lints = quote!(
             clippy::all,
             clippy::pedantic,
+            clippy::nursery,
             non_camel_case_types,
             unused_imports,
             dead_code,
@@ -351,9 +352,10 @@ impl<'s> Generator<'s> {
                 root_items.push(quote!(#[doc = #doc] #allow pub mod #ident { const #placeholder: () = (); }));
                 bodies.push((format!("    const {placeholder}: () = ();\n"), body));
             } else {
-                // The root's inner `allow` covers it.
+                // The root's inner `allow` covers it. The doc goes on the `mod` line only (rustdoc
+                // would show an inner one too, twice over); the file opens with it as a comment.
                 root_items.push(quote!(#[doc = #doc] pub mod #ident;));
-                let text = format_tokens(quote!(#![doc = #doc]))? + &body;
+                let text = format!("//{doc}\n{body}");
                 files.push(GeneratedFile { path: format!("{}.rs", m.name()), text });
             }
         }
