@@ -29,13 +29,16 @@ pub const fn bytes_encoded_len(len: usize) -> usize {
 
 /// Writes `data` as a TL `string`/`bytes`.
 ///
-/// # Panics
-/// When `data` is longer than [`MAX_BYTES_LEN`] (16 MiB − 1), which TL cannot represent;
-/// this is a bug in the caller, never a property of decoded input (decoded values are shorter).
+/// When `data` is longer than [`MAX_BYTES_LEN`] (16 MiB − 1), which TL cannot represent,
+/// nothing is written and [`Output::oversized`] is called instead, which panics unless the
+/// sink says otherwise: encoding such a value is a bug in the caller, never a property of
+/// decoded input (decoded values are shorter).
 #[inline(always)]
 pub fn encode_bytes<O: Output + ?Sized>(data: &[u8], out: &mut O) {
     let len = data.len();
-    assert!(len <= MAX_BYTES_LEN, "TL bytes of {len} bytes exceed the 16 MiB limit");
+    if len > MAX_BYTES_LEN {
+        return out.oversized(len);
+    }
     let total = bytes_encoded_len(len);
     // One capacity check for the header, the bytes and the padding.
     out.reserve(total);

@@ -109,11 +109,29 @@ macro_rules! ok_or_return {
 }
 
 /// Encodes `value` into a new vector of exactly the right capacity (one allocation).
+///
+/// # Panics
+/// When `value` holds a `string` or `bytes` value longer than [`MAX_BYTES_LEN`] (16 MiB − 1),
+/// which TL cannot represent. [`try_to_bytes`] returns an error instead.
 #[inline]
 pub fn to_bytes<T: Encode + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.encoded_len());
     value.encode(&mut out);
     out
+}
+
+/// [`to_bytes`], failing where it would panic: with [`ErrorKind::LengthOutOfRange`] at the
+/// offset of the first `string` or `bytes` value longer than [`MAX_BYTES_LEN`]. For values
+/// built from user input (a message text, a file part) before they go out.
+pub fn try_to_bytes<T: Encode + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut check = output::CheckedCounter::default();
+    value.encode(&mut check);
+    if let Some((offset, len)) = check.oversized {
+        return Err(Error::new(ErrorKind::LengthOutOfRange { len }, offset));
+    }
+    let mut out = Vec::with_capacity(check.count);
+    value.encode(&mut out);
+    Ok(out)
 }
 
 /// Appends the encoding of `value` to `out`, reserving exactly what it needs. Clear `out`

@@ -95,6 +95,16 @@ pub trait Output {
     unsafe fn put_padding_reserved(&mut self, n: usize) {
         self.put_padding(n);
     }
+
+    /// Called instead of writing a `string`/`bytes` value of `len` bytes, more than
+    /// [`MAX_BYTES_LEN`](crate::MAX_BYTES_LEN), which TL cannot represent. The default panics:
+    /// encoding such a value is a bug in the caller (see [`crate::to_bytes`]). [`SizeCounter`]
+    /// counts it as if it could be written, so that sizes never panic, and
+    /// [`crate::try_to_bytes`] turns it into an error.
+    #[cold]
+    fn oversized(&mut self, len: usize) {
+        panic!("TL bytes of {len} bytes exceed the 16 MiB limit");
+    }
 }
 
 impl Output for Vec<u8> {
@@ -311,6 +321,41 @@ impl Output for SizeCounter {
     /// Nothing to overwrite: the count stays.
     #[inline]
     fn patch_u32(&mut self, _at: usize, _v: u32) {}
+
+    /// Counted as if TL could write it: a size is asked for before encoding, and must not
+    /// panic where the encoding would.
+    fn oversized(&mut self, len: usize) {
+        self.0 += crate::bytes_encoded_len(len);
+    }
+}
+
+/// A [`SizeCounter`] that also notes the first value too long for TL
+/// ([`crate::try_to_bytes`]).
+#[derive(Debug, Default)]
+pub(crate) struct CheckedCounter {
+    pub(crate) count: usize,
+    /// The offset and length of the first `string`/`bytes` value over the limit.
+    pub(crate) oversized: Option<(usize, usize)>,
+}
+
+impl Output for CheckedCounter {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.count += bytes.len();
+    }
+
+    #[inline]
+    fn position(&self) -> usize {
+        self.count
+    }
+
+    #[inline]
+    fn patch_u32(&mut self, _at: usize, _v: u32) {}
+
+    fn oversized(&mut self, len: usize) {
+        self.oversized.get_or_insert((self.count, len));
+        self.count += crate::bytes_encoded_len(len);
+    }
 }
 
 /// Writes into a caller's fixed buffer. Bytes past its end are dropped and remembered as an

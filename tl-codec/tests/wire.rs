@@ -303,3 +303,22 @@ fn elements_of_no_wire_size_are_bounded_by_the_input() {
     let v = from_bytes::<Empties>(&small).unwrap();
     assert_eq!((v[0].len(), v[1].len()), (8, 0));
 }
+
+/// A `string` over 16 MiB − 1 cannot be written: `to_bytes` panics (a bug in the caller),
+/// `try_to_bytes` says where, and sizes are still given without a panic.
+#[test]
+fn values_too_long_for_tl_are_refused_by_try_to_bytes() {
+    let long = vec![b'x'; tl_codec::MAX_BYTES_LEN + 1];
+    let fine = [b'y'; 8];
+    let value = vec![TlStr::from(&fine[..]), TlStr::from(&long[..])];
+    let err = tl_codec::try_to_bytes(&value).expect_err("too long");
+    assert_eq!(err.kind(), ErrorKind::LengthOutOfRange { len: tl_codec::MAX_BYTES_LEN + 1 });
+    assert_eq!(err.offset(), 20, "after the vector's id, count and first string");
+    assert_eq!(value.encoded_len(), 20 + bytes_encoded_len(long.len()));
+    let mut counter = SizeCounter::default();
+    value.encode(&mut counter);
+    assert_eq!(counter.0, value.encoded_len());
+    assert!(std::panic::catch_unwind(|| to_bytes(&value)).is_err());
+    let ok = vec![TlStr::from(&fine[..]); 2];
+    assert_eq!(tl_codec::try_to_bytes(&ok).unwrap(), to_bytes(&ok));
+}

@@ -555,6 +555,13 @@ impl Drop for CancelOnDrop<'_> {
     }
 }
 
+/// The body of `f`; a request holding a `string` or `bytes` value TL cannot represent (over
+/// 16 MiB − 1), which no message could carry either, fails as every request too long does.
+fn encode_request<F: tl_codec::Function>(f: &F) -> Result<Vec<u8>, Error> {
+    tl_codec::try_to_bytes(f)
+        .map_err(|_| Error::Request(RequestError::Invalid("a string or bytes value over 16 MiB")))
+}
+
 /// A connected client; clone it to invoke from many tasks. The connection lives until
 /// [`Client::close`], until every clone is dropped, or until it gives up.
 ///
@@ -576,7 +583,7 @@ impl Client {
     /// Sends `f` and waits for its raw result (decode it with [`decode_result`]), at most
     /// [`ConnectOptions::request_timeout`].
     pub async fn invoke<F: tl_codec::Function>(&self, f: &F) -> Result<Vec<u8>, Error> {
-        self.invoke_raw(tl_codec::to_bytes(f)).await
+        self.invoke_raw(encode_request(f)?).await
     }
 
     /// [`Client::invoke`], failing with [`Error::RequestTimeout`] if no answer came within
@@ -586,7 +593,7 @@ impl Client {
         f: &F,
         limit: Duration,
     ) -> Result<Vec<u8>, Error> {
-        self.invoke_raw_timeout(tl_codec::to_bytes(f), limit).await
+        self.invoke_raw_timeout(encode_request(f)?, limit).await
     }
 
     /// Sends an encoded request and waits for its raw result, at most
@@ -969,6 +976,27 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request TL cannot encode fails like any request too long, rather than panicking in
+    /// `invoke` before the session could refuse it.
+    #[test]
+    fn a_request_holding_a_value_too_long_for_tl_is_refused_not_a_panic() {
+        use crate::schema::functions::ReqDhParams;
+        let long = vec![0u8; tl_codec::MAX_BYTES_LEN + 1];
+        fn f(data: &[u8]) -> ReqDhParams<'_> {
+            ReqDhParams {
+                nonce: [0; 16],
+                server_nonce: [0; 16],
+                p: b"pp",
+                q: b"qq",
+                public_key_fingerprint: 1,
+                encrypted_data: data,
+            }
+        }
+        let err = encode_request(&f(&long)).expect_err("too long");
+        assert!(matches!(err, Error::Request(RequestError::Invalid(_))), "{err:?}");
+        assert_eq!(encode_request(&f(b"data")).expect("fits"), tl_codec::to_bytes(&f(b"data")));
+    }
 
     #[test]
     fn backoff_doubles_and_is_bounded() {
