@@ -336,7 +336,9 @@ fn mode_words() {
         assert!(flat.contains(line), "{line:?} missing from\n{out}");
     }
     // `grouped`'s `flags` word stays computed, with no field.
-    assert!(flat.contains("pubstructGrouped{pubmode:u32,puba:Option<i32>,pubb:Option<i64>,pubc:bool,pubd:bool,pube:Option<i32>,}"), "{out}");
+    let undocumented: String = out.lines().filter(|l| !l.trim_start().starts_with("///")).collect();
+    let undocumented: String = undocumented.split_whitespace().collect();
+    assert!(undocumented.contains("pubstructGrouped{pubmode:u32,puba:Option<i32>,pubb:Option<i64>,pubc:bool,pubd:bool,pube:Option<i32>,}"), "{out}");
     insta::assert_snapshot!(out);
     // JSON: a number, written and read; left out, it is 0.
     let serde: String =

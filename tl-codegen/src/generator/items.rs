@@ -295,14 +295,20 @@ impl<'g, 's> Ctx<'g, 's> {
         let gen = if params.is_empty() { quote!() } else { quote!(<#(#params),*>) };
         let stored = fields.iter().filter(|f| !f.ir.is_computed_flags()).count();
         let style = if fields.is_empty() { Style::Unit } else { Style::Named };
+        let together = together_notes(&fields);
         let body = if stored == 0 && fields.is_empty() {
             quote!(;)
         } else {
-            let f = fields.iter().filter(|f| !f.ir.is_computed_flags()).map(|f| {
-                let (id, ty) = (&f.ident, &f.rust_ty);
-                let doc = f.doc.as_ref().map(|d| quote!(#[doc = #d]));
-                quote!(#doc pub #id: #ty,)
-            });
+            let f =
+                fields.iter().zip(&together).filter(|(f, _)| !f.ir.is_computed_flags()).map(|(f, note)| {
+                    let (id, ty) = (&f.ident, &f.rust_ty);
+                    let doc = f.doc.as_ref().map(|d| quote!(#[doc = #d]));
+                    let note = note.as_ref().map(|n| match doc {
+                        Some(_) => quote!(#[doc = ""] #[doc = #n]),
+                        None => quote!(#[doc = #n]),
+                    });
+                    quote!(#doc #note pub #id: #ty,)
+                });
             quote!({ #(#f)* })
         };
         let mut doc = Self::doc(def);
@@ -529,4 +535,43 @@ fn emit_impls(def: &TypeDef, tl_name: &str) -> Result<TokenStream, String> {
         let msgs: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
         format!("{tl_name}: {}", msgs.join("; "))
     })
+}
+
+/// The optional values of `fields` that share one flag bit with others, as groups of indices
+/// into `fields` (two or more each, in field order) with the bit (`flags.8`). The bit says
+/// that all of a group follow or none, so encoding writes a group only when every value in it
+/// is present, and reading JSON refuses part of one.
+pub(super) fn shared_bit_groups(fields: &[FieldSpec]) -> Vec<(Vec<usize>, String)> {
+    let mut groups: Vec<((&str, u32), Vec<usize>)> = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        if let Role::Optional { flags, bit, .. } = &f.ir.role {
+            let key = (flags.as_deref().unwrap_or(""), *bit);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((key, vec![i])),
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, members)| members.len() > 1)
+        .map(|((flags, bit), members)| (members, format!("{flags}.{bit}")))
+        .collect()
+}
+
+/// Per field, the doc line of an optional value in a [`shared_bit_groups`] group.
+fn together_notes(fields: &[FieldSpec]) -> Vec<Option<String>> {
+    let mut notes = vec![None; fields.len()];
+    for (members, bit) in shared_bit_groups(fields) {
+        for &i in &members {
+            let others: Vec<String> =
+                members.iter().filter(|&&j| j != i).map(|&j| format!("`{}`", fields[j].ident)).collect();
+            let both = if members.len() == 2 { "both" } else { "all" };
+            notes[i] = Some(format!(
+                " Sent only together with {} ({both} `{bit}`): unless every one is `Some`, none is sent.",
+                others.join(", ")
+            ));
+        }
+    }
+    notes
 }

@@ -369,6 +369,23 @@ impl Ctx<'_, '_> {
                 _ => quote!(#id: #l.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#key))?,),
             }
         });
+        // Part of a group of values sharing a flag bit is refused, as the dynamic codec
+        // refuses it: encoding would drop the group.
+        let together = super::items::shared_bit_groups(fields).into_iter().map(|(members, bit)| {
+            let given: Vec<&Ident> = members
+                .iter()
+                .filter_map(|&i| stored.iter().position(|f| std::ptr::eq(*f, &fields[i])))
+                .map(|at| &locals[at])
+                .collect();
+            let keys: Vec<String> = members.iter().map(|&i| format!("`{}`", fields[i].key)).collect();
+            let both = if members.len() == 2 { "both" } else { "all" };
+            let message = format!("{} must be given together ({both} {bit})", keys.join(", "));
+            quote! {
+                if (#(#given.is_some())||*) && !(#(#given.is_some())&&*) {
+                    return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#message));
+                }
+            }
+        });
         let value = if fields.is_empty() { quote!(Self) } else { quote!(Self { #(#inits)* }) };
         out.extend(quote! {
             impl #params #j::FromJsonMap<'a> for #ident #args {
@@ -385,6 +402,7 @@ impl Ctx<'_, '_> {
                             _ => #j::other_key(&mut map, &key, #tl_name)?,
                         }
                     }
+                    #(#together)*
                     ::core::result::Result::Ok(#value)
                 }
             }
