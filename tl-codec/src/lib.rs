@@ -172,11 +172,7 @@ pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
 /// Decodes the answer to the RPC function `F` (its [`Function::Return`]), which must use all
 /// of `response`.
 #[inline]
-pub fn decode_response<'a, F>(response: &'a [u8]) -> Result<F::Return<'a>>
-where
-    F: Function,
-    F::Return<'a>: Decode<'a>,
-{
+pub fn decode_response<'a, F: Function>(response: &'a [u8]) -> Result<F::Return<'a>> {
     from_bytes(response)
 }
 

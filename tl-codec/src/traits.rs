@@ -150,8 +150,9 @@ pub trait Function: Encode {
     /// What the server answers with, borrowing from the response buffer `'r` where it can
     /// (`Box<Config<'r>>`; `bool` for an answer that borrows nothing). The buffer is not the
     /// request's, so the answer's lifetime is its own: [`crate::decode_response`] decodes
-    /// `Return<'a>` from a `&'a [u8]`.
-    type Return<'r>;
+    /// `Return<'a>` from a `&'a [u8]`; generic code over `F: Function` needs no other bound
+    /// to decode one.
+    type Return<'r>: Decode<'r>;
 }
 
 /// The Rust type of a `flags:#` field. The word itself is never trusted when encoding: it is

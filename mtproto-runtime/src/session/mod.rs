@@ -40,7 +40,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
-use tl_codec::{Decode, Function};
+use tl_codec::Function;
 
 pub use clock::{msg_id_at, Clock, IdError, MsgIds, ReplayWindow, SystemClock};
 pub use wire::GzipError;
@@ -298,11 +298,7 @@ fn not_inited(e: &RpcError) -> bool {
 }
 
 /// Decodes a completed request's raw result into `F::Return`, borrowing from `raw`.
-pub fn decode_result<'a, F>(raw: &'a [u8]) -> Result<F::Return<'a>, DecodeError>
-where
-    F: Function,
-    F::Return<'a>: Decode<'a>,
-{
+pub fn decode_result<'a, F: Function>(raw: &'a [u8]) -> Result<F::Return<'a>, DecodeError> {
     tl_codec::decode_response::<F>(raw).map_err(|error| DecodeError { error, raw: raw.to_vec() })
 }
 
