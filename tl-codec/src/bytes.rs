@@ -137,6 +137,50 @@ impl PartialEq<&str> for TlStr<'_> {
     }
 }
 
+impl PartialEq<String> for TlStr<'_> {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<TlStr<'_>> for str {
+    fn eq(&self, other: &TlStr<'_>) -> bool {
+        self.as_bytes() == other.0
+    }
+}
+
+impl PartialEq<TlStr<'_>> for &str {
+    fn eq(&self, other: &TlStr<'_>) -> bool {
+        self.as_bytes() == other.0
+    }
+}
+
+impl<'a> From<&'a String> for TlStr<'a> {
+    fn from(s: &'a String) -> Self {
+        TlStr::new(s)
+    }
+}
+
+impl<'a> From<&'a TlString> for TlStr<'a> {
+    fn from(s: &'a TlString) -> Self {
+        s.as_tl_str()
+    }
+}
+
+/// The text, with invalid UTF-8 sequences shown as U+FFFD (`{}` and `to_string()`; `{:?}` quotes
+/// it, or shows the bytes when they are not UTF-8).
+impl fmt::Display for TlStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            if !chunk.invalid().is_empty() {
+                f.write_str("\u{fffd}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An owned TL `string`: the exact bytes, readable as `&str` when they are UTF-8.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TlString(Vec<u8>);
@@ -211,6 +255,37 @@ impl PartialEq<str> for TlString {
 impl PartialEq<&str> for TlString {
     fn eq(&self, other: &&str) -> bool {
         self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<String> for TlString {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<TlString> for str {
+    fn eq(&self, other: &TlString) -> bool {
+        self.as_bytes() == other.0
+    }
+}
+
+impl PartialEq<TlString> for &str {
+    fn eq(&self, other: &TlString) -> bool {
+        self.as_bytes() == other.0
+    }
+}
+
+impl From<&String> for TlString {
+    fn from(s: &String) -> Self {
+        TlString(s.as_bytes().to_vec())
+    }
+}
+
+/// As [`TlStr`]'s: the text, invalid UTF-8 shown as U+FFFD.
+impl fmt::Display for TlString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.as_tl_str(), f)
     }
 }
 

@@ -121,6 +121,31 @@ fn strings_keep_invalid_utf8() {
     assert_eq!(from_bytes::<String>(&bytes).unwrap_err().offset(), 0);
     let ok: TlStr<'_> = from_bytes(&[2, b'o', b'k', 0]).unwrap();
     assert_eq!(ok.as_str(), Some("ok"));
+    // Shown as `to_str_lossy` shows them.
+    assert_eq!(s.to_string(), s.to_str_lossy());
+    assert_eq!(owned.to_string(), "\u{fffd}\u{fffd}");
+    assert_eq!(format!("[{ok}]"), "[ok]");
+    let mixed: TlStr<'_> = TlStr::from(&b"a\xffb\xe2\x82"[..]);
+    assert_eq!(mixed.to_string(), String::from_utf8_lossy(b"a\xffb\xe2\x82"));
+}
+
+/// Strings compare with Rust's either way round, and build from a borrowed `String`.
+#[test]
+fn strings_compare_and_convert_like_rust_strings() {
+    let text = String::from("hello");
+    let s = TlStr::from(&text);
+    let owned = TlString::from(&text);
+    assert_eq!(s, "hello");
+    assert_eq!("hello", s);
+    assert_eq!(s, text);
+    assert_eq!(*"hello", s);
+    assert_eq!(owned, "hello");
+    assert_eq!("hello", owned);
+    assert_eq!(owned, text);
+    assert_eq!(*"hello", owned);
+    assert_eq!(TlStr::from(&owned), s);
+    assert_ne!(s, "hellO");
+    assert_ne!("hellO", owned);
 }
 
 #[test]
