@@ -584,6 +584,14 @@ fn gen_derives_what_is_asked() {
     let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "bad", "--derive", "Debug,not a path"], None);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("bad derive `not a path`"), "{}", run.stderr);
+    // `Default` would not compile on the enums: refused, pointing at `new`.
+    let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "dflt", "--derive", "Debug,Default"], None);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("`Default` cannot be derived") && run.stderr.contains("`new("),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

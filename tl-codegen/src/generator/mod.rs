@@ -191,6 +191,23 @@ impl<'s> Generator<'s> {
         out
     }
 
+    /// `Default` cannot be derived for the enums of boxed types (no constructor is a natural
+    /// default) nor, through them, for most structs: refused here with what to use instead,
+    /// rather than as a compile error in every enum of the output.
+    fn check_derives(&self) -> Result<(), String> {
+        let default = self.options.derives.iter().any(|d| {
+            let d = d.trim();
+            d == "Default" || d.ends_with("::Default")
+        });
+        if default {
+            return Err("`Default` cannot be derived: a boxed type's enum has no default constructor, nor \
+                 has a struct holding one; an item with optional parameters has `new(required \
+                 fields)`, which starts the others empty"
+                .to_string());
+        }
+        Ok(())
+    }
+
     /// Each `type_attributes` entry names something of the schema (or is `.`) and is one or
     /// more outer attributes, so that a typo is an error rather than nothing, and an item
     /// cannot be slipped in where an attribute goes.
@@ -231,6 +248,7 @@ impl<'s> Generator<'s> {
     /// `per_thread` items.
     fn generate_on(&self, max_threads: usize, per_thread: usize) -> Result<Vec<GeneratedFile>, String> {
         self.check_type_attributes()?;
+        self.check_derives()?;
         let sel = self.selection()?;
         let ctx = items::Ctx::new(&self.graph, &self.options, &sel);
         // Each item is formatted as soon as it is made, at the depth it will sit, and the module
