@@ -345,8 +345,10 @@ impl<'g, 's> Ctx<'g, 's> {
             depth_guard,
         };
         let impls = emit_impls(&typedef, &def.name)?;
+        let alias = doc_alias(&def.name, &ident);
         Ok(quote! {
             #doc
+            #alias
             #attrs
             pub struct #ident #gen #body
             #new_fn
@@ -356,11 +358,11 @@ impl<'g, 's> Ctx<'g, 's> {
         })
     }
 
-    /// `Item::new`, for an item with fields a value can leave out: it takes the others, in
-    /// wire order, and starts optional fields as `None`, `true` flags as `false` and mode words
-    /// as 0. Code that builds values with it keeps compiling when a later layer adds an optional
-    /// parameter, which Telegram does to some definition in nearly every layer; a struct
-    /// literal would have to name the new field.
+    /// `Item::new`, for an item with fields: it takes those a value cannot leave out, in wire
+    /// order, and starts optional fields as `None`, `true` flags as `false` and mode words as 0.
+    /// Code that builds values with it keeps compiling when a later layer adds an optional
+    /// parameter, which Telegram does to some definition in nearly every layer (an item with
+    /// none today may have one tomorrow); a struct literal would have to name the new field.
     fn new_fn(def: &Definition<'_>, ident: &Ident, gen: &TokenStream, fields: &[FieldSpec]) -> TokenStream {
         let start = |f: &FieldSpec| match &f.ir.role {
             Role::Optional { .. } => Some(quote!(None)),
@@ -370,7 +372,7 @@ impl<'g, 's> Ctx<'g, 's> {
             Role::Value(_) | Role::Flags => None,
         };
         let stored = || fields.iter().filter(|f| !f.ir.is_computed_flags());
-        if stored().all(|f| start(f).is_none()) {
+        if stored().next().is_none() {
             return quote!();
         }
         let args = stored().filter(|f| start(f).is_none()).map(|f| {
@@ -386,11 +388,15 @@ impl<'g, 's> Ctx<'g, 's> {
         });
         let modes =
             if stored().any(|f| matches!(f.ir.role, Role::ModeWord)) { ", mode words as 0" } else { "" };
-        let doc = format!(
-            " `{}` from its required parameters: optional fields start as `None`, `true` flags \
-             as `false`{modes}.",
-            def.name
-        );
+        let doc = if stored().all(|f| start(f).is_none()) {
+            format!(" `{}` from its parameters, in wire order.", def.name)
+        } else {
+            format!(
+                " `{}` from its required parameters: optional fields start as `None`, `true` \
+                 flags as `false`{modes}.",
+                def.name
+            )
+        };
         quote! {
             impl #gen #ident #gen {
                 #[doc = #doc]
@@ -475,7 +481,8 @@ impl<'g, 's> Ctx<'g, 's> {
             let doc =
                 format!(" `{}`, which has one constructor:{}", t.name, decls[0].trim_start_matches(" -"));
             let doc = described(quote!(#[doc = #doc]));
-            return Ok(Some((ns.clone(), quote!(#doc pub type #ident #gen = #path #gen;))));
+            let alias = doc_alias(&t.name, &ident);
+            return Ok(Some((ns.clone(), quote!(#doc #alias pub type #ident #gen = #path #gen;))));
         }
         let title = described(quote!(#[doc = #title]));
         let mut variants = Vec::new();
@@ -516,10 +523,12 @@ impl<'g, 's> Ctx<'g, 's> {
         let attrs = self.attrs(&t.name, None)?;
         let serde = if self.options.serde { self.serde_enum(ti, &ident, borrows, depth) } else { quote!() };
         let reborrow = if borrows { self.reborrow(&ident, depth) } else { quote!() };
+        let alias = doc_alias(&t.name, &ident);
         Ok(Some((
             ns.clone(),
             quote! {
                 #title
+                #alias
                 #attrs
                 pub enum #ident #gen { #(#variants)* }
                 #impls
@@ -574,4 +583,14 @@ fn together_notes(fields: &[FieldSpec]) -> Vec<Option<String>> {
         }
     }
     notes
+}
+
+/// `#[doc(alias = "messages.sendMessage")]`, so that rustdoc's search finds an item by its TL
+/// name too; nothing where that is the Rust name already (rustdoc refuses such an alias).
+fn doc_alias(tl_name: &str, ident: &Ident) -> TokenStream {
+    let rust_name = ident.to_string();
+    if rust_name.trim_start_matches("r#") == tl_name {
+        return TokenStream::new();
+    }
+    quote!(#[doc(alias = #tl_name)])
 }
