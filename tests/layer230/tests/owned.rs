@@ -50,3 +50,27 @@ fn owned_from_a_borrowed_value_clones_and_compares() {
         .expect("other");
     assert_ne!(other, owned);
 }
+
+/// Any function's answer can be held: `Owned<F::Return<'static>>` in generic code, whether the
+/// answer is a vector, a box, a type that borrows nothing or a Rust primitive.
+#[test]
+fn owned_answers_of_any_function() {
+    use tl_codec::Function;
+    use tl_layer230::api::{functions, Reborrow};
+    fn hold<F>(raw: Vec<u8>) -> Owned<F::Return<'static>>
+    where
+        F: Function,
+        F::Return<'static>: Reborrow,
+    {
+        Owned::decode(raw).expect("the answer decodes")
+    }
+    let users = vec![enums::User::Empty(types::UserEmpty { id: 7 })];
+    let held = hold::<functions::users::GetUsers>(encode(&users));
+    assert_eq!(held.get(), &users);
+    let peer = enums::InputPeer::User(types::InputPeerUser { user_id: 1, access_hash: 2 });
+    assert_eq!(Owned::<enums::InputPeer>::decode(encode(&peer)).expect("borrows nothing").get(), &peer);
+    let yes = hold::<functions::account::UpdateStatus>(encode(&true));
+    assert!(*yes.get());
+    let boxed = Owned::<Box<types::InputPeerUser>>::decode(encode(&types::InputPeerUser { user_id: 3, access_hash: 4 }));
+    assert_eq!(boxed.expect("boxed").get().user_id, 3);
+}

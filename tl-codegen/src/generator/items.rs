@@ -328,8 +328,11 @@ impl<'g, 's> Ctx<'g, 's> {
         } else {
             quote!()
         };
-        let reborrow =
-            if borrows && generic_names.is_empty() { self.reborrow(&ident, depth) } else { quote!() };
+        let reborrow = if generic_names.is_empty() && !self.options.owned {
+            self.reborrow(&ident, depth, borrows)
+        } else {
+            quote!()
+        };
         let new_fn = Self::new_fn(def, &ident, &gen, &fields);
         let typedef = TypeDef {
             ident: ident.clone(),
@@ -408,8 +411,18 @@ impl<'g, 's> Ctx<'g, 's> {
     }
 
     /// `Reborrow` for a borrowing item, so that `Owned<Item<'static>>` works.
-    fn reborrow(&self, ident: &Ident, depth: usize) -> TokenStream {
+    fn reborrow(&self, ident: &Ident, depth: usize, borrows: bool) -> TokenStream {
         let root = self.root(depth);
+        if !borrows {
+            // One that borrows nothing is itself at every lifetime: `Owned<T>` works for every
+            // generated type, so generic code (an answer of any function) can use it.
+            return quote! {
+                // SAFETY: no lifetime, nothing to be covariant in.
+                unsafe impl #root Reborrow for #ident {
+                    type At<'b> = #ident;
+                }
+            };
+        }
         quote! {
             // SAFETY: generated types are covariant in `'a`.
             unsafe impl<'a> #root Reborrow for #ident<'a> {
@@ -522,7 +535,7 @@ impl<'g, 's> Ctx<'g, 's> {
         let impls = emit_impls(&typedef, &t.name)?;
         let attrs = self.attrs(&t.name, None)?;
         let serde = if self.options.serde { self.serde_enum(ti, &ident, borrows, depth) } else { quote!() };
-        let reborrow = if borrows { self.reborrow(&ident, depth) } else { quote!() };
+        let reborrow = if self.options.owned { quote!() } else { self.reborrow(&ident, depth, borrows) };
         let alias = doc_alias(&t.name, &ident);
         Ok(Some((
             ns.clone(),

@@ -9,8 +9,9 @@ use quote::quote;
 pub fn support_items(codec: &TokenStream) -> TokenStream {
     let k = codec;
     quote! {
-        /// Generated borrowed types, named at every lifetime. Implemented by the generator for
-        /// its own types only.
+        /// Generated types, named at every lifetime (those that borrow nothing are themselves
+        /// at each), and `Vec`/`Box` of them: what `Owned<T>` holds. Implemented by the
+        /// generator only.
         ///
         /// # Safety
         /// `At<'b>` must be covariant in `'b` (true of every generated type: it holds only
@@ -19,6 +20,31 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
         pub unsafe trait Reborrow {
             /// The type borrowing for `'b`.
             type At<'b>: #k::Decode<'b>;
+        }
+
+        // SAFETY: `Vec` and `Box` are covariant in their element, which is covariant in `'b`.
+        unsafe impl<T: Reborrow> Reborrow for #k::__alloc::Vec<T> {
+            type At<'b> = #k::__alloc::Vec<T::At<'b>>;
+        }
+        // SAFETY: as for `Vec`.
+        unsafe impl<T: Reborrow> Reborrow for #k::__alloc::Box<T> {
+            type At<'b> = #k::__alloc::Box<T::At<'b>>;
+        }
+        // SAFETY: the answers that are Rust primitives borrow nothing.
+        unsafe impl Reborrow for bool {
+            type At<'b> = bool;
+        }
+        // SAFETY: as for `bool`.
+        unsafe impl Reborrow for i32 {
+            type At<'b> = i32;
+        }
+        // SAFETY: as for `bool`.
+        unsafe impl Reborrow for i64 {
+            type At<'b> = i64;
+        }
+        // SAFETY: as for `bool`.
+        unsafe impl Reborrow for f64 {
+            type At<'b> = f64;
         }
 
         /// A decoded value that owns the bytes it borrows from: a `'static` value made from a
