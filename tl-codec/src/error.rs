@@ -24,8 +24,9 @@ impl fmt::Debug for Error {
     }
 }
 
-/// What went wrong while decoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What went wrong while decoding. Its `Debug` shows constructor ids and flags words in hex,
+/// as `Display` and the schemas write them.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The input ended before the item did; `needed` bytes were required from the offset.
@@ -73,6 +74,43 @@ pub enum ErrorKind {
     InvalidUtf8,
     /// A custom codec (`#[tl(with = ...)]`) rejected the value.
     Custom(&'static str),
+}
+
+/// A constructor id or flags word, shown in hex.
+struct Hex(u32);
+
+impl fmt::Debug for Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#010x}", self.0)
+    }
+}
+
+impl fmt::Debug for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::UnexpectedEnd { needed } => {
+                f.debug_struct("UnexpectedEnd").field("needed", needed).finish()
+            }
+            ErrorKind::UnknownConstructor { id, expected } => f
+                .debug_struct("UnknownConstructor")
+                .field("id", &Hex(*id))
+                .field("expected", expected)
+                .finish(),
+            ErrorKind::BadBool { id } => f.debug_struct("BadBool").field("id", &Hex(*id)).finish(),
+            ErrorKind::LengthOutOfRange { len } => {
+                f.debug_struct("LengthOutOfRange").field("len", len).finish()
+            }
+            ErrorKind::TooDeep { limit } => f.debug_struct("TooDeep").field("limit", limit).finish(),
+            ErrorKind::InvalidFlags { flags } => {
+                f.debug_struct("InvalidFlags").field("flags", &Hex(*flags)).finish()
+            }
+            ErrorKind::TrailingBytes { count } => {
+                f.debug_struct("TrailingBytes").field("count", count).finish()
+            }
+            ErrorKind::InvalidUtf8 => f.write_str("InvalidUtf8"),
+            ErrorKind::Custom(why) => f.debug_tuple("Custom").field(why).finish(),
+        }
+    }
 }
 
 impl Error {

@@ -347,3 +347,12 @@ fn values_too_long_for_tl_are_refused_by_try_to_bytes() {
     let ok = vec![TlStr::from(&fine[..]); 2];
     assert_eq!(tl_codec::try_to_bytes(&ok).unwrap(), to_bytes(&ok));
 }
+
+/// Ids and flags words read in hex in `Debug` too, as in `Display` and the schemas.
+#[test]
+fn error_debug_shows_ids_in_hex() {
+    let kind = ErrorKind::UnknownConstructor { id: 0xdeadbeef, expected: "Peer" };
+    assert_eq!(format!("{kind:?}"), r#"UnknownConstructor { id: 0xdeadbeef, expected: "Peer" }"#);
+    assert_eq!(format!("{:?}", ErrorKind::InvalidFlags { flags: 4 }), "InvalidFlags { flags: 0x00000004 }");
+    assert_eq!(format!("{:?}", ErrorKind::TrailingBytes { count: 4 }), "TrailingBytes { count: 4 }");
+}
