@@ -584,6 +584,17 @@ fn gen_derives_what_is_asked() {
     let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "bad", "--derive", "Debug,not a path"], None);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("bad derive `not a path`"), "{}", run.stderr);
+    // `Eq`/`Hash` where they can be derived: not on what holds a `double`, however deep.
+    let floats = "geo#1 lat:double = Geo;\nplace#2 geo:Geo name:string = Place;\nuser#3 id:long = User;\n\
+                  ---functions---\ngetPlace#4 at:Geo = Place;\n";
+    let dir2 = dir_with(&[("f.tl", b(floats))]);
+    let run = tl_in(dir2.path(), &["gen", "f.tl", "-o", "eq", "--derive", "Debug,PartialEq,Eq,Hash"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = generated(dir2.path(), "eq");
+    for item in ["pub struct Geo", "pub struct Place", "pub struct GetPlace"] {
+        assert!(text.contains(&format!("#[derive(Debug, PartialEq)]\n{item}")), "{item}: {text}");
+    }
+    assert!(text.contains("#[derive(Debug, PartialEq, Eq, Hash)]\npub struct User"), "{text}");
     // `Default` would not compile on the enums: refused, pointing at `new`.
     let run = tl_in(dir.path(), &["gen", "s.tl", "-o", "dflt", "--derive", "Debug,Default"], None);
     assert_eq!(run.code, 1);

@@ -555,6 +555,54 @@ impl<'s> TypeGraph<'s> {
         out
     }
 
+    /// The constructors whose values can hold a value of a type `leaf` accepts: in a field, a
+    /// vector's elements, or (transitively) a constructor of a field's type. A derive that a
+    /// leaf type lacks (`Eq` and `Hash` of `f64`) cannot be derived on them.
+    pub fn constructors_holding(&self, leaf: impl Fn(&Ty) -> bool) -> HashSet<usize> {
+        let n = self.constructors.len();
+        let none = HashSet::new();
+        let mut holding: HashSet<usize> =
+            (0..n).filter(|&ci| self.holds(self.constructors[ci], &leaf, &none)).collect();
+        // Whoever nests a holder holds too: walk the nesting edges backwards from the holders.
+        let mut users = vec![Vec::new(); n];
+        for ci in 0..n {
+            for nested in self.nested_constructors(ci) {
+                users[nested].push(ci);
+            }
+        }
+        let mut work: Vec<usize> = holding.iter().copied().collect();
+        while let Some(ci) = work.pop() {
+            for &user in &users[ci] {
+                if holding.insert(user) {
+                    work.push(user);
+                }
+            }
+        }
+        holding
+    }
+
+    /// Whether a value of `def` (a constructor or a function) can hold a value of a type `leaf`
+    /// accepts: in a field or a vector's elements, or through a constructor in `holding`
+    /// ([`TypeGraph::constructors_holding`]).
+    pub fn holds(&self, def: &Definition<'_>, leaf: &impl Fn(&Ty) -> bool, holding: &HashSet<usize>) -> bool {
+        fn direct(ty: &Ty, leaf: &dyn Fn(&Ty) -> bool) -> bool {
+            match ty {
+                Ty::Vector { elem, .. } => direct(elem, leaf),
+                ty => leaf(ty),
+            }
+        }
+        def.params.iter().any(|p| {
+            let ParamKind::Typed { ty, .. } = &p.kind else { return false };
+            let Ok(ty) = self.resolve(ty, def) else { return false };
+            if direct(&ty, leaf) {
+                return true;
+            }
+            let mut nested = Vec::new();
+            self.constructors_in(&ty, true, &mut nested);
+            nested.iter().any(|c| holding.contains(c))
+        })
+    }
+
     /// The constructors a value of type `ty` can be: a boxed type's, a bare one, and with
     /// `through_vectors` those of a vector's elements.
     fn constructors_in(&self, ty: &Ty, through_vectors: bool, out: &mut Vec<usize>) {

@@ -24,6 +24,9 @@ pub(crate) struct Ctx<'g, 's> {
     pub boxed: HashSet<usize>,
     /// Constructors that can contain themselves: only their decoders guard the depth.
     pub self_nesting: HashSet<usize>,
+    /// Constructors holding a `double` (no `Eq`, `Hash`, `Ord`) or an `Object` (no `Ord`):
+    /// derives those lack are left off them.
+    pub unordered: Unordered,
     pub krate: TokenStream,
     /// False when a generated item is named like a prelude type, so paths must be absolute.
     pub prelude: bool,
@@ -37,7 +40,56 @@ pub(crate) struct CtxSeed<'g, 's> {
     lifetimes: Lifetimes,
     boxed: HashSet<usize>,
     self_nesting: HashSet<usize>,
+    unordered: Unordered,
     prelude: bool,
+}
+
+/// The constructors some standard derives cannot reach ([`Ctx::unordered`]).
+#[derive(Clone, Default)]
+pub(crate) struct Unordered {
+    /// Holding a `double`: `f64` has no `Eq`, `Hash` or `Ord`.
+    floats: HashSet<usize>,
+    /// Holding an `Object` (`RawObject`, which has no `Ord`).
+    objects: HashSet<usize>,
+}
+
+fn is_float(t: &Ty) -> bool {
+    *t == Ty::Double
+}
+
+fn is_object(t: &Ty) -> bool {
+    *t == Ty::Object
+}
+
+impl Unordered {
+    fn new(graph: &TypeGraph<'_>) -> Unordered {
+        Unordered {
+            floats: graph.constructors_holding(is_float),
+            objects: graph.constructors_holding(is_object),
+        }
+    }
+
+    /// What a value of `def` (constructor or function) holds: (a `double`, an `Object`).
+    fn of_definition(&self, graph: &TypeGraph<'_>, def: &Definition<'_>) -> (bool, bool) {
+        (graph.holds(def, &is_float, &self.floats), graph.holds(def, &is_object, &self.objects))
+    }
+
+    /// What a value that may be any of `constructors` holds.
+    fn of_constructors(&self, constructors: &[usize]) -> (bool, bool) {
+        let any = |set: &HashSet<usize>| constructors.iter().any(|c| set.contains(c));
+        (any(&self.floats), any(&self.objects))
+    }
+}
+
+/// Whether `derive` (a trait path as given to `--derive`) cannot be derived for a value that
+/// holds a `double` or an `Object` as `holds` says.
+fn refuses(derive: &str, (float, object): (bool, bool)) -> bool {
+    match derive.rsplit("::").next().unwrap_or(derive).trim() {
+        "Eq" | "Hash" => float,
+        "Ord" => float || object,
+        "PartialOrd" => object,
+        _ => false,
+    }
 }
 
 impl<'g, 's> CtxSeed<'g, 's> {
@@ -50,6 +102,7 @@ impl<'g, 's> CtxSeed<'g, 's> {
             lifetimes: self.lifetimes,
             boxed: self.boxed,
             self_nesting: self.self_nesting,
+            unordered: self.unordered,
             krate: codec_path(self.options),
             prelude: self.prelude,
         }
@@ -91,6 +144,7 @@ impl<'g, 's> Ctx<'g, 's> {
                 options.max_inline_principal,
             ),
             self_nesting: graph.self_nesting(),
+            unordered: Unordered::new(graph),
             krate: codec_path(options),
             prelude: !Names::new(graph).any_named(&["Option", "Vec", "Box"]),
         }
@@ -106,6 +160,7 @@ impl<'g, 's> Ctx<'g, 's> {
             lifetimes: self.lifetimes.clone(),
             boxed: self.boxed.clone(),
             self_nesting: self.self_nesting.clone(),
+            unordered: self.unordered.clone(),
             prelude: self.prelude,
         }
     }
@@ -133,9 +188,9 @@ impl<'g, 's> Ctx<'g, 's> {
 
     /// `#[derive(...)]` of the chosen standard traits, then the type attributes for `tl_name`
     /// (or for `also`: a boxed type written as an alias of this constructor's struct).
-    fn attrs(&self, tl_name: &str, also: Option<&str>) -> Result<TokenStream, String> {
+    fn attrs(&self, tl_name: &str, also: Option<&str>, holds: (bool, bool)) -> Result<TokenStream, String> {
         let mut out = TokenStream::new();
-        let derives = self.options.derives.iter().filter(|d| !d.trim().is_empty());
+        let derives = self.options.derives.iter().filter(|d| !d.trim().is_empty() && !refuses(d, holds));
         let paths = derives
             .map(|d| match syn::parse_str::<syn::Path>(d) {
                 Ok(path) => Ok(path),
@@ -322,7 +377,7 @@ impl<'g, 's> Ctx<'g, 's> {
             .flatten()
             .filter(|&ti| self.graph.types[ti].constructors.len() == 1)
             .map(|_| def.ty.name.as_ref());
-        let attrs = self.attrs(&def.name, alias_of)?;
+        let attrs = self.attrs(&def.name, alias_of, self.unordered.of_definition(self.graph, def))?;
         let serde = if self.options.serde {
             self.serde_struct(def, &ident, &fields, depth, borrows)
         } else {
@@ -533,7 +588,7 @@ impl<'g, 's> Ctx<'g, 's> {
             depth_guard: false,
         };
         let impls = emit_impls(&typedef, &t.name)?;
-        let attrs = self.attrs(&t.name, None)?;
+        let attrs = self.attrs(&t.name, None, self.unordered.of_constructors(&t.constructors))?;
         let serde = if self.options.serde { self.serde_enum(ti, &ident, borrows, depth) } else { quote!() };
         let reborrow = if self.options.owned { quote!() } else { self.reborrow(&ident, depth, borrows) };
         let alias = doc_alias(&t.name, &ident);
