@@ -480,15 +480,26 @@ async fn a_request_the_server_lost_is_found_by_msgs_state_req_and_answered() {
 /// every copy it gets.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_run_before_a_reconnect_is_asked_about_not_run_again() {
+    answer_lost_in_a_reconnect(|state| state.hang_up_before_answering(1), None).await;
+}
+
+/// Runs a request whose answer `lose` has the server lose with its connection, with and without
+/// PFS: the caller gets the answer, the server ran the request once and was asked about it,
+/// the session is the same one on the second connection, and it still works afterwards.
+async fn answer_lost_in_a_reconnect(lose: fn(&ServerState), state_request_after: Option<Duration>) {
     tokio::time::timeout(LIMIT, async {
         for pfs in [false, true] {
             let state = ServerState::default();
             let addr = server(state.clone(), false).await;
-            let (client, mut updates) = connect(addr, options(pfs)).await.unwrap();
+            let mut o = options(pfs);
+            if state_request_after.is_some() {
+                o.state_request_after = state_request_after;
+            }
+            let (client, mut updates) = connect(addr, o).await.unwrap();
             assert_eq!(ping(&client, 1).await.unwrap(), 1);
             let session = client.session_id();
             let requests = state.requests();
-            state.hang_up_before_answering(1);
+            lose(&state);
             let body = vec![0x44, 0x33, 0x22, 0x11, 9, 8, 7, 6];
             assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body, "pfs {pfs}");
             assert_eq!(state.hung_up(), 1);
@@ -538,30 +549,8 @@ async fn a_request_the_server_asks_for_again_is_sent_again_and_answered() {
 /// request timeout is set); the server ran the request once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_acknowledged_request_whose_answer_was_lost_in_a_reconnect_is_asked_about() {
-    tokio::time::timeout(LIMIT, async {
-        for pfs in [false, true] {
-            let state = ServerState::default();
-            let addr = server(state.clone(), false).await;
-            let mut o = options(pfs);
-            o.state_request_after = Some(Duration::from_millis(300));
-            let (client, mut updates) = connect(addr, o).await.unwrap();
-            assert_eq!(ping(&client, 1).await.unwrap(), 1);
-            let session = client.session_id();
-            let requests = state.requests();
-            state.acknowledge_then_hang_up(1);
-            let body = vec![0x44, 0x33, 0x22, 0x11, 2, 7, 1, 8];
-            assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body, "pfs {pfs}");
-            assert_eq!(state.hung_up(), 1);
-            assert_eq!(state.requests(), requests + 1, "pfs {pfs}: run once");
-            assert!(state.state_requests() >= 1, "pfs {pfs}: asked about");
-            assert_eq!((state.connections(), client.session_id()), (2, session), "pfs {pfs}");
-            wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
-            assert_eq!(ping(&client, 2).await.unwrap(), 2);
-            assert_eq!(state.requests(), requests + 1, "pfs {pfs}");
-        }
-    })
-    .await
-    .expect("bounded");
+    answer_lost_in_a_reconnect(|state| state.acknowledge_then_hang_up(1), Some(Duration::from_millis(300)))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

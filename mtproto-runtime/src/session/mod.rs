@@ -649,6 +649,20 @@ impl Core {
         self.resend_ids.push(msg_id);
     }
 
+    /// Queues msgs_state_info with `info` (a status byte per id asked about) in answer to the
+    /// peer's message `req_msg_id`. The answer is itself the acknowledgement, so it is not
+    /// content-related.
+    fn queue_state_info(&mut self, req_msg_id: i64, info: &[u8]) {
+        let reply = types::MsgsStateInfo { req_msg_id, info };
+        self.queue.push_back(Queued {
+            request: 0,
+            msg_id: None,
+            body: tl_codec::to_bytes(&reply),
+            content_related: false,
+            wrap: Wrap::Never,
+        });
+    }
+
     /// The msgs_state_info status byte of the peer's message `msg_id`: 1 nothing known (too
     /// old, or not the peer's parity), 2 not received (within the ids remembered), 3 not
     /// received (above them), 4 received. The flags (+8 acked, ...) are not tracked.
@@ -1663,31 +1677,15 @@ impl<C: Clock> Session<C> {
         again.dedup();
         self.requeue(again);
         if unknown {
-            let info: Vec<u8> = ids.iter().map(|&id| self.core.msg_state(id)).collect();
-            let reply = types::MsgsStateInfo { req_msg_id, info: &info };
-            self.core.queue.push_back(Queued {
-                request: 0,
-                msg_id: None,
-                body: tl_codec::to_bytes(&reply),
-                content_related: false,
-                wrap: Wrap::Never,
-            });
+            self.state_reply(req_msg_id, ids);
         }
     }
 
     /// Queues msgs_state_info about the server's messages `ids` in answer to its message
-    /// `req_msg_id`: one status byte each. The answer is itself the acknowledgement, so it is
-    /// not content-related.
+    /// `req_msg_id`: one status byte each.
     fn state_reply(&mut self, req_msg_id: i64, ids: &[i64]) {
         let info: Vec<u8> = ids.iter().map(|&id| self.core.msg_state(id)).collect();
-        let reply = types::MsgsStateInfo { req_msg_id, info: &info };
-        self.core.queue.push_back(Queued {
-            request: 0,
-            msg_id: None,
-            body: tl_codec::to_bytes(&reply),
-            content_related: false,
-            wrap: Wrap::Never,
-        });
+        self.core.queue_state_info(req_msg_id, &info);
     }
 
     fn service(

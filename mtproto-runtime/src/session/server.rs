@@ -202,14 +202,7 @@ impl<C: Clock> ServerSession<C> {
     /// It acknowledges that message itself, so it is not content-related.
     fn state_info(&mut self, req_msg_id: i64, msg_ids: &[i64]) {
         let info: Vec<u8> = msg_ids.iter().map(|&id| self.state_of(id)).collect();
-        let reply = types::MsgsStateInfo { req_msg_id, info: &info };
-        self.core.queue.push_back(Queued {
-            request: 0,
-            msg_id: None,
-            body: tl_codec::to_bytes(&reply),
-            content_related: false,
-            wrap: Wrap::Never,
-        });
+        self.core.queue_state_info(req_msg_id, &info);
     }
 
     /// Whether the encrypted `frame` from the client holds a request its owner would be handed
