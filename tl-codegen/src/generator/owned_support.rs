@@ -95,12 +95,13 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
                 unsafe { &*self.buf }
             }
 
-            /// A `'static` copy of a borrowed value: encodes it once and decodes the copy.
+            /// A `'static` copy of a borrowed value: encodes it once and decodes the copy (an
+            /// error for a `string` or `bytes` value TL cannot hold, over 16 MiB).
             pub fn from_value(value: &T::At<'_>) -> #k::Result<Owned<T>>
             where
                 for<'b> T::At<'b>: #k::Encode,
             {
-                Owned::decode(#k::to_bytes(value))
+                Owned::decode(#k::try_to_bytes(value)?)
             }
         }
 

@@ -550,7 +550,8 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                     let arena = Arena::new();
                     let value = <T::At<'_> as FromJson<'_>>::from_json(&arena, d)?;
-                    let bytes = #k::to_bytes(&value);
+                    // JSON is input: a string too long for TL is an error, not a panic.
+                    let bytes = #k::try_to_bytes(&value).map_err(<D::Error as serde::de::Error>::custom)?;
                     drop(value);
                     super::Owned::decode(bytes).map_err(<D::Error as serde::de::Error>::custom)
                 }
