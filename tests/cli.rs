@@ -854,6 +854,17 @@ fn sample_output_encodes_and_decodes_back() {
         Some(sample.stdout.as_bytes()),
     );
     assert_eq!(hex.code, 0, "{}", hex.stderr);
+    // `--answer`: the function's result instead; a boxed one encodes as it is.
+    let answer = tl_in(dir.path(), &["sample", "help.getConfig", "--answer", "--compact"], None);
+    assert_eq!(answer.code, 0, "{}", answer.stderr);
+    assert!(
+        answer.stdout.starts_with(r#"{"@type":"config","#) && answer.stderr.is_empty(),
+        "{}",
+        answer.stderr
+    );
+    assert_eq!(tl_in(dir.path(), &["encode", "-"], Some(answer.stdout.as_bytes())).code, 0);
+    let generic = tl_in(dir.path(), &["sample", "invokeWithLayer", "--answer"], None);
+    assert!(generic.stderr.contains("answers as its `X` parameter's function does"), "{}", generic.stderr);
     let unknown = tl_in(dir.path(), &["sample", "messages.sendMesage"], None);
     assert_eq!(unknown.code, 1);
     assert_eq!(

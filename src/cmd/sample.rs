@@ -28,6 +28,10 @@ pub struct Args {
     /// JSON on one line instead of indented.
     #[arg(long)]
     pub compact: bool,
+    /// A sample of the answer to the function NAME (its result type) instead of the request:
+    /// a fixture for code that decodes answers.
+    #[arg(long)]
+    pub answer: bool,
 }
 
 /// Runs `tl sample`.
@@ -35,14 +39,33 @@ pub fn run(args: Args) -> ExitCode {
     with_schemas(&args.schemas, |schemas| {
         let registry = Registry::new(schemas);
         let options = SampleOptions { seed: args.seed, max_depth: args.depth, minimal: args.minimal };
-        let value = match registry.sample(&args.name, options) {
+        let answer;
+        let name = if args.answer {
+            let Some(def) = registry.function(&args.name) else {
+                let near = registry.did_you_mean(&args.name);
+                return fail(&format!("--answer: `{}` is not a function of the schemas{near}", args.name));
+            };
+            if def.generics.iter().any(|g| g.name == def.ty.name) {
+                return fail(&format!(
+                    "--answer: `{}` answers as its `{}` parameter's function does: sample that one's",
+                    def.name, def.ty.name
+                ));
+            }
+            let mut ty = String::new();
+            tl_parser::write::write_type(&def.ty, &mut ty);
+            answer = ty;
+            answer.as_str()
+        } else {
+            args.name.as_str()
+        };
+        let value = match registry.sample(name, options) {
             Ok(v) => v,
             Err(e) => return fail(&e.to_string()),
         };
         // A boxed value names its constructor (`"@type"`) and encodes as it is; a bare one
         // (`%T`), a vector or a primitive needs its type given.
         let boxed = |ty: &&str| value.get("@type").is_some() && !ty.trim_start().starts_with('%');
-        if let Some(ty) = registry.sample_type(&args.name).filter(|ty| !boxed(ty)) {
+        if let Some(ty) = registry.sample_type(name).filter(|ty| !boxed(ty)) {
             eprintln!("note: `{ty}` is a type: encode this with `tl encode --type '{ty}'`");
         }
         let text =
