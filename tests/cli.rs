@@ -557,6 +557,24 @@ fn gen_why_explains_what_only_brings_in_and_writes_nothing() {
 }
 
 #[test]
+fn gen_conversions_wrap_each_constructor_in_its_enum() {
+    let schema = "peerUser#1 id:long = Peer;\npeerChat#2 id:long = Peer;\n";
+    let dir = dir_with(&[("p.tl", b(schema))]);
+    let plain = tl_in(dir.path(), &["gen", "p.tl", "-o", "plain"], None);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(!generated(dir.path(), "plain").contains("convert::From"), "off by default");
+    let run = tl_in(dir.path(), &["gen", "p.tl", "-o", "conv", "--conversions"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text: String = generated(dir.path(), "conv").split_whitespace().collect();
+    for (ctor, variant) in [("PeerUser", "User"), ("PeerChat", "Chat")] {
+        let from = format!(
+            "impl::core::convert::From<super::types::{ctor}>forPeer{{fnfrom(value:super::types::{ctor})->Self{{Self::{variant}(value)}}}}"
+        );
+        assert!(text.contains(&from), "{from} missing");
+    }
+}
+
+#[test]
 fn gen_check_says_whether_the_output_is_current() {
     let dir = dir_with(&[("s.tl", b(GEN_SCHEMA))]);
     let missing = tl_in(dir.path(), &["gen", "s.tl", "-o", "out", "--check"], None);

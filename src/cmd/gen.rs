@@ -28,6 +28,11 @@ pub struct Args {
     /// `Owned<T>` holder for `'static` values).
     #[arg(long)]
     pub owned: bool,
+    /// `From<types::X> for enums::Y` for every variant (`types::InputPeerUser { .. }.into()`
+    /// where an `InputPeer` is wanted); off by default, since for the full layer they cost
+    /// about 43 MiB of the compiler's peak memory.
+    #[arg(long)]
+    pub conversions: bool,
     /// The traits every struct and enum derives (comma-separated; `--derive ''` for none: the
     /// codec needs none, and the whole API compiles faster and in less memory).
     #[arg(long, value_delimiter = ',', value_name = "TRAITS", default_value = "Debug,Clone,PartialEq")]
@@ -76,6 +81,7 @@ pub fn run(args: Args) -> ExitCode {
             type_attributes,
             serde: args.serde,
             owned: args.owned,
+            conversions: args.conversions,
             derives: args.derive,
             ..Options::default()
         };

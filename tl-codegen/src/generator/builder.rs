@@ -106,6 +106,12 @@ impl Builder {
         self
     }
 
+    /// `From<types::X> for enums::Y` for every variant ([`Options::conversions`](crate::Options)).
+    pub fn conversions(mut self, on: bool) -> Builder {
+        self.options.conversions = on;
+        self
+    }
+
     /// Adds `attribute` (e.g. `#[derive(Hash)]`) to the item generated for TL name `name`
     /// (a constructor, function or boxed type), or to every item for `"."`.
     pub fn type_attribute(mut self, name: impl Into<String>, attribute: impl Into<String>) -> Builder {

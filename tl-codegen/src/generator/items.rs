@@ -555,11 +555,25 @@ impl<'g, 's> Ctx<'g, 's> {
         let title = described(quote!(#[doc = #title]));
         let mut variants = Vec::new();
         let mut ir = Vec::new();
+        let mut conversions = Vec::new();
+        let k = &self.krate;
+        let box_path = if self.prelude { quote!(Box) } else { quote!(#k::__alloc::Box) };
         for (pos, &ci) in t.constructors.iter().enumerate() {
             let vname = ident::ident(&self.names.variants[ti][pos]);
             let (cns, cname) = &self.names.constructors[ci];
             let path = self.path(depth, "types", cns, cname);
             let ty = if self.lifetimes.ctors[ci] { quote!(#path<#lt>) } else { path };
+            if self.options.conversions {
+                let value =
+                    if self.boxed.contains(&ci) { quote!(#box_path::new(value)) } else { quote!(value) };
+                conversions.push(quote! {
+                    impl #gen ::core::convert::From<#ty> for #ident #gen {
+                        fn from(value: #ty) -> Self {
+                            Self::#vname(#value)
+                        }
+                    }
+                });
+            }
             let ty = if self.boxed.contains(&ci) { self.std_ty("Box", &ty) } else { ty };
             let vdoc = decls[pos].trim_start_matches(" -").to_string();
             variants.push(quote!(#[doc = #vdoc] #vname(#ty),));
@@ -599,6 +613,7 @@ impl<'g, 's> Ctx<'g, 's> {
                 #alias
                 #attrs
                 pub enum #ident #gen { #(#variants)* }
+                #(#conversions)*
                 #impls
                 #serde
                 #reborrow
