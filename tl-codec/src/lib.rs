@@ -169,6 +169,16 @@ pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
     }
 }
 
+/// [`Decode::decode`] of a type with constructor ids: the id, then [`DecodeBare::decode_bare`].
+/// Generated types call it rather than each spelling it out (one call in each of thousands of
+/// impls instead of a read, a match and a call).
+#[doc(hidden)]
+#[inline(always)]
+pub fn decode_boxed<'a, T: DecodeBare<'a>>(r: &mut Reader<'a>) -> Result<T> {
+    let id = r.read_u32()?;
+    T::decode_bare(id, r)
+}
+
 /// Decodes the answer to the RPC function `F` (its [`Function::Return`]), which must use all
 /// of `response`.
 #[inline]

@@ -163,8 +163,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                             #[inline]
                             fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                                let __id = #k::ok_or_return!(#k::Reader::read_u32(__r));
-                                <Self as #k::DecodeBare<#tl>>::decode_bare(__id, __r)
+                                #k::decode_boxed(__r)
                             }
                         }
 
@@ -271,8 +270,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 
                     #[inline]
                     fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                        let __id = #k::ok_or_return!(#k::Reader::read_u32(__r));
-                        <Self as #k::DecodeBare<#tl>>::decode_bare(__id, __r)
+                        #k::decode_boxed(__r)
                     }
 
                     #into
