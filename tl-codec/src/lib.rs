@@ -179,6 +179,17 @@ pub fn decode_boxed<'a, T: DecodeBare<'a>>(r: &mut Reader<'a>) -> Result<T> {
     T::decode_bare(id, r)
 }
 
+/// [`Decode::decode_into`] of a type with constructor ids, as [`decode_boxed`] is of `decode`.
+#[doc(hidden)]
+#[inline(always)]
+pub fn decode_boxed_into<'a, 's, T: DecodeBare<'a>>(
+    r: &mut Reader<'a>,
+    slot: &'s mut core::mem::MaybeUninit<T>,
+) -> Result<&'s mut T> {
+    let id = r.read_u32()?;
+    T::decode_bare_into(id, r, slot)
+}
+
 /// Decodes the answer to the RPC function `F` (its [`Function::Return`]), which must use all
 /// of `response`.
 #[inline]

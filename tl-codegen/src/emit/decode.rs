@@ -238,8 +238,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                     quote! {
                         #[inline]
                         fn decode_into<'__s>(__r: &mut #k::Reader<#tl>, __slot: #slot) -> #k::Result<&'__s mut Self> {
-                            let __id = #k::ok_or_return!(#k::Reader::read_u32(__r));
-                            <Self as #k::DecodeBare<#tl>>::decode_bare_into(__id, __r, __slot)
+                            #k::decode_boxed_into(__r, __slot)
                         }
                     },
                     quote! {
