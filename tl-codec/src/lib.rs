@@ -169,6 +169,21 @@ pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
     }
 }
 
+/// [`Encode::encoded_len`] of a type with constructor ids: the id and the bare form. Generated
+/// types call it, as they call [`encode_boxed`] and [`decode_boxed`].
+#[doc(hidden)]
+#[inline(always)]
+pub fn boxed_len<T: EncodeBare + ?Sized>(value: &T) -> usize {
+    4 + value.encoded_len_bare()
+}
+
+/// [`Encode::encode`] of a type with constructor ids: [`EncodeBare::encode_form`] with the id.
+#[doc(hidden)]
+#[inline(always)]
+pub fn encode_boxed<T: EncodeBare + ?Sized, O: Output + ?Sized>(value: &T, out: &mut O) {
+    value.encode_form::<O, true>(out);
+}
+
 /// [`Decode::decode`] of a type with constructor ids: the id, then [`DecodeBare::decode_bare`].
 /// Generated types call it rather than each spelling it out (one call in each of thousands of
 /// impls instead of a read, a match and a call).

@@ -352,12 +352,12 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         impl #params #k::Encode for #name #args #wh {
                             #[inline]
                             fn encoded_len(&self) -> usize {
-                                4usize + <Self as #k::EncodeBare>::encoded_len_bare(self)
+                                #k::boxed_len(self)
                             }
 
                             #[inline]
                             fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                                <Self as #k::EncodeBare>::encode_form::<__O, true>(self, __out);
+                                #k::encode_boxed(self, __out);
                             }
                         }
 
@@ -421,12 +421,12 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 impl #params #k::Encode for #name #args #wh {
                     #[inline]
                     fn encoded_len(&self) -> usize {
-                        4usize + <Self as #k::EncodeBare>::encoded_len_bare(self)
+                        #k::boxed_len(self)
                     }
 
                     #[inline]
                     fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                        <Self as #k::EncodeBare>::encode_form::<__O, true>(self, __out);
+                        #k::encode_boxed(self, __out);
                     }
                 }
 
