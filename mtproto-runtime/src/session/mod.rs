@@ -387,6 +387,9 @@ struct Pending {
     rechecks: u8,
     /// Whether `body` carries the init prefix, or may.
     wrap: Wrap,
+    /// [`Core::init_epoch`] when it went out: only an answer to a request sent with the prefix
+    /// since initialization was last needed says the server has the parameters now.
+    init_epoch: u32,
 }
 
 /// Whether a request carries [`SessionConfig::init_prefix`].
@@ -434,9 +437,11 @@ enum Place {
     Sent(i64),
 }
 
-/// `mtproto.tl`'s functions, which the session or its adapter sends: never given the init
+/// `mtproto.tl`'s functions (and `http_wait`), which the session or its adapter sends: never given the init
 /// prefix (a ping's answer is a pong, not the rpc_result a wrapped request would get).
-const NEVER_WRAPPED: [u32; 6] = [
+const NEVER_WRAPPED: [u32; 7] = [
+    // `http_wait`, a constructor that an HTTP transport's client sends as if it were a query.
+    <types::HttpWait as tl_codec::Identifiable>::CONSTRUCTOR_ID,
     <functions::Ping as tl_codec::Identifiable>::CONSTRUCTOR_ID,
     <functions::PingDelayDisconnect as tl_codec::Identifiable>::CONSTRUCTOR_ID,
     <functions::RpcDropAnswer as tl_codec::Identifiable>::CONSTRUCTOR_ID,
@@ -516,6 +521,9 @@ struct Core {
     withdrawn: HashSet<MsgId>,
     /// Whether requests going out get [`SessionConfig::init_prefix`] ([`Session::init_needed`]).
     init_needed: bool,
+    /// How many times initialization has become needed: an answer to a request wrapped before
+    /// the latest time (sent before a reconnect, say) does not end it.
+    init_epoch: u32,
     config: SessionConfig,
 }
 
@@ -540,6 +548,7 @@ impl Core {
             queue: VecDeque::new(),
             withdrawn: HashSet::new(),
             init_needed: config.init_prefix.is_some(),
+            init_epoch: 0,
             config,
         }
     }
@@ -987,12 +996,19 @@ impl<C: Clock> Session<C> {
     /// Initialization is needed again, if there is a prefix to send.
     fn need_init(&mut self) {
         self.core.init_needed = self.core.config.init_prefix.is_some();
+        self.core.init_epoch = self.core.init_epoch.wrapping_add(1);
     }
 
     /// Queues the function `f`; returns the id its [`Event::Completed`] will carry.
     pub fn invoke<F: Function>(&mut self, f: &F) -> MsgId {
-        let body = tl_codec::to_bytes(f);
-        self.invoke_raw(body)
+        match tl_codec::try_to_bytes(f) {
+            Ok(body) => self.invoke_raw(body),
+            Err(_) => {
+                self.next_local -= 1;
+                let request = self.next_local;
+                self.refuse(request, "a string or bytes value over 16 MiB")
+            }
+        }
     }
 
     /// Queues an already-encoded request (one boxed function). A body that cannot be sent
@@ -1156,6 +1172,7 @@ impl<C: Clock> Session<C> {
                 acked: false,
                 rechecks: 0,
                 wrap,
+                init_epoch: self.core.init_epoch,
             };
             self.pending.insert(id, p);
             self.requests.insert(request, Place::Sent(id));
@@ -1593,9 +1610,12 @@ impl<C: Clock> Session<C> {
     /// them: needed again, and a request that went without the prefix was not run, so it goes
     /// out again with it.
     fn answered(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {
-        let Some(wrap) = self.pending.get(&req_msg_id).map(|p| p.wrap) else { return };
+        let Some((wrap, epoch)) = self.pending.get(&req_msg_id).map(|p| (p.wrap, p.init_epoch)) else {
+            return;
+        };
         match &result {
-            Ok(_) if wrap == Wrap::Wrapped => self.core.init_needed = false,
+            // Sent wrapped since initialization was last needed: the server has the parameters.
+            Ok(_) if wrap == Wrap::Wrapped && epoch == self.core.init_epoch => self.core.init_needed = false,
             Err(RequestError::Rpc(e)) if wrap != Wrap::Never && not_inited(e) => {
                 self.need_init();
                 if wrap == Wrap::Unwrapped {

@@ -2304,6 +2304,63 @@ fn an_rpc_error_leaves_initialization_needed() {
     assert_eq!(bodies_up(&mut p)[0].1, prefixed(&echo_body(2)));
 }
 
+/// An answer to a request wrapped before initialization became needed again (sent before a
+/// reconnect, or under the prefix replaced since) does not end it: the server may have lost the
+/// parameters since, or have the old ones.
+#[test]
+fn only_an_answer_to_a_request_wrapped_since_initialization_was_last_needed_ends_it() {
+    let mut p = init_pair();
+    p.client.invoke_raw(echo_body(1));
+    let before = bodies_up(&mut p);
+    assert_eq!(before[0].1, prefixed(&echo_body(1)));
+    p.client.reconnected();
+    answer(&mut p, before[0].0, &[1, 0, 0, 0]);
+    assert!(p.client.init_needed(), "answered from before the reconnect");
+    p.client.invoke_raw(echo_body(2));
+    let after = bodies_up(&mut p);
+    assert_eq!(after.last().expect("sent").1, prefixed(&echo_body(2)));
+    answer(&mut p, after.last().expect("sent").0, &[2, 0, 0, 0]);
+    assert!(!p.client.init_needed());
+
+    let mut p = init_pair();
+    p.client.invoke_raw(echo_body(3));
+    let old = bodies_up(&mut p);
+    p.client.set_init_prefix(Some(PREFIX.to_vec()));
+    answer(&mut p, old[0].0, &[3, 0, 0, 0]);
+    assert!(p.client.init_needed(), "answered under the prefix replaced since");
+    p.client.invoke_raw(echo_body(4));
+    assert_eq!(bodies_up(&mut p)[0].1, prefixed(&echo_body(4)));
+}
+
+/// A request TL cannot encode (a string over 16 MiB) fails like any request too long, rather
+/// than panicking in `Session::invoke`.
+#[test]
+fn a_request_holding_a_value_too_long_for_tl_is_refused() {
+    let mut p = pair();
+    let long = vec![0u8; tl_codec::MAX_BYTES_LEN + 1];
+    let f = functions::ReqDhParams {
+        nonce: [0; 16],
+        server_nonce: [0; 16],
+        p: b"pp",
+        q: b"qq",
+        public_key_fingerprint: 1,
+        encrypted_data: &long,
+    };
+    let request = p.client.invoke(&f);
+    let done = completed(&p.events());
+    assert!(matches!(&done[..], [(r, Err(RequestError::Invalid(_)))] if *r == request), "{done:?}");
+    assert!(!p.client.wants_flush());
+}
+
+/// `http_wait` is sent as a query but is a constructor of mtproto.tl: never wrapped.
+#[test]
+fn http_wait_goes_out_without_the_prefix() {
+    let mut p = init_pair();
+    let wait = tl_codec::to_bytes(&types::HttpWait { max_delay: 0, wait_after: 0, max_wait: 0 });
+    assert_eq!(p.client.core.wrap_of(&wait), Wrap::Never);
+    assert_eq!(p.client.core.wrap_of(&echo_body(1)), Wrap::Unwrapped);
+}
+
 /// Answers one request with the prefix, so that initialization is no longer needed.
 fn initialized(p: &mut Pair) {
     p.client.invoke_raw(echo_body(99));

@@ -423,10 +423,11 @@ impl<'g, 's> Ctx<'g, 's> {
     /// none today may have one tomorrow); a struct literal would have to name the new field.
     fn new_fn(def: &Definition<'_>, ident: &Ident, gen: &TokenStream, fields: &[FieldSpec]) -> TokenStream {
         let start = |f: &FieldSpec| match &f.ir.role {
-            Role::Optional { .. } => Some(quote!(None)),
+            // A full path: a constructor named `none` is an item `None` that shadows the prelude.
+            Role::Optional { .. } => Some(quote!(::core::option::Option::None)),
             Role::TrueFlag { .. } => Some(quote!(false)),
             Role::ModeWord => Some(quote!(0)),
-            Role::Value(_) if f.nullable == Nullable::Value => Some(quote!(None)),
+            Role::Value(_) if f.nullable == Nullable::Value => Some(quote!(::core::option::Option::None)),
             Role::Value(_) | Role::Flags => None,
         };
         let stored = || fields.iter().filter(|f| !f.ir.is_computed_flags());
