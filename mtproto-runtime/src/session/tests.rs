@@ -2355,7 +2355,7 @@ fn a_request_holding_a_value_too_long_for_tl_is_refused() {
 /// `http_wait` is sent as a query but is a constructor of mtproto.tl: never wrapped.
 #[test]
 fn http_wait_goes_out_without_the_prefix() {
-    let mut p = init_pair();
+    let p = init_pair();
     let wait = tl_codec::to_bytes(&types::HttpWait { max_delay: 0, wait_after: 0, max_wait: 0 });
     assert_eq!(p.client.core.wrap_of(&wait), Wrap::Never);
     assert_eq!(p.client.core.wrap_of(&echo_body(1)), Wrap::Unwrapped);
