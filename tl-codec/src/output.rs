@@ -194,6 +194,10 @@ impl<O: Output + ?Sized> Output for &mut O {
         (**self).put(bytes);
     }
 
+    fn oversized(&mut self, len: usize) {
+        (**self).oversized(len);
+    }
+
     #[inline]
     fn position(&self) -> usize {
         (**self).position()

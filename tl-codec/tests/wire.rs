@@ -343,6 +343,11 @@ fn values_too_long_for_tl_are_refused_by_try_to_bytes() {
     let mut counter = SizeCounter::default();
     value.encode(&mut counter);
     assert_eq!(counter.0, value.encoded_len());
+    // Through `&mut` too, which forwards every method.
+    let mut counter = SizeCounter::default();
+    let mut by_ref = &mut counter;
+    value.encode(&mut by_ref);
+    assert_eq!(counter.0, value.encoded_len());
     assert!(std::panic::catch_unwind(|| to_bytes(&value)).is_err());
     let ok = vec![TlStr::from(&fine[..]); 2];
     assert_eq!(tl_codec::try_to_bytes(&ok).unwrap(), to_bytes(&ok));

@@ -71,6 +71,14 @@ fn owned_answers_of_any_function() {
     assert_eq!(Owned::<enums::InputPeer>::decode(encode(&peer)).expect("borrows nothing").get(), &peer);
     let yes = hold::<functions::account::UpdateStatus>(encode(&true));
     assert!(*yes.get());
+    // `Vector<string>`, `bytes`, `int128` and an undecoded object (a `Return` of `RawObject`).
+    let names = vec![TlStr::from("usd"), TlStr::from("eur")];
+    assert_eq!(Owned::<Vec<TlStr<'static>>>::decode(encode(&names)).expect("strings").get(), &names);
+    let data: &[u8] = b"abc";
+    assert_eq!(*Owned::<&'static [u8]>::decode(encode(&data)).expect("bytes").get(), data);
+    assert_eq!(*Owned::<[u8; 16]>::decode(vec![7; 16]).expect("int128").get(), [7; 16]);
+    let raw = Owned::<tl_codec::RawObject<'static>>::decode(encode(&peer)).expect("any object");
+    assert_eq!(raw.get().body, &encode(&peer)[4..]);
     let boxed = Owned::<Box<types::InputPeerUser>>::decode(encode(&types::InputPeerUser { user_id: 3, access_hash: 4 }));
     assert_eq!(boxed.expect("boxed").get().user_id, 3);
 }

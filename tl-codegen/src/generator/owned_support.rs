@@ -30,7 +30,8 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
         unsafe impl<T: Reborrow> Reborrow for #k::__alloc::Box<T> {
             type At<'b> = #k::__alloc::Box<T::At<'b>>;
         }
-        // SAFETY: the answers that are Rust primitives borrow nothing.
+        // SAFETY: the answers that are Rust primitives borrow nothing (`int`, `long`, `double`,
+        // `Bool`, `int128`, `int256`).
         unsafe impl Reborrow for bool {
             type At<'b> = bool;
         }
@@ -45,6 +46,26 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
         // SAFETY: as for `bool`.
         unsafe impl Reborrow for f64 {
             type At<'b> = f64;
+        }
+        // SAFETY: as for `bool`.
+        unsafe impl Reborrow for [u8; 16] {
+            type At<'b> = [u8; 16];
+        }
+        // SAFETY: as for `bool`.
+        unsafe impl Reborrow for [u8; 32] {
+            type At<'b> = [u8; 32];
+        }
+        // SAFETY: a shared borrow is covariant in its lifetime.
+        unsafe impl<'a> Reborrow for &'a [u8] {
+            type At<'b> = &'b [u8];
+        }
+        // SAFETY: a `string` and an undecoded object hold one shared borrow each.
+        unsafe impl<'a> Reborrow for #k::TlStr<'a> {
+            type At<'b> = #k::TlStr<'b>;
+        }
+        // SAFETY: as for `TlStr`.
+        unsafe impl<'a> Reborrow for #k::RawObject<'a> {
+            type At<'b> = #k::RawObject<'b>;
         }
 
         /// A decoded value that owns the bytes it borrows from: a `'static` value made from a
