@@ -91,6 +91,30 @@ fn fields_sharing_a_mode_bit_go_together() {
     assert_eq!(back, t::Grouped { mode: 0b11000, c: true, ..both });
 }
 
+/// Reading JSON refuses what encoding would drop or contradict, as the dynamic codec does: half
+/// of a group sharing a bit, and a `true` flag on that bit that the values do not imply.
+#[test]
+fn json_refuses_what_a_shared_bit_cannot_say() {
+    type G = owned::types::test::Grouped;
+    let refused = [
+        (json!({"@type": "test.grouped", "a": 1}), "`a` and `b` must be given together (both mode.3)"),
+        (json!({"@type": "test.grouped", "c": true}), "`c` can be true only when `a` and `b` are given (all mode.3)"),
+        (
+            json!({"@type": "test.grouped", "a": 1, "b": "2", "c": false}),
+            "`c` cannot be false when `a` and `b` are given (all mode.3)",
+        ),
+    ];
+    for (json, message) in refused {
+        let err = serde_json::from_value::<G>(json.clone()).expect_err("refused");
+        assert!(err.to_string().contains(message), "{json}: {err}");
+        common::with_registry(SCHEMA, |reg| assert!(reg.encode(&json, None).is_err(), "{json}"));
+    }
+    let whole: G = serde_json::from_value(json!({"@type": "test.grouped", "a": 1, "b": "2", "c": true})).unwrap();
+    assert_eq!((whole.a, whole.b, whole.c), (Some(1), Some(2), true));
+    let implied: G = serde_json::from_value(json!({"@type": "test.grouped", "a": 1, "b": "2"})).unwrap();
+    assert_eq!(to_bytes(&implied), to_bytes(&whole), "`c` left out is implied");
+}
+
 #[test]
 fn json_has_the_mode_word_as_a_number() {
     // tonlib's shape: bit 7 has no field here, and stays.

@@ -10,7 +10,7 @@ use tl_layer230::serde_api::types::CodeSettings;
 fn json_with_part_of_a_group_is_refused_and_a_whole_group_is_read() {
     let partial = r#"{"@type": "codeSettings", "token": "abc"}"#;
     let err = serde_json::from_str::<CodeSettings>(partial).expect_err("half a group");
-    assert!(err.to_string().contains("`token`, `app_sandbox` must be given together (both flags.8)"), "{err}");
+    assert!(err.to_string().contains("`token` and `app_sandbox` must be given together (both flags.8)"), "{err}");
     let whole = r#"{"@type": "codeSettings", "token": "abc", "app_sandbox": true}"#;
     let read: CodeSettings = serde_json::from_str(whole).expect("a whole group");
     assert_eq!((read.token.is_some(), read.app_sandbox), (true, Some(true)));

@@ -630,39 +630,85 @@ fn emit_impls(def: &TypeDef, tl_name: &str) -> Result<TokenStream, String> {
     })
 }
 
-/// The optional values of `fields` that share one flag bit with others, as groups of indices
-/// into `fields` (two or more each, in field order) with the bit (`flags.8`). The bit says
-/// that all of a group follow or none, so encoding writes a group only when every value in it
-/// is present, and reading JSON refuses part of one.
-pub(super) fn shared_bit_groups(fields: &[FieldSpec]) -> Vec<(Vec<usize>, String)> {
-    let mut groups: Vec<((&str, u32), Vec<usize>)> = Vec::new();
+/// Fields that share one flag bit with optional values ([`shared_bit_groups`]).
+pub(super) struct SharedBit {
+    /// The optional values, indices into the fields (at least one).
+    pub values: Vec<usize>,
+    /// The `true` flags on the same bit: implied by the values, whatever they hold.
+    pub trues: Vec<usize>,
+    /// `flags.8`.
+    pub bit: String,
+}
+
+/// The fields of `fields` that share one flag bit with optional values: two or more values,
+/// or values and `true` flags. The bit says that all of the values follow or none, so encoding
+/// writes them only when every one is present, with the bit, and so the `true` flags on it;
+/// reading JSON refuses part of a group, and a `true` flag that contradicts the values.
+pub(super) fn shared_bit_groups(fields: &[FieldSpec]) -> Vec<SharedBit> {
+    let mut groups: Vec<((&str, u32), SharedBit)> = Vec::new();
     for (i, f) in fields.iter().enumerate() {
-        if let Role::Optional { flags, bit, .. } = &f.ir.role {
-            let key = (flags.as_deref().unwrap_or(""), *bit);
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, members)) => members.push(i),
-                None => groups.push((key, vec![i])),
+        let (flags, bit, value) = match &f.ir.role {
+            Role::Optional { flags, bit, .. } => (flags, bit, true),
+            Role::TrueFlag { flags, bit } => (flags, bit, false),
+            _ => continue,
+        };
+        let key = (flags.as_deref().unwrap_or(""), *bit);
+        let at = match groups.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                let group =
+                    SharedBit { values: Vec::new(), trues: Vec::new(), bit: format!("{}.{bit}", key.0) };
+                groups.push((key, group));
+                groups.len() - 1
             }
+        };
+        let group = &mut groups[at].1;
+        if value {
+            group.values.push(i)
+        } else {
+            group.trues.push(i)
         }
     }
     groups
         .into_iter()
-        .filter(|(_, members)| members.len() > 1)
-        .map(|((flags, bit), members)| (members, format!("{flags}.{bit}")))
+        .map(|(_, g)| g)
+        .filter(|g| !g.values.is_empty() && g.values.len() + g.trues.len() > 1)
         .collect()
 }
 
-/// Per field, the doc line of an optional value in a [`shared_bit_groups`] group.
+/// `a`, `b` and `c` (the Rust names of `members`), for docs and messages.
+pub(super) fn names(fields: &[FieldSpec], members: impl Iterator<Item = usize>, key: bool) -> String {
+    let quoted: Vec<String> = members
+        .map(|j| if key { format!("`{}`", fields[j].key) } else { format!("`{}`", fields[j].ident) })
+        .collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
+/// Per field, the doc line of a field in a [`shared_bit_groups`] group.
 fn together_notes(fields: &[FieldSpec]) -> Vec<Option<String>> {
     let mut notes = vec![None; fields.len()];
-    for (members, bit) in shared_bit_groups(fields) {
-        for &i in &members {
-            let others: Vec<String> =
-                members.iter().filter(|&&j| j != i).map(|&j| format!("`{}`", fields[j].ident)).collect();
-            let both = if members.len() == 2 { "both" } else { "all" };
+    for group in shared_bit_groups(fields) {
+        let all = group.values.len() + group.trues.len();
+        let both = if all == 2 { "both" } else { "all" };
+        let bit = &group.bit;
+        if group.values.len() > 1 {
+            let both = if group.values.len() == 2 { "both" } else { "all" };
+            for &i in &group.values {
+                let others = names(fields, group.values.iter().copied().filter(|&j| j != i), false);
+                notes[i] = Some(format!(
+                    " Sent only together with {others} ({both} `{bit}`): unless every one is `Some`, none is sent."
+                ));
+            }
+        }
+        let values = names(fields, group.values.iter().copied(), false);
+        let is = if group.values.len() == 1 { "is" } else { "are all" };
+        for &i in &group.trues {
             notes[i] = Some(format!(
-                " Sent only together with {} ({both} `{bit}`): unless every one is `Some`, none is sent.",
-                others.join(", ")
+                " Implied by {values} ({both} `{bit}`): sent as `true` exactly when {values} {is} `Some`, \
+                 whatever this field holds."
             ));
         }
     }

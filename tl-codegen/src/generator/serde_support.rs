@@ -371,20 +371,46 @@ impl Ctx<'_, '_> {
         });
         // Part of a group of values sharing a flag bit is refused, as the dynamic codec
         // refuses it: encoding would drop the group.
-        let together = super::items::shared_bit_groups(fields).into_iter().map(|(members, bit)| {
-            let given: Vec<&Ident> = members
-                .iter()
-                .filter_map(|&i| stored.iter().position(|f| std::ptr::eq(*f, &fields[i])))
-                .map(|at| &locals[at])
-                .collect();
-            let keys: Vec<String> = members.iter().map(|&i| format!("`{}`", fields[i].key)).collect();
-            let both = if members.len() == 2 { "both" } else { "all" };
-            let message = format!("{} must be given together ({both} {bit})", keys.join(", "));
-            quote! {
-                if (#(#given.is_some())||*) && !(#(#given.is_some())&&*) {
-                    return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#message));
-                }
+        let local = |i: usize| stored.iter().position(|f| std::ptr::eq(*f, &fields[i])).map(|at| &locals[at]);
+        let together = super::items::shared_bit_groups(fields).into_iter().map(|group| {
+            use super::items::names;
+            let all = group.values.len() + group.trues.len();
+            let both = if all == 2 { "both" } else { "all" };
+            let bit = &group.bit;
+            let given: Vec<&Ident> = group.values.iter().filter_map(|&i| local(i)).collect();
+            let mut checks = TokenStream::new();
+            if group.values.len() > 1 {
+                let keys = names(fields, group.values.iter().copied(), true);
+                let both = if group.values.len() == 2 { "both" } else { "all" };
+                let message = format!("{keys} must be given together ({both} {bit})");
+                checks.extend(quote! {
+                    if (#(#given.is_some())||*) && !(#(#given.is_some())&&*) {
+                        return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#message));
+                    }
+                });
             }
+            // A `true` flag on the bit is what the values say: `true` without them, or `false`
+            // with them, would be dropped or contradicted by encoding.
+            let values = names(fields, group.values.iter().copied(), true);
+            let is = if group.values.len() == 1 { "is" } else { "are" };
+            for &i in &group.trues {
+                let Some(flag) = local(i) else { continue };
+                let key = &fields[i].key;
+                let yes = format!("`{key}` can be true only when {values} {is} given ({both} {bit})");
+                let no = format!("`{key}` cannot be false when {values} {is} given ({both} {bit})");
+                checks.extend(quote! {
+                    match (#flag, #(#given.is_some())&&*) {
+                        (::core::option::Option::Some(true), false) => {
+                            return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#yes));
+                        }
+                        (::core::option::Option::Some(false), true) => {
+                            return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#no));
+                        }
+                        _ => {}
+                    }
+                });
+            }
+            checks
         });
         let value = if fields.is_empty() { quote!(Self) } else { quote!(Self { #(#inits)* }) };
         out.extend(quote! {
