@@ -244,10 +244,14 @@ mod tests {
         with_graph(|g| {
             for roots in [&["getMessage"][..], &["getUser"], &["message"], &["Lonely"]] {
                 let sel = g.reachable(roots).expect("known");
-                for ci in 0..g.constructors.len() {
-                    let name = g.item_name(Item::Constructor(ci));
+                let items = (0..g.constructors.len())
+                    .map(|i| (Item::Constructor(i), sel.constructors.contains(&i)))
+                    .chain((0..g.functions.len()).map(|i| (Item::Function(i), sel.functions.contains(&i))))
+                    .chain((0..g.types.len()).map(|i| (Item::Type(i), sel.types.contains(&i))));
+                for (item, selected) in items {
+                    let name = g.item_name(item);
                     let chain = g.why(roots, name).expect("known");
-                    assert_eq!(chain.is_some(), sel.constructors.contains(&ci), "{roots:?} {name}");
+                    assert_eq!(chain.is_some(), selected, "{roots:?} {name}");
                 }
             }
         });
