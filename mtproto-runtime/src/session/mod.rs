@@ -1791,7 +1791,13 @@ impl<C: Clock> Session<C> {
                     self.pending.keys().copied().filter(|&id| id < new.first_msg_id).collect();
                 self.requeue(lost);
                 // The server lost the session: the client's parameters may have gone with it.
+                // Requests from `first_msg_id` on reached the new session, with their prefix:
+                // their answers still end initialization.
                 self.need_init();
+                let epoch = self.core.init_epoch;
+                for (_, p) in self.pending.iter_mut().filter(|(&id, _)| id >= new.first_msg_id) {
+                    p.init_epoch = epoch;
+                }
                 self.events.push_back(Event::NewSession { first_msg_id: new.first_msg_id });
             }
             types::FutureSalts::CONSTRUCTOR_ID => {
