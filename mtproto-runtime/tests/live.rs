@@ -1261,6 +1261,13 @@ async fn the_init_prefix_goes_with_the_first_request_and_again_after_a_reconnect
             // Pings went bare (the test server answers them itself), and measured the round trip.
             assert_eq!(ping(&client, 5).await.unwrap(), 5);
             assert!(client.rtt().is_some());
+            // A prefix set anew goes with the next request, once answered; one `connect` would
+            // refuse is refused.
+            client.set_init_prefix(Some(INIT_PREFIX.to_vec())).unwrap();
+            assert_eq!(echo(&client, 6).await.unwrap()[4], 6);
+            assert_eq!(echo(&client, 7).await.unwrap()[4], 7);
+            assert_eq!(state.init_prefixed(), before + 3);
+            assert!(matches!(client.set_init_prefix(Some(vec![1, 2, 3])), Err(Error::InvalidOptions(_))));
         }
         // A client without the prefix is refused, as Telegram refuses one that never sent
         // initConnection.

@@ -350,6 +350,7 @@ impl Driver {
             Cmd::Request(request) if self.renewal.is_some() => self.held.push_back(request),
             Cmd::Request(request) => self.queue(request),
             Cmd::Cancel(ticket) => self.cancel(ticket),
+            Cmd::SetInitPrefix(prefix) => self.session.set_init_prefix(prefix),
             Cmd::Close => {}
         }
         self.note_in_flight();

@@ -537,6 +537,8 @@ enum Cmd {
     Cancel(Ticket),
     /// [`Client::close`].
     Close,
+    /// [`Client::set_init_prefix`].
+    SetInitPrefix(Option<Vec<u8>>),
 }
 
 /// Withdraws a request ([`Cmd::Cancel`]) when its caller stops waiting before the answer.
@@ -727,6 +729,19 @@ impl Client {
     /// receiver was dropped are not counted.
     pub fn updates_dropped(&self) -> u64 {
         self.shared.updates_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Replaces [`ConnectOptions::init_prefix`] (a parameter of `initConnection` changed, the
+    /// language say): the next requests carry the new prefix until one is answered, as after
+    /// a reconnect ([`Session::set_init_prefix`]); `None` stops wrapping. A prefix
+    /// [`connect`] would refuse is refused here too ([`Error::InvalidOptions`]).
+    pub fn set_init_prefix(&self, prefix: Option<Vec<u8>>) -> Result<(), Error> {
+        if let Some(prefix) = &prefix {
+            if let Err(why) = check_init_prefix(prefix, MAX_REQUEST_LEN) {
+                return Err(Error::InvalidOptions(format!("init_prefix ({} bytes): {why}", prefix.len())));
+            }
+        }
+        self.cmds.send(Cmd::SetInitPrefix(prefix)).map_err(|_| Error::Closed)
     }
 
     /// Closes the connection for every clone of this client: requests in flight and later
