@@ -806,6 +806,16 @@ fn unknown<'k>(what: &str, name: &str, known: impl Iterator<Item = &'k str>) -> 
     format!("unknown {what} `{name}`{}", did_you_mean(&tl_parser::near_names(name, known)))
 }
 
+/// `` `a`, `b` and `c` ``: names quoted for a message or a doc, the last joined with "and".
+#[cfg(any(feature = "generator", feature = "dynamic"))]
+pub(crate) fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
 /// ` (did you mean `x`?)` for the names in `near` (one of several), or nothing: the end of an
 /// error message about an unknown name.
 pub(crate) fn did_you_mean(near: &[&str]) -> String {

@@ -571,7 +571,8 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
             let values: Vec<usize> = group.members.iter().copied().filter(|&i| !is_true(i)).collect();
             let present: Vec<&str> = values.iter().copied().filter(|&i| given(i)).map(key).collect();
             if let Some(&missing) = values.iter().find(|&&i| !given(i)).filter(|_| !present.is_empty()) {
-                let message = format!("must be given together with {} ({bit})", quoted(&present));
+                let message =
+                    format!("must be given together with {} ({bit})", crate::graph::quoted_list(&present));
                 return Err(self.err(message).under(PathPart::Key(key(missing).to_string())));
             }
             let set = if values.is_empty() {
@@ -589,9 +590,17 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 let names: Vec<&str> = values.iter().copied().map(key).collect();
                 let is = if values.len() > 1 { "are" } else { "is" };
                 let message = match (values.is_empty(), b) {
-                    (false, true) => format!("can be true only when {} {is} given ({bit})", quoted(&names)),
-                    (false, false) => format!("cannot be false when {} {is} given ({bit})", quoted(&names)),
-                    (true, _) => format!("cannot be false when {} is true ({bit})", quoted(&others)),
+                    (false, true) => format!(
+                        "can be true only when {} {is} given ({bit})",
+                        crate::graph::quoted_list(&names)
+                    ),
+                    (false, false) => format!(
+                        "cannot be false when {} {is} given ({bit})",
+                        crate::graph::quoted_list(&names)
+                    ),
+                    (true, _) => {
+                        format!("cannot be false when {} is true ({bit})", crate::graph::quoted_list(&others))
+                    }
                 };
                 return Err(self.err(message).under(PathPart::Key(key(i).to_string())));
             }
@@ -604,13 +613,4 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
 /// [`crate::tdjson::is_ignored_key`]), read and ignored.
 fn is_meta(key: &str) -> bool {
     key == TYPE_KEY || crate::tdjson::is_ignored_key(key)
-}
-
-/// `a`, `b` and `c`, as in messages.
-fn quoted(keys: &[&str]) -> String {
-    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
-    match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => quoted.concat(),
-    }
 }

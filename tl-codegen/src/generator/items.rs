@@ -676,15 +676,11 @@ pub(super) fn shared_bit_groups(fields: &[FieldSpec]) -> Vec<SharedBit> {
         .collect()
 }
 
-/// `a`, `b` and `c` (the Rust names of `members`), for docs and messages.
+/// `a`, `b` and `c`: the JSON keys (`key`) or Rust names of `members`, for docs and messages.
 pub(super) fn names(fields: &[FieldSpec], members: impl Iterator<Item = usize>, key: bool) -> String {
-    let quoted: Vec<String> = members
-        .map(|j| if key { format!("`{}`", fields[j].key) } else { format!("`{}`", fields[j].ident) })
-        .collect();
-    match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => quoted.concat(),
-    }
+    let names: Vec<String> =
+        members.map(|j| if key { fields[j].key.clone() } else { fields[j].ident.to_string() }).collect();
+    crate::graph::quoted_list(&names)
 }
 
 /// Per field, the doc line of a field in a [`shared_bit_groups`] group.
