@@ -48,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     loop {
         let (stream, _) = listener.accept().await?;
         let options =
-            ServeOptions { key: key.clone(), secret, bad_salt_once, state: state.clone(), init_prefix: None };
+            ServeOptions { secret, bad_salt_once, state: state.clone(), ..ServeOptions::new(key.clone()) };
         if once {
             let _ = serve_connection(stream, options).await;
             return Ok(());

@@ -1,4 +1,4 @@
-//! The types and functions of `schemas/mtproto.tl`, generated at build time by tl-codegen.
+//! The types and functions of the shipped `mtproto.tl`, generated at build time by tl-codegen.
 //!
 //! `rpc_result`, `msg_container`, `message` and `gzip_packed` are commented out in the schema
 //! (their bodies are untyped objects); the session layer reads them by hand.
@@ -7,7 +7,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/tl_api.rs"));
 
-/// The API-layer definitions the runtime itself uses, tree-shaken from `schemas/api.tl` by
+/// The API-layer definitions the runtime itself uses, tree-shaken from the shipped `api.tl` by
 /// tl-codegen's `only`: `auth.bindTempAuthKey` (PFS) and what it reaches (`Bool`, generated as
 /// Rust `bool`).
 pub mod api {

@@ -5,7 +5,9 @@
 //! (withdrawn at once, never resent), a request the server lost found by msgs_state_req and
 //! resent, a request the server ran before a reconnect asked about after it rather than run
 //! again (acknowledged or not), a request the server asks for again (msg_resend_req) sent
-//! again, and a bounded updates channel that drops and reports rather than holding up answers.
+//! again, a bounded updates channel that drops and reports rather than holding up answers,
+//! canned answers (typed, rpc errors, through the init prefix and wrappers, bad requests and
+//! panicking handlers) and updates pushed by the test server.
 //! No timing assertions: every wait is bounded by a generous timeout.
 
 use std::net::SocketAddr;
@@ -15,13 +17,14 @@ use std::time::Duration;
 
 use mtproto_runtime::handshake::{bind_temp_auth_key, RsaPrivateKey, TEST_SERVER_KEY_PEM};
 use mtproto_runtime::net::{
-    connect, serve_connection, Client, ConnectOptions, Error, KeepAlive, Reconnect, SavedKey, ServeOptions,
-    ServerState, State, Update,
+    connect, serve_connection, Answers, Client, ConnectOptions, Error, KeepAlive, Reconnect, SavedKey,
+    ServeOptions, ServerState, State, Update, HANDLER_PANICKED, INPUT_FETCH_ERROR,
 };
-use mtproto_runtime::schema::functions;
-use mtproto_runtime::session::{decode_result, RequestError};
+use mtproto_runtime::schema::{enums, functions, types};
+use mtproto_runtime::session::{decode_result, RequestError, RpcError};
 use mtproto_runtime::transport::Kind;
 use mtproto_runtime::{AuthKey, OsRandom};
+use tl_codec::Identifiable;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -1316,4 +1319,205 @@ async fn an_init_prefix_that_cannot_work_is_refused() {
             other => panic!("{} bytes: expected InvalidOptions, got {:?}", prefix.len(), other.map(|_| ())),
         }
     }
+}
+
+/// The rpc_error a request failed with.
+fn rpc_error(result: Result<Vec<u8>, Error>) -> RpcError {
+    match result {
+        Err(Error::Request(RequestError::Rpc(e))) => e,
+        other => panic!("expected an rpc_error, got {other:?}"),
+    }
+}
+
+/// `pq` of the canned `resPQ`.
+const PQ: &[u8] = &[0x17, 0xed, 0x48, 0x94, 0x1a, 0x08, 0xf9, 0x81];
+
+/// Canned answers to three of `mtproto.tl`'s functions (any generated function would do: these
+/// are the ones the runtime has bindings for): `req_pq_multi` typed, `destroy_session` typed with
+/// an rpc_error for session 1 and a panic for session 0, `req_DH_params` answered with bytes
+/// borrowed from the request.
+fn canned() -> Answers {
+    Answers::new()
+        .on::<functions::ReqPqMulti>(|req| Ok(Box::new(types::ResPq::new(req.nonce, [7; 16], PQ, vec![-5]))))
+        .on::<functions::DestroySession>(|req| match req.session_id {
+            0 => panic!("a bug in a handler (this panic is part of the test)"),
+            1 => Err(RpcError::new(420, "FLOOD_WAIT_3")),
+            id => {
+                Ok(enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id: id }))
+            }
+        })
+        .on_query::<functions::ReqDhParams<'static>>(|q| {
+            let req: functions::ReqDhParams<'_> = q.decode()?;
+            Ok(enums::ServerDhParams::Ok(types::ServerDhParamsOk {
+                nonce: req.nonce,
+                server_nonce: req.server_nonce,
+                encrypted_answer: req.encrypted_data,
+            }))
+        })
+}
+
+async fn destroy_session(client: &Client, session_id: i64) -> Result<Vec<u8>, Error> {
+    client.invoke(&functions::DestroySession { session_id }).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canned_answers_are_decoded_as_the_functions_return() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr =
+            serve(ServeOptions { state: state.clone(), answers: canned(), ..ServeOptions::new(key()) }).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let raw = client.invoke(&functions::ReqPqMulti { nonce: [3; 16] }).await.unwrap();
+        let res = decode_result::<functions::ReqPqMulti>(&raw).unwrap();
+        assert_eq!(*res, types::ResPq::new([3; 16], [7; 16], PQ, vec![-5]));
+        // An answer borrowed from the request.
+        let dh = functions::ReqDhParams::new([1; 16], [2; 16], b"p", b"q", 3, b"encrypted data");
+        let raw = client.invoke(&dh).await.unwrap();
+        match decode_result::<functions::ReqDhParams<'_>>(&raw).unwrap() {
+            enums::ServerDhParams::Ok(ok) => assert_eq!(ok.encrypted_answer, b"encrypted data"),
+            other => panic!("{other:?}"),
+        }
+        let raw = destroy_session(&client, 5).await.unwrap();
+        assert_eq!(
+            decode_result::<functions::DestroySession>(&raw).unwrap(),
+            enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id: 5 })
+        );
+        // An rpc_error answer is the client's rpc error.
+        let e = rpc_error(destroy_session(&client, 1).await);
+        assert_eq!((e.code, e.flood_wait()), (420, Some(3)));
+        // A request without a handler is echoed, as without answers.
+        assert_eq!(echo(&client, 1).await.unwrap(), [0x44, 0x33, 0x22, 0x11, 1, 0, 0, 0]);
+        // A body that is not the function the handler takes: rpc_error 400, no panic.
+        let mut bad = functions::ReqPqMulti::CONSTRUCTOR_ID.to_le_bytes().to_vec();
+        bad.extend([0; 8]);
+        assert_eq!(rpc_error(client.invoke_raw(bad).await), RpcError::new(400, INPUT_FETCH_ERROR));
+        assert_eq!(state.answered(), 5);
+        assert_eq!(state.handler_panics(), 0);
+        assert_eq!(client.state(), State::Connected);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_fails_its_request_alone() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr =
+            serve(ServeOptions { state: state.clone(), answers: canned(), ..ServeOptions::new(key()) }).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let (other, _other_updates) = connect(addr, options(true)).await.unwrap();
+        // A request in flight on the other connection while the handler panics.
+        let busy = other.clone();
+        let pending = tokio::spawn(async move { destroy_session(&busy, 6).await });
+        assert_eq!(rpc_error(destroy_session(&client, 0).await), RpcError::new(500, HANDLER_PANICKED));
+        assert!(pending.await.unwrap().is_ok());
+        assert_eq!(state.handler_panics(), 1);
+        // Both connections live on, and the handler answers again.
+        for c in [&client, &other] {
+            assert_eq!(ping(c, 2).await.unwrap(), 2);
+            assert!(destroy_session(c, 7).await.is_ok());
+            assert_eq!(c.state(), State::Connected);
+        }
+        assert_eq!(state.connections(), 2, "no reconnect");
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canned_answers_reach_through_the_init_prefix_and_wrappers() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let answers = canned();
+        let addr = serve(ServeOptions {
+            state: state.clone(),
+            init_prefix: Some(INIT_PREFIX.to_vec()),
+            answers,
+            ..ServeOptions::new(key())
+        })
+        .await;
+        let mut o = options(false);
+        o.init_prefix = Some(INIT_PREFIX.to_vec());
+        let (client, _updates) = connect(addr, o).await.unwrap();
+        let raw = client.invoke(&functions::ReqPqMulti { nonce: [4; 16] }).await.unwrap();
+        assert_eq!(decode_result::<functions::ReqPqMulti>(&raw).unwrap().nonce, [4; 16]);
+        assert_eq!(state.init_prefixed(), 1);
+        // invokeWithLayer(230, invokeWithoutUpdates(req_pq_multi)), wrapped by hand.
+        let mut wrapped = Vec::new();
+        wrapped.extend(0xda9b0d0du32.to_le_bytes());
+        wrapped.extend(230u32.to_le_bytes());
+        wrapped.extend(0xbf9459b7u32.to_le_bytes());
+        wrapped.extend(tl_codec::to_bytes(&functions::ReqPqMulti { nonce: [5; 16] }));
+        let raw = client.invoke_raw(wrapped).await.unwrap();
+        assert_eq!(decode_result::<functions::ReqPqMulti>(&raw).unwrap().nonce, [5; 16]);
+        // A wrapper around a request without a handler is echoed whole.
+        let mut unhandled = Vec::new();
+        unhandled.extend(0xbf9459b7u32.to_le_bytes());
+        unhandled.extend([0x44, 0x33, 0x22, 0x11, 9, 0, 0, 0]);
+        assert_eq!(client.invoke_raw(unhandled.clone()).await.unwrap(), unhandled);
+        assert_eq!(state.answered(), 2);
+        assert_eq!(state.not_inited(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+/// `updateShort(updateConfig, date)`, an update as Telegram pushes it.
+fn update_short(date: i32) -> Vec<u8> {
+    [0x78d4dec1u32.to_le_bytes(), 0xa229dd06u32.to_le_bytes(), date.to_le_bytes()].concat()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_updates_reach_the_clients() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        // A handler that pushes an update before it answers (it runs with the session unlocked).
+        let pusher = state.clone();
+        let answers = Answers::new().on::<functions::DestroySession>(move |req| {
+            assert_eq!(pusher.push_update(update_short(100)), Ok(2));
+            Ok(enums::DestroySessionRes::DestroySessionOk(types::DestroySessionOk {
+                session_id: req.session_id,
+            }))
+        });
+        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let (client, mut updates) = connect(addr, options(false)).await.unwrap();
+        let (other, mut other_updates) = connect(addr, options(true)).await.unwrap();
+        // Each connection serves its session once the server has had a message on it.
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        assert_eq!(ping(&other, 1).await.unwrap(), 1);
+
+        // To one session: only its client gets it, unasked.
+        let to = (client.auth_key_id(), client.session_id());
+        assert_eq!(state.push_update_to(to.0, to.1, update_short(1)), Ok(true));
+        wait_for(&mut updates, |u| *u == Update::Message(update_short(1))).await;
+        // To every live session, the other client on its temporary key too.
+        assert_eq!(state.push_update(update_short(2)), Ok(2));
+        wait_for(&mut updates, |u| *u == Update::Message(update_short(2))).await;
+        let seen = wait_for(&mut other_updates, |u| *u == Update::Message(update_short(2))).await;
+        assert!(!seen.contains(&Update::Message(update_short(1))), "{seen:?}");
+        // From a handler, along with its answer.
+        assert!(destroy_session(&client, 3).await.is_ok());
+        wait_for(&mut updates, |u| *u == Update::Message(update_short(100))).await;
+        wait_for(&mut other_updates, |u| *u == Update::Message(update_short(100))).await;
+        assert_eq!(state.pushed(), 5);
+
+        // What cannot go out as a message is refused; an unknown session gets nothing.
+        assert!(state.push_update(vec![1, 2, 3]).is_err());
+        assert!(state.push_update(Vec::new()).is_err());
+        assert_eq!(state.push_update_to(to.0, to.1 ^ 1, update_short(3)), Ok(false));
+        assert_eq!(state.pushed(), 5);
+        // Answers flow as before.
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        assert_eq!(ping(&other, 2).await.unwrap(), 2);
+
+        // Once its connection is gone, a session gets nothing from push_update, and keeps what
+        // push_update_to gives it.
+        client.close();
+        let closed_session = (client.auth_key_id(), client.session_id());
+        until(|| state.push_update(update_short(4)) == Ok(1)).await;
+        assert_eq!(state.push_update_to(closed_session.0, closed_session.1, update_short(5)), Ok(true));
+    })
+    .await
+    .expect("bounded");
 }

@@ -148,7 +148,7 @@ fn check_one(input: &Input, opts: RenderOptions) -> FileReport {
 }
 
 /// One diagnostic as a GitHub Actions workflow command:
-/// `::warning file=api.tl,line=3,col=9,endLine=3,endColumn=14,title=unknown-type::…`, with the
+/// `::warning file=api.tl,line=3,col=9,endLine=3,endColumn=14,title=tl check%3A unknown-type::…`, with the
 /// label and notes on lines of their own in the message.
 fn github_command(path: &str, d: &DiagnosticReport) -> String {
     let mut props = vec![format!("file={}", github_escape(path, true))];

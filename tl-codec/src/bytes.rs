@@ -311,7 +311,9 @@ macro_rules! bytes_encode {
 // does not overlap with the generic vector impl.
 bytes_encode! {
     [u8] => |v| v;
+    &[u8] => |v| *v;
     str => |v| v.as_bytes();
+    &str => |v| v.as_bytes();
     Vec<u8> => |v| v.as_slice();
     String => |v| v.as_bytes();
     TlStr<'_> => |v| v.0;

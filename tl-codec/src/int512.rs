@@ -21,6 +21,19 @@ impl Encode for [u8; INT512_LEN] {
     }
 }
 
+/// The borrowed form decoding gives (`&[u8; 64]`) encodes too.
+impl Encode for &[u8; INT512_LEN] {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        INT512_LEN
+    }
+
+    #[inline]
+    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+        out.put(*self);
+    }
+}
+
 // SAFETY: `encode` writes exactly 64 bytes.
 unsafe impl FixedLen for [u8; INT512_LEN] {
     const LEN: usize = INT512_LEN;

@@ -6,9 +6,14 @@
 //! * [`Decode<'a>`](Decode) reads from a [`Reader<'a>`](Reader) and may borrow from its input:
 //!   `&'a [u8]`, [`TlStr<'a>`](TlStr), [`RawObject<'a>`](RawObject) cost no allocation.
 //! * [`EncodeBare`]/[`DecodeBare`]/[`Identifiable`] give the bare (id-less) form of types with
-//!   constructor ids, so enums dispatch on an id read by someone else.
+//!   constructor ids, so enums dispatch on an id read by someone else; such types get
+//!   `Encode`/`Decode` (the id, then the bare form) from blanket impls. `Box<T>` forwards the
+//!   bare form, so it encodes and decodes as `T` for types with ids; `&T` encodes as `T`.
 //! * Bad input is an [`Error`] with a byte offset, never a panic; vector counts cannot allocate
 //!   more than the input could hold, and nesting is bounded ([`DEFAULT_MAX_DEPTH`]).
+//! * Encoding never fails but for a `string`/`bytes` value over [`MAX_BYTES_LEN`], which TL
+//!   cannot represent: [`to_bytes`] panics on it ([`Output::oversized`]), [`try_to_bytes`]
+//!   returns an [`Error`] instead.
 //!
 //! | TL | Rust |
 //! | --- | --- |
@@ -167,42 +172,6 @@ pub fn from_bytes<'a, T: Decode<'a>>(input: &'a [u8]) -> Result<T> {
         0 => Ok(value),
         count => Err(r.error(ErrorKind::TrailingBytes { count })),
     }
-}
-
-/// [`Encode::encoded_len`] of a type with constructor ids: the id and the bare form. Generated
-/// types call it, as they call [`encode_boxed`] and [`decode_boxed`].
-#[doc(hidden)]
-#[inline(always)]
-pub fn boxed_len<T: EncodeBare + ?Sized>(value: &T) -> usize {
-    4 + value.encoded_len_bare()
-}
-
-/// [`Encode::encode`] of a type with constructor ids: [`EncodeBare::encode_form`] with the id.
-#[doc(hidden)]
-#[inline(always)]
-pub fn encode_boxed<T: EncodeBare + ?Sized, O: Output + ?Sized>(value: &T, out: &mut O) {
-    value.encode_form::<O, true>(out);
-}
-
-/// [`Decode::decode`] of a type with constructor ids: the id, then [`DecodeBare::decode_bare`].
-/// Generated types call it rather than each spelling it out (one call in each of thousands of
-/// impls instead of a read, a match and a call).
-#[doc(hidden)]
-#[inline(always)]
-pub fn decode_boxed<'a, T: DecodeBare<'a>>(r: &mut Reader<'a>) -> Result<T> {
-    let id = r.read_u32()?;
-    T::decode_bare(id, r)
-}
-
-/// [`Decode::decode_into`] of a type with constructor ids, as [`decode_boxed`] is of `decode`.
-#[doc(hidden)]
-#[inline(always)]
-pub fn decode_boxed_into<'a, 's, T: DecodeBare<'a>>(
-    r: &mut Reader<'a>,
-    slot: &'s mut core::mem::MaybeUninit<T>,
-) -> Result<&'s mut T> {
-    let id = r.read_u32()?;
-    T::decode_bare_into(id, r, slot)
 }
 
 /// Decodes the answer to the RPC function `F` (its [`Function::Return`]), which must use all

@@ -106,6 +106,18 @@ macro_rules! array_codec {
             }
         }
 
+        impl Encode for &[u8; $n] {
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                $n
+            }
+
+            #[inline]
+            fn encode<O: Output + ?Sized>(&self, out: &mut O) {
+                out.put(*self);
+            }
+        }
+
         // SAFETY: `encode` writes exactly `$n` bytes.
         unsafe impl FixedLen for [u8; $n] {
             const LEN: usize = $n;
@@ -197,46 +209,23 @@ impl<'a, T: ?Sized> Decode<'a> for PhantomData<T> {
     }
 }
 
-impl<T: Encode + ?Sized> Encode for &T {
+/// A reference to a value with constructor ids is one (`Vec<&T>` encodes as `Vec<T>`). Other
+/// references encode through the value (`to_bytes(&x)` takes `x` by reference); `&[u8]`,
+/// `&str` and `&[u8; N]`, which decoding borrows, have impls of their own.
+impl<T: EncodeBare + ?Sized> EncodeBare for &T {
     #[inline]
-    fn encoded_len(&self) -> usize {
-        (**self).encoded_len()
+    fn constructor_id(&self) -> u32 {
+        (**self).constructor_id()
     }
 
     #[inline]
-    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
-        (**self).encode(out);
-    }
-}
-
-impl<T: Encode + ?Sized> Encode for Box<T> {
-    #[inline]
-    fn encoded_len(&self) -> usize {
-        (**self).encoded_len()
+    fn encoded_len_bare(&self) -> usize {
+        (**self).encoded_len_bare()
     }
 
     #[inline]
-    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
-        (**self).encode(out);
-    }
-}
-
-/// Boxes are how recursive TL types (rich text, page blocks) are spelled in Rust. The value
-/// is decoded in place in the box ([`Decode::decode_into`]) rather than moved in.
-impl<'a, T: Decode<'a>> Decode<'a> for Box<T> {
-    const MIN_SIZE: usize = T::MIN_SIZE;
-
-    #[inline]
-    fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        if core::mem::size_of::<T>() == 0 {
-            // A zero-sized slot shares its address with every zero-sized value: the address
-            // check of `init_box` would prove nothing, so the value is moved in.
-            return Ok(Box::new(T::decode(r)?));
-        }
-        let mut slot = Box::<T>::new_uninit();
-        let at = slot.as_ptr();
-        let initialized = core::ptr::eq(T::decode_into(r, &mut slot)?, at);
-        init_box(r, slot, initialized)
+    fn encode_form<O: Output + ?Sized, const BOXED: bool>(&self, out: &mut O) {
+        (**self).encode_form::<O, BOXED>(out);
     }
 }
 
@@ -268,11 +257,18 @@ impl<T: EncodeBare + ?Sized> EncodeBare for Box<T> {
     }
 }
 
+/// Boxes are how recursive TL types (rich text, page blocks) are spelled in Rust, and how large
+/// variants keep enums small. The value is decoded in place in the box
+/// ([`DecodeBare::decode_bare_into`]) rather than moved in; `Box<T>` encodes and decodes as `T`
+/// does, boxed or bare, for every `T` with constructor ids.
 impl<'a, T: DecodeBare<'a>> DecodeBare<'a> for Box<T> {
+    const MIN_BARE_SIZE: usize = T::MIN_BARE_SIZE;
+
     #[inline]
     fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self> {
         if core::mem::size_of::<T>() == 0 {
-            // As in `Decode for Box<T>`: no address check for zero-sized values.
+            // A zero-sized slot shares its address with every zero-sized value: the address
+            // check of `init_box` would prove nothing, so the value is moved in.
             return Ok(Box::new(T::decode_bare(id, r)?));
         }
         let mut slot = Box::<T>::new_uninit();

@@ -11,18 +11,6 @@ use crate::traits::{Decode, DecodeBare, Encode, EncodeBare, Identifiable};
 /// `vector#1cb5c415 {t:Type} # [ t ] = Vector t`.
 pub const VECTOR_ID: u32 = 0x1cb5_c415;
 
-impl<T: Encode> Encode for [T] {
-    #[inline]
-    fn encoded_len(&self) -> usize {
-        4 + self.encoded_len_bare()
-    }
-
-    #[inline]
-    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
-        self.encode_form::<O, true>(out);
-    }
-}
-
 impl<T: Encode> EncodeBare for [T] {
     #[inline]
     fn constructor_id(&self) -> u32 {
@@ -47,18 +35,6 @@ impl<T: Encode> EncodeBare for [T] {
     }
 }
 
-impl<T: Encode> Encode for Vec<T> {
-    #[inline]
-    fn encoded_len(&self) -> usize {
-        self.as_slice().encoded_len()
-    }
-
-    #[inline]
-    fn encode<O: Output + ?Sized>(&self, out: &mut O) {
-        self.as_slice().encode(out);
-    }
-}
-
 impl<T: Encode> EncodeBare for Vec<T> {
     #[inline]
     fn constructor_id(&self) -> u32 {
@@ -80,17 +56,9 @@ impl<T> Identifiable for Vec<T> {
     const CONSTRUCTOR_ID: u32 = VECTOR_ID;
 }
 
-impl<'a, T: Decode<'a>> Decode<'a> for Vec<T> {
-    const MIN_SIZE: usize = 8;
-
-    #[inline]
-    fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        let id = r.read_u32()?;
-        Self::decode_bare(id, r)
-    }
-}
-
 impl<'a, T: Decode<'a>> DecodeBare<'a> for Vec<T> {
+    const MIN_BARE_SIZE: usize = 4;
+
     #[inline]
     fn decode_bare(id: u32, r: &mut Reader<'a>) -> Result<Self> {
         if id != VECTOR_ID {
@@ -186,8 +154,8 @@ impl<T: EncodeBare> Encode for Bare<T> {
 }
 
 impl<'a, T: DecodeBare<'a> + Decode<'a> + Identifiable> Decode<'a> for Bare<T> {
-    // The boxed form's lower bound includes the 4-byte id that the bare form lacks.
-    const MIN_SIZE: usize = T::MIN_SIZE.saturating_sub(4);
+    // The bare form's lower bound: the boxed one's without the id.
+    const MIN_SIZE: usize = T::MIN_BARE_SIZE;
 
     #[inline]
     fn decode(r: &mut Reader<'a>) -> Result<Self> {

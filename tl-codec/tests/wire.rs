@@ -50,6 +50,27 @@ fn int128_int256() {
     assert_eq!(borrowed, &a);
 }
 
+/// What decoding borrows encodes again: `&[u8; N]` for `int128`/`int256`/`int512`, `&[u8]` for
+/// `bytes`, `&str` for `string`; and a reference to a value with an id encodes as the value.
+#[test]
+fn borrowed_forms_encode() {
+    let c: [u8; 64] = core::array::from_fn(|i| i as u8);
+    for bytes in [&c[..16], &c[..32], &c[..]] {
+        let back: Vec<u8> = match bytes.len() {
+            16 => to_bytes(&from_bytes::<&[u8; 16]>(bytes).unwrap()),
+            32 => to_bytes(&from_bytes::<&[u8; 32]>(bytes).unwrap()),
+            _ => to_bytes(&from_bytes::<&[u8; 64]>(bytes).unwrap()),
+        };
+        assert_eq!(back, bytes);
+    }
+    let text = to_bytes("hi");
+    assert_eq!(to_bytes(&from_bytes::<&str>(&text).unwrap()), text);
+    assert_eq!(to_bytes(&from_bytes::<&[u8]>(&text).unwrap()), text);
+    let v = vec![1i32, 2];
+    let refs: Vec<&Vec<i32>> = vec![&v, &v];
+    assert_eq!(to_bytes(&refs), to_bytes(&vec![v.clone(), v.clone()]));
+}
+
 #[test]
 fn bool_ids() {
     exact(true, &[0xb5, 0x75, 0x72, 0x99]);
@@ -301,8 +322,26 @@ mod zero_sized_decode_into {
         let bytes = [0x15, 0xc4, 0xb5, 0x1c, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0];
         let v: Vec<Token> = tl_codec::from_bytes(&bytes).unwrap();
         assert_eq!(v, [Token, Token]);
-        let b: Box<Token> = tl_codec::from_bytes(&bytes[8..12]).unwrap();
-        assert_eq!(*b, Token);
+        let b: Box<BareToken> = tl_codec::from_bytes(&bytes[8..12]).unwrap();
+        assert_eq!(*b, BareToken);
+    }
+
+    /// Boxes hold types with ids; this one's `decode_bare_into` misbehaves as `Token`'s does.
+    #[derive(Debug, PartialEq)]
+    struct BareToken;
+
+    impl<'a> tl_codec::DecodeBare<'a> for BareToken {
+        fn decode_bare(_id: u32, _r: &mut Reader<'a>) -> Result<Self> {
+            Ok(BareToken)
+        }
+
+        fn decode_bare_into<'s>(
+            _id: u32,
+            _r: &mut Reader<'a>,
+            _slot: &'s mut MaybeUninit<Self>,
+        ) -> Result<&'s mut Self> {
+            Ok(Box::leak(Box::new(BareToken)))
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! tl-codegen: from a parsed TL schema ([`tl_parser::Schema`]) to Rust.
 //!
 //! - [`dynamic`]: decode any TL bytes to JSON and encode JSON back, straight from the schema
-//!   (TDLib-style JSON: `"@type"`, `long` as strings, base64 bytes, no flags words; for
+//!   (TDLib-style JSON: `"@type"`, `long` as strings, base64 bytes, no computed flags words (a
+//!   mode word such as TON's `mode:#` is a number), samples ([`dynamic::Registry::sample`]); for
 //!   td_api.tl, TDLib's JSON interface itself: see [`tdjson`]).
 //! - [`Generator`] / [`Builder`]: bindings on top of `tl-codec` — `types` (a struct per
 //!   constructor), `enums` (an enum per boxed type, large or recursive variants boxed),
@@ -9,7 +10,8 @@
 //!   `'a` types with a generated `Owned<T>` holder for `'static` values, or `--owned` types;
 //!   optional serde in the dynamic codec's JSON (`Serialize` everywhere; `Deserialize` for
 //!   owned types and `Owned<T>`, and borrowed values read through a `tl_json::Arena` that holds
-//!   base64-decoded bytes); `--only` tree-shaking via [`graph`].
+//!   base64-decoded bytes); `--only` tree-shaking via [`graph`], and why a name is in a
+//!   selection ([`graph::TypeGraph::why`], `tl gen --why`).
 //! - `Object` positions: generated code keeps them as `RawObject` (`RawObjectBuf` owned). One
 //!   right after `bytes:int` (MTProto's `message`, the items of `msg_container`) is exactly
 //!   `bytes` long, with the length recomputed on encode; any other `Object` takes the rest of
@@ -22,6 +24,8 @@
 //!   `secureBytes` as aliases of `int`, `long`, `string`, `bytes`.
 //! - [`emit`]: the codec-impl emitter shared with `#[derive(Encode, Decode)]`.
 //! - [`ident`]: TL names to Rust identifiers and module paths.
+//! - `embedded` (feature `embedded-schemas`): layer 230's `api.tl` and `mtproto.tl`, `tl`'s
+//!   default, for `Builder::embedded_schemas`.
 //!
 //! ```no_run
 //! // build.rs
@@ -31,6 +35,8 @@
 
 #[cfg(feature = "dynamic")]
 pub mod dynamic;
+#[cfg(feature = "embedded-schemas")]
+pub mod embedded;
 pub mod emit;
 #[cfg(feature = "generator")]
 pub mod generator;

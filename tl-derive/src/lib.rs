@@ -50,10 +50,12 @@
 //!   `encode<O: Output + ?Sized>(&T, &mut O)` and `decode(&mut Reader<'a>) -> Result<T>`.
 //!
 //! # What each derive implements
-//! - `Encode`: `Encode`, plus `EncodeBare` for types with ids (structs with `id`/`decl`, and
-//!   enums) and `Function` with `returns`.
-//! - `Decode`: `Decode`, plus `DecodeBare` for types with ids, and `Identifiable` (the id as a
-//!   constant) for structs with one.
+//! - `Encode`: for types with ids (structs with `id`/`decl`, and enums) `EncodeBare`, which
+//!   tl-codec's blanket impl makes `Encode` (the id, then the bare form); `Encode` itself for
+//!   structs without one; and `Function` with `returns`.
+//! - `Decode`: `DecodeBare` for types with ids (made `Decode` by tl-codec's blanket impl), and
+//!   `Identifiable` (the id as a constant) for structs with one; `Decode` for structs without.
+//!   So a type with an id cannot have a hand-written `Encode`/`Decode` beside the derive's.
 //! - `Identifiable`: only `Identifiable`, for a struct that derives `Encode` without `Decode`.
 //!
 //! `Identifiable` has one owner so that `#[derive(Encode, Decode)]` implements it once (two
@@ -74,7 +76,8 @@
 //!
 //! Type parameters get `Encode` / `Decode<'tl>` bounds; those written bare or wrapped by a
 //! variant (a `Box` around them included) also `EncodeBare`, and `DecodeBare<'tl>` +
-//! `Identifiable`. A parameter held only by `PhantomData` (a typed id:
+//! `Identifiable`; those held right inside a `Box` in a field (`Box<T>`, `Vec<Box<T>>`;
+//! tl-codec boxes types with ids only) also `EncodeBare` and `DecodeBare<'tl>`, enums included. A parameter held only by `PhantomData` (a typed id:
 //! `Id<T> { raw: i64, marker: PhantomData<T> }`) gets none.
 //!
 //! The syntax tree is lowered to the IR of `tl_codegen::emit`, which writes the impls: the
@@ -88,7 +91,8 @@ use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 use tl_codegen::emit::{identifiable_impl, Constructor, EmitError, Shape};
 
-/// Implements `Encode` (and `EncodeBare` for types with ids, `Function` with `returns`).
+/// Implements `Encode`: through `EncodeBare` for types with ids (tl-codec's blanket impl), itself
+/// for structs without; and `Function` with `returns`.
 ///
 /// Not `Identifiable`, which `Decode` implements: a type that only encodes and wants its
 /// id as a constant derives `Identifiable` beside this.
@@ -98,7 +102,8 @@ pub fn derive_encode(input: TokenStream) -> TokenStream {
     expand(&input, tl_codegen::emit::encode_impls).into()
 }
 
-/// Implements `Decode` (and `DecodeBare` + `Identifiable` for types with ids).
+/// Implements `Decode`: through `DecodeBare` (tl-codec's blanket impl) + `Identifiable` for types
+/// with ids, itself for structs without.
 #[proc_macro_derive(Decode, attributes(tl))]
 pub fn derive_decode(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

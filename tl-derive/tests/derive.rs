@@ -479,10 +479,11 @@ struct Reexported {
     x: i32,
 }
 
-/// Type parameters with bounds, defaults and where clauses keep them.
+/// Type parameters with bounds, defaults and where clauses keep them; one in a `Box` (which
+/// holds types with ids) gets the bare bounds.
 #[derive(Debug, PartialEq, Encode, Decode)]
 #[tl(id = 0x6)]
-struct Bounded<T: Clone = i32, const N: usize = 2>
+struct Bounded<T: Clone = InputPeerUser, const N: usize = 2>
 where
     T: std::fmt::Debug,
 {
@@ -497,8 +498,63 @@ where
 fn crate_path_and_bounds() {
     let mut buf = Vec::new();
     round_trip(&Reexported { x: 1 }, &mut buf);
-    round_trip(&Bounded::<i64, 3> { items: vec![1, 2], flags: (), extra: Some(Box::new(3)) }, &mut buf);
-    round_trip(&Bounded::<i32> { items: vec![], flags: (), extra: None }, &mut buf);
+    let peer = |user_id| InputPeerUser { user_id, access_hash: 2 };
+    let extra = Some(Box::new(peer(3)));
+    round_trip(&Bounded::<InputPeerUser, 3> { items: vec![peer(1), peer(2)], flags: (), extra }, &mut buf);
+    round_trip(&Bounded::<InputPeerUser> { items: vec![], flags: (), extra: None }, &mut buf);
+}
+
+/// A parameter held in a `Box` needs the bare form (tl-codec boxes what has one) but no
+/// `Identifiable`: an enum (which has no one id) fits, in a `Vec<Box<T>>` and an optional box
+/// too. A box encoded `with` a module puts no bound on what it holds.
+#[derive(Debug, PartialEq, Encode, Decode)]
+#[tl(id = 0x7)]
+struct BoxHolder<T, U>
+where
+    U: Copy + Into<i32> + From<i32>,
+{
+    inner: Box<T>,
+    many: Vec<Box<T>>,
+    #[tl(flags)]
+    flags: (),
+    #[tl(bit = 3)]
+    maybe: Option<Box<T>>,
+    #[tl(with = boxed_doubled)]
+    other: Box<U>,
+}
+
+// A `with` module takes the field's own type, here `&Box<U>`.
+#[allow(clippy::borrowed_box)]
+mod boxed_doubled {
+    use tl_codec::{Output, Reader, Result};
+
+    pub fn encoded_len<U>(_: &Box<U>) -> usize {
+        4
+    }
+
+    pub fn encode<U: Copy + Into<i32>, O: Output + ?Sized>(v: &Box<U>, out: &mut O) {
+        super::doubled::encode(&(**v).into(), out);
+    }
+
+    pub fn decode<U: From<i32>>(r: &mut Reader<'_>) -> Result<Box<U>> {
+        super::doubled::decode(r).map(|v| Box::new(U::from(v)))
+    }
+}
+
+#[test]
+fn boxed_parameters_need_the_bare_form_only() {
+    let mut buf = Vec::new();
+    let user = |user_id| BoxedPeer::User(Box::new(InputPeerUser { user_id, access_hash: 2 }));
+    let v: BoxHolder<BoxedPeer, i32> = BoxHolder {
+        inner: Box::new(user(1)),
+        many: vec![Box::new(BoxedPeer::Empty), Box::new(user(2))],
+        flags: (),
+        maybe: Some(Box::new(user(3))),
+        other: Box::new(21),
+    };
+    round_trip(&v, &mut buf);
+    let none = BoxHolder::<BoxedPeer, i32> { maybe: None, ..v };
+    round_trip(&none, &mut buf);
 }
 
 /// Large constructors are boxed to keep enums small; a boxed wrapped type still delegates.

@@ -16,6 +16,11 @@
 //! many ids were sent are replaced by the id of that number, scanning from the front: a zero
 //! field names the msgs_state_req. Small values are what mutations make most, and a flag byte
 //! of its own never shifts the body.
+//!
+//! `flags & 8` gives the session an init prefix from the start, so the requests go out wrapped
+//! and an rpc_error such as CONNECTION_NOT_INITED or an answer ends or repeats the wrapping;
+//! `flags & 16` sets (or, with `flags & 8`, clears) a prefix between the first flush and the
+//! reconnect, as `Client::set_init_prefix` does.
 #![no_main]
 
 use std::time::Duration;
@@ -23,7 +28,7 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use mtproto_runtime::crypto::Side;
 use mtproto_runtime::encrypted::{decrypt_message, encrypt_message, MessageHeader};
-use mtproto_runtime::session::{wire, Session};
+use mtproto_runtime::session::{wire, Session, SessionConfig};
 use mtproto_runtime::{AuthKey, Random};
 
 /// Padding from a counter: the fuzzer's input, not randomness, decides what is tested.
@@ -72,7 +77,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let key = AuthKey::from_bytes([0x42; 256]);
     let clock = || Duration::from_secs(NOW);
-    let mut session = Session::new(key.clone(), 1, SESSION_ID, clock);
+    // invokeWithLayer#da9b0d0d layer:230, then the query: whole words, as connect requires.
+    let prefix = || Some(vec![0x0d, 0x0d, 0x9b, 0xda, 230, 0, 0, 0]);
+    let config = SessionConfig { init_prefix: if flags & 8 != 0 { prefix() } else { None }, ..Default::default() };
+    let mut session = Session::with_config(key.clone(), 1, SESSION_ID, clock, config);
     let mut sent = Vec::new();
     // A ping and the requests, in one container if more than one.
     session.ping(1);
@@ -80,6 +88,9 @@ fuzz_target!(|data: &[u8]| {
         session.invoke_raw(vec![0x11, 0x22, 0x33, i, 5, 6, 7, 8]);
     }
     flush_noting_ids(&mut session, &key, &mut sent);
+    if flags & 16 != 0 {
+        session.set_init_prefix(if flags & 8 != 0 { None } else { prefix() });
+    }
     // After a reconnect they are asked about at once: a msgs_state_req whose msgs_state_info
     // the input may answer.
     session.reconnected();

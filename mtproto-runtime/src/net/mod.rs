@@ -11,13 +11,16 @@
 //!
 //! The connection heals itself: a failed or closed socket, a framing error or a keep-alive ping
 //! left unanswered is followed by a reconnect to the same address with the same transport
-//! options, auth key and session, under bounded exponential backoff ([`Reconnect`]); requests in
-//! flight are resent and get their answers. Under PFS the temporary key is renewed and bound
+//! options, auth key and session, under bounded exponential backoff ([`Reconnect`]); the server
+//! keeps the session, so requests in flight are asked about with `msgs_state_req` and resent only
+//! if it never got them; their answers still come. Under PFS the temporary key is renewed and bound
 //! again before it expires, and replaced if the server refuses it (-404). With
 //! [`ConnectOptions::init_prefix`] the session sends `initConnection` whenever the server needs
 //! it (first requests, after a reconnect or a new key). All protocol logic stays in the
 //! sans-IO core; this module only moves bytes and keeps time.
 
+#[cfg(feature = "server")]
+mod answers;
 mod driver;
 #[cfg(feature = "server")]
 mod server;
@@ -42,7 +45,9 @@ use crate::transport::{Frame, Kind, Transport, TransportError};
 use crate::{plain, AuthKey, OsRandom};
 
 #[cfg(feature = "server")]
-pub use server::{serve_connection, ServeOptions, ServerState};
+pub use answers::{Answers, Query, ANSWER_INVALID, HANDLER_PANICKED, INPUT_FETCH_ERROR};
+#[cfg(feature = "server")]
+pub use server::{serve_connection, PushError, ServeOptions, ServerState};
 
 /// [`Shared::rtt`] before the round trip is measured.
 const NO_RTT: u64 = u64::MAX;
@@ -572,7 +577,8 @@ fn encode_request<F: tl_codec::Function>(f: &F) -> Result<Vec<u8>, Error> {
 /// [`Client::invoke_raw_timeout`] ([`Error::RequestTimeout`]). A request timed out, or whose
 /// future is dropped (by an outer `tokio::time::timeout` or `select!`, say), is withdrawn: the
 /// session task forgets it at once, it is not sent again after a reconnect, and its answer, if
-/// one comes, is discarded. The server is not told: it may still carry the request out.
+/// one comes, is discarded. One already sent is also withdrawn at the server with
+/// `rpc_drop_answer`, though the server may have carried it out already.
 #[derive(Debug, Clone)]
 pub struct Client {
     cmds: mpsc::UnboundedSender<Cmd>,

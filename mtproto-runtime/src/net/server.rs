@@ -1,16 +1,21 @@
 //! A loopback test server over tokio (features `tokio` and `server`): the handshake (as many as
 //! the client asks for on one connection, permanent and temporary keys), keys and sessions
-//! remembered across connections so clients can reconnect, the session, and
-//! `auth.bindTempAuthKey` checked.
+//! remembered across connections so clients can reconnect, the session,
+//! `auth.bindTempAuthKey` checked, canned answers ([`Answers`]) and updates pushed by the test
+//! ([`ServerState::push_update`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tl_codec::Identifiable;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio::time::Instant;
 
+use super::answers::Answers;
 use super::{read_payload, send_plain, Error};
 use crate::handshake::{
     verify_bind_temp_auth_key, Finished, RsaPrivateKey, ServerConfig, ServerHandshake, ServerStep,
@@ -18,7 +23,7 @@ use crate::handshake::{
 use crate::schema::api::functions::auth::BindTempAuthKey;
 use crate::schema::{functions, types};
 use crate::session::server::{frame_session_id, ServerSession};
-use crate::session::{Clock, MsgIds, SystemClock};
+use crate::session::{Clock, MsgIds, SystemClock, MAX_REQUEST_LEN};
 use crate::transport::Transport;
 use crate::{plain, AuthKey, OsRandom};
 
@@ -67,11 +72,43 @@ struct Inner {
     not_inited: u64,
     /// Keys a request with the init prefix came on.
     inited: HashSet<u64>,
+    /// Requests answered by a handler of [`ServeOptions::answers`].
+    answered: u64,
+    /// Handlers that panicked.
+    handler_panics: u64,
+    /// Messages queued by [`ServerState::push_update`] and [`ServerState::push_update_to`].
+    pushed: u64,
+    /// The connections serving a session now, by connection number (the `connections` count
+    /// when it was accepted): where pushed messages go.
+    live: HashMap<u64, Live>,
     /// Sessions by (auth_key_id, session_id), kept across connections.
     sessions: HashMap<(u64, i64), Arc<Mutex<ServerSession<SystemClock>>>>,
     /// The keys of `sessions`, oldest first, to forget the oldest beyond [`SESSIONS_KEPT`].
     session_order: VecDeque<(u64, i64)>,
 }
+
+/// A connection serving a session now.
+#[derive(Debug)]
+struct Live {
+    /// The session's key in [`Inner::sessions`]: (auth_key_id, session_id).
+    id: (u64, i64),
+    session: Arc<Mutex<ServerSession<SystemClock>>>,
+    /// Wakes the connection's task to send what was pushed.
+    wake: Arc<Notify>,
+}
+
+/// Why [`ServerState::push_update`] or [`ServerState::push_update_to`] refused a message: it
+/// cannot go out as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushError(&'static str);
+
+impl fmt::Display for PushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for PushError {}
 
 /// How many sessions the test server keeps; the oldest are forgotten first (a server may
 /// forget any session: the client's next message then gets new_session_created).
@@ -192,6 +229,105 @@ impl ServerState {
     /// Requests refused with `CONNECTION_NOT_INITED` so far ([`ServeOptions::init_prefix`]).
     pub fn not_inited(&self) -> u64 {
         self.lock().not_inited
+    }
+
+    /// Requests answered by a handler of [`ServeOptions::answers`] so far (with the handler's
+    /// answer or an rpc_error: one it returned, or one that replaced a bad request, a bad
+    /// answer or a panic).
+    pub fn answered(&self) -> u64 {
+        self.lock().answered
+    }
+
+    /// Handlers of [`ServeOptions::answers`] that panicked so far (each answered rpc_error 500
+    /// [`HANDLER_PANICKED`](super::HANDLER_PANICKED)).
+    pub fn handler_panics(&self) -> u64 {
+        self.lock().handler_panics
+    }
+
+    /// Sends `body` (one boxed object that answers nothing: an `updates`, say;
+    /// `tl_codec::to_bytes(&value)` of a generated type) to every session a connection serves
+    /// now, at once; the client surfaces it as an update (`Update::Message`). Returns how many
+    /// sessions it went to (a session served by more than one connection, the old one not yet
+    /// closed after a reconnect, gets it once, on the newest). A session no connection serves
+    /// now gets nothing: see [`ServerState::push_update_to`]. (One whose connection closes just
+    /// as the push picks it keeps the message queued, as `push_update_to` would, and counts
+    /// among those returned.)
+    ///
+    /// Refused, with nothing sent, when `body` cannot go out as a message: shorter than a
+    /// constructor id, not a whole number of 4-byte words, or longer than
+    /// [`MAX_REQUEST_LEN`](crate::session::MAX_REQUEST_LEN).
+    pub fn push_update(&self, body: Vec<u8>) -> Result<usize, PushError> {
+        self.push(None, body)
+    }
+
+    /// Sends `body` (as [`ServerState::push_update`]) to the session `session_id` on the key
+    /// `auth_key_id` (`Client::session_id` and `Client::auth_key_id`: the temporary key
+    /// under PFS). Served by a connection now, it goes out at once; otherwise it waits in the
+    /// session and goes out with the next message the server sends on it (once the client
+    /// reconnects and sends something). Returns whether the server knows the session (it keeps
+    /// the latest 256); an unknown one gets nothing.
+    pub fn push_update_to(
+        &self,
+        auth_key_id: u64,
+        session_id: i64,
+        body: Vec<u8>,
+    ) -> Result<bool, PushError> {
+        self.push(Some((auth_key_id, session_id)), body).map(|n| n > 0)
+    }
+
+    /// Messages queued by [`ServerState::push_update`] and [`ServerState::push_update_to`] so
+    /// far (one per session it went to).
+    pub fn pushed(&self) -> u64 {
+        self.lock().pushed
+    }
+
+    /// Queues `body` on the session `to`, or on every session served now, and wakes the
+    /// newest connection serving each: how many sessions got it.
+    fn push(&self, to: Option<(u64, i64)>, body: Vec<u8>) -> Result<usize, PushError> {
+        if body.len() < 4 {
+            return Err(PushError("a message holds at least a constructor id (4 bytes)"));
+        } else if body.len() % 4 != 0 {
+            return Err(PushError("a message is a whole number of 4-byte words"));
+        } else if body.len() > MAX_REQUEST_LEN {
+            return Err(PushError("the message is longer than MAX_REQUEST_LEN"));
+        }
+        type Target = (Arc<Mutex<ServerSession<SystemClock>>>, Option<Arc<Notify>>);
+        // Gathered first: the server state is never locked while a session is, here (a
+        // connection serving a frame locks them the other way round).
+        let targets: Vec<Target> = {
+            let inner = self.lock();
+            let mut newest: HashMap<(u64, i64), (u64, &Live)> = HashMap::new();
+            for (&conn, live) in inner.live.iter().filter(|(_, l)| to.is_none_or(|id| id == l.id)) {
+                let slot = newest.entry(live.id).or_insert((conn, live));
+                if conn > slot.0 {
+                    *slot = (conn, live);
+                }
+            }
+            let mut targets: Vec<Target> =
+                newest.into_values().map(|(_, l)| (l.session.clone(), Some(l.wake.clone()))).collect();
+            if let (Some(id), true) = (to, targets.is_empty()) {
+                targets.extend(inner.sessions.get(&id).map(|s| (s.clone(), None)));
+            }
+            targets
+        };
+        for (session, wake) in &targets {
+            session.lock().unwrap_or_else(|e| e.into_inner()).send_unsolicited(body.clone());
+            if let Some(wake) = wake {
+                // A permit if the connection is busy: it looks once it is done.
+                wake.notify_one();
+            }
+        }
+        self.lock().pushed += targets.len() as u64;
+        Ok(targets.len())
+    }
+
+    /// Connection `conn` serves the session of `live` now, or (`None`) none.
+    fn serving(&self, conn: u64, live: Option<Live>) {
+        let mut inner = self.lock();
+        match live {
+            Some(live) => inner.live.insert(conn, live),
+            None => inner.live.remove(&conn),
+        };
     }
 
     /// The session `session_id` on the key `key_id`: the one kept, or a new one from `new`.
@@ -318,6 +454,10 @@ pub struct ServeOptions {
     /// `mtproto.tl`'s own functions and `auth.bindTempAuthKey`. `None`: requests are answered
     /// as they come.
     pub init_prefix: Option<Vec<u8>>,
+    /// Canned answers: handlers, by constructor id, for the requests the server does not
+    /// answer itself (see [`Answers`] for what reaches them). A request without a handler is
+    /// echoed back as its own result. Empty by default.
+    pub answers: Answers,
 }
 
 impl ServeOptions {
@@ -329,6 +469,7 @@ impl ServeOptions {
             bad_salt_once: false,
             state: ServerState::default(),
             init_prefix: None,
+            answers: Answers::new(),
         }
     }
 }
@@ -364,8 +505,12 @@ struct Served {
 /// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
 /// with future_salts, auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400
 /// ENCRYPTED_MESSAGE_INVALID), an http_wait comes back as an update, msgs_state_req,
-/// msg_resend_ans_req and msg_resend_req are answered, any other request is echoed as its own
-/// result (gzip_packed when large). Frames carrying a request are dropped unread while
+/// msg_resend_ans_req and msg_resend_req are answered; any other request is answered by its
+/// handler in [`ServeOptions::answers`] if it has one (through `invokeWithLayer`,
+/// `initConnection` and the other wrappers: see [`Answers`]), and otherwise echoed as its own
+/// result (gzip_packed when large, as every large result is). Messages the test pushes
+/// ([`ServerState::push_update`], [`ServerState::push_update_to`]) go out at once, on the
+/// newest connection serving their session. Frames carrying a request are dropped unread while
 /// [`ServerState::lose_requests`] says so, read and answered into the void before the
 /// connection is closed while [`ServerState::hang_up_before_answering`] says so (after their
 /// acknowledgements were sent, while [`ServerState::acknowledge_then_hang_up`] says so), or
@@ -375,21 +520,43 @@ struct Served {
 /// their key. Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    options.state.lock().connections += 1;
+    let conn = {
+        let mut inner = options.state.lock();
+        inner.connections += 1;
+        inner.connections
+    };
+    // Whatever way this returns, the connection no longer serves its session.
+    let _live = LiveGuard { state: options.state.clone(), conn };
+    let wake = Arc::new(Notify::new());
     let mut t = Transport::server_any(options.secret);
     let mut ids = MsgIds::new(1);
     let mut exchange: Option<ServerHandshake<OsRandom>> = None;
     let mut running: Option<Running> = None;
     let mut rng = OsRandom::new();
-    let mut hang_up_at: Option<tokio::time::Instant> = None;
+    let mut hang_up_at: Option<Instant> = None;
     loop {
-        let mut frame = match hang_up_at {
+        // Reading a frame is cancel-safe: what was read stays in the transport's buffer. A frame
+        // come in time is read before the deadline is looked at.
+        let next = tokio::select! {
+            biased;
+            frame = read_payload(&mut stream, &mut t) => Next::Frame(frame),
             // ping_delay_disconnect: no ping in time closes the connection.
-            Some(at) => match tokio::time::timeout_at(at, read_payload(&mut stream, &mut t)).await {
-                Ok(frame) => frame?,
-                Err(_) => return Ok(()),
-            },
-            None => read_payload(&mut stream, &mut t).await?,
+            () = deadline(hang_up_at) => return Ok(()),
+            () = wake.notified() => Next::Pushed,
+        };
+        let mut frame = match next {
+            Next::Frame(frame) => frame?,
+            Next::Pushed => {
+                let mut out = Vec::new();
+                if let Some(run) = &running {
+                    let mut session = run.session.lock().unwrap_or_else(|e| e.into_inner());
+                    flush_into(&mut session, &mut rng, &mut t, &mut out)?;
+                }
+                if !out.is_empty() {
+                    stream.write_all(&out).await?;
+                }
+                continue;
+            }
         };
         let key_id = frame.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
         if key_id == Some(0) {
@@ -414,6 +581,7 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         // A key forgotten or expired since the session started is refused like an unknown one.
         if running.as_ref().is_some_and(|r| r.key_id == key_id && !options.state.accepts(key_id)) {
             running = None;
+            options.state.serving(conn, None);
         }
         if running.as_ref().map(|r| r.key_id) != Some(key_id) {
             let Some((stored, first)) = options.state.take_key(key_id) else {
@@ -432,14 +600,15 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
                 }
                 session
             });
+            let live = Live { id: (key_id, session_id), session: session.clone(), wake: wake.clone() };
+            options.state.serving(conn, Some(live));
             running = Some(Running { key_id, temp: stored.temp, session });
         }
         let Some(run) = running.as_ref() else { continue };
-        // The session is locked for this frame only, never across an await.
+        // The session is locked while the frame is served, never across an await.
         let served = serve_frame(run, &options, &mut frame, &mut t, &mut rng)?;
         if let Some(delay) = served.pinged {
-            hang_up_at = delay
-                .map(|d| tokio::time::Instant::now() + Duration::from_secs(u64::try_from(d).unwrap_or(0)));
+            hang_up_at = delay.map(|d| Instant::now() + Duration::from_secs(u64::try_from(d).unwrap_or(0)));
         }
         if !served.out.is_empty() {
             stream.write_all(&served.out).await?;
@@ -447,6 +616,34 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         if served.hang_up {
             return Ok(());
         }
+    }
+}
+
+/// What woke a connection's task.
+enum Next {
+    /// A frame came (or reading failed).
+    Frame(Result<Vec<u8>, Error>),
+    /// The test pushed a message to the session the connection serves.
+    Pushed,
+}
+
+/// Sleeps until `at`; forever when `None`.
+async fn deadline(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Takes connection `conn` off the live ones when it ends.
+struct LiveGuard {
+    state: ServerState,
+    conn: u64,
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.state.serving(self.conn, None);
     }
 }
 
@@ -461,7 +658,6 @@ fn serve_frame(
     rng: &mut OsRandom,
 ) -> Result<Served, Error> {
     let mut session = run.session.lock().unwrap_or_else(|e| e.into_inner());
-    let session = &mut *session;
     if options.state.lose(|| session.carries_request(frame)) {
         return Ok(Served::default());
     }
@@ -478,7 +674,7 @@ fn serve_frame(
     if ack_first {
         // The acknowledgements (and whatever else the session answered itself) go out; the
         // answers made next are lost with the connection.
-        flush_into(session, rng, t, &mut out)?;
+        flush_into(&mut session, rng, t, &mut out)?;
     }
     {
         let mut state = options.state.lock();
@@ -488,6 +684,8 @@ fn serve_frame(
         state.resend_requests += session.resend_requests() - resend;
     }
     let pinged = (session.pings() > pings).then(|| session.disconnect_delay());
+    // The requests for the owner: its handlers' or the echo's.
+    let mut owners = Vec::new();
     while let Some(mut r) = session.poll_request() {
         options.state.lock().requests += 1;
         if let Some(prefix) = &options.init_prefix {
@@ -552,13 +750,38 @@ fn serve_frame(
             // An http_wait sent as a request is bounced back as an update.
             session.send_unsolicited(r.body);
         } else {
+            owners.push(r);
+        }
+    }
+    if options.answers.is_empty() {
+        for r in owners {
             session.respond(r.msg_id, &r.body);
+        }
+    } else if !owners.is_empty() {
+        // The handlers run with the session unlocked: they may push updates to it.
+        drop(session);
+        let answers: Vec<_> = owners.iter().map(|r| options.answers.answer(&r.body)).collect();
+        session = run.session.lock().unwrap_or_else(|e| e.into_inner());
+        for (r, answer) in owners.iter().zip(answers) {
+            let Some(answer) = answer else {
+                session.respond(r.msg_id, &r.body);
+                continue;
+            };
+            {
+                let mut state = options.state.lock();
+                state.answered += 1;
+                state.handler_panics += u64::from(answer.panicked);
+            }
+            match answer.reply {
+                Ok(result) => session.respond(r.msg_id, &result),
+                Err(e) => session.respond_error(r.msg_id, e.code, &e.message),
+            }
         }
     }
     // Hanging up: what is flushed now counts as sent, and is lost with the connection.
     let hang_up = hang_up || ack_first;
     let mut answers = Vec::new();
-    flush_into(session, rng, t, if hang_up { &mut answers } else { &mut out })?;
+    flush_into(&mut session, rng, t, if hang_up { &mut answers } else { &mut out })?;
     Ok(Served { out, pinged, hang_up })
 }
 

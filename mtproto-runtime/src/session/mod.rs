@@ -189,6 +189,11 @@ pub struct RpcError {
 }
 
 impl RpcError {
+    /// An error with `code` and `message`.
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        RpcError { code, message: message.into() }
+    }
+
     /// The seconds of a `FLOOD_WAIT_N` (or `FLOOD_PREMIUM_WAIT_N`, `SLOWMODE_WAIT_N`) error.
     pub fn flood_wait(&self) -> Option<u32> {
         let (head, n) = self.message.rsplit_once('_')?;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use proc_macro2::Span;
 
-use super::ir::{Constructor, Field, Role, Shape, TypeDef, VariantKind};
+use super::ir::{Field, Role, Shape, TypeDef, VariantKind};
 
 /// A problem with the IR, pointing at the field or variant it is about.
 #[derive(Debug, Clone)]
@@ -30,12 +30,12 @@ impl fmt::Display for EmitError {
 
 impl std::error::Error for EmitError {}
 
-/// For each field of `ctor`, the index of the flags field (or mode word) its bit lives in (`None` for fields
+/// For each of `fields`, the index of the flags field (or mode word) its bit lives in (`None` for fields
 /// that are not conditional).
-pub(crate) fn resolve_flags(ctor: &Constructor) -> Result<Vec<Option<usize>>, Vec<EmitError>> {
+pub(crate) fn resolve_flags(fields: &[Field]) -> Result<Vec<Option<usize>>, Vec<EmitError>> {
     let mut errors = Vec::new();
-    let mut out = Vec::with_capacity(ctor.fields.len());
-    for (i, field) in ctor.fields.iter().enumerate() {
+    let mut out = Vec::with_capacity(fields.len());
+    for (i, field) in fields.iter().enumerate() {
         let (flags, bit) = match &field.role {
             Role::Optional { flags, bit, .. } | Role::TrueFlag { flags, bit } => (flags, *bit),
             Role::Value(_) | Role::Flags | Role::ModeWord => {
@@ -49,10 +49,10 @@ pub(crate) fn resolve_flags(ctor: &Constructor) -> Result<Vec<Option<usize>>, Ve
                 format!("flag bit {bit} does not fit in a 32-bit flags word"),
             ));
         }
-        match find_flags(&ctor.fields[..i], flags.as_deref()) {
+        match find_flags(&fields[..i], flags.as_deref()) {
             Ok(idx) => out.push(Some(idx)),
             Err(msg) => {
-                let later = find_flags(&ctor.fields[i..], flags.as_deref()).is_ok();
+                let later = find_flags(&fields[i..], flags.as_deref()).is_ok();
                 let msg = if later {
                     "the flags field must come before the fields that use it".into()
                 } else {
@@ -97,7 +97,7 @@ pub fn check(def: &TypeDef) -> Result<(), Vec<EmitError>> {
     let mut errors = Vec::new();
     match &def.shape {
         Shape::Struct(ctor) => {
-            if let Err(e) = resolve_flags(ctor) {
+            if let Err(e) = resolve_flags(&ctor.fields) {
                 errors.extend(e);
             }
         }
@@ -132,7 +132,7 @@ pub fn check(def: &TypeDef) -> Result<(), Vec<EmitError>> {
                     }
                 }
                 let Some(ctor) = ctor else { continue };
-                if let Err(e) = resolve_flags(ctor) {
+                if let Err(e) = resolve_flags(&ctor.fields) {
                     errors.extend(e);
                 }
             }

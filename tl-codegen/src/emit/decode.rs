@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 
 use super::check::{resolve_flags, EmitError};
 use super::fields::{binding, construct, flags_local, id_literal, word_bits};
-use super::generics::{bare_params, header, phantom_params, Bound};
+use super::generics::{bare_params, boxed_params, header, phantom_params, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, Variant, VariantKind};
 
 /// One value, unwrapped: `ok_or_return!(call)`.
@@ -56,7 +56,7 @@ fn fields_decode(
     tl: &TokenStream,
     ctor: &Constructor,
 ) -> Result<TokenStream, Vec<EmitError>> {
-    let owners = resolve_flags(ctor)?;
+    let owners = resolve_flags(&ctor.fields)?;
     let mut stmts = Vec::new();
     for (i, f) in ctor.fields.iter().enumerate() {
         let b = binding(i);
@@ -119,12 +119,14 @@ fn fields_min_size(k: &TokenStream, tl: &TokenStream, ctor: &Constructor) -> Tok
     quote!(0usize #(+ #terms)*)
 }
 
-/// `Decode` (and `DecodeBare` + `Identifiable` for structs with ids, `DecodeBare` for enums).
+/// `Decode` for structs without ids; `DecodeBare` (which tl-codec's blanket impl makes
+/// `Decode`) and `Identifiable` for structs with ids; `DecodeBare` for enums.
 pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let k = &def.krate;
     let name = &def.ident;
     let expected = def.name.as_str();
-    let h = header(&def.generics, Bound::Decode, k, &bare_params(def), &phantom_params(def));
+    let h =
+        header(&def.generics, Bound::Decode, k, &bare_params(def), &boxed_params(def), &phantom_params(def));
     let tl = h.input.clone();
     let (enter, leave) = if def.depth_guard {
         (quote!(#k::ok_or_return!(#k::Reader::enter(__r));), quote!(#k::Reader::leave(__r);))
@@ -156,19 +158,12 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 Some(id) => {
                     out.extend(identifiable_impl(def));
                     let id = id_literal(id);
+                    // `Decode` comes from tl-codec's blanket impl over `DecodeBare`.
                     out.extend(quote! {
                         #[automatically_derived]
-                        impl #params #k::Decode<#tl> for #name #args #wh {
-                            const MIN_SIZE: usize = 4usize + #min;
-
-                            #[inline]
-                            fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                                #k::decode_boxed(__r)
-                            }
-                        }
-
-                        #[automatically_derived]
                         impl #params #k::DecodeBare<#tl> for #name #args #wh {
+                            const MIN_BARE_SIZE: usize = #min;
+
                             #[inline]
                             fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
                                 if __id != #id {
@@ -214,7 +209,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
             // of them then writes each large variant once, where `decode` would return it in a
             // `Result` to be moved again. Inline variants would need their fields' code twice.
             let in_place = variants.iter().all(|v| !matches!(v.kind, VariantKind::Inline(_)));
-            let (into, bare_into) = if in_place {
+            let bare_into = if in_place {
                 let slot = quote!(&'__s mut ::core::mem::MaybeUninit<Self>);
                 let into_arms = variants.iter().map(|v| {
                     let vname = &v.ident;
@@ -234,47 +229,29 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         VariantKind::Inline(_) => quote!(),
                     }
                 });
-                (
-                    quote! {
-                        #[inline]
-                        fn decode_into<'__s>(__r: &mut #k::Reader<#tl>, __slot: #slot) -> #k::Result<&'__s mut Self> {
-                            #k::decode_boxed_into(__r, __slot)
-                        }
-                    },
-                    quote! {
-                        #[inline]
-                        fn decode_bare_into<'__s>(
-                            __id: u32,
-                            __r: &mut #k::Reader<#tl>,
-                            __slot: #slot,
-                        ) -> #k::Result<&'__s mut Self> {
-                            #ids_check
-                            #enter
-                            let __value = match __id {
-                                #(#into_arms)*
-                                _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected)),
-                            };
-                            #leave
-                            ::core::result::Result::Ok(__value)
-                        }
-                    },
-                )
-            } else {
-                (quote!(), quote!())
-            };
-            out.extend(quote! {
-                #[automatically_derived]
-                impl #params #k::Decode<#tl> for #name #args #wh {
-                    const MIN_SIZE: usize = 4usize;
-
+                quote! {
                     #[inline]
-                    fn decode(__r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                        #k::decode_boxed(__r)
+                    fn decode_bare_into<'__s>(
+                        __id: u32,
+                        __r: &mut #k::Reader<#tl>,
+                        __slot: #slot,
+                    ) -> #k::Result<&'__s mut Self> {
+                        #ids_check
+                        #enter
+                        let __value = match __id {
+                            #(#into_arms)*
+                            _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected)),
+                        };
+                        #leave
+                        ::core::result::Result::Ok(__value)
                     }
-
-                    #into
                 }
-
+            } else {
+                quote!()
+            };
+            // `Decode` (with `decode_into` through `decode_bare_into`) comes from tl-codec's
+            // blanket impl over `DecodeBare`.
+            out.extend(quote! {
                 #[automatically_derived]
                 impl #params #k::DecodeBare<#tl> for #name #args #wh {
                     #[inline]
@@ -302,7 +279,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
 pub fn identifiable_impl(def: &TypeDef) -> TokenStream {
     let Shape::Struct(Constructor { id: Some(id), .. }) = &def.shape else { return TokenStream::new() };
     let (k, name, id) = (&def.krate, &def.ident, id_literal(*id));
-    let plain = header(&def.generics, Bound::Plain, k, &[], &[]);
+    let plain = header(&def.generics, Bound::Plain, k, &[], &[], &[]);
     let (pp, pa, pw) = (&plain.params, &plain.args, &plain.where_clause);
     quote! {
         #[automatically_derived]

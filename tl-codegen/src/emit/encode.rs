@@ -4,8 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::check::{resolve_flags, EmitError};
-use super::fields::{binding, flags_local, id_literal, pattern, word_bits};
-use super::generics::{bare_params, header, lifetime, phantom_params, Bound};
+use super::fields::{binding, flags_local, id_literal, pattern, shared_bits, word_bits};
+use super::generics::{bare_params, boxed_params, header, lifetime, phantom_params, Bound};
 use super::ir::{Codec, Constructor, Role, Shape, TypeDef, VariantKind};
 
 fn value_len(k: &TokenStream, ty: &TokenStream, codec: &Codec, v: &TokenStream) -> TokenStream {
@@ -43,35 +43,23 @@ struct FlagLayout {
 
 impl FlagLayout {
     fn new(ctor: &Constructor) -> Result<FlagLayout, Vec<EmitError>> {
-        let owners = resolve_flags(ctor)?;
-        let key = |i: usize| match ctor.fields[i].role {
-            Role::Optional { bit, .. } | Role::TrueFlag { bit, .. } => owners[i].map(|o| (o, bit)),
-            _ => None,
-        };
-        // The optional values of each (flags field, bit), in field order.
-        let mut optionals: std::collections::HashMap<(usize, u32), Vec<usize>> =
-            std::collections::HashMap::new();
-        for (i, f) in ctor.fields.iter().enumerate() {
-            if let (Role::Optional { .. }, Some(k)) = (&f.role, key(i)) {
-                optionals.entry(k).or_default().push(i);
-            }
-        }
-        let group = |i: usize| key(i).and_then(|k| optionals.get(&k)).map_or(&[][..], Vec::as_slice);
-        let mut all_present = Vec::with_capacity(ctor.fields.len());
-        let mut implied = Vec::with_capacity(ctor.fields.len());
-        for (i, f) in ctor.fields.iter().enumerate() {
-            let group = group(i);
-            all_present.push(match f.role {
-                Role::Optional { .. } if group.len() > 1 => {
-                    let tests = group.iter().map(|&j| {
-                        let b = binding(j);
-                        quote!(::core::option::Option::is_some(#b))
-                    });
-                    Some(quote!(#(#tests)&&*))
+        let owners = resolve_flags(&ctor.fields)?;
+        let mut all_present = vec![None; ctor.fields.len()];
+        let mut implied = vec![false; ctor.fields.len()];
+        for group in shared_bits(&ctor.fields, &owners) {
+            if group.values.len() > 1 {
+                let tests = group.values.iter().map(|&j| {
+                    let b = binding(j);
+                    quote!(::core::option::Option::is_some(#b))
+                });
+                let all = quote!(#(#tests)&&*);
+                for &i in &group.values {
+                    all_present[i] = Some(all.clone());
                 }
-                _ => None,
-            });
-            implied.push(matches!(f.role, Role::TrueFlag { .. }) && !group.is_empty());
+            }
+            for &i in &group.trues {
+                implied[i] = true;
+            }
         }
         Ok(FlagLayout { owners, all_present, implied })
     }
@@ -302,11 +290,13 @@ fn uses_with(ctor: &Constructor) -> bool {
     })
 }
 
-/// `Encode` (and `EncodeBare` for types with ids, `Function` with `returns`).
+/// `Encode` for types without ids, `EncodeBare` for types with ids (which tl-codec's blanket
+/// impl makes `Encode`), and `Function` with `returns`.
 pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
     let k = &def.krate;
     let name = &def.ident;
-    let h = header(&def.generics, Bound::Encode, k, &bare_params(def), &phantom_params(def));
+    let h =
+        header(&def.generics, Bound::Encode, k, &bare_params(def), &boxed_params(def), &phantom_params(def));
     let (params, args, wh) = (&h.params, &h.args, &h.where_clause);
     let mut out = TokenStream::new();
     match &def.shape {
@@ -347,20 +337,8 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                             #len
                         },
                     );
+                    // `Encode` comes from tl-codec's blanket impl over `EncodeBare`.
                     out.extend(quote! {
-                        #[automatically_derived]
-                        impl #params #k::Encode for #name #args #wh {
-                            #[inline]
-                            fn encoded_len(&self) -> usize {
-                                #k::boxed_len(self)
-                            }
-
-                            #[inline]
-                            fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                                #k::encode_boxed(self, __out);
-                            }
-                        }
-
                         #[automatically_derived]
                         impl #params #k::EncodeBare for #name #args #wh {
                             #[inline]
@@ -417,19 +395,6 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
             }
             let len = own_len(with, quote!(match self { #(#len_arms)* }));
             out.extend(quote! {
-                #[automatically_derived]
-                impl #params #k::Encode for #name #args #wh {
-                    #[inline]
-                    fn encoded_len(&self) -> usize {
-                        #k::boxed_len(self)
-                    }
-
-                    #[inline]
-                    fn encode<__O: #k::Output + ?::core::marker::Sized>(&self, __out: &mut __O) {
-                        #k::encode_boxed(self, __out);
-                    }
-                }
-
                 #[automatically_derived]
                 impl #params #k::EncodeBare for #name #args #wh {
                     #[inline]

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use super::ir::{Constructor, Role, Style};
+use super::ir::{Constructor, Field, Role, Style};
 
 /// The local name of field `i` (`__f0`, ...), in patterns and decoders alike.
 pub(crate) fn binding(i: usize) -> Ident {
@@ -27,6 +27,51 @@ pub(crate) fn word_bits(ctor: &Constructor, owners: &[Option<usize>], i: usize) 
             _ => None,
         })
         .fold(0u32, |a, b| a | b)
+}
+
+/// Fields of one constructor that share a flag bit with optional values: two or more values, or
+/// values and `true` flags ([`shared_bits`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SharedBit {
+    /// The index of the flags field (or mode word) holding the bit.
+    pub flags: usize,
+    /// The bit.
+    pub bit: u32,
+    /// The optional values, field indices in order (at least one).
+    pub values: Vec<usize>,
+    /// The `true` flags on the bit, field indices in order: implied by the values.
+    pub trues: Vec<usize>,
+}
+
+/// The groups of `fields` that share one flag bit with optional values (`owners` from
+/// `resolve_flags`), in the order their first members come. The bit says that all of the
+/// values follow or none, so encoding writes them only when every one is present, and with
+/// them the `true` flags on the bit; the generated docs say so, and generated JSON reading
+/// refuses part of a group or a `true` flag that contradicts the values.
+pub(crate) fn shared_bits(fields: &[Field], owners: &[Option<usize>]) -> Vec<SharedBit> {
+    let mut groups: Vec<SharedBit> = Vec::new();
+    for (i, (f, owner)) in fields.iter().zip(owners).enumerate() {
+        let (bit, value) = match f.role {
+            Role::Optional { bit, .. } => (bit, true),
+            Role::TrueFlag { bit, .. } => (bit, false),
+            _ => continue,
+        };
+        let Some(flags) = *owner else { continue };
+        let at = match groups.iter().position(|g| g.flags == flags && g.bit == bit) {
+            Some(at) => at,
+            None => {
+                groups.push(SharedBit { flags, bit, values: Vec::new(), trues: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        if value {
+            groups[at].values.push(i);
+        } else {
+            groups[at].trues.push(i);
+        }
+    }
+    groups.retain(|g| !g.values.is_empty() && g.values.len() + g.trues.len() > 1);
+    groups
 }
 
 /// A hex `u32` literal, for readable generated code.

@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 
-use super::ir::{Codec, Constructor, GenericParam, Generics, Role, Shape, TypeDef, VariantKind};
+use super::ir::{Codec, Constructor, Field, GenericParam, Generics, Role, Shape, TypeDef, VariantKind};
 
 /// `'name` as tokens.
 pub(crate) fn lifetime(name: &Ident) -> TokenStream {
@@ -54,7 +54,7 @@ pub(crate) struct Header {
 /// written as what it holds, bare included.
 fn unboxed(ty: &TokenStream) -> TokenStream {
     let tokens: Vec<TokenTree> = ty.clone().into_iter().collect();
-    let is = |t: &TokenTree, c: char| matches!(t, TokenTree::Punct(p) if p.as_char() == c);
+    let is = is_punct;
     let Some(open) = tokens.iter().position(|t| is(t, '<')) else { return ty.clone() };
     let path_is_box = open > 0
         && matches!(&tokens[open - 1], TokenTree::Ident(i) if i == "Box")
@@ -65,42 +65,55 @@ fn unboxed(ty: &TokenStream) -> TokenStream {
     unboxed(&tokens[open + 1..tokens.len() - 1].iter().cloned().collect())
 }
 
+/// The index of the `>` closing the `<` at `tokens[open]` (the `>` of a `->` closes nothing).
+fn angle_end(tokens: &[TokenTree], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut arrow = false;
+    for (j, t) in tokens.iter().enumerate().skip(open) {
+        if let TokenTree::Punct(p) = t {
+            match p.as_char() {
+                '<' => depth += 1,
+                '>' if !arrow => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(j);
+                    }
+                }
+                _ => {}
+            }
+            arrow = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+        } else {
+            arrow = false;
+        }
+    }
+    None
+}
+
+fn is_punct(t: &TokenTree, c: char) -> bool {
+    matches!(t, TokenTree::Punct(p) if p.as_char() == c)
+}
+
 /// Whether `ty` names the type parameter `name` outside a `PhantomData<...>`, which has no
 /// bytes on the wire and so needs no codec bounds for what it holds.
 fn mentions_on_wire(ty: TokenStream, name: &Ident) -> bool {
-    let mut tokens = ty.into_iter().peekable();
-    while let Some(t) = tokens.next() {
+    let tokens: Vec<TokenTree> = ty.into_iter().collect();
+    let mut i = 0;
+    while let Some(t) = tokens.get(i) {
         match t {
-            TokenTree::Ident(i) if i == "PhantomData" => {
-                let opens = matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '<');
-                if !opens {
-                    continue;
-                }
-                // Skip to the matching `>`; the `>` of a `->` closes nothing.
-                let mut depth = 0usize;
-                let mut arrow = false;
-                for t in tokens.by_ref() {
-                    if let TokenTree::Punct(p) = &t {
-                        match p.as_char() {
-                            '<' => depth += 1,
-                            '>' if !arrow => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        arrow = p.as_char() == '-' && p.spacing() == Spacing::Joint;
-                    } else {
-                        arrow = false;
-                    }
+            TokenTree::Ident(id)
+                if id == "PhantomData" && tokens.get(i + 1).is_some_and(|n| is_punct(n, '<')) =>
+            {
+                // What it holds is not on the wire: skip to the matching `>`.
+                match angle_end(&tokens, i + 1) {
+                    Some(end) => i = end,
+                    None => return false,
                 }
             }
-            TokenTree::Ident(i) if i == *name => return true,
+            TokenTree::Ident(id) if id == name => return true,
             TokenTree::Group(g) if mentions_on_wire(g.stream(), name) => return true,
             _ => {}
         }
+        i += 1;
     }
     false
 }
@@ -178,13 +191,76 @@ pub(crate) fn bare_params(def: &TypeDef) -> Vec<Ident> {
     out
 }
 
+/// The type parameters that a field of `def` holds right inside a `Box` (`Box<T>`,
+/// `Option<Box<T>>`, `Vec<Box<T>>`; not `Box<Vec<T>>`, whose `Vec<T>` has the bare form for any
+/// `T: Encode`): tl-codec boxes what has a bare form, so these need `EncodeBare`/`DecodeBare`.
+/// Fields encoded `with` a module are the module's business.
+pub(crate) fn boxed_params(def: &TypeDef) -> Vec<Ident> {
+    let names: Vec<String> = def
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type { name, .. } => Some(name.to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut found: Vec<String> = Vec::new();
+    let mut fields: Vec<&Field> = Vec::new();
+    match &def.shape {
+        Shape::Struct(c) => fields.extend(&c.fields),
+        Shape::Enum(variants) => {
+            for v in variants {
+                if let VariantKind::Inline(c) = &v.kind {
+                    fields.extend(&c.fields);
+                }
+            }
+        }
+    }
+    for f in fields {
+        let with =
+            matches!(f.role, Role::Value(Codec::With(_)) | Role::Optional { codec: Codec::With(_), .. });
+        if !with {
+            box_contents(f.ty.clone(), &names, &mut found);
+        }
+    }
+    def.generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type { name, .. } if found.contains(&name.to_string()) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds to `found` each of `names` that `ty` holds right inside a `Box<...>`, at any depth.
+fn box_contents(ty: TokenStream, names: &[String], found: &mut Vec<String>) {
+    let tokens: Vec<TokenTree> = ty.into_iter().collect();
+    for (i, t) in tokens.iter().enumerate() {
+        if let TokenTree::Group(g) = t {
+            box_contents(g.stream(), names, found);
+            continue;
+        }
+        let opens_box = matches!(t, TokenTree::Ident(id) if id == "Box")
+            && tokens.get(i + 1).is_some_and(|n| is_punct(n, '<'));
+        let Some(end) = opens_box.then(|| angle_end(&tokens, i + 1)).flatten() else { continue };
+        let inner: TokenStream = tokens[i + 2..end].iter().cloned().collect();
+        let held = unboxed(&inner).to_string();
+        if names.contains(&held) && !found.contains(&held) {
+            found.push(held);
+        }
+    }
+}
+
 /// The impl header for `g`: type parameters get the codec bounds of `bound`, the fuller ones
-/// if in `bare`, none if in `phantom`.
+/// if in `bare` (or, without `Identifiable`, in `boxed`), none if in `phantom`.
 pub(crate) fn header(
     g: &Generics,
     bound: Bound,
     krate: &TokenStream,
     bare: &[Ident],
+    boxed: &[Ident],
     phantom: &[Ident],
 ) -> Header {
     let mut lifetimes = g.params.iter().filter(|p| matches!(p, GenericParam::Lifetime { .. }));
@@ -216,15 +292,23 @@ pub(crate) fn header(
             GenericParam::Type { name, bounds } => {
                 params.push(if bounds.is_empty() { quote!(#name) } else { quote!(#name: #bounds) });
                 let is_bare = bare.contains(name);
+                let is_boxed = boxed.contains(name);
                 match bound {
                     _ if phantom.contains(name) => {}
                     // Encoders take the id from `EncodeBare::constructor_id`: a type that
                     // derives only `Encode` fits.
-                    Bound::Encode if is_bare => preds.push(quote!(#name: #krate::Encode + #krate::EncodeBare)),
+                    Bound::Encode if is_bare || is_boxed => {
+                        preds.push(quote!(#name: #krate::Encode + #krate::EncodeBare))
+                    }
                     Bound::Encode => preds.push(quote!(#name: #krate::Encode)),
                     Bound::Decode if is_bare => preds.push(
                         quote!(#name: #krate::Decode<#tl_lt> + #krate::DecodeBare<#tl_lt> + #krate::Identifiable),
                     ),
+                    // A box reads the id and dispatches as its content does: no `Identifiable`
+                    // (an enum has none).
+                    Bound::Decode if is_boxed => {
+                        preds.push(quote!(#name: #krate::Decode<#tl_lt> + #krate::DecodeBare<#tl_lt>))
+                    }
                     Bound::Decode => preds.push(quote!(#name: #krate::Decode<#tl_lt>)),
                     Bound::Plain => {}
                 }

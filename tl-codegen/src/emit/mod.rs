@@ -33,9 +33,13 @@ mod ir;
 
 use proc_macro2::TokenStream;
 
+#[cfg(feature = "generator")]
+pub(crate) use check::resolve_flags;
 pub use check::{check, EmitError};
 pub use decode::{decode_impls, identifiable_impl};
 pub use encode::encode_impls;
+#[cfg(feature = "generator")]
+pub(crate) use fields::shared_bits;
 pub use ir::*;
 
 /// Checks `def` and emits both the encoding and decoding impls.
@@ -90,7 +94,7 @@ mod tests {
         let out = flat(&emit(&def).unwrap());
         assert!(out.contains("impl<'a>::tl_codec::EncodeBarefor Msg<'a>".replace(' ', "").as_str()), "{out}");
         // Its one lifetime is the input's: no second lifetime, no region bound.
-        assert!(out.contains("impl<'a>::tl_codec::Decode<'a>forMsg<'a>{"), "{out}");
+        assert!(out.contains("impl<'a>::tl_codec::DecodeBare<'a>forMsg<'a>{"), "{out}");
         assert!(out.contains("0xdeadbeef"));
         // The flags word starts from the `true` flag, is written as a placeholder beside the
         // id (one reservation), gains the optional field's bit as that field is written,
@@ -101,6 +105,37 @@ mod tests {
         assert!(out.contains("Output::patch_u32(__out,__at0,__flags0);"), "{out}");
         // And the decoder checks the known bits (1 and 5) when asked to.
         assert!(out.contains(&format!("check_flags(__r,__flags0,{}u32)", (1u32 << 1) | (1 << 5))), "{out}");
+    }
+
+    #[test]
+    fn shared_bits_per_flags_word() {
+        let opt = |flags: &str, bit| Role::Optional { flags: Some(flags.into()), bit, codec: Codec::Boxed };
+        let yes = |flags: &str, bit| Role::TrueFlag { flags: Some(flags.into()), bit };
+        let fields = vec![
+            field("flags", quote!(()), Role::Flags),
+            field("a", quote!(i32), opt("flags", 0)),
+            field("t", quote!(bool), yes("flags", 0)),
+            field("b", quote!(i32), opt("flags", 0)),
+            field("flags2", quote!(()), Role::Flags),
+            // The same bit number in another word is another bit.
+            field("c", quote!(i32), opt("flags2", 0)),
+            // A value alone, and `true` flags alone, share nothing.
+            field("d", quote!(i32), opt("flags", 1)),
+            field("u", quote!(bool), yes("flags", 2)),
+            field("v", quote!(bool), yes("flags", 2)),
+            // One value and one `true` flag do.
+            field("w", quote!(bool), yes("flags2", 3)),
+            field("e", quote!(i32), opt("flags2", 3)),
+        ];
+        let owners = check::resolve_flags(&fields).unwrap();
+        let groups = fields::shared_bits(&fields, &owners);
+        let group = |flags, bit, values: &[usize], trues: &[usize]| fields::SharedBit {
+            flags,
+            bit,
+            values: values.to_vec(),
+            trues: trues.to_vec(),
+        };
+        assert_eq!(groups, vec![group(0, 0, &[1, 3], &[2]), group(4, 3, &[10], &[9])]);
     }
 
     #[test]
@@ -174,7 +209,7 @@ mod tests {
         );
         def.generics.input_lifetime = Some(ident("tl"));
         let out = flat(&emit(&def).unwrap());
-        assert!(out.contains("impl<'tl>::tl_codec::Decode<'tl>forPong{"), "{out}");
+        assert!(out.contains("impl<'tl>::tl_codec::DecodeBare<'tl>forPong{"), "{out}");
         assert!(!out.contains("__tl"), "{out}");
     }
 
@@ -196,7 +231,7 @@ mod tests {
         let out = flat(&emit(&def).unwrap());
         // `Box<T>` written bare: `T` gets the bare bounds; encoders need no `Identifiable`.
         assert!(
-            out.contains("EncodeforHolder<T,U>whereT:::tl_codec::Encode+::tl_codec::EncodeBare{"),
+            out.contains("EncodeBareforHolder<T,U>whereT:::tl_codec::Encode+::tl_codec::EncodeBare{"),
             "{out}"
         );
         assert!(

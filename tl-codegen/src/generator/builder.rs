@@ -10,6 +10,9 @@
 //!     .unwrap();
 //! // src/lib.rs: `mod api { include!(concat!(env!("OUT_DIR"), "/tl_api.rs")); }`
 //! ```
+//!
+//! With the feature `embedded-schemas`, `.embedded_schemas()` takes the layer `tl` ships
+//! (230's `api.tl` and `mtproto.tl`) in place of files of one's own.
 
 use super::{Generator, Options};
 use std::fmt;
@@ -54,10 +57,18 @@ impl From<String> for BuildError {
 #[derive(Debug, Clone, Default)]
 #[must_use = "a Builder does nothing until `.compile()`"]
 pub struct Builder {
-    schemas: Vec<PathBuf>,
+    schemas: Vec<Source>,
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
     options: Options,
+}
+
+/// Where a schema's text comes from.
+#[derive(Debug, Clone)]
+enum Source {
+    File(PathBuf),
+    /// A name for diagnostics and the text.
+    Text(String, std::borrow::Cow<'static, str>),
 }
 
 impl Builder {
@@ -68,7 +79,30 @@ impl Builder {
 
     /// Adds a schema file (TL text or the official JSON form).
     pub fn schema(mut self, path: impl AsRef<Path>) -> Builder {
-        self.schemas.push(path.as_ref().to_path_buf());
+        self.schemas.push(Source::File(path.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Adds a schema from its text (TL or the official JSON form), `name` standing for its
+    /// path in diagnostics: one the build script made or fetched itself, say. Unlike
+    /// [`schema`](Builder::schema), no `cargo:rerun-if-changed` is printed for it.
+    pub fn schema_text(
+        mut self,
+        name: impl Into<String>,
+        text: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Builder {
+        self.schemas.push(Source::Text(name.into(), text.into()));
+        self
+    }
+
+    /// Adds the schemas `tl` ships and `tl gen` generates from by default: layer 230's
+    /// `api.tl` and `mtproto.tl` ([`crate::embedded::DEFAULT`]), so that a build script needs
+    /// no copy of its own. `only` picks what a crate needs from them.
+    #[cfg(feature = "embedded-schemas")]
+    pub fn embedded_schemas(mut self) -> Builder {
+        for s in crate::embedded::DEFAULT {
+            self = self.schema_text(s.name, s.text);
+        }
         self
     }
 
@@ -154,21 +188,27 @@ impl Builder {
             ),
         };
         if self.schemas.is_empty() {
-            return Err(err("no schema given: add one with `.schema(path)`"));
+            return Err(err("no schema given: add one with `.schema(path)` (or `.embedded_schemas()`, feature `embedded-schemas`)"));
         }
         if self.options.only.as_ref().is_some_and(Vec::is_empty) {
             return Err(err("`only` was given no names"));
         }
-        let mut texts = Vec::with_capacity(self.schemas.len());
-        for path in &self.schemas {
-            println!("cargo:rerun-if-changed={}", path.display());
-            let text = std::fs::read_to_string(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-            texts.push(text);
+        let mut texts: Vec<(String, std::borrow::Cow<'static, str>)> = Vec::with_capacity(self.schemas.len());
+        for source in self.schemas {
+            match source {
+                Source::File(path) => {
+                    println!("cargo:rerun-if-changed={}", path.display());
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| err(format!("{}: {e}", path.display())))?;
+                    texts.push((path.display().to_string(), text.into()));
+                }
+                Source::Text(name, text) => texts.push((name, text)),
+            }
         }
         let mut schemas = Vec::with_capacity(texts.len());
-        for (path, text) in self.schemas.iter().zip(&texts) {
+        for (shown, text) in &texts {
+            let (shown, text) = (shown.as_str(), text.as_ref());
             let parsed = tl_parser::check(text);
-            let shown = path.display().to_string();
             let index = tl_parser::render::LineIndex::new(text);
             for w in parsed.diagnostics.iter().filter(|d| !d.is_error()) {
                 let (line, col) = index.line_col(text, w.span.start as usize);
@@ -178,7 +218,7 @@ impl Builder {
                 .diagnostics
                 .iter()
                 .filter(|d| d.is_error())
-                .map(|d| tl_parser::render::render(d, &path.display().to_string(), text, false))
+                .map(|d| tl_parser::render::render(d, shown, text, false))
                 .collect();
             if !errors.is_empty() {
                 // Shown as `tl check` shows them: `path:line:col`, the line and a caret.
@@ -219,4 +259,49 @@ impl Builder {
 
 fn err(message: impl Into<String>) -> BuildError {
     BuildError(message.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tl-builder-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn schema_text_generates_and_names_its_errors() {
+        let dir = temp_dir("text");
+        let path = Builder::new()
+            .schema_text("made.tl", "ping#7abe77ec ping_id:long = Pong;\n")
+            .out_dir(&dir)
+            .compile()
+            .expect("generates");
+        assert!(std::fs::read_to_string(&path).unwrap().contains("pub struct Ping"));
+        let e = Builder::new()
+            .schema_text("made.tl", String::from("ping#7abe77ec ping_id:nope.1?long = Pong;\n"))
+            .out_dir(&dir)
+            .compile()
+            .unwrap_err();
+        assert!(e.message().contains("made.tl:1:"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(feature = "embedded-schemas")]
+    #[test]
+    fn embedded_schemas_are_the_shipped_layer() {
+        let dir = temp_dir("embedded");
+        let path = Builder::new()
+            .embedded_schemas()
+            .only(["messages.sendMessage"])
+            .out_dir(&dir)
+            .compile()
+            .expect("generates");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("pub struct SendMessage<'a>"), "{text}");
+        assert!(text.contains("pub const LAYER: i32 = 230i32;"), "{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -640,39 +640,21 @@ pub(super) struct SharedBit {
     pub bit: String,
 }
 
-/// The fields of `fields` that share one flag bit with optional values: two or more values,
-/// or values and `true` flags. The bit says that all of the values follow or none, so encoding
-/// writes them only when every one is present, with the bit, and so the `true` flags on it;
-/// reading JSON refuses part of a group, and a `true` flag that contradicts the values.
+/// The fields of `fields` that share one flag bit with optional values (the emitter's
+/// [`shared_bits`](crate::emit::shared_bits), which decides what encoding writes), with the
+/// bit named as the schema names it, for docs and JSON errors.
 pub(super) fn shared_bit_groups(fields: &[FieldSpec]) -> Vec<SharedBit> {
-    let mut groups: Vec<((&str, u32), SharedBit)> = Vec::new();
-    for (i, f) in fields.iter().enumerate() {
-        let (flags, bit, value) = match &f.ir.role {
-            Role::Optional { flags, bit, .. } => (flags, bit, true),
-            Role::TrueFlag { flags, bit } => (flags, bit, false),
-            _ => continue,
-        };
-        let key = (flags.as_deref().unwrap_or(""), *bit);
-        let at = match groups.iter().position(|(k, _)| *k == key) {
-            Some(at) => at,
-            None => {
-                let group =
-                    SharedBit { values: Vec::new(), trues: Vec::new(), bit: format!("{}.{bit}", key.0) };
-                groups.push((key, group));
-                groups.len() - 1
-            }
-        };
-        let group = &mut groups[at].1;
-        if value {
-            group.values.push(i)
-        } else {
-            group.trues.push(i)
-        }
-    }
-    groups
+    let ir: Vec<Field> = fields.iter().map(|f| f.ir.clone()).collect();
+    // The schema's flag references resolved when the fields were made; an item whose do not
+    // fails in the emitter with the reason.
+    let Ok(owners) = crate::emit::resolve_flags(&ir) else { return Vec::new() };
+    crate::emit::shared_bits(&ir, &owners)
         .into_iter()
-        .map(|(_, g)| g)
-        .filter(|g| !g.values.is_empty() && g.values.len() + g.trues.len() > 1)
+        .map(|g| SharedBit {
+            bit: format!("{}.{}", fields[g.flags].key, g.bit),
+            values: g.values,
+            trues: g.trues,
+        })
         .collect()
 }
 

@@ -26,8 +26,12 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
         unsafe impl<T: Reborrow> Reborrow for #k::__alloc::Vec<T> {
             type At<'b> = #k::__alloc::Vec<T::At<'b>>;
         }
-        // SAFETY: as for `Vec`.
-        unsafe impl<T: Reborrow> Reborrow for #k::__alloc::Box<T> {
+        // SAFETY: as for `Vec`. (Boxes hold types with constructor ids, which decode through
+        // `DecodeBare`.)
+        unsafe impl<T: Reborrow> Reborrow for #k::__alloc::Box<T>
+        where
+            for<'b> T::At<'b>: #k::DecodeBare<'b>,
+        {
             type At<'b> = #k::__alloc::Box<T::At<'b>>;
         }
         // SAFETY: the answers that are Rust primitives borrow nothing (`int`, `long`, `double`,

@@ -1,0 +1,596 @@
+//! Canned answers for the loopback test server (features `tokio` and `server`): handlers, by
+//! constructor id, for the requests a client under test sends, so that it gets real answers (or
+//! rpc errors) instead of its requests echoed back.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use tl_codec::{Decode, Encode, Function, Identifiable, Reader};
+
+use crate::session::{RpcError, MAX_REQUEST_LEN};
+
+/// The rpc_error message of a request a typed handler could not decode (code 400), as
+/// Telegram's servers answer a request whose parameters do not deserialize.
+pub const INPUT_FETCH_ERROR: &str = "INPUT_FETCH_ERROR";
+/// The rpc_error message of a request whose handler panicked (code 500).
+pub const HANDLER_PANICKED: &str = "HANDLER_PANICKED";
+/// The rpc_error message of a request whose handler made an answer that cannot be sent (code
+/// 500): a result that is not a whole number of 4-byte words, shorter than a constructor id or
+/// longer than [`MAX_REQUEST_LEN`], or holding a `string`/`bytes` value TL cannot represent,
+/// or an error message that makes the rpc_error that long.
+pub const ANSWER_INVALID: &str = "ANSWER_INVALID";
+
+/// What a handler is stored as: the request's body in, the answer's out.
+type Handler = dyn Fn(&[u8]) -> Result<Vec<u8>, RpcError> + Send + Sync;
+
+/// Canned answers for [`ServeOptions::answers`](super::ServeOptions::answers): handlers, by
+/// constructor id, that answer the requests reaching the test server's owner instead of
+/// echoing them back.
+///
+/// ```
+/// use mtproto_runtime::net::Answers;
+/// use mtproto_runtime::schema::{functions, types};
+/// use mtproto_runtime::session::RpcError;
+///
+/// let answers = Answers::new()
+///     // Typed: the request decoded, the function's `Return` encoded.
+///     .on::<functions::ReqPqMulti>(|req| {
+///         Ok(Box::new(types::ResPq::new(req.nonce, [7; 16], b"\x17\xed", vec![1])))
+///     })
+///     // An rpc_error answer.
+///     .on::<functions::DestroySession>(|_| Err(RpcError::new(420, "FLOOD_WAIT_3")))
+///     // Raw: any constructor id, bytes in and out.
+///     .on_raw(0x1122_3344, |body| Ok(body.to_vec()));
+/// assert!(answers.handles(0x1122_3344));
+/// ```
+///
+/// A request reaches a handler after the test server took off the
+/// [`ServeOptions::init_prefix`](super::ServeOptions::init_prefix) (if set), and unless it is one
+/// the server answers itself (`get_future_salts`, `auth.bindTempAuthKey`, an `http_wait`, and
+/// the service messages the session handles: pings, acknowledgements, `msgs_state_req`, …) or
+/// refuses (`CONNECTION_NOT_INITED`, before the init prefix came on the request's key).
+/// The handler of the request's own constructor id answers it; without one, a request that is
+/// one of the API's wrappers ending in their query (`invokeWithLayer`, `initConnection`,
+/// `invokeWithoutUpdates`, `invokeAfterMsg`, `invokeAfterMsgs`, `invokeWithMessagesRange`,
+/// `invokeWithTakeout`, `invokeWithBusinessConnection`, `invokeWithGooglePlayIntegrity`,
+/// `invokeWithApnsSecret`, `invokeWithReCaptcha`, as in layer 230) is unwrapped, and its query
+/// looked up the same way, wrapper after wrapper. A handler gets the query it was found for,
+/// without the wrappers around it (the answer to a wrapper is its query's). A request no
+/// handler is found for (wrappers that do not read count as no wrapper) is echoed back whole,
+/// as without any answers.
+///
+/// Handlers run on the connection's task, one request at a time: they must not block for long.
+/// They may push updates ([`ServerState::push_update`](super::ServerState::push_update)),
+/// which then go out with the answer. A handler that panics answers rpc_error 500
+/// [`HANDLER_PANICKED`] (the panic is caught with `catch_unwind`, after the panic hook has
+/// reported it, and counted by
+/// [`ServerState::handler_panics`](super::ServerState::handler_panics)) and the connection
+/// goes on, as do the others; under `panic = "abort"` it ends the process, as any panic does.
+/// An answer that cannot be sent becomes rpc_error 500 [`ANSWER_INVALID`].
+///
+/// Cloning is cheap (the handlers are shared); a later handler for an id replaces the earlier.
+#[derive(Clone, Default)]
+pub struct Answers {
+    handlers: Arc<HashMap<u32, Arc<Handler>>>,
+}
+
+/// A request as [`Answers::on_query`] hands it to its handler: the boxed function, without the
+/// wrappers it came in, to decode with [`Query::decode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Query<'a> {
+    body: &'a [u8],
+}
+
+impl<'a> Query<'a> {
+    /// The request: one boxed function (its constructor id first).
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// The request's constructor id.
+    pub fn id(&self) -> u32 {
+        Reader::new(self.body).peek_u32().unwrap_or_default()
+    }
+
+    /// The request decoded as `T` (which must use all of it), borrowing from it; when it does
+    /// not decode, the rpc_error 400 [`INPUT_FETCH_ERROR`] to answer with (`?` returns it).
+    pub fn decode<T: Decode<'a>>(&self) -> Result<T, RpcError> {
+        tl_codec::from_bytes(self.body).map_err(|_| RpcError::new(400, INPUT_FETCH_ERROR))
+    }
+}
+
+/// What [`Answers::answer`] made of a request a handler was found for.
+#[derive(Debug)]
+pub(crate) struct Answered {
+    /// The result (one boxed object) or the rpc_error to answer with.
+    pub reply: Result<Vec<u8>, RpcError>,
+    /// The handler panicked (`reply` is rpc_error 500 [`HANDLER_PANICKED`]).
+    pub panicked: bool,
+}
+
+impl Answers {
+    /// No handlers: every request is echoed back.
+    pub fn new() -> Self {
+        Answers::default()
+    }
+
+    /// Answers the function `F` (found by [`Identifiable::CONSTRUCTOR_ID`]) with `handler`: the
+    /// request decoded as `F` in, its [`Function::Return`] or an rpc_error out. A request that
+    /// does not decode as `F` is answered rpc_error 400 [`INPUT_FETCH_ERROR`] without calling
+    /// `handler`.
+    ///
+    /// `F` must borrow nothing (`for<'a> Decode<'a>`): generated functions without `string` or
+    /// `bytes` parameters, or any function of bindings generated with `--owned`. For a
+    /// function that borrows from the request, use [`Answers::on_query`].
+    pub fn on<F>(
+        self,
+        handler: impl Fn(F) -> Result<F::Return<'static>, RpcError> + Send + Sync + 'static,
+    ) -> Self
+    where
+        F: Function + Identifiable + for<'a> Decode<'a> + 'static,
+        F::Return<'static>: Encode,
+    {
+        self.insert(
+            F::CONSTRUCTOR_ID,
+            Arc::new(move |body: &[u8]| {
+                let request = Query { body }.decode::<F>()?;
+                encode_answer(&handler(request)?)
+            }),
+        )
+    }
+
+    /// Answers the function `F` (found by [`Identifiable::CONSTRUCTOR_ID`]; name a borrowing
+    /// function at `'static`, `functions::ReqDhParams<'static>`) with `handler`, which gets
+    /// the request undecoded ([`Query::decode`] decodes it, borrowing from it, and gives the
+    /// rpc_error 400 to answer with when it fails) and makes `F`'s [`Function::Return`], which
+    /// may borrow from the request too, or an rpc_error.
+    pub fn on_query<F>(
+        self,
+        handler: impl for<'a> Fn(Query<'a>) -> Result<F::Return<'a>, RpcError> + Send + Sync + 'static,
+    ) -> Self
+    where
+        F: Function + Identifiable + 'static,
+        for<'a> F::Return<'a>: Encode,
+    {
+        self.insert(F::CONSTRUCTOR_ID, Arc::new(move |body: &[u8]| encode_answer(&handler(Query { body })?)))
+    }
+
+    /// Answers the requests with constructor id `id` with `handler`: the request (one boxed
+    /// function, its id first) in, the result (one boxed object, a whole number of 4-byte words)
+    /// or an rpc_error out.
+    pub fn on_raw(
+        self,
+        id: u32,
+        handler: impl Fn(&[u8]) -> Result<Vec<u8>, RpcError> + Send + Sync + 'static,
+    ) -> Self {
+        self.insert(id, Arc::new(handler))
+    }
+
+    /// Whether a handler answers the constructor id `id`.
+    pub fn handles(&self, id: u32) -> bool {
+        self.handlers.contains_key(&id)
+    }
+
+    /// How many constructor ids have a handler.
+    pub fn len(&self) -> usize {
+        self.handlers.len()
+    }
+
+    /// Whether there is no handler.
+    pub fn is_empty(&self) -> bool {
+        self.handlers.is_empty()
+    }
+
+    fn insert(mut self, id: u32, handler: Arc<Handler>) -> Self {
+        Arc::make_mut(&mut self.handlers).insert(id, handler);
+        self
+    }
+
+    /// The handler for `body` (see [`Answers`]) and the query it gets.
+    fn find<'b>(&self, body: &'b [u8]) -> Option<(&Handler, &'b [u8])> {
+        let mut query = body;
+        loop {
+            let id = Reader::new(query).peek_u32().ok()?;
+            if let Some(handler) = self.handlers.get(&id) {
+                return Some((&**handler, query));
+            }
+            query = unwrap_wrapper(query)?;
+        }
+    }
+
+    /// The answer to the request `body`, if a handler is found for it: the handler's answer,
+    /// checked, or the rpc_error that replaces it (a panic, an answer that cannot be sent).
+    pub(crate) fn answer(&self, body: &[u8]) -> Option<Answered> {
+        let (handler, query) = self.find(body)?;
+        let answered = match catch_unwind(AssertUnwindSafe(|| handler(query))) {
+            Ok(reply) => Answered { reply: check_answer(reply), panicked: false },
+            Err(_) => Answered { reply: Err(RpcError::new(500, HANDLER_PANICKED)), panicked: true },
+        };
+        Some(answered)
+    }
+}
+
+impl fmt::Debug for Answers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut ids: Vec<u32> = self.handlers.keys().copied().collect();
+        ids.sort_unstable();
+        let ids: Vec<String> = ids.iter().map(|id| format!("{id:#010x}")).collect();
+        f.debug_struct("Answers").field("handlers", &ids).finish()
+    }
+}
+
+/// A typed answer's bytes, or rpc_error 500 [`ANSWER_INVALID`] for one TL cannot represent.
+fn encode_answer<T: Encode + ?Sized>(value: &T) -> Result<Vec<u8>, RpcError> {
+    tl_codec::try_to_bytes(value).map_err(|_| RpcError::new(500, ANSWER_INVALID))
+}
+
+/// `reply` if it can be sent as an answer, else rpc_error 500 [`ANSWER_INVALID`].
+fn check_answer(reply: Result<Vec<u8>, RpcError>) -> Result<Vec<u8>, RpcError> {
+    let len = match &reply {
+        Ok(result) if result.len() < 4 || result.len() % 4 != 0 => None,
+        Ok(result) => Some(result.len()),
+        Err(e) => {
+            let message = e.message.len();
+            // rpc_error#2144ca19 error_code:int error_message:string
+            (message <= tl_codec::MAX_BYTES_LEN).then(|| 8 + tl_codec::bytes_encoded_len(message))
+        }
+    };
+    match len {
+        Some(len) if len <= MAX_REQUEST_LEN => reply,
+        _ => Err(RpcError::new(500, ANSWER_INVALID)),
+    }
+}
+
+// The API's wrapper functions that end with their query (layer 230).
+const INVOKE_AFTER_MSG: u32 = 0xcb9f372d;
+const INVOKE_AFTER_MSGS: u32 = 0x3dc4b4f0;
+const INIT_CONNECTION: u32 = 0xc1cd5ea9;
+const INVOKE_WITH_LAYER: u32 = 0xda9b0d0d;
+const INVOKE_WITHOUT_UPDATES: u32 = 0xbf9459b7;
+const INVOKE_WITH_MESSAGES_RANGE: u32 = 0x365275f2;
+const INVOKE_WITH_TAKEOUT: u32 = 0xaca9fd2e;
+const INVOKE_WITH_BUSINESS_CONNECTION: u32 = 0xdd289f8e;
+const INVOKE_WITH_GOOGLE_PLAY_INTEGRITY: u32 = 0x1df92984;
+const INVOKE_WITH_APNS_SECRET: u32 = 0x0dae54f8;
+const INVOKE_WITH_RE_CAPTCHA: u32 = 0xadbb0f94;
+// What their parameters hold.
+const MESSAGE_RANGE: u32 = 0x0ae30253;
+const INPUT_CLIENT_PROXY: u32 = 0x75588b3f;
+const JSON_OBJECT_VALUE: u32 = 0xc0de1bd9;
+const JSON_NULL: u32 = 0x3f6d7b68;
+const JSON_BOOL: u32 = 0xc7345e6a;
+const JSON_NUMBER: u32 = 0x2be0dfa4;
+const JSON_STRING: u32 = 0xb71e767a;
+const JSON_ARRAY: u32 = 0xf7444763;
+const JSON_OBJECT: u32 = 0x99c1d49d;
+
+/// The query of `body` when it is one of the wrappers [`Answers`] looks through and reads
+/// whole, with a query after it (at least a constructor id); `None` otherwise.
+pub(crate) fn unwrap_wrapper(body: &[u8]) -> Option<&[u8]> {
+    let mut r = Reader::new(body);
+    let read = match r.read_u32().ok()? {
+        INVOKE_WITH_LAYER => r.skip(4),
+        INVOKE_WITHOUT_UPDATES => Ok(()),
+        INVOKE_AFTER_MSG | INVOKE_WITH_TAKEOUT => r.skip(8),
+        INVOKE_AFTER_MSGS => skip_vector(&mut r, 8, |r| r.skip(8)),
+        INVOKE_WITH_MESSAGES_RANGE => expect(&mut r, MESSAGE_RANGE, "MessageRange").and_then(|()| r.skip(8)),
+        INVOKE_WITH_BUSINESS_CONNECTION | INVOKE_WITH_RE_CAPTCHA => skip_strings(&mut r, 1),
+        INVOKE_WITH_GOOGLE_PLAY_INTEGRITY | INVOKE_WITH_APNS_SECRET => skip_strings(&mut r, 2),
+        INIT_CONNECTION => skip_init_connection(&mut r),
+        _ => return None,
+    };
+    read.ok()?;
+    let query = r.rest();
+    (query.len() >= 4).then_some(query)
+}
+
+/// Reads a constructor id that must be `id`.
+fn expect(r: &mut Reader<'_>, id: u32, what: &'static str) -> tl_codec::Result<()> {
+    match r.read_u32()? {
+        got if got == id => Ok(()),
+        got => Err(r.unknown_constructor(got, what)),
+    }
+}
+
+fn skip_strings(r: &mut Reader<'_>, n: usize) -> tl_codec::Result<()> {
+    for _ in 0..n {
+        r.read_tl_bytes()?;
+    }
+    Ok(())
+}
+
+/// Skips a boxed vector whose elements take at least `min_size` bytes each.
+fn skip_vector<'a>(
+    r: &mut Reader<'a>,
+    min_size: usize,
+    mut element: impl FnMut(&mut Reader<'a>) -> tl_codec::Result<()>,
+) -> tl_codec::Result<()> {
+    expect(r, tl_codec::VECTOR_ID, "Vector")?;
+    for _ in 0..r.read_count(min_size)? {
+        element(r)?;
+    }
+    Ok(())
+}
+
+/// Skips `initConnection`'s parameters before its query: `flags:# api_id:int`, six strings,
+/// `proxy:flags.0?InputClientProxy params:flags.1?JSONValue`.
+fn skip_init_connection(r: &mut Reader<'_>) -> tl_codec::Result<()> {
+    let flags = r.read_u32()?;
+    r.skip(4)?;
+    skip_strings(r, 6)?;
+    if flags & 1 != 0 {
+        expect(r, INPUT_CLIENT_PROXY, "InputClientProxy")?;
+        r.read_tl_bytes()?;
+        r.skip(4)?;
+    }
+    if flags & 2 != 0 {
+        skip_json(r)?;
+    }
+    Ok(())
+}
+
+/// Skips one boxed `JSONValue`, as deep as the reader allows.
+fn skip_json(r: &mut Reader<'_>) -> tl_codec::Result<()> {
+    r.enter()?;
+    let skipped = match r.read_u32()? {
+        JSON_NULL => Ok(()),
+        JSON_BOOL => r.skip(4),
+        JSON_NUMBER => r.skip(8),
+        JSON_STRING => r.read_tl_bytes().map(drop),
+        JSON_ARRAY => skip_vector(r, 4, skip_json),
+        JSON_OBJECT => skip_vector(r, 12, |r| {
+            expect(r, JSON_OBJECT_VALUE, "JSONObjectValue")?;
+            r.read_tl_bytes()?;
+            skip_json(r)
+        }),
+        id => Err(r.unknown_constructor(id, "JSONValue")),
+    };
+    r.leave();
+    skipped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{functions, types};
+    use tl_codec::{to_bytes, TlStr};
+
+    fn word(id: u32) -> Vec<u8> {
+        id.to_le_bytes().to_vec()
+    }
+
+    fn string(s: &str) -> Vec<u8> {
+        to_bytes(&TlStr::new(s))
+    }
+
+    /// The ids above are the schema's: each `name#id` line of the `api.tl` the runtime is
+    /// generated from (build.rs writes it into `OUT_DIR`) names them.
+    #[test]
+    fn the_wrapper_ids_are_layer_230s() {
+        let text = include_str!(concat!(env!("OUT_DIR"), "/api.tl"));
+        let id_of = |name: &str| {
+            let line = text.lines().find(|l| l.starts_with(&format!("{name}#"))).unwrap();
+            let hex = line[name.len() + 1..].split(' ').next().unwrap();
+            u32::from_str_radix(hex, 16).unwrap()
+        };
+        for (name, id) in [
+            ("invokeAfterMsg", INVOKE_AFTER_MSG),
+            ("invokeAfterMsgs", INVOKE_AFTER_MSGS),
+            ("initConnection", INIT_CONNECTION),
+            ("invokeWithLayer", INVOKE_WITH_LAYER),
+            ("invokeWithoutUpdates", INVOKE_WITHOUT_UPDATES),
+            ("invokeWithMessagesRange", INVOKE_WITH_MESSAGES_RANGE),
+            ("invokeWithTakeout", INVOKE_WITH_TAKEOUT),
+            ("invokeWithBusinessConnection", INVOKE_WITH_BUSINESS_CONNECTION),
+            ("invokeWithGooglePlayIntegrity", INVOKE_WITH_GOOGLE_PLAY_INTEGRITY),
+            ("invokeWithApnsSecret", INVOKE_WITH_APNS_SECRET),
+            ("invokeWithReCaptcha", INVOKE_WITH_RE_CAPTCHA),
+            ("messageRange", MESSAGE_RANGE),
+            ("inputClientProxy", INPUT_CLIENT_PROXY),
+            ("jsonObjectValue", JSON_OBJECT_VALUE),
+            ("jsonNull", JSON_NULL),
+            ("jsonBool", JSON_BOOL),
+            ("jsonNumber", JSON_NUMBER),
+            ("jsonString", JSON_STRING),
+            ("jsonArray", JSON_ARRAY),
+            ("jsonObject", JSON_OBJECT),
+        ] {
+            assert_eq!(id_of(name), id, "{name}");
+        }
+    }
+
+    /// `initConnection` with every optional part: a proxy and nested JSON params.
+    fn init_connection(flags: u32) -> Vec<u8> {
+        let mut b = word(INIT_CONNECTION);
+        b.extend(word(flags));
+        b.extend(word(4)); // api_id
+        for s in ["device", "system", "1.0", "en", "", "en"] {
+            b.extend(string(s));
+        }
+        if flags & 1 != 0 {
+            b.extend(word(INPUT_CLIENT_PROXY));
+            b.extend(string("proxy.example"));
+            b.extend(word(443));
+        }
+        if flags & 2 != 0 {
+            // {"a": [null, true, 1.5, "s", {}]}
+            b.extend(word(JSON_OBJECT));
+            b.extend(word(tl_codec::VECTOR_ID));
+            b.extend(word(1));
+            b.extend(word(JSON_OBJECT_VALUE));
+            b.extend(string("a"));
+            b.extend(word(JSON_ARRAY));
+            b.extend(word(tl_codec::VECTOR_ID));
+            b.extend(word(5));
+            b.extend(word(JSON_NULL));
+            b.extend(word(JSON_BOOL));
+            b.extend(word(tl_codec::BOOL_TRUE_ID));
+            b.extend(word(JSON_NUMBER));
+            b.extend(1.5f64.to_le_bytes());
+            b.extend(word(JSON_STRING));
+            b.extend(string("s"));
+            b.extend(word(JSON_OBJECT));
+            b.extend(word(tl_codec::VECTOR_ID));
+            b.extend(word(0));
+        }
+        b
+    }
+
+    fn every_wrapper() -> Vec<Vec<u8>> {
+        let mut after_msgs = word(INVOKE_AFTER_MSGS);
+        after_msgs.extend(word(tl_codec::VECTOR_ID));
+        after_msgs.extend(word(2));
+        after_msgs.extend([1; 16]);
+        let mut range = word(INVOKE_WITH_MESSAGES_RANGE);
+        range.extend(word(MESSAGE_RANGE));
+        range.extend([2; 8]);
+        let with = |id: u32, rest: &[u8]| [word(id), rest.to_vec()].concat();
+        vec![
+            with(INVOKE_WITH_LAYER, &230u32.to_le_bytes()),
+            word(INVOKE_WITHOUT_UPDATES),
+            with(INVOKE_AFTER_MSG, &[3; 8]),
+            with(INVOKE_WITH_TAKEOUT, &[4; 8]),
+            after_msgs,
+            range,
+            with(INVOKE_WITH_BUSINESS_CONNECTION, &string("conn")),
+            with(INVOKE_WITH_RE_CAPTCHA, &string("token")),
+            with(INVOKE_WITH_GOOGLE_PLAY_INTEGRITY, &[string("nonce"), string("token")].concat()),
+            with(INVOKE_WITH_APNS_SECRET, &[string("nonce"), string("secret")].concat()),
+            init_connection(0),
+            init_connection(1),
+            init_connection(2),
+            init_connection(3),
+        ]
+    }
+
+    #[test]
+    fn every_wrapper_unwraps_to_its_query() {
+        let query = to_bytes(&functions::Ping { ping_id: 7 });
+        for wrapper in every_wrapper() {
+            let body = [wrapper.clone(), query.clone()].concat();
+            assert_eq!(unwrap_wrapper(&body), Some(&query[..]), "{:08x?}", &wrapper[..4]);
+            // Truncated anywhere before the query: no wrapper (and no panic).
+            for cut in 0..wrapper.len() + 4 {
+                assert_eq!(unwrap_wrapper(&body[..cut]), None, "cut at {cut}");
+            }
+        }
+        assert_eq!(unwrap_wrapper(&query), None, "not a wrapper");
+        assert_eq!(unwrap_wrapper(&[]), None);
+    }
+
+    #[test]
+    fn malformed_wrappers_are_no_wrappers() {
+        let query = to_bytes(&functions::Ping { ping_id: 7 });
+        // initConnection whose proxy is some other constructor.
+        let mut bad_proxy = init_connection(1);
+        let at = bad_proxy.len() - 4 - string("proxy.example").len() - 4;
+        bad_proxy[at..at + 4].copy_from_slice(&word(JSON_NULL));
+        // JSON nested deeper than the reader allows: arrays of one array of … (no stack
+        // overflow).
+        let mut deep = init_connection(0);
+        deep[4] = 2;
+        for _ in 0..10_000 {
+            deep.extend(word(JSON_ARRAY));
+            deep.extend(word(tl_codec::VECTOR_ID));
+            deep.extend(word(1));
+        }
+        deep.extend(word(JSON_NULL));
+        // A vector count larger than the input.
+        let mut huge = word(INVOKE_AFTER_MSGS);
+        huge.extend(word(tl_codec::VECTOR_ID));
+        huge.extend(word(u32::MAX));
+        for wrapper in [bad_proxy, deep, huge] {
+            assert_eq!(unwrap_wrapper(&[wrapper, query.clone()].concat()), None);
+        }
+    }
+
+    fn pong(body: &[u8]) -> types::Pong {
+        tl_codec::from_bytes(body).unwrap()
+    }
+
+    #[test]
+    fn handlers_answer_through_wrappers_and_others_are_left_alone() {
+        let answers = Answers::new()
+            .on::<functions::Ping>(|p| Ok(types::Pong { msg_id: 1, ping_id: p.ping_id }))
+            .on_raw(INVOKE_WITH_TAKEOUT, |_| Err(RpcError::new(403, "TAKEOUT_REQUIRED")));
+        let ping = to_bytes(&functions::Ping { ping_id: 9 });
+        let answer = |body: &[u8]| answers.answer(body).map(|a| a.reply);
+        assert_eq!(pong(&answer(&ping).unwrap().unwrap()).ping_id, 9);
+        // Through every wrapper, and through several.
+        for wrapper in every_wrapper() {
+            let body = [wrapper.clone(), ping.clone()].concat();
+            match answer(&body) {
+                Some(Ok(result)) => assert_eq!(pong(&result).ping_id, 9),
+                // The handler of the wrapper itself comes first.
+                Some(Err(e)) => assert_eq!(&wrapper[..4], &word(INVOKE_WITH_TAKEOUT)[..], "{e}"),
+                None => panic!("not answered"),
+            }
+        }
+        let nested = [every_wrapper()[0].clone(), init_connection(3), ping.clone()].concat();
+        assert_eq!(pong(&answer(&nested).unwrap().unwrap()).ping_id, 9);
+        // No handler, a truncated wrapper, nothing at all: left to the echo.
+        let other = to_bytes(&functions::PingDelayDisconnect { ping_id: 1, disconnect_delay: 2 });
+        assert!(answer(&other).is_none());
+        assert!(answer(&[every_wrapper()[0].clone(), other].concat()).is_none());
+        assert!(answer(&init_connection(3)[..20]).is_none());
+        assert!(answer(&[]).is_none());
+        assert!(!answers.is_empty());
+        assert_eq!(answers.len(), 2);
+        assert!(answers.handles(functions::Ping::CONSTRUCTOR_ID));
+        assert!(format!("{answers:?}").contains("0x7abe77ec"), "{answers:?}");
+    }
+
+    #[test]
+    fn bad_requests_bad_answers_and_panics_become_rpc_errors() {
+        let answers = Answers::new()
+            .on::<functions::Ping>(|p| match p.ping_id {
+                0 => panic!("a handler bug"),
+                _ => Ok(types::Pong { msg_id: 1, ping_id: p.ping_id }),
+            })
+            .on_raw(1, |body| Ok(body[..5].to_vec()))
+            .on_raw(2, |_| Ok(Vec::new()))
+            .on_raw(3, |_| Err(RpcError::new(400, "X".repeat(17 << 20))))
+            .on_raw(4, |_| Ok(vec![0; 16 << 20]))
+            .on_query::<functions::ReqDhParams<'static>>(|q| {
+                let req: functions::ReqDhParams<'_> = q.decode()?;
+                Ok(crate::schema::enums::ServerDhParams::Ok(types::ServerDhParamsOk {
+                    nonce: req.nonce,
+                    server_nonce: req.server_nonce,
+                    // Borrowed from the request.
+                    encrypted_answer: req.encrypted_data,
+                }))
+            });
+        let error = |body: &[u8]| answers.answer(body).unwrap().reply.unwrap_err();
+        let ping = |id: i64| to_bytes(&functions::Ping { ping_id: id });
+        // A body that does not decode as the function, or has bytes left after it.
+        assert_eq!(error(&ping(5)[..8]), RpcError::new(400, INPUT_FETCH_ERROR));
+        assert_eq!(error(&[ping(5), vec![0; 4]].concat()), RpcError::new(400, INPUT_FETCH_ERROR));
+        let panicked = answers.answer(&ping(0)).unwrap();
+        assert!(panicked.panicked);
+        assert_eq!(panicked.reply.unwrap_err(), RpcError::new(500, HANDLER_PANICKED));
+        assert_eq!(pong(&answers.answer(&ping(6)).unwrap().reply.unwrap()).ping_id, 6, "still answers");
+        for id in [1u32, 2, 3, 4] {
+            let body = [word(id), vec![0; 4]].concat();
+            assert_eq!(error(&body), RpcError::new(500, ANSWER_INVALID), "{id}");
+        }
+        // A borrowed request and answer.
+        let req = functions::ReqDhParams::new([1; 16], [2; 16], b"p", b"q", 3, b"data");
+        let reply = answers.answer(&to_bytes(&req)).unwrap().reply.unwrap();
+        let back: crate::schema::enums::ServerDhParams<'_> = tl_codec::from_bytes(&reply).unwrap();
+        let crate::schema::enums::ServerDhParams::Ok(ok) = back else { panic!("{back:?}") };
+        assert_eq!((ok.nonce, ok.encrypted_answer), ([1; 16], &b"data"[..]));
+        assert_eq!(error(&to_bytes(&req)[..12]), RpcError::new(400, INPUT_FETCH_ERROR));
+    }
+
+    #[test]
+    fn a_query_reads_its_id_and_body() {
+        let body = to_bytes(&functions::Ping { ping_id: 3 });
+        let q = Query { body: &body };
+        assert_eq!(q.id(), functions::Ping::CONSTRUCTOR_ID);
+        assert_eq!(q.body(), &body[..]);
+        assert_eq!(q.decode::<functions::Ping>(), Ok(functions::Ping { ping_id: 3 }));
+        assert_eq!(Query { body: &[] }.id(), 0);
+    }
+}
