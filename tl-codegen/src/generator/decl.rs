@@ -43,6 +43,38 @@ pub fn undefined_result_note(def: &Definition<'_>) -> TokenStream {
     quote!(#[doc = ""] #(#[doc = #lines])*)
 }
 
+/// The doc line of a function saying what it answers: `tl` (the result type as the schema
+/// writes it) and `link`, an intra-doc link to the generated type, where there is one. A
+/// function generic in its result (`invokeWithLayer`'s `!X`) answers as its query does.
+pub fn answer_note(def: &Definition<'_>, link: Option<&str>) -> TokenStream {
+    let query = def.params.iter().find_map(|p| match &p.kind {
+        ParamKind::Typed { ty, .. } if ty.bang && ty.name == def.ty.name => p.name.as_deref(),
+        _ => None,
+    });
+    let note = match (query, link) {
+        (Some(q), _) => format!(" Answers what its `{q}` answers."),
+        (None, Some(link)) => format!(" Answers with `{}`: {link}.", type_text(&def.ty)),
+        (None, None) => format!(" Answers with `{}`.", type_text(&def.ty)),
+    };
+    quote!(#[doc = ""] #[doc = #note])
+}
+
+/// The doc line of a field without a doc of its own: its parameter as the schema declares
+/// it (`from_id:flags.8?Peer`), which says the TL type and the flag bit that carries it.
+pub fn param_note(p: &Param<'_>) -> String {
+    let mut out = String::from(" `");
+    param(p, &mut out);
+    out.push('`');
+    out
+}
+
+/// `t` as a schema writes it.
+fn type_text(t: &TypeRef<'_>) -> String {
+    let mut out = String::new();
+    type_ref(t, &mut out);
+    out
+}
+
 /// `text` in lines of at most `width` characters (longer words stay whole), each starting with
 /// the space that doc comments have after `///`.
 fn wrap(text: &str, width: usize) -> Vec<String> {

@@ -123,8 +123,9 @@ pub(super) struct FieldSpec {
     pub key: String,
     /// A `{X:Type}` generic param (serialized with serde's own traits).
     pub generic: bool,
-    /// Its td_api-style doc (`//@name text` above the definition).
-    pub doc: Option<String>,
+    /// Its doc line: td_api's (`//@name text` above the definition), or else the parameter
+    /// as declared (`from_id:flags.8?Peer`).
+    pub doc: String,
     /// Whether td_api documents it as one that may be null (see [`crate::tdjson::nullable`]).
     pub nullable: Nullable,
     /// Whether its TL type holds `int53`, a JSON number in TDLib's convention.
@@ -293,7 +294,7 @@ impl<'g, 's> Ctx<'g, 's> {
                     .name
                     .as_deref()
                     .and_then(|n| crate::tdjson::param_doc(def, n))
-                    .map(|text| format!(" {text}")),
+                    .map_or_else(|| super::decl::param_note(p), |text| format!(" {text}")),
             });
         }
         Ok(out)
@@ -357,18 +358,18 @@ impl<'g, 's> Ctx<'g, 's> {
             let f =
                 fields.iter().zip(&together).filter(|(f, _)| !f.ir.is_computed_flags()).map(|(f, note)| {
                     let (id, ty) = (&f.ident, &f.rust_ty);
-                    let doc = f.doc.as_ref().map(|d| quote!(#[doc = #d]));
-                    let note = note.as_ref().map(|n| match doc {
-                        Some(_) => quote!(#[doc = ""] #[doc = #n]),
-                        None => quote!(#[doc = #n]),
-                    });
-                    quote!(#doc #note pub #id: #ty,)
+                    let doc = &f.doc;
+                    let note = note.as_ref().map(|n| quote!(#[doc = ""] #[doc = #n]));
+                    quote!(#[doc = #doc] #note pub #id: #ty,)
                 });
             quote!({ #(#f)* })
         };
         let mut doc = Self::doc(def);
         if self.graph.result_undefined(def) {
             doc.extend(super::decl::undefined_result_note(def));
+        } else if returns.is_some() {
+            let link = self.graph.resolve_result(def).ok().and_then(|ret| self.doc_link(&ret, depth));
+            doc.extend(super::decl::answer_note(def, link.as_deref()));
         }
         // A boxed type with one constructor is an alias of that constructor's struct: its
         // attributes go on the struct.

@@ -146,6 +146,28 @@ impl Ctx<'_, '_> {
         }
     }
 
+    /// An intra-doc link, seen from `depth`, to the generated item that values of `ty` (or
+    /// of its elements, for a vector) are: `[`enums::Updates`](super::enums::Updates)`.
+    /// `None` for primitives and generics.
+    pub fn doc_link(&self, ty: &Ty, depth: usize) -> Option<String> {
+        let (module, ns, name) = match ty {
+            Ty::Vector { elem, .. } => return self.doc_link(elem, depth),
+            Ty::Boxed(ti) => match self.graph.types[*ti].constructors[..] {
+                [only] => ("types", &self.names.constructors[only].0, &self.names.constructors[only].1),
+                _ => ("enums", &self.names.types[*ti].0, &self.names.types[*ti].1),
+            },
+            Ty::Bare(ci) => ("types", &self.names.constructors[*ci].0, &self.names.constructors[*ci].1),
+            _ => return None,
+        };
+        let mut path = String::from(module);
+        for part in ns.iter().chain([name]) {
+            path.push_str("::");
+            path.push_str(part);
+        }
+        let label = path.replace("r#", "");
+        Some(format!("[`{label}`]({}{path})", "super::".repeat(depth)))
+    }
+
     /// The struct of constructor `ci`, behind a `Box` when it is recursive or large.
     fn ctor_ty(&self, ci: usize, depth: usize, lt: &TokenStream) -> TokenStream {
         let (ns, name) = &self.names.constructors[ci];
