@@ -216,10 +216,10 @@ fn sized_objects_and_int512() {
     // `message`'s body is exactly `bytes` long; `rpc_result`'s result is the rest.
     let flat: String = out.split_whitespace().collect();
     assert!(
-        flat.contains("::tl_codec::ok_or_return!(::tl_codec::sized_object::length::decode(__r))"),
+        flat.contains("::tl_codec::ok_or_return!(::tl_codec::sized_object::length::decode(__r)"),
         "{out}"
     );
-    assert!(flat.contains("::tl_codec::ok_or_return!(::tl_codec::sized_object::body::decode(__r))"), "{out}");
+    assert!(flat.contains("::tl_codec::ok_or_return!(::tl_codec::sized_object::body::decode(__r)"), "{out}");
     assert!(out.contains("<::tl_codec::RawObject<'a> as ::tl_codec::Decode<"), "{out}");
     assert!(out.contains("pub signature: [u8; 64],"), "{out}");
     assert!(out.contains("pub user_id: i64,\n") && out.contains("pub chain_height: i32,"), "{out}");

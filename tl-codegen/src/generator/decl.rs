@@ -56,7 +56,8 @@ pub fn answer_note(def: &Definition<'_>, link: Option<&str>) -> TokenStream {
         (None, Some(link)) => format!(" Answers with `{}`: {link}.", type_text(&def.ty)),
         (None, None) => format!(" Answers with `{}`.", type_text(&def.ty)),
     };
-    quote!(#[doc = ""] #[doc = #note])
+    let lines = wrap(&note, 96);
+    quote!(#[doc = ""] #(#[doc = #lines])*)
 }
 
 /// The doc line of a field without a doc of its own: its parameter as the schema declares
@@ -77,7 +78,7 @@ fn type_text(t: &TypeRef<'_>) -> String {
 
 /// `text` in lines of at most `width` characters (longer words stay whole), each starting with
 /// the space that doc comments have after `///`.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -359,7 +359,10 @@ impl<'g, 's> Ctx<'g, 's> {
                 fields.iter().zip(&together).filter(|(f, _)| !f.ir.is_computed_flags()).map(|(f, note)| {
                     let (id, ty) = (&f.ident, &f.rust_ty);
                     let doc = &f.doc;
-                    let note = note.as_ref().map(|n| quote!(#[doc = ""] #[doc = #n]));
+                    let note = note.as_ref().map(|n| {
+                        let lines = super::decl::wrap(n, 92);
+                        quote!(#[doc = ""] #(#[doc = #lines])*)
+                    });
                     quote!(#[doc = #doc] #note pub #id: #ty,)
                 });
             quote!({ #(#f)* })
@@ -457,9 +460,10 @@ impl<'g, 's> Ctx<'g, 's> {
                 def.name
             )
         };
+        let doc = super::decl::wrap(&doc, 92);
         quote! {
             impl #gen #ident #gen {
-                #[doc = #doc]
+                #(#[doc = #doc])*
                 pub fn new(#(#args),*) -> Self {
                     Self { #(#inits),* }
                 }

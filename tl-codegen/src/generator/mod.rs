@@ -17,6 +17,7 @@ mod decl;
 mod items;
 mod names;
 mod owned_support;
+mod pretty;
 mod rust_types;
 mod serde_support;
 
@@ -398,7 +399,7 @@ impl<'s> Generator<'s> {
             for item in &mut file.items {
                 allow_on(item, &root_allow);
             }
-            let root_text = prettyplease::unparse(&file);
+            let root_text = pretty::unparse(file);
             // Each placeholder is looked for in the root's text after the one before, never in
             // a body spliced in (a doc comment may hold a placeholder's very text).
             let mut text =
@@ -489,7 +490,7 @@ fn format_at(item: TokenStream, depth: usize) -> Result<String, String> {
 }
 
 fn format_tokens(tokens: TokenStream) -> Result<String, String> {
-    Ok(prettyplease::unparse(&parse_file(tokens)?))
+    Ok(pretty::unparse(parse_file(tokens)?))
 }
 
 fn parse_file(tokens: TokenStream) -> Result<syn::File, String> {
