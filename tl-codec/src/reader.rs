@@ -182,11 +182,19 @@ impl<'a> Reader<'a> {
     /// Reads an element count (TL `int`) that must be non-negative and small enough that
     /// `count` elements of at least `min_element_size` bytes fit in the rest of the input, so
     /// that allocating `count` elements up front is justified by the input's length.
+    ///
+    /// Elements that may take no input at all (`min_element_size` 0) fit in any input, even
+    /// none: their count is taken from the decode's budget of such elements instead
+    /// ([`Reader::take_empty_elements`]).
     #[inline]
     pub fn read_count(&mut self, min_element_size: usize) -> Result<usize> {
         let at = self.position();
         let count = self.read_u32()? as usize;
-        if count > self.remaining() / min_element_size.max(1) {
+        let fits = match min_element_size {
+            0 => self.empty_elements.checked_sub(count).map(|left| self.empty_elements = left).is_some(),
+            size => count <= self.remaining() / size,
+        };
+        if !fits {
             return Err(Error::new(ErrorKind::LengthOutOfRange { len: count }, at));
         }
         Ok(count)

@@ -64,11 +64,9 @@ impl<'a, T: Decode<'a>> DecodeBare<'a> for Vec<T> {
         if id != VECTOR_ID {
             return Err(r.unknown_constructor(id, "Vector"));
         }
-        // The count is checked against the remaining input before anything is allocated.
+        // The count is checked against the remaining input (or, for elements that may take
+        // none, the decode's budget of them) before anything is allocated.
         let count = r.read_count(T::MIN_SIZE)?;
-        if T::MIN_SIZE == 0 {
-            r.take_empty_elements(count)?;
-        }
         if core::mem::size_of::<T>() == 0 {
             // Every zero-sized slot has the same address as any other zero-sized value, so the
             // address check of `push_in_place` would prove nothing: such values are moved in.

@@ -812,3 +812,28 @@ fn derives_inside_macros() {
         FromMacro { x: 1, flags: (), y: Some(InputPeerChat { chat_id: 2 }), z: InputPeerChat { chat_id: 3 } };
     round_trip(&v, &mut buf);
 }
+
+/// A bare struct with no fields: nothing on the wire.
+#[derive(Debug, PartialEq, Clone, Encode, Decode)]
+struct Nothing {}
+
+#[test]
+fn vectors_of_elements_that_take_no_input_round_trip() {
+    // Three empty elements after the count: the input ends with the vector, as it may.
+    for n in [0usize, 1, 3, 9, 4096] {
+        let value = vec![Nothing {}; n];
+        let bytes = to_bytes(&value);
+        assert_eq!(bytes.len(), 8);
+        assert_eq!(from_bytes::<Vec<Nothing>>(&bytes).unwrap(), value, "{n} elements");
+    }
+    // The count is bounded by the decode's budget of such elements (the input's length, at
+    // least 4096), not by the bytes left.
+    let too_many = to_bytes(&vec![Nothing {}; 4097]);
+    assert_eq!(
+        from_bytes::<Vec<Nothing>>(&too_many).unwrap_err().kind(),
+        ErrorKind::LengthOutOfRange { len: 4097 }
+    );
+    // Nested vectors share one budget.
+    let nested = to_bytes(&vec![vec![Nothing {}; 3000]; 2]);
+    assert!(from_bytes::<Vec<Vec<Nothing>>>(&nested).is_err());
+}
