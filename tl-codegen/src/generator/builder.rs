@@ -69,6 +69,42 @@ enum Source {
     File(PathBuf),
     /// A name for diagnostics and the text.
     Text(String, std::borrow::Cow<'static, str>),
+    /// A schema built into tl-codegen: it changes only with tl-codegen, which rebuilds the
+    /// build script anyway.
+    #[cfg(feature = "embedded-schemas")]
+    Embedded {
+        name: &'static str,
+        text: &'static str,
+    },
+}
+
+/// The warnings of `parsed` (the schemas of `texts`, in order) as `path:line:col: warning[code]:
+/// message` lines. Each schema is checked on its own, as `tl check` checks a file, but they are
+/// generated together: a type that one leaves to another is not unknown.
+fn schema_warnings(
+    texts: &[(String, std::borrow::Cow<'static, str>)],
+    parsed: &[tl_parser::Parsed<'_>],
+) -> Vec<String> {
+    let defined: std::collections::HashSet<&str> = parsed
+        .iter()
+        .flat_map(|p| p.schema.constructors())
+        .flat_map(|d| [d.name.as_ref(), d.ty.name.as_ref()])
+        .collect();
+    let mut out = Vec::new();
+    for ((shown, text), p) in texts.iter().zip(parsed) {
+        let index = tl_parser::render::LineIndex::new(text);
+        for w in p.diagnostics.iter().filter(|d| !d.is_error()) {
+            let unknown = (w.code == "unknown-type")
+                .then(|| w.message.strip_prefix("unknown type `")?.strip_suffix('`'))
+                .flatten();
+            if unknown.is_some_and(|name| defined.contains(name)) {
+                continue;
+            }
+            let (line, col) = index.line_col(text, w.span.start as usize);
+            out.push(format!("{shown}:{line}:{col}: warning[{}]: {}", w.code, w.message));
+        }
+    }
+    out
 }
 
 impl Builder {
@@ -85,7 +121,9 @@ impl Builder {
 
     /// Adds a schema from its text (TL or the official JSON form), `name` standing for its
     /// path in diagnostics: one the build script made or fetched itself, say. Unlike
-    /// [`schema`](Builder::schema), no `cargo:rerun-if-changed` is printed for it.
+    /// [`schema`](Builder::schema), no `cargo:rerun-if-changed` is printed for it: a build
+    /// script that read it from a file prints that line itself (without any such line, Cargo
+    /// runs the script again whenever a file of the package changes).
     pub fn schema_text(
         mut self,
         name: impl Into<String>,
@@ -98,10 +136,15 @@ impl Builder {
     /// Adds the schemas `tl` ships and `tl gen` generates from by default: layer 230's
     /// `api.tl` and `mtproto.tl` ([`crate::embedded::DEFAULT`]), so that a build script needs
     /// no copy of its own. `only` picks what a crate needs from them.
+    ///
+    /// When these are all a build script's `Builder` reads, it prints
+    /// `cargo:rerun-if-changed=build.rs` (where the package has one), so that the script is
+    /// not run again on every edit of the package (Cargo's rule while a script names nothing).
+    /// A build script that also reads files of its own then prints lines for them.
     #[cfg(feature = "embedded-schemas")]
     pub fn embedded_schemas(mut self) -> Builder {
         for s in crate::embedded::DEFAULT {
-            self = self.schema_text(s.name, s.text);
+            self.schemas.push(Source::Embedded { name: s.name, text: s.text });
         }
         self
     }
@@ -194,6 +237,14 @@ impl Builder {
             return Err(err("`only` was given no names"));
         }
         let mut texts: Vec<(String, std::borrow::Cow<'static, str>)> = Vec::with_capacity(self.schemas.len());
+        #[cfg(feature = "embedded-schemas")]
+        if build_script
+            && self.schemas.iter().all(|s| matches!(s, Source::Embedded { .. }))
+            && Path::new("build.rs").is_file()
+        {
+            // A build script runs in its package's directory.
+            println!("cargo:rerun-if-changed=build.rs");
+        }
         for source in self.schemas {
             match source {
                 Source::File(path) => {
@@ -203,18 +254,15 @@ impl Builder {
                     texts.push((path.display().to_string(), text.into()));
                 }
                 Source::Text(name, text) => texts.push((name, text)),
+                #[cfg(feature = "embedded-schemas")]
+                Source::Embedded { name, text } => texts.push((name.to_string(), text.into())),
             }
         }
-        let mut schemas = Vec::with_capacity(texts.len());
+        let mut parsed = Vec::with_capacity(texts.len());
         for (shown, text) in &texts {
             let (shown, text) = (shown.as_str(), text.as_ref());
-            let parsed = tl_parser::check(text);
-            let index = tl_parser::render::LineIndex::new(text);
-            for w in parsed.diagnostics.iter().filter(|d| !d.is_error()) {
-                let (line, col) = index.line_col(text, w.span.start as usize);
-                println!("cargo:warning={shown}:{line}:{col}: warning[{}]: {}", w.code, w.message);
-            }
-            let errors: String = parsed
+            let p = tl_parser::check(text);
+            let errors: String = p
                 .diagnostics
                 .iter()
                 .filter(|d| d.is_error())
@@ -224,8 +272,12 @@ impl Builder {
                 // Shown as `tl check` shows them: `path:line:col`, the line and a caret.
                 return Err(BuildError(errors));
             }
-            schemas.push(parsed.schema);
+            parsed.push(p);
         }
+        for w in schema_warnings(&texts, &parsed) {
+            println!("cargo:warning={w}");
+        }
+        let schemas: Vec<_> = parsed.into_iter().map(|p| p.schema).collect();
         let options = Options { single_file: true, ..self.options };
         let generator = Generator::new(&schemas, options);
         let files = generator.generate()?;
@@ -287,6 +339,21 @@ mod tests {
             .unwrap_err();
         assert!(e.message().contains("made.tl:1:"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_type_another_schema_defines_is_not_unknown() {
+        let texts: Vec<(String, std::borrow::Cow<'static, str>)> = vec![
+            ("a.tl".into(), "holder p:Point q:Missing = Holder;\n".into()),
+            ("b.tl".into(), "point x:int = Point;\n".into()),
+        ];
+        let parsed: Vec<_> = texts.iter().map(|(_, t)| tl_parser::check(t)).collect();
+        // Checked alone, `a.tl` has two unknown types; together, only `Missing` is.
+        assert_eq!(parsed[0].diagnostics.iter().filter(|d| d.code == "unknown-type").count(), 2);
+        assert_eq!(
+            schema_warnings(&texts, &parsed),
+            ["a.tl:1:18: warning[unknown-type]: unknown type `Missing`"]
+        );
     }
 
     #[cfg(feature = "embedded-schemas")]
