@@ -213,6 +213,8 @@ impl<'a, T: ?Sized> Decode<'a> for PhantomData<T> {
 /// references encode through the value (`to_bytes(&x)` takes `x` by reference); `&[u8]`,
 /// `&str` and `&[u8; N]`, which decoding borrows, have impls of their own.
 impl<T: EncodeBare + ?Sized> EncodeBare for &T {
+    const SEVERAL_CONSTRUCTORS: bool = T::SEVERAL_CONSTRUCTORS;
+
     #[inline]
     fn constructor_id(&self) -> u32 {
         (**self).constructor_id()
@@ -241,6 +243,8 @@ fn init_box<T>(r: &Reader<'_>, slot: Box<MaybeUninit<T>>, initialized: bool) -> 
 }
 
 impl<T: EncodeBare + ?Sized> EncodeBare for Box<T> {
+    const SEVERAL_CONSTRUCTORS: bool = T::SEVERAL_CONSTRUCTORS;
+
     #[inline]
     fn constructor_id(&self) -> u32 {
         (**self).constructor_id()

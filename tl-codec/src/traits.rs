@@ -87,6 +87,12 @@ pub trait Decode<'a>: Sized {
             the value itself"
 )]
 pub trait EncodeBare {
+    /// Whether values of this type are of several constructors (an enum's variants): such a
+    /// type has no bare form, since only the id tells its values apart. Writing one bare
+    /// ([`EncodeBare::encode_bare`], `Bare<T>`, `#[tl(bare)]`) then fails to build: the bytes
+    /// could not be decoded. `false` by default; the derive and generated enums set it.
+    const SEVERAL_CONSTRUCTORS: bool = false;
+
     /// The constructor id [`Encode`] writes before the bare form.
     fn constructor_id(&self) -> u32;
 
@@ -110,6 +116,16 @@ pub trait EncodeBare {
     /// Writes the bare form (no constructor id).
     #[inline]
     fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
+        // Checked when this is instantiated (`cargo build`; `cargo check` does not get there):
+        // a trait bound cannot say "one constructor" without an impl per type, which the
+        // generated bindings cannot afford.
+        const {
+            assert!(
+                !Self::SEVERAL_CONSTRUCTORS,
+                "a type of several constructors (an enum) cannot be written bare: the bytes would not \
+                 say which constructor the value is (write it boxed, or bare a struct with an id)"
+            )
+        };
         self.encode_form::<O, false>(out);
     }
 }

@@ -45,7 +45,10 @@
 //!   together): they are written only when every `Option` of the bit is `Some` (half a group
 //!   is left out, since its bytes would not decode), and a `bool` sharing a bit with `Option`s
 //!   is what their presence says, as decoding reads it back.
-//! - `#[tl(bare)]`: the bare form (`%T`, bare `vector`).
+//! - `#[tl(bare)]`: the bare form (`%T`, bare `vector`). Only a type of one constructor has
+//!   one: an enum of several variants written bare (here or as `Bare<T>`) fails to build
+//!   (`EncodeBare::SEVERAL_CONSTRUCTORS`; `cargo check` does not get that far), as decoding it
+//!   bare fails to compile for want of `Identifiable`.
 //! - `#[tl(with = path)]`: a module with `encoded_len(&T) -> usize`,
 //!   `encode<O: Output + ?Sized>(&T, &mut O)` and `decode(&mut Reader<'a>) -> Result<T>`.
 //!

@@ -394,9 +394,18 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 }
             }
             let len = own_len(with, quote!(match self { #(#len_arms)* }));
+            // Written bare, an enum's bytes would not say which variant they are (one variant
+            // is one constructor, which can be bare).
+            let several = (variants.len() > 1).then(|| {
+                quote!(
+                    const SEVERAL_CONSTRUCTORS: bool = true;
+                )
+            });
             out.extend(quote! {
                 #[automatically_derived]
                 impl #params #k::EncodeBare for #name #args #wh {
+                    #several
+
                     #[inline]
                     fn constructor_id(&self) -> u32 {
                         match self { #(#id_arms)* }
