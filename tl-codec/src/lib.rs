@@ -68,6 +68,7 @@ mod object;
 mod output;
 mod primitives;
 mod reader;
+mod refs;
 mod tail;
 mod traits;
 mod vector;

@@ -20,7 +20,11 @@ use crate::reader::Reader;
     message = "`{Self}` has no TL encoding",
     label = "no `tl_codec::Encode` for this type",
     note = "derive it (`#[derive(tl_codec::Encode)]`), encode the field `with = module`, or, for an \
-            `Option`, make it a `flags.N?T` parameter with `#[tl(bit = N)]`"
+            `Option`, make it a `flags.N?T` parameter with `#[tl(bit = N)]` (an `Option` inside a \
+            vector or a box has no TL form)",
+    note = "`&T` and `Box<T>` encode for a `T` with a constructor id (and `&T` for `&[u8]`, `&str`, \
+            `&[u8; N]` and references to the primitives, `String`, `Vec<u8>` and `TlStr`): hold any \
+            other value by value"
 )]
 pub trait Encode {
     /// The exact number of bytes [`Encode::encode`] writes. Must agree with it: callers
@@ -54,7 +58,9 @@ pub unsafe trait FixedLen: Encode {
     message = "`{Self}` cannot be decoded from TL",
     label = "no `tl_codec::Decode` for this type",
     note = "derive it (`#[derive(tl_codec::Decode)]`), decode the field `with = module`, or, for \
-            an `Option`, make it a `flags.N?T` parameter with `#[tl(bit = N)]`"
+            an `Option`, make it a `flags.N?T` parameter with `#[tl(bit = N)]` (an `Option` inside a \
+            vector or a box has no TL form)",
+    note = "`Box<T>` decodes for a `T` with a constructor id: hold any other value by value"
 )]
 pub trait Decode<'a>: Sized {
     /// A lower bound on the encoded size, used to refuse vector counts that the remaining
@@ -207,6 +213,9 @@ impl FlagsWord for () {
 /// [`EncodeBare::encode_form`] (so the id shares a reservation with the fixed-width fields after
 /// it). `inline(always)`: these are one call each, which the compiler otherwise sometimes keeps
 /// (measured: decoding a `messages.messages` took 1.5% more instructions with `inline`).
+// `do_not_recommend`: a type missing `Encode` is reported as such, with `Encode`'s note, rather
+// than as missing this impl's `EncodeBare` (what a type without an id has no reason to have).
+#[diagnostic::do_not_recommend]
 impl<T: EncodeBare + ?Sized> Encode for T {
     #[inline(always)]
     fn encoded_len(&self) -> usize {
@@ -221,6 +230,7 @@ impl<T: EncodeBare + ?Sized> Encode for T {
 
 /// A type with constructor ids decodes boxed: the id, then [`DecodeBare::decode_bare`], which
 /// checks it (or, for an enum, dispatches on it).
+#[diagnostic::do_not_recommend]
 impl<'a, T: DecodeBare<'a>> Decode<'a> for T {
     const MIN_SIZE: usize = 4 + T::MIN_BARE_SIZE;
 
