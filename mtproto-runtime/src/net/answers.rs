@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use tl_codec::{Decode, Encode, Function, Identifiable, Reader};
 
-use crate::session::{RpcError, MAX_REQUEST_LEN};
+use crate::schema::api::functions::auth::BindTempAuthKey;
+use crate::schema::{functions, types};
+use crate::session::{wire, RpcError, MAX_REQUEST_LEN};
 
 /// The rpc_error message of a request a typed handler could not decode (code 400), as
 /// Telegram's servers answer a request whose parameters do not deserialize.
@@ -71,6 +73,8 @@ type Handler = dyn Fn(&[u8]) -> Result<Vec<u8>, RpcError> + Send + Sync;
 /// An answer that cannot be sent becomes rpc_error 500 [`ANSWER_INVALID`].
 ///
 /// Cloning is cheap (the handlers are shared); a later handler for an id replaces the earlier.
+/// A handler for a function the server answers itself ([`Answers::answered_by_server`]) would
+/// never run: registering one panics.
 #[derive(Clone, Default)]
 pub struct Answers {
     handlers: Arc<HashMap<u32, Arc<Handler>>>,
@@ -124,6 +128,11 @@ impl Answers {
     /// `F` must borrow nothing (`for<'a> Decode<'a>`): generated functions without `string` or
     /// `bytes` parameters, or any function of bindings generated with `--owned`. For a
     /// function that borrows from the request, use [`Answers::on_query`].
+    ///
+    /// # Panics
+    ///
+    /// If `F` is one the server answers itself ([`Answers::answered_by_server`]): its handler
+    /// would never run.
     pub fn on<F>(
         self,
         handler: impl Fn(F) -> Result<F::Return<'static>, RpcError> + Send + Sync + 'static,
@@ -146,6 +155,10 @@ impl Answers {
     /// the request undecoded ([`Query::decode`] decodes it, borrowing from it, and gives the
     /// rpc_error 400 to answer with when it fails) and makes `F`'s [`Function::Return`], which
     /// may borrow from the request too, or an rpc_error.
+    ///
+    /// # Panics
+    ///
+    /// If `F` is one the server answers itself ([`Answers::answered_by_server`]).
     pub fn on_query<F>(
         self,
         handler: impl for<'a> Fn(Query<'a>) -> Result<F::Return<'a>, RpcError> + Send + Sync + 'static,
@@ -160,6 +173,10 @@ impl Answers {
     /// Answers the requests with constructor id `id` with `handler`: the request (one boxed
     /// function, its id first) in, the result (one boxed object, a whole number of 4-byte words)
     /// or an rpc_error out.
+    ///
+    /// # Panics
+    ///
+    /// If `id` is one the server answers itself ([`Answers::answered_by_server`]).
     pub fn on_raw(
         self,
         id: u32,
@@ -168,9 +185,22 @@ impl Answers {
         self.insert(id, Arc::new(handler))
     }
 
-    /// Whether a handler answers the constructor id `id`.
+    /// Whether a handler answers the constructor id `id` (never one the server answers itself:
+    /// those cannot have a handler).
     pub fn handles(&self, id: u32) -> bool {
         self.handlers.contains_key(&id)
+    }
+
+    /// The name of the function or service message `id`, if the test server answers it itself,
+    /// before any handler is looked for: `ping`, `ping_delay_disconnect`, `rpc_drop_answer`,
+    /// `msgs_ack`, `msgs_state_req`, `msg_resend_ans_req`, `msg_resend_req`, `msg_container`
+    /// and `gzip_packed` (read by the session: the messages inside are looked at), and
+    /// `get_future_salts`, `auth.bindTempAuthKey` and `http_wait`. [`Answers::on`],
+    /// [`Answers::on_query`] and [`Answers::on_raw`] panic for these ids. (Inside a wrapper,
+    /// `invokeWithLayer(ping)` say, such a function is no longer one the server sees: that
+    /// request is the owner's, echoed without a handler for the wrapper.)
+    pub fn answered_by_server(id: u32) -> Option<&'static str> {
+        SERVER_ANSWERED.iter().find(|(served, _)| *served == id).map(|(_, name)| *name)
     }
 
     /// How many constructor ids have a handler.
@@ -184,6 +214,12 @@ impl Answers {
     }
 
     fn insert(mut self, id: u32, handler: Arc<Handler>) -> Self {
+        if let Some(name) = Answers::answered_by_server(id) {
+            panic!(
+                "Answers: no handler can answer {name} ({id:#010x}): the test server answers it \
+                 itself, before any handler is looked for, so the handler would never run"
+            );
+        }
         Arc::make_mut(&mut self.handlers).insert(id, handler);
         self
     }
@@ -242,6 +278,24 @@ fn check_answer(reply: Result<Vec<u8>, RpcError>) -> Result<Vec<u8>, RpcError> {
         _ => Err(RpcError::new(500, ANSWER_INVALID)),
     }
 }
+
+/// What the test server answers itself (see [`Answers::answered_by_server`]): the service
+/// messages its session reads (`session::server::SERVED`, and the two wrappers), and the
+/// requests the connection answers before the handlers.
+const SERVER_ANSWERED: [(u32, &str); 12] = [
+    (functions::Ping::CONSTRUCTOR_ID, "ping"),
+    (functions::PingDelayDisconnect::CONSTRUCTOR_ID, "ping_delay_disconnect"),
+    (functions::RpcDropAnswer::CONSTRUCTOR_ID, "rpc_drop_answer"),
+    (types::MsgsAck::CONSTRUCTOR_ID, "msgs_ack"),
+    (types::MsgsStateReq::CONSTRUCTOR_ID, "msgs_state_req"),
+    (types::MsgResendAnsReq::CONSTRUCTOR_ID, "msg_resend_ans_req"),
+    (types::MsgResendReq::CONSTRUCTOR_ID, "msg_resend_req"),
+    (wire::MSG_CONTAINER, "msg_container"),
+    (wire::GZIP_PACKED, "gzip_packed"),
+    (functions::GetFutureSalts::CONSTRUCTOR_ID, "get_future_salts"),
+    (BindTempAuthKey::CONSTRUCTOR_ID, "auth.bindTempAuthKey"),
+    (types::HttpWait::CONSTRUCTOR_ID, "http_wait"),
+];
 
 // The API's wrapper functions that end with their query (layer 230).
 const INVOKE_AFTER_MSG: u32 = 0xcb9f372d;
@@ -506,30 +560,39 @@ mod tests {
         }
     }
 
-    fn pong(body: &[u8]) -> types::Pong {
-        tl_codec::from_bytes(body).unwrap()
+    /// The session id of a `destroy_session_none` answer.
+    fn none(body: &[u8]) -> i64 {
+        match tl_codec::from_bytes(body).unwrap() {
+            crate::schema::enums::DestroySessionRes::DestroySessionNone(n) => n.session_id,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A `destroy_session_none` for `session_id`.
+    fn answer_none(session_id: i64) -> crate::schema::enums::DestroySessionRes {
+        crate::schema::enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id })
     }
 
     #[test]
     fn handlers_answer_through_wrappers_and_others_are_left_alone() {
         let answers = Answers::new()
-            .on::<functions::Ping>(|p| Ok(types::Pong { msg_id: 1, ping_id: p.ping_id }))
+            .on::<functions::DestroySession>(|d| Ok(answer_none(d.session_id)))
             .on_raw(INVOKE_WITH_TAKEOUT, |_| Err(RpcError::new(403, "TAKEOUT_REQUIRED")));
-        let ping = to_bytes(&functions::Ping { ping_id: 9 });
+        let ping = to_bytes(&functions::DestroySession { session_id: 9 });
         let answer = |body: &[u8]| answers.answer(body).map(|a| a.reply);
-        assert_eq!(pong(&answer(&ping).unwrap().unwrap()).ping_id, 9);
+        assert_eq!(none(&answer(&ping).unwrap().unwrap()), 9);
         // Through every wrapper, and through several.
         for wrapper in every_wrapper() {
             let body = [wrapper.clone(), ping.clone()].concat();
             match answer(&body) {
-                Some(Ok(result)) => assert_eq!(pong(&result).ping_id, 9),
+                Some(Ok(result)) => assert_eq!(none(&result), 9),
                 // The handler of the wrapper itself comes first.
                 Some(Err(e)) => assert_eq!(&wrapper[..4], &word(INVOKE_WITH_TAKEOUT)[..], "{e}"),
                 None => panic!("not answered"),
             }
         }
         let nested = [every_wrapper()[0].clone(), init_connection(3), ping.clone()].concat();
-        assert_eq!(pong(&answer(&nested).unwrap().unwrap()).ping_id, 9);
+        assert_eq!(none(&answer(&nested).unwrap().unwrap()), 9);
         // No handler, a truncated wrapper, nothing at all: left to the echo.
         let other = to_bytes(&functions::PingDelayDisconnect { ping_id: 1, disconnect_delay: 2 });
         assert!(answer(&other).is_none());
@@ -538,16 +601,16 @@ mod tests {
         assert!(answer(&[]).is_none());
         assert!(!answers.is_empty());
         assert_eq!(answers.len(), 2);
-        assert!(answers.handles(functions::Ping::CONSTRUCTOR_ID));
-        assert!(format!("{answers:?}").contains("0x7abe77ec"), "{answers:?}");
+        assert!(answers.handles(functions::DestroySession::CONSTRUCTOR_ID));
+        assert!(format!("{answers:?}").contains("0xe7512126"), "{answers:?}");
     }
 
     #[test]
     fn bad_requests_bad_answers_and_panics_become_rpc_errors() {
         let answers = Answers::new()
-            .on::<functions::Ping>(|p| match p.ping_id {
+            .on::<functions::DestroySession>(|d| match d.session_id {
                 0 => panic!("a handler bug"),
-                _ => Ok(types::Pong { msg_id: 1, ping_id: p.ping_id }),
+                id => Ok(answer_none(id)),
             })
             .on_raw(1, |body| Ok(body[..5].to_vec()))
             .on_raw(2, |_| Ok(Vec::new()))
@@ -563,14 +626,14 @@ mod tests {
                 }))
             });
         let error = |body: &[u8]| answers.answer(body).unwrap().reply.unwrap_err();
-        let ping = |id: i64| to_bytes(&functions::Ping { ping_id: id });
+        let ping = |id: i64| to_bytes(&functions::DestroySession { session_id: id });
         // A body that does not decode as the function, or has bytes left after it.
         assert_eq!(error(&ping(5)[..8]), RpcError::new(400, INPUT_FETCH_ERROR));
         assert_eq!(error(&[ping(5), vec![0; 4]].concat()), RpcError::new(400, INPUT_FETCH_ERROR));
         let panicked = answers.answer(&ping(0)).unwrap();
         assert!(panicked.panicked);
         assert_eq!(panicked.reply.unwrap_err(), RpcError::new(500, HANDLER_PANICKED));
-        assert_eq!(pong(&answers.answer(&ping(6)).unwrap().reply.unwrap()).ping_id, 6, "still answers");
+        assert_eq!(none(&answers.answer(&ping(6)).unwrap().reply.unwrap()), 6, "still answers");
         for id in [1u32, 2, 3, 4] {
             let body = [word(id), vec![0; 4]].concat();
             assert_eq!(error(&body), RpcError::new(500, ANSWER_INVALID), "{id}");
@@ -582,6 +645,43 @@ mod tests {
         let crate::schema::enums::ServerDhParams::Ok(ok) = back else { panic!("{back:?}") };
         assert_eq!((ok.nonce, ok.encrypted_answer), ([1; 16], &b"data"[..]));
         assert_eq!(error(&to_bytes(&req)[..12]), RpcError::new(400, INPUT_FETCH_ERROR));
+    }
+
+    /// The panic message of registering `register`'s handler.
+    fn refusal(register: impl FnOnce() -> Answers) -> String {
+        let panic = catch_unwind(AssertUnwindSafe(register)).expect_err("registered");
+        panic.downcast_ref::<String>().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn what_the_server_answers_itself_cannot_have_a_handler() {
+        // Every service message the server's session answers is in the table.
+        for id in crate::session::server::SERVED {
+            assert!(Answers::answered_by_server(id).is_some(), "{id:#010x}");
+        }
+        for (id, name) in SERVER_ANSWERED {
+            assert_eq!(Answers::answered_by_server(id), Some(name));
+            let message = refusal(|| Answers::new().on_raw(id, |b| Ok(b.to_vec())));
+            assert!(message.contains(name) && message.contains("never run"), "{message}");
+        }
+        let message = refusal(|| {
+            Answers::new().on::<functions::Ping>(|p| Ok(types::Pong { msg_id: 1, ping_id: p.ping_id }))
+        });
+        assert!(message.contains("ping (0x7abe77ec)"), "{message}");
+        let message = refusal(|| {
+            Answers::new().on_query::<functions::GetFutureSalts>(|_| Err(RpcError::new(400, "NO")))
+        });
+        assert!(message.contains("get_future_salts"), "{message}");
+        // An id refused leaves nothing behind, and what is not refused is handled.
+        let answers = Answers::new().on::<functions::DestroySession>(|_| Err(RpcError::new(400, "NO")));
+        let kept = answers.clone();
+        assert!(catch_unwind(AssertUnwindSafe(
+            || kept.on_raw(functions::Ping::CONSTRUCTOR_ID, |_| Ok(vec![]))
+        ))
+        .is_err());
+        assert!(!answers.handles(functions::Ping::CONSTRUCTOR_ID));
+        assert!(answers.handles(functions::DestroySession::CONSTRUCTOR_ID));
+        assert_eq!(Answers::answered_by_server(functions::DestroySession::CONSTRUCTOR_ID), None);
     }
 
     #[test]

@@ -485,18 +485,21 @@ pub fn frame_session_id(key: &AuthKey, frame: &[u8]) -> Result<i64, SessionError
     }
 }
 
+/// The service messages [`ServerSession`] answers itself (besides the containers and
+/// gzip_packed it reads): never handed to the owner.
+pub(crate) const SERVED: [u32; 7] = [
+    functions::Ping::CONSTRUCTOR_ID,
+    functions::PingDelayDisconnect::CONSTRUCTOR_ID,
+    functions::RpcDropAnswer::CONSTRUCTOR_ID,
+    types::MsgsAck::CONSTRUCTOR_ID,
+    types::MsgsStateReq::CONSTRUCTOR_ID,
+    types::MsgResendAnsReq::CONSTRUCTOR_ID,
+    types::MsgResendReq::CONSTRUCTOR_ID,
+];
+
 /// Whether a message `body` from the client is a request for the owner: anything but the
 /// service messages [`ServerSession`] answers itself (a gzip_packed body counts: the client
 /// packs only requests).
 fn is_request(body: &[u8]) -> bool {
-    const SERVED: [u32; 7] = [
-        functions::Ping::CONSTRUCTOR_ID,
-        functions::PingDelayDisconnect::CONSTRUCTOR_ID,
-        functions::RpcDropAnswer::CONSTRUCTOR_ID,
-        types::MsgsAck::CONSTRUCTOR_ID,
-        types::MsgsStateReq::CONSTRUCTOR_ID,
-        types::MsgResendAnsReq::CONSTRUCTOR_ID,
-        types::MsgResendReq::CONSTRUCTOR_ID,
-    ];
     wire::constructor(body).is_some_and(|id| id != wire::MSG_CONTAINER && !SERVED.contains(&id))
 }
