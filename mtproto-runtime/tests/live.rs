@@ -18,10 +18,10 @@ use std::time::Duration;
 use mtproto_runtime::handshake::{bind_temp_auth_key, RsaPrivateKey, TEST_SERVER_KEY_PEM};
 use mtproto_runtime::net::{
     connect, serve_connection, Answers, Client, ConnectOptions, Error, KeepAlive, Reconnect, SavedKey,
-    ServeOptions, ServerState, State, Update, HANDLER_PANICKED, INPUT_FETCH_ERROR,
+    ServeOptions, ServerState, State, Update, ANSWER_INVALID, HANDLER_PANICKED, INPUT_FETCH_ERROR,
 };
 use mtproto_runtime::schema::{enums, functions, types};
-use mtproto_runtime::session::{decode_result, RequestError, RpcError};
+use mtproto_runtime::session::{decode_result, wire, RequestError, RpcError};
 use mtproto_runtime::transport::Kind;
 use mtproto_runtime::{AuthKey, OsRandom};
 use tl_codec::Identifiable;
@@ -1458,6 +1458,57 @@ async fn canned_answers_reach_through_the_init_prefix_and_wrappers() {
         assert_eq!(client.invoke_raw(unhandled.clone()).await.unwrap(), unhandled);
         assert_eq!(state.answered(), 2);
         assert_eq!(state.not_inited(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_a_client_would_misread_are_refused_as_invalid() {
+    tokio::time::timeout(LIMIT, async {
+        let word = |id: u32| id.to_le_bytes().to_vec();
+        // A result that packs to more than the server would gzip (did it not come packed
+        // already): bytes that hardly compress.
+        let mut x = 1u32;
+        let noise = (0..4096).map(|_| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (x >> 24) as u8
+        });
+        let long: Vec<u8> = word(0x1122_3344).into_iter().chain(noise).collect();
+        let packed = wire::gzip(&long).unwrap();
+        assert!(packed.len() > 1024);
+        let answers = Answers::new()
+            // The rpc_error id alone, and an rpc_error whose string runs past the end.
+            .on_raw(1, move |_| Ok(word(wire::RPC_ERROR)))
+            .on_raw(2, move |_| Ok([word(wire::RPC_ERROR), word(400), word(200)].concat()))
+            // The session's own wrappers as a result.
+            .on_raw(3, move |_| Ok([word(wire::RPC_RESULT), vec![0; 12]].concat()))
+            .on_raw(4, move |_| Ok([word(wire::MSG_CONTAINER), word(0)].concat()))
+            // gzip_packed garbage, and one inside another.
+            .on_raw(5, move |_| Ok([word(wire::GZIP_PACKED), word(4), word(0x0403_0201)].concat()))
+            .on_raw(6, move |_| Ok(wire::gzip(&wire::gzip(&word(7)).unwrap()).unwrap()))
+            // A whole rpc_error is the client's rpc error, a well-formed gzip_packed its result.
+            .on_raw(7, move |_| Err(RpcError::new(400, "")))
+            .on_raw(8, move |_| Ok(packed.clone()));
+        let state = ServerState::default();
+        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        for id in 1u32..=6 {
+            let answer = client.invoke_raw([word(id), word(0)].concat()).await;
+            assert_eq!(rpc_error(answer), RpcError::new(500, ANSWER_INVALID), "{id}");
+        }
+        assert_eq!(rpc_error(client.invoke_raw([word(7), word(0)].concat()).await), RpcError::new(400, ""));
+        assert_eq!(client.invoke_raw([word(8), word(0)].concat()).await.unwrap(), long);
+        assert_eq!(state.answered(), 8);
+        // The client's side: a request with no handler is echoed unchecked, and the echo of the
+        // rpc_error id alone is a result the client cannot read, not an Ok.
+        match client.invoke_raw(word(wire::RPC_ERROR)).await {
+            Err(Error::Request(RequestError::MalformedResult { raw, .. })) => {
+                assert_eq!(raw, word(wire::RPC_ERROR))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(client.state(), State::Connected);
     })
     .await
     .expect("bounded");

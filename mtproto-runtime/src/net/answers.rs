@@ -21,7 +21,10 @@ pub const HANDLER_PANICKED: &str = "HANDLER_PANICKED";
 /// The rpc_error message of a request whose handler made an answer that cannot be sent (code
 /// 500): a result that is not a whole number of 4-byte words, shorter than a constructor id or
 /// longer than [`MAX_REQUEST_LEN`], or holding a `string`/`bytes` value TL cannot represent,
-/// or an error message that makes the rpc_error that long.
+/// or an error message that makes the rpc_error that long; or a result a client would not read
+/// as one: an `rpc_error` that does not decode whole, an `rpc_result` or `msg_container`, or a
+/// `gzip_packed` that does not inflate (within 16 MiB, the client's default
+/// `SessionConfig::max_inflated`) to such a result (nor to another `gzip_packed`).
 pub const ANSWER_INVALID: &str = "ANSWER_INVALID";
 
 /// What a handler is stored as: the request's body in, the answer's out.
@@ -265,8 +268,7 @@ fn encode_answer<T: Encode + ?Sized>(value: &T) -> Result<Vec<u8>, RpcError> {
 /// `reply` if it can be sent as an answer, else rpc_error 500 [`ANSWER_INVALID`].
 fn check_answer(reply: Result<Vec<u8>, RpcError>) -> Result<Vec<u8>, RpcError> {
     let len = match &reply {
-        Ok(result) if result.len() < 4 || result.len() % 4 != 0 => None,
-        Ok(result) => Some(result.len()),
+        Ok(result) => check_object(result, Place::Result).ok().map(|()| result.len()),
         Err(e) => {
             let message = e.message.len();
             // rpc_error#2144ca19 error_code:int error_message:string
@@ -296,6 +298,55 @@ const SERVER_ANSWERED: [(u32, &str); 12] = [
     (BindTempAuthKey::CONSTRUCTOR_ID, "auth.bindTempAuthKey"),
     (types::HttpWait::CONSTRUCTOR_ID, "http_wait"),
 ];
+
+/// Where an object the test server sends goes: what a client reads specially there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// The result of an rpc_result.
+    Result,
+}
+
+/// The most a `gzip_packed` the test server sends may inflate to: the client's default
+/// `SessionConfig::max_inflated`.
+const MAX_INFLATED: usize = 16 << 20;
+
+/// Whether `body` can go out as one object at `place`, and be read there by a client as what it
+/// is: whole 4-byte words, at least a constructor id, at most [`MAX_REQUEST_LEN`] bytes; no
+/// `rpc_result` or `msg_container` (a client reads them as the session's own), a
+/// `gzip_packed` only if it inflates (within [`MAX_INFLATED`]) to an object that passes
+/// too and is no `gzip_packed` itself; as a result, an `rpc_error` only if it decodes whole.
+/// Why not, otherwise.
+pub(crate) fn check_object(body: &[u8], place: Place) -> Result<(), &'static str> {
+    if body.len() < 4 {
+        return Err("an object holds at least a constructor id (4 bytes)");
+    } else if body.len() % 4 != 0 {
+        return Err("an object is a whole number of 4-byte words");
+    } else if body.len() > MAX_REQUEST_LEN {
+        return Err("the object is longer than MAX_REQUEST_LEN");
+    }
+    if wire::constructor(body) != Some(wire::GZIP_PACKED) {
+        return check_unpacked(body, place);
+    }
+    let inflated = wire::gunzip(body, MAX_INFLATED)
+        .map_err(|_| "a gzip_packed that does not inflate to whole words within 16 MiB")?;
+    match wire::constructor(&inflated) {
+        None => Err("a gzip_packed that inflates to less than a constructor id"),
+        Some(wire::GZIP_PACKED) => Err("a gzip_packed inside a gzip_packed"),
+        Some(_) => check_unpacked(&inflated, place),
+    }
+}
+
+/// [`check_object`] for an object that is no `gzip_packed` (at least a constructor id).
+fn check_unpacked(body: &[u8], place: Place) -> Result<(), &'static str> {
+    match (wire::constructor(body), place) {
+        (Some(wire::RPC_RESULT), _) => Err("an rpc_result, which the client reads as an answer"),
+        (Some(wire::MSG_CONTAINER), _) => Err("a msg_container, which the client reads as one"),
+        (Some(wire::RPC_ERROR), Place::Result) => tl_codec::from_bytes::<types::RpcError<'_>>(body)
+            .map(drop)
+            .map_err(|_| "an rpc_error that does not decode whole"),
+        _ => Ok(()),
+    }
+}
 
 // The API's wrapper functions that end with their query (layer 230).
 const INVOKE_AFTER_MSG: u32 = 0xcb9f372d;
@@ -417,6 +468,10 @@ mod tests {
 
     fn string(s: &str) -> Vec<u8> {
         to_bytes(&TlStr::new(s))
+    }
+
+    fn rpc_error(code: i32, message: &str) -> Vec<u8> {
+        to_bytes(&types::RpcError { error_code: code, error_message: TlStr::new(message) })
     }
 
     /// The ids above are the schema's: each `name#id` line of the `api.tl` the runtime is
@@ -616,6 +671,25 @@ mod tests {
             .on_raw(2, |_| Ok(Vec::new()))
             .on_raw(3, |_| Err(RpcError::new(400, "X".repeat(17 << 20))))
             .on_raw(4, |_| Ok(vec![0; 16 << 20]))
+            // What a client reads specially: the rpc_error id alone, an rpc_error whose string
+            // runs past the end or leaves bytes after it, rpc_result, msg_container, and
+            // gzip_packed that is garbage, inflates to a short object, to another gzip_packed
+            // or to an rpc_result.
+            .on_raw(5, |_| Ok(word(wire::RPC_ERROR)))
+            .on_raw(6, |_| Ok([word(wire::RPC_ERROR), word(400), word(200)].concat()))
+            .on_raw(7, |_| Ok([rpc_error(400, "A"), word(0)].concat()))
+            .on_raw(8, |_| Ok([word(wire::RPC_RESULT), vec![0; 12]].concat()))
+            .on_raw(9, |_| Ok([word(wire::MSG_CONTAINER), word(0)].concat()))
+            .on_raw(10, |_| Ok([word(wire::GZIP_PACKED), word(4), word(0x0403_0201)].concat()))
+            .on_raw(11, |_| Ok(wire::gzip(&[]).unwrap()))
+            .on_raw(12, |_| Ok(wire::gzip(&wire::gzip(&word(7)).unwrap()).unwrap()))
+            .on_raw(13, |_| Ok(wire::gzip(&[word(wire::RPC_RESULT), vec![0; 12]].concat()).unwrap()))
+            .on_raw(14, |_| Ok(wire::gzip(&word(wire::RPC_ERROR)).unwrap()))
+            // What a client reads as it is: a whole rpc_error, gzip_packed or not, and a
+            // gzip_packed result.
+            .on_raw(20, |_| Ok(rpc_error(420, "FLOOD_WAIT_3")))
+            .on_raw(21, |_| Ok(wire::gzip(&rpc_error(420, "FLOOD_WAIT_3")).unwrap()))
+            .on_raw(22, |_| Ok(wire::gzip(&word(7)).unwrap()))
             .on_query::<functions::ReqDhParams<'static>>(|q| {
                 let req: functions::ReqDhParams<'_> = q.decode()?;
                 Ok(crate::schema::enums::ServerDhParams::Ok(types::ServerDhParamsOk {
@@ -634,9 +708,13 @@ mod tests {
         assert!(panicked.panicked);
         assert_eq!(panicked.reply.unwrap_err(), RpcError::new(500, HANDLER_PANICKED));
         assert_eq!(none(&answers.answer(&ping(6)).unwrap().reply.unwrap()), 6, "still answers");
-        for id in [1u32, 2, 3, 4] {
+        for id in 1u32..=14 {
             let body = [word(id), vec![0; 4]].concat();
             assert_eq!(error(&body), RpcError::new(500, ANSWER_INVALID), "{id}");
+        }
+        for id in [20u32, 21, 22] {
+            let reply = answers.answer(&[word(id), vec![0; 4]].concat()).unwrap().reply;
+            assert!(reply.is_ok(), "{id}: {reply:?}");
         }
         // A borrowed request and answer.
         let req = functions::ReqDhParams::new([1; 16], [2; 16], b"p", b"q", 3, b"data");

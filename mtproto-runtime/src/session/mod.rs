@@ -230,6 +230,16 @@ pub enum RequestError {
     /// The request was never sent: its body cannot be one TL object in a message (empty, not
     /// a multiple of 4 bytes, or longer than [`SessionConfig::max_request_len`]).
     Invalid(&'static str),
+    /// The server's answer cannot be read as a result: an `rpc_error` that does not decode
+    /// (cut short, or bytes left after it), no object at all (shorter than a constructor id),
+    /// or a service wrapper where the result object belongs (`rpc_result`, `msg_container`,
+    /// or a `gzip_packed` inside the `gzip_packed` the result came in).
+    MalformedResult {
+        /// What is wrong with it.
+        why: &'static str,
+        /// The result as received (inflated if it came gzip_packed).
+        raw: Vec<u8>,
+    },
 }
 
 impl fmt::Display for RequestError {
@@ -240,6 +250,9 @@ impl fmt::Display for RequestError {
             RequestError::Dropped => f.write_str("request dropped"),
             RequestError::Gzip(e) => e.fmt(f),
             RequestError::Invalid(why) => write!(f, "request not sent: {why}"),
+            RequestError::MalformedResult { why, raw } => {
+                write!(f, "malformed result ({} bytes): {why}", raw.len())
+            }
         }
     }
 }
@@ -300,6 +313,29 @@ pub fn check_init_prefix(prefix: &[u8], max: usize) -> Result<(), &'static str> 
 /// (`initConnection`) or its layer: the request was not run.
 fn not_inited(e: &RpcError) -> bool {
     e.code == 400 && matches!(e.message.as_str(), "CONNECTION_NOT_INITED" | "CONNECTION_LAYER_INVALID")
+}
+
+/// What a request's result `r` (inflated) tells: an rpc_error, the result, or one that cannot
+/// be read as either ([`RequestError::MalformedResult`]).
+fn read_result(r: Vec<u8>) -> Result<Vec<u8>, RequestError> {
+    let why = match wire::constructor(&r) {
+        Some(wire::RPC_ERROR) => match tl_codec::from_bytes::<types::RpcError<'_>>(&r) {
+            Ok(e) => {
+                return Err(RequestError::Rpc(RpcError {
+                    code: e.error_code,
+                    message: e.error_message.to_str_lossy().into_owned(),
+                }))
+            }
+            Err(_) => "an rpc_error that does not decode",
+        },
+        Some(wire::RPC_RESULT) => "an rpc_result inside an rpc_result",
+        Some(wire::MSG_CONTAINER) => "a msg_container as a result",
+        // Only an inflated result can still start so: the one it came in was inflated.
+        Some(wire::GZIP_PACKED) => "gzip_packed inside gzip_packed",
+        Some(_) => return Ok(r),
+        None => "no constructor id",
+    };
+    Err(RequestError::MalformedResult { why, raw: r })
 }
 
 /// Decodes a completed request's raw result into `F::Return`, borrowing from `raw`.
@@ -1730,16 +1766,7 @@ impl<C: Clock> Session<C> {
                     }
                     _ => Ok(result.to_vec()),
                 };
-                let result = result.and_then(|r| match wire::constructor(&r) {
-                    Some(wire::RPC_ERROR) => match from_bytes::<types::RpcError<'_>>(&r) {
-                        Ok(e) => Err(RequestError::Rpc(RpcError {
-                            code: e.error_code,
-                            message: e.error_message.to_str_lossy().into_owned(),
-                        })),
-                        Err(_) => Ok(r),
-                    },
-                    _ => Ok(r),
-                });
+                let result = result.and_then(read_result);
                 self.answered(req, result);
             }
             types::Pong::CONSTRUCTOR_ID => {

@@ -165,9 +165,12 @@ impl<C: Clock> ServerSession<C> {
         self.requests.pop_front()
     }
 
-    /// Queues the answer `result` (one boxed object) to the request `req_msg_id`.
+    /// Queues the answer `result` (one boxed object) to the request `req_msg_id`. A result
+    /// of [`ServerSession::gzip_results`] bytes or more goes gzip_packed, unless it is one
+    /// already. Nothing is checked: a test may send what a client must refuse.
     pub fn respond(&mut self, req_msg_id: i64, result: &[u8]) {
-        let packed = (result.len() >= self.gzip_results).then(|| wire::gzip(result)).flatten();
+        let pack = result.len() >= self.gzip_results && wire::constructor(result) != Some(wire::GZIP_PACKED);
+        let packed = pack.then(|| wire::gzip(result)).flatten();
         let result = packed.as_deref().unwrap_or(result);
         let mut body = Vec::with_capacity(12 + result.len());
         wire::write_rpc_result(req_msg_id, result, &mut body);

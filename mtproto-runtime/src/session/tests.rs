@@ -224,6 +224,63 @@ fn unknown_result_keeps_raw_bytes_and_session_lives() {
 }
 
 #[test]
+fn a_result_that_cannot_be_read_fails_its_request() {
+    let mut p = synced_pair();
+    let word = |id: u32| id.to_le_bytes().to_vec();
+    // error_code, then a string of 200 bytes that are not there.
+    let cut_error = [word(wire::RPC_ERROR), word(400), word(200)].concat();
+    let whole_error = tl_codec::to_bytes(&types::RpcError { error_code: 400, error_message: "A".into() });
+    let undecodable = "an rpc_error that does not decode";
+    let cases = [
+        // (result sent, why it is refused, the result the client has after inflating it)
+        (word(wire::RPC_ERROR), undecodable, word(wire::RPC_ERROR)),
+        (cut_error.clone(), undecodable, cut_error.clone()),
+        (wire::gzip(&cut_error).unwrap(), undecodable, cut_error.clone()),
+        ([whole_error.clone(), word(0)].concat(), undecodable, [whole_error, word(0)].concat()),
+        (
+            [word(wire::RPC_RESULT), vec![0; 12]].concat(),
+            "an rpc_result inside an rpc_result",
+            [word(wire::RPC_RESULT), vec![0; 12]].concat(),
+        ),
+        (
+            [word(wire::MSG_CONTAINER), word(0)].concat(),
+            "a msg_container as a result",
+            [word(wire::MSG_CONTAINER), word(0)].concat(),
+        ),
+        (
+            wire::gzip(&wire::gzip(&word(7)).unwrap()).unwrap(),
+            "gzip_packed inside gzip_packed",
+            wire::gzip(&word(7)).unwrap(),
+        ),
+        (Vec::new(), "no constructor id", Vec::new()),
+        (wire::gzip(&[]).unwrap(), "no constructor id", Vec::new()),
+    ];
+    for (result, why, raw) in cases {
+        let req = p.client.invoke_raw(echo_body(1));
+        p.up();
+        let r = p.server.poll_request().unwrap();
+        p.server.respond(r.msg_id, &result);
+        p.down();
+        let expected = Err(RequestError::MalformedResult { why, raw });
+        assert_eq!(completed(&p.events()), vec![(req, expected)], "{result:02x?}");
+    }
+    // The session goes on: a whole rpc_error is an rpc error, a result a result.
+    let req = p.client.invoke_raw(echo_body(2));
+    p.up();
+    let r = p.server.poll_request().unwrap();
+    p.server.respond_error(r.msg_id, 400, "A");
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Err(RequestError::Rpc(RpcError::new(400, "A"))))]);
+    let req = p.client.invoke_raw(echo_body(3));
+    p.up();
+    p.echo();
+    p.down();
+    assert_eq!(completed(&p.events()), vec![(req, Ok(echo_body(3)))]);
+    let shown = RequestError::MalformedResult { why: "no constructor id", raw: Vec::new() }.to_string();
+    assert_eq!(shown, "malformed result (0 bytes): no constructor id");
+}
+
+#[test]
 fn tampered_replayed_and_stale_messages_are_dropped() {
     let mut p = pair();
     p.client.ping(1);
