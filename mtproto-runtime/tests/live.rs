@@ -1553,11 +1553,20 @@ async fn pushed_updates_reach_the_clients() {
         wait_for(&mut other_updates, |u| *u == Update::Message(update_short(100))).await;
         assert_eq!(state.pushed(), 5);
 
-        // What cannot go out as a message is refused; an unknown session gets nothing.
+        // What cannot go out as a message, or that a client would not read as one, is
+        // refused, saying why; an unknown session gets nothing.
         assert!(state.push_update(vec![1, 2, 3]).is_err());
         assert!(state.push_update(Vec::new()).is_err());
+        let garbage = [wire::GZIP_PACKED.to_le_bytes(), 4u32.to_le_bytes(), [1, 2, 3, 4]].concat();
+        let refused = state.push_update_to(to.0, to.1, garbage).unwrap_err();
+        assert!(refused.to_string().contains("gzip_packed"), "{refused}");
+        let container = [wire::MSG_CONTAINER.to_le_bytes(), [0; 4]].concat();
+        assert!(state.push_update(container).unwrap_err().to_string().contains("msg_container"));
+        // A well-formed gzip_packed update arrives inflated.
+        assert_eq!(state.push_update_to(to.0, to.1, wire::gzip(&update_short(6)).unwrap()), Ok(true));
+        wait_for(&mut updates, |u| *u == Update::Message(update_short(6))).await;
         assert_eq!(state.push_update_to(to.0, to.1 ^ 1, update_short(3)), Ok(false));
-        assert_eq!(state.pushed(), 5);
+        assert_eq!(state.pushed(), 6);
         // Answers flow as before.
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
         assert_eq!(ping(&other, 2).await.unwrap(), 2);

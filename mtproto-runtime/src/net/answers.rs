@@ -304,6 +304,8 @@ const SERVER_ANSWERED: [(u32, &str); 12] = [
 pub(crate) enum Place {
     /// The result of an rpc_result.
     Result,
+    /// A message of its own (an update the test pushes).
+    Message,
 }
 
 /// The most a `gzip_packed` the test server sends may inflate to: the client's default
@@ -314,8 +316,9 @@ const MAX_INFLATED: usize = 16 << 20;
 /// is: whole 4-byte words, at least a constructor id, at most [`MAX_REQUEST_LEN`] bytes; no
 /// `rpc_result` or `msg_container` (a client reads them as the session's own), a
 /// `gzip_packed` only if it inflates (within [`MAX_INFLATED`]) to an object that passes
-/// too and is no `gzip_packed` itself; as a result, an `rpc_error` only if it decodes whole.
-/// Why not, otherwise.
+/// too and is no `gzip_packed` itself; as a result, an `rpc_error` only if it decodes whole;
+/// as a message, a service message the client's session reads itself (`pong`,
+/// `new_session_created`, `msgs_ack`, …) only if it decodes whole. Why not, otherwise.
 pub(crate) fn check_object(body: &[u8], place: Place) -> Result<(), &'static str> {
     if body.len() < 4 {
         return Err("an object holds at least a constructor id (4 bytes)");
@@ -344,8 +347,36 @@ fn check_unpacked(body: &[u8], place: Place) -> Result<(), &'static str> {
         (Some(wire::RPC_ERROR), Place::Result) => tl_codec::from_bytes::<types::RpcError<'_>>(body)
             .map(drop)
             .map_err(|_| "an rpc_error that does not decode whole"),
+        (Some(id), Place::Message) => match decodes_as_service_message(id, body) {
+            Some(false) => {
+                Err("a service message (which the client reads itself) that does not decode whole")
+            }
+            _ => Ok(()),
+        },
         _ => Ok(()),
     }
+}
+
+/// Whether `body` decodes whole as the service message `id` a client's session reads itself
+/// (those it acts on, besides `rpc_result` and the two wrappers); `None` for any other id.
+fn decodes_as_service_message(id: u32, body: &[u8]) -> Option<bool> {
+    use tl_codec::from_bytes;
+    let decodes = match id {
+        types::Pong::CONSTRUCTOR_ID => from_bytes::<types::Pong>(body).is_ok(),
+        types::BadServerSalt::CONSTRUCTOR_ID => from_bytes::<types::BadServerSalt>(body).is_ok(),
+        types::BadMsgNotification::CONSTRUCTOR_ID => from_bytes::<types::BadMsgNotification>(body).is_ok(),
+        types::NewSessionCreated::CONSTRUCTOR_ID => from_bytes::<types::NewSessionCreated>(body).is_ok(),
+        types::FutureSalts::CONSTRUCTOR_ID => from_bytes::<types::FutureSalts>(body).is_ok(),
+        types::MsgDetailedInfo::CONSTRUCTOR_ID => from_bytes::<types::MsgDetailedInfo>(body).is_ok(),
+        types::MsgNewDetailedInfo::CONSTRUCTOR_ID => from_bytes::<types::MsgNewDetailedInfo>(body).is_ok(),
+        types::MsgsStateReq::CONSTRUCTOR_ID => from_bytes::<types::MsgsStateReq>(body).is_ok(),
+        types::MsgResendAnsReq::CONSTRUCTOR_ID => from_bytes::<types::MsgResendAnsReq>(body).is_ok(),
+        types::MsgResendReq::CONSTRUCTOR_ID => from_bytes::<types::MsgResendReq>(body).is_ok(),
+        types::MsgsAck::CONSTRUCTOR_ID => from_bytes::<types::MsgsAck>(body).is_ok(),
+        types::MsgsStateInfo::CONSTRUCTOR_ID => from_bytes::<types::MsgsStateInfo<'_>>(body).is_ok(),
+        _ => return None,
+    };
+    Some(decodes)
 }
 
 // The API's wrapper functions that end with their query (layer 230).
@@ -723,6 +754,40 @@ mod tests {
         let crate::schema::enums::ServerDhParams::Ok(ok) = back else { panic!("{back:?}") };
         assert_eq!((ok.nonce, ok.encrypted_answer), ([1; 16], &b"data"[..]));
         assert_eq!(error(&to_bytes(&req)[..12]), RpcError::new(400, INPUT_FETCH_ERROR));
+    }
+
+    #[test]
+    fn a_message_a_client_would_misread_is_refused() {
+        let update = [word(0x78d4dec1), word(0xa229dd06), word(7)].concat();
+        let pong = to_bytes(&types::Pong { msg_id: 1, ping_id: 2 });
+        let garbage = [word(wire::GZIP_PACKED), word(4), word(0x0403_0201)].concat();
+        for (body, why) in [
+            (vec![1, 2, 3], "at least a constructor id"),
+            (vec![0; 6], "whole number"),
+            (garbage, "does not inflate"),
+            (wire::gzip(&[]).unwrap(), "less than a constructor id"),
+            (wire::gzip(&wire::gzip(&update).unwrap()).unwrap(), "inside a gzip_packed"),
+            ([word(wire::RPC_RESULT), vec![0; 12]].concat(), "rpc_result"),
+            ([word(wire::MSG_CONTAINER), word(0)].concat(), "msg_container"),
+            (pong[..12].to_vec(), "service message"),
+            (wire::gzip(&pong[..12]).unwrap(), "service message"),
+            ([pong.clone(), word(0)].concat(), "service message"),
+            (
+                to_bytes(&types::NewSessionCreated { first_msg_id: 1, unique_id: 2, server_salt: 3 })[..20]
+                    .to_vec(),
+                "service message",
+            ),
+        ] {
+            let refused = check_object(&body, Place::Message).expect_err(why);
+            assert!(refused.contains(why), "{refused} for {body:02x?}");
+        }
+        // An update, packed or not, a whole service message, an rpc_error (nothing special
+        // outside a result, where it must decode whole).
+        let cut_error = [word(wire::RPC_ERROR), word(400), word(200)].concat();
+        for body in [update.clone(), wire::gzip(&update).unwrap(), pong, cut_error.clone()] {
+            assert_eq!(check_object(&body, Place::Message), Ok(()), "{body:02x?}");
+        }
+        assert!(check_object(&cut_error, Place::Result).is_err());
     }
 
     /// The panic message of registering `register`'s handler.

@@ -471,6 +471,9 @@ impl Driver {
                 }
                 Event::Unsolicited(body) => self.emit(Update::Message(body)),
                 Event::NewSession { first_msg_id } => self.emit(Update::NewSession { first_msg_id }),
+                Event::Unreadable { body, error } => {
+                    self.emit(Update::Unreadable { body, reason: error.to_string() })
+                }
             }
         }
         self.note_in_flight();

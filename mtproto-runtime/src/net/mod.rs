@@ -405,6 +405,16 @@ impl ConnectOptions {
 pub enum Update {
     /// A message that answers no request (an update from the server).
     Message(Vec<u8>),
+    /// A message from the server (it passed the envelope checks) that cannot be read: a
+    /// `gzip_packed` that does not inflate, a container inside a container, a service message
+    /// that does not decode (`Event::Unreadable` of the session). It was dropped; it may have
+    /// been an update, so the reader may want to fetch what it missed (`updates.getDifference`).
+    Unreadable {
+        /// The message's body as received (still packed, if it came gzip_packed).
+        body: Vec<u8>,
+        /// Why it cannot be read.
+        reason: String,
+    },
     /// The server created a new session (first connection, or after a reconnect the server did
     /// not keep the session): updates may have been missed.
     NewSession {

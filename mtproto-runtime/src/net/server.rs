@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::answers::Answers;
+use super::answers::{check_object, Answers, Place};
 use super::{read_payload, send_plain, Error};
 use crate::handshake::{
     verify_bind_temp_auth_key, Finished, RsaPrivateKey, ServerConfig, ServerHandshake, ServerStep,
@@ -23,7 +23,7 @@ use crate::handshake::{
 use crate::schema::api::functions::auth::BindTempAuthKey;
 use crate::schema::{functions, types};
 use crate::session::server::{frame_session_id, ServerSession};
-use crate::session::{Clock, MsgIds, SystemClock, MAX_REQUEST_LEN};
+use crate::session::{Clock, MsgIds, SystemClock};
 use crate::transport::Transport;
 use crate::{plain, AuthKey, OsRandom};
 
@@ -253,9 +253,17 @@ impl ServerState {
     /// as the push picks it keeps the message queued, as `push_update_to` would, and counts
     /// among those returned.)
     ///
-    /// Refused, with nothing sent, when `body` cannot go out as a message: shorter than a
-    /// constructor id, not a whole number of 4-byte words, or longer than
-    /// [`MAX_REQUEST_LEN`](crate::session::MAX_REQUEST_LEN).
+    /// Refused, with nothing sent, when `body` cannot go out as a message, or a client would
+    /// not read it as one (the same checks as a handler's answer,
+    /// [`ANSWER_INVALID`](super::ANSWER_INVALID)): shorter than a constructor id, not a whole
+    /// number of 4-byte words, or longer than
+    /// [`MAX_REQUEST_LEN`](crate::session::MAX_REQUEST_LEN); an `rpc_result` or
+    /// `msg_container` (the session's own); a `gzip_packed` that does not inflate (within
+    /// 16 MiB) to an object that passes these checks and is no `gzip_packed` itself; a
+    /// service message the client's session reads itself (`pong`, `new_session_created`,
+    /// `bad_server_salt`, `msgs_ack`, …) that does not decode whole. The [`PushError`] says
+    /// which. (A well-formed service message is let through: the client's session acts on it
+    /// rather than passing it on as an update.)
     pub fn push_update(&self, body: Vec<u8>) -> Result<usize, PushError> {
         self.push(None, body)
     }
@@ -284,13 +292,7 @@ impl ServerState {
     /// Queues `body` on the session `to`, or on every session served now, and wakes the
     /// newest connection serving each: how many sessions got it.
     fn push(&self, to: Option<(u64, i64)>, body: Vec<u8>) -> Result<usize, PushError> {
-        if body.len() < 4 {
-            return Err(PushError("a message holds at least a constructor id (4 bytes)"));
-        } else if body.len() % 4 != 0 {
-            return Err(PushError("a message is a whole number of 4-byte words"));
-        } else if body.len() > MAX_REQUEST_LEN {
-            return Err(PushError("the message is longer than MAX_REQUEST_LEN"));
-        }
+        check_object(&body, Place::Message).map_err(PushError)?;
         type Target = (Arc<Mutex<ServerSession<SystemClock>>>, Option<Arc<Notify>>);
         // Gathered first: the server state is never locked while a session is, here (a
         // connection serving a frame locks them the other way round).

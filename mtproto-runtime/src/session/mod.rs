@@ -360,6 +360,18 @@ pub enum Event {
         /// The first msg_id the new session covers.
         first_msg_id: i64,
     },
+    /// A message from the server that passed the envelope checks (it is the server's) but
+    /// cannot be read: a `gzip_packed` that does not inflate, a container inside a container
+    /// (or inside a `gzip_packed`), a `gzip_packed` inside another, a container or a service
+    /// message (`rpc_result`, `pong`, `new_session_created`, …) that does not decode. It is
+    /// dropped, as [`Session::receive`] reports too; this tells the owner, since it may have
+    /// been an update. (A request it answered is still waited for, and asked about in time.)
+    Unreadable {
+        /// The message's body as received (inside its container, if it came in one).
+        body: Vec<u8>,
+        /// Why it cannot be read.
+        error: SessionError,
+    },
 }
 
 /// Why a received message was dropped.
@@ -1584,6 +1596,10 @@ impl<C: Clock> Session<C> {
         let (header, body) = self.core.open(frame, now)?;
         self.authentic += 1;
         let handled = self.handle(header.msg_id, header.seq_no, body, now, true);
+        // A container reports the messages in it that cannot be read (or itself) on its own.
+        if let (Err(e), false) = (&handled, wire::constructor(body) == Some(wire::MSG_CONTAINER)) {
+            self.unreadable(body, e);
+        }
         self.core.stamp_acks(now);
         handled
     }
@@ -1601,15 +1617,26 @@ impl<C: Clock> Session<C> {
                 if !top {
                     return Err(SessionError::NestedContainer);
                 }
-                let inner = wire::read_container(body)?;
+                let inner = match wire::read_container(body) {
+                    Ok(inner) => inner,
+                    Err(e) => {
+                        let e = SessionError::Malformed(e);
+                        self.unreadable(body, &e);
+                        return Err(e);
+                    }
+                };
                 // One bad message inside does not drop its valid neighbours: it is skipped,
-                // and the first such problem is reported once the others are handled.
+                // and the first such problem is reported once the others are handled. One that
+                // passed the checks of its id and still cannot be read is told to the owner.
                 let mut first_error = None;
                 for m in inner {
-                    let handled = self
-                        .core
-                        .check_inner(msg_id, m.msg_id, m.body, now)
-                        .and_then(|()| self.handle(m.msg_id, m.seq_no, m.body, now, false));
+                    let handled = self.core.check_inner(msg_id, m.msg_id, m.body, now).and_then(|()| {
+                        let handled = self.handle(m.msg_id, m.seq_no, m.body, now, false);
+                        if let Err(e) = &handled {
+                            self.unreadable(m.body, e);
+                        }
+                        handled
+                    });
                     match handled {
                         Err(SessionError::NestedContainer) => return Err(SessionError::NestedContainer),
                         Err(e) => {
@@ -1640,6 +1667,11 @@ impl<C: Clock> Session<C> {
                 tl_codec::Reader::new(body).error(tl_codec::ErrorKind::UnexpectedEnd { needed: 4 }),
             )),
         }
+    }
+
+    /// Tells the owner of the message `body`, authentic, that `error` keeps from being read.
+    fn unreadable(&mut self, body: &[u8], error: &SessionError) {
+        self.events.push_back(Event::Unreadable { body: body.to_vec(), error: error.clone() });
     }
 
     /// An rpc_result for our request `req_msg_id`, as far as initialization goes (see

@@ -280,6 +280,66 @@ fn a_result_that_cannot_be_read_fails_its_request() {
     assert_eq!(shown, "malformed result (0 bytes): no constructor id");
 }
 
+/// The unreadable messages the client told of.
+fn unreadable(events: &[Event]) -> Vec<(Vec<u8>, SessionError)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Unreadable { body, error } => Some((body.clone(), error.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_message_that_cannot_be_read_is_told_of_not_dropped_silently() {
+    let (mut p, Pings { a, t, pa, .. }) = two_pings_sent();
+    let update = tl_codec::to_bytes(&types::Pong { msg_id: 1, ping_id: 1 })[..12].to_vec();
+    let garbage =
+        [wire::GZIP_PACKED.to_le_bytes(), 4u32.to_le_bytes(), 0x0403_0201u32.to_le_bytes()].concat();
+    // Alone: gzip_packed garbage, and a pong cut short.
+    let mut m = server_message(t | 1, 1, &garbage);
+    assert!(matches!(p.client.receive(&mut m), Err(SessionError::Gzip(_))));
+    let mut m = server_message(t | 5, 3, &update);
+    assert!(matches!(p.client.receive(&mut m), Err(SessionError::Malformed(_))));
+    let told = unreadable(&p.events());
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert_eq!(told[0].0, garbage);
+    assert!(matches!(told[0].1, SessionError::Gzip(GzipError::Malformed)));
+    assert_eq!(told[1].0, update);
+    // In a container: the garbage is told of, its neighbour handled; a message refused for its
+    // id (a replay of one seen) is not "unreadable", nor told of.
+    let mut m = server_container(t | 21, &[(t | 9, &garbage), (t | 13, &pa), (t | 5, &pa)]);
+    assert!(p.client.receive(&mut m).is_err());
+    let events = p.events();
+    assert_eq!(completed(&events).iter().map(|d| d.0).collect::<Vec<_>>(), [a]);
+    let told = unreadable(&events);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].0, garbage);
+    // gzip_packed holding a container, and a container that does not read.
+    let inner = {
+        let mut c = Vec::new();
+        wire::write_container(&[wire::Inner { msg_id: t | 1, seq_no: 1, body: &pa }], &mut c);
+        c
+    };
+    let packed = wire::gzip(&inner).unwrap();
+    let mut m = server_message(t | 25, 5, &packed);
+    assert_eq!(p.client.receive(&mut m), Err(SessionError::NestedContainer));
+    let mut m = server_message(t | 29, 6, &inner[..12]);
+    assert!(matches!(p.client.receive(&mut m), Err(SessionError::Malformed(_))));
+    let told = unreadable(&p.events());
+    assert_eq!(
+        told,
+        vec![(packed, SessionError::NestedContainer), (inner[..12].to_vec(), told[1].1.clone())]
+    );
+    // Tampered frames are not the server's: dropped, and not told of.
+    let mut m = server_message(t | 33, 7, &pa);
+    let last = m.len() - 1;
+    m[last] ^= 1;
+    assert!(p.client.receive(&mut m).is_err());
+    assert!(unreadable(&p.events()).is_empty());
+}
+
 #[test]
 fn tampered_replayed_and_stale_messages_are_dropped() {
     let mut p = pair();
@@ -1993,14 +2053,19 @@ fn msg_resend_req_naming_what_we_do_not_have_is_answered_with_msgs_state_info() 
     assert!(echo_bodies(&sent).is_empty(), "{sent:?}");
     assert_eq!(of_type::<types::MsgsStateInfo<'_>>(&sent).len(), 1);
     assert_eq!(sent_as(&p, req), id);
-    // Malformed: refused, never a panic, nothing resent, nothing for the caller.
+    // Malformed: refused, never a panic, nothing resent, nothing for the caller but word of
+    // each message it could not read.
     let body = tl_codec::to_bytes(&types::MsgResendReq { msg_ids: vec![id] });
-    for (i, cut) in (4..body.len()).step_by(4).enumerate() {
+    let cuts: Vec<usize> = (4..body.len()).step_by(4).collect();
+    for (i, &cut) in cuts.iter().enumerate() {
         let mut m = server_message(((T0 as i64 + 2) << 32) | (1 + 4 * i as i64), 1, &body[..cut]);
         assert!(p.client.receive(&mut m).is_err(), "{cut}");
     }
     assert_eq!(sent_as(&p, req), id);
-    assert!(p.events().is_empty());
+    let events = p.events();
+    let told: Vec<Vec<u8>> = unreadable(&events).into_iter().map(|(body, _)| body).collect();
+    assert_eq!(told, cuts.iter().map(|&cut| body[..cut].to_vec()).collect::<Vec<_>>());
+    assert_eq!(events.len(), cuts.len(), "{events:?}");
 }
 
 /// The server's lost msgs_state_req of ours is asked again at once, under a new msg_id, rather
