@@ -7,7 +7,8 @@
 //! again (acknowledged or not), a request the server asks for again (msg_resend_req) sent
 //! again, a bounded updates channel that drops and reports rather than holding up answers,
 //! canned answers (typed, rpc errors, through the init prefix and wrappers, bad requests and
-//! panicking handlers) and updates pushed by the test server.
+//! panicking handlers, answers a client would misread refused) and updates pushed by the test
+//! server (before the client's first message too).
 //! No timing assertions: every wait is bounded by a generous timeout.
 
 use std::net::SocketAddr;
@@ -1534,7 +1535,8 @@ async fn pushed_updates_reach_the_clients() {
         let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
         let (client, mut updates) = connect(addr, options(false)).await.unwrap();
         let (other, mut other_updates) = connect(addr, options(true)).await.unwrap();
-        // Each connection serves its session once the server has had a message on it.
+        // Each connection serves its session once the server has had a message on it (for
+        // `other`, under PFS, the binding already).
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
         assert_eq!(ping(&other, 1).await.unwrap(), 1);
 
@@ -1554,7 +1556,7 @@ async fn pushed_updates_reach_the_clients() {
         assert_eq!(state.pushed(), 5);
 
         // What cannot go out as a message, or that a client would not read as one, is
-        // refused, saying why; an unknown session gets nothing.
+        // refused, saying why; a key the server does not know gets nothing.
         assert!(state.push_update(vec![1, 2, 3]).is_err());
         assert!(state.push_update(Vec::new()).is_err());
         let garbage = [wire::GZIP_PACKED.to_le_bytes(), 4u32.to_le_bytes(), [1, 2, 3, 4]].concat();
@@ -1565,7 +1567,7 @@ async fn pushed_updates_reach_the_clients() {
         // A well-formed gzip_packed update arrives inflated.
         assert_eq!(state.push_update_to(to.0, to.1, wire::gzip(&update_short(6)).unwrap()), Ok(true));
         wait_for(&mut updates, |u| *u == Update::Message(update_short(6))).await;
-        assert_eq!(state.push_update_to(to.0, to.1 ^ 1, update_short(3)), Ok(false));
+        assert_eq!(state.push_update_to(to.0 ^ 1, to.1, update_short(3)), Ok(false));
         assert_eq!(state.pushed(), 6);
         // Answers flow as before.
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
@@ -1577,6 +1579,62 @@ async fn pushed_updates_reach_the_clients() {
         let closed_session = (client.auth_key_id(), client.session_id());
         until(|| state.push_update(update_short(4)) == Ok(1)).await;
         assert_eq!(state.push_update_to(closed_session.0, closed_session.1, update_short(5)), Ok(true));
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_right_after_connect_waits_for_the_clients_first_message() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let (client, mut updates) = connect(addr, options(false)).await.unwrap();
+        // Without PFS the server has had no message on the session yet: no connection serves
+        // it, so push_update reaches no one; push_update_to keeps what it is given for it.
+        assert_eq!(state.push_update(update_short(1)), Ok(0));
+        let to = (client.auth_key_id(), client.session_id());
+        assert_eq!(state.push_update_to(to.0, to.1, update_short(2)), Ok(true));
+        assert_eq!(state.push_update_to(to.0, to.1, update_short(3)), Ok(true));
+        assert_eq!(state.pushed(), 2);
+        // The first request starts the session: the two follow new_session_created, in order.
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let seen = wait_for(&mut updates, |u| *u == Update::Message(update_short(3))).await;
+        let seen: Vec<&Update> = seen.iter().filter(|u| !matches!(u, Update::Missed { .. })).collect();
+        assert!(matches!(seen[..], [Update::NewSession { .. }, _, _]), "{seen:?}");
+        assert_eq!(seen[1..], [&Update::Message(update_short(2)), &Update::Message(update_short(3))]);
+        // Served now: push_update reaches it.
+        assert_eq!(state.push_update(update_short(4)), Ok(1));
+        wait_for(&mut updates, |u| *u == Update::Message(update_short(4))).await;
+
+        // The bounds: 64 messages for one session not yet seen, then an error (nothing kept).
+        let (quiet, mut quiet_updates) = connect(addr, options(false)).await.unwrap();
+        let unseen = (quiet.auth_key_id(), quiet.session_id());
+        for date in 0..64 {
+            assert_eq!(state.push_update_to(unseen.0, unseen.1, update_short(date)), Ok(true));
+        }
+        let refused = state.push_update_to(unseen.0, unseen.1, update_short(64)).unwrap_err();
+        assert!(refused.to_string().contains("64 messages"), "{refused}");
+        // 256 sessions not yet seen at a time (any session id on a key the server made).
+        for session_id in 1..256 {
+            assert_eq!(state.push_update_to(unseen.0, session_id, update_short(0)), Ok(true));
+        }
+        let refused = state.push_update_to(unseen.0, 256, update_short(0)).unwrap_err();
+        assert!(refused.to_string().contains("256 sessions"), "{refused}");
+        // A key the server never made: nothing kept.
+        assert_eq!(state.push_update_to(unseen.0 ^ 1, unseen.1, update_short(0)), Ok(false));
+        assert_eq!(state.pushed(), 3 + 64 + 255);
+        // The 64 arrive once the client speaks, none lost.
+        assert_eq!(ping(&quiet, 2).await.unwrap(), 2);
+        let seen = wait_for(&mut quiet_updates, |u| *u == Update::Message(update_short(63))).await;
+        let dates: Vec<&Update> = seen.iter().filter(|u| matches!(u, Update::Message(_))).collect();
+        assert_eq!(dates.len(), 64, "{seen:?}");
+
+        // Under PFS, connect returns once the binding is answered: served at once.
+        let (pfs, mut pfs_updates) = connect(addr, options(true)).await.unwrap();
+        assert_eq!(state.push_update(update_short(5)), Ok(3));
+        wait_for(&mut pfs_updates, |u| *u == Update::Message(update_short(5))).await;
+        assert_eq!(pfs.state(), State::Connected);
     })
     .await
     .expect("bounded");

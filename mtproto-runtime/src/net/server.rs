@@ -83,6 +83,10 @@ struct Inner {
     live: HashMap<u64, Live>,
     /// Sessions by (auth_key_id, session_id), kept across connections.
     sessions: HashMap<(u64, i64), Arc<Mutex<ServerSession<SystemClock>>>>,
+    /// Messages pushed to sessions on a known key that the server has had no message on yet
+    /// ([`ServerState::push_update_to`]), by (auth_key_id, session_id): they go to the session
+    /// when it starts. Bounded by [`UNSEEN_SESSIONS_KEPT`] and [`UNSEEN_MESSAGES_KEPT`].
+    unseen: HashMap<(u64, i64), Vec<Vec<u8>>>,
     /// The keys of `sessions`, oldest first, to forget the oldest beyond [`SESSIONS_KEPT`].
     session_order: VecDeque<(u64, i64)>,
 }
@@ -113,6 +117,11 @@ impl std::error::Error for PushError {}
 /// How many sessions the test server keeps; the oldest are forgotten first (a server may
 /// forget any session: the client's next message then gets new_session_created).
 const SESSIONS_KEPT: usize = 256;
+
+/// How many sessions not yet seen may have messages waiting ([`ServerState::push_update_to`]).
+const UNSEEN_SESSIONS_KEPT: usize = 256;
+/// How many messages may wait for one session not yet seen.
+const UNSEEN_MESSAGES_KEPT: usize = 64;
 
 /// What the test server remembers across connections: the keys it made (so a client may
 /// reconnect with its key), the sessions on them (so a reconnect finds its session), the PFS
@@ -253,6 +262,14 @@ impl ServerState {
     /// as the push picks it keeps the message queued, as `push_update_to` would, and counts
     /// among those returned.)
     ///
+    /// A connection serves a session from the server's first encrypted message from the client
+    /// on it: a message names its session, and the server has no other way to learn it. Under
+    /// PFS, `connect` returns once the binding is answered, so its client counts at once;
+    /// without PFS, a client that only finished the key exchange has sent no such message yet
+    /// and does not count until its first request (or ping) reached the server. To reach a
+    /// client from the moment `connect` returns, without a race, push to its session:
+    /// [`ServerState::push_update_to`] keeps what it is given for a session not yet seen.
+    ///
     /// Refused, with nothing sent, when `body` cannot go out as a message, or a client would
     /// not read it as one (the same checks as a handler's answer,
     /// [`ANSWER_INVALID`](super::ANSWER_INVALID)): shorter than a constructor id, not a whole
@@ -272,8 +289,17 @@ impl ServerState {
     /// `auth_key_id` (`Client::session_id` and `Client::auth_key_id`: the temporary key
     /// under PFS). Served by a connection now, it goes out at once; otherwise it waits in the
     /// session and goes out with the next message the server sends on it (once the client
-    /// reconnects and sends something). Returns whether the server knows the session (it keeps
-    /// the latest 256); an unknown one gets nothing.
+    /// reconnects and sends something). A session the server has had no message on yet, on a
+    /// key it made and still accepts (a client `connect` just returned for, say), gets it too:
+    /// it waits for the client's first message on the session, and goes out right after the
+    /// `new_session_created` that answers it. Returns whether it was sent or kept: `false`
+    /// (nothing kept) for a key the server does not know (or forgot, or that expired), and
+    /// for a session it has forgotten (it keeps the latest 256).
+    ///
+    /// Refused ([`PushError`], nothing kept) past the bounds of what waits for sessions not yet
+    /// seen: 64 messages for one, and 256 such sessions at a time. (Sessions seen keep what
+    /// waits for them without a bound, as they keep their answers.) Refused too for the
+    /// bodies [`ServerState::push_update`] refuses.
     pub fn push_update_to(
         &self,
         auth_key_id: u64,
@@ -310,7 +336,13 @@ impl ServerState {
             if let (Some(id), true) = (to, targets.is_empty()) {
                 targets.extend(inner.sessions.get(&id).map(|s| (s.clone(), None)));
             }
-            targets
+            match to {
+                Some(id) if targets.is_empty() => {
+                    drop(inner);
+                    return self.push_unseen(id, body);
+                }
+                _ => targets,
+            }
         };
         for (session, wake) in &targets {
             session.lock().unwrap_or_else(|e| e.into_inner()).send_unsolicited(body.clone());
@@ -321,6 +353,36 @@ impl ServerState {
         }
         self.lock().pushed += targets.len() as u64;
         Ok(targets.len())
+    }
+
+    /// Keeps `body` for the session `id`, not yet seen, on a key the server accepts: 1 if
+    /// kept, 0 for a key it does not (see [`ServerState::push_update_to`] for the bounds).
+    fn push_unseen(&self, id: (u64, i64), body: Vec<u8>) -> Result<usize, PushError> {
+        if !self.accepts(id.0) {
+            return Ok(0);
+        }
+        let mut inner = self.lock();
+        let waiting = inner.unseen.len();
+        // The session may have started since the caller looked: it takes the message then.
+        if let Some(session) = inner.sessions.get(&id).cloned() {
+            drop(inner);
+            session.lock().unwrap_or_else(|e| e.into_inner()).send_unsolicited(body);
+            self.lock().pushed += 1;
+            return Ok(1);
+        }
+        let queue = match inner.unseen.get_mut(&id) {
+            Some(queue) => queue,
+            None if waiting >= UNSEEN_SESSIONS_KEPT => {
+                return Err(PushError("256 sessions not yet seen have messages waiting already"))
+            }
+            None => inner.unseen.entry(id).or_default(),
+        };
+        if queue.len() >= UNSEEN_MESSAGES_KEPT {
+            return Err(PushError("64 messages wait for this session not yet seen already"));
+        }
+        queue.push(body);
+        inner.pushed += 1;
+        Ok(1)
     }
 
     /// Connection `conn` serves the session of `live` now, or (`None`) none.
@@ -344,7 +406,12 @@ impl ServerState {
         if let Some(session) = inner.sessions.get(&id) {
             return session.clone();
         }
-        let session = Arc::new(Mutex::new(new()));
+        let mut new = new();
+        // What was pushed for it before it started: sent after its new_session_created.
+        for body in inner.unseen.remove(&id).unwrap_or_default() {
+            new.send_unsolicited(body);
+        }
+        let session = Arc::new(Mutex::new(new));
         inner.sessions.insert(id, session.clone());
         inner.session_order.push_back(id);
         while inner.session_order.len() > SESSIONS_KEPT {
@@ -407,8 +474,9 @@ impl ServerState {
     pub fn forget_key(&self, id: u64) {
         let mut inner = self.lock();
         inner.keys.remove(&id);
-        // Its sessions go with it.
+        // Its sessions go with it, and what waits for sessions not yet seen on it.
         inner.sessions.retain(|&(key, _), _| key != id);
+        inner.unseen.retain(|&(key, _), _| key != id);
         inner.session_order.retain(|&(key, _)| key != id);
     }
 
@@ -512,7 +580,8 @@ struct Served {
 /// `initConnection` and the other wrappers: see [`Answers`]), and otherwise echoed as its own
 /// result (gzip_packed when large, as every large result is). Messages the test pushes
 /// ([`ServerState::push_update`], [`ServerState::push_update_to`]) go out at once, on the
-/// newest connection serving their session. Frames carrying a request are dropped unread while
+/// newest connection serving their session (those for a session not yet seen, right after
+/// the `new_session_created` that answers its first message). Frames carrying a request are dropped unread while
 /// [`ServerState::lose_requests`] says so, read and answered into the void before the
 /// connection is closed while [`ServerState::hang_up_before_answering`] says so (after their
 /// acknowledgements were sent, while [`ServerState::acknowledge_then_hang_up`] says so), or

@@ -68,6 +68,9 @@ pub struct ServerSession<C: Clock> {
     ask_again: bool,
     asked_again: u64,
     disconnect_delay: Option<i32>,
+    /// Messages [`ServerSession::send_unsolicited`] got before the session was known: they go
+    /// out after new_session_created, once the client's first message came.
+    early: Vec<Vec<u8>>,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
 }
@@ -97,6 +100,7 @@ impl<C: Clock> ServerSession<C> {
             ask_again: false,
             asked_again: 0,
             disconnect_delay: None,
+            early: Vec::new(),
             gzip_results: 512,
         }
     }
@@ -231,9 +235,15 @@ impl<C: Clock> ServerSession<C> {
         self.respond(req_msg_id, &tl_codec::to_bytes(&e));
     }
 
-    /// Queues a message that answers nothing (an update).
+    /// Queues a message that answers nothing (an update). Before the session is known (the
+    /// client's first message names it), it waits, and goes out right after the
+    /// new_session_created that answers that message.
     pub fn send_unsolicited(&mut self, body: Vec<u8>) {
-        self.push(body);
+        if self.known {
+            self.push(body);
+        } else {
+            self.early.push(body);
+        }
     }
 
     fn push(&mut self, body: Vec<u8>) {
@@ -282,6 +292,9 @@ impl<C: Clock> ServerSession<C> {
         let (header, body) = self.core.open(frame, now)?;
         if greet {
             self.greet(header.msg_id, body);
+            for early in std::mem::take(&mut self.early) {
+                self.push(early);
+            }
         }
         if header.salt != self.core.salt {
             let bad = types::BadServerSalt {

@@ -129,6 +129,28 @@ fn events_first(events: &[Event]) -> i64 {
 }
 
 #[test]
+fn what_the_server_sends_before_the_session_is_known_follows_new_session_created() {
+    let mut p = pair();
+    let update = |n: u32| [0x1122_3344u32.to_le_bytes(), n.to_le_bytes()].concat();
+    p.server.send_unsolicited(update(1));
+    p.server.send_unsolicited(update(2));
+    // Nothing can go out yet: the server does not know the session id to send it under.
+    assert!(!p.server.wants_flush());
+    p.client.ping(5);
+    p.up();
+    p.down();
+    let events = p.events();
+    let order: Vec<&Event> = events.iter().filter(|e| !matches!(e, Event::Completed { .. })).collect();
+    assert!(matches!(order[0], Event::NewSession { .. }), "{events:?}");
+    assert_eq!(order[1..], [&Event::Unsolicited(update(1)), &Event::Unsolicited(update(2))]);
+    assert_eq!(completed(&events).len(), 1, "the pong");
+    // Once known, at once.
+    p.server.send_unsolicited(update(3));
+    p.down();
+    assert_eq!(p.events(), vec![Event::Unsolicited(update(3))]);
+}
+
+#[test]
 fn containers_gzip_and_acks() {
     let mut p = pair();
     // Large requests go gzip_packed; the results come back gzip_packed too.
