@@ -82,6 +82,8 @@ pub use output::{Output, Run, SizeCounter, SliceOutput};
 pub use primitives::{BOOL_FALSE_ID, BOOL_TRUE_ID};
 pub use reader::{Reader, DEFAULT_MAX_DEPTH};
 pub use tail::Tail;
+#[doc(hidden)]
+pub use traits::encode_bare_form;
 pub use traits::{Decode, DecodeBare, Encode, EncodeBare, FixedLen, FlagsWord, Function, Identifiable};
 pub use vector::{Bare, VECTOR_ID};
 

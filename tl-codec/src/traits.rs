@@ -95,8 +95,9 @@ pub trait Decode<'a>: Sized {
 pub trait EncodeBare {
     /// Whether values of this type are of several constructors (an enum's variants): such a
     /// type has no bare form, since only the id tells its values apart. Writing one bare
-    /// ([`EncodeBare::encode_bare`], `Bare<T>`, `#[tl(bare)]`) then fails to build: the bytes
-    /// could not be decoded. `false` by default; the derive and generated enums set it.
+    /// (`Bare<T>`, `#[tl(bare)]`) then fails to build: the bytes could not be decoded.
+    /// `false` by default; the derive and generated enums set it (an enum of one variant
+    /// wrapping another type, to that type's).
     const SEVERAL_CONSTRUCTORS: bool = false;
 
     /// The constructor id [`Encode`] writes before the bare form.
@@ -122,18 +123,29 @@ pub trait EncodeBare {
     /// Writes the bare form (no constructor id).
     #[inline]
     fn encode_bare<O: Output + ?Sized>(&self, out: &mut O) {
-        // Checked when this is instantiated (`cargo build`; `cargo check` does not get there):
-        // a trait bound cannot say "one constructor" without an impl per type, which the
-        // generated bindings cannot afford.
-        const {
-            assert!(
-                !Self::SEVERAL_CONSTRUCTORS,
-                "a type of several constructors (an enum) cannot be written bare: the bytes would not \
-                 say which constructor the value is (write it boxed, or bare a struct with an id)"
-            )
-        };
         self.encode_form::<O, false>(out);
     }
+}
+
+/// Writes `value` bare where a type says so (`Bare<T>`, a `#[tl(bare)]` field): fails to build
+/// for a type of several constructors ([`EncodeBare::SEVERAL_CONSTRUCTORS`]), whose bare bytes
+/// could not be decoded.
+///
+/// The check runs when this is instantiated (`cargo build`; `cargo check` does not get there):
+/// a trait bound cannot say "one constructor" without an impl per type, which generated
+/// bindings cannot afford. It is here rather than in [`EncodeBare::encode_bare`] so that
+/// generic code choosing the form at run time still builds for enums.
+#[doc(hidden)]
+#[inline(always)]
+pub fn encode_bare_form<T: EncodeBare + ?Sized, O: Output + ?Sized>(value: &T, out: &mut O) {
+    const {
+        assert!(
+            !T::SEVERAL_CONSTRUCTORS,
+            "a type of several constructors (an enum) cannot be written bare: the bytes would not \
+             say which constructor the value is (write it boxed, or bare a struct with an id)"
+        )
+    };
+    value.encode_form::<O, false>(out);
 }
 
 /// Types with constructor ids, read after the id has been consumed: enums dispatch on it,

@@ -147,7 +147,7 @@ impl<T: EncodeBare> Encode for Bare<T> {
 
     #[inline]
     fn encode<O: Output + ?Sized>(&self, out: &mut O) {
-        self.0.encode_bare(out);
+        crate::traits::encode_bare_form(&self.0, out);
     }
 }
 

@@ -347,3 +347,26 @@ fn mode_words() {
         assert!(serde.contains(line), "{line:?} missing");
     }
 }
+
+#[test]
+fn answer_links_name_escaped_items_as_rustdoc_resolves_them() {
+    // Names that are keywords become `Self_`/`crate_`/`super_` items, or raw `r#type`, which a
+    // rustdoc link names without the `r#`.
+    let schema =
+        "self y:int = Self;\ncrate.thing z:int = crate.Thing;\nsuper.a = super.A;\nsuper.b = super.A;\n\
+                  type.foo q:int = type.Foo;\n---functions---\ngetSelf = Self;\ngetThing = crate.Thing;\n\
+                  getA = super.A;\ngetFoo = type.Foo;\n";
+    let parsed = tl_parser::parse(schema);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let schemas = [parsed.schema];
+    let files = Generator::new(&schemas, Options::default()).generate().expect("generate");
+    let text: String = files.iter().map(|f| f.text.as_str()).collect();
+    for link in [
+        "[`types::Self_`](super::types::Self_)",
+        "[`types::crate_::Thing`](super::types::crate_::Thing)",
+        "[`enums::super_::A`](super::enums::super_::A)",
+        "[`types::type::Foo`](super::types::type::Foo)",
+    ] {
+        assert!(text.contains(link), "{link} in\n{text}");
+    }
+}

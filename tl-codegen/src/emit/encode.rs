@@ -19,7 +19,8 @@ fn value_len(k: &TokenStream, ty: &TokenStream, codec: &Codec, v: &TokenStream) 
 fn value_encode(k: &TokenStream, ty: &TokenStream, codec: &Codec, v: &TokenStream) -> TokenStream {
     match codec {
         Codec::Boxed => quote!(<#ty as #k::Encode>::encode(#v, __out);),
-        Codec::Bare => quote!(<#ty as #k::EncodeBare>::encode_bare(#v, __out);),
+        // Through `encode_bare_form`, which refuses (at build time) a type of several constructors.
+        Codec::Bare => quote!(#k::encode_bare_form::<#ty, _>(#v, __out);),
         Codec::With(path) => quote!(#path::encode(#v, __out);),
     }
 }
@@ -394,13 +395,20 @@ pub fn encode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                 }
             }
             let len = own_len(with, quote!(match self { #(#len_arms)* }));
-            // Written bare, an enum's bytes would not say which variant they are (one variant
-            // is one constructor, which can be bare).
-            let several = (variants.len() > 1).then(|| {
-                quote!(
+            // Written bare, an enum's bytes would not say which variant they are; one variant is
+            // one constructor, or as many as the type it wraps.
+            let several = match &variants[..] {
+                [] => None,
+                [one] => match &one.kind {
+                    VariantKind::Inline(_) => None,
+                    VariantKind::Delegate { ty } | VariantKind::DelegateWithId { ty, .. } => Some(
+                        quote!(const SEVERAL_CONSTRUCTORS: bool = <#ty as #k::EncodeBare>::SEVERAL_CONSTRUCTORS;),
+                    ),
+                },
+                _ => Some(quote!(
                     const SEVERAL_CONSTRUCTORS: bool = true;
-                )
-            });
+                )),
+            };
             out.extend(quote! {
                 #[automatically_derived]
                 impl #params #k::EncodeBare for #name #args #wh {

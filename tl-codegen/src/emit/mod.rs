@@ -292,6 +292,6 @@ mod tests {
         );
         let out = flat(&emit(&def).unwrap());
         assert!(!out.contains("EncodeBarefor") && !out.contains("Identifiablefor"), "{out}");
-        assert!(out.contains("<i32as::tl_codec::EncodeBare>::encode_bare(__f0,__out)"), "{out}");
+        assert!(out.contains("::tl_codec::encode_bare_form::<i32,_>(__f0,__out)"), "{out}");
     }
 }

@@ -3,34 +3,76 @@
 //!
 //! prettyplease formats the arguments of the standard library's macros, but prints those of any
 //! other macro token by token, so that a decode step read `< i64 as ::tl_codec::Decode < 'a >>
-//! ::decode(__r)`. Every such call is rewritten as a call of a function named like the macro
-//! plus `_` (as long as the macro's name and `!`, so lines break where they will in the end),
-//! formatted, and turned back into the macro in the text. The tokens rustc sees are the same.
+//! ::decode(__r)`. Every such call is rewritten as a call of a placeholder function whose name is
+//! as long as the macro's name and `!` (so lines break where they will in the end), formatted,
+//! and turned back into the macro in the text. The tokens rustc sees are the same. Should the
+//! placeholder's name appear anywhere else in the text (in a doc a user's type attribute
+//! adds, say), the item is printed as prettyplease prints it alone.
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprCall, ExprPath, Macro, MacroDelimiter, Stmt};
 
 /// The macro whose arguments are formatted as an expression.
 const MACRO: &str = "ok_or_return";
-/// What a call of it is while prettyplease formats it.
-const PLACEHOLDER: &str = "ok_or_return_(";
+/// The name of the placeholder function: as long as `ok_or_return!`.
+const PLACEHOLDER_NAME: &str = "__tl_okorret_";
+/// What a call of the macro is while prettyplease formats it.
+const PLACEHOLDER: &str = "__tl_okorret_(";
 /// What that becomes in the text.
 const RESTORED: &str = "ok_or_return!(";
 
 /// `file` formatted by prettyplease, with `ok_or_return!`'s arguments formatted too.
 pub(super) fn unparse(mut file: syn::File) -> String {
-    MacroCalls.visit_file_mut(&mut file);
-    restore(prettyplease::unparse(&file))
+    let mut calls = MacroCalls(0);
+    calls.visit_file_mut(&mut file);
+    let text = prettyplease::unparse(&file);
+    if calls.0 == 0 {
+        return text;
+    }
+    if text.matches(PLACEHOLDER).count() != calls.0 {
+        Placeholders.visit_file_mut(&mut file);
+        return prettyplease::unparse(&file);
+    }
+    text.replace(PLACEHOLDER, RESTORED)
 }
 
-/// Rewrites `ok_or_return!(expr)` as `ok_or_return_(expr)`.
-struct MacroCalls;
+/// Turns the placeholder calls back into `ok_or_return!` calls.
+struct Placeholders;
+
+impl VisitMut for Placeholders {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        visit_mut::visit_expr_mut(self, e);
+        let Expr::Call(call) = e else { return };
+        let Expr::Path(func) = &*call.func else { return };
+        if func.path.segments.last().is_none_or(|s| s.ident != PLACEHOLDER_NAME) {
+            return;
+        }
+        let mut path = func.path.clone();
+        if let Some(last) = path.segments.last_mut() {
+            last.ident = syn::Ident::new(MACRO, last.ident.span());
+        }
+        let args = &call.args;
+        *e = Expr::Macro(syn::ExprMacro {
+            attrs: Vec::new(),
+            mac: Macro {
+                path,
+                bang_token: Default::default(),
+                delimiter: MacroDelimiter::Paren(Default::default()),
+                tokens: quote::quote!(#args),
+            },
+        });
+    }
+}
+
+/// Rewrites `ok_or_return!(expr)` as a placeholder call, counting them.
+struct MacroCalls(usize);
 
 impl VisitMut for MacroCalls {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Expr::Macro(m) = e {
             if let Some(call) = as_call(&m.mac) {
                 *e = call;
+                self.0 += 1;
             }
         }
         visit_mut::visit_expr_mut(self, e);
@@ -40,6 +82,7 @@ impl VisitMut for MacroCalls {
         if let Stmt::Macro(m) = s {
             if let Some(call) = as_call(&m.mac) {
                 *s = Stmt::Expr(call, Some(m.semi_token.unwrap_or_default()));
+                self.0 += 1;
             }
         }
         visit_mut::visit_stmt_mut(self, s);
@@ -54,31 +97,13 @@ fn as_call(mac: &Macro) -> Option<Expr> {
     }
     let arg: Expr = syn::parse2(mac.tokens.clone()).ok()?;
     let mut path = mac.path.clone();
-    let name = format!("{MACRO}_");
-    path.segments.last_mut()?.ident = syn::Ident::new(&name, last.ident.span());
+    path.segments.last_mut()?.ident = syn::Ident::new(PLACEHOLDER_NAME, last.ident.span());
     Some(Expr::Call(ExprCall {
         attrs: Vec::new(),
         func: Box::new(Expr::Path(ExprPath { attrs: Vec::new(), qself: None, path })),
         paren_token: Default::default(),
         args: std::iter::once(arg).collect(),
     }))
-}
-
-/// `text` with the placeholder calls made macro calls again. Comment lines (docs, which may
-/// quote anything from a schema) are left as they are.
-fn restore(text: String) -> String {
-    if !text.contains(PLACEHOLDER) {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with("//") {
-            out.push_str(line);
-        } else {
-            out.push_str(&line.replace(PLACEHOLDER, RESTORED));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -106,11 +131,17 @@ mod tests {
     }
 
     #[test]
-    fn docs_quoting_the_placeholder_are_left_alone() {
+    fn text_holding_the_placeholder_elsewhere_is_printed_plainly() {
         let file: syn::File = syn::parse_quote! {
-            /// ok_or_return_(x)
-            fn f() {}
+            /** see
+            __tl_okorret_(x) */
+            fn f() -> Result<()> {
+                ::tl_codec::ok_or_return!(g());
+                Ok(())
+            }
         };
-        assert!(unparse(file).contains("/// ok_or_return_(x)"));
+        let text = unparse(file);
+        assert!(text.contains("__tl_okorret_(x)"), "{text}");
+        assert!(text.contains("::tl_codec::ok_or_return!(g())"), "{text}");
     }
 }

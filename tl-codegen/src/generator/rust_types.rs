@@ -159,13 +159,14 @@ impl Ctx<'_, '_> {
             Ty::Bare(ci) => ("types", &self.names.constructors[*ci].0, &self.names.constructors[*ci].1),
             _ => return None,
         };
+        // The names as items have them (`Self_`, as `Ctx::path` writes them), but without
+        // `r#`: rustdoc resolves `type::Foo` in a link and not `r#type::Foo`.
         let mut path = String::from(module);
         for part in ns.iter().chain([name]) {
             path.push_str("::");
-            path.push_str(part);
+            path.push_str(crate::ident::ident(part).to_string().trim_start_matches("r#"));
         }
-        let label = path.replace("r#", "");
-        Some(format!("[`{label}`]({}{path})", "super::".repeat(depth)))
+        Some(format!("[`{path}`]({}{path})", "super::".repeat(depth)))
     }
 
     /// The struct of constructor `ci`, behind a `Box` when it is recursive or large.
