@@ -46,6 +46,8 @@ const STATE_ANSWERED: u8 = 64;
 pub struct ServerSession<C: Clock> {
     core: Core,
     clock: C,
+    /// Whether a message on the session passed the checks: it was greeted with
+    /// new_session_created, and what is sent goes out at once.
     known: bool,
     requests: VecDeque<Request>,
     /// msg_ids of the requests handed to the owner (bounded, oldest first).
@@ -110,7 +112,8 @@ impl<C: Clock> ServerSession<C> {
         self.core.salt
     }
 
-    /// The client's session id (0 until its first message).
+    /// The client's session id (0 until its first message; until a message passes the
+    /// checks, that of the latest one that decrypted).
     pub fn session_id(&self) -> i64 {
         self.core.session_id
     }
@@ -236,8 +239,8 @@ impl<C: Clock> ServerSession<C> {
     }
 
     /// Queues a message that answers nothing (an update). Before the session is known (the
-    /// client's first message names it), it waits, and goes out right after the
-    /// new_session_created that answers that message.
+    /// client's first message to pass the checks names it), it waits, and goes out right after
+    /// the new_session_created that answers that message.
     pub fn send_unsolicited(&mut self, body: Vec<u8>) {
         if self.known {
             self.push(body);
@@ -287,10 +290,13 @@ impl<C: Clock> ServerSession<C> {
         let now = self.clock.now();
         let greet = !self.known;
         if greet {
-            self.learn_session(frame)?;
+            // Read afresh from each message until one passes the checks: a message refused
+            // leaves the session as unknown as before, to be greeted on the next good one.
+            self.core.session_id = frame_session_id(&self.core.key, frame)?;
         }
         let (header, body) = self.core.open(frame, now)?;
         if greet {
+            self.known = true;
             self.greet(header.msg_id, body);
             for early in std::mem::take(&mut self.early) {
                 self.push(early);
@@ -336,13 +342,6 @@ impl<C: Clock> ServerSession<C> {
             content_related: true,
             wrap: Wrap::Never,
         });
-    }
-
-    /// Reads the session id of the first message from a decrypted copy.
-    fn learn_session(&mut self, frame: &[u8]) -> Result<(), SessionError> {
-        self.core.session_id = frame_session_id(&self.core.key, frame)?;
-        self.known = true;
-        Ok(())
     }
 
     fn handle(

@@ -2702,3 +2702,36 @@ fn the_servers_msg_resend_ans_req_is_answered_with_state_info_not_surfaced() {
     });
     assert_eq!(info, Some((server_id, vec![3])), "not received: above every id seen");
 }
+
+#[test]
+fn a_refused_first_message_leaves_the_session_to_be_greeted_by_the_next() {
+    let mut p = pair();
+    let update = |n: u32| [0x1122_3344u32.to_le_bytes(), n.to_le_bytes()].concat();
+    p.server.send_unsolicited(update(1));
+    // The client's first message is outside the server's time window: refused, nothing sent.
+    p.client.set_time_offset(-1000);
+    let first = p.client.ping(5);
+    let mut out = Vec::new();
+    p.client.flush(&mut p.rng, &mut out).unwrap();
+    assert_eq!(p.server.receive(&mut out), Err(SessionError::MsgId(IdError::TimeWindow)));
+    assert!(!p.server.wants_flush());
+    // The next one passes: new_session_created answers it, and the update waiting follows.
+    p.client.set_time_offset(0);
+    let second = p.client.ping(6);
+    p.up();
+    p.down();
+    let events = p.events();
+    let order: Vec<&Event> = events.iter().filter(|e| !matches!(e, Event::Completed { .. })).collect();
+    assert!(matches!(order[..], [Event::NewSession { .. }, _]), "{events:?}");
+    assert_eq!(order[1], &Event::Unsolicited(update(1)));
+    assert_eq!(completed(&events).iter().map(|d| d.0).collect::<Vec<_>>(), [second]);
+    // The refused ping, older than the new session, goes out again and is answered.
+    p.up();
+    p.down();
+    assert_eq!(completed(&p.events()).iter().map(|d| d.0).collect::<Vec<_>>(), [first]);
+    // Greeted once: later messages get no new_session_created.
+    p.client.ping(7);
+    p.up();
+    p.down();
+    assert!(!p.events().iter().any(|e| matches!(e, Event::NewSession { .. })));
+}
