@@ -1637,12 +1637,9 @@ impl<C: Clock> Session<C> {
                         }
                         handled
                     });
-                    match handled {
-                        Err(SessionError::NestedContainer) => return Err(SessionError::NestedContainer),
-                        Err(e) => {
-                            first_error.get_or_insert(e);
-                        }
-                        Ok(()) => {}
+                    // A container inside (bare, or gzip_packed) is one such message too.
+                    if let Err(e) = handled {
+                        first_error.get_or_insert(e);
                     }
                 }
                 first_error.map_or(Ok(()), Err)

@@ -2735,3 +2735,58 @@ fn a_refused_first_message_leaves_the_session_to_be_greeted_by_the_next() {
     p.down();
     assert!(!p.events().iter().any(|e| matches!(e, Event::NewSession { .. })));
 }
+
+#[test]
+fn a_nested_container_in_a_container_does_not_drop_its_neighbours() {
+    let (mut p, Pings { a, t, pa, .. }) = two_pings_sent();
+    let update = [0x1122_3344u32.to_le_bytes(), 7u32.to_le_bytes()].concat();
+    let inner = {
+        let mut c = Vec::new();
+        wire::write_container(&[wire::Inner { msg_id: t | 1, seq_no: 1, body: &update }], &mut c);
+        c
+    };
+    let packed = wire::gzip(&inner).unwrap();
+    // A gzip_packed container and a bare one, then an update and a pong.
+    let mut m =
+        server_container(t | 25, &[(t | 5, &packed), (t | 9, &inner), (t | 13, &update), (t | 17, &pa)]);
+    assert_eq!(p.client.receive(&mut m), Err(SessionError::NestedContainer));
+    let events = p.events();
+    // Both containers inside are told of, their neighbours handled.
+    let told = unreadable(&events);
+    assert_eq!(told, vec![(packed, SessionError::NestedContainer), (inner, SessionError::NestedContainer)]);
+    assert!(events.contains(&Event::Unsolicited(update)), "{events:?}");
+    assert_eq!(completed(&events).iter().map(|d| d.0).collect::<Vec<_>>(), [a]);
+}
+
+/// Encrypts `body` as a message from the pair's client with id `msg_id`, for its server.
+fn client_message(msg_id: i64, seq_no: i32, body: &[u8]) -> Vec<u8> {
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let header = MessageHeader { salt: 77, session_id: 0x1234, msg_id, seq_no };
+    let mut out = Vec::new();
+    encrypt_message(&key, Side::Client, &header, body, &mut OsRandom::new(), &mut out).unwrap();
+    out
+}
+
+#[test]
+fn the_server_handles_the_neighbours_of_a_nested_container_too() {
+    let mut p = pair();
+    let t = (T0 as i64) << 32;
+    let ping = |ping_id| tl_codec::to_bytes(&functions::Ping { ping_id });
+    let inner = {
+        let mut c = Vec::new();
+        wire::write_container(&[wire::Inner { msg_id: t | 4, seq_no: 1, body: &ping(1) }], &mut c);
+        c
+    };
+    let packed = wire::gzip(&inner).unwrap();
+    let items = [
+        wire::Inner { msg_id: t | 8, seq_no: 1, body: &packed },
+        wire::Inner { msg_id: t | 12, seq_no: 3, body: &inner },
+        wire::Inner { msg_id: t | 16, seq_no: 5, body: &ping(2) },
+    ];
+    let mut body = Vec::new();
+    wire::write_container(&items, &mut body);
+    let mut m = client_message(t | 20, 6, &body);
+    assert_eq!(p.server.receive(&mut m), Err(SessionError::NestedContainer));
+    // The ping after them is answered.
+    assert_eq!(p.server.pings(), 1);
+}
