@@ -365,7 +365,10 @@ pub enum Event {
     /// (or inside a `gzip_packed`), a `gzip_packed` inside another, a container or a service
     /// message (`rpc_result`, `pong`, `new_session_created`, …) that does not decode. It is
     /// dropped, as [`Session::receive`] reports too; this tells the owner, since it may have
-    /// been an update. (A request it answered is still waited for, and asked about in time.)
+    /// been an update. It is acknowledged all the same if it is content-related (odd seq_no),
+    /// as the spec has every such message received be: a copy sent again would be no more
+    /// readable, and would only be told of again. (A request it answered is still waited for,
+    /// and asked about in time.)
     Unreadable {
         /// The message's body as received (inside its container, if it came in one).
         body: Vec<u8>,
@@ -669,6 +672,8 @@ impl Core {
         }
     }
 
+    /// Notes the peer's message `msg_id`, which passed the checks, as received: acknowledged
+    /// in the next flush if it is content-related (odd `seq_no`).
     fn note_received(&mut self, msg_id: i64, seq_no: i32) {
         if seq_no & 1 == 1 && self.acks.len() < MAX_ACKS {
             self.acks.push(msg_id);
@@ -1590,28 +1595,32 @@ impl<C: Clock> Session<C> {
     }
 
     /// Decrypts, checks and handles one received encrypted message (in place). A message that
-    /// fails a check is dropped with an error and changes nothing.
+    /// fails a check (of its envelope or msg_id) is dropped with an error and changes nothing.
+    /// One that passes them and cannot be read is dropped with an error too, told of as
+    /// [`Event::Unreadable`], and acknowledged if content-related.
     pub fn receive(&mut self, frame: &mut [u8]) -> Result<(), SessionError> {
         let now = self.clock.now();
         let (header, body) = self.core.open(frame, now)?;
         self.authentic += 1;
-        let handled = self.handle(header.msg_id, header.seq_no, body, now, true);
+        // An authentic message is acknowledged (if content-related) before it is read, and
+        // whether or not it can be: it was received, and a copy sent again would be no more
+        // readable. A container is not acknowledged, the messages in it are (`handle`).
+        let container = wire::constructor(body) == Some(wire::MSG_CONTAINER);
+        if !container {
+            self.core.note_received(header.msg_id, header.seq_no);
+        }
+        let handled = self.handle(header.msg_id, body, now, true);
         // A container reports the messages in it that cannot be read (or itself) on its own.
-        if let (Err(e), false) = (&handled, wire::constructor(body) == Some(wire::MSG_CONTAINER)) {
+        if let (Err(e), false) = (&handled, container) {
             self.unreadable(body, e);
         }
         self.core.stamp_acks(now);
         handled
     }
 
-    fn handle(
-        &mut self,
-        msg_id: i64,
-        seq_no: i32,
-        body: &[u8],
-        now: std::time::Duration,
-        top: bool,
-    ) -> Result<(), SessionError> {
+    /// Handles the message `msg_id` (noted as received already) with `body`; `top` unless it
+    /// came inside a container or a gzip_packed (where a container is refused).
+    fn handle(&mut self, msg_id: i64, body: &[u8], now: Duration, top: bool) -> Result<(), SessionError> {
         match wire::constructor(body) {
             Some(wire::MSG_CONTAINER) => {
                 if !top {
@@ -1631,7 +1640,8 @@ impl<C: Clock> Session<C> {
                 let mut first_error = None;
                 for m in inner {
                     let handled = self.core.check_inner(msg_id, m.msg_id, m.body, now).and_then(|()| {
-                        let handled = self.handle(m.msg_id, m.seq_no, m.body, now, false);
+                        self.core.note_received(m.msg_id, m.seq_no);
+                        let handled = self.handle(m.msg_id, m.body, now, false);
                         if let Err(e) = &handled {
                             self.unreadable(m.body, e);
                         }
@@ -1654,12 +1664,9 @@ impl<C: Clock> Session<C> {
                     Some(wire::GZIP_PACKED) => return Err(SessionError::NestedGzip),
                     _ => {}
                 }
-                self.handle(msg_id, seq_no, &inflated, now, false)
+                self.handle(msg_id, &inflated, now, false)
             }
-            Some(id) => {
-                self.core.note_received(msg_id, seq_no);
-                self.service(id, msg_id, body, now)
-            }
+            Some(id) => self.service(id, msg_id, body, now),
             None => Err(SessionError::Malformed(
                 tl_codec::Reader::new(body).error(tl_codec::ErrorKind::UnexpectedEnd { needed: 4 }),
             )),

@@ -2790,3 +2790,28 @@ fn the_server_handles_the_neighbours_of_a_nested_container_too() {
     // The ping after them is answered.
     assert_eq!(p.server.pings(), 1);
 }
+
+#[test]
+fn an_unreadable_message_is_acknowledged_if_content_related() {
+    let (mut p, Pings { a, t, pa, .. }) = two_pings_sent();
+    let garbage =
+        [wire::GZIP_PACKED.to_le_bytes(), 4u32.to_le_bytes(), 0x0403_0201u32.to_le_bytes()].concat();
+    let cut_short = tl_codec::to_bytes(&types::Pong { msg_id: 1, ping_id: 1 })[..12].to_vec();
+    // Alone: content-related, and not.
+    assert!(p.client.receive(&mut server_message(t | 1, 1, &garbage)).is_err());
+    assert!(p.client.receive(&mut server_message(t | 5, 2, &garbage)).is_err());
+    // In a container, with a readable neighbour.
+    let mut m = server_container(t | 21, &[(t | 9, &garbage), (t | 13, &cut_short), (t | 17, &pa)]);
+    assert!(p.client.receive(&mut m).is_err());
+    let events = p.events();
+    assert_eq!(unreadable(&events).len(), 4, "{events:?}");
+    assert_eq!(completed(&events).iter().map(|d| d.0).collect::<Vec<_>>(), [a]);
+    // Every content-related one is acknowledged, read or not, so the server does not send it
+    // again; the container itself and the one with an even seq_no are not.
+    let sent = flushed(&mut p);
+    let acks = of_type::<types::MsgsAck>(&sent);
+    assert_eq!(acks.len(), 1, "{sent:?}");
+    let mut acked = tl_codec::from_bytes::<types::MsgsAck>(&acks[0].2).unwrap().msg_ids;
+    acked.sort_unstable();
+    assert_eq!(acked, [t | 1, t | 9, t | 13, t | 17]);
+}
