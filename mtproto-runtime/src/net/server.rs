@@ -76,19 +76,81 @@ struct Inner {
     answered: u64,
     /// Handlers that panicked.
     handler_panics: u64,
-    /// Messages queued by [`ServerState::push_update`] and [`ServerState::push_update_to`].
+    /// Messages queued on sessions by [`ServerState::push_update`] and
+    /// [`ServerState::push_update_to`] (those waiting in `unseen` once a session takes them).
     pushed: u64,
+    /// Messages dropped unsent from `unseen` ([`ServerState::pushes_dropped`]).
+    pushes_dropped: u64,
     /// The connections serving a session now, by connection number (the `connections` count
     /// when it was accepted): where pushed messages go.
     live: HashMap<u64, Live>,
     /// Sessions by (auth_key_id, session_id), kept across connections.
     sessions: HashMap<(u64, i64), Arc<Mutex<ServerSession<SystemClock>>>>,
-    /// Messages pushed to sessions on a known key that the server has had no message on yet
+    /// Messages pushed to sessions the server does not have, on a key it accepts
     /// ([`ServerState::push_update_to`]), by (auth_key_id, session_id): they go to the session
-    /// when it starts. Bounded by [`UNSEEN_SESSIONS_KEPT`] and [`UNSEEN_MESSAGES_KEPT`].
-    unseen: HashMap<(u64, i64), Vec<Vec<u8>>>,
+    /// when it starts. Bounded by [`UNSEEN_MESSAGES_KEPT`] and [`UNSEEN_BYTES_KEPT`] for one
+    /// session, [`UNSEEN_SESSIONS_KEPT`] and [`UNSEEN_BYTES_TOTAL`] in all (`unseen_bytes`), and
+    /// by how long a message waits (`unseen_wait`).
+    unseen: HashMap<(u64, i64), Unseen>,
+    /// The bytes of the messages in `unseen`, together.
+    unseen_bytes: usize,
+    /// Counts pushes into `unseen`: stamps which session was pushed to least recently.
+    unseen_pushes: u64,
+    /// How long a message waits in `unseen` ([`ServerState::keep_unseen_for`]); `None`:
+    /// [`UNSEEN_WAIT`].
+    unseen_wait: Option<Duration>,
     /// The keys of `sessions`, oldest first, to forget the oldest beyond [`SESSIONS_KEPT`].
     session_order: VecDeque<(u64, i64)>,
+}
+
+/// What waits for one session the server does not have ([`Inner::unseen`]).
+#[derive(Debug, Default)]
+struct Unseen {
+    /// The messages, oldest first, each with when it was pushed.
+    messages: VecDeque<(Instant, Vec<u8>)>,
+    /// Their bytes, together.
+    bytes: usize,
+    /// The [`Inner::unseen_pushes`] count of the latest push to it.
+    stamp: u64,
+}
+
+impl Inner {
+    /// Drops from `unseen` (counted in `pushes_dropped`) the messages that have waited their
+    /// time by `now`, and those for sessions on keys the server no longer accepts.
+    fn prune_unseen(&mut self, now: Instant) {
+        let now_secs = SystemClock.now().as_secs() as i64;
+        let wait = self.unseen_wait.unwrap_or(UNSEEN_WAIT);
+        let keys = &self.keys;
+        let (mut dropped, mut freed) = (0, 0);
+        self.unseen.retain(|&(key_id, _), waiting| {
+            let accepted = accepted(keys.get(&key_id), now_secs);
+            while let Some((pushed_at, body)) = waiting.messages.front() {
+                if accepted && now.saturating_duration_since(*pushed_at) < wait {
+                    break;
+                }
+                waiting.bytes -= body.len();
+                freed += body.len();
+                dropped += 1;
+                waiting.messages.pop_front();
+            }
+            !waiting.messages.is_empty()
+        });
+        self.unseen_bytes -= freed;
+        self.pushes_dropped += dropped;
+    }
+
+    /// Takes what waits for the session `id` out of `unseen`.
+    fn take_unseen(&mut self, id: (u64, i64)) -> Option<Unseen> {
+        let waiting = self.unseen.remove(&id)?;
+        self.unseen_bytes -= waiting.bytes;
+        Some(waiting)
+    }
+}
+
+/// Whether the server accepts the key `stored` at server Unix time `now_secs`: it has it, and
+/// a temporary one has not expired.
+fn accepted(stored: Option<&StoredKey>, now_secs: i64) -> bool {
+    stored.is_some_and(|k| k.expires_at.is_none_or(|t| now_secs < t))
 }
 
 /// A connection serving a session now.
@@ -118,10 +180,19 @@ impl std::error::Error for PushError {}
 /// forget any session: the client's next message then gets new_session_created).
 const SESSIONS_KEPT: usize = 256;
 
-/// How many sessions not yet seen may have messages waiting ([`ServerState::push_update_to`]).
+/// How many sessions not yet seen may have messages waiting ([`ServerState::push_update_to`]);
+/// past it, the one pushed to least recently loses them.
 const UNSEEN_SESSIONS_KEPT: usize = 256;
-/// How many messages may wait for one session not yet seen.
+/// How many messages, and how many bytes, may wait for one session not yet seen; past either,
+/// a push is refused.
 const UNSEEN_MESSAGES_KEPT: usize = 64;
+const UNSEEN_BYTES_KEPT: usize = 16 << 20;
+/// How many bytes may wait for sessions not yet seen, together; past it, the sessions pushed
+/// to least recently lose what waits for them.
+const UNSEEN_BYTES_TOTAL: usize = 64 << 20;
+/// How long a message waits for a session not yet seen, unless
+/// [`ServerState::keep_unseen_for`] says otherwise.
+const UNSEEN_WAIT: Duration = Duration::from_secs(60);
 
 /// What the test server remembers across connections: the keys it made (so a client may
 /// reconnect with its key), the sessions on them (so a reconnect finds its session), the PFS
@@ -287,19 +358,30 @@ impl ServerState {
 
     /// Sends `body` (as [`ServerState::push_update`]) to the session `session_id` on the key
     /// `auth_key_id` (`Client::session_id` and `Client::auth_key_id`: the temporary key
-    /// under PFS). Served by a connection now, it goes out at once; otherwise it waits in the
-    /// session and goes out with the next message the server sends on it (once the client
-    /// reconnects and sends something). A session the server has had no message on yet, on a
-    /// key it made and still accepts (a client `connect` just returned for, say), gets it too:
-    /// it waits for the client's first message on the session, and goes out right after the
-    /// `new_session_created` that answers it. Returns whether it was sent or kept: `false`
-    /// (nothing kept) for a key the server does not know (or forgot, or that expired), and
-    /// for a session it has forgotten (it keeps the latest 256).
+    /// under PFS). Returns whether it was sent or kept:
     ///
-    /// Refused ([`PushError`], nothing kept) past the bounds of what waits for sessions not yet
-    /// seen: 64 messages for one, and 256 such sessions at a time. (Sessions seen keep what
-    /// waits for them without a bound, as they keep their answers.) Refused too for the
-    /// bodies [`ServerState::push_update`] refuses.
+    /// - A session a connection serves now gets it at once: `true`.
+    /// - A session the server has (it keeps the latest 256 it had a message on) that no
+    ///   connection serves now keeps it, and sends it with the next message it sends, once
+    ///   the client reconnects and sends something: `true`. Such a session keeps what waits
+    ///   for it without a bound, as it keeps its answers.
+    /// - Any other session on a key the server made and still accepts is one *not yet seen*:
+    ///   one a client `connect` just returned for, say, but just as well one the server
+    ///   forgot, or an id no client uses, which the server does not tell apart. The message
+    ///   waits for the client's first message on the session, and goes out right after the
+    ///   `new_session_created` that answers it (a forgotten session's client gets that too, as
+    ///   from a real server): `true`. It waits 60 s at most ([`ServerState::keep_unseen_for`]),
+    ///   and is dropped unsent then, as it is once the server stops accepting the key (it
+    ///   expired, or [`ServerState::forget_key`]). Up to 64 messages and 16 MiB may wait for
+    ///   one such session: a push past either is refused ([`PushError`], nothing kept). Up to
+    ///   256 such sessions may have messages waiting, 64 MiB in all: past either, the sessions
+    ///   pushed to least recently lose what waits for them, to make room; the push is not
+    ///   refused. Messages dropped so are counted by [`ServerState::pushes_dropped`].
+    /// - On a key the server does not accept (it never made it, forgot it, or it expired),
+    ///   whatever the session, nothing is kept: `false`.
+    ///
+    /// Refused too, with nothing sent or kept, for the bodies [`ServerState::push_update`]
+    /// refuses.
     pub fn push_update_to(
         &self,
         auth_key_id: u64,
@@ -309,10 +391,30 @@ impl ServerState {
         self.push(Some((auth_key_id, session_id)), body).map(|n| n > 0)
     }
 
-    /// Messages queued by [`ServerState::push_update`] and [`ServerState::push_update_to`] so
-    /// far (one per session it went to).
+    /// Messages [`ServerState::push_update`] and [`ServerState::push_update_to`] queued on
+    /// sessions so far (one per session it went to), for each to send with its next message
+    /// to its client (unless the server forgets the session, or its key, first). A message
+    /// `push_update_to` keeps for a session not yet seen counts once the session starts and
+    /// takes it; one dropped before that never does ([`ServerState::pushes_dropped`]).
     pub fn pushed(&self) -> u64 {
         self.lock().pushed
+    }
+
+    /// Messages [`ServerState::push_update_to`] kept for sessions not yet seen and dropped
+    /// unsent so far: they waited their time ([`ServerState::keep_unseen_for`]), their key is
+    /// no longer accepted, or they made room for a push to another session.
+    pub fn pushes_dropped(&self) -> u64 {
+        let mut inner = self.lock();
+        inner.prune_unseen(Instant::now());
+        inner.pushes_dropped
+    }
+
+    /// How long a message [`ServerState::push_update_to`] keeps for a session not yet seen
+    /// waits for it, from the push, before it is dropped unsent: 60 s unless set. A new time
+    /// applies to the messages waiting already too (`Duration::ZERO` drops them all, and
+    /// keeps nothing from then on).
+    pub fn keep_unseen_for(&self, wait: Duration) {
+        self.lock().unseen_wait = Some(wait);
     }
 
     /// Queues `body` on the session `to`, or on every session served now, and wakes the
@@ -324,6 +426,13 @@ impl ServerState {
         // connection serving a frame locks them the other way round).
         let targets: Vec<Target> = {
             let inner = self.lock();
+            // A key no longer accepted (expired, say) takes nothing, though its sessions may
+            // still be kept, and served until their next frame.
+            if to.is_some_and(|(key_id, _)| {
+                !accepted(inner.keys.get(&key_id), SystemClock.now().as_secs() as i64)
+            }) {
+                return Ok(0);
+            }
             let mut newest: HashMap<(u64, i64), (u64, &Live)> = HashMap::new();
             for (&conn, live) in inner.live.iter().filter(|(_, l)| to.is_none_or(|id| id == l.id)) {
                 let slot = newest.entry(live.id).or_insert((conn, live));
@@ -358,11 +467,14 @@ impl ServerState {
     /// Keeps `body` for the session `id`, not yet seen, on a key the server accepts: 1 if
     /// kept, 0 for a key it does not (see [`ServerState::push_update_to`] for the bounds).
     fn push_unseen(&self, id: (u64, i64), body: Vec<u8>) -> Result<usize, PushError> {
-        if !self.accepts(id.0) {
+        let mut inner = self.lock();
+        // Read under the lock: the messages waiting for a session are in the order of the
+        // times they were pushed.
+        let now = Instant::now();
+        inner.prune_unseen(now);
+        if !accepted(inner.keys.get(&id.0), SystemClock.now().as_secs() as i64) {
             return Ok(0);
         }
-        let mut inner = self.lock();
-        let waiting = inner.unseen.len();
         // The session may have started since the caller looked: it takes the message then.
         if let Some(session) = inner.sessions.get(&id).cloned() {
             drop(inner);
@@ -370,18 +482,32 @@ impl ServerState {
             self.lock().pushed += 1;
             return Ok(1);
         }
-        let queue = match inner.unseen.get_mut(&id) {
-            Some(queue) => queue,
-            None if waiting >= UNSEEN_SESSIONS_KEPT => {
-                return Err(PushError("256 sessions not yet seen have messages waiting already"))
-            }
-            None => inner.unseen.entry(id).or_default(),
-        };
-        if queue.len() >= UNSEEN_MESSAGES_KEPT {
+        let (count, bytes) = inner.unseen.get(&id).map_or((0, 0), |w| (w.messages.len(), w.bytes));
+        if count >= UNSEEN_MESSAGES_KEPT {
             return Err(PushError("64 messages wait for this session not yet seen already"));
         }
-        queue.push(body);
-        inner.pushed += 1;
+        if bytes + body.len() > UNSEEN_BYTES_KEPT {
+            return Err(PushError("more than 16 MiB would wait for this session not yet seen"));
+        }
+        // Room for it: the sessions pushed to least recently lose what waits for them. (One
+        // session's bound is below the total's, so the others always make room enough.)
+        loop {
+            let sessions = inner.unseen.len() + usize::from(count == 0);
+            if sessions <= UNSEEN_SESSIONS_KEPT && inner.unseen_bytes + body.len() <= UNSEEN_BYTES_TOTAL {
+                break;
+            }
+            let oldest = inner.unseen.iter().filter(|(other, _)| **other != id).min_by_key(|(_, w)| w.stamp);
+            let Some(oldest) = oldest.map(|(other, _)| *other) else { break };
+            let dropped = inner.take_unseen(oldest).map_or(0, |w| w.messages.len());
+            inner.pushes_dropped += dropped as u64;
+        }
+        inner.unseen_pushes += 1;
+        let stamp = inner.unseen_pushes;
+        inner.unseen_bytes += body.len();
+        let waiting = inner.unseen.entry(id).or_default();
+        waiting.stamp = stamp;
+        waiting.bytes += body.len();
+        waiting.messages.push_back((now, body));
         Ok(1)
     }
 
@@ -407,9 +533,14 @@ impl ServerState {
             return session.clone();
         }
         let mut new = new();
-        // What was pushed for it before it started: sent after its new_session_created.
-        for body in inner.unseen.remove(&id).unwrap_or_default() {
-            new.send_unsolicited(body);
+        // What was pushed for it before it started (and has not waited too long): sent after
+        // its new_session_created.
+        inner.prune_unseen(Instant::now());
+        if let Some(waiting) = inner.take_unseen(id) {
+            inner.pushed += waiting.messages.len() as u64;
+            for (_, body) in waiting.messages {
+                new.send_unsolicited(body);
+            }
         }
         let session = Arc::new(Mutex::new(new));
         inner.sessions.insert(id, session.clone());
@@ -476,14 +607,13 @@ impl ServerState {
         inner.keys.remove(&id);
         // Its sessions go with it, and what waits for sessions not yet seen on it.
         inner.sessions.retain(|&(key, _), _| key != id);
-        inner.unseen.retain(|&(key, _), _| key != id);
         inner.session_order.retain(|&(key, _)| key != id);
+        inner.prune_unseen(Instant::now());
     }
 
     /// Whether the key `id` is known and not expired.
     fn accepts(&self, id: u64) -> bool {
-        let now = SystemClock.now().as_secs() as i64;
-        self.lock().keys.get(&id).is_some_and(|k| k.expires_at.is_none_or(|t| now < t))
+        accepted(self.lock().keys.get(&id), SystemClock.now().as_secs() as i64)
     }
 
     /// The key `id`, marking it used; also whether this is its first use.
@@ -883,4 +1013,153 @@ fn flush_into(
         t.pack(&msg, false, out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state that accepts one key (temporary, expiring in an hour, when `temp`): its id.
+    fn state_with_key(temp: bool) -> (ServerState, u64, AuthKey) {
+        let state = ServerState::default();
+        let key = AuthKey::from_bytes([7; 256]);
+        let expires_at = temp.then(|| SystemClock.now().as_secs() as i64 + 3600);
+        let stored = StoredKey { key: key.clone(), salt: 1, temp, expires_at, used: false };
+        state.lock().keys.insert(key.id(), stored);
+        (state, key.id(), key)
+    }
+
+    fn update(n: u32) -> Vec<u8> {
+        [0x1122_3344u32.to_le_bytes(), n.to_le_bytes()].concat()
+    }
+
+    /// An update of `len` bytes (zeros after its constructor id).
+    fn long_update(len: usize) -> Vec<u8> {
+        let mut body = vec![0; len];
+        body[..4].copy_from_slice(&0x1122_3344u32.to_le_bytes());
+        body
+    }
+
+    /// Starts the session `session_id` on `key`, as a client's first message does.
+    fn start(state: &ServerState, key: &AuthKey, session_id: i64) {
+        state.session(key.id(), session_id, || ServerSession::new(key.clone(), 1, SystemClock));
+    }
+
+    fn waiting(state: &ServerState) -> Vec<((u64, i64), usize)> {
+        let inner = state.lock();
+        let mut waiting: Vec<_> = inner.unseen.iter().map(|(id, w)| (*id, w.messages.len())).collect();
+        waiting.sort_unstable();
+        waiting
+    }
+
+    #[test]
+    fn what_waits_for_a_session_not_yet_seen_goes_to_it_when_it_starts() {
+        let (state, id, key) = state_with_key(false);
+        assert_eq!(state.push_update_to(id, 5, update(1)), Ok(true));
+        assert_eq!(state.push_update_to(id, 5, update(2)), Ok(true));
+        // Counted as pushed once the session takes them.
+        assert_eq!(state.pushed(), 0);
+        start(&state, &key, 5);
+        assert_eq!(state.pushed(), 2);
+        assert_eq!((waiting(&state), state.lock().unseen_bytes), (vec![], 0));
+        assert_eq!(state.pushes_dropped(), 0);
+    }
+
+    #[test]
+    fn what_waits_for_a_session_not_yet_seen_is_dropped_after_its_time() {
+        let (state, id, key) = state_with_key(false);
+        state.keep_unseen_for(Duration::from_millis(50));
+        assert_eq!(state.push_update_to(id, 5, update(1)), Ok(true));
+        assert_eq!(state.pushes_dropped(), 0);
+        std::thread::sleep(Duration::from_millis(100));
+        // Past its time: dropped, counted, and not given to the session when it starts.
+        assert_eq!(state.push_update_to(id, 5, update(2)), Ok(true));
+        assert_eq!(state.pushes_dropped(), 1);
+        assert_eq!(waiting(&state), vec![((id, 5), 1)]);
+        start(&state, &key, 5);
+        assert_eq!(state.pushed(), 1);
+        // A new time applies to what waits already: nothing, at zero.
+        assert_eq!(state.push_update_to(id, 6, update(3)), Ok(true));
+        state.keep_unseen_for(Duration::ZERO);
+        assert_eq!(state.pushes_dropped(), 2);
+        assert_eq!((waiting(&state), state.lock().unseen_bytes), (vec![], 0));
+    }
+
+    #[test]
+    fn the_session_pushed_to_least_recently_makes_room_for_another() {
+        let (state, id, _) = state_with_key(false);
+        for session_id in 0..256 {
+            assert_eq!(state.push_update_to(id, session_id, update(1)), Ok(true));
+        }
+        // Session 0 was pushed to first, but again since: session 1 makes room.
+        assert_eq!(state.push_update_to(id, 0, update(2)), Ok(true));
+        assert_eq!(state.push_update_to(id, 1000, update(3)), Ok(true));
+        assert_eq!(state.pushes_dropped(), 1);
+        let left = waiting(&state);
+        assert_eq!(left.len(), 256);
+        assert!(!left.iter().any(|(s, _)| *s == (id, 1)));
+        assert!(left.contains(&((id, 0), 2)) && left.contains(&((id, 1000), 1)));
+    }
+
+    #[test]
+    fn the_bytes_waiting_are_bounded_for_one_session_and_in_all() {
+        let (state, id, _) = state_with_key(false);
+        let half = long_update(UNSEEN_BYTES_KEPT / 2);
+        // One session: 16 MiB, then refused, with nothing kept.
+        assert_eq!(state.push_update_to(id, 1, half.clone()), Ok(true));
+        assert_eq!(state.push_update_to(id, 1, half.clone()), Ok(true));
+        let refused = state.push_update_to(id, 1, update(1)).unwrap_err();
+        assert!(refused.to_string().contains("16 MiB"), "{refused}");
+        // In all: 64 MiB; past it, the session pushed to least recently loses its messages.
+        for session_id in 2..=4 {
+            assert_eq!(state.push_update_to(id, session_id, half.clone()), Ok(true));
+            assert_eq!(state.push_update_to(id, session_id, half.clone()), Ok(true));
+        }
+        assert_eq!(state.lock().unseen_bytes, UNSEEN_BYTES_TOTAL);
+        assert_eq!(state.pushes_dropped(), 0);
+        assert_eq!(state.push_update_to(id, 5, update(2)), Ok(true));
+        assert_eq!(state.pushes_dropped(), 2);
+        assert_eq!(waiting(&state), vec![((id, 2), 2), ((id, 3), 2), ((id, 4), 2), ((id, 5), 1)]);
+        assert_eq!(state.lock().unseen_bytes, 3 * UNSEEN_BYTES_KEPT + 8);
+        // 64 messages for one session, however short.
+        for n in 0..63 {
+            assert_eq!(state.push_update_to(id, 5, update(n)), Ok(true));
+        }
+        let refused = state.push_update_to(id, 5, update(64)).unwrap_err();
+        assert!(refused.to_string().contains("64 messages"), "{refused}");
+    }
+
+    #[test]
+    fn what_waits_on_a_key_no_longer_accepted_is_dropped() {
+        let (state, id, key) = state_with_key(true);
+        assert_eq!(state.push_update_to(id, 1, update(1)), Ok(true));
+        start(&state, &key, 2);
+        // The temporary key expires: what waits on it goes, and nothing more is kept, not even
+        // by a session on it the server still has.
+        state.lock().keys.get_mut(&id).unwrap().expires_at = Some(0);
+        assert_eq!(state.pushes_dropped(), 1);
+        assert_eq!(state.push_update_to(id, 1, update(2)), Ok(false));
+        assert_eq!(state.push_update_to(id, 2, update(3)), Ok(false));
+        assert_eq!(state.pushed(), 0);
+        // Forgotten: the same.
+        let (state, id, _) = state_with_key(false);
+        assert_eq!(state.push_update_to(id, 1, update(1)), Ok(true));
+        state.forget_key(id);
+        assert_eq!((state.pushes_dropped(), state.lock().unseen_bytes), (1, 0));
+        assert_eq!(state.push_update_to(id, 1, update(2)), Ok(false));
+    }
+
+    #[test]
+    fn a_session_forgotten_counts_as_not_yet_seen() {
+        let (state, id, key) = state_with_key(false);
+        for session_id in 0..=SESSIONS_KEPT as i64 {
+            start(&state, &key, session_id);
+        }
+        // Session 0 is forgotten: what is pushed to it waits for it to start again.
+        assert!(!state.lock().sessions.contains_key(&(id, 0)));
+        assert_eq!(state.push_update_to(id, 0, update(1)), Ok(true));
+        assert_eq!((waiting(&state), state.pushed()), (vec![((id, 0), 1)], 0));
+        start(&state, &key, 0);
+        assert_eq!((waiting(&state), state.pushed()), (vec![], 1));
+    }
 }
