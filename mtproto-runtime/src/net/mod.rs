@@ -64,6 +64,7 @@ const BIND_ATTEMPTS: u32 = 3;
 
 /// Why a connection or a request failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// The socket failed.
     Io(std::io::Error),

@@ -215,6 +215,7 @@ impl std::error::Error for RpcError {}
 
 /// Why a request did not get a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RequestError {
     /// The server answered rpc_error.
     Rpc(RpcError),
@@ -345,6 +346,7 @@ pub fn decode_result<'a, F: Function>(raw: &'a [u8]) -> Result<F::Return<'a>, De
 
 /// What the session tells its owner.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// A request finished: its id (as returned by [`Session::invoke`]) and its raw result.
     Completed {
@@ -379,6 +381,7 @@ pub enum Event {
 
 /// Why a received message was dropped.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SessionError {
     /// An envelope check failed.
     Decrypt(DecryptError),
