@@ -209,6 +209,19 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
             // of them then writes each large variant once, where `decode` would return it in a
             // `Result` to be moved again. Inline variants would need their fields' code twice.
             let in_place = variants.iter().all(|v| !matches!(v.kind, VariantKind::Inline(_)));
+            // Both decoders dispatch on the id read, each arm making the value its own way.
+            let dispatch = |arms: TokenStream| {
+                quote! {
+                    #ids_check
+                    #enter
+                    let __value = match __id {
+                        #arms
+                        _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected)),
+                    };
+                    #leave
+                    ::core::result::Result::Ok(__value)
+                }
+            };
             let bare_into = if in_place {
                 let slot = quote!(&'__s mut ::core::mem::MaybeUninit<Self>);
                 let into_arms = variants.iter().map(|v| {
@@ -229,6 +242,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         VariantKind::Inline(_) => quote!(),
                     }
                 });
+                let body = dispatch(quote!(#(#into_arms)*));
                 quote! {
                     #[inline]
                     fn decode_bare_into<'__s>(
@@ -236,14 +250,7 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
                         __r: &mut #k::Reader<#tl>,
                         __slot: #slot,
                     ) -> #k::Result<&'__s mut Self> {
-                        #ids_check
-                        #enter
-                        let __value = match __id {
-                            #(#into_arms)*
-                            _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected)),
-                        };
-                        #leave
-                        ::core::result::Result::Ok(__value)
+                        #body
                     }
                 }
             } else {
@@ -251,19 +258,13 @@ pub fn decode_impls(def: &TypeDef) -> Result<TokenStream, Vec<EmitError>> {
             };
             // `Decode` (with `decode_into` through `decode_bare_into`) comes from tl-codec's
             // blanket impl over `DecodeBare`.
+            let body = dispatch(quote!(#(#arms)*));
             out.extend(quote! {
                 #[automatically_derived]
                 impl #params #k::DecodeBare<#tl> for #name #args #wh {
                     #[inline]
                     fn decode_bare(__id: u32, __r: &mut #k::Reader<#tl>) -> #k::Result<Self> {
-                        #ids_check
-                        #enter
-                        let __value = match __id {
-                            #(#arms)*
-                            _ => return ::core::result::Result::Err(#k::Reader::unknown_constructor(__r, __id, #expected)),
-                        };
-                        #leave
-                        ::core::result::Result::Ok(__value)
+                        #body
                     }
 
                     #bare_into
