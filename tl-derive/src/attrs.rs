@@ -37,7 +37,7 @@ fn duplicate(span: Span, key: &str) -> syn::Error {
 }
 
 /// Accepts `key = path` or `key = "path"`.
-fn parse_path_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Path> {
+pub(crate) fn parse_path_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Path> {
     let value = meta.value()?;
     if value.peek(LitStr) {
         let s: LitStr = value.parse()?;

@@ -70,6 +70,10 @@
 //! `Identifiable` beside `Encode` for `T::CONSTRUCTOR_ID`. Deriving it beside `Decode` is a
 //! conflicting-implementations error.
 //!
+//! A derive that fails reports its errors and still implements what it would have (with
+//! bodies that never run: the crate does not build), so that uses of the type elsewhere do
+//! not add a "has no TL encoding" error each.
+//!
 //! # Generics and lifetimes
 //! Decoders implement `Decode<'tl>` for every input lifetime `'tl` that outlives the type's
 //! own lifetimes (a type with exactly one, `T<'a>`, implements `Decode<'a>`: covariance makes
@@ -88,8 +92,10 @@
 
 mod attrs;
 mod decl;
+mod fallback;
 mod lower;
 
+use fallback::Derive;
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 use tl_codegen::emit::{identifiable_impl, Constructor, EmitError, Shape};
@@ -102,7 +108,7 @@ use tl_codegen::emit::{identifiable_impl, Constructor, EmitError, Shape};
 #[proc_macro_derive(Encode, attributes(tl))]
 pub fn derive_encode(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand(&input, tl_codegen::emit::encode_impls).into()
+    expand(&input, tl_codegen::emit::encode_impls, Some(Derive::Encode)).into()
 }
 
 /// Implements `Decode`: through `DecodeBare` (tl-codec's blanket impl) + `Identifiable` for types
@@ -111,9 +117,11 @@ pub fn derive_encode(input: TokenStream) -> TokenStream {
 pub fn derive_decode(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     if let Err(e) = lower::static_borrows(&input) {
-        return e.into_compile_error().into();
+        let stand_in = fallback::stand_in(&input, Derive::Decode);
+        let error = e.into_compile_error();
+        return quote::quote!(#error #stand_in).into();
     }
-    expand(&input, tl_codegen::emit::decode_impls).into()
+    expand(&input, tl_codegen::emit::decode_impls, Some(Derive::Decode)).into()
 }
 
 /// Implements `Identifiable` (the id as a constant, `T::CONSTRUCTOR_ID`) for a struct with an
@@ -135,26 +143,32 @@ pub fn derive_decode(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Identifiable, attributes(tl))]
 pub fn derive_identifiable(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand(&input, |def| {
-        let no_id = match &def.shape {
-            Shape::Struct(Constructor { id: Some(_), .. }) => return Ok(identifiable_impl(def)),
-            Shape::Struct(_) => {
-                "`Identifiable` needs a constructor id: `#[tl(id = 0x...)]` or `#[tl(decl = \"...\")]`"
-            }
-            Shape::Enum(_) => {
-                "an enum has no single constructor id to be `Identifiable`: each variant has its own \
+    expand(
+        &input,
+        |def| {
+            let no_id = match &def.shape {
+                Shape::Struct(Constructor { id: Some(_), .. }) => return Ok(identifiable_impl(def)),
+                Shape::Struct(_) => {
+                    "`Identifiable` needs a constructor id: `#[tl(id = 0x...)]` or `#[tl(decl = \"...\")]`"
+                }
+                Shape::Enum(_) => {
+                    "an enum has no single constructor id to be `Identifiable`: each variant has its own \
                  (`EncodeBare::constructor_id` gives a value's)"
-            }
-        };
-        Err(vec![EmitError { span: def.ident.span(), message: no_id.into() }])
-    })
+                }
+            };
+            Err(vec![EmitError { span: def.ident.span(), message: no_id.into() }])
+        },
+        None,
+    )
     .into()
 }
 
 type Emitter =
     fn(&tl_codegen::emit::TypeDef) -> Result<proc_macro2::TokenStream, Vec<tl_codegen::emit::EmitError>>;
 
-fn expand(input: &DeriveInput, emit: Emitter) -> proc_macro2::TokenStream {
+/// The derive's impls, or its errors; beside errors, `stand_in`'s impls (see [`fallback`]).
+/// `Identifiable` gets none: `Decode` implements it too, so a stand-in could clash with it.
+fn expand(input: &DeriveInput, emit: Emitter, stand_in: Option<Derive>) -> proc_macro2::TokenStream {
     let result = lower::lower(input).and_then(|def| {
         tl_codegen::emit::check(&def).and_then(|()| emit(&def)).map_err(|errors| {
             let mut errors = errors.into_iter().map(|e| syn::Error::new(e.span, e.message));
@@ -164,5 +178,9 @@ fn expand(input: &DeriveInput, emit: Emitter) -> proc_macro2::TokenStream {
             first
         })
     });
-    result.unwrap_or_else(syn::Error::into_compile_error)
+    result.unwrap_or_else(|e| {
+        let error = e.into_compile_error();
+        let stand_in = stand_in.map(|d| fallback::stand_in(input, d));
+        quote::quote!(#error #stand_in)
+    })
 }

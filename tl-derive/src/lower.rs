@@ -118,7 +118,7 @@ fn returns(ty: &Type, generics: &syn::Generics) -> syn::Result<Returns> {
 /// The decoders' input lifetime when the type has no lifetime of its own, or several: `'tl`,
 /// as the documentation calls it and as compiler errors then show it, unless the item already
 /// names a `'tl` somewhere (a parameter, a `for<'tl>` bound): then `'__tl`.
-fn input_lifetime(input: &DeriveInput) -> proc_macro2::Ident {
+pub(crate) fn input_lifetime(input: &DeriveInput) -> proc_macro2::Ident {
     fn names_tl(tokens: TokenStream) -> bool {
         let mut tick = false;
         tokens.into_iter().any(|t| match t {
