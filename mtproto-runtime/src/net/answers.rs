@@ -341,19 +341,32 @@ pub(crate) fn check_object(body: &[u8], place: Place) -> Result<(), &'static str
 
 /// [`check_object`] for an object that is no `gzip_packed` (at least a constructor id).
 fn check_unpacked(body: &[u8], place: Place) -> Result<(), &'static str> {
-    match (wire::constructor(body), place) {
-        (Some(wire::RPC_RESULT), _) => Err("an rpc_result, which the client reads as an answer"),
-        (Some(wire::MSG_CONTAINER), _) => Err("a msg_container, which the client reads as one"),
-        (Some(wire::RPC_ERROR), Place::Result) => tl_codec::from_bytes::<types::RpcError<'_>>(body)
-            .map(drop)
-            .map_err(|_| "an rpc_error that does not decode whole"),
-        (Some(id), Place::Message) => match decodes_as_service_message(id, body) {
+    use wire::{Misread, ResultObject};
+    // A result is judged by the client session's own rule.
+    if place == Place::Result {
+        return match wire::result_object(body) {
+            ResultObject::Answer | ResultObject::Error(_) => Ok(()),
+            ResultObject::Misread(Misread::RpcResult) => {
+                Err("an rpc_result, which the client reads as an answer")
+            }
+            ResultObject::Misread(Misread::Container) => {
+                Err("a msg_container, which the client reads as one")
+            }
+            ResultObject::Misread(Misread::BadRpcError) => Err("an rpc_error that does not decode whole"),
+            ResultObject::Misread(Misread::GzipPacked) => Err("a gzip_packed inside a gzip_packed"),
+            ResultObject::Misread(Misread::NoConstructor) => Err("less than a constructor id"),
+        };
+    }
+    match wire::constructor(body) {
+        Some(wire::RPC_RESULT) => Err("an rpc_result, which the client reads as an answer"),
+        Some(wire::MSG_CONTAINER) => Err("a msg_container, which the client reads as one"),
+        Some(id) => match decodes_as_service_message(id, body) {
             Some(false) => {
                 Err("a service message (which the client reads itself) that does not decode whole")
             }
             _ => Ok(()),
         },
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

@@ -319,22 +319,21 @@ fn not_inited(e: &RpcError) -> bool {
 /// What a request's result `r` (inflated) tells: an rpc_error, the result, or one that cannot
 /// be read as either ([`RequestError::MalformedResult`]).
 fn read_result(r: Vec<u8>) -> Result<Vec<u8>, RequestError> {
-    let why = match wire::constructor(&r) {
-        Some(wire::RPC_ERROR) => match tl_codec::from_bytes::<types::RpcError<'_>>(&r) {
-            Ok(e) => {
-                return Err(RequestError::Rpc(RpcError {
-                    code: e.error_code,
-                    message: e.error_message.to_str_lossy().into_owned(),
-                }))
-            }
-            Err(_) => "an rpc_error that does not decode",
-        },
-        Some(wire::RPC_RESULT) => "an rpc_result inside an rpc_result",
-        Some(wire::MSG_CONTAINER) => "a msg_container as a result",
+    use wire::{Misread, ResultObject};
+    let why = match wire::result_object(&r) {
+        ResultObject::Answer => return Ok(r),
+        ResultObject::Error(e) => {
+            return Err(RequestError::Rpc(RpcError {
+                code: e.error_code,
+                message: e.error_message.to_str_lossy().into_owned(),
+            }))
+        }
+        ResultObject::Misread(Misread::BadRpcError) => "an rpc_error that does not decode",
+        ResultObject::Misread(Misread::RpcResult) => "an rpc_result inside an rpc_result",
+        ResultObject::Misread(Misread::Container) => "a msg_container as a result",
         // Only an inflated result can still start so: the one it came in was inflated.
-        Some(wire::GZIP_PACKED) => "gzip_packed inside gzip_packed",
-        Some(_) => return Ok(r),
-        None => "no constructor id",
+        ResultObject::Misread(Misread::GzipPacked) => "gzip_packed inside gzip_packed",
+        ResultObject::Misread(Misread::NoConstructor) => "no constructor id",
     };
     Err(RequestError::MalformedResult { why, raw: r })
 }

@@ -36,6 +36,49 @@ pub struct Inner<'a> {
     pub body: &'a [u8],
 }
 
+/// What the result object of an `rpc_result` (inflated) is to a client. One rule for the
+/// client session, which reads results by it, and the test server, which refuses to send a
+/// result a client would misread.
+pub(crate) enum ResultObject<'a> {
+    /// An answer, handed over as it is.
+    Answer,
+    /// An `rpc_error`, decoded whole.
+    Error(crate::schema::types::RpcError<'a>),
+    /// Something a result cannot be.
+    Misread(Misread),
+}
+
+/// Why a result object cannot be read as an answer or an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Misread {
+    /// Fewer than 4 bytes.
+    NoConstructor,
+    /// An `rpc_error` that does not decode whole.
+    BadRpcError,
+    /// An `rpc_result` (the session's own wrapper).
+    RpcResult,
+    /// A `msg_container` (the session's own).
+    Container,
+    /// A `gzip_packed` (in what was inflated already).
+    GzipPacked,
+}
+
+/// Sorts out the result object `r` (inflated once already, if it came packed).
+pub(crate) fn result_object(r: &[u8]) -> ResultObject<'_> {
+    let misread = match constructor(r) {
+        Some(RPC_ERROR) => match tl_codec::from_bytes(r) {
+            Ok(e) => return ResultObject::Error(e),
+            Err(_) => Misread::BadRpcError,
+        },
+        Some(RPC_RESULT) => Misread::RpcResult,
+        Some(MSG_CONTAINER) => Misread::Container,
+        Some(GZIP_PACKED) => Misread::GzipPacked,
+        Some(_) => return ResultObject::Answer,
+        None => Misread::NoConstructor,
+    };
+    ResultObject::Misread(misread)
+}
+
 /// The first constructor id of `body`, if it has one.
 pub fn constructor(body: &[u8]) -> Option<u32> {
     body.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
