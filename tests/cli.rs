@@ -362,8 +362,19 @@ fn fmt_check_flags_non_canonical() {
     let messy = "boolFalse#bc799737   =  Bool;\n\n\nboolTrue#997275b5=Bool;";
     let r = tl(&[("m.tl", b(messy))], &["fmt", "--check", "m.tl"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("m.tl: not in canonical form"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "m.tl:1: not in canonical form from this line on; canonical: `boolFalse#bc799737 = Bool;`"
+        ),
+        "{}",
+        r.stderr
+    );
     assert_eq!(r.stdout, "");
+    // A JSON schema is never TL text: --check says so instead of advising a conversion.
+    let json = r#"{"constructors":[],"methods":[]}"#;
+    let r = tl(&[("m.json", b(json))], &["fmt", "--check", "m.json"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("m.json: is the official JSON form"), "{}", r.stderr);
 }
 
 #[test]
@@ -808,20 +819,22 @@ fn strict_failure_is_said() {
 
 /// Builtins that the official JSON form cannot carry (no id, anonymous parameters) are left
 /// out of `tl json`, as official JSON files leave them, and a note names them: written without
-/// their parameters they would read back as other definitions (`int#a8509bda = Int`).
+/// their parameters they would read back as other definitions (`int#a8509bda = Int`), nor
+/// can a scalar written without parameters (`bytes = Bytes;` in Telegram's layers) have an id.
 #[test]
 fn json_leaves_out_the_builtins_it_cannot_carry() {
     let schema = "int ? = Int;\nlong ? = Long;\nint128 4*[ int ] = Int128;\n\
                   int256 long long long long = Int256;\nbytes string = Bytes;\n\
                   vector {t:Type} # [ t ] = Vector t;\nboolTrue#997275b5 = Bool;\n\
-                  pair#2a1b6f5c long long = Pair;\nuse x:int128 = Use;\nobject ? = Object;\n";
+                  pair#2a1b6f5c long long = Pair;\nuse x:int128 = Use;\nobject ? = Object;\n\
+                  double = Double;\n";
     let dir = dir_with(&[("s.tl", b(schema))]);
     let run = tl_in(dir.path(), &["json", "s.tl", "-o", "s.json"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let notes: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("note:")).collect();
     assert_eq!(
         notes,
-        ["note: left out the builtins int, long, int128, int256, bytes, object, which the official JSON \
+        ["note: left out the builtins int, long, int128, int256, bytes, object, double, which the official JSON \
           form cannot carry (no id, anonymous parameters) and official JSON files do not list"],
         "{}",
         run.stderr
@@ -898,4 +911,24 @@ fn sample_output_encodes_and_decodes_back() {
         typo.stderr,
         "error: type messages.Mesages at byte 0 is not defined by the schemas (did you mean `messages.Messages`?)\n"
     );
+}
+
+/// `--type` naming a function says what it is, rather than that no such type exists (with
+/// suggestions of other names); a file named where inline data goes gets a note on reading it.
+#[test]
+fn encode_and_decode_explain_function_types_and_file_arguments() {
+    for args in [
+        &["encode", r#"{"@type":"help.getConfig"}"#, "--type", "help.getConfig"][..],
+        &["decode", "6b18f9c4", "--type", "help.getConfig"],
+    ] {
+        let r = tl(&[], args);
+        assert_eq!(r.code, 1, "{args:?}");
+        assert!(r.stderr.contains("`help.getConfig` is a function, not a type"), "{args:?}: {}", r.stderr);
+    }
+    let r = tl(&[("v.json", b("{}\n"))], &["encode", "v.json"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("`v.json` is a file: `tl encode - < v.json`"), "{}", r.stderr);
+    let r = tl(&[("bytes.hex", b("6b18f9c4\n"))], &["decode", "bytes.hex"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("`bytes.hex` is a file: `tl decode --binary bytes.hex`"), "{}", r.stderr);
 }

@@ -41,10 +41,20 @@ pub fn run(args: Args) -> ExitCode {
     };
     let bytes = match bytes {
         Ok(b) => b,
+        Err(e) if !args.binary && names_a_file(&args.input) => {
+            let i = &args.input;
+            return fail(&format!(
+                "{e}\n  = note: `{i}` is a file: `tl decode --binary {i}` reads its raw bytes, \
+                 `tl decode - < {i}` the hex in it"
+            ));
+        }
         Err(e) => return fail(&e),
     };
     with_schemas(&args.schemas, |schemas| {
         let registry = Registry::new(schemas);
+        if let Err(e) = type_arg_is_no_function(&registry, args.ty.as_deref()) {
+            return fail(&e);
+        }
         let layout = if args.compact { JsonLayout::Compact } else { JsonLayout::Pretty };
         let (text, notes) = registry.decode_json(&bytes, args.ty.as_deref(), layout);
         // Before the value or the error: an unknown flag bit is often why a decode fails.
@@ -76,6 +86,25 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     })
+}
+
+/// Refuses `--type` naming a function (that is no type), which the type lookup would call
+/// undefined while suggesting other names.
+pub(crate) fn type_arg_is_no_function(registry: &Registry<'_>, ty: Option<&str>) -> Result<(), String> {
+    match ty {
+        Some(name) if registry.function(name).is_some() && registry.constructor(name).is_none() => {
+            Err(format!(
+                "`{name}` is a function, not a type: a function call is boxed (its id comes first) and \
+             names itself, so leave out --type"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether `arg`, given as inline data, names a file: a likely mix-up worth a note.
+pub(crate) fn names_a_file(arg: &str) -> bool {
+    arg != "-" && std::path::Path::new(arg).is_file()
 }
 
 /// Prints `error: message` and returns exit code 1.

@@ -1,6 +1,6 @@
 //! `tl encode`: JSON to TL bytes (hex), straight from the schemas (no generated code).
 
-use super::decode::{fail, read_arg, stdin_read_once, with_schemas};
+use super::decode::{fail, names_a_file, read_arg, stdin_read_once, type_arg_is_no_function, with_schemas};
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -41,9 +41,26 @@ pub fn run(args: Args) -> ExitCode {
     };
     let value: serde_json::Value = match serde_json::from_str(&text) {
         Ok(v) => v,
+        Err(e) if names_a_file(&args.input) => {
+            let i = &args.input;
+            return fail(&format!(
+                "bad JSON: {e}\n  = note: `{i}` is a file: `tl encode - < {i}` reads the JSON in it"
+            ));
+        }
         Err(e) => return fail(&format!("bad JSON: {e}")),
     };
-    with_schemas(&args.schemas, |schemas| match Registry::new(schemas).encode(&value, args.ty.as_deref()) {
+    with_schemas(&args.schemas, |schemas| {
+        let registry = Registry::new(schemas);
+        if let Err(e) = type_arg_is_no_function(&registry, args.ty.as_deref()) {
+            return fail(&e);
+        }
+        encode_with(&registry, &value, &args)
+    })
+}
+
+/// Encodes `value` and writes it as `args` ask.
+fn encode_with(registry: &Registry<'_>, value: &serde_json::Value, args: &Args) -> ExitCode {
+    match registry.encode(value, args.ty.as_deref()) {
         Ok(bytes) if args.binary => {
             crate::convert::bytes_to_stdout(&bytes).err().unwrap_or(ExitCode::SUCCESS)
         }
@@ -56,5 +73,5 @@ pub fn run(args: Args) -> ExitCode {
             crate::convert::to_stdout(&hex).err().unwrap_or(ExitCode::SUCCESS)
         }
         Err(e) => fail(&e.to_string()),
-    })
+    }
 }

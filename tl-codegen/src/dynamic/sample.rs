@@ -82,12 +82,29 @@ impl<'s> Registry<'s> {
             || self.defines(name)
             || self.constructor(name).is_some();
         if !known {
-            let hint = self.did_you_mean(name);
-            return Err(SampleError(format!(
-                "`{what}` names no constructor, function or type in the schemas{hint}"
-            )));
+            return Err(SampleError(self.unknown_sample(what, name)));
         }
         s.value(&ty, &[], 0)
+    }
+
+    /// Why `what` (whose name is `name`) cannot be sampled, it being no definition or type.
+    fn unknown_sample(&self, what: &str, name: &str) -> String {
+        // `name#id` with an id of no definition: the name's own may be what was meant.
+        if let Some((plain, _)) = what.split_once('#') {
+            let ids: Vec<String> = [self.constructor(plain), self.function(plain)]
+                .into_iter()
+                .flatten()
+                .map(|d| format!("`{}#{:08x}`", d.name, d.id))
+                .collect();
+            if !ids.is_empty() {
+                return format!("`{what}`: no definition has this id; `{plain}` is {}", ids.join(" and "));
+            }
+        }
+        if name == "vector" || name == "Vector" {
+            return format!("`{what}` needs its element type: `Vector<long>`, `vector<%message>`");
+        }
+        let hint = self.did_you_mean(name);
+        format!("`{what}` names no constructor, function or type in the schemas{hint}")
     }
 
     /// The type to encode [`Registry::sample`]'s value of `what` with: `None` when `what`
@@ -209,11 +226,10 @@ impl<'r, 's> Sampler<'r, 's> {
                 self.any_object(ty.bang || generics.iter().any(|g| g.name == name), depth)?
             }
             _ if ty.is_bare() => {
-                let def = self
-                    .reg
-                    .bare_constructor(ty, name)
-                    .ok()
-                    .ok_or_else(|| SampleError(format!("no constructor `{name}` in the schemas")))?;
+                let def = self.reg.bare_constructor(ty, name).ok().ok_or_else(|| {
+                    let hint = self.reg.did_you_mean(name);
+                    SampleError(format!("no constructor `{name}` in the schemas{hint}"))
+                })?;
                 self.object(def, depth + 1)?
             }
             _ => {
@@ -231,7 +247,7 @@ impl<'r, 's> Sampler<'r, 's> {
             ctors.iter().copied().filter(|d| self.cost(d) < UNKNOWN).collect();
         if finite.is_empty() {
             return Err(SampleError(if ctors.is_empty() {
-                format!("no constructors of `{name}` in the schemas")
+                format!("no constructors of `{name}` in the schemas{}", self.reg.did_you_mean(name))
             } else {
                 format!("`{name}` has no finite value (each constructor holds one again)")
             }));
@@ -336,8 +352,9 @@ impl<'r, 's> Sampler<'r, 's> {
                     }
                     let v = match slot.nullable {
                         Nullable::No => self.value(ty, &def.generics, depth)?,
-                        // Left out: null. A skeleton shows the object.
-                        Nullable::Value if self.random() && self.next() % 4 == 0 => continue,
+                        // Left out: null. Like an optional field, a skeleton shows the object
+                        // near the top, `--minimal` never, a random value at times.
+                        Nullable::Value if !shallow || (self.random() && self.next() % 4 == 0) => continue,
                         Nullable::Value => self.value(ty, &def.generics, depth)?,
                         Nullable::Elements => self.nullable_elements(ty, &def.generics, depth)?,
                     };

@@ -855,6 +855,24 @@ fn td_null_objects_are_left_out_and_written_as_the_null_id() {
 }
 
 #[test]
+fn td_samples_show_nullable_objects_unless_minimal() {
+    with_td(|reg| {
+        let full = reg.sample("chat", SampleOptions::default()).unwrap();
+        for key in ["photo", "last_message", "description"] {
+            assert!(full.get(key).is_some(), "{key} in {full}");
+        }
+        // May be null: `--minimal` leaves it out, as it does optional fields.
+        let minimal =
+            reg.sample("chat", SampleOptions { minimal: true, ..SampleOptions::default() }).unwrap();
+        assert_eq!(minimal, json!({"@type": "chat", "id": 0, "title": "", "positions": []}));
+        for v in [full, minimal] {
+            let bytes = reg.encode(&v, None).unwrap();
+            assert_eq!(reg.decode(&bytes, None).unwrap(), v);
+        }
+    });
+}
+
+#[test]
 fn td_objects_present_at_nullable_positions_are_boxed_and_round_trip() {
     with_td(|reg| {
         let photo = json!({"@type": "chatPhotoInfo",
