@@ -819,22 +819,20 @@ fn strict_failure_is_said() {
 
 /// Builtins that the official JSON form cannot carry (no id, anonymous parameters) are left
 /// out of `tl json`, as official JSON files leave them, and a note names them: written without
-/// their parameters they would read back as other definitions (`int#a8509bda = Int`), nor
-/// can a scalar written without parameters (`bytes = Bytes;` in Telegram's layers) have an id.
+/// their parameters they would read back as other definitions (`int#a8509bda = Int`).
 #[test]
 fn json_leaves_out_the_builtins_it_cannot_carry() {
     let schema = "int ? = Int;\nlong ? = Long;\nint128 4*[ int ] = Int128;\n\
                   int256 long long long long = Int256;\nbytes string = Bytes;\n\
                   vector {t:Type} # [ t ] = Vector t;\nboolTrue#997275b5 = Bool;\n\
-                  pair#2a1b6f5c long long = Pair;\nuse x:int128 = Use;\nobject ? = Object;\n\
-                  double = Double;\n";
+                  pair#2a1b6f5c long long = Pair;\nuse x:int128 = Use;\nobject ? = Object;\n";
     let dir = dir_with(&[("s.tl", b(schema))]);
     let run = tl_in(dir.path(), &["json", "s.tl", "-o", "s.json"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let notes: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("note:")).collect();
     assert_eq!(
         notes,
-        ["note: left out the builtins int, long, int128, int256, bytes, object, double, which the official JSON \
+        ["note: left out the builtins int, long, int128, int256, bytes, object, which the official JSON \
           form cannot carry (no id, anonymous parameters) and official JSON files do not list"],
         "{}",
         run.stderr

@@ -72,12 +72,5 @@ fn is_unlisted_builtin(def: &tl_parser::Definition<'_>) -> bool {
         return false;
     }
     let marker_only = !def.params.is_empty() && def.params.iter().all(|p| p.is_builtin_marker());
-    // `bytes = Bytes;`: a computed id would be made up (a value of a scalar type carries no id).
-    let bare_scalar = def.params.is_empty() && SCALARS.contains(&def.ty.name.as_ref());
-    marker_only
-        || bare_scalar
-        || (PRIMITIVES.contains(&def.ty.name.as_ref()) && def.params.iter().any(|p| p.name.is_none()))
+    marker_only || (PRIMITIVES.contains(&def.ty.name.as_ref()) && def.params.iter().any(|p| p.name.is_none()))
 }
-
-/// The builtin types whose values are never boxed objects, unlike `Bool`, `True` and `Vector`.
-const SCALARS: &[&str] = &["Int", "Long", "Double", "String", "Bytes", "Int128", "Int256", "Int512"];
