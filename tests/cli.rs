@@ -930,3 +930,15 @@ fn encode_and_decode_explain_function_types_and_file_arguments() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("`bytes.hex` is a file: `tl decode --binary bytes.hex`"), "{}", r.stderr);
 }
+
+/// A constructor name as `--type` is the bare form; bytes that start with its id get a note
+/// saying so, instead of the bare "trailing bytes" alone.
+#[test]
+fn decode_notes_an_id_before_a_bare_type() {
+    let r = tl(&[], &["decode", "ea183b7f", "--type", "inputPeerEmpty"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("4 trailing byte(s) at byte 0"), "{}", r.stderr);
+    assert!(r.stderr.contains("use --type InputPeer (or leave --type out)"), "{}", r.stderr);
+    let r = tl(&[], &["decode", "ea183b7f", "--type", "InputPeer", "--compact"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "{\"@type\":\"inputPeerEmpty\"}\n"), "{}", r.stderr);
+}

@@ -80,7 +80,7 @@ pub fn run(args: Args) -> ExitCode {
             Err(e) => {
                 let hint = match &e.kind {
                     DecodeErrorKind::UnknownType(name) => registry.did_you_mean(name),
-                    _ => String::new(),
+                    _ => bare_with_id(&registry, args.ty.as_deref(), &bytes).unwrap_or_default(),
                 };
                 fail(&format!("{e}{hint}"))
             }
@@ -100,6 +100,20 @@ pub(crate) fn type_arg_is_no_function(registry: &Registry<'_>, ty: Option<&str>)
         }
         _ => Ok(()),
     }
+}
+
+/// A note for bytes that start with the id of the constructor `--type` names: a constructor
+/// name is its bare form, which has no id, so the id was likely meant to be read.
+fn bare_with_id(registry: &Registry<'_>, ty: Option<&str>, bytes: &[u8]) -> Option<String> {
+    let def = registry.constructor(ty?)?;
+    let first = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?);
+    (first == def.id).then(|| {
+        format!(
+            "\n  = note: the input starts with the id of `{}`, but a constructor name as --type is its \
+             bare form, which has none: for the boxed value use --type {} (or leave --type out)",
+            def.name, def.ty.name
+        )
+    })
 }
 
 /// Whether `arg`, given as inline data, names a file: a likely mix-up worth a note.
