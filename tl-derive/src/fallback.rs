@@ -6,9 +6,9 @@
 //! therefore implements what it would have, with bodies that never run (the crate does not
 //! build), so the rest of the crate type-checks as if it had succeeded.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
-use syn::{Data, DeriveInput, Expr, GenericParam, Lifetime, LifetimeParam, Path};
+use syn::{Data, DeriveInput, GenericParam, Lifetime, LifetimeParam, Path};
 
 /// Which derive failed.
 #[derive(Clone, Copy)]
@@ -36,9 +36,18 @@ fn lenient_attrs(input: &DeriveInput) -> Option<Lenient> {
                 if meta.path.is_ident("id") || meta.path.is_ident("decl") {
                     out.has_id = true;
                 }
-                if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<Expr>()?;
-                }
+                // Whatever the value (an expression, a type such as `returns = Vec<T<'r>>`, or
+                // something broken), skip it to the next comma.
+                meta.input.step(|cursor| {
+                    let mut rest = *cursor;
+                    while let Some((tt, next)) = rest.token_tree() {
+                        if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') {
+                            break;
+                        }
+                        rest = next;
+                    }
+                    Ok(((), rest))
+                })?;
             }
             Ok(())
         })

@@ -32,6 +32,14 @@ struct Label {
     text: &'static str,
 }
 
+// A function whose declaration does not match, with a `returns` type and a `crate` path.
+#[derive(Encode, Decode)]
+#[tl(decl = "getUsers ids:Vector<long> = Vector<User>", returns = Vec<User>, crate = tl_codec)]
+struct GetUsers {
+    ids: Vec<i64>,
+    extra: i32,
+}
+
 #[derive(Encode, Decode)]
 #[tl(id = 0x33)]
 struct Holder<'a> {
@@ -41,6 +49,7 @@ struct Holder<'a> {
     name: Name<'a>,
     #[tl(bare)]
     bare_user: User,
+    request: GetUsers,
 }
 
 fn main() {
@@ -52,4 +61,5 @@ fn main() {
     let _ = from_bytes::<Name<'_>>(&[]);
     let _ = from_bytes::<Label>(&[]);
     let _ = <User as tl_codec::Identifiable>::CONSTRUCTOR_ID;
+    let _ = to_bytes(&GetUsers { ids: vec![], extra: 0 });
 }
