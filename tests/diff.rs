@@ -431,3 +431,30 @@ fn corpus_builtins_and_mtproto_listed_by_one_file_only_are_not_changes() {
     let text = ok(&["diff", "100", "101", "--schemas", &api, "--color", "never"]);
     assert!(text.contains("note: not compared, as only the old file lists them"), "{text}");
 }
+
+#[test]
+fn a_bang_parameter_and_its_written_generic_are_one_definition() {
+    // TL text may leave `{X:Type}` out; `tl json` writes no generics and the JSON reader
+    // implies them from `!X`: the file and its JSON form are the same schema.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = dir.path().join("g.tl");
+    std::fs::write(
+        &text,
+        "a#1 = A;\n---functions---\ninvokeAfterMsg#cb9f372d msg_id:long query:!X = X;\n\
+         invokeWith#f5f5f5f5 {X:Type} query:!X = X;\n",
+    )
+    .expect("write");
+    let text = text.to_str().unwrap();
+    let json = dir.path().join("g.json");
+    std::fs::write(&json, ok(&["json", text])).expect("write");
+    let d = json_diff(&["diff", text, json.to_str().unwrap()]);
+    assert_eq!(d.summary, report::Summary::default(), "{d:?}");
+
+    // A generic declared on one side only, implied by nothing, is a change, shown readably.
+    let old = dir.path().join("old.tl");
+    let new = dir.path().join("new.tl");
+    std::fs::write(&old, "f#1 x:int = A;\n").expect("write");
+    std::fs::write(&new, "f#1 {X:Type} x:int = A;\n").expect("write");
+    let out = ok(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--color", "never"]);
+    assert!(out.contains("\u{b7} generics (none) \u{2192} {X:Type}\n"), "{out}");
+}

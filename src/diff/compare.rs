@@ -2,8 +2,8 @@
 
 use super::report::{Change, Changed, Compat, Kind, Verdict};
 use super::text::{
-    flag_of, flag_text, generics_text, hex, is_true_flag, param_type_text, same_declaration, same_flag,
-    same_type, type_text,
+    effective_generics, flag_of, flag_text, generics_text, hex, is_true_flag, param_type_text,
+    same_declaration, same_flag, same_type, type_text,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -103,15 +103,9 @@ pub fn compare(old: &Definition<'_>, new: &Definition<'_>, ctx: &Context<'_>) ->
     if old.id != new.id {
         items.push(Item::ok(Change::IdChanged { from: hex(old.id), to: hex(new.id) }, ""));
     }
-    let wire = Wire {
-        ctx,
-        generics: old
-            .generics
-            .iter()
-            .zip(&new.generics)
-            .map(|(a, b)| (a.name.as_ref(), b.name.as_ref()))
-            .collect(),
-    };
+    let (old_generics, new_generics) = (effective_generics(old), effective_generics(new));
+    let wire =
+        Wire { ctx, generics: old_generics.iter().zip(&new_generics).map(|(a, b)| (a.0, b.0)).collect() };
     let old_ty = type_text(&old.ty);
     let new_ty = type_text(&new.ty);
     if old_ty != new_ty {
@@ -127,7 +121,7 @@ pub fn compare(old: &Definition<'_>, new: &Definition<'_>, ctx: &Context<'_>) ->
             Item::bad(change, format!("the same constructor id now builds `{new_ty}` instead of `{old_ty}`"))
         });
     }
-    let (old_g, new_g) = (generics_text(&old.generics), generics_text(&new.generics));
+    let (old_g, new_g) = (generics_text(&old_generics), generics_text(&new_generics));
     if old_g != new_g {
         items.push(Item::ok(
             Change::GenericsChanged { from: old_g, to: new_g },
@@ -616,7 +610,12 @@ mod tests {
 
     #[test]
     fn generics_are_not_on_the_wire() {
-        let c = run("i#1 query:!X = X", "i#1 {X:Type} query:!X = X").unwrap();
+        // `!X` implies `{X:Type}`: writing it out is no change at all.
+        assert_eq!(run("i#1 query:!X = X", "i#1 {X:Type} query:!X = X"), None);
+        let c = run("i#1 query:!X = X", "i#1 {Q:Type} query:!Q = Q").unwrap();
+        assert!(c
+            .changes
+            .contains(&Change::GenericsChanged { from: "{X:Type}".into(), to: "{Q:Type}".into() }));
         assert_eq!(c.compat.verdict, Verdict::Compatible, "{c:?}");
         let c = run("i#1 {X:Type} query:!X = X", "i#1 {Q:Type} query:!Q = Q").unwrap();
         assert_eq!(c.compat.verdict, Verdict::Compatible, "{c:?}");

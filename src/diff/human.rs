@@ -22,7 +22,11 @@ pub fn describe(c: &Change, quote: &dyn Fn(&str) -> String) -> String {
             )
         }
         Change::ResultChanged { from, to } => format!("result {} \u{2192} {}", quote(from), quote(to)),
-        Change::GenericsChanged { from, to } => format!("generics {} \u{2192} {}", quote(from), quote(to)),
+        Change::GenericsChanged { from, to } => {
+            // An empty side is no generics at all: quoting nothing would print `` or a gap.
+            let side = |g: &str| if g.is_empty() { "(none)".to_string() } else { quote(g) };
+            format!("generics {} \u{2192} {}", side(from), side(to))
+        }
         Change::ParamAdded { param, ty, .. } => format!("added param {}", quote(&format!("{param}:{ty}"))),
         Change::ParamRemoved { param, ty, .. } => {
             format!("removed param {}", quote(&format!("{param}:{ty}")))
@@ -204,6 +208,16 @@ mod tests {
         assert!(!text.contains("type Bool"), "{text}");
         let md = crate::diff::markdown::render(&d);
         assert!(md.contains("> Note: not compared"), "{md}");
+    }
+
+    #[test]
+    fn generics_gone_or_new_read_as_none() {
+        let c = Change::GenericsChanged { from: String::new(), to: "{X:Type}".into() };
+        let tick = |s: &str| format!("`{s}`");
+        assert_eq!(describe(&c, &|s: &str| s.to_string()), "generics (none) \u{2192} {X:Type}");
+        assert_eq!(describe(&c, &tick), "generics (none) \u{2192} `{X:Type}`");
+        let c = Change::GenericsChanged { from: "{t:Type}".into(), to: String::new() };
+        assert_eq!(describe(&c, &tick), "generics `{t:Type}` \u{2192} (none)");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 use tl_parser::write;
-use tl_parser::{Definition, FlagRef, GenericParam, Param, ParamKind, TypeRef};
+use tl_parser::{Definition, FlagRef, Param, ParamKind, TypeRef};
 
 /// An id as 8 lowercase hex digits, the way reports show it.
 pub fn hex(id: u32) -> String {
@@ -29,14 +29,34 @@ pub fn param_type_text(p: &Param<'_>) -> String {
     out
 }
 
-/// `{X:Type}` for every generic, space separated.
-pub fn generics_text(generics: &[GenericParam<'_>]) -> String {
+/// `{X:Type}` for every generic (name and kind), space separated.
+pub fn generics_text(generics: &[(&str, &str)]) -> String {
     let mut out = String::new();
-    for (i, g) in generics.iter().enumerate() {
+    for (i, (name, kind)) in generics.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        let _ = write!(out, "{{{}:{}}}", g.name, g.kind);
+        let _ = write!(out, "{{{name}:{kind}}}");
+    }
+    out
+}
+
+/// The generic parameters of `def` as (name, kind), those it declares and then those it
+/// implies: a parameter `q:!X` whose `X` no `{X:Type}` declares stands for `{X:Type}`. TL text
+/// often leaves the declaration out (`invokeAfterMsg msg_id:long query:!X = X`) while JSON
+/// schemas, having no place for generics, imply it the same way, so a file and its JSON form
+/// would otherwise differ in generics alone. Implied the way tl-parser's JSON reader does:
+/// a plain name (no namespace, no arguments) in a top-level parameter.
+pub fn effective_generics<'d>(def: &'d Definition<'_>) -> Vec<(&'d str, &'d str)> {
+    let mut out: Vec<(&str, &str)> =
+        def.generics.iter().map(|g| (g.name.as_ref(), g.kind.as_ref())).collect();
+    for p in &def.params {
+        if let ParamKind::Typed { ty, .. } = &p.kind {
+            let name = ty.name.as_ref();
+            if ty.bang && ty.args.is_empty() && !name.contains('.') && !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, "Type"));
+            }
+        }
     }
     out
 }
@@ -73,14 +93,13 @@ pub fn flag_of<'p, 'a>(p: &'p Param<'a>) -> Option<&'p FlagRef<'a>> {
     }
 }
 
-/// Structural equality of two declarations, ignoring spans and docs: same name, id, generics,
-/// parameters and result.
+/// Structural equality of two declarations, ignoring spans and docs: same name, id, generics
+/// (declared or implied: [`effective_generics`]), parameters and result.
 pub fn same_declaration(a: &Definition<'_>, b: &Definition<'_>) -> bool {
     a.id == b.id
         && a.category == b.category
         && a.name == b.name
-        && a.generics.len() == b.generics.len()
-        && a.generics.iter().zip(&b.generics).all(|(x, y)| x.name == y.name && x.kind == y.kind)
+        && effective_generics(a) == effective_generics(b)
         && same_params(&a.params, &b.params, 0)
         && same_type(&a.ty, &b.ty, 0)
 }
@@ -129,7 +148,7 @@ pub fn same_type(a: &TypeRef<'_>, b: &TypeRef<'_>, depth: usize) -> bool {
 mod tests {
     use super::*;
     use std::borrow::Cow;
-    use tl_parser::{Category, Doc, Span};
+    use tl_parser::{Category, Doc, GenericParam, Span};
 
     fn tref(name: &str, args: Vec<TypeRef<'static>>) -> TypeRef<'static> {
         TypeRef { name: Cow::Owned(name.into()), percent: false, bang: false, args, span: Span::DUMMY }
@@ -179,6 +198,20 @@ mod tests {
         assert!(same_declaration(&def, &other));
         other.id = 1;
         assert!(!same_declaration(&def, &other));
+    }
+
+    #[test]
+    fn a_bang_parameter_implies_its_generic() {
+        let implicit = crate::diff::testutil::parse_def("i#1 query:!X = X");
+        let explicit = crate::diff::testutil::parse_def("i#1 {X:Type} query:!X = X");
+        assert_eq!(effective_generics(&implicit), [("X", "Type")]);
+        assert!(same_declaration(&implicit, &explicit));
+        // Declared ones keep their place and kind; a namespaced or applied type implies nothing.
+        let d = crate::diff::testutil::parse_def("w#2 {n:#} a:!ns.T q:!Y = Y");
+        assert_eq!(effective_generics(&d), [("n", "#"), ("Y", "Type")]);
+        let other = crate::diff::testutil::parse_def("i#1 {Q:Type} query:!X = X");
+        assert!(!same_declaration(&implicit, &other));
+        assert_eq!(generics_text(&effective_generics(&other)), "{Q:Type} {X:Type}");
     }
 
     #[test]
