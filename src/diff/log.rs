@@ -28,14 +28,18 @@ pub fn log_window(layers: &[(u32, Vec<Definition<'_>>)], first: usize, out: &mut
     }));
 }
 
-/// `layer N: +A −R ~C (B breaking)` per line.
+/// `layer N: +A −R ~C (B breaking)` per line; `layer N (vs P):` when the layer before is not
+/// N − 1, as the counts then span several layers' changes.
 pub fn render(lines: &[LogLine], style: Style) -> String {
     let mut out = String::new();
     for l in lines {
         let s = &l.summary;
+        let label = match l.previous {
+            Some(p) if p.checked_add(1) != Some(l.layer) => format!("{} (vs {p}):", l.layer),
+            _ => format!("{}:", l.layer),
+        };
         let mut line = format!(
-            "layer {:<4} {} {} {}",
-            format!("{}:", l.layer),
+            "layer {label:<4} {} {} {}",
             style.paint(code::GREEN, &format!("+{}", s.added)),
             style.paint(code::RED, &format!("\u{2212}{}", s.removed)),
             style.paint(code::YELLOW, &format!("~{}", s.changed)),
@@ -72,7 +76,7 @@ mod tests {
         let text = render(&lines, Style { color: false });
         assert_eq!(
             text,
-            "layer 1:   +2 \u{2212}0 ~0 (first layer)\nlayer 3:   +1 \u{2212}0 ~0\nlayer 4:   +0 \u{2212}1 ~1 (1 breaking)\n"
+            "layer 1:   +2 \u{2212}0 ~0 (first layer)\nlayer 3 (vs 1): +1 \u{2212}0 ~0\nlayer 4:   +0 \u{2212}1 ~1 (1 breaking)\n"
         );
     }
 }
