@@ -458,3 +458,37 @@ fn a_bang_parameter_and_its_written_generic_are_one_definition() {
     let out = ok(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--color", "never"]);
     assert!(out.contains("\u{b7} generics (none) \u{2192} {X:Type}\n"), "{out}");
 }
+
+#[test]
+fn duplicate_layer_numbers_are_noted_not_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+    write("layer-1.tl", "a#1 = A;\n");
+    write("layer-01.tl", "a#1 = A;\nb#2 = A;\n");
+    write("layer-2.tl", "a#1 = A;\nc#3 = A;\n");
+    write("layer-2.json", r#"{"constructors":[],"methods":[]}"#);
+    let d = dir.path().to_str().unwrap();
+    let r = tl(&["log", "--schemas", d, "--color", "never"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let note = |layer: u32, ignored: &str, used: &str| {
+        format!(
+            "note: layer {layer}: {} ignored, {} used (another file of the same layer)\n",
+            path(ignored),
+            path(used)
+        )
+    };
+    assert_eq!(
+        r.stderr,
+        note(1, "layer-01.tl", "layer-1.tl") + &note(2, "layer-2.json", "layer-2.tl"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("layer 2:   +1 \u{2212}0 ~0"), "{}", r.stdout);
+    // `diff` notes only the layers it compares, once each.
+    let r = tl(&["diff", "01", "1", "--schemas", d]);
+    assert_eq!(r.stderr, note(1, "layer-01.tl", "layer-1.tl"));
+    let r = tl(&["history", "c", "--schemas", d]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("layer-2.json ignored"), "{}", r.stderr);
+}

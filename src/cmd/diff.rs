@@ -57,6 +57,11 @@ fn diff(args: &Args) -> Result<bool, ExitCode> {
     let dir = args.schemas.as_deref();
     let sides = resolve(&args.old, dir).and_then(|old| Ok((old, resolve(&args.new, dir)?)));
     let (old, new) = sides.map_err(|e| fail(&e))?;
+    let mut notes = old.notes.clone();
+    notes.extend(new.notes.iter().filter(|n| !old.notes.contains(n)).cloned());
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
     let parsed = parse_sources(&old.sources).and_then(|o| Ok((o, parse_sources(&new.sources)?)));
     let (old_defs, new_defs) = parsed.map_err(|e| fail(&e))?;
     let mut report = crate::diff::diff(&old_defs, &new_defs);

@@ -25,7 +25,12 @@ pub struct Args {
 /// Runs `tl history`. Exits with 1 when the name is in no layer.
 pub fn run(args: Args) -> ExitCode {
     let files = match scan(&args.schemas) {
-        Ok(f) => f,
+        Ok(s) => {
+            for note in s.notes(None) {
+                eprintln!("note: {note}");
+            }
+            s.files
+        }
         Err(e) => return super::diff::fail(&e),
     };
     let mut tracker = Tracker::new(&args.name);

@@ -22,7 +22,12 @@ pub struct Args {
 /// Runs `tl log`.
 pub fn run(args: Args) -> ExitCode {
     let files = match scan(&args.schemas) {
-        Ok(f) => f,
+        Ok(s) => {
+            for note in s.notes(None) {
+                eprintln!("note: {note}");
+            }
+            s.files
+        }
         Err(e) => return super::diff::fail(&e),
     };
     let mut lines = Vec::with_capacity(files.len());

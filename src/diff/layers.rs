@@ -26,8 +26,56 @@ fn layer_of(file_name: &str) -> Option<(u32, bool)> {
     Some((num.parse().ok()?, tl))
 }
 
-/// The layer files directly in `dir`, sorted by layer; `.tl` wins over `.json` for one `N`.
-pub fn scan(dir: &Path) -> Result<Vec<LayerFile>, String> {
+/// A file [`scan`] passed over because another file of its directory has the same layer number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    /// The layer number both files have.
+    pub layer: u32,
+    /// The file passed over.
+    pub path: PathBuf,
+    /// The file used instead.
+    pub used: PathBuf,
+}
+
+impl Ignored {
+    /// The note the commands print on stderr, so that no schema disappears without a word.
+    pub fn note(&self) -> String {
+        format!(
+            "layer {}: {} ignored, {} used (another file of the same layer)",
+            self.layer,
+            self.path.display(),
+            self.used.display()
+        )
+    }
+}
+
+/// The layer files of a directory, one per layer, and the files left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Sorted by layer.
+    pub files: Vec<LayerFile>,
+    /// Files whose layer number another file already has, sorted by layer.
+    pub ignored: Vec<Ignored>,
+}
+
+impl Scan {
+    /// The notes about the ignored files of `layers` (all of them for `None`).
+    pub fn notes(&self, layers: Option<&[u32]>) -> Vec<String> {
+        self.ignored
+            .iter()
+            .filter(|i| layers.is_none_or(|l| l.contains(&i.layer)))
+            .map(Ignored::note)
+            .collect()
+    }
+}
+
+/// The layer files directly in `dir`, sorted by layer. Of several files of one layer
+/// (`layer-1.tl` and `layer-01.tl`, `layer-10.tl` and `layer-10.json`), the one used does not
+/// depend on the order `read_dir` lists them in: TL before JSON (a JSON schema is usually
+/// converted from the text one, and the text may carry what JSON cannot), then the shortest
+/// name (the one written without leading zeros), then the first by name; the others are
+/// listed in [`Scan::ignored`].
+pub fn scan(dir: &Path) -> Result<Scan, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut found: Vec<(u32, bool, PathBuf)> = Vec::new();
     for entry in entries.flatten() {
@@ -38,13 +86,26 @@ pub fn scan(dir: &Path) -> Result<Vec<LayerFile>, String> {
             found.push((layer, tl, path));
         }
     }
-    // TL first within a layer, then keep the first of each layer.
-    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    found.dedup_by_key(|f| f.0);
+    found.sort_by(|a, b| {
+        let name_len = |p: &Path| p.file_name().map_or(0, |n| n.len());
+        a.0.cmp(&b.0)
+            .then(b.1.cmp(&a.1))
+            .then(name_len(&a.2).cmp(&name_len(&b.2)))
+            .then(a.2.file_name().cmp(&b.2.file_name()))
+    });
     if found.is_empty() {
         return Err(format!("{}: no layer-N.tl or layer-N.json files", dir.display()));
     }
-    Ok(found.into_iter().map(|(layer, _, path)| LayerFile { layer, path }).collect())
+    let mut out = Scan::default();
+    for (layer, _, path) in found {
+        match out.files.last() {
+            Some(kept) if kept.layer == layer => {
+                out.ignored.push(Ignored { layer, path, used: kept.path.clone() });
+            }
+            _ => out.files.push(LayerFile { layer, path }),
+        }
+    }
+    Ok(out)
 }
 
 /// Layer numbers as compact ranges: `1-22, 24, 25-29`.
@@ -72,30 +133,33 @@ pub struct Side {
     pub label: String,
     /// The text of each file.
     pub sources: Vec<SourceText>,
+    /// Notes for stderr: other files of the same layer number, passed over.
+    pub notes: Vec<String>,
 }
 
 /// Reads what `arg` names: an existing file, else a layer number in `dir` (or in the embedded
 /// default when there is no `dir`).
 pub fn resolve(arg: &str, dir: Option<&Path>) -> Result<Side, String> {
     if arg == "-" || Path::new(arg).is_file() {
-        return Ok(Side { label: arg.to_string(), sources: vec![SourceText::read(arg)?] });
+        return Ok(Side { label: arg.to_string(), sources: vec![SourceText::read(arg)?], notes: Vec::new() });
     }
     let Ok(layer) = arg.parse::<u32>() else {
         return Err(format!("{arg}: no such file, and not a layer number"));
     };
     match dir {
         Some(dir) => {
-            let files = scan(dir)?;
-            match files.iter().find(|f| f.layer == layer) {
+            let scanned = scan(dir)?;
+            match scanned.files.iter().find(|f| f.layer == layer) {
                 Some(f) => {
                     let path = f.path.to_string_lossy().into_owned();
                     Ok(Side {
                         label: format!("layer {layer} ({path})"),
                         sources: vec![SourceText::read(&path)?],
+                        notes: scanned.notes(Some(&[layer])),
                     })
                 }
                 None => {
-                    let all: Vec<u32> = files.iter().map(|f| f.layer).collect();
+                    let all: Vec<u32> = scanned.files.iter().map(|f| f.layer).collect();
                     Err(format!("layer {layer} is not in {}; available: {}", dir.display(), ranges(&all)))
                 }
             }
@@ -122,7 +186,7 @@ pub fn resolve(arg: &str, dir: Option<&Path>) -> Result<Side, String> {
             }
             let names: Vec<&str> = layered.iter().map(|(_, s)| s.path.as_str()).collect();
             let label = format!("layer {layer} ({})", names.join(", "));
-            Ok(Side { label, sources: layered.into_iter().map(|(_, s)| s).collect() })
+            Ok(Side { label, sources: layered.into_iter().map(|(_, s)| s).collect(), notes: Vec::new() })
         }
     }
 }
@@ -304,7 +368,7 @@ mod tests {
         for l in 1..=n {
             std::fs::write(dir.join(format!("layer-{l}.tl")), format!("a{l}#{l:x} = A;\n")).unwrap();
         }
-        let files = scan(&dir).unwrap();
+        let files = scan(&dir).unwrap().files;
         let mut seen = Vec::new();
         walk(&files, |layers, first| {
             for k in first..layers.len() {
@@ -316,6 +380,38 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         let expected: Vec<_> = (1..=n as u32).map(|l| ((l > 1).then(|| l - 1), l, 1)).collect();
         assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn duplicate_layers_are_noted_and_chosen_the_same_way_every_time() {
+        let dir = std::env::temp_dir().join(format!("tl-diff-dup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Created in an order the choice must not follow.
+        for name in
+            ["layer-10.json", "layer-01.tl", "layer-001.tl", "layer-1.tl", "layer-10.tl", "layer-2.json"]
+        {
+            std::fs::write(dir.join(name), "a#1 = A;\n").unwrap();
+        }
+        let s = scan(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+        let used: Vec<(u32, String)> = s.files.iter().map(|f| (f.layer, name(&f.path))).collect();
+        assert_eq!(used, [(1, "layer-1.tl".into()), (2, "layer-2.json".into()), (10, "layer-10.tl".into())]);
+        let ignored: Vec<(u32, String, String)> =
+            s.ignored.iter().map(|i| (i.layer, name(&i.path), name(&i.used))).collect();
+        assert_eq!(
+            ignored,
+            [
+                (1, "layer-01.tl".into(), "layer-1.tl".into()),
+                (1, "layer-001.tl".into(), "layer-1.tl".into()),
+                (10, "layer-10.json".into(), "layer-10.tl".into()),
+            ]
+        );
+        assert_eq!(s.notes(Some(&[2, 10])).len(), 1);
+        assert_eq!(s.notes(None).len(), 3);
+        let note = &s.notes(Some(&[10]))[0];
+        assert!(note.starts_with("layer 10: ") && note.contains("layer-10.json ignored"), "{note}");
+        assert!(note.contains("layer-10.tl used"), "{note}");
     }
 
     #[test]
