@@ -492,3 +492,23 @@ fn duplicate_layer_numbers_are_noted_not_dropped() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("layer-2.json ignored"), "{}", r.stderr);
 }
+
+#[test]
+#[ignore = "reads TL_CORPUS"]
+fn corpus_history_of_what_files_may_leave_out_has_no_removals() {
+    // layer-14.tl lists no builtins; layer-16.tl lists no MTProto definitions: as `diff` and
+    // `log` have it, neither is a removal (nor their return a re-addition).
+    let api = corpus_path("api");
+    for name in ["boolTrue", "ping", "msgs_ack"] {
+        let h: History =
+            serde_json::from_str(&ok(&["history", name, "--schemas", &api, "--format", "json"])).unwrap();
+        let kinds: Vec<EventKind> = h.events.iter().map(|e| e.event).collect();
+        assert_eq!(kinds, [EventKind::Added], "{name}: {h:?}");
+        assert!(!h.unlisted_layers.is_empty(), "{name}");
+        let text = ok(&["history", name, "--schemas", &api, "--color", "never"]);
+        assert!(text.contains("\nnote: not listed by the files of layers "), "{text}");
+    }
+    let h: History =
+        serde_json::from_str(&ok(&["history", "boolTrue", "--schemas", &api, "--format", "json"])).unwrap();
+    assert!(h.unlisted_layers.contains(&14) && h.unlisted_layers.contains(&229), "{:?}", h.unlisted_layers);
+}

@@ -301,6 +301,11 @@ pub struct History {
     pub layers: Vec<u32>,
     /// What happened, in layer order.
     pub events: Vec<Event>,
+    /// The layers whose file leaves the definition out while the layer still has it: a core
+    /// builtin or an MTProto definition, which files may or may not list (as `unlisted_in_old`
+    /// and `unlisted_in_new` of a diff). Not counted as removals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlisted_layers: Vec<u32>,
 }
 
 /// One line of `tl log`.

@@ -8,6 +8,7 @@
 //! (the names of the embedded `mtproto.tl`) are set aside as a group, and only when one side
 //! defines none of them: two files that both carry MTProto definitions are compared in full.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -61,6 +62,44 @@ impl SetAside {
         names.sort_unstable();
         names.dedup();
         names
+    }
+}
+
+/// The definitions of one side that a [`SetAside`] keeps, with where each was in the full list.
+#[derive(Debug)]
+pub struct Kept<'d, 's> {
+    /// The kept definitions, borrowed when nothing is left out.
+    pub defs: Cow<'d, [Definition<'s>]>,
+    /// For each kept definition, its index in the full list; `None` when nothing is left out.
+    index: Option<Vec<usize>>,
+}
+
+impl<'d, 's> Kept<'d, 's> {
+    /// The definitions of `defs` that `marks` (one side of a [`SetAside`]) does not leave out.
+    pub fn new(defs: &'d [Definition<'s>], marks: &[bool]) -> Kept<'d, 's> {
+        if !marks.iter().any(|&m| m) {
+            return Kept { defs: Cow::Borrowed(defs), index: None };
+        }
+        let index: Vec<usize> =
+            (0..defs.len()).filter(|&i| !marks.get(i).copied().unwrap_or(false)).collect();
+        let kept = index.iter().filter_map(|&i| defs.get(i).cloned()).collect();
+        Kept { defs: Cow::Owned(kept), index: Some(index) }
+    }
+
+    /// The index in the kept list of the definition at `full` in the full list, if kept.
+    pub fn position(&self, full: usize) -> Option<usize> {
+        match &self.index {
+            None => Some(full),
+            Some(v) => v.binary_search(&full).ok(),
+        }
+    }
+
+    /// The index in the full list of the kept definition at `kept`.
+    pub fn original(&self, kept: usize) -> Option<usize> {
+        match &self.index {
+            None => Some(kept),
+            Some(v) => v.get(kept).copied(),
+        }
     }
 }
 
@@ -142,6 +181,20 @@ mod tests {
         let pong = parse_def("pong#347773c5 msg_id:long ping_id:long = Pong");
         let s = set_aside(std::slice::from_ref(&api), &[api.clone(), simple.clone(), pong.clone()]);
         assert_eq!(marked(&[api, simple, pong], &s.new), ["help.configSimple", "pong"]);
+    }
+
+    #[test]
+    fn kept_definitions_map_back_to_the_full_list() {
+        let defs = vec![parse_def("boolTrue#997275b5 = Bool"), parse_def("a#1 = A"), parse_def("b#2 = A")];
+        let k = Kept::new(&defs, &[true, false, false]);
+        assert_eq!(k.defs.iter().map(|d| d.name.as_ref()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            (k.position(0), k.position(2), k.original(0), k.original(5)),
+            (None, Some(1), Some(1), None)
+        );
+        let all = Kept::new(&defs, &[false; 3]);
+        assert!(matches!(all.defs, Cow::Borrowed(_)));
+        assert_eq!((all.position(2), all.original(2)), (Some(2), Some(2)));
     }
 
     #[test]
