@@ -227,9 +227,38 @@ fn history_follows_changes_renames_and_readds() {
         ok(&["history", "item", "--schemas", LAYERS, "--color", "never"])
     );
 
-    let r = tl(&["history", "nothing.here", "--schemas", LAYERS]);
+    // `thing` first appears in layer 10 as `item` renamed: its history is `item`'s.
+    let back: History =
+        serde_json::from_str(&ok(&["history", "thing", "--schemas", LAYERS, "--format", "json"])).unwrap();
+    assert_eq!((back.name.as_str(), &back.events), ("thing", &h.events));
+    // Changes carry the id before them, as a diff's changed entries do.
+    assert_eq!(h.events[1].old_id.as_deref(), Some("00000001"));
+    assert_eq!(h.events[2].old_id.as_deref(), Some("00000002"));
+    assert!(h.events.iter().filter(|e| e.event != EventKind::Changed).all(|e| e.old_id.is_none()));
+}
+
+#[test]
+fn history_of_a_name_no_layer_has_is_an_error_with_suggestions() {
+    let r = tl(&["history", "iteem", "--schemas", LAYERS]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""));
+    assert_eq!(
+        r.stderr,
+        "error: `iteem` is not a constructor or function of any of the 6 layers (did you mean `item`?)\n"
+    );
+    // A type: what `history` follows instead.
+    let r = tl(&["history", "Other", "--schemas", LAYERS]);
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("not found in 6 layers"), "{}", r.stdout);
+    assert_eq!(
+        r.stderr,
+        "error: `Other` is a type, and `history` follows constructors and functions: its constructor \
+         in layer 12: `other`\n"
+    );
+    // JSON: the report (no events) on stdout, the error on stderr all the same.
+    let r = tl(&["history", "iteem", "--schemas", LAYERS, "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let h: History = serde_json::from_str(&r.stdout).unwrap();
+    assert!(h.events.is_empty());
+    assert!(r.stderr.starts_with("error: `iteem` is not a constructor or function"), "{}", r.stderr);
 }
 
 #[test]

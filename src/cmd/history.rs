@@ -1,6 +1,6 @@
 //! `tl history`: one definition's life across every layer of a directory.
 
-use crate::diff::history::Tracker;
+use crate::diff::history::follow;
 use crate::diff::layers::{scan, walk};
 use crate::diff::style::{ColorChoice, HumanOrJson, Style};
 use std::path::PathBuf;
@@ -9,7 +9,8 @@ use std::process::ExitCode;
 /// Arguments of `tl history`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The definition's name (`messages.sendMessage`); renames are followed by id.
+    /// The definition's name (`messages.sendMessage`); renames are followed by id, forwards and
+    /// back.
     pub name: String,
     /// The directory of `layer-N.tl` / `layer-N.json` files.
     #[arg(long, value_name = "DIR")]
@@ -22,7 +23,8 @@ pub struct Args {
     pub color: ColorChoice,
 }
 
-/// Runs `tl history`. Exits with 1 when the name is in no layer.
+/// Runs `tl history`. Exits with 1 when the name is in no layer (saying so on stderr; the JSON
+/// report, with no events, still goes to stdout).
 pub fn run(args: Args) -> ExitCode {
     let files = match scan(&args.schemas) {
         Ok(s) => {
@@ -33,20 +35,26 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(e) => return super::diff::fail(&e),
     };
-    let mut tracker = Tracker::new(&args.name);
-    let walked = walk(&files, |layers, first| {
-        for k in first..layers.len() {
-            let prev = k.checked_sub(1).and_then(|p| layers.get(p)).map(|p| p.1.as_slice());
-            tracker.step(prev, layers[k].0, &layers[k].1);
-        }
+    let followed = follow(&args.name, |tracker| {
+        walk(&files, |layers, first| {
+            for k in first..layers.len() {
+                let prev = k.checked_sub(1).and_then(|p| layers.get(p)).map(|p| p.1.as_slice());
+                tracker.step(prev, layers[k].0, &layers[k].1);
+            }
+        })
     });
-    if let Err(e) = walked {
-        return super::diff::fail(&e);
-    }
+    let tracker = match followed {
+        Ok(t) => t,
+        Err(e) => return super::diff::fail(&e),
+    };
+    let missing = tracker.not_found();
     let h = tracker.finish();
-    let text = match args.format {
-        HumanOrJson::Human => crate::diff::history::render(&h, Style { color: args.color.for_stdout() }),
-        HumanOrJson::Json => match serde_json::to_string_pretty(&h) {
+    let text = match (args.format, &missing) {
+        (HumanOrJson::Human, Some(_)) => String::new(),
+        (HumanOrJson::Human, None) => {
+            crate::diff::history::render(&h, Style { color: args.color.for_stdout() })
+        }
+        (HumanOrJson::Json, _) => match serde_json::to_string_pretty(&h) {
             Ok(j) => j + "\n",
             Err(e) => return super::diff::fail(&format!("cannot write JSON: {e}")),
         },
@@ -54,9 +62,8 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(code) = crate::convert::to_stdout(&text) {
         return code;
     }
-    if h.events.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    match missing {
+        Some(why) => super::diff::fail(&why),
+        None => ExitCode::SUCCESS,
     }
 }

@@ -11,8 +11,9 @@ use super::style::{code, Style};
 use super::text::{declaration, hex, same_declaration};
 use super::unlisted::{set_aside, Kept};
 use crate::report::plural;
+use std::collections::HashSet;
 use std::fmt::Write;
-use tl_parser::Definition;
+use tl_parser::{Category, Definition};
 
 /// Follows one definition layer by layer; feed it consecutive layers with [`Tracker::step`].
 ///
@@ -33,20 +34,100 @@ pub struct Tracker {
     layers: Vec<u32>,
     unlisted_layers: Vec<u32>,
     events: Vec<Event>,
+    /// Until it is found: every name of the layers so far, for suggestions.
+    known: HashSet<String>,
+    /// Until it is found: the latest layer where the name is a boxed type, with its constructors.
+    as_type: Option<(u32, Vec<String>)>,
+    /// The name it had in the layer before its first appearance, when that layer has it under
+    /// another name with the same id (matched as a rename, as `tl diff` matches).
+    renamed_from: Option<String>,
 }
 
 impl Tracker {
     /// Starts following `name`.
     pub fn new(name: &str) -> Tracker {
+        Tracker::before_rename(name, name)
+    }
+
+    /// Follows `name` from its life under `earlier`, a name it had before a rename
+    /// ([`Tracker::renamed_from`] of a first pass): the history is `name`'s, starting with
+    /// the definition called `earlier`.
+    pub fn before_rename(name: &str, earlier: &str) -> Tracker {
         Tracker {
             name: name.to_string(),
             tracked: None,
             unlisted: None,
-            last_name: name.to_string(),
+            last_name: earlier.to_string(),
             seen: false,
             layers: Vec::new(),
             unlisted_layers: Vec::new(),
             events: Vec::new(),
+            known: HashSet::new(),
+            as_type: None,
+            renamed_from: None,
+        }
+    }
+
+    /// The name the definition had before its first appearance, when it appeared by a rename
+    /// of a definition with the same id: follow it again from there with
+    /// [`Tracker::before_rename`] to see its whole life.
+    pub fn renamed_from(&self) -> Option<&str> {
+        self.renamed_from.as_deref()
+    }
+
+    /// When the name is in no layer, why, for an error message: a type's constructors, or the
+    /// names of the layers it may have meant.
+    pub fn not_found(&self) -> Option<String> {
+        if self.seen || !self.events.is_empty() {
+            return None;
+        }
+        if let Some((layer, ctors)) = &self.as_type {
+            const SHOWN: usize = 8;
+            let mut list: Vec<String> = ctors.iter().take(SHOWN).map(|c| format!("`{c}`")).collect();
+            if ctors.len() > SHOWN {
+                list.push(format!("{} more", ctors.len() - SHOWN));
+            }
+            let list = match list.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => list.concat(),
+            };
+            return Some(format!(
+                "`{}` is a type, and `history` follows constructors and functions: its {} in layer \
+                 {layer}: {list}",
+                self.name,
+                if ctors.len() == 1 { "constructor" } else { "constructors" }
+            ));
+        }
+        let near = tl_parser::near_names(&self.name, self.known.iter().map(String::as_str));
+        let hint = match near.as_slice() {
+            [] => String::new(),
+            [one] => format!(" (did you mean `{one}`?)"),
+            many => format!(" (did you mean one of `{}`?)", many.join("`, `")),
+        };
+        let layers = match self.layers.len() {
+            1 => "the 1 layer".to_string(),
+            n => format!("any of the {n} layers"),
+        };
+        Some(format!("`{}` is not a constructor or function of {layers}{hint}", self.name))
+    }
+
+    /// Until the name is found: what [`Tracker::not_found`] will need.
+    fn remember_names(&mut self, layer: u32, defs: &[Definition<'_>]) {
+        let mut ctors: Vec<String> = Vec::new();
+        for d in defs {
+            for name in [d.name.as_ref(), d.ty.name.as_ref()] {
+                if !self.known.contains(name) {
+                    self.known.insert(name.to_string());
+                }
+            }
+            if d.category == Category::Type && d.ty.name == self.name.as_str() {
+                ctors.push(d.name.to_string());
+            }
+        }
+        if !ctors.is_empty() {
+            ctors.sort_unstable();
+            ctors.dedup();
+            self.as_type = Some((layer, ctors));
         }
     }
 
@@ -83,6 +164,7 @@ impl Tracker {
                 id: hex(old.id),
                 declaration: declaration(old),
                 old_name: None,
+                old_id: None,
                 changes: Vec::new(),
                 compat: Some(removed_compat(old)),
             });
@@ -113,6 +195,7 @@ impl Tracker {
                 id: hex(new.id),
                 declaration: declaration(new),
                 old_name: c.old_name,
+                old_id: Some(hex(old.id)),
                 changes: c.changes,
                 compat: Some(c.compat),
             });
@@ -126,9 +209,12 @@ impl Tracker {
             .position(|d| d.name == self.last_name.as_str())
             .or_else(|| defs.iter().position(|d| d.name == self.name.as_str()));
         self.tracked = found;
-        let Some(d) = found.and_then(|j| defs.get(j)) else {
+        let Some((j, d)) = found.and_then(|j| Some((j, defs.get(j)?))) else {
             if self.unlisted.is_some() {
                 self.unlisted_layers.push(layer);
+            }
+            if !self.seen {
+                self.remember_names(layer, defs);
             }
             return;
         };
@@ -142,6 +228,11 @@ impl Tracker {
             }
             return;
         }
+        if !self.seen {
+            self.renamed_from = prev.and_then(|p| earlier_name(p, defs, j));
+            self.known.clear();
+            self.as_type = None;
+        }
         self.events.push(Event {
             layer,
             event: if self.seen { EventKind::Readded } else { EventKind::Added },
@@ -150,6 +241,7 @@ impl Tracker {
             id: hex(d.id),
             declaration: declaration(d),
             old_name: None,
+            old_id: None,
             changes: Vec::new(),
             compat: None,
         });
@@ -167,17 +259,62 @@ impl Tracker {
     }
 }
 
+/// The name of the definition of `prev` that `new[j]` is matched with as a rename, as `tl diff`
+/// matches the two layers.
+fn earlier_name(prev: &[Definition<'_>], new: &[Definition<'_>], j: usize) -> Option<String> {
+    let aside = set_aside(prev, new);
+    let (old_kept, new_kept) = (Kept::new(prev, &aside.old), Kept::new(new, &aside.new));
+    let k = new_kept.position(j)?;
+    let m = match_definitions(&old_kept.defs, &new_kept.defs);
+    let &(i, _) = m.pairs.iter().find(|&&(_, n)| n == k)?;
+    let old = old_kept.defs.get(i)?;
+    let new = new.get(j)?;
+    (old.name != new.name).then(|| old.name.to_string())
+}
+
+/// How many renames back [`follow`] goes before it stops looking further.
+const MAX_RENAMES_BACK: usize = 8;
+
+/// Follows `name` through every layer, `walk` feeding a tracker all of them in order. A name
+/// that first appears by a rename (same id) is followed again from its earlier name, so its
+/// history starts where its definition does; each such pass starts at an earlier layer.
+pub fn follow(
+    name: &str,
+    mut walk: impl FnMut(&mut Tracker) -> Result<(), String>,
+) -> Result<Tracker, String> {
+    let mut tracker = Tracker::new(name);
+    walk(&mut tracker)?;
+    for _ in 0..MAX_RENAMES_BACK {
+        let Some(earlier) = tracker.renamed_from() else { break };
+        let mut again = Tracker::before_rename(name, earlier);
+        walk(&mut again)?;
+        tracker = again;
+    }
+    Ok(tracker)
+}
+
 /// The life of `name` across `layers` (each layer with its definitions, in order), all in
 /// memory; the command streams layers through [`Tracker`] instead.
 #[cfg(test)]
 pub fn history(name: &str, layers: &[(u32, Vec<Definition<'_>>)]) -> History {
-    let mut t = Tracker::new(name);
-    let mut prev: Option<&[Definition<'_>]> = None;
-    for (layer, defs) in layers {
-        t.step(prev, *layer, defs);
-        prev = Some(defs);
+    tracker(name, layers).finish()
+}
+
+/// [`history`] before [`Tracker::finish`].
+#[cfg(test)]
+fn tracker(name: &str, layers: &[(u32, Vec<Definition<'_>>)]) -> Tracker {
+    let walk = |t: &mut Tracker| {
+        let mut prev: Option<&[Definition<'_>]> = None;
+        for (layer, defs) in layers {
+            t.step(prev, *layer, defs);
+            prev = Some(defs);
+        }
+        Ok(())
+    };
+    match follow(name, walk) {
+        Ok(t) => t,
+        Err(e) => unreachable!("{e}"),
     }
-    t.finish()
 }
 
 /// Renders a history for a terminal.
@@ -318,8 +455,65 @@ mod tests {
     #[test]
     fn unknown_name() {
         let layers = vec![(1, vec![parse_def("x#1 = X")])];
-        let h = history("nope", &layers);
-        assert!(h.events.is_empty());
-        assert_eq!(render(&h, Style { color: false }), "nope: not found in 1 layer (layers 1-1)\n");
+        let t = tracker("nope", &layers);
+        assert_eq!(t.not_found().as_deref(), Some("`nope` is not a constructor or function of the 1 layer"));
+        assert!(t.finish().events.is_empty());
+        let layers = vec![
+            (1, vec![parse_def("messages.sendMessage#1 = Updates")]),
+            (2, vec![parse_def("messages.sendMessage#2 = Updates")]),
+        ];
+        let t = tracker("messages.sendMesage", &layers);
+        assert_eq!(
+            t.not_found().as_deref(),
+            Some(
+                "`messages.sendMesage` is not a constructor or function of any of the 2 layers (did you \
+                 mean `messages.sendMessage`?)"
+            )
+        );
+        assert_eq!(tracker("messages.sendMessage", &layers).not_found(), None);
+    }
+
+    #[test]
+    fn a_type_name_lists_its_constructors() {
+        let layers = vec![
+            (1, vec![parse_def("message#1 = Message")]),
+            (2, vec![parse_def("messageEmpty#2 = Message"), parse_def("message#3 = Message")]),
+            (3, vec![parse_def("a#4 = A")]),
+        ];
+        let t = tracker("Message", &layers);
+        assert_eq!(
+            t.not_found().as_deref(),
+            Some(
+                "`Message` is a type, and `history` follows constructors and functions: its \
+                 constructors in layer 2: `message` and `messageEmpty`"
+            )
+        );
+    }
+
+    #[test]
+    fn a_name_that_came_by_a_rename_is_followed_back() {
+        let layers = vec![
+            (1, vec![parse_def("oldName#10000006 = T")]),
+            (2, vec![parse_def("oldName#10000006 = T")]),
+            (3, vec![parse_def("newName#10000006 = T")]),
+            (4, vec![parse_def("newName#10000007 x:int = T")]),
+        ];
+        let h = history("newName", &layers);
+        let steps: Vec<(u32, EventKind, &str)> =
+            h.events.iter().map(|e| (e.layer, e.event, e.name.as_str())).collect();
+        assert_eq!(
+            steps,
+            [
+                (1, EventKind::Added, "oldName"),
+                (3, EventKind::Changed, "newName"),
+                (4, EventKind::Changed, "newName")
+            ]
+        );
+        assert_eq!(h.name, "newName");
+        assert_eq!(h.events[1].old_name.as_deref(), Some("oldName"));
+        assert_eq!(h.events[2].old_id.as_deref(), Some("10000006"));
+        // The name itself, with no earlier life, is one pass.
+        let h = history("oldName", &layers);
+        assert_eq!(h.events.len(), 3);
     }
 }

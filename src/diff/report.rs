@@ -284,6 +284,9 @@ pub struct Event {
     /// Its previous name, when this layer renamed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_name: Option<String>,
+    /// Its id before this layer (hex; changes only), as `old_id` of a diff's changed entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
     /// The differences against the previous layer (changes only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
