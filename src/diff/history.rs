@@ -1,5 +1,7 @@
 //! `tl history`: one definition followed across the layers of a directory, through changes,
-//! renames (matched by id, as `tl diff` does), removals and re-additions.
+//! renames (matched by id, as `tl diff` does; a name that came by a rename is followed back to
+//! its earlier one), removals and re-additions. Layers are compared as `tl diff` compares them:
+//! a builtin or MTProto definition a file leaves out is not removed ([`super::unlisted`]).
 
 use super::compare::{compare, kind_of};
 use super::engine::{context_of, removed_compat};
