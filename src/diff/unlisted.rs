@@ -105,32 +105,35 @@ impl<'d, 's> Kept<'d, 's> {
 
 /// What to leave out of the diff of `old` and `new` (see the module docs). Nothing when
 /// either side is empty: the first layer of a history lists what it lists.
-pub fn set_aside(old: &[Definition<'_>], new: &[Definition<'_>]) -> SetAside {
+pub fn set_aside<'d>(old: &'d [Definition<'_>], new: &'d [Definition<'_>]) -> SetAside {
     let mut out = SetAside { old: vec![false; old.len()], new: vec![false; new.len()] };
     if old.is_empty() || new.is_empty() {
         return out;
     }
-    let names =
-        |defs: &[Definition<'_>]| -> HashSet<String> { defs.iter().map(|d| d.name.to_string()).collect() };
-    let (old_names, new_names) = (names(old), names(new));
     let mtproto = mtproto_names();
+    // Only the names that may be set aside, borrowed: `tl history` and `tl log` run this for
+    // every layer, and a set of every name per side was most of its cost. A candidate name
+    // is on the other side exactly when it is among the other side's candidates.
+    let names = |defs: &'d [Definition<'_>]| -> HashSet<&'d str> {
+        defs.iter().map(|d| d.name.as_ref()).filter(|n| mtproto.contains(*n) || is_core(n)).collect()
+    };
+    let (old_names, new_names) = (names(old), names(new));
     // Some api files carry a few of these too (`help.configSimple` and what it uses), so
     // only the others tell whether a file lists the MTProto definitions.
-    let has_mtproto = |names: &HashSet<String>| {
-        names.iter().any(|n| mtproto.contains(n) && !ALSO_IN_API.contains(&n.as_str()))
-    };
+    let has_mtproto =
+        |names: &HashSet<&str>| names.iter().any(|n| mtproto.contains(*n) && !ALSO_IN_API.contains(n));
     let (old_mtproto, new_mtproto) = (has_mtproto(&old_names), has_mtproto(&new_names));
     // The MTProto group is set aside only from a file that lists it, against one that does
     // not: in an api-only file, `help.configSimple` and the like are the API's own.
     let mark = |defs: &[Definition<'_>],
                 marks: &mut [bool],
                 own_mtproto: bool,
-                other: &HashSet<String>,
+                other: &HashSet<&str>,
                 other_mtproto: bool| {
         let bundled = own_mtproto && !other_mtproto;
         for (d, m) in defs.iter().zip(marks) {
             let name = d.name.as_ref();
-            *m = !other.contains(name) && (is_core(name) || (bundled && mtproto.contains(name)));
+            *m = (is_core(name) || (bundled && mtproto.contains(name))) && !other.contains(name);
         }
     };
     mark(old, &mut out.old, old_mtproto, &new_names, new_mtproto);
