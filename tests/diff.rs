@@ -164,6 +164,29 @@ fn layer_numbers_resolve_in_a_directory() {
     assert!(d.changed.is_empty() && d.removed.is_empty(), "{d:?}");
 }
 
+/// A file named like a layer number is read (it is what the argument names), with a note that
+/// it shadows the layer of `--schemas`; `./N` names the file without one.
+#[test]
+fn a_file_named_like_a_layer_says_it_shadows_the_layer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let layers = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(LAYERS);
+    std::fs::copy(layers.join("layer-10.tl"), dir.path().join("9")).expect("copy");
+    let run = |arg: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tl"))
+            .args(["diff", arg, "10", "--schemas"])
+            .arg(&layers)
+            .current_dir(dir.path())
+            .output()
+            .expect("run tl")
+    };
+    let out = run("9");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("note: `9` is a file here and is read as one, not as layer 9 of"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("+0 −0 ~0"), "{out:?}");
+    let out = run("./9");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"), "{out:?}");
+}
+
 #[test]
 fn errors_and_usage() {
     let r = tl(&["diff", "5", "9", "--schemas", LAYERS]);

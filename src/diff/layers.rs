@@ -141,7 +141,18 @@ pub struct Side {
 /// default when there is no `dir`).
 pub fn resolve(arg: &str, dir: Option<&Path>) -> Result<Side, String> {
     if arg == "-" || Path::new(arg).is_file() {
-        return Ok(Side { label: arg.to_string(), sources: vec![SourceText::read(arg)?], notes: Vec::new() });
+        // A file named like a layer number shadows that layer: worth a word when it does.
+        let notes = match (dir, arg.parse::<u32>()) {
+            (Some(dir), Ok(layer)) if scan(dir).is_ok_and(|s| s.files.iter().any(|f| f.layer == layer)) => {
+                vec![format!(
+                    "`{arg}` is a file here and is read as one, not as layer {layer} of {} (`./{arg}` \
+                     names the file without this note)",
+                    dir.display()
+                )]
+            }
+            _ => Vec::new(),
+        };
+        return Ok(Side { label: arg.to_string(), sources: vec![SourceText::read(arg)?], notes });
     }
     let Ok(layer) = arg.parse::<u32>() else {
         return Err(format!("{arg}: no such file, and not a layer number"));
