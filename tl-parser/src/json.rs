@@ -146,6 +146,11 @@ fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>, inline: bool) -> Result<Doc<'a>, Str
         if tag.contains([' ', '\t', '\n']) {
             return Err(format!("doc tag `{tag}` contains whitespace"));
         }
+        // On a `//@class` line, a tag is read as one only where ` @` is followed by a letter
+        // or `_`; anything else would run into the text before it.
+        if inline && !tag.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return Err(format!("doc tag `{tag}` of a type doc does not start with a letter or `_`"));
+        }
         let text = one_line_trimmed(v.0);
         if inline && i + 1 < n && splits_as_tag(&text) {
             return Err(format!("doc text of `{tag}` contains ` @word`, which starts a new tag"));

@@ -148,3 +148,34 @@ fn errors_after_a_bom_point_at_a_char_boundary() {
     let d = &crate::parse_json(src).diagnostics[0];
     assert_eq!(&src[d.span.start as usize..d.span.end as usize], "x");
 }
+
+/// Docs that TL doc comments could not carry back are refused, so that TL→JSON→TL→JSON stays
+/// lossless; what they can carry round-trips (a fuzzer found a type doc tag `\u{fffd}description`,
+/// which a `//@class` line reads as text, not as a tag).
+#[test]
+fn docs_that_tl_comments_cannot_carry_are_refused() {
+    let with_type_doc = |tags: &str| {
+        format!(
+            r#"{{"constructors":[{{"id":"1","predicate":"a","params":[],"type":"A"}}],"methods":[],
+            "type_docs":[{{"name":"A","doc":{tags}}}]}}"#
+        )
+    };
+    for (tags, want) in [
+        (r#"[["\ufffddescription","x"]]"#, "does not start with a letter or `_`"),
+        (r#"[["","x"]]"#, "does not start with a letter or `_`"),
+        (r#"[["two words","x"]]"#, "contains whitespace"),
+        (r#"[["description","see @other"],["b","y"]]"#, "starts a new tag"),
+    ] {
+        let src = with_type_doc(tags);
+        let p = parse_json(&src);
+        assert!(p.diagnostics.iter().any(|d| d.message.contains(want)), "{tags}: {:?}", p.diagnostics);
+    }
+    let src = with_type_doc(r#"[["description","Any mention, \u00e9"],["_x","a"],["last","see @other"]]"#);
+    let p = parse_json(&src);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let json = crate::to_json(&p.schema);
+    let tl = crate::to_tl(&parse_json(&json).schema);
+    let back = crate::parse_tl(&tl);
+    assert!(back.diagnostics.is_empty(), "{:?}", back.diagnostics);
+    assert_eq!(crate::to_json(&back.schema), json);
+}
