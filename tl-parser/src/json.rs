@@ -161,8 +161,9 @@ fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>, inline: bool) -> Result<Doc<'a>, Str
 }
 
 fn one_line_trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
-    if text.contains('\n') {
-        return Cow::Owned(text.replace('\n', " ").trim().to_string());
+    // A lone `\r` ends a line of TL text too.
+    if text.contains(['\n', '\r']) {
+        return Cow::Owned(text.replace(['\n', '\r'], " ").trim().to_string());
     }
     match text {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),

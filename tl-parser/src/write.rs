@@ -115,16 +115,20 @@ fn doc_text(text: &str, out: &mut String) {
     let text = one_line(text);
     let b = text.as_bytes();
     let mut from = 0;
+    // Whether the next piece goes on the tag's own line: only the first, even when it is
+    // empty (a text that starts with `@word` starts on a `//-` line).
+    let mut first = true;
     for i in 0..b.len() {
         let starts_tag = b[i] == b'@'
             && (i == 0 || b[i - 1] == b' ')
             && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'_');
         if starts_tag {
-            push_doc_part(&text[from..i], from == 0, out);
+            push_doc_part(&text[from..i], first, out);
             from = i;
+            first = false;
         }
     }
-    push_doc_part(&text[from..], from == 0, out);
+    push_doc_part(&text[from..], first, out);
 }
 
 fn push_doc_part(part: &str, first: bool, out: &mut String) {
@@ -143,8 +147,9 @@ fn push_doc_part(part: &str, first: bool, out: &mut String) {
 /// Doc text on one comment line. Only `\n` ends a line for the reader; a lone `\r` inside
 /// the text is kept, as the reader keeps it.
 fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains('\n') {
-        std::borrow::Cow::Owned(s.replace('\n', " "))
+    // A lone `\r` ends a line for the reader too.
+    if s.contains(['\n', '\r']) {
+        std::borrow::Cow::Owned(s.replace(['\n', '\r'], " "))
     } else {
         std::borrow::Cow::Borrowed(s)
     }

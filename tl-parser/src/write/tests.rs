@@ -130,3 +130,27 @@ fn hand_built_nesting_past_the_bound_is_cut_not_overflowed() {
     assert!(!out.contains('…'));
     assert_eq!(out.matches('<').count(), 32);
 }
+
+/// Two doc texts the writer spelled so that they read back otherwise (found by the parse_json
+/// fuzz target): one starting with `@word` (on the tag's line, it read as a second tag) and
+/// one holding a lone `\r` (which ends a line for the reader).
+#[test]
+fn doc_texts_starting_with_a_tag_or_holding_a_cr_round_trip() {
+    let p = parse_tl("//@description\n//-@x and more\na#1 = A;\n");
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(p.schema.definitions[0].doc.tags, [("description".into(), "@x and more".into())]);
+    let out = to_tl(&p.schema);
+    assert_eq!(out, "\n//@description\n//-@x and more\na#00000001 = A;\n");
+    assert!(same(&parse_tl(&out).schema, &p.schema));
+
+    let json = r#"{"constructors":[{"id":"1","predicate":"a","params":[],"type":"A",
+        "doc":[["c","@s"],["d","one\rtwo"]]}],"methods":[],
+        "type_docs":[{"name":"A","doc":[["description","x\ry"],["e","@t"]]}]}"#;
+    let p = parse_json(json);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let json1 = to_json(&p.schema);
+    let tl = to_tl(&parse_json(&json1).schema);
+    let back = parse_tl(&tl);
+    assert!(back.diagnostics.is_empty(), "{:?}\n{tl}", back.diagnostics);
+    assert_eq!(to_json(&back.schema), json1, "{tl}");
+}
