@@ -1168,6 +1168,37 @@ async fn an_updates_capacity_that_cannot_work_is_refused() {
 }
 
 #[tokio::test]
+async fn keep_alive_settings_that_cannot_work_are_refused() {
+    use mtproto_runtime::net::MIN_KEEP_ALIVE;
+    let under = MIN_KEEP_ALIVE - Duration::from_nanos(1);
+    let base = KeepAlive::default();
+    for k in [
+        KeepAlive { interval: Duration::ZERO, ..base.clone() },
+        KeepAlive { interval: under, ..base.clone() },
+        KeepAlive { pong_timeout: Duration::ZERO, ..base.clone() },
+        KeepAlive { disconnect_delay: 0, ..base.clone() },
+        KeepAlive { disconnect_delay: -5, ..base.clone() },
+    ] {
+        let mut o = options(false);
+        o.keep_alive = Some(k.clone());
+        // Refused before dialing: the address is never used.
+        match connect("127.0.0.1:9", o).await {
+            Err(Error::InvalidOptions(why)) => assert!(why.contains("keep_alive"), "{why}"),
+            other => panic!("{k:?}: expected InvalidOptions, got {:?}", other.map(|_| ())),
+        }
+    }
+    // The floor itself gets as far as dialing.
+    let mut o = options(false);
+    o.keep_alive =
+        Some(KeepAlive { interval: MIN_KEEP_ALIVE, pong_timeout: MIN_KEEP_ALIVE, disconnect_delay: 1 });
+    o.reconnect = Reconnect::never();
+    o.connect_timeout = Duration::from_secs(5);
+    if let Err(Error::InvalidOptions(why)) = connect("127.0.0.1:9", o).await {
+        panic!("the floor refused: {why}");
+    }
+}
+
+#[tokio::test]
 async fn a_state_request_interval_that_cannot_work_is_refused() {
     use mtproto_runtime::session::MIN_STATE_REQUEST_AFTER;
     let tiny = [Duration::ZERO, Duration::from_nanos(1), MIN_STATE_REQUEST_AFTER - Duration::from_nanos(1)];
@@ -1664,6 +1695,46 @@ async fn a_new_client_is_reached_however_many_unseen_sessions_were_pushed_to_bef
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
         wait_for(&mut updates, |u| *u == Update::Message(update_short(2))).await;
         assert_eq!(state.pushed(), 1);
+    })
+    .await
+    .expect("bounded");
+}
+
+/// A handler still running when the client gives its connection up: its answer goes out on
+/// the connection the client came back on, not into the one it left, and the request completes
+/// (before, it was written to the dead connection, and the client, told the request was still
+/// being worked on, waited for it for good).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_made_after_a_reconnect_goes_out_on_the_new_connection() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let started = Arc::new(AtomicBool::new(false));
+        let (seen, handler_state) = (started.clone(), state.clone());
+        let answers = Answers::new().on_raw(0x5105_0000, move |body| {
+            seen.store(true, Ordering::SeqCst);
+            // Answers only once the client is back on a second connection.
+            let until = std::time::Instant::now() + Duration::from_secs(10);
+            while handler_state.connections() < 2 && std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(body.to_vec())
+        });
+        let proxy = Proxy::start(
+            serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await,
+        )
+        .await;
+        let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
+        let body = [0x5105_0000u32.to_le_bytes(), 7u32.to_le_bytes()].concat();
+        let call = {
+            let (client, body) = (client.clone(), body.clone());
+            tokio::spawn(async move { client.invoke_raw_timeout(body, Duration::from_secs(20)).await })
+        };
+        until(|| started.load(Ordering::SeqCst)).await;
+        proxy.cut();
+        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        assert_eq!(call.await.unwrap().unwrap(), body);
+        assert_eq!(state.answered(), 1, "run once");
     })
     .await
     .expect("bounded");

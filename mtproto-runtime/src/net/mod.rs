@@ -209,7 +209,12 @@ impl Default for Reconnect {
     }
 }
 
+/// The shortest [`KeepAlive::interval`] and [`KeepAlive::pong_timeout`] [`connect`] accepts.
+pub const MIN_KEEP_ALIVE: Duration = Duration::from_millis(50);
+
 /// Keep-alive pings: `ping_delay_disconnect` every `interval`, as Telegram's own clients send.
+/// [`connect`] refuses an `interval` or `pong_timeout` under [`MIN_KEEP_ALIVE`] and a
+/// `disconnect_delay` under 1 s with [`Error::InvalidOptions`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeepAlive {
     /// Time between pings.
@@ -370,6 +375,22 @@ impl ConnectOptions {
             return Err(Error::InvalidOptions(format!(
                 "state_request_after is {after:?}: at least {MIN_STATE_REQUEST_AFTER:?}, or None never to ask"
             )));
+        }
+        if let Some(k) = &self.keep_alive {
+            // Zero would ping without pause, or take every connection for dead at once.
+            if k.interval < MIN_KEEP_ALIVE || k.pong_timeout < MIN_KEEP_ALIVE {
+                return Err(Error::InvalidOptions(format!(
+                    "keep_alive interval {:?} and pong_timeout {:?}: each at least {MIN_KEEP_ALIVE:?}, or \
+                     keep_alive None for no pings",
+                    k.interval, k.pong_timeout
+                )));
+            }
+            if k.disconnect_delay < 1 {
+                return Err(Error::InvalidOptions(format!(
+                    "keep_alive disconnect_delay is {}: at least 1 second",
+                    k.disconnect_delay
+                )));
+            }
         }
         if !(1..=MAX_UPDATES_CAPACITY).contains(&self.updates_capacity) {
             return Err(Error::InvalidOptions(format!(

@@ -511,6 +511,13 @@ impl ServerState {
         Ok(1)
     }
 
+    /// The wake of the newest connection serving the session `id`, if it is newer than `conn`.
+    fn newer_than(&self, conn: u64, id: (u64, i64)) -> Option<Arc<Notify>> {
+        let inner = self.lock();
+        let newest = inner.live.iter().filter(|(&c, l)| c > conn && l.id == id).max_by_key(|(&c, _)| c);
+        newest.map(|(_, l)| l.wake.clone())
+    }
+
     /// Connection `conn` serves the session of `live` now, or (`None`) none.
     fn serving(&self, conn: u64, live: Option<Live>) {
         let mut inner = self.lock();
@@ -698,8 +705,10 @@ struct Served {
 /// number, permanent or temporary); encrypted ones run the session on a key made on this or an
 /// earlier connection (an unknown key gets the transport error -404 and the connection closes).
 /// A session (key and session id) is kept across connections, as a server does, so what it
-/// received before a reconnect is known after it; answers lost with a connection are not sent
-/// again unasked, though (a real server resends unacknowledged ones): `msgs_state_req` and
+/// received before a reconnect is known after it; an answer made once the client is back on
+/// a newer connection (its handler still running when the old one was given up, say) goes out
+/// on the newer one, but answers already sent on a connection that was lost are not sent again
+/// unasked (a real server resends unacknowledged ones): `msgs_state_req` and
 /// `msg_resend_ans_req` find them. The 256 latest sessions are kept.
 /// Pings and ping_delay_disconnect are answered with pong (after ping_delay_disconnect, the
 /// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
@@ -807,7 +816,7 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
         }
         let Some(run) = running.as_ref() else { continue };
         // The session is locked while the frame is served, never across an await.
-        let served = serve_frame(run, &options, &mut frame, &mut t, &mut rng)?;
+        let served = serve_frame(run, conn, &options, &mut frame, &mut t, &mut rng)?;
         if let Some(delay) = served.pinged {
             hang_up_at = delay.map(|d| Instant::now() + Duration::from_secs(u64::try_from(d).unwrap_or(0)));
         }
@@ -853,6 +862,7 @@ impl Drop for LiveGuard {
 /// for the transport `t`.
 fn serve_frame(
     run: &Running,
+    conn: u64,
     options: &ServeOptions,
     frame: &mut [u8],
     t: &mut Transport,
@@ -961,7 +971,14 @@ fn serve_frame(
     } else if !owners.is_empty() {
         // The handlers run with the session unlocked: they may push updates to it.
         drop(session);
-        let answers: Vec<_> = owners.iter().map(|r| options.answers.answer(&r.body)).collect();
+        let run_handlers = || owners.iter().map(|r| options.answers.answer(&r.body)).collect::<Vec<_>>();
+        // A handler may take its time (a test of a slow request): on a multi-threaded runtime
+        // the worker's other tasks move to another thread meanwhile, so that other
+        // connections (the client coming back on a new one, say) are served all the while.
+        let answers = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run_handlers),
+            _ => run_handlers(),
+        };
         session = run.session.lock().unwrap_or_else(|e| e.into_inner());
         for (r, answer) in owners.iter().zip(answers) {
             let Some(answer) = answer else {
@@ -981,6 +998,16 @@ fn serve_frame(
     }
     // Hanging up: what is flushed now counts as sent, and is lost with the connection.
     let hang_up = hang_up || ack_first;
+    if !hang_up {
+        if let Some(wake) = options.state.newer_than(conn, (run.key_id, session.session_id())) {
+            // The client came back on another connection meanwhile (while a handler ran, say):
+            // what is queued goes out there, as a server sends on a session's current
+            // connection, not on one the client gave up.
+            drop(session);
+            wake.notify_one();
+            return Ok(Served { out, pinged, hang_up: false });
+        }
+    }
     let mut answers = Vec::new();
     flush_into(&mut session, rng, t, if hang_up { &mut answers } else { &mut out })?;
     Ok(Served { out, pinged, hang_up })

@@ -109,9 +109,10 @@ pub struct SessionConfig {
     pub ack_delay: Duration,
     /// Acknowledgements are due at once when this many are owed.
     pub ack_batch: usize,
-    /// The longest request body sent (after gzip_packed, when that is shorter); a longer one
+    /// The longest request body (as given: gzip_packed only makes it shorter); a longer one
     /// fails at once with [`RequestError::Invalid`]. The default keeps the encrypted message
-    /// within the transports' 16 MiB frames.
+    /// within the transports' 16 MiB frames, and a packed request within what a server
+    /// inflates.
     pub max_request_len: usize,
     /// How long a sent request may go with neither its answer nor an acknowledgement before
     /// the session asks the server what became of it (`msgs_state_req`, one message for every
@@ -1093,13 +1094,16 @@ impl<C: Clock> Session<C> {
             }
             max -= prefix.len();
         }
+        // Checked before gzip as well: a server inflates a gzip_packed request within a bound
+        // of its own (16 MiB, as `max_inflated`), and drops what goes past it unanswered, so a
+        // body that only fits packed would be sent, and asked about, for nothing.
+        if let Err(why) = check_body(&body, max) {
+            return self.refuse(request, why);
+        }
         if body.len() >= self.core.config.gzip_threshold {
             if let Some(packed) = wire::gzip(&body).filter(|p| p.len() < body.len()) {
                 body = packed;
             }
-        }
-        if let Err(why) = check_body(&body, max) {
-            return self.refuse(request, why);
         }
         self.core.queue.push_back(Queued { request, msg_id: None, body, content_related: true, wrap });
         self.requests.insert(request, Place::Queued);
@@ -1204,6 +1208,10 @@ impl<C: Clock> Session<C> {
     /// Appends one encrypted message holding what is queued to `out` (a container when there is
     /// more than one message, cut at the container limits: call again while
     /// [`Session::wants_flush`]). Returns whether anything was written.
+    ///
+    /// Each call's message is one transport frame's payload: the encrypted form carries no
+    /// length of its own, so two appended to one buffer cannot be told apart. Frame what one
+    /// call appended (or flush into an empty buffer each time) before the next.
     pub fn flush(&mut self, rng: &mut dyn Random, out: &mut Vec<u8>) -> Result<bool, SessionError> {
         let now = self.clock.now();
         self.rotate_salt(now);
