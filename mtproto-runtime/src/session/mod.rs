@@ -86,6 +86,11 @@ pub const MIN_RESEND_AFTER_SILENCE: Duration = Duration::from_secs(5);
 /// may have been lost with the old connection, and a server need not send it again unasked).
 const ASKS_AFTER_RECONNECT: u8 = 3;
 
+/// How many times the answer to a request is asked for (msg_resend_ans_req) after the server
+/// said it made it: once more and the request fails with [`RequestError::AnswerLost`], rather
+/// than be asked about for good when the server no longer has the answer.
+pub const MAX_ANSWER_ASKS: u8 = 3;
+
 /// The msgs_state_info status of a message received (the low three bits; 1, 2 and 3 say it
 /// was not).
 const STATE_RECEIVED: u8 = 4;
@@ -229,6 +234,9 @@ pub enum RequestError {
     Dropped,
     /// The result was gzip_packed and could not be inflated.
     Gzip(GzipError),
+    /// The server said it made the answer, yet did not send it again when asked for it
+    /// ([`MAX_ANSWER_ASKS`] times): it no longer has it. The request did run.
+    AnswerLost,
     /// The request was never sent: its body cannot be one TL object in a message (empty, not
     /// a multiple of 4 bytes, or longer than [`SessionConfig::max_request_len`]).
     Invalid(&'static str),
@@ -250,6 +258,9 @@ impl fmt::Display for RequestError {
             RequestError::Rpc(e) => e.fmt(f),
             RequestError::BadMessage { code } => write!(f, "bad_msg_notification code {code}"),
             RequestError::Dropped => f.write_str("request dropped"),
+            RequestError::AnswerLost => {
+                f.write_str("the server made the answer but no longer has it (the request did run)")
+            }
             RequestError::Gzip(e) => e.fmt(f),
             RequestError::Invalid(why) => write!(f, "request not sent: {why}"),
             RequestError::MalformedResult { why, raw } => {
@@ -444,6 +455,8 @@ struct Pending {
     /// ([`ASKS_AFTER_RECONNECT`]): each msgs_state_req about it takes one. While any are left,
     /// the server saying it has it keeps it scheduled; after the last it is waited for.
     rechecks: u8,
+    /// How many times its answer was asked for, the server saying it made it.
+    answer_asks: u8,
     /// Whether `body` carries the init prefix, or may.
     wrap: Wrap,
     /// [`Core::init_epoch`] when it went out: only an answer to a request sent with the prefix
@@ -1239,6 +1252,7 @@ impl<C: Clock> Session<C> {
                 sent_at: now,
                 acked: false,
                 rechecks: 0,
+                answer_asks: 0,
                 wrap,
                 init_epoch: self.core.init_epoch,
             };
@@ -1737,6 +1751,7 @@ impl<C: Clock> Session<C> {
         }
         self.note_rtt(sent_at, now);
         let mut lost = Vec::new();
+        let mut gone = Vec::new();
         for (&id, &status) in ids.iter().zip(info) {
             // Answered, resent or cancelled since it was asked about: nothing to do.
             let Some(p) = self.pending.get_mut(&id) else { continue };
@@ -1750,7 +1765,14 @@ impl<C: Clock> Session<C> {
                 // Received, and the answer made, yet it never came: ask for it again. The
                 // request stays due, so that an answer lost once more is asked for again (and
                 // one left out of a full msg_resend_ans_req is asked for then).
-                STATE_RECEIVED if status & STATE_ANSWERED != 0 => self.core.ask_for_answer(id),
+                STATE_RECEIVED if status & STATE_ANSWERED != 0 => {
+                    p.answer_asks = p.answer_asks.saturating_add(1);
+                    if p.answer_asks > MAX_ANSWER_ASKS {
+                        gone.push(id);
+                    } else {
+                        self.core.ask_for_answer(id);
+                    }
+                }
                 // Received (this is its acknowledgement) and still being worked on: the server
                 // sends the answer when it is made, so the request is waited for, not asked
                 // about again.
@@ -1760,6 +1782,9 @@ impl<C: Clock> Session<C> {
             }
         }
         self.requeue(lost);
+        for id in gone {
+            self.complete(id, Err(RequestError::AnswerLost));
+        }
     }
 
     /// Acts on the server's msg_resend_req `req_msg_id` for our messages `ids` (the first

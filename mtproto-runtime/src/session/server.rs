@@ -56,6 +56,9 @@ pub struct ServerSession<C: Clock> {
     /// [`ANSWERS_REMEMBERED`] and [`ANSWER_BYTES_REMEMBERED`] (`answer_bytes`).
     answers: VecDeque<(i64, Vec<u8>)>,
     answer_bytes: usize,
+    /// msg_ids of the requests answered, bounded as `rpcs`: an answer forgotten still was made
+    /// (+64 in msgs_state_info), which a client asking for it again must be told.
+    answered: VecDeque<i64>,
     /// Content-related messages sent, as (msg_id, body), oldest first; bounded by
     /// [`SENT_REMEMBERED`] and [`SENT_BYTES_REMEMBERED`] (`sent_bytes`).
     sent: VecDeque<(i64, Vec<u8>)>,
@@ -92,6 +95,7 @@ impl<C: Clock> ServerSession<C> {
             rpcs: VecDeque::new(),
             answers: VecDeque::new(),
             answer_bytes: 0,
+            answered: VecDeque::new(),
             sent: VecDeque::new(),
             sent_bytes: 0,
             pings: 0,
@@ -187,6 +191,12 @@ impl<C: Clock> ServerSession<C> {
 
     /// Keeps the answer `body` to `req_msg_id` for msg_resend_ans_req, within the bounds.
     fn remember_answer(&mut self, req_msg_id: i64, body: &[u8]) {
+        if !self.answered.contains(&req_msg_id) {
+            self.answered.push_back(req_msg_id);
+            if self.answered.len() > RPCS_REMEMBERED {
+                self.answered.pop_front();
+            }
+        }
         self.answers.push_back((req_msg_id, body.to_vec()));
         self.answer_bytes += body.len();
         while self.answers.len() > ANSWERS_REMEMBERED || self.answer_bytes > ANSWER_BYTES_REMEMBERED {
@@ -203,7 +213,7 @@ impl<C: Clock> ServerSession<C> {
         if status != 4 {
             return status;
         }
-        let answered = self.answers.iter().any(|(id, _)| *id == msg_id);
+        let answered = self.answered.contains(&msg_id);
         let processing = answered || self.rpcs.contains(&msg_id);
         status | if processing { STATE_PROCESSING } else { 0 } | if answered { STATE_ANSWERED } else { 0 }
     }

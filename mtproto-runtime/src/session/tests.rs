@@ -1580,6 +1580,33 @@ fn an_answer_made_but_lost_is_asked_for_again() {
     assert_eq!((p.client.pending(), p.client.state_request_deadline()), (0, None));
 }
 
+/// A server that says it made the answer and never sends it again (it forgot it): after
+/// [`MAX_ANSWER_ASKS`] asks the request fails with `AnswerLost` instead of being asked about
+/// for good.
+#[test]
+fn an_answer_the_server_no_longer_has_fails_the_request_after_a_few_asks() {
+    let mut p = synced_pair();
+    let req = p.client.invoke_raw(echo_body(9));
+    lose_up(&mut p);
+    let id = sent_as(&p, req);
+    let interval = DEFAULT_STATE_REQUEST_AFTER.as_millis() as u64;
+    for n in 0..=i64::from(MAX_ANSWER_ASKS) {
+        assert!(completed(&p.events()).is_empty(), "ask {n}");
+        p.clock.advance(interval);
+        let (asked_in, asked) = state_req(&flushed(&mut p)).expect("asked about");
+        assert_eq!(asked, vec![id]);
+        feed_state_info(&mut p, asked_in, &[4 | 32 | 64], ((T0 as i64 + 30 + n) << 32) | 1).unwrap();
+        if n < i64::from(MAX_ANSWER_ASKS) {
+            let sent = flushed(&mut p);
+            let ask = of_type::<types::MsgResendAnsReq>(&sent);
+            assert_eq!(tl_codec::from_bytes::<types::MsgResendAnsReq>(&ask[0].2).unwrap().msg_ids, vec![id]);
+        }
+    }
+    assert_eq!(completed(&p.events()), vec![(req, Err(RequestError::AnswerLost))]);
+    assert_eq!((p.client.pending(), p.client.state_request_deadline()), (0, None));
+    p.client.check_indexes();
+}
+
 #[test]
 fn malformed_or_unsolicited_msgs_state_info_is_ignored() {
     use tl_codec::Identifiable;
