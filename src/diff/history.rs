@@ -101,11 +101,7 @@ impl Tracker {
             ));
         }
         let near = tl_parser::near_names(&self.name, self.known.iter().map(String::as_str));
-        let hint = match near.as_slice() {
-            [] => String::new(),
-            [one] => format!(" (did you mean `{one}`?)"),
-            many => format!(" (did you mean one of `{}`?)", many.join("`, `")),
-        };
+        let hint = tl_codegen::graph::did_you_mean(&near);
         let layers = match self.layers.len() {
             1 => "the 1 layer".to_string(),
             n => format!("any of the {n} layers"),

@@ -818,7 +818,7 @@ pub(crate) fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
 
 /// ` (did you mean `x`?)` for the names in `near` (one of several), or nothing: the end of an
 /// error message about an unknown name.
-pub(crate) fn did_you_mean(near: &[&str]) -> String {
+pub fn did_you_mean(near: &[&str]) -> String {
     match near {
         [] => String::new(),
         [one] => format!(" (did you mean `{one}`?)"),
