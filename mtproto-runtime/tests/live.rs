@@ -78,7 +78,8 @@ fn short_pfs_options() -> ConnectOptions {
 
 async fn ping(client: &Client, id: i64) -> Result<i64, Error> {
     let raw = client.invoke(&functions::Ping { ping_id: id }).await?;
-    Ok(decode_result::<functions::Ping>(&raw).unwrap().ping_id)
+    // `?` turns a result that does not decode into `Error::Decode`.
+    Ok(decode_result::<functions::Ping>(&raw)?.ping_id)
 }
 
 /// Waits for an update matching `want`, skipping others; returns every update seen.
@@ -1356,9 +1357,30 @@ async fn an_init_prefix_that_cannot_work_is_refused() {
 /// The rpc_error a request failed with.
 fn rpc_error(result: Result<Vec<u8>, Error>) -> RpcError {
     match result {
-        Err(Error::Request(RequestError::Rpc(e))) => e,
+        Err(e) if e.rpc().is_some() => e.rpc().cloned().expect("an rpc_error"),
         other => panic!("expected an rpc_error, got {other:?}"),
     }
+}
+
+/// A result that is not the function's answer (the test server echoes an id it does not know)
+/// is `Error::Decode` through `?`, with the bytes kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_that_does_not_decode_is_a_decode_error() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let echoed = [0x0bad_0bad_u32.to_le_bytes(), 7u32.to_le_bytes()].concat();
+        let typed = async {
+            let raw = client.invoke_raw(echoed.clone()).await?;
+            Ok::<_, Error>(decode_result::<functions::Ping>(&raw)?.ping_id)
+        };
+        match typed.await {
+            Err(Error::Decode(e)) => assert_eq!(e.raw, echoed),
+            other => panic!("{other:?}"),
+        }
+    })
+    .await
+    .expect("bounded");
 }
 
 /// `pq` of the canned `resPQ`.

@@ -111,8 +111,22 @@ pub enum Error {
         limit: Duration,
     },
     /// The client is closed (it gave up earlier, was closed with [`Client::close`], or its
-    /// task ended); [`Update::Closed`] said why.
+    /// task ended); [`Update::Closed`] said why. A request in flight that ends with this may
+    /// have been carried out by the server all the same.
     Closed,
+    /// A result did not decode as the function's answer
+    /// ([`decode_result`](crate::session::decode_result), which `?` turns into this).
+    Decode(crate::session::DecodeError),
+}
+
+impl Error {
+    /// The rpc_error the server answered the request with, if that is what this is.
+    pub fn rpc(&self) -> Option<&crate::session::RpcError> {
+        match self {
+            Error::Request(RequestError::Rpc(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -136,6 +150,7 @@ impl fmt::Display for Error {
             Error::HandshakeTimeout => f.write_str("the auth-key exchange timed out"),
             Error::RequestTimeout { limit } => write!(f, "no answer to the request within {limit:?}"),
             Error::Closed => f.write_str("client closed"),
+            Error::Decode(e) => e.fmt(f),
         }
     }
 }
@@ -148,6 +163,7 @@ impl std::error::Error for Error {
             Error::Handshake(e) => Some(e),
             Error::Request(e) => Some(e),
             Error::Session(e) => Some(e),
+            Error::Decode(e) => Some(e),
             _ => None,
         }
     }
@@ -156,6 +172,12 @@ impl std::error::Error for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Io(e)
+    }
+}
+
+impl From<crate::session::DecodeError> for Error {
+    fn from(e: crate::session::DecodeError) -> Self {
+        Error::Decode(e)
     }
 }
 
