@@ -142,9 +142,9 @@ fn doc<'a>(tags: Vec<(BStr<'a>, BStr<'a>)>, inline: bool) -> Result<Doc<'a>, Str
     let n = tags.len();
     for (i, (t, v)) in tags.into_iter().enumerate() {
         let tag = t.0;
-        // What a `//@tag` can hold: anything up to the first blank.
-        if tag.contains([' ', '\t', '\n']) {
-            return Err(format!("doc tag `{tag}` contains whitespace"));
+        // What a `//@tag` can hold: anything up to the first blank or line end (`\r` too).
+        if tag.contains([' ', '\t', '\n', '\r']) {
+            return Err(format!("doc tag `{}` contains a blank or a line break", tag.escape_debug()));
         }
         // On a `//@class` line, a tag is read as one only where ` @` is followed by a letter
         // or `_`; anything else would run into the text before it.

@@ -163,14 +163,15 @@ fn docs_that_tl_comments_cannot_carry_are_refused() {
     for (tags, want) in [
         (r#"[["\ufffddescription","x"]]"#, "does not start with a letter or `_`"),
         (r#"[["","x"]]"#, "does not start with a letter or `_`"),
-        (r#"[["two words","x"]]"#, "contains whitespace"),
+        (r#"[["two words","x"]]"#, "contains a blank or a line break"),
+        (r#"[["des\ription","x"]]"#, "contains a blank or a line break"),
         (r#"[["description","see @other"],["b","y"]]"#, "starts a new tag"),
     ] {
         let src = with_type_doc(tags);
         let p = parse_json(&src);
         assert!(p.diagnostics.iter().any(|d| d.message.contains(want)), "{tags}: {:?}", p.diagnostics);
     }
-    let src = with_type_doc(r#"[["description","Any mention, \u00e9"],["_x","a"],["last","see @other"]]"#);
+    let src = with_type_doc(r#"[["description","Any mention, \u00e9"],["_x\fy","a"],["last","see @other"]]"#);
     let p = parse_json(&src);
     assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     let json = crate::to_json(&p.schema);
