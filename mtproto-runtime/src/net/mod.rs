@@ -115,7 +115,7 @@ pub enum Error {
     /// have been carried out by the server all the same.
     Closed,
     /// A result did not decode as the function's answer
-    /// ([`decode_result`](crate::session::decode_result), which `?` turns into this).
+    /// ([`decode_result`], which `?` turns into this).
     Decode(crate::session::DecodeError),
 }
 
