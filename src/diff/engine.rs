@@ -5,7 +5,7 @@ use super::compare::{compare, kind_of, Context};
 use super::matching::{match_definitions, Matching};
 use super::report::{Change, Changed, Compat, Diff, Entry, Kind, Summary, Verdict};
 use super::text::{declaration, hex};
-use super::unlisted::{set_aside, SetAside};
+use super::unlisted::{set_aside, Kept, SetAside};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tl_parser::{Category, Definition};
 
@@ -184,16 +184,10 @@ fn sort_key(kind: Kind, name: &str) -> (&str, &str, Kind) {
 /// [`super::unlisted`]).
 pub fn diff<'s>(old: &'s [Definition<'s>], new: &'s [Definition<'s>]) -> Diff {
     let aside = set_aside(old, new);
-    if !aside.any() {
-        let matching = match_definitions(old, new);
-        return diff_matched(old, new, &matching);
-    }
-    let kept = |defs: &[Definition<'s>], marks: &[bool]| -> Vec<Definition<'s>> {
-        defs.iter().zip(marks).filter(|(_, &m)| !m).map(|(d, _)| d.clone()).collect()
-    };
-    let (old_kept, new_kept) = (kept(old, &aside.old), kept(new, &aside.new));
-    let matching = match_definitions(&old_kept, &new_kept);
-    let mut out = diff_matched(&old_kept, &new_kept, &matching);
+    // Borrowed as they are when nothing is set aside.
+    let (old_kept, new_kept) = (Kept::new(old, &aside.old), Kept::new(new, &aside.new));
+    let matching = match_definitions(&old_kept.defs, &new_kept.defs);
+    let mut out = diff_matched(&old_kept.defs, &new_kept.defs, &matching);
     out.unlisted_in_new = SetAside::names(old, &aside.old);
     out.unlisted_in_old = SetAside::names(new, &aside.new);
     out

@@ -51,6 +51,7 @@ pub struct SetAside {
 
 impl SetAside {
     /// Whether anything is left out.
+    #[cfg(test)]
     pub fn any(&self) -> bool {
         self.old.iter().chain(&self.new).any(|&x| x)
     }
