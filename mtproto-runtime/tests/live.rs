@@ -8,7 +8,9 @@
 //! again, a bounded updates channel that drops and reports rather than holding up answers,
 //! canned answers (typed, rpc errors, through the init prefix and wrappers, bad requests and
 //! panicking handlers, answers a client would misread refused) and updates pushed by the test
-//! server (before the client's first message too).
+//! server (before the client's first message too), a graceful shutdown (in flight requests
+//! finished, new ones refused, owed acks sent; at its limit, or while reconnecting), replayed
+//! frames dropped and counted, and answers decoded in place (`invoke_map`).
 //! No timing assertions: every wait is bounded by a generous timeout.
 
 use std::net::SocketAddr;
@@ -1757,6 +1759,219 @@ async fn an_answer_made_after_a_reconnect_goes_out_on_the_new_connection() {
         wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
         assert_eq!(call.await.unwrap().unwrap(), body);
         assert_eq!(state.answered(), 1, "run once");
+    })
+    .await
+    .expect("bounded");
+}
+
+/// A handler for `id` that answers with the request's body once `release` is set (or after
+/// 20 s), and sets `started` when it begins.
+fn held_answers(id: u32, started: Arc<AtomicBool>, release: Arc<AtomicBool>) -> Answers {
+    Answers::new().on_raw(id, move |body| {
+        started.store(true, Ordering::SeqCst);
+        let until = std::time::Instant::now() + Duration::from_secs(20);
+        while !release.load(Ordering::SeqCst) && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(body.to_vec())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let (started, release) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let answers = held_answers(0x5105_0001, started.clone(), release.clone());
+        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let mut o = options(false);
+        // The answer's acknowledgement is still owed at the close, which sends it.
+        (o.keep_alive, o.ack_delay) = (None, Duration::from_secs(3600));
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        let body = [0x5105_0001u32.to_le_bytes(), 9u32.to_le_bytes()].concat();
+        let call = {
+            let (client, body) = (client.clone(), body.clone());
+            tokio::spawn(async move { client.invoke_raw(body).await })
+        };
+        until(|| started.load(Ordering::SeqCst)).await;
+        let shutdown = {
+            let client = client.clone();
+            tokio::spawn(async move { client.shutdown(Duration::from_secs(60)).await })
+        };
+        // Requests made once the shutdown began fail at once. (The server answers nothing on
+        // this connection while the handler runs: those made before it time out.)
+        let pong = tl_codec::to_bytes(&functions::Ping { ping_id: 1 });
+        loop {
+            match client.invoke_raw_timeout(pong.clone(), Duration::from_millis(50)).await {
+                Err(Error::RequestTimeout { .. }) => continue,
+                Err(Error::Closed) => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        // The request in flight holds the connection open.
+        assert!(!call.is_finished() && !shutdown.is_finished());
+        assert_eq!(client.state(), State::Connected);
+        let acks = state.acks();
+        release.store(true, Ordering::SeqCst);
+        assert_eq!(call.await.unwrap().unwrap(), body);
+        shutdown.await.unwrap();
+        until(|| state.acks() > acks).await;
+        // Closed now: waiting for it returns at once, and the updates end as after `close`.
+        client.closed().await;
+        assert_eq!(client.state(), State::Closed);
+        assert_eq!(client.close_reason().as_deref(), Some("closed by the client"));
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        assert_eq!(seen.last(), Some(&Update::Closed { reason: "closed by the client".into() }));
+        assert_eq!(updates.recv().await, None);
+        assert_eq!(state.answered(), 1);
+        // A second shutdown, or a close, of a closed client returns at once.
+        client.shutdown(Duration::MAX).await;
+        client.close();
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_fails_what_is_still_unanswered_at_its_limit() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let call = {
+            let client = client.clone();
+            tokio::spawn(async move { client.invoke_raw(unanswered(1)).await })
+        };
+        until(|| client.requests_in_flight() == 1).await;
+        client.shutdown(Duration::from_millis(200)).await;
+        assert!(matches!(call.await.unwrap(), Err(Error::Closed)));
+        assert_eq!(client.requests_in_flight(), 0);
+        assert_eq!(client.close_reason().as_deref(), Some("closed by the client"));
+
+        // `closed` waits for a plain `close` as well.
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let waiter = {
+            let client = client.clone();
+            tokio::spawn(async move { client.closed().await })
+        };
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        assert!(!waiter.is_finished());
+        client.close();
+        waiter.await.unwrap();
+        assert_eq!(client.state(), State::Closed);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_while_reconnecting_ends_at_its_limit() {
+    tokio::time::timeout(LIMIT, async {
+        let mut proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let mut o = options(false);
+        // Never gives up by itself within the test.
+        o.reconnect.max_attempts = u32::MAX;
+        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let call = {
+            let client = client.clone();
+            tokio::spawn(async move { client.invoke_raw(unanswered(1)).await })
+        };
+        until(|| client.requests_in_flight() == 1).await;
+        proxy.shutdown().await;
+        wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+        client.shutdown(Duration::from_millis(300)).await;
+        assert!(matches!(call.await.unwrap(), Err(Error::Closed)));
+        assert_eq!(client.close_reason().as_deref(), Some("closed by the client"));
+    })
+    .await
+    .expect("bounded");
+}
+
+/// A proxy for the intermediate transport that, once `replay` is set, sends every frame from
+/// the server to the client twice.
+async fn replaying_proxy(upstream: SocketAddr, replay: Arc<AtomicBool>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = TcpStream::connect(upstream).await else { continue };
+            let (cr, cw) = client.into_split();
+            let (mut sr, sw) = server.into_split();
+            tokio::spawn(pump(cr, sw, Arc::new(AtomicBool::new(false))));
+            let replay = replay.clone();
+            tokio::spawn(async move {
+                let mut cw = cw;
+                loop {
+                    let mut len = [0u8; 4];
+                    if sr.read_exact(&mut len).await.is_err() {
+                        return;
+                    }
+                    let n = u32::from_le_bytes(len);
+                    // A quick acknowledgement is the length word alone.
+                    let mut frame = len.to_vec();
+                    if n & 0x8000_0000 == 0 {
+                        frame.resize(4 + n as usize, 0);
+                        if sr.read_exact(&mut frame[4..]).await.is_err() {
+                            return;
+                        }
+                    }
+                    let copies = if replay.load(Ordering::SeqCst) { 2 } else { 1 };
+                    for _ in 0..copies {
+                        if cw.write_all(&frame).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_frames_are_dropped_and_counted() {
+    tokio::time::timeout(LIMIT, async {
+        let replay = Arc::new(AtomicBool::new(false));
+        let addr = replaying_proxy(server(ServerState::default(), false).await, replay.clone()).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        assert_eq!((client.rejected_frames(), client.last_rejection()), (0, None));
+        replay.store(true, Ordering::SeqCst);
+        // Each answer arrives twice; the copy is refused, and the connection goes on.
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
+        until(|| client.rejected_frames() >= 1).await;
+        assert_eq!(ping(&client, 3).await.unwrap(), 3);
+        until(|| client.rejected_frames() >= 2).await;
+        let why = client.last_rejection().expect("a reason");
+        assert!(why.contains("msg_id"), "{why}");
+        assert_eq!(client.state(), State::Connected);
+        assert_eq!(client.reconnects(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_map_reads_the_answer_in_place() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = serve(ServeOptions { answers: canned(), ..ServeOptions::new(key()) }).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let ping_id = client.invoke_map(&functions::Ping { ping_id: 7 }, |pong| pong.ping_id).await.unwrap();
+        assert_eq!(ping_id, 7);
+        // Borrowed parts of the answer are read while it is alive.
+        let dh = functions::ReqDhParams::new([1; 16], [2; 16], b"p", b"q", 3, b"encrypted data");
+        let answer = client
+            .invoke_map(&dh, |answer| match answer {
+                enums::ServerDhParams::Ok(ok) => ok.encrypted_answer.to_vec(),
+                other => panic!("{other:?}"),
+            })
+            .await
+            .unwrap();
+        assert_eq!(answer, b"encrypted data");
+        // An rpc_error is the request's error.
+        let e = client.invoke_map(&functions::DestroySession { session_id: 1 }, |_| ()).await.unwrap_err();
+        assert_eq!(e.rpc().map(|e| e.code), Some(420));
     })
     .await
     .expect("bounded");

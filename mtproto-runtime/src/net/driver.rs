@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
@@ -182,6 +183,10 @@ pub(super) struct Driver {
     /// Requests made while a temporary key is renewed: they go out after the new key's
     /// binding, not before it on a key not yet bound.
     held: VecDeque<Request>,
+    /// [`super::Client::shutdown`] asked: no new requests, and the end comes once those in
+    /// flight are done, or at `drain_deadline` (if any).
+    draining: bool,
+    drain_deadline: Option<Instant>,
 }
 
 impl Driver {
@@ -215,6 +220,8 @@ impl Driver {
             key_dead: false,
             unproven: None,
             held: VecDeque::new(),
+            draining: false,
+            drain_deadline: None,
         }
     }
 
@@ -248,6 +255,9 @@ impl Driver {
             // on, and its attempts keep counting.
             let mut attempts = self.unproven.take().unwrap_or(0);
             (stream, transport) = loop {
+                if self.drained() {
+                    return self.closed_by_client();
+                }
                 if failed >= self.options.reconnect.max_attempts {
                     return self.close(reason, failed);
                 }
@@ -263,13 +273,27 @@ impl Driver {
                         () = &mut wait => break,
                         cmd = self.cmds.recv() => match cmd {
                             Some(Cmd::Close) => return self.closed_by_client(),
-                            Some(cmd) => self.take(cmd),
+                            Some(cmd) => {
+                                self.take(cmd);
+                                if self.drained() {
+                                    return self.closed_by_client();
+                                }
+                            }
                             None => return,
                         },
                         () = room(&self.updates), if self.missed > 0 => self.announce_missed(),
+                        () = sleep_until(self.drain_deadline), if self.draining => {
+                            return self.closed_by_client()
+                        }
                     }
                 }
-                match open(&self.addrs, &self.options).await {
+                let opened = tokio::select! {
+                    opened = open(&self.addrs, &self.options) => opened,
+                    () = sleep_until(self.drain_deadline), if self.draining => {
+                        return self.closed_by_client()
+                    }
+                };
+                match opened {
                     Ok(connection) => break connection,
                     Err(e) => reason = e.to_string(),
                 }
@@ -347,13 +371,29 @@ impl Driver {
     /// withdrawal. [`Cmd::Close`] is the caller's to handle.
     fn take(&mut self, cmd: Cmd) {
         match cmd {
+            Cmd::Request(request) if self.draining => {
+                let _ = request.reply.send(Err(Error::Closed));
+            }
             Cmd::Request(request) if self.renewal.is_some() => self.held.push_back(request),
             Cmd::Request(request) => self.queue(request),
             Cmd::Cancel(ticket) => self.cancel(ticket),
             Cmd::SetInitPrefix(prefix) => self.session.set_init_prefix(prefix),
+            Cmd::Shutdown(at) => {
+                self.draining = true;
+                // Of two shutdowns, the earlier deadline holds.
+                self.drain_deadline = match (self.drain_deadline, at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
             Cmd::Close => {}
         }
         self.note_in_flight();
+    }
+
+    /// Shutting down, with nothing left in flight: time to close.
+    fn drained(&self) -> bool {
+        self.draining && self.waiting.is_empty() && self.held.is_empty()
     }
 
     /// Hands a request to the session. One it refuses at once (a malformed body) is answered
@@ -617,6 +657,28 @@ impl Driver {
         }
     }
 
+    /// Sends what the session owes the server before a graceful close: the acknowledgements
+    /// held back by the ack delay (the server would otherwise keep those messages to send
+    /// again). Best effort: the connection closes right after either way.
+    async fn send_owed_acks(&mut self, wr: &mut OwnedWriteHalf, t: &mut Transport) {
+        if self.key_dead {
+            return;
+        }
+        // Each flush is one message; a few are plenty for the acknowledgements one session
+        // can owe (and nothing else is queued once nothing is in flight).
+        for _ in 0..4 {
+            let (mut msg, mut out) = (Vec::new(), Vec::new());
+            match self.session.flush(&mut self.rng, &mut msg) {
+                Ok(true) if t.pack(&msg, false, &mut out).is_ok() => {
+                    if wr.write_all(&out).await.is_err() {
+                        return;
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
     /// Runs one connection until it ends; also says whether anything authentic arrived on it.
     async fn serve(&mut self, stream: TcpStream, t: &mut Transport) -> (Ended, bool) {
         let (mut rd, mut wr) = stream.into_split();
@@ -644,6 +706,10 @@ impl Driver {
                     self.queue(request);
                 }
                 self.note_in_flight();
+            }
+            if self.drained() {
+                self.send_owed_acks(&mut wr, t).await;
+                return (Ended::ClosedByClient, healthy);
             }
             if let Some(body) = self.plain_out.take() {
                 let now = SystemClock.now();
@@ -723,7 +789,10 @@ impl Driver {
                         // that was authentic shows the peer is there, even if a message
                         // inside it failed its own checks.
                         let before = self.session.authentic_frames();
-                        let _ = self.session.receive(&mut data);
+                        let received = self.session.receive(&mut data);
+                        if let (Err(e), true) = (received, self.session.authentic_frames() == before) {
+                            self.shared.rejected(e.to_string());
+                        }
                         if self.session.authentic_frames() > before {
                             healthy = true;
                             deadline = None;
@@ -745,6 +814,9 @@ impl Driver {
                     }
                 }
                 () = sleep_until(deadline) => return (Ended::Lost(Error::KeepAliveTimeout), healthy),
+                () = sleep_until(self.drain_deadline), if self.draining => {
+                    return (Ended::ClosedByClient, healthy)
+                }
                 () = sleep_until(renewal_timer) => {
                     if self.renewal.is_none() {
                         self.renewal = Some(Renewal::Draining { until: Instant::now() + DRAIN_LIMIT });
@@ -767,6 +839,8 @@ impl Drop for Driver {
             self.shared.close(reason);
             deliver_last(&self.updates, std::mem::take(&mut self.missed), reason.into());
         }
+        // Last: by now every request has its answer or its error.
+        self.shared.ended.send_replace(true);
     }
 }
 

@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::handshake::{bind_temp_auth_key, ClientConfig, ClientHandshake, Finished, HandshakeError, Step};
 use crate::schema::api::functions::auth::BindTempAuthKey;
@@ -111,8 +111,9 @@ pub enum Error {
         limit: Duration,
     },
     /// The client is closed (it gave up earlier, was closed with [`Client::close`], or its
-    /// task ended); [`Update::Closed`] said why. A request in flight that ends with this may
-    /// have been carried out by the server all the same.
+    /// task ended) or shutting down ([`Client::shutdown`]); [`Update::Closed`] said why. A
+    /// request in flight that ends with this may have been carried out by the server all the
+    /// same.
     Closed,
     /// A result did not decode as the function's answer
     /// ([`decode_result`], which `?` turns into this).
@@ -535,6 +536,12 @@ struct Shared {
     keys: Mutex<Keys>,
     /// Why the client closed, once it has.
     closed: Mutex<Option<String>>,
+    /// Encrypted frames dropped unread for failing the checks ([`Client::rejected_frames`]),
+    /// and why the last one was.
+    rejected: AtomicU64,
+    last_rejection: Mutex<Option<String>>,
+    /// Turns `true` when the session task has ended ([`Client::closed`]).
+    ended: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -546,6 +553,12 @@ impl Shared {
     fn close(&self, reason: &str) {
         *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.to_string());
         self.set(State::Closed);
+    }
+
+    /// Counts a frame the session refused, for `why`.
+    fn rejected(&self, why: String) {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+        *self.last_rejection.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
     }
 
     fn keys(&self) -> MutexGuard<'_, Keys> {
@@ -596,6 +609,9 @@ enum Cmd {
     Cancel(Ticket),
     /// [`Client::close`].
     Close,
+    /// [`Client::shutdown`]: take no more requests, close once those in flight are done or
+    /// at this deadline (`None`: never), whichever comes first.
+    Shutdown(Option<tokio::time::Instant>),
     /// [`Client::set_init_prefix`].
     SetInitPrefix(Option<Vec<u8>>),
 }
@@ -646,6 +662,31 @@ impl Client {
     /// [`ConnectOptions::request_timeout`].
     pub async fn invoke<F: tl_codec::Function>(&self, f: &F) -> Result<Vec<u8>, Error> {
         self.invoke_raw(encode_request(f)?).await
+    }
+
+    /// Sends `f`, decodes its answer and hands it to `read`; returns what `read` returns.
+    ///
+    /// The answer is decoded zero-copy: it borrows from the response, which lives only while
+    /// `read` runs, so `read` takes out what the caller needs. To keep the whole answer, take
+    /// the bytes from [`Client::invoke`] instead and keep them with the value: generated
+    /// bindings have `Owned` for that (`api::Owned::<F::Return<'static>>::decode(raw)?`).
+    /// An answer that does not decode as `F`'s result fails with [`Error::Decode`], an
+    /// `rpc_error` with [`Error::Request`] ([`Error::rpc`]).
+    ///
+    /// ```ignore
+    /// let dcs = client.invoke_map(&GetConfig {}, |config| config.dc_options.len()).await?;
+    /// ```
+    pub async fn invoke_map<F, T>(
+        &self,
+        f: &F,
+        read: impl for<'r> FnOnce(F::Return<'r>) -> T,
+    ) -> Result<T, Error>
+    where
+        F: tl_codec::Function,
+    {
+        let raw = self.invoke(f).await?;
+        let answer = decode_result::<F>(&raw)?;
+        Ok(read(answer))
     }
 
     /// [`Client::invoke`], failing with [`Error::RequestTimeout`] if no answer came within
@@ -804,12 +845,55 @@ impl Client {
         self.cmds.send(Cmd::SetInitPrefix(prefix)).map_err(|_| Error::Closed)
     }
 
-    /// Closes the connection for every clone of this client: requests in flight and later
-    /// ones fail with [`Error::Closed`], and [`Update::Closed`] is the last update. Dropping
-    /// every clone closes it too.
+    /// Encrypted frames dropped unread so far because they failed the session's checks: an
+    /// auth_key_id or msg_key that does not match (tampered with, or not for this key), a
+    /// msg_id outside the time window or seen before (a replay), a frame too short to be a
+    /// message. The connection goes on as if they had not come. (A frame that passes the
+    /// checks but holds a message that cannot be read is reported by [`Update::Unreadable`]
+    /// instead.)
+    pub fn rejected_frames(&self) -> u64 {
+        self.shared.rejected.load(Ordering::Relaxed)
+    }
+
+    /// Why the last frame counted by [`Client::rejected_frames`] was dropped.
+    pub fn last_rejection(&self) -> Option<String> {
+        self.shared.last_rejection.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Closes the connection for every clone of this client at once: requests in flight and
+    /// later ones fail with [`Error::Closed`], and [`Update::Closed`] is the last update.
+    /// Dropping every clone closes it too. [`Client::shutdown`] lets the requests in flight
+    /// finish first; [`Client::closed`] waits for the end.
+    ///
+    /// A request that fails with [`Error::Closed`] may still have been carried out: it may
+    /// have reached the server before the close.
     pub fn close(&self) {
         // Already closed if the task is gone.
         let _ = self.cmds.send(Cmd::Close);
+    }
+
+    /// Closes the connection gracefully, for every clone of this client, and returns once it
+    /// is closed: new requests fail with [`Error::Closed`] at once, the requests in flight get
+    /// up to `limit` to be answered (through reconnects, if need be), the acknowledgements
+    /// owed to the server go out, then the connection closes as [`Client::close`] closes it
+    /// (requests still unanswered fail with [`Error::Closed`]). `Duration::MAX` waits for
+    /// every answer, however long. Dropping the returned future does not stop the shutdown;
+    /// a later [`Client::close`] cuts it short.
+    pub async fn shutdown(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now().checked_add(limit);
+        if self.cmds.send(Cmd::Shutdown(deadline)).is_ok() {
+            self.closed().await;
+        }
+    }
+
+    /// Waits until the connection is closed for good (by [`Client::close`] or
+    /// [`Client::shutdown`], or because it gave up: [`Update::Closed`] says why, as does
+    /// [`Client::close_reason`]). By then every request has its answer or its error, and the
+    /// session task has ended.
+    pub async fn closed(&self) {
+        let mut ended = self.shared.ended.subscribe();
+        // The sender lives as long as `self`: this ends only when the value turns `true`.
+        let _ = ended.wait_for(|&ended| ended).await;
     }
 }
 
@@ -918,6 +1002,9 @@ pub async fn connect(
         rtt: AtomicU64::new(NO_RTT),
         keys: Mutex::new(keys),
         closed: Mutex::new(None),
+        rejected: AtomicU64::new(0),
+        last_rejection: Mutex::new(None),
+        ended: watch::Sender::new(false),
     });
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (updates_tx, updates) = mpsc::channel(options.updates_capacity);
