@@ -263,6 +263,7 @@ impl Driver {
                 }
                 failed += 1;
                 attempts += 1;
+                log::debug!("reconnect attempt {failed} in {:?}", self.options.reconnect.delay(failed));
                 // Counted across outages while no connection proves healthy, so a server that
                 // accepts and drops at once is not hammered. Requests made meanwhile are queued;
                 // with every client gone or closed there is nothing to reconnect for.
@@ -295,7 +296,10 @@ impl Driver {
                 };
                 match opened {
                     Ok(connection) => break connection,
-                    Err(e) => reason = e.to_string(),
+                    Err(e) => {
+                        log::debug!("reconnect attempt {failed} failed: {e}");
+                        reason = e.to_string();
+                    }
                 }
             };
             // The old keep-alive ping is moot, and so are requests whose callers stopped
@@ -358,7 +362,7 @@ impl Driver {
 
     /// [`super::Client::close`]: requests fail with [`Error::Closed`].
     fn closed_by_client(self) {
-        self.close_with("closed by the client".into(), || Error::Closed)
+        self.close_with(CLOSED_BY_CLIENT.into(), || Error::Closed)
     }
 
     /// How long a probe, a step of an exchange or a binding may go unanswered before the
@@ -433,6 +437,8 @@ impl Driver {
     /// counted, and [`Update::Missed`] goes out once there is room, ahead of later updates.
     /// Updates for a dropped receiver are discarded, uncounted.
     fn emit(&mut self, update: Update) {
+        // Logged whether or not the channel takes it: the log is the trace of last resort.
+        log_update(&update);
         self.announce_missed();
         if self.missed > 0 {
             return self.dropped();
@@ -449,7 +455,11 @@ impl Driver {
             return;
         }
         match self.updates.try_send(Update::Missed { count: self.missed }) {
-            Ok(()) | Err(TrySendError::Closed(_)) => self.missed = 0,
+            Ok(()) => {
+                log::warn!("{} updates dropped: the channel was full", self.missed);
+                self.missed = 0;
+            }
+            Err(TrySendError::Closed(_)) => self.missed = 0,
             Err(TrySendError::Full(_)) => {}
         }
     }
@@ -791,6 +801,7 @@ impl Driver {
                         let before = self.session.authentic_frames();
                         let received = self.session.receive(&mut data);
                         if let (Err(e), true) = (received, self.session.authentic_frames() == before) {
+                            log::debug!("frame dropped: {e}");
                             self.shared.rejected(e.to_string());
                         }
                         if self.session.authentic_frames() > before {
@@ -844,6 +855,29 @@ impl Drop for Driver {
     }
 }
 
+/// [`Update::Closed`]'s reason after [`super::Client::close`] or [`super::Client::shutdown`].
+const CLOSED_BY_CLIENT: &str = "closed by the client";
+
+/// Writes the connection's news (all but [`Update::Closed`] and [`Update::Missed`], which
+/// [`deliver_last`] and [`Driver::announce_missed`] write) to the `log` facade, so that an
+/// application that ignores the channel, or whose channel is full, still has a trace.
+fn log_update(update: &Update) {
+    match update {
+        Update::Message(body) => log::trace!(
+            "update {} ({} bytes)",
+            body.get(..4).map_or(0, |id| u32::from_le_bytes([id[0], id[1], id[2], id[3]])),
+            body.len()
+        ),
+        Update::Unreadable { reason, .. } => log::debug!("unreadable message dropped: {reason}"),
+        Update::NewSession { first_msg_id } => log::debug!("new server session from msg_id {first_msg_id}"),
+        Update::Disconnected { reason } => log::warn!("disconnected: {reason}; reconnecting"),
+        Update::Reconnected { attempts } => log::info!("reconnected after {attempts} attempt(s)"),
+        Update::KeyRenewed { auth_key_id } => log::info!("temporary key renewed: {auth_key_id:016x}"),
+        Update::RenewalFailed { reason } => log::warn!("temporary key renewal refused: {reason}"),
+        Update::Missed { .. } | Update::Closed { .. } => {}
+    }
+}
+
 /// Waits until the channel has room (or its receiver is gone). Only the session task sends, so
 /// the room is still there when it sends next.
 async fn room(updates: &mpsc::Sender<Update>) {
@@ -856,6 +890,14 @@ async fn room(updates: &mpsc::Sender<Update>) {
 /// own (if a runtime is there to run it), so that closing never waits for the reader; it ends
 /// when they are delivered or the receiver is dropped.
 fn deliver_last(updates: &mpsc::Sender<Update>, missed: u64, reason: String) {
+    if missed > 0 {
+        log::warn!("{missed} updates dropped: the channel was full");
+    }
+    if reason == CLOSED_BY_CLIENT {
+        log::info!("closed: {reason}");
+    } else {
+        log::warn!("closed: {reason}");
+    }
     let mut last = VecDeque::with_capacity(2);
     if missed > 0 {
         last.push_back(Update::Missed { count: missed });

@@ -1015,6 +1015,13 @@ pub async fn connect(
         _ => None,
     };
     let request_timeout = options.request_timeout;
+    log::info!(
+        "connected to {} over {:?}: auth key {:016x}{}",
+        stream.peer_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
+        options.kind,
+        shared.keys().auth_key.id(),
+        if perm_key.is_some() { " (temporary, PFS)" } else { "" },
+    );
     let driver = driver::Driver::new(addrs, options, session, cmd_rx, updates_tx, shared.clone(), renewal);
     tokio::spawn(driver.run(stream, transport));
     let client = Client { cmds, shared, request_timeout };

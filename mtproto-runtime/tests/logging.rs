@@ -1,0 +1,83 @@
+//! The tokio client's trace in the `log` facade: connecting, losing the connection,
+//! reconnecting and closing each leave a line, for applications that do not read the updates
+//! channel. Its own test binary: a process has one logger.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
+use mtproto_runtime::net::{
+    connect, serve_connection, ConnectOptions, Reconnect, ServeOptions, ServerState, Update,
+};
+use mtproto_runtime::schema::functions;
+use mtproto_runtime::session::decode_result;
+use mtproto_runtime::transport::Kind;
+use tokio::net::TcpListener;
+
+/// Every record at debug level or above, as `LEVEL message`.
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Collect;
+
+impl log::Log for Collect {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Debug
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            LINES.lock().unwrap().push(format!("{} {}", record.level(), record.args()));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+fn logged(needle: &str) -> bool {
+    LINES.lock().unwrap().iter().any(|line| line.contains(needle))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connections_life_is_logged() {
+    log::set_logger(&Collect).unwrap();
+    log::set_max_level(log::LevelFilter::Debug);
+    tokio::time::timeout(Duration::from_secs(20), async {
+        let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
+        let state = ServerState::default();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let options = ServeOptions { state: state.clone(), ..ServeOptions::new(key.clone()) };
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve_connection(stream, options.clone()));
+            }
+        });
+        let mut o = ConnectOptions::new(Kind::Intermediate);
+        o.handshake.keys.push(key.public().clone());
+        o.reconnect =
+            Reconnect { max_attempts: 5, initial_delay: Duration::from_millis(20), ..Reconnect::default() };
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        assert!(logged("INFO connected to 127.0.0.1:"), "{:?}", LINES.lock().unwrap());
+        let pong = client.invoke(&functions::Ping { ping_id: 1 }).await.unwrap();
+        assert_eq!(decode_result::<functions::Ping>(&pong).unwrap().ping_id, 1);
+        // The server hangs up instead of answering: the client reconnects and is answered.
+        state.hang_up_before_answering(1);
+        // (A request the server echoes: it answers pings itself, which do not count.)
+        let body = vec![0x44, 0x33, 0x22, 0x11, 1, 0, 0, 0];
+        assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
+        while !matches!(updates.recv().await, Some(Update::Reconnected { .. })) {}
+        client.close();
+        client.closed().await;
+        let lines = LINES.lock().unwrap().clone();
+        for needle in [
+            "WARN disconnected: ",
+            "DEBUG reconnect attempt 1 in ",
+            "INFO reconnected after 1 attempt",
+            "INFO closed: closed by the client",
+        ] {
+            assert!(lines.iter().any(|l| l.contains(needle)), "no {needle:?} in {lines:#?}");
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("bounded; logged: {:#?}", LINES.lock().unwrap()));
+}
