@@ -139,6 +139,20 @@ impl Inner {
         self.pushes_dropped += dropped;
     }
 
+    /// The newest connection serving each session (only `to`, if given), with its number:
+    /// where what is queued on a session goes out, since a client uses its latest connection
+    /// and an older one may be on its way out.
+    fn newest_live(&self, to: Option<(u64, i64)>) -> HashMap<(u64, i64), (u64, &Live)> {
+        let mut newest: HashMap<(u64, i64), (u64, &Live)> = HashMap::new();
+        for (&conn, live) in self.live.iter().filter(|(_, l)| to.is_none_or(|id| id == l.id)) {
+            let slot = newest.entry(live.id).or_insert((conn, live));
+            if conn > slot.0 {
+                *slot = (conn, live);
+            }
+        }
+        newest
+    }
+
     /// Takes what waits for the session `id` out of `unseen`.
     fn take_unseen(&mut self, id: (u64, i64)) -> Option<Unseen> {
         let waiting = self.unseen.remove(&id)?;
@@ -433,15 +447,11 @@ impl ServerState {
             }) {
                 return Ok(0);
             }
-            let mut newest: HashMap<(u64, i64), (u64, &Live)> = HashMap::new();
-            for (&conn, live) in inner.live.iter().filter(|(_, l)| to.is_none_or(|id| id == l.id)) {
-                let slot = newest.entry(live.id).or_insert((conn, live));
-                if conn > slot.0 {
-                    *slot = (conn, live);
-                }
-            }
-            let mut targets: Vec<Target> =
-                newest.into_values().map(|(_, l)| (l.session.clone(), Some(l.wake.clone()))).collect();
+            let mut targets: Vec<Target> = inner
+                .newest_live(to)
+                .into_values()
+                .map(|(_, l)| (l.session.clone(), Some(l.wake.clone())))
+                .collect();
             if let (Some(id), true) = (to, targets.is_empty()) {
                 targets.extend(inner.sessions.get(&id).map(|s| (s.clone(), None)));
             }
@@ -514,8 +524,8 @@ impl ServerState {
     /// The wake of the newest connection serving the session `id`, if it is newer than `conn`.
     fn newer_than(&self, conn: u64, id: (u64, i64)) -> Option<Arc<Notify>> {
         let inner = self.lock();
-        let newest = inner.live.iter().filter(|(&c, l)| c > conn && l.id == id).max_by_key(|(&c, _)| c);
-        newest.map(|(_, l)| l.wake.clone())
+        let (newest, live) = inner.newest_live(Some(id)).remove(&id)?;
+        (newest > conn).then(|| live.wake.clone())
     }
 
     /// Connection `conn` serves the session of `live` now, or (`None`) none.
@@ -1174,6 +1184,51 @@ mod tests {
         state.forget_key(id);
         assert_eq!((state.pushes_dropped(), state.lock().unseen_bytes), (1, 0));
         assert_eq!(state.push_update_to(id, 1, update(2)), Ok(false));
+    }
+
+    /// Whether `wake` holds a permit (a connection would look at its session).
+    fn woken(wake: &Notify) -> bool {
+        use std::future::Future;
+        let mut notified = std::pin::pin!(wake.notified());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        notified.as_mut().poll(&mut cx).is_ready()
+    }
+
+    /// A push and an answer handed over from an older connection go to the same connection:
+    /// the newest serving the session, whatever order the connections started serving in.
+    #[test]
+    fn pushes_and_answers_handed_over_go_to_the_newest_connection_of_a_session() {
+        let (state, id, key) = state_with_key(false);
+        let new = || ServerSession::new(key.clone(), 1, SystemClock);
+        let (five, six) = (state.session(id, 5, new), state.session(id, 6, new));
+        let wakes: Vec<Arc<Notify>> = (0..4).map(|_| Arc::new(Notify::new())).collect();
+        for (conn, session, wake) in [(3, 5, 0), (7, 5, 1), (5, 5, 2), (4, 6, 3)] {
+            let serves = if session == 5 { &five } else { &six };
+            let live = Live { id: (id, session), session: serves.clone(), wake: wakes[wake].clone() };
+            state.serving(conn, Some(live));
+        }
+        {
+            let inner = state.lock();
+            let newest: HashMap<_, _> =
+                inner.newest_live(None).into_iter().map(|(s, (c, _))| (s, c)).collect();
+            assert_eq!(newest, HashMap::from([((id, 5), 7), ((id, 6), 4)]));
+            let one: Vec<_> =
+                inner.newest_live(Some((id, 6))).into_iter().map(|(s, (c, _))| (s, c)).collect();
+            assert_eq!(one, vec![((id, 6), 4)]);
+        }
+        for older in [3, 5] {
+            assert!(Arc::ptr_eq(&state.newer_than(older, (id, 5)).unwrap(), &wakes[1]), "{older}");
+        }
+        assert!(state.newer_than(7, (id, 5)).is_none());
+        assert!(state.newer_than(4, (id, 6)).is_none());
+        assert_eq!(state.push_update(update(1)), Ok(2));
+        let looked: Vec<bool> = wakes.iter().map(|w| woken(w)).collect();
+        assert_eq!(looked, [false, true, false, true]);
+        // Connection 7 gone: 5 is the newest now.
+        state.serving(7, None);
+        assert_eq!(state.push_update_to(id, 5, update(2)), Ok(true));
+        assert!(woken(&wakes[2]) && !woken(&wakes[0]));
+        assert!(Arc::ptr_eq(&state.newer_than(3, (id, 5)).unwrap(), &wakes[2]));
     }
 
     #[test]
