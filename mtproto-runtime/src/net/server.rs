@@ -1,6 +1,7 @@
 //! A loopback test server over tokio (features `tokio` and `server`): the handshake (as many as
 //! the client asks for on one connection, permanent and temporary keys), keys and sessions
-//! remembered across connections so clients can reconnect, the session,
+//! remembered across connections so clients can reconnect, the session (answers and updates
+//! kept until acknowledged, and sent again when the client comes back, as a real server does),
 //! `auth.bindTempAuthKey` checked, canned answers ([`Answers`]) and updates pushed by the test
 //! ([`ServerState::push_update`]).
 
@@ -23,7 +24,7 @@ use crate::handshake::{
 use crate::schema::api::functions::auth::BindTempAuthKey;
 use crate::schema::{functions, types};
 use crate::session::server::{frame_session_id, ServerSession};
-use crate::session::{Clock, MsgIds, SystemClock};
+use crate::session::{Clock, MsgIds, SessionError, SystemClock};
 use crate::transport::Transport;
 use crate::{plain, AuthKey, OsRandom};
 
@@ -56,6 +57,9 @@ struct Inner {
     lost: u64,
     state_requests: u64,
     resend_requests: u64,
+    answer_requests: u64,
+    /// Answers sent again and updates announced unasked ([`ServerState::resent`]).
+    resent: u64,
     /// Frames carrying a request still to answer into the void before hanging up
     /// (`ServerState::hang_up_before_answering`).
     to_hang_up: u32,
@@ -137,6 +141,20 @@ impl Inner {
         });
         self.unseen_bytes -= freed;
         self.pushes_dropped += dropped;
+    }
+
+    /// The newest connection serving each session (only `to`, if given), with its number:
+    /// where what is queued on a session goes out, since a client uses its latest connection
+    /// and an older one may be on its way out.
+    fn newest_live(&self, to: Option<(u64, i64)>) -> HashMap<(u64, i64), (u64, &Live)> {
+        let mut newest: HashMap<(u64, i64), (u64, &Live)> = HashMap::new();
+        for (&conn, live) in self.live.iter().filter(|(_, l)| to.is_none_or(|id| id == l.id)) {
+            let slot = newest.entry(live.id).or_insert((conn, live));
+            if conn > slot.0 {
+                *slot = (conn, live);
+            }
+        }
+        newest
     }
 
     /// Takes what waits for the session `id` out of `unseen`.
@@ -264,10 +282,24 @@ impl ServerState {
         self.lock().resend_requests
     }
 
+    /// msg_resend_ans_req messages answered so far: answers a client asked for again.
+    pub fn answer_requests(&self) -> u64 {
+        self.lock().answer_requests
+    }
+
+    /// Answers sent again, and updates announced (msg_new_detailed_info, which has the client
+    /// ask for those it lacks), unasked so far: a client came back on a newer connection of
+    /// its session before acknowledging them (see [`serve_connection`]).
+    pub fn resent(&self) -> u64 {
+        self.lock().resent
+    }
+
     /// For the next `n` encrypted frames that carry a request: reads them and answers them as
     /// usual, then closes the connection instead of sending what it made, as if the answers
-    /// were lost with it. The session lives on (a reconnect finds it), and the answers are
-    /// kept for `msg_resend_ans_req` as sent ones are.
+    /// were lost with it. The session lives on (a reconnect finds it), and keeps the answers
+    /// for `msg_resend_ans_req`; unlike what a connection lost otherwise loses, it does not
+    /// send them again unasked when the client is back, as a server that lost its own copy
+    /// would not: the client has to find them (`msgs_state_req`), which is what this tests.
     pub fn hang_up_before_answering(&self, n: u32) {
         self.lock().to_hang_up = n;
     }
@@ -283,7 +315,8 @@ impl ServerState {
     /// answered itself), then answers them as usual and closes the connection instead of
     /// sending the answers: answers lost with the connection after their requests were
     /// acknowledged. The session lives on, and keeps the answers for `msg_resend_ans_req`;
-    /// it does not send them again unasked.
+    /// as with [`ServerState::hang_up_before_answering`], it does not send them again unasked,
+    /// so that the client's asking about acknowledged requests is what is tested.
     pub fn acknowledge_then_hang_up(&self, n: u32) {
         self.lock().to_ack_hang_up = n;
     }
@@ -333,6 +366,19 @@ impl ServerState {
     /// as the push picks it keeps the message queued, as `push_update_to` would, and counts
     /// among those returned.)
     ///
+    /// A message sent is kept by its session until the client acknowledges it (with the
+    /// answers: the latest 64, within 4 MiB), as a real server keeps it: one written to a
+    /// connection that is lost (one on its way out as the push picked it, say) is not lost with
+    /// it. When the client comes back on a newer connection of the session, the server
+    /// announces it there with `msg_new_detailed_info`, as the spec has a server do for an
+    /// update, rather than sending it again: the client acknowledges it again if it got it,
+    /// and otherwise asks for it (`msg_resend_req`) and gets it under a new msg_id. So it
+    /// surfaces once even when the client got it and only its acknowledgement was lost (one
+    /// written to the old connection as it went down; one still held back, up to `ack_delay`,
+    /// goes out with the first message on the new one), which a copy sent blindly under a new
+    /// msg_id would make surface twice. A client that never got it and has received more than
+    /// 512 messages since no longer remembers that id, and acknowledges it unseen: lost.
+    ///
     /// A connection serves a session from the server's first encrypted message from the client
     /// on it: a message names its session, and the server has no other way to learn it. Under
     /// PFS, `connect` returns once the binding is answered, so its client counts at once;
@@ -363,8 +409,9 @@ impl ServerState {
     /// - A session a connection serves now gets it at once: `true`.
     /// - A session the server has (it keeps the latest 256 it had a message on) that no
     ///   connection serves now keeps it, and sends it with the next message it sends, once
-    ///   the client reconnects and sends something: `true`. Such a session keeps what waits
-    ///   for it without a bound, as it keeps its answers.
+    ///   the client reconnects and sends something: `true`. Such a session queues what waits
+    ///   for it without a bound, as it queues its answers. Once sent, the message is kept until
+    ///   acknowledged, as with `push_update`.
     /// - Any other session on a key the server made and still accepts is one *not yet seen*:
     ///   one a client `connect` just returned for, say, but just as well one the server
     ///   forgot, or an id no client uses, which the server does not tell apart. The message
@@ -433,15 +480,11 @@ impl ServerState {
             }) {
                 return Ok(0);
             }
-            let mut newest: HashMap<(u64, i64), (u64, &Live)> = HashMap::new();
-            for (&conn, live) in inner.live.iter().filter(|(_, l)| to.is_none_or(|id| id == l.id)) {
-                let slot = newest.entry(live.id).or_insert((conn, live));
-                if conn > slot.0 {
-                    *slot = (conn, live);
-                }
-            }
-            let mut targets: Vec<Target> =
-                newest.into_values().map(|(_, l)| (l.session.clone(), Some(l.wake.clone()))).collect();
+            let mut targets: Vec<Target> = inner
+                .newest_live(to)
+                .into_values()
+                .map(|(_, l)| (l.session.clone(), Some(l.wake.clone())))
+                .collect();
             if let (Some(id), true) = (to, targets.is_empty()) {
                 targets.extend(inner.sessions.get(&id).map(|s| (s.clone(), None)));
             }
@@ -514,8 +557,8 @@ impl ServerState {
     /// The wake of the newest connection serving the session `id`, if it is newer than `conn`.
     fn newer_than(&self, conn: u64, id: (u64, i64)) -> Option<Arc<Notify>> {
         let inner = self.lock();
-        let newest = inner.live.iter().filter(|(&c, l)| c > conn && l.id == id).max_by_key(|(&c, _)| c);
-        newest.map(|(_, l)| l.wake.clone())
+        let (newest, live) = inner.newest_live(Some(id)).remove(&id)?;
+        (newest > conn).then(|| live.wake.clone())
     }
 
     /// Connection `conn` serves the session of `live` now, or (`None`) none.
@@ -707,9 +750,13 @@ struct Served {
 /// A session (key and session id) is kept across connections, as a server does, so what it
 /// received before a reconnect is known after it; an answer made once the client is back on
 /// a newer connection (its handler still running when the old one was given up, say) goes out
-/// on the newer one, but answers already sent on a connection that was lost are not sent again
-/// unasked (a real server resends unacknowledged ones): `msgs_state_req` and
-/// `msg_resend_ans_req` find them. The 256 latest sessions are kept.
+/// on the newer one. As a real server does, a session keeps its answers and updates until the
+/// client acknowledges them (the latest 64, within 4 MiB), since those written to a connection
+/// that was lost were lost with it: the client's first message on a newer connection has the
+/// answers it did not acknowledge sent again, in new messages, and the updates announced
+/// (`msg_new_detailed_info`: see [`ServerState::push_update`]), without its asking
+/// ([`ServerState::resent`]); `msgs_state_req` and `msg_resend_ans_req` find them too. The
+/// 256 latest sessions are kept.
 /// Pings and ping_delay_disconnect are answered with pong (after ping_delay_disconnect, the
 /// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
 /// with future_salts, auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400
@@ -877,10 +924,17 @@ fn serve_frame(
     let ask_again = options.state.ask_again(|| session.carries_request(frame));
     let (pings, acks) = (session.pings(), session.acks());
     let (asked, resend) = (session.state_requests(), session.resend_requests());
+    let (asked_answers, resent) = (session.answer_requests(), session.resent());
     // A message failing a check is dropped, as a real server does.
     session.set_ask_again(ask_again);
-    let _ = session.receive(frame);
+    let received = session.receive(frame);
     session.set_ask_again(false);
+    // After the message's acknowledgements: the first message on a newer connection has what
+    // the older ones may have lost go out again. Not a message that failed the envelope or id
+    // checks (a replay, say): it does not show where the client is.
+    if !matches!(received, Err(SessionError::Decrypt(_) | SessionError::MsgId(_))) {
+        session.serve_on(conn);
+    }
     let mut out = Vec::new();
     if ack_first {
         // The acknowledgements (and whatever else the session answered itself) go out; the
@@ -893,11 +947,16 @@ fn serve_frame(
         state.acks += session.acks() - acks;
         state.state_requests += session.state_requests() - asked;
         state.resend_requests += session.resend_requests() - resend;
+        state.answer_requests += session.answer_requests() - asked_answers;
+        state.resent += session.resent() - resent;
     }
     let pinged = (session.pings() > pings).then(|| session.disconnect_delay());
     // The requests for the owner: its handlers' or the echo's.
     let mut owners = Vec::new();
+    // Every request of the frame, by msg_id.
+    let mut frame_requests = Vec::new();
     while let Some(mut r) = session.poll_request() {
+        frame_requests.push(r.msg_id);
         options.state.lock().requests += 1;
         if let Some(prefix) = &options.init_prefix {
             if r.body.starts_with(prefix) {
@@ -1008,8 +1067,15 @@ fn serve_frame(
             return Ok(Served { out, pinged, hang_up: false });
         }
     }
-    let mut answers = Vec::new();
-    flush_into(&mut session, rng, t, if hang_up { &mut answers } else { &mut out })?;
+    if hang_up {
+        flush_into(&mut session, rng, t, &mut Vec::new())?;
+        // Their answers are lost for good: the knobs stand for a server that lost its copy
+        // too, whose client has to ask. (Whatever else went into the void is sent again, or
+        // announced, when the client is back, as what any lost connection loses is.)
+        session.forget_answers(&frame_requests);
+    } else {
+        flush_into(&mut session, rng, t, &mut out)?;
+    }
     Ok(Served { out, pinged, hang_up })
 }
 
@@ -1174,6 +1240,51 @@ mod tests {
         state.forget_key(id);
         assert_eq!((state.pushes_dropped(), state.lock().unseen_bytes), (1, 0));
         assert_eq!(state.push_update_to(id, 1, update(2)), Ok(false));
+    }
+
+    /// Whether `wake` holds a permit (a connection would look at its session).
+    fn woken(wake: &Notify) -> bool {
+        use std::future::Future;
+        let mut notified = std::pin::pin!(wake.notified());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        notified.as_mut().poll(&mut cx).is_ready()
+    }
+
+    /// A push and an answer handed over from an older connection go to the same connection:
+    /// the newest serving the session, whatever order the connections started serving in.
+    #[test]
+    fn pushes_and_answers_handed_over_go_to_the_newest_connection_of_a_session() {
+        let (state, id, key) = state_with_key(false);
+        let new = || ServerSession::new(key.clone(), 1, SystemClock);
+        let (five, six) = (state.session(id, 5, new), state.session(id, 6, new));
+        let wakes: Vec<Arc<Notify>> = (0..4).map(|_| Arc::new(Notify::new())).collect();
+        for (conn, session, wake) in [(3, 5, 0), (7, 5, 1), (5, 5, 2), (4, 6, 3)] {
+            let serves = if session == 5 { &five } else { &six };
+            let live = Live { id: (id, session), session: serves.clone(), wake: wakes[wake].clone() };
+            state.serving(conn, Some(live));
+        }
+        {
+            let inner = state.lock();
+            let newest: HashMap<_, _> =
+                inner.newest_live(None).into_iter().map(|(s, (c, _))| (s, c)).collect();
+            assert_eq!(newest, HashMap::from([((id, 5), 7), ((id, 6), 4)]));
+            let one: Vec<_> =
+                inner.newest_live(Some((id, 6))).into_iter().map(|(s, (c, _))| (s, c)).collect();
+            assert_eq!(one, vec![((id, 6), 4)]);
+        }
+        for older in [3, 5] {
+            assert!(Arc::ptr_eq(&state.newer_than(older, (id, 5)).unwrap(), &wakes[1]), "{older}");
+        }
+        assert!(state.newer_than(7, (id, 5)).is_none());
+        assert!(state.newer_than(4, (id, 6)).is_none());
+        assert_eq!(state.push_update(update(1)), Ok(2));
+        let looked: Vec<bool> = wakes.iter().map(|w| woken(w)).collect();
+        assert_eq!(looked, [false, true, false, true]);
+        // Connection 7 gone: 5 is the newest now.
+        state.serving(7, None);
+        assert_eq!(state.push_update_to(id, 5, update(2)), Ok(true));
+        assert!(woken(&wakes[2]) && !woken(&wakes[0]));
+        assert!(Arc::ptr_eq(&state.newer_than(3, (id, 5)).unwrap(), &wakes[2]));
     }
 
     #[test]

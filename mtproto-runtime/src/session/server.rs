@@ -1,9 +1,11 @@
 //! The test server's side of a session (feature `server`): enough to answer a client over
 //! loopback — pings, requests handed to the owner, forced bad_server_salt, containers, gzip,
 //! msgs_state_req and msg_resend_ans_req about the client's messages, msg_resend_req about its
-//! own; on demand, requests asked for again with msg_resend_req instead of run.
+//! own, answers and updates kept until acknowledged and sent again (or announced) when the
+//! client comes back on a newer connection; on demand, requests asked for again with
+//! msg_resend_req instead of run.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use tl_codec::{from_bytes, Identifiable};
@@ -24,17 +26,37 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
+/// An answer or update sent (or queued) and not acknowledged ([`ServerSession`]'s `unacked`).
+#[derive(Debug)]
+struct Unacked {
+    /// Its copies' `Queued::request` (never 0, which the session's other messages carry).
+    ticket: i64,
+    /// The request it answers (an rpc_result, sent again as it is when the client comes
+    /// back); `None`: an update, announced with msg_new_detailed_info instead.
+    answers: Option<i64>,
+    body: Vec<u8>,
+    /// The msg_ids it went out as, oldest first (the latest [`SENT_AS_REMEMBERED`]).
+    sent_as: Vec<i64>,
+    /// Whether a copy waits in the queue.
+    queued: bool,
+}
+
 /// How many of the client's requests handed to the owner are remembered, for the +32 flag of
 /// msgs_state_info ("being processed or processed"); the oldest are forgotten first.
 const RPCS_REMEMBERED: usize = 1024;
 /// How many answers are kept for msg_resend_ans_req, and their most bytes together (rpc_result
-/// bodies); the oldest are forgotten first.
+/// bodies); the oldest are forgotten first. The same bounds hold the answers and updates kept
+/// until acknowledged ([`ServerSession::serve_on`]).
 const ANSWERS_REMEMBERED: usize = 64;
 const ANSWER_BYTES_REMEMBERED: usize = 4 << 20;
 /// How many content-related messages sent are kept for msg_resend_req, and their most bytes
 /// together; the oldest are forgotten first.
 const SENT_REMEMBERED: usize = 64;
 const SENT_BYTES_REMEMBERED: usize = 4 << 20;
+
+/// How many msg_ids one answer or update kept until acknowledged remembers having gone out as
+/// (the latest): an acknowledgement of any of them is its own.
+const SENT_AS_REMEMBERED: usize = 8;
 
 /// The msgs_state_info flags the test server sets on a request it received: being processed
 /// or processed (+32), answer made (+64).
@@ -63,6 +85,19 @@ pub struct ServerSession<C: Clock> {
     /// [`SENT_REMEMBERED`] and [`SENT_BYTES_REMEMBERED`] (`sent_bytes`).
     sent: VecDeque<(i64, Vec<u8>)>,
     sent_bytes: usize,
+    /// Answers and updates not acknowledged yet, oldest first: what goes out again when the
+    /// client comes back ([`ServerSession::serve_on`]). Bounded as `answers`
+    /// ([`ANSWERS_REMEMBERED`], [`ANSWER_BYTES_REMEMBERED`]: `unacked_bytes`); the oldest are
+    /// forgotten first (and then sent again only when asked for).
+    unacked: VecDeque<Unacked>,
+    unacked_bytes: usize,
+    /// The ticket of the next message kept in `unacked`: its copies in the queue carry it as
+    /// their `Queued::request`, which tells a flush what it sent.
+    next_ticket: i64,
+    /// The latest connection the client's messages came on ([`ServerSession::serve_on`]).
+    connection: u64,
+    resent: u64,
+    answer_requests: u64,
     pings: u64,
     acks: u64,
     dropped: u64,
@@ -98,6 +133,12 @@ impl<C: Clock> ServerSession<C> {
             answered: VecDeque::new(),
             sent: VecDeque::new(),
             sent_bytes: 0,
+            unacked: VecDeque::new(),
+            unacked_bytes: 0,
+            next_ticket: 1,
+            connection: 0,
+            resent: 0,
+            answer_requests: 0,
             pings: 0,
             acks: 0,
             dropped: 0,
@@ -160,6 +201,80 @@ impl<C: Clock> ServerSession<C> {
         self.asked_again
     }
 
+    /// msg_resend_ans_req messages answered so far.
+    pub fn answer_requests(&self) -> u64 {
+        self.answer_requests
+    }
+
+    /// Answers sent again, and updates announced with msg_new_detailed_info, so far, unasked:
+    /// the client came back on a newer connection without having acknowledged them
+    /// ([`ServerSession::serve_on`]).
+    pub fn resent(&self) -> u64 {
+        self.resent
+    }
+
+    /// The client's latest message came on the connection `connection` (numbered in the order
+    /// the connections were made). The first time a number above every earlier one comes, the
+    /// client is back after losing a connection, and what was sent on the older ones may have
+    /// been lost with them: a real server keeps each answer and update until the client
+    /// acknowledges it, and so does this one (the latest 64, within 4 MiB, as for
+    /// msg_resend_ans_req). Call it after [`ServerSession::receive`], so the acknowledgements
+    /// that message carries count first: nothing acknowledged ever goes out again.
+    ///
+    /// Each answer not acknowledged goes out again at once, as a new message (a new msg_id, a
+    /// content-related seq_no, the same rpc_result): a client that did get it has completed its
+    /// request and ignores the copy. An update is not sent again blindly, since a client that
+    /// got it but whose acknowledgement was lost would take the copy, under a new msg_id, for a
+    /// second update: as the spec has a server do, msg_new_detailed_info names the msg_id it
+    /// went out as, and the client acknowledges it if it has it or asks for it with
+    /// msg_resend_req if not, which sends it again. (A client that never got it and no longer
+    /// remembers ids that old acknowledges it unseen: the update is lost.)
+    pub fn serve_on(&mut self, connection: u64) {
+        if connection <= self.connection {
+            return;
+        }
+        self.connection = connection;
+        let mut again = Vec::new();
+        for kept in self.unacked.iter_mut().filter(|k| !k.queued) {
+            let Some(&last) = kept.sent_as.last() else { continue };
+            if kept.answers.is_some() {
+                kept.queued = true;
+                again.push(copy_of(kept));
+            } else {
+                let bytes = i32::try_from(kept.body.len()).unwrap_or(i32::MAX);
+                let info = types::MsgNewDetailedInfo { answer_msg_id: last, bytes, status: 0 };
+                // Not content-related: the spec has it need no acknowledgement.
+                again.push(Queued {
+                    request: 0,
+                    msg_id: None,
+                    body: tl_codec::to_bytes(&info),
+                    content_related: false,
+                    wrap: Wrap::Never,
+                });
+            }
+            self.resent += 1;
+        }
+        // Ahead of what is queued, all of it newer, oldest first.
+        for q in again.into_iter().rev() {
+            self.core.queue.push_front(q);
+        }
+    }
+
+    /// Stops keeping the answers to the requests `req_msg_ids` until acknowledged: lost, they
+    /// go out again only when the client asks for them (msg_resend_ans_req), as from a server
+    /// that lost its own copy. A test's way to have a client's asking looked at.
+    pub fn forget_answers(&mut self, req_msg_ids: &[i64]) {
+        let mut freed = 0;
+        self.unacked.retain(|kept| {
+            let forget = kept.answers.is_some_and(|req| req_msg_ids.contains(&req));
+            if forget {
+                freed += kept.body.len();
+            }
+            !forget
+        });
+        self.unacked_bytes -= freed;
+    }
+
     /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
     /// if no other ping comes within that many seconds.
     pub fn disconnect_delay(&self) -> Option<i32> {
@@ -176,8 +291,9 @@ impl<C: Clock> ServerSession<C> {
         self.requests.pop_front()
     }
 
-    /// Queues the answer `result` (one boxed object) to the request `req_msg_id`. A result
-    /// of [`ServerSession::gzip_results`] bytes or more goes gzip_packed, unless it is one
+    /// Queues the answer `result` (one boxed object) to the request `req_msg_id`, kept until
+    /// the client acknowledges it ([`ServerSession::serve_on`]). A result of
+    /// [`ServerSession::gzip_results`] bytes or more goes gzip_packed, unless it is one
     /// already. Nothing is checked: a test may send what a client must refuse.
     pub fn respond(&mut self, req_msg_id: i64, result: &[u8]) {
         let pack = result.len() >= self.gzip_results && wire::constructor(result) != Some(wire::GZIP_PACKED);
@@ -186,7 +302,75 @@ impl<C: Clock> ServerSession<C> {
         let mut body = Vec::with_capacity(12 + result.len());
         wire::write_rpc_result(req_msg_id, result, &mut body);
         self.remember_answer(req_msg_id, &body);
-        self.push(body);
+        self.keep(Some(req_msg_id), body);
+    }
+
+    /// Queues `body`, content-related, and keeps it until the client acknowledges it, within
+    /// the bounds: `answers` is the request it answers, `None` for an update.
+    fn keep(&mut self, answers: Option<i64>, body: Vec<u8>) {
+        let kept = Unacked { ticket: self.next_ticket, answers, body, sent_as: Vec::new(), queued: true };
+        self.next_ticket += 1;
+        self.core.queue.push_back(copy_of(&kept));
+        self.unacked_bytes += kept.body.len();
+        self.unacked.push_back(kept);
+        while self.unacked.len() > ANSWERS_REMEMBERED || self.unacked_bytes > ANSWER_BYTES_REMEMBERED {
+            let Some(old) = self.unacked.pop_front() else { break };
+            self.unacked_bytes -= old.body.len();
+        }
+    }
+
+    /// Queues the kept message at `at` again, unless a copy waits in the queue already.
+    fn queue_again(&mut self, at: usize) {
+        let Some(kept) = self.unacked.get_mut(at) else { return };
+        if !kept.queued {
+            kept.queued = true;
+            let copy = copy_of(kept);
+            self.core.queue.push_back(copy);
+        }
+    }
+
+    /// The answer `body` to `req_msg_id`, asked for with msg_resend_ans_req, goes out again
+    /// (kept until acknowledged).
+    fn answer_again(&mut self, req_msg_id: i64, body: Vec<u8>) {
+        match self.unacked.iter().position(|k| k.answers == Some(req_msg_id)) {
+            Some(at) => self.queue_again(at),
+            None => self.keep(Some(req_msg_id), body),
+        }
+    }
+
+    /// A flush sent the kept message `ticket` as `msg_id`.
+    fn went_out(&mut self, ticket: i64, msg_id: i64) {
+        let Some(at) = self.unacked.iter().position(|k| k.ticket == ticket) else { return };
+        let kept = &mut self.unacked[at];
+        kept.queued = false;
+        if kept.sent_as.len() >= SENT_AS_REMEMBERED {
+            kept.sent_as.remove(0);
+        }
+        kept.sent_as.push(msg_id);
+    }
+
+    /// The client acknowledged its messages `msg_ids`: what they were copies of is no longer
+    /// kept, nor sent again (a copy still queued is dropped).
+    fn acknowledged(&mut self, msg_ids: &[i64]) {
+        if self.unacked.is_empty() || msg_ids.is_empty() {
+            return;
+        }
+        let ids: HashSet<i64> = msg_ids.iter().copied().collect();
+        let (mut freed, mut unqueue) = (0, Vec::new());
+        self.unacked.retain(|kept| {
+            let acked = kept.sent_as.iter().any(|id| ids.contains(id));
+            if acked {
+                freed += kept.body.len();
+                if kept.queued {
+                    unqueue.push(kept.ticket);
+                }
+            }
+            !acked
+        });
+        self.unacked_bytes -= freed;
+        if !unqueue.is_empty() {
+            self.core.queue.retain(|q| !unqueue.contains(&q.request));
+        }
     }
 
     /// Keeps the answer `body` to `req_msg_id` for msg_resend_ans_req, within the bounds.
@@ -248,12 +432,13 @@ impl<C: Clock> ServerSession<C> {
         self.respond(req_msg_id, &tl_codec::to_bytes(&e));
     }
 
-    /// Queues a message that answers nothing (an update). Before the session is known (the
-    /// client's first message to pass the checks names it), it waits, and goes out right after
-    /// the new_session_created that answers that message.
+    /// Queues a message that answers nothing (an update), kept until the client acknowledges
+    /// it ([`ServerSession::serve_on`]). Before the session is known (the client's first
+    /// message to pass the checks names it), it waits, and goes out right after the
+    /// new_session_created that answers that message.
     pub fn send_unsolicited(&mut self, body: Vec<u8>) {
         if self.known {
-            self.push(body);
+            self.keep(None, body);
         } else {
             self.early.push(body);
         }
@@ -279,7 +464,10 @@ impl<C: Clock> ServerSession<C> {
         if !self.core.has_output() {
             return Ok(false);
         }
-        for (_, msg_id, _, body, _) in self.core.flush(self.clock.now(), rng, out)? {
+        for (ticket, msg_id, _, body, _) in self.core.flush(self.clock.now(), rng, out)? {
+            if ticket != 0 {
+                self.went_out(ticket, msg_id);
+            }
             self.remember_sent(msg_id, body);
         }
         Ok(true)
@@ -309,7 +497,7 @@ impl<C: Clock> ServerSession<C> {
             self.known = true;
             self.greet(header.msg_id, body);
             for early in std::mem::take(&mut self.early) {
-                self.push(early);
+                self.keep(None, early);
             }
         }
         if header.salt != self.core.salt {
@@ -421,6 +609,8 @@ impl<C: Clock> ServerSession<C> {
             }
             Some(types::MsgsAck::CONSTRUCTOR_ID) => {
                 self.acks += 1;
+                let ack: types::MsgsAck = from_bytes(body)?;
+                self.acknowledged(&ack.msg_ids);
                 Ok(())
             }
             // The answer, msgs_state_info, is the acknowledgement of either.
@@ -434,11 +624,12 @@ impl<C: Clock> ServerSession<C> {
             // every id asked about answered too, as for msgs_state_req.
             Some(types::MsgResendAnsReq::CONSTRUCTOR_ID) => {
                 let req: types::MsgResendAnsReq = from_bytes(body)?;
+                self.answer_requests += 1;
                 self.state_info(msg_id, &req.msg_ids);
-                for id in &req.msg_ids {
-                    let again = self.answers.iter().find(|(req, _)| req == id).map(|(_, body)| body.clone());
+                for &id in &req.msg_ids {
+                    let again = self.answers.iter().find(|(req, _)| *req == id).map(|(_, body)| body.clone());
                     if let Some(body) = again {
-                        self.push(body);
+                        self.answer_again(id, body);
                     }
                 }
                 Ok(())
@@ -456,6 +647,13 @@ impl<C: Clock> ServerSession<C> {
                 let mut resent = Vec::new();
                 for id in ids {
                     if resent.contains(id) {
+                        continue;
+                    }
+                    // One kept until acknowledged goes out again kept so (once, however often
+                    // it is asked for while a copy waits to go out).
+                    if let Some(at) = self.unacked.iter().position(|k| k.sent_as.contains(id)) {
+                        resent.push(*id);
+                        self.queue_again(at);
                         continue;
                     }
                     match self.sent.iter().find(|(sent, _)| sent == id) {
@@ -495,6 +693,17 @@ impl<C: Clock> ServerSession<C> {
     }
 }
 
+/// A copy of the kept message `kept` for the queue, content-related as the first time.
+fn copy_of(kept: &Unacked) -> Queued {
+    Queued {
+        request: kept.ticket,
+        msg_id: None,
+        body: kept.body.clone(),
+        content_related: true,
+        wrap: Wrap::Never,
+    }
+}
+
 /// The session id of the client's encrypted message `frame` under `key`, read from a
 /// decrypted copy: what a server looks its session up by.
 pub fn frame_session_id(key: &AuthKey, frame: &[u8]) -> Result<i64, SessionError> {
@@ -527,4 +736,404 @@ pub(crate) const SERVED: [u32; 7] = [
 /// packs only requests).
 fn is_request(body: &[u8]) -> bool {
     wire::constructor(body).is_some_and(|id| id != wire::MSG_CONTAINER && !SERVED.contains(&id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Event, MsgId, RequestError, Session};
+    use crate::OsRandom;
+
+    /// A clock that stands still: nothing falls due by time here (acknowledgements are due at
+    /// once, and the client's questions never).
+    #[derive(Debug, Clone, Copy)]
+    struct Still;
+
+    impl Clock for Still {
+        fn now(&self) -> Duration {
+            Duration::from_secs(1_700_000_000)
+        }
+    }
+
+    const KEY: [u8; 256] = [0x3c; 256];
+    const SESSION: i64 = 0x5e55;
+
+    /// A message as sent: (msg_id, seq_no, body).
+    type Msg = (i64, i32, Vec<u8>);
+
+    /// A client and the test server's session, the frames between them carried by hand.
+    struct Link {
+        client: Session<Still>,
+        server: ServerSession<Still>,
+        rng: OsRandom,
+        pings: i64,
+    }
+
+    /// A link whose session the server knows, served on connection 1.
+    fn started() -> Link {
+        let key = AuthKey::from_bytes(KEY);
+        let mut l = Link {
+            client: Session::new(key.clone(), 9, SESSION, Still),
+            server: ServerSession::new(key, 9, Still),
+            rng: OsRandom::new(),
+            pings: 0,
+        };
+        l.back(1);
+        l.down();
+        l.events();
+        l
+    }
+
+    impl Link {
+        fn client_frames(&mut self) -> Vec<Vec<u8>> {
+            let mut frames = Vec::new();
+            while self.client.wants_flush() {
+                let mut out = Vec::new();
+                self.client.flush(&mut self.rng, &mut out).unwrap();
+                frames.push(out);
+            }
+            frames
+        }
+
+        fn server_frames(&mut self) -> Vec<Vec<u8>> {
+            let mut frames = Vec::new();
+            while self.server.wants_flush() {
+                let mut out = Vec::new();
+                self.server.flush(&mut self.rng, &mut out).unwrap();
+                frames.push(out);
+            }
+            frames
+        }
+
+        /// Client → server: the messages sent.
+        fn up(&mut self) -> Vec<Msg> {
+            let frames = self.client_frames();
+            for f in &frames {
+                self.server.receive(&mut f.clone()).unwrap();
+            }
+            opened(&frames, Side::Client)
+        }
+
+        /// Client → nowhere: the messages lost.
+        fn lose_up(&mut self) -> Vec<Msg> {
+            opened(&self.client_frames(), Side::Client)
+        }
+
+        /// Server → client: the messages sent.
+        fn down(&mut self) -> Vec<Msg> {
+            let frames = self.server_frames();
+            for f in &frames {
+                self.client.receive(&mut f.clone()).unwrap();
+            }
+            opened(&frames, Side::Server)
+        }
+
+        /// Server → nowhere: the messages lost.
+        fn lose_down(&mut self) -> Vec<Msg> {
+            opened(&self.server_frames(), Side::Server)
+        }
+
+        /// The client comes back on `connection`: as its adapter does, it pings at once, and
+        /// its first message reaches the server there. The messages it sent.
+        fn back(&mut self, connection: u64) -> Vec<Msg> {
+            if connection > 1 {
+                self.client.reconnected();
+            }
+            self.pings += 1;
+            self.client.ping(self.pings);
+            let up = self.up();
+            self.server.serve_on(connection);
+            up
+        }
+
+        fn events(&mut self) -> Vec<Event> {
+            std::iter::from_fn(|| self.client.poll_event()).collect()
+        }
+    }
+
+    /// The messages of `frames` from `from`, containers unpacked.
+    fn opened(frames: &[Vec<u8>], from: Side) -> Vec<Msg> {
+        let key = AuthKey::from_bytes(KEY);
+        let mut out = Vec::new();
+        for f in frames {
+            let mut f = f.clone();
+            let m = decrypt_message(&key, from, SESSION, &mut f).unwrap();
+            match wire::constructor(m.body) {
+                Some(wire::MSG_CONTAINER) => out.extend(
+                    wire::read_container(m.body)
+                        .unwrap()
+                        .into_iter()
+                        .map(|i| (i.msg_id, i.seq_no, i.body.to_vec())),
+                ),
+                _ => out.push((m.header.msg_id, m.header.seq_no, m.body.to_vec())),
+            }
+        }
+        out
+    }
+
+    fn of_id(msgs: &[Msg], id: u32) -> Vec<&Msg> {
+        msgs.iter().filter(|m| wire::constructor(&m.2) == Some(id)).collect()
+    }
+
+    fn answers(msgs: &[Msg]) -> Vec<&Msg> {
+        of_id(msgs, wire::RPC_RESULT)
+    }
+
+    /// The client's questions about its requests and their answers among `msgs`.
+    fn questions(msgs: &[Msg]) -> usize {
+        of_id(msgs, types::MsgsStateReq::CONSTRUCTOR_ID).len()
+            + of_id(msgs, types::MsgResendAnsReq::CONSTRUCTOR_ID).len()
+    }
+
+    /// The results of `request` among `events`.
+    fn completed(events: &[Event], request: MsgId) -> Vec<Result<Vec<u8>, RequestError>> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Completed { request: r, result } if *r == request => Some(result.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn updates(events: &[Event]) -> Vec<Vec<u8>> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Unsolicited(body) => Some(body.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn body(n: u32) -> Vec<u8> {
+        [0x7e57_0000u32.to_le_bytes(), n.to_le_bytes()].concat()
+    }
+
+    fn update(n: u32) -> Vec<u8> {
+        [0x1122_3344u32.to_le_bytes(), n.to_le_bytes()].concat()
+    }
+
+    /// The ids the client's msgs_ack messages among `msgs` acknowledge.
+    fn acked(msgs: &[Msg]) -> Vec<i64> {
+        of_id(msgs, types::MsgsAck::CONSTRUCTOR_ID)
+            .iter()
+            .flat_map(|m| tl_codec::from_bytes::<types::MsgsAck>(&m.2).unwrap().msg_ids)
+            .collect()
+    }
+
+    /// The request acknowledged first (so the client does not ask about it after a reconnect),
+    /// its answer then lost with the connection: when the client is back, the answer comes
+    /// again unasked, under a new msg_id, and completes the request.
+    #[test]
+    fn an_answer_lost_with_its_connection_goes_out_again_when_the_client_is_back() {
+        let mut l = started();
+        let req = l.client.invoke_raw(body(1));
+        l.up();
+        assert!(!acked(&l.down()).is_empty(), "acknowledged first");
+        let r = l.server.poll_request().unwrap();
+        l.server.respond(r.msg_id, &r.body);
+        let lost = l.lose_down();
+        let (lost_id, _, answer) = answers(&lost)[0].clone();
+
+        let up = l.back(2);
+        assert_eq!(questions(&up), 0, "the client asks nothing: {up:?}");
+        let down = l.down();
+        let again = answers(&down);
+        assert_eq!(again.len(), 1, "{down:?}");
+        assert!(again[0].0 > lost_id, "a new msg_id");
+        assert_eq!(again[0].1 & 1, 1, "content-related");
+        assert_eq!(again[0].2, answer, "the same rpc_result, for the same request");
+        assert_eq!(completed(&l.events(), req), vec![Ok(body(1))]);
+        assert_eq!(l.server.resent(), 1);
+
+        // The copy acknowledged (with the next message): never sent again.
+        l.back(3);
+        assert!(answers(&l.down()).is_empty());
+        assert_eq!(l.server.resent(), 1);
+    }
+
+    /// An answer the client got is not sent again when its acknowledgement comes with the
+    /// client's first message on the new connection; when the acknowledgement was lost it is,
+    /// and the client ignores the copy (its request is complete) and acknowledges it.
+    #[test]
+    fn an_answer_the_client_got_is_not_sent_again_or_its_copy_is_ignored() {
+        let mut l = started();
+        let req = l.client.invoke_raw(body(2));
+        l.up();
+        let r = l.server.poll_request().unwrap();
+        l.server.respond(r.msg_id, &r.body);
+        let answer_id = answers(&l.down())[0].0;
+        assert_eq!(completed(&l.events(), req), vec![Ok(body(2))]);
+        // Its acknowledgement, not flushed yet, goes with the first message on the new one.
+        let up = l.back(2);
+        assert!(acked(&up).contains(&answer_id));
+        assert!(answers(&l.down()).is_empty());
+        assert_eq!(l.server.resent(), 0);
+
+        let req = l.client.invoke_raw(body(3));
+        l.up();
+        let r = l.server.poll_request().unwrap();
+        l.server.respond(r.msg_id, &r.body);
+        let answer_id = answers(&l.down())[0].0;
+        assert_eq!(completed(&l.events(), req), vec![Ok(body(3))]);
+        // Its acknowledgement lost on the way.
+        assert!(acked(&l.lose_up()).contains(&answer_id));
+        l.back(3);
+        let down = l.down();
+        assert_eq!(answers(&down).len(), 1, "{down:?}");
+        let events = l.events();
+        assert!(completed(&events, req).is_empty(), "completed once: {events:?}");
+        assert!(!events.iter().any(|e| matches!(e, Event::Unreadable { .. })), "{events:?}");
+        assert_eq!(l.client.pending(), 0);
+        // The copy is acknowledged: nothing more to send again.
+        assert!(acked(&l.up()).contains(&answers(&down)[0].0));
+        l.back(4);
+        assert!(answers(&l.down()).is_empty());
+        assert_eq!(l.server.resent(), 1);
+    }
+
+    /// An update lost with its connection is announced (msg_new_detailed_info), not sent
+    /// blindly: the client, which never got it, asks for it, and gets it once.
+    #[test]
+    fn an_update_lost_with_its_connection_is_announced_and_sent_again_when_asked_for() {
+        let mut l = started();
+        l.server.send_unsolicited(update(1));
+        let lost = l.lose_down();
+        let (lost_id, _, _) = lost.iter().find(|m| m.2 == update(1)).unwrap().clone();
+        l.back(2);
+        let down = l.down();
+        assert!(!down.iter().any(|m| m.2 == update(1)), "not sent blindly: {down:?}");
+        let info = of_id(&down, types::MsgNewDetailedInfo::CONSTRUCTOR_ID);
+        assert_eq!(info.len(), 1, "{down:?}");
+        assert_eq!(info[0].1 & 1, 0, "needs no acknowledgement");
+        let info: types::MsgNewDetailedInfo = tl_codec::from_bytes(&info[0].2).unwrap();
+        assert_eq!((info.answer_msg_id, info.bytes, info.status), (lost_id, 8, 0));
+        assert_eq!(l.server.resent(), 1);
+
+        let up = l.up();
+        let asked = of_id(&up, types::MsgResendReq::CONSTRUCTOR_ID);
+        assert_eq!(tl_codec::from_bytes::<types::MsgResendReq>(&asked[0].2).unwrap().msg_ids, vec![lost_id]);
+        let down = l.down();
+        let again: Vec<_> = down.iter().filter(|m| m.2 == update(1)).collect();
+        assert_eq!(again.len(), 1, "{down:?}");
+        assert!(again[0].0 > lost_id && again[0].1 & 1 == 1);
+        assert_eq!(updates(&l.events()), vec![update(1)]);
+
+        // Acknowledged now: nothing more on the next connection.
+        l.back(3);
+        let down = l.down();
+        assert!(of_id(&down, types::MsgNewDetailedInfo::CONSTRUCTOR_ID).is_empty(), "{down:?}");
+        assert_eq!(l.server.resent(), 1);
+    }
+
+    /// The risk a blind copy would run: the client got the update and only its
+    /// acknowledgement was lost. Announced, it is acknowledged again, and surfaces once.
+    #[test]
+    fn an_update_whose_acknowledgement_was_lost_surfaces_once() {
+        let mut l = started();
+        l.server.send_unsolicited(update(2));
+        let sent_as = l.down().iter().find(|m| m.2 == update(2)).unwrap().0;
+        assert_eq!(updates(&l.events()), vec![update(2)]);
+        assert!(acked(&l.lose_up()).contains(&sent_as));
+        l.back(2);
+        let down = l.down();
+        assert_eq!(of_id(&down, types::MsgNewDetailedInfo::CONSTRUCTOR_ID).len(), 1, "{down:?}");
+        let up = l.up();
+        assert!(acked(&up).contains(&sent_as), "acknowledged again: {up:?}");
+        assert!(of_id(&up, types::MsgResendReq::CONSTRUCTOR_ID).is_empty(), "not asked for: {up:?}");
+        assert!(!l.server.wants_flush());
+        assert!(updates(&l.events()).is_empty(), "once");
+        l.back(3);
+        assert!(of_id(&l.down(), types::MsgNewDetailedInfo::CONSTRUCTOR_ID).is_empty());
+    }
+
+    /// Only a newer connection has anything go out again; an acknowledgement of any copy of a
+    /// message counts, and drops a copy still waiting to go out.
+    #[test]
+    fn only_a_newer_connection_has_messages_sent_again_and_any_copy_acknowledges() {
+        let mut l = started();
+        l.server.respond(0x1000, &body(4));
+        let first = answers(&l.lose_down())[0].0;
+        for same_or_older in [1, 0] {
+            l.server.serve_on(same_or_older);
+            assert!(!l.server.wants_flush());
+        }
+        l.server.serve_on(5);
+        let second = answers(&l.lose_down())[0].0;
+        l.server.serve_on(5);
+        assert!(!l.server.wants_flush(), "once per connection");
+        l.server.serve_on(6);
+        assert!(l.server.wants_flush(), "sent again on each newer one");
+        // The first copy acknowledged, late: the copy queued is dropped, and nothing is kept.
+        l.client.invoke_raw(tl_codec::to_bytes(&types::MsgsAck { msg_ids: vec![first] }));
+        l.up();
+        let down = l.lose_down();
+        assert!(answers(&down).is_empty(), "{down:?}");
+        l.server.serve_on(7);
+        assert!(!l.server.wants_flush());
+        assert_eq!(l.server.resent(), 2);
+        assert!(second > first);
+    }
+
+    /// What is kept until acknowledged is bounded as the answers kept for msg_resend_ans_req
+    /// are: the latest 64, within 4 MiB; the oldest are forgotten (sent again only when asked
+    /// for).
+    #[test]
+    fn what_is_kept_until_acknowledged_is_bounded_as_the_answers_are() {
+        let mut l = started();
+        for i in 0..=ANSWERS_REMEMBERED as u32 {
+            l.server.respond(0x1000 + 4 * i64::from(i), &body(i));
+        }
+        l.lose_down();
+        l.server.serve_on(2);
+        let again = l.lose_down();
+        let again = answers(&again);
+        assert_eq!(again.len(), ANSWERS_REMEMBERED);
+        let (first, _) = wire::read_rpc_result(&again[0].2).unwrap();
+        assert_eq!(first, 0x1004, "the oldest forgotten");
+
+        let mut l = started();
+        let long = |n: u8| {
+            let mut body = vec![n; ANSWER_BYTES_REMEMBERED * 3 / 8];
+            body[..4].copy_from_slice(&0x1122_3344u32.to_le_bytes());
+            body
+        };
+        for n in 1..=3 {
+            l.server.send_unsolicited(long(n));
+        }
+        let lost = l.lose_down();
+        l.server.serve_on(2);
+        let down = l.lose_down();
+        let named: Vec<i64> = of_id(&down, types::MsgNewDetailedInfo::CONSTRUCTOR_ID)
+            .iter()
+            .map(|m| tl_codec::from_bytes::<types::MsgNewDetailedInfo>(&m.2).unwrap().answer_msg_id)
+            .collect();
+        let sent: Vec<i64> = lost.iter().filter(|m| m.2.len() > 1000).map(|m| m.0).collect();
+        assert_eq!(named, sent[1..], "the two latest fit in 4 MiB");
+    }
+
+    /// Answers the test forgets ([`ServerSession::forget_answers`]) are not sent again unasked,
+    /// but msg_resend_ans_req still gets them, and kept until acknowledged once more.
+    #[test]
+    fn forgotten_answers_go_out_again_only_when_asked_for() {
+        let mut l = started();
+        let req = l.client.invoke_raw(body(5));
+        l.up();
+        let r = l.server.poll_request().unwrap();
+        l.server.respond(r.msg_id, &r.body);
+        l.lose_down();
+        l.server.forget_answers(&[r.msg_id]);
+        // Never acknowledged: the client asks about it at once, and learns its answer was made.
+        let up = l.back(2);
+        assert_eq!(questions(&up), 1);
+        assert!(answers(&l.down()).is_empty(), "not sent again unasked");
+        let up = l.up();
+        assert_eq!(of_id(&up, types::MsgResendAnsReq::CONSTRUCTOR_ID).len(), 1, "{up:?}");
+        assert_eq!(l.server.answer_requests(), 1);
+        assert_eq!(answers(&l.lose_down()).len(), 1, "lost again");
+        l.back(3);
+        assert_eq!(answers(&l.down()).len(), 1, "kept again, sent once");
+        assert_eq!(completed(&l.events(), req), vec![Ok(body(5))]);
+    }
 }
