@@ -1976,3 +1976,28 @@ async fn invoke_map_reads_the_answer_in_place() {
     .await
     .expect("bounded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_servers_knobs_take_the_first_request_of_a_session_too() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let (client, mut updates) = connect(addr, options(false)).await.unwrap();
+        // The client's first encrypted message, which names its session, carries this request.
+        state.hang_up_before_answering(1);
+        let body = vec![0x44, 0x33, 0x22, 0x11, 1, 2, 3, 4];
+        assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
+        assert_eq!(state.hung_up(), 1);
+        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        // A request lost on the way, the first of a new client's session: found by its
+        // msgs_state_req and sent again.
+        let mut o = options(false);
+        o.state_request_after = Some(Duration::from_millis(200));
+        let (client, _updates) = connect(addr, o).await.unwrap();
+        state.lose_requests(1);
+        assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
+        assert_eq!(state.lost(), 1);
+    })
+    .await
+    .expect("bounded");
+}

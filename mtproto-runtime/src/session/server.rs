@@ -411,11 +411,19 @@ impl<C: Clock> ServerSession<C> {
 
     /// Whether the encrypted `frame` from the client holds a request its owner would be handed
     /// (on its own, in a container, or gzip_packed), so that a test can drop the frame unread
-    /// as if it were lost on the way. A frame that does not decrypt (before the session is
-    /// known, say) holds none.
+    /// as if it were lost on the way. A frame that does not decrypt holds none. The first
+    /// frame of a session, which names it, counts as any other: a test that asks for the next
+    /// request to be lost means that one too.
     pub fn carries_request(&self, frame: &[u8]) -> bool {
+        let session_id = match self.known {
+            true => self.core.session_id,
+            false => match frame_session_id(&self.core.key, frame) {
+                Ok(id) => id,
+                Err(_) => return false,
+            },
+        };
         let mut copy = frame.to_vec();
-        let Ok(msg) = decrypt_message(&self.core.key, Side::Client, self.core.session_id, &mut copy) else {
+        let Ok(msg) = decrypt_message(&self.core.key, Side::Client, session_id, &mut copy) else {
             return false;
         };
         match wire::constructor(msg.body) {
