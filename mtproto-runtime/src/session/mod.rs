@@ -704,7 +704,8 @@ impl Core {
     }
 
     /// Answers msg_detailed_info / msg_new_detailed_info about the peer's message `msg_id`:
-    /// acknowledged again if it arrived, else asked for with msg_resend_req, once.
+    /// acknowledged again if it arrived, else asked for with msg_resend_req, once per
+    /// connection ([`Session::reconnected`] forgets what was asked).
     fn answer_detailed_info(&mut self, msg_id: i64) {
         if self.window.contains(msg_id) {
             self.ack_again(msg_id);
@@ -1512,6 +1513,10 @@ impl<C: Clock> Session<C> {
     /// clock) the session never asks, and this is [`Session::resend_pending`].
     pub fn reconnected(&mut self) {
         self.need_init();
+        // A msg_resend_req sent on the old connection may have been lost with it: the server,
+        // which announces what it sent and got no acknowledgement of again on the new one, is
+        // asked again then.
+        self.core.asked.clear();
         let now = self.clock.now();
         let Some(later) = self.state_interval().and_then(|every| now.checked_add(every)) else {
             return self.resend_pending();

@@ -1035,6 +1035,29 @@ mod tests {
         assert_eq!(l.server.resent(), 1);
     }
 
+    /// The client's msg_resend_req for an announced update is lost with the connection too:
+    /// announced again on the next one, the update is asked for again (the client's memory of
+    /// what it asked for does not outlive the connection it asked on), and arrives once.
+    #[test]
+    fn an_update_whose_resend_request_was_lost_is_asked_for_again() {
+        let mut l = started();
+        l.server.send_unsolicited(update(7));
+        let lost_id = l.lose_down().iter().find(|m| m.2 == update(7)).unwrap().0;
+        l.back(2);
+        assert_eq!(of_id(&l.down(), types::MsgNewDetailedInfo::CONSTRUCTOR_ID).len(), 1);
+        let lost = l.lose_up();
+        assert_eq!(of_id(&lost, types::MsgResendReq::CONSTRUCTOR_ID).len(), 1, "{lost:?}");
+
+        l.back(3);
+        assert_eq!(of_id(&l.down(), types::MsgNewDetailedInfo::CONSTRUCTOR_ID).len(), 1);
+        let up = l.up();
+        let asked = of_id(&up, types::MsgResendReq::CONSTRUCTOR_ID);
+        assert_eq!(asked.len(), 1, "asked again: {up:?}");
+        assert_eq!(tl_codec::from_bytes::<types::MsgResendReq>(&asked[0].2).unwrap().msg_ids, vec![lost_id]);
+        l.down();
+        assert_eq!(updates(&l.events()), vec![update(7)]);
+    }
+
     /// The risk a blind copy would run: the client got the update and only its
     /// acknowledgement was lost. Announced, it is acknowledged again, and surfaces once.
     #[test]
