@@ -1794,10 +1794,7 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
             tokio::spawn(async move { client.invoke_raw(body).await })
         };
         until(|| started.load(Ordering::SeqCst)).await;
-        let shutdown = {
-            let client = client.clone();
-            tokio::spawn(async move { client.shutdown(Duration::from_secs(60)).await })
-        };
+        let shutdown = tokio::spawn(client.shutdown(Duration::from_secs(60)));
         // Requests made once the shutdown began fail at once. (The server answers nothing on
         // this connection while the handler runs: those made before it time out.)
         let pong = tl_codec::to_bytes(&functions::Ping { ping_id: 1 });
@@ -1814,7 +1811,7 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
         let acks = state.acks();
         release.store(true, Ordering::SeqCst);
         assert_eq!(call.await.unwrap().unwrap(), body);
-        shutdown.await.unwrap();
+        assert_eq!(shutdown.await.unwrap(), 0, "every request had its answer");
         until(|| state.acks() > acks).await;
         // Closed now: waiting for it returns at once, and the updates end as after `close`.
         client.closed().await;
@@ -1825,7 +1822,7 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
         assert_eq!(updates.recv().await, None);
         assert_eq!(state.answered(), 1);
         // A second shutdown, or a close, of a closed client returns at once.
-        client.shutdown(Duration::MAX).await;
+        assert_eq!(client.shutdown(Duration::MAX).await, 0);
         client.close();
     })
     .await
@@ -1835,25 +1832,30 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_fails_what_is_still_unanswered_at_its_limit() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
-        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let state = ServerState::default();
+        let addr = server(state.clone(), false).await;
+        let mut o = options(false);
+        // The pong's acknowledgement is still owed when the limit ends the shutdown.
+        (o.keep_alive, o.ack_delay) = (None, Duration::from_secs(3600));
+        let (client, _updates) = connect(addr, o).await.unwrap();
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let acks = state.acks();
+        // (The count catches up with the ping's answer a moment after the caller got it.)
+        until(|| client.requests_in_flight() == 0).await;
         let call = {
             let client = client.clone();
             tokio::spawn(async move { client.invoke_raw(unanswered(1)).await })
         };
         until(|| client.requests_in_flight() == 1).await;
-        client.shutdown(Duration::from_millis(200)).await;
+        assert_eq!(client.shutdown(Duration::from_millis(200)).await, 1, "one request cut short");
         assert!(matches!(call.await.unwrap(), Err(Error::Closed)));
+        until(|| state.acks() > acks).await;
         assert_eq!(client.requests_in_flight(), 0);
         assert_eq!(client.close_reason().as_deref(), Some("closed by the client"));
 
         // `closed` waits for a plain `close` as well.
         let (client, _updates) = connect(addr, options(false)).await.unwrap();
-        let waiter = {
-            let client = client.clone();
-            tokio::spawn(async move { client.closed().await })
-        };
+        let waiter = tokio::spawn(client.closed());
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
         assert!(!waiter.is_finished());
         client.close();
@@ -1873,6 +1875,7 @@ async fn shutdown_while_reconnecting_ends_at_its_limit() {
         o.reconnect.max_attempts = u32::MAX;
         let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        until(|| client.requests_in_flight() == 0).await;
         let call = {
             let client = client.clone();
             tokio::spawn(async move { client.invoke_raw(unanswered(1)).await })
@@ -1880,7 +1883,7 @@ async fn shutdown_while_reconnecting_ends_at_its_limit() {
         until(|| client.requests_in_flight() == 1).await;
         proxy.shutdown().await;
         wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
-        client.shutdown(Duration::from_millis(300)).await;
+        assert_eq!(client.shutdown(Duration::from_millis(300)).await, 1);
         assert!(matches!(call.await.unwrap(), Err(Error::Closed)));
         assert_eq!(client.close_reason().as_deref(), Some("closed by the client"));
     })
@@ -1889,8 +1892,13 @@ async fn shutdown_while_reconnecting_ends_at_its_limit() {
 }
 
 /// A proxy for the intermediate transport that, once `replay` is set, sends every frame from
-/// the server to the client twice.
-async fn replaying_proxy(upstream: SocketAddr, replay: Arc<AtomicBool>) -> SocketAddr {
+/// the server to the client twice, and sends the frames put in `inject` (payloads) to the
+/// client ahead of the server's next frame.
+async fn replaying_proxy(
+    upstream: SocketAddr,
+    replay: Arc<AtomicBool>,
+    inject: Arc<Mutex<Vec<Vec<u8>>>>,
+) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -1899,7 +1907,7 @@ async fn replaying_proxy(upstream: SocketAddr, replay: Arc<AtomicBool>) -> Socke
             let (cr, cw) = client.into_split();
             let (mut sr, sw) = server.into_split();
             tokio::spawn(pump(cr, sw, Arc::new(AtomicBool::new(false))));
-            let replay = replay.clone();
+            let (replay, inject) = (replay.clone(), inject.clone());
             tokio::spawn(async move {
                 let mut cw = cw;
                 loop {
@@ -1913,6 +1921,13 @@ async fn replaying_proxy(upstream: SocketAddr, replay: Arc<AtomicBool>) -> Socke
                     if n & 0x8000_0000 == 0 {
                         frame.resize(4 + n as usize, 0);
                         if sr.read_exact(&mut frame[4..]).await.is_err() {
+                            return;
+                        }
+                    }
+                    let injected: Vec<Vec<u8>> = std::mem::take(&mut *inject.lock().unwrap());
+                    for payload in injected {
+                        let framed = [(payload.len() as u32).to_le_bytes().to_vec(), payload].concat();
+                        if cw.write_all(&framed).await.is_err() {
                             return;
                         }
                     }
@@ -1932,8 +1947,10 @@ async fn replaying_proxy(upstream: SocketAddr, replay: Arc<AtomicBool>) -> Socke
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replayed_frames_are_dropped_and_counted() {
     tokio::time::timeout(LIMIT, async {
-        let replay = Arc::new(AtomicBool::new(false));
-        let addr = replaying_proxy(server(ServerState::default(), false).await, replay.clone()).await;
+        let (replay, inject) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(Vec::new())));
+        let addr =
+            replaying_proxy(server(ServerState::default(), false).await, replay.clone(), inject.clone())
+                .await;
         let (client, _updates) = connect(addr, options(false)).await.unwrap();
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
         assert_eq!((client.rejected_frames(), client.last_rejection()), (0, None));
@@ -1945,6 +1962,13 @@ async fn replayed_frames_are_dropped_and_counted() {
         until(|| client.rejected_frames() >= 2).await;
         let why = client.last_rejection().expect("a reason");
         assert!(why.contains("msg_id"), "{why}");
+        // An unencrypted frame outside a key exchange (anyone on the path can make one).
+        replay.store(false, Ordering::SeqCst);
+        let rejected = client.rejected_frames();
+        inject.lock().unwrap().push([[0u8; 8].as_slice(), &[7u8; 24]].concat());
+        assert_eq!(ping(&client, 4).await.unwrap(), 4);
+        until(|| client.rejected_frames() > rejected).await;
+        assert!(client.last_rejection().unwrap().contains("unencrypted"));
         assert_eq!(client.state(), State::Connected);
         assert_eq!(client.reconnects(), 0);
     })
@@ -1997,6 +2021,83 @@ async fn the_test_servers_knobs_take_the_first_request_of_a_session_too() {
         state.lose_requests(1);
         assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
         assert_eq!(state.lost(), 1);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_the_close_does_not_keep_the_connection_open() {
+    tokio::time::timeout(LIMIT, async {
+        let addr = server(ServerState::default(), false).await;
+        let (client, mut updates) = connect(addr, options(false)).await.unwrap();
+        let waiter = tokio::spawn(client.closed());
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        // Every client dropped: the connection closes, and the wait ends.
+        drop(client);
+        waiter.await.unwrap();
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        assert_eq!(seen.last(), Some(&Update::Closed { reason: "the session task ended".into() }));
+    })
+    .await
+    .expect("bounded");
+}
+
+/// A port that accepts nothing: its accept queue is full, so the kernel leaves new
+/// connections' SYNs unanswered and a dial to it hangs. Returns what keeps it so.
+async fn black_hole(port: SocketAddr) -> (tokio::net::TcpListener, Vec<TcpStream>) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket.bind(port).unwrap();
+    let hole = socket.listen(0).unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(s)) = tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(port)).await {
+            fillers.push(s);
+        }
+    }
+    (hole, fillers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_shutdown_and_dropping_are_heeded_while_a_reconnect_dials() {
+    tokio::time::timeout(LIMIT, async {
+        for how in ["close", "shutdown", "drop"] {
+            let upstream = server(ServerState::default(), false).await;
+            // A one-link forwarder on a port of its own, which then turns into a black hole.
+            let front = tokio::net::TcpSocket::new_v4().unwrap();
+            front.set_reuseaddr(true).unwrap();
+            front.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let port = front.local_addr().unwrap();
+            let listener = front.listen(16).unwrap();
+            let forward = tokio::spawn(async move {
+                let (c, _) = listener.accept().await.unwrap();
+                let s = TcpStream::connect(upstream).await.unwrap();
+                let ((mut cr, mut cw), (mut sr, mut sw)) = (c.into_split(), s.into_split());
+                let _ = tokio::join!(tokio::io::copy(&mut cr, &mut sw), tokio::io::copy(&mut sr, &mut cw));
+            });
+            let mut o = options(false);
+            // Far past the test's bound: only heeding the client ends the dial in time.
+            (o.connect_timeout, o.reconnect.max_attempts) = (Duration::from_secs(3600), u32::MAX);
+            let (client, mut updates) = connect(port, o).await.unwrap();
+            assert_eq!(ping(&client, 1).await.unwrap(), 1);
+            forward.abort();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let _hole = black_hole(port).await;
+            wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+            // The first reconnect attempt is dialing by now (its delay is 50 ms).
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            match how {
+                "close" => {
+                    client.close();
+                    client.closed().await;
+                }
+                "shutdown" => assert_eq!(client.shutdown(Duration::from_secs(3600)).await, 0),
+                _ => drop(client),
+            }
+            let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+            assert!(matches!(seen.last(), Some(Update::Closed { .. })), "{how}");
+        }
     })
     .await
     .expect("bounded");

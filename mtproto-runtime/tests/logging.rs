@@ -1,6 +1,6 @@
 //! The tokio client's trace in the `log` facade: connecting, losing the connection,
-//! reconnecting and closing each leave a line, for applications that do not read the updates
-//! channel. Its own test binary: a process has one logger.
+//! reconnecting and closing each leave a line, as does a refused binding, for applications
+//! that do not read the updates channel. Its own test binary: a process has one logger.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -33,31 +33,51 @@ impl log::Log for Collect {
     fn flush(&self) {}
 }
 
-fn logged(needle: &str) -> bool {
-    LINES.lock().unwrap().iter().any(|line| line.contains(needle))
+/// Installs the collecting logger (once: a process has one).
+fn collect() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        log::set_logger(&Collect).unwrap();
+        log::set_max_level(log::LevelFilter::Debug);
+    });
+}
+
+/// Every line logged so far (by both tests: each looks for lines naming its own server).
+fn lines() -> Vec<String> {
+    LINES.lock().unwrap().clone()
+}
+
+/// A test server sharing `state`, on an ephemeral port.
+async fn server(state: ServerState) -> std::net::SocketAddr {
+    let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let options = ServeOptions { state, ..ServeOptions::new(key) };
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve_connection(stream, options.clone()));
+        }
+    });
+    addr
+}
+
+fn options() -> ConnectOptions {
+    let mut o = ConnectOptions::new(Kind::Intermediate);
+    o.handshake.keys.push(RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap().public().clone());
+    o.reconnect =
+        Reconnect { max_attempts: 5, initial_delay: Duration::from_millis(20), ..Reconnect::default() };
+    o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_connections_life_is_logged() {
-    log::set_logger(&Collect).unwrap();
-    log::set_max_level(log::LevelFilter::Debug);
+    collect();
     tokio::time::timeout(Duration::from_secs(20), async {
-        let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
         let state = ServerState::default();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let options = ServeOptions { state: state.clone(), ..ServeOptions::new(key.clone()) };
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve_connection(stream, options.clone()));
-            }
-        });
-        let mut o = ConnectOptions::new(Kind::Intermediate);
-        o.handshake.keys.push(key.public().clone());
-        o.reconnect =
-            Reconnect { max_attempts: 5, initial_delay: Duration::from_millis(20), ..Reconnect::default() };
-        let (client, mut updates) = connect(addr, o).await.unwrap();
-        assert!(logged("INFO connected to 127.0.0.1:"), "{:?}", LINES.lock().unwrap());
+        let addr = server(state.clone()).await;
+        let (client, mut updates) = connect(addr, options()).await.unwrap();
+        let connected = format!("INFO connected to {addr} over Intermediate");
+        assert!(lines().iter().any(|l| l.starts_with(&connected)), "{:#?}", lines());
         let pong = client.invoke(&functions::Ping { ping_id: 1 }).await.unwrap();
         assert_eq!(decode_result::<functions::Ping>(&pong).unwrap().ping_id, 1);
         // The server hangs up instead of answering: the client reconnects and is answered.
@@ -68,7 +88,7 @@ async fn the_connections_life_is_logged() {
         while !matches!(updates.recv().await, Some(Update::Reconnected { .. })) {}
         client.close();
         client.closed().await;
-        let lines = LINES.lock().unwrap().clone();
+        let lines = lines();
         for needle in [
             "WARN disconnected: ",
             "DEBUG reconnect attempt 1 in ",
@@ -79,5 +99,26 @@ async fn the_connections_life_is_logged() {
         }
     })
     .await
-    .unwrap_or_else(|_| panic!("bounded; logged: {:#?}", LINES.lock().unwrap()));
+    .unwrap_or_else(|_| panic!("bounded; logged: {:#?}", lines()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_binding_is_logged_as_such() {
+    collect();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        let state = ServerState::default();
+        let addr = server(state.clone()).await;
+        state.refuse_bindings(1);
+        let mut o = options();
+        o.handshake.temp_key_expires_in = Some(3600);
+        assert!(connect(addr, o).await.is_err());
+        // The refusal, and no "connected" for a connection `connect` did not return.
+        let lines = lines();
+        let refused = format!("WARN connecting to {addr}: binding the temporary key failed");
+        assert!(lines.iter().any(|l| l.starts_with(&refused)), "{lines:#?}");
+        let connected = format!("INFO connected to {addr}");
+        assert!(!lines.iter().any(|l| l.starts_with(&connected)), "{lines:#?}");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("bounded; logged: {:#?}", lines()));
 }

@@ -123,8 +123,9 @@ struct Previous {
 enum Ended {
     /// Every client handle is gone: nothing more to do.
     ClientGone,
-    /// [`super::Client::close`].
-    ClosedByClient,
+    /// [`super::Client::close`] (with the reason a client gave, if any) or the end of
+    /// [`super::Client::shutdown`].
+    ClosedByClient(Option<String>),
     /// Lost in a way a new connection may cure.
     Lost(Error),
     /// Lost in a way a new connection with the same key cannot cure.
@@ -187,6 +188,11 @@ pub(super) struct Driver {
     /// flight are done, or at `drain_deadline` (if any).
     draining: bool,
     drain_deadline: Option<Instant>,
+    /// The id of the temporary key the session last moved away from: the server's frames
+    /// under it may still be on the way, and are dropped without counting as rejected.
+    retired_key: Option<u64>,
+    /// Unreadable messages so far, for [`log_throttled`].
+    unreadable: u64,
 }
 
 impl Driver {
@@ -222,6 +228,8 @@ impl Driver {
             held: VecDeque::new(),
             draining: false,
             drain_deadline: None,
+            retired_key: None,
+            unreadable: 0,
         }
     }
 
@@ -236,7 +244,7 @@ impl Driver {
             }
             let mut reason = match ended {
                 Ended::ClientGone => return,
-                Ended::ClosedByClient => return self.closed_by_client(),
+                Ended::ClosedByClient(reason) => return self.closed_by(reason),
                 Ended::Fatal(e) => return self.close(e.to_string(), 0),
                 Ended::UnknownKey(e) if self.pfs.is_some() => {
                     self.key_dead = true;
@@ -273,7 +281,7 @@ impl Driver {
                     tokio::select! {
                         () = &mut wait => break,
                         cmd = self.cmds.recv() => match cmd {
-                            Some(Cmd::Close) => return self.closed_by_client(),
+                            Some(Cmd::Close(reason)) => return self.closed_by(reason),
                             Some(cmd) => {
                                 self.take(cmd);
                                 if self.drained() {
@@ -288,10 +296,27 @@ impl Driver {
                         }
                     }
                 }
-                let opened = tokio::select! {
-                    opened = open(&self.addrs, &self.options) => opened,
-                    () = sleep_until(self.drain_deadline), if self.draining => {
-                        return self.closed_by_client()
+                // A close, a shutdown or the last client gone is heeded during the dial too,
+                // which may take up to the connect timeout.
+                let (addrs, options) = (self.addrs.clone(), self.options.clone());
+                let dial = open(&addrs, &options);
+                tokio::pin!(dial);
+                let opened = loop {
+                    tokio::select! {
+                        opened = &mut dial => break opened,
+                        cmd = self.cmds.recv() => match cmd {
+                            Some(Cmd::Close(reason)) => return self.closed_by(reason),
+                            Some(cmd) => {
+                                self.take(cmd);
+                                if self.drained() {
+                                    return self.closed_by_client();
+                                }
+                            }
+                            None => return,
+                        },
+                        () = sleep_until(self.drain_deadline), if self.draining => {
+                            return self.closed_by_client()
+                        }
                     }
                 };
                 match opened {
@@ -345,24 +370,34 @@ impl Driver {
         self.shared.close(&reason);
         self.cmds.close();
         self.tickets.clear();
+        // Requests whose callers still wait (for `Client::shutdown` to report).
+        let mut failed = 0;
         for (_, (_, reply)) in self.waiting.drain() {
-            let _ = reply.send(Err(error()));
+            failed += usize::from(reply.send(Err(error())).is_ok());
         }
         for request in self.held.drain(..) {
-            let _ = request.reply.send(Err(error()));
+            failed += usize::from(request.reply.send(Err(error())).is_ok());
         }
         while let Ok(cmd) = self.cmds.try_recv() {
             if let Cmd::Request(request) = cmd {
-                let _ = request.reply.send(Err(error()));
+                failed += usize::from(request.reply.send(Err(error())).is_ok());
             }
         }
+        self.shared.failed_at_close.store(failed, Ordering::Relaxed);
         self.note_in_flight();
         deliver_last(&self.updates, std::mem::take(&mut self.missed), reason);
     }
 
-    /// [`super::Client::close`]: requests fail with [`Error::Closed`].
+    /// [`super::Client::close`] or [`super::Client::shutdown`]: requests fail with
+    /// [`Error::Closed`].
     fn closed_by_client(self) {
-        self.close_with(CLOSED_BY_CLIENT.into(), || Error::Closed)
+        self.closed_by(None)
+    }
+
+    /// [`Driver::closed_by_client`], for `reason` if the client gave one (`connect` does when
+    /// the binding of a new key fails).
+    fn closed_by(self, reason: Option<String>) {
+        self.close_with(reason.unwrap_or_else(|| CLOSED_BY_CLIENT.into()), || Error::Closed)
     }
 
     /// How long a probe, a step of an exchange or a binding may go unanswered before the
@@ -390,9 +425,16 @@ impl Driver {
                     (a, b) => a.or(b),
                 };
             }
-            Cmd::Close => {}
+            Cmd::Close(_) => {}
         }
         self.note_in_flight();
+    }
+
+    /// Counts a frame dropped unread for `why`, and logs it (a few, then ever fewer: the
+    /// path decides how many come).
+    fn rejected(&self, why: String) {
+        let n = self.shared.rejected(why.clone());
+        log_throttled(n, "frames dropped", &why);
     }
 
     /// Shutting down, with nothing left in flight: time to close.
@@ -438,7 +480,12 @@ impl Driver {
     /// Updates for a dropped receiver are discarded, uncounted.
     fn emit(&mut self, update: Update) {
         // Logged whether or not the channel takes it: the log is the trace of last resort.
-        log_update(&update);
+        if let Update::Unreadable { reason, .. } = &update {
+            self.unreadable += 1;
+            log_throttled(self.unreadable, "unreadable messages dropped", reason);
+        } else {
+            log_update(&update);
+        }
         self.announce_missed();
         if self.missed > 0 {
             return self.dropped();
@@ -625,6 +672,7 @@ impl Driver {
     /// Moves the session onto temporary key `auth_key` (a new session, with `salt`), expiring
     /// at `expires_at`, and says so in the keys the client reads.
     fn move_session(&mut self, auth_key: AuthKey, salt: i64, expires_at: i32) {
+        self.retired_key = Some(self.shared.keys().auth_key.id());
         let mut id = [0u8; 8];
         self.rng.fill(&mut id);
         let session_id = i64::from_le_bytes(id);
@@ -671,6 +719,11 @@ impl Driver {
     /// held back by the ack delay (the server would otherwise keep those messages to send
     /// again). Best effort: the connection closes right after either way.
     async fn send_owed_acks(&mut self, wr: &mut OwnedWriteHalf, t: &mut Transport) {
+        // A socket that takes nothing does not hold the close up for long.
+        let _ = tokio::time::timeout(OWED_ACKS_WAIT, self.write_owed_acks(wr, t)).await;
+    }
+
+    async fn write_owed_acks(&mut self, wr: &mut OwnedWriteHalf, t: &mut Transport) {
         if self.key_dead {
             return;
         }
@@ -719,7 +772,7 @@ impl Driver {
             }
             if self.drained() {
                 self.send_owed_acks(&mut wr, t).await;
-                return (Ended::ClosedByClient, healthy);
+                return (Ended::ClosedByClient(None), healthy);
             }
             if let Some(body) = self.plain_out.take() {
                 let now = SystemClock.now();
@@ -762,7 +815,7 @@ impl Driver {
             tokio::select! {
                 // While a temporary key is renewed, new requests wait (`take`); a close does not.
                 cmd = self.cmds.recv() => match cmd {
-                    Some(Cmd::Close) => return (Ended::ClosedByClient, healthy),
+                    Some(Cmd::Close(reason)) => return (Ended::ClosedByClient(reason), healthy),
                     Some(cmd) => self.take(cmd),
                     None => return (Ended::ClientGone, healthy),
                 },
@@ -790,7 +843,7 @@ impl Driver {
                                     deadline = after(self.answer_wait());
                                 }
                                 Ok(true) => deadline = None,
-                                Ok(false) => {}
+                                Ok(false) => self.rejected("an unencrypted frame outside a key exchange".into()),
                                 Err(e) => return (Ended::Fatal(e), healthy),
                             }
                             continue;
@@ -801,8 +854,13 @@ impl Driver {
                         let before = self.session.authentic_frames();
                         let received = self.session.receive(&mut data);
                         if let (Err(e), true) = (received, self.session.authentic_frames() == before) {
-                            log::debug!("frame dropped: {e}");
-                            self.shared.rejected(e.to_string());
+                            let key_id = data.get(..8).and_then(|id| id.try_into().ok()).map(u64::from_le_bytes);
+                            if key_id.is_some() && key_id == self.retired_key {
+                                // Sent before the server saw the session move to the new key.
+                                log::debug!("frame under the previous temporary key dropped");
+                            } else {
+                                self.rejected(e.to_string());
+                            }
                         }
                         if self.session.authentic_frames() > before {
                             healthy = true;
@@ -826,7 +884,8 @@ impl Driver {
                 }
                 () = sleep_until(deadline) => return (Ended::Lost(Error::KeepAliveTimeout), healthy),
                 () = sleep_until(self.drain_deadline), if self.draining => {
-                    return (Ended::ClosedByClient, healthy)
+                    self.send_owed_acks(&mut wr, t).await;
+                    return (Ended::ClosedByClient(None), healthy)
                 }
                 () = sleep_until(renewal_timer) => {
                     if self.renewal.is_none() {
@@ -858,13 +917,25 @@ impl Drop for Driver {
 /// [`Update::Closed`]'s reason after [`super::Client::close`] or [`super::Client::shutdown`].
 const CLOSED_BY_CLIENT: &str = "closed by the client";
 
+/// How long a graceful close may spend writing the acknowledgements owed.
+const OWED_ACKS_WAIT: Duration = Duration::from_secs(1);
+
+/// Logs the `n`th of a kind of event that a peer or the path can repeat at will (`what`, the
+/// latest for `why`): the first ten, then at each power of two, so a flood of them writes
+/// a few dozen lines, not one each.
+fn log_throttled(n: u64, what: &str, why: &str) {
+    if n <= 10 || n.is_power_of_two() {
+        log::debug!("{what}: {n} so far; the latest: {why}");
+    }
+}
+
 /// Writes the connection's news (all but [`Update::Closed`] and [`Update::Missed`], which
 /// [`deliver_last`] and [`Driver::announce_missed`] write) to the `log` facade, so that an
 /// application that ignores the channel, or whose channel is full, still has a trace.
 fn log_update(update: &Update) {
     match update {
         Update::Message(body) => log::trace!(
-            "update {} ({} bytes)",
+            "update #{:08x} ({} bytes)",
             body.get(..4).map_or(0, |id| u32::from_le_bytes([id[0], id[1], id[2], id[3]])),
             body.len()
         ),

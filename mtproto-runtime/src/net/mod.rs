@@ -26,6 +26,7 @@ mod driver;
 mod server;
 
 use std::fmt;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -542,6 +543,9 @@ struct Shared {
     last_rejection: Mutex<Option<String>>,
     /// Turns `true` when the session task has ended ([`Client::closed`]).
     ended: watch::Sender<bool>,
+    /// Requests that failed with [`Error::Closed`] when the client closed
+    /// ([`Client::shutdown`]'s answer).
+    failed_at_close: AtomicUsize,
 }
 
 impl Shared {
@@ -555,10 +559,10 @@ impl Shared {
         self.set(State::Closed);
     }
 
-    /// Counts a frame the session refused, for `why`.
-    fn rejected(&self, why: String) {
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+    /// Counts a frame the session refused, for `why`; returns the count so far.
+    fn rejected(&self, why: String) -> u64 {
         *self.last_rejection.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        self.rejected.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     fn keys(&self) -> MutexGuard<'_, Keys> {
@@ -607,8 +611,8 @@ enum Cmd {
     Request(Request),
     /// The caller stopped waiting (timed out, or dropped the future): forget the request.
     Cancel(Ticket),
-    /// [`Client::close`].
-    Close,
+    /// [`Client::close`]; `connect` gives a reason when the new key's binding failed.
+    Close(Option<String>),
     /// [`Client::shutdown`]: take no more requests, close once those in flight are done or
     /// at this deadline (`None`: never), whichever comes first.
     Shutdown(Option<tokio::time::Instant>),
@@ -869,20 +873,29 @@ impl Client {
     /// have reached the server before the close.
     pub fn close(&self) {
         // Already closed if the task is gone.
-        let _ = self.cmds.send(Cmd::Close);
+        let _ = self.cmds.send(Cmd::Close(None));
     }
 
-    /// Closes the connection gracefully, for every clone of this client, and returns once it
-    /// is closed: new requests fail with [`Error::Closed`] at once, the requests in flight get
-    /// up to `limit` to be answered (through reconnects, if need be), the acknowledgements
-    /// owed to the server go out, then the connection closes as [`Client::close`] closes it
-    /// (requests still unanswered fail with [`Error::Closed`]). `Duration::MAX` waits for
-    /// every answer, however long. Dropping the returned future does not stop the shutdown;
-    /// a later [`Client::close`] cuts it short.
-    pub async fn shutdown(&self, limit: Duration) {
+    /// Closes the connection gracefully, for every clone of this client: new requests fail
+    /// with [`Error::Closed`] from this call on, the requests in flight get up to `limit` to be
+    /// answered (through reconnects, if need be), the acknowledgements owed to the server go
+    /// out, then the connection closes as [`Client::close`] closes it (requests still
+    /// unanswered fail with [`Error::Closed`]). `Duration::MAX` waits for every answer, however
+    /// long.
+    ///
+    /// The shutdown starts with the call, not when the returned future is first polled; the
+    /// future resolves once the connection is closed, with the number of requests that failed
+    /// with [`Error::Closed`] then (0: every request in flight had its answer). Dropping it does
+    /// not stop the shutdown; a later [`Client::close`] cuts it short. [`Client::state`] keeps
+    /// telling the connection's state until the close.
+    pub fn shutdown(&self, limit: Duration) -> impl Future<Output = usize> + Send + 'static {
         let deadline = tokio::time::Instant::now().checked_add(limit);
-        if self.cmds.send(Cmd::Shutdown(deadline)).is_ok() {
-            self.closed().await;
+        // Refused when the task is gone: closed already.
+        let _ = self.cmds.send(Cmd::Shutdown(deadline));
+        let (closed, shared) = (self.closed(), self.shared.clone());
+        async move {
+            closed.await;
+            shared.failed_at_close.load(Ordering::Relaxed)
         }
     }
 
@@ -890,10 +903,15 @@ impl Client {
     /// [`Client::shutdown`], or because it gave up: [`Update::Closed`] says why, as does
     /// [`Client::close_reason`]). By then every request has its answer or its error, and the
     /// session task has ended.
-    pub async fn closed(&self) {
+    ///
+    /// The future holds no [`Client`]: a task awaiting it does not keep the connection open
+    /// once every clone is dropped (which closes it, and so ends the wait).
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
         let mut ended = self.shared.ended.subscribe();
-        // The sender lives as long as `self`: this ends only when the value turns `true`.
-        let _ = ended.wait_for(|&ended| ended).await;
+        async move {
+            // An error means the sender is gone with the last `Shared`: ended too.
+            let _ = ended.wait_for(|&ended| ended).await;
+        }
     }
 }
 
@@ -1005,6 +1023,7 @@ pub async fn connect(
         rejected: AtomicU64::new(0),
         last_rejection: Mutex::new(None),
         ended: watch::Sender::new(false),
+        failed_at_close: AtomicUsize::new(0),
     });
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (updates_tx, updates) = mpsc::channel(options.updates_capacity);
@@ -1015,23 +1034,24 @@ pub async fn connect(
         _ => None,
     };
     let request_timeout = options.request_timeout;
-    log::info!(
-        "connected to {} over {:?}: auth key {:016x}{}",
-        stream.peer_addr().map_or_else(|_| "?".into(), |a| a.to_string()),
-        options.kind,
-        shared.keys().auth_key.id(),
-        if perm_key.is_some() { " (temporary, PFS)" } else { "" },
-    );
+    let peer = stream.peer_addr().map_or_else(|_| "?".into(), |a| a.to_string());
+    let kind = options.kind;
     let driver = driver::Driver::new(addrs, options, session, cmd_rx, updates_tx, shared.clone(), renewal);
     tokio::spawn(driver.run(stream, transport));
     let client = Client { cmds, shared, request_timeout };
     if let (Some(perm), Some(expires_at)) = (perm_key, expires_at) {
-        let bound = timed(limit, client.bind_temp_auth_key(&perm, expires_at)).await;
-        if bound.is_err() {
-            client.close();
+        if let Err(e) = timed(limit, client.bind_temp_auth_key(&perm, expires_at)).await {
+            let reason = format!("binding the temporary key failed: {e}");
+            log::warn!("connecting to {peer}: {reason}");
+            let _ = client.cmds.send(Cmd::Close(Some(reason)));
+            return Err(e);
         }
-        bound?;
     }
+    log::info!(
+        "connected to {peer} over {kind:?}: auth key {:016x}{}",
+        client.auth_key_id(),
+        if client.perm_auth_key().is_some() { " (temporary, bound: PFS)" } else { "" },
+    );
     Ok((client, updates))
 }
 
