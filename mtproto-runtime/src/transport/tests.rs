@@ -385,7 +385,7 @@ fn intermediate_frames_byte_for_byte() {
     let mut c = Transport::client(Kind::Intermediate);
     assert_eq!(packed(&mut c, &[1, 2, 3, 4], false), [0xee, 0xee, 0xee, 0xee, 4, 0, 0, 0, 1, 2, 3, 4]);
     assert_eq!(packed(&mut c, &[1, 2, 3, 4], true), [4, 0, 0, 0x80, 1, 2, 3, 4]);
-    let p = vec![3u8; 0x0102_03];
+    let p = vec![3u8; 0x01_0203];
     assert_eq!(packed(&mut c, &p, false)[..4], [0x03, 0x02, 0x01, 0]);
 
     // Padded: the length counts the padding; with no padding drawn the frame is intermediate's.
