@@ -325,6 +325,72 @@ mod tests {
         assert_eq!(check(plaintext(4, 1, 48)), Err(DecryptError::WrongSession));
     }
 
+    /// The padding the spec allows is 12..=1024 bytes: every bound, as the receiver sees it
+    /// (the padding is a multiple of 4: the plaintext is whole blocks and the length whole words).
+    #[test]
+    fn padding_bounds_are_12_and_1024() {
+        let check =
+            |p: Vec<u8>| decrypt_message(&key(), Side::Client, -77, &mut forge(&p)).map(|m| m.body.len());
+        // 32-byte header + body + padding.
+        assert_eq!(check(plaintext(4, -77, 48)), Ok(4), "12 bytes");
+        assert_eq!(check(plaintext(8, -77, 48)), Err(DecryptError::BadPadding), "8 bytes");
+        assert_eq!(check(plaintext(16, -77, 32 + 1040)), Ok(16), "1024 bytes");
+        assert_eq!(check(plaintext(12, -77, 32 + 1040)), Err(DecryptError::BadPadding), "1028 bytes");
+        assert_eq!(check(plaintext(0, -77, 32 + 1024)), Ok(0), "1024 bytes, empty body");
+        assert_eq!(check(plaintext(0, -77, 32 + 1040)), Err(DecryptError::BadPadding), "1040 bytes");
+    }
+
+    /// The plaintext is `salt | session_id | msg_id | seq_no | message_data_length | data |
+    /// padding`, little-endian, a multiple of 16: read from bytes laid out by hand, and
+    /// written so (decrypted here with the spec's key derivation, not `decrypt_message`).
+    #[test]
+    fn plaintext_layout_is_the_specs() {
+        let mut p = vec![0u8; 64];
+        p[..8].copy_from_slice(&0x0102_0304_0506_0708i64.to_le_bytes());
+        p[8..16].copy_from_slice(&(-77i64).to_le_bytes());
+        p[16..24].copy_from_slice(&0x65ab_c0fc_000d_f765i64.to_le_bytes());
+        p[24..28].copy_from_slice(&7i32.to_le_bytes());
+        p[28..32].copy_from_slice(&8u32.to_le_bytes());
+        p[32..40].copy_from_slice(&[9, 8, 7, 6, 5, 4, 3, 2]);
+        let mut m = forge(&p);
+        let got = decrypt_message(&key(), Side::Client, -77, &mut m).unwrap();
+        let expected = MessageHeader {
+            salt: 0x0102_0304_0506_0708,
+            session_id: -77,
+            msg_id: 0x65ab_c0fc_000d_f765,
+            seq_no: 7,
+        };
+        assert_eq!(got.header, expected);
+        assert_eq!(got.body, [9, 8, 7, 6, 5, 4, 3, 2]);
+
+        for (sender, body_len) in
+            [(Side::Client, 0usize), (Side::Server, 4), (Side::Client, 20), (Side::Server, 36)]
+        {
+            let body: Vec<u8> = (0..body_len).map(|i| i as u8 ^ 0x5c).collect();
+            let mut out = Vec::new();
+            encrypt_message(&key(), sender, &header(), &body, &mut OsRandom::new(), &mut out).unwrap();
+            assert_eq!(out[..8], key().id().to_le_bytes(), "auth_key_id first");
+            let msg_key: [u8; 16] = out[8..24].try_into().unwrap();
+            let mut plain = out[24..].to_vec();
+            assert_eq!(plain.len() % 16, 0);
+            let (k, iv) = crypto::aes_key_iv(&key(), sender, &msg_key);
+            crypto::ige_decrypt(&mut plain, &k, &iv).unwrap();
+            // msg_key: the middle 128 bits of SHA256(auth_key[88 + x .. 120 + x] + plaintext).
+            let x = if sender == Side::Client { 0 } else { 8 };
+            let large = crypto::sha256(&[&key().as_bytes()[88 + x..120 + x], &plain]);
+            assert_eq!(large[8..24], msg_key);
+            let h = header();
+            assert_eq!(plain[..8], h.salt.to_le_bytes());
+            assert_eq!(plain[8..16], h.session_id.to_le_bytes());
+            assert_eq!(plain[16..24], h.msg_id.to_le_bytes());
+            assert_eq!(plain[24..28], h.seq_no.to_le_bytes());
+            assert_eq!(plain[28..32], (body_len as u32).to_le_bytes());
+            assert_eq!(plain[32..32 + body_len], body[..]);
+            let padding = plain.len() - 32 - body_len;
+            assert!((12..=1024).contains(&padding), "{padding}");
+        }
+    }
+
     #[test]
     fn garbage_never_panics() {
         let mut seed = 0x1234_5678_9abc_def0u64;

@@ -150,6 +150,44 @@ mod tests {
     use super::*;
     use crate::random::OsRandom;
 
+    /// /api/pfs: `encrypted_message` is bind_auth_key_inner under the permanent key in MTProto
+    /// 1.0 style: perm auth_key_id, msg_key = the low 128 bits of SHA1 of the plaintext without
+    /// padding, and the plaintext `random:int128 | msg_id | seqno 0 | msg_len 40 | object`,
+    /// padded to whole blocks. Decrypted here with the v1 derivation of a key whose bytes all
+    /// differ (so the client's offsets, x = 0, are told from the server's).
+    #[test]
+    fn the_binding_message_is_encrypted_as_the_spec_says() {
+        let perm = AuthKey::from_bytes(core::array::from_fn(|i| (i * 7 + 3) as u8));
+        let temp = AuthKey::from_bytes(core::array::from_fn(|i| (i * 11 + 5) as u8));
+        let msg_id = 0x6000_0000_0000_1004;
+        let (body, binding) =
+            bind_temp_auth_key(&perm, &temp, -9, 1_700_086_400, msg_id, &mut OsRandom::new());
+        let request: BindTempAuthKey<'_> = tl_codec::from_bytes(&body).unwrap();
+        assert_eq!(request.perm_auth_key_id, perm.id() as i64);
+        assert_eq!((request.nonce, request.expires_at), (binding.nonce, 1_700_086_400));
+        let m = request.encrypted_message;
+        assert_eq!(m[..8], perm.id().to_le_bytes());
+        let msg_key: [u8; 16] = m[8..24].try_into().unwrap();
+        let mut plain = m[24..].to_vec();
+        assert_eq!(plain.len(), 80, "72 bytes padded to whole blocks");
+        let (key, iv) = aes_key_iv_v1(&perm, Side::Client, &msg_key);
+        crate::crypto::ige_decrypt(&mut plain, &key, &iv).unwrap();
+        assert_eq!(msg_key_v1(&plain[..72]), msg_key);
+        assert_eq!(plain[16..24], msg_id.to_le_bytes());
+        assert_eq!(plain[24..28], 0i32.to_le_bytes(), "seqno 0");
+        assert_eq!(plain[28..32], 40i32.to_le_bytes(), "msg_len 40");
+        let inner: BindAuthKeyInner = tl_codec::from_bytes(&plain[32..72]).unwrap();
+        assert_eq!(inner.nonce, binding.nonce);
+        assert_eq!(inner.temp_auth_key_id, temp.id() as i64);
+        assert_eq!(inner.perm_auth_key_id, perm.id() as i64);
+        assert_eq!((inner.temp_session_id, inner.expires_at), (-9, 1_700_086_400));
+        #[cfg(feature = "server")]
+        {
+            let lookup = |id: u64| (id == perm.id()).then(|| perm.clone());
+            assert_eq!(verify_bind_temp_auth_key(&body, temp.id(), -9, msg_id, lookup), Ok(binding));
+        }
+    }
+
     #[test]
     fn bind_round_trip_and_tampering() {
         let perm = AuthKey::from_bytes([1; 256]);

@@ -241,6 +241,56 @@ pub(crate) mod tests {
         assert_eq!(check_dh_params_rounds(&even_half, 4, 2, &mut rng), Err(DhError::NotSafePrime));
     }
 
+    /// A 2048-bit prime (`openssl prime -generate -bits 2048`) whose (p - 1) / 2 is composite
+    /// with no factor below 100, so only Miller-Rabin on the half tells: p % 8 == 7 and
+    /// p % 3 == 2, so g = 2 and g = 3 meet their conditions.
+    const UNSAFE_PRIME_HEX: [&str; 8] = [
+        "c263d944a80b2e1cb53230200329343983bda41691174200fc9649a94f1bd76f",
+        "30dfd64b83b4122cd2d90176f6b3f61e66f91ef4c753d59c1f3a8637422497bd",
+        "bf47430dd73e036eb088be412313473201bb429ae0c0be148bacf673049d08dd",
+        "644eb05f803af66e117be406c748a56de3861b0ffc6ba4ef61bb2c1f7b184d21",
+        "f92956c907ea920cb40ad85e679ce96f281f68431cfae9920ae6264a23ba89cd",
+        "e040fc979a9612fcf623273ae18c969400b2d8834673a76bdc3bb7669e6e1f0d",
+        "148790d54773b99f74d86bb7b19537d5cde8738ee9ab1ac7fe973ae540dad290",
+        "d55998835db4500b1233255a0863ef4f8960ca891dbab2dbc8ab67751b10aa5f",
+    ];
+
+    #[test]
+    fn a_prime_whose_half_is_composite_is_not_safe() {
+        let p = BigUint::parse_bytes(UNSAFE_PRIME_HEX.concat().as_bytes(), 16).unwrap();
+        let mut rng = OsRandom::new();
+        assert_eq!(p.bits(), 2048);
+        assert!(is_probable_prime(&p, 2, &mut rng), "p itself is prime");
+        for g in [2, 3] {
+            assert_eq!(check_generator(&p, g), Ok(()));
+            assert_eq!(check_dh_params_rounds(&p, g, 2, &mut rng), Err(DhError::NotSafePrime), "g = {g}");
+        }
+    }
+
+    /// 2q + 1 for a 2047-bit prime q (`openssl prime -generate -bits 2047`): 2048 bits, no
+    /// factor below 100, composite; p % 8 == 7 and p % 3 == 2.
+    const COMPOSITE_WITH_PRIME_HALF_HEX: [&str; 8] = [
+        "fea339288e4a8ca7e7318e4d6ecf2dff5018e2cf462e5550bb691cddbce6b80b",
+        "3750b91e27992017d1815f4a403c7df37cdf3f9b053f40eb9156e0d07d07eae6",
+        "5d573cfe0fc19883856f18cc30e53466424c9c402f80ef135c87929c5aa522b5",
+        "95b08d2a3cc1c14eb072b2d337613a0b3facbe8acac2e310ae21ec4e3056699d",
+        "85e5486da43e22ce7a7865273febe870df424126437460ae7e5031f9ad847d74",
+        "1cb4b1ba12bd0ab72aece7744b16e15761ba60c7c789320b310600b2c6a3f53d",
+        "d0b5dda086b1d08b9a96d4e73cbbc1c6c801980b1f8d306c6f2023221fcbfcf5",
+        "423cf5965fb67fb57a4505f603f29a2fa636daf3c7d479884bd74121b65309f7",
+    ];
+
+    #[test]
+    fn a_composite_whose_half_is_prime_is_not_safe() {
+        let p = BigUint::parse_bytes(COMPOSITE_WITH_PRIME_HALF_HEX.concat().as_bytes(), 16).unwrap();
+        let mut rng = OsRandom::new();
+        assert_eq!(p.bits(), 2048);
+        assert!(is_probable_prime(&(&p >> 1u32), 2, &mut rng), "(p - 1) / 2 is prime");
+        for g in [2, 3] {
+            assert_eq!(check_dh_params_rounds(&p, g, 2, &mut rng), Err(DhError::NotSafePrime), "g = {g}");
+        }
+    }
+
     #[test]
     fn generator_conditions() {
         let p = |v: u32| BigUint::from(v);

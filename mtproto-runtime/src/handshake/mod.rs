@@ -6,6 +6,8 @@
 //! [`bind_temp_auth_key`] builds the PFS binding of a temporary key.
 
 mod bind;
+#[cfg(all(test, feature = "server"))]
+mod checks;
 mod client;
 pub(crate) mod dh;
 pub(crate) mod factorize;

@@ -32,7 +32,8 @@ pub fn msg_id_at(t: Duration) -> i64 {
 }
 
 /// Generates strictly increasing msg_ids with a chosen remainder modulo 4 (0 for clients, 1 for
-/// server answers), corrected by the offset between the server's clock and ours.
+/// server answers), corrected by the offset between the server's clock and ours, whose low 32
+/// bits (the fraction of the second) are never all zero above the remainder.
 #[derive(Debug, Clone)]
 pub struct MsgIds {
     /// Server time minus local time, in seconds.
@@ -82,6 +83,12 @@ impl MsgIds {
         let mut id = (id & !3) | self.remainder;
         if id <= self.last {
             id = ((self.last + 4) & !3) | self.remainder;
+        }
+        // The low 32 bits are the fraction of the second and must not be empty (servers may
+        // take an id without one for a replay): a whole-second clock, or a step over the second's
+        // last id, would leave only the remainder bits there.
+        if id & 0xffff_fffc == 0 {
+            id += 4;
         }
         self.last = id;
         if self.recent.len() == ISSUED_REMEMBERED {
@@ -192,6 +199,46 @@ mod tests {
         assert!(!ids.issued(c + 4) && !ids.issued(c - 1) && !ids.issued(0));
         let mut server = MsgIds::new(1);
         assert_eq!(server.next(t) % 4, 1);
+    }
+
+    /// core.telegram.org/mtproto/description: the lower 32 bits of a client's msg_id must not be
+    /// empty, they carry the fraction of the second.
+    #[test]
+    fn the_fraction_of_an_id_is_never_empty() {
+        let low = |id: i64| id & 0xffff_ffff;
+        let mut ids = MsgIds::new(0);
+        // A clock with whole seconds only.
+        let a = ids.next(Duration::from_secs(1_700_000_000));
+        assert_eq!(a >> 32, 1_700_000_000);
+        assert_ne!(low(a), 0);
+        assert_eq!(a % 4, 0);
+        // The last ids of a second: the step past them lands on the next second's start.
+        let end = Duration::new(1_700_000_001, 999_999_999);
+        let ends: Vec<i64> = (0..3).map(|_| ids.next(end)).collect();
+        assert_eq!(low(ends[1]), 0xffff_fffc);
+        assert_eq!(ends[2] >> 32, 1_700_000_002);
+        assert!(ends.iter().all(|&id| low(id) != 0 && id % 4 == 0), "{ends:x?}");
+        assert!(ends.windows(2).all(|w| w[0] < w[1]) && a < ends[0]);
+        // The server's generator keeps a fraction beside its remainder too.
+        let mut server = MsgIds::new(1);
+        let s = server.next(Duration::from_secs(1_700_000_000));
+        assert_eq!(s % 4, 1);
+        assert_ne!(low(s) & !3, 0);
+    }
+
+    /// A received id more than 30 s ahead of or 300 s behind the synced time is refused; one
+    /// exactly 30 s ahead or 300 s behind is not (the window counts whole seconds).
+    #[test]
+    fn the_time_window_is_30_s_ahead_and_300_s_behind() {
+        let now = 1_700_000_000i64;
+        let id = |t: i64, frac: i64| (t << 32) | frac;
+        let mut w = ReplayWindow::new(16);
+        assert_eq!(w.check(id(now + 30, 0xffff_fff1), true, Some(now)), Ok(()));
+        assert_eq!(w.check(id(now + 31, 1), true, Some(now)), Err(IdError::TimeWindow));
+        assert_eq!(w.check(id(now - 300, 1), true, Some(now)), Ok(()));
+        assert_eq!(w.check(id(now - 301, 0xffff_fff1), true, Some(now)), Err(IdError::TimeWindow));
+        // Before the clock is synced no time is checked.
+        assert_eq!(w.check(id(now - 3600, 5), true, None), Ok(()));
     }
 
     #[test]

@@ -2848,3 +2848,113 @@ fn an_unreadable_message_is_acknowledged_if_content_related() {
     acked.sort_unstable();
     assert_eq!(acked, [t | 1, t | 9, t | 13, t | 17]);
 }
+
+/// A container is not content-related and is never acknowledged itself, even when a server
+/// gives it an odd seq_no; the content-related messages in it are.
+#[test]
+fn a_container_is_never_acknowledged_itself() {
+    let (mut p, Pings { a, c, t, pa, pc }) = two_pings_sent();
+    let items = [
+        wire::Inner { msg_id: t | 1, seq_no: 1, body: &pa },
+        wire::Inner { msg_id: t | 5, seq_no: 3, body: &pc },
+    ];
+    let mut body = Vec::new();
+    wire::write_container(&items, &mut body);
+    p.client.receive(&mut server_message(t | 9, 5, &body)).unwrap();
+    assert_eq!(completed(&p.events()).iter().map(|d| d.0).collect::<Vec<_>>(), [a, c]);
+    let sent = flushed(&mut p);
+    let acks = of_type::<types::MsgsAck>(&sent);
+    let mut acked = tl_codec::from_bytes::<types::MsgsAck>(&acks[0].2).unwrap().msg_ids;
+    acked.sort_unstable();
+    assert_eq!(acked, [t | 1, t | 5]);
+}
+
+/// bad_msg_notification 32 (seq_no too low): the message goes out again with a seq_no well above
+/// the refused one, not merely the next.
+#[test]
+fn seq_no_too_low_moves_the_seq_no_up() {
+    let mut p = pair();
+    p.client.ping(1);
+    let first = flushed(&mut p);
+    let (sent, refused_seq) = (first[0].0, first[0].1);
+    notify_bad_msg(&mut p, sent, 32, (T0 as i64) << 32 | 1);
+    let again = flushed(&mut p);
+    let resent = of_type::<functions::Ping>(&again);
+    assert_eq!(resent.len(), 1, "{again:?}");
+    assert!(resent[0].0 > sent, "a new msg_id");
+    assert_eq!(resent[0].1 & 1, 1, "content-related");
+    assert!(resent[0].1 > refused_seq + 2, "seq_no {} after {refused_seq}", resent[0].1);
+}
+
+/// The same msg_id twice in one container: the second copy is a replay, dropped; the rest of
+/// the container is handled.
+#[test]
+fn a_msg_id_repeated_inside_a_container_is_dropped() {
+    let (mut p, Pings { a, t, pa, pc, .. }) = two_pings_sent();
+    let mut m = server_container(t | 13, &[(t | 1, &pa), (t | 1, &pc), (t | 5, &pa)]);
+    assert_eq!(p.client.receive(&mut m), Err(SessionError::MsgId(IdError::Replay)));
+    assert_eq!(completed(&p.events()).iter().map(|d| d.0).collect::<Vec<_>>(), [a], "pc was dropped");
+}
+
+/// What `receive` checks of a server message's envelope, one field at a time: the msg_id's
+/// parity (odd: 1 mod 4 for answers, 3 for the rest; both accepted) and its time (at most 30 s
+/// ahead of and 300 s behind the synced server time), the session_id and the key. The salt is
+/// not checked on receipt: the spec has the server check the client's, not the other way.
+#[test]
+fn what_receive_checks_of_a_server_message() {
+    let mut p = synced_pair();
+    assert_eq!(p.client.core.ids.offset(), 0);
+    let t = |secs: i64, low: i64| ((T0 as i64 + secs) << 32) | low;
+    let update = [0x1122_3344u32.to_le_bytes(), 7u32.to_le_bytes()].concat();
+    for low in [0x100, 0x102, 0x104] {
+        assert_eq!(
+            p.client.receive(&mut server_message(t(0, low), 1, &update)),
+            Err(SessionError::MsgId(IdError::Parity)),
+            "{low:x}"
+        );
+    }
+    for low in [0x201, 0x203] {
+        assert_eq!(p.client.receive(&mut server_message(t(0, low), 1, &update)), Ok(()), "{low:x}");
+    }
+    assert_eq!(
+        p.client.receive(&mut server_message(t(31, 1), 1, &update)),
+        Err(SessionError::MsgId(IdError::TimeWindow))
+    );
+    assert_eq!(p.client.receive(&mut server_message(t(30, 1), 1, &update)), Ok(()));
+    assert_eq!(
+        p.client.receive(&mut server_message(t(-301, 1), 1, &update)),
+        Err(SessionError::MsgId(IdError::TimeWindow))
+    );
+    assert_eq!(p.client.receive(&mut server_message(t(-300, 1), 1, &update)), Ok(()));
+
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    let sealed = |header: MessageHeader, key: &AuthKey| {
+        let mut out = Vec::new();
+        encrypt_message(key, Side::Server, &header, &update, &mut OsRandom::new(), &mut out).unwrap();
+        out
+    };
+    let header = |salt, session_id, msg_id| MessageHeader { salt, session_id, msg_id, seq_no: 1 };
+    assert_eq!(
+        p.client.receive(&mut sealed(header(77, 0x1235, t(1, 1)), &key)),
+        Err(SessionError::Decrypt(DecryptError::WrongSession))
+    );
+    assert_eq!(
+        p.client.receive(&mut sealed(header(77, 0x1234, t(1, 5)), &AuthKey::from_bytes([0x5b; 256]))),
+        Err(SessionError::Decrypt(DecryptError::WrongAuthKeyId))
+    );
+    // Sealed with the client's side of the derivation (its own message reflected back): not
+    // the server's. (The pair's key has 256 equal bytes, for which both sides derive alike.)
+    let distinct = AuthKey::from_bytes(core::array::from_fn(|i| i as u8));
+    let mut client = Session::new(distinct.clone(), 77, 0x1234, p.clock.clone());
+    for (side, expected) in
+        [(Side::Client, Err(SessionError::Decrypt(DecryptError::BadMsgKey))), (Side::Server, Ok(()))]
+    {
+        let mut m = Vec::new();
+        encrypt_message(&distinct, side, &header(77, 0x1234, t(1, 9)), &update, &mut OsRandom::new(), &mut m)
+            .unwrap();
+        assert_eq!(client.receive(&mut m), expected, "{side:?}");
+    }
+    assert_eq!(p.client.receive(&mut sealed(header(-5, 0x1234, t(1, 13)), &key)), Ok(()), "another salt");
+    let updates = p.events().into_iter().filter(|e| matches!(e, Event::Unsolicited(_))).count();
+    assert_eq!(updates, 5);
+}

@@ -309,3 +309,230 @@ fn server_detects_every_transport() {
         }
     }
 }
+
+/// The frames of one side's pack calls, and the payloads the other side reads from `wire`.
+fn packed(t: &mut Transport, payload: &[u8], quick_ack: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    t.pack(payload, quick_ack, &mut out).unwrap();
+    out
+}
+
+fn read_all(t: &mut Transport, wire: &[u8]) -> Vec<Frame<'static>> {
+    t.feed(wire);
+    let mut out = Vec::new();
+    while let Some(f) = t.next_frame().unwrap() {
+        out.push(match f {
+            Frame::Payload { data, quick_ack } => Frame::Payload { data: data.to_vec().leak(), quick_ack },
+            Frame::QuickAck(token) => Frame::QuickAck(token),
+        });
+    }
+    out
+}
+
+/// Abridged, byte for byte: 0xef once; a length byte of len / 4 up to 0x7e, else 0x7f and three
+/// little-endian bytes; the quick-ack request in the length's top bit; the server's quick ack
+/// the token big-endian (its first byte has the top bit set).
+#[test]
+fn abridged_frames_byte_for_byte() {
+    let mut c = Transport::client(Kind::Abridged);
+    assert_eq!(packed(&mut c, &[1, 2, 3, 4], false), [0xef, 0x01, 1, 2, 3, 4]);
+    let p = vec![7u8; 0x7e * 4];
+    assert_eq!(packed(&mut c, &p, false), [&[0x7e][..], &p].concat());
+    let p = vec![7u8; 0x7f * 4];
+    assert_eq!(packed(&mut c, &p, false), [&[0x7f, 0x7f, 0, 0][..], &p].concat());
+    let p = vec![7u8; 0x01_2345 * 4];
+    assert_eq!(packed(&mut c, &p, false)[..4], [0x7f, 0x45, 0x23, 0x01]);
+    assert_eq!(packed(&mut c, &[1, 2, 3, 4], true), [0x81, 1, 2, 3, 4]);
+    assert_eq!(packed(&mut c, &vec![0u8; 0x7f * 4], true)[..4], [0xff, 0x7f, 0, 0]);
+
+    let mut s = Transport::server(Kind::Abridged);
+    let wire = [
+        &[0xef, 0x02][..],
+        &[1, 2, 3, 4, 5, 6, 7, 8],
+        &[0x81, 9, 9, 9, 9],
+        // The long form of a short length is read too.
+        &[0x7f, 0x01, 0, 0, 5, 5, 5, 5],
+        &[0xff, 0x01, 0, 0, 6, 6, 6, 6],
+    ]
+    .concat();
+    assert_eq!(
+        read_all(&mut s, &wire),
+        [
+            Frame::Payload { data: &[1, 2, 3, 4, 5, 6, 7, 8], quick_ack: false },
+            Frame::Payload { data: &[9; 4], quick_ack: true },
+            Frame::Payload { data: &[5; 4], quick_ack: false },
+            Frame::Payload { data: &[6; 4], quick_ack: true },
+        ]
+    );
+    // The server sends no tag; its quick ack is the token with the top bit set, big-endian.
+    assert_eq!(packed(&mut s, &[1, 2, 3, 4], false), [0x01, 1, 2, 3, 4]);
+    let mut ack = Vec::new();
+    s.pack_quick_ack(0x1234_5678, &mut ack).unwrap();
+    assert_eq!(ack, [0x92, 0x34, 0x56, 0x78]);
+    let mut c = Transport::client(Kind::Abridged);
+    let wire = [&[0x92, 0x34, 0x56, 0x78][..], &[0x01, 1, 2, 3, 4]].concat();
+    assert_eq!(
+        read_all(&mut c, &wire),
+        [Frame::QuickAck(0x9234_5678), Frame::Payload { data: &[1, 2, 3, 4], quick_ack: false }]
+    );
+}
+
+/// Intermediate and padded intermediate, byte for byte: 0xeeeeeeee / 0xdddddddd once, a 4-byte
+/// little-endian length (with the quick-ack request in its top bit); the server's quick ack is
+/// the token with the top bit set, little-endian.
+#[test]
+fn intermediate_frames_byte_for_byte() {
+    let mut c = Transport::client(Kind::Intermediate);
+    assert_eq!(packed(&mut c, &[1, 2, 3, 4], false), [0xee, 0xee, 0xee, 0xee, 4, 0, 0, 0, 1, 2, 3, 4]);
+    assert_eq!(packed(&mut c, &[1, 2, 3, 4], true), [4, 0, 0, 0x80, 1, 2, 3, 4]);
+    let p = vec![3u8; 0x01_0203];
+    assert_eq!(packed(&mut c, &p, false)[..4], [0x03, 0x02, 0x01, 0]);
+
+    // Padded: the length counts the padding; with no padding drawn the frame is intermediate's.
+    let zeros = |b: &mut [u8]| b.fill(0);
+    let mut c = Transport::client(Kind::PaddedIntermediate).with_random(Box::new(zeros));
+    assert_eq!(packed(&mut c, &[1, 2, 3, 4], true), [0xdd, 0xdd, 0xdd, 0xdd, 4, 0, 0, 0x80, 1, 2, 3, 4]);
+
+    let mut s = Transport::server(Kind::Intermediate);
+    let wire =
+        [&[0xee; 4][..], &[8, 0, 0, 0x80], &[1, 2, 3, 4, 5, 6, 7, 8], &[4, 0, 0, 0, 9, 9, 9, 9]].concat();
+    assert_eq!(
+        read_all(&mut s, &wire),
+        [
+            Frame::Payload { data: &[1, 2, 3, 4, 5, 6, 7, 8], quick_ack: true },
+            Frame::Payload { data: &[9; 4], quick_ack: false },
+        ]
+    );
+    assert_eq!(packed(&mut s, &[1, 2, 3, 4], false), [4, 0, 0, 0, 1, 2, 3, 4]);
+    let mut ack = Vec::new();
+    s.pack_quick_ack(0x1234_5678, &mut ack).unwrap();
+    assert_eq!(ack, [0x78, 0x56, 0x34, 0x92]);
+    let mut c = Transport::client(Kind::Intermediate);
+    assert_eq!(read_all(&mut c, &[0x78, 0x56, 0x34, 0x92]), [Frame::QuickAck(0x9234_5678)]);
+    // A transport error: a 4-byte payload holding a negative int32.
+    let mut c = Transport::client(Kind::Intermediate);
+    c.feed(&[4, 0, 0, 0, 0x6c, 0xfe, 0xff, 0xff]);
+    assert_eq!(c.next_frame(), Err(TransportError::Server(-404)));
+}
+
+/// Full, byte for byte: no tag; `len | seq | payload | crc32`, len counting all four, seq from
+/// 0 in each direction, the CRC32 (IEEE) of everything before it (values from Python's zlib).
+#[test]
+fn full_frames_byte_for_byte() {
+    let mut c = Transport::client(Kind::Full);
+    let head = [16, 0, 0, 0];
+    assert_eq!(
+        packed(&mut c, &[1, 2, 3, 4], false),
+        [&head[..], &[0; 4], &[1, 2, 3, 4], &[66, 15, 181, 224]].concat()
+    );
+    assert_eq!(
+        packed(&mut c, &[1, 2, 3, 4], false),
+        [&head[..], &[1, 0, 0, 0], &[1, 2, 3, 4], &[220, 15, 31, 44]].concat()
+    );
+    // The server's frames count from 0 too.
+    let mut s = Transport::server(Kind::Full);
+    assert_eq!(packed(&mut s, &[1, 2, 3, 4], false)[4..8], [0, 0, 0, 0]);
+    let wire = [&head[..], &[0; 4], &[1, 2, 3, 4], &[66, 15, 181, 224]].concat();
+    let mut c = Transport::client(Kind::Full);
+    assert_eq!(read_all(&mut c, &wire), [Frame::Payload { data: &[1, 2, 3, 4], quick_ack: false }]);
+}
+
+type Ctr = ctr::Ctr128BE<aes::Aes256>;
+
+/// AES-256-CTR keyed from bytes 8..40 (key) and 40..56 (IV) of `header`, the key hashed with
+/// an MTProxy secret.
+fn spec_stream(header: &[u8; 64], secret: Option<[u8; 16]>) -> Ctr {
+    use aes::cipher::KeyIvInit;
+    let mut key: [u8; 32] = header[8..40].try_into().unwrap();
+    if let Some(secret) = secret {
+        key = crate::crypto::sha256(&[&key, &secret]);
+    }
+    let iv: [u8; 16] = header[40..56].try_into().unwrap();
+    Ctr::new(&key.into(), &iv.into())
+}
+
+/// Obfuscated2 against the spec, computed here with AES-CTR directly: the 64-byte header goes
+/// out as its first 56 bytes in the clear and its last 8 encrypted with the stream keyed by
+/// bytes 8..56 (the tag at 56, the dc at 60), the frames after it on the same stream; the
+/// server's bytes come on the stream keyed by the reversed header, from its start; an MTProxy
+/// secret keys both as SHA256(key + secret).
+#[test]
+fn obfuscated2_follows_the_spec() {
+    use aes::cipher::StreamCipher;
+    let header: [u8; 64] = core::array::from_fn(|i| (i * 7 + 1) as u8);
+    for (kind, tag, dc, secret) in [
+        (Kind::Intermediate, [0xee; 4], None, None),
+        (Kind::Abridged, [0xef; 4], Some(-2i16), Some([9u8; 16])),
+        (Kind::PaddedIntermediate, [0xdd; 4], Some(4), Some([3u8; 16])),
+    ] {
+        let mut draws = 0;
+        let rng = move |b: &mut [u8]| {
+            draws += 1;
+            if draws == 1 {
+                b.copy_from_slice(&header);
+            } else {
+                b.fill(0); // the padded transport's padding: none
+            }
+        };
+        let mut c = Transport::client_obfuscated_with(kind, dc, secret, Box::new(rng)).unwrap();
+        let payload = [0x11u8; 8];
+        let wire = packed(&mut c, &payload, false);
+        let plain_frame = match kind {
+            Kind::Abridged => [&[2u8][..], &payload].concat(),
+            _ => [&[8u8, 0, 0, 0][..], &payload].concat(),
+        };
+        assert_eq!(wire.len(), 64 + plain_frame.len());
+        assert_eq!(wire[..56], header[..56], "{kind:?}: the first 56 bytes go in the clear");
+        let mut expected = header;
+        expected[56..60].copy_from_slice(&tag);
+        if let Some(dc) = dc {
+            expected[60..62].copy_from_slice(&dc.to_le_bytes());
+        }
+        let mut stream = [expected.to_vec(), plain_frame].concat();
+        spec_stream(&header, secret).apply_keystream(&mut stream);
+        assert_eq!(wire[56..], stream[56..], "{kind:?}: the tail of the header and the frame");
+
+        // Down: the stream of the reversed header, from its first byte.
+        let mut reversed = expected;
+        reversed.reverse();
+        let mut down = [&[4u8, 0, 0, 0][..], &[5, 6, 7, 8]].concat();
+        if kind == Kind::Abridged {
+            down = vec![1, 5, 6, 7, 8];
+        }
+        spec_stream(&reversed, secret).apply_keystream(&mut down);
+        assert_eq!(
+            read_all(&mut c, &down),
+            [Frame::Payload { data: &[5, 6, 7, 8], quick_ack: false }],
+            "{kind:?}"
+        );
+    }
+}
+
+/// The header is drawn again while it starts with 0xef, with a word the server would take for
+/// another protocol or transport (HEAD, POST, GET , OPTI, a TLS record, 0xdddddddd, 0xeeeeeeee,
+/// PVrG), or has a zero second word (the full transport's first sequence number).
+#[test]
+fn obfuscated_headers_avoid_every_forbidden_start() {
+    let good: [u8; 64] = core::array::from_fn(|i| (i * 5 + 2) as u8);
+    let mut bad_starts: Vec<[u8; 64]> = Vec::new();
+    for word in
+        [*b"HEAD", *b"POST", *b"GET ", *b"OPTI", [0x16, 0x03, 0x01, 0x02], [0xdd; 4], [0xee; 4], *b"PVrG"]
+    {
+        let mut h = good;
+        h[..4].copy_from_slice(&word);
+        bad_starts.push(h);
+    }
+    let mut ef = good;
+    ef[0] = 0xef;
+    bad_starts.push(ef);
+    let mut zero = good;
+    zero[4..8].fill(0);
+    bad_starts.push(zero);
+    for bad in bad_starts {
+        let mut offered = vec![bad, good].into_iter();
+        let rng = move |b: &mut [u8]| b.copy_from_slice(&offered.next().expect("drawn more than twice"));
+        let mut c = Transport::client_obfuscated_with(Kind::Intermediate, None, None, Box::new(rng)).unwrap();
+        let wire = packed(&mut c, &[1, 2, 3, 4], false);
+        assert_eq!(wire[..56], good[..56], "{:02x?} was sent", &bad[..8]);
+    }
+}
