@@ -677,8 +677,11 @@ impl Client {
     /// An answer that does not decode as `F`'s result fails with [`Error::Decode`], an
     /// `rpc_error` with [`Error::Request`] ([`Error::rpc`]).
     ///
-    /// ```ignore
-    /// let dcs = client.invoke_map(&GetConfig {}, |config| config.dc_options.len()).await?;
+    /// ```no_run
+    /// # async fn demo(client: mtproto_runtime::net::Client) -> Result<(), mtproto_runtime::net::Error> {
+    /// use mtproto_runtime::schema::functions::Ping;
+    /// let echoed = client.invoke_map(&Ping { ping_id: 7 }, |pong| pong.ping_id).await?;
+    /// # Ok(()) }
     /// ```
     pub async fn invoke_map<F, T>(
         &self,
