@@ -3,7 +3,9 @@
 //! the answers it did not acknowledge and announces the updates (`msg_new_detailed_info`, which
 //! has the client acknowledge those it has and ask for the others): live, over loopback TCP,
 //! through a proxy that loses, one way or both, what the test says. No timing assertions:
-//! every wait is bounded by a generous timeout.
+//! every wait is bounded by a generous timeout. Also what the server keeps is bounded and its
+//! drops counted, a frame left unread on a connection the client gave up is dropped rather
+//! than run late, and updates pushed across a PFS key renewal all arrive.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,6 +18,7 @@ use mtproto_runtime::net::{
 };
 use mtproto_runtime::schema::functions;
 use mtproto_runtime::session::decode_result;
+use mtproto_runtime::session::server::UNACKED_KEPT;
 use mtproto_runtime::transport::Kind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -83,13 +86,16 @@ async fn until(cond: impl Fn() -> bool) {
 }
 
 /// A TCP proxy whose links can swallow what goes one way (`mute_up`: client to server,
-/// `mute_down`: server to client), counting the bytes swallowed, or be cut. A new link
-/// swallows nothing; while the proxy holds, it reaches the server only once released.
+/// `mute_down`: server to client), counting the bytes swallowed and those passed on, or be
+/// cut. A new link swallows nothing; while the proxy holds, it reaches the server only once
+/// released.
 struct Proxy {
     addr: SocketAddr,
     links: Arc<Mutex<Vec<Link>>>,
     /// Bytes swallowed so far: client to server, server to client.
     swallowed: Arc<[AtomicU64; 2]>,
+    /// Bytes passed on so far (written whole): client to server, server to client.
+    passed: Arc<[AtomicU64; 2]>,
     held: Arc<AtomicBool>,
 }
 
@@ -105,8 +111,9 @@ impl Proxy {
         let addr = listener.local_addr().unwrap();
         let links: Arc<Mutex<Vec<Link>>> = Arc::default();
         let swallowed: Arc<[AtomicU64; 2]> = Arc::default();
+        let passed: Arc<[AtomicU64; 2]> = Arc::default();
         let held = Arc::new(AtomicBool::new(false));
-        let (shared, counts, hold) = (links.clone(), swallowed.clone(), held.clone());
+        let (shared, counts, hold) = (links.clone(), (swallowed.clone(), passed.clone()), held.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let (shared, counts, hold) = (shared.clone(), counts.clone(), hold.clone());
@@ -124,7 +131,7 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, links, swallowed, held }
+        Proxy { addr, links, swallowed, passed, held }
     }
 
     /// New links wait (`false`: go on) before reaching the server.
@@ -154,6 +161,10 @@ impl Proxy {
         self.swallowed[1].load(Ordering::SeqCst)
     }
 
+    fn passed_up(&self) -> u64 {
+        self.passed[0].load(Ordering::SeqCst)
+    }
+
     /// Closes every link open now, both ways.
     fn cut(&self) {
         for link in self.links.lock().unwrap().drain(..) {
@@ -162,11 +173,14 @@ impl Proxy {
     }
 }
 
+/// Bytes swallowed and bytes passed on, each way.
+type Counts = (Arc<[AtomicU64; 2]>, Arc<[AtomicU64; 2]>);
+
 async fn pump(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     muted: Arc<[AtomicBool; 2]>,
-    swallowed: Arc<[AtomicU64; 2]>,
+    (swallowed, passed): Counts,
     way: usize,
 ) {
     let mut buf = vec![0u8; 16 << 10];
@@ -179,6 +193,8 @@ async fn pump(
             swallowed[way].fetch_add(n as u64, Ordering::SeqCst);
         } else if to.write_all(&buf[..n]).await.is_err() {
             return;
+        } else {
+            passed[way].fetch_add(n as u64, Ordering::SeqCst);
         }
     }
 }
@@ -306,6 +322,200 @@ async fn an_update_whose_acknowledgement_was_lost_surfaces_once() {
         let copies = seen.iter().filter(|u| **u == Update::Message(update_short(2))).count();
         assert_eq!(copies, 1, "{seen:?}");
         assert_eq!(state.connections(), 3);
+    })
+    .await
+    .expect("bounded");
+}
+
+/// A request (an echo, its runs counted) sent while the server's connection task was held up
+/// by a slow handler waits unread in the server's socket when the link is cut. Back on a new
+/// connection, the client asks about it, hears it never came, and sends it again, which runs.
+/// When the old connection's task is done with the handler, the first copy, read late off a
+/// connection the client gave up, is dropped unread (`stale_frames`), not run a second time.
+/// Both callers get their answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_left_unread_on_a_connection_given_up_runs_once() {
+    tokio::time::timeout(LIMIT, async {
+        const SLOW: u32 = 0x5e5e_0001;
+        const ECHO: u32 = 0x5e5e_0000;
+        let state = ServerState::default();
+        let (entered, runs) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+        let (seen, counted) = (entered.clone(), runs.clone());
+        let answers = Answers::new()
+            .on_raw(SLOW, move |body| {
+                seen.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(500));
+                Ok(body.to_vec())
+            })
+            .on_raw(ECHO, move |body| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                Ok(body.to_vec())
+            });
+        let proxy = Proxy::start(serve(ServeOptions { answers, ..server_options(&state) }).await).await;
+        let (client, _updates) = connect(proxy.addr, options(Duration::from_millis(20))).await.unwrap();
+        assert_eq!(ping(&client, 1).await, 1);
+        let call = |body: Vec<u8>| {
+            let client = client.clone();
+            tokio::spawn(async move { client.invoke_raw(body).await })
+        };
+        let slow_body = [SLOW.to_le_bytes(), 1u32.to_le_bytes()].concat();
+        let slow = call(slow_body.clone());
+        until(|| entered.load(Ordering::SeqCst)).await;
+        let before = proxy.passed_up();
+        let echo_body = [ECHO.to_le_bytes(), 7u32.to_le_bytes()].concat();
+        let echo = call(echo_body.clone());
+        // Written whole into the server's socket, where it waits behind the handler.
+        until(|| proxy.passed_up() > before).await;
+        proxy.cut();
+        assert_eq!(echo.await.unwrap().unwrap(), echo_body);
+        assert_eq!(slow.await.unwrap().unwrap(), slow_body);
+        // The old connection's task reads the first copy once its handler is done: dropped,
+        // or (as before) run.
+        until(|| state.stale_frames() > 0 || runs.load(Ordering::SeqCst) > 1).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "run once");
+        assert_eq!(state.stale_frames(), 1);
+        assert!(state.state_requests() >= 1, "asked about on the new connection");
+        assert_eq!(state.connections(), 2);
+        // The session goes on as ever on the new connection.
+        assert_eq!(ping(&client, 2).await, 2);
+        assert_eq!(state.unacked_dropped(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+/// Pushes `n` updates into a link swallowing what the server sends, cuts it, and collects what
+/// surfaces once the client is back and a round trip later: how often each one did.
+async fn swallowed_updates_then_cut(n: i32) -> (ServerState, std::collections::HashMap<i32, u32>) {
+    let state = ServerState::default();
+    let proxy = Proxy::start(serve(server_options(&state)).await).await;
+    let mut o = options(Duration::from_millis(20));
+    o.updates_capacity = 10_000;
+    let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
+    assert_eq!(ping(&client, 1).await, 1);
+    proxy.mute_down();
+    let before = proxy.swallowed_down();
+    for date in 1..=n {
+        let pushed = state.push_update_to(client.auth_key_id(), client.session_id(), update_short(date));
+        assert_eq!(pushed, Ok(true));
+    }
+    // Until the server has written them all: nothing more comes for a while.
+    until(|| proxy.swallowed_down() > before).await;
+    loop {
+        let so_far = proxy.swallowed_down();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if proxy.swallowed_down() == so_far {
+            break;
+        }
+    }
+    proxy.cut();
+    wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+    // Announced, asked for and sent again: two round trips, which a third follows.
+    for id in 2..=4 {
+        assert_eq!(ping(&client, id).await, id);
+    }
+    let mut got = std::collections::HashMap::new();
+    while let Ok(u) = updates.try_recv() {
+        if let Update::Message(body) = u {
+            let date = i32::from_le_bytes(body[8..12].try_into().unwrap());
+            *got.entry(date).or_insert(0) += 1;
+        }
+    }
+    (state, got)
+}
+
+/// 100 updates swallowed, then the link cut: each arrives once when the client is back
+/// (announced, asked for, sent again). 64 were all the server kept once; none is dropped now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_updates_lost_with_a_connection_all_arrive_once() {
+    tokio::time::timeout(LIMIT, async {
+        let (state, got) = swallowed_updates_then_cut(100).await;
+        let missing: Vec<i32> = (1..=100).filter(|d| !got.contains_key(d)).collect();
+        assert!(missing.is_empty(), "missing {missing:?}");
+        assert!(got.values().all(|&c| c == 1), "{got:?}");
+        assert_eq!(state.resent(), 100, "each announced");
+        assert_eq!(state.unacked_dropped(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+/// More updates swallowed than a session keeps until acknowledged (`UNACKED_KEPT`, 1024, apart
+/// from its answers), then the link cut: the oldest beyond the bound were dropped before the
+/// client acknowledged them, which `unacked_dropped` counts, and never arrive; the others are
+/// announced. Of those, the client asks for the ones still among the 512 latest msg_ids it
+/// remembers, announcements included, and acknowledges the older unseen (see
+/// `ServerState::push_update`): the oldest kept arrive, once each, up to about 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_updates_lost_with_a_connection_than_are_kept_are_counted() {
+    tokio::time::timeout(LIMIT, async {
+        let over = 76;
+        let n = UNACKED_KEPT as i32 + over;
+        let (state, got) = swallowed_updates_then_cut(n).await;
+        assert_eq!(state.unacked_dropped(), over as u64);
+        assert_eq!(state.resent(), UNACKED_KEPT as u64, "the others announced");
+        assert!(got.values().all(|&c| c == 1), "{got:?}");
+        let mut dates: Vec<i32> = got.into_keys().collect();
+        dates.sort_unstable();
+        let first_kept = over + 1;
+        let arrived: Vec<i32> = (first_kept..first_kept + dates.len() as i32).collect();
+        assert_eq!(dates, arrived, "the oldest kept, from the first after those dropped");
+        assert!(dates.len() >= 400, "{} arrived", dates.len());
+    })
+    .await
+    .expect("bounded");
+}
+
+/// Updates pushed every millisecond across a PFS key renewal all arrive, once each. The client
+/// moves its session to the new key as it reads the exchange's last answer, and reads nothing
+/// sent on the old key after it: the server sends what the old session has queued before that
+/// answer, and what is pushed to the old session after it goes out on the new one. Nothing the
+/// server sent was refused by the client. A 7 s key, renewed 3.5 s before its end: the debug
+/// build's exchange takes most of a second, and the renewal is scheduled to the second, so a
+/// shorter life could see the old key expire at the server first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_pushed_across_a_key_renewal_all_arrive_once() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let mut o = options(Duration::from_millis(20));
+        o.handshake.temp_key_expires_in = Some(7);
+        o.temp_key_renew_before = Duration::from_millis(3500);
+        o.updates_capacity = 100_000;
+        let (client, mut updates) = connect(serve(server_options(&state)).await, o).await.unwrap();
+        let first_key = client.auth_key_id();
+        let reader = tokio::spawn(async move {
+            let (mut got, mut renewed) = (std::collections::HashMap::new(), 0);
+            while let Some(u) = updates.recv().await {
+                match u {
+                    Update::Message(body) => *got.entry(body).or_insert(0u32) += 1,
+                    Update::KeyRenewed { .. } => renewed += 1,
+                    Update::Closed { .. } => break,
+                    _ => {}
+                }
+            }
+            (got, renewed)
+        });
+        // From before the renewal starts until after the new key is bound.
+        let (mut pushed, mut after_renewal) = (0, 0);
+        while after_renewal < 100 {
+            pushed += 1;
+            assert_eq!(state.push_update(update_short(pushed)), Ok(1), "the one session served");
+            if client.auth_key_id() != first_key {
+                after_renewal += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // A round trip on the new key, then everything pushed is in.
+        assert_eq!(ping(&client, 1).await, 1);
+        client.close();
+        let (got, renewed) = reader.await.unwrap();
+        assert_eq!(renewed, 1);
+        let missing: Vec<i32> = (1..=pushed).filter(|d| !got.contains_key(&update_short(*d))).collect();
+        assert!(missing.is_empty(), "{pushed} pushed, missing {missing:?}");
+        assert!(got.values().all(|&c| c == 1), "each once");
+        assert_eq!(got.len(), pushed as usize);
+        assert_eq!(client.rejected_frames(), 0, "{:?}", client.last_rejection());
+        assert_eq!(state.unacked_dropped(), 0);
     })
     .await
     .expect("bounded");

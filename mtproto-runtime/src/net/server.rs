@@ -85,6 +85,12 @@ struct Inner {
     pushed: u64,
     /// Messages dropped unsent from `unseen` ([`ServerState::pushes_dropped`]).
     pushes_dropped: u64,
+    /// Answers and updates sessions kept until acknowledged and dropped before the client
+    /// acknowledged them ([`ServerState::unacked_dropped`]).
+    unacked_dropped: u64,
+    /// Frames dropped unread on a connection older than the one their session is served on
+    /// ([`ServerState::stale_frames`]).
+    stale_frames: u64,
     /// The connections serving a session now, by connection number (the `connections` count
     /// when it was accepted): where pushed messages go.
     live: HashMap<u64, Live>,
@@ -366,18 +372,29 @@ impl ServerState {
     /// as the push picks it keeps the message queued, as `push_update_to` would, and counts
     /// among those returned.)
     ///
-    /// A message sent is kept by its session until the client acknowledges it (with the
-    /// answers: the latest 64, within 4 MiB), as a real server keeps it: one written to a
-    /// connection that is lost (one on its way out as the push picked it, say) is not lost with
-    /// it. When the client comes back on a newer connection of the session, the server
-    /// announces it there with `msg_new_detailed_info`, as the spec has a server do for an
-    /// update, rather than sending it again: the client acknowledges it again if it got it,
-    /// and otherwise asks for it (`msg_resend_req`) and gets it under a new msg_id. So it
-    /// surfaces once even when the client got it and only its acknowledgement was lost (one
+    /// A message sent is kept by its session until the client acknowledges it, as a real
+    /// server keeps it: one written to a connection that is lost (one on its way out as the
+    /// push picked it, say) is not lost with it. A session keeps the latest 1024 updates within
+    /// 16 MiB, apart from its answers (which have bounds of their own, so that many answers do
+    /// not push an update out): past either bound the oldest update is dropped, sent or not
+    /// (one still waiting to go out, on a session no connection serves, say, is then never
+    /// sent), and counted by [`ServerState::unacked_dropped`]; nothing else tells of it. When
+    /// the client comes back on a newer connection of the session, the server announces it
+    /// there with `msg_new_detailed_info`, as the spec has a server do for an update, rather
+    /// than sending it again: the client acknowledges it again if it got it, and otherwise
+    /// asks for it (`msg_resend_req`) and gets it under a new msg_id. So it surfaces once even when the client got it and only its acknowledgement was lost (one
     /// written to the old connection as it went down; one still held back, up to `ack_delay`,
     /// goes out with the first message on the new one), which a copy sent blindly under a new
     /// msg_id would make surface twice. A client that never got it and has received more than
-    /// 512 messages since no longer remembers that id, and acknowledges it unseen: lost.
+    /// 512 messages since no longer remembers that id, and acknowledges it unseen: lost. (The
+    /// announcements count among those 512: of more than about 500 updates lost with one
+    /// connection, this crate's client gets the oldest 500 or so back.)
+    ///
+    /// Across a PFS key renewal on the connection, nothing is lost either: the client moves
+    /// its session to the new key as it reads the exchange's last answer, so the server sends
+    /// what the old key's session has queued before that answer, and what is pushed to that
+    /// session afterwards goes out on the new key's session once the client's first message
+    /// on it came (see [`serve_connection`]).
     ///
     /// A connection serves a session from the server's first encrypted message from the client
     /// on it: a message names its session, and the server has no other way to learn it. Under
@@ -409,8 +426,10 @@ impl ServerState {
     /// - A session a connection serves now gets it at once: `true`.
     /// - A session the server has (it keeps the latest 256 it had a message on) that no
     ///   connection serves now keeps it, and sends it with the next message it sends, once
-    ///   the client reconnects and sends something: `true`. Such a session queues what waits
-    ///   for it without a bound, as it queues its answers. Once sent, the message is kept until
+    ///   the client reconnects and sends something: `true`. Such a session keeps what waits
+    ///   for it within the bounds of the updates it keeps until acknowledged (the latest 1024,
+    ///   within 16 MiB, as with `push_update`): past them, the oldest are dropped unsent, and
+    ///   counted by [`ServerState::unacked_dropped`]. Once sent, the message is kept until
     ///   acknowledged, as with `push_update`.
     /// - Any other session on a key the server made and still accepts is one *not yet seen*:
     ///   one a client `connect` just returned for, say, but just as well one the server
@@ -456,6 +475,36 @@ impl ServerState {
         inner.pushes_dropped
     }
 
+    /// Answers and updates that sessions kept until the client acknowledged them and dropped
+    /// before it did, so far. A session keeps the latest
+    /// [`UNACKED_KEPT`](crate::session::server::UNACKED_KEPT) (1024) answers within
+    /// [`UNACKED_BYTES_KEPT`](crate::session::server::UNACKED_BYTES_KEPT) (16 MiB) and, apart,
+    /// as many updates within as many bytes; past either, the oldest of the kind goes (an
+    /// update sent or not: a copy still waiting to go out goes with it; an answer's copy still
+    /// goes out once), as do the updates waiting for a session's first message past the same
+    /// bounds. An update dropped so is lost to its
+    /// client; an answer still goes out again when the client asks for it
+    /// (`msg_resend_ans_req`) while it is among the 64 latest its session made, and otherwise
+    /// its request fails with `RequestError::AnswerLost`.
+    pub fn unacked_dropped(&self) -> u64 {
+        self.lock().unacked_dropped
+    }
+
+    /// Encrypted frames dropped unread so far because they came on a connection older than the
+    /// one their session is served on now: one that carried a message of the session since
+    /// (see [`serve_connection`]). The client gave the older connection up, and what it still
+    /// held unread is taken as lost with it: a real server reads a dying connection's frames
+    /// as they come, before the client is back, while this one reads a connection's frames one
+    /// at a time behind its handlers, so that a request read late off the old connection would
+    /// run a second time, after the client, told it was never received, sent it again on the
+    /// new one. A session is taken to be used on one connection at a time, as this crate's
+    /// client uses it (a new session, a renewed key's, on the same connection is another
+    /// session): a client sending one session's messages on two connections at once would
+    /// have the older one's dropped.
+    pub fn stale_frames(&self) -> u64 {
+        self.lock().stale_frames
+    }
+
     /// How long a message [`ServerState::push_update_to`] keeps for a session not yet seen
     /// waits for it, from the push, before it is dropped unsent: 60 s unless set. A new time
     /// applies to the messages waiting already too (`Duration::ZERO` drops them all, and
@@ -497,7 +546,11 @@ impl ServerState {
             }
         };
         for (session, wake) in &targets {
-            session.lock().unwrap_or_else(|e| e.into_inner()).send_unsolicited(body.clone());
+            {
+                let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+                session.send_unsolicited(body.clone());
+                self.count_drops(&mut session);
+            }
             if let Some(wake) = wake {
                 // A permit if the connection is busy: it looks once it is done.
                 wake.notify_one();
@@ -521,7 +574,9 @@ impl ServerState {
         // The session may have started since the caller looked: it takes the message then.
         if let Some(session) = inner.sessions.get(&id).cloned() {
             drop(inner);
-            session.lock().unwrap_or_else(|e| e.into_inner()).send_unsolicited(body);
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            session.send_unsolicited(body);
+            self.count_drops(&mut session);
             self.lock().pushed += 1;
             return Ok(1);
         }
@@ -552,6 +607,16 @@ impl ServerState {
         waiting.bytes += body.len();
         waiting.messages.push_back((now, body));
         Ok(1)
+    }
+
+    /// Adds what `session` dropped of what it kept until acknowledged since it was last looked
+    /// at to [`ServerState::unacked_dropped`]. Called with the session locked (and the state
+    /// not), as a connection serving a frame locks them.
+    fn count_drops(&self, session: &mut ServerSession<SystemClock>) {
+        let new = session.take_new_drops();
+        if new > 0 {
+            self.lock().unacked_dropped += new;
+        }
     }
 
     /// The wake of the newest connection serving the session `id`, if it is newer than `conn`.
@@ -591,6 +656,7 @@ impl ServerState {
             for (_, body) in waiting.messages {
                 new.send_unsolicited(body);
             }
+            inner.unacked_dropped += new.take_new_drops();
         }
         let session = Arc::new(Mutex::new(new));
         inner.sessions.insert(id, session.clone());
@@ -730,6 +796,12 @@ struct Running {
     key_id: u64,
     temp: bool,
     session: Arc<Mutex<ServerSession<SystemClock>>>,
+    /// Whether the client can still read what the session sends: not once the server finished
+    /// a key exchange on the connection (a temporary key's renewal), as the client moves its
+    /// session to the new key as soon as it reads the exchange's last answer. What is queued
+    /// meanwhile waits, and its updates go to the session the client moves to
+    /// ([`carry_updates`]).
+    readable: bool,
 }
 
 /// What one encrypted frame from the client led to.
@@ -751,12 +823,24 @@ struct Served {
 /// received before a reconnect is known after it; an answer made once the client is back on
 /// a newer connection (its handler still running when the old one was given up, say) goes out
 /// on the newer one. As a real server does, a session keeps its answers and updates until the
-/// client acknowledges them (the latest 64, within 4 MiB), since those written to a connection
-/// that was lost were lost with it: the client's first message on a newer connection has the
-/// answers it did not acknowledge sent again, in new messages, and the updates announced
-/// (`msg_new_detailed_info`: see [`ServerState::push_update`]), without its asking
-/// ([`ServerState::resent`]); `msgs_state_req` and `msg_resend_ans_req` find them too. The
-/// 256 latest sessions are kept.
+/// client acknowledges them (the latest 1024 answers within 16 MiB, and apart as many updates
+/// within as many bytes; older ones are dropped, and counted: [`ServerState::unacked_dropped`]),
+/// since those written to a connection that was lost were lost with it: the client's first
+/// message on a newer connection has the answers it did not acknowledge sent again, in new
+/// messages, and the updates announced (`msg_new_detailed_info`: see
+/// [`ServerState::push_update`]), without its asking ([`ServerState::resent`]);
+/// `msgs_state_req` and `msg_resend_ans_req` find them too. From then on, frames still unread
+/// on an older connection of the session are dropped unread, as lost with the connection the
+/// client gave up, rather than read late ([`ServerState::stale_frames`]): one at a time behind
+/// a slow handler, a request among them would run again after the client, told on the new
+/// connection that it never came, sent it again. The 256 latest sessions are kept. A key
+/// exchange finished on a connection that runs a session is taken as that session's client
+/// renewing its temporary key: the client moves its session to the new key as it reads the
+/// exchange's last answer, so what the session has queued goes out before that answer and
+/// nothing after it, and the updates it gets meanwhile (and those asked for again and not sent
+/// yet) go out in the new key's session once the client's first message on it came. (A client
+/// that stayed on the old key would get nothing more on that connection, until its keep-alive
+/// had it reconnect.)
 /// Pings and ping_delay_disconnect are answered with pong (after ping_delay_disconnect, the
 /// connection is closed if no further ping comes within its disconnect_delay), get_future_salts
 /// with future_salts, auth.bindTempAuthKey is checked (boolTrue, or rpc_error 400
@@ -789,6 +873,9 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
     let mut ids = MsgIds::new(1);
     let mut exchange: Option<ServerHandshake<OsRandom>> = None;
     let mut running: Option<Running> = None;
+    // The session the connection ran before the client moved to `running`'s on it (a renewed
+    // key's): updates pushed to it that it never sent are carried over ([`carry_updates`]).
+    let mut left: Option<Arc<Mutex<ServerSession<SystemClock>>>> = None;
     let mut rng = OsRandom::new();
     let mut hang_up_at: Option<Instant> = None;
     loop {
@@ -806,8 +893,24 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
             Next::Pushed => {
                 let mut out = Vec::new();
                 if let Some(run) = &running {
+                    // A push to the session left behind (picked as the client moved) wakes
+                    // this connection too.
+                    if let Some(from) = &left {
+                        carry_updates(&options.state, from, &run.session);
+                    }
                     let mut session = run.session.lock().unwrap_or_else(|e| e.into_inner());
-                    flush_into(&mut session, &mut rng, &mut t, &mut out)?;
+                    // Looked at with the session locked: a newer connection that starts serving
+                    // it now has its first message served (and what was sent here announced)
+                    // after this flush.
+                    let id = (run.key_id, session.session_id());
+                    if let Some(newer) = options.state.newer_than(conn, id) {
+                        // The client is back on a newer connection: what is queued goes out
+                        // there, not into this one, which it gave up.
+                        drop(session);
+                        newer.notify_one();
+                    } else if run.readable {
+                        flush_into(&mut session, &mut rng, &mut t, &mut out)?;
+                    }
                 }
                 if !out.is_empty() {
                     stream.write_all(&out).await?;
@@ -829,6 +932,21 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
                 ServerStep::Done { reply, finished } => {
                     options.state.store(&finished);
                     exchange = None;
+                    // A client with a session running here moves it to the new key as it reads
+                    // this answer (a temporary key's renewal), and reads nothing sent on the
+                    // old key after it: what the session has queued goes out first, and then
+                    // nothing more ([`Running::readable`]).
+                    if let Some(run) = running.as_mut() {
+                        if run.readable {
+                            let mut out = Vec::new();
+                            {
+                                let mut session = run.session.lock().unwrap_or_else(|e| e.into_inner());
+                                flush_into(&mut session, &mut rng, &mut t, &mut out)?;
+                            }
+                            stream.write_all(&out).await?;
+                        }
+                        run.readable = false;
+                    }
                     send_plain(&mut stream, &mut t, ids.next(SystemClock.now()), &reply).await?;
                 }
             }
@@ -859,7 +977,14 @@ pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> R
             });
             let live = Live { id: (key_id, session_id), session: session.clone(), wake: wake.clone() };
             options.state.serving(conn, Some(live));
-            running = Some(Running { key_id, temp: stored.temp, session });
+            // A client that moved here from a session it no longer reads (a renewal): what that
+            // one has not sent it sends as its own; a push that picked the old one as the
+            // client moved wakes this connection, and is carried over then.
+            left = running.take().filter(|r| !r.readable).map(|r| r.session);
+            if let Some(from) = &left {
+                carry_updates(&options.state, from, &session);
+            }
+            running = Some(Running { key_id, temp: stored.temp, session, readable: true });
         }
         let Some(run) = running.as_ref() else { continue };
         // The session is locked while the frame is served, never across an await.
@@ -916,6 +1041,12 @@ fn serve_frame(
     rng: &mut OsRandom,
 ) -> Result<Served, Error> {
     let mut session = run.session.lock().unwrap_or_else(|e| e.into_inner());
+    if session.connection() > conn {
+        // The session is served on a newer connection: the client gave this one up, and what
+        // it still held is lost with it (see `ServerState::stale_frames`).
+        options.state.lock().stale_frames += 1;
+        return Ok(Served::default());
+    }
     if options.state.lose(|| session.carries_request(frame)) {
         return Ok(Served::default());
     }
@@ -1029,6 +1160,7 @@ fn serve_frame(
         }
     } else if !owners.is_empty() {
         // The handlers run with the session unlocked: they may push updates to it.
+        options.state.count_drops(&mut session);
         drop(session);
         let run_handlers = || owners.iter().map(|r| options.answers.answer(&r.body)).collect::<Vec<_>>();
         // A handler may take its time (a test of a slow request): on a multi-threaded runtime
@@ -1062,21 +1194,44 @@ fn serve_frame(
             // The client came back on another connection meanwhile (while a handler ran, say):
             // what is queued goes out there, as a server sends on a session's current
             // connection, not on one the client gave up.
+            options.state.count_drops(&mut session);
             drop(session);
             wake.notify_one();
             return Ok(Served { out, pinged, hang_up: false });
         }
     }
+    options.state.count_drops(&mut session);
     if hang_up {
         flush_into(&mut session, rng, t, &mut Vec::new())?;
         // Their answers are lost for good: the knobs stand for a server that lost its copy
         // too, whose client has to ask. (Whatever else went into the void is sent again, or
         // announced, when the client is back, as what any lost connection loses is.)
         session.forget_answers(&frame_requests);
-    } else {
+    } else if run.readable {
         flush_into(&mut session, rng, t, &mut out)?;
     }
     Ok(Served { out, pinged, hang_up })
+}
+
+/// Moves the updates the session `from` kept and has not sent (a copy still queued: never
+/// sent, or asked for again) to the session `to`, which sends them as its own: `from` is one
+/// the client no longer reads, as it moved to `to` on the same connection (a renewed
+/// temporary key's session, say). What `from` sent before stays there: the client read it
+/// before it moved, in the connection's order. Never with both sessions locked.
+fn carry_updates(
+    state: &ServerState,
+    from: &Mutex<ServerSession<SystemClock>>,
+    to: &Mutex<ServerSession<SystemClock>>,
+) {
+    let updates = from.lock().unwrap_or_else(|e| e.into_inner()).take_unsent_updates();
+    if updates.is_empty() {
+        return;
+    }
+    let mut to = to.lock().unwrap_or_else(|e| e.into_inner());
+    for body in updates {
+        to.send_unsolicited(body);
+    }
+    state.count_drops(&mut to);
 }
 
 /// Whether a request is one a server refuses before its connection is initialized: anything but
@@ -1285,6 +1440,46 @@ mod tests {
         assert_eq!(state.push_update_to(id, 5, update(2)), Ok(true));
         assert!(woken(&wakes[2]) && !woken(&wakes[0]));
         assert!(Arc::ptr_eq(&state.newer_than(3, (id, 5)).unwrap(), &wakes[2]));
+    }
+
+    /// A session the server has, whose client is gone (no connection serves it), holds a
+    /// bounded amount however much is pushed to it: past the bounds of the updates kept until
+    /// acknowledged, the oldest go, their copies waiting to go out too, and are counted.
+    #[test]
+    fn what_is_pushed_to_a_session_whose_client_is_gone_is_bounded() {
+        use crate::session::server::{UNACKED_BYTES_KEPT, UNACKED_KEPT};
+        let (state, id, key) = state_with_key(false);
+        let session = state.session(id, 5, || ServerSession::new(key.clone(), 1, SystemClock));
+        // The client's first message (the session greets it), answered; then the client goes.
+        let mut rng = OsRandom::new();
+        let mut client = crate::session::Session::new(key.clone(), 1, 5, SystemClock);
+        client.ping(1);
+        let mut frame = Vec::new();
+        client.flush(&mut rng, &mut frame).unwrap();
+        {
+            let mut session = session.lock().unwrap();
+            session.receive(&mut frame).unwrap();
+            let mut out = Vec::new();
+            while session.wants_flush() {
+                session.flush(&mut rng, &mut out).unwrap();
+            }
+            assert_eq!(session.queued_bytes(), 0);
+        }
+        let queued = || session.lock().unwrap().queued_bytes();
+        let pushes = 3 * UNACKED_KEPT;
+        for _ in 0..pushes {
+            assert_eq!(state.push_update_to(id, 5, long_update(4096)), Ok(true));
+        }
+        assert_eq!(queued(), UNACKED_KEPT * 4096, "by count");
+        assert_eq!(state.unacked_dropped(), (pushes - UNACKED_KEPT) as u64);
+        // By bytes: 256 updates of 64 KiB fill the 16 MiB, and push out every shorter one.
+        for _ in 0..300 {
+            assert_eq!(state.push_update_to(id, 5, long_update(64 << 10)), Ok(true));
+        }
+        assert_eq!(queued(), UNACKED_BYTES_KEPT, "by bytes");
+        assert_eq!(state.unacked_dropped(), (pushes + 300 - 256) as u64);
+        assert_eq!(state.pushed(), (pushes + 300) as u64);
+        assert_eq!(state.pushes_dropped(), 0, "that counts what waited for sessions not yet seen");
     }
 
     #[test]

@@ -41,14 +41,45 @@ struct Unacked {
     queued: bool,
 }
 
+impl Unacked {
+    /// Its kind: 0 an answer, 1 an update (the index into [`ServerSession`]'s `kept`).
+    fn kind(&self) -> usize {
+        usize::from(self.answers.is_none())
+    }
+}
+
+/// How many messages of one kind a session keeps until acknowledged, and their bytes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    count: usize,
+    bytes: usize,
+}
+
+impl Tally {
+    fn over(&self) -> bool {
+        self.count > UNACKED_KEPT || self.bytes > UNACKED_BYTES_KEPT
+    }
+}
+
 /// How many of the client's requests handed to the owner are remembered, for the +32 flag of
 /// msgs_state_info ("being processed or processed"); the oldest are forgotten first.
 const RPCS_REMEMBERED: usize = 1024;
-/// How many answers are kept for msg_resend_ans_req, and their most bytes together (rpc_result
-/// bodies); the oldest are forgotten first. The same bounds hold the answers and updates kept
-/// until acknowledged ([`ServerSession::serve_on`]).
+/// How many of the answers made are remembered for msg_resend_ans_req (which finds those
+/// kept until acknowledged too), and their most bytes together (rpc_result bodies); the
+/// oldest are forgotten first.
 const ANSWERS_REMEMBERED: usize = 64;
 const ANSWER_BYTES_REMEMBERED: usize = 4 << 20;
+/// How many answers a session keeps until the client acknowledges them, and how many updates,
+/// each kind on its own ([`ServerSession::serve_on`]); past it, the oldest of the kind is
+/// dropped, and counted ([`ServerSession::unacked_dropped`]): an update with its copy still
+/// waiting to go out, if any, so that what a session no connection serves holds is bounded;
+/// an answer's copy still goes out. The same bound holds the updates waiting for a session's
+/// first message.
+pub const UNACKED_KEPT: usize = 1024;
+/// The most bytes of the answers a session keeps until acknowledged, together, and of its
+/// updates (message bodies), each kind on its own; as [`UNACKED_KEPT`], past it the oldest of
+/// the kind is dropped (never the one just kept).
+pub const UNACKED_BYTES_KEPT: usize = 16 << 20;
 /// How many content-related messages sent are kept for msg_resend_req, and their most bytes
 /// together; the oldest are forgotten first.
 const SENT_REMEMBERED: usize = 64;
@@ -86,11 +117,17 @@ pub struct ServerSession<C: Clock> {
     sent: VecDeque<(i64, Vec<u8>)>,
     sent_bytes: usize,
     /// Answers and updates not acknowledged yet, oldest first: what goes out again when the
-    /// client comes back ([`ServerSession::serve_on`]). Bounded as `answers`
-    /// ([`ANSWERS_REMEMBERED`], [`ANSWER_BYTES_REMEMBERED`]: `unacked_bytes`); the oldest are
-    /// forgotten first (and then sent again only when asked for).
+    /// client comes back ([`ServerSession::serve_on`]). Each kind bounded on its own by
+    /// [`UNACKED_KEPT`] and [`UNACKED_BYTES_KEPT`] (`kept`, by [`Unacked::kind`]); past
+    /// either, the oldest of the kind is dropped (an update with its copy waiting in the
+    /// queue), and counted in `unacked_dropped` (an answer dropped so is still sent again when
+    /// asked for, while `answers` has it).
     unacked: VecDeque<Unacked>,
-    unacked_bytes: usize,
+    kept: [Tally; 2],
+    /// Kept messages dropped before the client acknowledged them (and updates dropped from
+    /// `early`), so far; `drops_told` of them were taken by [`ServerSession::take_new_drops`].
+    unacked_dropped: u64,
+    drops_told: u64,
     /// The ticket of the next message kept in `unacked`: its copies in the queue carry it as
     /// their `Queued::request`, which tells a flush what it sent.
     next_ticket: i64,
@@ -109,8 +146,11 @@ pub struct ServerSession<C: Clock> {
     asked_again: u64,
     disconnect_delay: Option<i32>,
     /// Messages [`ServerSession::send_unsolicited`] got before the session was known: they go
-    /// out after new_session_created, once the client's first message came.
-    early: Vec<Vec<u8>>,
+    /// out after new_session_created, once the client's first message came. Bounded as the
+    /// updates kept until acknowledged (`early_bytes`), the oldest dropped first (counted in
+    /// `unacked_dropped`).
+    early: VecDeque<Vec<u8>>,
+    early_bytes: usize,
     /// Results at least this long are sent gzip_packed.
     pub gzip_results: usize,
 }
@@ -134,7 +174,9 @@ impl<C: Clock> ServerSession<C> {
             sent: VecDeque::new(),
             sent_bytes: 0,
             unacked: VecDeque::new(),
-            unacked_bytes: 0,
+            kept: [Tally::default(); 2],
+            unacked_dropped: 0,
+            drops_told: 0,
             next_ticket: 1,
             connection: 0,
             resent: 0,
@@ -147,7 +189,8 @@ impl<C: Clock> ServerSession<C> {
             ask_again: false,
             asked_again: 0,
             disconnect_delay: None,
-            early: Vec::new(),
+            early: VecDeque::new(),
+            early_bytes: 0,
             gzip_results: 512,
         }
     }
@@ -217,9 +260,11 @@ impl<C: Clock> ServerSession<C> {
     /// the connections were made). The first time a number above every earlier one comes, the
     /// client is back after losing a connection, and what was sent on the older ones may have
     /// been lost with them: a real server keeps each answer and update until the client
-    /// acknowledges it, and so does this one (the latest 64, within 4 MiB, as for
-    /// msg_resend_ans_req). Call it after [`ServerSession::receive`], so the acknowledgements
-    /// that message carries count first: nothing acknowledged ever goes out again.
+    /// acknowledges it, and so does this one: the latest [`UNACKED_KEPT`] answers within
+    /// [`UNACKED_BYTES_KEPT`], and as many updates within as many bytes, each kind on its own
+    /// (older ones are dropped, and counted: [`ServerSession::unacked_dropped`]). Call it after
+    /// [`ServerSession::receive`], so the acknowledgements that message carries count first:
+    /// nothing acknowledged ever goes out again.
     ///
     /// Each answer not acknowledged goes out again at once, as a new message (a new msg_id, a
     /// content-related seq_no, the same rpc_result): a client that did get it has completed its
@@ -228,7 +273,9 @@ impl<C: Clock> ServerSession<C> {
     /// second update: as the spec has a server do, msg_new_detailed_info names the msg_id it
     /// went out as, and the client acknowledges it if it has it or asks for it with
     /// msg_resend_req if not, which sends it again. (A client that never got it and no longer
-    /// remembers ids that old acknowledges it unseen: the update is lost.)
+    /// remembers ids that old acknowledges it unseen: the update is lost. This crate's client
+    /// remembers the 512 latest ids it received, the announcements among them: past about 500
+    /// updates lost with a connection, the oldest are lost so.)
     pub fn serve_on(&mut self, connection: u64) {
         if connection <= self.connection {
             return;
@@ -264,15 +311,75 @@ impl<C: Clock> ServerSession<C> {
     /// go out again only when the client asks for them (msg_resend_ans_req), as from a server
     /// that lost its own copy. A test's way to have a client's asking looked at.
     pub fn forget_answers(&mut self, req_msg_ids: &[i64]) {
-        let mut freed = 0;
+        let tallies = &mut self.kept;
         self.unacked.retain(|kept| {
             let forget = kept.answers.is_some_and(|req| req_msg_ids.contains(&req));
             if forget {
-                freed += kept.body.len();
+                let tally = &mut tallies[kept.kind()];
+                tally.count -= 1;
+                tally.bytes -= kept.body.len();
             }
             !forget
         });
-        self.unacked_bytes -= freed;
+    }
+
+    /// The latest connection the client's messages came on ([`ServerSession::serve_on`]); 0
+    /// before any.
+    pub fn connection(&self) -> u64 {
+        self.connection
+    }
+
+    /// Answers and updates kept until acknowledged ([`ServerSession::serve_on`]) that were
+    /// dropped before the client acknowledged them, so far: past [`UNACKED_KEPT`] or
+    /// [`UNACKED_BYTES_KEPT`] for their kind, the oldest go (an update with its copy waiting to
+    /// go out, if any: such a one was never sent; an answer's copy still goes out once), as do
+    /// updates waiting for the session's first message past the same bounds. An answer
+    /// dropped so still goes out again when asked for with msg_resend_ans_req while it is
+    /// among the latest 64 made; an update is lost.
+    pub fn unacked_dropped(&self) -> u64 {
+        self.unacked_dropped
+    }
+
+    /// How many more kept messages were dropped ([`ServerSession::unacked_dropped`]) since the
+    /// last call: what a server adds to a count of its own, once.
+    pub(crate) fn take_new_drops(&mut self) -> u64 {
+        let new = self.unacked_dropped - self.drops_told;
+        self.drops_told = self.unacked_dropped;
+        new
+    }
+
+    /// Takes the updates kept until acknowledged that have a copy waiting to go out (never
+    /// sent, or asked for again and not sent yet) out of the session, oldest first, with their
+    /// copies, and those waiting for its first message: what the client has not got, for a
+    /// server to send in a session the client moved to (a renewed temporary key's, say) when
+    /// it can no longer read this one's.
+    pub(crate) fn take_unsent_updates(&mut self) -> Vec<Vec<u8>> {
+        let mut taken: Vec<Vec<u8>> = Vec::new();
+        let mut tickets = HashSet::new();
+        let tallies = &mut self.kept;
+        self.unacked.retain_mut(|kept| {
+            let take = kept.answers.is_none() && kept.queued;
+            if take {
+                tallies[1].count -= 1;
+                tallies[1].bytes -= kept.body.len();
+                tickets.insert(kept.ticket);
+                taken.push(std::mem::take(&mut kept.body));
+            }
+            !take
+        });
+        if !tickets.is_empty() {
+            self.core.queue.retain(|q| !tickets.contains(&q.request));
+        }
+        self.early_bytes = 0;
+        taken.extend(self.early.drain(..));
+        taken
+    }
+
+    /// The bytes of the message bodies waiting to go out, and of those waiting for the
+    /// session's first message.
+    #[cfg(test)]
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.core.queue.iter().map(|q| q.body.len()).sum::<usize>() + self.early_bytes
     }
 
     /// The disconnect_delay of the last ping_delay_disconnect: the connection should be closed
@@ -306,16 +413,32 @@ impl<C: Clock> ServerSession<C> {
     }
 
     /// Queues `body`, content-related, and keeps it until the client acknowledges it, within
-    /// the bounds: `answers` is the request it answers, `None` for an update.
+    /// the bounds of its kind: `answers` is the request it answers, `None` for an update. Past
+    /// them, the oldest of the kind are dropped (never the one just kept, however long); an
+    /// update with its copy waiting to go out, an answer not (it still goes out once).
     fn keep(&mut self, answers: Option<i64>, body: Vec<u8>) {
         let kept = Unacked { ticket: self.next_ticket, answers, body, sent_as: Vec::new(), queued: true };
         self.next_ticket += 1;
         self.core.queue.push_back(copy_of(&kept));
-        self.unacked_bytes += kept.body.len();
+        let kind = kept.kind();
+        self.kept[kind].count += 1;
+        self.kept[kind].bytes += kept.body.len();
         self.unacked.push_back(kept);
-        while self.unacked.len() > ANSWERS_REMEMBERED || self.unacked_bytes > ANSWER_BYTES_REMEMBERED {
-            let Some(old) = self.unacked.pop_front() else { break };
-            self.unacked_bytes -= old.body.len();
+        while self.kept[kind].over() && self.kept[kind].count > 1 {
+            let Some(at) = self.unacked.iter().position(|k| k.kind() == kind) else { break };
+            let Some(old) = self.unacked.remove(at) else { break };
+            self.kept[kind].count -= 1;
+            self.kept[kind].bytes -= old.body.len();
+            // An update's one copy waiting to go out goes with it. Not an answer's: answers are
+            // made for the requests of a frame, which its connection flushes at once (or hands
+            // to a newer one), so their copies are bounded by what frames bring, and one never
+            // sent would have its client ask for it, in vain.
+            if old.queued && old.answers.is_none() {
+                if let Some(q) = self.core.queue.iter().position(|q| q.request == old.ticket) {
+                    self.core.queue.remove(q);
+                }
+            }
+            self.unacked_dropped += 1;
         }
     }
 
@@ -326,15 +449,6 @@ impl<C: Clock> ServerSession<C> {
             kept.queued = true;
             let copy = copy_of(kept);
             self.core.queue.push_back(copy);
-        }
-    }
-
-    /// The answer `body` to `req_msg_id`, asked for with msg_resend_ans_req, goes out again
-    /// (kept until acknowledged).
-    fn answer_again(&mut self, req_msg_id: i64, body: Vec<u8>) {
-        match self.unacked.iter().position(|k| k.answers == Some(req_msg_id)) {
-            Some(at) => self.queue_again(at),
-            None => self.keep(Some(req_msg_id), body),
         }
     }
 
@@ -356,18 +470,20 @@ impl<C: Clock> ServerSession<C> {
             return;
         }
         let ids: HashSet<i64> = msg_ids.iter().copied().collect();
-        let (mut freed, mut unqueue) = (0, Vec::new());
+        let mut unqueue = Vec::new();
+        let tallies = &mut self.kept;
         self.unacked.retain(|kept| {
             let acked = kept.sent_as.iter().any(|id| ids.contains(id));
             if acked {
-                freed += kept.body.len();
+                let tally = &mut tallies[kept.kind()];
+                tally.count -= 1;
+                tally.bytes -= kept.body.len();
                 if kept.queued {
                     unqueue.push(kept.ticket);
                 }
             }
             !acked
         });
-        self.unacked_bytes -= freed;
         if !unqueue.is_empty() {
             self.core.queue.retain(|q| !unqueue.contains(&q.request));
         }
@@ -444,11 +560,24 @@ impl<C: Clock> ServerSession<C> {
     /// it ([`ServerSession::serve_on`]). Before the session is known (the client's first
     /// message to pass the checks names it), it waits, and goes out right after the
     /// new_session_created that answers that message.
+    ///
+    /// Either way within the bounds of the updates kept until acknowledged, [`UNACKED_KEPT`]
+    /// and [`UNACKED_BYTES_KEPT`]: past them the oldest are dropped, sent or not, and counted
+    /// ([`ServerSession::unacked_dropped`]), so that a session no client serves holds a
+    /// bounded amount however much is pushed to it.
     pub fn send_unsolicited(&mut self, body: Vec<u8>) {
         if self.known {
             self.keep(None, body);
-        } else {
-            self.early.push(body);
+            return;
+        }
+        self.early_bytes += body.len();
+        self.early.push_back(body);
+        while self.early.len() > 1
+            && (self.early.len() > UNACKED_KEPT || self.early_bytes > UNACKED_BYTES_KEPT)
+        {
+            let Some(old) = self.early.pop_front() else { break };
+            self.early_bytes -= old.len();
+            self.unacked_dropped += 1;
         }
     }
 
@@ -504,6 +633,7 @@ impl<C: Clock> ServerSession<C> {
         if greet {
             self.known = true;
             self.greet(header.msg_id, body);
+            self.early_bytes = 0;
             for early in std::mem::take(&mut self.early) {
                 self.keep(None, early);
             }
@@ -635,9 +765,14 @@ impl<C: Clock> ServerSession<C> {
                 self.answer_requests += 1;
                 self.state_info(msg_id, &req.msg_ids);
                 for &id in &req.msg_ids {
+                    // Kept until acknowledged (a copy queued once), else remembered (kept again).
+                    if let Some(at) = self.unacked.iter().position(|k| k.answers == Some(id)) {
+                        self.queue_again(at);
+                        continue;
+                    }
                     let again = self.answers.iter().find(|(req, _)| *req == id).map(|(_, body)| body.clone());
                     if let Some(body) = again {
-                        self.answer_again(id, body);
+                        self.keep(Some(id), body);
                     }
                 }
                 Ok(())
@@ -1107,41 +1242,145 @@ mod tests {
         assert!(second > first);
     }
 
-    /// What is kept until acknowledged is bounded as the answers kept for msg_resend_ans_req
-    /// are: the latest 64, within 4 MiB; the oldest are forgotten (sent again only when asked
-    /// for).
-    #[test]
-    fn what_is_kept_until_acknowledged_is_bounded_as_the_answers_are() {
-        let mut l = started();
-        for i in 0..=ANSWERS_REMEMBERED as u32 {
-            l.server.respond(0x1000 + 4 * i64::from(i), &body(i));
-        }
-        l.lose_down();
-        l.server.serve_on(2);
-        let again = l.lose_down();
-        let again = answers(&again);
-        assert_eq!(again.len(), ANSWERS_REMEMBERED);
-        let (first, _) = wire::read_rpc_result(&again[0].2).unwrap();
-        assert_eq!(first, 0x1004, "the oldest forgotten");
-
-        let mut l = started();
-        let long = |n: u8| {
-            let mut body = vec![n; ANSWER_BYTES_REMEMBERED * 3 / 8];
-            body[..4].copy_from_slice(&0x1122_3344u32.to_le_bytes());
-            body
-        };
-        for n in 1..=3 {
-            l.server.send_unsolicited(long(n));
-        }
-        let lost = l.lose_down();
-        l.server.serve_on(2);
-        let down = l.lose_down();
-        let named: Vec<i64> = of_id(&down, types::MsgNewDetailedInfo::CONSTRUCTOR_ID)
+    /// The msg_ids the msg_new_detailed_info messages among `msgs` name.
+    fn announced(msgs: &[Msg]) -> Vec<i64> {
+        of_id(msgs, types::MsgNewDetailedInfo::CONSTRUCTOR_ID)
             .iter()
             .map(|m| tl_codec::from_bytes::<types::MsgNewDetailedInfo>(&m.2).unwrap().answer_msg_id)
-            .collect();
-        let sent: Vec<i64> = lost.iter().filter(|m| m.2.len() > 1000).map(|m| m.0).collect();
-        assert_eq!(named, sent[1..], "the two latest fit in 4 MiB");
+            .collect()
+    }
+
+    /// The updates (by their constructor) among `msgs`, in order.
+    fn updates_in(msgs: &[Msg]) -> Vec<Vec<u8>> {
+        of_id(msgs, 0x1122_3344).into_iter().map(|m| m.2.clone()).collect()
+    }
+
+    /// An update of `len` bytes, all `n` after its constructor id.
+    fn long_update(n: u8, len: usize) -> Vec<u8> {
+        let mut body = vec![n; len];
+        body[..4].copy_from_slice(&0x1122_3344u32.to_le_bytes());
+        body
+    }
+
+    /// What is kept until acknowledged is bounded for answers and for updates, each kind on
+    /// its own: the latest [`UNACKED_KEPT`] of each. The oldest of the kind is dropped, and
+    /// counted; an update outlives the answers made after it, and an answer the updates.
+    #[test]
+    fn answers_and_updates_kept_until_acknowledged_are_bounded_each_on_its_own() {
+        let mut l = started();
+        l.server.send_unsolicited(update(1));
+        for i in 0..=UNACKED_KEPT as u32 {
+            l.server.respond(0x1000 + 4 * i64::from(i), &body(i));
+        }
+        assert_eq!(l.server.unacked_dropped(), 1);
+        let lost = l.lose_down();
+        assert_eq!(answers(&lost).len(), UNACKED_KEPT + 1, "each went out once, the oldest too");
+        let update_id = lost.iter().find(|m| m.2 == update(1)).unwrap().0;
+        l.server.serve_on(2);
+        let again = l.lose_down();
+        let again_answers = answers(&again);
+        assert_eq!(again_answers.len(), UNACKED_KEPT);
+        let (first, _) = wire::read_rpc_result(&again_answers[0].2).unwrap();
+        assert_eq!(first, 0x1004, "the oldest answer dropped");
+        assert_eq!(announced(&again), vec![update_id], "the update outlives the answers");
+        assert_eq!(l.server.resent(), UNACKED_KEPT as u64 + 1);
+
+        let mut l = started();
+        l.server.respond(0x1000, &body(0));
+        for i in 0..=UNACKED_KEPT as u32 {
+            l.server.send_unsolicited(update(i));
+        }
+        assert_eq!(l.server.unacked_dropped(), 1);
+        let lost = l.lose_down();
+        let latest: Vec<Vec<u8>> = (1..=UNACKED_KEPT as u32).map(update).collect();
+        assert_eq!(updates_in(&lost), latest, "the oldest dropped unsent");
+        let update_ids: Vec<i64> = of_id(&lost, 0x1122_3344).iter().map(|m| m.0).collect();
+        l.server.serve_on(2);
+        let again = l.lose_down();
+        assert_eq!(answers(&again).len(), 1, "the answer outlives the updates");
+        assert_eq!(announced(&again), update_ids);
+    }
+
+    /// A session no connection serves holds a bounded amount however much is pushed to it: a
+    /// kept update dropped takes its copy waiting to go out with it, by count and by bytes;
+    /// the latest go out, in order, once a connection flushes it.
+    #[test]
+    fn what_waits_for_a_client_that_is_gone_is_bounded() {
+        let mut l = started();
+        assert_eq!(l.server.queued_bytes(), 0);
+        let pushed = 3 * UNACKED_KEPT as u32;
+        for i in 0..pushed {
+            l.server.send_unsolicited(update(i));
+        }
+        assert_eq!(l.server.unacked_dropped(), 2 * UNACKED_KEPT as u64);
+        assert_eq!(l.server.queued_bytes(), UNACKED_KEPT * update(0).len());
+        let latest: Vec<Vec<u8>> = (pushed - UNACKED_KEPT as u32..pushed).map(update).collect();
+        assert_eq!(updates_in(&l.lose_down()), latest, "the latest, in order");
+
+        // By bytes: three updates of 3/8 of the bound, of which the two latest fit.
+        let mut l = started();
+        let len = UNACKED_BYTES_KEPT * 3 / 8;
+        for n in 1..=3 {
+            l.server.send_unsolicited(long_update(n, len));
+        }
+        assert_eq!(l.server.unacked_dropped(), 1);
+        assert_eq!(l.server.queued_bytes(), 2 * len);
+        assert_eq!(l.server.take_new_drops(), 1);
+        assert_eq!(l.server.take_new_drops(), 0, "told once");
+        // One longer than the bound on its own is kept, and goes out: the others make room.
+        l.server.send_unsolicited(long_update(4, UNACKED_BYTES_KEPT + 4));
+        assert_eq!(l.server.unacked_dropped(), 3);
+        assert_eq!(l.server.queued_bytes(), UNACKED_BYTES_KEPT + 4);
+        assert_eq!(l.server.take_unsent_updates(), vec![long_update(4, UNACKED_BYTES_KEPT + 4)]);
+        assert_eq!(l.server.queued_bytes(), 0);
+        assert!(!l.server.wants_flush());
+    }
+
+    /// The updates waiting for a session's first message are bounded as those kept until
+    /// acknowledged; the latest go out after its new_session_created.
+    #[test]
+    fn updates_waiting_for_the_first_message_are_bounded_too() {
+        let key = AuthKey::from_bytes(KEY);
+        let mut l = Link {
+            client: Session::new(key.clone(), 9, SESSION, Still),
+            server: ServerSession::new(key, 9, Still),
+            rng: OsRandom::new(),
+            pings: 0,
+        };
+        let pushed = UNACKED_KEPT as u32 + 5;
+        for i in 0..pushed {
+            l.server.send_unsolicited(update(i));
+        }
+        assert_eq!(l.server.unacked_dropped(), 5);
+        assert_eq!(l.server.queued_bytes(), UNACKED_KEPT * update(0).len());
+        l.back(1);
+        let latest: Vec<Vec<u8>> = (5..pushed).map(update).collect();
+        assert_eq!(updates_in(&l.down()), latest);
+    }
+
+    /// Taken out for another session: the updates kept whose copy waits to go out; those sent
+    /// stay kept (announced on a newer connection), as do the answers.
+    #[test]
+    fn the_updates_not_sent_are_taken_out_for_another_session() {
+        let mut l = started();
+        l.server.send_unsolicited(update(1));
+        assert_eq!(
+            updates(&{
+                l.down();
+                l.events()
+            }),
+            vec![update(1)]
+        );
+        l.server.send_unsolicited(update(2));
+        l.server.respond(0x1000, &body(1));
+        assert_eq!(l.server.take_unsent_updates(), vec![update(2)]);
+        assert!(l.server.take_unsent_updates().is_empty());
+        let down = l.lose_down();
+        assert_eq!(answers(&down).len(), 1, "the answer stays");
+        assert!(updates_in(&down).is_empty(), "{down:?}");
+        l.server.serve_on(2);
+        assert_eq!(announced(&l.lose_down()).len(), 1, "update 1, still kept");
+        assert_eq!(l.server.unacked_dropped(), 0);
     }
 
     /// Answers the test forgets ([`ServerSession::forget_answers`]) are not sent again unasked,
