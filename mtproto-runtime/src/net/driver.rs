@@ -271,15 +271,22 @@ impl Driver {
                 }
                 failed += 1;
                 attempts += 1;
-                log::debug!("reconnect attempt {failed} in {:?}", self.options.reconnect.delay(failed));
                 // Counted across outages while no connection proves healthy, so a server that
                 // accepts and drops at once is not hammered. Requests made meanwhile are queued;
-                // with every client gone or closed there is nothing to reconnect for.
-                let wait = tokio::time::sleep(self.options.reconnect.delay(failed));
-                tokio::pin!(wait);
-                loop {
+                // with every client gone or closed there is nothing to reconnect for. A close,
+                // a shutdown or the last client gone is heeded during the dial too, which may
+                // take up to the connect timeout.
+                let delay = self.options.reconnect.delay(failed);
+                log::debug!("reconnect attempt {failed} in {delay:?}");
+                let (addrs, options) = (self.addrs.clone(), self.options.clone());
+                let attempt = async move {
+                    tokio::time::sleep(delay).await;
+                    open(&addrs, &options).await
+                };
+                tokio::pin!(attempt);
+                let opened = loop {
                     tokio::select! {
-                        () = &mut wait => break,
+                        opened = &mut attempt => break opened,
                         cmd = self.cmds.recv() => match cmd {
                             Some(Cmd::Close(reason)) => return self.closed_by(reason),
                             Some(cmd) => {
@@ -291,29 +298,6 @@ impl Driver {
                             None => return,
                         },
                         () = room(&self.updates), if self.missed > 0 => self.announce_missed(),
-                        () = sleep_until(self.drain_deadline), if self.draining => {
-                            return self.closed_by_client()
-                        }
-                    }
-                }
-                // A close, a shutdown or the last client gone is heeded during the dial too,
-                // which may take up to the connect timeout.
-                let (addrs, options) = (self.addrs.clone(), self.options.clone());
-                let dial = open(&addrs, &options);
-                tokio::pin!(dial);
-                let opened = loop {
-                    tokio::select! {
-                        opened = &mut dial => break opened,
-                        cmd = self.cmds.recv() => match cmd {
-                            Some(Cmd::Close(reason)) => return self.closed_by(reason),
-                            Some(cmd) => {
-                                self.take(cmd);
-                                if self.drained() {
-                                    return self.closed_by_client();
-                                }
-                            }
-                            None => return,
-                        },
                         () = sleep_until(self.drain_deadline), if self.draining => {
                             return self.closed_by_client()
                         }
