@@ -537,8 +537,8 @@ struct Shared {
     keys: Mutex<Keys>,
     /// Why the client closed, once it has.
     closed: Mutex<Option<String>>,
-    /// Encrypted frames dropped unread for failing the checks ([`Client::rejected_frames`]),
-    /// and why the last one was.
+    /// Frames dropped unread for failing the checks ([`Client::rejected_frames`]), and why
+    /// the last one was.
     rejected: AtomicU64,
     last_rejection: Mutex<Option<String>>,
     /// Turns `true` when the session task has ended ([`Client::closed`]).
@@ -852,12 +852,13 @@ impl Client {
         self.cmds.send(Cmd::SetInitPrefix(prefix)).map_err(|_| Error::Closed)
     }
 
-    /// Encrypted frames dropped unread so far because they failed the session's checks: an
-    /// auth_key_id or msg_key that does not match (tampered with, or not for this key), a
-    /// msg_id outside the time window or seen before (a replay), a frame too short to be a
-    /// message. The connection goes on as if they had not come. (A frame that passes the
-    /// checks but holds a message that cannot be read is reported by [`Update::Unreadable`]
-    /// instead.)
+    /// Frames dropped unread so far because they failed the checks: an auth_key_id or msg_key
+    /// that does not match (tampered with, or not for this key), a msg_id outside the time
+    /// window or seen before (a replay), a frame too short to be a message, an unencrypted
+    /// frame outside a key exchange. The connection goes on as if they had not come. (A frame
+    /// that passes the checks but holds a message that cannot be read is reported by
+    /// [`Update::Unreadable`] instead; frames still on the way under the temporary key a
+    /// renewal just replaced are dropped without being counted.)
     pub fn rejected_frames(&self) -> u64 {
         self.shared.rejected.load(Ordering::Relaxed)
     }
