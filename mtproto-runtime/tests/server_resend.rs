@@ -443,9 +443,8 @@ async fn a_hundred_updates_lost_with_a_connection_all_arrive_once() {
 /// More updates swallowed than a session keeps until acknowledged (`UNACKED_KEPT`, 1024, apart
 /// from its answers), then the link cut: the oldest beyond the bound were dropped before the
 /// client acknowledged them, which `unacked_dropped` counts, and never arrive; the others are
-/// announced. Of those, the client asks for the ones still among the 512 latest msg_ids it
-/// remembers, announcements included, and acknowledges the older unseen (see
-/// `ServerState::push_update`): the oldest kept arrive, once each, up to about 500.
+/// announced, and the client, which remembers the 2048 latest msg_ids it received
+/// (announcements included), asks for every one of them: all those kept arrive, once each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_updates_lost_with_a_connection_than_are_kept_are_counted() {
     tokio::time::timeout(LIMIT, async {
@@ -460,7 +459,7 @@ async fn more_updates_lost_with_a_connection_than_are_kept_are_counted() {
         let first_kept = over + 1;
         let arrived: Vec<i32> = (first_kept..first_kept + dates.len() as i32).collect();
         assert_eq!(dates, arrived, "the oldest kept, from the first after those dropped");
-        assert!(dates.len() >= 400, "{} arrived", dates.len());
+        assert_eq!(dates.len(), UNACKED_KEPT, "every update kept arrived");
     })
     .await
     .expect("bounded");

@@ -385,10 +385,10 @@ impl ServerState {
     /// asks for it (`msg_resend_req`) and gets it under a new msg_id. So it surfaces once even when the client got it and only its acknowledgement was lost (one
     /// written to the old connection as it went down; one still held back, up to `ack_delay`,
     /// goes out with the first message on the new one), which a copy sent blindly under a new
-    /// msg_id would make surface twice. A client that never got it and has received more than
-    /// 512 messages since no longer remembers that id, and acknowledges it unseen: lost. (The
-    /// announcements count among those 512: of more than about 500 updates lost with one
-    /// connection, this crate's client gets the oldest 500 or so back.)
+    /// msg_id would make surface twice. A client that never got it and has received more
+    /// messages since than it remembers ids of no longer knows that id, and acknowledges it
+    /// unseen: lost. (The announcements count among those messages; this crate's client
+    /// remembers 2048 ids, enough for all the updates a session keeps.)
     ///
     /// Across a PFS key renewal on the connection, nothing is lost either: the client moves
     /// its session to the new key as it reads the exchange's last answer, so the server sends

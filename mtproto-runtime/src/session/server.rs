@@ -274,8 +274,8 @@ impl<C: Clock> ServerSession<C> {
     /// went out as, and the client acknowledges it if it has it or asks for it with
     /// msg_resend_req if not, which sends it again. (A client that never got it and no longer
     /// remembers ids that old acknowledges it unseen: the update is lost. This crate's client
-    /// remembers the 512 latest ids it received, the announcements among them: past about 500
-    /// updates lost with a connection, the oldest are lost so.)
+    /// remembers the 2048 latest ids it received, the announcements among them: enough for
+    /// every update this server keeps.)
     pub fn serve_on(&mut self, connection: u64) {
         if connection <= self.connection {
             return;
