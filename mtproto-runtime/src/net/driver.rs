@@ -414,6 +414,31 @@ impl Driver {
         self.note_in_flight();
     }
 
+    /// Writes the connection's news (all but [`Update::Closed`] and [`Update::Missed`], which
+    /// [`deliver_last`] and [`Driver::announce_missed`] write) to the `log` facade, so that an
+    /// application that ignores the channel, or whose channel is full, still has a trace.
+    fn log_update(&mut self, update: &Update) {
+        match update {
+            Update::Message(body) => log::trace!(
+                "update #{:08x} ({} bytes)",
+                body.get(..4).map_or(0, |id| u32::from_le_bytes([id[0], id[1], id[2], id[3]])),
+                body.len()
+            ),
+            Update::Unreadable { reason, .. } => {
+                self.unreadable += 1;
+                log_throttled(self.unreadable, "unreadable messages dropped", reason);
+            }
+            Update::NewSession { first_msg_id } => {
+                log::debug!("new server session from msg_id {first_msg_id}")
+            }
+            Update::Disconnected { reason } => log::warn!("disconnected: {reason}; reconnecting"),
+            Update::Reconnected { attempts } => log::info!("reconnected after {attempts} attempt(s)"),
+            Update::KeyRenewed { auth_key_id } => log::info!("temporary key renewed: {auth_key_id:016x}"),
+            Update::RenewalFailed { reason } => log::warn!("temporary key renewal refused: {reason}"),
+            Update::Missed { .. } | Update::Closed { .. } => {}
+        }
+    }
+
     /// Counts a frame dropped unread for `why`, and logs it (a few, then ever fewer: the
     /// path decides how many come).
     fn rejected(&self, why: String) {
@@ -464,12 +489,7 @@ impl Driver {
     /// Updates for a dropped receiver are discarded, uncounted.
     fn emit(&mut self, update: Update) {
         // Logged whether or not the channel takes it: the log is the trace of last resort.
-        if let Update::Unreadable { reason, .. } = &update {
-            self.unreadable += 1;
-            log_throttled(self.unreadable, "unreadable messages dropped", reason);
-        } else {
-            log_update(&update);
-        }
+        self.log_update(&update);
         self.announce_missed();
         if self.missed > 0 {
             return self.dropped();
@@ -487,7 +507,7 @@ impl Driver {
         }
         match self.updates.try_send(Update::Missed { count: self.missed }) {
             Ok(()) => {
-                log::warn!("{} updates dropped: the channel was full", self.missed);
+                log_missed(self.missed);
                 self.missed = 0;
             }
             Err(TrySendError::Closed(_)) => self.missed = 0,
@@ -913,24 +933,9 @@ fn log_throttled(n: u64, what: &str, why: &str) {
     }
 }
 
-/// Writes the connection's news (all but [`Update::Closed`] and [`Update::Missed`], which
-/// [`deliver_last`] and [`Driver::announce_missed`] write) to the `log` facade, so that an
-/// application that ignores the channel, or whose channel is full, still has a trace.
-fn log_update(update: &Update) {
-    match update {
-        Update::Message(body) => log::trace!(
-            "update #{:08x} ({} bytes)",
-            body.get(..4).map_or(0, |id| u32::from_le_bytes([id[0], id[1], id[2], id[3]])),
-            body.len()
-        ),
-        Update::Unreadable { reason, .. } => log::debug!("unreadable message dropped: {reason}"),
-        Update::NewSession { first_msg_id } => log::debug!("new server session from msg_id {first_msg_id}"),
-        Update::Disconnected { reason } => log::warn!("disconnected: {reason}; reconnecting"),
-        Update::Reconnected { attempts } => log::info!("reconnected after {attempts} attempt(s)"),
-        Update::KeyRenewed { auth_key_id } => log::info!("temporary key renewed: {auth_key_id:016x}"),
-        Update::RenewalFailed { reason } => log::warn!("temporary key renewal refused: {reason}"),
-        Update::Missed { .. } | Update::Closed { .. } => {}
-    }
+/// Logs that `missed` updates were dropped for a full channel.
+fn log_missed(missed: u64) {
+    log::warn!("{missed} updates dropped: the channel was full");
 }
 
 /// Waits until the channel has room (or its receiver is gone). Only the session task sends, so
@@ -946,7 +951,7 @@ async fn room(updates: &mpsc::Sender<Update>) {
 /// when they are delivered or the receiver is dropped.
 fn deliver_last(updates: &mpsc::Sender<Update>, missed: u64, reason: String) {
     if missed > 0 {
-        log::warn!("{missed} updates dropped: the channel was full");
+        log_missed(missed);
     }
     if reason == CLOSED_BY_CLIENT {
         log::info!("closed: {reason}");

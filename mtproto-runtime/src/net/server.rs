@@ -1189,18 +1189,17 @@ fn serve_frame(
     }
     // Hanging up: what is flushed now counts as sent, and is lost with the connection.
     let hang_up = hang_up || ack_first;
+    options.state.count_drops(&mut session);
     if !hang_up {
         if let Some(wake) = options.state.newer_than(conn, (run.key_id, session.session_id())) {
             // The client came back on another connection meanwhile (while a handler ran, say):
             // what is queued goes out there, as a server sends on a session's current
             // connection, not on one the client gave up.
-            options.state.count_drops(&mut session);
             drop(session);
             wake.notify_one();
             return Ok(Served { out, pinged, hang_up: false });
         }
     }
-    options.state.count_drops(&mut session);
     if hang_up {
         flush_into(&mut session, rng, t, &mut Vec::new())?;
         // Their answers are lost for good: the knobs stand for a server that lost its copy
