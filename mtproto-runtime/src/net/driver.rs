@@ -571,6 +571,7 @@ impl Driver {
                     }
                 }
                 Event::Unsolicited(body) => self.emit(Update::Message(body)),
+                Event::KeyUnbound { .. } => self.binding_lost(),
                 Event::NewSession { first_msg_id } => self.emit(Update::NewSession { first_msg_id }),
                 Event::Unreadable { body, error } => {
                     self.emit(Update::Unreadable { body, reason: error.to_string() })
@@ -578,6 +579,28 @@ impl Driver {
             }
         }
         self.note_in_flight();
+    }
+
+    /// The server answered a request with `AUTH_KEY_PERM_EMPTY`: it holds no binding for the
+    /// current temporary key (it dropped or lost it). As Telegram's clients do, a new key is
+    /// made and bound at once; the session holds the refused requests until then, and the
+    /// binding's answer sends them again. The current key is no use to fall back to.
+    fn binding_lost(&mut self) {
+        match self.renewal {
+            // The key being bound is a new one: once bound, it carries the refused requests.
+            Some(Renewal::Binding { .. }) => {}
+            Some(Renewal::Exchanging(_)) => self.key_dead = true,
+            Some(Renewal::Draining { .. }) | None => {
+                if !self.key_dead {
+                    log::warn!(
+                        "the server holds no binding for temporary key {:016x}: making a new one",
+                        self.shared.keys().auth_key.id()
+                    );
+                }
+                self.key_dead = true;
+                self.renewal = Some(Renewal::Draining { until: Instant::now() });
+            }
+        }
     }
 
     /// Starts the exchange for a new temporary key once the old key's requests are answered (or

@@ -994,6 +994,8 @@ pub async fn connect(
         ack_delay: options.ack_delay,
         state_request_after: options.state_request_after,
         init_prefix: options.init_prefix.clone(),
+        // Under PFS, a request refused for want of a binding waits for a new key's.
+        hold_when_unbound: perm_key.is_some(),
         ..SessionConfig::default()
     };
     let mut session =

@@ -47,6 +47,8 @@ struct Inner {
     bindings: HashMap<u64, u64>,
     /// Valid bindings still to refuse (`ServerState::refuse_bindings`).
     refuse_bindings: u32,
+    /// How long a binding takes (`ServerState::answer_bindings_after`).
+    binding_delay: Duration,
     connections: u64,
     bindings_refused: u64,
     pings: u64,
@@ -74,6 +76,8 @@ struct Inner {
     init_prefixed: u64,
     /// Requests refused with CONNECTION_NOT_INITED.
     not_inited: u64,
+    /// Requests refused with AUTH_KEY_PERM_EMPTY ([`ServerState::unbound_refused`]).
+    unbound_refused: u64,
     /// Keys a request with the init prefix came on.
     inited: HashSet<u64>,
     /// Requests answered by a handler of [`ServeOptions::answers`].
@@ -236,6 +240,21 @@ impl ServerState {
         self.lock().bindings.get(&temp_auth_key_id).copied()
     }
 
+    /// Has each valid binding take `delay`: it takes effect, and is answered, that long after
+    /// it came, while the connection serves the frames that come meanwhile, as a busy
+    /// server's may. A request sent on the new key before the answer came is refused
+    /// (`AUTH_KEY_PERM_EMPTY`, [`ServerState::unbound_refused`]). Zero (the default): at once.
+    pub fn answer_bindings_after(&self, delay: Duration) {
+        self.lock().binding_delay = delay;
+    }
+
+    /// Drops the binding of the temporary key `temp_auth_key_id`, as Telegram's servers at times
+    /// do: API requests on the key get rpc_error 401 `AUTH_KEY_PERM_EMPTY` until a binding is
+    /// made again ([`ServerState::unbound_refused`]). Returns whether it was bound.
+    pub fn forget_binding(&self, temp_auth_key_id: u64) -> bool {
+        self.lock().bindings.remove(&temp_auth_key_id).is_some()
+    }
+
     /// auth.bindTempAuthKey requests refused so far.
     pub fn bindings_refused(&self) -> u64 {
         self.lock().bindings_refused
@@ -348,6 +367,14 @@ impl ServerState {
     /// Requests refused with `CONNECTION_NOT_INITED` so far ([`ServeOptions::init_prefix`]).
     pub fn not_inited(&self) -> u64 {
         self.lock().not_inited
+    }
+
+    /// Requests refused with rpc_error 401 `AUTH_KEY_PERM_EMPTY` so far: API requests that came
+    /// on a temporary key not bound (yet) to a permanent one, as Telegram's servers refuse
+    /// them. A client that holds its requests back until a new key's `auth.bindTempAuthKey` is
+    /// answered never gets one.
+    pub fn unbound_refused(&self) -> u64 {
+        self.lock().unbound_refused
     }
 
     /// Requests answered by a handler of [`ServeOptions::answers`] so far (with the handler's
@@ -858,7 +885,10 @@ struct Served {
 /// read and asked for again with `msg_resend_req` instead of run while
 /// [`ServerState::ask_for_requests_again`] says so. With [`ServeOptions::init_prefix`] set,
 /// requests are unwrapped from it, or refused with `CONNECTION_NOT_INITED` before it came on
-/// their key. Returns when the client disconnects.
+/// their key. On a temporary key not bound yet, any request but `mtproto.tl`'s functions and
+/// the binding gets rpc_error 401 `AUTH_KEY_PERM_EMPTY` ([`ServerState::unbound_refused`]), as
+/// from Telegram's servers, even in the frame that binds it (a server may run a container's
+/// messages in any order). Returns when the client disconnects.
 pub async fn serve_connection(mut stream: TcpStream, options: ServeOptions) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let conn = {
@@ -1086,6 +1116,10 @@ fn serve_frame(
     let mut owners = Vec::new();
     // Every request of the frame, by msg_id.
     let mut frame_requests = Vec::new();
+    // Whether the key was bound when the frame came: a request in the frame (container) that
+    // carries the binding is refused too, as a server that runs a container's messages in any
+    // order, as the spec lets it, may have run it first.
+    let bound = !run.temp || options.state.lock().bindings.contains_key(&run.key_id);
     while let Some(mut r) = session.poll_request() {
         frame_requests.push(r.msg_id);
         options.state.lock().requests += 1;
@@ -1095,11 +1129,18 @@ fn serve_frame(
                 let mut state = options.state.lock();
                 state.init_prefixed += 1;
                 state.inited.insert(run.key_id);
-            } else if !options.state.lock().inited.contains(&run.key_id) && needs_init(&r.body) {
+            } else if !options.state.lock().inited.contains(&run.key_id) && is_api_request(&r.body) {
                 options.state.lock().not_inited += 1;
                 session.respond_error(r.msg_id, 400, "CONNECTION_NOT_INITED");
                 continue;
             }
+        }
+        // As Telegram's servers do: a temporary key is good for nothing but mtproto.tl's own
+        // functions and its binding until that binding is made.
+        if !bound && is_api_request(&r.body) {
+            options.state.lock().unbound_refused += 1;
+            session.respond_error(r.msg_id, 401, "AUTH_KEY_PERM_EMPTY");
+            continue;
         }
         let id = tl_codec::Reader::new(&r.body).read_u32().ok();
         if tl_codec::from_bytes::<functions::GetFutureSalts>(&r.body).is_ok() {
@@ -1133,6 +1174,19 @@ fn serve_frame(
             ) {
                 Ok(_) if refuse => Some("TEMP_AUTH_KEY_ALREADY_BOUND"),
                 Ok(binding) if run.temp => {
+                    let delay = state.lock().binding_delay;
+                    if !delay.is_zero() {
+                        let id = (run.key_id, session.session_id());
+                        bind_later(
+                            state.clone(),
+                            run.session.clone(),
+                            id,
+                            binding.perm_auth_key_id,
+                            r.msg_id,
+                            delay,
+                        );
+                        continue;
+                    }
                     state.lock().bindings.insert(run.key_id, binding.perm_auth_key_id);
                     None
                 }
@@ -1212,6 +1266,33 @@ fn serve_frame(
     Ok(Served { out, pinged, hang_up })
 }
 
+/// A binding that takes `delay` ([`ServerState::answer_bindings_after`]): then the temporary
+/// key of the session `id` (auth_key_id, session_id) is bound to `perm_auth_key_id`, and the
+/// request `req_msg_id` answered, on the connection serving the session by then.
+fn bind_later(
+    state: ServerState,
+    session: Arc<Mutex<ServerSession<SystemClock>>>,
+    id: (u64, i64),
+    perm_auth_key_id: u64,
+    req_msg_id: i64,
+    delay: Duration,
+) {
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        state.lock().bindings.insert(id.0, perm_auth_key_id);
+        session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .respond(req_msg_id, &tl_codec::BOOL_TRUE_ID.to_le_bytes());
+        // Locked one after the other, never together: a connection serving a frame locks
+        // the session, then the state.
+        let wake = state.lock().newest_live(Some(id)).into_values().next().map(|(_, l)| l.wake.clone());
+        if let Some(wake) = wake {
+            wake.notify_one();
+        }
+    });
+}
+
 /// Moves the updates the session `from` kept and has not sent (a copy still queued: never
 /// sent, or asked for again) to the session `to`, which sends them as its own: `from` is one
 /// the client no longer reads, as it moved to `to` on the same connection (a renewed
@@ -1233,9 +1314,10 @@ fn carry_updates(
     state.count_drops(&mut to);
 }
 
-/// Whether a request is one a server refuses before its connection is initialized: anything but
-/// `mtproto.tl`'s functions and `auth.bindTempAuthKey`.
-fn needs_init(body: &[u8]) -> bool {
+/// Whether a request is an API request: anything but `mtproto.tl`'s functions and
+/// `auth.bindTempAuthKey`, which a server answers before the connection is initialized and on
+/// a temporary key not bound yet.
+fn is_api_request(body: &[u8]) -> bool {
     let id = tl_codec::Reader::new(body).read_u32().ok();
     let free = [
         functions::GetFutureSalts::CONSTRUCTOR_ID,

@@ -171,6 +171,13 @@ pub struct SessionConfig {
     /// must fit [`SessionConfig::max_request_len`] with it. Otherwise they fail at once with
     /// [`RequestError::Invalid`]. `None` (the default): requests go out as given.
     pub init_prefix: Option<Vec<u8>>,
+    /// For a session on a PFS temporary key: a request the server refuses with rpc_error 401
+    /// `AUTH_KEY_PERM_EMPTY` (it holds no binding for the key: it dropped or lost it, as
+    /// Telegram's servers at times do) is held back instead of failing, and
+    /// [`Event::KeyUnbound`] tells the owner, who binds a key (Telegram's clients make a new
+    /// one) and calls [`Session::resend_pending`], which sends it again. Refused so a second
+    /// time, it fails with the error. `false` (the default): the error fails the request.
+    pub hold_when_unbound: bool,
 }
 
 impl Default for SessionConfig {
@@ -185,6 +192,7 @@ impl Default for SessionConfig {
             max_request_len: MAX_REQUEST_LEN,
             state_request_after: Some(DEFAULT_STATE_REQUEST_AFTER),
             init_prefix: None,
+            hold_when_unbound: false,
         }
     }
 }
@@ -326,6 +334,11 @@ pub fn check_init_prefix(prefix: &[u8], max: usize) -> Result<(), &'static str> 
     }
 }
 
+/// The error a server answers an API request with on a temporary key it holds no binding for.
+fn unbound(e: &RpcError) -> bool {
+    e.code == 401 && e.message == "AUTH_KEY_PERM_EMPTY"
+}
+
 /// Errors a server answers a request with when it does not know the client's parameters
 /// (`initConnection`) or its layer: the request was not run.
 fn not_inited(e: &RpcError) -> bool {
@@ -372,6 +385,14 @@ pub enum Event {
     },
     /// A message that answers no request (updates).
     Unsolicited(Vec<u8>),
+    /// The server refused the request `request` with `AUTH_KEY_PERM_EMPTY`: it holds no binding
+    /// for the session's temporary key. The request is held back, not failed (with
+    /// [`SessionConfig::hold_when_unbound`] only): bind a key, then
+    /// [`Session::resend_pending`] sends it again.
+    KeyUnbound {
+        /// The id [`Session::invoke`] returned.
+        request: MsgId,
+    },
     /// The server created a new session; updates may have been missed.
     NewSession {
         /// The first msg_id the new session covers.
@@ -511,6 +532,8 @@ enum Place {
     Queued,
     /// Sent as this msg_id (a key of `Session::pending`).
     Sent(i64),
+    /// Refused for want of a binding, waiting for one (in `Session::unbound`).
+    Held,
 }
 
 /// `mtproto.tl`'s functions (and `http_wait`), which the session or its adapter sends: never given the init
@@ -1001,6 +1024,11 @@ pub struct Session<C: Clock> {
     /// Future salts, as (valid_since, valid_until, salt).
     salts: Vec<(i32, i32, i64)>,
     events: VecDeque<Event>,
+    /// Requests refused with `AUTH_KEY_PERM_EMPTY` and held back until
+    /// [`Session::resend_pending`] ([`SessionConfig::hold_when_unbound`]).
+    unbound: Vec<Queued>,
+    /// Requests held back so once, still unanswered: refused so again, they fail.
+    held_once: HashSet<MsgId>,
     next_local: MsgId,
     /// Received frames that decrypted and passed the envelope and msg_id checks.
     authentic: u64,
@@ -1028,6 +1056,8 @@ impl<C: Clock> Session<C> {
             state_checks: BTreeSet::new(),
             salts: Vec::new(),
             events: VecDeque::new(),
+            unbound: Vec::new(),
+            held_once: HashSet::new(),
             next_local: 0,
             authentic: 0,
             rtt: None,
@@ -1169,8 +1199,13 @@ impl<C: Clock> Session<C> {
     /// It costs what the request owns, not what else is in flight: its queue entry is left
     /// behind, marked, and skipped by the flush that reaches it.
     pub fn cancel(&mut self, request: MsgId) -> bool {
+        self.held_once.remove(&request);
         match self.requests.remove(&request) {
             None => false,
+            Some(Place::Held) => {
+                self.unbound.retain(|q| q.request != request);
+                true
+            }
             Some(Place::Queued) => {
                 self.core.withdrawn.insert(request);
                 true
@@ -1545,7 +1580,8 @@ impl<C: Clock> Session<C> {
 
     /// Every request sent and not answered goes out again with a new msg_id: on a new session
     /// (after [`Session::rekey`]), where the old msg_ids mean nothing. After a reconnect within
-    /// the same session, [`Session::reconnected`] asks the server first.
+    /// the same session, [`Session::reconnected`] asks the server first. Requests held back
+    /// for want of a binding ([`Event::KeyUnbound`]) go out again too, first.
     pub fn resend_pending(&mut self) {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
         self.containers.clear();
@@ -1560,6 +1596,10 @@ impl<C: Clock> Session<C> {
                 content_related: true,
                 wrap: p.wrap,
             });
+        }
+        for q in self.unbound.drain(..).rev() {
+            self.requests.insert(q.request, Place::Queued);
+            self.core.queue.push_front(q);
         }
     }
 
@@ -1581,8 +1621,11 @@ impl<C: Clock> Session<C> {
         for (id, p) in &self.pending {
             assert_eq!(self.requests.get(&p.request), Some(&Place::Sent(*id)));
         }
+        for q in &self.unbound {
+            assert_eq!(self.requests.get(&q.request), Some(&Place::Held));
+        }
         let queued = self.requests.values().filter(|&&place| place == Place::Queued).count();
-        assert_eq!(queued + self.pending.len(), self.requests.len());
+        assert_eq!(queued + self.pending.len() + self.unbound.len(), self.requests.len());
     }
 
     /// Requeues the requests sent as `msg_id` or inside the container `msg_id`, which the
@@ -1726,6 +1769,11 @@ impl<C: Clock> Session<C> {
         match &result {
             // Sent wrapped since initialization was last needed: the server has the parameters.
             Ok(_) if wrap == Wrap::Wrapped && epoch == self.core.init_epoch => self.core.init_needed = false,
+            Err(RequestError::Rpc(e))
+                if self.core.config.hold_when_unbound && unbound(e) && self.hold_unbound(req_msg_id) =>
+            {
+                return;
+            }
             Err(RequestError::Rpc(e)) if wrap != Wrap::Never && not_inited(e) => {
                 self.need_init();
                 if wrap == Wrap::Unwrapped {
@@ -1742,8 +1790,29 @@ impl<C: Clock> Session<C> {
         self.complete(req_msg_id, result);
     }
 
+    /// Holds the request sent as `req_msg_id`, refused for want of a binding, back until
+    /// [`Session::resend_pending`], unless it was held so once already. Returns whether it was.
+    fn hold_unbound(&mut self, req_msg_id: i64) -> bool {
+        let Some(request) = self.pending.get(&req_msg_id).map(|p| p.request) else { return false };
+        if !self.held_once.insert(request) {
+            return false;
+        }
+        let Some(p) = self.unpend(req_msg_id) else { return false };
+        self.requests.insert(request, Place::Held);
+        self.unbound.push(Queued {
+            request,
+            msg_id: None,
+            body: p.body,
+            content_related: true,
+            wrap: p.wrap,
+        });
+        self.events.push_back(Event::KeyUnbound { request });
+        true
+    }
+
     fn complete(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {
         if let Some(p) = self.unpend(req_msg_id) {
+            self.held_once.remove(&p.request);
             self.requests.remove(&p.request);
             self.events.push_back(Event::Completed { request: p.request, result });
         }

@@ -2958,3 +2958,91 @@ fn what_receive_checks_of_a_server_message() {
     let updates = p.events().into_iter().filter(|e| matches!(e, Event::Unsolicited(_))).count();
     assert_eq!(updates, 5);
 }
+
+/// A pair whose client holds requests refused for want of a binding
+/// ([`SessionConfig::hold_when_unbound`]), as a client on a PFS temporary key does.
+fn unbound_pair() -> Pair {
+    let mut p = pair();
+    let config = SessionConfig { hold_when_unbound: true, ..SessionConfig::default() };
+    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
+    p
+}
+
+/// The server refuses the request sent as `msg_id` for want of a binding; what the client
+/// makes of it (but the `new_session_created` of a first answer).
+fn refuse_unbound(p: &mut Pair, msg_id: i64) -> Vec<Event> {
+    p.server.respond_error(msg_id, 401, "AUTH_KEY_PERM_EMPTY");
+    p.down();
+    let mut events = p.events();
+    events.retain(|e| !matches!(e, Event::NewSession { .. }));
+    events
+}
+
+#[test]
+fn a_request_refused_for_want_of_a_binding_waits_for_one_then_goes_out_again_once() {
+    let mut p = unbound_pair();
+    let first = p.client.invoke_raw(echo_body(1));
+    let second = p.client.invoke_raw(echo_body(2));
+    let got = bodies_up(&mut p);
+    assert_eq!(got.len(), 2);
+    let events = refuse_unbound(&mut p, got[0].0);
+    assert_eq!(events, [Event::KeyUnbound { request: first }], "held, not failed");
+    assert_eq!(p.client.pending(), 2);
+    p.client.check_indexes();
+    // Held: not sent again by a flush, nor asked about, however long it waits.
+    p.clock.advance(120_000);
+    assert!(bodies_up(&mut p).is_empty());
+    assert!(p.server.state_requests() == 0);
+
+    // The owner binds a new key: both go out again, the held one first.
+    let key = AuthKey::from_bytes([0x6b; 256]);
+    p.server = ServerSession::new(key.clone(), 99, p.clock.clone());
+    p.client.rekey(key, 99, 0x4321);
+    p.client.resend_pending();
+    p.client.check_indexes();
+    let again = bodies_up(&mut p);
+    assert_eq!(again.iter().map(|(_, b)| b.clone()).collect::<Vec<_>>(), [echo_body(1), echo_body(2)]);
+    assert_eq!(answer(&mut p, again[1].0, &[2, 0, 0, 0]), [(second, Ok(vec![2, 0, 0, 0]))]);
+    // Refused so a second time: the error stands, rather than a loop of new keys.
+    let events = refuse_unbound(&mut p, again[0].0);
+    let done = completed(&events);
+    assert!(
+        matches!(&done[..], [(r, Err(RequestError::Rpc(e)))] if *r == first && e.code == 401),
+        "{events:?}"
+    );
+    assert_eq!(p.client.pending(), 0);
+    p.client.check_indexes();
+}
+
+#[test]
+fn a_held_request_can_be_withdrawn_and_without_the_setting_the_refusal_fails_it() {
+    let mut p = unbound_pair();
+    let held = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(refuse_unbound(&mut p, got[0].0), [Event::KeyUnbound { request: held }]);
+    assert!(p.client.cancel(held));
+    assert_eq!(p.client.pending(), 0);
+    p.client.check_indexes();
+    p.client.resend_pending();
+    assert!(bodies_up(&mut p).is_empty(), "withdrawn: never sent again");
+
+    // A request held once, answered after its resend, may be held again later: the count is
+    // per refusal in a row, not for the request's life.
+    let mut p = unbound_pair();
+    let r = p.client.invoke_raw(echo_body(3));
+    let got = bodies_up(&mut p);
+    refuse_unbound(&mut p, got[0].0);
+    p.client.resend_pending();
+    let again = bodies_up(&mut p);
+    assert_eq!(answer(&mut p, again[0].0, &[3, 0, 0, 0]), [(r, Ok(vec![3, 0, 0, 0]))]);
+    assert!(p.client.held_once.is_empty());
+
+    // Off (the default, a permanent key): the caller gets the error at once.
+    let mut p = pair();
+    let r = p.client.invoke_raw(echo_body(4));
+    let got = bodies_up(&mut p);
+    let done = completed(&refuse_unbound(&mut p, got[0].0));
+    assert!(
+        matches!(&done[..], [(id, Err(RequestError::Rpc(e)))] if *id == r && e.message == "AUTH_KEY_PERM_EMPTY")
+    );
+}

@@ -1,0 +1,226 @@
+//! PFS bindings against the test server, which refuses API requests on a temporary key it holds
+//! no binding for (rpc_error 401 `AUTH_KEY_PERM_EMPTY`), as Telegram's servers do: a client
+//! holds its requests back while a new key is bound, never sending one on a key not bound yet,
+//! and when the server drops a binding it makes and binds a new key and sends the refused
+//! requests again, once.
+//! No timing assertions: every wait is bounded by a generous timeout.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
+use mtproto_runtime::net::{
+    connect, serve_connection, Answers, Client, ConnectOptions, Error, Reconnect, ServeOptions, ServerState,
+    Update,
+};
+use mtproto_runtime::session::{RequestError, RpcError};
+use mtproto_runtime::transport::Kind;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc::Receiver;
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn key() -> RsaPrivateKey {
+    RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap()
+}
+
+/// A test server with `options` on an ephemeral port.
+async fn serve(options: ServeOptions) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve_connection(stream, options.clone()));
+        }
+    });
+    addr
+}
+
+fn options(pfs: bool) -> ConnectOptions {
+    let mut o = ConnectOptions::new(Kind::Intermediate);
+    o.handshake.keys.push(key().public().clone());
+    o.handshake.temp_key_expires_in = pfs.then_some(3600);
+    o.reconnect = Reconnect {
+        max_attempts: 5,
+        initial_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(400),
+    };
+    o
+}
+
+/// An API request the test server echoes back as its own answer (no handler has its id).
+fn echo_body(i: u32) -> Vec<u8> {
+    [0x1122_3344u32.to_le_bytes(), i.to_le_bytes()].concat()
+}
+
+/// Waits for an update matching `want`, skipping others; returns every update seen.
+async fn wait_for(updates: &mut Receiver<Update>, want: impl Fn(&Update) -> bool) -> Vec<Update> {
+    let mut seen = Vec::new();
+    loop {
+        let u = updates.recv().await.expect("updates channel open");
+        let done = want(&u);
+        seen.push(u);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// Echo requests from `tasks` tasks, one after another each, until `count` each were answered
+/// (every one with its own body). Returns how many were.
+async fn load(client: &Client, tasks: u32, count: u32) -> u32 {
+    let calls: Vec<_> = (0..tasks)
+        .map(|t| {
+            let c = client.clone();
+            tokio::spawn(async move {
+                for i in 0..count {
+                    let body = echo_body(t << 16 | i);
+                    assert_eq!(c.invoke_raw(body.clone()).await.unwrap(), body);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                count
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    for call in calls {
+        answered += call.await.unwrap();
+    }
+    answered
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_requests_on_a_temporary_key_not_bound_are_refused() {
+    tokio::time::timeout(LIMIT, async {
+        // A permanent-key client: its requests are never refused so, and the error reaches a
+        // caller when a server gives it anyway (here a handler), with nothing else done.
+        let state = ServerState::default();
+        let answers = Answers::new().on_raw(0x5105_0000, |_| Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY")));
+        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        assert_eq!(client.invoke_raw(echo_body(1)).await.unwrap(), echo_body(1));
+        let refused = client.invoke_raw([0x5105_0000u32.to_le_bytes(), [0; 4]].concat()).await;
+        assert!(
+            matches!(&refused, Err(Error::Request(RequestError::Rpc(e))) if e.code == 401),
+            "{refused:?}"
+        );
+        assert_eq!(state.unbound_refused(), 0);
+        assert_eq!(client.invoke_raw(echo_body(2)).await.unwrap(), echo_body(2));
+    })
+    .await
+    .expect("bounded");
+}
+
+/// The pin of the client's hold: requests made while a temporary key is renewed wait for the
+/// new key's binding. Sent on the new key before its answer, the server (whose bindings take
+/// a while) would refuse them, and count them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_made_while_a_key_is_renewed_wait_for_its_binding() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = serve(ServeOptions { state: state.clone(), ..ServeOptions::new(key()) }).await;
+        // 10 s keys, renewed half-way: two renewals in about 10 s.
+        let mut o = options(true);
+        o.handshake.temp_key_expires_in = Some(10);
+        o.temp_key_renew_before = Duration::from_secs(60);
+        let (client, mut updates) = connect(addr, o).await.unwrap();
+        state.answer_bindings_after(Duration::from_millis(300));
+        let first = client.auth_key_id();
+        // A request every 5 ms, none waiting for another: some are made while each new key's
+        // binding is on its way.
+        let stop = Arc::new(AtomicBool::new(false));
+        let load = {
+            let (c, stop) = (client.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut calls = Vec::new();
+                for i in 0.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let (c, body) = (c.clone(), echo_body(i));
+                    calls.push(tokio::spawn(async move { (c.invoke_raw(body.clone()).await, body) }));
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                calls
+            })
+        };
+        let mut renewed = Vec::new();
+        while renewed.len() < 2 {
+            if let Update::KeyRenewed { auth_key_id } = updates.recv().await.unwrap() {
+                renewed.push(auth_key_id);
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        for call in load.await.unwrap() {
+            let (answer, body) = call.await.unwrap();
+            assert_eq!(answer.unwrap(), body);
+        }
+        assert_ne!(client.auth_key_id(), first);
+        assert_eq!(state.unbound_refused(), 0, "a request went out on a key not bound yet");
+        assert_eq!(state.bindings_refused(), 0);
+        assert_eq!(client.invoke_raw(echo_body(7)).await.unwrap(), echo_body(7));
+        assert_eq!(client.reconnects(), 0);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binding_the_server_dropped_is_made_again_on_a_new_key_and_the_requests_go_through() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let addr = serve(ServeOptions { state: state.clone(), ..ServeOptions::new(key()) }).await;
+        let (client, mut updates) = connect(addr, options(true)).await.unwrap();
+        let (old, perm) = (client.auth_key_id(), client.perm_auth_key().unwrap().id());
+        assert_eq!(client.invoke_raw(echo_body(1)).await.unwrap(), echo_body(1));
+        assert!(state.forget_binding(old));
+        // Several at once: each is refused, held, and sent again on one new key.
+        assert_eq!(load(&client, 8, 5).await, 40);
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::KeyRenewed { .. })).await;
+        let Some(&Update::KeyRenewed { auth_key_id }) = seen.last() else { unreachable!() };
+        assert_eq!(client.auth_key_id(), auth_key_id);
+        assert_ne!(auth_key_id, old);
+        assert_eq!(state.binding(auth_key_id), Some(perm));
+        assert!((1..=8).contains(&state.unbound_refused()), "{}", state.unbound_refused());
+        assert_eq!(client.reconnects(), 0);
+        // One new key for the lot, not one each.
+        assert_eq!(seen.iter().filter(|u| matches!(u, Update::KeyRenewed { .. })).count(), 1);
+
+        // Dropped again later: recovered again.
+        let refused = state.unbound_refused();
+        assert!(state.forget_binding(auth_key_id));
+        assert_eq!(client.invoke_raw(echo_body(2)).await.unwrap(), echo_body(2));
+        assert_eq!(state.unbound_refused(), refused + 1);
+        assert_ne!(client.auth_key_id(), auth_key_id);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_refused_for_want_of_a_binding_twice_fails_with_the_error() {
+    tokio::time::timeout(LIMIT, async {
+        // A server that refuses this request so whatever the key: one new key, one resend,
+        // then the caller hears, and the client goes on.
+        let state = ServerState::default();
+        let answers = Answers::new()
+            .on_raw(0x5105_0000, |_| Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY")));
+        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let (client, mut updates) = connect(addr, options(true)).await.unwrap();
+        let first = client.auth_key_id();
+        let refused = client.invoke_raw([0x5105_0000u32.to_le_bytes(), [0; 4]].concat()).await;
+        assert!(
+            matches!(&refused, Err(Error::Request(RequestError::Rpc(e))) if e.message == "AUTH_KEY_PERM_EMPTY"),
+            "{refused:?}"
+        );
+        let seen = wait_for(&mut updates, |u| matches!(u, Update::KeyRenewed { .. })).await;
+        assert!(seen.iter().all(|u| !matches!(u, Update::Closed { .. })));
+        assert_ne!(client.auth_key_id(), first);
+        assert_eq!(state.answered(), 2, "sent again once");
+        assert_eq!(client.invoke_raw(echo_body(3)).await.unwrap(), echo_body(3));
+    })
+    .await
+    .expect("bounded");
+}
