@@ -20,7 +20,9 @@
 //! `flags & 8` gives the session an init prefix from the start, so the requests go out wrapped
 //! and an rpc_error such as CONNECTION_NOT_INITED or an answer ends or repeats the wrapping;
 //! `flags & 16` sets (or, with `flags & 8`, clears) a prefix between the first flush and the
-//! reconnect, as `Client::set_init_prefix` does.
+//! reconnect, as `Client::set_init_prefix` does. `flags & 32` has the session hold requests
+//! refused with AUTH_KEY_PERM_EMPTY (`SessionConfig::hold_when_unbound`, as under PFS), which
+//! are then sent again (`resend_pending`, as after a new binding) once the frame is read.
 #![no_main]
 
 use std::time::Duration;
@@ -79,7 +81,11 @@ fuzz_target!(|data: &[u8]| {
     let clock = || Duration::from_secs(NOW);
     // invokeWithLayer#da9b0d0d layer:230, then the query: whole words, as connect requires.
     let prefix = || Some(vec![0x0d, 0x0d, 0x9b, 0xda, 230, 0, 0, 0]);
-    let config = SessionConfig { init_prefix: if flags & 8 != 0 { prefix() } else { None }, ..Default::default() };
+    let config = SessionConfig {
+        init_prefix: if flags & 8 != 0 { prefix() } else { None },
+        hold_when_unbound: flags & 32 != 0,
+        ..Default::default()
+    };
     let mut session = Session::with_config(key.clone(), 1, SESSION_ID, clock, config);
     let mut sent = Vec::new();
     // A ping and the requests, in one container if more than one.
@@ -119,6 +125,9 @@ fuzz_target!(|data: &[u8]| {
     if encrypt_message(&key, Side::Server, &header, &body, &mut Counter(7), &mut frame).is_ok() {
         let _ = session.receive(&mut frame);
         while session.poll_event().is_some() {}
+        if flags & 32 != 0 {
+            session.resend_pending();
+        }
         // What it led to goes out: resends, msg_resend_ans_req, acknowledgements.
         while session.wants_flush() {
             if !matches!(session.flush(&mut Counter(9), &mut Vec::new()), Ok(true)) {
