@@ -13,15 +13,21 @@
 //! frames dropped and counted, and answers decoded in place (`invoke_map`).
 //! No timing assertions: every wait is bounded by a generous timeout.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mtproto_runtime::handshake::{bind_temp_auth_key, RsaPrivateKey, TEST_SERVER_KEY_PEM};
+use common::{
+    connect_and_ping, key, ping, proxied_server, serve, serve_options, server, spawn_invoke_raw, spawn_ping,
+    until, until_closed, until_disconnected, until_message, until_reconnected, update_short, wait_for, Proxy,
+};
+use mtproto_runtime::handshake::bind_temp_auth_key;
 use mtproto_runtime::net::{
-    connect, serve_connection, Answers, Client, ConnectOptions, Error, KeepAlive, Reconnect, SavedKey,
-    ServeOptions, ServerState, State, Update, ANSWER_INVALID, HANDLER_PANICKED, INPUT_FETCH_ERROR,
+    connect, Answers, Client, ConnectOptions, Error, KeepAlive, Reconnect, SavedKey, ServeOptions,
+    ServerState, State, Update, ANSWER_INVALID, HANDLER_PANICKED, INPUT_FETCH_ERROR,
 };
 use mtproto_runtime::schema::{enums, functions, types};
 use mtproto_runtime::session::{decode_result, wire, RequestError, RpcError};
@@ -29,37 +35,15 @@ use mtproto_runtime::transport::Kind;
 use mtproto_runtime::{AuthKey, OsRandom};
 use tl_codec::Identifiable;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
-fn key() -> RsaPrivateKey {
-    RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap()
-}
-
-/// A test server on an ephemeral port; every connection shares `state`.
-async fn server(state: ServerState, bad_salt_once: bool) -> SocketAddr {
-    serve(ServeOptions { bad_salt_once, state, ..ServeOptions::new(key()) }).await
-}
-
-/// A test server with `options` on an ephemeral port.
-async fn serve(options: ServeOptions) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_connection(stream, options.clone()));
-        }
-    });
-    addr
-}
-
+/// PFS with a 3600 s temporary key, or none; reconnecting up to 5 times, backing off from 50 ms
+/// to 400 ms.
 fn options(pfs: bool) -> ConnectOptions {
-    let mut o = ConnectOptions::new(Kind::Intermediate);
-    o.handshake.keys.push(key().public().clone());
+    let mut o = common::client_options(Kind::Intermediate);
     o.handshake.temp_key_expires_in = pfs.then_some(3600);
     o.reconnect = Reconnect {
         max_attempts: 5,
@@ -78,116 +62,10 @@ fn short_pfs_options() -> ConnectOptions {
     o
 }
 
-async fn ping(client: &Client, id: i64) -> Result<i64, Error> {
-    let raw = client.invoke(&functions::Ping { ping_id: id }).await?;
-    // `?` turns a result that does not decode into `Error::Decode`.
-    Ok(decode_result::<functions::Ping>(&raw)?.ping_id)
-}
-
-/// Waits for an update matching `want`, skipping others; returns every update seen.
-async fn wait_for(updates: &mut Receiver<Update>, want: impl Fn(&Update) -> bool) -> Vec<Update> {
-    let mut seen = Vec::new();
-    loop {
-        let u = updates.recv().await.expect("updates channel open");
-        let done = want(&u);
-        seen.push(u);
-        if done {
-            return seen;
-        }
-    }
-}
-
-/// A TCP proxy the test controls: it can black-hole (mute) or cut the links it carries, switch
-/// its upstream, or stop accepting.
-struct Proxy {
-    addr: SocketAddr,
-    inner: Arc<Mutex<ProxyInner>>,
-    accept: JoinHandle<()>,
-}
-
-struct ProxyInner {
-    upstream: SocketAddr,
-    links: Vec<Link>,
-}
-
-struct Link {
-    muted: Arc<AtomicBool>,
-    pumps: [JoinHandle<()>; 2],
-}
-
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let inner = Arc::new(Mutex::new(ProxyInner { upstream, links: Vec::new() }));
-        let shared = inner.clone();
-        let accept = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let upstream = shared.lock().unwrap().upstream;
-                let Ok(server) = TcpStream::connect(upstream).await else { continue };
-                let (cr, cw) = client.into_split();
-                let (sr, sw) = server.into_split();
-                let muted = Arc::new(AtomicBool::new(false));
-                let pumps =
-                    [tokio::spawn(pump(cr, sw, muted.clone())), tokio::spawn(pump(sr, cw, muted.clone()))];
-                shared.lock().unwrap().links.push(Link { muted, pumps });
-            }
-        });
-        Proxy { addr, inner, accept }
-    }
-
-    /// Links open now swallow everything both ways; new links are not affected.
-    fn mute(&self) {
-        for link in &self.inner.lock().unwrap().links {
-            link.muted.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// Closes every link open now.
-    fn cut(&self) {
-        for link in self.inner.lock().unwrap().links.drain(..) {
-            link.pumps.iter().for_each(JoinHandle::abort);
-        }
-    }
-
-    fn set_upstream(&self, upstream: SocketAddr) {
-        self.inner.lock().unwrap().upstream = upstream;
-    }
-
-    /// Stops accepting (new connections are refused) and cuts every link.
-    async fn shutdown(&mut self) {
-        self.accept.abort();
-        // The listener is gone once the task is.
-        let _ = (&mut self.accept).await;
-        self.cut();
-    }
-}
-
-async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, muted: Arc<AtomicBool>) {
-    let mut buf = vec![0u8; 16 << 10];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        if !muted.load(Ordering::SeqCst) && to.write_all(&buf[..n]).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// Waits until `cond` holds, polling; the caller's timeout bounds it.
-async fn until(cond: impl Fn() -> bool) {
-    while !cond() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pfs_binding_is_accepted_by_the_server() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (client, _updates) = connect(addr, options(true)).await.unwrap();
         let perm = client.perm_auth_key().expect("PFS keeps the permanent key").id();
         assert_ne!(perm, client.auth_key_id());
@@ -212,7 +90,7 @@ async fn pfs_binding_is_retried_after_bad_server_salt() {
         // The first message on the new key gets bad_server_salt: the binding is resent under a
         // new msg_id, refused as stale, then rebuilt and accepted.
         let state = ServerState::default();
-        let addr = server(state.clone(), true).await;
+        let addr = serve(ServeOptions { bad_salt_once: true, ..serve_options(&state) }).await;
         let (client, _updates) = connect(addr, options(true)).await.unwrap();
         assert_eq!(state.binding(client.auth_key_id()), client.perm_auth_key().as_ref().map(AuthKey::id));
         assert_eq!(state.bindings_refused(), 1);
@@ -225,8 +103,7 @@ async fn pfs_binding_is_retried_after_bad_server_salt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_binding_is_refused() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (client, _updates) = connect(addr, options(true)).await.unwrap();
         let perm = client.perm_auth_key().unwrap();
         let temp = client.auth_key();
@@ -279,19 +156,14 @@ async fn tampered_binding_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_link_is_reconnected_and_the_pending_invoke_answered() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let proxy = Proxy::start(server(state.clone(), false).await).await;
+        let (proxy, state) = proxied_server().await;
         for pfs in [false, true] {
-            let (client, mut updates) = connect(proxy.addr, options(pfs)).await.unwrap();
-            assert_eq!(ping(&client, 1).await.unwrap(), 1);
+            let (client, mut updates) = connect_and_ping(proxy.addr, options(pfs)).await;
             let session = client.session_id();
             // The request goes into a black hole, then the link is cut under it.
             proxy.mute();
             let requests = state.requests();
-            let pending = {
-                let c = client.clone();
-                tokio::spawn(async move { c.invoke_raw(vec![0x44, 0x33, 0x22, 0x11, 1, 2, 3, 4]).await })
-            };
+            let pending = spawn_invoke_raw(&client, vec![0x44, 0x33, 0x22, 0x11, 1, 2, 3, 4]);
             tokio::time::sleep(Duration::from_millis(100)).await;
             assert!(!pending.is_finished());
             proxy.cut();
@@ -301,7 +173,7 @@ async fn a_cut_link_is_reconnected_and_the_pending_invoke_answered() {
             assert_eq!(client.reconnects(), 1);
             assert_eq!(client.state(), State::Connected);
             assert_eq!(client.session_id(), session);
-            let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+            let seen = until_reconnected(&mut updates).await;
             assert!(seen.iter().any(|u| matches!(u, Update::Disconnected { .. })), "{seen:?}");
             // Still working afterwards, on the same key.
             assert_eq!(ping(&client, 2).await.unwrap(), 2);
@@ -314,8 +186,7 @@ async fn a_cut_link_is_reconnected_and_the_pending_invoke_answered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keep_alive_pings_flow() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let mut o = options(false);
         o.keep_alive = Some(KeepAlive {
             interval: Duration::from_millis(50),
@@ -335,21 +206,19 @@ async fn keep_alive_pings_flow() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_peer_is_detected_by_keep_alive_and_replaced() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let proxy = Proxy::start(server(state.clone(), false).await).await;
+        let (proxy, _) = proxied_server().await;
         let mut o = options(false);
         o.keep_alive = Some(KeepAlive {
             interval: Duration::from_millis(100),
             disconnect_delay: 75,
             pong_timeout: Duration::from_millis(300),
         });
-        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
         // The link stays open but carries nothing: only the missing pong tells.
         proxy.mute();
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
         assert!(client.reconnects() >= 1);
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        let seen = until_reconnected(&mut updates).await;
         let reason = seen.iter().find_map(|u| match u {
             Update::Disconnected { reason } => Some(reason.clone()),
             _ => None,
@@ -363,16 +232,12 @@ async fn a_silent_peer_is_detected_by_keep_alive_and_replaced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn giving_up_fails_pending_and_later_invokes() {
     tokio::time::timeout(LIMIT, async {
-        let mut proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let (mut proxy, _) = proxied_server().await;
         let mut o = options(false);
         o.reconnect.max_attempts = 3;
-        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
         proxy.mute();
-        let pending = {
-            let c = client.clone();
-            tokio::spawn(async move { ping(&c, 2).await })
-        };
+        let pending = spawn_ping(&client, 2);
         tokio::time::sleep(Duration::from_millis(100)).await;
         // Nothing listens any more: every reconnect is refused.
         proxy.shutdown().await;
@@ -382,7 +247,7 @@ async fn giving_up_fails_pending_and_later_invokes() {
         }
         assert_eq!(client.state(), State::Closed);
         assert!(matches!(ping(&client, 3).await, Err(Error::Closed)));
-        wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        until_closed(&mut updates).await;
     })
     .await
     .expect("bounded");
@@ -391,16 +256,12 @@ async fn giving_up_fails_pending_and_later_invokes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_reconnect_off_a_cut_closes_the_client() {
     tokio::time::timeout(LIMIT, async {
-        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let (proxy, _) = proxied_server().await;
         let mut o = options(false);
         o.reconnect = Reconnect::never();
-        let (client, _updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, _updates) = connect_and_ping(proxy.addr, o).await;
         proxy.mute();
-        let pending = {
-            let c = client.clone();
-            tokio::spawn(async move { ping(&c, 2).await })
-        };
+        let pending = spawn_ping(&client, 2);
         tokio::time::sleep(Duration::from_millis(100)).await;
         proxy.cut();
         assert!(matches!(pending.await.unwrap(), Err(Error::ConnectionLost { attempts: 0, .. })));
@@ -416,13 +277,12 @@ async fn an_unknown_key_is_not_retried() {
     tokio::time::timeout(LIMIT, async {
         // After the cut the proxy leads to another server, which never made this key: it
         // answers -404, and reconnecting again would get the same answer.
-        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
-        let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
-        let stranger = ServerState::default();
-        proxy.set_upstream(server(stranger.clone(), false).await);
+        let (proxy, _) = proxied_server().await;
+        let (client, mut updates) = connect_and_ping(proxy.addr, options(false)).await;
+        let (elsewhere, stranger) = server().await;
+        proxy.set_upstream(elsewhere);
         proxy.cut();
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         let Some(Update::Closed { reason }) = seen.last() else { unreachable!() };
         assert!(reason.contains("-404"), "{reason}");
         assert_eq!(stranger.connections(), 1);
@@ -435,8 +295,7 @@ async fn an_unknown_key_is_not_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledgements_go_out_alone_once_the_delay_is_over() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let mut o = options(false);
         // No keep-alive pings to carry them: the acks of the answers below must go alone.
         o.keep_alive = None;
@@ -458,8 +317,7 @@ async fn acknowledgements_go_out_alone_once_the_delay_is_over() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_the_server_lost_is_found_by_msgs_state_req_and_answered() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let mut o = options(false);
         // No keep-alive: its lost pong would end the connection, and a reconnect resends
         // everything anyway. Only msgs_state_req can find the request here.
@@ -496,14 +354,12 @@ async fn a_request_run_before_a_reconnect_is_asked_about_not_run_again() {
 async fn answer_lost_in_a_reconnect(lose: fn(&ServerState), state_request_after: Option<Duration>) {
     tokio::time::timeout(LIMIT, async {
         for pfs in [false, true] {
-            let state = ServerState::default();
-            let addr = server(state.clone(), false).await;
+            let (addr, state) = server().await;
             let mut o = options(pfs);
             if state_request_after.is_some() {
                 o.state_request_after = state_request_after;
             }
-            let (client, mut updates) = connect(addr, o).await.unwrap();
-            assert_eq!(ping(&client, 1).await.unwrap(), 1);
+            let (client, mut updates) = connect_and_ping(addr, o).await;
             let session = client.session_id();
             let requests = state.requests();
             lose(&state);
@@ -513,7 +369,7 @@ async fn answer_lost_in_a_reconnect(lose: fn(&ServerState), state_request_after:
             assert_eq!(state.requests(), requests + 1, "pfs {pfs}: run once");
             assert!(state.state_requests() >= 1, "pfs {pfs}: asked about");
             assert_eq!((state.connections(), client.session_id()), (2, session), "pfs {pfs}");
-            wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+            until_reconnected(&mut updates).await;
             // Still working afterwards, and nothing else was run again.
             assert_eq!(ping(&client, 2).await.unwrap(), 2);
             assert_eq!(state.requests(), requests + 1, "pfs {pfs}");
@@ -530,10 +386,8 @@ async fn answer_lost_in_a_reconnect(lose: fn(&ServerState), state_request_after:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_the_server_asks_for_again_is_sent_again_and_answered() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
-        let (client, mut updates) = connect(addr, options(false)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (addr, state) = server().await;
+        let (client, mut updates) = connect_and_ping(addr, options(false)).await;
         let requests = state.requests();
         state.ask_for_requests_again(1);
         let body = vec![0x44, 0x33, 0x22, 0x11, 3, 1, 4, 1];
@@ -563,8 +417,7 @@ async fn an_acknowledged_request_whose_answer_was_lost_in_a_reconnect_is_asked_a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_key_skips_the_exchange() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (first, _) = connect(addr, options(false)).await.unwrap();
         assert_eq!(ping(&first, 1).await.unwrap(), 1);
         let saved = SavedKey { auth_key: first.auth_key(), server_salt: first.server_salt() };
@@ -600,12 +453,12 @@ async fn a_saved_key_skips_the_exchange() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_key_the_server_never_made_fails_the_first_request() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let mut o = options(false);
         o.saved_key = Some(SavedKey { auth_key: AuthKey::from_bytes([7; 256]), server_salt: 0 });
         let (client, mut updates) = connect(addr, o).await.unwrap();
         assert!(matches!(ping(&client, 1).await, Err(Error::UnknownAuthKey)));
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         let Some(Update::Closed { reason }) = seen.last() else { unreachable!() };
         assert!(reason.contains("-404"), "{reason}");
     })
@@ -616,21 +469,16 @@ async fn a_saved_key_the_server_never_made_fails_the_first_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abandoned_invoke_is_not_resent() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let proxy = Proxy::start(server(state.clone(), false).await).await;
-        let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (proxy, state) = proxied_server().await;
+        let (client, mut updates) = connect_and_ping(proxy.addr, options(false)).await;
         let requests = state.requests();
         proxy.mute();
-        let abandoned = {
-            let c = client.clone();
-            tokio::spawn(async move { c.invoke_raw(vec![0x44, 0x33, 0x22, 0x11]).await })
-        };
+        let abandoned = spawn_invoke_raw(&client, vec![0x44, 0x33, 0x22, 0x11]);
         tokio::time::sleep(Duration::from_millis(100)).await;
         abandoned.abort();
         let _ = abandoned.await;
         proxy.cut();
-        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        until_reconnected(&mut updates).await;
         // This ping goes out after anything resent, so its pong means the server saw it all.
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
         assert_eq!(state.requests(), requests);
@@ -642,11 +490,10 @@ async fn an_abandoned_invoke_is_not_resent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_drops_every_new_connection_exhausts_the_budget() {
     tokio::time::timeout(LIMIT, async {
-        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let (proxy, _) = proxied_server().await;
         let mut o = options(false);
         o.reconnect.max_attempts = 4;
-        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
         // Reconnects now reach a listener that hangs up at once: each such connection opens
         // but brings nothing authentic, so each counts as a failed attempt.
         let slammer = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -657,17 +504,14 @@ async fn a_server_that_drops_every_new_connection_exhausts_the_budget() {
             }
         });
         proxy.mute();
-        let pending = {
-            let c = client.clone();
-            tokio::spawn(async move { ping(&c, 2).await })
-        };
+        let pending = spawn_ping(&client, 2);
         tokio::time::sleep(Duration::from_millis(100)).await;
         proxy.cut();
         match pending.await.unwrap() {
             Err(Error::ConnectionLost { attempts, .. }) => assert_eq!(attempts, 4),
             other => panic!("expected ConnectionLost, got {other:?}"),
         }
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         // None of them is a reconnect: the server never answered on them.
         let reconnected = seen.iter().filter(|u| matches!(u, Update::Reconnected { .. })).count();
         assert_eq!((client.reconnects(), reconnected), (0, 0), "{seen:?}");
@@ -683,8 +527,7 @@ async fn a_server_that_drops_every_new_connection_exhausts_the_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_temporary_key_is_renewed_and_bound_on_the_live_connection() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (client, mut updates) = connect(addr, short_pfs_options()).await.unwrap();
         let perm = client.perm_auth_key().unwrap().id();
         let (first_key, first_session) = (client.auth_key_id(), client.session_id());
@@ -725,8 +568,7 @@ async fn the_temporary_key_is_renewed_and_bound_on_the_live_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_renewal_keeps_the_current_key_and_tries_again() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         // The renewal comes 5 s before the key expires; the retry half-way to the expiry.
         let (client, mut updates) = connect(addr, short_pfs_options()).await.unwrap();
         let perm = client.perm_auth_key().unwrap().id();
@@ -753,11 +595,10 @@ async fn a_refused_renewal_keeps_the_current_key_and_tries_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renewals_refused_until_the_key_runs_out_close_the_client() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (client, mut updates) = connect(addr, short_pfs_options()).await.unwrap();
         state.refuse_bindings(u32::MAX);
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         let failed = seen.iter().filter(|u| matches!(u, Update::RenewalFailed { .. })).count();
         assert!(failed >= 1, "{seen:?}");
         let Some(Update::Closed { reason }) = seen.last() else { unreachable!() };
@@ -771,16 +612,11 @@ async fn renewals_refused_until_the_key_runs_out_close_the_client() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_temporary_key_the_server_forgot_is_replaced_after_a_reconnect() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let proxy = Proxy::start(server(state.clone(), false).await).await;
-        let (client, mut updates) = connect(proxy.addr, options(true)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (proxy, state) = proxied_server().await;
+        let (client, mut updates) = connect_and_ping(proxy.addr, options(true)).await;
         let (old, perm) = (client.auth_key_id(), client.perm_auth_key().unwrap().id());
         proxy.mute();
-        let pending = {
-            let c = client.clone();
-            tokio::spawn(async move { ping(&c, 7).await })
-        };
+        let pending = spawn_ping(&client, 7);
         tokio::time::sleep(Duration::from_millis(100)).await;
         // The server drops the temporary key (as when it expires) while the link is down: the
         // reconnect's first message gets -404, so a new temporary key is made and bound, and
@@ -815,8 +651,7 @@ async fn a_temporary_key_the_server_forgot_is_replaced_after_a_reconnect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_hanging_up_after_disconnect_delay_is_reconnected() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let mut o = options(false);
         // Pings come less often than the disconnect_delay they ask for: the server hangs up
         // after each, and the client comes back.
@@ -826,7 +661,7 @@ async fn a_server_hanging_up_after_disconnect_delay_is_reconnected() {
             pong_timeout: Duration::from_secs(20),
         });
         let (client, mut updates) = connect(addr, o).await.unwrap();
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        let seen = until_reconnected(&mut updates).await;
         assert!(seen.iter().any(|u| matches!(u, Update::Disconnected { .. })), "{seen:?}");
         assert_eq!(ping(&client, 4).await.unwrap(), 4);
         assert!(state.connections() >= 2);
@@ -839,10 +674,9 @@ async fn a_server_hanging_up_after_disconnect_delay_is_reconnected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_request_fails_alone() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let (client, _) = connect(addr, options(false)).await.unwrap();
-        let busy = client.clone();
-        let pending = tokio::spawn(async move { ping(&busy, 7).await });
+        let pending = spawn_ping(&client, 7);
         let bad = client.invoke_raw(vec![1, 2, 3]).await;
         assert!(matches!(bad, Err(Error::Request(RequestError::Invalid(_)))), "{bad:?}");
         // 17 MiB that gzip cannot shrink: refused, no panic in the session task.
@@ -861,12 +695,12 @@ async fn a_malformed_request_fails_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_ends_the_client_for_every_clone() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let (client, mut updates) = connect(addr, options(false)).await.unwrap();
         let other = client.clone();
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
         client.close();
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         assert_eq!(seen.last(), Some(&Update::Closed { reason: "closed by the client".into() }));
         assert!(matches!(ping(&other, 2).await, Err(Error::Closed)));
         assert_eq!(other.state(), State::Closed);
@@ -881,21 +715,20 @@ async fn close_ends_the_client_for_every_clone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_every_client_while_reconnecting_ends_the_task() {
     tokio::time::timeout(LIMIT, async {
-        let proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let (proxy, _) = proxied_server().await;
         let mut o = options(false);
         o.reconnect = Reconnect {
             max_attempts: 50,
             initial_delay: Duration::from_secs(30),
             max_delay: Duration::from_secs(30),
         };
-        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
         // Nothing listens any more: every reconnect is refused, and then waits 30 s.
         proxy.set_upstream("127.0.0.1:1".parse().unwrap());
         proxy.cut();
-        wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+        until_disconnected(&mut updates).await;
         drop(client);
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         assert!(matches!(seen.last(), Some(Update::Closed { .. })));
         assert_eq!(updates.recv().await, None);
     })
@@ -943,7 +776,7 @@ async fn options_that_cannot_work_are_refused_before_connecting() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duration_max_means_never() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let mut o = options(false);
         o.keep_alive =
             Some(KeepAlive { interval: Duration::MAX, pong_timeout: Duration::MAX, ..KeepAlive::default() });
@@ -962,12 +795,11 @@ async fn duration_max_means_never() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnected_means_the_server_answered_even_without_keep_alive() {
     tokio::time::timeout(LIMIT, async {
-        let real = server(ServerState::default(), false).await;
+        let (real, _) = server().await;
         let proxy = Proxy::start(real).await;
         let mut o = options(false);
         o.keep_alive = None;
-        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
         // The next connections lead to a peer that accepts and says nothing.
         let hole = TcpListener::bind("127.0.0.1:0").await.unwrap();
         proxy.set_upstream(hole.local_addr().unwrap());
@@ -978,13 +810,13 @@ async fn reconnected_means_the_server_answered_even_without_keep_alive() {
             }
         });
         proxy.cut();
-        wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+        until_disconnected(&mut updates).await;
         let _silent = held.recv().await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(client.state(), State::Reconnecting, "a connection nobody answers on is not Connected");
         // Its probe goes unanswered (15 s) and the link is replaced, this time by the server.
         proxy.set_upstream(real);
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        let seen = until_reconnected(&mut updates).await;
         assert!(!seen.iter().any(|u| matches!(u, Update::Closed { .. })), "{seen:?}");
         assert_eq!(client.state(), State::Connected);
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
@@ -1003,13 +835,25 @@ fn unanswered(tag: i32) -> Vec<u8> {
     })
 }
 
+/// [`unanswered`] requests, one for each of `tags`, each on a task of its own and given up after
+/// `limit`.
+fn spawn_unanswered(
+    client: &Client,
+    tags: std::ops::Range<i32>,
+    limit: Duration,
+) -> Vec<JoinHandle<Result<Vec<u8>, Error>>> {
+    tags.map(|i| {
+        let c = client.clone();
+        tokio::spawn(async move { c.invoke_raw_timeout(unanswered(i), limit).await })
+    })
+    .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_times_out_and_is_forgotten() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let proxy = Proxy::start(server(state.clone(), false).await).await;
-        let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (proxy, state) = proxied_server().await;
+        let (client, mut updates) = connect_and_ping(proxy.addr, options(false)).await;
         let limit = Duration::from_millis(200);
         match client.invoke_raw_timeout(unanswered(1), limit).await {
             Err(Error::RequestTimeout { limit: l }) => assert_eq!(l, limit),
@@ -1032,7 +876,7 @@ async fn a_request_times_out_and_is_forgotten() {
         until(|| client.requests_in_flight() == 0).await;
         let requests = state.requests();
         proxy.cut();
-        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        until_reconnected(&mut updates).await;
         // This ping goes out after anything resent, so its pong means the server saw it all.
         assert_eq!(ping(&client, 6).await.unwrap(), 6);
         assert_eq!(state.requests(), requests);
@@ -1052,9 +896,8 @@ async fn a_request_times_out_and_is_forgotten() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_invoke_is_withdrawn_at_once() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
-        let (client, _updates) = connect(addr, options(false)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (addr, _) = server().await;
+        let (client, _updates) = connect_and_ping(addr, options(false)).await;
         // Cut short by an outer timeout, by select!, and by aborting its task.
         let outer = tokio::time::timeout(Duration::from_millis(100), client.invoke_raw(unanswered(1))).await;
         assert!(outer.is_err());
@@ -1062,23 +905,13 @@ async fn a_dropped_invoke_is_withdrawn_at_once() {
             _ = client.invoke_raw(unanswered(2)) => panic!("never answered"),
             () = tokio::time::sleep(Duration::from_millis(100)) => {}
         }
-        let task = {
-            let c = client.clone();
-            tokio::spawn(async move { c.invoke_raw(unanswered(3)).await })
-        };
+        let task = spawn_invoke_raw(&client, unanswered(3));
         until(|| client.requests_in_flight() == 1).await;
         task.abort();
         let _ = task.await;
         until(|| client.requests_in_flight() == 0).await;
         // Many at once, while answered requests go on around them.
-        let calls: Vec<_> = (0..50)
-            .map(|i| {
-                let c = client.clone();
-                tokio::spawn(
-                    async move { c.invoke_raw_timeout(unanswered(i), Duration::from_millis(50)).await },
-                )
-            })
-            .collect();
+        let calls = spawn_unanswered(&client, 0..50, Duration::from_millis(50));
         assert_eq!(ping(&client, 2).await.unwrap(), 2);
         for call in calls {
             assert!(matches!(call.await.unwrap(), Err(Error::RequestTimeout { .. })));
@@ -1093,19 +926,12 @@ async fn a_dropped_invoke_is_withdrawn_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_updates_channel_drops_updates_not_answers() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let mut o = options(false);
         o.updates_capacity = 4;
         let (client, mut updates) = connect(addr, o).await.unwrap();
         // Nobody reads: new_session_created and 10 bounced updates meet a channel of 4.
-        let calls: Vec<_> = (0..10)
-            .map(|i| {
-                let c = client.clone();
-                tokio::spawn(
-                    async move { c.invoke_raw_timeout(unanswered(i), Duration::from_millis(300)).await },
-                )
-            })
-            .collect();
+        let calls = spawn_unanswered(&client, 0..10, Duration::from_millis(300));
         until(|| client.updates_dropped() == 7).await;
         // Answers still flow.
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
@@ -1134,13 +960,12 @@ async fn a_full_updates_channel_drops_updates_not_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_is_delivered_through_a_full_updates_channel() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let mut o = options(false);
         o.updates_capacity = 2;
         let (client, mut updates) = connect(addr, o).await.unwrap();
         for i in 0..5 {
-            let c = client.clone();
-            tokio::spawn(async move { c.invoke_raw(unanswered(i)).await });
+            spawn_invoke_raw(&client, unanswered(i));
         }
         until(|| client.updates_dropped() == 4).await;
         client.close();
@@ -1234,10 +1059,8 @@ async fn a_state_request_interval_that_cannot_work_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_test_server_serves_msg_resend_req_itself() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
-        let (client, _updates) = connect(addr, options(false)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (addr, state) = server().await;
+        let (client, _updates) = connect_and_ping(addr, options(false)).await;
         let requests = state.requests();
         let never_sent = (1i64 << 32) | 1;
         let ask =
@@ -1263,8 +1086,8 @@ const INIT_PREFIX: [u8; 20] =
 
 /// A test server that wants [`INIT_PREFIX`] before the first request on each key, as
 /// Telegram's servers want initConnection.
-async fn init_server(state: ServerState) -> SocketAddr {
-    serve(ServeOptions { state, init_prefix: Some(INIT_PREFIX.to_vec()), ..ServeOptions::new(key()) }).await
+async fn init_server(state: &ServerState) -> SocketAddr {
+    serve(ServeOptions { init_prefix: Some(INIT_PREFIX.to_vec()), ..serve_options(state) }).await
 }
 
 /// An echoed request: the test server answers it with its own body.
@@ -1276,7 +1099,7 @@ async fn echo(client: &Client, i: u8) -> Result<Vec<u8>, Error> {
 async fn the_init_prefix_goes_with_the_first_request_and_again_after_a_reconnect() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
-        let proxy = Proxy::start(init_server(state.clone()).await).await;
+        let proxy = Proxy::start(init_server(&state).await).await;
         for pfs in [false, true] {
             let mut o = options(pfs);
             o.init_prefix = Some(INIT_PREFIX.to_vec());
@@ -1290,7 +1113,7 @@ async fn the_init_prefix_goes_with_the_first_request_and_again_after_a_reconnect
             assert_eq!(state.init_prefixed(), before + 1, "answered once: no longer needed");
             // The link is cut: after the reconnect the prefix goes again.
             proxy.cut();
-            wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+            until_reconnected(&mut updates).await;
             assert_eq!(echo(&client, 3).await.unwrap()[4], 3);
             assert_eq!(state.init_prefixed(), before + 2);
             assert_eq!(echo(&client, 4).await.unwrap()[4], 4);
@@ -1325,7 +1148,7 @@ async fn the_init_prefix_goes_with_the_first_request_and_again_after_a_reconnect
 async fn requests_after_a_renewed_temporary_key_carry_the_init_prefix() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
-        let addr = init_server(state.clone()).await;
+        let addr = init_server(&state).await;
         let mut o = short_pfs_options();
         o.init_prefix = Some(INIT_PREFIX.to_vec());
         let (client, mut updates) = connect(addr, o).await.unwrap();
@@ -1369,7 +1192,7 @@ fn rpc_error(result: Result<Vec<u8>, Error>) -> RpcError {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_that_does_not_decode_is_a_decode_error() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let (client, _updates) = connect(addr, options(false)).await.unwrap();
         let echoed = [0x0bad_0bad_u32.to_le_bytes(), 7u32.to_le_bytes()].concat();
         let typed = async {
@@ -1420,8 +1243,7 @@ async fn destroy_session(client: &Client, session_id: i64) -> Result<Vec<u8>, Er
 async fn canned_answers_are_decoded_as_the_functions_return() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
-        let addr =
-            serve(ServeOptions { state: state.clone(), answers: canned(), ..ServeOptions::new(key()) }).await;
+        let addr = serve(ServeOptions { answers: canned(), ..serve_options(&state) }).await;
         let (client, _updates) = connect(addr, options(false)).await.unwrap();
         let raw = client.invoke(&functions::ReqPqMulti { nonce: [3; 16] }).await.unwrap();
         let res = decode_result::<functions::ReqPqMulti>(&raw).unwrap();
@@ -1459,8 +1281,7 @@ async fn canned_answers_are_decoded_as_the_functions_return() {
 async fn a_panicking_handler_fails_its_request_alone() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
-        let addr =
-            serve(ServeOptions { state: state.clone(), answers: canned(), ..ServeOptions::new(key()) }).await;
+        let addr = serve(ServeOptions { answers: canned(), ..serve_options(&state) }).await;
         let (client, _updates) = connect(addr, options(false)).await.unwrap();
         let (other, _other_updates) = connect(addr, options(true)).await.unwrap();
         // A request in flight on the other connection while the handler panics.
@@ -1486,13 +1307,9 @@ async fn canned_answers_reach_through_the_init_prefix_and_wrappers() {
     tokio::time::timeout(LIMIT, async {
         let state = ServerState::default();
         let answers = canned();
-        let addr = serve(ServeOptions {
-            state: state.clone(),
-            init_prefix: Some(INIT_PREFIX.to_vec()),
-            answers,
-            ..ServeOptions::new(key())
-        })
-        .await;
+        let addr =
+            serve(ServeOptions { init_prefix: Some(INIT_PREFIX.to_vec()), answers, ..serve_options(&state) })
+                .await;
         let mut o = options(false);
         o.init_prefix = Some(INIT_PREFIX.to_vec());
         let (client, _updates) = connect(addr, o).await.unwrap();
@@ -1547,7 +1364,7 @@ async fn answers_a_client_would_misread_are_refused_as_invalid() {
             .on_raw(7, move |_| Err(RpcError::new(400, "")))
             .on_raw(8, move |_| Ok(packed.clone()));
         let state = ServerState::default();
-        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let addr = serve(ServeOptions { answers, ..serve_options(&state) }).await;
         let (client, _updates) = connect(addr, options(false)).await.unwrap();
         for id in 1u32..=6 {
             let answer = client.invoke_raw([word(id), word(0)].concat()).await;
@@ -1570,11 +1387,6 @@ async fn answers_a_client_would_misread_are_refused_as_invalid() {
     .expect("bounded");
 }
 
-/// `updateShort(updateConfig, date)`, an update as Telegram pushes it.
-fn update_short(date: i32) -> Vec<u8> {
-    [0x78d4dec1u32.to_le_bytes(), 0xa229dd06u32.to_le_bytes(), date.to_le_bytes()].concat()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushed_updates_reach_the_clients() {
     tokio::time::timeout(LIMIT, async {
@@ -1587,7 +1399,7 @@ async fn pushed_updates_reach_the_clients() {
                 session_id: req.session_id,
             }))
         });
-        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let addr = serve(ServeOptions { answers, ..serve_options(&state) }).await;
         let (client, mut updates) = connect(addr, options(false)).await.unwrap();
         let (other, mut other_updates) = connect(addr, options(true)).await.unwrap();
         // Each connection serves its session once the server has had a message on it (for
@@ -1598,16 +1410,16 @@ async fn pushed_updates_reach_the_clients() {
         // To one session: only its client gets it, unasked.
         let to = (client.auth_key_id(), client.session_id());
         assert_eq!(state.push_update_to(to.0, to.1, update_short(1)), Ok(true));
-        wait_for(&mut updates, |u| *u == Update::Message(update_short(1))).await;
+        until_message(&mut updates, update_short(1)).await;
         // To every live session, the other client on its temporary key too.
         assert_eq!(state.push_update(update_short(2)), Ok(2));
-        wait_for(&mut updates, |u| *u == Update::Message(update_short(2))).await;
-        let seen = wait_for(&mut other_updates, |u| *u == Update::Message(update_short(2))).await;
+        until_message(&mut updates, update_short(2)).await;
+        let seen = until_message(&mut other_updates, update_short(2)).await;
         assert!(!seen.contains(&Update::Message(update_short(1))), "{seen:?}");
         // From a handler, along with its answer.
         assert!(destroy_session(&client, 3).await.is_ok());
-        wait_for(&mut updates, |u| *u == Update::Message(update_short(100))).await;
-        wait_for(&mut other_updates, |u| *u == Update::Message(update_short(100))).await;
+        until_message(&mut updates, update_short(100)).await;
+        until_message(&mut other_updates, update_short(100)).await;
         assert_eq!(state.pushed(), 5);
 
         // What cannot go out as a message, or that a client would not read as one, is
@@ -1621,7 +1433,7 @@ async fn pushed_updates_reach_the_clients() {
         assert!(state.push_update(container).unwrap_err().to_string().contains("msg_container"));
         // A well-formed gzip_packed update arrives inflated.
         assert_eq!(state.push_update_to(to.0, to.1, wire::gzip(&update_short(6)).unwrap()), Ok(true));
-        wait_for(&mut updates, |u| *u == Update::Message(update_short(6))).await;
+        until_message(&mut updates, update_short(6)).await;
         assert_eq!(state.push_update_to(to.0 ^ 1, to.1, update_short(3)), Ok(false));
         assert_eq!(state.pushed(), 6);
         // Answers flow as before.
@@ -1642,8 +1454,7 @@ async fn pushed_updates_reach_the_clients() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_right_after_connect_waits_for_the_clients_first_message() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (client, mut updates) = connect(addr, options(false)).await.unwrap();
         // Without PFS the server has had no message on the session yet: no connection serves
         // it, so push_update reaches no one; push_update_to keeps what it is given for it.
@@ -1656,13 +1467,13 @@ async fn a_push_right_after_connect_waits_for_the_clients_first_message() {
         // The first request starts the session: the two follow new_session_created, in order.
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
         assert_eq!(state.pushed(), 2);
-        let seen = wait_for(&mut updates, |u| *u == Update::Message(update_short(3))).await;
+        let seen = until_message(&mut updates, update_short(3)).await;
         let seen: Vec<&Update> = seen.iter().filter(|u| !matches!(u, Update::Missed { .. })).collect();
         assert!(matches!(seen[..], [Update::NewSession { .. }, _, _]), "{seen:?}");
         assert_eq!(seen[1..], [&Update::Message(update_short(2)), &Update::Message(update_short(3))]);
         // Served now: push_update reaches it.
         assert_eq!(state.push_update(update_short(4)), Ok(1));
-        wait_for(&mut updates, |u| *u == Update::Message(update_short(4))).await;
+        until_message(&mut updates, update_short(4)).await;
 
         // The bounds. 256 sessions not yet seen may have messages waiting (any session id on a
         // key the server made: it cannot tell a wrong one); past that, the one pushed to least
@@ -1685,14 +1496,14 @@ async fn a_push_right_after_connect_waits_for_the_clients_first_message() {
         // The 64 arrive once the client speaks, none lost.
         assert_eq!(ping(&quiet, 2).await.unwrap(), 2);
         assert_eq!(state.pushed(), 3 + 64);
-        let seen = wait_for(&mut quiet_updates, |u| *u == Update::Message(update_short(63))).await;
+        let seen = until_message(&mut quiet_updates, update_short(63)).await;
         let dates: Vec<&Update> = seen.iter().filter(|u| matches!(u, Update::Message(_))).collect();
         assert_eq!(dates.len(), 64, "{seen:?}");
 
         // Under PFS, connect returns once the binding is answered: served at once.
         let (pfs, mut pfs_updates) = connect(addr, options(true)).await.unwrap();
         assert_eq!(state.push_update(update_short(5)), Ok(3));
-        wait_for(&mut pfs_updates, |u| *u == Update::Message(update_short(5))).await;
+        until_message(&mut pfs_updates, update_short(5)).await;
         assert_eq!(pfs.state(), State::Connected);
     })
     .await
@@ -1702,8 +1513,7 @@ async fn a_push_right_after_connect_waits_for_the_clients_first_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_client_is_reached_however_many_unseen_sessions_were_pushed_to_before() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (gone, _gone_updates) = connect(addr, options(false)).await.unwrap();
         // Sessions no client will start, on a key the server accepts: the wait-list is full.
         for session_id in 1000..1256 {
@@ -1717,7 +1527,7 @@ async fn a_new_client_is_reached_however_many_unseen_sessions_were_pushed_to_bef
         assert_eq!(state.push_update_to(to.0, to.1, update_short(2)), Ok(true));
         assert_eq!(state.pushes_dropped(), 1);
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
-        wait_for(&mut updates, |u| *u == Update::Message(update_short(2))).await;
+        until_message(&mut updates, update_short(2)).await;
         assert_eq!(state.pushed(), 1);
     })
     .await
@@ -1744,10 +1554,7 @@ async fn an_answer_made_after_a_reconnect_goes_out_on_the_new_connection() {
             std::thread::sleep(Duration::from_millis(200));
             Ok(body.to_vec())
         });
-        let proxy = Proxy::start(
-            serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await,
-        )
-        .await;
+        let proxy = Proxy::start(serve(ServeOptions { answers, ..serve_options(&state) }).await).await;
         let (client, mut updates) = connect(proxy.addr, options(false)).await.unwrap();
         let body = [0x5105_0000u32.to_le_bytes(), 7u32.to_le_bytes()].concat();
         let call = {
@@ -1756,7 +1563,7 @@ async fn an_answer_made_after_a_reconnect_goes_out_on_the_new_connection() {
         };
         until(|| started.load(Ordering::SeqCst)).await;
         proxy.cut();
-        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        until_reconnected(&mut updates).await;
         assert_eq!(call.await.unwrap().unwrap(), body);
         assert_eq!(state.answered(), 1, "run once");
     })
@@ -1783,16 +1590,13 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
         let state = ServerState::default();
         let (started, release) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
         let answers = held_answers(0x5105_0001, started.clone(), release.clone());
-        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let addr = serve(ServeOptions { answers, ..serve_options(&state) }).await;
         let mut o = options(false);
         // The answer's acknowledgement is still owed at the close, which sends it.
         (o.keep_alive, o.ack_delay) = (None, Duration::from_secs(3600));
         let (client, mut updates) = connect(addr, o).await.unwrap();
         let body = [0x5105_0001u32.to_le_bytes(), 9u32.to_le_bytes()].concat();
-        let call = {
-            let (client, body) = (client.clone(), body.clone());
-            tokio::spawn(async move { client.invoke_raw(body).await })
-        };
+        let call = spawn_invoke_raw(&client, body.clone());
         until(|| started.load(Ordering::SeqCst)).await;
         let shutdown = tokio::spawn(client.shutdown(Duration::from_secs(60)));
         // Requests made once the shutdown began fail at once. (The server answers nothing on
@@ -1817,7 +1621,7 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
         client.closed().await;
         assert_eq!(client.state(), State::Closed);
         assert_eq!(client.close_reason().as_deref(), Some("closed by the client"));
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         assert_eq!(seen.last(), Some(&Update::Closed { reason: "closed by the client".into() }));
         assert_eq!(updates.recv().await, None);
         assert_eq!(state.answered(), 1);
@@ -1832,20 +1636,15 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_fails_what_is_still_unanswered_at_its_limit() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let mut o = options(false);
         // The pong's acknowledgement is still owed when the limit ends the shutdown.
         (o.keep_alive, o.ack_delay) = (None, Duration::from_secs(3600));
-        let (client, _updates) = connect(addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, _updates) = connect_and_ping(addr, o).await;
         let acks = state.acks();
         // (The count catches up with the ping's answer a moment after the caller got it.)
         until(|| client.requests_in_flight() == 0).await;
-        let call = {
-            let client = client.clone();
-            tokio::spawn(async move { client.invoke_raw(unanswered(1)).await })
-        };
+        let call = spawn_invoke_raw(&client, unanswered(1));
         until(|| client.requests_in_flight() == 1).await;
         assert_eq!(client.shutdown(Duration::from_millis(200)).await, 1, "one request cut short");
         assert!(matches!(call.await.unwrap(), Err(Error::Closed)));
@@ -1869,20 +1668,16 @@ async fn shutdown_fails_what_is_still_unanswered_at_its_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_while_reconnecting_ends_at_its_limit() {
     tokio::time::timeout(LIMIT, async {
-        let mut proxy = Proxy::start(server(ServerState::default(), false).await).await;
+        let (mut proxy, _) = proxied_server().await;
         let mut o = options(false);
         // Never gives up by itself within the test.
         o.reconnect.max_attempts = u32::MAX;
-        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
         until(|| client.requests_in_flight() == 0).await;
-        let call = {
-            let client = client.clone();
-            tokio::spawn(async move { client.invoke_raw(unanswered(1)).await })
-        };
+        let call = spawn_invoke_raw(&client, unanswered(1));
         until(|| client.requests_in_flight() == 1).await;
         proxy.shutdown().await;
-        wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+        until_disconnected(&mut updates).await;
         assert_eq!(client.shutdown(Duration::from_millis(300)).await, 1);
         assert!(matches!(call.await.unwrap(), Err(Error::Closed)));
         assert_eq!(client.close_reason().as_deref(), Some("closed by the client"));
@@ -1906,7 +1701,7 @@ async fn replaying_proxy(
             let Ok(server) = TcpStream::connect(upstream).await else { continue };
             let (cr, cw) = client.into_split();
             let (mut sr, sw) = server.into_split();
-            tokio::spawn(pump(cr, sw, Arc::new(AtomicBool::new(false))));
+            tokio::spawn(common::forward(cr, sw));
             let (replay, inject) = (replay.clone(), inject.clone());
             tokio::spawn(async move {
                 let mut cw = cw;
@@ -1948,11 +1743,9 @@ async fn replaying_proxy(
 async fn replayed_frames_are_dropped_and_counted() {
     tokio::time::timeout(LIMIT, async {
         let (replay, inject) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(Vec::new())));
-        let addr =
-            replaying_proxy(server(ServerState::default(), false).await, replay.clone(), inject.clone())
-                .await;
-        let (client, _updates) = connect(addr, options(false)).await.unwrap();
-        assert_eq!(ping(&client, 1).await.unwrap(), 1);
+        let (upstream, _) = server().await;
+        let addr = replaying_proxy(upstream, replay.clone(), inject.clone()).await;
+        let (client, _updates) = connect_and_ping(addr, options(false)).await;
         assert_eq!((client.rejected_frames(), client.last_rejection()), (0, None));
         replay.store(true, Ordering::SeqCst);
         // Each answer arrives twice; the copy is refused, and the connection goes on.
@@ -2004,15 +1797,14 @@ async fn invoke_map_reads_the_answer_in_place() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_test_servers_knobs_take_the_first_request_of_a_session_too() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = server(state.clone(), false).await;
+        let (addr, state) = server().await;
         let (client, mut updates) = connect(addr, options(false)).await.unwrap();
         // The client's first encrypted message, which names its session, carries this request.
         state.hang_up_before_answering(1);
         let body = vec![0x44, 0x33, 0x22, 0x11, 1, 2, 3, 4];
         assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
         assert_eq!(state.hung_up(), 1);
-        wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+        until_reconnected(&mut updates).await;
         // A request lost on the way, the first of a new client's session: found by its
         // msgs_state_req and sent again.
         let mut o = options(false);
@@ -2029,14 +1821,14 @@ async fn the_test_servers_knobs_take_the_first_request_of_a_session_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_for_the_close_does_not_keep_the_connection_open() {
     tokio::time::timeout(LIMIT, async {
-        let addr = server(ServerState::default(), false).await;
+        let (addr, _) = server().await;
         let (client, mut updates) = connect(addr, options(false)).await.unwrap();
         let waiter = tokio::spawn(client.closed());
         assert_eq!(ping(&client, 1).await.unwrap(), 1);
         // Every client dropped: the connection closes, and the wait ends.
         drop(client);
         waiter.await.unwrap();
-        let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+        let seen = until_closed(&mut updates).await;
         assert_eq!(seen.last(), Some(&Update::Closed { reason: "the session task ended".into() }));
     })
     .await
@@ -2063,7 +1855,7 @@ async fn black_hole(port: SocketAddr) -> (tokio::net::TcpListener, Vec<TcpStream
 async fn close_shutdown_and_dropping_are_heeded_while_a_reconnect_dials() {
     tokio::time::timeout(LIMIT, async {
         for how in ["close", "shutdown", "drop"] {
-            let upstream = server(ServerState::default(), false).await;
+            let (upstream, _) = server().await;
             // A one-link forwarder on a port of its own, which then turns into a black hole.
             let front = tokio::net::TcpSocket::new_v4().unwrap();
             front.set_reuseaddr(true).unwrap();
@@ -2079,12 +1871,11 @@ async fn close_shutdown_and_dropping_are_heeded_while_a_reconnect_dials() {
             let mut o = options(false);
             // Far past the test's bound: only heeding the client ends the dial in time.
             (o.connect_timeout, o.reconnect.max_attempts) = (Duration::from_secs(3600), u32::MAX);
-            let (client, mut updates) = connect(port, o).await.unwrap();
-            assert_eq!(ping(&client, 1).await.unwrap(), 1);
+            let (client, mut updates) = connect_and_ping(port, o).await;
             forward.abort();
             tokio::time::sleep(Duration::from_millis(50)).await;
             let _hole = black_hole(port).await;
-            wait_for(&mut updates, |u| matches!(u, Update::Disconnected { .. })).await;
+            until_disconnected(&mut updates).await;
             // The first reconnect attempt is dialing by now (its delay is 50 ms).
             tokio::time::sleep(Duration::from_millis(200)).await;
             match how {
@@ -2095,7 +1886,7 @@ async fn close_shutdown_and_dropping_are_heeded_while_a_reconnect_dials() {
                 "shutdown" => assert_eq!(client.shutdown(Duration::from_secs(3600)).await, 0),
                 _ => drop(client),
             }
-            let seen = wait_for(&mut updates, |u| matches!(u, Update::Closed { .. })).await;
+            let seen = until_closed(&mut updates).await;
             assert!(matches!(seen.last(), Some(Update::Closed { .. })), "{how}");
         }
     })

@@ -2,17 +2,14 @@
 //! reconnecting and closing each leave a line, as does a refused binding, for applications
 //! that do not read the updates channel. Its own test binary: a process has one logger.
 
+mod common;
+
 use std::sync::Mutex;
 use std::time::Duration;
 
-use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
-use mtproto_runtime::net::{
-    connect, serve_connection, ConnectOptions, Reconnect, ServeOptions, ServerState, Update,
-};
-use mtproto_runtime::schema::functions;
-use mtproto_runtime::session::decode_result;
+use common::{ping, server};
+use mtproto_runtime::net::{connect, ConnectOptions, Reconnect, Update};
 use mtproto_runtime::transport::Kind;
-use tokio::net::TcpListener;
 
 /// Every record at debug level or above, as `LEVEL message`.
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -47,23 +44,9 @@ fn lines() -> Vec<String> {
     LINES.lock().unwrap().clone()
 }
 
-/// A test server sharing `state`, on an ephemeral port.
-async fn server(state: ServerState) -> std::net::SocketAddr {
-    let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let options = ServeOptions { state, ..ServeOptions::new(key) };
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_connection(stream, options.clone()));
-        }
-    });
-    addr
-}
-
+/// Without PFS; reconnecting up to 5 times, backing off from 20 ms.
 fn options() -> ConnectOptions {
-    let mut o = ConnectOptions::new(Kind::Intermediate);
-    o.handshake.keys.push(RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap().public().clone());
+    let mut o = common::client_options(Kind::Intermediate);
     o.reconnect =
         Reconnect { max_attempts: 5, initial_delay: Duration::from_millis(20), ..Reconnect::default() };
     o
@@ -73,13 +56,11 @@ fn options() -> ConnectOptions {
 async fn the_connections_life_is_logged() {
     collect();
     tokio::time::timeout(Duration::from_secs(20), async {
-        let state = ServerState::default();
-        let addr = server(state.clone()).await;
+        let (addr, state) = server().await;
         let (client, mut updates) = connect(addr, options()).await.unwrap();
         let connected = format!("INFO connected to {addr} over Intermediate");
         assert!(lines().iter().any(|l| l.starts_with(&connected)), "{:#?}", lines());
-        let pong = client.invoke(&functions::Ping { ping_id: 1 }).await.unwrap();
-        assert_eq!(decode_result::<functions::Ping>(&pong).unwrap().ping_id, 1);
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
         // The server hangs up instead of answering: the client reconnects and is answered.
         state.hang_up_before_answering(1);
         // (A request the server echoes: it answers pings itself, which do not count.)
@@ -106,8 +87,7 @@ async fn the_connections_life_is_logged() {
 async fn a_refused_binding_is_logged_as_such() {
     collect();
     tokio::time::timeout(Duration::from_secs(20), async {
-        let state = ServerState::default();
-        let addr = server(state.clone()).await;
+        let (addr, state) = server().await;
         state.refuse_bindings(1);
         let mut o = options();
         o.handshake.temp_key_expires_in = Some(3600);

@@ -1,11 +1,12 @@
 //! A full exchange in memory over every transport: the auth-key handshake in unencrypted
 //! envelopes, then encrypted messages both ways with quick acks, tampering and transport errors.
 
+mod common;
+
 use mtproto_runtime::crypto::Side;
 use mtproto_runtime::encrypted::{decrypt_message, encrypt_message, DecryptError, MessageHeader};
 use mtproto_runtime::handshake::{
-    ClientConfig, ClientHandshake, Finished, RsaPrivateKey, ServerConfig, ServerHandshake, ServerStep, Step,
-    TEST_SERVER_KEY_PEM,
+    ClientConfig, ClientHandshake, Finished, ServerConfig, ServerHandshake, ServerStep, Step,
 };
 use mtproto_runtime::transport::{Frame, Kind, Transport, TransportError};
 use mtproto_runtime::{plain, OsRandom};
@@ -42,7 +43,7 @@ fn payload(frame: &Got) -> &[u8] {
 }
 
 fn handshake(client_t: &mut Transport, server_t: &mut Transport, temp: Option<i32>) -> (Finished, Finished) {
-    let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
+    let key = common::key();
     let mut config = ClientConfig::new(2);
     config.keys.push(key.public().clone());
     config.temp_key_expires_in = temp;

@@ -7,196 +7,34 @@
 //! drops counted, a frame left unread on a connection the client gave up is dropped rather
 //! than run late, and updates pushed across a PFS key renewal all arrive.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
-use mtproto_runtime::net::{
-    connect, serve_connection, Answers, Client, ConnectOptions, Reconnect, ServeOptions, ServerState, Update,
+use common::{
+    connect_and_ping, ping, proxied_server, serve, serve_options, spawn_invoke_raw, until_message,
+    until_polling, until_reconnected, update_short, Proxy,
 };
-use mtproto_runtime::schema::functions;
-use mtproto_runtime::session::decode_result;
+use mtproto_runtime::net::{connect, Answers, ConnectOptions, Reconnect, ServeOptions, ServerState, Update};
 use mtproto_runtime::session::server::UNACKED_KEPT;
 use mtproto_runtime::transport::Kind;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::Receiver;
-use tokio::task::JoinHandle;
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-async fn serve(options: ServeOptions) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_connection(stream, options.clone()));
-        }
-    });
-    addr
-}
-
-fn server_options(state: &ServerState) -> ServeOptions {
-    let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
-    ServeOptions { state: state.clone(), ..ServeOptions::new(key) }
-}
 
 /// Without PFS; reconnecting after `delay`; asking about a request long unanswered only after
 /// 10 s, longer than any of these tests takes.
 fn options(delay: Duration) -> ConnectOptions {
-    let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
-    let mut o = ConnectOptions::new(Kind::Intermediate);
-    o.handshake.keys.push(key.public().clone());
+    let mut o = common::client_options(Kind::Intermediate);
     o.reconnect = Reconnect { max_attempts: 5, initial_delay: delay, max_delay: delay };
     o.state_request_after = Some(Duration::from_secs(10));
     o
 }
 
-async fn ping(client: &Client, id: i64) -> i64 {
-    let raw = client.invoke(&functions::Ping { ping_id: id }).await.unwrap();
-    decode_result::<functions::Ping>(&raw).unwrap().ping_id
-}
-
-/// `updateShort(updateConfig, date)`, an update as Telegram pushes it.
-fn update_short(date: i32) -> Vec<u8> {
-    [0x78d4dec1u32.to_le_bytes(), 0xa229dd06u32.to_le_bytes(), date.to_le_bytes()].concat()
-}
-
-/// Waits for an update matching `want`, skipping others; returns every update seen.
-async fn wait_for(updates: &mut Receiver<Update>, want: impl Fn(&Update) -> bool) -> Vec<Update> {
-    let mut seen = Vec::new();
-    loop {
-        let u = updates.recv().await.expect("updates channel open");
-        let done = want(&u);
-        seen.push(u);
-        if done {
-            return seen;
-        }
-    }
-}
-
-/// Waits until `cond` holds, polling; the caller's timeout bounds it.
+/// Waits until `cond` holds, polling every 5 ms; the caller's timeout bounds it.
 async fn until(cond: impl Fn() -> bool) {
-    while !cond() {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-/// A TCP proxy whose links can swallow what goes one way (`mute_up`: client to server,
-/// `mute_down`: server to client), counting the bytes swallowed and those passed on, or be
-/// cut. A new link swallows nothing; while the proxy holds, it reaches the server only once
-/// released.
-struct Proxy {
-    addr: SocketAddr,
-    links: Arc<Mutex<Vec<Link>>>,
-    /// Bytes swallowed so far: client to server, server to client.
-    swallowed: Arc<[AtomicU64; 2]>,
-    /// Bytes passed on so far (written whole): client to server, server to client.
-    passed: Arc<[AtomicU64; 2]>,
-    held: Arc<AtomicBool>,
-}
-
-struct Link {
-    /// Whether each way swallows: client to server, server to client.
-    muted: Arc<[AtomicBool; 2]>,
-    pumps: [JoinHandle<()>; 2],
-}
-
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let links: Arc<Mutex<Vec<Link>>> = Arc::default();
-        let swallowed: Arc<[AtomicU64; 2]> = Arc::default();
-        let passed: Arc<[AtomicU64; 2]> = Arc::default();
-        let held = Arc::new(AtomicBool::new(false));
-        let (shared, counts, hold) = (links.clone(), (swallowed.clone(), passed.clone()), held.clone());
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let (shared, counts, hold) = (shared.clone(), counts.clone(), hold.clone());
-                tokio::spawn(async move {
-                    until(|| !hold.load(Ordering::SeqCst)).await;
-                    let Ok(server) = TcpStream::connect(upstream).await else { return };
-                    let (cr, cw) = client.into_split();
-                    let (sr, sw) = server.into_split();
-                    let muted: Arc<[AtomicBool; 2]> = Arc::default();
-                    let pumps = [
-                        tokio::spawn(pump(cr, sw, muted.clone(), counts.clone(), 0)),
-                        tokio::spawn(pump(sr, cw, muted.clone(), counts.clone(), 1)),
-                    ];
-                    shared.lock().unwrap().push(Link { muted, pumps });
-                });
-            }
-        });
-        Proxy { addr, links, swallowed, passed, held }
-    }
-
-    /// New links wait (`false`: go on) before reaching the server.
-    fn hold(&self, on: bool) {
-        self.held.store(on, Ordering::SeqCst);
-    }
-
-    fn mute(&self, way: usize) {
-        for link in self.links.lock().unwrap().iter() {
-            link.muted[way].store(true, Ordering::SeqCst);
-        }
-    }
-
-    fn mute_up(&self) {
-        self.mute(0);
-    }
-
-    fn mute_down(&self) {
-        self.mute(1);
-    }
-
-    fn swallowed_up(&self) -> u64 {
-        self.swallowed[0].load(Ordering::SeqCst)
-    }
-
-    fn swallowed_down(&self) -> u64 {
-        self.swallowed[1].load(Ordering::SeqCst)
-    }
-
-    fn passed_up(&self) -> u64 {
-        self.passed[0].load(Ordering::SeqCst)
-    }
-
-    /// Closes every link open now, both ways.
-    fn cut(&self) {
-        for link in self.links.lock().unwrap().drain(..) {
-            link.pumps.iter().for_each(JoinHandle::abort);
-        }
-    }
-}
-
-/// Bytes swallowed and bytes passed on, each way.
-type Counts = (Arc<[AtomicU64; 2]>, Arc<[AtomicU64; 2]>);
-
-async fn pump(
-    mut from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
-    muted: Arc<[AtomicBool; 2]>,
-    (swallowed, passed): Counts,
-    way: usize,
-) {
-    let mut buf = vec![0u8; 16 << 10];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        if muted[way].load(Ordering::SeqCst) {
-            swallowed[way].fetch_add(n as u64, Ordering::SeqCst);
-        } else if to.write_all(&buf[..n]).await.is_err() {
-            return;
-        } else {
-            passed[way].fetch_add(n as u64, Ordering::SeqCst);
-        }
-    }
+    until_polling(Duration::from_millis(5), cond).await
 }
 
 /// A handler answers after the client's connection was cut, before the client is back: the
@@ -219,14 +57,10 @@ async fn an_answer_made_after_the_connection_was_cut_is_sent_again_unasked() {
             }
             Ok(body.to_vec())
         });
-        let proxy = Proxy::start(serve(ServeOptions { answers, ..server_options(&state) }).await).await;
-        let (client, _updates) = connect(proxy.addr, options(Duration::from_millis(50))).await.unwrap();
-        assert_eq!(ping(&client, 1).await, 1);
+        let proxy = Proxy::start(serve(ServeOptions { answers, ..serve_options(&state) }).await).await;
+        let (client, _updates) = connect_and_ping(proxy.addr, options(Duration::from_millis(50))).await;
         let body = [0x5e5e_0000u32.to_le_bytes(), 7u32.to_le_bytes()].concat();
-        let call = {
-            let (client, body) = (client.clone(), body.clone());
-            tokio::spawn(async move { client.invoke_raw(body).await })
-        };
+        let call = spawn_invoke_raw(&client, body.clone());
         until(|| started.load(Ordering::SeqCst)).await;
         // The client is kept from the server until the answer went into the void (answered,
         // then sent on the old connection at once: a moment's grace is plenty).
@@ -244,10 +78,10 @@ async fn an_answer_made_after_the_connection_was_cut_is_sent_again_unasked() {
         assert_eq!(state.state_requests(), 1, "asked about once, on the way back");
         assert_eq!(state.answered(), 1, "run once");
         // Acknowledged since: a new connection has nothing sent again.
-        assert_eq!(ping(&client, 2).await, 2);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
         proxy.cut();
         until(|| state.connections() == 3).await;
-        assert_eq!(ping(&client, 3).await, 3);
+        assert_eq!(ping(&client, 3).await.unwrap(), 3);
         assert_eq!(state.resent(), 1);
     })
     .await
@@ -261,10 +95,8 @@ async fn an_answer_made_after_the_connection_was_cut_is_sent_again_unasked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_onto_a_connection_going_down_arrives_on_the_next_once() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let proxy = Proxy::start(serve(server_options(&state)).await).await;
-        let (client, mut updates) = connect(proxy.addr, options(Duration::from_millis(50))).await.unwrap();
-        assert_eq!(ping(&client, 1).await, 1);
+        let (proxy, state) = proxied_server().await;
+        let (client, mut updates) = connect_and_ping(proxy.addr, options(Duration::from_millis(50))).await;
         proxy.mute_down();
         let before = proxy.swallowed_down();
         assert_eq!(
@@ -273,11 +105,11 @@ async fn a_push_onto_a_connection_going_down_arrives_on_the_next_once() {
         );
         until(|| proxy.swallowed_down() > before).await;
         proxy.cut();
-        let seen = wait_for(&mut updates, |u| *u == Update::Message(update_short(1))).await;
+        let seen = until_message(&mut updates, update_short(1)).await;
         assert!(seen.iter().any(|u| matches!(u, Update::Reconnected { .. })), "{seen:?}");
         assert_eq!((state.resent(), state.resend_requests()), (1, 1), "announced, then asked for");
         // Nothing more of it: a round trip later, no second copy.
-        assert_eq!(ping(&client, 2).await, 2);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
         while let Ok(u) = updates.try_recv() {
             assert_ne!(u, Update::Message(update_short(1)));
         }
@@ -294,27 +126,25 @@ async fn a_push_onto_a_connection_going_down_arrives_on_the_next_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_whose_acknowledgement_was_lost_surfaces_once() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let proxy = Proxy::start(serve(server_options(&state)).await).await;
+        let (proxy, state) = proxied_server().await;
         let mut o = options(Duration::from_millis(50));
         o.ack_delay = Duration::ZERO;
-        let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-        assert_eq!(ping(&client, 1).await, 1);
+        let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
         proxy.mute_up();
         let before = proxy.swallowed_up();
         assert_eq!(
             state.push_update_to(client.auth_key_id(), client.session_id(), update_short(2)),
             Ok(true)
         );
-        let mut seen = wait_for(&mut updates, |u| *u == Update::Message(update_short(2))).await;
+        let mut seen = until_message(&mut updates, update_short(2)).await;
         until(|| proxy.swallowed_up() > before).await;
         proxy.cut();
-        seen.extend(wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await);
-        assert_eq!(ping(&client, 2).await, 2);
+        seen.extend(until_reconnected(&mut updates).await);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
         assert_eq!((state.resent(), state.resend_requests()), (1, 0), "announced, not asked for");
         proxy.cut();
-        seen.extend(wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await);
-        assert_eq!(ping(&client, 3).await, 3);
+        seen.extend(until_reconnected(&mut updates).await);
+        assert_eq!(ping(&client, 3).await.unwrap(), 3);
         assert_eq!(state.resent(), 1, "acknowledged again: nothing more to announce");
         while let Ok(u) = updates.try_recv() {
             seen.push(u);
@@ -351,19 +181,14 @@ async fn a_request_left_unread_on_a_connection_given_up_runs_once() {
                 counted.fetch_add(1, Ordering::SeqCst);
                 Ok(body.to_vec())
             });
-        let proxy = Proxy::start(serve(ServeOptions { answers, ..server_options(&state) }).await).await;
-        let (client, _updates) = connect(proxy.addr, options(Duration::from_millis(20))).await.unwrap();
-        assert_eq!(ping(&client, 1).await, 1);
-        let call = |body: Vec<u8>| {
-            let client = client.clone();
-            tokio::spawn(async move { client.invoke_raw(body).await })
-        };
+        let proxy = Proxy::start(serve(ServeOptions { answers, ..serve_options(&state) }).await).await;
+        let (client, _updates) = connect_and_ping(proxy.addr, options(Duration::from_millis(20))).await;
         let slow_body = [SLOW.to_le_bytes(), 1u32.to_le_bytes()].concat();
-        let slow = call(slow_body.clone());
+        let slow = spawn_invoke_raw(&client, slow_body.clone());
         until(|| entered.load(Ordering::SeqCst)).await;
         let before = proxy.passed_up();
         let echo_body = [ECHO.to_le_bytes(), 7u32.to_le_bytes()].concat();
-        let echo = call(echo_body.clone());
+        let echo = spawn_invoke_raw(&client, echo_body.clone());
         // Written whole into the server's socket, where it waits behind the handler.
         until(|| proxy.passed_up() > before).await;
         proxy.cut();
@@ -377,7 +202,7 @@ async fn a_request_left_unread_on_a_connection_given_up_runs_once() {
         assert!(state.state_requests() >= 1, "asked about on the new connection");
         assert_eq!(state.connections(), 2);
         // The session goes on as ever on the new connection.
-        assert_eq!(ping(&client, 2).await, 2);
+        assert_eq!(ping(&client, 2).await.unwrap(), 2);
         assert_eq!(state.unacked_dropped(), 0);
     })
     .await
@@ -387,12 +212,10 @@ async fn a_request_left_unread_on_a_connection_given_up_runs_once() {
 /// Pushes `n` updates into a link swallowing what the server sends, cuts it, and collects what
 /// surfaces once the client is back and a round trip later: how often each one did.
 async fn swallowed_updates_then_cut(n: i32) -> (ServerState, std::collections::HashMap<i32, u32>) {
-    let state = ServerState::default();
-    let proxy = Proxy::start(serve(server_options(&state)).await).await;
+    let (proxy, state) = proxied_server().await;
     let mut o = options(Duration::from_millis(20));
     o.updates_capacity = 10_000;
-    let (client, mut updates) = connect(proxy.addr, o).await.unwrap();
-    assert_eq!(ping(&client, 1).await, 1);
+    let (client, mut updates) = connect_and_ping(proxy.addr, o).await;
     proxy.mute_down();
     let before = proxy.swallowed_down();
     for date in 1..=n {
@@ -409,10 +232,10 @@ async fn swallowed_updates_then_cut(n: i32) -> (ServerState, std::collections::H
         }
     }
     proxy.cut();
-    wait_for(&mut updates, |u| matches!(u, Update::Reconnected { .. })).await;
+    until_reconnected(&mut updates).await;
     // Announced, asked for and sent again: two round trips, which a third follows.
     for id in 2..=4 {
-        assert_eq!(ping(&client, id).await, id);
+        assert_eq!(ping(&client, id).await.unwrap(), id);
     }
     let mut got = std::collections::HashMap::new();
     while let Ok(u) = updates.try_recv() {
@@ -480,7 +303,7 @@ async fn updates_pushed_across_a_key_renewal_all_arrive_once() {
         o.handshake.temp_key_expires_in = Some(7);
         o.temp_key_renew_before = Duration::from_millis(3500);
         o.updates_capacity = 100_000;
-        let (client, mut updates) = connect(serve(server_options(&state)).await, o).await.unwrap();
+        let (client, mut updates) = connect(serve(serve_options(&state)).await, o).await.unwrap();
         let first_key = client.auth_key_id();
         let reader = tokio::spawn(async move {
             let (mut got, mut renewed) = (std::collections::HashMap::new(), 0);
@@ -505,7 +328,7 @@ async fn updates_pushed_across_a_key_renewal_all_arrive_once() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         // A round trip on the new key, then everything pushed is in.
-        assert_eq!(ping(&client, 1).await, 1);
+        assert_eq!(ping(&client, 1).await.unwrap(), 1);
         client.close();
         let (got, renewed) = reader.await.unwrap();
         assert_eq!(renewed, 1);

@@ -2,49 +2,39 @@
 //! (PFS and permanent keys), pings, echoed requests, containers of concurrent requests, gzip
 //! both ways, a forced bad_server_salt, future salts and updates. Bounded by timeouts.
 
+mod common;
+
 use std::time::Duration;
 
-use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
-use mtproto_runtime::net::{connect, serve_connection, Client, ConnectOptions, ServeOptions, Update};
+use common::{key, ping, serve_each, spawn_ping};
+use mtproto_runtime::net::{connect, Client, ConnectOptions, ServeOptions, Update};
 use mtproto_runtime::schema::{functions, types};
 use mtproto_runtime::session::decode_result;
 use mtproto_runtime::transport::Kind;
-use tokio::net::TcpListener;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// A test server on an ephemeral port; each connection has a state of its own.
 async fn server(bad_salt_once: bool, secret: Option<[u8; 16]>) -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let key = RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let options = ServeOptions { secret, bad_salt_once, ..ServeOptions::new(key.clone()) };
-            tokio::spawn(serve_connection(stream, options));
-        }
-    });
-    addr
+    let key = key();
+    serve_each(move || ServeOptions { secret, bad_salt_once, ..ServeOptions::new(key.clone()) }).await
 }
 
+/// `kind`, obfuscated or not, with `secret`; a 3600 s temporary key under `pfs`.
 fn options(kind: Kind, obfuscated: bool, secret: Option<[u8; 16]>, pfs: bool) -> ConnectOptions {
-    let mut o = ConnectOptions::new(kind);
+    let mut o = common::client_options(kind);
     o.obfuscated = obfuscated;
     o.secret = secret;
-    o.handshake.keys.push(RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap().public().clone());
     o.handshake.temp_key_expires_in = pfs.then_some(3600);
     o
 }
 
 async fn exercise(client: &Client) {
-    let pong = client.invoke(&functions::Ping { ping_id: 42 }).await.unwrap();
-    assert_eq!(decode_result::<functions::Ping>(&pong).unwrap().ping_id, 42);
+    assert_eq!(ping(client, 42).await.unwrap(), 42);
     // Concurrent requests go out in containers and each gets its own answer.
-    let calls = (0..20).map(|i| {
-        let c = client.clone();
-        async move { (i, c.invoke(&functions::Ping { ping_id: i }).await) }
-    });
-    for (i, r) in futures_join(calls).await {
-        assert_eq!(decode_result::<functions::Ping>(&r.unwrap()).unwrap().ping_id, i);
+    let calls: Vec<_> = (0..20).map(|i| (i, spawn_ping(client, i))).collect();
+    for (i, call) in calls {
+        assert_eq!(call.await.unwrap().unwrap(), i);
     }
     // A large request travels gzip_packed and its echo comes back gzip_packed.
     let mut big = functions::DestroySession { session_id: 1 }.session_id.to_le_bytes().to_vec();
@@ -53,19 +43,6 @@ async fn exercise(client: &Client) {
     assert_eq!(client.invoke_raw(big.clone()).await.unwrap(), big);
     let salts = client.invoke(&functions::GetFutureSalts { num: 2 }).await.unwrap();
     assert_eq!(decode_result::<functions::GetFutureSalts>(&salts).unwrap().salts.len(), 2);
-}
-
-async fn futures_join<F>(fs: impl Iterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = fs.map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(h.await.unwrap());
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,8 +82,7 @@ async fn bad_server_salt_is_recovered_and_updates_arrive() {
         let addr = server(true, None).await;
         let (client, mut updates) =
             connect(addr, options(Kind::Intermediate, false, None, false)).await.unwrap();
-        let pong = client.invoke(&functions::Ping { ping_id: 7 }).await.unwrap();
-        assert_eq!(decode_result::<functions::Ping>(&pong).unwrap().ping_id, 7);
+        assert_eq!(ping(&client, 7).await.unwrap(), 7);
         // The test server bounces an http_wait sent as a request back as an update.
         let update = tl_codec::to_bytes(&types::HttpWait { max_delay: 1, wait_after: 2, max_wait: 3 });
         let bounced = client.clone();
