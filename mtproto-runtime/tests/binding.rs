@@ -5,48 +5,25 @@
 //! requests again, once.
 //! No timing assertions: every wait is bounded by a generous timeout.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mtproto_runtime::handshake::{RsaPrivateKey, TEST_SERVER_KEY_PEM};
+use common::{serve, serve_options, server, wait_for};
 use mtproto_runtime::net::{
-    connect, serve_connection, Answers, Client, ConnectOptions, Error, Reconnect, ServeOptions, ServerState,
-    Update,
+    connect, Answers, Client, ConnectOptions, Error, ServeOptions, ServerState, Update,
 };
 use mtproto_runtime::session::{RequestError, RpcError};
 use mtproto_runtime::transport::Kind;
-use tokio::net::TcpListener;
-use tokio::sync::mpsc::Receiver;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
-fn key() -> RsaPrivateKey {
-    RsaPrivateKey::from_pem(TEST_SERVER_KEY_PEM).unwrap()
-}
-
-/// A test server with `options` on an ephemeral port.
-async fn serve(options: ServeOptions) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve_connection(stream, options.clone()));
-        }
-    });
-    addr
-}
-
+/// Options for a client with a temporary key of an hour under PFS, or a permanent key only.
 fn options(pfs: bool) -> ConnectOptions {
-    let mut o = ConnectOptions::new(Kind::Intermediate);
-    o.handshake.keys.push(key().public().clone());
+    let mut o = common::client_options(Kind::Intermediate);
     o.handshake.temp_key_expires_in = pfs.then_some(3600);
-    o.reconnect = Reconnect {
-        max_attempts: 5,
-        initial_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(400),
-    };
     o
 }
 
@@ -55,17 +32,19 @@ fn echo_body(i: u32) -> Vec<u8> {
     [0x1122_3344u32.to_le_bytes(), i.to_le_bytes()].concat()
 }
 
-/// Waits for an update matching `want`, skipping others; returns every update seen.
-async fn wait_for(updates: &mut Receiver<Update>, want: impl Fn(&Update) -> bool) -> Vec<Update> {
-    let mut seen = Vec::new();
-    loop {
-        let u = updates.recv().await.expect("updates channel open");
-        let done = want(&u);
-        seen.push(u);
-        if done {
-            return seen;
-        }
-    }
+/// A test server whose handler refuses the requests with the id [`REFUSED`] for want of a binding,
+/// whatever the key: its address and state.
+async fn refusing_server() -> (std::net::SocketAddr, ServerState) {
+    let state = ServerState::default();
+    let answers = Answers::new().on_raw(REFUSED, |_| Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY")));
+    (serve(ServeOptions { answers, ..serve_options(&state) }).await, state)
+}
+
+/// The constructor id [`refusing_server`] refuses.
+const REFUSED: u32 = 0x5105_0000;
+
+fn refused_body() -> Vec<u8> {
+    [REFUSED.to_le_bytes(), [0; 4]].concat()
 }
 
 /// Echo requests from `tasks` tasks, one after another each, until `count` each were answered
@@ -92,16 +71,14 @@ async fn load(client: &Client, tasks: u32, count: u32) -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_requests_on_a_temporary_key_not_bound_are_refused() {
+async fn without_pfs_auth_key_perm_empty_reaches_the_caller_and_nothing_else_happens() {
     tokio::time::timeout(LIMIT, async {
         // A permanent-key client: its requests are never refused so, and the error reaches a
         // caller when a server gives it anyway (here a handler), with nothing else done.
-        let state = ServerState::default();
-        let answers = Answers::new().on_raw(0x5105_0000, |_| Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY")));
-        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let (addr, state) = refusing_server().await;
         let (client, _updates) = connect(addr, options(false)).await.unwrap();
         assert_eq!(client.invoke_raw(echo_body(1)).await.unwrap(), echo_body(1));
-        let refused = client.invoke_raw([0x5105_0000u32.to_le_bytes(), [0; 4]].concat()).await;
+        let refused = client.invoke_raw(refused_body()).await;
         assert!(
             matches!(&refused, Err(Error::Request(RequestError::Rpc(e))) if e.code == 401),
             "{refused:?}"
@@ -119,8 +96,7 @@ async fn api_requests_on_a_temporary_key_not_bound_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_made_while_a_key_is_renewed_wait_for_its_binding() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = serve(ServeOptions { state: state.clone(), ..ServeOptions::new(key()) }).await;
+        let (addr, state) = server().await;
         // 10 s keys, renewed half-way: two renewals in about 10 s.
         let mut o = options(true);
         o.handshake.temp_key_expires_in = Some(10);
@@ -170,8 +146,7 @@ async fn requests_made_while_a_key_is_renewed_wait_for_its_binding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_binding_the_server_dropped_is_made_again_on_a_new_key_and_the_requests_go_through() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let addr = serve(ServeOptions { state: state.clone(), ..ServeOptions::new(key()) }).await;
+        let (addr, state) = server().await;
         let (client, mut updates) = connect(addr, options(true)).await.unwrap();
         let (old, perm) = (client.auth_key_id(), client.perm_auth_key().unwrap().id());
         assert_eq!(client.invoke_raw(echo_body(1)).await.unwrap(), echo_body(1));
@@ -204,13 +179,10 @@ async fn a_request_refused_for_want_of_a_binding_twice_fails_with_the_error() {
     tokio::time::timeout(LIMIT, async {
         // A server that refuses this request so whatever the key: one new key, one resend,
         // then the caller hears, and the client goes on.
-        let state = ServerState::default();
-        let answers = Answers::new()
-            .on_raw(0x5105_0000, |_| Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY")));
-        let addr = serve(ServeOptions { state: state.clone(), answers, ..ServeOptions::new(key()) }).await;
+        let (addr, state) = refusing_server().await;
         let (client, mut updates) = connect(addr, options(true)).await.unwrap();
         let first = client.auth_key_id();
-        let refused = client.invoke_raw([0x5105_0000u32.to_le_bytes(), [0; 4]].concat()).await;
+        let refused = client.invoke_raw(refused_body()).await;
         assert!(
             matches!(&refused, Err(Error::Request(RequestError::Rpc(e))) if e.message == "AUTH_KEY_PERM_EMPTY"),
             "{refused:?}"
