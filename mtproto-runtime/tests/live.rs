@@ -1876,7 +1876,7 @@ async fn close_shutdown_and_dropping_are_heeded_while_a_reconnect_dials() {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let _hole = black_hole(port).await;
             until_disconnected(&mut updates).await;
-            // The first reconnect attempt is dialing by now (its delay is 50 ms).
+            // The first reconnect attempt (which goes at once) is dialing by now.
             tokio::time::sleep(Duration::from_millis(200)).await;
             match how {
                 "close" => {
