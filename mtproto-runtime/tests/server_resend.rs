@@ -23,8 +23,8 @@ use mtproto_runtime::transport::Kind;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// Without PFS; reconnecting at once, then `delay` between attempts; asking about a request long unanswered only after
-/// 10 s, longer than any of these tests takes.
+/// Without PFS; reconnecting at once, then after `delay` between attempts; asking about a
+/// request long unanswered only after 10 s, longer than any of these tests takes.
 fn options(delay: Duration) -> ConnectOptions {
     let mut o = common::client_options(Kind::Intermediate);
     o.reconnect = Reconnect { max_attempts: 5, initial_delay: delay, max_delay: delay };
