@@ -1598,7 +1598,12 @@ async fn shutdown_lets_the_requests_in_flight_finish_and_refuses_new_ones() {
         let body = [0x5105_0001u32.to_le_bytes(), 9u32.to_le_bytes()].concat();
         let call = spawn_invoke_raw(&client, body.clone());
         until(|| started.load(Ordering::SeqCst)).await;
-        let shutdown = tokio::spawn(client.shutdown(Duration::from_secs(60)));
+        assert!(!client.is_shutting_down());
+        let shutdown = client.shutdown(Duration::from_secs(60));
+        // Begun with the call, before the future is polled; the connection is still up.
+        assert!(client.is_shutting_down());
+        assert_eq!(client.state(), State::Connected);
+        let shutdown = tokio::spawn(shutdown);
         // Requests made once the shutdown began fail at once. (The server answers nothing on
         // this connection while the handler runs: those made before it time out.)
         let pong = tl_codec::to_bytes(&functions::Ping { ping_id: 1 });

@@ -28,7 +28,7 @@ mod server;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -546,6 +546,8 @@ struct Shared {
     /// Requests that failed with [`Error::Closed`] when the client closed
     /// ([`Client::shutdown`]'s answer).
     failed_at_close: AtomicUsize,
+    /// [`Client::shutdown`] was called ([`Client::is_shutting_down`]).
+    shutting_down: AtomicBool,
 }
 
 impl Shared {
@@ -891,8 +893,10 @@ impl Client {
     /// future resolves once the connection is closed, with the number of requests that failed
     /// with [`Error::Closed`] then (0: every request in flight had its answer). Dropping it does
     /// not stop the shutdown; a later [`Client::close`] cuts it short. [`Client::state`] keeps
-    /// telling the connection's state until the close.
+    /// telling the connection's state until the close; [`Client::is_shutting_down`] tells
+    /// that a shutdown began.
     pub fn shutdown(&self, limit: Duration) -> impl Future<Output = usize> + Send + 'static {
+        self.shared.shutting_down.store(true, Ordering::Release);
         let deadline = tokio::time::Instant::now().checked_add(limit);
         // Refused when the task is gone: closed already.
         let _ = self.cmds.send(Cmd::Shutdown(deadline));
@@ -901,6 +905,13 @@ impl Client {
             closed.await;
             shared.failed_at_close.load(Ordering::Relaxed)
         }
+    }
+
+    /// Whether [`Client::shutdown`] was called on this client or a clone: from then on new
+    /// requests fail with [`Error::Closed`], while [`Client::state`] still tells whether the
+    /// connection is up for the requests in flight. It stays `true` once closed.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shared.shutting_down.load(Ordering::Acquire)
     }
 
     /// Waits until the connection is closed for good (by [`Client::close`] or
@@ -1030,6 +1041,7 @@ pub async fn connect(
         last_rejection: Mutex::new(None),
         ended: watch::Sender::new(false),
         failed_at_close: AtomicUsize::new(0),
+        shutting_down: AtomicBool::new(false),
     });
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (updates_tx, updates) = mpsc::channel(options.updates_capacity);
