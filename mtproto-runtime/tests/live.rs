@@ -16,7 +16,7 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -1220,7 +1220,8 @@ fn canned() -> Answers {
         .on::<functions::ReqPqMulti>(|req| Ok(Box::new(types::ResPq::new(req.nonce, [7; 16], PQ, vec![-5]))))
         .on::<functions::DestroySession>(|req| match req.session_id {
             0 => panic!("a bug in a handler (this panic is part of the test)"),
-            1 => Err(RpcError::new(420, "FLOOD_WAIT_3")),
+            // Longer than the client sits out by default (60 s): the caller gets it.
+            1 => Err(RpcError::new(420, "FLOOD_WAIT_3600")),
             id => {
                 Ok(enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id: id }))
             }
@@ -1237,6 +1238,51 @@ fn canned() -> Answers {
 
 async fn destroy_session(client: &Client, session_id: i64) -> Result<Vec<u8>, Error> {
     client.invoke(&functions::DestroySession { session_id }).await
+}
+
+/// A server that answers the requests with constructor id 0x51050002 with `FLOOD_WAIT_1` the
+/// first `n` times, then echoes them; and how many it answered.
+async fn flooding_server(n: u32) -> (SocketAddr, Arc<AtomicU32>) {
+    let asked = Arc::new(AtomicU32::new(0));
+    let seen = asked.clone();
+    let answers = Answers::new().on_raw(0x5105_0002, move |body| {
+        if seen.fetch_add(1, Ordering::SeqCst) < n {
+            Err(RpcError::new(420, "FLOOD_WAIT_1"))
+        } else {
+            Ok(body.to_vec())
+        }
+    });
+    (serve(ServeOptions { answers, ..serve_options(&ServerState::default()) }).await, asked)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_flood_wait_is_sat_out_and_the_caller_gets_the_answer() {
+    tokio::time::timeout(LIMIT, async {
+        let body = [0x5105_0002u32.to_le_bytes(), 5u32.to_le_bytes()].concat();
+        // By default (up to 60 s) the client waits and asks again, twice here.
+        let (addr, asked) = flooding_server(2).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(client.invoke_raw(body.clone()).await.unwrap(), body);
+        assert_eq!(asked.load(Ordering::SeqCst), 3);
+        assert!(started.elapsed() >= Duration::from_secs(2), "each wait sat out");
+        // Turned off: the caller gets the error at once.
+        let (addr, asked) = flooding_server(1).await;
+        let mut o = options(false);
+        o.flood_sleep_threshold = Duration::ZERO;
+        let (client, _updates) = connect(addr, o).await.unwrap();
+        let e = rpc_error(client.invoke_raw(body.clone()).await);
+        assert_eq!((e.code, e.flood_wait()), (420, Some(1)));
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+        // A request timeout counts while it waits.
+        let (addr, asked) = flooding_server(u32::MAX).await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        let r = client.invoke_raw_timeout(body, Duration::from_millis(1500)).await;
+        assert!(matches!(r, Err(Error::RequestTimeout { .. })), "{r:?}");
+        assert!((1..=2).contains(&asked.load(Ordering::SeqCst)));
+    })
+    .await
+    .expect("bounded");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1262,7 +1308,7 @@ async fn canned_answers_are_decoded_as_the_functions_return() {
         );
         // An rpc_error answer is the client's rpc error.
         let e = rpc_error(destroy_session(&client, 1).await);
-        assert_eq!((e.code, e.flood_wait()), (420, Some(3)));
+        assert_eq!((e.code, e.flood_wait()), (420, Some(3600)));
         // A request without a handler is echoed, as without answers.
         assert_eq!(echo(&client, 1).await.unwrap(), [0x44, 0x33, 0x22, 0x11, 1, 0, 0, 0]);
         // A body that is not the function the handler takes: rpc_error 400, no panic.

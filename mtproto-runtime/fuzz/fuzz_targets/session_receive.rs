@@ -22,7 +22,8 @@
 //! `flags & 16` sets (or, with `flags & 8`, clears) a prefix between the first flush and the
 //! reconnect, as `Client::set_init_prefix` does. `flags & 32` has the session hold requests
 //! refused with AUTH_KEY_PERM_EMPTY (`SessionConfig::hold_when_unbound`, as under PFS), which
-//! are then sent again (`resend_pending`, as after a new binding) once the frame is read.
+//! are then sent again (`resend_pending`, as after a new binding) once the frame is read;
+//! `flags & 64` has it sit out flood waits of up to a minute.
 #![no_main]
 
 use std::time::Duration;
@@ -84,6 +85,7 @@ fuzz_target!(|data: &[u8]| {
     let config = SessionConfig {
         init_prefix: if flags & 8 != 0 { prefix() } else { None },
         hold_when_unbound: flags & 32 != 0,
+        flood_sleep_threshold: Duration::from_secs(if flags & 64 != 0 { 60 } else { 0 }),
         ..Default::default()
     };
     let mut session = Session::with_config(key.clone(), 1, SESSION_ID, clock, config);

@@ -572,6 +572,9 @@ impl Driver {
                 }
                 Event::Unsolicited(body) => self.emit(Update::Message(body)),
                 Event::KeyUnbound { .. } => self.binding_lost(),
+                Event::FloodWait { seconds, .. } => {
+                    log::info!("the server asked to wait {seconds} s: the request goes out again then")
+                }
                 Event::NewSession { first_msg_id } => self.emit(Update::NewSession { first_msg_id }),
                 Event::Unreadable { body, error } => {
                     self.emit(Update::Unreadable { body, reason: error.to_string() })

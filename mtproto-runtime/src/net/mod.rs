@@ -351,6 +351,15 @@ pub struct ConnectOptions {
     /// words, at least 4 bytes and well under the 16 MiB request limit, or [`connect`] refuses
     /// it ([`Error::InvalidOptions`]). `None` (the default) sends requests as they are given.
     pub init_prefix: Option<Vec<u8>>,
+    /// The longest wait a server may ask for (rpc_error 420 `FLOOD_WAIT_N`,
+    /// `FLOOD_PREMIUM_WAIT_N`, `SLOWMODE_WAIT_N`) that the client sits out itself, sending the
+    /// request again once it is over (as often as the server asks within this), so the caller
+    /// sees only the answer, later. A longer wait fails the request with the error
+    /// ([`RpcError::flood_wait`](crate::session::RpcError::flood_wait) reads it). 60 s by
+    /// default, as grammers and Telethon have it; `Duration::ZERO` hands every such error to
+    /// the caller. A request's timeout ([`ConnectOptions::request_timeout`],
+    /// [`Client::invoke_timeout`]) still counts while it waits.
+    pub flood_sleep_threshold: Duration,
 }
 
 /// A permanent authorization key kept between runs ([`ConnectOptions::saved_key`]).
@@ -383,6 +392,7 @@ impl ConnectOptions {
             request_timeout: None,
             updates_capacity: DEFAULT_UPDATES_CAPACITY,
             init_prefix: None,
+            flood_sleep_threshold: Duration::from_secs(60),
         }
     }
 
@@ -1007,6 +1017,7 @@ pub async fn connect(
         init_prefix: options.init_prefix.clone(),
         // Under PFS, a request refused for want of a binding waits for a new key's.
         hold_when_unbound: perm_key.is_some(),
+        flood_sleep_threshold: options.flood_sleep_threshold,
         ..SessionConfig::default()
     };
     let mut session =

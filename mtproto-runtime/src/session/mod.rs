@@ -36,7 +36,7 @@ mod clock;
 pub mod server;
 pub mod wire;
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -178,6 +178,13 @@ pub struct SessionConfig {
     /// one) and calls [`Session::resend_pending`], which sends it again. Refused so a second
     /// time, it fails with the error. `false` (the default): the error fails the request.
     pub hold_when_unbound: bool,
+    /// The longest wait a server may ask for (rpc_error 420 `FLOOD_WAIT_N`,
+    /// `FLOOD_PREMIUM_WAIT_N`, `SLOWMODE_WAIT_N`: [`RpcError::flood_wait`]) that the session
+    /// sits out itself: the request is held, [`Event::FloodWait`] says for how long, and it goes
+    /// out again once the wait is over ([`Session::next_deadline`] includes it), as often as the
+    /// server asks within this. A longer wait fails the request with the error, as every one
+    /// does with `Duration::ZERO` (the default). A wait of 0 s counts as 1 s.
+    pub flood_sleep_threshold: Duration,
 }
 
 impl Default for SessionConfig {
@@ -193,6 +200,7 @@ impl Default for SessionConfig {
             state_request_after: Some(DEFAULT_STATE_REQUEST_AFTER),
             init_prefix: None,
             hold_when_unbound: false,
+            flood_sleep_threshold: Duration::ZERO,
         }
     }
 }
@@ -393,6 +401,15 @@ pub enum Event {
         /// The id [`Session::invoke`] returned.
         request: MsgId,
     },
+    /// The server asked to wait `seconds` before sending the request `request` again, within
+    /// [`SessionConfig::flood_sleep_threshold`]: the session holds it until then, then sends
+    /// it again.
+    FloodWait {
+        /// The id [`Session::invoke`] returned.
+        request: MsgId,
+        /// How long it waits.
+        seconds: u32,
+    },
     /// The server created a new session; updates may have been missed.
     NewSession {
         /// The first msg_id the new session covers.
@@ -534,6 +551,8 @@ enum Place {
     Sent(i64),
     /// Refused for want of a binding, waiting for one (in `Session::unbound`).
     Held,
+    /// Waiting out a flood wait until this clock time (in `Session::sleeping`).
+    Sleeping(Duration),
 }
 
 /// `mtproto.tl`'s functions (and `http_wait`), which the session or its adapter sends: never given the init
@@ -1029,6 +1048,9 @@ pub struct Session<C: Clock> {
     unbound: Vec<Queued>,
     /// Requests held back so once, still unanswered: refused so again, they fail.
     held_once: HashSet<MsgId>,
+    /// Requests waiting out a flood wait ([`SessionConfig::flood_sleep_threshold`]), by the
+    /// clock time they go out again.
+    sleeping: BTreeMap<(Duration, MsgId), Queued>,
     next_local: MsgId,
     /// Received frames that decrypted and passed the envelope and msg_id checks.
     authentic: u64,
@@ -1058,6 +1080,7 @@ impl<C: Clock> Session<C> {
             events: VecDeque::new(),
             unbound: Vec::new(),
             held_once: HashSet::new(),
+            sleeping: BTreeMap::new(),
             next_local: 0,
             authentic: 0,
             rtt: None,
@@ -1206,6 +1229,10 @@ impl<C: Clock> Session<C> {
                 self.unbound.retain(|q| q.request != request);
                 true
             }
+            Some(Place::Sleeping(at)) => {
+                self.sleeping.remove(&(at, request));
+                true
+            }
             Some(Place::Queued) => {
                 self.core.withdrawn.insert(request);
                 true
@@ -1230,7 +1257,9 @@ impl<C: Clock> Session<C> {
     /// Whether [`Session::flush`] has anything to send.
     pub fn wants_flush(&self) -> bool {
         let now = self.clock.now();
-        self.core.output_due(now) || self.state_checks.first().is_some_and(|&(at, _)| at <= now)
+        self.core.output_due(now)
+            || self.state_checks.first().is_some_and(|&(at, _)| at <= now)
+            || self.flood_wait_deadline().is_some_and(|at| at <= now)
     }
 
     /// When acknowledgements held back by [`SessionConfig::ack_delay`] fall due (clock time, as
@@ -1247,15 +1276,22 @@ impl<C: Clock> Session<C> {
         self.state_checks.first().map(|&(at, _)| at)
     }
 
+    /// When the first request waiting out a flood wait goes out again
+    /// ([`SessionConfig::flood_sleep_threshold`]; clock time, as [`Clock::now`]); `None` when
+    /// none waits. An adapter wakes then to flush.
+    pub fn flood_wait_deadline(&self) -> Option<Duration> {
+        self.sleeping.first_key_value().map(|(&(at, _), _)| at)
+    }
+
     /// The earliest time the session has something to send without anything new arriving or
-    /// being queued: the sooner of [`Session::ack_deadline`] and
-    /// [`Session::state_request_deadline`]. An adapter that sleeps until then and flushes does
-    /// everything the clock drives.
+    /// being queued: the soonest of [`Session::ack_deadline`],
+    /// [`Session::state_request_deadline`] and [`Session::flood_wait_deadline`]. An adapter
+    /// that sleeps until then and flushes does everything the clock drives.
     pub fn next_deadline(&self) -> Option<Duration> {
-        match (self.ack_deadline(), self.state_request_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.ack_deadline(), self.state_request_deadline(), self.flood_wait_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Appends one encrypted message holding what is queued to `out` (a container when there is
@@ -1269,6 +1305,7 @@ impl<C: Clock> Session<C> {
         let now = self.clock.now();
         self.rotate_salt(now);
         self.ask_about_due(now);
+        self.wake_sleepers(now);
         if !self.core.has_output() {
             return Ok(false);
         }
@@ -1624,8 +1661,12 @@ impl<C: Clock> Session<C> {
         for q in &self.unbound {
             assert_eq!(self.requests.get(&q.request), Some(&Place::Held));
         }
+        for &(at, request) in self.sleeping.keys() {
+            assert_eq!(self.requests.get(&request), Some(&Place::Sleeping(at)));
+        }
         let queued = self.requests.values().filter(|&&place| place == Place::Queued).count();
-        assert_eq!(queued + self.pending.len() + self.unbound.len(), self.requests.len());
+        let waiting = self.unbound.len() + self.sleeping.len();
+        assert_eq!(queued + self.pending.len() + waiting, self.requests.len());
     }
 
     /// Requeues the requests sent as `msg_id` or inside the container `msg_id`, which the
@@ -1774,6 +1815,7 @@ impl<C: Clock> Session<C> {
             {
                 return;
             }
+            Err(RequestError::Rpc(e)) if self.sleep_on(req_msg_id, e) => return,
             Err(RequestError::Rpc(e)) if wrap != Wrap::Never && not_inited(e) => {
                 self.need_init();
                 if wrap == Wrap::Unwrapped {
@@ -1808,6 +1850,35 @@ impl<C: Clock> Session<C> {
         });
         self.events.push_back(Event::KeyUnbound { request });
         true
+    }
+
+    /// Holds the request sent as `req_msg_id` until the wait the server asked for with `e` is
+    /// over, if that is within [`SessionConfig::flood_sleep_threshold`]. Returns whether it was.
+    fn sleep_on(&mut self, req_msg_id: i64, e: &RpcError) -> bool {
+        let Some(seconds) = e.flood_wait().filter(|_| e.code == 420).map(|s| s.max(1)) else { return false };
+        if Duration::from_secs(u64::from(seconds)) > self.core.config.flood_sleep_threshold {
+            return false;
+        }
+        let Some(p) = self.unpend(req_msg_id) else { return false };
+        let at = self.clock.now().saturating_add(Duration::from_secs(u64::from(seconds)));
+        self.requests.insert(p.request, Place::Sleeping(at));
+        let queued =
+            Queued { request: p.request, msg_id: None, body: p.body, content_related: true, wrap: p.wrap };
+        self.sleeping.insert((at, p.request), queued);
+        self.events.push_back(Event::FloodWait { request: p.request, seconds });
+        true
+    }
+
+    /// Queues the requests whose flood wait is over at `now`, in the order they fall due.
+    fn wake_sleepers(&mut self, now: Duration) {
+        while let Some(entry) = self.sleeping.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let q = entry.remove();
+            self.requests.insert(q.request, Place::Queued);
+            self.core.queue.push_back(q);
+        }
     }
 
     fn complete(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RequestError>) {

@@ -3046,3 +3046,82 @@ fn a_held_request_can_be_withdrawn_and_without_the_setting_the_refusal_fails_it(
         matches!(&done[..], [(id, Err(RequestError::Rpc(e)))] if *id == r && e.message == "AUTH_KEY_PERM_EMPTY")
     );
 }
+
+/// A pair whose client sits out flood waits of up to a minute.
+fn flood_pair() -> Pair {
+    let mut p = pair();
+    let config = SessionConfig { flood_sleep_threshold: Duration::from_secs(60), ..SessionConfig::default() };
+    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
+    p
+}
+
+/// The server answers the request sent as `msg_id` with rpc_error 420 `message`; what the
+/// client makes of it (but the `new_session_created` of a first answer).
+fn flood(p: &mut Pair, msg_id: i64, message: &str) -> Vec<Event> {
+    p.server.respond_error(msg_id, 420, message);
+    p.down();
+    let mut events = p.events();
+    events.retain(|e| !matches!(e, Event::NewSession { .. }));
+    events
+}
+
+#[test]
+fn a_flood_wait_within_the_threshold_is_sat_out_then_the_request_goes_out_again() {
+    let mut p = flood_pair();
+    let r = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(flood(&mut p, got[0].0, "FLOOD_WAIT_3"), [Event::FloodWait { request: r, seconds: 3 }]);
+    let due = p.clock.now() + Duration::from_secs(3);
+    assert_eq!(p.client.flood_wait_deadline(), Some(due));
+    assert_eq!(p.client.next_deadline(), Some(due));
+    assert_eq!(p.client.pending(), 1);
+    p.client.check_indexes();
+    p.clock.advance(2_999);
+    assert!(bodies_up(&mut p).is_empty(), "not before the wait is over");
+    p.clock.advance(1);
+    assert!(p.client.wants_flush());
+    let again = bodies_up(&mut p);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].1, echo_body(1));
+    assert!(again[0].0 > got[0].0, "under a new msg_id");
+    assert_eq!(p.client.flood_wait_deadline(), None);
+    // Asked again (slow mode, and a wait of 0 s, which counts as 1 s): sat out again.
+    assert_eq!(flood(&mut p, again[0].0, "SLOWMODE_WAIT_0"), [Event::FloodWait { request: r, seconds: 1 }]);
+    p.clock.advance(1_000);
+    let third = bodies_up(&mut p);
+    assert_eq!(answer(&mut p, third[0].0, &[1, 0, 0, 0]), [(r, Ok(vec![1, 0, 0, 0]))]);
+    assert_eq!(p.client.pending(), 0);
+    p.client.check_indexes();
+}
+
+#[test]
+fn a_flood_wait_past_the_threshold_fails_the_request_and_a_waiting_one_can_be_withdrawn() {
+    let mut p = flood_pair();
+    let long = p.client.invoke_raw(echo_body(1));
+    let waiting = p.client.invoke_raw(echo_body(2));
+    let got = bodies_up(&mut p);
+    let done = completed(&flood(&mut p, got[0].0, "FLOOD_WAIT_61"));
+    assert!(
+        matches!(&done[..], [(r, Err(RequestError::Rpc(e)))] if *r == long && e.flood_wait() == Some(61)),
+        "{done:?}"
+    );
+    // An error 420 is what the wait must come with.
+    let events = {
+        p.server.respond_error(got[1].0, 400, "FLOOD_WAIT_5");
+        p.down();
+        p.events()
+    };
+    assert!(matches!(&completed(&events)[..], [(r, Err(_))] if *r == waiting), "{events:?}");
+
+    let r = p.client.invoke_raw(echo_body(3));
+    let got = bodies_up(&mut p);
+    assert_eq!(
+        flood(&mut p, got[0].0, "FLOOD_PREMIUM_WAIT_60"),
+        [Event::FloodWait { request: r, seconds: 60 }]
+    );
+    assert!(p.client.cancel(r));
+    assert_eq!((p.client.pending(), p.client.flood_wait_deadline()), (0, None));
+    p.client.check_indexes();
+    p.clock.advance(61_000);
+    assert!(bodies_up(&mut p).is_empty(), "withdrawn: never sent again");
+}
