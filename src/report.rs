@@ -11,7 +11,7 @@ use tl_parser::{Diagnostic, Parsed, Severity, SourceFormat};
 /// `--color`: when to emit ANSI colors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
-    /// Color when stderr is a terminal and `NO_COLOR` is unset.
+    /// Color when the output is a terminal and `NO_COLOR` is unset or empty.
     #[default]
     Auto,
     /// Always color.
@@ -23,12 +23,20 @@ pub enum ColorChoice {
 impl ColorChoice {
     /// Whether diagnostics written to stderr should be colored.
     pub fn for_stderr(self) -> bool {
+        self.wants(|| std::io::stderr().is_terminal())
+    }
+
+    /// Whether text written to stdout should be colored.
+    pub fn for_stdout(self) -> bool {
+        self.wants(|| std::io::stdout().is_terminal())
+    }
+
+    /// Whether to color an output that `is_terminal` tells about.
+    fn wants(self, is_terminal: impl FnOnce() -> bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
-            }
+            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal(),
         }
     }
 }

@@ -79,6 +79,16 @@ fn diff(args: &Args) -> Result<bool, ExitCode> {
     Ok(report.summary.breaking > 0)
 }
 
+/// Every layer file of `dir` (`tl history`, `tl log`), after a note on stderr for each file
+/// left out; or the exit code of the error, said on stderr.
+pub fn scan_all(dir: &std::path::Path) -> Result<Vec<crate::diff::layers::LayerFile>, ExitCode> {
+    let scanned = crate::diff::layers::scan(dir).map_err(|e| fail(&e))?;
+    for note in scanned.notes(None) {
+        eprintln!("note: {note}");
+    }
+    Ok(scanned.files)
+}
+
 /// Reports an unreadable or invalid input (one problem per line): exit code 1.
 pub fn fail(message: &str) -> ExitCode {
     for line in message.lines() {

@@ -1,7 +1,7 @@
 //! `tl history`: one definition's life across every layer of a directory.
 
 use crate::diff::history::follow;
-use crate::diff::layers::{scan, walk};
+use crate::diff::layers::walk;
 use crate::diff::style::{ColorChoice, HumanOrJson, Style};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,14 +26,9 @@ pub struct Args {
 /// Runs `tl history`. Exits with 1 when the name is in no layer (saying so on stderr; the JSON
 /// report, with no events, still goes to stdout).
 pub fn run(args: Args) -> ExitCode {
-    let files = match scan(&args.schemas) {
-        Ok(s) => {
-            for note in s.notes(None) {
-                eprintln!("note: {note}");
-            }
-            s.files
-        }
-        Err(e) => return super::diff::fail(&e),
+    let files = match super::diff::scan_all(&args.schemas) {
+        Ok(files) => files,
+        Err(code) => return code,
     };
     let followed = follow(&args.name, |tracker| {
         walk(&files, |layers, first| {

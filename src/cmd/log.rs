@@ -1,6 +1,6 @@
 //! `tl log`: one line per layer of a directory, against the previous layer present.
 
-use crate::diff::layers::{scan, walk};
+use crate::diff::layers::walk;
 use crate::diff::style::{ColorChoice, HumanOrJson, Style};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,14 +21,9 @@ pub struct Args {
 
 /// Runs `tl log`.
 pub fn run(args: Args) -> ExitCode {
-    let files = match scan(&args.schemas) {
-        Ok(s) => {
-            for note in s.notes(None) {
-                eprintln!("note: {note}");
-            }
-            s.files
-        }
-        Err(e) => return super::diff::fail(&e),
+    let files = match super::diff::scan_all(&args.schemas) {
+        Ok(files) => files,
+        Err(code) => return code,
     };
     let mut lines = Vec::with_capacity(files.len());
     if let Err(e) = walk(&files, |layers, first| crate::diff::log::log_window(layers, first, &mut lines)) {

@@ -2,7 +2,6 @@
 //! terminal unless `NO_COLOR` is set, or as forced by `--color`).
 
 use super::report::Verdict;
-use std::io::IsTerminal;
 
 /// `--format` of `tl history` and `tl log`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -14,30 +13,7 @@ pub enum HumanOrJson {
     Json,
 }
 
-/// `--color`: when to emit ANSI colors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ColorChoice {
-    /// Color when stdout is a terminal and `NO_COLOR` is unset or empty.
-    #[default]
-    Auto,
-    /// Always color.
-    Always,
-    /// Never color.
-    Never,
-}
-
-impl ColorChoice {
-    /// Whether text written to stdout should be colored.
-    pub fn for_stdout(self) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
-            }
-        }
-    }
-}
+pub use crate::report::ColorChoice;
 
 /// Paints text, or leaves it plain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
