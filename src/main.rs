@@ -91,3 +91,13 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks of every subcommand's arguments (unique ids and groups, defaults
+    /// among the possible values, …), which otherwise run only when that subcommand is used.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

@@ -2,8 +2,7 @@
 
 use crate::diff::history::follow;
 use crate::diff::layers::walk;
-use crate::diff::style::{ColorChoice, HumanOrJson, Style};
-use std::path::PathBuf;
+use crate::diff::style::{HumanOrJson, Style};
 use std::process::ExitCode;
 
 /// Arguments of `tl history`.
@@ -12,21 +11,15 @@ pub struct Args {
     /// The definition's name (`messages.sendMessage`); renames are followed by id, forwards and
     /// back.
     pub name: String,
-    /// The directory of `layer-N.tl` / `layer-N.json` files.
-    #[arg(long, value_name = "DIR")]
-    pub schemas: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: HumanOrJson,
-    /// When to color human output.
-    #[arg(long, value_enum, default_value_t)]
-    pub color: ColorChoice,
+    /// The layers and how to show them, as `tl log` takes them.
+    #[command(flatten)]
+    pub layers: super::log::Args,
 }
 
 /// Runs `tl history`. Exits with 1 when the name is in no layer (saying so on stderr; the JSON
 /// report, with no events, still goes to stdout).
 pub fn run(args: Args) -> ExitCode {
-    let files = match super::diff::scan_all(&args.schemas) {
+    let files = match super::diff::scan_all(&args.layers.schemas) {
         Ok(files) => files,
         Err(code) => return code,
     };
@@ -44,10 +37,10 @@ pub fn run(args: Args) -> ExitCode {
     };
     let missing = tracker.not_found();
     let h = tracker.finish();
-    let text = match (args.format, &missing) {
+    let text = match (args.layers.format, &missing) {
         (HumanOrJson::Human, Some(_)) => String::new(),
         (HumanOrJson::Human, None) => {
-            crate::diff::history::render(&h, Style { color: args.color.for_stdout() })
+            crate::diff::history::render(&h, Style { color: args.layers.color.for_stdout() })
         }
         (HumanOrJson::Json, _) => match serde_json::to_string_pretty(&h) {
             Ok(j) => j + "\n",

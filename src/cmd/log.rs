@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 /// Arguments of `tl log`.
 #[derive(Debug, clap::Args)]
+// Named apart from `tl history`'s `Args`, which flattens it: clap's groups need unique ids.
+#[group(id = "layer_args")]
 pub struct Args {
     /// The directory of `layer-N.tl` / `layer-N.json` files.
     #[arg(long, value_name = "DIR")]
