@@ -1240,6 +1240,24 @@ async fn destroy_session(client: &Client, session_id: i64) -> Result<Vec<u8>, Er
     client.invoke(&functions::DestroySession { session_id }).await
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn future_salts_are_fetched_once_with_the_first_requests() {
+    tokio::time::timeout(LIMIT, async {
+        let (addr, state) = server().await;
+        let (client, _updates) = connect(addr, options(false)).await.unwrap();
+        for i in 0..5 {
+            assert_eq!(echo(&client, i).await.unwrap()[4], i);
+        }
+        // Asked for with a request (32 salts, 16 hours), not again while they last.
+        until(|| state.future_salts_asked() == 1).await;
+        assert_eq!(echo(&client, 9).await.unwrap()[4], 9);
+        assert_eq!(state.future_salts_asked(), 1);
+        assert_eq!(client.requests_in_flight(), 0, "the session's own question is no caller's");
+    })
+    .await
+    .expect("bounded");
+}
+
 /// A server that answers the requests with constructor id 0x51050002 with `FLOOD_WAIT_1` the
 /// first `n` times, then echoes them; and how many it answered.
 async fn flooding_server(n: u32) -> (SocketAddr, Arc<AtomicU32>) {

@@ -360,6 +360,11 @@ pub struct ConnectOptions {
     /// the caller. A request's timeout ([`ConnectOptions::request_timeout`],
     /// [`Client::invoke_timeout`]) still counts while it waits.
     pub flood_sleep_threshold: Duration,
+    /// How many future salts the session asks for (`get_future_salts`, up to 64) with its first
+    /// request and again before they run out, so that a salt change costs no
+    /// `bad_server_salt` round trip ([`SessionConfig::future_salts`]). 32 (16 hours of salts)
+    /// by default; 0 never asks.
+    pub future_salts: u8,
 }
 
 /// A permanent authorization key kept between runs ([`ConnectOptions::saved_key`]).
@@ -393,6 +398,7 @@ impl ConnectOptions {
             updates_capacity: DEFAULT_UPDATES_CAPACITY,
             init_prefix: None,
             flood_sleep_threshold: Duration::from_secs(60),
+            future_salts: 32,
         }
     }
 
@@ -1018,6 +1024,7 @@ pub async fn connect(
         // Under PFS, a request refused for want of a binding waits for a new key's.
         hold_when_unbound: perm_key.is_some(),
         flood_sleep_threshold: options.flood_sleep_threshold,
+        future_salts: options.future_salts,
         ..SessionConfig::default()
     };
     let mut session =

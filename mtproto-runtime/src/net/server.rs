@@ -78,6 +78,8 @@ struct Inner {
     not_inited: u64,
     /// Requests refused with AUTH_KEY_PERM_EMPTY ([`ServerState::unbound_refused`]).
     unbound_refused: u64,
+    /// get_future_salts answered ([`ServerState::future_salts_asked`]).
+    future_salts_asked: u64,
     /// Keys a request with the init prefix came on.
     inited: HashSet<u64>,
     /// Requests answered by a handler of [`ServeOptions::answers`].
@@ -367,6 +369,11 @@ impl ServerState {
     /// Requests refused with `CONNECTION_NOT_INITED` so far ([`ServeOptions::init_prefix`]).
     pub fn not_inited(&self) -> u64 {
         self.lock().not_inited
+    }
+
+    /// `get_future_salts` requests answered so far.
+    pub fn future_salts_asked(&self) -> u64 {
+        self.lock().future_salts_asked
     }
 
     /// Requests refused with rpc_error 401 `AUTH_KEY_PERM_EMPTY` so far: API requests that came
@@ -1143,9 +1150,11 @@ fn serve_frame(
             continue;
         }
         let id = tl_codec::Reader::new(&r.body).read_u32().ok();
-        if tl_codec::from_bytes::<functions::GetFutureSalts>(&r.body).is_ok() {
+        if let Ok(ask) = tl_codec::from_bytes::<functions::GetFutureSalts>(&r.body) {
+            options.state.lock().future_salts_asked += 1;
             let t = SystemClock.now().as_secs() as i32;
-            let salts = (0..2)
+            // As many as asked for, as a server gives (from 1 to 64), all the session's one.
+            let salts = (0..ask.num.clamp(1, 64))
                 .map(|i| {
                     tl_codec::Bare(types::FutureSalt {
                         valid_since: t + i * 1800,
@@ -1155,7 +1164,7 @@ fn serve_frame(
                 })
                 .collect();
             let fs = types::FutureSalts { req_msg_id: r.msg_id, now: t, salts };
-            session.send_unsolicited(tl_codec::to_bytes(&fs));
+            session.respond_bare(r.msg_id, tl_codec::to_bytes(&fs));
         } else if id == Some(BindTempAuthKey::CONSTRUCTOR_ID) {
             let state = &options.state;
             let lookup = |id| state.perm_key(id);

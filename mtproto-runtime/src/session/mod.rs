@@ -85,6 +85,13 @@ pub const MIN_STATE_REQUEST_AFTER: Duration = Duration::from_millis(100);
 /// anything of it before it is sent again (see [`SessionConfig::state_request_after`]): a short
 /// `state_request_after` against a slow server must not have it run twice.
 pub const MIN_RESEND_AFTER_SILENCE: Duration = Duration::from_secs(5);
+/// Future salts are asked for again once those known run out this soon (server time), so
+/// that the salt in use is never one the server stopped taking.
+pub const SALTS_MARGIN: Duration = Duration::from_secs(600);
+/// The least time between two asks for future salts: a server that answers with none, or
+/// with an error, is not asked at every flush.
+const SALTS_ASK_EVERY: Duration = Duration::from_secs(600);
+
 /// How many times a request the server acknowledged before a reconnect is asked about after
 /// it, an interval apart, while it stays unanswered and the server says it has it (its answer
 /// may have been lost with the old connection, and a server need not send it again unasked).
@@ -185,6 +192,14 @@ pub struct SessionConfig {
     /// server asks within this. A longer wait fails the request with the error, as every one
     /// does with `Duration::ZERO` (the default). A wait of 0 s counts as 1 s.
     pub flood_sleep_threshold: Duration,
+    /// How many future salts to ask for (`get_future_salts`, at most 64) whenever those known
+    /// run out within [`SALTS_MARGIN`] (from the start, then about every `n`×30 min), so that
+    /// the session moves to each new salt as it comes into force instead of learning it from
+    /// a `bad_server_salt` that sends requests again. The question rides along with a
+    /// message going out anyway (never a message of its own), its answer completes no
+    /// request of the owner's, and it is asked at most every 10 minutes. 0 (the default):
+    /// never.
+    pub future_salts: u8,
 }
 
 impl Default for SessionConfig {
@@ -201,6 +216,7 @@ impl Default for SessionConfig {
             init_prefix: None,
             hold_when_unbound: false,
             flood_sleep_threshold: Duration::ZERO,
+            future_salts: 0,
         }
     }
 }
@@ -1042,6 +1058,10 @@ pub struct Session<C: Clock> {
     state_checks: BTreeSet<(Duration, i64)>,
     /// Future salts, as (valid_since, valid_until, salt).
     salts: Vec<(i32, i32, i64)>,
+    /// The session's own `get_future_salts` in flight ([`SessionConfig::future_salts`]), and
+    /// when salts were last asked for (clock time).
+    salts_request: Option<MsgId>,
+    salts_asked_at: Option<Duration>,
     events: VecDeque<Event>,
     /// Requests refused with `AUTH_KEY_PERM_EMPTY` and held back until
     /// [`Session::resend_pending`] ([`SessionConfig::hold_when_unbound`]).
@@ -1077,6 +1097,8 @@ impl<C: Clock> Session<C> {
             requests: HashMap::new(),
             state_checks: BTreeSet::new(),
             salts: Vec::new(),
+            salts_request: None,
+            salts_asked_at: None,
             events: VecDeque::new(),
             unbound: Vec::new(),
             held_once: HashSet::new(),
@@ -1309,6 +1331,7 @@ impl<C: Clock> Session<C> {
         if !self.core.has_output() {
             return Ok(false);
         }
+        self.ask_for_salts(now);
         let check_at = self.state_interval().map(|every| now.saturating_add(every));
         let sent = self.core.flush(now, rng, out)?;
         // One flush is one message: a container holds every request it sent, or there is none.
@@ -1516,6 +1539,23 @@ impl<C: Clock> Session<C> {
         if let Some(at) = p.check_at.take() {
             self.state_checks.remove(&(at, msg_id));
         }
+    }
+
+    /// Asks for future salts ([`SessionConfig::future_salts`]) if those known run out within
+    /// [`SALTS_MARGIN`], none is asked for now, and the last ask was long enough ago; with the
+    /// message that goes out now.
+    fn ask_for_salts(&mut self, now: Duration) {
+        let num = self.core.config.future_salts.min(64);
+        let asked_lately = self.salts_asked_at.is_some_and(|at| now.saturating_sub(at) < SALTS_ASK_EVERY);
+        if num == 0 || self.salts_request.is_some() || asked_lately {
+            return;
+        }
+        let horizon = self.server_time().saturating_add(SALTS_MARGIN.as_secs() as i64);
+        if self.salts.iter().any(|&(_, until, _)| i64::from(until) > horizon) {
+            return;
+        }
+        self.salts_asked_at = Some(now);
+        self.salts_request = Some(self.invoke(&functions::GetFutureSalts { num: i32::from(num) }));
     }
 
     /// Switches to a future salt once the current time is inside its validity.
@@ -1885,6 +1925,11 @@ impl<C: Clock> Session<C> {
         if let Some(p) = self.unpend(req_msg_id) {
             self.held_once.remove(&p.request);
             self.requests.remove(&p.request);
+            // The session's own question: nobody waits for it.
+            if self.salts_request == Some(p.request) {
+                self.salts_request = None;
+                return;
+            }
             self.events.push_back(Event::Completed { request: p.request, result });
         }
     }

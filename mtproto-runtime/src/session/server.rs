@@ -398,6 +398,14 @@ impl<C: Clock> ServerSession<C> {
         self.requests.pop_front()
     }
 
+    /// Queues `body`, the answer to the request `req_msg_id` that comes bare rather than in an
+    /// rpc_result (`future_salts`, which names its request itself), kept until the client
+    /// acknowledges it as any answer is.
+    pub fn respond_bare(&mut self, req_msg_id: i64, body: Vec<u8>) {
+        self.remember_answer(req_msg_id, &body);
+        self.keep(Some(req_msg_id), body);
+    }
+
     /// Queues the answer `result` (one boxed object) to the request `req_msg_id`, kept until
     /// the client acknowledges it ([`ServerSession::serve_on`]). A result of
     /// [`ServerSession::gzip_results`] bytes or more goes gzip_packed, unless it is one

@@ -3125,3 +3125,103 @@ fn a_flood_wait_past_the_threshold_fails_the_request_and_a_waiting_one_can_be_wi
     p.clock.advance(61_000);
     assert!(bodies_up(&mut p).is_empty(), "withdrawn: never sent again");
 }
+
+/// A pair whose client asks for 4 future salts when those it knows run low.
+fn salts_pair() -> Pair {
+    let mut p = pair();
+    let config = SessionConfig { future_salts: 4, ..SessionConfig::default() };
+    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
+    p
+}
+
+/// Answers the client's get_future_salts among `got` with the salts it asks for, of 30
+/// minutes each from now, numbered from `first` (which the server takes from now on); the
+/// other requests are echoed. Returns the bodies of those others.
+fn give_salts(p: &mut Pair, got: Vec<(i64, Vec<u8>)>, first: i64) -> Vec<Vec<u8>> {
+    let mut others = Vec::new();
+    for (msg_id, body) in got {
+        match tl_codec::from_bytes::<functions::GetFutureSalts>(&body) {
+            Ok(ask) => {
+                let t = p.client.server_time() as i32;
+                let salts = (0..ask.num)
+                    .map(|i| {
+                        tl_codec::Bare(types::FutureSalt {
+                            valid_since: t + i * 1800,
+                            valid_until: t + (i + 1) * 1800,
+                            salt: first + i64::from(i),
+                        })
+                    })
+                    .collect();
+                let fs = types::FutureSalts { req_msg_id: msg_id, now: t, salts };
+                p.server.send_unsolicited(tl_codec::to_bytes(&fs));
+                p.server.change_salt(first);
+            }
+            Err(_) => {
+                p.server.respond(msg_id, &body);
+                others.push(body);
+            }
+        }
+    }
+    p.down();
+    others
+}
+
+#[test]
+fn future_salts_are_asked_for_with_a_request_and_again_before_they_run_out() {
+    let mut p = salts_pair();
+    // Nothing goes out for them alone.
+    assert!(!p.client.wants_flush());
+    let r = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(got.len(), 2, "the request, and the question riding along with it");
+    assert_eq!(give_salts(&mut p, got, 1000), [echo_body(1)]);
+    // The question completes nothing of the owner's; the request its own.
+    let done = completed(&p.events());
+    assert_eq!(done, [(r, Ok(echo_body(1)))]);
+    assert_eq!(p.client.pending(), 0);
+    // The first salt is in force at the next flush; the next ones as their time comes, with no
+    // new question while they last beyond the margin.
+    p.client.invoke_raw(echo_body(2));
+    let got = bodies_up(&mut p);
+    assert_eq!(p.client.salt(), 1000);
+    assert_eq!(give_salts(&mut p, got, 1000), [echo_body(2)]);
+    p.clock.advance(1800 * 1000);
+    p.server.change_salt(1001);
+    p.client.invoke_raw(echo_body(3));
+    let got = bodies_up(&mut p);
+    assert_eq!((got.len(), p.client.salt()), (1, 1001), "no bad_server_salt: the new salt in time");
+    give_salts(&mut p, got, 1001);
+    // 4 salts cover two hours: 10 minutes before the last one ends, more are asked for.
+    p.clock.advance(4800 * 1000);
+    p.server.change_salt(1003);
+    p.client.invoke_raw(echo_body(4));
+    let got = bodies_up(&mut p);
+    assert_eq!((got.len(), p.client.salt()), (2, 1003));
+    give_salts(&mut p, got, 2000);
+    p.events();
+    p.client.invoke_raw(echo_body(5));
+    assert_eq!(bodies_up(&mut p).len(), 1);
+    assert_eq!(p.client.salt(), 2000);
+    p.client.check_indexes();
+}
+
+#[test]
+fn a_server_that_gives_no_salts_is_asked_again_only_ten_minutes_later() {
+    let mut p = salts_pair();
+    p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    let ask =
+        got.iter().find(|(_, b)| tl_codec::from_bytes::<functions::GetFutureSalts>(b).is_ok()).unwrap().0;
+    p.server.respond_error(ask, 400, "METHOD_INVALID");
+    p.down();
+    assert!(completed(&p.events()).is_empty(), "the session's own question: nobody hears of it");
+    p.client.invoke_raw(echo_body(2));
+    assert_eq!(bodies_up(&mut p).len(), 1, "not asked again at once");
+    p.clock.advance(600 * 1000);
+    p.client.invoke_raw(echo_body(3));
+    assert_eq!(bodies_up(&mut p).len(), 2, "asked again ten minutes later");
+    // Off (the default): never asked.
+    let mut p = pair();
+    p.client.invoke_raw(echo_body(1));
+    assert_eq!(bodies_up(&mut p).len(), 1);
+}
