@@ -293,7 +293,14 @@ impl<'v> Validator<'v> {
         } else {
             long_params(def, &mut refs, &mut self.early, i);
         }
-        refs.ty(&def.ty);
+        if def.category == Category::Type {
+            // Its own type, inserted above, is known: only its arguments may not be.
+            if !def.ty.args.is_empty() {
+                refs.args(&def.ty.args);
+            }
+        } else {
+            refs.ty(&def.ty);
+        }
         match self.by_id.entry(def.id) {
             Entry::Vacant(e) => {
                 e.insert(i);
