@@ -181,7 +181,8 @@ impl<'s> NameSet<'s> {
     }
 }
 
-/// `a == b`, with names of up to 16 bytes compared as two overlapping words each.
+/// `a == b`, with names of 4 to 16 bytes compared as two overlapping words each (a `memcmp`
+/// call costs more than the compare: parameter names and flags fields are short).
 #[inline]
 fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -190,10 +191,12 @@ fn same(a: &str, b: &str) -> bool {
     }
     let n = a.len();
     let word = |s: &[u8], at: usize| s.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok());
-    if (8..=16).contains(&n) {
-        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    let half = |s: &[u8], at: usize| s.get(at..at + 4).and_then(|w| <[u8; 4]>::try_from(w).ok());
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
     }
-    a == b
 }
 
 /// Runs every check over `schema`.
@@ -293,7 +296,14 @@ impl<'v> Validator<'v> {
         } else {
             long_params(def, &mut refs, &mut self.early, i);
         }
-        refs.ty(&def.ty);
+        if def.category == Category::Type {
+            // Its own type, inserted above, is known: only its arguments may not be.
+            if !def.ty.args.is_empty() {
+                refs.args(&def.ty.args);
+            }
+        } else {
+            refs.ty(&def.ty);
+        }
         match self.by_id.entry(def.id) {
             Entry::Vacant(e) => {
                 e.insert(i);
@@ -609,7 +619,7 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
                 // (Bounded: past four, flags take the full search.)
                 if let (Some(name), true) = (p.name.as_deref(), n_nats < nats.len()) {
                     let first = if k <= SCAN_PARAMS {
-                        !def.params[..k].iter().any(|q| q.name.as_deref() == Some(name))
+                        !def.params[..k].iter().any(|q| q.name.as_deref().is_some_and(|n| same(n, name)))
                     } else {
                         name_index(def, &mut index).get(name).is_some_and(|&(first, _)| first == k)
                     };
@@ -624,7 +634,7 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
             _ => continue,
         };
         let field = f.field.as_ref();
-        if !nats[..n_nats].contains(&field) {
+        if !nats[..n_nats].iter().any(|n| same(n, field)) {
             flag_field(def, k, f, &mut index, out, i);
         }
         if f.bit > 31 {
@@ -752,25 +762,40 @@ struct TypeRefs<'r, 'v> {
     def: u32,
 }
 
+/// The walk is inlined into the validator's parameter loop down to the first type's name (a
+/// call per parameter and per type cost a fifth of the walk); the rare repetitions and type
+/// arguments take the recursive calls.
 impl<'v> TypeRefs<'_, 'v> {
+    #[inline(always)]
     fn param(&mut self, p: &Param<'v>) {
         match &p.kind {
             ParamKind::Nat => {}
             ParamKind::Typed { ty, .. } => self.ty(ty),
-            ParamKind::Repeat { params, .. } => {
-                for inner in params {
-                    self.param(inner);
-                }
-            }
+            ParamKind::Repeat { params, .. } => self.repeated(params),
         }
     }
 
+    #[inline(never)]
+    fn repeated(&mut self, params: &[Param<'v>]) {
+        for inner in params {
+            self.param(inner);
+        }
+    }
+
+    #[inline(always)]
     fn ty(&mut self, ty: &TypeRef<'v>) {
         let name = ty.name.as_ref();
         if !is_builtin(name) && !self.types.contains(name) && !self.locals.contains(name) {
             self.pending.push((self.def, ty.name.clone(), ty.span));
         }
-        for a in &ty.args {
+        if !ty.args.is_empty() {
+            self.args(&ty.args);
+        }
+    }
+
+    #[inline(never)]
+    fn args(&mut self, args: &[TypeRef<'v>]) {
+        for a in args {
             self.ty(a);
         }
     }
@@ -937,6 +962,21 @@ mod tests {
         }
         let long = "a".repeat(40);
         assert!(super::same(&long, &long) && !super::same(&long, &"a".repeat(39)));
+    }
+
+    #[test]
+    fn same_agrees_with_equality_at_every_length() {
+        for n in 0..40 {
+            let a: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(super::same(&a, &a.clone()), "{a}");
+            for k in 0..n {
+                let mut b = a.clone().into_bytes();
+                b[k] = b'_';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!super::same(&a, &b), "{a} {b}");
+            }
+            assert!(!super::same(&a, &format!("{a}x")));
+        }
     }
 
     #[test]
