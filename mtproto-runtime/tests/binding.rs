@@ -7,7 +7,8 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ use mtproto_runtime::net::{
 };
 use mtproto_runtime::session::{RequestError, RpcError};
 use mtproto_runtime::transport::Kind;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -192,6 +195,154 @@ async fn a_request_refused_for_want_of_a_binding_twice_fails_with_the_error() {
         assert_ne!(client.auth_key_id(), first);
         assert_eq!(state.answered(), 2, "sent again once");
         assert_eq!(client.invoke_raw(echo_body(3)).await.unwrap(), echo_body(3));
+    })
+    .await
+    .expect("bounded");
+}
+/// A proxy that, once `slow` is set, delays every chunk by `delay_ms` each way (a constant
+/// latency: chunks keep their order and do not add up).
+async fn slow_proxy(upstream: SocketAddr, slow: Arc<AtomicBool>, delay_ms: Arc<AtomicU64>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = TcpStream::connect(upstream).await.unwrap();
+            let (cr, cw) = client.into_split();
+            let (sr, sw) = server.into_split();
+            for (mut from, mut to) in [(cr, sw), (sr, cw)] {
+                let (slow, delay_ms) = (slow.clone(), delay_ms.clone());
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 1 << 16];
+                    loop {
+                        let n = match from.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        let d = if slow.load(Ordering::SeqCst) { delay_ms.load(Ordering::SeqCst) } else { 0 };
+                        let at = tokio::time::Instant::now() + Duration::from_millis(d);
+                        if tx.send((at, buf[..n].to_vec())).is_err() {
+                            return;
+                        }
+                    }
+                });
+                tokio::spawn(async move {
+                    while let Some((at, chunk)) = rx.recv().await {
+                        tokio::time::sleep_until(at).await;
+                        if to.write_all(&chunk).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        }
+    });
+    addr
+}
+
+const FLOODED: u32 = 0x5105_0010;
+const UNBOUND_ONCE: u32 = 0x5105_0011;
+
+fn body(id: u32, i: u32) -> Vec<u8> {
+    [id.to_le_bytes(), i.to_le_bytes()].concat()
+}
+
+/// A request that got a short FLOOD_WAIT sleeps while the client makes a new key for a binding
+/// the server dropped; its wait ends during the new key's exchange. It must not ride along
+/// with the binding (the server would refuse it there, and its refusal, coming after the
+/// binding's answer, would start a second, needless renewal): the session's gate holds it
+/// until the binding is answered. (Found by the third runtime review.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sleeper_woken_into_the_binding_frame_survives_the_renewal() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let (flooded, unbound) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+        let (f, u) = (flooded.clone(), unbound.clone());
+        let answers = Answers::new()
+            .on_raw(FLOODED, move |b| {
+                if f.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(RpcError::new(420, "FLOOD_WAIT_1"))
+                } else {
+                    Ok(b.to_vec())
+                }
+            })
+            .on_raw(UNBOUND_ONCE, move |b| {
+                if u.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY"))
+                } else {
+                    Ok(b.to_vec())
+                }
+            });
+        let upstream = serve(ServeOptions { answers, ..serve_options(&state) }).await;
+        let (slow, delay) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(400)));
+        let addr = slow_proxy(upstream, slow.clone(), delay).await;
+        let (client, mut updates) = connect(addr, options(true)).await.unwrap();
+        // From now on each chunk takes 400 ms each way: the new key's exchange (3 round trips)
+        // takes well over the 1 s flood wait.
+        slow.store(true, Ordering::SeqCst);
+        let r = common::spawn_invoke_raw(&client, body(FLOODED, 1));
+        let s = common::spawn_invoke_raw(&client, body(UNBOUND_ONCE, 2));
+        let (r, s) = (r.await.unwrap(), s.await.unwrap());
+        let mut renewals = 0;
+        while let Ok(u) = updates.try_recv() {
+            if matches!(u, Update::KeyRenewed { .. }) {
+                renewals += 1;
+            }
+        }
+        assert_eq!(r.unwrap(), body(FLOODED, 1));
+        assert_eq!(s.unwrap(), body(UNBOUND_ONCE, 2));
+        assert_eq!(renewals, 1, "one new key for one dropped binding");
+    })
+    .await
+    .expect("bounded");
+}
+
+const FLOODED_RUNS: u32 = 0x5105_0012;
+
+/// A request whose flood wait ends after the new key's binding went out and before its answer
+/// came waits for the answer, and goes out once: sent on the new key before it, the resend of
+/// everything pending that the binding's answer brings would send it a second time, and the
+/// server (whose binding took effect when it read it) would run it twice. (Found by the third
+/// runtime review.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_sent_after_the_binding_is_not_sent_again_when_it_is_answered() {
+    tokio::time::timeout(LIMIT, async {
+        let state = ServerState::default();
+        let (runs, unbound) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+        let (f, u) = (runs.clone(), unbound.clone());
+        let answers = Answers::new()
+            .on_raw(FLOODED_RUNS, move |b| {
+                if f.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(RpcError::new(420, "FLOOD_WAIT_7"))
+                } else {
+                    Ok(b.to_vec())
+                }
+            })
+            .on_raw(UNBOUND_ONCE, move |b| {
+                if u.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY"))
+                } else {
+                    Ok(b.to_vec())
+                }
+            });
+        let upstream = serve(ServeOptions { answers, ..serve_options(&state) }).await;
+        let (slow, delay) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(1000)));
+        let addr = slow_proxy(upstream, slow.clone(), delay).await;
+        let (client, mut updates) = connect(addr, options(true)).await.unwrap();
+        // 1 s each way from now on: the 401 comes at 2 s, the new key's exchange (3 round
+        // trips) ends at about 8 s, its binding is answered at about 10 s; the flood wait of
+        // 7 s ends at about 9 s, in between.
+        slow.store(true, Ordering::SeqCst);
+        let r = common::spawn_invoke_raw(&client, body(FLOODED_RUNS, 1));
+        let s = common::spawn_invoke_raw(&client, body(UNBOUND_ONCE, 2));
+        let (r, s) = (r.await.unwrap(), s.await.unwrap());
+        let renewals = std::iter::from_fn(|| updates.try_recv().ok())
+            .filter(|u| matches!(u, Update::KeyRenewed { .. }))
+            .count();
+        assert_eq!(r.unwrap(), body(FLOODED_RUNS, 1));
+        assert_eq!(s.unwrap(), body(UNBOUND_ONCE, 2));
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "flood-waited once, then run once");
+        assert_eq!(renewals, 1);
     })
     .await
     .expect("bounded");

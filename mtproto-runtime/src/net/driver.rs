@@ -567,6 +567,9 @@ impl Driver {
                     }
                     if let Some((ticket, reply)) = self.waiting.remove(&request) {
                         self.tickets.remove(&ticket);
+                        // Published before the caller wakes: a caller that got its answer
+                        // sees it counted out.
+                        self.note_in_flight();
                         let _ = reply.send(result.map_err(Error::Request));
                     }
                 }
@@ -610,7 +613,7 @@ impl Driver {
     /// waited for long enough).
     fn advance_renewal(&mut self) {
         let Some(Renewal::Draining { until }) = self.renewal else { return };
-        if self.session.pending() > 0 && Instant::now() < until {
+        if self.session.in_flight() > 0 && Instant::now() < until {
             return;
         }
         let Some(pfs) = &self.pfs else {
@@ -696,6 +699,9 @@ impl Driver {
         };
         self.move_session(done.auth_key, done.server_salt, expires_at);
         self.key_dead = false;
+        // Nothing but the binding (and mtproto.tl's own messages) goes out on the new key until
+        // the binding is answered: not a flood-waiting request coming due, not one queued.
+        self.session.hold_requests(true);
         self.send_binding(1, expires_at, previous);
     }
 
@@ -727,7 +733,11 @@ impl Driver {
         let Some(Renewal::Binding { attempt, expires_at, previous, .. }) = self.renewal.take() else {
             return;
         };
-        match bind_outcome(answer, attempt) {
+        let outcome = bind_outcome(answer, attempt);
+        if outcome.is_some() {
+            self.session.hold_requests(false);
+        }
+        match outcome {
             None => self.send_binding(attempt + 1, expires_at, previous),
             Some(Ok(())) => {
                 // What was in flight on the old key goes out on the new session, after the binding.

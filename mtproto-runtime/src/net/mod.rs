@@ -358,7 +358,8 @@ pub struct ConnectOptions {
     /// ([`RpcError::flood_wait`](crate::session::RpcError::flood_wait) reads it). 60 s by
     /// default, as grammers and Telethon have it; `Duration::ZERO` hands every such error to
     /// the caller. A request's timeout ([`ConnectOptions::request_timeout`],
-    /// [`Client::invoke_timeout`]) still counts while it waits.
+    /// [`Client::invoke_timeout`]) still counts while it waits, and is the only bound on how
+    /// many waits a server that keeps asking gets sat out.
     pub flood_sleep_threshold: Duration,
     /// How many future salts the session asks for (`get_future_salts`, up to 64) with its first
     /// request and again before they run out, so that a salt change costs no

@@ -525,8 +525,11 @@ struct Pending {
 /// Whether a request carries [`SessionConfig::init_prefix`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wrap {
-    /// Never: no prefix is set, or it is a service message, one of `mtproto.tl`'s functions or
-    /// a body naming its own msg_id.
+    /// Never, and no API request either: a service message, one of `mtproto.tl`'s functions or
+    /// a body naming its own msg_id (a binding). Never held back: not by the gate
+    /// ([`Session::hold_requests`]), nor for want of a binding or for a flood wait.
+    Exempt,
+    /// Never: an API request, queued while no prefix is set.
     Never,
     /// Not yet: the prefix goes before it if it goes out while initialization is needed.
     Unwrapped,
@@ -658,6 +661,8 @@ struct Core {
     /// How many times initialization has become needed: an answer to a request wrapped before
     /// the latest time (sent before a reconnect, say) does not end it.
     init_epoch: u32,
+    /// [`Session::hold_requests`]: only what may go out before a binding is flushed.
+    gated: bool,
     config: SessionConfig,
 }
 
@@ -683,6 +688,7 @@ impl Core {
             withdrawn: HashSet::new(),
             init_needed: config.init_prefix.is_some(),
             init_epoch: 0,
+            gated: false,
             config,
         }
     }
@@ -805,7 +811,7 @@ impl Core {
             msg_id: None,
             body: tl_codec::to_bytes(&reply),
             content_related: false,
-            wrap: Wrap::Never,
+            wrap: Wrap::Exempt,
         });
     }
 
@@ -825,9 +831,20 @@ impl Core {
         }
     }
 
-    /// Whether the queue holds a message still to be sent (not only withdrawn ones).
+    /// Whether the queue holds a message still to be sent (not only withdrawn ones, nor only
+    /// requests held back by the gate).
     fn queued(&self) -> bool {
+        if self.gated {
+            return self.queue.iter().any(|q| self.may_pass(q));
+        }
         self.queue.len() > self.withdrawn.len()
+    }
+
+    /// Whether `q` goes out now: not withdrawn, and past the gate while it is closed (only
+    /// `mtproto.tl`'s functions, service messages and a body naming its own msg_id, which are
+    /// never wrapped, pass it).
+    fn may_pass(&self, q: &Queued) -> bool {
+        !(q.content_related && self.withdrawn.contains(&q.request)) && (!self.gated || q.wrap == Wrap::Exempt)
     }
 
     fn has_output(&self) -> bool {
@@ -882,7 +899,7 @@ impl Core {
         *size += wire::MESSAGE_HEADER + body.len();
         let id = self.ids.next(now);
         let seq = self.seq_no(content_related);
-        parts.push((0, id, seq, body, false, Wrap::Never));
+        parts.push((0, id, seq, body, false, Wrap::Exempt));
         id
     }
 
@@ -931,9 +948,15 @@ impl Core {
             let id = self.service_part(body, true, now, &mut parts, &mut size);
             state_req = Some((id, ids));
         }
-        while let Some(q) = self.queue.front() {
+        // Requests the gate holds back stay where they are, in order; the rest are taken.
+        let mut at = 0;
+        while let Some(q) = self.queue.get(at) {
             if q.content_related && self.withdrawn.remove(&q.request) {
-                self.queue.pop_front();
+                self.queue.remove(at);
+                continue;
+            }
+            if !self.may_pass(q) {
+                at += 1;
                 continue;
             }
             // The init prefix goes before a request going out unwrapped while it is needed.
@@ -947,7 +970,7 @@ impl Core {
             if full && !parts.is_empty() {
                 break;
             }
-            let Some(mut q) = self.queue.pop_front() else { break };
+            let Some(mut q) = self.queue.remove(at) else { break };
             if prefix > 0 {
                 q.body = self.wrapped(&q.body);
                 q.wrap = Wrap::Wrapped;
@@ -1008,9 +1031,11 @@ impl Core {
 
     /// How a request with `body` (as given, before any gzip_packed) stands to the init prefix.
     fn wrap_of(&self, body: &[u8]) -> Wrap {
+        if wire::constructor(body).is_some_and(|id| NEVER_WRAPPED.contains(&id)) {
+            return Wrap::Exempt;
+        }
         let Some(prefix) = &self.config.init_prefix else { return Wrap::Never };
         match wire::constructor(body) {
-            Some(id) if NEVER_WRAPPED.contains(&id) => Wrap::Never,
             // The caller wrapped it already (invokeWithLayer around it, say).
             _ if prefix.get(..4).is_some_and(|id| body.starts_with(id)) => Wrap::Wrapped,
             _ => Wrap::Unwrapped,
@@ -1126,9 +1151,27 @@ impl<C: Clock> Session<C> {
         self.core.salt
     }
 
-    /// Requests sent or queued and not yet answered.
+    /// Requests not yet answered: queued, sent, or held back (for want of a binding, or
+    /// waiting out a flood wait), the session's own `get_future_salts` included.
     pub fn pending(&self) -> usize {
         self.requests.len()
+    }
+
+    /// Requests sent and not yet answered, but the session's own `get_future_salts`: what a
+    /// drain before a renewal waits for. Held and flood-waiting requests are not counted.
+    pub fn in_flight(&self) -> usize {
+        self.pending.values().filter(|p| Some(p.request) != self.salts_request).count()
+    }
+
+    /// Closes (`true`) or opens the gate for requests: while it is closed, only
+    /// `mtproto.tl`'s functions, service messages and requests naming their own msg_id (a
+    /// binding, [`Session::invoke_with_msg_id`]) go out; other requests wait in the queue, in
+    /// order, and requests whose flood wait ends meanwhile join them. An adapter closes it
+    /// from a new temporary key's [`Session::rekey`] until the key's binding is answered, so
+    /// that nothing goes out on a key not bound yet (a server may refuse it, even in the
+    /// binding's own frame).
+    pub fn hold_requests(&mut self, hold: bool) {
+        self.core.gated = hold;
     }
 
     /// Whether requests going out now get [`SessionConfig::init_prefix`]: from the start, and
@@ -1221,7 +1264,7 @@ impl<C: Clock> Session<C> {
         if let Err(why) = check_body(&body, self.core.config.max_request_len) {
             return self.refuse(request, why);
         }
-        let wrap = Wrap::Never;
+        let wrap = Wrap::Exempt;
         self.core.queue.push_back(Queued {
             request,
             msg_id: Some(msg_id),
@@ -1244,6 +1287,22 @@ impl<C: Clock> Session<C> {
     /// It costs what the request owns, not what else is in flight: its queue entry is left
     /// behind, marked, and skipped by the flush that reaches it.
     pub fn cancel(&mut self, request: MsgId) -> bool {
+        if let Some(&Place::Sent(msg_id)) = self.requests.get(&request) {
+            let drop_answer = self.pending.get(&msg_id).is_some_and(
+                |p| !matches!(wire::constructor(&p.body), Some(id) if NOT_WITHDRAWN.contains(&id)),
+            );
+            self.withdraw(request);
+            if drop_answer {
+                self.invoke(&functions::RpcDropAnswer { req_msg_id: msg_id });
+            }
+            return true;
+        }
+        self.withdraw(request)
+    }
+
+    /// Forgets the request `request` wherever it is (queued, sent or held back), telling the
+    /// server nothing. Returns whether it was known.
+    fn withdraw(&mut self, request: MsgId) -> bool {
         self.held_once.remove(&request);
         match self.requests.remove(&request) {
             None => false,
@@ -1260,12 +1319,7 @@ impl<C: Clock> Session<C> {
                 true
             }
             Some(Place::Sent(msg_id)) => {
-                let withdraw = self.unpend(msg_id).is_some_and(
-                    |p| !matches!(wire::constructor(&p.body), Some(id) if NOT_WITHDRAWN.contains(&id)),
-                );
-                if withdraw {
-                    self.invoke(&functions::RpcDropAnswer { req_msg_id: msg_id });
-                }
+                self.unpend(msg_id);
                 true
             }
         }
@@ -1547,8 +1601,13 @@ impl<C: Clock> Session<C> {
     fn ask_for_salts(&mut self, now: Duration) {
         let num = self.core.config.future_salts.min(64);
         let asked_lately = self.salts_asked_at.is_some_and(|at| now.saturating_sub(at) < SALTS_ASK_EVERY);
-        if num == 0 || self.salts_request.is_some() || asked_lately {
+        if num == 0 || asked_lately {
             return;
+        }
+        // A question the server left unanswered all this while is given up (and asked anew),
+        // quietly: an rpc_drop_answer would be one more message to wait for.
+        if let Some(old) = self.salts_request.take() {
+            self.withdraw(old);
         }
         let horizon = self.server_time().saturating_add(SALTS_MARGIN.as_secs() as i64);
         if self.salts.iter().any(|&(_, until, _)| i64::from(until) > horizon) {
@@ -1556,6 +1615,20 @@ impl<C: Clock> Session<C> {
         }
         self.salts_asked_at = Some(now);
         self.salts_request = Some(self.invoke(&functions::GetFutureSalts { num: i32::from(num) }));
+    }
+
+    /// Takes `salt`, which the server named (bad_server_salt, new_session_created). Future salts
+    /// known that name another for now are wrong (the server changed its salts, or the clock
+    /// drifted): they are forgotten, else the next flush would go back to one, and asked for
+    /// again with the next message.
+    fn server_salt_is(&mut self, salt: i64, now: Duration) {
+        self.core.salt = salt;
+        let t = (now.as_secs() as i64).saturating_add(self.core.ids.offset());
+        let in_force = |&&(since, until, _): &&(i32, i32, i64)| i64::from(since) <= t && t < i64::from(until);
+        if self.salts.iter().filter(in_force).any(|&(_, _, s)| s != salt) {
+            self.salts.clear();
+            self.salts_asked_at = None;
+        }
     }
 
     /// Switches to a future salt once the current time is inside its validity.
@@ -1626,7 +1699,8 @@ impl<C: Clock> Session<C> {
     ///
     /// Requests sent before a [`Session::rekey`] are left to [`Session::resend_pending`], which
     /// a new session calls for. With `state_request_after` `None` (or too long to add to the
-    /// clock) the session never asks, and this is [`Session::resend_pending`].
+    /// clock) the session never asks: every request sent goes out again at once (those held
+    /// for want of a binding still wait for [`Session::resend_pending`]).
     pub fn reconnected(&mut self) {
         self.need_init();
         // A msg_resend_req sent on the old connection may have been lost with it: the server,
@@ -1635,7 +1709,8 @@ impl<C: Clock> Session<C> {
         self.core.asked.clear();
         let now = self.clock.now();
         let Some(later) = self.state_interval().and_then(|every| now.checked_add(every)) else {
-            return self.resend_pending();
+            // Every request sent goes out again; those held for want of a binding wait for it.
+            return self.resend_sent();
         };
         self.reconnected_at = Some(now);
         let sent: Vec<i64> = self.pending.keys().copied().collect();
@@ -1656,10 +1731,23 @@ impl<C: Clock> Session<C> {
     }
 
     /// Every request sent and not answered goes out again with a new msg_id: on a new session
-    /// (after [`Session::rekey`]), where the old msg_ids mean nothing. After a reconnect within
-    /// the same session, [`Session::reconnected`] asks the server first. Requests held back
-    /// for want of a binding ([`Event::KeyUnbound`]) go out again too, first.
+    /// (after [`Session::rekey`], and under PFS once the new key is bound), where the old
+    /// msg_ids mean nothing. So do the requests held back for want of a binding
+    /// ([`Event::KeyUnbound`]), first. (After a reconnect within the same session,
+    /// [`Session::reconnected`] asks the server first.) An adapter that keeps the gate closed
+    /// from the rekey to the binding's answer ([`Session::hold_requests`]) has sent nothing on
+    /// the new session by then but the binding and `mtproto.tl`'s own messages.
     pub fn resend_pending(&mut self) {
+        self.resend_sent();
+        for q in self.unbound.drain(..).rev() {
+            self.requests.insert(q.request, Place::Queued);
+            self.core.queue.push_front(q);
+        }
+    }
+
+    /// Sends every sent request again, under new msg_ids, at the front of the queue in the
+    /// order they were first sent.
+    fn resend_sent(&mut self) {
         let mut all: Vec<(i64, Pending)> = self.pending.drain().collect();
         self.containers.clear();
         self.state_checks.clear();
@@ -1673,10 +1761,6 @@ impl<C: Clock> Session<C> {
                 content_related: true,
                 wrap: p.wrap,
             });
-        }
-        for q in self.unbound.drain(..).rev() {
-            self.requests.insert(q.request, Place::Queued);
-            self.core.queue.push_front(q);
         }
     }
 
@@ -1856,9 +1940,12 @@ impl<C: Clock> Session<C> {
                 return;
             }
             Err(RequestError::Rpc(e)) if self.sleep_on(req_msg_id, e) => return,
-            Err(RequestError::Rpc(e)) if wrap != Wrap::Never && not_inited(e) => {
+            Err(RequestError::Rpc(e)) if matches!(wrap, Wrap::Unwrapped | Wrap::Wrapped) && not_inited(e) => {
                 self.need_init();
                 if wrap == Wrap::Unwrapped {
+                    if let Some(p) = self.pending.get(&req_msg_id) {
+                        self.held_once.remove(&p.request);
+                    }
                     if let Some(p) = self.pending.get_mut(&req_msg_id) {
                         p.body = self.core.wrapped(&p.body);
                         p.wrap = Wrap::Wrapped;
@@ -1875,7 +1962,13 @@ impl<C: Clock> Session<C> {
     /// Holds the request sent as `req_msg_id`, refused for want of a binding, back until
     /// [`Session::resend_pending`], unless it was held so once already. Returns whether it was.
     fn hold_unbound(&mut self, req_msg_id: i64) -> bool {
-        let Some(request) = self.pending.get(&req_msg_id).map(|p| p.request) else { return false };
+        // Not mtproto.tl's functions, nor a body naming its own msg_id (a binding), which a
+        // resend would spoil: those are no API requests, and get their error.
+        let Some(request) =
+            self.pending.get(&req_msg_id).filter(|p| p.wrap != Wrap::Exempt).map(|p| p.request)
+        else {
+            return false;
+        };
         if !self.held_once.insert(request) {
             return false;
         }
@@ -1899,7 +1992,14 @@ impl<C: Clock> Session<C> {
         if Duration::from_secs(u64::from(seconds)) > self.core.config.flood_sleep_threshold {
             return false;
         }
+        // Not a body naming its own msg_id, which a resend would spoil (nor mtproto.tl's own
+        // functions): the error is its owner's to act on.
+        if self.pending.get(&req_msg_id).is_none_or(|p| p.wrap == Wrap::Exempt) {
+            return false;
+        }
         let Some(p) = self.unpend(req_msg_id) else { return false };
+        // Answered otherwise than for want of a binding: a later such refusal is held again.
+        self.held_once.remove(&p.request);
         let at = self.clock.now().saturating_add(Duration::from_secs(u64::from(seconds)));
         self.requests.insert(p.request, Place::Sleeping(at));
         let queued =
@@ -2047,7 +2147,7 @@ impl<C: Clock> Session<C> {
                 if !self.core.ids.issued(bad.bad_msg_id) {
                     return Ok(());
                 }
-                self.core.salt = bad.new_server_salt;
+                self.server_salt_is(bad.new_server_salt, now);
                 self.resend(bad.bad_msg_id, now);
             }
             types::BadMsgNotification::CONSTRUCTOR_ID => {
@@ -2080,7 +2180,7 @@ impl<C: Clock> Session<C> {
             }
             types::NewSessionCreated::CONSTRUCTOR_ID => {
                 let new: types::NewSessionCreated = from_bytes(body)?;
-                self.core.salt = new.server_salt;
+                self.server_salt_is(new.server_salt, now);
                 // Requests older than the new session were lost with the old one. One requeue
                 // for them all: each is a message of its own here, not a container to look up,
                 // and they go out again in the order they were first sent.

@@ -2534,7 +2534,7 @@ fn a_request_holding_a_value_too_long_for_tl_is_refused() {
 fn http_wait_goes_out_without_the_prefix() {
     let p = init_pair();
     let wait = tl_codec::to_bytes(&types::HttpWait { max_delay: 0, wait_after: 0, max_wait: 0 });
-    assert_eq!(p.client.core.wrap_of(&wait), Wrap::Never);
+    assert_eq!(p.client.core.wrap_of(&wait), Wrap::Exempt);
     assert_eq!(p.client.core.wrap_of(&echo_body(1)), Wrap::Unwrapped);
 }
 
@@ -3224,4 +3224,368 @@ fn a_server_that_gives_no_salts_is_asked_again_only_ten_minutes_later() {
     let mut p = pair();
     p.client.invoke_raw(echo_body(1));
     assert_eq!(bodies_up(&mut p).len(), 1);
+}
+
+// ---- From the third runtime review: a random walk, and the cases it and the reviewer found ----
+
+/// A small xorshift for the random walk below.
+struct Rng3(u64);
+impl Rng3 {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn walk_pair(prefix: bool) -> Pair {
+    let mut p = pair();
+    let config = SessionConfig {
+        hold_when_unbound: true,
+        flood_sleep_threshold: Duration::from_secs(60),
+        future_salts: 4,
+        init_prefix: prefix.then(|| PREFIX.to_vec()),
+        ..SessionConfig::default()
+    };
+    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
+    p
+}
+
+fn up_lossy(p: &mut Pair, lose: bool) {
+    let mut frames = Vec::new();
+    let mut n = 0;
+    while p.client.wants_flush() && n < 64 {
+        let mut out = Vec::new();
+        p.client.flush(&mut p.rng, &mut out).unwrap();
+        frames.push(out);
+        n += 1;
+        p.client.check_indexes();
+    }
+    if !lose {
+        for f in &frames {
+            // A frame the server refuses (a stale salt, say) is dropped, as on a real link.
+            let _ = p.server.receive(&mut f.clone());
+        }
+    }
+}
+
+fn down_lossy(p: &mut Pair) {
+    let mut frames = Vec::new();
+    while p.server.wants_flush() {
+        let mut out = Vec::new();
+        p.server.flush(&mut p.rng, &mut out).unwrap();
+        frames.push(out);
+    }
+    for f in &frames {
+        let _ = p.client.receive(&mut f.clone());
+        p.client.check_indexes();
+    }
+}
+
+/// The server side of the walk: runs what it is handed, at random refusing it for want of a
+/// binding, asking for a flood wait, or keeping it for later.
+fn serve_walk(p: &mut Pair, rng: &mut Rng3, deferred: &mut Vec<(i64, Vec<u8>)>, calm: bool) {
+    while let Some(r) = p.server.poll_request() {
+        let body = if r.body.starts_with(&PREFIX) { r.body[PREFIX.len()..].to_vec() } else { r.body.clone() };
+        if let Ok(ask) = tl_codec::from_bytes::<functions::GetFutureSalts>(&body) {
+            let t = p.client.server_time() as i32;
+            let salts = (0..ask.num)
+                .map(|i| {
+                    tl_codec::Bare(types::FutureSalt {
+                        valid_since: t + i * 1800,
+                        valid_until: t + (i + 1) * 1800,
+                        salt: 77,
+                    })
+                })
+                .collect();
+            let fs = types::FutureSalts { req_msg_id: r.msg_id, now: t, salts };
+            p.server.respond_bare(r.msg_id, tl_codec::to_bytes(&fs));
+            continue;
+        }
+        match if calm { 0 } else { rng.below(8) } {
+            0..=3 => p.server.respond(r.msg_id, &body),
+            4 => p.server.respond_error(r.msg_id, 401, "AUTH_KEY_PERM_EMPTY"),
+            5 => p.server.respond_error(r.msg_id, 420, &format!("FLOOD_WAIT_{}", rng.below(3))),
+            _ => deferred.push((r.msg_id, body)),
+        }
+    }
+}
+
+/// A random walk of requests, answers (results, refusals for want of a binding, flood waits),
+/// cancels, reconnects, renewals, lost frames and time: the indexes agree after every step,
+/// and every request not withdrawn completes exactly once.
+#[test]
+fn a_random_walk_keeps_the_indexes_and_completes_every_request_once() {
+    for seed in 1..1500u64 {
+        let mut rng = Rng3(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let mut p = walk_pair(seed % 2 == 0);
+        let mut next = 0u32;
+        let mut outstanding: HashMap<MsgId, Vec<u8>> = HashMap::new();
+        let mut cancelled: HashSet<MsgId> = HashSet::new();
+        let mut done: HashMap<MsgId, u32> = HashMap::new();
+        let mut deferred: Vec<(i64, Vec<u8>)> = Vec::new();
+        let mut key_byte = 0x5au8;
+        for step in 0..300 {
+            match rng.below(15) {
+                12 => p.server.change_salt(rng.below(1000) as i64),
+                13 => {
+                    let on = rng.below(2) == 0;
+                    p.server.set_ask_again(on)
+                }
+                14 => p.server.forget_answers(&deferred.iter().map(|d| d.0).collect::<Vec<_>>()),
+                0 | 1 => {
+                    next += 1;
+                    let body = echo_body(next);
+                    let id = p.client.invoke_raw(body.clone());
+                    outstanding.insert(id, body);
+                }
+                2 => {
+                    let ids: Vec<MsgId> = outstanding.keys().copied().collect();
+                    if !ids.is_empty() {
+                        let id = ids[rng.below(ids.len() as u64) as usize];
+                        if p.client.cancel(id) {
+                            outstanding.remove(&id);
+                            cancelled.insert(id);
+                        }
+                    }
+                }
+                3 | 4 => up_lossy(&mut p, false),
+                5 | 6 => {
+                    serve_walk(&mut p, &mut rng, &mut deferred, false);
+                    down_lossy(&mut p);
+                }
+                7 => p.clock.advance(rng.below(4000)),
+                8 => p.client.reconnected(),
+                9 => {
+                    key_byte = key_byte.wrapping_add(1);
+                    let key = AuthKey::from_bytes([key_byte; 256]);
+                    p.server = ServerSession::new(key.clone(), 77, p.clock.clone());
+                    deferred.clear();
+                    p.client.rekey(key, 77, 0x1000 + i64::from(key_byte));
+                    p.client.resend_pending();
+                }
+                10 => up_lossy(&mut p, true),
+                _ => {
+                    for (id, body) in deferred.drain(..) {
+                        p.server.respond(id, &body);
+                    }
+                    down_lossy(&mut p);
+                }
+            }
+            p.client.check_indexes();
+            while let Some(e) = p.client.poll_event() {
+                if let Event::Completed { request, .. } = e {
+                    assert!(
+                        !cancelled.contains(&request),
+                        "seed {seed} step {step}: cancelled {request} completed"
+                    );
+                    *done.entry(request).or_default() += 1;
+                    outstanding.remove(&request);
+                }
+            }
+        }
+        // Calm: the server answers everything; held requests are released as a new binding would.
+        for _ in 0..200 {
+            if p.client.pending() == 0 {
+                break;
+            }
+            p.client.resend_pending();
+            p.server.set_ask_again(false);
+            p.clock.advance(31_000);
+            up_lossy(&mut p, false);
+            serve_walk(&mut p, &mut rng, &mut deferred, true);
+            for (id, body) in deferred.drain(..) {
+                p.server.respond(id, &body);
+            }
+            down_lossy(&mut p);
+            while let Some(e) = p.client.poll_event() {
+                if let Event::Completed { request, .. } = e {
+                    *done.entry(request).or_default() += 1;
+                    outstanding.remove(&request);
+                }
+            }
+        }
+        assert!(
+            outstanding.is_empty(),
+            "seed {seed}: never completed: {:?} (pending {})",
+            outstanding.keys(),
+            p.client.pending()
+        );
+        assert!(done.values().all(|&n| n == 1), "seed {seed}: completed twice: {done:?}");
+    }
+}
+
+/// The session asks for future salts on its own now; once it has them, `rotate_salt` puts the
+/// cached one back at every flush, over the salt a bad_server_salt just gave. A server whose
+/// salt is not the one in the list (it changed it, or the client's clock is off near a
+/// boundary) has every message refused, forever: each bad_server_salt sends the request again
+/// with the cached salt.
+#[test]
+fn a_bad_server_salt_is_not_undone_by_cached_future_salts() {
+    let mut p = salts_pair();
+    let r = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(give_salts(&mut p, got, 1000), [echo_body(1)]);
+    assert_eq!(completed(&p.events()), [(r, Ok(echo_body(1)))]);
+    // The server moves to a salt outside the list it gave.
+    p.server.change_salt(5000);
+    let r = p.client.invoke_raw(echo_body(2));
+    let mut rounds = 0;
+    let mut done = Vec::new();
+    while done.is_empty() && rounds < 10 {
+        rounds += 1;
+        p.up();
+        p.echo();
+        p.down();
+        done = completed(&p.events());
+    }
+    assert_eq!(
+        done,
+        [(r, Ok(echo_body(2)))],
+        "still unanswered after {rounds} round trips; the client's salt is {}",
+        p.client.salt()
+    );
+}
+
+/// Same with new_session_created: its server_salt is taken, then undone by the next flush.
+#[test]
+fn a_new_session_created_salt_is_not_undone_by_cached_future_salts() {
+    let mut p = salts_pair();
+    let r = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(give_salts(&mut p, got, 1000), [echo_body(1)]);
+    assert_eq!(completed(&p.events()), [(r, Ok(echo_body(1)))]);
+    // The server lost the session: a new one, with a new salt, on the same key.
+    let key = AuthKey::from_bytes([0x5a; 256]);
+    p.clock.advance(2_000);
+    p.server = ServerSession::new(key, 6000, p.clock.clone());
+    let r = p.client.invoke_raw(echo_body(2));
+    let mut rounds = 0;
+    let mut done = Vec::new();
+    while done.is_empty() && rounds < 10 {
+        rounds += 1;
+        p.up();
+        p.echo();
+        p.down();
+        done = completed(&p.events());
+    }
+    assert_eq!(
+        done,
+        [(r, Ok(echo_body(2)))],
+        "still unanswered after {rounds} round trips; salt {}",
+        p.client.salt()
+    );
+}
+
+fn config_pair(config: SessionConfig) -> Pair {
+    let mut p = pair();
+    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
+    p
+}
+
+/// A request held, sent again on a new key, flood-waited there (an answer in between), then
+/// refused for want of a binding again (the new key's binding dropped in turn) is held again:
+/// the limit is two such refusals in a row.
+#[test]
+fn a_refusal_after_another_answer_is_held_again() {
+    let config = SessionConfig {
+        hold_when_unbound: true,
+        flood_sleep_threshold: Duration::from_secs(60),
+        ..SessionConfig::default()
+    };
+    let mut p = config_pair(config);
+    let r = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(refuse_unbound(&mut p, got[0].0), [Event::KeyUnbound { request: r }]);
+    p.client.resend_pending();
+    let again = bodies_up(&mut p);
+    assert_eq!(flood(&mut p, again[0].0, "FLOOD_WAIT_1"), [Event::FloodWait { request: r, seconds: 1 }]);
+    p.clock.advance(1_000);
+    let third = bodies_up(&mut p);
+    assert_eq!(refuse_unbound(&mut p, third[0].0), [Event::KeyUnbound { request: r }], "held again");
+}
+
+/// A request naming its own msg_id (`auth.bindTempAuthKey`) is held like any other when
+/// refused with AUTH_KEY_PERM_EMPTY: its caller gets KeyUnbound, never a completion. The driver
+/// ignores KeyUnbound during Renewal::Binding and waits for the binding's completion: the
+/// renewal (and every request held in the driver) would wait forever. Such a body cannot be
+/// sent again as it is anyway.
+#[test]
+fn a_binding_refused_for_want_of_a_binding_fails_rather_than_waits() {
+    let config = SessionConfig { hold_when_unbound: true, ..SessionConfig::default() };
+    let mut p = config_pair(config);
+    let bind = p
+        .client
+        .invoke_with_msg_id(|id| [0xcdd4_2a05u32.to_le_bytes().to_vec(), id.to_le_bytes().to_vec()].concat());
+    let got = bodies_up(&mut p);
+    let events = refuse_unbound(&mut p, got[0].0);
+    assert!(
+        matches!(&completed(&events)[..], [(b, Err(RequestError::Rpc(e)))] if *b == bind && e.code == 401),
+        "{events:?}"
+    );
+}
+
+/// With state_request_after None, `reconnected` is `resend_pending`, which also releases the
+/// requests held for want of a binding, ahead of the binding still unanswered: the driver calls
+/// it after a reconnect during Renewal::Binding (key not dead), so a held request goes out
+/// before the new key is bound, is refused a second time, and fails.
+#[test]
+fn a_reconnect_during_a_binding_does_not_release_held_requests() {
+    let config =
+        SessionConfig { hold_when_unbound: true, state_request_after: None, ..SessionConfig::default() };
+    let mut p = config_pair(config);
+    p.client.ping(1);
+    p.up();
+    p.down();
+    p.events();
+    // A renewal: the new key, its binding, and a request riding behind it, refused.
+    let key = AuthKey::from_bytes([0x6b; 256]);
+    p.clock.advance(2_000);
+    p.server = ServerSession::new(key.clone(), 99, p.clock.clone());
+    p.client.rekey(key, 99, 0x4321);
+    let _bind = p
+        .client
+        .invoke_with_msg_id(|id| [0xcdd4_2a05u32.to_le_bytes().to_vec(), id.to_le_bytes().to_vec()].concat());
+    let r = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    let r_id = got.iter().find(|(_, b)| *b == echo_body(1)).unwrap().0;
+    assert_eq!(refuse_unbound(&mut p, r_id), [Event::KeyUnbound { request: r }]);
+    // The connection drops before the binding is answered; the driver calls reconnected().
+    p.client.reconnected();
+    let after = bodies_up(&mut p);
+    assert!(
+        !after.iter().any(|(_, b)| *b == echo_body(1)),
+        "the held request went out again before the binding was answered: {:?}",
+        after.iter().map(|(_, b)| b.len()).collect::<Vec<_>>()
+    );
+}
+
+/// The session's own get_future_salts is no request in flight for a drain to wait on, and one
+/// the server acknowledged and never answered is given up and asked anew after ten minutes.
+#[test]
+fn an_unanswered_salts_question_holds_up_nothing_and_is_asked_anew() {
+    let mut p = salts_pair();
+    let r = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(got.len(), 2);
+    for (id, body) in got {
+        if body == echo_body(1) {
+            p.server.respond(id, &body);
+        }
+    }
+    p.down();
+    assert_eq!(completed(&p.events()), [(r, Ok(echo_body(1)))]);
+    assert_eq!((p.client.in_flight(), p.client.pending()), (0, 1));
+    p.clock.advance(600_000);
+    p.client.invoke_raw(echo_body(2));
+    let got = bodies_up(&mut p);
+    let asks =
+        got.iter().filter(|(_, b)| tl_codec::from_bytes::<functions::GetFutureSalts>(b).is_ok()).count();
+    assert_eq!(asks, 1, "asked anew");
+    assert_eq!(p.client.in_flight(), 1, "the echo only");
+    p.client.check_indexes();
 }
