@@ -23,7 +23,8 @@
 //! reconnect, as `Client::set_init_prefix` does. `flags & 32` has the session hold requests
 //! refused with AUTH_KEY_PERM_EMPTY (`SessionConfig::hold_when_unbound`, as under PFS), which
 //! are then sent again (`resend_pending`, as after a new binding) once the frame is read;
-//! `flags & 64` has it sit out flood waits of up to a minute.
+//! `flags & 64` has it sit out flood waits of up to a minute; `flags & 128` closes the gate for
+//! requests (`hold_requests`, as during a binding) after the first flush.
 #![no_main]
 
 use std::time::Duration;
@@ -96,6 +97,7 @@ fuzz_target!(|data: &[u8]| {
         session.invoke_raw(vec![0x11, 0x22, 0x33, i, 5, 6, 7, 8]);
     }
     flush_noting_ids(&mut session, &key, &mut sent);
+    session.hold_requests(flags & 128 != 0);
     if flags & 16 != 0 {
         session.set_init_prefix(if flags & 8 != 0 { None } else { prefix() });
     }
