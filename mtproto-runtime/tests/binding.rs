@@ -247,6 +247,50 @@ fn body(id: u32, i: u32) -> Vec<u8> {
     [id.to_le_bytes(), i.to_le_bytes()].concat()
 }
 
+/// What [`flood_wait_across_a_new_binding`] saw.
+struct Across {
+    /// The answers to the flood-waited request and to the one refused for want of a binding.
+    flooded: Result<Vec<u8>, Error>,
+    refused: Result<Vec<u8>, Error>,
+    /// How many times the server ran the flood-waited request (the flood wait included).
+    runs: u32,
+    /// How many new keys the client made.
+    renewals: usize,
+}
+
+/// A PFS client behind a proxy that adds `latency` each way once connected; one request is
+/// answered `FLOOD_WAIT_{wait}` once, another refused once for want of a binding (the server
+/// dropped it), so that the flood wait ends while the new key is made and bound.
+async fn flood_wait_across_a_new_binding(wait: u32, latency: Duration) -> Across {
+    let state = ServerState::default();
+    let (runs, refusals) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let once = |count: Arc<AtomicU32>, error: RpcError| {
+        move |b: &[u8]| {
+            if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                Err(error.clone())
+            } else {
+                Ok(b.to_vec())
+            }
+        }
+    };
+    let answers = Answers::new()
+        .on_raw(FLOODED, once(runs.clone(), RpcError::new(420, format!("FLOOD_WAIT_{wait}"))))
+        .on_raw(UNBOUND_ONCE, once(refusals, RpcError::new(401, "AUTH_KEY_PERM_EMPTY")));
+    let upstream = serve(ServeOptions { answers, ..serve_options(&state) }).await;
+    let (slow, delay) =
+        (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(latency.as_millis() as u64)));
+    let addr = slow_proxy(upstream, slow.clone(), delay).await;
+    let (client, mut updates) = connect(addr, options(true)).await.unwrap();
+    slow.store(true, Ordering::SeqCst);
+    let flooded = common::spawn_invoke_raw(&client, body(FLOODED, 1));
+    let refused = common::spawn_invoke_raw(&client, body(UNBOUND_ONCE, 2));
+    let (flooded, refused) = (flooded.await.unwrap(), refused.await.unwrap());
+    let renewals = std::iter::from_fn(|| updates.try_recv().ok())
+        .filter(|u| matches!(u, Update::KeyRenewed { .. }))
+        .count();
+    Across { flooded, refused, runs: runs.load(Ordering::SeqCst), renewals }
+}
+
 /// A request that got a short FLOOD_WAIT sleeps while the client makes a new key for a binding
 /// the server dropped; its wait ends during the new key's exchange. It must not ride along
 /// with the binding (the server would refuse it there, and its refusal, coming after the
@@ -255,49 +299,15 @@ fn body(id: u32, i: u32) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sleeper_woken_into_the_binding_frame_survives_the_renewal() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let (flooded, unbound) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-        let (f, u) = (flooded.clone(), unbound.clone());
-        let answers = Answers::new()
-            .on_raw(FLOODED, move |b| {
-                if f.fetch_add(1, Ordering::SeqCst) == 0 {
-                    Err(RpcError::new(420, "FLOOD_WAIT_1"))
-                } else {
-                    Ok(b.to_vec())
-                }
-            })
-            .on_raw(UNBOUND_ONCE, move |b| {
-                if u.fetch_add(1, Ordering::SeqCst) == 0 {
-                    Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY"))
-                } else {
-                    Ok(b.to_vec())
-                }
-            });
-        let upstream = serve(ServeOptions { answers, ..serve_options(&state) }).await;
-        let (slow, delay) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(400)));
-        let addr = slow_proxy(upstream, slow.clone(), delay).await;
-        let (client, mut updates) = connect(addr, options(true)).await.unwrap();
-        // From now on each chunk takes 400 ms each way: the new key's exchange (3 round trips)
-        // takes well over the 1 s flood wait.
-        slow.store(true, Ordering::SeqCst);
-        let r = common::spawn_invoke_raw(&client, body(FLOODED, 1));
-        let s = common::spawn_invoke_raw(&client, body(UNBOUND_ONCE, 2));
-        let (r, s) = (r.await.unwrap(), s.await.unwrap());
-        let mut renewals = 0;
-        while let Ok(u) = updates.try_recv() {
-            if matches!(u, Update::KeyRenewed { .. }) {
-                renewals += 1;
-            }
-        }
-        assert_eq!(r.unwrap(), body(FLOODED, 1));
-        assert_eq!(s.unwrap(), body(UNBOUND_ONCE, 2));
-        assert_eq!(renewals, 1, "one new key for one dropped binding");
+        // 400 ms each way: the new key's exchange (3 round trips) takes well over the 1 s wait.
+        let seen = flood_wait_across_a_new_binding(1, Duration::from_millis(400)).await;
+        assert_eq!(seen.flooded.unwrap(), body(FLOODED, 1));
+        assert_eq!(seen.refused.unwrap(), body(UNBOUND_ONCE, 2));
+        assert_eq!(seen.renewals, 1, "one new key for one dropped binding");
     })
     .await
     .expect("bounded");
 }
-
-const FLOODED_RUNS: u32 = 0x5105_0012;
 
 /// A request whose flood wait ends after the new key's binding went out and before its answer
 /// came waits for the answer, and goes out once: sent on the new key before it, the resend of
@@ -307,42 +317,14 @@ const FLOODED_RUNS: u32 = 0x5105_0012;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_sent_after_the_binding_is_not_sent_again_when_it_is_answered() {
     tokio::time::timeout(LIMIT, async {
-        let state = ServerState::default();
-        let (runs, unbound) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-        let (f, u) = (runs.clone(), unbound.clone());
-        let answers = Answers::new()
-            .on_raw(FLOODED_RUNS, move |b| {
-                if f.fetch_add(1, Ordering::SeqCst) == 0 {
-                    Err(RpcError::new(420, "FLOOD_WAIT_7"))
-                } else {
-                    Ok(b.to_vec())
-                }
-            })
-            .on_raw(UNBOUND_ONCE, move |b| {
-                if u.fetch_add(1, Ordering::SeqCst) == 0 {
-                    Err(RpcError::new(401, "AUTH_KEY_PERM_EMPTY"))
-                } else {
-                    Ok(b.to_vec())
-                }
-            });
-        let upstream = serve(ServeOptions { answers, ..serve_options(&state) }).await;
-        let (slow, delay) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(1000)));
-        let addr = slow_proxy(upstream, slow.clone(), delay).await;
-        let (client, mut updates) = connect(addr, options(true)).await.unwrap();
-        // 1 s each way from now on: the 401 comes at 2 s, the new key's exchange (3 round
-        // trips) ends at about 8 s, its binding is answered at about 10 s; the flood wait of
-        // 7 s ends at about 9 s, in between.
-        slow.store(true, Ordering::SeqCst);
-        let r = common::spawn_invoke_raw(&client, body(FLOODED_RUNS, 1));
-        let s = common::spawn_invoke_raw(&client, body(UNBOUND_ONCE, 2));
-        let (r, s) = (r.await.unwrap(), s.await.unwrap());
-        let renewals = std::iter::from_fn(|| updates.try_recv().ok())
-            .filter(|u| matches!(u, Update::KeyRenewed { .. }))
-            .count();
-        assert_eq!(r.unwrap(), body(FLOODED_RUNS, 1));
-        assert_eq!(s.unwrap(), body(UNBOUND_ONCE, 2));
-        assert_eq!(runs.load(Ordering::SeqCst), 2, "flood-waited once, then run once");
-        assert_eq!(renewals, 1);
+        // 1 s each way: the 401 comes at 2 s, the new key's exchange (3 round trips) ends at
+        // about 8 s, its binding is answered at about 10 s; the 7 s flood wait ends at about
+        // 9 s, in between.
+        let seen = flood_wait_across_a_new_binding(7, Duration::from_secs(1)).await;
+        assert_eq!(seen.flooded.unwrap(), body(FLOODED, 1));
+        assert_eq!(seen.refused.unwrap(), body(UNBOUND_ONCE, 2));
+        assert_eq!(seen.runs, 2, "flood-waited once, then run once");
+        assert_eq!(seen.renewals, 1);
     })
     .await
     .expect("bounded");
