@@ -3330,7 +3330,9 @@ fn a_random_walk_keeps_the_indexes_and_completes_every_request_once() {
         let mut deferred: Vec<(i64, Vec<u8>)> = Vec::new();
         let mut key_byte = 0x5au8;
         for step in 0..300 {
-            match rng.below(15) {
+            match rng.below(16) {
+                // The gate of a binding under way, closed or opened.
+                15 => p.client.hold_requests(rng.below(2) == 0),
                 12 => p.server.change_salt(rng.below(1000) as i64),
                 13 => {
                     let on = rng.below(2) == 0;
@@ -3389,6 +3391,7 @@ fn a_random_walk_keeps_the_indexes_and_completes_every_request_once() {
             }
         }
         // Calm: the server answers everything; held requests are released as a new binding would.
+        p.client.hold_requests(false);
         for _ in 0..200 {
             if p.client.pending() == 0 {
                 break;
