@@ -860,7 +860,8 @@ impl Client {
 
     /// Replaces [`ConnectOptions::init_prefix`] (a parameter of `initConnection` changed, the
     /// language say): the next requests carry the new prefix until one is answered, as after
-    /// a reconnect ([`Session::set_init_prefix`]); `None` stops wrapping. A prefix
+    /// a reconnect, and those sent in the old one carry the new one if they are sent again
+    /// ([`Session::set_init_prefix`]); `None` stops wrapping. A prefix
     /// [`connect`] would refuse is refused here too ([`Error::InvalidOptions`]).
     pub fn set_init_prefix(&self, prefix: Option<Vec<u8>>) -> Result<(), Error> {
         if let Some(prefix) = &prefix {

@@ -1183,10 +1183,28 @@ impl<C: Clock> Session<C> {
 
     /// Replaces [`SessionConfig::init_prefix`] (a parameter of `initConnection` changed, its
     /// language say: the server wants it again then), and the next requests carry the new one
-    /// until one is answered. `None` stops wrapping. Requests already queued or sent keep what
-    /// they have; a queued one checked against the old prefix's length is not checked again.
+    /// until one is answered. `None` stops wrapping. Requests already wrapped in the old
+    /// prefix, queued, sent or held back, carry the new one when they go out (again), unless
+    /// that would take them past [`SessionConfig::max_request_len`]; with `None` they keep the
+    /// old one. A queued one not wrapped yet, checked against the old prefix's length, is not
+    /// checked again.
     pub fn set_init_prefix(&mut self, prefix: Option<Vec<u8>>) {
-        self.core.config.init_prefix = prefix;
+        let old = std::mem::replace(&mut self.core.config.init_prefix, prefix);
+        if let (Some(old), Some(new)) = (old, self.core.config.init_prefix.clone()) {
+            let max = self.core.config.max_request_len;
+            let rewrap = |body: &mut Vec<u8>, wrap: Wrap| {
+                if wrap == Wrap::Wrapped
+                    && body.starts_with(&old)
+                    && body.len() - old.len() + new.len() <= max
+                {
+                    body.splice(..old.len(), new.iter().copied());
+                }
+            };
+            self.core.queue.iter_mut().for_each(|q| rewrap(&mut q.body, q.wrap));
+            self.pending.values_mut().for_each(|p| rewrap(&mut p.body, p.wrap));
+            self.unbound.iter_mut().for_each(|q| rewrap(&mut q.body, q.wrap));
+            self.sleeping.values_mut().for_each(|q| rewrap(&mut q.body, q.wrap));
+        }
         self.need_init();
     }
 

@@ -3576,3 +3576,41 @@ fn an_unanswered_salts_question_holds_up_nothing_and_is_asked_anew() {
     assert_eq!(p.client.in_flight(), 1, "the echo only");
     p.client.check_indexes();
 }
+
+#[test]
+fn a_request_wrapped_in_an_old_prefix_goes_out_again_with_the_new_one() {
+    let mut p = init_pair();
+    // Sent wrapped, and lost.
+    let lost = p.client.invoke_raw(echo_body(1));
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1, prefixed(&echo_body(1)));
+    // The language changed: a prefix of another length.
+    let new: Vec<u8> = [&PREFIX[..], &[7, 7, 7, 7][..]].concat();
+    p.client.set_init_prefix(Some(new.clone()));
+    p.client.resend_pending();
+    let again = bodies_up(&mut p);
+    assert_eq!(again[0].1, [&new[..], &echo_body(1)[..]].concat(), "the new prefix, not the old");
+    assert_eq!(answer(&mut p, again[0].0, &[1, 0, 0, 0]), [(lost, Ok(vec![1, 0, 0, 0]))]);
+    // One that the new prefix would take past the request limit keeps the old one. (Bytes
+    // that do not compress: gzip_packed would make it shorter.)
+    p.client.core.config.max_request_len = 4096;
+    p.client.set_init_prefix(Some(PREFIX.to_vec()));
+    let mut x = 0x1234_5678u32;
+    let noise: Vec<u8> = (0..4096 - PREFIX.len() - 4)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 24) as u8
+        })
+        .collect();
+    p.client.invoke_raw([&echo_body(2)[..], &noise[..]].concat());
+    let got = bodies_up(&mut p);
+    assert_eq!(got[0].1.len(), 4096, "the old prefix and the query fill the limit");
+    p.client.set_init_prefix(Some(new));
+    p.client.resend_pending();
+    let again = bodies_up(&mut p);
+    assert!(
+        again[0].1.starts_with(&PREFIX)
+            && !again[0].1.starts_with(&[&PREFIX[..], &[7, 7, 7, 7][..]].concat())
+    );
+    p.client.check_indexes();
+}
