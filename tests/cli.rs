@@ -942,3 +942,33 @@ fn decode_notes_an_id_before_a_bare_type() {
     let r = tl(&[], &["decode", "ea183b7f", "--type", "InputPeer", "--compact"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "{\"@type\":\"inputPeerEmpty\"}\n"), "{}", r.stderr);
 }
+
+/// TON's `adnl.proxyPacketHeader` gives bits 16 and 17 of its `flags` word a meaning no field
+/// carries: `--mode-words` keeps them through decode and encode; without it they are lost,
+/// and the decode warning says how to keep them.
+#[test]
+fn mode_words_keep_a_flags_words_bits_no_field_uses() {
+    let schema = "int ? = Int;\nint256 8*[ int ] = Int256;\n\
+                  adnl.proxyPacketHeader proxy_id:int256 flags:# ip:flags.0?int port:flags.0?int \
+                  signature:int256 = adnl.ProxyPacketHeader;\n";
+    let zeros = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let json = format!(
+        r#"{{"@type":"adnl.proxyPacketHeader","proxy_id":"{zeros}","flags":65537,"ip":1,"port":2,"signature":"{zeros}"}}"#
+    );
+    let files: &[(&str, &[u8])] = &[("ton.tl", schema.as_bytes())];
+    let kept = ["--schema", "ton.tl", "--mode-words", "adnl.proxy*"];
+    let enc = tl(files, &[&["encode"][..], &kept, &[json.as_str()]].concat());
+    assert_eq!(enc.code, 0, "{}", enc.stderr);
+    let hex = enc.stdout.trim();
+    let dec = tl(files, &[&["decode", "--compact"][..], &kept, &[hex]].concat());
+    assert_eq!((dec.code, dec.stdout.trim()), (0, json.as_str()), "{}", dec.stderr);
+    // Without it: the word is computed from the fields, bit 16 is dropped, and said so.
+    let plain = tl(files, &["decode", "--schema", "ton.tl", "--compact", hex]);
+    assert_eq!(plain.code, 0);
+    assert!(!plain.stdout.contains("flags"), "{}", plain.stdout);
+    assert!(
+        plain.stderr.contains("bits 0x10000") && plain.stderr.contains("--mode-words adnl.proxyPacketHeader"),
+        "{}",
+        plain.stderr
+    );
+}

@@ -13,6 +13,11 @@ pub struct Args {
     /// `<embedded>` names, to add a schema to them: `--schema '<embedded>' --schema secret.tl`.
     #[arg(long = "schema", value_name = "FILE")]
     pub schemas: Vec<String>,
+    /// Definitions (comma-separated; `*` matches any run) whose `#` words are all data, a JSON
+    /// number, even one named `flags`, as `tl gen --mode-words` makes them (TON's
+    /// `adnl.proxyPacketHeader`, whose bits 16 and 17 have no field).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub mode_words: Vec<String>,
     /// The type of the value (`messages.Messages`, `Vector<long>`, `%message`, `name#id`);
     /// default: any boxed object or function call.
     #[arg(long = "type", value_name = "T")]
@@ -51,7 +56,7 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return fail(&e),
     };
     with_schemas(&args.schemas, |schemas| {
-        let registry = Registry::new(schemas);
+        let registry = Registry::with_mode_words(schemas, trimmed(&args.mode_words));
         if let Err(e) = type_arg_is_no_function(&registry, args.ty.as_deref()) {
             return fail(&e);
         }
@@ -68,8 +73,8 @@ pub fn run(args: Args) -> ExitCode {
             eprintln!(
                 "warning: `{}.{}` at byte {} has bits {:#x} that the schema does not define: the data \
                  may be newer than the schema (--schema with a later layer), and what follows may be \
-                 misread",
-                u.definition, u.field, u.offset, u.bits
+                 misread; if the schema gives them a meaning of its own, `--mode-words {}` keeps them",
+                u.definition, u.field, u.offset, u.bits, u.definition
             );
         }
         match text {
@@ -196,6 +201,11 @@ pub(crate) fn with_schemas(paths: &[String], run: impl FnOnce(&[Schema<'_>]) -> 
         Ok(schemas) => run(&schemas),
         Err(code) => code,
     }
+}
+
+/// The names of a comma-separated list (`--mode-words 'a, b'`), trimmed.
+pub(crate) fn trimmed(names: &[String]) -> Vec<String> {
+    names.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
 }
 
 /// The schemas named on the command line, or the embedded default.

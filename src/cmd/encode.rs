@@ -13,6 +13,11 @@ pub struct Args {
     /// `<embedded>` names, to add a schema to them: `--schema '<embedded>' --schema secret.tl`.
     #[arg(long = "schema", value_name = "FILE")]
     pub schemas: Vec<String>,
+    /// Definitions (comma-separated; `*` matches any run) whose `#` words are all data, a JSON
+    /// number, even one named `flags`, as `tl gen --mode-words` makes them (TON's
+    /// `adnl.proxyPacketHeader`, whose bits 16 and 17 have no field).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub mode_words: Vec<String>,
     /// The type of the value (`Vector<long>`, `%message`, `name#id`); default: any boxed object or
     /// function call named by its `"@type"`.
     #[arg(long = "type", value_name = "T")]
@@ -50,7 +55,7 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return fail(&format!("bad JSON: {e}")),
     };
     with_schemas(&args.schemas, |schemas| {
-        let registry = Registry::new(schemas);
+        let registry = Registry::with_mode_words(schemas, super::decode::trimmed(&args.mode_words));
         if let Err(e) = type_arg_is_no_function(&registry, args.ty.as_deref()) {
             return fail(&e);
         }

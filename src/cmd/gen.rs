@@ -19,6 +19,12 @@ pub struct Args {
     /// matches any run of characters (`messages.*`, `*Photo*`).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub only: Option<Vec<String>>,
+    /// Definitions (comma-separated; `*` matches any run) whose `#` words are all kept as data,
+    /// a `u32` field, even one named `flags`: for schemas whose bits without fields mean
+    /// something (TON's `adnl.proxyPacketHeader`, bits 16 and 17). Give `tl decode` and
+    /// `tl encode` the same.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub mode_words: Vec<String>,
     /// Serde support in the JSON of `tl decode`: `Serialize`, and `Deserialize` (owned types
     /// directly; borrowed ones through `tl_json::Arena` or as `Owned<T>`); the crate mounting
     /// the output then also depends on `serde`.
@@ -83,6 +89,7 @@ pub fn run(args: Args) -> ExitCode {
             owned: args.owned,
             conversions: args.conversions,
             derives: args.derive,
+            mode_words: super::decode::trimmed(&args.mode_words),
             ..Options::default()
         };
         let generator = Generator::new(schemas, options);

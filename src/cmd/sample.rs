@@ -11,6 +11,11 @@ pub struct Args {
     /// mtproto.tl (`<embedded>` names them, to add a schema to them).
     #[arg(long = "schema", value_name = "FILE")]
     pub schemas: Vec<String>,
+    /// Definitions (comma-separated; `*` matches any run) whose `#` words are all data, a JSON
+    /// number, even one named `flags`, as `tl gen --mode-words` makes them (TON's
+    /// `adnl.proxyPacketHeader`, whose bits 16 and 17 have no field).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub mode_words: Vec<String>,
     /// A constructor or function (`messages.sendMessage`, `name#id`), or a type expression
     /// (`messages.Messages`, `Vector<long>`, `%message`; encode it with `tl encode --type`).
     pub name: String,
@@ -37,7 +42,7 @@ pub struct Args {
 /// Runs `tl sample`.
 pub fn run(args: Args) -> ExitCode {
     with_schemas(&args.schemas, |schemas| {
-        let registry = Registry::new(schemas);
+        let registry = Registry::with_mode_words(schemas, super::decode::trimmed(&args.mode_words));
         let options = SampleOptions { seed: args.seed, max_depth: args.depth, minimal: args.minimal };
         let answer;
         let name = if args.answer {

@@ -752,6 +752,18 @@ pub fn word_kind(name: &str) -> Word {
     }
 }
 
+/// [`word_kind`] for a word of the definition named `def_name`, where the definitions that
+/// `mode_words` names (patterns: `*` matches any run of characters) keep every word as data,
+/// one named `flags` too: a schema that gives meaning to bits of a `flags` word that no field
+/// uses (TON's `adnl.proxyPacketHeader`: bit 16, outbound; 17, control) must not lose them.
+pub fn word_kind_of(def_name: &str, word: &str, mode_words: &[String]) -> Word {
+    if mode_words.iter().any(|pattern| wildcard_match(pattern, def_name)) {
+        Word::Mode
+    } else {
+        word_kind(word)
+    }
+}
+
 /// The names of the `#` params of `def` that other params use as flags words or mode words
 /// (`flags`, `flags2`, TON's `mode`; [`word_kind`] tells which).
 pub fn flags_words<'d>(def: &'d Definition<'_>) -> HashSet<&'d str> {

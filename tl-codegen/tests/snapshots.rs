@@ -346,6 +346,33 @@ fn mode_words() {
     for line in ["m.serialize_entry(\"mode\",", "tl_json::J(&self.mode))?;", "mode:__v0.unwrap_or(0),"] {
         assert!(serde.contains(line), "{line:?} missing");
     }
+    // Named by `mode_words` (as TON's adnl.proxyPacketHeader must be), `grouped` keeps its
+    // `flags` word as data too, merged with its field's bit when encoding.
+    let kept = generate(Options { mode_words: vec!["test.group*".into()], ..Options::default() });
+    let kept: String = kept.lines().filter(|l| !l.trim_start().starts_with("///")).collect();
+    let kept: String = kept.split_whitespace().collect();
+    assert!(
+        kept.contains("pubstructGrouped{pubmode:u32,puba:Option<i32>,pubb:Option<i64>,pubc:bool,pubd:bool,pubflags:u32,pube:Option<i32>,}"),
+        "{kept}"
+    );
+}
+
+/// The dynamic codec keeps a `flags` word's bits that no field uses only for the definitions
+/// `Registry::with_mode_words` names: otherwise they are computed from the fields, and lost.
+#[test]
+fn mode_words_keep_bits_no_field_uses_in_the_dynamic_codec() {
+    let parsed = tl_parser::parse(include_str!("ton_mode.tl"));
+    let schemas = [parsed.schema];
+    let value = serde_json::json!({"@type": "test.grouped", "mode": 0, "flags": 0x10001, "e": 5});
+    let kept = tl_codegen::dynamic::Registry::with_mode_words(&schemas, vec!["test.grouped".into()]);
+    let bytes = kept.encode(&value, None).expect("encode");
+    // mode, then the flags word with bit 16 kept and bit 0 from `e`, then `e`.
+    assert_eq!(bytes[4..16], [0, 0, 0, 0, 1, 0, 1, 0, 5, 0, 0, 0]);
+    let back = kept.decode(&bytes, None).expect("decode");
+    assert_eq!(back["flags"], 0x10001);
+    // Without it, `flags` is computed: bit 16 is not the schema's, and the JSON has no key for it.
+    let plain = tl_codegen::dynamic::Registry::new(&schemas);
+    assert!(plain.decode(&bytes, None).expect("decode").get("flags").is_none());
 }
 
 #[test]

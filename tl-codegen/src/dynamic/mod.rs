@@ -137,6 +137,8 @@ pub struct Registry<'s> {
     /// How soon each definition's values can end ([`sample`]), worked out on the first sample.
     sample_costs: std::sync::OnceLock<sample::Costs>,
     limits: Limits,
+    /// Definitions whose `#` words are all data ([`Registry::with_mode_words`]).
+    mode_words: Vec<String>,
 }
 
 /// Definitions by constructor id.
@@ -145,7 +147,18 @@ type ById<'s> = HashMap<u32, &'s Definition<'s>, std::hash::BuildHasherDefault<p
 impl<'s> Registry<'s> {
     /// Indexes `schemas`, in order.
     pub fn new<'a: 's>(schemas: impl IntoIterator<Item = &'s Schema<'a>>) -> Registry<'s> {
-        let mut reg = Registry::default();
+        Registry::with_mode_words(schemas, Vec::new())
+    }
+
+    /// [`Registry::new`] where the definitions `mode_words` names (`*` matches any run of
+    /// characters) keep every `#` word as data, a JSON number, even one named `flags`, as
+    /// [`crate::generator::Options::mode_words`] has generated code do: for schemas that
+    /// give meaning to bits no field uses (TON's `adnl.proxyPacketHeader`).
+    pub fn with_mode_words<'a: 's>(
+        schemas: impl IntoIterator<Item = &'s Schema<'a>>,
+        mode_words: Vec<String>,
+    ) -> Registry<'s> {
+        let mut reg = Registry { mode_words, ..Registry::default() };
         for schema in schemas {
             for def in &schema.definitions {
                 reg.add(def);
@@ -158,7 +171,8 @@ impl<'s> Registry<'s> {
         if crate::graph::is_builtin_def(def) {
             return;
         }
-        self.plans.entry(plan::address(def)).or_insert_with(|| plan::Plan::new(def));
+        let mode_words = &self.mode_words;
+        self.plans.entry(plan::address(def)).or_insert_with(|| plan::Plan::new(def, mode_words));
         let (by_name, by_id) = match def.category {
             Category::Type => (&mut self.constructors_by_name, &mut self.constructors_by_id),
             Category::Function => (&mut self.functions_by_name, &mut self.functions_by_id),
@@ -206,7 +220,7 @@ impl<'s> Registry<'s> {
         let key = plan::address(def);
         match self.plans.get(&key).or_else(|| service().plans.get(&key)) {
             Some(plan) => Cow::Borrowed(plan),
-            None => Cow::Owned(plan::Plan::new(def)),
+            None => Cow::Owned(plan::Plan::new(def, &self.mode_words)),
         }
     }
 

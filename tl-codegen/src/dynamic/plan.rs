@@ -82,8 +82,9 @@ pub(super) struct SharedBit {
 }
 
 impl<'s> Plan<'s> {
-    /// Works out the plan of `def`: linear in its parameters.
-    pub fn new(def: &'s Definition<'s>) -> Plan<'s> {
+    /// Works out the plan of `def`: linear in its parameters. `mode_words` names the
+    /// definitions whose `#` words are all data ([`crate::graph::word_kind_of`]).
+    pub fn new(def: &'s Definition<'s>, mode_words: &[String]) -> Plan<'s> {
         // The `#` parameters others use as flags, by name, numbered in order of declaration.
         let mut word_of: HashMap<&str, usize> = HashMap::new();
         let mut defined: Vec<u32> = Vec::new();
@@ -99,7 +100,8 @@ impl<'s> Plan<'s> {
             let role = match &param.kind {
                 ParamKind::Nat => match param.name.as_deref() {
                     Some(n) if flag_users.contains(n) => {
-                        let mode = crate::graph::word_kind(n) == crate::graph::Word::Mode;
+                        let mode =
+                            crate::graph::word_kind_of(&def.name, n, mode_words) == crate::graph::Word::Mode;
                         match word_of.get(n) {
                             Some(&word) => Role::FlagsWord { word, defined: 0, repeat: true, mode },
                             None => {

@@ -147,6 +147,7 @@ fn reg_with_limit<'s>(reg: &Registry<'s>, max_inflated: usize) -> Registry<'s> {
         definitions: reg.definitions.clone(),
         sample_costs: Default::default(),
         limits: Limits { max_inflated, ..Limits::default() },
+        mode_words: reg.mode_words.clone(),
     }
 }
 

@@ -170,6 +170,14 @@ impl Builder {
         self
     }
 
+    /// Definitions (names; `*` matches any run of characters) whose `#` words are all kept as
+    /// data, even one named `flags` ([`Options::mode_words`]: TON's `adnl.proxyPacketHeader`,
+    /// whose bits 16 and 17 have no field). Calls add up.
+    pub fn mode_words<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Builder {
+        self.options.mode_words.extend(names.into_iter().map(Into::into));
+        self
+    }
+
     /// Derives serde in the JSON convention of the dynamic codec. The crate mounting the
     /// bindings then depends on `serde` too (`serde_json` for the borrowed types' `from_json`).
     pub fn serde(mut self, on: bool) -> Builder {

@@ -235,7 +235,12 @@ impl<'g, 's> Ctx<'g, 's> {
             let (rust_ty, ty, role) = match &p.kind {
                 ParamKind::Nat => match p.name.as_deref().filter(|n| flag_fields.contains(n)) {
                     // Computed-only: the word is derived from the optional fields.
-                    Some(n) if crate::graph::word_kind(n) == Word::Flags => (quote!(), quote!(), Role::Flags),
+                    Some(n)
+                        if crate::graph::word_kind_of(&def.name, n, &self.options.mode_words)
+                            == Word::Flags =>
+                    {
+                        (quote!(), quote!(), Role::Flags)
+                    }
                     // Data, merged with the bits of its fields when encoding.
                     Some(_) => (quote!(u32), quote!(u32), Role::ModeWord),
                     None => (quote!(u32), quote!(u32), Role::Value(Codec::Boxed)),

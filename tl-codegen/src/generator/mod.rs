@@ -63,6 +63,12 @@ pub struct Options {
     /// where an `InputPeer` is wanted). Off by default: for the full layer they cost about
     /// 43 MiB of the compiler's peak memory.
     pub conversions: bool,
+    /// Definitions (names; `*` matches any run of characters) whose `#` words are all kept
+    /// as data, `u32` fields merged with the bits of their fields when encoding, as TON's
+    /// `mode` words are, even when named `flags`: for schemas that give meaning to bits no
+    /// field uses (TON's `adnl.proxyPacketHeader`). Empty by default: a word named `flags` or
+    /// `flagsN` is computed from its fields and has no field of its own.
+    pub mode_words: Vec<String>,
 }
 
 impl Default for Options {
@@ -79,6 +85,7 @@ impl Default for Options {
             max_inline_principal: 640,
             single_file: false,
             conversions: false,
+            mode_words: Vec::new(),
         }
     }
 }
