@@ -2962,20 +2962,29 @@ fn what_receive_checks_of_a_server_message() {
 /// A pair whose client holds requests refused for want of a binding
 /// ([`SessionConfig::hold_when_unbound`]), as a client on a PFS temporary key does.
 fn unbound_pair() -> Pair {
+    config_pair(SessionConfig { hold_when_unbound: true, ..SessionConfig::default() })
+}
+
+/// A pair whose client runs with `config` (a fresh session on the pair's key).
+fn config_pair(config: SessionConfig) -> Pair {
     let mut p = pair();
-    let config = SessionConfig { hold_when_unbound: true, ..SessionConfig::default() };
     p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
     p
 }
 
-/// The server refuses the request sent as `msg_id` for want of a binding; what the client
-/// makes of it (but the `new_session_created` of a first answer).
-fn refuse_unbound(p: &mut Pair, msg_id: i64) -> Vec<Event> {
-    p.server.respond_error(msg_id, 401, "AUTH_KEY_PERM_EMPTY");
+/// The server answers the request sent as `msg_id` with rpc_error `code` `message`; what the
+/// client makes of it (but the `new_session_created` of a first answer).
+fn answer_error(p: &mut Pair, msg_id: i64, code: i32, message: &str) -> Vec<Event> {
+    p.server.respond_error(msg_id, code, message);
     p.down();
     let mut events = p.events();
     events.retain(|e| !matches!(e, Event::NewSession { .. }));
     events
+}
+
+/// The server refuses the request sent as `msg_id` for want of a binding.
+fn refuse_unbound(p: &mut Pair, msg_id: i64) -> Vec<Event> {
+    answer_error(p, msg_id, 401, "AUTH_KEY_PERM_EMPTY")
 }
 
 #[test]
@@ -3049,20 +3058,12 @@ fn a_held_request_can_be_withdrawn_and_without_the_setting_the_refusal_fails_it(
 
 /// A pair whose client sits out flood waits of up to a minute.
 fn flood_pair() -> Pair {
-    let mut p = pair();
-    let config = SessionConfig { flood_sleep_threshold: Duration::from_secs(60), ..SessionConfig::default() };
-    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
-    p
+    config_pair(SessionConfig { flood_sleep_threshold: Duration::from_secs(60), ..SessionConfig::default() })
 }
 
-/// The server answers the request sent as `msg_id` with rpc_error 420 `message`; what the
-/// client makes of it (but the `new_session_created` of a first answer).
+/// The server asks for a wait before the request sent as `msg_id` (rpc_error 420 `message`).
 fn flood(p: &mut Pair, msg_id: i64, message: &str) -> Vec<Event> {
-    p.server.respond_error(msg_id, 420, message);
-    p.down();
-    let mut events = p.events();
-    events.retain(|e| !matches!(e, Event::NewSession { .. }));
-    events
+    answer_error(p, msg_id, 420, message)
 }
 
 #[test]
@@ -3128,10 +3129,7 @@ fn a_flood_wait_past_the_threshold_fails_the_request_and_a_waiting_one_can_be_wi
 
 /// A pair whose client asks for 4 future salts when those it knows run low.
 fn salts_pair() -> Pair {
-    let mut p = pair();
-    let config = SessionConfig { future_salts: 4, ..SessionConfig::default() };
-    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
-    p
+    config_pair(SessionConfig { future_salts: 4, ..SessionConfig::default() })
 }
 
 /// Answers the client's get_future_salts among `got` with the salts it asks for, of 30
@@ -3242,17 +3240,15 @@ impl Rng3 {
     }
 }
 
+/// A pair whose client has every new behaviour on (and the init prefix, if `prefix`).
 fn walk_pair(prefix: bool) -> Pair {
-    let mut p = pair();
-    let config = SessionConfig {
+    config_pair(SessionConfig {
         hold_when_unbound: true,
         flood_sleep_threshold: Duration::from_secs(60),
         future_salts: 4,
         init_prefix: prefix.then(|| PREFIX.to_vec()),
         ..SessionConfig::default()
-    };
-    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
-    p
+    })
 }
 
 fn up_lossy(p: &mut Pair, lose: bool) {
@@ -3466,12 +3462,6 @@ fn a_new_session_created_salt_is_not_undone_by_cached_future_salts() {
         p.clock.advance(2_000);
         p.server = ServerSession::new(AuthKey::from_bytes([0x5a; 256]), 6000, p.clock.clone());
     });
-}
-
-fn config_pair(config: SessionConfig) -> Pair {
-    let mut p = pair();
-    p.client = Session::with_config(AuthKey::from_bytes([0x5a; 256]), 77, 0x1234, p.clock.clone(), config);
-    p
 }
 
 /// A request held, sent again on a new key, flood-waited there (an answer in between), then
