@@ -522,6 +522,19 @@ struct Pending {
     init_epoch: u32,
 }
 
+impl Pending {
+    /// The request as it goes out again: under a new msg_id, with the body it was sent with.
+    fn into_queued(self) -> Queued {
+        Queued {
+            request: self.request,
+            msg_id: None,
+            body: self.body,
+            content_related: true,
+            wrap: self.wrap,
+        }
+    }
+}
+
 /// Whether a request carries [`SessionConfig::init_prefix`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wrap {
@@ -1641,7 +1654,7 @@ impl<C: Clock> Session<C> {
     /// again with the next message.
     fn server_salt_is(&mut self, salt: i64, now: Duration) {
         self.core.salt = salt;
-        let t = (now.as_secs() as i64).saturating_add(self.core.ids.offset());
+        let t = self.server_secs(now);
         let in_force = |&&(since, until, _): &&(i32, i32, i64)| i64::from(since) <= t && t < i64::from(until);
         if self.salts.iter().filter(in_force).any(|&(_, _, s)| s != salt) {
             self.salts.clear();
@@ -1651,7 +1664,7 @@ impl<C: Clock> Session<C> {
 
     /// Switches to a future salt once the current time is inside its validity.
     fn rotate_salt(&mut self, now: std::time::Duration) {
-        let t = (now.as_secs() as i64).saturating_add(self.core.ids.offset());
+        let t = self.server_secs(now);
         self.salts.retain(|&(_, until, _)| i64::from(until) > t);
         if let Some(&(_, _, salt)) = self.salts.iter().find(|&&(since, _, _)| i64::from(since) <= t) {
             self.core.salt = salt;
@@ -1660,7 +1673,12 @@ impl<C: Clock> Session<C> {
 
     /// The server's Unix time now, as far as the session knows it (local time plus the offset).
     pub fn server_time(&self) -> i64 {
-        (self.clock.now().as_secs() as i64).saturating_add(self.core.ids.offset())
+        self.server_secs(self.clock.now())
+    }
+
+    /// The server's Unix time at clock time `now`.
+    fn server_secs(&self, now: Duration) -> i64 {
+        (now.as_secs() as i64).saturating_add(self.core.ids.offset())
     }
 
     /// Moves onto a new key (a renewed PFS temporary key) as a new session: `session_id`, the
@@ -1772,13 +1790,7 @@ impl<C: Clock> Session<C> {
         all.sort_by_key(|(id, _)| *id);
         for (_, p) in all.into_iter().rev() {
             self.requests.insert(p.request, Place::Queued);
-            self.core.queue.push_front(Queued {
-                request: p.request,
-                msg_id: None,
-                body: p.body,
-                content_related: true,
-                wrap: p.wrap,
-            });
+            self.core.queue.push_front(p.into_queued());
         }
     }
 
@@ -1829,13 +1841,7 @@ impl<C: Clock> Session<C> {
             if let Some(p) = self.unpend(id) {
                 found = true;
                 self.requests.insert(p.request, Place::Queued);
-                self.core.queue.push_front(Queued {
-                    request: p.request,
-                    msg_id: None,
-                    body: p.body,
-                    content_related: true,
-                    wrap: p.wrap,
-                });
+                self.core.queue.push_front(p.into_queued());
             }
         }
         found
@@ -1961,10 +1967,8 @@ impl<C: Clock> Session<C> {
             Err(RequestError::Rpc(e)) if matches!(wrap, Wrap::Unwrapped | Wrap::Wrapped) && not_inited(e) => {
                 self.need_init();
                 if wrap == Wrap::Unwrapped {
-                    if let Some(p) = self.pending.get(&req_msg_id) {
-                        self.held_once.remove(&p.request);
-                    }
                     if let Some(p) = self.pending.get_mut(&req_msg_id) {
+                        self.held_once.remove(&p.request);
                         p.body = self.core.wrapped(&p.body);
                         p.wrap = Wrap::Wrapped;
                     }
@@ -1992,13 +1996,7 @@ impl<C: Clock> Session<C> {
         }
         let Some(p) = self.unpend(req_msg_id) else { return false };
         self.requests.insert(request, Place::Held);
-        self.unbound.push(Queued {
-            request,
-            msg_id: None,
-            body: p.body,
-            content_related: true,
-            wrap: p.wrap,
-        });
+        self.unbound.push(p.into_queued());
         self.events.push_back(Event::KeyUnbound { request });
         true
     }
@@ -2019,11 +2017,10 @@ impl<C: Clock> Session<C> {
         // Answered otherwise than for want of a binding: a later such refusal is held again.
         self.held_once.remove(&p.request);
         let at = self.clock.now().saturating_add(Duration::from_secs(u64::from(seconds)));
-        self.requests.insert(p.request, Place::Sleeping(at));
-        let queued =
-            Queued { request: p.request, msg_id: None, body: p.body, content_related: true, wrap: p.wrap };
-        self.sleeping.insert((at, p.request), queued);
-        self.events.push_back(Event::FloodWait { request: p.request, seconds });
+        let request = p.request;
+        self.requests.insert(request, Place::Sleeping(at));
+        self.sleeping.insert((at, request), p.into_queued());
+        self.events.push_back(Event::FloodWait { request, seconds });
         true
     }
 
