@@ -2,7 +2,8 @@
 //! it has no validation) on the same text, the latest embedded `api.tl`; and, when `TL_CORPUS`
 //! is set, tl-parser over the whole corpus. Also the lean-model prototype of
 //! `tl-parser/examples/lean_model` (flat arrays instead of the public model), to measure what a
-//! model change would buy.
+//! model change would buy. And a floor: a byte-at-a-time tokenizer that builds nothing and
+//! checks nothing, which any parser reading the text a byte at a time pays at least.
 //!
 //! Run: `cargo bench --manifest-path benches/Cargo.toml --bench parse`
 
@@ -30,6 +31,13 @@ fn latest_layer(c: &mut Criterion) {
     g.bench_function("lean-model prototype parse+validate", |b| {
         b.iter(|| black_box(lean::check(black_box(API_TL)).map_or(0, |s| s.defs.len())))
     });
+    let mut spans = Vec::with_capacity(API_TL.len() / 4);
+    g.bench_function("floor: byte-class tokenizer, no model", |b| {
+        b.iter(|| {
+            tokenize(black_box(API_TL.as_bytes()), &mut spans);
+            black_box(spans.len())
+        })
+    });
     g.bench_function("grammers-tl-parser parse", |b| {
         b.iter(|| {
             // Consume the iterator: grammers parses lazily, definition by definition.
@@ -38,6 +46,50 @@ fn latest_layer(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// What a byte is to [`tokenize`]: 0 blank, 1 part of a word, 2 punctuation.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [2u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            t[i] = 0;
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
+            t[i] = 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The floor of the bench: splits TL text into word and punctuation spans, skipping blanks and
+/// `//` comments, with one table look-up per byte. No model, no ids, no validation; the issue's
+/// 10× target over grammers-tl-parser must fit a whole parse and check in less than this should take.
+#[inline(never)]
+fn tokenize(s: &[u8], spans: &mut Vec<(u32, u32)>) {
+    spans.clear();
+    let mut i = 0;
+    while i < s.len() {
+        let class = BYTE_CLASS[s[i] as usize];
+        let start = i;
+        i += 1;
+        match class {
+            0 => continue,
+            1 => {
+                while i < s.len() && BYTE_CLASS[s[i] as usize] == 1 {
+                    i += 1;
+                }
+            }
+            _ if s[start] == b'/' && s.get(i) == Some(&b'/') => {
+                i = s[i..].iter().position(|&b| b == b'\n').map_or(s.len(), |p| i + p);
+                continue;
+            }
+            _ => {}
+        }
+        spans.push((start as u32, i as u32));
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
