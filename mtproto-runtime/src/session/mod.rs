@@ -31,6 +31,8 @@
 //! after a reconnect, a new key or a new server session, until a request sent with them gets a
 //! result. The session reads nothing of them: it knows `mtproto.tl`, not the API schema.
 
+#[cfg(all(test, feature = "server"))]
+mod carry;
 mod clock;
 #[cfg(feature = "server")]
 pub mod server;

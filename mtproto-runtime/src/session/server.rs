@@ -892,6 +892,7 @@ fn is_request(body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::carry::{carry, frames};
     use crate::session::{Event, MsgId, RequestError, Session};
     use crate::OsRandom;
 
@@ -936,52 +937,24 @@ mod tests {
     }
 
     impl Link {
-        fn client_frames(&mut self) -> Vec<Vec<u8>> {
-            let mut frames = Vec::new();
-            while self.client.wants_flush() {
-                let mut out = Vec::new();
-                self.client.flush(&mut self.rng, &mut out).unwrap();
-                frames.push(out);
-            }
-            frames
-        }
-
-        fn server_frames(&mut self) -> Vec<Vec<u8>> {
-            let mut frames = Vec::new();
-            while self.server.wants_flush() {
-                let mut out = Vec::new();
-                self.server.flush(&mut self.rng, &mut out).unwrap();
-                frames.push(out);
-            }
-            frames
-        }
-
         /// Client → server: the messages sent.
         fn up(&mut self) -> Vec<Msg> {
-            let frames = self.client_frames();
-            for f in &frames {
-                self.server.receive(&mut f.clone()).unwrap();
-            }
-            opened(&frames, Side::Client)
+            opened(&carry(&mut self.client, &mut self.server, &mut self.rng), Side::Client)
         }
 
         /// Client → nowhere: the messages lost.
         fn lose_up(&mut self) -> Vec<Msg> {
-            opened(&self.client_frames(), Side::Client)
+            opened(&frames(&mut self.client, &mut self.rng), Side::Client)
         }
 
         /// Server → client: the messages sent.
         fn down(&mut self) -> Vec<Msg> {
-            let frames = self.server_frames();
-            for f in &frames {
-                self.client.receive(&mut f.clone()).unwrap();
-            }
-            opened(&frames, Side::Server)
+            opened(&carry(&mut self.server, &mut self.client, &mut self.rng), Side::Server)
         }
 
         /// Server → nowhere: the messages lost.
         fn lose_down(&mut self) -> Vec<Msg> {
-            opened(&self.server_frames(), Side::Server)
+            opened(&frames(&mut self.server, &mut self.rng), Side::Server)
         }
 
         /// The client comes back on `connection`: as its adapter does, it pings at once, and

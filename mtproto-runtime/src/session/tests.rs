@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::carry::carry;
 use super::server::ServerSession;
 use super::*;
 use crate::OsRandom;
@@ -54,30 +55,12 @@ fn synced_pair() -> Pair {
 impl Pair {
     /// Client → server: returns the frames sent.
     fn up(&mut self) -> Vec<Vec<u8>> {
-        let mut frames = Vec::new();
-        while self.client.wants_flush() {
-            let mut out = Vec::new();
-            self.client.flush(&mut self.rng, &mut out).unwrap();
-            frames.push(out);
-        }
-        for f in &frames {
-            self.server.receive(&mut f.clone()).unwrap();
-        }
-        frames
+        carry(&mut self.client, &mut self.server, &mut self.rng)
     }
 
     /// Server → client: returns the frames sent.
     fn down(&mut self) -> Vec<Vec<u8>> {
-        let mut frames = Vec::new();
-        while self.server.wants_flush() {
-            let mut out = Vec::new();
-            self.server.flush(&mut self.rng, &mut out).unwrap();
-            frames.push(out);
-        }
-        for f in &frames {
-            self.client.receive(&mut f.clone()).unwrap();
-        }
-        frames
+        carry(&mut self.server, &mut self.client, &mut self.rng)
     }
 
     /// Echoes every request back as its own result.
