@@ -971,4 +971,25 @@ fn mode_words_keep_a_flags_words_bits_no_field_uses() {
         "{}",
         plain.stderr
     );
+    // Nor does encoding drop those bits quietly.
+    let enc = tl(files, &["encode", "--schema", "ton.tl", json.as_str()]);
+    assert_eq!(enc.code, 1, "{}", enc.stdout);
+    assert!(enc.stderr.contains("$.flags: bits 0x10000 have no field and would be lost"), "{}", enc.stderr);
+    // A name that keeps no word (a type's, a typo, an empty one) is an error in every command.
+    for (names, says) in [
+        ("adnl.ProxyPacketHeader", "is a type; name its constructors: `adnl.proxyPacketHeader`"),
+        ("adnl.proxyPacketHeadr", "(did you mean `adnl.proxyPacketHeader`?)"),
+        ("adnl.proxy*,", "an empty name"),
+    ] {
+        for command in [
+            &["gen", "ton.tl", "-o", "out"][..],
+            &["decode", "--schema", "ton.tl", hex],
+            &["encode", "--schema", "ton.tl", json.as_str()],
+            &["sample", "--schema", "ton.tl", "adnl.proxyPacketHeader"],
+        ] {
+            let r = tl(files, &[command, &["--mode-words", names]].concat());
+            assert_eq!(r.code, 1, "{command:?} {names}: {}", r.stdout);
+            assert!(r.stderr.contains(says), "{command:?} {names}: {}", r.stderr);
+        }
+    }
 }

@@ -56,7 +56,10 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return fail(&e),
     };
     with_schemas(&args.schemas, |schemas| {
-        let registry = Registry::with_mode_words(schemas, trimmed(&args.mode_words));
+        let registry = match registry(schemas, &args.mode_words) {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
         if let Err(e) = type_arg_is_no_function(&registry, args.ty.as_deref()) {
             return fail(&e);
         }
@@ -203,9 +206,13 @@ pub(crate) fn with_schemas(paths: &[String], run: impl FnOnce(&[Schema<'_>]) -> 
     }
 }
 
-/// The names of a comma-separated list (`--mode-words 'a, b'`), trimmed.
-pub(crate) fn trimmed(names: &[String]) -> Vec<String> {
-    names.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
+/// The registry of `schemas` with `--mode-words` (`'a, b'` means `a` and `b`), each of which
+/// must name a definition whose flags words it keeps (`tl_codegen::graph::check_mode_words`).
+pub(crate) fn registry<'s>(schemas: &'s [Schema<'_>], mode_words: &[String]) -> Result<Registry<'s>, String> {
+    let mode_words: Vec<String> = mode_words.iter().map(|n| n.trim().to_owned()).collect();
+    let defs: Vec<_> = schemas.iter().flat_map(|s| &s.definitions).collect();
+    tl_codegen::graph::check_mode_words(&defs, &mode_words)?;
+    Ok(Registry::with_mode_words(schemas, mode_words))
 }
 
 /// The schemas named on the command line, or the embedded default.

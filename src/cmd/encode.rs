@@ -55,7 +55,10 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return fail(&format!("bad JSON: {e}")),
     };
     with_schemas(&args.schemas, |schemas| {
-        let registry = Registry::with_mode_words(schemas, super::decode::trimmed(&args.mode_words));
+        let registry = match super::decode::registry(schemas, &args.mode_words) {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
         if let Err(e) = type_arg_is_no_function(&registry, args.ty.as_deref()) {
             return fail(&e);
         }

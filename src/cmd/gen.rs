@@ -22,7 +22,7 @@ pub struct Args {
     /// Definitions (comma-separated; `*` matches any run) whose `#` words are all kept as data,
     /// a `u32` field, even one named `flags`: for schemas whose bits without fields mean
     /// something (TON's `adnl.proxyPacketHeader`, bits 16 and 17). Give `tl decode` and
-    /// `tl encode` the same.
+    /// `tl encode` the same. A name that keeps no `flags` word is an error.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub mode_words: Vec<String>,
     /// Serde support in the JSON of `tl decode`: `Serialize`, and `Deserialize` (owned types
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> ExitCode {
             owned: args.owned,
             conversions: args.conversions,
             derives: args.derive,
-            mode_words: super::decode::trimmed(&args.mode_words),
+            mode_words: args.mode_words.iter().map(|n| n.trim().to_owned()).collect(),
             ..Options::default()
         };
         let generator = Generator::new(schemas, options);

@@ -2,7 +2,7 @@
 
 use crate::cmd::decode::{fail, with_schemas};
 use std::process::ExitCode;
-use tl_codegen::dynamic::{Registry, SampleOptions};
+use tl_codegen::dynamic::SampleOptions;
 
 /// Arguments of `tl sample`.
 #[derive(Debug, clap::Args)]
@@ -42,7 +42,10 @@ pub struct Args {
 /// Runs `tl sample`.
 pub fn run(args: Args) -> ExitCode {
     with_schemas(&args.schemas, |schemas| {
-        let registry = Registry::with_mode_words(schemas, super::decode::trimmed(&args.mode_words));
+        let registry = match super::decode::registry(schemas, &args.mode_words) {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
         let options = SampleOptions { seed: args.seed, max_depth: args.depth, minimal: args.minimal };
         let answer;
         let name = if args.answer {

@@ -764,6 +764,47 @@ pub fn word_kind_of(def_name: &str, word: &str, mode_words: &[String]) -> Word {
     }
 }
 
+/// Checks the `mode_words` patterns of [`word_kind_of`] against the constructors and functions
+/// `defs`: each must name at least one whose flags words it turns into data (a `#` word named
+/// `flags`, or `flags` and digits, that fields use). Anything else would do nothing, silently,
+/// and the bits the user meant to keep would be lost: a type's name, a typo, an empty name.
+pub fn check_mode_words<'d, 'a: 'd>(defs: &[&'d Definition<'a>], patterns: &[String]) -> Result<(), String> {
+    for pattern in patterns {
+        if pattern.trim().is_empty() {
+            return Err("--mode-words: an empty name (two commas, or a trailing one?)".to_owned());
+        }
+        let matched: Vec<&Definition<'_>> =
+            defs.iter().copied().filter(|d| wildcard_match(pattern, &d.name)).collect();
+        let changed = matched.iter().any(|d| flags_words(d).into_iter().any(|w| word_kind(w) == Word::Flags));
+        if changed {
+            continue;
+        }
+        let of_type: Vec<&str> = defs
+            .iter()
+            .filter(|d| d.category == Category::Type && wildcard_match(pattern, &d.ty.name))
+            .map(|d| d.name.as_ref())
+            .collect();
+        return Err(if !matched.is_empty() {
+            format!(
+                "--mode-words: `{pattern}` names no constructor or function with a `flags` word \
+                 (their `#` words are data already)"
+            )
+        } else if !of_type.is_empty() {
+            format!(
+                "--mode-words: `{pattern}` is a type; name its constructors: {}",
+                of_type.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            let near = tl_parser::near_names(pattern, defs.iter().map(|d| d.name.as_ref()));
+            format!(
+                "--mode-words: `{pattern}` matches no constructor or function of the schema{}",
+                did_you_mean(&near)
+            )
+        });
+    }
+    Ok(())
+}
+
 /// The names of the `#` params of `def` that other params use as flags words or mode words
 /// (`flags`, `flags2`, TON's `mode`; [`word_kind`] tells which).
 pub fn flags_words<'d>(def: &'d Definition<'_>) -> HashSet<&'d str> {
@@ -840,7 +881,37 @@ pub fn did_you_mean(near: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{wildcard_match, word_kind, Word};
+    use super::{check_mode_words, wildcard_match, word_kind, Word};
+
+    #[test]
+    fn mode_words_must_keep_some_flags_word() {
+        let parsed = tl_parser::parse(
+            "int ? = Int;\nadnl.proxyPacketHeader flags:# ip:flags.0?int = adnl.ProxyPacketHeader;\n\
+             lookup mode:# lt:mode.1?int = Lookup;\nplain x:int = Plain;\n",
+        );
+        let defs: Vec<_> = parsed.schema.definitions.iter().collect();
+        let check = |names: &[&str]| {
+            check_mode_words(&defs, &names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(check(&["adnl.proxyPacketHeader"]), Ok(()));
+        assert_eq!(check(&["adnl.*", "*"]), Ok(()));
+        assert_eq!(check(&[]), Ok(()));
+        let err = |names: &[&str]| check(names).unwrap_err();
+        assert_eq!(
+            err(&["adnl.ProxyPacketHeader"]),
+            "--mode-words: `adnl.ProxyPacketHeader` is a type; name its constructors: `adnl.proxyPacketHeader`"
+        );
+        assert_eq!(
+            err(&["adnl.proxyPacketHeadr"]),
+            "--mode-words: `adnl.proxyPacketHeadr` matches no constructor or function of the schema \
+             (did you mean `adnl.proxyPacketHeader`?)"
+        );
+        assert!(err(&["adnl.proxyPacketHeader", " "]).contains("an empty name"));
+        // A mode word is data already, and `plain` has no word: naming them would do nothing.
+        for name in ["lookup", "plain", "l*"] {
+            assert!(err(&[name]).contains("names no constructor or function with a `flags` word"), "{name}");
+        }
+    }
 
     #[test]
     fn flags_words_are_named_flags() {

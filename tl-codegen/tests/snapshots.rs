@@ -373,6 +373,19 @@ fn mode_words_keep_bits_no_field_uses_in_the_dynamic_codec() {
     // Without it, `flags` is computed: bit 16 is not the schema's, and the JSON has no key for it.
     let plain = tl_codegen::dynamic::Registry::new(&schemas);
     assert!(plain.decode(&bytes, None).expect("decode").get("flags").is_none());
+    // Given anyway, it is taken only if its bits are the fields': the others would be lost.
+    let err = plain.encode(&value, None).unwrap_err();
+    assert_eq!(err.path, "$.flags");
+    assert!(err.message.starts_with("bits 0x10000 have no field and would be lost"), "{}", err.message);
+    assert!(err.message.contains("--mode-words test.grouped"), "{}", err.message);
+    let fields_only = serde_json::json!({"@type": "test.grouped", "mode": 0, "flags": 1, "e": 5});
+    assert_eq!(plain.encode(&fields_only, None).expect("encode")[8..12], [1, 0, 0, 0]);
+    let garbage = serde_json::json!({"@type": "test.grouped", "mode": 0, "flags": "x", "e": 5});
+    assert!(plain.encode(&garbage, None).unwrap_err().message.starts_with("expected a number"));
+    // Generated code refuses a name that would keep nothing, as `tl gen` does.
+    let options = Options { mode_words: vec!["test.Grouped".into()], ..Options::default() };
+    let err = Generator::new(&schemas, options).generate().unwrap_err();
+    assert!(err.contains("`test.Grouped` is a type; name its constructors: `test.grouped`"), "{err}");
 }
 
 #[test]

@@ -463,6 +463,17 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
         Ok(())
     }
 
+    /// The JSON value of a `#` word: a `u32`, 0 when left out.
+    fn word_value(&self, value: Option<&Value>) -> Result<u32> {
+        match value {
+            None | Some(Value::Null) => Ok(0),
+            Some(v) => v
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| self.err("expected a number from 0 to 4294967295 (`#` word)")),
+        }
+    }
+
     /// Writes the params of `def`, whose values are `vals[base..]`.
     fn fields_of(&mut self, def: &Definition<'_>, plan: &Plan<'_>, base: usize) -> Result<()> {
         // The flags words, from the optional values present.
@@ -490,16 +501,25 @@ impl<'s, 'v> Encoder<'_, 's, 'v> {
                 _ => None,
             };
             match (slot.role, ty) {
-                (Role::FlagsWord { word, mode: false, .. }, _) => self.u32(words[word]),
+                // Computed from the fields. A value given for it is taken only if it says no
+                // more than they can: bits without a field would be lost without a word.
+                (Role::FlagsWord { word, defined, mode: false, .. }, _) => {
+                    let lost = self.word_value(value).map_err(at)? & !defined;
+                    if lost != 0 {
+                        let message = format!(
+                            "bits {lost:#x} have no field and would be lost: `{}` is computed from \
+                             the fields unless it is kept as data (`--mode-words {}`, \
+                             `Registry::with_mode_words`)",
+                            slot.key, def.name
+                        );
+                        return Err(at(self.err(message)));
+                    }
+                    self.u32(words[word]);
+                }
                 // The bits fields govern follow them (so the bytes decode); the rest are the
                 // value's, 0 when it is left out.
                 (Role::FlagsWord { word, defined, mode: true, .. }, _) => {
-                    let given = match value {
-                        None | Some(Value::Null) => 0,
-                        Some(v) => v.as_u64().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| {
-                            at(self.err("expected a number from 0 to 4294967295 (`#` mode word)"))
-                        })?,
-                    };
+                    let given = self.word_value(value).map_err(at)?;
                     self.u32(given & !defined | words[word]);
                 }
                 (Role::Nat, _) => {

@@ -174,7 +174,7 @@ impl Builder {
     /// data, even one named `flags` ([`Options::mode_words`]: TON's `adnl.proxyPacketHeader`,
     /// whose bits 16 and 17 have no field). Calls add up.
     pub fn mode_words<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Builder {
-        self.options.mode_words.extend(names.into_iter().map(Into::into));
+        self.options.mode_words.extend(names.into_iter().map(|n| n.into().trim().to_owned()));
         self
     }
 

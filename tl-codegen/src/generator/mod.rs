@@ -67,7 +67,8 @@ pub struct Options {
     /// as data, `u32` fields merged with the bits of their fields when encoding, as TON's
     /// `mode` words are, even when named `flags`: for schemas that give meaning to bits no
     /// field uses (TON's `adnl.proxyPacketHeader`). Empty by default: a word named `flags` or
-    /// `flagsN` is computed from its fields and has no field of its own.
+    /// `flagsN` is computed from its fields and has no field of its own. A name that keeps no
+    /// `flags` word (a type's name, a typo) makes [`Generator::generate`] fail.
     pub mode_words: Vec<String>,
 }
 
@@ -262,6 +263,8 @@ impl<'s> Generator<'s> {
     fn generate_on(&self, max_threads: usize, per_thread: usize) -> Result<Vec<GeneratedFile>, String> {
         self.check_type_attributes()?;
         self.check_derives()?;
+        let defs: Vec<_> = self.graph.constructors.iter().chain(&self.graph.functions).copied().collect();
+        crate::graph::check_mode_words(&defs, &self.options.mode_words)?;
         let sel = self.selection()?;
         let ctx = items::Ctx::new(&self.graph, &self.options, &sel);
         // Each item is formatted as soon as it is made, at the depth it will sit, and the module
