@@ -99,7 +99,8 @@ pub fn parse(src: &str) -> Parsed<'_> {
 }
 
 /// Semantic checks of a parsed schema: ids against CRC32 (with Telegram's known exceptions),
-/// flag references, unknown types.
+/// flag references, unknown types, parameters declared twice, constructors whose result type is
+/// their own type parameter.
 pub fn validate(schema: &Schema<'_>) -> Vec<Diagnostic> {
     validate::validate(schema)
 }

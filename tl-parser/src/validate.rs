@@ -270,6 +270,9 @@ impl<'v> Validator<'v> {
         check_flags(def, &mut self.early, i);
         debug_assert!(self.early[before..].iter().all(|(j, _)| *j == i));
         if def.category == Category::Type {
+            if !def.generics.is_empty() {
+                variable_result(def, &mut self.early, i);
+            }
             self.types.insert(def.ty.name.clone());
         }
         self.locals.clear();
@@ -650,6 +653,24 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
             ));
         }
     }
+}
+
+/// A constructor whose result type is one of its own type parameters (`wrap {X:Type} x:X = X`):
+/// a constructor builds the type it names, so this names none. Only a function may answer with
+/// its parameter's type (`invokeWithLayer {X:Type} ... query:!X = X`).
+#[cold]
+fn variable_result(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
+    let Some(g) = def.generics.iter().find(|g| g.name == def.ty.name) else { return };
+    out.push((
+        i,
+        Diagnostic::error(
+            "variable-result",
+            format!("constructor `{}` has its type parameter `{}` as its result type", def.name, g.name),
+            def.ty.span,
+        )
+        .with_label("a constructor must name the type it builds")
+        .with_note("only a function may answer with its parameter's type (`query:!X = X`); a function belongs after `---functions---`"),
+    ));
 }
 
 /// The flags field of the `k`th parameter of `def`, whose flag is `f`, looked for in full.

@@ -157,3 +157,17 @@ getThing#fa6099fb = Thing;
 ";
     insta::assert_snapshot!("orphan_doc", rendered("docs.tl", src));
 }
+
+/// A constructor answering with its own type parameter names no type (generated code for it
+/// could not compile); the same declaration is right as a function.
+#[test]
+fn constructor_with_a_variable_result() {
+    let src = "\
+wrap {X:Type} x:X = X;
+pair {A:Type} {B:Type} a:A b:B = B;
+box {t:Type} x:t = Box t;
+---functions---
+invoke {X:Type} query:!X = X;
+";
+    insta::assert_snapshot!("variable_result", rendered("generic.tl", src));
+}
