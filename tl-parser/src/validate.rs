@@ -270,9 +270,6 @@ impl<'v> Validator<'v> {
         check_flags(def, &mut self.early, i);
         debug_assert!(self.early[before..].iter().all(|(j, _)| *j == i));
         if def.category == Category::Type {
-            if !def.generics.is_empty() {
-                variable_result(def, &mut self.early, i);
-            }
             self.types.insert(def.ty.name.clone());
         }
         self.locals.clear();
@@ -284,6 +281,9 @@ impl<'v> Validator<'v> {
             collect_bang_vars(&def.params, &mut self.locals);
         }
         debug_assert!(!plain || self.locals.list.is_empty());
+        if !plain && def.category == Category::Type && self.locals.contains(&def.ty.name) {
+            variable_result(def, &mut self.early, i);
+        }
         let mut refs =
             TypeRefs { types: &self.types, locals: &self.locals, pending: &mut self.pending, def: i };
         if def.params.len() <= SCAN_PARAMS {
@@ -655,17 +655,17 @@ fn check_flags(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
     }
 }
 
-/// A constructor whose result type is one of its own type parameters (`wrap {X:Type} x:X = X`):
+/// A constructor whose result type is one of its own type parameters (`wrap {X:Type} x:X = X`,
+/// or `wrap x:!X = X`, where `!X` declares it):
 /// a constructor builds the type it names, so this names none. Only a function may answer with
 /// its parameter's type (`invokeWithLayer {X:Type} ... query:!X = X`).
 #[cold]
 fn variable_result(def: &Definition<'_>, out: &mut Vec<(u32, Diagnostic)>, i: u32) {
-    let Some(g) = def.generics.iter().find(|g| g.name == def.ty.name) else { return };
     out.push((
         i,
         Diagnostic::error(
             "variable-result",
-            format!("constructor `{}` has its type parameter `{}` as its result type", def.name, g.name),
+            format!("constructor `{}` has its type parameter `{}` as its result type", def.name, def.ty.name),
             def.ty.span,
         )
         .with_label("a constructor must name the type it builds")
@@ -934,7 +934,9 @@ mod tests {
         let c = codes("a x:Foo y:Vector<Bar> = A;");
         assert_eq!(c, vec![("unknown-type", Severity::Warning), ("unknown-type", Severity::Warning)]);
         // `!X` declares X even without `{X:Type}`.
-        assert_eq!(codes("invokeAfterMsg#cb9f372d msg_id:long query:!X = X;"), vec![]);
+        assert_eq!(codes("---functions---\ninvokeAfterMsg#cb9f372d msg_id:long query:!X = X;"), vec![]);
+        // A constructor cannot answer with it, though.
+        assert_eq!(codes("wrap x:!X = X;"), vec![("variable-result", Severity::Error)]);
     }
 
     #[test]
@@ -950,7 +952,7 @@ mod tests {
         let src = format!("a flags:#{flags} = A;");
         assert!(check(&src).diagnostics.is_empty());
         let bangs: String = (0..20_000).map(|i| format!(" q{i}:!X{i}")).collect();
-        let src = format!("a{bangs} = X0;");
+        let src = format!("---functions---\na{bangs} = X0;");
         assert!(check(&src).diagnostics.is_empty());
         // Past a few hundred names the duplicate filter says "maybe" for nearly every one.
         let many: String = (0..40_000).map(|i| format!(" p{i}:int")).collect();

@@ -166,6 +166,7 @@ fn constructor_with_a_variable_result() {
 wrap {X:Type} x:X = X;
 pair {A:Type} {B:Type} a:A b:B = B;
 box {t:Type} x:t = Box t;
+old x:!X = X;
 ---functions---
 invoke {X:Type} query:!X = X;
 ";
