@@ -46,6 +46,16 @@ fn main() {
             .compile()
             .expect("generating ton_mode.tl");
     }
+    // Shapes an adversarial sweep found generated code failing on, borrowed and owned, with serde.
+    for (owned, file) in [(false, "edges.rs"), (true, "edges_owned.rs")] {
+        tl_codegen::Builder::new()
+            .schema("edges.tl")
+            .owned(owned)
+            .serde(true)
+            .file_name(file)
+            .compile()
+            .expect("generating edges.tl");
+    }
     // With no derives at all, borrowed and owned, serde included: nothing generated leans on
     // `Debug`, `Clone` or `PartialEq`.
     for (owned, file) in [(false, "service_bare.rs"), (true, "service_bare_owned.rs")] {

@@ -65,6 +65,18 @@ pub mod ton_mode_owned {
     include!(concat!(env!("OUT_DIR"), "/ton_mode_owned.rs"));
 }
 
+/// `edges.tl`: shapes generated code once failed to compile on, borrowed and owned, with serde.
+/// Compiling is the test.
+#[allow(missing_docs)]
+pub mod edges {
+    include!(concat!(env!("OUT_DIR"), "/edges.rs"));
+
+    /// The owned form.
+    pub mod owned {
+        include!(concat!(env!("OUT_DIR"), "/edges_owned.rs"));
+    }
+}
+
 /// `service.tl` generated with no derives (`Builder::derives([])`), borrowed and owned, with
 /// serde: compiling is the test.
 #[allow(missing_docs)]

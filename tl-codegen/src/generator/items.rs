@@ -130,6 +130,8 @@ pub(super) struct FieldSpec {
     pub nullable: Nullable,
     /// Whether its TL type holds `int53`, a JSON number in TDLib's convention.
     pub int53: bool,
+    /// The index of its parameter in the definition.
+    pub index: usize,
 }
 
 impl<'g, 's> Ctx<'g, 's> {
@@ -295,6 +297,7 @@ impl<'g, 's> Ctx<'g, 's> {
                 generic,
                 nullable: crate::tdjson::nullable(def, i),
                 int53: matches!(&p.kind, ParamKind::Typed { ty, .. } if crate::tdjson::mentions_int53(ty)),
+                index: i,
                 doc: p
                     .name
                     .as_deref()

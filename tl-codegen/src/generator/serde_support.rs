@@ -40,11 +40,11 @@ use tl_parser::Definition;
 pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream {
     let k = codec;
     let de = de_items(k, owned);
-    let td_items = if td { td_items() } else { quote!() };
+    let td_items = if td { td_items(k) } else { quote!() };
     let bytes_impls = if owned {
         quote! {
             impl ToJson for Vec<u8> {
-                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                     s.serialize_str(&base64(self))
                 }
             }
@@ -52,7 +52,7 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
     } else {
         quote! {
             impl ToJson for &[u8] {
-                fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                     s.serialize_str(&base64(self))
                 }
             }
@@ -61,51 +61,51 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
     };
     quote! {
         //! The JSON convention of `tl decode`/`tl encode` (the dynamic codec), for `--serde`.
-        use serde::ser::SerializeSeq;
+        use ::serde::ser::SerializeSeq;
         use #k::__alloc::*;
 
         /// Values writable in the JSON convention.
         pub trait ToJson {
             /// Writes the value.
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
         }
 
         /// Adapts a [`ToJson`] value to `serde::Serialize`.
         pub struct J<'v, T: ?Sized>(pub &'v T);
 
-        impl<T: ToJson + ?Sized> serde::Serialize for J<'_, T> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl<T: ToJson + ?Sized> ::serde::Serialize for J<'_, T> {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 self.0.to_json(s)
             }
         }
 
         impl ToJson for i32 {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_i32(*self)
             }
         }
 
         impl ToJson for u32 {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_u32(*self)
             }
         }
 
         impl ToJson for bool {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_bool(*self)
             }
         }
 
         /// `long` is a string: JSON numbers lose precision past 2^53.
         impl ToJson for i64 {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_str(self)
             }
         }
 
         impl ToJson for f64 {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 if self.is_finite() {
                     s.serialize_f64(*self)
                 } else if self.is_nan() {
@@ -119,13 +119,13 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
         }
 
         impl<const N: usize> ToJson for [u8; N] {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&base64(self))
             }
         }
 
         impl ToJson for #k::TlString {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&self.to_str_lossy())
             }
         }
@@ -133,7 +133,7 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
         #bytes_impls
 
         impl ToJson for #k::TlStr<'_> {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&self.to_str_lossy())
             }
         }
@@ -142,8 +142,8 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
         /// base64 body: `{"@id": 4064843393, "@body": "..."}` (the dynamic codec, which has the
         /// schema, writes the object itself).
         impl ToJson for #k::RawObject<'_> {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap;
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap;
                 let mut m = s.serialize_map(None)?;
                 m.serialize_entry("@id", &self.id)?;
                 m.serialize_entry("@body", &base64(self.body))?;
@@ -152,13 +152,13 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
         }
 
         impl ToJson for #k::RawObjectBuf {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 self.as_raw().to_json(s)
             }
         }
 
         impl<T: ToJson> ToJson for Vec<T> {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(Some(self.len()))?;
                 for v in self {
                     seq.serialize_element(&J(v))?;
@@ -168,13 +168,13 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
         }
 
         impl<T: ToJson + ?Sized> ToJson for Box<T> {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 (**self).to_json(s)
             }
         }
 
         impl<T: ToJson> ToJson for #k::Bare<T> {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 self.0.to_json(s)
             }
         }
@@ -202,12 +202,12 @@ pub fn support_module(codec: &TokenStream, owned: bool, td: bool) -> TokenStream
 
 /// The serializing half of TDLib's additions: `Option` (a vector element that may be null)
 /// and `int53` as a JSON number.
-fn td_items() -> TokenStream {
+fn td_items(k: &TokenStream) -> TokenStream {
     quote! {
         /// `None` is JSON `null`: an element of a vector whose objects td_api documents as
         /// "may be null". (A field that may be null is left out instead.)
         impl<T: ToJson> ToJson for Option<T> {
-            fn to_json<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 match self {
                     Some(v) => v.to_json(s),
                     None => s.serialize_none(),
@@ -219,17 +219,17 @@ fn td_items() -> TokenStream {
         /// `int64` is a string.
         pub trait ToJsonNumber {
             /// Writes the value with numbers for `int53`s.
-            fn to_json_number<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+            fn to_json_number<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
         }
 
         impl ToJsonNumber for i64 {
-            fn to_json_number<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json_number<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_i64(*self)
             }
         }
 
         impl<T: ToJsonNumber> ToJsonNumber for Vec<T> {
-            fn to_json_number<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            fn to_json_number<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(Some(self.len()))?;
                 for v in self {
                     seq.serialize_element(&N(v))?;
@@ -238,11 +238,18 @@ fn td_items() -> TokenStream {
             }
         }
 
+        /// A bare vector inside a vector (`vector<vector<int53>>`) writes as the vector.
+        impl<T: ToJsonNumber> ToJsonNumber for #k::Bare<T> {
+            fn to_json_number<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.to_json_number(s)
+            }
+        }
+
         /// Adapts a [`ToJsonNumber`] value to `serde::Serialize`.
         pub struct N<'v, T: ?Sized>(pub &'v T);
 
-        impl<T: ToJsonNumber + ?Sized> serde::Serialize for N<'_, T> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl<T: ToJsonNumber + ?Sized> ::serde::Serialize for N<'_, T> {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 self.0.to_json_number(s)
             }
         }
@@ -288,7 +295,7 @@ impl Ctx<'_, '_> {
         let root = self.root(depth);
         let j = quote!(#root tl_json);
         let tl_name = def.name.as_ref();
-        let (params, args) = self.serde_generics(borrows, def, &quote!(serde::Serialize));
+        let (params, args) = self.serde_generics(borrows, def, &quote!(::serde::Serialize));
         let entries = fields.iter().filter(|f| !f.ir.is_computed_flags()).map(|f| {
             let (id, key) = (&f.ident, &f.key);
             // TDLib's `int53` is a number: its own adaptor.
@@ -308,16 +315,16 @@ impl Ctx<'_, '_> {
         let k = &self.krate;
         let mut out = quote! {
             impl #params #j::ToJson for #ident #args {
-                fn to_json<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    use serde::ser::SerializeMap;
+                fn to_json<__S: ::serde::Serializer>(&self, s: __S) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    use ::serde::ser::SerializeMap;
                     let mut m = s.serialize_map(::core::option::Option::None)?;
                     m.serialize_entry("@type", #tl_name)?;
                     #(#entries)*
                     m.end()
                 }
             }
-            impl #params serde::Serialize for #ident #args {
-                fn serialize<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+            impl #params ::serde::Serialize for #ident #args {
+                fn serialize<__S: ::serde::Serializer>(&self, s: __S) -> ::core::result::Result<__S::Ok, __S::Error> {
                     #j::ToJson::to_json(self, s)
                 }
             }
@@ -351,9 +358,8 @@ impl Ctx<'_, '_> {
                 _ => quote!(#key => #l = ::core::option::Option::Some(map.next_value_seed(#j::seed::<#ty>(arena))?),),
             }
         });
-        let inits = stored.iter().zip(&locals).enumerate().map(|(i, (f, l))| {
+        let inits = stored.iter().zip(&locals).map(|(f, l)| {
             let (id, key) = (&f.ident, &f.key);
-            let index = def.params.iter().position(|p| p.name.as_deref() == Some(key.as_str())).unwrap_or(i);
             match f.ir.role {
                 Role::Optional { .. } => quote!(#id: #l,),
                 // A null object may be `null` or left out.
@@ -363,10 +369,12 @@ impl Ctx<'_, '_> {
                 // given are merged in when encoding.
                 Role::ModeWord => quote!(#id: #l.unwrap_or(0),),
                 // Encoding computes a sized object's length, so JSON may leave it out.
-                _ if crate::graph::sized_object_part(def, index) == Some(crate::graph::SizedPart::Length) => {
+                _ if crate::graph::sized_object_part(def, f.index)
+                    == Some(crate::graph::SizedPart::Length) =>
+                {
                     quote!(#id: #l.unwrap_or(0),)
                 }
-                _ => quote!(#id: #l.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#key))?,),
+                _ => quote!(#id: #l.ok_or_else(|| <__A::Error as ::serde::de::Error>::missing_field(#key))?,),
             }
         });
         // Part of a group of values sharing a flag bit is refused, as the dynamic codec
@@ -385,7 +393,7 @@ impl Ctx<'_, '_> {
                 let message = format!("{keys} must be given together ({both} {bit})");
                 checks.extend(quote! {
                     if (#(#given.is_some())||*) && !(#(#given.is_some())&&*) {
-                        return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#message));
+                        return ::core::result::Result::Err(<__A::Error as ::serde::de::Error>::custom(#message));
                     }
                 });
             }
@@ -401,10 +409,10 @@ impl Ctx<'_, '_> {
                 checks.extend(quote! {
                     match (#flag, #(#given.is_some())&&*) {
                         (::core::option::Option::Some(true), false) => {
-                            return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#yes));
+                            return ::core::result::Result::Err(<__A::Error as ::serde::de::Error>::custom(#yes));
                         }
                         (::core::option::Option::Some(false), true) => {
-                            return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(#no));
+                            return ::core::result::Result::Err(<__A::Error as ::serde::de::Error>::custom(#no));
                         }
                         _ => {}
                     }
@@ -415,13 +423,13 @@ impl Ctx<'_, '_> {
         let value = if fields.is_empty() { quote!(Self) } else { quote!(Self { #(#inits)* }) };
         out.extend(quote! {
             impl #params #j::FromJsonMap<'a> for #ident #args {
-                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(
+                fn from_json_map<'de, __A: ::serde::de::MapAccess<'de>>(
                     arena: &'a #j::Arena,
-                    mut map: A,
-                ) -> ::core::result::Result<Self, A::Error> {
+                    mut map: __A,
+                ) -> ::core::result::Result<Self, __A::Error> {
                     let _ = arena;
                     #(#decls)*
-                    while let Some(key) = map.next_key::<#k::__alloc::String>()? {
+                    while let ::core::option::Option::Some(key) = map.next_key::<#k::__alloc::String>()? {
                         match key.as_str() {
                             "@type" => #j::check_type(&map.next_value::<#k::__alloc::String>()?, #tl_name)?,
                             #(#arms)*
@@ -433,7 +441,7 @@ impl Ctx<'_, '_> {
                 }
             }
             impl #params #j::FromJson<'a> for #ident #args {
-                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> ::core::result::Result<Self, D::Error> {
+                fn from_json<'de, __D: ::serde::Deserializer<'de>>(arena: &'a #j::Arena, d: __D) -> ::core::result::Result<Self, __D::Error> {
                     #j::from_json_map(arena, d)
                 }
             }
@@ -444,8 +452,8 @@ impl Ctx<'_, '_> {
                 quote!(#id: for<'a> #j::FromJson<'a>)
             });
             out.extend(quote! {
-                impl<'de, #(#params_inner),*> serde::Deserialize<'de> for #ident #args {
-                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                impl<'de, #(#params_inner),*> ::serde::Deserialize<'de> for #ident #args {
+                    fn deserialize<__D: ::serde::Deserializer<'de>>(d: __D) -> ::core::result::Result<Self, __D::Error> {
                         #j::from_json_map(&#j::Arena::new(), d)
                     }
                 }
@@ -463,12 +471,12 @@ impl Ctx<'_, '_> {
         let vnames: Vec<Ident> = self.names.variants[ti].iter().map(|v| ident::ident(v)).collect();
         let mut out = quote! {
             impl #gen #j::ToJson for #ident #gen {
-                fn to_json<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                fn to_json<__S: ::serde::Serializer>(&self, s: __S) -> ::core::result::Result<__S::Ok, __S::Error> {
                     match self { #(Self::#vnames(v) => #j::ToJson::to_json(v, s),)* }
                 }
             }
-            impl #gen serde::Serialize for #ident #gen {
-                fn serialize<S: serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+            impl #gen ::serde::Serialize for #ident #gen {
+                fn serialize<__S: ::serde::Serializer>(&self, s: __S) -> ::core::result::Result<__S::Ok, __S::Error> {
                     #j::ToJson::to_json(self, s)
                 }
             }
@@ -489,28 +497,28 @@ impl Ctx<'_, '_> {
         let tname = t.name.as_str();
         out.extend(quote! {
             impl<'a> #j::FromJsonMap<'a> for #ident #gen {
-                fn from_json_map<'de, A: serde::de::MapAccess<'de>>(
+                fn from_json_map<'de, __A: ::serde::de::MapAccess<'de>>(
                     arena: &'a #j::Arena,
-                    mut map: A,
-                ) -> ::core::result::Result<Self, A::Error> {
+                    mut map: __A,
+                ) -> ::core::result::Result<Self, __A::Error> {
                     let t = #j::type_first(&mut map)?;
                     ::core::result::Result::Ok(match t.as_str() {
                         #(#arms)*
-                        _ => return ::core::result::Result::Err(<A::Error as serde::de::Error>::custom(format_args!(
+                        _ => return ::core::result::Result::Err(<__A::Error as ::serde::de::Error>::custom(format_args!(
                             "`{t}` is not a constructor of `{}`", #tname))),
                     })
                 }
             }
             impl<'a> #j::FromJson<'a> for #ident #gen {
-                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a #j::Arena, d: D) -> ::core::result::Result<Self, D::Error> {
+                fn from_json<'de, __D: ::serde::Deserializer<'de>>(arena: &'a #j::Arena, d: __D) -> ::core::result::Result<Self, __D::Error> {
                     #j::from_json_map(arena, d)
                 }
             }
         });
         if self.options.owned {
             out.extend(quote! {
-                impl<'de> serde::Deserialize<'de> for #ident {
-                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                impl<'de> ::serde::Deserialize<'de> for #ident {
+                    fn deserialize<__D: ::serde::Deserializer<'de>>(d: __D) -> ::core::result::Result<Self, __D::Error> {
                         #j::from_json_map(&#j::Arena::new(), d)
                     }
                 }
@@ -526,19 +534,19 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
     let storage = if owned {
         quote! {
             impl<'a> FromJson<'a> for Vec<u8> {
-                fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                fn from_json<'de, D: ::serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
                     base64_de(d)
                 }
             }
 
             impl<'a> FromJson<'a> for #k::TlString {
-                fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
-                    <String as serde::Deserialize>::deserialize(d).map(#k::TlString::from)
+                fn from_json<'de, D: ::serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    <String as ::serde::Deserialize>::deserialize(d).map(#k::TlString::from)
                 }
             }
 
             impl<'a> FromJson<'a> for #k::RawObjectBuf {
-                fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                fn from_json<'de, D: ::serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
                     let (id, body) = raw_object_de(d)?;
                     Ok(#k::RawObjectBuf { id, body })
                 }
@@ -547,20 +555,20 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
     } else {
         quote! {
             impl<'a> FromJson<'a> for &'a [u8] {
-                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
                     base64_de(d).map(|v| arena.alloc(v))
                 }
             }
 
             impl<'a> FromJson<'a> for #k::TlStr<'a> {
-                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
-                    let s = <String as serde::Deserialize>::deserialize(d)?;
+                fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                    let s = <String as ::serde::Deserialize>::deserialize(d)?;
                     Ok(#k::TlStr::from_bytes(arena.alloc(s.into_bytes())))
                 }
             }
 
             impl<'a> FromJson<'a> for #k::RawObject<'a> {
-                fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+                fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
                     let (id, body) = raw_object_de(d)?;
                     Ok(#k::RawObject { id, body: arena.alloc(body) })
                 }
@@ -568,28 +576,28 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
 
             /// Reads a borrowed value into an arena, encodes it and keeps the bytes with the
             /// value decoded from them.
-            impl<'de, T> serde::Deserialize<'de> for super::Owned<T>
+            impl<'de, T> ::serde::Deserialize<'de> for super::Owned<T>
             where
                 T: super::Reborrow,
                 for<'a> T::At<'a>: FromJson<'a> + #k::Encode,
             {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                     let arena = Arena::new();
                     let value = <T::At<'_> as FromJson<'_>>::from_json(&arena, d)?;
                     // JSON is input: a string too long for TL is an error, not a panic.
-                    let bytes = #k::try_to_bytes(&value).map_err(<D::Error as serde::de::Error>::custom)?;
+                    let bytes = #k::try_to_bytes(&value).map_err(<D::Error as ::serde::de::Error>::custom)?;
                     drop(value);
-                    super::Owned::decode(bytes).map_err(<D::Error as serde::de::Error>::custom)
+                    super::Owned::decode(bytes).map_err(<D::Error as ::serde::de::Error>::custom)
                 }
             }
 
             /// Writes the value held, as the borrowed type writes itself.
-            impl<T> serde::Serialize for super::Owned<T>
+            impl<T> ::serde::Serialize for super::Owned<T>
             where
                 T: super::Reborrow,
-                for<'a> T::At<'a>: serde::Serialize,
+                for<'a> T::At<'a>: ::serde::Serialize,
             {
-                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                     self.get().serialize(s)
                 }
             }
@@ -637,7 +645,7 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         /// they hold bytes.
         pub trait FromJson<'a>: Sized {
             /// Reads one value.
-            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error>;
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error>;
         }
 
         /// Reads a `T` from JSON, borrowing decoded bytes from `arena`. Like `Deserialize`, it
@@ -649,7 +657,7 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         /// let message: types::Message<'_> = tl_json::from_json(&arena, &mut de)?;
         /// de.end()?;
         /// ```
-        pub fn from_json<'a, 'de, T: FromJson<'a>, D: serde::Deserializer<'de>>(
+        pub fn from_json<'a, 'de, T: FromJson<'a>, D: ::serde::Deserializer<'de>>(
             arena: &'a Arena,
             d: D,
         ) -> Result<T, D::Error> {
@@ -664,9 +672,9 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
             Seed(arena, core::marker::PhantomData)
         }
 
-        impl<'de, 'a, T: FromJson<'a>> serde::de::DeserializeSeed<'de> for Seed<'a, T> {
+        impl<'de, 'a, T: FromJson<'a>> ::serde::de::DeserializeSeed<'de> for Seed<'a, T> {
             type Value = T;
-            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
                 T::from_json(self.0, d)
             }
         }
@@ -674,8 +682,8 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         macro_rules! plain_de {
             ($($t:ty),*) => {$(
                 impl<'a> FromJson<'a> for $t {
-                    fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
-                        <$t as serde::Deserialize>::deserialize(d)
+                    fn from_json<'de, D: ::serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+                        <$t as ::serde::Deserialize>::deserialize(d)
                     }
                 }
             )*};
@@ -684,92 +692,92 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
 
         struct NumberVisitor;
 
-        impl serde::de::Visitor<'_> for NumberVisitor {
+        impl ::serde::de::Visitor<'_> for NumberVisitor {
             type Value = f64;
             fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str("a number, or \"NaN\", \"Infinity\", \"-Infinity\"")
             }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
+            fn visit_f64<E: ::serde::de::Error>(self, v: f64) -> Result<f64, E> {
                 Ok(v)
             }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
+            fn visit_i64<E: ::serde::de::Error>(self, v: i64) -> Result<f64, E> {
                 Ok(v as f64)
             }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
+            fn visit_u64<E: ::serde::de::Error>(self, v: u64) -> Result<f64, E> {
                 Ok(v as f64)
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+            fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<f64, E> {
                 match v {
                     "NaN" => Ok(f64::NAN),
                     "Infinity" => Ok(f64::INFINITY),
                     "-Infinity" => Ok(f64::NEG_INFINITY),
-                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                    _ => Err(E::invalid_value(::serde::de::Unexpected::Str(v), &self)),
                 }
             }
         }
 
         impl<'a> FromJson<'a> for f64 {
-            fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
                 d.deserialize_any(NumberVisitor)
             }
         }
 
         struct LongVisitor;
 
-        impl serde::de::Visitor<'_> for LongVisitor {
+        impl ::serde::de::Visitor<'_> for LongVisitor {
             type Value = i64;
             fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str("a 64-bit integer as a string or a number")
             }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            fn visit_i64<E: ::serde::de::Error>(self, v: i64) -> Result<i64, E> {
                 Ok(v)
             }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
-                i64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            fn visit_u64<E: ::serde::de::Error>(self, v: u64) -> Result<i64, E> {
+                i64::try_from(v).map_err(|_| E::invalid_value(::serde::de::Unexpected::Unsigned(v), &self))
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
-                v.parse().map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<i64, E> {
+                v.parse().map_err(|_| E::invalid_value(::serde::de::Unexpected::Str(v), &self))
             }
         }
 
         impl<'a> FromJson<'a> for i64 {
-            fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
                 d.deserialize_any(LongVisitor)
             }
         }
 
-        fn base64_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-            let s = <Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-            from_base64(&s).ok_or_else(|| <D::Error as serde::de::Error>::custom("bad base64"))
+        fn base64_de<'de, D: ::serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+            let s = <Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+            from_base64(&s).ok_or_else(|| <D::Error as ::serde::de::Error>::custom("bad base64"))
         }
 
         impl<'a, const N: usize> FromJson<'a> for [u8; N] {
-            fn from_json<'de, D: serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(_: &'a Arena, d: D) -> Result<Self, D::Error> {
                 let v = base64_de(d)?;
                 <[u8; N]>::try_from(v.as_slice()).map_err(|_| {
-                    <D::Error as serde::de::Error>::invalid_length(v.len(), &format!("{N} bytes").as_str())
+                    <D::Error as ::serde::de::Error>::invalid_length(v.len(), &format!("{N} bytes").as_str())
                 })
             }
         }
 
         /// `{"@id": N, "@body": "base64"}`, in any order.
-        fn raw_object_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(u32, Vec<u8>), D::Error> {
+        fn raw_object_de<'de, D: ::serde::Deserializer<'de>>(d: D) -> Result<(u32, Vec<u8>), D::Error> {
             struct V;
-            impl<'de> serde::de::Visitor<'de> for V {
+            impl<'de> ::serde::de::Visitor<'de> for V {
                 type Value = (u32, Vec<u8>);
                 fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                     f.write_str("an object as {\"@id\": id, \"@body\": base64}")
                 }
-                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                     let (mut id, mut body) = (None, None);
                     while let Some(key) = map.next_key::<String>()? {
                         match key.as_str() {
                             "@id" => id = Some(map.next_value::<u32>()?),
                             "@body" => body = Some(map.next_value_seed(Base64Seed)?),
-                            _ => return Err(<A::Error as serde::de::Error>::unknown_field(&key, &["@id", "@body"])),
+                            _ => return Err(<A::Error as ::serde::de::Error>::unknown_field(&key, &["@id", "@body"])),
                         }
                     }
-                    let id = id.ok_or_else(|| <A::Error as serde::de::Error>::missing_field("@id"))?;
+                    let id = id.ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field("@id"))?;
                     Ok((id, body.unwrap_or_default()))
                 }
             }
@@ -778,9 +786,9 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
 
         struct Base64Seed;
 
-        impl<'de> serde::de::DeserializeSeed<'de> for Base64Seed {
+        impl<'de> ::serde::de::DeserializeSeed<'de> for Base64Seed {
             type Value = Vec<u8>;
-            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<u8>, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(self, d: D) -> Result<Vec<u8>, D::Error> {
                 base64_de(d)
             }
         }
@@ -789,20 +797,20 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
 
         /// `null` reads as `None`, like an absent field.
         impl<'a, T: FromJson<'a>> FromJson<'a> for Option<T> {
-            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
                 struct V<'a, T>(&'a Arena, core::marker::PhantomData<T>);
-                impl<'de, 'a, T: FromJson<'a>> serde::de::Visitor<'de> for V<'a, T> {
+                impl<'de, 'a, T: FromJson<'a>> ::serde::de::Visitor<'de> for V<'a, T> {
                     type Value = Option<T>;
                     fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                         f.write_str("a value or null")
                     }
-                    fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+                    fn visit_none<E: ::serde::de::Error>(self) -> Result<Option<T>, E> {
                         Ok(None)
                     }
-                    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+                    fn visit_unit<E: ::serde::de::Error>(self) -> Result<Option<T>, E> {
                         Ok(None)
                     }
-                    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+                    fn visit_some<D: ::serde::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
                         T::from_json(self.0, d).map(Some)
                     }
                 }
@@ -811,14 +819,14 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         }
 
         impl<'a, T: FromJson<'a>> FromJson<'a> for Vec<T> {
-            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
                 struct V<'a, T>(&'a Arena, core::marker::PhantomData<T>);
-                impl<'de, 'a, T: FromJson<'a>> serde::de::Visitor<'de> for V<'a, T> {
+                impl<'de, 'a, T: FromJson<'a>> ::serde::de::Visitor<'de> for V<'a, T> {
                     type Value = Vec<T>;
                     fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                         f.write_str("an array")
                     }
-                    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                    fn visit_seq<A: ::serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
                         // The hint comes from the input: capped, so it cannot ask for more
                         // memory than a short document justifies.
                         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
@@ -833,13 +841,13 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         }
 
         impl<'a, T: FromJson<'a>> FromJson<'a> for Box<T> {
-            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
                 T::from_json(arena, d).map(Box::new)
             }
         }
 
         impl<'a, T: FromJson<'a>> FromJson<'a> for #k::Bare<T> {
-            fn from_json<'de, D: serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
+            fn from_json<'de, D: ::serde::Deserializer<'de>>(arena: &'a Arena, d: D) -> Result<Self, D::Error> {
                 T::from_json(arena, d).map(#k::Bare)
             }
         }
@@ -848,24 +856,24 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         /// enum choosing the variant).
         pub trait FromJsonMap<'a>: Sized {
             /// Reads the remaining entries.
-            fn from_json_map<'de, A: serde::de::MapAccess<'de>>(arena: &'a Arena, map: A) -> Result<Self, A::Error>;
+            fn from_json_map<'de, A: ::serde::de::MapAccess<'de>>(arena: &'a Arena, map: A) -> Result<Self, A::Error>;
         }
 
         /// A visitor for any [`FromJsonMap`] type.
         pub struct MapVisitor<'a, T>(pub &'a Arena, pub core::marker::PhantomData<T>);
 
-        impl<'de, 'a, T: FromJsonMap<'a>> serde::de::Visitor<'de> for MapVisitor<'a, T> {
+        impl<'de, 'a, T: FromJsonMap<'a>> ::serde::de::Visitor<'de> for MapVisitor<'a, T> {
             type Value = T;
             fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str("a TL object with \"@type\"")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
                 T::from_json_map(self.0, map)
             }
         }
 
         /// Reads a map with [`FromJsonMap`].
-        pub fn from_json_map<'a, 'de, T: FromJsonMap<'a>, D: serde::Deserializer<'de>>(
+        pub fn from_json_map<'a, 'de, T: FromJsonMap<'a>, D: ::serde::Deserializer<'de>>(
             arena: &'a Arena,
             d: D,
         ) -> Result<T, D::Error> {
@@ -875,35 +883,35 @@ fn de_items(k: &TokenStream, owned: bool) -> TokenStream {
         /// A key of an object that is none of its fields: TDLib's `"@extra"` (copied from a
         /// request to its answer) and `"@client_id"` (on what `td_receive` returns) are read
         /// and ignored, anything else is an error.
-        pub fn other_key<'de, A: serde::de::MapAccess<'de>>(
+        pub fn other_key<'de, A: ::serde::de::MapAccess<'de>>(
             map: &mut A,
             key: &str,
             tl_name: &'static str,
         ) -> Result<(), A::Error> {
             if key == "@extra" || key == "@client_id" {
-                map.next_value::<serde::de::IgnoredAny>()?;
+                map.next_value::<::serde::de::IgnoredAny>()?;
                 Ok(())
             } else {
-                Err(<A::Error as serde::de::Error>::custom(format_args!("`{tl_name}` has no field `{key}`")))
+                Err(<A::Error as ::serde::de::Error>::custom(format_args!("`{tl_name}` has no field `{key}`")))
             }
         }
 
         /// The `"@type"` that an enum reads first to choose its variant, after any
         /// `"@extra"`/`"@client_id"`, which are ignored.
-        pub fn type_first<'de, A: serde::de::MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
+        pub fn type_first<'de, A: ::serde::de::MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
             loop {
                 match map.next_key::<String>()?.as_deref() {
                     Some("@type") => return map.next_value::<String>(),
                     Some("@extra" | "@client_id") => {
-                        map.next_value::<serde::de::IgnoredAny>()?;
+                        map.next_value::<::serde::de::IgnoredAny>()?;
                     }
-                    _ => return Err(<A::Error as serde::de::Error>::custom("\"@type\" must come first")),
+                    _ => return Err(<A::Error as ::serde::de::Error>::custom("\"@type\" must come first")),
                 }
             }
         }
 
         /// Checks the `"@type"` of an object against the expected TL name.
-        pub fn check_type<E: serde::de::Error>(found: &str, expected: &'static str) -> Result<(), E> {
+        pub fn check_type<E: ::serde::de::Error>(found: &str, expected: &'static str) -> Result<(), E> {
             if found == expected {
                 Ok(())
             } else {
