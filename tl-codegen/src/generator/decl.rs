@@ -70,7 +70,7 @@ pub fn param_note(p: &Param<'_>) -> String {
 }
 
 /// `t` as a schema writes it.
-fn type_text(t: &TypeRef<'_>) -> String {
+pub(super) fn type_text(t: &TypeRef<'_>) -> String {
     let mut out = String::new();
     type_ref(t, &mut out);
     out

@@ -20,6 +20,7 @@ mod owned_support;
 mod pretty;
 mod rust_types;
 mod serde_support;
+mod shapes;
 
 use crate::graph::{Selection, TypeGraph};
 use proc_macro2::TokenStream;
@@ -266,6 +267,7 @@ impl<'s> Generator<'s> {
         let defs: Vec<_> = self.graph.constructors.iter().chain(&self.graph.functions).copied().collect();
         crate::graph::check_mode_words(&defs, &self.options.mode_words)?;
         let sel = self.selection()?;
+        shapes::check(&self.graph, &self.options, &sel)?;
         let ctx = items::Ctx::new(&self.graph, &self.options, &sel);
         // Each item is formatted as soon as it is made, at the depth it will sit, and the module
         // tree is put together as text: the tokens and syntax tree of a whole layer (hundreds of
