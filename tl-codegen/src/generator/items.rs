@@ -253,12 +253,13 @@ impl<'g, 's> Ctx<'g, 's> {
                         Some(f) if t == Ty::True => (
                             quote!(bool),
                             quote!(bool),
-                            Role::TrueFlag { flags: Some(f.field.to_string()), bit: f.bit },
+                            Role::TrueFlag { flags: Some(ident::field(&f.field).to_string()), bit: f.bit },
                         ),
                         Some(f) => {
                             let inner = self.rust_ty(&t, depth, &lt);
                             let role = Role::Optional {
-                                flags: Some(f.field.to_string()),
+                                // By the word's Rust field name, which the emitter matches.
+                                flags: Some(ident::field(&f.field).to_string()),
                                 bit: f.bit,
                                 codec: self.param_codec(def, i, &t),
                             };
