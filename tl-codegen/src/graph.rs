@@ -292,11 +292,12 @@ impl<'s> TypeGraph<'s> {
             }
             _ => {
                 let known = self.types.iter().map(|t| t.name.as_str());
-                Ty::Boxed(
-                    self.type_named(name).ok_or_else(|| {
-                        self.left_out_note(unknown("type", name, known), |d| d.ty.name == name)
-                    })?,
-                )
+                Ty::Boxed(self.type_named(name).ok_or_else(|| {
+                    builtin_note(
+                        self.left_out_note(unknown("type", name, known), |d| d.ty.name == name),
+                        name,
+                    )
+                })?)
             }
         })
     }
@@ -304,14 +305,21 @@ impl<'s> TypeGraph<'s> {
     /// `message` about an unknown name, plus why, when a definition the schemas do give for it
     /// (`defines` says which) was left out for repeating parameters.
     fn left_out_note(&self, message: String, defines: impl Fn(&Definition<'_>) -> bool) -> String {
-        match self.repeating.iter().find(|d| defines(d)) {
-            Some(d) => format!(
+        if let Some(d) = self.repeating.iter().find(|d| defines(d)) {
+            return format!(
                 "{message}: `{}` defines it, but repeats parameters (`[ … ]`), which generated types do \
                  not model",
                 d.name
-            ),
-            None => message,
+            );
         }
+        if let Some((d, kept)) = self.shadowed.iter().find(|(d, _)| defines(d)) {
+            return format!(
+                "{message}: `{}#{:08x}` defines it, but is left out: `{}#{:08x}`, given before it, has \
+                 the same name",
+                d.name, d.id, kept.name, kept.id
+            );
+        }
+        message
     }
 
     /// True when `def` is a function whose result is a plain boxed type that no schema defines
@@ -851,6 +859,21 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
         }
     }
     rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// `message` about the unknown boxed type `name`, with a note when `name` is the boxed form of a
+/// built-in (`String` for `string = String`): built-ins are Rust types, with no boxed form.
+fn builtin_note(message: String, name: &str) -> String {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else { return message };
+    let bare: String = first.to_lowercase().chain(chars).collect();
+    if bare != name && BUILTIN_NAMES.contains(&bare.as_str()) {
+        format!(
+            "{message}: `{bare}` is a built-in, generated as a Rust type with no boxed form: write `{bare}`"
+        )
+    } else {
+        message
+    }
 }
 
 /// "unknown type `X`", with the names in `known` it may have meant

@@ -168,6 +168,25 @@ fn repeating_definitions_are_reported() {
     let schemas = [tl_parser::parse("foo#00000001 n:# [ int ] = Foo;\nbar#00000002 f:Foo = Bar;").schema];
     let err = Generator::new(&schemas, Options::default()).generate().expect_err("Foo is not generated");
     assert!(err.contains("`foo` defines it, but repeats parameters"), "{err}");
+    // So does a definition left out for the name of one given before it.
+    let schemas = [tl_parser::parse(
+        "foo#00000001 x:int = Foo;\nfoo#00000002 y:long = Bar;\nbaz#00000003 b:Bar = Baz;",
+    )
+    .schema];
+    let err = Generator::new(&schemas, Options::default()).generate().expect_err("Bar is not generated");
+    assert!(
+        err.contains(
+            "`foo#00000002` defines it, but is left out: `foo#00000001`, given before it, has the same name"
+        ),
+        "{err}"
+    );
+    // And a boxed built-in, which has no Rust form.
+    let schemas = [tl_parser::parse("string ? = String;\nfoo#00000001 s:String = Foo;").schema];
+    let err = Generator::new(&schemas, Options::default()).generate().expect_err("String is not generated");
+    assert!(
+        err.contains("`string` is a built-in, generated as a Rust type with no boxed form: write `string`"),
+        "{err}"
+    );
 }
 
 /// TON's builtin lines (`object ? = Object;`, `function ? = Function;`) are no items, and a
