@@ -4,7 +4,7 @@
 use super::Module;
 use crate::graph::TypeGraph;
 use crate::ident;
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 /// Rust names of the constructors, functions, boxed types and enum variants of a graph.
 #[derive(Debug, Clone)]
@@ -22,15 +22,17 @@ pub struct Names {
 impl Names {
     /// Names every item of `graph`.
     pub fn new(graph: &TypeGraph<'_>) -> Names {
-        let mut taken: HashMap<(Module, Vec<String>, String), usize> = HashMap::new();
+        // The names given so far, per module and namespace. One taken already (`fooBar` then
+        // `foo_bar`) gets the id, and that too is checked: a third item may be named so.
+        let mut taken: HashSet<(Module, Vec<String>, String)> = HashSet::new();
         let mut name_of = |module: Module, tl: &str, id: u32| {
             let ns = ident::namespace(tl);
             let local = tl.rsplit_once('.').map_or(tl, |(_, n)| n);
             let mut name = ident::camel(local);
-            let count = taken.entry((module, ns.clone(), name.clone())).or_insert(0);
-            *count += 1;
-            if *count > 1 {
-                name = format!("{name}{id:08x}");
+            let mut suffix = format!("{id:08x}");
+            while !taken.insert((module, ns.clone(), name.clone())) {
+                name.push_str(&suffix);
+                suffix = "_".to_owned();
             }
             (ns, name)
         };
@@ -102,5 +104,15 @@ mod tests {
         let mut all = names.variants.clone();
         all.sort();
         assert_eq!(all, [vec!["FooBar", "FooBar77777781"], vec!["Y", "Y00000002"]]);
+    }
+
+    #[test]
+    fn an_item_named_as_another_was_renamed_is_renamed_too() {
+        let schema =
+            tl_parser::parse("fooBar#11111111 = X;\nfoo_bar#22222222 = X;\nfooBar22222222#33333333 = X;")
+                .schema;
+        let graph = TypeGraph::new([&schema]);
+        let names: Vec<String> = Names::new(&graph).constructors.into_iter().map(|(_, n)| n).collect();
+        assert_eq!(names, ["FooBar", "FooBar22222222", "FooBar2222222233333333"]);
     }
 }
