@@ -67,13 +67,13 @@ pub fn nullable(def: &Definition<'_>, index: usize) -> Nullable {
 }
 
 /// True for a named object type: not a wire primitive, `Bool`, a vector, `Object`, `!X` or a
-/// generic parameter of `def`.
+/// generic parameter of `def` (declared by `{X:Type}` or by a `!X` parameter).
 fn is_object(ty: &TypeRef<'_>, def: &Definition<'_>) -> bool {
     let name = crate::graph::primitive_alias(ty.name.as_ref());
     !(ty.bang
         || crate::graph::BUILTIN_NAMES.contains(&name)
         || matches!(name, "#" | "true" | "Bool" | "Vector" | "vector" | "Object")
-        || def.generics.iter().any(|g| g.name == name))
+        || crate::graph::generic_names(def).iter().any(|g| g == name))
 }
 
 /// True when `ty` is `int53` or holds it (`vector<int53>`): written as a JSON number.
@@ -130,6 +130,14 @@ send chat_id:int53 reply_to:Sender photos:vector<photo> caption:photo text:strin
         let send = parsed.schema.definitions.iter().find(|d| d.name == "send").expect("send");
         let got: Vec<Nullable> = (0..send.params.len()).map(|i| nullable(send, i)).collect();
         assert_eq!(got, [No, Value, No, Value, No]);
+        // A type parameter is no object, whether `{X:Type}` or a `!X` parameter declares it.
+        let generic = tl_parser::parse(
+            "---functions---\n//@description c @x may be null\ncall query:!X x:X = X;\n\
+             //@description d @x may be null\ncall2 {X:Type} query:!X x:X = X;",
+        );
+        for def in &generic.schema.definitions {
+            assert_eq!(nullable(def, 1), No, "{}", def.name);
+        }
     }
 
     #[test]
