@@ -329,7 +329,10 @@ impl<'s> Generator<'s> {
                 modules.entry(m).or_default().entry(ns).or_default().push_str(&text);
             }
         }
-        let layer = self.layer.unwrap_or(0) as i32;
+        // `invokeWithLayer` takes the layer as an `int`.
+        let layer = i32::try_from(self.layer.unwrap_or(0)).map_err(|_| {
+            format!("LAYER {} does not fit TL's `int`, as invokeWithLayer takes it", self.layer.unwrap_or(0))
+        })?;
         let from = match self.layer {
             Some(n) => format!("a TL schema (layer {n})"),
             None => "a TL schema".to_string(),

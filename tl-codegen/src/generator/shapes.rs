@@ -33,6 +33,19 @@ pub(super) fn check(graph: &TypeGraph<'_>, options: &Options, sel: &Selection) -
         ));
     }
     let mut names = None;
+    let defs = sel.constructors.iter().map(|&c| graph.constructors[c]);
+    for def in defs.chain(sel.functions.iter().map(|&f| graph.functions[f])) {
+        for p in &def.params {
+            let ParamKind::Typed { ty, .. } = &p.kind else { continue };
+            if matches!(graph.resolve(ty, def), Ok(Ty::Vector { elem, .. }) if holds_true(&elem)) {
+                return Err(format!(
+                    "{}: a vector of `true` ({}) is not generated: `true` is written only as a flag",
+                    def.name,
+                    super::decl::param_note(p).trim()
+                ));
+            }
+        }
+    }
     for &fi in &sel.functions {
         let def = graph.functions[fi];
         if !generic_names(def).is_empty() {
@@ -89,6 +102,15 @@ fn function(options: &Options, def: &Definition<'_>, item: &str) -> Result<(), S
         }
     }
     Ok(())
+}
+
+/// Whether `ty` is `true` or a vector of it, however deep.
+fn holds_true(ty: &Ty) -> bool {
+    match ty {
+        Ty::True => true,
+        Ty::Vector { elem, .. } => holds_true(elem),
+        _ => false,
+    }
 }
 
 /// Whether `ty` is or holds the type parameter `g`.
