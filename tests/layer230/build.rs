@@ -6,6 +6,16 @@ use std::path::PathBuf;
 
 const SCHEMAS: [&str; 2] = ["../../schemas/api.tl", "../../schemas/mtproto.tl"];
 
+/// Generates `schema` with serde twice, borrowed into `{name}.rs` and owned into
+/// `{name}_owned.rs`, with what `more` adds to the builder.
+fn both_forms(schema: &str, name: &str, more: impl Fn(tl_codegen::Builder) -> tl_codegen::Builder) {
+    for (owned, file) in [(false, format!("{name}.rs")), (true, format!("{name}_owned.rs"))] {
+        more(tl_codegen::Builder::new().schema(schema).owned(owned).serde(true).file_name(file))
+            .compile()
+            .unwrap_or_else(|e| panic!("generating {schema} as {name}: {e:?}"));
+    }
+}
+
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
     let mut builder = tl_codegen::Builder::new();
@@ -14,60 +24,16 @@ fn main() {
     }
     builder.compile().expect("generating the layer");
     serde_subset(&out);
-    // MTProto's sized container items and TDLib's int512, borrowed and owned, with serde.
-    for (owned, file) in [(false, "service.rs"), (true, "service_owned.rs")] {
-        tl_codegen::Builder::new()
-            .schema("service.tl")
-            .owned(owned)
-            .serde(true)
-            .file_name(file)
-            .compile()
-            .expect("generating service.tl");
-    }
-    // A td_api-shaped schema (fields that may be null, int53), borrowed and owned, with serde:
-    // TDLib's JSON conventions.
-    for (owned, file) in [(false, "td.rs"), (true, "td_owned.rs")] {
-        tl_codegen::Builder::new()
-            .schema("../../tl-codegen/tests/td_json.tl")
-            .owned(owned)
-            .serde(true)
-            .file_name(file)
-            .compile()
-            .expect("generating td_json.tl");
-    }
-    // A TON-shaped schema whose `mode:#` words are data (mode words), borrowed and owned, with
-    // serde.
-    for (owned, file) in [(false, "ton_mode.rs"), (true, "ton_mode_owned.rs")] {
-        tl_codegen::Builder::new()
-            .schema("../../tl-codegen/tests/ton_mode.tl")
-            .owned(owned)
-            .serde(true)
-            .file_name(file)
-            .compile()
-            .expect("generating ton_mode.tl");
-    }
-    // Shapes an adversarial sweep found generated code failing on, borrowed and owned, with serde.
-    for (owned, file) in [(false, "edges.rs"), (true, "edges_owned.rs")] {
-        tl_codegen::Builder::new()
-            .schema("edges.tl")
-            .owned(owned)
-            .serde(true)
-            .file_name(file)
-            .compile()
-            .expect("generating edges.tl");
-    }
-    // With no derives at all, borrowed and owned, serde included: nothing generated leans on
-    // `Debug`, `Clone` or `PartialEq`.
-    for (owned, file) in [(false, "service_bare.rs"), (true, "service_bare_owned.rs")] {
-        tl_codegen::Builder::new()
-            .schema("service.tl")
-            .owned(owned)
-            .serde(true)
-            .derives(Vec::<String>::new())
-            .file_name(file)
-            .compile()
-            .expect("generating service.tl without derives");
-    }
+    // MTProto's sized container items and TDLib's int512.
+    both_forms("service.tl", "service", |b| b);
+    // A td_api-shaped schema (fields that may be null, int53): TDLib's JSON conventions.
+    both_forms("../../tl-codegen/tests/td_json.tl", "td", |b| b);
+    // A TON-shaped schema whose `mode:#` words are data (mode words).
+    both_forms("../../tl-codegen/tests/ton_mode.tl", "ton_mode", |b| b);
+    // Shapes an adversarial sweep found generated code failing on.
+    both_forms("edges.tl", "edges", |b| b);
+    // With no derives at all: nothing generated leans on `Debug`, `Clone` or `PartialEq`.
+    both_forms("service.tl", "service_bare", |b| b.derives(Vec::<String>::new()));
 
     let texts: Vec<String> = SCHEMAS.iter().map(|p| std::fs::read_to_string(p).expect("schema")).collect();
     let schemas: Vec<_> = texts.iter().map(|t| tl_parser::parse(t).schema).collect();
