@@ -209,10 +209,16 @@ pub(crate) fn with_schemas(paths: &[String], run: impl FnOnce(&[Schema<'_>]) -> 
 /// The registry of `schemas` with `--mode-words` (`'a, b'` means `a` and `b`), each of which
 /// must name a definition whose flags words it keeps (`tl_codegen::graph::check_mode_words`).
 pub(crate) fn registry<'s>(schemas: &'s [Schema<'_>], mode_words: &[String]) -> Result<Registry<'s>, String> {
-    let mode_words: Vec<String> = mode_words.iter().map(|n| n.trim().to_owned()).collect();
+    let mode_words = trimmed(mode_words);
     let defs: Vec<_> = schemas.iter().flat_map(|s| &s.definitions).collect();
     tl_codegen::graph::check_mode_words(&defs, &mode_words)?;
     Ok(Registry::with_mode_words(schemas, mode_words))
+}
+
+/// The names of a comma-separated list (`--mode-words 'a, b'`), trimmed; an empty one is kept,
+/// for the check to refuse.
+pub(crate) fn trimmed(names: &[String]) -> Vec<String> {
+    names.iter().map(|n| n.trim().to_owned()).collect()
 }
 
 /// The schemas named on the command line, or the embedded default.

@@ -89,7 +89,7 @@ pub fn run(args: Args) -> ExitCode {
             owned: args.owned,
             conversions: args.conversions,
             derives: args.derive,
-            mode_words: args.mode_words.iter().map(|n| n.trim().to_owned()).collect(),
+            mode_words: super::decode::trimmed(&args.mode_words),
             ..Options::default()
         };
         let generator = Generator::new(schemas, options);

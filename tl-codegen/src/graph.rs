@@ -303,7 +303,8 @@ impl<'s> TypeGraph<'s> {
     }
 
     /// `message` about an unknown name, plus why, when a definition the schemas do give for it
-    /// (`defines` says which) was left out for repeating parameters.
+    /// (`defines` says which) was left out: for repeating parameters, or for the name of one
+    /// given before it.
     fn left_out_note(&self, message: String, defines: impl Fn(&Definition<'_>) -> bool) -> String {
         if let Some(d) = self.repeating.iter().find(|d| defines(d)) {
             return format!(

@@ -32,7 +32,6 @@ pub(super) fn check(graph: &TypeGraph<'_>, options: &Options, sel: &Selection) -
             def.name
         ));
     }
-    let mut names = None;
     let defs = sel.constructors.iter().map(|&c| graph.constructors[c]);
     for def in defs.chain(sel.functions.iter().map(|&f| graph.functions[f])) {
         for p in &def.params {
@@ -46,6 +45,7 @@ pub(super) fn check(graph: &TypeGraph<'_>, options: &Options, sel: &Selection) -
             }
         }
     }
+    let mut names = None;
     for &fi in &sel.functions {
         let def = graph.functions[fi];
         if !generic_names(def).is_empty() {
@@ -56,8 +56,9 @@ pub(super) fn check(graph: &TypeGraph<'_>, options: &Options, sel: &Selection) -
     uninhabited(graph, sel)
 }
 
-/// The type parameters of function `def` (generated as the struct `item`): each bound by a parameter, named apart from what
-/// the generated code names, and used only as generated code can (`query:!X`, `x:X`).
+/// The type parameters of function `def`, generated as the struct `item`: each bound by a
+/// parameter, named apart from what the generated code names, and used only as generated code
+/// can (`query:!X`, `x:X`).
 fn function(options: &Options, def: &Definition<'_>, item: &str) -> Result<(), String> {
     for g in &generic_names(def) {
         let used =
