@@ -189,6 +189,23 @@ fn repeating_definitions_are_reported() {
     );
 }
 
+/// An `Object` with parameters after it cannot be read by generated code, which reads it to
+/// the end of the input: a warning says so. A last one, or a sized one, is fine.
+#[test]
+fn an_object_before_other_parameters_is_warned_of() {
+    let schema = "int ? = Int;\nb = B;\nc o:Object x:int = T;\nd x:int o:Object = T;\n\
+                  e bytes:int body:Object x:int = T;";
+    let schemas = [tl_parser::parse(schema).schema];
+    let g = Generator::new(&schemas, Options::default());
+    g.generate().expect("generates");
+    let w: Vec<String> = g.warnings().into_iter().filter(|w| w.contains("Object")).collect();
+    assert_eq!(
+        w,
+        ["`c`: `o:Object` is not its last parameter: generated code reads an `Object` to the end of the input, \
+          so it cannot decode this (the dynamic codec, `tl decode`, can)"]
+    );
+}
+
 /// TON's builtin lines (`object ? = Object;`, `function ? = Function;`) are no items, and a
 /// `Function` param holds any call, undecoded, as an `Object` does.
 #[test]

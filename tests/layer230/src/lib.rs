@@ -75,6 +75,10 @@ pub mod edges {
     pub mod owned {
         include!(concat!(env!("OUT_DIR"), "/edges_owned.rs"));
     }
+
+    /// `Owned` holds an answer of bare elements (`Vec<Bare<T>>`): this compiles.
+    pub type MatricesAnswer =
+        Owned<<functions::GetMatrices as tl_codec::Function>::Return<'static>>;
 }
 
 /// `service.tl` generated with no derives (`Builder::derives([])`), borrowed and owned, with

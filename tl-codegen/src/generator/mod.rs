@@ -203,6 +203,24 @@ impl<'s> Generator<'s> {
                     )
                 }),
         );
+        // A TL object does not carry its length, so generated code reads an `Object` to the end
+        // of the input; one with parameters after it cannot be decoded so.
+        let defs = sel.constructors.iter().map(|&c| self.graph.constructors[c]);
+        for def in defs.chain(sel.functions.iter().map(|&f| self.graph.functions[f])) {
+            for (i, p) in def.params.iter().enumerate().take(def.params.len().saturating_sub(1)) {
+                let tl_parser::ParamKind::Typed { ty, flag: None } = &p.kind else { continue };
+                if matches!(self.graph.resolve(ty, def), Ok(crate::graph::Ty::Object))
+                    && crate::graph::sized_object_part(def, i).is_none()
+                {
+                    out.push(format!(
+                        "`{}`:{} is not its last parameter: generated code reads an `Object` to the \
+                         end of the input, so it cannot decode this (the dynamic codec, `tl decode`, can)",
+                        def.name,
+                        decl::param_note(p)
+                    ));
+                }
+            }
+        }
         out
     }
 

@@ -34,6 +34,14 @@ pub fn support_items(codec: &TokenStream) -> TokenStream {
         {
             type At<'b> = #k::__alloc::Box<T::At<'b>>;
         }
+        // SAFETY: as for `Vec`: `Bare` only wraps its value (`Vector<%T>` answers are
+        // `Vec<Bare<T>>`).
+        unsafe impl<T: Reborrow> Reborrow for #k::Bare<T>
+        where
+            for<'b> T::At<'b>: #k::DecodeBare<'b> + #k::Identifiable,
+        {
+            type At<'b> = #k::Bare<T::At<'b>>;
+        }
         // SAFETY: the answers that are Rust primitives borrow nothing (`int`, `long`, `double`,
         // `Bool`, `int128`, `int256`).
         unsafe impl Reborrow for bool {
