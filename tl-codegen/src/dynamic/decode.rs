@@ -309,9 +309,16 @@ impl<'s, 'b, S: Sink> Decoder<'_, 's, 'b, '_, S> {
     fn vector(&mut self, elem: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> Result<S::Value> {
         let at = self.pos;
         let count = self.u32()? as usize;
-        // Every element takes at least one byte on the wire except the zero-sized `true`, so a
-        // count larger than the remaining input cannot be honest; capacity never exceeds it.
-        if count > self.remaining() && elem.name != "true" || count > self.remaining().max(4096) {
+        // Every element takes at least one byte on the wire except a zero-sized one (`true`, a
+        // constructor with no parameters written bare: `vector<e>` of `e = E`), so a count
+        // larger than the remaining input cannot be honest; capacity never exceeds it.
+        let zero_sized = elem.name == "true"
+            || elem.is_bare()
+                && self
+                    .reg
+                    .bare_constructor(elem, primitive_alias(elem.name.as_ref()))
+                    .is_ok_and(|d| d.params.is_empty());
+        if count > self.remaining() && !zero_sized || count > self.remaining().max(4096) {
             return Err(self.err_at(at, DecodeErrorKind::LengthOutOfRange { len: count as u64 }));
         }
         self.enter()?;

@@ -408,6 +408,14 @@ fn zero_sized_elements_are_bounded_across_the_decode() {
         let two = [2048u32.to_le_bytes(), 2049u32.to_le_bytes()].concat();
         let err = reg.decode(&[2u32.to_le_bytes().to_vec(), two].concat(), Some("vector<vector<true>>"));
         assert!(matches!(err.unwrap_err().kind, DecodeErrorKind::TooManyZeroSized { budget: 4096 }));
+        // A count past the rest of the input is honest for them: `boolFalse` written bare is
+        // nothing, so one element is the 4-byte count alone, as generated code reads it.
+        let v = reg.decode(&1u32.to_le_bytes(), Some("vector<boolFalse>")).unwrap();
+        assert_eq!(v, json!([{"@type": "boolFalse"}]));
+        assert_eq!(reg.encode(&v, Some("vector<boolFalse>")).unwrap(), 1u32.to_le_bytes());
+        // Anything else still is not.
+        let err = reg.decode(&1u32.to_le_bytes(), Some("vector<int>")).unwrap_err();
+        assert!(matches!(err.kind, DecodeErrorKind::LengthOutOfRange { len: 1 }), "{err}");
     });
 }
 
