@@ -274,7 +274,9 @@ impl<'r, 's> Sampler<'r, 's> {
             .iter()
             .copied()
             .filter(|d| d.category == category && self.cost(d) < UNKNOWN)
-            .min_by_key(|d| (self.cost(d), d.params.len(), core(d)));
+            // A wrapper of any call (`invokeWithLayer … query:!X`) only after the others: the
+            // cost counts its `!X` as one object, and picking it would wrap itself forever.
+            .min_by_key(|d| (self.cost(d), wraps_a_call(d), d.params.len(), core(d)));
         match simplest {
             Some(def) => self.object(def, depth + 1),
             None => Err(SampleError("no definition to stand for an `Object`".into())),
@@ -493,6 +495,11 @@ fn type_cost(reg: &Registry<'_>, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]
 }
 
 /// Whether a value of `ty` is any boxed object (`Object`, `!X`, a generic parameter).
+/// Whether `def` takes any function call (`query:!X`).
+fn wraps_a_call(def: &Definition<'_>) -> bool {
+    def.params.iter().any(|p| matches!(&p.kind, ParamKind::Typed { ty, .. } if ty.bang))
+}
+
 fn any_object_at(reg: &Registry<'_>, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> bool {
     let name = ty.name.as_ref();
     crate::graph::is_any_object(name, || reg.defines(name))

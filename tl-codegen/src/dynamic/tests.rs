@@ -1336,6 +1336,18 @@ fn samples_of_mode_words_sized_objects_and_td_nulls_round_trip() {
     });
 }
 
+/// A generic wrapper stands for a call only when nothing else can: `fn0`'s query is `fn1`,
+/// not `fn0` again and again until the depth limit.
+#[test]
+fn a_sample_of_a_wrapper_wraps_another_call() {
+    let schema = "c = T;\n---functions---\nfn0 {Y:Type} query:!Y = Y;\nfn1 o:Object = T;\n";
+    let parsed = tl_parser::parse_tl(schema);
+    let reg = Registry::new([&parsed.schema]);
+    let v = reg.sample("fn0", SampleOptions::default()).unwrap();
+    assert_eq!(v, json!({"@type": "fn0", "query": {"@type": "fn1", "o": {"@type": "c"}}}));
+    samples_round_trip(&reg, "fn0");
+}
+
 /// A name both a constructor and a function have is the constructor's, in a sample as in
 /// `"@type"`, so the sample encodes as itself.
 #[test]
