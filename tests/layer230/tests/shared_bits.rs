@@ -27,3 +27,17 @@ fn encoding_part_of_a_group_sends_none_of_it() {
     let back: CodeSettings = from_bytes(&to_bytes(&settings)).expect("decodes");
     assert_eq!(back, CodeSettings::new(), "the field docs say so");
 }
+
+/// Two `true` flags on one bit and nothing else there are one flag: JSON giving one true and
+/// the other false is refused, as `tl encode` refuses it, where encoding would make both true.
+#[test]
+fn true_flags_alone_on_one_bit_must_agree() {
+    use tl_layer230::edges::owned::types::Bits;
+    let err = serde_json::from_str::<Bits>(r#"{"@type": "bits", "a": true, "b": false}"#).expect_err("a contradiction");
+    assert!(err.to_string().contains("`a` and `b` are one bit (flags.0): true for one is true for all"), "{err}");
+    let one: Bits = serde_json::from_str(r#"{"@type": "bits", "a": true}"#).expect("one given");
+    let back: Bits = from_bytes(&to_bytes(&one)).expect("decodes");
+    assert_eq!((back.a, back.b), (true, true));
+    let both: Bits = serde_json::from_str(r#"{"@type": "bits", "a": false, "b": false}"#).expect("agreeing");
+    assert_eq!(to_bytes(&both)[4..], [0, 0, 0, 0]);
+}

@@ -420,6 +420,30 @@ impl Ctx<'_, '_> {
             }
             checks
         });
+        // `true` flags alone on one bit (no value shares it) are one flag: one given true and
+        // another false contradict each other, as the dynamic codec says.
+        let mut alone: Vec<(&str, u32, Vec<usize>)> = Vec::new();
+        for (i, f) in fields.iter().enumerate() {
+            let Role::TrueFlag { flags: Some(word), bit } = &f.ir.role else { continue };
+            match alone.iter_mut().find(|(w, b, _)| w == word && b == bit) {
+                Some((_, _, members)) => members.push(i),
+                None => alone.push((word, *bit, vec![i])),
+            }
+        }
+        let contradictions = alone.into_iter().filter(|(_, _, m)| m.len() > 1).map(|(word, bit, members)| {
+            let word_key = fields.iter().find(|f| f.ident == word).map_or(word, |f| f.key.as_str());
+            let keys = super::items::names(fields, members.iter().copied(), true);
+            let message = format!("{keys} are one bit ({word_key}.{bit}): true for one is true for all");
+            let flags: Vec<&Ident> = members.iter().filter_map(|&i| local(i)).collect();
+            quote! {
+                if (#(#flags == ::core::option::Option::Some(true))||*)
+                    && (#(#flags == ::core::option::Option::Some(false))||*)
+                {
+                    return ::core::result::Result::Err(<__A::Error as ::serde::de::Error>::custom(#message));
+                }
+            }
+        });
+        let together = together.chain(contradictions);
         let value = if fields.is_empty() { quote!(Self) } else { quote!(Self { #(#inits)* }) };
         out.extend(quote! {
             impl #params #j::FromJsonMap<'a> for #ident #args {
