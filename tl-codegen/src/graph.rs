@@ -152,6 +152,17 @@ pub struct Selection {
     pub types: BTreeSet<usize>,
 }
 
+impl Selection {
+    /// The selected constructors, then the selected functions, of `graph`.
+    pub fn definitions<'g, 's>(
+        &'g self,
+        graph: &'g TypeGraph<'s>,
+    ) -> impl Iterator<Item = &'s Definition<'s>> + 'g {
+        let constructors = self.constructors.iter().map(|&c| graph.constructors[c]);
+        constructors.chain(self.functions.iter().map(|&f| graph.functions[f]))
+    }
+}
+
 impl<'s> TypeGraph<'s> {
     /// Indexes `schemas` in order.
     pub fn new<'a: 's>(schemas: impl IntoIterator<Item = &'s Schema<'a>>) -> TypeGraph<'s> {

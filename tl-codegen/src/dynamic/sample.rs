@@ -494,12 +494,12 @@ fn type_cost(reg: &Registry<'_>, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]
     }
 }
 
-/// Whether a value of `ty` is any boxed object (`Object`, `!X`, a generic parameter).
 /// Whether `def` takes any function call (`query:!X`).
 fn wraps_a_call(def: &Definition<'_>) -> bool {
     def.params.iter().any(|p| matches!(&p.kind, ParamKind::Typed { ty, .. } if ty.bang))
 }
 
+/// Whether a value of `ty` is any boxed object (`Object`, `!X`, a generic parameter).
 fn any_object_at(reg: &Registry<'_>, ty: &TypeRef<'_>, generics: &[GenericParam<'_>]) -> bool {
     let name = ty.name.as_ref();
     crate::graph::is_any_object(name, || reg.defines(name))

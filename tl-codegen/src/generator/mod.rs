@@ -205,8 +205,7 @@ impl<'s> Generator<'s> {
         );
         // A TL object does not carry its length, so generated code reads an `Object` to the end
         // of the input; one with parameters after it cannot be decoded so.
-        let defs = sel.constructors.iter().map(|&c| self.graph.constructors[c]);
-        for def in defs.chain(sel.functions.iter().map(|&f| self.graph.functions[f])) {
+        for def in sel.definitions(&self.graph) {
             for (i, p) in def.params.iter().enumerate().take(def.params.len().saturating_sub(1)) {
                 let tl_parser::ParamKind::Typed { ty, flag: None } = &p.kind else { continue };
                 if matches!(self.graph.resolve(ty, def), Ok(crate::graph::Ty::Object))

@@ -32,8 +32,7 @@ pub(super) fn check(graph: &TypeGraph<'_>, options: &Options, sel: &Selection) -
             def.name
         ));
     }
-    let defs = sel.constructors.iter().map(|&c| graph.constructors[c]);
-    for def in defs.chain(sel.functions.iter().map(|&f| graph.functions[f])) {
+    for def in sel.definitions(graph) {
         for p in &def.params {
             let ParamKind::Typed { ty, .. } = &p.kind else { continue };
             if matches!(graph.resolve(ty, def), Ok(Ty::Vector { elem, .. }) if holds_true(&elem)) {
